@@ -1,0 +1,1 @@
+"""The Panel web console and its HTTP API."""

@@ -1,0 +1,1 @@
+"""The domain: incidents, units, recommendation, assignment, clocks, audit."""

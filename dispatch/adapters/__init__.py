@@ -1,0 +1,1 @@
+"""Adapters from the pure domain to PostgreSQL."""

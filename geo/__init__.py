@@ -1,0 +1,1 @@
+"""Spatial ground: coordinates, locating, geocoding, routing, PostGIS, territory."""

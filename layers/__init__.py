@@ -1,0 +1,1 @@
+"""Map layers: territory and live state as styled GeoJSON."""
