@@ -31,6 +31,10 @@ metadata = MetaData(
 )
 
 
+_PLURAL = {"district": "districts", "street": "streets", "community": "communities",
+           "grid": "grids"}
+
+
 def _area(name: str, *extra: Column, parent: str | None = None) -> Table:
     """An area table: id, unique code, name, optional parent, valid MultiPolygon."""
     cols: list[Column] = [
@@ -40,7 +44,7 @@ def _area(name: str, *extra: Column, parent: str | None = None) -> Table:
     ]
     if parent:
         cols.append(
-            Column(f"{parent}_id", Integer, ForeignKey(f"{parent}s.id", ondelete="CASCADE"),
+            Column(f"{parent}_id", Integer, ForeignKey(f"{_PLURAL[parent]}.id", ondelete="CASCADE"),
                    nullable=False, index=True)
         )
     cols.extend(extra)
