@@ -43,3 +43,11 @@ class ImportRejected(ValueError):
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or started; the message says what to install or do."""
+
+
+class CoordinateError(ValueError):
+    """A coordinate or CRS that cannot be used; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

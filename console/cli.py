@@ -1,0 +1,182 @@
+"""Command line behind ./run: database, demo data, import, serving, stopping."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import text
+
+from geo import db
+from geo.errors import DatabaseUnavailable, ImportRejected
+from geo.settings import Settings
+
+
+def say(msg: str) -> None:
+    print(f"[run] {msg}", flush=True)
+
+
+def _pid_file(settings: Settings) -> Path:
+    return db.state_path(settings, "console.pid")
+
+
+def cmd_db_start(settings: Settings, _: argparse.Namespace) -> int:
+    cluster = db.cluster_for(settings)
+    if cluster is None:
+        say("DATABASE_URL is set: using that server")
+        return 0
+    was = cluster.running()
+    cluster.start()
+    say(f"local PostgreSQL {'already running' if was else 'started'}: {cluster.socket_dir}")
+    return 0
+
+
+def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
+    url = db.server_url(settings)
+    if args.libpq:
+        url = url.replace("postgresql+psycopg://", "postgresql://")
+    print(url)
+    return 0
+
+
+def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
+                       force: bool = False) -> None:
+    from dispatch.seed import cached_demo
+    from geo.loader import load_territory
+
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            grids = conn.scalar(text("SELECT count(*) FROM grids"))
+        if grids and not force:
+            say(f"territory already loaded ({grids} grids): reusing it")
+            return
+        territory = cached_demo(settings.state_dir / "cache", size=size, seed=seed, say=say)
+        t0 = time.perf_counter()
+        say("loading the territory into PostGIS (one transaction)…")
+        with engine.begin() as conn:
+            counts = load_territory(conn, territory,
+                                    progress=lambda t, n: say(f"  {t}: {n} rows"))
+        say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s")
+    finally:
+        engine.dispose()
+
+
+def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    url = db.ready_database(settings)
+    ensure_demo_loaded(settings, url, size=args.size, seed=args.seed, force=True)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from console.bootstrap import bootstrap
+    from console.server import make_server
+
+    say("preparing the database (local cluster, migrations)…")
+    url = db.ready_database(settings)
+    ensure_demo_loaded(settings, url, size=settings.territory_size, seed=settings.seed)
+    app = bootstrap(settings, url=url)
+    port = args.port or settings.http_port
+    server = make_server(app, port=port)
+    pid_file = _pid_file(settings)
+    pid_file.write_text(str(os.getpid()))
+    say(f"console ready: http://localhost:{port}/   (API: http://localhost:{port}/api/v1/health)")
+    say("Ctrl-C stops the console; ./run stop also stops the database")
+    try:
+        server.start()
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pid_file.unlink(missing_ok=True)
+    return 0
+
+
+def cmd_stop(settings: Settings, _: argparse.Namespace) -> int:
+    pid_file = _pid_file(settings)
+    if pid_file.exists():
+        pid = int(pid_file.read_text().strip() or 0)
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _i in range(50):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        pid_file.unlink(missing_ok=True)
+        say("console stopped")
+    cluster = db.cluster_for(settings)
+    if cluster is not None and cluster.stop():
+        say("local PostgreSQL stopped")
+    return 0
+
+
+def cmd_status(settings: Settings, _: argparse.Namespace) -> int:
+    from geo.queries import territory_counts
+
+    cluster = db.cluster_for(settings)
+    if cluster is not None:
+        say(f"local PostgreSQL: {'running' if cluster.running() else 'stopped'} "
+            f"({cluster.home})")
+    pid_file = _pid_file(settings)
+    say(f"console: {'running, pid ' + pid_file.read_text() if pid_file.exists() else 'stopped'}")
+    engine = db.make_engine(db.ready_database(settings))
+    with engine.connect() as conn:
+        for k, v in territory_counts(conn).items():
+            print(f"  {k:14s} {v}")
+    engine.dispose()
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from console.importing import run_import
+
+    url = db.ready_database(settings)
+    return run_import(url, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="./run")
+    sub = p.add_subparsers(dest="verb", required=True)
+    sub.add_parser("db-start")
+    u = sub.add_parser("db-url")
+    u.add_argument("--libpq", action="store_true")
+    d = sub.add_parser("demo")
+    d.add_argument("--port", type=int, default=None)
+    g = sub.add_parser("generate")
+    g.add_argument("--size", choices=("demo", "city"), default="demo")
+    g.add_argument("--seed", type=int, default=20261121)
+    sub.add_parser("stop")
+    sub.add_parser("status")
+    from console.importing import add_import_parser
+
+    add_import_parser(sub)
+    return p
+
+
+COMMANDS = {"db-start": cmd_db_start, "db-url": cmd_db_url, "demo": cmd_demo,
+            "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
+            "import": cmd_import}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return COMMANDS[args.verb](settings, args)
+    except DatabaseUnavailable as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 2
+    except ImportRejected as exc:
+        print(exc.report(), file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

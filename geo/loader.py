@@ -1,0 +1,121 @@
+"""Bulk-load a Territory into PostGIS with COPY, all tables in one transaction."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2 import Geometry
+from sqlalchemy import Connection, Table, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from geo.schema import SRID, metadata
+from geo.territory import TABLE_ORDER, Territory
+
+Progress = Callable[[str, int], None]
+
+# Tables whose ids come from a sequence (serial) and must be moved past the loaded ids.
+_SERIAL = ("incidents", "assignments")
+
+
+def _geometry_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, Geometry)]
+
+
+def _cell(value: Any, kind: str) -> Any:
+    """One Python value as psycopg's COPY wants it (None for missing)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if kind == "json":
+        return json.dumps(value, ensure_ascii=False)
+    if kind == "array":
+        return list(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, datetime | date | time):
+        return value
+    return value
+
+
+def _rows(frame: pd.DataFrame, table: Table) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
+    geo_cols = _geometry_columns(table)
+    cols = [c.name for c in table.columns if c.name in frame.columns]
+    missing_required = [c.name for c in table.columns
+                        if not c.nullable and c.server_default is None and c.name not in cols
+                        and not c.primary_key]
+    if missing_required:
+        raise ValueError(f"{table.name}: missing columns {missing_required}")
+    kinds = []
+    data = []
+    for name in cols:
+        ctype = table.columns[name].type
+        if name in geo_cols:
+            geoms = np.asarray(frame[name].values, dtype=object)
+            geoms = shapely.set_srid(geoms, SRID)
+            data.append(shapely.to_wkb(geoms, hex=True, include_srid=True))
+            kinds.append("geom")
+        else:
+            data.append(frame[name].tolist())
+            kinds.append("json" if isinstance(ctype, JSONB) else
+                         "array" if isinstance(ctype, ARRAY) else "plain")
+    rows = (tuple(v if k == "geom" else _cell(v, k) for v, k in zip(values, kinds, strict=True))
+            for values in zip(*data, strict=True))
+    return cols, rows
+
+
+def copy_frame(conn: Connection, table_name: str, frame: pd.DataFrame,
+               *, progress: Progress | None = None) -> int:
+    """COPY one frame into its table; returns the row count."""
+    table = metadata.tables[table_name]
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame)
+    cols, rows = _rows(frame, table)
+    raw = conn.connection.driver_connection
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    n = 0
+    with raw.cursor() as cur, cur.copy(f'COPY "{table_name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+            if progress and n % 20000 == 0:
+                progress(table_name, n)
+    return n
+
+
+def load_territory(conn: Connection, territory: Territory, *, replace: bool = True,
+                   progress: Progress | None = None) -> dict[str, int]:
+    """Load every frame of ``territory`` in FK order inside the caller's transaction.
+
+    With ``replace`` the territory tables present in ``territory`` (and everything that
+    references them: units, incidents, assignments) are emptied first, so a failure
+    anywhere leaves the previous territory in place when the caller rolls back.
+    """
+    present = [t for t in TABLE_ORDER if t in territory.frames]
+    if replace and present:
+        names = ", ".join(f'"{t}"' for t in present)
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    counts: dict[str, int] = {}
+    for name in present:
+        counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
+        if progress:
+            progress(name, counts[name])
+    for name in _SERIAL:
+        if name in counts:
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"GREATEST((SELECT max(id) FROM \"{name}\"), 1))"))
+    conn.execute(text("ANALYZE"))
+    return counts

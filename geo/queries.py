@@ -1,0 +1,75 @@
+"""Read-only territory queries: features for map layers and the counts health reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+# Each territory layer: its SQL (properties name the feature and its parents' ids) and geometry.
+_LAYER_SQL: dict[str, str] = {
+    "streets": "SELECT s.id, s.code, s.name, s.district_id, s.illustrative, s.geom FROM streets s",
+    "communities": (
+        "SELECT c.id, c.code, c.name, c.street_id, c.households, c.illustrative, c.geom "
+        "FROM communities c"),
+    "grids": (
+        "SELECT g.id, g.code, g.name, g.community_id, c.street_id, g.police_grid_id, g.kind, "
+        "g.households, g.illustrative, g.geom FROM grids g JOIN communities c ON c.id = g.community_id"),
+    "micro_grids": (
+        "SELECT m.id, m.code, m.name, m.grid_id, g.community_id, c.street_id, m.households, "
+        "m.illustrative, m.geom FROM micro_grids m JOIN grids g ON g.id = m.grid_id "
+        "JOIN communities c ON c.id = g.community_id"),
+    "police_grids": (
+        "SELECT p.id, p.code, p.name, p.street_id, p.community_id, p.station, p.illustrative, "
+        "p.geom FROM police_grids p"),
+    "facilities": (
+        "SELECT f.id, f.code, f.name, f.kind, f.level, f.district_id, f.street_id, "
+        "f.community_id, f.address, f.illustrative, f.geom FROM facilities f"),
+    "roads": (
+        "SELECT e.id, coalesce(e.ext_id, e.id::text) AS code, e.name, e.road_class, e.source, "
+        "e.target, round(e.length_m::numeric, 1) AS length_m, round(e.cost_s::numeric, 2) AS cost_s, "
+        "CASE WHEN e.reverse_cost_s < 0 THEN -1 ELSE round(e.reverse_cost_s::numeric, 2) END "
+        "AS reverse_cost_s, e.illustrative, e.geom FROM road_edges e"),
+}
+TERRITORY_LAYERS = tuple(_LAYER_SQL)
+
+COUNTED = {
+    "districts": "districts", "streets": "streets", "communities": "communities",
+    "grids": "grids", "micro_grids": "micro_grids", "police_grids": "police_grids",
+    "facilities": "facilities", "units": "units", "road_edges": "road_edges",
+    "addresses": "addresses",
+}
+
+
+def features(conn: Connection, sql: str, *, params: dict[str, Any] | None = None,
+             precision: int = 6) -> list[dict[str, Any]]:
+    """Run ``sql`` (which selects a ``geom`` column) and return GeoJSON feature dicts.
+
+    PostGIS writes the geometry JSON; the rest of the row becomes the properties.
+    """
+    wrapped = (
+        f"SELECT json_build_object('type', 'Feature', 'id', q.id, "
+        f"'geometry', ST_AsGeoJSON(q.geom, {precision})::json, "
+        f"'properties', to_jsonb(q) - 'geom') FROM ({sql}) q"
+    )
+    return list(conn.execute(text(wrapped), params or {}).scalars())
+
+
+def territory_layer(conn: Connection, name: str) -> list[dict[str, Any]]:
+    """Features of one territory layer (``TERRITORY_LAYERS``)."""
+    return features(conn, _LAYER_SQL[name] + " ORDER BY 1")
+
+
+def territory_counts(conn: Connection) -> dict[str, int]:
+    """Row counts of the territory tables the health endpoint reports."""
+    parts = " UNION ALL ".join(
+        f"SELECT '{key}' AS k, count(*) AS n FROM {table}" for key, table in COUNTED.items())
+    return {k: int(n) for k, n in conn.execute(text(parts))}
+
+
+def territory_bounds(conn: Connection) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) of the territory, or None when empty."""
+    row = conn.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+        "(SELECT ST_Extent(geom) AS e FROM districts) x")).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])
