@@ -51,15 +51,16 @@ class LocalCluster:
 
     @property
     def data_dir(self) -> Path:
-        return self.home / "data"
+        # resolved: the server may not be allowed to walk the path through the project
+        return self.home.resolve() / "data"
 
     @property
     def socket_dir(self) -> Path:
-        return self.home / "run"
+        return self.home.resolve() / "run"
 
     @property
     def log_file(self) -> Path:
-        return self.home / "postgres.log"
+        return self.home.resolve() / "postgres.log"
 
     # -- who runs the server -------------------------------------------------------------
     @staticmethod
@@ -83,7 +84,8 @@ class LocalCluster:
         return proc
 
     def _postgres_can_reach(self, path: Path) -> bool:
-        probe = subprocess.run(["test", "-x", str(path)], user="postgres", cwd="/", check=False)
+        probe = subprocess.run(["test", "-x", str(path)], user="postgres", group="postgres",
+                               extra_groups=[], cwd="/", check=False)
         return probe.returncode == 0
 
     def _prepare_home(self) -> None:
@@ -132,7 +134,7 @@ class LocalCluster:
             "\n# fengqiao local cluster\n"
             f"listen_addresses = '{'127.0.0.1' if self.tcp else ''}'\n"
             f"port = {self.port}\n"
-            f"unix_socket_directories = '{self.socket_dir.resolve()}'\n"
+            f"unix_socket_directories = '{self.socket_dir}'\n"
             "shared_buffers = 256MB\n"
             "work_mem = 32MB\n"
             "maintenance_work_mem = 256MB\n"
@@ -141,7 +143,7 @@ class LocalCluster:
             "timezone = 'Asia/Shanghai'\n"
         )
         self._run(["sh", "-c", f"cat >> '{conf}' <<'EOF'{extra}EOF"])
-        self._run(["mkdir", "-p", str(self.socket_dir.resolve())])
+        self._run(["mkdir", "-p", str(self.socket_dir)])
 
     def start(self, *, timeout_s: int = 60) -> None:
         """Initialise if needed and start; a no-op when already running."""
@@ -149,7 +151,7 @@ class LocalCluster:
         if self.running():
             return
         self._run([str(PG_BIN / "pg_ctl"), "start", "-D", str(self.data_dir), "-w",
-                   "-t", str(timeout_s), "-l", str(self.log_file.resolve())])
+                   "-t", str(timeout_s), "-l", str(self.log_file)])
         deadline = time.monotonic() + timeout_s
         while not (self.socket_dir / f".s.PGSQL.{self.port}").exists():
             if time.monotonic() > deadline:
@@ -164,7 +166,16 @@ class LocalCluster:
                    "-w", "-t", "60"])
         return True
 
+    def destroy(self) -> None:
+        """Stop the server and delete its data (the folder and any fallback it links to)."""
+        self.stop()
+        if self.home.is_symlink():
+            shutil.rmtree(self.home.resolve(), ignore_errors=True)
+            self.home.unlink()
+        elif self.home.exists():
+            shutil.rmtree(self.home, ignore_errors=True)
+
     def url(self, dbname: str) -> str:
         """SQLAlchemy URL over the unix socket."""
         return (f"postgresql+psycopg://{SUPERUSER}@/{dbname}"
-                f"?host={self.socket_dir.resolve()}&port={self.port}")
+                f"?host={self.socket_dir}&port={self.port}")

@@ -73,7 +73,7 @@ def read_roads(path: Path, *, source_crs: str | None = None, layer: str | None =
         lengths = np.where(pd.to_numeric(frame[len_col], errors="coerce").notna(),
                            pd.to_numeric(frame[len_col], errors="coerce"), lengths)
     speed_col, kmh_col = _column(frame, "speed_mps"), _column(frame, "maxspeed")
-    speeds = classes.map(DEFAULT_SPEED).astype(float).values
+    speeds = classes.fillna("unclassified").map(DEFAULT_SPEED).astype(float).values
     if speed_col:
         given = pd.to_numeric(frame[speed_col], errors="coerce").values
         speeds = np.where(np.isnan(given), speeds, given)

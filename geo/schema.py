@@ -111,7 +111,7 @@ ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "reside
 road_nodes = Table(
     "road_nodes", metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
-    Column("ext_id", String(40), unique=True),
+    Column("ext_id", String(120), unique=True),
     Column("geom", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
 )
 
@@ -119,7 +119,7 @@ road_nodes = Table(
 road_edges = Table(
     "road_edges", metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
-    Column("ext_id", String(60)),
+    Column("ext_id", String(120)),
     Column("source", BigInteger, ForeignKey("road_nodes.id", ondelete="CASCADE"),
            nullable=False, index=True),
     Column("target", BigInteger, ForeignKey("road_nodes.id", ondelete="CASCADE"),

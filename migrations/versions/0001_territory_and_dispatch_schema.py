@@ -71,7 +71,7 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_districts_geom', 'districts', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_geospatial_table('road_nodes',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('ext_id', sa.String(length=40), nullable=True),
+    sa.Column('ext_id', sa.String(length=120), nullable=True),
     sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_road_nodes')),
     sa.UniqueConstraint('ext_id', name=op.f('uq_road_nodes_ext_id'))
@@ -79,7 +79,7 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_road_nodes_geom', 'road_nodes', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_geospatial_table('road_edges',
     sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('ext_id', sa.String(length=60), nullable=True),
+    sa.Column('ext_id', sa.String(length=120), nullable=True),
     sa.Column('source', sa.BigInteger(), nullable=False),
     sa.Column('target', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=True),
