@@ -86,3 +86,52 @@ def demo_engine(settings: Settings, base_db: str, demo_territory) -> Iterator[En
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings, demo_engine: Engine) -> Iterator[str]:
+    """The real console (pages, API, static files) on a free port, over the demo database."""
+    import asyncio
+    import threading
+    import time
+    import urllib.request
+
+    from console.bootstrap import bootstrap
+    from console.server import make_server
+
+    app = bootstrap(settings, url=demo_engine.url.render_as_string(hide_password=False))
+    port = free_port()
+    holder: dict = {}
+
+    def serve() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        server = make_server(app, port=port, address="127.0.0.1")
+        holder["server"] = server
+        server.start()
+        server.io_loop.start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/v1/health", timeout=5).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    yield base
+    server = holder["server"]
+    server.io_loop.add_callback(server.io_loop.stop)
+    thread.join(timeout=10)
+    app.engine.dispose()

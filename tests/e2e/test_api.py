@@ -1,0 +1,79 @@
+"""The HTTP API of the real server over the demo territory."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from geo.queries import TERRITORY_LAYERS
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status, resp.headers, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, json.loads(err.read())
+
+
+def test_health_reports_the_demo_counts(live_server):
+    status, headers, body = get(f"{live_server}/api/v1/health")
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    assert body["status"] == "ok" and body["database"] == "ok"
+    t = body["territory"]
+    assert set(t) == {"districts", "streets", "communities", "grids", "micro_grids",
+                      "police_grids", "facilities", "units", "road_edges", "addresses"}
+    assert t["districts"] == 1 and t["streets"] >= 4 and t["communities"] >= 40
+    assert t["grids"] >= 250 and t["micro_grids"] >= 1200 and t["units"] >= 500
+    assert t["police_grids"] > 0 and t["facilities"] > 0 and t["road_edges"] > 0
+    assert t["addresses"] > 0
+
+
+@pytest.mark.parametrize("name", [*TERRITORY_LAYERS, "units", "incidents"])
+def test_every_layer_is_geojson_naming_ids_and_parents(live_server, name):
+    status, headers, body = get(f"{live_server}/api/v1/layers/{name}.geojson")
+    assert status == 200 and headers["Content-Type"].startswith("application/geo+json")
+    assert body["type"] == "FeatureCollection" and body["features"]
+    props = body["features"][0]["properties"]
+    assert {"id", "code", "name"} <= set(props)
+    parents = {"streets": {"district_id"}, "communities": {"street_id"},
+               "grids": {"street_id", "community_id"},
+               "micro_grids": {"street_id", "community_id", "grid_id"},
+               "police_grids": {"street_id"}, "units": {"street_id", "grid_id"},
+               "incidents": {"street_id", "community_id", "grid_id"},
+               "roads": {"source", "target", "length_m", "cost_s", "reverse_cost_s"}}
+    assert parents.get(name, set()) <= set(props)
+    lon, lat = _first_coordinate(body["features"][0]["geometry"])
+    assert 84.5 < lon < 85.3 and 45.3 < lat < 45.9
+
+
+def _first_coordinate(geometry):
+    coords = geometry["coordinates"]
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return coords[0], coords[1]
+
+
+def test_incident_layer_carries_no_personal_data(live_server):
+    _, _, body = get(f"{live_server}/api/v1/layers/incidents.geojson?state=all&days=30")
+    assert body["features"]
+    for f in body["features"][:200]:
+        assert not {"caller_name", "caller_phone", "parties"} & set(f["properties"])
+
+
+def test_unknown_layer_and_bad_parameters_get_chinese_errors(live_server):
+    status, _, body = get(f"{live_server}/api/v1/layers/secrets.geojson")
+    assert status == 404 and body["error"]["field"] == "name" and "图层" in body["error"]["message"]
+    status, _, body = get(f"{live_server}/api/v1/layers/incidents.geojson?days=abc")
+    assert status == 400 and body["error"]["field"] == "days"
+
+
+def test_pages_and_static_files_come_from_the_server(live_server):
+    with urllib.request.urlopen(f"{live_server}/", timeout=60) as resp:
+        html = resp.read().decode()
+    assert resp.status == 200
+    for host in ("cdn.", "unpkg", "jsdelivr", "googleapis", "cdnjs"):
+        assert host not in html
+    with urllib.request.urlopen(f"{live_server}/static/vendor/leaflet/leaflet.js") as resp:
+        assert resp.status == 200
