@@ -78,11 +78,11 @@ def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = 
 def import_units(conn: Connection, path: Path) -> dict[str, int]:
     """Replace the units roster from CSV/XLSX, codes resolved against the loaded territory."""
     import geopandas as gpd
-
     from dispatch.unit_import import read_units
 
-    codes = {layer: dict(conn.execute(text(f"SELECT code, id FROM {layer}")).tuples().all())
-             for layer in ("streets", "communities", "grids", "police_grids", "facilities")}
+    codes: dict[str, dict[str, int]] = {
+        layer: {str(c): int(i) for c, i in conn.execute(text(f"SELECT code, id FROM {layer}"))}
+        for layer in ("streets", "communities", "grids", "police_grids", "facilities")}
     frame = read_units(path, territory_codes=codes)
     frame = frame.reset_index(drop=True)
     frame["id"] = range(1, len(frame) + 1)

@@ -26,7 +26,7 @@ def pages(app: App) -> dict[str, Any]:
 def make_server(app: App, *, port: int, address: str = "0.0.0.0",
                 allow_origins: list[str] | None = None, start: bool = False) -> Any:
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
-    pn.config.inline = True  # Bokeh and Panel JS from this server, never a CDN
+    pn.config.inline = True  # type: ignore[misc]  # Bokeh/Panel JS inline, never a CDN
     origins = allow_origins or [f"localhost:{port}", f"127.0.0.1:{port}", "*"]
     return pn.serve(
         pages(app),

@@ -37,7 +37,7 @@ def server_url(settings: Settings, dbname: str | None = None) -> str:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def create_database(settings: Settings, name: str, *, drop_first: bool = False) -> str:

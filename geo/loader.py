@@ -58,8 +58,8 @@ def _rows(frame: pd.DataFrame, table: Table) -> tuple[list[str], Iterable[tuple[
                         and not c.primary_key]
     if missing_required:
         raise ValueError(f"{table.name}: missing columns {missing_required}")
-    kinds = []
-    data = []
+    kinds: list[str] = []
+    data: list[Any] = []
     for name in cols:
         ctype = table.columns[name].type
         if name in geo_cols:
@@ -84,6 +84,7 @@ def copy_frame(conn: Connection, table_name: str, frame: pd.DataFrame,
         frame = pd.DataFrame(frame)
     cols, rows = _rows(frame, table)
     raw = conn.connection.driver_connection
+    assert raw is not None
     quoted = ", ".join(f'"{c}"' for c in cols)
     n = 0
     with raw.cursor() as cur, cur.copy(f'COPY "{table_name}" ({quoted}) FROM STDIN') as copy:

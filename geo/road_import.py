@@ -64,29 +64,30 @@ def read_roads(path: Path, *, source_crs: str | None = None, layer: str | None =
     cls_col = _column(frame, "highway", "road_class", "class", "fclass")
     classes = (frame[cls_col].map(normalise_class) if cls_col
                else pd.Series(["unclassified"] * len(frame)))
-    for i in np.flatnonzero(classes.isna().values):
+    for i in np.flatnonzero(classes.isna().to_numpy()):
         problems.append(Problem("unknown_category",
                                 f"第{i + 1}条道路的等级 “{frame[cls_col].iloc[i]}” 无法识别", LABEL))
     lengths = np.array([_GEOD.geometry_length(g) for g in frame.geom.values])
     len_col = _column(frame, "length_m")
     if len_col:
-        lengths = np.where(pd.to_numeric(frame[len_col], errors="coerce").notna(),
-                           pd.to_numeric(frame[len_col], errors="coerce"), lengths)
+        given_len = pd.to_numeric(frame[len_col], errors="coerce").to_numpy(dtype=float)
+        lengths = np.where(np.isnan(given_len), lengths, given_len)
     speed_col, kmh_col = _column(frame, "speed_mps"), _column(frame, "maxspeed")
-    speeds = classes.fillna("unclassified").map(DEFAULT_SPEED).astype(float).values
+    speeds = classes.fillna("unclassified").map(DEFAULT_SPEED).to_numpy(dtype=float)
     if speed_col:
-        given = pd.to_numeric(frame[speed_col], errors="coerce").values
+        given = pd.to_numeric(frame[speed_col], errors="coerce").to_numpy(dtype=float)
         speeds = np.where(np.isnan(given), speeds, given)
     elif kmh_col:
         given = pd.to_numeric(frame[kmh_col].astype(str).str.extract(r"(\d+\.?\d*)")[0],
-                              errors="coerce").values / 3.6
+                              errors="coerce").to_numpy(dtype=float) / 3.6
         speeds = np.where(np.isnan(given), speeds, given)
     for i in np.flatnonzero(~(speeds > 0)):
         problems.append(Problem("bad_value", f"第{i + 1}条道路的速度必须大于 0", LABEL))
 
     id_col = _column(frame, "id", "osm_id", "edge_id")
-    ext_ids = frame[id_col].astype(str).values if id_col else np.arange(1, len(frame) + 1).astype(str)
-    dup = pd.Series(ext_ids).duplicated(keep=False).values
+    ext_ids = (frame[id_col].astype(str).to_numpy() if id_col
+               else np.arange(1, len(frame) + 1).astype(str))
+    dup = pd.Series(ext_ids).duplicated(keep=False).to_numpy()
     for code in sorted(set(ext_ids[dup])):
         problems.append(Problem("duplicate_code", f"道路编号 {code} 重复", LABEL, code))
 
@@ -95,8 +96,8 @@ def read_roads(path: Path, *, source_crs: str | None = None, layer: str | None =
     starts = shapely.get_coordinates(shapely.get_point(frame.geom.values, 0))
     ends = shapely.get_coordinates(shapely.get_point(frame.geom.values, -1))
     if src_col and dst_col:
-        src = frame[src_col].astype(str).values
-        dst = frame[dst_col].astype(str).values
+        src = frame[src_col].astype(str).to_numpy()
+        dst = frame[dst_col].astype(str).to_numpy()
     else:  # junctions where line ends meet (to ~1 cm)
         src = np.array([f"{x:.7f},{y:.7f}" for x, y in starts])
         dst = np.array([f"{x:.7f},{y:.7f}" for x, y in ends])
@@ -158,9 +159,9 @@ def _nodes(src: np.ndarray, dst: np.ndarray, starts: np.ndarray, ends: np.ndarra
     (Chengdu: p99 24 m), so only a spread over ``max_spread_m`` is reported as a fault.
     """
     ends_at: dict[str, list[np.ndarray]] = {}
-    for names, coords in ((src, starts), (dst, ends)):
-        for name, xy in zip(names[keep], coords[keep], strict=True):
-            ends_at.setdefault(name, []).append(xy)
+    for junctions, coords in ((src, starts), (dst, ends)):
+        for name, point in zip(junctions[keep], coords[keep], strict=True):
+            ends_at.setdefault(str(name), []).append(point)
     names = list(ends_at)
     xy = np.empty((len(names), 2))
     for k, name in enumerate(names):
