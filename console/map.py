@@ -1,0 +1,233 @@
+"""The live Leaflet map component, with every asset served from the console's own static folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import param
+from panel.custom import JSComponent
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_SLUG = "assets"
+STATIC_URL = f"/{STATIC_SLUG}"
+STATIC_DIRS: dict[str, str] = {STATIC_SLUG: str(STATIC_DIR)}
+"""What the server passes as ``pn.serve(static_dirs=...)``: console/static at ``/assets``.
+
+Not ``/static``: Bokeh serves its own JS there and Panel refuses a ``static_dirs`` entry with
+that slug ("Static file route may not use /static this is reserved for internal use").
+"""
+
+LAYER_KINDS = ("polygon", "line", "point")
+_LAYER_KEYS = frozenset(
+    {"name", "label", "url", "visible", "min_zoom", "style", "kind", "legend"}
+)
+
+# Facility kinds (geo.schema.FACILITY_KINDS) with their legend labels and marker colours.
+FACILITY_CLASSES: dict[str, dict[str, Any]] = {
+    "governance_centre": {"label": "综治中心", "fillColor": "#c0262d", "radius": 8},
+    "mediation_room": {"label": "调解室", "fillColor": "#ea6a0c"},
+    "mediation_studio": {"label": "调解工作室", "fillColor": "#d9a30b"},
+    "police_station": {"label": "派出所", "fillColor": "#1d4ed8", "radius": 7.5},
+    "police_office": {"label": "警务室", "fillColor": "#4f8ef7"},
+    "judge_workstation": {"label": "法官工作室", "fillColor": "#7c3aed"},
+    "circuit_court": {"label": "巡回审判点", "fillColor": "#c026d3"},
+    "legal_aid": {"label": "法律援助", "fillColor": "#0f9f6e"},
+}
+
+# Road line widths (px) by geo.schema.ROAD_CLASSES: roads are the basemap when no tiles exist.
+ROAD_WIDTHS: dict[str, float] = {
+    "motorway": 4.0,
+    "trunk": 3.5,
+    "primary": 3.0,
+    "secondary": 2.4,
+    "tertiary": 1.8,
+    "residential": 1.2,
+    "unclassified": 1.0,
+    "living_street": 0.9,
+    "service": 0.8,
+    "footway": 0.5,
+    "path": 0.5,
+}
+
+
+def validate_layers(layers: Sequence[Mapping[str, Any]]) -> None:
+    """Raise ``ValueError`` unless every layer config is well formed and names are unique."""
+    seen: set[str] = set()
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Mapping):
+            raise ValueError(f"layer {i} must be a dict, got {type(layer).__name__}")
+        unknown = set(layer) - _LAYER_KEYS
+        if unknown:
+            raise ValueError(f"layer {i} has unknown keys {sorted(unknown)}")
+        name = layer.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"layer {i} needs a non-empty string 'name'")
+        if name in seen:
+            raise ValueError(f"duplicate layer name {name!r}")
+        seen.add(name)
+        if not isinstance(layer.get("label"), str) or not layer["label"]:
+            raise ValueError(f"layer {name!r} needs a 'label' (shown to users, in Chinese)")
+        if layer.get("kind") not in LAYER_KINDS:
+            raise ValueError(f"layer {name!r}: 'kind' must be one of {LAYER_KINDS}")
+        url = layer.get("url")
+        if url is not None and not isinstance(url, str):
+            raise ValueError(f"layer {name!r}: 'url' must be a string or None")
+        min_zoom = layer.get("min_zoom")
+        if min_zoom is not None and (isinstance(min_zoom, bool) or not isinstance(min_zoom, int)):
+            raise ValueError(f"layer {name!r}: 'min_zoom' must be an int or None")
+        if not isinstance(layer.get("style", {}), Mapping):
+            raise ValueError(f"layer {name!r}: 'style' must be a dict")
+
+
+class LayerList(param.List):
+    """A ``param.List`` of layer configs, validated on every assignment."""
+
+    def _validate(self, val: Any) -> None:
+        super()._validate(val)
+        if val is not None:
+            validate_layers(val)
+
+
+class LeafletMap(JSComponent):
+    """
+    A Leaflet map drawing GeoJSON layers fetched from the console's own API.
+
+    Layers are drawn in list order (later on top), each on its own canvas. A layer with
+    ``min_zoom`` (micro-grids) is drawn only at that zoom or closer. Clicking the map lists the
+    areas containing the point (name and code); clicking a point feature shows that feature.
+    Live changes go through :meth:`update_features` and :meth:`remove_features`, which move
+    and recolour features in place without re-rendering the map.
+
+    Leaflet is imported from ``{static_url}/vendor/leaflet/``; nothing is fetched from the
+    internet, and with ``basemap_url=None`` no tiles are requested at all.
+    """
+
+    center = param.NumericTuple(default=(45.60, 84.87), length=2, doc="""
+        Initial map centre as (lat, lon), WGS-84.""")
+
+    zoom = param.Integer(default=13, bounds=(3, 19), doc="Initial zoom level.")
+
+    layers = LayerList(default=[], item_type=dict, doc="""
+        Layer configs, bottom to top: {"name", "label", "url", "kind": "polygon"|"line"|"point",
+        "visible": bool, "min_zoom": int | None, "style": {...}, "legend": bool}. "style" holds
+        Leaflet path options (color, weight, fillColor, fillOpacity, dashArray, radius) and
+        optionally "by": <property> with "classes": {value: {"label": ..., <path options>}}.
+        "url" may be None for a layer filled only by update_features().""")
+
+    basemap_url = param.String(default=None, allow_None=True, doc="""
+        Optional intranet XYZ tile URL template ({z}/{x}/{y}); None draws no tiles.""")
+
+    badge = param.String(default="示意：网格与微网格为示意数据", doc="""
+        Text always shown on top of the map; empty hides it.""")
+
+    static_url = param.String(default=STATIC_URL, doc="""
+        URL prefix under which console/static is served (see STATIC_DIRS).""")
+
+    last_click = param.Dict(default=None, allow_None=True, doc="""
+        Last map click reported by the browser: {"lat", "lon", "hits": [{"layer", "id",
+        "name", "code"}]} (Python side only).""")
+
+    _esm: ClassVar[Path] = STATIC_DIR / "leaflet_map.js"
+
+    _rename: ClassVar[dict[str, str | None]] = {"last_click": None}
+
+    def __init__(self, **params: Any) -> None:
+        params.setdefault("sizing_mode", "stretch_both")
+        params.setdefault("min_height", 400)
+        prefix = str(params.get("static_url", self.param.static_url.default)).rstrip("/")
+        # Stylesheets go into the component's shadow root, where Leaflet's DOM lives.
+        params["stylesheets"] = [
+            f"{prefix}/vendor/leaflet/leaflet.css",
+            f"{prefix}/leaflet_map.css",
+            *params.get("stylesheets", []),
+        ]
+        super().__init__(**params)
+
+    def update_features(self, layer: str, features: Iterable[Mapping[str, Any]]) -> None:
+        """
+        Upsert GeoJSON features by id in a named layer, in every open view of this map.
+
+        Parameters
+        ----------
+        layer
+            Name of a configured layer.
+        features
+            GeoJSON Feature dicts (or a FeatureCollection dict), each with an ``id`` (or
+            ``properties.id``). Point features already on the map move and restyle in place.
+        """
+        self._check_layer(layer)
+        items = _as_features(features)
+        for feature in items:
+            if _feature_id(feature) is None:
+                raise ValueError("every feature needs an 'id' (or properties.id)")
+        if items:
+            self._send_msg({"type": "upsert", "layer": layer, "features": items})
+
+    def remove_features(self, layer: str, ids: Iterable[str | int]) -> None:
+        """Remove features by id from a named layer, in every open view of this map."""
+        self._check_layer(layer)
+        id_list = [str(i) for i in ids]
+        if id_list:
+            self._send_msg({"type": "remove", "layer": layer, "ids": id_list})
+
+    def _check_layer(self, layer: str) -> None:
+        if layer not in {cfg["name"] for cfg in self.layers}:
+            raise KeyError(f"no layer named {layer!r}")
+
+    def _handle_msg(self, data: Any) -> None:
+        if isinstance(data, dict) and data.get("type") == "click":
+            self.last_click = {k: data.get(k) for k in ("lat", "lon", "hits")}
+
+
+def _as_features(features: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(features, Mapping):
+        if features.get("type") == "FeatureCollection":
+            return [dict(f) for f in features.get("features", [])]
+        return [dict(features)]
+    return [dict(f) for f in features]
+
+
+def _feature_id(feature: Mapping[str, Any]) -> Any:
+    if feature.get("id") is not None:
+        return feature["id"]
+    return (feature.get("properties") or {}).get("id")
+
+
+def territory_layers(api_base: str = "/api/v1") -> list[dict[str, Any]]:
+    """The territory layers, bottom to top, as served by ``{api_base}/layers/{name}.geojson``."""
+    base = api_base.rstrip("/")
+
+    def url(name: str) -> str:
+        return f"{base}/layers/{name}.geojson"
+
+    def area(name: str, label: str, color: str, **style: Any) -> dict[str, Any]:
+        return {"name": name, "label": label, "url": url(name), "kind": "polygon",
+                "visible": True, "min_zoom": None,
+                "style": {"color": color, "fillColor": color, **style}}
+
+    roads = {
+        "name": "roads", "label": "道路", "url": url("roads"), "kind": "line",
+        "visible": True, "min_zoom": None,
+        "style": {"color": "#a9b3be", "weight": 1.0, "opacity": 0.9, "by": "road_class",
+                  "classes": {k: {"weight": w} for k, w in ROAD_WIDTHS.items()}},
+    }
+    micro = area("micro_grids", "微网格", "#b7791f", weight=0.7, fillOpacity=0.0,
+                 dashArray="2 3")
+    micro["min_zoom"] = 15
+    facilities = {
+        "name": "facilities", "label": "服务设施", "url": url("facilities"), "kind": "point",
+        "visible": True, "min_zoom": None,
+        "style": {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95, "radius": 6,
+                  "by": "kind", "classes": {k: dict(v) for k, v in FACILITY_CLASSES.items()}},
+    }
+    return [
+        roads,
+        area("streets", "街道", "#5b3cc4", weight=2.6, fillOpacity=0.0),
+        area("communities", "社区", "#1f6feb", weight=1.6, fillOpacity=0.06),
+        area("grids", "网格", "#1a7f37", weight=0.9, fillOpacity=0.03),
+        micro,
+        area("police_grids", "警格", "#cf222e", weight=1.3, fillOpacity=0.0, dashArray="6 4"),
+        facilities,
+    ]

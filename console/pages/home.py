@@ -1,0 +1,102 @@
+"""The console's first page: the territory at a glance on the live map, with a summary panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import panel as pn
+import param
+from panel.custom import JSComponent
+
+from console.map import STATIC_DIR, STATIC_URL, LeafletMap, territory_layers
+
+TITLE = "枫桥式矛盾纠纷调处指挥平台"
+SUBTITLE = "小事不出村 · 大事不出镇 · 矛盾不上交"
+BADGE = "示意：网格与微网格为示意数据"
+
+_HEADER_HTML = f"""
+<header class="hd">
+  <div class="hd-mark" aria-hidden="true">枫</div>
+  <div class="hd-text">
+    <h1 class="hd-title">{TITLE}</h1>
+    <div class="hd-sub">{SUBTITLE}</div>
+  </div>
+  <nav class="hd-nav"><span class="hd-tab hd-tab-on">指挥一张图</span></nav>
+</header>
+"""
+
+_HINT_HTML = """
+<div class="hint">
+  <div class="hint-title">操作提示</div>
+  <ul>
+    <li>点击地图任意位置，查看所在街道、社区、网格、警格及编码。</li>
+    <li>点击服务设施圆点，查看设施名称、编码与地址。</li>
+    <li>微网格在放大至 15 级及以上时显示。</li>
+    <li>右上角图层面板可开关各图层。</li>
+  </ul>
+</div>
+"""
+
+
+class TerritoryStats(JSComponent):
+    """Territory counts from ``GET {api_base}/health``, fetched by the browser."""
+
+    health_url = param.String(default="/api/v1/health", doc="Health endpoint (same origin).")
+
+    note = param.String(default="", doc="Small print under the counts.")
+
+    _esm: ClassVar[Path] = STATIC_DIR / "territory_stats.js"
+
+
+def create_home(
+    *,
+    api_base: str = "/api/v1",
+    center: tuple[float, float] = (45.60, 84.87),
+    zoom: int = 13,
+    basemap_url: str | None = None,
+    static_url: str = STATIC_URL,
+) -> pn.viewable.Viewable:
+    """
+    Build the home page for one browser session.
+
+    Parameters
+    ----------
+    api_base
+        URL prefix of the console's HTTP API (same origin), e.g. ``"/api/v1"``.
+    center, zoom
+        Initial map view, (lat, lon) in WGS-84.
+    basemap_url
+        Optional intranet XYZ tile template; None draws roads as the only basemap.
+    static_url
+        URL prefix under which ``console/static`` is served (``console.map.STATIC_DIRS``).
+    """
+    base = api_base.rstrip("/")
+    prefix = static_url.rstrip("/")
+    page_css = [f"{prefix}/home.css"]
+
+    header = pn.pane.HTML(
+        _HEADER_HTML, sizing_mode="stretch_width", height=64, margin=0,
+        stylesheets=page_css, css_classes=["fq-header"],
+    )
+    the_map = LeafletMap(
+        center=center, zoom=zoom, basemap_url=basemap_url, badge=BADGE,
+        layers=territory_layers(base), static_url=prefix, margin=0,
+        sizing_mode="stretch_both",
+    )
+    stats = TerritoryStats(
+        health_url=f"{base}/health", note="数据来源：平台数据库；行政区划以外数据为示意。",
+        sizing_mode="stretch_width", margin=0, stylesheets=[f"{prefix}/territory_stats.css"],
+    )
+    hints = pn.pane.HTML(_HINT_HTML, sizing_mode="stretch_width", margin=0,
+                         stylesheets=page_css)
+    side = pn.Column(
+        stats, hints, width=288, sizing_mode="stretch_height", margin=0,
+        stylesheets=page_css, css_classes=["fq-side"],
+    )
+    body = pn.Row(the_map, side, sizing_mode="stretch_both", margin=0)
+    return pn.Column(
+        header, body, sizing_mode="stretch_both", margin=0,
+        stylesheets=page_css, css_classes=["fq-page"],
+    )
+

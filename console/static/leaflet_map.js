@@ -1,0 +1,458 @@
+// LeafletMap: the console's live map (Panel JSComponent ESM; Python side in console/map.py).
+//
+// Leaflet itself is imported from the locally served vendor copy, never a CDN: the console runs
+// on intranets. Each layer gets its own pane and canvas renderer so the drawing order follows the
+// `layers` list whatever order the GeoJSON fetches finish in. Only the topmost canvas receives
+// mouse events, so area features are found by our own point-in-polygon test on map click
+// (listing every area containing the point, most specific first) rather than per-feature handlers.
+
+const PANE_BASE_Z = 410   // above Leaflet's tile pane (200) and overlay pane (400)
+const POINT_PANE_Z = 620  // above Leaflet's marker pane (600), below tooltips/popups (650/700)
+
+function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => (
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]
+  ))
+}
+
+function featureId(feature) {
+  if (feature == null) { return undefined }
+  if (feature.id !== undefined && feature.id !== null) { return String(feature.id) }
+  const props = feature.properties || {}
+  return props.id !== undefined && props.id !== null ? String(props.id) : undefined
+}
+
+// ---- geometry helpers (lon/lat arrays, GeoJSON order) ---------------------------------------
+
+function ringContains(ring, x, y) {
+  let inside = false
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1]
+    if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) {
+      inside = !inside
+    }
+  }
+  return inside
+}
+
+function polygonContains(rings, x, y) {
+  if (!rings.length || !ringContains(rings[0], x, y)) { return false }
+  for (let k = 1; k < rings.length; k++) {
+    if (ringContains(rings[k], x, y)) { return false }
+  }
+  return true
+}
+
+function geometryContains(geometry, x, y) {
+  if (!geometry) { return false }
+  if (geometry.type === "Polygon") { return polygonContains(geometry.coordinates, x, y) }
+  if (geometry.type === "MultiPolygon") {
+    return geometry.coordinates.some((poly) => polygonContains(poly, x, y))
+  }
+  return false
+}
+
+function bboxOf(geometry) {
+  const box = [Infinity, Infinity, -Infinity, -Infinity]
+  const walk = (c) => {
+    if (typeof c[0] === "number") {
+      box[0] = Math.min(box[0], c[0]); box[1] = Math.min(box[1], c[1])
+      box[2] = Math.max(box[2], c[0]); box[3] = Math.max(box[3], c[1])
+    } else {
+      for (const sub of c) { walk(sub) }
+    }
+  }
+  if (geometry && geometry.coordinates) { walk(geometry.coordinates) }
+  return box
+}
+
+// ---- styles ----------------------------------------------------------------------------------
+
+const STYLE_KEYS = ["color", "weight", "opacity", "fillColor", "fillOpacity", "dashArray",
+                    "radius", "lineCap", "lineJoin"]
+
+function pickStyle(source) {
+  const out = {}
+  for (const key of STYLE_KEYS) {
+    if (source && source[key] !== undefined && source[key] !== null) { out[key] = source[key] }
+  }
+  return out
+}
+
+// Layer style = base Leaflet path options, optionally overridden per value of one property:
+// {"color": ..., "by": "kind", "classes": {"police_station": {"label": "派出所", "fillColor": ...}}}
+function styleFor(config, feature) {
+  const style = config.style || {}
+  const base = pickStyle(style)
+  if (style.by && style.classes && feature && feature.properties) {
+    const cls = style.classes[feature.properties[style.by]]
+    if (cls) { Object.assign(base, pickStyle(cls)) }
+  }
+  return base
+}
+
+function swatch(kind, style) {
+  const color = style.color || "#555"
+  const fill = style.fillColor || color
+  if (kind === "point") {
+    return `<span class="lm-swatch lm-swatch-point" style="background:${escapeHtml(fill)};` +
+      `border-color:${escapeHtml(color)}"></span>`
+  }
+  if (kind === "line") {
+    return `<span class="lm-swatch lm-swatch-line" style="border-top-color:${escapeHtml(color)}"></span>`
+  }
+  const dashed = style.dashArray ? "dashed" : "solid"
+  return `<span class="lm-swatch lm-swatch-area" style="border-color:${escapeHtml(color)};` +
+    `border-style:${dashed};background:${escapeHtml(fill)}33"></span>`
+}
+
+// ---- the component ---------------------------------------------------------------------------
+
+export async function render({ model, el }) {
+  // Register for pushed diffs before the first await so none arrive unheard; they queue until
+  // Leaflet is loaded and the layers exist.
+  const pending = []
+  let onMessage = (msg) => pending.push(msg)
+  const msgHandler = (msg) => onMessage(msg)
+  model.on("msg:custom", msgHandler)
+
+  const root = document.createElement("div")
+  root.className = "lm-root"
+  const mapDiv = document.createElement("div")
+  mapDiv.className = "lm-map"
+  root.appendChild(mapDiv)
+  const badge = document.createElement("div")
+  badge.className = "lm-badge"
+  root.appendChild(badge)
+  el.appendChild(root)
+
+  const base = new URL(`${model.static_url.replace(/\/$/, "")}/vendor/leaflet/leaflet-src.esm.js`,
+                       document.baseURI).href
+  const L = await import(base)
+
+  const map = L.map(mapDiv, {
+    preferCanvas: true,
+    zoomControl: true,
+    minZoom: 3,
+    maxZoom: 19,
+    attributionControl: true,
+  })
+  map.attributionControl.setPrefix("Leaflet")
+  // Focus ring for keyboard users only (see leaflet_map.css).
+  mapDiv.addEventListener("keyup", (e) => {
+    if (e.key === "Tab") { mapDiv.classList.add("lm-kbd-focus") }
+  })
+  mapDiv.addEventListener("mousedown", () => mapDiv.classList.remove("lm-kbd-focus"))
+  map.setView(model.center, model.zoom)
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map)
+
+  const controller = new AbortController()
+  let states = new Map()   // layer name -> state
+  let layerControl = null
+  let legend = null
+  let tiles = null
+  let popup = null
+
+  function updateBadge() {
+    badge.textContent = model.badge || ""
+    badge.style.display = model.badge ? "" : "none"
+  }
+
+  function applyBasemap() {
+    if (tiles) { map.removeLayer(tiles); tiles = null }
+    if (model.basemap_url) {
+      tiles = L.tileLayer(model.basemap_url, { maxZoom: 19, attribution: "内网底图" }).addTo(map)
+    }
+  }
+
+  function showFeaturePopup(state, feature, latlng) {
+    const props = feature.properties || {}
+    const style = state.config.style || {}
+    let kindLabel = state.config.label
+    if (style.by && style.classes && style.classes[props[style.by]]) {
+      kindLabel = style.classes[props[style.by]].label || kindLabel
+    }
+    const rows = [
+      `<div class="lm-popup-title">${escapeHtml(props.name || "（未命名）")}</div>`,
+      `<table class="lm-popup-table">`,
+      `<tr><th>类型</th><td>${escapeHtml(kindLabel)}</td></tr>`,
+      `<tr><th>编码</th><td class="lm-code">${escapeHtml(props.code ?? featureId(feature) ?? "")}</td></tr>`,
+    ]
+    if (props.address) { rows.push(`<tr><th>地址</th><td>${escapeHtml(props.address)}</td></tr>`) }
+    if (props.phone) { rows.push(`<tr><th>电话</th><td>${escapeHtml(props.phone)}</td></tr>`) }
+    rows.push("</table>")
+    openPopup(latlng, rows.join(""))
+    model.send_msg({ type: "click", lat: latlng.lat, lon: latlng.lng,
+                     hits: [{ layer: state.config.name, id: featureId(feature),
+                              name: props.name ?? null, code: props.code ?? null }] })
+  }
+
+  function openPopup(latlng, html) {
+    popup = L.popup({ maxWidth: 320, className: "lm-popup" }).setLatLng(latlng).setContent(
+      `<div class="lm-popup-body">${html}</div>`).openOn(map)
+  }
+
+  function onMapClick(e) {
+    const x = e.latlng.lng, y = e.latlng.lat
+    const hits = []
+    // Most specific (drawn last) first.
+    for (const state of [...states.values()].reverse()) {
+      if (state.config.kind !== "polygon" || !state.active) { continue }
+      for (const [id, entry] of state.features) {
+        const b = entry.bbox
+        if (x < b[0] || x > b[2] || y < b[1] || y > b[3]) { continue }
+        if (geometryContains(entry.feature.geometry, x, y)) {
+          const props = entry.feature.properties || {}
+          hits.push({ layer: state.config.name, label: state.config.label, id,
+                      name: props.name ?? null, code: props.code ?? null })
+        }
+      }
+    }
+    model.send_msg({ type: "click", lat: y, lon: x,
+                     hits: hits.map(({ label, ...rest }) => rest) })
+    if (!hits.length) { map.closePopup(); return }
+    const rows = hits.map((h) => (
+      `<tr><th>${escapeHtml(h.label)}</th><td><div class="lm-name">${escapeHtml(h.name || "（未命名）")}</div>` +
+      `<div class="lm-code">${escapeHtml(h.code ?? h.id)}</div></td></tr>`
+    ))
+    openPopup(e.latlng, `<div class="lm-popup-title">所在区域</div>` +
+      `<table class="lm-popup-table">${rows.join("")}</table>` +
+      `<div class="lm-popup-foot">${y.toFixed(5)}, ${x.toFixed(5)}</div>`)
+  }
+  map.on("click", onMapClick)
+
+  function makeState(config, index) {
+    const paneName = `lm-${index}-${config.name}`.replace(/[^A-Za-z0-9_-]/g, "_")
+    const pane = map.createPane(paneName)
+    const isPoint = config.kind === "point"
+    pane.style.zIndex = String((isPoint ? POINT_PANE_Z : PANE_BASE_Z) + index)
+    const renderer = L.canvas({ pane: paneName, padding: 0.3 })
+    const state = {
+      config, pane, paneName, renderer,
+      features: new Map(),   // id -> {feature, bbox, layer}
+      pushedIds: new Set(),  // ids upserted by messages, newer than any initial fetch
+      holder: L.layerGroup(), // what the layer control toggles (user's choice)
+      geo: null,              // the drawn GeoJSON layer, inside holder when zoom allows
+      status: "idle",         // idle | loading | loaded | error
+      active: false,
+    }
+    state.geo = L.geoJSON(null, {
+      pane: paneName,
+      renderer,
+      interactive: isPoint,
+      style: (feature) => styleFor(config, feature),
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
+        ...styleFor(config, feature), renderer, pane: paneName, bubblingMouseEvents: false,
+      }),
+      onEachFeature: (feature, layer) => {
+        const id = featureId(feature) ?? `_${L.stamp(layer)}`
+        state.features.set(id, { feature, layer, bbox: bboxOf(feature.geometry) })
+        if (isPoint) {
+          layer.on("click", (ev) => showFeaturePopup(state, layer.feature, ev.latlng))
+          const props = feature.properties || {}
+          if (props.name) {
+            layer.bindTooltip(escapeHtml(props.name), { direction: "top", offset: [0, -6] })
+          }
+        }
+      },
+    })
+    state.holder.on("add", () => refreshState(state))
+    state.holder.on("remove", () => refreshState(state))
+    return state
+  }
+
+  function zoomAllows(state) {
+    const mz = state.config.min_zoom
+    return mz === null || mz === undefined || map.getZoom() >= mz
+  }
+
+  async function loadState(state) {
+    if (!state.config.url || state.status !== "idle") { return }
+    state.status = "loading"
+    refreshLegend()
+    try {
+      const resp = await fetch(new URL(state.config.url, document.baseURI).href, {
+        credentials: "same-origin", signal: controller.signal,
+        headers: { Accept: "application/geo+json, application/json" },
+      })
+      if (!resp.ok) { throw new Error(`HTTP ${resp.status}`) }
+      const data = await resp.json()
+      const features = data.type === "FeatureCollection" ? data.features : [data]
+      // Features pushed while the fetch was in flight are newer: keep them.
+      state.geo.addData(features.filter((f) => !state.pushedIds.has(featureId(f))))
+      state.status = "loaded"
+    } catch (err) {
+      if (controller.signal.aborted) { return }
+      state.status = "error"
+      console.error(`图层 ${state.config.name} 加载失败：`, err)
+    }
+    refreshLegend()
+  }
+
+  function refreshState(state) {
+    const wanted = map.hasLayer(state.holder) && zoomAllows(state)
+    if (wanted && !state.holder.hasLayer(state.geo)) {
+      state.holder.addLayer(state.geo)
+    } else if (!wanted && state.holder.hasLayer(state.geo)) {
+      state.holder.removeLayer(state.geo)
+    }
+    state.active = wanted
+    if (wanted) { loadState(state) }
+    refreshLegend()
+  }
+
+  function refreshLegend() {
+    if (!legend || !legend._div) { return }
+    const items = []
+    for (const state of states.values()) {
+      const { config } = state
+      if (config.legend === false) { continue }
+      const style = config.style || {}
+      const on = map.hasLayer(state.holder)
+      let note = ""
+      if (state.status === "error") {
+        note = `<span class="lm-note lm-error">加载失败</span>`
+      } else if (on && !zoomAllows(state)) {
+        note = `<span class="lm-note">放大至${escapeHtml(config.min_zoom)}级显示</span>`
+      } else if (state.status === "loading") {
+        note = `<span class="lm-note">加载中…</span>`
+      }
+      const cls = on ? "lm-legend-item" : "lm-legend-item lm-off"
+      const labelled = style.by && style.classes &&
+        Object.values(style.classes).some((sub) => sub && sub.label)
+      if (labelled) {
+        items.push(`<div class="${cls} lm-legend-group">${escapeHtml(config.label)}${note}</div>`)
+        for (const [value, sub] of Object.entries(style.classes)) {
+          const merged = { ...pickStyle(style), ...pickStyle(sub) }
+          if (!sub.label) { continue }
+          items.push(`<div class="${cls} lm-legend-sub" data-value="${escapeHtml(value)}">` +
+                     `${swatch(config.kind, merged)}<span>${escapeHtml(sub.label)}</span></div>`)
+        }
+      } else {
+        items.push(`<div class="${cls}">${swatch(config.kind, pickStyle(style))}` +
+                   `<span>${escapeHtml(config.label)}</span>${note}</div>`)
+      }
+    }
+    legend._div.innerHTML = `<div class="lm-legend-title">图例</div>${items.join("")}`
+    updateStatus()
+  }
+
+  // Machine-readable load state, for tests and for support staff poking at a wall display.
+  function updateStatus() {
+    const status = {}
+    for (const [name, state] of states) {
+      status[name] = { status: state.status, active: state.active, features: state.features.size }
+    }
+    root.dataset.layers = JSON.stringify(status)
+  }
+
+  function buildLayers() {
+    for (const state of states.values()) {
+      map.removeLayer(state.holder)
+      state.pane.remove()
+    }
+    if (layerControl) { layerControl.remove() }
+    if (legend) { legend.remove() }
+    states = new Map()
+    const overlays = {}
+    ;(model.layers || []).forEach((config, index) => {
+      const state = makeState(config, index)
+      states.set(config.name, state)
+      const hint = config.min_zoom != null ? `<span class="lm-hint">≥${escapeHtml(config.min_zoom)}级</span>` : ""
+      overlays[`<span class="lm-ctl-label">${escapeHtml(config.label)}</span>${hint}`] = state.holder
+    })
+    legend = L.control({ position: "bottomright" })
+    legend.onAdd = () => {
+      const div = L.DomUtil.create("div", "lm-legend")
+      L.DomEvent.disableClickPropagation(div)
+      L.DomEvent.disableScrollPropagation(div)
+      legend._div = div
+      return div
+    }
+    legend.addTo(map)
+    layerControl = L.control.layers(null, overlays, { collapsed: false, position: "topright" })
+    layerControl.addTo(map)
+    const title = L.DomUtil.create("div", "lm-ctl-title")
+    title.textContent = "图层"
+    const ctlEl = layerControl.getContainer()
+    ctlEl.insertBefore(title, ctlEl.firstChild)
+    for (const state of states.values()) {
+      if (state.config.visible !== false) { state.holder.addTo(map) }
+    }
+    for (const state of states.values()) { refreshState(state) }
+  }
+
+  map.on("zoomend", () => { for (const state of states.values()) { refreshState(state) } })
+
+  function upsert(state, features) {
+    for (const feature of features) {
+      const id = featureId(feature)
+      if (id === undefined) { continue }
+      state.pushedIds.add(id)
+      const entry = state.features.get(id)
+      if (entry && entry.layer.setLatLng && feature.geometry && feature.geometry.type === "Point") {
+        // Move and recolour in place: no flicker, popups and tooltips stay attached.
+        const [lon, lat] = feature.geometry.coordinates
+        entry.layer.setLatLng([lat, lon])
+        entry.layer.setStyle(styleFor(state.config, feature))
+        entry.layer.feature = feature
+        entry.feature = feature
+        entry.bbox = bboxOf(feature.geometry)
+        continue
+      }
+      if (entry) { state.geo.removeLayer(entry.layer); state.features.delete(id) }
+      state.geo.addData(feature)
+    }
+  }
+
+  function removeIds(state, ids) {
+    for (const raw of ids) {
+      const id = String(raw)
+      const entry = state.features.get(id)
+      if (entry) { state.geo.removeLayer(entry.layer); state.features.delete(id) }
+      state.pushedIds.add(id)
+    }
+  }
+
+  function handleMessage(msg) {
+    if (!msg || typeof msg !== "object") { return }
+    const state = states.get(msg.layer)
+    if (!state) {
+      console.warn(`LeafletMap: 未知图层 ${msg.layer}`)
+      return
+    }
+    if (msg.type === "upsert") {
+      upsert(state, msg.features || [])
+    } else if (msg.type === "remove") {
+      removeIds(state, msg.ids || [])
+    } else {
+      console.warn(`LeafletMap: 未知消息类型 ${msg.type}`)
+    }
+    updateStatus()
+  }
+
+  model.on("change:center", () => map.setView(model.center, map.getZoom()))
+  model.on("change:zoom", () => map.setZoom(model.zoom))
+  model.on("change:badge", updateBadge)
+  model.on("change:basemap_url", applyBasemap)
+  model.on("change:layers", buildLayers)
+
+  const resizeObserver = new ResizeObserver(() => map.invalidateSize({ pan: false }))
+  resizeObserver.observe(mapDiv)
+  model.on("after_layout", () => map.invalidateSize({ pan: false }))
+  model.on("resize", () => map.invalidateSize({ pan: false }))
+  model.on("remove", () => {
+    controller.abort()
+    resizeObserver.disconnect()
+    model.off("msg:custom", msgHandler)
+    map.remove()
+  })
+
+  updateBadge()
+  applyBasemap()
+  buildLayers()
+  onMessage = handleMessage
+  for (const msg of pending.splice(0)) { handleMessage(msg) }
+  // Expose for tests and debugging in the browser console.
+  root._lm = { L, map, states: () => states }
+}

@@ -1,0 +1,217 @@
+"""The home page in a real browser: map, layers, legend, badge, stats, and no outside requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+LAYER_LABELS = ["道路", "街道", "社区", "网格", "微网格", "警格", "服务设施"]
+FACILITY_LABELS = ["综治中心", "调解室", "调解工作室", "派出所", "警务室", "法官工作室",
+                   "巡回审判点", "法律援助"]
+
+# Finds the map's root element through the shadow roots Panel renders components into.
+_FIND_MAP = """
+const findMap = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+        if (el.classList && el.classList.contains('lm-root')) { return el }
+        if (el.shadowRoot) { const f = findMap(el.shadowRoot); if (f) { return f } }
+    }
+    return null
+}
+"""
+
+
+@dataclass
+class Home:
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def layer_status(self) -> dict[str, dict[str, Any]]:
+        raw = self.page.locator(".lm-root").get_attribute("data-layers")
+        return json.loads(raw) if raw else {}
+
+    def wait_layers_loaded(self, names: list[str], timeout_ms: int = 20_000) -> None:
+        self.page.wait_for_function(
+            "(names) => {" + _FIND_MAP + """
+                const el = findMap(document)
+                if (!el || !el.dataset.layers) { return false }
+                const st = JSON.parse(el.dataset.layers)
+                return names.every((n) => st[n] && st[n].status === 'loaded')
+            }""",
+            arg=names, timeout=timeout_ms,
+        )
+
+    def map_call(self, body: str, arg: Any = None) -> Any:
+        """Run ``body`` with ``lm`` = {L, map, states} and ``mapEl`` bound; returns its value."""
+        return self.page.evaluate(
+            "(arg) => {" + _FIND_MAP + """
+                const mapEl = findMap(document)
+                const lm = mapEl._lm
+            """ + body + "}",
+            arg,
+        )
+
+
+@pytest.fixture()
+def home(browser: Any, console_url: str) -> Iterator[Home]:
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    home = Home(page)
+    page.on("request", lambda req: home.requests.append(req.url))
+    page.on("websocket", lambda ws: home.requests.append(ws.url))
+    page.on("pageerror", lambda exc: home.errors.append(str(exc)))
+    page.on("console", lambda msg: home.errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(console_url + "/", wait_until="networkidle")
+    try:
+        yield home
+    finally:
+        context.close()
+
+
+def test_home_renders_map_layers_legend_and_badge(
+    home: Home, console_url: str, artifacts_dir: Path
+) -> None:
+    page = home.page
+    home.wait_layers_loaded(["roads", "streets", "communities", "grids", "police_grids",
+                             "facilities"])
+
+    assert page.locator(".leaflet-container").count() == 1
+    # One canvas per layer pane; polygons are drawn there, not as SVG.
+    assert page.locator(".leaflet-container canvas").count() >= 6
+    assert page.locator(".leaflet-container svg path").count() == 0
+
+    status = home.layer_status()
+    assert status["communities"]["features"] == 4
+    assert status["grids"]["features"] == 16
+    assert status["facilities"]["features"] == 8
+    # Micro-grids wait for zoom 15 and are not even fetched before.
+    assert status["micro_grids"] == {"status": "idle", "active": False, "features": 0}
+
+    control = page.locator(".leaflet-control-layers")
+    for label in LAYER_LABELS:
+        assert control.get_by_text(label, exact=True).count() == 1, label
+
+    legend = page.locator(".lm-legend")
+    assert legend.is_visible()
+    for label in [*LAYER_LABELS, *FACILITY_LABELS]:
+        assert legend.get_by_text(label, exact=True).count() >= 1, label
+    assert "放大至15级显示" in legend.inner_text()
+
+    badge = page.locator(".lm-badge")
+    assert badge.is_visible()
+    assert badge.inner_text() == "示意：网格与微网格为示意数据"
+
+    assert page.get_by_text("枫桥式矛盾纠纷调处指挥平台").is_visible()
+    page.locator(".ts-box[data-loaded='true']").wait_for(timeout=10_000)
+    stats = page.locator(".ts-box").inner_text()
+    assert "辖区概况" in stats and "微网格" in stats and "1,234" in stats
+
+    page.screenshot(path=str(artifacts_dir / "home.png"))
+
+    host = urlsplit(console_url).netloc
+    outside = [u for u in home.requests
+               if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+               and urlsplit(u).netloc != host]
+    assert outside == [], outside
+    assert home.errors == []
+
+
+def test_click_lists_containing_areas_with_name_and_code(home: Home, artifacts_dir: Path) -> None:
+    page = home.page
+    home.wait_layers_loaded(["streets", "communities", "grids", "police_grids"])
+    # (84.842, 45.589) lies in street 1, community 1-1, grid 1 and police grid 1: click there
+    # with the real mouse, through the stacked layer canvases.
+    x, y = home.map_call("""
+        const p = lm.map.latLngToContainerPoint([arg[1], arg[0]])
+        const box = mapEl.getBoundingClientRect()
+        return [box.left + p.x, box.top + p.y]
+    """, [84.842, 45.589])
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    assert "示例社区1-1" in text and "650203001001" in text
+    assert "第1网格" in text and "65020300100101" in text
+    assert "示例警格1" in text and "JG01" in text
+    assert "示例街道1" in text
+    page.wait_for_timeout(300)  # let the popup fade-in finish
+    page.screenshot(path=str(artifacts_dir / "home-popup.png"))
+
+
+def test_micro_grids_appear_when_zoomed_in(home: Home) -> None:
+    home.wait_layers_loaded(["communities"])
+    home.map_call("lm.map.setView([45.5925, 84.8450], 15, {animate: false})")
+    home.wait_layers_loaded(["micro_grids"])
+    assert home.layer_status()["micro_grids"] == {
+        "status": "loaded", "active": True, "features": 64}
+    assert "放大至15级显示" not in home.page.locator(".lm-legend").inner_text()
+
+
+def _served_map(served_pages: list[Any]) -> Any:
+    from console.map import LeafletMap
+
+    if os.environ.get("FQ_E2E_BASE_URL") or not served_pages:
+        pytest.skip("needs the in-process test server to reach the page's Python objects")
+    maps = served_pages[-1].select(LeafletMap)
+    assert len(maps) == 1
+    return maps[0]
+
+
+def test_pushed_features_move_in_place_and_clicks_reach_python(
+    home: Home, served_pages: list[Any]
+) -> None:
+    home.wait_layers_loaded(["facilities"])
+    the_map = _served_map(served_pages)
+    marker_id = """
+        const e = lm.states().get('facilities').features.get(arg)
+        return e ? [lm.L.stamp(e.layer), e.layer.getLatLng().lat, e.layer.getLatLng().lng,
+                    e.layer.options.fillColor] : null
+    """
+    before = home.map_call(marker_id, "F000")
+    assert before is not None
+
+    moved = {"type": "Feature", "id": "F000",
+             "geometry": {"type": "Point", "coordinates": [84.9, 45.61]},
+             "properties": {"id": "F000", "name": "示例设施0", "code": "F000", "kind": "legal_aid"}}
+    added = {**moved, "id": "F999", "properties": {**moved["properties"], "id": "F999"}}
+    the_map.update_features("facilities", [moved, added])
+    home.page.wait_for_function(
+        "() => {" + _FIND_MAP + """
+            const st = JSON.parse(findMap(document).dataset.layers)
+            return st.facilities.features === 9
+        }""", timeout=5_000)
+    after = home.map_call(marker_id, "F000")
+    # Same Leaflet layer object (moved, not re-created), new place, legal-aid colour.
+    assert after == [before[0], 45.61, 84.9, "#0f9f6e"]
+
+    the_map.remove_features("facilities", ["F999"])
+    home.page.wait_for_function(
+        "() => {" + _FIND_MAP + """
+            const st = JSON.parse(findMap(document).dataset.layers)
+            return st.facilities.features === 8
+        }""", timeout=5_000)
+
+    x, y = home.map_call("""
+        const p = lm.map.latLngToContainerPoint([arg[1], arg[0]])
+        const box = mapEl.getBoundingClientRect()
+        return [box.left + p.x, box.top + p.y]
+    """, [84.842, 45.589])
+    home.page.mouse.click(x, y)
+    deadline = time.monotonic() + 5
+    while the_map.last_click is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert the_map.last_click is not None
+    assert abs(the_map.last_click["lat"] - 45.589) < 1e-3
+    assert {h["layer"] for h in the_map.last_click["hits"]} == {
+        "streets", "communities", "grids", "police_grids"}
