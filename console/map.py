@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 import param
 from panel.custom import JSComponent
 
+from layers.registry import LAYERS, LayerSpec
+
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_SLUG = "assets"
 STATIC_URL = f"/{STATIC_SLUG}"
@@ -23,18 +25,6 @@ LAYER_KINDS = ("polygon", "line", "point")
 _LAYER_KEYS = frozenset(
     {"name", "label", "url", "visible", "min_zoom", "style", "kind", "legend"}
 )
-
-# Facility kinds (geo.schema.FACILITY_KINDS) with their legend labels and marker colours.
-FACILITY_CLASSES: dict[str, dict[str, Any]] = {
-    "governance_centre": {"label": "综治中心", "fillColor": "#c0262d", "radius": 8},
-    "mediation_room": {"label": "调解室", "fillColor": "#ea6a0c"},
-    "mediation_studio": {"label": "调解工作室", "fillColor": "#d9a30b"},
-    "police_station": {"label": "派出所", "fillColor": "#1d4ed8", "radius": 7.5},
-    "police_office": {"label": "警务室", "fillColor": "#4f8ef7"},
-    "judge_workstation": {"label": "法官工作室", "fillColor": "#7c3aed"},
-    "circuit_court": {"label": "巡回审判点", "fillColor": "#c026d3"},
-    "legal_aid": {"label": "法律援助", "fillColor": "#0f9f6e"},
-}
 
 # Road line widths (px) by geo.schema.ROAD_CLASSES: roads are the basemap when no tiles exist.
 ROAD_WIDTHS: dict[str, float] = {
@@ -195,39 +185,40 @@ def _feature_id(feature: Mapping[str, Any]) -> Any:
     return (feature.get("properties") or {}).get("id")
 
 
+def layer_config(spec: LayerSpec, *, api_base: str = "/api/v1") -> dict[str, Any]:
+    """A :class:`LeafletMap` layer config from a ``layers.registry`` spec, served by the API."""
+    style: dict[str, Any] = dict(spec.style)
+    if spec.kind == "point":
+        # A white ring keeps markers readable over any fill; grey for values with no colour.
+        style.setdefault("color", "#ffffff")
+        style.setdefault("fillColor", "#555555")
+    if spec.colour_by:
+        style["by"] = spec.colour_by
+        style["classes"] = {
+            value: {"fillColor": colour,
+                    **({"label": spec.labels[value]} if value in spec.labels else {})}
+            for value, colour in spec.colours.items()
+        }
+    return {
+        "name": spec.name, "label": spec.label, "kind": spec.kind,
+        "url": f"{api_base.rstrip('/')}/layers/{spec.name}.geojson",
+        "visible": spec.visible, "min_zoom": spec.min_zoom, "style": style,
+    }
+
+
+TERRITORY = ("roads", "streets", "communities", "grids", "micro_grids", "police_grids",
+             "facilities")
+"""The territory layers the home page shows, bottom to top."""
+
+
 def territory_layers(api_base: str = "/api/v1") -> list[dict[str, Any]]:
-    """The territory layers, bottom to top, as served by ``{api_base}/layers/{name}.geojson``."""
-    base = api_base.rstrip("/")
+    """The territory layers as served by ``{api_base}/layers/{name}.geojson``, bottom to top.
 
-    def url(name: str) -> str:
-        return f"{base}/layers/{name}.geojson"
-
-    def area(name: str, label: str, color: str, **style: Any) -> dict[str, Any]:
-        return {"name": name, "label": label, "url": url(name), "kind": "polygon",
-                "visible": True, "min_zoom": None,
-                "style": {"color": color, "fillColor": color, **style}}
-
-    roads = {
-        "name": "roads", "label": "道路", "url": url("roads"), "kind": "line",
-        "visible": True, "min_zoom": None,
-        "style": {"color": "#a9b3be", "weight": 1.0, "opacity": 0.9, "by": "road_class",
-                  "classes": {k: {"weight": w} for k, w in ROAD_WIDTHS.items()}},
-    }
-    micro = area("micro_grids", "微网格", "#b7791f", weight=0.7, fillOpacity=0.0,
-                 dashArray="2 3")
-    micro["min_zoom"] = 15
-    facilities = {
-        "name": "facilities", "label": "服务设施", "url": url("facilities"), "kind": "point",
-        "visible": True, "min_zoom": None,
-        "style": {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95, "radius": 6,
-                  "by": "kind", "classes": {k: dict(v) for k, v in FACILITY_CLASSES.items()}},
-    }
-    return [
-        roads,
-        area("streets", "街道", "#5b3cc4", weight=2.6, fillOpacity=0.0),
-        area("communities", "社区", "#1f6feb", weight=1.6, fillOpacity=0.06),
-        area("grids", "网格", "#1a7f37", weight=0.9, fillOpacity=0.03),
-        micro,
-        area("police_grids", "警格", "#cf222e", weight=1.3, fillOpacity=0.0, dashArray="6 4"),
-        facilities,
-    ]
+    Roads are the basemap when there are no tiles: thin grey lines, wider for bigger roads.
+    """
+    configs = [layer_config(LAYERS[name], api_base=api_base) for name in TERRITORY]
+    for cfg in configs:
+        if cfg["name"] == "roads":
+            cfg["style"]["by"] = "road_class"
+            cfg["style"]["classes"] = {k: {"weight": w} for k, w in ROAD_WIDTHS.items()}
+    return configs

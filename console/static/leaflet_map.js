@@ -15,6 +15,10 @@ function escapeHtml(value) {
   ))
 }
 
+function illustrativeTag(props) {
+  return props && props.illustrative ? `<span class="lm-tag">示意</span>` : ""
+}
+
 function featureId(feature) {
   if (feature == null) { return undefined }
   if (feature.id !== undefined && feature.id !== null) { return String(feature.id) }
@@ -173,7 +177,7 @@ export async function render({ model, el }) {
       kindLabel = style.classes[props[style.by]].label || kindLabel
     }
     const rows = [
-      `<div class="lm-popup-title">${escapeHtml(props.name || "（未命名）")}</div>`,
+      `<div class="lm-popup-title">${escapeHtml(props.name || "（未命名）")}${illustrativeTag(props)}</div>`,
       `<table class="lm-popup-table">`,
       `<tr><th>类型</th><td>${escapeHtml(kindLabel)}</td></tr>`,
       `<tr><th>编码</th><td class="lm-code">${escapeHtml(props.code ?? featureId(feature) ?? "")}</td></tr>`,
@@ -204,15 +208,17 @@ export async function render({ model, el }) {
         if (geometryContains(entry.feature.geometry, x, y)) {
           const props = entry.feature.properties || {}
           hits.push({ layer: state.config.name, label: state.config.label, id,
-                      name: props.name ?? null, code: props.code ?? null })
+                      name: props.name ?? null, code: props.code ?? null,
+                      illustrative: Boolean(props.illustrative) })
         }
       }
     }
     model.send_msg({ type: "click", lat: y, lon: x,
-                     hits: hits.map(({ label, ...rest }) => rest) })
+                     hits: hits.map(({ label, illustrative, ...rest }) => rest) })
     if (!hits.length) { map.closePopup(); return }
     const rows = hits.map((h) => (
-      `<tr><th>${escapeHtml(h.label)}</th><td><div class="lm-name">${escapeHtml(h.name || "（未命名）")}</div>` +
+      `<tr><th>${escapeHtml(h.label)}</th><td><div class="lm-name">${escapeHtml(h.name || "（未命名）")}` +
+      `${illustrativeTag(h)}</div>` +
       `<div class="lm-code">${escapeHtml(h.code ?? h.id)}</div></td></tr>`
     ))
     openPopup(e.latlng, `<div class="lm-popup-title">所在区域</div>` +

@@ -33,7 +33,7 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
 
 def _feature(fid: str, name: str, geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "id": fid, "geometry": geometry,
-            "properties": {"id": fid, "name": name, "code": fid, **props}}
+            "properties": {"id": fid, "name": name, "code": fid, "illustrative": True, **props}}
 
 
 def _split(x0: float, y0: float, x1: float, y1: float, nx: int, ny: int) -> list[tuple[float, ...]]:

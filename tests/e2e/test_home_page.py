@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from layers.registry import LAYERS
+
 pytestmark = pytest.mark.e2e
 
 LAYER_LABELS = ["道路", "街道", "社区", "网格", "微网格", "警格", "服务设施"]
@@ -83,20 +85,21 @@ def test_home_renders_map_layers_legend_and_badge(
     home: Home, console_url: str, artifacts_dir: Path
 ) -> None:
     page = home.page
-    home.wait_layers_loaded(["roads", "streets", "communities", "grids", "police_grids",
-                             "facilities"])
+    home.wait_layers_loaded(["roads", "streets", "communities", "grids", "facilities"])
 
     assert page.locator(".leaflet-container").count() == 1
-    # One canvas per layer pane; polygons are drawn there, not as SVG.
-    assert page.locator(".leaflet-container canvas").count() >= 6
-    assert page.locator(".leaflet-container svg path").count() == 0
-
     status = home.layer_status()
+    # One canvas per drawn layer; polygons are drawn there, not as SVG.
+    drawn = sum(1 for s in status.values() if s["active"])
+    assert drawn == 5
+    assert page.locator(".leaflet-container canvas").count() == drawn
+    assert page.locator(".leaflet-container svg path").count() == 0
     assert status["communities"]["features"] == 4
     assert status["grids"]["features"] == 16
     assert status["facilities"]["features"] == 8
-    # Micro-grids wait for zoom 15 and are not even fetched before.
+    # Micro-grids wait for zoom 15 and are not even fetched before; police grids start hidden.
     assert status["micro_grids"] == {"status": "idle", "active": False, "features": 0}
+    assert status["police_grids"] == {"status": "idle", "active": False, "features": 0}
 
     control = page.locator(".leaflet-control-layers")
     for label in LAYER_LABELS:
@@ -129,7 +132,10 @@ def test_home_renders_map_layers_legend_and_badge(
 
 def test_click_lists_containing_areas_with_name_and_code(home: Home, artifacts_dir: Path) -> None:
     page = home.page
-    home.wait_layers_loaded(["streets", "communities", "grids", "police_grids"])
+    home.wait_layers_loaded(["streets", "communities", "grids"])
+    # Police grids start hidden: switch them on in the layer control.
+    page.locator(".leaflet-control-layers label").filter(has_text="警格").click()
+    home.wait_layers_loaded(["police_grids"])
     # (84.842, 45.589) lies in street 1, community 1-1, grid 1 and police grid 1: click there
     # with the real mouse, through the stacked layer canvases.
     x, y = home.map_call("""
@@ -193,7 +199,7 @@ def test_pushed_features_move_in_place_and_clicks_reach_python(
         }""", timeout=5_000)
     after = home.map_call(marker_id, "F000")
     # Same Leaflet layer object (moved, not re-created), new place, legal-aid colour.
-    assert after == [before[0], 45.61, 84.9, "#0f9f6e"]
+    assert after == [before[0], 45.61, 84.9, LAYERS["facilities"].colours["legal_aid"]]
 
     the_map.remove_features("facilities", ["F999"])
     home.page.wait_for_function(
@@ -214,4 +220,4 @@ def test_pushed_features_move_in_place_and_clicks_reach_python(
     assert the_map.last_click is not None
     assert abs(the_map.last_click["lat"] - 45.589) < 1e-3
     assert {h["layer"] for h in the_map.last_click["hits"]} == {
-        "streets", "communities", "grids", "police_grids"}
+        "streets", "communities", "grids"}
