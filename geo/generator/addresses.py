@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -85,7 +86,7 @@ def estate_frames(*, gz: Gazetteer, estate: Estate, facilities: list[Facility],
         "name": [c.name for c in comps], "aliases": [[] for _ in comps],
         "road_id": (g_road + 1).tolist(), "door_no": g_num.tolist(),
         "community_id": _ids(c_loc["community_id"])}, list(c_geom))
-    b_rows: dict[str, list[object]] = {"compound_id": [], "number": [], "units": [], "floors": []}
+    b_rows: dict[str, list[Any]] = {"compound_id": [], "number": [], "units": [], "floors": []}
     b_geom = []
     for ci, c in enumerate(comps):
         for n, (pt, units, floors) in enumerate(c.buildings, start=1):
@@ -95,7 +96,7 @@ def estate_frames(*, gz: Gazetteer, estate: Estate, facilities: list[Facility],
             b_geom.append(pt)
     out["buildings"] = frame(schema.buildings, b_rows, b_geom)
 
-    places = estate.places + []
+    places = list(estate.places)
     p_geom = np.asarray([p.geom for p in places] + list(f_pts), dtype=object)
     p_road, p_num, p_addr = door_text(p_geom)
     out["places"] = frame(schema.places, {
@@ -157,8 +158,8 @@ def estate_frames(*, gz: Gazetteer, estate: Estate, facilities: list[Facility],
     a_loc = loc.locate(a_pts)
     inside = a_loc["micro_grid_id"] > 0
     sel = np.flatnonzero(inside)
-    addr_rows: dict[str, list[object]] = {k: [v[i] for i in sel] for k, v in rows.items()}
-    for k, v in a_loc.items():
-        addr_rows[k] = _ids(v[sel])
+    addr_rows: dict[str, list[Any]] = {k: [v[i] for i in sel] for k, v in rows.items()}
+    for col, ids in a_loc.items():
+        addr_rows[col] = _ids(ids[sel])
     out["addresses"] = frame(schema.addresses, addr_rows, list(a_pts[sel]))
     return out

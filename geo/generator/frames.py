@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,12 +22,12 @@ from geo.generator.roads import SPEED_MPS, RoadNet
 _GEOD = Geod(ellps="WGS84")
 
 
-def frame(table: Table, rows: dict[str, Sequence[object]], geoms: Sequence[object]
+def frame(table: Table, rows: Mapping[str, Sequence[Any]], geoms: Sequence[Any]
           ) -> gpd.GeoDataFrame:
     """A GeoDataFrame with exactly the table's columns; ``geoms`` are metric, projected here."""
     cols = [c.name for c in table.columns]
     n = len(geoms)
-    data = {c: list(rows[c]) if c in rows else [None] * n for c in cols if c != "geom"}
+    data: dict[str, Any] = {c: list(rows[c]) if c in rows else [None] * n for c in cols if c != "geom"}
     if "id" in cols and "id" not in rows:
         data["id"] = list(range(1, n + 1))
     if "illustrative" in cols:
@@ -41,7 +42,7 @@ def frame(table: Table, rows: dict[str, Sequence[object]], geoms: Sequence[objec
 
 
 def area_frames(h: Hierarchy) -> dict[str, gpd.GeoDataFrame]:
-    def base(areas: list[Area]) -> dict[str, Sequence[object]]:
+    def base(areas: list[Area]) -> dict[str, Sequence[Any]]:
         return {"code": [a.code for a in areas], "name": [a.name for a in areas]}
 
     def geoms(areas: list[Area]) -> list[object]:
@@ -70,7 +71,7 @@ def area_frames(h: Hierarchy) -> dict[str, gpd.GeoDataFrame]:
 
 
 def road_frames(net: RoadNet) -> dict[str, gpd.GeoDataFrame]:
-    nodes = frame(schema.road_nodes, {}, list(shapely.points(net.nodes)))
+    nodes = frame(schema.road_nodes, {}, list(np.asarray(shapely.points(net.nodes))))
     edges_wgs = to_wgs84(net.seg_geom)
     length = np.array([_GEOD.geometry_length(g) for g in edges_wgs])
     classes = [net.lines[int(i)].road_class for i in net.seg_line]

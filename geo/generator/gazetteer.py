@@ -83,7 +83,7 @@ class Gazetteer:
         left = np.where(num % 2 == 1, 1.0, -1.0)[:, None]
         centre = shapely.get_coordinates(shapely.line_interpolate_point(refs, m))
         xy = centre + left * offset_m * np.column_stack([-t[:, 1], t[:, 0]])
-        return road, num, shapely.points(xy)
+        return road, num, np.asarray(shapely.points(xy), dtype=object)
 
 
 def build_gazetteer(net: RoadNet, rng: np.random.Generator) -> Gazetteer:

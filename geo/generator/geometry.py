@@ -117,13 +117,14 @@ def _split_pieces(pieces: list[Piece], n: int) -> tuple[list[Piece], int, list[P
     spread = cent - np.average(cent, axis=0, weights=w)
     cov = (spread * w[:, None]).T @ spread
     vecs = np.linalg.eigh(cov)[1]
-    cands = []
+    cands: list[tuple[float, int, int, np.ndarray, int]] = []
     for k, penalty in ((1, 0.0), (0, 0.05)):  # the major axis first
         order = np.argsort(spread @ vecs[:, k], kind="stable")
         frac = np.cumsum(w[order])[:-1] / w.sum()
         n1 = np.clip(np.rint(frac * n), 1, n - 1)
         err = np.abs(frac - n1 / n) + 0.01 * np.abs(frac - 0.5) + penalty
-        cands.extend((float(e), k, i, order, int(m)) for i, (e, m) in enumerate(zip(err, n1)))
+        cands.extend((float(e), k, i, order, int(m))
+                     for i, (e, m) in enumerate(zip(err, n1, strict=True)))
     cands.sort(key=lambda c: (c[0], c[1], c[2]))
     for e, _, i, order, m in cands[:8]:
         left = [pieces[j] for j in order[: i + 1]]
@@ -166,8 +167,8 @@ def random_point_in(geom: BaseGeometry, rng: np.random.Generator, *, inset: floa
     for _ in range(10):
         xs = rng.uniform(x0, x1, 16)
         ys = rng.uniform(y0, y1, 16)
-        pts = shapely.points(xs, ys)
         inside = shapely.contains_xy(target, xs, ys)
         if inside.any():
-            return pts[int(np.argmax(inside))]
+            i = int(np.argmax(inside))
+            return Point(xs[i], ys[i])
     return target.point_on_surface()

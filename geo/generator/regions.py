@@ -41,9 +41,9 @@ def grow_regions(*, neighbours: list[set[int]], weights: np.ndarray, centroids: 
         filled[chosen] += weights[i]
         frontier[chosen] |= {j for j in neighbours[i] if label[j] < 0}
         left -= 1
-    for i in np.flatnonzero(label < 0):
+    for lost in np.flatnonzero(label < 0):
         done = np.flatnonzero(label >= 0)
-        label[i] = label[done[np.argmin(np.hypot(*(centroids[done] - centroids[i]).T))]]
+        label[lost] = label[done[np.argmin(np.hypot(*(centroids[done] - centroids[lost]).T))]]
     return label
 
 

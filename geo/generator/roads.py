@@ -9,6 +9,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from geo.generator.geometry import polygons_of
 from geo.generator.names import ARTERIAL_NAMES, local_road_names
@@ -23,7 +24,7 @@ class RoadLine:
     name: str
     road_class: str
     ref: LineString
-    geom: object  # LineString or MultiLineString, metric
+    geom: BaseGeometry  # LineString or MultiLineString, metric
 
 
 @dataclass
@@ -40,6 +41,11 @@ class RoadNet:
     oneway: np.ndarray  # bool per edge
     superblocks: list[Polygon]
     blocks: list[Polygon]
+
+
+def _polygonize(lines: np.ndarray) -> BaseGeometry:
+    """The faces enclosed by noded lines, as one collection."""
+    return shapely.GeometryCollection(list(shapely.get_parts(shapely.polygonize(lines))))
 
 
 def _boundary(cx: float, cy: float, a: float, b: float, rot: float,
@@ -107,8 +113,7 @@ def _arterials(cx: float, cy: float, a: float, b: float, rot: float,
 
 def _locals_in(block: Polygon, rng: np.random.Generator) -> list[LineString]:
     """Local roads ~150-250 m apart inside one superblock, aligned with its long side."""
-    rect = shapely.minimum_rotated_rectangle(block)
-    c = np.asarray(rect.exterior.coords)
+    c = shapely.get_coordinates(shapely.minimum_rotated_rectangle(block))
     axes = [c[1] - c[0], c[2] - c[1]]
     centre = np.asarray(block.centroid.coords[0])
     pts = np.asarray(block.exterior.coords)
@@ -143,11 +148,11 @@ def build_roads(*, cx: float, cy: float, a: float, b: float, rng: np.random.Gene
     boundary = _boundary(cx, cy, a, b, rot, rng)
     arterials = _arterials(cx, cy, a, b, rot, rng)
     ring = boundary.exterior
-    art_noded = shapely.unary_union([ln.geom for ln in arterials] + [ring])
-    superblocks = [p for p in polygons_of(shapely.polygonize(shapely.get_parts(art_noded)))
+    art_noded = shapely.unary_union(np.asarray([ln.geom for ln in arterials] + [ring], dtype=object))
+    superblocks = [p for p in polygons_of(_polygonize(shapely.get_parts(art_noded)))
                    if boundary.contains(p.representative_point())]
     local_refs: list[LineString] = []
-    local_geoms: list[object] = []
+    local_geoms: list[BaseGeometry] = []
     for sb in superblocks:
         if sb.area < 60_000:
             continue
@@ -163,8 +168,8 @@ def build_roads(*, cx: float, cy: float, a: float, b: float, rng: np.random.Gene
         cls = "tertiary" if rng.random() < 0.15 else "residential"
         lines.append(RoadLine(nm, cls, ref, g))
 
-    noded = shapely.get_parts(shapely.unary_union([ln.geom for ln in lines] + [ring]))
     sources = np.asarray([ln.geom for ln in lines] + [ring], dtype=object)
+    noded = shapely.get_parts(shapely.unary_union(sources))
     mids = shapely.line_interpolate_point(noded, 0.5, normalized=True)
     hit_seg, hit_src = shapely.STRtree(sources).query(mids, predicate="dwithin", distance=0.01)
     order = np.lexsort((-hit_src, hit_seg))  # per segment, the lowest source (arterials) last
@@ -193,7 +198,7 @@ def build_roads(*, cx: float, cy: float, a: float, b: float, rng: np.random.Gene
     remap = np.full(len(uniq), -1)
     remap[used] = np.arange(len(used))
 
-    faces = polygons_of(shapely.polygonize(np.concatenate([segs, ring_segs])))
+    faces = polygons_of(_polygonize(np.concatenate([segs, ring_segs])))
     blocks = [f for f in faces if boundary.contains(f.representative_point())]
     classes = np.array([lines[i].road_class for i in seg_line])
     oneway = (classes == "residential") & (rng.random(len(segs)) < 0.04)
