@@ -76,6 +76,8 @@ def generate_history(territory: Territory, units: gpd.GeoDataFrame, *, seed: int
     at ``end``. Active assignments respect each unit's capacity at ``end``; apply them to the
     units with :func:`units_with_load` (``units`` itself is not changed).
     """
+    if count < 1:
+        raise ValueError(f"count 应为正整数，收到 {count}")
     rng = np.random.default_rng([seed, 2])
     end_s = to_seconds(end)
     category, channel = categories_and_channels(rng, count)

@@ -496,8 +496,27 @@ def test_history_is_deterministic(territory: Territory, units: gpd.GeoDataFrame)
     assert (loaded["active_load"] <= loaded["capacity"]).all()
 
 
+def test_bad_arguments(territory: Territory, units: gpd.GeoDataFrame) -> None:
+    with pytest.raises(ValueError):
+        generate_history(territory, units, seed=1, count=0, end=END)
+    with pytest.raises(ValueError):
+        generate_units(territory, seed=1, size="huge")
+    one, asg = generate_history(territory, units, seed=1, count=1, end=END)
+    assert len(one) == 1 and len(asg) >= 1
+
+
 def test_naive_end_is_beijing_time(territory: Territory, units: gpd.GeoDataFrame) -> None:
     inc, _ = generate_history(territory, units, seed=5, count=300,
                               end=datetime(2026, 3, 1, 9, 0))
     assert inc["reported_at"].max() < pd.Timestamp("2026-03-01 09:00", tz="Asia/Shanghai")
     assert str(inc["reported_at"].dt.tz) in ("UTC+08:00", "pytz.FixedOffset(480)")
+
+
+def test_on_the_generated_territory() -> None:
+    generator = pytest.importorskip("geo.generator")
+    t = generator.generate_territory(size="demo", seed=20261121)
+    units, inc, asg = generate_demo(t, seed=1, end=END, count=3000)
+    assert len(units) >= 500 and len(inc) == 3000
+    assert inc[["street_id", "community_id", "grid_id"]].notna().all().all()
+    assert (units["active_load"] <= units["capacity"]).all()
+    assert asg["unit_id"].isin(units["id"]).all()
