@@ -355,6 +355,7 @@ export async function render({ model, el }) {
   function buildLayers() {
     for (const state of states.values()) {
       map.removeLayer(state.holder)
+      map.removeLayer(state.renderer)
       state.pane.remove()
     }
     if (layerControl) { layerControl.remove() }

@@ -235,3 +235,20 @@ def test_pushed_features_move_in_place_and_clicks_reach_python(
     assert abs(the_map.last_click["lat"] - 45.589) < 1e-3
     assert {h["layer"] for h in the_map.last_click["hits"]} == {
         "streets", "communities", "grids"}
+
+
+def test_new_layer_list_from_python_rebuilds_layers_and_legend(
+    home: Home, served_pages: list[Any]
+) -> None:
+    home.wait_layers_loaded(["communities"])
+    the_map = _served_map(served_pages)
+    the_map.layers = [cfg for cfg in the_map.layers if cfg["name"] in ("streets", "communities")]
+    home.page.wait_for_function(
+        "() => {" + _FIND_MAP + """
+            return Object.keys(JSON.parse(findMap(document).dataset.layers)).length === 2
+        }""", timeout=5_000)
+    home.wait_layers_loaded(["streets", "communities"])
+    assert home.page.locator(".leaflet-control-layers label").count() == 2
+    assert home.page.locator(".leaflet-container canvas").count() == 2
+    assert "服务设施" not in home.page.locator(".lm-legend").inner_text()
+    assert home.errors == []
