@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+import socket
+
 import panel as pn
+from bokeh.settings import settings as bokeh_settings
 
 from console.api import api_routes
 from console.bootstrap import App
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+from console.map import STATIC_DIRS
 
 
 def pages(app: App) -> dict[str, Any]:
@@ -23,17 +24,18 @@ def pages(app: App) -> dict[str, Any]:
     return {"/": home}
 
 
-def make_server(app: App, *, port: int, address: str = "0.0.0.0",
-                allow_origins: list[str] | None = None, start: bool = False) -> Any:
+def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
-    pn.config.inline = True  # type: ignore[misc]  # Bokeh/Panel JS inline, never a CDN
-    origins = allow_origins or [f"localhost:{port}", f"127.0.0.1:{port}", "*"]
+    # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
+    bokeh_settings.resources.set_value("server")
+    origins = [f"localhost:{port}", f"127.0.0.1:{port}", f"{socket.gethostname()}:{port}",
+               *app.settings.allowed_hosts]
     return pn.serve(
         pages(app),
         port=port,
         address=address,
         websocket_origin=origins,
-        static_dirs={"static": str(STATIC_DIR)},
+        static_dirs=STATIC_DIRS,
         extra_patterns=api_routes(app),
         show=False,
         start=start,

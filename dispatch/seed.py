@@ -11,7 +11,6 @@ from pathlib import Path
 from geo.settings import PROJECT_ROOT
 from geo.territory import Territory
 
-SIZES = {"demo": 20_000, "city": 100_000}
 CST = timezone(timedelta(hours=8))
 Say = Callable[[str], None]
 
@@ -33,26 +32,24 @@ def _code_fingerprint() -> str:
 
 def build_demo(*, size: str = "demo", seed: int = 20261121, end: datetime | None = None,
                say: Say = print) -> Territory:
-    """Generate the territory, its units and ``SIZES[size]`` historical disputes."""
+    """Generate the territory, its units and a year of historical disputes (HISTORY_COUNTS)."""
     import time
 
-    from dispatch.demo import generate_history, generate_units
+    from dispatch.demo import HISTORY_COUNTS, generate_demo
     from geo.generator import generate_territory
 
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {sorted(SIZES)}, not {size!r}")
+    if size not in HISTORY_COUNTS:
+        raise ValueError(f"size must be one of {sorted(HISTORY_COUNTS)}, not {size!r}")
     t0 = time.perf_counter()
     say(f"generating the illustrative territory ({size}, seed {seed})…")
     territory = generate_territory(size=size, seed=seed)
     say(f"  territory: {time.perf_counter() - t0:.1f} s  "
         + ", ".join(f"{k} {v}" for k, v in territory.counts().items()))
     t1 = time.perf_counter()
-    units = generate_units(territory, seed=seed, size=size)
-    territory.frames["units"] = units
     if end is None:
         end = datetime.now(CST).replace(hour=0, minute=0, second=0, microsecond=0)
-    incidents, assignments = generate_history(territory, units, seed=seed, count=SIZES[size],
-                                              end=end)
+    units, incidents, assignments = generate_demo(territory, seed=seed, end=end, size=size)
+    territory.frames["units"] = units
     territory.frames["incidents"] = incidents
     territory.frames["assignments"] = assignments
     say(f"  units and history: {time.perf_counter() - t1:.1f} s  units {len(units)}, "

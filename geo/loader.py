@@ -35,7 +35,7 @@ def _cell(value: Any, kind: str) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return None
     if kind == "json":
         return json.dumps(value, ensure_ascii=False)

@@ -25,6 +25,8 @@ class Settings:
     http_port: int
     territory_size: str
     seed: int
+    allowed_hosts: tuple[str, ...]
+    """Host[:port] values browsers may open the console's websocket from (Bokeh's check)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -38,4 +40,6 @@ class Settings:
             http_port=int(e.get("PORT", e.get("FQ_PORT", "5006"))),
             territory_size=e.get("FQ_TERRITORY", "demo"),
             seed=int(e.get("FQ_SEED", "20261121")),
+            allowed_hosts=tuple(h.strip() for h in e.get("FQ_ALLOWED_HOSTS", "").split(",")
+                                if h.strip()),
         )

@@ -75,5 +75,5 @@ def test_pages_and_static_files_come_from_the_server(live_server):
     assert resp.status == 200
     for host in ("cdn.", "unpkg", "jsdelivr", "googleapis", "cdnjs"):
         assert host not in html
-    with urllib.request.urlopen(f"{live_server}/static/vendor/leaflet/leaflet.js") as resp:
+    with urllib.request.urlopen(f"{live_server}/assets/vendor/leaflet/leaflet.js") as resp:
         assert resp.status == 200
