@@ -73,7 +73,7 @@ def generate_territory(*, size: str = "demo", seed: int = 20261121) -> Territory
                         target_grids=spec.grids, rng=rng)
     estate = build_estate(h, centre=(cx, cy), radius=radius, rng=rng)
     facilities = build_facilities(h, estate, admin=admin, centre=(cx, cy), rng=rng)
-    gz = build_gazetteer(net, rng)
+    gz = build_gazetteer(net, rng=rng)
     frames = area_frames(h) | road_frames(net) | gazetteer_frames(gz, h)
     frames |= estate_frames(gz=gz, estate=estate, facilities=facilities, frames=frames,
                             district=admin.district)

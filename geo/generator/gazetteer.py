@@ -86,7 +86,7 @@ class Gazetteer:
         return road, num, np.asarray(shapely.points(xy), dtype=object)
 
 
-def build_gazetteer(net: RoadNet, rng: np.random.Generator) -> Gazetteer:
+def build_gazetteer(net: RoadNet, *, rng: np.random.Generator) -> Gazetteer:
     """One addressable road per named line that kept an edge; door ranges per edge and side."""
     used = np.unique(net.seg_line)
     road_of_line = {int(ln): i for i, ln in enumerate(used)}

@@ -126,10 +126,10 @@ def _split_pieces(pieces: list[Piece], n: int) -> tuple[list[Piece], int, list[P
         cands.extend((float(e), k, i, order, int(m))
                      for i, (e, m) in enumerate(zip(err, n1, strict=True)))
     cands.sort(key=lambda c: (c[0], c[1], c[2]))
-    for e, _, i, order, m in cands[:8]:
+    for e, _, i, order, m in cands[:24]:
         left = [pieces[j] for j in order[: i + 1]]
         right = [pieces[j] for j in order[i + 1:]]
-        if e > cands[0][0] + 0.15:
+        if e > cands[0][0] + 0.4:
             break
         if _connected(left) and _connected(right):
             return left, m, right

@@ -35,6 +35,8 @@ _LOCAL_STEMS = (
     "塔城", "哈密", "吐鲁番", "喀什", "和田", "库尔勒", "奎屯", "乌苏", "昌吉", "石河子", "北屯",
     "泉水", "清泉", "明珠", "银杏", "长青", "晨光", "月潭", "星光", "采油", "钻井", "炼化", "勘探",
 )
+_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三",
+             "十四", "十五", "十六", "十七", "十八", "十九", "二十")
 _LOCAL_SUFFIXES = ("路", "街", "巷", "东路", "西路", "南街", "北街", "一巷", "二巷", "三巷", "横街")
 
 _COMPOUND_STEMS = (
@@ -104,13 +106,13 @@ def admin_names(path: Path = ADMIN_NAMES) -> AdminNames:
 def local_road_names(count: int, *, rng: np.random.Generator, taken: set[str]) -> list[str]:
     """``count`` distinct names for local roads (…路, …街, …巷), none in ``taken``."""
     combos = [s + x for x in _LOCAL_SUFFIXES for s in _LOCAL_STEMS]
-    combos = [c for c in combos if c not in taken]
-    order = rng.permutation(len(combos))
-    names = [combos[i] for i in order]
-    n = 2
-    while len(names) < count:  # numbered lanes once the plain names run out
-        names.extend(f"{c[:-1]}{n}{c[-1]}" for c in combos)
-        n += 1
+    names = [combos[i] for i in rng.permutation(len(combos)) if combos[i] not in taken]
+    lanes = [f"{s}{_NUMERALS[k]}巷" for k in range(3, len(_NUMERALS)) for s in _LOCAL_STEMS]
+    names.extend(n for n in lanes if n not in taken)  # numbered lanes once plain names run out
+    k = 2
+    while len(names) < count:  # far beyond any size here; keeps the function total
+        names.extend(f"{s}{k}号路" for s in _LOCAL_STEMS)
+        k += 1
     return names[:count]
 
 
