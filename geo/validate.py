@@ -105,13 +105,16 @@ def validate_codes(frame: pd.DataFrame, layer: str) -> list[Problem]:
 
 
 def validate_geometries(frame: pd.DataFrame, layer: str) -> list[Problem]:
-    """Missing, empty and invalid geometries, with GEOS's reason and location."""
+    """Missing, empty, non-areal and invalid geometries, with GEOS's reason and location."""
     label = LABELS.get(layer, layer)
     out = []
     codes = frame["code"].astype(str).to_numpy() if "code" in frame else [None] * len(frame)
     for code, g in zip(codes, np.asarray(frame["geom"].values, dtype=object), strict=True):
         if g is None or g.is_empty:
             out.append(Problem("empty", f"{label} {code} 没有几何形状", label, code))
+        elif g.geom_type not in ("Polygon", "MultiPolygon"):
+            out.append(Problem("bad_value", f"{label} {code} 的几何类型是 {g.geom_type}，应为面",
+                               label, code))
         elif not g.is_valid:
             why = shapely.is_valid_reason(g)
             m = re.match(r"\s*([^\[]+?)\s*\[\s*(\S+)\s+(\S+)\s*\]", why)
@@ -128,7 +131,8 @@ def _layer(ctx: _Ctx, territory: Territory, name: str) -> _Layer | None:
         return None
     frame = territory[name]
     geoms = np.asarray(frame["geom"].values, dtype=object)
-    ok = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    ok = np.array([g is not None and not g.is_empty
+                   and g.geom_type in ("Polygon", "MultiPolygon") for g in geoms], dtype=bool)
     fixed = np.full(len(geoms), None, dtype=object)
     if ok.any():
         fixed[ok] = shapely.make_valid(geoms[ok], method="structure", keep_collapsed=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from geo.territory import Territory
 from geo.validate import utm_epsg, validate_codes, validate_hierarchy
@@ -160,3 +160,14 @@ def test_tiny_slivers_are_ignored() -> None:
     grids.loc[0, "geom"] = mp(box(x0, y0, x1 + 1e-8, y1))
     assert validate_hierarchy(t) == []
     assert validate_hierarchy(t, tolerance_m2=1e-6) != []
+
+
+def test_empty_and_non_areal_geometries() -> None:
+    t = clean()
+    t["grids"].loc[0, "geom"] = None
+    t["grids"].loc[1, "geom"] = LineString([(X0, Y0), (XM, YM)])
+    problems = validate_hierarchy(t)
+    assert [p.code for p in problems if p.kind == "empty"] == ["C1G1"]
+    assert [p.code for p in problems if p.kind == "bad_value"] == ["C1G2"]
+    # the two missing grids leave their community uncovered
+    assert any(p.kind == "gap" and p.code == "C1" for p in problems)
