@@ -127,7 +127,9 @@ def read_areas(files: dict[str, Path], *, source_crs: str | None = None,
             col = _pick(raw, (extra,))
             if col is not None:
                 out[extra] = raw[col].values
-        if level in PARENTS:
+        if level == "streets" and "districts" not in files:
+            out["_parent_code"] = None  # filled with the district made from their union
+        elif level in PARENTS:
             col = _pick(raw, PARENTS[level][1])
             if col is None:
                 problems.append(Problem("missing_field",
@@ -166,7 +168,7 @@ def _link_parents(frames: dict[str, gpd.GeoDataFrame], problems: list[Problem]) 
                 "unknown_parent",
                 f"{LEVEL_LABELS[level]} {code} 的上级编码 {pcode} 在{LEVEL_LABELS[parent]}图层中不存在",
                 LEVEL_LABELS[level], code))
-        child.drop(columns="_parent_code", inplace=True)
+        del child["_parent_code"]
         child[fk] = child[fk].astype("Int64")
         if level == "police_grids":
             child["community_id"] = None
