@@ -55,8 +55,10 @@ def _pick_pieces(h: Hierarchy, rng: np.random.Generator, *, street: int, count: 
                 alone = len(grid.pieces) == 1
                 if alone or not single:
                     slots.append((g, k))
+    if count <= 0:
+        return []
     order = rng.permutation(len(slots))
-    out = []
+    out: list[tuple[int, int]] = []
     used_grids = {g for g, _ in taken}
     for i in order:
         g, k = slots[int(i)]
@@ -103,11 +105,14 @@ def build_estate(h: Hierarchy, *, centre: tuple[float, float], radius: float,
         plan = [("hospital", 1 if hospitals else 0), ("school", max(1, n_comm // 4)),
                 ("market", 1 + n_comm // 8), ("park", 1 if parks else 0)]
         for kind, count in plan:
-            special = kind in ("hospital", "school") and not any(
-                h.grids[g].extra.get("kind") == "special" for g, _ in taken
-                if h.communities[h.grids[g].parent].parent == s)
-            for g, k in _pick_pieces(h, rng, street=s, count=count, taken=taken,
-                                     single=special):
+            # one special grid (专属网格) per street: a hospital, school or market campus
+            special = kind == ("hospital", "school", "market")[s % 3]
+            picks = _pick_pieces(h, rng, street=s, count=1 if special else count, taken=taken,
+                                 single=special)
+            if special:
+                picks += _pick_pieces(h, rng, street=s, count=count - 1,
+                                      taken=taken | set(picks), single=False)
+            for g, k in picks:
                 if kind == "hospital" and hospitals:
                     name = hospitals.pop(0)
                 elif kind == "school" and schools:
