@@ -12,9 +12,8 @@ from sqlalchemy import Connection, text
 from geo import db
 from geo.errors import ImportRejected, Problem
 from geo.importer import read_areas
-from geo.loader import load_territory
+from geo.loader import copy_frame, load_territory
 from geo.road_import import read_roads
-from geo.territory import Territory
 
 
 def say(msg: str) -> None:
@@ -75,21 +74,45 @@ def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = 
     return load_territory(conn, territory, progress=_progress)
 
 
+ROSTER_FIELDS = ("name", "unit_type", "phone", "skills", "languages", "full_time", "level",
+                 "street_id", "home_grid_id", "police_grid_id", "shift", "shift_start",
+                 "shift_end", "capacity", "on_foot")
+
+
 def import_units(conn: Connection, path: Path) -> dict[str, int]:
-    """Replace the units roster from CSV/XLSX, codes resolved against the loaded territory."""
+    """Add or update units by code from CSV/XLSX; live state (status, load, position) is kept.
+
+    Codes resolve against the loaded territory; a unit with a home grid takes that grid's
+    community and street. Units not in the file stay as they are (rosters arrive in parts).
+    """
     import geopandas as gpd
+
     from dispatch.unit_import import read_units
 
     codes: dict[str, dict[str, int]] = {
         layer: {str(c): int(i) for c, i in conn.execute(text(f"SELECT code, id FROM {layer}"))}
         for layer in ("streets", "communities", "grids", "police_grids", "facilities")}
-    frame = read_units(path, territory_codes=codes)
-    frame = frame.reset_index(drop=True)
-    frame["id"] = range(1, len(frame) + 1)
-    if "last_geom" not in frame:
-        frame["last_geom"] = None
+    frame = read_units(path, territory_codes=codes).reset_index(drop=True)
+    frame["id"] = range(1, len(frame) + 1)  # placeholders; real ids are given below
     units = gpd.GeoDataFrame(frame, geometry="last_geom", crs=4326)
-    return load_territory(conn, Territory(frames={"units": units}), progress=_progress)
+    conn.execute(text("CREATE TEMP TABLE units_in (LIKE units INCLUDING DEFAULTS) ON COMMIT DROP"))
+    copy_frame(conn, "units", units, into="units_in")
+    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in ROSTER_FIELDS)
+    cols = ", ".join(("id", "code", *ROSTER_FIELDS))
+    picked = ", ".join(f"i.{c}" for c in ("code", *ROSTER_FIELDS))
+    result = conn.execute(text(
+        f"INSERT INTO units ({cols}) "
+        f"SELECT coalesce(u.id, (SELECT coalesce(max(id), 0) FROM units) "
+        f"  + row_number() OVER (ORDER BY i.code)), {picked} "
+        f"FROM units_in i LEFT JOIN units u ON u.code = i.code "
+        f"ON CONFLICT (code) DO UPDATE SET {sets}, version = units.version + 1 "
+        f"RETURNING (xmax = 0) AS inserted"))
+    inserted = sum(1 for (new,) in result if new)
+    conn.execute(text(
+        "UPDATE units u SET community_id = g.community_id, street_id = c.street_id "
+        "FROM units_in i, grids g JOIN communities c ON c.id = g.community_id "
+        "WHERE u.code = i.code AND g.id = u.home_grid_id"))
+    return {"units_added": inserted, "units_updated": len(frame) - inserted}
 
 
 def run_import(url: str, args: argparse.Namespace) -> int:

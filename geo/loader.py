@@ -77,8 +77,8 @@ def _rows(frame: pd.DataFrame, table: Table) -> tuple[list[str], Iterable[tuple[
 
 
 def copy_frame(conn: Connection, table_name: str, frame: pd.DataFrame,
-               *, progress: Progress | None = None) -> int:
-    """COPY one frame into its table; returns the row count."""
+               *, progress: Progress | None = None, into: str | None = None) -> int:
+    """COPY one frame into its table (or ``into``, a table shaped like it); returns rows."""
     table = metadata.tables[table_name]
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame)
@@ -87,7 +87,8 @@ def copy_frame(conn: Connection, table_name: str, frame: pd.DataFrame,
     assert raw is not None
     quoted = ", ".join(f'"{c}"' for c in cols)
     n = 0
-    with raw.cursor() as cur, cur.copy(f'COPY "{table_name}" ({quoted}) FROM STDIN') as copy:
+    target = into or table_name
+    with raw.cursor() as cur, cur.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
             n += 1

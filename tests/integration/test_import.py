@@ -5,7 +5,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from console.importing import import_areas, import_roads
+from console.importing import import_areas, import_roads, import_units
 from geo.errors import ImportRejected
 from tests.conftest import SHARED_DATA
 
@@ -98,3 +98,41 @@ def test_areas_with_topology_faults_are_rejected_whole(empty_engine, tmp_path, f
     located = [p for p in err.value.problems if p.kind == kind]
     assert located[0].lon is not None and located[0].area_m2 and located[0].area_m2 > 1
     assert _count(empty_engine, "communities") == 4  # the earlier import is untouched
+
+
+def _roster(path, rows):
+    header = "编号,姓名,类型,电话,专长,语言,所属网格,所属警格,所属街道,班次,容量\n"
+    path.write_text(header + "\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_units_roster_adds_and_updates_by_code_and_rejects_bad_files(empty_engine, tmp_path):
+    with empty_engine.begin() as conn:
+        import_areas(conn, _squares(tmp_path))
+    good = _roster(tmp_path / "units.csv", [
+        ["WG001", "张伟", "网格员", "13900000001", "", "普通话", "C1G1", "", "", "白班", "3"],
+        ["TJ001", "王芳", "人民调解员", "13900000002", "邻里纠纷、婚姻家庭纠纷", "普通话、河南话",
+         "", "", "S2", "白班", "2"],
+    ])
+    with empty_engine.begin() as conn:
+        assert import_units(conn, good) == {"units_added": 2, "units_updated": 0}
+        conn.execute(text("UPDATE units SET status = 'on_scene', active_load = 1 "
+                          "WHERE code = 'WG001'"))
+    again = _roster(tmp_path / "again.csv", [
+        ["WG001", "张伟", "网格员", "13900000009", "", "普通话", "C1G1", "", "", "白班", "3"]])
+    with empty_engine.begin() as conn:
+        assert import_units(conn, again) == {"units_added": 0, "units_updated": 1}
+    with empty_engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT u.phone, u.status, u.active_load, u.community_id = g.community_id, "
+            "u.street_id IS NOT NULL FROM units u JOIN grids g ON g.id = u.home_grid_id "
+            "WHERE u.code = 'WG001'")).one()
+        skills = conn.scalar(text("SELECT skills FROM units WHERE code = 'TJ001'"))
+    assert tuple(row) == ("13900000009", "on_scene", 1, True, True)
+    assert sorted(skills) == ["family", "neighbour"]
+    bad = _roster(tmp_path / "bad.csv", [
+        ["WG002", "李四", "网格员", "", "钓鱼", "", "NOPE", "", "", "", ""]])
+    with pytest.raises(ImportRejected) as err, empty_engine.begin() as conn:
+        import_units(conn, bad)
+    assert "钓鱼" in err.value.report() and "NOPE" in err.value.report()
+    assert _count(empty_engine, "units") == 2
