@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 # Each territory layer: its SQL (properties name the feature and its parents' ids) and geometry.
-_LAYER_SQL: dict[str, str] = {
+LAYER_SQL: dict[str, str] = {
     "streets": "SELECT s.id, s.code, s.name, s.district_id, s.illustrative, s.geom FROM streets s",
     "communities": (
         "SELECT c.id, c.code, c.name, c.street_id, c.households, c.illustrative, c.geom "
@@ -31,7 +31,7 @@ _LAYER_SQL: dict[str, str] = {
         "CASE WHEN e.reverse_cost_s < 0 THEN -1 ELSE round(e.reverse_cost_s::numeric, 2) END "
         "AS reverse_cost_s, e.illustrative, e.geom FROM road_edges e"),
 }
-TERRITORY_LAYERS = tuple(_LAYER_SQL)
+TERRITORY_LAYERS = tuple(LAYER_SQL)
 
 COUNTED = {
     "districts": "districts", "streets": "streets", "communities": "communities",
@@ -57,7 +57,7 @@ def features(conn: Connection, sql: str, *, params: dict[str, Any] | None = None
 
 def territory_layer(conn: Connection, name: str) -> list[dict[str, Any]]:
     """Features of one territory layer (``TERRITORY_LAYERS``)."""
-    return features(conn, _LAYER_SQL[name] + " ORDER BY 1")
+    return features(conn, LAYER_SQL[name] + " ORDER BY 1")
 
 
 def territory_counts(conn: Connection) -> dict[str, int]:
