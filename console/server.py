@@ -16,9 +16,17 @@ from console.map import STATIC_DIRS
 def pages(app: App) -> dict[str, Any]:
     """Route -> a function making a fresh page per browser session."""
     from console.pages.home import create_home
+    from geo.queries import territory_bounds
 
     def home() -> Any:
-        return create_home()
+        with app.engine.connect() as conn:
+            bounds = territory_bounds(conn)
+        if bounds is None:
+            return create_home()
+        span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
+        zoom = 14 if span < 0.09 else 13 if span < 0.18 else 12
+        return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
+                           zoom=zoom)
 
     return {"/": home}
 
