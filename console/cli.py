@@ -25,7 +25,8 @@ def _pid_file(settings: Settings) -> Path:
     return db.state_path(settings, "console.pid")
 
 
-def cmd_db_start(settings: Settings, _: argparse.Namespace) -> int:
+def cmd_db_start(settings: Settings, args: argparse.Namespace) -> int:
+    """Start the local cluster; with --mark, leave a note so db-stop --if-marked undoes it."""
     cluster = db.cluster_for(settings)
     if cluster is None:
         say("DATABASE_URL is set: using that server")
@@ -33,6 +34,19 @@ def cmd_db_start(settings: Settings, _: argparse.Namespace) -> int:
     was = cluster.running()
     cluster.start()
     say(f"local PostgreSQL {'already running' if was else 'started'}: {cluster.socket_dir}")
+    if args.mark and not was:
+        db.state_path(settings, "pg-started-by-test").touch()
+    return 0
+
+
+def cmd_db_stop(settings: Settings, args: argparse.Namespace) -> int:
+    mark = db.state_path(settings, "pg-started-by-test")
+    if args.if_marked and not mark.exists():
+        return 0
+    mark.unlink(missing_ok=True)
+    cluster = db.cluster_for(settings)
+    if cluster is not None and cluster.stop():
+        say("local PostgreSQL stopped")
     return 0
 
 
@@ -144,7 +158,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="./run")
     sub = p.add_subparsers(dest="verb", required=True)
-    sub.add_parser("db-start")
+    start = sub.add_parser("db-start")
+    start.add_argument("--mark", action="store_true")
+    stop = sub.add_parser("db-stop")
+    stop.add_argument("--if-marked", action="store_true")
     u = sub.add_parser("db-url")
     u.add_argument("--libpq", action="store_true")
     d = sub.add_parser("demo")
@@ -160,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"db-start": cmd_db_start, "db-url": cmd_db_url, "demo": cmd_demo,
+COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
             "import": cmd_import}
 
