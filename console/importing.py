@@ -90,7 +90,7 @@ def import_units(conn: Connection, path: Path) -> dict[str, int]:
     from dispatch.unit_import import read_units
 
     codes: dict[str, dict[str, int]] = {
-        layer: {str(c): int(i) for c, i in conn.execute(text(f"SELECT code, id FROM {layer}"))}
+        layer: {str(r[0]): int(r[1]) for r in conn.execute(text(f"SELECT code, id FROM {layer}"))}
         for layer in ("streets", "communities", "grids", "police_grids", "facilities")}
     frame = read_units(path, territory_codes=codes).reset_index(drop=True)
     frame["id"] = range(1, len(frame) + 1)  # placeholders; real ids are given below

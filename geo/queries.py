@@ -64,7 +64,7 @@ def territory_counts(conn: Connection) -> dict[str, int]:
     """Row counts of the territory tables the health endpoint reports."""
     parts = " UNION ALL ".join(
         f"SELECT '{key}' AS k, count(*) AS n FROM {table}" for key, table in COUNTED.items())
-    return {str(k): int(n) for k, n in conn.execute(text(parts))}
+    return {str(r[0]): int(r[1]) for r in conn.execute(text(parts))}
 
 
 def territory_bounds(conn: Connection) -> tuple[float, float, float, float] | None:
