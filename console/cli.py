@@ -125,10 +125,7 @@ def cmd_stop(settings: Settings, _: argparse.Namespace) -> int:
             pass
         pid_file.unlink(missing_ok=True)
         say("console stopped")
-    cluster = db.cluster_for(settings)
-    if cluster is not None and cluster.stop():
-        say("local PostgreSQL stopped")
-    return 0
+    return cmd_db_stop(settings, argparse.Namespace(if_marked=False))
 
 
 def cmd_status(settings: Settings, _: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -48,18 +49,26 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[F64, F64]:
     return np.where(inside, lon_a + dlon, lon_a), np.where(inside, lat_a + dlat, lat_a)
 
 
+def _invert(forward: Callable[[F64, F64], tuple[F64, F64]], lon: ArrayLike, lat: ArrayLike,
+            *, first_lon: float, first_lat: float, tol_deg: float, max_iter: int
+            ) -> tuple[F64, F64]:
+    """Solve forward(x) = target by fixed-point iteration; the shifts are smooth and small."""
+    tlon, tlat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    xlon, xlat = tlon - first_lon, tlat - first_lat
+    for _ in range(max_iter):
+        flon, flat = forward(xlon, xlat)
+        elon, elat = flon - tlon, flat - tlat
+        xlon, xlat = xlon - elon, xlat - elat
+        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+            break
+    return xlon, xlat
+
+
 def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10,
                    max_iter: int = 30) -> tuple[F64, F64]:
     """Exact inverse by fixed-point iteration (the one-step inverse is off by up to ~4 m)."""
-    glon, glat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    wlon, wlat = glon.copy(), glat.copy()
-    for _ in range(max_iter):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = flon - glon, flat - glat
-        wlon, wlat = wlon - elon, wlat - elat
-        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
-            break
-    return wlon, wlat
+    return _invert(wgs84_to_gcj02, lon, lat, first_lon=0.0, first_lat=0.0, tol_deg=tol_deg,
+                   max_iter=max_iter)
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[F64, F64]:
@@ -72,15 +81,20 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[F64, F64]:
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10,
                   max_iter: int = 30) -> tuple[F64, F64]:
     """Exact inverse of :func:`gcj02_to_bd09` by fixed-point iteration."""
-    blon, blat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    glon, glat = blon - 0.0065, blat - 0.006
-    for _ in range(max_iter):
-        flon, flat = gcj02_to_bd09(glon, glat)
-        elon, elat = flon - blon, flat - blat
-        glon, glat = glon - elon, glat - elat
-        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
-            break
-    return glon, glat
+    return _invert(gcj02_to_bd09, lon, lat, first_lon=0.0065, first_lat=0.006, tol_deg=tol_deg,
+                   max_iter=max_iter)
+
+
+_WGS84_ALIASES = ("wgs84", "cgcs2000", "epsg4326", "epsg4490")
+
+
+def _crs_name(crs: str) -> str:
+    name = crs.lower().replace("-", "").replace("_", "").replace(":", "")
+    if name in _WGS84_ALIASES:
+        return "wgs84"
+    if name in ("gcj02", "bd09"):
+        return name
+    raise CoordinateError(f"坐标系 “{crs}” 不受支持，可选：wgs84、gcj02、bd09、cgcs2000", field="crs")
 
 
 def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[F64, F64]:
@@ -88,25 +102,22 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[F64, F64]:
 
     CGCS2000 and WGS-84 differ by centimetres at the epoch of use; both are taken as-is.
     """
-    crs = crs.lower().replace("-", "").replace("_", "")
-    if crs in ("wgs84", "cgcs2000", "epsg4326", "epsg4490"):
-        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    if crs == "gcj02":
+    name = _crs_name(crs)
+    if name == "gcj02":
         return gcj02_to_wgs84(lon, lat)
-    if crs == "bd09":
+    if name == "bd09":
         return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
-    raise CoordinateError(f"坐标系 “{crs}” 不受支持，可选：wgs84、gcj02、bd09、cgcs2000", field="crs")
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[F64, F64]:
-    crs = crs.lower().replace("-", "").replace("_", "")
-    if crs in ("wgs84", "cgcs2000", "epsg4326", "epsg4490"):
-        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    if crs == "gcj02":
+    """Convert WGS-84 to ``crs`` (the inverse of :func:`to_wgs84`)."""
+    name = _crs_name(crs)
+    if name == "gcj02":
         return wgs84_to_gcj02(lon, lat)
-    if crs == "bd09":
+    if name == "bd09":
         return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
-    raise CoordinateError(f"坐标系 “{crs}” 不受支持，可选：wgs84、gcj02、bd09、cgcs2000", field="crs")
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 def check_lon_lat(lon: float, lat: float) -> None:
