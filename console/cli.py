@@ -101,6 +101,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     pid_file.write_text(str(os.getpid()))
     say(f"console ready: http://localhost:{port}/   (API: http://localhost:{port}/api/v1/health)")
     say("Ctrl-C stops the console; ./run stop also stops the database")
+    def stop_on_term(_sig: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_term)  # ./run stop: leave no stale pid file
     try:
         server.start()
         server.io_loop.start()
