@@ -11,8 +11,8 @@ import pandas as pd
 
 from dispatch.demo_when import DAY, HOUR, MINUTE
 
-COMMON = ("neighbour", "family", "property_mgmt", "consumer", "other")
-PAIR_CATEGORIES = ("family", "neighbour", "labour", "debt", "construction")
+COMMON = ("neighbour", "family", "marriage", "property", "consumer", "other")
+PAIR_CATEGORIES = ("family", "marriage", "neighbour", "labour", "debt", "construction")
 SUPPORT_TYPE = {"family": "psychologist", "neighbour": "psychologist"}  # else lawyer
 ACTIVE_STATES = ("assigned", "acknowledged", "on_scene", "mediating", "escalated")
 Key = tuple[object, ...]

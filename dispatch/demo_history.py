@@ -11,18 +11,18 @@ from dispatch.demo_when import DAY, HOUR, MINUTE, TZ_OFFSET, lognormal
 
 # The yearly mix the sources' figures suggest (邻里、婚姻家庭 lead; 物业、劳动 next).
 CATEGORY_MIX: dict[str, float] = {
-    "neighbour": 0.25, "family": 0.18, "property_mgmt": 0.12, "labour": 0.10, "debt": 0.08,
+    "neighbour": 0.25, "family": 0.10, "marriage": 0.08, "property": 0.12, "labour": 0.10, "debt": 0.08,
     "traffic": 0.07, "consumer": 0.06, "construction": 0.04, "land": 0.03, "finance": 0.03,
     "medical": 0.02, "other": 0.02,
 }
-CHANNEL_MIX: dict[str, float] = {"hotline_12345": 0.34, "walk_in": 0.22, "grid_report": 0.28,
+CHANNEL_MIX: dict[str, float] = {"hotline": 0.34, "walk_in": 0.22, "grid_report": 0.28,
                                  "app": 0.11, "referral": 0.05}
 CHANNEL_TILT: dict[str, dict[str, float]] = {  # multipliers on CHANNEL_MIX per category
     "traffic": {"referral": 3.0, "grid_report": 0.5}, "debt": {"referral": 2.0},
-    "finance": {"hotline_12345": 1.5, "referral": 1.5}, "labour": {"hotline_12345": 1.6},
-    "neighbour": {"grid_report": 1.4}, "property_mgmt": {"app": 1.6},
-    "consumer": {"hotline_12345": 1.8, "app": 1.5, "grid_report": 0.4},
-    "family": {"walk_in": 1.3}, "medical": {"referral": 1.5, "grid_report": 0.3},
+    "finance": {"hotline": 1.5, "referral": 1.5}, "labour": {"hotline": 1.6},
+    "neighbour": {"grid_report": 1.4}, "property": {"app": 1.6},
+    "consumer": {"hotline": 1.8, "app": 1.5, "grid_report": 0.4},
+    "family": {"walk_in": 1.3}, "marriage": {"walk_in": 1.4}, "medical": {"referral": 1.5, "grid_report": 0.3},
 }
 LANGUAGE_MIX: dict[str, float] = {
     "mandarin": 0.875, "uyghur": 0.06, "kazakh": 0.025, "henan": 0.01, "sichuan": 0.01,
@@ -31,7 +31,7 @@ LANGUAGE_MIX: dict[str, float] = {
 HARD = ("construction", "medical", "land", "labour", "finance")
 LIMIT_DAYS = {"simple": 3, "normal": 7, "complex": 15}  # 巩留县 "3715": days to close
 SIGN_MINUTES = {1: 30, 2: 60, 3: 120, 4: 240}  # to sign for a case, from its report
-RISKY = ("family", "neighbour", "labour", "debt", "construction")
+RISKY = ("family", "marriage", "neighbour", "labour", "debt", "construction")
 OVERDUE_SHARE = 0.015
 LATE_SIGN_SHARE = 0.025
 
@@ -96,8 +96,8 @@ def basics(rng: np.random.Generator, category: np.ndarray, channel: np.ndarray,
     n_parties = 2 + rng.binomial(1, 0.15, n)
     group = category == "labour"  # wage arrears often bring a crowd of workers
     n_parties[group] = 2 + rng.geometric(0.35, int(group.sum())) - 1
-    n_parties[category == "property_mgmt"] += rng.binomial(2, 0.25, int(
-        (category == "property_mgmt").sum()))
+    n_parties[category == "property"] += rng.binomial(2, 0.25, int(
+        (category == "property").sum()))
     n_parties = n_parties[root]
     # warning signs of 民转刑: the same quarrel again, threats, crowds, big and tangled cases
     risky = np.isin(category, RISKY)

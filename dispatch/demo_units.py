@@ -36,7 +36,7 @@ CODE_PREFIX = {"grid_worker": "GW", "community_police": "CP", "auxiliary_police"
 
 # How often mediators list each speciality (婚姻家庭 and 邻里 are every mediator's bread).
 SKILL_WEIGHTS: dict[str, float] = {
-    "neighbour": 0.27, "family": 0.25, "property_mgmt": 0.08, "labour": 0.08, "debt": 0.07,
+    "neighbour": 0.27, "family": 0.14, "marriage": 0.11, "property": 0.08, "labour": 0.08, "debt": 0.07,
     "traffic": 0.06, "consumer": 0.05, "construction": 0.04, "land": 0.03, "finance": 0.03,
     "medical": 0.02, "other": 0.02,
 }
@@ -215,7 +215,7 @@ def _centre_staff(rng: np.random.Generator, streets: pd.DataFrame,
         out.append(_block(1, "lawyer", skills=[["labour", "debt", "construction"]],
                           level="street", capacity=3, **_station(rng, 1, fac)))
         if rng.random() < 0.35:
-            out.append(_block(1, "psychologist", skills=[["family", "neighbour"]],
+            out.append(_block(1, "psychologist", skills=[["family", "marriage", "neighbour"]],
                               level="street", capacity=2, **_station(rng, 1, fac)))
     for level in ("district", "city"):
         k = plan.experts_per_district if level == "district" else 3
@@ -224,12 +224,12 @@ def _centre_staff(rng: np.random.Generator, streets: pd.DataFrame,
                                   **_station(rng, k, fac)))
             out.append(_block(2, "lawyer", skills=[["labour", "finance"], ["debt", "construction"]],
                               level=level, capacity=3, **_station(rng, 2, fac)))
-            out.append(_block(1, "psychologist", skills=[["family", "neighbour"]], level=level,
+            out.append(_block(1, "psychologist", skills=[["family", "marriage", "neighbour"]], level=level,
                               capacity=2, **_station(rng, 1, fac)))
             out.append(_block(1, "procurator", skills=[["finance", "land"]], level=level,
                               capacity=2, **_station(rng, 1, fac)))
     for _, fac in _all(facilities, "legal_aid").iterrows():
-        out.append(_block(2, "lawyer", skills=[["labour", "family"], ["debt", "traffic"]],
+        out.append(_block(2, "lawyer", skills=[["labour", "marriage"], ["debt", "traffic"]],
                           level=_level(fac, "street"), capacity=3, **_station(rng, 2, fac)))
     for kind in ("judge_workstation", "circuit_court"):
         for _, fac in _all(facilities, kind).iterrows():

@@ -20,7 +20,7 @@ SPRING_FESTIVAL = {  # 春节 (lunar new year's day)
 # the hotline and the app run round the clock with an evening tail.
 _OFFICE = [0] * 8 + [0.6, 4, 5.5, 5, 2, 1.5, 3, 4.5, 4.5, 1.5] + [0] * 6
 HOURS: dict[str, list[float]] = {
-    "hotline_12345": [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 3, 5, 5.5, 5, 3.5, 3, 4.5, 5,
+    "hotline": [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 3, 5, 5.5, 5, 3.5, 3, 4.5, 5,
                       4.8, 4, 3.2, 3, 2.8, 2, 1.2, 0.5],
     "walk_in": _OFFICE,
     "referral": _OFFICE,
@@ -30,7 +30,7 @@ HOURS: dict[str, list[float]] = {
             3.5, 3.5, 4, 4.5, 4.2, 2.5, 1],
 }
 WEEKDAYS: dict[str, list[float]] = {  # Monday first
-    "hotline_12345": [1.1, 1.05, 1, 1, 1, 0.85, 0.8],
+    "hotline": [1.1, 1.05, 1, 1, 1, 0.85, 0.8],
     "walk_in": [1.25, 1.1, 1.05, 1, 1.05, 0.35, 0.25],
     "referral": [1.1, 1.1, 1.1, 1.1, 1, 0.1, 0.05],
     "grid_report": [1.1, 1.1, 1.05, 1.05, 1, 0.6, 0.5],
@@ -39,7 +39,7 @@ WEEKDAYS: dict[str, list[float]] = {  # Monday first
 # Seasons that move some kinds more: wages before the new year (年关), summer noise,
 # family rows after the holiday.
 SEASON_GROUP = {"labour": "yearend", "construction": "yearend", "debt": "yearend",
-                "neighbour": "summer", "family": "family"}
+                "neighbour": "summer", "family": "family", "marriage": "family"}
 
 
 def to_seconds(t: datetime) -> float:

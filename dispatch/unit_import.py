@@ -40,8 +40,8 @@ UNIT_ALIASES = {"调解员": "mediator", "老乡调解员": "mediator", "专职�
                 "兼职调解员": "mediator", "民警": "community_police", "社区警": "community_police",
                 "心理医生": "psychologist", "心理咨询": "psychologist"}
 CATEGORY_ALIASES = {
-    "邻里": "neighbour", "婚姻家庭": "family", "家庭": "family", "婚姻": "family",
-    "物业": "property_mgmt", "劳动": "labour", "劳动争议": "labour", "欠薪": "labour",
+    "邻里": "neighbour", "婚姻家庭": "family", "婚姻家庭纠纷": "family", "家庭": "family", "婚姻": "marriage",
+    "物业": "property", "劳动": "labour", "劳动争议": "labour", "欠薪": "labour",
     "债务": "debt", "借贷": "debt", "交通事故": "traffic", "交通": "traffic",
     "工程款": "construction", "工程": "construction", "土地": "land", "金融": "finance",
     "医疗": "medical", "医患": "medical", "消费": "consumer", "其他": "other",

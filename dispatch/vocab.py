@@ -5,8 +5,9 @@ from __future__ import annotations
 # Dispute categories (矛盾纠纷类别), with the mix seen in the sources' yearly figures.
 CATEGORIES: dict[str, str] = {
     "neighbour": "邻里纠纷",
-    "family": "婚姻家庭纠纷",
-    "property_mgmt": "物业纠纷",
+    "family": "家庭纠纷",
+    "marriage": "婚姻纠纷",
+    "property": "物业纠纷",
     "labour": "劳动争议/欠薪",
     "debt": "债务纠纷",
     "traffic": "交通事故纠纷",
@@ -43,7 +44,7 @@ LANGUAGES: dict[str, str] = {
 }
 
 CHANNELS: dict[str, str] = {
-    "hotline_12345": "12345热线",
+    "hotline": "12345热线",
     "walk_in": "来访窗口",
     "grid_report": "网格员上报",
     "app": "一码通办/APP",
@@ -89,5 +90,7 @@ OUTCOMES: dict[str, str] = {
 }
 
 PRIORITIES: dict[int, str] = {1: "紧急", 2: "较急", 3: "一般", 4: "轻微"}
+# The API's names for the stored priority numbers.
+PRIORITY_CODES: dict[str, int] = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 
 DIFFICULTIES: dict[str, str] = {"simple": "简易", "normal": "一般", "complex": "疑难复杂"}
