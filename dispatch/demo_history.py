@@ -22,7 +22,8 @@ CHANNEL_TILT: dict[str, dict[str, float]] = {  # multipliers on CHANNEL_MIX per 
     "finance": {"hotline": 1.5, "referral": 1.5}, "labour": {"hotline": 1.6},
     "neighbour": {"grid_report": 1.4}, "property": {"app": 1.6},
     "consumer": {"hotline": 1.8, "app": 1.5, "grid_report": 0.4},
-    "family": {"walk_in": 1.3}, "marriage": {"walk_in": 1.4}, "medical": {"referral": 1.5, "grid_report": 0.3},
+    "family": {"walk_in": 1.3}, "marriage": {"walk_in": 1.4},
+    "medical": {"referral": 1.5, "grid_report": 0.3},
 }
 LANGUAGE_MIX: dict[str, float] = {
     "mandarin": 0.875, "uyghur": 0.06, "kazakh": 0.025, "henan": 0.01, "sichuan": 0.01,
