@@ -48,4 +48,4 @@ def test_audit_log_is_append_only(empty_engine):
 def test_migrating_again_is_a_no_op(empty_engine):
     db.migrate(empty_engine.url.render_as_string(hide_password=False))
     with empty_engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
