@@ -1,0 +1,265 @@
+"""Locate points in the grid hierarchy in process, agreeing exactly with PostGIS ST_Covers.
+
+The finest area level present (micro-grids, else grids, communities, streets) is searched with
+a shapely STRtree; the rest of the chain follows the parent ids, so a point's grid is always
+its micro-grid's grid. A point on an edge shared by two cells takes the lowest id, the same rule
+as ``ORDER BY id LIMIT 1`` over ``ST_Covers`` in PostGIS (tests check both agree).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from sqlalchemy import Connection, text
+
+from geo.coords import to_wgs84
+from geo.territory import Territory
+
+LEVELS = ("district", "street", "community", "grid", "micro_grid")
+TABLES = {"district": "districts", "street": "streets", "community": "communities",
+          "grid": "grids", "micro_grid": "micro_grids", "police_grid": "police_grids"}
+PARENT = {"street": "district", "community": "street", "grid": "community",
+          "micro_grid": "grid"}
+_M_PER_DEG = 111_320.0
+_CENTRE_ORDER = ("community", "street", "district", "city")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One member of the chain, as the API shows it."""
+
+    id: int
+    code: str
+    name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "code": self.code, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a point falls: the chain inside the territory, or the nearest grid outside it."""
+
+    lon: float
+    lat: float
+    inside: bool
+    chain: dict[str, Place | None] = field(default_factory=dict)
+    nearest_grid: Place | None = None
+    distance_m: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"inside": self.inside, "lon": self.lon, "lat": self.lat}
+        if self.inside:
+            out.update({k: (v.as_dict() if v else None) for k, v in self.chain.items()})
+        else:
+            out["nearest_grid"] = self.nearest_grid.as_dict() if self.nearest_grid else None
+            out["distance_m"] = None if self.distance_m is None else round(self.distance_m, 1)
+        return out
+
+
+@dataclass
+class _Layer:
+    frame: pd.DataFrame  # id, code, name, parent id (if any), police_grid_id (grids)
+    tree: shapely.STRtree
+    geoms: NDArray[np.object_]
+    order: NDArray[np.int64]  # rank of each row's id, for the lowest-id rule
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, geoms: NDArray[np.object_]) -> _Layer:
+        ranks = np.empty(len(frame), dtype=np.int64)
+        ranks[np.argsort(frame["id"].to_numpy(), kind="stable")] = np.arange(len(frame))
+        shapely.prepare(geoms)
+        return cls(frame.reset_index(drop=True), shapely.STRtree(geoms), geoms, ranks)
+
+
+class Locator:
+    """The territory's areas and service points in memory; build with :meth:`from_db`."""
+
+    def __init__(self, layers: dict[str, _Layer], facilities: pd.DataFrame,
+                 facility_geoms: NDArray[np.object_], signature: tuple[Any, ...] = ()) -> None:
+        self.layers = layers
+        self.finest = next(lv for lv in reversed(LEVELS) if lv in layers)
+        self.signature = signature
+        self._index = {lv: pd.Index(layer.frame["id"]) for lv, layer in layers.items()}
+        self._facilities = facilities.reset_index(drop=True)
+        rooms = (self._facilities["kind"] == "mediation_room").to_numpy()
+        self._room_rows = np.flatnonzero(rooms)
+        lat0 = float(np.mean(shapely.bounds(layers[self.finest].geoms)[:, [1, 3]]))
+        self._kx = math.cos(math.radians(lat0))  # local equirectangular scale for distances
+        scaled = shapely.transform(facility_geoms[rooms], lambda xy: xy * [self._kx, 1.0])
+        self._room_tree = shapely.STRtree(scaled)
+        grids = layers.get("grid") or layers[self.finest]
+        self._near_level = "grid" if "grid" in layers else self.finest
+        self._near_tree = shapely.STRtree(
+            shapely.transform(grids.geoms, lambda xy: xy * [self._kx, 1.0]))
+
+    # -- building ------------------------------------------------------------------------
+    @staticmethod
+    def signature_of(conn: Connection) -> tuple[Any, ...]:
+        """A cheap fingerprint of the areas; a change means the index must be rebuilt."""
+        parts = " UNION ALL ".join(
+            f"SELECT '{t}', count(*), coalesce(max(id), 0), coalesce(sum(ST_NPoints(geom)), 0) "
+            f"FROM {t}" for t in TABLES.values())
+        return tuple(tuple(r) for r in conn.execute(text(parts)))
+
+    @staticmethod
+    def _columns(level: str) -> list[str]:
+        parent = PARENT.get(level)
+        cols = ["id", "code", "name"]
+        if parent:
+            cols.append(f"{parent}_id")
+        if level == "grid":
+            cols.append("police_grid_id")
+        return cols
+
+    @classmethod
+    def from_territory(cls, territory: Territory) -> Locator:
+        """Build from in-memory frames (a generated or imported territory before loading)."""
+        layers = {}
+        for level, table in TABLES.items():
+            if table in territory and len(territory[table]):
+                frame = territory[table].sort_values("id")
+                layers[level] = _Layer.build(pd.DataFrame(frame[cls._columns(level)]),
+                                             np.asarray(frame["geom"].values, dtype=object))
+        if not any(lv in layers for lv in LEVELS):
+            raise LookupError("辖区尚未导入：没有任何区划面数据")
+        fac = territory["facilities"] if "facilities" in territory else pd.DataFrame(
+            columns=["id", "code", "name", "kind", "level", "district_id", "street_id",
+                     "community_id", "geom"])
+        fac = fac[fac["kind"].isin(("governance_centre", "mediation_room"))].sort_values("id")
+        frame = pd.DataFrame(fac.drop(columns="geom"))
+        return cls(layers, frame, np.asarray(fac["geom"].values, dtype=object))
+
+    @classmethod
+    def from_db(cls, conn: Connection) -> Locator:
+        layers: dict[str, _Layer] = {}
+        for level, table in TABLES.items():
+            cols = cls._columns(level)
+            rows = conn.execute(text(
+                f"SELECT {', '.join(cols)}, ST_AsBinary(geom) FROM {table} ORDER BY id")).all()
+            if not rows:
+                continue
+            frame = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+            geoms = shapely.from_wkb([bytes(r[-1]) for r in rows])
+            layers[level] = _Layer.build(frame, np.asarray(geoms, dtype=object))
+        if not any(lv in layers for lv in LEVELS):
+            raise LookupError("辖区尚未导入：没有任何区划面数据")
+        fac = conn.execute(text(
+            "SELECT id, code, name, kind, level, district_id, street_id, community_id, "
+            "ST_X(geom), ST_Y(geom) FROM facilities "
+            "WHERE kind IN ('governance_centre', 'mediation_room') ORDER BY id")).all()
+        facilities = pd.DataFrame([r[:-2] for r in fac], columns=[
+            "id", "code", "name", "kind", "level", "district_id", "street_id", "community_id"])
+        points = shapely.points(np.array([r[-2:] for r in fac], dtype=float).reshape(-1, 2))
+        return cls(layers, facilities, np.asarray(points, dtype=object), cls.signature_of(conn))
+
+    # -- locating ------------------------------------------------------------------------
+    def cells(self, lon: ArrayLike, lat: ArrayLike, *, level: str | None = None
+              ) -> NDArray[np.int64]:
+        """Row of the covering cell of ``level`` (default: the finest) per point; -1 outside.
+
+        Vectorised: one STRtree query for all points, then the lowest id among several hits.
+        """
+        layer = self.layers[level or self.finest]
+        pts = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        pts = np.atleast_1d(pts)
+        hit_pt, hit_row = layer.tree.query(pts, predicate="intersects")
+        out = np.full(len(pts), -1, dtype=np.int64)
+        if len(hit_pt):
+            rank = layer.order[hit_row]
+            order = np.lexsort((rank, hit_pt))
+            hit_pt, hit_row = hit_pt[order], hit_row[order]
+            first = np.ones(len(hit_pt), dtype=bool)
+            first[1:] = hit_pt[1:] != hit_pt[:-1]
+            out[hit_pt[first]] = hit_row[first]
+        return out
+
+    def ids(self, lon: ArrayLike, lat: ArrayLike, *, crs: str = "wgs84",
+            level: str | None = None) -> NDArray[np.int64]:
+        """Ids of the covering cells (0 where outside), converting from ``crs`` first."""
+        wlon, wlat = to_wgs84(lon, lat, crs)
+        rows = self.cells(wlon, wlat, level=level)
+        ids = self.layers[level or self.finest].frame["id"].to_numpy()
+        return np.where(rows >= 0, ids[np.maximum(rows, 0)], 0)
+
+    def locate(self, lon: float, lat: float, *, crs: str = "wgs84") -> Location:
+        """The full chain for one point (WGS-84 unless ``crs`` says gcj02/bd09/cgcs2000)."""
+        wlon_a, wlat_a = to_wgs84(lon, lat, crs)
+        wlon, wlat = float(wlon_a), float(wlat_a)
+        row = int(self.cells([wlon], [wlat])[0])
+        if row < 0:
+            return self._outside(wlon, wlat)
+        chain: dict[str, Place | None] = dict.fromkeys(LEVELS)
+        level: str | None = self.finest
+        while level is not None:
+            rec = self.layers[level].frame.iloc[row]
+            chain[level] = Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
+            parent = PARENT.get(level)
+            if parent is None or parent not in self.layers:
+                break
+            row = int(self._index[parent].get_loc(int(rec[f"{parent}_id"])))
+            level = parent
+        chain["police_grid"] = self._police_grid(chain, wlon, wlat)
+        chain["centre"] = self._centre(chain)
+        chain["mediation_room"] = self._nearest_room(wlon, wlat)
+        return Location(wlon, wlat, True, chain)
+
+    def _police_grid(self, chain: dict[str, Place | None], lon: float, lat: float
+                     ) -> Place | None:
+        if "police_grid" not in self.layers:
+            return None
+        grid = chain.get("grid")
+        pid = None
+        if grid is not None:
+            rec = self.layers["grid"].frame.iloc[self._index["grid"].get_loc(grid.id)]
+            pid = rec["police_grid_id"]
+        if pid is None or pd.isna(pid):
+            row = int(self.cells([lon], [lat], level="police_grid")[0])
+            if row < 0:
+                return None
+            rec = self.layers["police_grid"].frame.iloc[row]
+        else:
+            rec = self.layers["police_grid"].frame.iloc[self._index["police_grid"].get_loc(pid)]
+        return Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
+
+    def _centre(self, chain: dict[str, Place | None]) -> Place | None:
+        """The governance centre that answers for the point: its community's, else upwards."""
+        f = self._facilities
+        centres = f[f["kind"] == "governance_centre"]
+        keys = {"community": "community_id", "street": "street_id", "district": "district_id"}
+        for level in _CENTRE_ORDER:
+            if level == "city":
+                hit = centres[centres["level"] == "city"]
+            else:
+                place = chain.get(level)
+                if place is None:
+                    continue
+                hit = centres[(centres["level"] == level) & (centres[keys[level]] == place.id)]
+            if len(hit):
+                rec = hit.iloc[0]
+                return Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
+        return None
+
+    def _nearest_room(self, lon: float, lat: float) -> Place | None:
+        if not len(self._room_rows):
+            return None
+        k = int(self._room_tree.nearest(shapely.Point(lon * self._kx, lat)))
+        rec = self._facilities.iloc[self._room_rows[k]]
+        return Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
+
+    def _outside(self, lon: float, lat: float) -> Location:
+        layer = self.layers[self._near_level]
+        point = shapely.Point(lon * self._kx, lat)
+        k = int(self._near_tree.nearest(point))
+        scaled = shapely.transform(layer.geoms[k], lambda xy: xy * [self._kx, 1.0])
+        distance = float(shapely.distance(scaled, point)) * _M_PER_DEG
+        rec = layer.frame.iloc[k]
+        return Location(lon, lat, False, nearest_grid=Place(int(rec["id"]), str(rec["code"]),
+                                                           str(rec["name"])),
+                        distance_m=distance)
