@@ -167,8 +167,8 @@ class Locator:
         Vectorised: one STRtree query for all points, then the lowest id among several hits.
         """
         layer = self.layers[level or self.finest]
-        pts = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        pts = np.atleast_1d(pts)
+        pts = np.asarray(shapely.points(np.atleast_1d(np.asarray(lon, dtype=float)),
+                                        np.atleast_1d(np.asarray(lat, dtype=float))), dtype=object)
         hit_pt, hit_row = layer.tree.query(pts, predicate="intersects")
         out = np.full(len(pts), -1, dtype=np.int64)
         if len(hit_pt):

@@ -90,7 +90,7 @@ def test_gcj02_input_lands_where_the_wgs84_point_does(locator):
 
 
 def test_outside_names_the_nearest_grid_and_distance(locator, demo_engine):
-    x0, y0, x1, y1 = shapely.total_bounds(locator.layers["grid"].geoms)
+    _x0, y0, x1, y1 = shapely.total_bounds(locator.layers["grid"].geoms)
     loc = locator.locate(x1 + 0.01, (y0 + y1) / 2)  # ~780 m east at 45.6°N
     assert loc.inside is False and loc.nearest_grid is not None
     with demo_engine.connect() as conn:
