@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from geo import db
+from geo.locate import LocatorCache
 from geo.settings import Settings
 
 
@@ -16,6 +17,7 @@ class App:
 
     settings: Settings
     engine: Engine
+    locators: LocatorCache = field(default_factory=LocatorCache)
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> App:

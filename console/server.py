@@ -9,6 +9,7 @@ import panel as pn
 from bokeh.settings import settings as bokeh_settings
 
 from console.api import api_routes
+from console.api_geo import geo_routes
 from console.bootstrap import App
 from console.map import STATIC_DIRS
 
@@ -43,7 +44,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         address=address,
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
-        extra_patterns=api_routes(app),
+        extra_patterns=api_routes(app) + geo_routes(app),
         show=False,
         start=start,
         title="枫桥式矛盾纠纷调处指挥平台",

@@ -9,6 +9,8 @@ as ``ORDER BY id LIMIT 1`` over ``ST_Covers`` in PostGIS (tests check both agree
 from __future__ import annotations
 
 import math
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,3 +265,28 @@ class Locator:
         return Location(lon, lat, False, nearest_grid=Place(int(rec["id"]), str(rec["code"]),
                                                            str(rec["name"])),
                         distance_m=distance)
+
+
+class LocatorCache:
+    """One Locator per process, rebuilt when the areas' signature changes.
+
+    The signature query costs a few milliseconds, so it runs at most every ``check_s``
+    seconds; an import is therefore seen by every server process within that time.
+    """
+
+    def __init__(self, *, check_s: float = 5.0) -> None:
+        self.check_s = check_s
+        self._locator: Locator | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection) -> Locator:
+        now = time.monotonic()
+        with self._lock:
+            if self._locator is not None and now - self._checked < self.check_s:
+                return self._locator
+            signature = Locator.signature_of(conn)
+            if self._locator is None or self._locator.signature != signature:
+                self._locator = Locator.from_db(conn)
+            self._checked = now
+            return self._locator

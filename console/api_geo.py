@@ -1,0 +1,115 @@
+"""Location faces of the API: locate, geocode, reverse geocode, the standard address list."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from console.api import ApiHandler
+from console.bootstrap import App
+from geo.coords import CRS_NAMES, check_lon_lat
+from geo.errors import CoordinateError
+
+MAX_PAGE = 5000
+
+
+class BadInput(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def float_arg(handler: ApiHandler, name: str, label: str) -> float:
+    raw = handler.get_query_argument(name, None)
+    if raw is None or not raw.strip():
+        raise BadInput(name, f"缺少参数 {name}（{label}）")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadInput(name, f"参数 {name}（{label}）须为数字，收到 “{raw[:40]}”") from None
+    if not math.isfinite(value):
+        raise BadInput(name, f"参数 {name}（{label}）须为有限数字")
+    return value
+
+
+def int_arg(handler: ApiHandler, name: str, default: int, low: int, high: int) -> int:
+    raw = handler.get_query_argument(name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInput(name, f"参数 {name} 须为整数") from None
+    if not low <= value <= high:
+        raise BadInput(name, f"参数 {name} 须在 {low} 到 {high} 之间")
+    return value
+
+
+def point_args(handler: ApiHandler) -> tuple[float, float, str]:
+    """lon, lat and crs from the query, checked; the point is still in ``crs``."""
+    crs = (handler.get_query_argument("crs", "wgs84") or "wgs84").lower()
+    if crs not in CRS_NAMES:
+        raise BadInput("crs", f"参数 crs 只能是 {'、'.join(CRS_NAMES)}，收到 “{crs[:20]}”")
+    lon, lat = float_arg(handler, "lon", "经度"), float_arg(handler, "lat", "纬度")
+    check_lon_lat(lon, lat)
+    return lon, lat, crs
+
+
+class GeoHandler(ApiHandler):
+    """Turns input faults into 400s that name the field."""
+
+    async def answer(self, work: Any) -> None:
+        try:
+            payload = await work()
+        except BadInput as exc:
+            self.send_error_json(400, "bad_value", str(exc), exc.field)
+            return
+        except CoordinateError as exc:
+            self.send_error_json(400, "bad_coordinate", str(exc), exc.field)
+            return
+        except LookupError as exc:
+            self.send_error_json(409, "no_territory", str(exc))
+            return
+        self.send_json(payload)
+
+
+class LocateHandler(GeoHandler):
+    async def get(self) -> None:
+        async def work() -> dict[str, Any]:
+            lon, lat, crs = point_args(self)
+
+            def run(conn: Connection) -> dict[str, Any]:
+                return self.app.locators.get(conn).locate(lon, lat, crs=crs).as_dict()
+            return dict(await self.in_db(run))
+        await self.answer(work)
+
+
+def address_page(conn: Connection, *, limit: int, offset: int) -> dict[str, Any]:
+    total = conn.scalar(text("SELECT count(*) FROM addresses"))
+    rows = conn.execute(text(
+        "SELECT id, full_address, level, ST_X(geom), ST_Y(geom), micro_grid_id, grid_id, "
+        "community_id, street_id FROM addresses ORDER BY id LIMIT :l OFFSET :o"),
+        {"l": limit, "o": offset})
+    items = [{"id": r[0], "address": r[1], "level": r[2], "lon": round(r[3], 7),
+              "lat": round(r[4], 7), "micro_grid_id": r[5], "grid_id": r[6],
+              "community_id": r[7], "street_id": r[8]} for r in rows]
+    return {"items": items, "total": int(total or 0), "limit": limit, "offset": offset}
+
+
+class AddressesHandler(GeoHandler):
+    async def get(self) -> None:
+        async def work() -> dict[str, Any]:
+            limit = int_arg(self, "limit", 100, 1, MAX_PAGE)
+            offset = int_arg(self, "offset", 0, 0, 10**9)
+            return dict(await self.in_db(address_page, limit=limit, offset=offset))
+        await self.answer(work)
+
+
+def geo_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [
+        (r"/api/v1/locate", LocateHandler, args),
+        (r"/api/v1/addresses", AddressesHandler, args),
+    ]
