@@ -32,6 +32,13 @@ _M_PER_DEG = 111_320.0
 _CENTRE_ORDER = ("community", "street", "district", "city")
 
 
+def _as_id(value: Any) -> int | None:
+    """An id from a frame cell; None for SQL NULL, NaN or pandas NA."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Place:
     """One member of the chain, as the API shows it."""
@@ -81,25 +88,93 @@ class _Layer:
 
 
 class Locator:
-    """The territory's areas and service points in memory; build with :meth:`from_db`."""
+    """The territory's areas and service points in memory; build with :meth:`from_db`.
+
+    Every finest cell's chain (district … micro-grid, police grid, answering centre) is worked
+    out once here, so locating a point is one STRtree query, a lookup and a nearest-room query.
+    """
 
     def __init__(self, layers: dict[str, _Layer], facilities: pd.DataFrame,
                  facility_geoms: NDArray[np.object_], signature: tuple[Any, ...] = ()) -> None:
         self.layers = layers
         self.finest = next(lv for lv in reversed(LEVELS) if lv in layers)
         self.signature = signature
-        self._index = {lv: pd.Index(layer.frame["id"]) for lv, layer in layers.items()}
-        self._facilities = facilities.reset_index(drop=True)
-        rooms = (self._facilities["kind"] == "mediation_room").to_numpy()
-        self._room_rows = np.flatnonzero(rooms)
+        self._places = {lv: [Place(int(i), str(c), str(n)) for i, c, n in
+                             layer.frame[["id", "code", "name"]].itertuples(index=False)]
+                        for lv, layer in layers.items()}
+        self._row_of = {lv: {p.id: k for k, p in enumerate(places)}
+                        for lv, places in self._places.items()}
+        self._parent_ids = {lv: [_as_id(v) for v in layer.frame[f"{PARENT[lv]}_id"].tolist()]
+                            for lv, layer in layers.items() if PARENT.get(lv) in layers}
+        self._police_ids = ([_as_id(v) for v in layers["grid"].frame["police_grid_id"].tolist()]
+                            if "grid" in layers else [])
+        facilities = facilities.reset_index(drop=True)
+        self._centres = self._centre_map(facilities)
+        rooms = (facilities["kind"] == "mediation_room").to_numpy()
+        self._rooms = [Place(int(i), str(c), str(n)) for i, c, n in
+                       facilities.loc[rooms, ["id", "code", "name"]].itertuples(index=False)]
         lat0 = float(np.mean(shapely.bounds(layers[self.finest].geoms)[:, [1, 3]]))
         self._kx = math.cos(math.radians(lat0))  # local equirectangular scale for distances
-        scaled = shapely.transform(facility_geoms[rooms], lambda xy: xy * [self._kx, 1.0])
-        self._room_tree = shapely.STRtree(scaled)
-        grids = layers.get("grid") or layers[self.finest]
+        self._room_tree = shapely.STRtree(
+            shapely.transform(facility_geoms[rooms], lambda xy: xy * [self._kx, 1.0]))
         self._near_level = "grid" if "grid" in layers else self.finest
-        self._near_tree = shapely.STRtree(
-            shapely.transform(grids.geoms, lambda xy: xy * [self._kx, 1.0]))
+        self._near_tree = shapely.STRtree(shapely.transform(
+            layers[self._near_level].geoms, lambda xy: xy * [self._kx, 1.0]))
+        self._chains = [self._chain_of(row) for row in range(len(self._places[self.finest]))]
+
+    @staticmethod
+    def _centre_map(facilities: pd.DataFrame) -> dict[tuple[str, int | None], Place]:
+        """(level, area id) -> that area's governance centre; ("city", None) for the city."""
+        keys = {"community": "community_id", "street": "street_id", "district": "district_id"}
+        out: dict[tuple[str, int | None], Place] = {}
+        for rec in facilities[facilities["kind"] == "governance_centre"].itertuples(index=False):
+            level = str(rec.level)
+            area = None if level == "city" else _as_id(getattr(rec, keys.get(level, "district_id")))
+            if level == "city" or area is not None:
+                out.setdefault((level, area), Place(_as_id(rec.id) or 0, str(rec.code), str(rec.name)))
+        return out
+
+    def _chain_of(self, row: int) -> dict[str, Place | None]:
+        chain: dict[str, Place | None] = dict.fromkeys(LEVELS)
+        level: str | None = self.finest
+        while level is not None:
+            chain[level] = self._places[level][row]
+            parent = PARENT.get(level)
+            parent_id = self._parent_ids[level][row] if level in self._parent_ids else None
+            if parent is None or parent_id is None:
+                break
+            row = self._row_of[parent][parent_id]
+            level = parent
+        chain["police_grid"] = self._police_grid_of(chain)
+        chain["centre"] = self._centre_of(chain)
+        return chain
+
+    def _centre_of(self, chain: dict[str, Place | None]) -> Place | None:
+        """The governance centre that answers for the cell: its community's, else upwards."""
+        for level in _CENTRE_ORDER:
+            place = chain.get(level)
+            key = (level, None) if level == "city" else (level, place.id if place else None)
+            if key[1] is not None or level == "city":
+                centre = self._centres.get(key)
+                if centre is not None:
+                    return centre
+        return None
+
+    def _police_grid_of(self, chain: dict[str, Place | None]) -> Place | None:
+        """The grid's own police grid; else the one covering the finest cell's inner point."""
+        if "police_grid" not in self.layers:
+            return None
+        grid = chain.get("grid")
+        if grid is not None:
+            pid = self._police_ids[self._row_of["grid"][grid.id]]
+            if pid is not None:
+                return self._places["police_grid"][self._row_of["police_grid"][pid]]
+        cell = chain[self.finest]
+        assert cell is not None
+        inner = shapely.point_on_surface(
+            self.layers[self.finest].geoms[self._row_of[self.finest][cell.id]])
+        row = self._cell_one(inner.x, inner.y, level="police_grid")
+        return self._places["police_grid"][row] if row >= 0 else None
 
     # -- building ------------------------------------------------------------------------
     @staticmethod
@@ -190,70 +265,31 @@ class Locator:
         ids = self.layers[level or self.finest].frame["id"].to_numpy()
         return np.where(rows >= 0, ids[np.maximum(rows, 0)], 0)
 
+    def _cell_one(self, lon: float, lat: float, *, level: str | None = None) -> int:
+        layer = self.layers[level or self.finest]
+        hits = layer.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        if not len(hits):
+            return -1
+        return int(hits[np.argmin(layer.order[hits])])
+
     def locate(self, lon: float, lat: float, *, crs: str = "wgs84") -> Location:
         """The full chain for one point (WGS-84 unless ``crs`` says gcj02/bd09/cgcs2000)."""
-        wlon_a, wlat_a = to_wgs84(lon, lat, crs)
-        wlon, wlat = float(wlon_a), float(wlat_a)
-        row = int(self.cells([wlon], [wlat])[0])
+        if crs == "wgs84":
+            wlon, wlat = float(lon), float(lat)
+        else:
+            wlon_a, wlat_a = to_wgs84(lon, lat, crs)
+            wlon, wlat = float(wlon_a), float(wlat_a)
+        row = self._cell_one(wlon, wlat)
         if row < 0:
             return self._outside(wlon, wlat)
-        chain: dict[str, Place | None] = dict.fromkeys(LEVELS)
-        level: str | None = self.finest
-        while level is not None:
-            rec = self.layers[level].frame.iloc[row]
-            chain[level] = Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
-            parent = PARENT.get(level)
-            if parent is None or parent not in self.layers:
-                break
-            row = int(self._index[parent].get_loc(int(rec[f"{parent}_id"])))
-            level = parent
-        chain["police_grid"] = self._police_grid(chain, wlon, wlat)
-        chain["centre"] = self._centre(chain)
+        chain = dict(self._chains[row])
         chain["mediation_room"] = self._nearest_room(wlon, wlat)
         return Location(wlon, wlat, True, chain)
 
-    def _police_grid(self, chain: dict[str, Place | None], lon: float, lat: float
-                     ) -> Place | None:
-        if "police_grid" not in self.layers:
-            return None
-        grid = chain.get("grid")
-        pid = None
-        if grid is not None:
-            rec = self.layers["grid"].frame.iloc[self._index["grid"].get_loc(grid.id)]
-            pid = rec["police_grid_id"]
-        if pid is None or pd.isna(pid):
-            row = int(self.cells([lon], [lat], level="police_grid")[0])
-            if row < 0:
-                return None
-            rec = self.layers["police_grid"].frame.iloc[row]
-        else:
-            rec = self.layers["police_grid"].frame.iloc[self._index["police_grid"].get_loc(pid)]
-        return Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
-
-    def _centre(self, chain: dict[str, Place | None]) -> Place | None:
-        """The governance centre that answers for the point: its community's, else upwards."""
-        f = self._facilities
-        centres = f[f["kind"] == "governance_centre"]
-        keys = {"community": "community_id", "street": "street_id", "district": "district_id"}
-        for level in _CENTRE_ORDER:
-            if level == "city":
-                hit = centres[centres["level"] == "city"]
-            else:
-                place = chain.get(level)
-                if place is None:
-                    continue
-                hit = centres[(centres["level"] == level) & (centres[keys[level]] == place.id)]
-            if len(hit):
-                rec = hit.iloc[0]
-                return Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
-        return None
-
     def _nearest_room(self, lon: float, lat: float) -> Place | None:
-        if not len(self._room_rows):
+        if not self._rooms:
             return None
-        k = int(self._room_tree.nearest(shapely.Point(lon * self._kx, lat)))
-        rec = self._facilities.iloc[self._room_rows[k]]
-        return Place(int(rec["id"]), str(rec["code"]), str(rec["name"]))
+        return self._rooms[int(self._room_tree.nearest(shapely.Point(lon * self._kx, lat)))]
 
     def _outside(self, lon: float, lat: float) -> Location:
         layer = self.layers[self._near_level]
@@ -261,9 +297,7 @@ class Locator:
         k = int(self._near_tree.nearest(point))
         scaled = shapely.transform(layer.geoms[k], lambda xy: xy * [self._kx, 1.0])
         distance = float(shapely.distance(scaled, point)) * _M_PER_DEG
-        rec = layer.frame.iloc[k]
-        return Location(lon, lat, False, nearest_grid=Place(int(rec["id"]), str(rec["code"]),
-                                                           str(rec["name"])),
+        return Location(lon, lat, False, nearest_grid=self._places[self._near_level][k],
                         distance_m=distance)
 
 
