@@ -149,6 +149,26 @@ def cmd_status(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_locate(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from geo.coords import check_lon_lat
+    from geo.errors import CoordinateError
+    from geo.locate import Locator
+
+    try:
+        check_lon_lat(args.lon, args.lat)
+        engine = db.make_engine(db.ready_database(settings))
+        with engine.connect() as conn:
+            location = Locator.from_db(conn).locate(args.lon, args.lat, crs=args.crs)
+        engine.dispose()
+    except (CoordinateError, LookupError) as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(location.as_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from console.importing import run_import
 
@@ -171,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", choices=("demo", "city"), default="demo")
     g.add_argument("--seed", type=int, default=20261121)
     sub.add_parser("stop")
+    loc = sub.add_parser("locate", help="where a point falls: street › community › grid …")
+    loc.add_argument("lon", type=float)
+    loc.add_argument("lat", type=float)
+    loc.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default="wgs84")
     sub.add_parser("status")
     from console.importing import add_import_parser
 
@@ -180,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
-            "import": cmd_import}
+            "import": cmd_import, "locate": cmd_locate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
