@@ -1,0 +1,229 @@
+"""The directed road graph in memory: CSR adjacency per profile (drive, walk), built once from PostGIS.
+
+Edges come in pgRouting's shape (one row a segment; ``cost_s`` source→target, ``reverse_cost_s``
+target→source, a negative cost closes that direction). Each matrix has one extra row and column,
+index ``n``, for the query's own point: a query fills that row's two slots with the partial costs
+from the snapped position to its edge's ends, so one Dijkstra run starts exactly on the road.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from sqlalchemy import Connection, text
+
+from geo.routing_snap import F64, I64, EdgeIndex, LocalProjection, Snaps, snap_xy
+
+Profile = Literal["drive", "walk"]
+SnapScope = Literal["main", "all"]
+
+WALK_SPEED_MPS = 1.3  # on every edge, both ways, one-way signs do not bind pedestrians
+# Off-road access leg (point ⇄ its snapped road position), straight, at this speed:
+ACCESS_SPEED_MPS = {"drive": 4.2, "walk": WALK_SPEED_MPS}  # drive: 15 km/h inside compounds
+# Off-network fallback: straight line × detour at this speed, flagged "straight_line".
+FALLBACK_SPEED_MPS = {"drive": 8.3, "walk": WALK_SPEED_MPS}  # drive: 30 km/h urban average
+DETOUR_FACTOR = 1.3  # typical urban road distance / straight distance
+EXCLUDED_CLASSES = {"drive": frozenset({"footway", "path", "pedestrian"}),
+                    "walk": frozenset({"motorway", "trunk"})}
+EDGES_SQL = ("SELECT id, source, target, road_class, length_m, cost_s, reverse_cost_s, "
+             "ST_AsBinary(geom) AS wkb FROM road_edges ORDER BY id")
+
+
+@dataclass(frozen=True, eq=False)
+class Adjacency:
+    """One direction of the graph: CSR matrix plus, per stored entry, its road edge and metres."""
+
+    matrix: csr_matrix  # (n+1)×(n+1), the last row's two slots are the query point's
+    keys: I64  # row*(n+1)+col per entry, ascending (rows then cols), for edge lookup
+    edge: I64  # graph edge index per entry (-1 on the virtual row)
+    length_m: F64  # metres per entry
+
+    def start_from(self, slots: list[tuple[int, float]]) -> csr_matrix:
+        """A copy whose virtual row links to ``slots`` [(node, seconds)] (at most two)."""
+        n = self.matrix.shape[0] - 1
+        data = self.matrix.data.copy()
+        indices = self.matrix.indices.copy()
+        for k in range(2):
+            node, cost = slots[k] if k < len(slots) else (n, 0.0)  # unused: a self-loop
+            data[-2 + k], indices[-2 + k] = cost, node
+        return csr_matrix((data, indices, self.matrix.indptr), shape=self.matrix.shape)
+
+    def entry(self, rows: ArrayLike, cols: ArrayLike) -> I64:
+        """Positions of the entries rows→cols (which must exist off the virtual row)."""
+        n1 = self.matrix.shape[0]
+        key = np.asarray(rows, dtype=np.int64) * n1 + np.asarray(cols, dtype=np.int64)
+        return np.searchsorted(self.keys, key).astype(np.int64)
+
+
+def _adjacency(rows: I64, cols: I64, cost: F64, edge: I64, length: F64, n: int) -> Adjacency:
+    keep = (rows != cols) & np.isfinite(cost)
+    rows, cols, cost, edge, length = rows[keep], cols[keep], cost[keep], edge[keep], length[keep]
+    n1 = n + 1
+    key = rows * n1 + cols
+    order = np.lexsort((cost, key))  # by key, the cheapest parallel edge first
+    key, cost, edge, length = key[order], cost[order], edge[order], length[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, cost, edge, length = key[first], cost[first], edge[first], length[first]
+    key = np.r_[key, n * n1 + n, n * n1 + n]
+    rows_all = key // n1
+    indptr = np.r_[0, np.cumsum(np.bincount(rows_all, minlength=n1))].astype(np.int32)
+    matrix = csr_matrix((np.r_[cost, 0.0, 0.0], (key % n1).astype(np.int32), indptr),
+                        shape=(n1, n1))
+    return Adjacency(matrix, key[:-2], np.r_[edge, -1, -1], np.r_[length, 0.0, 0.0])
+
+
+@dataclass(frozen=True, eq=False)
+class RoadGraph:
+    """A profile's directed road graph, its edge lines (projected) and the snapping index.
+
+    Costs are seconds; a closed direction costs ``inf``. Build with :meth:`from_db` or
+    :meth:`from_frame`; queries live in :mod:`geo.routing`. Immutable, shareable by threads.
+    """
+
+    profile: Profile
+    node_ids: I64  # database id of node i
+    edge_ids: I64  # database id of edge j
+    source: I64  # node index per edge
+    target: I64
+    cost: F64  # seconds source→target (inf: closed)
+    reverse_cost: F64  # seconds target→source (inf: closed)
+    length_m: F64
+    lines: NDArray[np.object_]  # projected LineStrings (metres) from source to target
+    projection: LocalProjection
+    forward: Adjacency
+    backward: Adjacency  # every arc reversed: one run from a point gives all times *to* it
+    snappable: NDArray[np.bool_]
+    max_snap_m: float = 500.0
+    access_speed_mps: float = 4.2
+    fallback_speed_mps: float = 8.3
+    detour_factor: float = DETOUR_FACTOR
+    index: EdgeIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        snappable = np.flatnonzero(self.snappable).astype(np.int64)
+        object.__setattr__(self, "index", EdgeIndex(self.lines, snappable))
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_ids.size)
+
+    def snap(self, lon: ArrayLike, lat: ArrayLike) -> Snaps:
+        """Each point's nearest position on a snappable edge within ``max_snap_m``."""
+        return snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+
+    def arcs_of_point(self, edge: int, fraction: float, *, backward: bool
+                      ) -> list[tuple[int, float]]:
+        """The query point's arcs: forward, from it to its edge's ends (partial costs by
+        fraction); backward (the reversed graph), from the ends to it."""
+        c, rc = self.cost[edge], self.reverse_cost[edge]
+        src, dst = int(self.source[edge]), int(self.target[edge])
+        if backward:  # source→point along the edge, target→point against it
+            arcs = ((src, fraction * c), (dst, (1 - fraction) * rc))
+        else:  # point→target along the edge, point→source against it
+            arcs = ((dst, (1 - fraction) * c), (src, fraction * rc))
+        return [(node, float(cost)) for node, cost in arcs if np.isfinite(cost)]
+
+    def run_from(self, snaps: Snaps, *, backward: bool = False, with_pred: bool = False
+                 ) -> tuple[F64, NDArray[np.int32] | None]:
+        """Seconds from the first snapped point to every node (to it from every node when
+        ``backward``), one Dijkstra run; the predecessor tree too when asked. Index ``n_nodes``
+        is the point itself."""
+        adj = self.backward if backward else self.forward
+        matrix = adj.start_from(self.arcs_of_point(int(snaps.edge[0]), float(snaps.fraction[0]),
+                                                   backward=backward))
+        if with_pred:
+            dist, pred = dijkstra(matrix, directed=True, indices=self.n_nodes,
+                                  return_predecessors=True)
+            return dist, pred
+        return dijkstra(matrix, directed=True, indices=self.n_nodes), None
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays and matrices (geometries counted by their coordinates)."""
+        arrays = (self.node_ids, self.edge_ids, self.source, self.target, self.cost,
+                  self.reverse_cost, self.length_m, self.snappable)
+        total = sum(a.nbytes for a in arrays)
+        for adj in (self.forward, self.backward):
+            m = adj.matrix
+            total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+            total += adj.keys.nbytes + adj.edge.nbytes + adj.length_m.nbytes
+        total += int(shapely.get_num_coordinates(self.lines).sum()) * 16 + self.lines.size * 100
+        ix = self.index
+        total += ix.seg.nbytes * 2 + ix.rank.nbytes + ix.piece_edge.nbytes + ix.piece_start.nbytes
+        return total
+
+    @classmethod
+    def from_db(cls, conn: Connection, *, profile: Profile = "drive", snap_to: SnapScope = "main",
+                max_snap_m: float = 500.0, access_speed_mps: float | None = None,
+                fallback_speed_mps: float | None = None,
+                detour_factor: float = DETOUR_FACTOR) -> RoadGraph:
+        """Read ``road_edges`` once and build the graph (see :meth:`from_frame`)."""
+        rows = conn.execute(text(EDGES_SQL)).all()
+        frame = pd.DataFrame(rows, columns=["id", "source", "target", "road_class", "length_m",
+                                            "cost_s", "reverse_cost_s", "wkb"])
+        frame["geom"] = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")])
+        return cls.from_frame(frame, profile=profile, snap_to=snap_to, max_snap_m=max_snap_m,
+                              access_speed_mps=access_speed_mps,
+                              fallback_speed_mps=fallback_speed_mps, detour_factor=detour_factor)
+
+    @classmethod
+    def from_frame(cls, edges: pd.DataFrame, *, profile: Profile = "drive",
+                   snap_to: SnapScope = "main", max_snap_m: float = 500.0,
+                   access_speed_mps: float | None = None, fallback_speed_mps: float | None = None,
+                   detour_factor: float = DETOUR_FACTOR) -> RoadGraph:
+        """Build from rows shaped like ``road_edges`` (``geom``: WGS-84 lines, source→target).
+
+        ``profile="drive"`` uses the costs as stored (one-way honoured) and leaves out foot-only
+        classes; ``"walk"`` costs ``length_m / 1.3`` both ways and leaves out motorway/trunk.
+        ``snap_to="main"`` snaps only onto edges inside the largest strongly connected part, so
+        any two snapped points reach each other; ``"all"`` snaps onto any edge (then a pair may
+        be unreachable: ``inf``, flagged).
+        """
+        if profile not in EXCLUDED_CLASSES:
+            raise ValueError(f"unknown routing profile {profile!r}: drive or walk")
+        if snap_to not in ("main", "all"):
+            raise ValueError(f"unknown snap scope {snap_to!r}: main or all")
+        keep = ~edges["road_class"].astype(str).isin(EXCLUDED_CLASSES[profile]).to_numpy()
+        e = edges.loc[keep]
+        length = e["length_m"].to_numpy(dtype=float)
+        if profile == "walk":
+            cost = rcost = length / WALK_SPEED_MPS
+        else:
+            cost = e["cost_s"].to_numpy(dtype=float)
+            rcost = e["reverse_cost_s"].to_numpy(dtype=float)
+        cost = np.where(cost >= 0, cost, np.inf)
+        rcost = np.where(rcost >= 0, rcost, np.inf)
+        ends = np.r_[e["source"].to_numpy(dtype=np.int64), e["target"].to_numpy(dtype=np.int64)]
+        node_ids, inverse = np.unique(ends, return_inverse=True)
+        m, n = len(e), node_ids.size
+        src, dst = inverse[:m].astype(np.int64), inverse[m:].astype(np.int64)
+        idx = np.arange(m, dtype=np.int64)
+        fwd = _adjacency(np.r_[src, dst], np.r_[dst, src], np.r_[cost, rcost], np.r_[idx, idx],
+                         np.r_[length, length], n)
+        bwd = _adjacency(np.r_[dst, src], np.r_[src, dst], np.r_[cost, rcost], np.r_[idx, idx],
+                         np.r_[length, length], n)
+        geoms = np.asarray(e["geom"].to_numpy(), dtype=object)
+        if m:
+            lo_x, lo_y, hi_x, hi_y = shapely.total_bounds(geoms)
+            projection = LocalProjection((lo_x + hi_x) / 2, (lo_y + hi_y) / 2)
+        else:
+            projection = LocalProjection(0.0, 0.0)
+        snappable = np.ones(m, dtype=bool)
+        if snap_to == "main" and n:
+            _, label = connected_components(fwd.matrix[:n, :n], directed=True, connection="strong")
+            main = np.bincount(label).argmax()
+            snappable = (label[src] == main) & (label[dst] == main)
+        return cls(profile=profile, node_ids=node_ids.astype(np.int64),
+                   edge_ids=e["id"].to_numpy(dtype=np.int64), source=src, target=dst,
+                   cost=cost, reverse_cost=rcost, length_m=length,
+                   lines=projection.lines(geoms), projection=projection, forward=fwd,
+                   backward=bwd, snappable=snappable, max_snap_m=float(max_snap_m),
+                   access_speed_mps=float(access_speed_mps or ACCESS_SPEED_MPS[profile]),
+                   fallback_speed_mps=float(fallback_speed_mps or FALLBACK_SPEED_MPS[profile]),
+                   detour_factor=float(detour_factor))
