@@ -59,3 +59,20 @@ def test_out_of_range_and_swapped_coordinates_are_refused_with_a_hint():
     with pytest.raises(CoordinateError, match="颠倒"):
         check_lon_lat(45.60, 84.87)
     check_lon_lat(84.87, 45.60)
+
+
+def test_agrees_with_an_independent_implementation():
+    """prcoords (public domain, not ours) as the reference: forward and precise inverses."""
+    prcoords = pytest.importorskip("prcoords")
+    rng = np.random.default_rng(9)
+    lon, lat = rng.uniform(73.7, 134.9, 2000), rng.uniform(18.2, 53.4, 2000)
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    b_lon, b_lat = gcj02_to_bd09(g_lon, g_lat)
+    for i in range(len(lon)):
+        ref = prcoords.wgs_gcj((lat[i], lon[i]), False)
+        assert abs(ref.lon - g_lon[i]) < 1e-9 and abs(ref.lat - g_lat[i]) < 1e-9
+        ref_bd = prcoords.gcj_bd((g_lat[i], g_lon[i]))
+        assert abs(ref_bd.lon - b_lon[i]) < 1e-9 and abs(ref_bd.lat - b_lat[i]) < 1e-9
+        back = prcoords.gcj_wgs_bored((g_lat[i], g_lon[i]), False)
+        w_lon, w_lat = gcj02_to_wgs84(g_lon[i], g_lat[i])
+        assert _metres(back.lon, back.lat, float(w_lon), float(w_lat)) < 0.05
