@@ -162,6 +162,11 @@ class LeafletMap(JSComponent):
         if id_list:
             self._send_msg({"type": "remove", "layer": layer, "ids": id_list})
 
+    def fly_to(self, lon: float, lat: float, *, label: str = "", zoom: int | None = None) -> None:
+        """Move every open view of this map to a point and pin it with a label."""
+        self._send_msg({"type": "flyTo", "lon": float(lon), "lat": float(lat), "label": label,
+                        "zoom": zoom})
+
     def _check_layer(self, layer: str) -> None:
         if layer not in {cfg["name"] for cfg in self.layers}:
             raise KeyError(f"no layer named {layer!r}")

@@ -49,6 +49,16 @@ class TerritoryStats(JSComponent):
     _esm: ClassVar[Path] = STATIC_DIR / "territory_stats.js"
 
 
+class AddressSearch(JSComponent):
+    """Address search with live candidates; ``picked`` is the chosen candidate."""
+
+    api_base = param.String(default="/api/v1", doc="URL prefix of the API (same origin).")
+
+    picked = param.Dict(default=None, allow_None=True, doc="The candidate the user chose.")
+
+    _esm: ClassVar[Path] = STATIC_DIR / "address_search.js"
+
+
 def create_home(
     *,
     api_base: str = "/api/v1",
@@ -90,8 +100,16 @@ def create_home(
     )
     hints = pn.pane.HTML(_HINT_HTML, sizing_mode="stretch_width", margin=0,
                          stylesheets=page_css)
+    search = AddressSearch(api_base=base, sizing_mode="stretch_width", margin=(0, 0, 8, 0),
+                           stylesheets=[f"{prefix}/address_search.css"])
+
+    def fly(event: param.parameterized.Event) -> None:
+        if event.new:
+            the_map.fly_to(event.new["lon"], event.new["lat"], label=event.new["address"])
+
+    search.param.watch(fly, "picked")
     side = pn.Column(
-        stats, hints, width=288, sizing_mode="stretch_height", margin=0,
+        search, stats, hints, width=288, sizing_mode="stretch_height", margin=0,
         stylesheets=page_css, css_classes=["fq-side"],
     )
     body = pn.Row(the_map, side, sizing_mode="stretch_both", margin=0)

@@ -421,8 +421,25 @@ export async function render({ model, el }) {
     }
   }
 
+  let pin = null
+  function flyTo(msg) {
+    const at = [Number(msg.lat), Number(msg.lon)]
+    if (!Number.isFinite(at[0]) || !Number.isFinite(at[1])) { return }
+    map.flyTo(at, Number(msg.zoom) || Math.max(map.getZoom(), 16), { duration: 0.8 })
+    if (pin) { pin.remove() }
+    pin = L.circleMarker(at, { radius: 9, color: "#b71c1c", weight: 3, fillColor: "#ffeb3b",
+                               fillOpacity: 0.9, pane: "markerPane" }).addTo(map)
+    if (msg.label) {
+      const tip = document.createElement("span")
+      tip.textContent = String(msg.label)  // text, never markup
+      pin.bindTooltip(tip, { permanent: true, direction: "top", offset: [0, -10] }).openTooltip()
+    }
+    mapDiv.dataset.pin = JSON.stringify({ lat: at[0], lon: at[1] })
+  }
+
   function handleMessage(msg) {
     if (!msg || typeof msg !== "object") { return }
+    if (msg.type === "flyTo") { flyTo(msg); return }
     const state = states.get(msg.layer)
     if (!state) {
       console.warn(`LeafletMap: 未知图层 ${msg.layer}`)
