@@ -8,7 +8,9 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    UniqueConstraint,
     func,
     text,
 )
@@ -24,6 +27,13 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from dispatch import vocab
 from geo.schema import SRID, metadata
+
+
+# Handling levels, lowest first (社区 → 街道 → 区县 → 市).
+LEVELS = ("community", "street", "district", "city")
+# Every party's phone and name, for the repeat-dispute and duplicate look-ups (GIN ``?|``).
+PARTY_KEYS = ("jsonb_path_query_array(parties, '$[*].phone') || "
+              "jsonb_path_query_array(parties, '$[*].name')")
 
 
 def _in(col: str, values: object) -> str:
@@ -100,6 +110,17 @@ incidents = Table(
     Column("close_deadline", DateTime(timezone=True)),
     Column("created_by", String(60)),
     Column("version", Integer, nullable=False, server_default="0"),
+    # Added by migration 0003 (dispatch lifecycle):
+    Column("level", String(12), nullable=False, server_default="community"),
+    Column("escalations", SmallInteger, nullable=False, server_default="0"),
+    Column("one_case_plan", Boolean, nullable=False, server_default="false"),
+    Column("risk_reasons", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("auto_dispatch", Boolean),
+    Column("reopened", SmallInteger, nullable=False, server_default="0"),
+    Column("agreement_holds", Boolean),
+    Column("merged_into", Integer, ForeignKey("incidents.id", ondelete="SET NULL")),
+    Column("party_keys", JSONB, Computed(PARTY_KEYS, persisted=True)),
+    CheckConstraint(_in("level", LEVELS), name="level"),
     CheckConstraint(_in("channel", vocab.CHANNELS), name="channel"),
     CheckConstraint(_in("category", vocab.CATEGORIES), name="category"),
     CheckConstraint(_in("state", vocab.INCIDENT_STATES), name="state"),
@@ -108,6 +129,9 @@ incidents = Table(
     CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
     CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
 )
+Index("ix_incidents_party_keys", incidents.c.party_keys, postgresql_using="gin")
+Index("ix_incidents_address", incidents.c.address)
+Index("ix_incidents_caller_phone", incidents.c.caller_phone)
 Index("ix_incidents_open", incidents.c.state,
       postgresql_where=text("state NOT IN ('resolved','followed_up','closed')"))
 
@@ -148,4 +172,109 @@ audit_log = Table(
 )
 Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
 
-DISPATCH_TABLES = (units, incidents, assignments, audit_log)
+# ---- migration 0003: codes, clocks, supervision, links, follow-up, telemetry, policy ----
+
+# The last human code number handed out per year (2026-000123); one row per year.
+incident_code_counters = Table(
+    "incident_code_counters", metadata,
+    Column("year", SmallInteger, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
+
+# Every deadline stage as a row; ``processed_at`` is set in the same transaction as its effect,
+# so a restart processes a missed stage once (not twice, not never).
+incident_timers = Table(
+    "incident_timers", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("stage", String(8), nullable=False),
+    Column("round", SmallInteger, nullable=False, server_default="0"),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True)),
+    Column("outcome", String(10)),
+    CheckConstraint("kind IN ('sign','close','followup')", name="kind"),
+    CheckConstraint("stage IN ('warn','yellow','red')", name="stage"),
+    CheckConstraint("outcome IS NULL OR outcome IN ('done','cancelled','skipped')",
+                    name="outcome"),
+    UniqueConstraint("incident_id", "kind", "stage", "round", name="uq_incident_timers_stage"),
+)
+Index("ix_incident_timers_due", incident_timers.c.due_at,
+      postgresql_where=text("processed_at IS NULL"))
+
+# 督办: a supervision record opened when a deadline passes (yellow, then red).
+supervisions = Table(
+    "supervisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("level", String(6), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(60), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    CheckConstraint("kind IN ('sign','close','followup')", name="kind"),
+    CheckConstraint("level IN ('yellow','red')", name="level"),
+)
+
+# Probable duplicates (flagged), confirmed links and merges between two incidents.
+incident_links = Table(
+    "incident_links", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("other_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("score", Float),
+    Column("reasons", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(60), nullable=False),
+    CheckConstraint("kind IN ('probable','duplicate','merged','related')", name="kind"),
+    CheckConstraint("incident_id <> other_id", name="distinct"),
+    UniqueConstraint("incident_id", "other_id", "kind", name="uq_incident_links_pair"),
+)
+
+# 回访: one row per follow-up visit, scheduled at resolution, done when recorded.
+followups = Table(
+    "followups", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("satisfaction", SmallInteger),
+    Column("agreement_holds", Boolean),
+    Column("neighbours_visited", SmallInteger, nullable=False, server_default="0"),
+    Column("note", Text),
+    Column("actor", String(60)),
+    CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
+                    name="satisfaction"),
+)
+
+# Position history of units (WGS-84); the latest also sits on units.last_geom/last_seen_at.
+unit_positions = Table(
+    "unit_positions", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("geom", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
+    Column("accuracy_m", Float),
+    Column("source_crs", String(10), nullable=False, server_default="wgs84"),
+)
+Index("ix_unit_positions_unit_at", unit_positions.c.unit_id, unit_positions.c.at)
+
+# Administrators' settings as JSON (key "policy": dispatch.policy.Policy.to_dict()).
+dispatch_settings = Table(
+    "dispatch_settings", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", String(60), nullable=False),
+)
+
+DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_code_counters,
+                   incident_timers, supervisions, incident_links, followups, unit_positions,
+                   dispatch_settings)
