@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.routing_graph import Adjacency, RoadGraph
+from geo.routing_graph import Adjacency, RoadGraph, part
 from geo.routing_path import Points, Route, as_snaps, route
 from geo.routing_snap import F64, Snaps
 
@@ -80,11 +80,11 @@ def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
     s, t = graph.source[e], graph.target[e]
     c, rc, length = graph.cost[e], graph.reverse_cost[e], graph.length_m[e]
     if backward:  # many → one: leave each point towards its edge's ends
-        via_t, via_s = (1 - f) * c + dist[t], f * rc + dist[s]
-        direct_fwd, direct_bwd = (f0 - f) * graph.cost[e0], (f - f0) * graph.reverse_cost[e0]
+        via_t, via_s = part(1 - f, c) + dist[t], part(f, rc) + dist[s]
+        direct_fwd, direct_bwd = part(f0 - f, graph.cost[e0]), part(f - f0, graph.reverse_cost[e0])
     else:  # one → many: arrive at each point from its edge's ends
-        via_s, via_t = dist[s] + f * c, dist[t] + (1 - f) * rc
-        direct_fwd, direct_bwd = (f - f0) * graph.cost[e0], (f0 - f) * graph.reverse_cost[e0]
+        via_s, via_t = dist[s] + part(f, c), dist[t] + part(1 - f, rc)
+        direct_fwd, direct_bwd = part(f - f0, graph.cost[e0]), part(f0 - f, graph.reverse_cost[e0])
     same = e == e0
     direct = np.where(same & (direct_fwd >= 0), direct_fwd, np.inf)
     direct = np.where(same & (direct_bwd >= 0), np.minimum(direct, direct_bwd), direct)

@@ -36,6 +36,14 @@ EDGES_SQL = ("SELECT id, source, target, road_class, length_m, cost_s, reverse_c
              "ST_AsBinary(geom) AS wkb FROM road_edges ORDER BY id")
 
 
+def part(share: ArrayLike, cost: ArrayLike) -> F64:
+    """``share × cost``; no share of a closed direction costs nothing (0 × inf = 0, as a point
+    at fraction 0 or 1 *is* the vertex)."""
+    share_a, cost_a = np.asarray(share, dtype=float), np.asarray(cost, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(share_a == 0, 0.0, share_a * cost_a)
+
+
 @dataclass(frozen=True, eq=False)
 class Adjacency:
     """One direction of the graph: CSR matrix plus, per stored entry, its road edge and metres."""
@@ -125,9 +133,9 @@ class RoadGraph:
         c, rc = self.cost[edge], self.reverse_cost[edge]
         src, dst = int(self.source[edge]), int(self.target[edge])
         if backward:  # source→point along the edge, target→point against it
-            arcs = ((src, fraction * c), (dst, (1 - fraction) * rc))
+            arcs = ((src, part(fraction, c)), (dst, part(1 - fraction, rc)))
         else:  # point→target along the edge, point→source against it
-            arcs = ((dst, (1 - fraction) * c), (src, fraction * rc))
+            arcs = ((dst, part(1 - fraction, c)), (src, part(fraction, rc)))
         return [(node, float(cost)) for node, cost in arcs if np.isfinite(cost)]
 
     def run_from(self, snaps: Snaps, *, backward: bool = False, with_pred: bool = False

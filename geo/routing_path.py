@@ -10,7 +10,7 @@ import shapely
 from numpy.typing import ArrayLike
 from shapely.ops import substring
 
-from geo.routing_graph import RoadGraph
+from geo.routing_graph import RoadGraph, part
 from geo.routing_snap import F64, Snaps
 
 Method = Literal["road", "straight_line", "unreachable"]
@@ -64,10 +64,11 @@ def route(graph: RoadGraph, a: Points, b: Points) -> Route:
     assert pred is not None
     e0, f0, e, f = int(oa.edge[0]), float(oa.fraction[0]), int(ob.edge[0]), float(ob.fraction[0])
     s, t = int(graph.source[e]), int(graph.target[e])
-    via = {s: dist[s] + f * graph.cost[e], t: dist[t] + (1 - f) * graph.reverse_cost[e]}
+    via = {s: float(dist[s] + part(f, graph.cost[e])),
+           t: float(dist[t] + part(1 - f, graph.reverse_cost[e]))}
     direct = np.inf
     if e == e0:
-        direct = (f - f0) * graph.cost[e] if f >= f0 else (f0 - f) * graph.reverse_cost[e]
+        direct = float(part(f - f0, graph.cost[e]) if f >= f0 else part(f0 - f, graph.reverse_cost[e]))
     end_node = min(via, key=lambda k: via[k])
     road_s = float(min(via[end_node], direct))
     if not np.isfinite(road_s):
@@ -98,6 +99,6 @@ def route(graph: RoadGraph, a: Points, b: Points) -> Route:
     coords = np.vstack([ends_xy[:1], *pieces, ends_xy[1:]])
     keep = np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)]
     line = graph.projection.unproject(shapely.LineString(coords[keep]))
-    ids = tuple(dict.fromkeys(int(graph.edge_ids[j]) for j in edges))
+    ids = tuple(int(graph.edge_ids[j]) for k, j in enumerate(edges) if k == 0 or edges[k - 1] != j)
     return Route(road_s + access / graph.access_speed_mps, float(road_m + access), road_s,
                  "road", line, ids, oa, ob)
