@@ -1,0 +1,185 @@
+"""Dispatch policy as typed data: deadlines, warning share, unit types per category, pairing,
+auto-dispatch, ranking weights, staleness, duplicate and risk thresholds.
+
+Administrators edit it without code: :meth:`Policy.to_dict` / :meth:`Policy.from_dict` round-trip
+through JSON (stored under key ``policy`` in ``dispatch_settings``); unknown keys and bad values
+are refused with a Chinese reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from dispatch import vocab
+from dispatch.errors import InvalidCommand
+
+LEVELS = ("community", "street", "district", "city")
+LEVEL_LABELS = {"community": "社区调解室", "street": "街道矛调中心", "district": "区县矛调中心",
+                "city": "市级矛调中心"}
+RISK_LABELS = {0: "无", 1: "黄色", 2: "橙色", 3: "红色"}
+
+_GENERAL: tuple[str, ...] = ("mediator", "grid_worker")
+
+
+def _types() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = dict.fromkeys(vocab.CATEGORIES, _GENERAL)
+    for cat in ("labour", "construction", "debt", "finance", "land"):
+        out[cat] = (*_GENERAL, "lawyer")
+    for cat in ("family", "marriage"):
+        out[cat] = (*_GENERAL, "psychologist")
+    out["traffic"] = ("auxiliary_police", "community_police", "mediator", "grid_worker")
+    out["medical"] = ("mediator", "lawyer", "grid_worker")
+    return out
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Ranking points (higher is better); reasons quote them."""
+
+    eta: float = 40.0  # full points at 0 s, none at ``eta_horizon_s``
+    eta_horizon_s: float = 3600.0
+    skill: float = 20.0  # a mediator whose specialities include the category
+    type_rank: float = 10.0  # the category's first suitable type, less for later ones
+    language: float = 15.0  # speaks the parties' language or dialect
+    no_language: float = -10.0
+    own_grid: float = 20.0  # the incident grid's own grid worker
+    own_police_grid: float = 20.0  # the police grid's own officer
+    same_community: float = 8.0
+    same_street: float = 4.0
+    load: float = -10.0  # times the share of capacity in use
+    level_match: float = 10.0
+    on_call: float = -5.0
+    stale: float = -15.0  # position older than ``stale_position_s`` (or none)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything an administrator may tune; defaults follow the sources ("3715", 督办 …)."""
+
+    sign_minutes: dict[int, int] = field(default_factory=lambda: {1: 30, 2: 60, 3: 120, 4: 240})
+    close_days: dict[str, int] = field(
+        default_factory=lambda: {"simple": 3, "normal": 7, "complex": 15})
+    warn_share: float = 0.8  # warn when this share of the time has gone
+    red_after_share: float = 0.5  # red supervision this share of the limit after yellow
+    reassign_on_sign_expiry: bool = True
+    escalate_on_red: bool = True
+    followup_days: int = 3
+    reopen_at_or_below: int = 2  # satisfaction 1-2 reopens the case
+    stale_position_s: int = 900
+    unit_types: dict[str, tuple[str, ...]] = field(default_factory=_types)
+    pair_categories: tuple[str, ...] = ("family", "marriage", "neighbour", "labour", "debt",
+                                        "construction", "land")
+    pair_min_risk: int = 1  # in those categories pair from this risk level …
+    pair_max_priority: int = 1  # … or at this priority or more urgent
+    auto_dispatch: dict[str, tuple[int, ...]] = field(default_factory=lambda: {"*": (1, 2)})
+    auto_tries: int = 3
+    level_thresholds: tuple[int, int, int] = (4, 6, 8)  # severity → street, district, city
+    weights: Weights = field(default_factory=Weights)
+    duplicate_radius_m: float = 50.0
+    duplicate_days: int = 7
+    risk_window_days: int = 365
+    repeat_parties_orange: int = 2  # earlier disputes between the same parties
+    repeat_parties_red: int = 3
+    repeat_address_yellow: int = 2  # earlier disputes at the same address
+    repeat_address_orange: int = 4
+    large_sum_yuan: int = 100_000
+    many_people: int = 5
+    threat_words: tuple[str, ...] = ("报复", "威胁", "扬言", "持刀", "砍", "杀", "同归于尽",
+                                     "打人", "动手", "放火", "跳楼", "寻死")
+
+    # -- derived rules ---------------------------------------------------------------------
+    def sign_seconds(self, priority: int) -> float:
+        return 60.0 * self.sign_minutes[priority]
+
+    def close_seconds(self, difficulty: str) -> float:
+        return 86_400.0 * self.close_days[difficulty]
+
+    def auto_dispatches(self, category: str, priority: int) -> bool:
+        rule = self.auto_dispatch.get(category, self.auto_dispatch.get("*", ()))
+        return priority in rule
+
+    def needs_pair(self, category: str, priority: int, risk: int, *, threat: bool = False) -> bool:
+        if risk >= 3 or threat:
+            return True
+        return category in self.pair_categories and (
+            risk >= self.pair_min_risk or priority <= self.pair_max_priority)
+
+    def level_for(self, priority: int, difficulty: str, risk: int, escalations: int = 0) -> str:
+        """Severity picks the level; each escalation moves one level up (never past city)."""
+        severity = (4 - priority) + {"simple": 0, "normal": 1, "complex": 2}[difficulty] + risk
+        base = sum(severity >= t for t in self.level_thresholds)
+        return LEVELS[min(base + escalations, len(LEVELS) - 1)]
+
+    # -- editing ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["sign_minutes"] = {str(k): v for k, v in self.sign_minutes.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, base: Policy | None = None) -> Policy:
+        """A policy from (partial) JSON over ``base`` (default: the defaults), validated."""
+        base = base or cls()
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise InvalidCommand(f"未知的策略项：{', '.join(unknown)}", fields=unknown)
+        kw: dict[str, Any] = {}
+        for key, value in data.items():
+            kw[key] = _coerce(key, value, getattr(base, key))
+        policy = dataclasses.replace(base, **kw)
+        policy.validate()
+        return policy
+
+    def validate(self) -> None:
+        def bad(msg: str, key: str) -> InvalidCommand:
+            return InvalidCommand(f"策略无效：{msg}", field=key)
+
+        if set(self.sign_minutes) != set(vocab.PRIORITIES) or min(self.sign_minutes.values()) <= 0:
+            raise bad("签收时限须为四个优先级各给出正的分钟数", "sign_minutes")
+        if set(self.close_days) != set(vocab.DIFFICULTIES) or min(self.close_days.values()) <= 0:
+            raise bad("办结时限须为简易/一般/疑难各给出正的天数", "close_days")
+        if not 0 < self.warn_share < 1:
+            raise bad("预警比例须在 0 与 1 之间", "warn_share")
+        if self.red_after_share <= 0:
+            raise bad("红色督办间隔须为正", "red_after_share")
+        for cat, types in self.unit_types.items():
+            if cat not in vocab.CATEGORIES or not types or set(types) - set(vocab.UNIT_TYPES):
+                raise bad(f"类别 {cat} 的适配单位类型有误", "unit_types")
+        if set(self.pair_categories) - set(vocab.CATEGORIES):
+            raise bad("警格+网格联动类别有误", "pair_categories")
+        for cat, prios in self.auto_dispatch.items():
+            if (cat != "*" and cat not in vocab.CATEGORIES) or set(prios) - set(vocab.PRIORITIES):
+                raise bad(f"自动派单规则 {cat} 有误", "auto_dispatch")
+        if list(self.level_thresholds) != sorted(self.level_thresholds):
+            raise bad("层级阈值须递增", "level_thresholds")
+        if self.stale_position_s <= 0 or self.duplicate_radius_m <= 0:
+            raise bad("位置过期时限与查重半径须为正", "stale_position_s")
+        if not 1 <= self.reopen_at_or_below < 5:
+            raise bad("重新处置的满意度界限须在 1-4", "reopen_at_or_below")
+
+
+def _coerce(key: str, value: Any, current: Any) -> Any:
+    """JSON back to the field's type (string keys of priorities, lists to tuples)."""
+    try:
+        if isinstance(current, Weights):
+            return dataclasses.replace(current, **{k: float(v) for k, v in dict(value).items()})
+        if key == "sign_minutes":
+            return {int(k): int(v) for k, v in dict(value).items()}
+        if key in ("unit_types", "auto_dispatch"):
+            return {str(k): tuple(v) for k, v in dict(value).items()}
+        if key == "close_days":
+            return {str(k): int(v) for k, v in dict(value).items()}
+        if isinstance(current, tuple):
+            return tuple(value)
+        if isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise TypeError(key)
+            return value
+        if isinstance(current, int | float):
+            return type(current)(value)
+    except (TypeError, ValueError) as err:
+        raise InvalidCommand(f"策略项 {key} 的取值类型有误", field=key) from err
+    return value

@@ -1,0 +1,242 @@
+"""Recommendation: filter units, score them with Chinese reasons, pair 警格+网格, pick the level.
+
+Pure: the caller supplies the incident, the units and their ETAs (:mod:`dispatch.eta`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dispatch import vocab
+from dispatch.eta import Eta
+from dispatch.model import IncidentFacts, UnitFacts
+from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
+
+PAIR_TYPES = ("grid_worker", "community_police")
+POLICE = ("community_police", "auxiliary_police")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked unit: score, ETA (flagged when estimated or stale) and reasons in Chinese."""
+
+    unit: UnitFacts
+    score: float
+    eta_s: float | None
+    distance_m: float | None
+    eta_method: str | None
+    stale: bool
+    reasons: tuple[str, ...]
+    eta_points: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        u = self.unit
+        return {"unit_id": u.id, "code": u.code, "name": u.name, "type": u.unit_type,
+                "status": u.status, "capacity": u.capacity, "active_assignments": u.active_load,
+                "lon": u.lon, "lat": u.lat,
+                "position_at": u.last_seen_at.isoformat() if u.last_seen_at else None,
+                "score": self.score, "eta_s": _round(self.eta_s), "distance_m": _round(
+                    self.distance_m), "eta_method": self.eta_method, "stale": self.stale,
+                "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class PairCandidate:
+    """网格员 + 社区民警 answering together; they are all there at the later arrival."""
+
+    grid_worker: Candidate
+    police: Candidate
+    score: float
+    eta_s: float | None
+    reasons: tuple[str, ...]
+
+    @property
+    def unit_ids(self) -> tuple[int, int]:
+        return (self.grid_worker.unit.id, self.police.unit.id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit_ids": list(self.unit_ids), "score": self.score, "eta_s": _round(self.eta_s),
+                "reasons": list(self.reasons),
+                "members": [self.grid_worker.as_dict(), self.police.as_dict()]}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    incident_id: int
+    level: str
+    paired: bool
+    candidates: tuple[Candidate, ...]
+    pairs: tuple[PairCandidate, ...] = ()
+    excluded: dict[str, int] = field(default_factory=dict)  # reason → how many units
+
+    @property
+    def best_unit_ids(self) -> tuple[int, ...]:
+        """What auto-dispatch sends: the best pair where pairing is needed, else the best unit."""
+        if self.paired and self.pairs:
+            return self.pairs[0].unit_ids
+        return (self.candidates[0].unit.id,) if self.candidates else ()
+
+    def as_dict(self, limit: int = 5) -> dict[str, Any]:
+        return {"incident_id": self.incident_id, "level": self.level,
+                "level_label": LEVEL_LABELS[self.level], "paired": self.paired,
+                "items": [c.as_dict() for c in self.candidates[:limit]],
+                "pairs": [p.as_dict() for p in self.pairs[:limit]], "excluded": self.excluded}
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(v, 1)
+
+
+def exclusion(unit: UnitFacts, now: datetime) -> str | None:
+    """Why a unit cannot take a case now, or None."""
+    if unit.status == "off_duty":
+        return "下班/休息"
+    if not unit.has_room:
+        return "已满负荷"
+    if not unit.on_shift(now):
+        return "不在班次时间"
+    return None
+
+
+def suitable_types(incident: IncidentFacts, policy: Policy) -> tuple[str, ...]:
+    types = policy.unit_types.get(incident.category, ("mediator", "grid_worker"))
+    if incident.threat or incident.risk_level >= 3:
+        types = (*[t for t in POLICE if t not in types], *types)  # a threat wants police first
+    return types
+
+
+def score_unit(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: Policy,
+               now: datetime, level: str, types: tuple[str, ...]) -> Candidate:
+    """Points and reasons for one eligible unit."""
+    w = policy.weights
+    pts: list[tuple[float, str]] = []
+    label = vocab.UNIT_TYPES.get(unit.unit_type, unit.unit_type)
+    if unit.unit_type in types:
+        rank = types.index(unit.unit_type)
+        pts.append((w.type_rank * (1 - rank / len(types)), f"{label}（适配{_cat(incident)}）"))
+    if incident.category in unit.skills:
+        pts.append((w.skill, f"擅长{_cat(incident)}"))
+    lang = incident.language
+    if lang and lang != "mandarin":
+        name = vocab.LANGUAGES.get(lang, lang)
+        if lang in unit.languages:
+            pts.append((w.language, f"会说{name}（老乡调解）"))
+        else:
+            pts.append((w.no_language, f"不会{name}"))
+    if unit.unit_type == "grid_worker" and incident.grid_id and unit.home_grid_id == incident.grid_id:
+        pts.append((w.own_grid, "本网格网格员"))
+    elif (unit.unit_type in POLICE and incident.police_grid_id
+          and unit.police_grid_id == incident.police_grid_id):
+        pts.append((w.own_police_grid, "本警格民警"))
+    elif incident.community_id and unit.community_id == incident.community_id:
+        pts.append((w.same_community, "同社区"))
+    elif incident.street_id and unit.street_id == incident.street_id:
+        pts.append((w.same_street, "同街道"))
+    diff = abs(LEVELS.index(unit.level) - LEVELS.index(level)) if unit.level in LEVELS else 3
+    if unit.unit_type not in PAIR_TYPES or level == "community":
+        if diff == 0:
+            pts.append((w.level_match, f"层级相符（{LEVEL_LABELS[level]}）"))
+        else:
+            pts.append((-w.level_match * diff / 2,
+                        f"层级{LEVEL_LABELS.get(unit.level, unit.level)}，目标{LEVEL_LABELS[level]}"))
+    if unit.active_load:
+        pts.append((w.load * unit.active_load / unit.capacity,
+                    f"在办 {unit.active_load}/{unit.capacity} 件"))
+    else:
+        pts.append((0.0, f"空闲（容量 {unit.capacity}）"))
+    if unit.shift == "on_call":
+        pts.append((w.on_call, "随叫随到（非值班）"))
+    age = unit.position_age_s(now)
+    stale = age is None or age > policy.stale_position_s or unit.lon is None
+    if unit.lon is None:
+        pts.append((w.stale, "无位置信息，无法估算到达时间"))
+    elif age is None:
+        pts.append((w.stale, "位置从未上报，ETA 不可靠"))
+    elif stale:
+        pts.append((w.stale, f"位置已 {age / 60:.0f} 分钟未更新，ETA 不可靠"))
+    eta_pts, eta_s, metres, method = 0.0, None, None, None
+    if eta is not None and unit.lon is not None:
+        eta_s, metres, method = eta.seconds, eta.metres, eta.method
+        if math.isfinite(eta.seconds):
+            eta_pts = w.eta * max(0.0, 1 - eta.seconds / w.eta_horizon_s)
+            mode = "步行" if unit.on_foot else "车程"
+            how = "（直线估算）" if eta.method == "straight_line" else ""
+            pts.insert(0, (eta_pts, f"{mode}约 {max(1, round(eta.seconds / 60))} 分钟{how}"))
+        else:
+            pts.insert(0, (0.0, "道路不可达"))
+    score = round(sum(p for p, _ in pts), 1)
+    return Candidate(unit, score, eta_s, metres, method, stale, tuple(r for _, r in pts),
+                     eta_points=eta_pts)
+
+
+def _cat(incident: IncidentFacts) -> str:
+    return vocab.CATEGORIES.get(incident.category, incident.category)
+
+
+def _sort_key(c: Candidate) -> tuple[float, float, int]:
+    return (-c.score, c.eta_s if c.eta_s is not None else math.inf, c.unit.id)
+
+
+def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: Policy,
+            top: int = 4) -> list[PairCandidate]:
+    """Best (grid worker, police) pairs: members' points less their own ETA points, plus the
+    ETA points of the pair's later arrival."""
+    w = policy.weights
+    out = []
+    for g in grid_workers[:top]:
+        for p in police[:top]:
+            etas = [c.eta_s for c in (g, p) if c.eta_s is not None]
+            eta = max(etas) if len(etas) == 2 else None
+            eta_pts = w.eta * max(0.0, 1 - eta / w.eta_horizon_s) if eta is not None and \
+                math.isfinite(eta) else 0.0
+            base = (g.score - g.eta_points + p.score - p.eta_points) / 2
+            when = f"两人到齐约 {max(1, round(eta / 60))} 分钟" if eta is not None and \
+                math.isfinite(eta) else "到齐时间未知"
+            reasons = ("警格+网格联动", when, f"网格员 {g.unit.name}：" + "、".join(g.reasons),
+                       f"民警 {p.unit.name}：" + "、".join(p.reasons))
+            out.append(PairCandidate(g, p, round(base + eta_pts, 1), eta, reasons))
+    out.sort(key=lambda c: (-c.score, c.eta_s if c.eta_s is not None else math.inf,
+                            c.unit_ids))
+    return out
+
+
+def recommend(incident: IncidentFacts, units: Iterable[UnitFacts], etas: Mapping[int, Eta], *,
+              policy: Policy, now: datetime, exclude: Iterable[int] = ()) -> Recommendation:
+    """Rank the units that can take ``incident`` now; pairs too where the policy wants them."""
+    level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level,
+                             incident.escalations)
+    paired = incident.one_case_plan or policy.needs_pair(
+        incident.category, incident.priority, incident.risk_level, threat=incident.threat)
+    types = suitable_types(incident, policy)
+    skip = set(exclude)
+    excluded: dict[str, int] = {}
+    singles: list[Candidate] = []
+    members: dict[str, list[Candidate]] = {"grid_worker": [], "police": []}
+    for unit in units:
+        why = "已尝试/已退回" if unit.id in skip else exclusion(unit, now)
+        if why is None and unit.unit_type not in types and not (
+                paired and unit.unit_type in PAIR_TYPES):
+            why = "类型不适配"
+        if why:
+            excluded[why] = excluded.get(why, 0) + 1
+            continue
+        cand = score_unit(unit, incident, etas.get(unit.id), policy=policy, now=now, level=level,
+                          types=types)
+        if unit.unit_type in types:
+            singles.append(cand)
+        if paired and unit.unit_type == "grid_worker":
+            members["grid_worker"].append(cand)
+        elif paired and unit.unit_type == "community_police":
+            members["police"].append(cand)
+    singles.sort(key=_sort_key)
+    pairs: list[PairCandidate] = []
+    if paired:
+        for group in members.values():
+            group.sort(key=_sort_key)
+        pairs = pair_up(members["grid_worker"], members["police"], policy=policy)
+    return Recommendation(incident.id, level, paired, tuple(singles), tuple(pairs), excluded)
+

@@ -1,0 +1,163 @@
+"""Probable duplicates and repeat-dispute risk (民转刑 early warning), as pure rules.
+
+The repository finds the earlier cases near the new one (same address, within tens of metres,
+or sharing a party's phone or name); these rules decide what they mean, with Chinese reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dispatch import vocab
+from dispatch.policy import RISK_LABELS, Policy
+
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)")
+_CROWD = ("群体", "多人", "集体", "聚集", "上访")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewCase:
+    address: str | None
+    phones: frozenset[str]
+    names: frozenset[str]
+    description: str = ""
+    n_parties: int = 0
+    reported_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriorCase:
+    """An earlier case found near the new one; ``distance_m`` None when not located."""
+
+    id: int
+    code: str
+    state: str
+    category: str
+    reported_at: datetime
+    address: str | None
+    distance_m: float | None
+    phones: frozenset[str]
+    names: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DuplicateHit:
+    other_id: int
+    code: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    level: int  # 0 none, 1 yellow, 2 orange, 3 red
+    reasons: tuple[str, ...]
+    threat: bool
+    one_case_plan: bool  # 一事一策
+
+    @property
+    def label(self) -> str:
+        return RISK_LABELS[self.level]
+
+
+def _norm(address: str | None) -> str:
+    return re.sub(r"[\s,，。、（）()\-—]", "", address or "")
+
+
+def _same_place(new: NewCase, prior: PriorCase, policy: Policy) -> str | None:
+    if new.address and _norm(new.address) == _norm(prior.address):
+        return "同一地址"
+    if prior.distance_m is not None and prior.distance_m <= policy.duplicate_radius_m:
+        return f"相距 {prior.distance_m:.0f} 米"
+    return None
+
+
+def _same_people(new: NewCase, prior: PriorCase) -> tuple[str, ...]:
+    out = []
+    phones = new.phones & prior.phones
+    if phones:
+        out.append("同一联系电话")
+    names = new.names & prior.names
+    if names:
+        out.append("当事人相同：" + "、".join(sorted(names)))
+    return tuple(out)
+
+
+def find_duplicates(new: NewCase, priors: Iterable[PriorCase], *, policy: Policy
+                    ) -> list[DuplicateHit]:
+    """Open cases within ``duplicate_days`` at the same place with the same people."""
+    since = new.reported_at - timedelta(days=policy.duplicate_days)
+    hits = []
+    for prior in priors:
+        if prior.state not in vocab.OPEN_STATES or prior.reported_at < since:
+            continue
+        place = _same_place(new, prior, policy)
+        people = _same_people(new, prior)
+        if place and people:
+            score = 0.4 + 0.3 * ("同一联系电话" in people) + 0.3 * any(
+                p.startswith("当事人") for p in people)
+            hits.append(DuplicateHit(prior.id, prior.code, round(score, 2),
+                                     (f"疑似重复：{prior.code}", place, *people)))
+    hits.sort(key=lambda h: (-h.score, h.other_id))
+    return hits
+
+
+def amount_yuan(text: str) -> float:
+    """The largest sum of money named in ``text`` (元), 0 when none."""
+    best = 0.0
+    for number, unit in _AMOUNT.findall(text or ""):
+        value = float(number) * (10_000 if unit.startswith("万") else 1)
+        best = max(best, value)
+    return best
+
+
+def threat_words(text: str, policy: Policy) -> tuple[str, ...]:
+    return tuple(w for w in policy.threat_words if w in (text or ""))
+
+
+def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
+                duplicates: Iterable[int] = ()) -> RiskAssessment:
+    """Risk level with reasons from earlier disputes (not the duplicates of this one), threat
+    words, large sums and many people. Red forces paired dispatch and 一事一策."""
+    since = new.reported_at - timedelta(days=policy.risk_window_days)
+    dup = set(duplicates)
+    earlier = [p for p in priors if p.id not in dup and since <= p.reported_at <= new.reported_at]
+    same_parties = [p for p in earlier if "同一联系电话" in _same_people(new, p)
+                    or len(new.names & p.names) >= 2]
+    same_place = [p for p in earlier if _same_place(new, p, policy)]
+    level, reasons = 0, []
+
+    def raise_to(n: int, why: str) -> None:
+        nonlocal level
+        level = max(level, n)
+        reasons.append(f"{RISK_LABELS[n]}：{why}")
+
+    k = len(same_parties)
+    if k >= policy.repeat_parties_red:
+        raise_to(3, f"同一当事人之间已发生 {k} 起纠纷（反复纠纷，民转刑风险）")
+    elif k >= policy.repeat_parties_orange:
+        raise_to(2, f"同一当事人之间已发生 {k} 起纠纷")
+    elif k:
+        raise_to(1, f"同一当事人之间曾有纠纷（{same_parties[0].code}）")
+    k = len(same_place)
+    if k >= policy.repeat_address_orange:
+        raise_to(2, f"同一地点已发生 {k} 起纠纷")
+    elif k >= policy.repeat_address_yellow:
+        raise_to(1, f"同一地点已发生 {k} 起纠纷")
+    words = threat_words(new.description, policy)
+    if words:
+        raise_to(3, f"出现威胁性言辞：{'、'.join(words)}")
+    money = amount_yuan(new.description)
+    if money >= 10 * policy.large_sum_yuan:
+        raise_to(2, f"涉案金额约 {money / 10_000:.0f} 万元")
+    elif money >= policy.large_sum_yuan:
+        raise_to(1, f"涉案金额约 {money / 10_000:.0f} 万元")
+    crowd = [w for w in _CROWD if w in (new.description or "")]
+    if new.n_parties >= policy.many_people or crowd:
+        raise_to(2 if crowd else 1, f"涉及人数较多（{new.n_parties} 人{'，' + crowd[0] if crowd else ''}）")
+    if level >= 3:
+        reasons.append("须一事一策，警格+网格联动处置")
+    return RiskAssessment(level, tuple(reasons), bool(words), level >= 3)
