@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from geo.routing_graph import Adjacency, RoadGraph, part
 from geo.routing_path import Points, Route, as_snaps, route
-from geo.routing_snap import F64, Snaps
+from geo.routing_snap import F64, Snaps, geodesic_m
 
 __all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "route", "travel_times",
            "travel_times_to"]
@@ -116,7 +116,9 @@ def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool
     access_m = np.nan_to_num(many.offset_m) + float(np.nan_to_num(one.offset_m[0]))
     seconds = road_s + access_m / graph.access_speed_mps
     metres = road_m + access_m
-    straight = np.hypot(many.x - one.x[0], many.y - one.y[0]) * graph.detour_factor
+    straight = np.full(k, np.nan)
+    straight[~on] = geodesic_m(one.lon[0], one.lat[0], many.lon[~on],
+                               many.lat[~on]) * graph.detour_factor
     method = np.where(on, np.where(np.isfinite(road_s), "road", "unreachable"), "straight_line")
     seconds = np.where(on, seconds, straight / graph.fallback_speed_mps)
     metres = np.where(on, np.where(np.isfinite(road_s), metres, np.inf), straight)

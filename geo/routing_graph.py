@@ -77,7 +77,7 @@ def _adjacency(rows: I64, cols: I64, cost: F64, edge: I64, length: F64, n: int) 
     key = rows * n1 + cols
     order = np.lexsort((cost, key))  # by key, the cheapest parallel edge first
     key, cost, edge, length = key[order], cost[order], edge[order], length[order]
-    first = np.r_[True, key[1:] != key[:-1]]
+    first = np.r_[True, key[1:] != key[:-1]][: key.size]
     key, cost, edge, length = key[first], cost[first], edge[first], length[first]
     key = np.r_[key, n * n1 + n, n * n1 + n]
     rows_all = key // n1

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from shapely.ops import substring
 
 from geo.routing_graph import RoadGraph, part
-from geo.routing_snap import F64, Snaps
+from geo.routing_snap import F64, Snaps, geodesic_m
 
 Method = Literal["road", "straight_line", "unreachable"]
 Points = Snaps | ArrayLike  # Snaps, or lon/lat: (lon, lat) or an (n, 2) array
@@ -56,8 +56,8 @@ def route(graph: RoadGraph, a: Points, b: Points) -> Route:
         raise ValueError("route takes one origin and one destination")
     ends_xy = np.array([[oa.x[0], oa.y[0]], [ob.x[0], ob.y[0]]])
     if not (oa.on_network[0] and ob.on_network[0]):
-        straight = float(np.hypot(*(ends_xy[1] - ends_xy[0]))) * graph.detour_factor
-        line = graph.projection.unproject(shapely.LineString(ends_xy))
+        straight = float(geodesic_m(oa.lon, oa.lat, ob.lon, ob.lat)[0]) * graph.detour_factor
+        line = shapely.LineString([(oa.lon[0], oa.lat[0]), (ob.lon[0], ob.lat[0])])
         return Route(straight / graph.fallback_speed_mps, straight, float("nan"),
                      "straight_line", line, (), oa, ob)
     dist, pred = graph.run_from(oa, with_pred=True)

@@ -233,3 +233,13 @@ def test_points_at_the_ends_of_a_one_way_edge_are_its_vertices(graph):
         back = travel_times_to(graph, c_end, at(101, fraction))
         assert back.road_s[0] == pytest.approx(10.0 if fraction else 10.0 + 2 * DIAG / 10,
                                                rel=1e-6)
+
+
+def test_an_empty_network_answers_everything_by_straight_line():
+    empty = RoadGraph.from_frame(_frame(NODES, EDGES).iloc[:0])
+    t = travel_times_to(empty, [_ll(0.0, 0.0), _ll(300.0, 400.0)], _ll(0.0, 0.0))
+    assert list(t.method) == ["straight_line", "straight_line"]
+    assert t.metres[1] == pytest.approx(500.0 * empty.detour_factor, rel=1e-6)
+    none = travel_times_to(RoadGraph.from_frame(_frame(NODES, EDGES)), np.empty((0, 2)),
+                           _ll(0.0, 0.0))
+    assert none.seconds.shape == (0,)
