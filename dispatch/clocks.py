@@ -59,8 +59,9 @@ def sign_clock(start: datetime, priority: int, *, policy: Policy, round: int = 0
     return plan("sign", start, policy.sign_seconds(priority), policy=policy, round=round)
 
 
-def close_clock(start: datetime, difficulty: str, *, policy: Policy) -> list[TimerSpec]:
-    return plan("close", start, policy.close_seconds(difficulty), policy=policy)
+def close_clock(start: datetime, difficulty: str, *, policy: Policy, round: int = 0
+                ) -> list[TimerSpec]:
+    return plan("close", start, policy.close_seconds(difficulty), policy=policy, round=round)
 
 
 def followup_clock(resolved_at: datetime, *, policy: Policy) -> list[TimerSpec]:

@@ -75,7 +75,7 @@ class Policy:
     pair_max_priority: int = 1  # … or at this priority or more urgent
     auto_dispatch: dict[str, tuple[int, ...]] = field(default_factory=lambda: {"*": (1, 2)})
     auto_tries: int = 3
-    level_thresholds: tuple[int, int, int] = (4, 6, 8)  # severity → street, district, city
+    level_thresholds: tuple[int, int, int] = (5, 8, 10)  # severity → street, district, city
     weights: Weights = field(default_factory=Weights)
     duplicate_radius_m: float = 50.0
     duplicate_days: int = 7

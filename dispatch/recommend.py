@@ -72,6 +72,7 @@ class Recommendation:
     candidates: tuple[Candidate, ...]
     pairs: tuple[PairCandidate, ...] = ()
     excluded: dict[str, int] = field(default_factory=dict)  # reason → how many units
+    notes: tuple[str, ...] = ()
 
     @property
     def best_unit_ids(self) -> tuple[int, ...]:
@@ -84,7 +85,8 @@ class Recommendation:
         return {"incident_id": self.incident_id, "level": self.level,
                 "level_label": LEVEL_LABELS[self.level], "paired": self.paired,
                 "items": [c.as_dict() for c in self.candidates[:limit]],
-                "pairs": [p.as_dict() for p in self.pairs[:limit]], "excluded": self.excluded}
+                "pairs": [p.as_dict() for p in self.pairs[:limit]], "excluded": self.excluded,
+                "notes": list(self.notes)}
 
 
 def _round(v: float | None) -> float | None:
@@ -117,7 +119,9 @@ def score_unit(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, pol
     label = vocab.UNIT_TYPES.get(unit.unit_type, unit.unit_type)
     if unit.unit_type in types:
         rank = types.index(unit.unit_type)
-        pts.append((w.type_rank * (1 - rank / len(types)), f"{label}（适配{_cat(incident)}）"))
+        why = ("有威胁言辞/红色风险，需警力" if unit.unit_type in POLICE and (
+            incident.threat or incident.risk_level >= 3) else f"适配{_cat(incident)}")
+        pts.append((w.type_rank * (1 - rank / len(types)), f"{label}（{why}）"))
     if incident.category in unit.skills:
         pts.append((w.skill, f"擅长{_cat(incident)}"))
     lang = incident.language
@@ -238,5 +242,11 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts], etas: Mapping
         for group in members.values():
             group.sort(key=_sort_key)
         pairs = pair_up(members["grid_worker"], members["police"], policy=policy)
-    return Recommendation(incident.id, level, paired, tuple(singles), tuple(pairs), excluded)
+    notes = []
+    if paired and not pairs:
+        notes.append("需警格+网格联动，但当前没有可用的网格员与民警组合，先派单人")
+    if incident.one_case_plan:
+        notes.append("红色风险：一事一策")
+    return Recommendation(incident.id, level, paired, tuple(singles), tuple(pairs), excluded,
+                          tuple(notes))
 

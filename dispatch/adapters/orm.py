@@ -28,7 +28,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from dispatch import vocab
 from geo.schema import SRID, metadata
 
-
 # Handling levels, lowest first (社区 → 街道 → 区县 → 市).
 LEVELS = ("community", "street", "district", "city")
 # Every party's phone and name, for the repeat-dispute and duplicate look-ups (GIN ``?|``).

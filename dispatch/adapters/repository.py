@@ -1,0 +1,222 @@
+"""SQL for incidents: codes, rows, guarded state changes, audit, timers, links, supervision."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dispatch.clocks import TimerSpec
+from dispatch.model import IncidentFacts, PartyFacts
+from dispatch.policy import Policy
+from dispatch.risk import PriorCase, threat_words
+
+_INCIDENT = (
+    "SELECT id, code, category, priority, difficulty, state, risk_level, language, title, "
+    "description, address, ST_X(geom) AS lon, ST_Y(geom) AS lat, street_id, community_id, "
+    "grid_id, micro_grid_id, police_grid_id, escalations, one_case_plan, parties, reported_at, "
+    "level, outcome, version, auto_dispatch, sign_deadline, close_deadline, followed_up_at, "
+    "risk_reasons, reopened, merged_into FROM incidents WHERE id = :id")
+
+
+class IncidentRepository:
+    """Incident-side statements on the unit of work's connection (one transaction)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- codes and rows ----------------------------------------------------------------------
+    def next_code(self, year: int) -> str:
+        """``YYYY-NNNNNN``: the year's counter row, locked until commit, so codes never repeat."""
+        n = self.conn.scalar(text(
+            "UPDATE incident_code_counters SET last = last + 1 WHERE year = :y RETURNING last"),
+            {"y": year})
+        if n is None:  # first case of the year: start after any loaded codes of that year
+            n = self.conn.scalar(text(
+                "INSERT INTO incident_code_counters (year, last) SELECT :y, 1 + COALESCE(max("
+                "substr(code, 6)::int), 0) FROM incidents WHERE code LIKE :p AND code ~ '^[0-9]{4}-"
+                "[0-9]+$' ON CONFLICT (year) DO UPDATE SET last = incident_code_counters.last + 1 "
+                "RETURNING last"), {"y": year, "p": f"{year}-%"})
+        return f"{year}-{int(n):06d}"
+
+    def insert(self, values: dict[str, Any], *, lon: float | None, lat: float | None) -> int:
+        vals = dict(values)
+        vals["parties"] = json.dumps(vals.get("parties", []), ensure_ascii=False)
+        vals["risk_reasons"] = json.dumps(vals.get("risk_reasons", []), ensure_ascii=False)
+        cols = list(vals)
+        geom = ", geom" if lon is not None else ""
+        gval = ", ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" if lon is not None else ""
+        casts = {"parties": "CAST(:parties AS jsonb)", "risk_reasons": "CAST(:risk_reasons AS jsonb)"}
+        sql = (f"INSERT INTO incidents ({', '.join(cols)}{geom}) VALUES ("
+               + ", ".join(casts.get(c, f":{c}") for c in cols) + f"{gval}) RETURNING id")
+        return int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
+
+    def get(self, incident_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+        row = self.conn.execute(text(_INCIDENT + (" FOR UPDATE" if lock else "")),
+                                {"id": incident_id}).mappings().first()
+        return dict(row) if row else None
+
+    def set_state(self, incident_id: int, from_state: str, to_state: str,
+                  **columns: Any) -> bool:
+        """Guarded change: only if the case is still in ``from_state`` (no lost update)."""
+        sets = "".join(f", {c} = :{c}" for c in columns)
+        row = self.conn.execute(text(
+            f"UPDATE incidents SET state = :to, version = version + 1{sets} "
+            "WHERE id = :id AND state = :frm RETURNING id"),
+            {"id": incident_id, "frm": from_state, "to": to_state, **columns}).first()
+        return row is not None
+
+    def update(self, incident_id: int, **columns: Any) -> None:
+        sets = ", ".join(f"{c} = :{c}" for c in columns)
+        self.conn.execute(text(f"UPDATE incidents SET {sets}, version = version + 1 "
+                               "WHERE id = :id"), {"id": incident_id, **columns})
+
+    def locate(self, incident_id: int, lon: float, lat: float, chain: dict[str, int | None]
+               ) -> None:
+        self.conn.execute(text(
+            "UPDATE incidents SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
+            "street_id = :street, community_id = :community, grid_id = :grid, "
+            "micro_grid_id = :micro_grid, police_grid_id = :police_grid WHERE id = :id"),
+            {"id": incident_id, "lon": lon, "lat": lat, **chain})
+
+    # -- audit ----------------------------------------------------------------------------------
+    def audit(self, *, at: datetime, actor: str, action: str, entity_id: int | None,
+              entity: str = "incident", from_state: str | None = None,
+              to_state: str | None = None, reason: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        self.conn.execute(text(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, from_state, to_state, "
+            "reason, detail) VALUES (:at, :actor, :action, :entity, :eid, :frm, :to, :reason, "
+            "CAST(:detail AS jsonb))"),
+            {"at": at, "actor": actor, "action": action, "entity": entity, "eid": entity_id,
+             "frm": from_state, "to": to_state, "reason": reason,
+             "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)})
+
+    # -- timers -----------------------------------------------------------------------------------
+    def add_timers(self, incident_id: int, specs: Iterable[TimerSpec]) -> None:
+        rows = [{"i": incident_id, "k": s.kind, "s": s.stage, "r": s.round, "d": s.due_at}
+                for s in specs]
+        if rows:
+            self.conn.execute(text(
+                "INSERT INTO incident_timers (incident_id, kind, stage, round, due_at) "
+                "VALUES (:i, :k, :s, :r, :d) ON CONFLICT ON CONSTRAINT uq_incident_timers_stage "
+                "DO NOTHING"), rows)
+
+    def cancel_timers(self, incident_id: int, kinds: Sequence[str], at: datetime) -> int:
+        if not kinds:
+            return 0
+        res = self.conn.execute(text(
+            "UPDATE incident_timers SET processed_at = :at, outcome = 'cancelled' "
+            "WHERE incident_id = :i AND kind = ANY(:k) AND processed_at IS NULL"),
+            {"i": incident_id, "k": list(kinds), "at": at})
+        return int(res.rowcount or 0)
+
+    def next_round(self, incident_id: int, kind: str) -> int:
+        return int(self.conn.scalar(text(
+            "SELECT COALESCE(max(round), -1) + 1 FROM incident_timers "
+            "WHERE incident_id = :i AND kind = :k"), {"i": incident_id, "k": kind}))
+
+    def claim_due_timer(self, now: datetime) -> dict[str, Any] | None:
+        """The oldest unprocessed stage due by ``now``, row-locked; others skip it."""
+        row = self.conn.execute(text(
+            "SELECT id, incident_id, kind, stage, round, due_at FROM incident_timers "
+            "WHERE processed_at IS NULL AND due_at <= :now ORDER BY due_at, id LIMIT 1 "
+            "FOR UPDATE SKIP LOCKED"), {"now": now}).mappings().first()
+        return dict(row) if row else None
+
+    def finish_timer(self, timer_id: int, at: datetime, outcome: str) -> bool:
+        row = self.conn.execute(text(
+            "UPDATE incident_timers SET processed_at = :at, outcome = :o "
+            "WHERE id = :id AND processed_at IS NULL RETURNING id"),
+            {"id": timer_id, "at": at, "o": outcome}).first()
+        return row is not None
+
+    # -- supervision, links, follow-up -----------------------------------------------------------
+    def open_supervision(self, incident_id: int, *, kind: str, level: str, at: datetime,
+                         by: str, reason: str) -> int:
+        return int(self.conn.scalar(text(
+            "INSERT INTO supervisions (incident_id, kind, level, opened_at, opened_by, reason) "
+            "VALUES (:i, :k, :l, :at, :by, :r) RETURNING id"),
+            {"i": incident_id, "k": kind, "l": level, "at": at, "by": by, "r": reason}))
+
+    def close_supervisions(self, incident_id: int, at: datetime) -> None:
+        self.conn.execute(text("UPDATE supervisions SET closed_at = :at WHERE incident_id = :i "
+                               "AND closed_at IS NULL"), {"i": incident_id, "at": at})
+
+    def add_link(self, incident_id: int, other_id: int, *, kind: str, at: datetime, by: str,
+                 score: float | None = None, reasons: Sequence[str] = ()) -> bool:
+        row = self.conn.execute(text(
+            "INSERT INTO incident_links (incident_id, other_id, kind, score, reasons, created_at, "
+            "created_by) VALUES (:i, :o, :k, :s, CAST(:r AS jsonb), :at, :by) "
+            "ON CONFLICT ON CONSTRAINT uq_incident_links_pair DO NOTHING RETURNING id"),
+            {"i": incident_id, "o": other_id, "k": kind, "s": score, "at": at, "by": by,
+             "r": json.dumps(list(reasons), ensure_ascii=False)}).first()
+        return row is not None
+
+    def add_followup(self, incident_id: int, due_at: datetime) -> None:
+        self.conn.execute(text("INSERT INTO followups (incident_id, due_at) VALUES (:i, :d)"),
+                          {"i": incident_id, "d": due_at})
+
+    def complete_followup(self, incident_id: int, *, at: datetime, satisfaction: int,
+                          agreement_holds: bool, neighbours: int, note: str | None,
+                          actor: str) -> None:
+        params = {"i": incident_id, "at": at, "s": satisfaction, "a": agreement_holds,
+                  "n": neighbours, "note": note, "actor": actor}
+        done = self.conn.execute(text(
+            "UPDATE followups SET done_at = :at, satisfaction = :s, agreement_holds = :a, "
+            "neighbours_visited = :n, note = :note, actor = :actor WHERE id = (SELECT id FROM "
+            "followups WHERE incident_id = :i AND done_at IS NULL ORDER BY due_at LIMIT 1) "
+            "RETURNING id"), params).first()
+        if done is None:  # a visit nobody scheduled is still recorded
+            self.conn.execute(text(
+                "INSERT INTO followups (incident_id, due_at, done_at, satisfaction, "
+                "agreement_holds, neighbours_visited, note, actor) VALUES "
+                "(:i, :at, :at, :s, :a, :n, :note, :actor)"), params)
+
+    # -- earlier cases near a new one --------------------------------------------------------------
+    def priors(self, *, lon: float | None, lat: float | None, address: str | None,
+               keys: Sequence[str], since: datetime, radius_m: float,
+               exclude: int | None = None, limit: int = 200) -> list[PriorCase]:
+        """Cases since ``since`` near the point, at the address, or sharing a phone or name."""
+        where = []
+        if lon is not None:
+            where.append("ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), "
+                         "4326)::geography, :r)")
+        if address:
+            where.append("address = :addr")
+        if keys:
+            where.append("party_keys ?| CAST(:keys AS text[])")
+        if not where:
+            return []
+        dist = ("ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+                "::geography)" if lon is not None else "NULL::float")
+        rows = self.conn.execute(text(
+            f"SELECT id, code, state, category, reported_at, address, {dist} AS distance_m, "
+            "parties FROM incidents WHERE reported_at >= :since AND id <> :ex AND ("
+            + " OR ".join(where) + ") ORDER BY reported_at DESC LIMIT :lim"),
+            {"lon": lon, "lat": lat, "r": radius_m, "addr": address, "keys": list(keys),
+             "since": since, "ex": exclude or 0, "lim": limit}).mappings()
+        return [PriorCase(
+            id=r["id"], code=r["code"], state=r["state"], category=r["category"],
+            reported_at=r["reported_at"], address=r["address"], distance_m=r["distance_m"],
+            phones=frozenset(p["phone"] for p in r["parties"] if p.get("phone")),
+            names=frozenset(p["name"] for p in r["parties"] if p.get("name"))) for r in rows]
+
+
+def facts(row: dict[str, Any], *, policy: Policy) -> IncidentFacts:
+    """The rules' view of an incident row."""
+    parties = tuple(PartyFacts(name=p.get("name", ""), phone=p.get("phone"),
+                               role=p.get("role", "applicant")) for p in row["parties"] or [])
+    return IncidentFacts(
+        id=row["id"], code=row["code"], category=row["category"], priority=row["priority"],
+        difficulty=row["difficulty"], state=row["state"], risk_level=row["risk_level"],
+        threat=bool(threat_words(row["description"] or "", policy)),
+        language=row["language"], lon=row["lon"], lat=row["lat"], street_id=row["street_id"],
+        community_id=row["community_id"], grid_id=row["grid_id"],
+        police_grid_id=row["police_grid_id"], escalations=row["escalations"],
+        one_case_plan=row["one_case_plan"], address=row["address"], parties=parties,
+        reported_at=row["reported_at"])
+

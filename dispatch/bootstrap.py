@@ -1,0 +1,118 @@
+"""Wire the dispatch domain once: engine, clock, ETA provider, policy and locator caches.
+
+``bootstrap(engine)`` returns a :class:`Dispatch`: ``handle(command)`` runs a command in its
+transaction(s) and returns a result (or raises a :class:`dispatch.errors.DispatchError` with
+a Chinese message and an HTTP status); ``recommend(incident_id)`` ranks units; ``scheduler()``
+gives the advisory-locked clock runner. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from dispatch.adapters.road_eta import LazyRoadEta
+from dispatch.adapters.uow import Clock, PolicyCache, SqlUnitOfWork
+from dispatch.commands import AutoDispatch, RegisterIncident
+from dispatch.errors import DispatchError
+from dispatch.eta import EtaProvider
+from dispatch.events import Event
+from dispatch.handlers import HANDLERS, OWN_TRANSACTIONS
+from dispatch.handlers_assign import recommend_for
+from dispatch.policy import Policy
+from dispatch.recommend import Recommendation
+from dispatch.results import Registered
+from dispatch.scheduler import Scheduler
+from geo.locate import LocatorCache
+
+log = logging.getLogger(__name__)
+RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to run again
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Dispatch:
+    """The domain's one entry point for a process (build it with :func:`bootstrap`)."""
+
+    engine: Engine
+    clock: Clock
+    eta: EtaProvider
+    policies: PolicyCache
+    locators: LocatorCache
+    listeners: list[Callable[[Event], None]] = field(default_factory=list)
+    retries: int = 3
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, clock=self.clock, eta=self.eta,
+                             policies=self.policies, locators=self.locators)
+
+    def handle(self, command: Any) -> Any:
+        """Run ``command``; deadlocks are retried; events go to listeners after commit."""
+        handler = HANDLERS[type(command)]
+        for attempt in range(self.retries):
+            uow = self.uow()
+            try:
+                if type(command) in OWN_TRANSACTIONS:
+                    result = handler(command, uow)
+                else:
+                    with uow:
+                        result = handler(command, uow)
+            except DBAPIError as err:
+                code = getattr(err.orig, "sqlstate", None)
+                if code in RETRY_SQLSTATES and attempt + 1 < self.retries:
+                    log.info("retrying %s after %s", type(command).__name__, code)
+                    continue
+                raise
+            self._publish(uow.events)
+            if isinstance(command, RegisterIncident) and isinstance(result, Registered):
+                return self._auto(result)
+            return result
+        raise AssertionError("unreachable")
+
+    def _auto(self, reg: Registered) -> Registered:
+        """系统自动派单 after the registration committed: a failure leaves it located."""
+        if not reg.auto_dispatch:
+            return reg
+        try:
+            assigned = self.handle(AutoDispatch(incident_id=reg.incident_id))
+        except DispatchError as err:
+            return replace(reg, dispatch_error=str(err))
+        return replace(reg, dispatched=assigned, state="assigned")
+
+    def _publish(self, events: list[Event]) -> None:
+        for event in events:
+            for listener in self.listeners:
+                try:
+                    listener(event)
+                except Exception:  # a listener never breaks a committed command
+                    log.exception("event listener failed on %s", event.type)
+
+    def recommend(self, incident_id: int, *, exclude: tuple[int, ...] = ()) -> Recommendation:
+        with self.uow() as uow:
+            return recommend_for(incident_id, uow, exclude=exclude)
+
+    def policy(self) -> Policy:
+        with self.engine.connect() as conn:
+            return self.policies.get(conn)
+
+    def scheduler(self, *, interval_s: float = 5.0) -> Scheduler:
+        return Scheduler(self.engine, self.handle, interval_s=interval_s)
+
+
+def bootstrap(engine: Engine, *, clock: Clock | None = None, eta: EtaProvider | None = None,
+              policy: Policy | None = None, policy_check_s: float = 5.0,
+              locators: LocatorCache | None = None) -> Dispatch:
+    """A :class:`Dispatch` over ``engine``; road ETAs from ``road_edges`` unless ``eta`` given;
+    ``policy`` is the default under administrators' stored edits."""
+    return Dispatch(engine=engine, clock=clock or utc_now, eta=eta or LazyRoadEta(engine),
+                    policies=PolicyCache(check_s=policy_check_s, default=policy),
+                    locators=locators or LocatorCache())

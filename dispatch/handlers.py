@@ -1,0 +1,41 @@
+"""The command → handler table (the message bus's map); handlers take ``(command, uow)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dispatch.commands import (
+    AssignUnits,
+    AutoDispatch,
+    ChangeState,
+    LinkIncidents,
+    LocateIncident,
+    RecordFollowUp,
+    RegisterIncident,
+    ReportPosition,
+    RunClocks,
+    SetUnitStatus,
+    UpdatePolicy,
+)
+from dispatch.handlers_assign import assign, auto_dispatch
+from dispatch.handlers_clock import run_clocks
+from dispatch.handlers_intake import link, locate, register
+from dispatch.handlers_state import change_state, record_followup
+from dispatch.handlers_units import report_position, set_unit_status, update_policy
+
+HANDLERS: dict[type, Callable[..., Any]] = {
+    RegisterIncident: register,
+    LocateIncident: locate,
+    AssignUnits: assign,
+    AutoDispatch: auto_dispatch,
+    ChangeState: change_state,
+    RecordFollowUp: record_followup,
+    LinkIncidents: link,
+    ReportPosition: report_position,
+    SetUnitStatus: set_unit_status,
+    UpdatePolicy: update_policy,
+    RunClocks: run_clocks,
+}
+# These open their own transactions (several per command); the bus opens one for the rest.
+OWN_TRANSACTIONS: frozenset[type] = frozenset({AutoDispatch, RunClocks})

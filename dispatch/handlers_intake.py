@@ -1,0 +1,187 @@
+"""Intake handlers: register (受理) with duplicates and risk, locate, link or merge."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from dispatch import clocks, vocab
+from dispatch.commands import LinkIncidents, LocateIncident, RegisterIncident
+from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
+from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered, RiskRaised
+from dispatch.model import BEIJING
+from dispatch.results import Linked, Located, Registered
+from dispatch.risk import NewCase, assess_risk, find_duplicates
+from dispatch.telemetry import to_wgs84_point
+from geo.locate import Location
+
+if TYPE_CHECKING:
+    from dispatch.adapters.uow import SqlUnitOfWork
+
+
+def _check(cmd: RegisterIncident) -> int:
+    if cmd.category not in vocab.CATEGORIES:
+        raise InvalidCommand(f"未知的纠纷类别：{cmd.category}", field="category")
+    if cmd.channel not in vocab.CHANNELS:
+        raise InvalidCommand(f"未知的受理渠道：{cmd.channel}", field="channel")
+    if cmd.priority not in vocab.PRIORITY_CODES:
+        raise InvalidCommand(f"未知的紧急程度：{cmd.priority}（urgent/high/normal/low）",
+                             field="priority")
+    if cmd.difficulty not in vocab.DIFFICULTIES:
+        raise InvalidCommand(f"未知的难易程度：{cmd.difficulty}", field="difficulty")
+    if cmd.language and cmd.language not in vocab.LANGUAGES:
+        raise InvalidCommand(f"未知的语言：{cmd.language}", field="language")
+    if (cmd.lon is None) != (cmd.lat is None):
+        raise InvalidCommand("经度与纬度须同时给出", field="lon")
+    if cmd.lon is None and not (cmd.address and cmd.address.strip()):
+        raise InvalidCommand("须给出地址或坐标", field="address")
+    if not cmd.actor:
+        raise InvalidCommand("须注明登记人", field="actor")
+    for p in cmd.parties:
+        if not p.name.strip():
+            raise InvalidCommand("当事人姓名不能为空", field="parties")
+    return vocab.PRIORITY_CODES[cmd.priority]
+
+
+def chain_ids(loc: Location) -> dict[str, int | None]:
+    keys = ("street", "community", "grid", "micro_grid", "police_grid")
+    return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
+
+
+def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
+    """One transaction: code, incident row, clocks, links to probable duplicates, audit."""
+    priority = _check(cmd)
+    policy, now = uow.policy, uow.now()
+    point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
+        cmd.lat is not None else None
+    loc = uow.locate(*point) if point else None
+    inside = loc is not None and loc.inside
+    parties = [{k: v for k, v in asdict(p).items() if v is not None} for p in cmd.parties]
+    phones = frozenset(p.phone for p in cmd.parties if p.phone)
+    names = frozenset(p.name for p in cmd.parties)
+    new = NewCase(address=cmd.address, phones=phones, names=names, description=cmd.description,
+                  n_parties=len(cmd.parties), reported_at=now)
+    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+    priors = uow.incidents.priors(lon=point[0] if point else None,
+                                  lat=point[1] if point else None, address=cmd.address,
+                                  keys=sorted(phones | names), since=since,
+                                  radius_m=policy.duplicate_radius_m)
+    dups = find_duplicates(new, priors, policy=policy)
+    risk = assess_risk(new, priors, policy=policy, duplicates=[d.other_id for d in dups])
+    if risk.level >= 3:
+        priority = 1
+    elif risk.level == 2:
+        priority = min(priority, 2)
+    level = policy.level_for(priority, cmd.difficulty, risk.level)
+    sign = clocks.sign_clock(now, priority, policy=policy)
+    close = clocks.close_clock(now, cmd.difficulty, policy=policy)
+    state = "located" if inside else "registered"
+    code = uow.incidents.next_code(now.astimezone(BEIJING).year)
+    caller = cmd.parties[0] if cmd.parties else None
+    values: dict[str, Any] = {
+        "code": code, "channel": cmd.channel, "category": cmd.category, "priority": priority,
+        "difficulty": cmd.difficulty, "title": (cmd.title or cmd.description or
+                                                vocab.CATEGORIES[cmd.category])[:200],
+        "description": cmd.description, "address": cmd.address, "state": state,
+        "risk_level": risk.level, "risk_reasons": list(risk.reasons),
+        "one_case_plan": risk.one_case_plan, "language": cmd.language,
+        "caller_name": caller.name if caller else None,
+        "caller_phone": caller.phone if caller else None, "parties": parties,
+        "reported_at": now, "sign_deadline": clocks.deadline(sign),
+        "close_deadline": clocks.deadline(close), "created_by": cmd.actor, "level": level,
+        "auto_dispatch": cmd.auto_dispatch,
+    }
+    if inside and loc is not None:
+        values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
+    iid = uow.incidents.insert(values, lon=point[0] if inside and point else None,
+                               lat=point[1] if inside and point else None)
+    uow.incidents.add_timers(iid, [*sign, *close])
+    uow.incidents.audit(at=now, actor=cmd.actor, action="register", entity_id=iid,
+                        to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
+                        detail={"code": code, "priority": priority, "level": level,
+                                "risk": risk.level, "auto_dispatch": cmd.auto_dispatch})
+    uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
+                                tuple(d.other_id for d in dups)))
+    if inside and loc is not None:
+        uow.incidents.audit(at=now, actor=cmd.actor, action="locate", entity_id=iid,
+                            from_state="registered", to_state="located",
+                            detail={"lon": loc.lon, "lat": loc.lat, **chain_ids(loc)})
+        ids = chain_ids(loc)
+        uow.emit(IncidentLocated(iid, ids["grid"], ids["police_grid"], ids["street"]))
+    for d in dups:
+        uow.incidents.add_link(iid, d.other_id, kind="probable", at=now, by=cmd.actor,
+                               score=d.score, reasons=d.reasons)
+        uow.emit(DuplicateFlagged(iid, d.other_id, "probable"))
+    if risk.level:
+        uow.emit(RiskRaised(iid, risk.level, risk.reasons))
+    auto = cmd.auto_dispatch if cmd.auto_dispatch is not None else policy.auto_dispatches(
+        cmd.category, priority)
+    uow.commit()
+    return Registered(iid, code, state, priority, level, loc.as_dict() if loc else None,
+                      tuple(dups), risk, clocks.deadline(sign), clocks.deadline(close),
+                      auto and inside)
+
+
+def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:
+    now = uow.now()
+    row = uow.incidents.get(cmd.incident_id, lock=True)
+    if row is None:
+        raise NotFound(f"案件 {cmd.incident_id} 不存在", incident_id=cmd.incident_id)
+    lon, lat = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs)
+    loc = uow.locate(lon, lat)
+    if not loc.inside:
+        raise InvalidCommand("该点不在辖区内，无法定位到网格", field="lon",
+                             nearest=loc.as_dict().get("nearest_grid"))
+    if row["state"] not in ("registered", "located"):
+        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
+                                state=row["state"])
+    uow.incidents.locate(cmd.incident_id, lon, lat, chain_ids(loc))
+    if row["state"] == "registered":
+        uow.incidents.set_state(cmd.incident_id, "registered", "located")
+    uow.incidents.audit(at=now, actor=cmd.actor, action="locate", entity_id=cmd.incident_id,
+                        from_state=row["state"], to_state="located",
+                        detail={"lon": lon, "lat": lat, **chain_ids(loc)})
+    ids = chain_ids(loc)
+    uow.emit(IncidentLocated(cmd.incident_id, ids["grid"], ids["police_grid"], ids["street"]))
+    uow.commit()
+    return Located(cmd.incident_id, "located", loc.as_dict())
+
+
+def link(cmd: LinkIncidents, uow: SqlUnitOfWork) -> Linked:
+    """Confirm a duplicate / related link; ``merged`` closes this case into the other."""
+    if cmd.kind not in ("duplicate", "related", "merged"):
+        raise InvalidCommand("关联类型须为 duplicate / related / merged", field="kind")
+    if cmd.incident_id == cmd.other_id:
+        raise InvalidCommand("不能与自身关联", field="other_id")
+    now = uow.now()
+    first, second = sorted((cmd.incident_id, cmd.other_id))
+    rows = {i: uow.incidents.get(i, lock=True) for i in (first, second)}
+    for i, r in rows.items():
+        if r is None:
+            raise NotFound(f"案件 {i} 不存在", incident_id=i)
+    row, other = rows[cmd.incident_id], rows[cmd.other_id]
+    assert row is not None and other is not None
+    state = row["state"]
+    if cmd.kind == "merged":
+        if state not in ("registered", "located"):
+            raise InvalidTransition("只有尚未派单的案件才能合并到另一案件", state=state)
+        if other["state"] == "closed":
+            raise InvalidTransition(f"目标案件 {other['code']} 已归档，不能并入", state=state)
+        reason = cmd.reason or f"合并至 {other['code']}"
+        uow.incidents.set_state(cmd.incident_id, state, "closed", closed_at=now,
+                                merged_into=cmd.other_id, outcome="withdrawn")
+        uow.incidents.cancel_timers(cmd.incident_id, ("sign", "close", "followup"), now)
+        uow.incidents.audit(at=now, actor=cmd.actor, action="merge", entity_id=cmd.incident_id,
+                            from_state=state, to_state="closed", reason=reason,
+                            detail={"into": cmd.other_id})
+        state = "closed"
+    uow.incidents.add_link(cmd.incident_id, cmd.other_id, kind=cmd.kind, at=now, by=cmd.actor,
+                           reasons=(cmd.reason,) if cmd.reason else ())
+    if cmd.kind != "merged":
+        uow.incidents.audit(at=now, actor=cmd.actor, action=f"link_{cmd.kind}",
+                            entity_id=cmd.incident_id, reason=cmd.reason,
+                            detail={"other_id": cmd.other_id})
+    uow.emit(DuplicateFlagged(cmd.incident_id, cmd.other_id, cmd.kind))
+    uow.commit()
+    return Linked(cmd.incident_id, cmd.other_id, cmd.kind, state)

@@ -1,0 +1,140 @@
+"""Lifecycle handlers: a transition with its side effects and audit in one transaction; 回访."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dispatch import clocks, lifecycle, vocab
+from dispatch.commands import ChangeState, RecordFollowUp
+from dispatch.errors import Conflict, InvalidTransition, NotFound
+from dispatch.events import FollowUpRecorded, IncidentEscalated, StateChanged
+from dispatch.followup import check_visit, verdict
+from dispatch.results import FollowedUp
+from dispatch.results import StateChanged as StateResult
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from dispatch.adapters.uow import SqlUnitOfWork
+
+UNIT_STATUS_ON = {"acknowledged": "en_route", "on_scene": "on_scene", "mediating": "on_scene"}
+
+
+def _load(uow: SqlUnitOfWork, incident_id: int, expected: str | None) -> dict[str, Any]:
+    row = uow.incidents.get(incident_id, lock=True)
+    if row is None:
+        raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
+    if expected and row["state"] != expected:
+        raise Conflict(f"案件已被他人处理，当前为「{vocab.INCIDENT_STATES[row['state']]}」",
+                       state=row["state"], incident_id=incident_id)
+    return row
+
+
+def restart_clocks(uow: SqlUnitOfWork, row: dict[str, Any], now: datetime, *,
+                   kinds: tuple[str, ...]) -> dict[str, Any]:
+    """Cancel the running stages of ``kinds`` and start new rounds from ``now``."""
+    policy, iid = uow.policy, row["id"]
+    uow.incidents.cancel_timers(iid, kinds, now)
+    cols: dict[str, Any] = {}
+    for kind in kinds:
+        rnd = uow.incidents.next_round(iid, kind)
+        plan = (clocks.sign_clock(now, row["priority"], policy=policy, round=rnd) if kind == "sign"
+                else clocks.close_clock(now, row["difficulty"], policy=policy, round=rnd))
+        uow.incidents.add_timers(iid, plan)
+        cols[f"{kind}_deadline"] = clocks.deadline(plan)
+    return cols
+
+
+def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, actor: str,
+          now: datetime, note: str | None, outcome: str | None = None,
+          unit_id: int | None = None, detail: dict[str, Any] | None = None) -> tuple[int, ...]:
+    """Write one allowed change with its effects and audit row (caller commits)."""
+    iid, to = row["id"], change.to_state
+    cols: dict[str, Any] = {}
+    released: list[int] = []
+    if to in lifecycle.STAMP:
+        cols[lifecycle.STAMP[to]] = now
+    if to in ("acknowledged", "on_scene"):
+        uow.units.stamp(iid, "acknowledged_at" if to == "acknowledged" else "arrived_at", now,
+                        unit_id)
+    if to in UNIT_STATUS_ON:
+        uow.units.set_status_of_case_units(iid, UNIT_STATUS_ON[to])
+    if change.releases_units:
+        released = uow.units.release_all(iid, now, state="declined" if change.action == "release"
+                                         else "released")
+    if to == "acknowledged":
+        uow.incidents.cancel_timers(iid, ("sign",), now)
+    elif to == "escalated":
+        up = clocks.next_level(row["level"]) or "city"
+        cols.update(level=up, escalations=row["escalations"] + 1)
+        cols.update(restart_clocks(uow, row, now, kinds=("sign",)))
+        uow.emit(IncidentEscalated(iid, up))
+    elif to == "resolved":
+        cols["outcome"] = outcome
+        uow.incidents.cancel_timers(iid, ("sign", "close"), now)
+        uow.incidents.close_supervisions(iid, now)
+        if outcome not in lifecycle.NO_FOLLOWUP:
+            plan = clocks.followup_clock(now, policy=uow.policy)
+            uow.incidents.add_followup(iid, clocks.deadline(plan))
+            uow.incidents.add_timers(iid, plan)
+    elif to == "closed":
+        uow.incidents.cancel_timers(iid, ("sign", "close", "followup"), now)
+    elif to == "located":
+        cols.update(restart_clocks(uow, row, now, kinds=("sign",) if not change.reopens
+                                   else ("sign", "close")))
+        if change.reopens:
+            uow.incidents.cancel_timers(iid, ("followup",), now)
+            cols.update(reopened=row["reopened"] + 1, outcome=None)
+    if not uow.incidents.set_state(iid, change.from_state, to, **cols):
+        raise Conflict("案件状态已被他人改变，请刷新后重试", incident_id=iid)
+    uow.incidents.audit(at=now, actor=actor, action=change.action, entity_id=iid,
+                        from_state=change.from_state, to_state=to, reason=note,
+                        detail={**(detail or {}), **({"outcome": outcome} if outcome else {}),
+                                **({"unit_id": unit_id} if unit_id else {}),
+                                **({"released": released} if released else {})})
+    uow.emit(StateChanged(iid, change.from_state, to, actor))
+    return tuple(released)
+
+
+def change_state(cmd: ChangeState, uow: SqlUnitOfWork) -> StateResult:
+    """签收 / 到场 / 调解 / 上报 / 办结 / 归档 / 退回 / 重新处置, refused with a reason if invalid."""
+    now = uow.now()
+    row = _load(uow, cmd.incident_id, cmd.expected_state)
+    change = lifecycle.check(row["state"], cmd.to, outcome=cmd.outcome, note=cmd.note,
+                             level=row["level"], followed_up=row["followed_up_at"] is not None,
+                             current_outcome=row["outcome"])
+    if cmd.unit_id is not None and cmd.unit_id not in {
+            a["unit_id"] for a in uow.units.active_on(cmd.incident_id)}:
+        raise InvalidTransition(f"处置单位 {cmd.unit_id} 未承办此案", unit_id=cmd.unit_id)
+    released = apply(uow, row, change, actor=cmd.actor, now=now, note=cmd.note,
+                     outcome=cmd.outcome, unit_id=cmd.unit_id)
+    uow.commit()
+    return StateResult(cmd.incident_id, change.from_state, change.to_state, now, released)
+
+
+def record_followup(cmd: RecordFollowUp, uow: SqlUnitOfWork) -> FollowedUp:
+    """回访 on a resolved case; dissatisfaction or a broken agreement reopens it (two audit
+    rows, one transaction)."""
+    now = uow.now()
+    row = _load(uow, cmd.incident_id, None)
+    check_visit(row["state"], cmd.satisfaction, cmd.neighbours_visited)
+    v = verdict(cmd.satisfaction, cmd.agreement_holds, policy=uow.policy)
+    uow.incidents.complete_followup(cmd.incident_id, at=now, satisfaction=cmd.satisfaction,
+                                    agreement_holds=cmd.agreement_holds,
+                                    neighbours=cmd.neighbours_visited, note=cmd.note,
+                                    actor=cmd.actor)
+    uow.incidents.update(cmd.incident_id, satisfaction=cmd.satisfaction,
+                         agreement_holds=cmd.agreement_holds)
+    visit = lifecycle.check("resolved", "followed_up", manual=False)
+    apply(uow, row, visit, actor=cmd.actor, now=now, note=cmd.note or v.reason,
+          detail={"satisfaction": cmd.satisfaction, "agreement_holds": cmd.agreement_holds,
+                  "neighbours_visited": cmd.neighbours_visited})
+    state = "followed_up"
+    if v.reopen:
+        row = {**row, "state": "followed_up"}
+        apply(uow, row, lifecycle.check("followed_up", "located", note=v.reason), actor=cmd.actor,
+              now=now, note=v.reason)
+        state = "located"
+    uow.emit(FollowUpRecorded(cmd.incident_id, cmd.satisfaction, cmd.agreement_holds, v.reopen))
+    uow.commit()
+    return FollowedUp(cmd.incident_id, state, v.reopen, v.reason)

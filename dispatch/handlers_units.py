@@ -1,0 +1,70 @@
+"""Unit handlers: position pings (any CRS), status changes, and policy edits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dispatch import vocab
+from dispatch.commands import ReportPosition, SetUnitStatus, UpdatePolicy
+from dispatch.errors import InvalidCommand, NotFound
+from dispatch.events import PolicyChanged, UnitMoved, UnitStatusChanged
+from dispatch.policy import Policy
+from dispatch.results import PositionRecorded, UnitStatusSet
+from dispatch.telemetry import check_status, to_wgs84_point
+
+if TYPE_CHECKING:
+    from dispatch.adapters.uow import SqlUnitOfWork
+
+
+def report_position(cmd: ReportPosition, uow: SqlUnitOfWork) -> PositionRecorded:
+    """Keep every ping in history; move the unit only when the ping is its newest."""
+    if cmd.crs not in ("wgs84", "gcj02", "bd09", "cgcs2000"):
+        raise InvalidCommand(f"未知坐标系：{cmd.crs}（wgs84/gcj02/bd09/cgcs2000）", field="crs")
+    lon, lat = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs)
+    now = uow.now()
+    at = cmd.at or now
+    if at.tzinfo is None:
+        raise InvalidCommand("定位时间须带时区", field="at")
+    if (at - now).total_seconds() > 300:
+        raise InvalidCommand("定位时间晚于服务器时间，请校准设备时钟", field="at")
+    if uow.units.get(cmd.unit_id) is None:
+        raise NotFound(f"处置单位 {cmd.unit_id} 不存在", unit_id=cmd.unit_id)
+    current = uow.units.record_position(cmd.unit_id, lon, lat, at=at,
+                                        accuracy_m=cmd.accuracy_m, crs=cmd.crs)
+    if current:
+        uow.emit(UnitMoved(cmd.unit_id, round(lon, 7), round(lat, 7), at))
+    uow.commit()
+    return PositionRecorded(cmd.unit_id, lon, lat, at, current)
+
+
+def set_unit_status(cmd: SetUnitStatus, uow: SqlUnitOfWork) -> UnitStatusSet:
+    unit = uow.units.get(cmd.unit_id, lock=True)
+    if unit is None:
+        raise NotFound(f"处置单位 {cmd.unit_id} 不存在", unit_id=cmd.unit_id)
+    check_status(unit.status, cmd.status, unit.active_load)
+    if cmd.status != unit.status:
+        now = uow.now()
+        uow.units.set_status(cmd.unit_id, cmd.status)
+        uow.incidents.audit(at=now, actor=cmd.actor, action="unit_status", entity="unit",
+                            entity_id=cmd.unit_id, from_state=unit.status, to_state=cmd.status,
+                            reason=cmd.reason or vocab.UNIT_STATUSES[cmd.status])
+        uow.emit(UnitStatusChanged(cmd.unit_id, unit.status, cmd.status))
+        uow.commit()
+    return UnitStatusSet(cmd.unit_id, unit.status, cmd.status)
+
+
+def update_policy(cmd: UpdatePolicy, uow: SqlUnitOfWork) -> Policy:
+    """Merge the changes over the stored policy, validate, store, audit; every process sees
+    it within the policy cache's check interval."""
+    if not cmd.actor:
+        raise InvalidCommand("须注明修改人", field="actor")
+    new = Policy.from_dict(dict(cmd.changes), base=uow.policy)
+    now = uow.now()
+    uow.units.save_setting("policy", new.to_dict(), at=now, by=cmd.actor)
+    uow.incidents.audit(at=now, actor=cmd.actor, action="policy_update", entity="policy",
+                        entity_id=None, reason=cmd.reason,
+                        detail={"changes": dict(cmd.changes)})
+    uow.emit(PolicyChanged(cmd.actor, tuple(sorted(cmd.changes))))
+    uow.commit()
+    uow.policies.forget()
+    return new

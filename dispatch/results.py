@@ -1,0 +1,120 @@
+"""What handlers return to the caller (HTTP faces serialise these with ``as_dict``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dispatch.risk import DuplicateHit, RiskAssessment
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Result:
+    def as_dict(self) -> dict[str, Any]:
+        return {k: _plain(v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Registered(Result):
+    incident_id: int
+    code: str
+    state: str
+    priority: int
+    level: str
+    location: dict[str, Any] | None
+    duplicates: tuple[DuplicateHit, ...]
+    risk: RiskAssessment
+    sign_deadline: datetime
+    close_deadline: datetime
+    auto_dispatch: bool
+    dispatched: Assigned | None = None
+    dispatch_error: str | None = None  # why auto-dispatch found nobody (case stays located)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = super().as_dict()
+        out["risk"] = {"level": self.risk.level, "label": self.risk.label,
+                       "reasons": list(self.risk.reasons), "threat": self.risk.threat,
+                       "one_case_plan": self.risk.one_case_plan}
+        return out
+
+
+@dataclass(frozen=True)
+class Located(Result):
+    incident_id: int
+    state: str
+    location: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Assigned(Result):
+    incident_id: int
+    unit_ids: tuple[int, ...]
+    state: str
+    sign_deadline: datetime
+    released_unit_ids: tuple[int, ...] = ()
+    auto: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StateChanged(Result):
+    incident_id: int
+    from_state: str
+    to_state: str
+    at: datetime
+    released_unit_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowedUp(Result):
+    incident_id: int
+    state: str
+    reopened: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Linked(Result):
+    incident_id: int
+    other_id: int
+    kind: str
+    state: str
+
+
+@dataclass(frozen=True)
+class PositionRecorded(Result):
+    unit_id: int
+    lon: float
+    lat: float
+    at: datetime
+    current: bool  # False: an older ping, kept in history only
+
+
+@dataclass(frozen=True)
+class UnitStatusSet(Result):
+    unit_id: int
+    from_status: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class TickReport(Result):
+    ran: bool  # False: another process holds the scheduler lock
+    processed: int = 0
+    warned: int = 0
+    supervised: int = 0
+    escalated: int = 0
+    reassigned: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)

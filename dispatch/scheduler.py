@@ -1,0 +1,87 @@
+"""One scheduler per deployment: whoever holds a PostgreSQL advisory lock runs the clocks.
+
+Every server process may start a :class:`Scheduler`; only the one whose dedicated connection
+holds ``pg_try_advisory_lock(LOCK_KEY)`` ticks. If that process dies its connection closes,
+the lock is freed, and another process takes over at its next try.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from dispatch.commands import RunClocks
+from dispatch.results import TickReport
+
+LOCK_KEY = 0x4651_5343  # "FQSC"
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(self, engine: Engine, run: Callable[[RunClocks], TickReport], *,
+                 interval_s: float = 5.0, limit: int = 500) -> None:
+        self.engine = engine
+        self.run = run
+        self.interval_s = interval_s
+        self.limit = limit
+        self._conn: Connection | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self._conn is not None
+
+    def try_lead(self) -> bool:
+        """Hold the lock (checking the held connection is alive), or try to take it."""
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT 1"))
+                return True
+            except DBAPIError:
+                self._drop()
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}):
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def tick(self) -> TickReport:
+        if not self.try_lead():
+            return TickReport(ran=False)
+        return self.run(RunClocks(limit=self.limit))
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(DBAPIError):
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            conn.close()
+
+    def start(self) -> None:
+        """Tick every ``interval_s`` in a daemon thread until :meth:`stop`."""
+        def loop() -> None:
+            while not self._stop.wait(self.interval_s):
+                try:
+                    report = self.tick()
+                    if report.processed:
+                        log.info("clocks: %s", report.as_dict())
+                except Exception:  # keep the clock alive across a bad tick
+                    log.exception("scheduler tick failed")
+
+        self._stop.clear()
+        self._thread = threading.Thread(target=loop, name="dispatch-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._drop()
