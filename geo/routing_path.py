@@ -39,6 +39,8 @@ class Route:
 def as_snaps(graph: RoadGraph, points: Points) -> Snaps:
     """Snaps as given, or the snapped lon/lat pairs."""
     if isinstance(points, Snaps):
+        if points.owner is not None and points.owner != id(graph.index):
+            raise ValueError("these Snaps were placed on another road graph (profile); snap again")
         return points
     xy = np.asarray(points, dtype=float).reshape(-1, 2)
     return graph.snap(xy[:, 0], xy[:, 1])

@@ -85,6 +85,7 @@ class Snaps:
     edge: I64
     fraction: F64
     offset_m: F64
+    owner: int | None = None  # id of the EdgeIndex that placed them (None: placed by hand)
 
     def __len__(self) -> int:
         return int(self.edge.size)
@@ -97,7 +98,7 @@ class Snaps:
         """A subset (or reordering) of the rows, as Snaps."""
         i = np.atleast_1d(np.asarray(index))
         return Snaps(self.lon[i], self.lat[i], self.x[i], self.y[i], self.edge[i],
-                     self.fraction[i], self.offset_m[i])
+                     self.fraction[i], self.offset_m[i], self.owner)
 
 
 class EdgeIndex:
@@ -198,4 +199,4 @@ def snap_xy(index: EdgeIndex, lon: ArrayLike, lat: ArrayLike, projection: LocalP
         raise ValueError("lon and lat must be scalars or 1-d arrays of one length")
     x, y = projection.forward(lon_a, lat_a)
     edge, fraction, offset = index.nearest(x, y, max_m=max_snap_m)
-    return Snaps(lon_a, lat_a, x, y, edge, fraction, offset)
+    return Snaps(lon_a, lat_a, x, y, edge, fraction, offset, id(index))

@@ -243,3 +243,10 @@ def test_an_empty_network_answers_everything_by_straight_line():
     none = travel_times_to(RoadGraph.from_frame(_frame(NODES, EDGES)), np.empty((0, 2)),
                            _ll(0.0, 0.0))
     assert none.seconds.shape == (0,)
+
+
+def test_snaps_of_another_graph_are_refused(graph):
+    walk = RoadGraph.from_frame(_frame(NODES, EDGES), profile="walk")
+    snaps = walk.snap(*_ll(50.0, 0.0))
+    with pytest.raises(ValueError, match="another road graph"):
+        travel_times_to(graph, snaps, _ll(150.0, 0.0))
