@@ -1,0 +1,82 @@
+"""A writable copy of the demo database per test module, a fake clock, a wired Dispatch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+
+from dispatch.bootstrap import Dispatch, bootstrap
+from dispatch.eta import StraightLineEta
+from dispatch.model import BEIJING
+from geo import db
+from geo.settings import Settings
+from tests.conftest import _copy_db
+
+
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def demo_copy(settings: Settings, base_db: str, demo_territory) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """The demo territory loaded into a fresh database this module may write to."""
+    from geo.loader import load_territory
+
+    name = f"{base_db}_w{uuid.uuid4().hex[:6]}"
+    engine = db.make_engine(_copy_db(settings, base_db, name))
+    with engine.begin() as conn:
+        load_territory(conn, demo_territory)
+    yield engine
+    engine.dispose()
+    db.drop_database(settings, name)
+
+
+@pytest.fixture
+def clock(demo_copy: Engine) -> FakeClock:
+    """10:00 Beijing time on the day after the demo's last report (day shifts on duty)."""
+    with demo_copy.connect() as conn:
+        last = conn.scalar(text("SELECT max(reported_at) FROM incidents"))
+    day = last.astimezone(BEIJING).date() + timedelta(days=1)
+    return FakeClock(datetime(day.year, day.month, day.day, 10, 0, tzinfo=BEIJING))
+
+
+@pytest.fixture
+def app(demo_copy: Engine, clock: FakeClock) -> Dispatch:
+    return bootstrap(demo_copy, clock=clock, eta=StraightLineEta(), policy_check_s=0)
+
+
+def grid_point(engine: Engine, k: int = 0) -> tuple[float, float]:
+    """A point inside the k-th grid (by id)."""
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids "
+            "ORDER BY id OFFSET :k LIMIT 1) g"), {"k": k}).one()
+    return float(row[0]), float(row[1])
+
+
+def audit_rows(engine: Engine, incident_id: int) -> list[dict]:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text(
+            "SELECT action, from_state, to_state, actor, reason, detail FROM audit_log "
+            "WHERE entity = 'incident' AND entity_id = :i ORDER BY id"),
+            {"i": incident_id}).mappings()]
+
+
+def state_of(engine: Engine, incident_id: int) -> str:
+    with engine.connect() as conn:
+        return str(conn.scalar(text("SELECT state FROM incidents WHERE id = :i"),
+                               {"i": incident_id}))
