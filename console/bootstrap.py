@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from geo import db
-from geo.locate import LocatorCache
+from geo.cache import SignatureCache
+from geo.locate import Locator, locator_cache
+from geo.routing import RoadGraph, road_graph_cache
 from geo.settings import Settings
 
 
@@ -17,7 +19,9 @@ class App:
 
     settings: Settings
     engine: Engine
-    locators: LocatorCache = field(default_factory=LocatorCache)
+    locators: SignatureCache[Locator] = field(default_factory=locator_cache)
+    graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=lambda: {
+        profile: road_graph_cache(profile) for profile in ("drive", "walk")})
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> App:

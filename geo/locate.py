@@ -9,8 +9,6 @@ as ``ORDER BY id LIMIT 1`` over ``ST_Covers`` in PostGIS (tests check both agree
 from __future__ import annotations
 
 import math
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +18,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from sqlalchemy import Connection, text
 
+from geo.cache import SignatureCache, table_signature
 from geo.coords import to_wgs84
 from geo.territory import Territory
 
@@ -95,10 +94,9 @@ class Locator:
     """
 
     def __init__(self, layers: dict[str, _Layer], facilities: pd.DataFrame,
-                 facility_geoms: NDArray[np.object_], signature: tuple[Any, ...] = ()) -> None:
+                 facility_geoms: NDArray[np.object_]) -> None:
         self.layers = layers
         self.finest = next(lv for lv in reversed(LEVELS) if lv in layers)
-        self.signature = signature
         self._places = {lv: [Place(int(i), str(c), str(n)) for i, c, n in
                              layer.frame[["id", "code", "name"]].itertuples(index=False)]
                         for lv, layer in layers.items()}
@@ -178,14 +176,6 @@ class Locator:
 
     # -- building ------------------------------------------------------------------------
     @staticmethod
-    def signature_of(conn: Connection) -> tuple[Any, ...]:
-        """A cheap fingerprint of the areas; a change means the index must be rebuilt."""
-        parts = " UNION ALL ".join(
-            f"SELECT '{t}', count(*), coalesce(max(id), 0), coalesce(sum(ST_NPoints(geom)), 0) "
-            f"FROM {t}" for t in TABLES.values())
-        return tuple(tuple(r) for r in conn.execute(text(parts)))
-
-    @staticmethod
     def _columns(level: str) -> list[str]:
         parent = PARENT.get(level)
         cols = ["id", "code", "name"]
@@ -234,7 +224,7 @@ class Locator:
         facilities = pd.DataFrame([r[:-2] for r in fac], columns=[
             "id", "code", "name", "kind", "level", "district_id", "street_id", "community_id"])
         points = shapely.points(np.array([r[-2:] for r in fac], dtype=float).reshape(-1, 2))
-        return cls(layers, facilities, np.asarray(points, dtype=object), cls.signature_of(conn))
+        return cls(layers, facilities, np.asarray(points, dtype=object))
 
     # -- locating ------------------------------------------------------------------------
     def cells(self, lon: ArrayLike, lat: ArrayLike, *, level: str | None = None
@@ -301,26 +291,6 @@ class Locator:
                         distance_m=distance)
 
 
-class LocatorCache:
-    """One Locator per process, rebuilt when the areas' signature changes.
-
-    The signature query costs a few milliseconds, so it runs at most every ``check_s``
-    seconds; an import is therefore seen by every server process within that time.
-    """
-
-    def __init__(self, *, check_s: float = 5.0) -> None:
-        self.check_s = check_s
-        self._locator: Locator | None = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
-
-    def get(self, conn: Connection) -> Locator:
-        now = time.monotonic()
-        with self._lock:
-            if self._locator is not None and now - self._checked < self.check_s:
-                return self._locator
-            signature = Locator.signature_of(conn)
-            if self._locator is None or self._locator.signature != signature:
-                self._locator = Locator.from_db(conn)
-            self._checked = now
-            return self._locator
+def locator_cache(*, check_s: float = 5.0) -> SignatureCache[Locator]:
+    """A process-wide Locator, rebuilt when the areas change."""
+    return SignatureCache(Locator.from_db, table_signature(*TABLES.values()), check_s=check_s)

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.routing_graph import Adjacency, RoadGraph, part
+from geo.cache import SignatureCache, table_signature
+from geo.routing_graph import Adjacency, Profile, RoadGraph, part
 from geo.routing_path import Points, Route, as_snaps, route
 from geo.routing_snap import F64, Snaps, geodesic_m
 
-__all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "route", "travel_times",
-           "travel_times_to"]
+__all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "road_graph_cache", "route",
+           "travel_times", "travel_times_to"]
 
 @dataclass(frozen=True, eq=False)
 class TravelTimes:
@@ -143,3 +144,10 @@ def travel_times_to(graph: RoadGraph, origins: Points, destination: Points, *,
     :func:`route` from each origin (one-way edges are taken only their own way).
     """
     return _times(graph, destination, origins, backward=True, with_metres=with_metres)
+
+
+def road_graph_cache(profile: Profile = "drive", *, check_s: float = 5.0
+                     ) -> SignatureCache[RoadGraph]:
+    """A process-wide RoadGraph for ``profile``, rebuilt when the roads are re-imported."""
+    return SignatureCache(lambda conn: RoadGraph.from_db(conn, profile=profile),
+                          table_signature("road_edges"), check_s=check_s)

@@ -102,7 +102,22 @@ def test_outside_names_the_nearest_grid_and_distance(locator, demo_engine):
     assert 700 < loc.distance_m < 900
 
 
-def test_signature_changes_when_areas_change(demo_engine):
-    with demo_engine.connect() as conn:
-        before = Locator.signature_of(conn)
-        assert Locator.signature_of(conn) == before
+def test_cache_rebuilds_when_the_areas_change(empty_engine):
+    from geo.cache import SignatureCache, table_signature
+
+    builds = []
+
+    def build(conn):
+        builds.append(1)
+        return conn.scalar(text("SELECT count(*) FROM districts"))
+
+    cache = SignatureCache(build, table_signature("districts"), check_s=0.0)
+    with empty_engine.connect() as conn:
+        assert cache.get(conn) == 0 and cache.get(conn) == 0
+    assert len(builds) == 1  # unchanged signature: no rebuild
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO districts (id, code, name, geom) VALUES (1, 'd', '区', "
+                          "ST_Multi(ST_MakeEnvelope(84, 45, 84.1, 45.1, 4326)))"))
+    with empty_engine.connect() as conn:
+        assert cache.get(conn) == 1
+    assert len(builds) == 2

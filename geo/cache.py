@@ -1,0 +1,53 @@
+"""A per-process value built from the database, rebuilt when a cheap signature changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+from sqlalchemy import Connection, text
+
+T = TypeVar("T")
+
+
+def table_signature(*tables: str) -> Callable[[Connection], Hashable]:
+    """Row count, largest id and vertex total of ``tables``: changes on any re-import."""
+    sql = text(" UNION ALL ".join(
+        f"SELECT '{t}', count(*), coalesce(max(id), 0), coalesce(sum(ST_NPoints(geom)), 0) "
+        f"FROM {t}" for t in tables))
+
+    def signature(conn: Connection) -> Hashable:
+        return tuple(tuple(r) for r in conn.execute(sql))
+    return signature
+
+
+class SignatureCache(Generic[T]):
+    """Holds one ``build(conn)`` result; checks ``signature(conn)`` at most every ``check_s``.
+
+    The check costs milliseconds, so every server process sees an import within ``check_s``
+    seconds without a restart and without rebuilding on every request.
+    """
+
+    def __init__(self, build: Callable[[Connection], T],
+                 signature: Callable[[Connection], Hashable], *, check_s: float = 5.0) -> None:
+        self._build = build
+        self._signature = signature
+        self.check_s = check_s
+        self._value: T | None = None
+        self._seen: Hashable = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection) -> T:
+        now = time.monotonic()
+        with self._lock:
+            if self._value is not None and now - self._checked < self.check_s:
+                return self._value
+            signature = self._signature(conn)
+            if self._value is None or signature != self._seen:
+                self._value = self._build(conn)
+                self._seen = signature
+            self._checked = now
+            return self._value
