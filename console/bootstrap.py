@@ -21,7 +21,7 @@ class App:
     engine: Engine
     locators: SignatureCache[Locator] = field(default_factory=locator_cache)
     graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=lambda: {
-        profile: road_graph_cache(profile) for profile in ("drive", "walk")})
+        "drive": road_graph_cache("drive"), "walk": road_graph_cache("walk")})
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> App:
