@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import shapely.geometry
 from sqlalchemy import Connection, text
 
 from console.api import ApiHandler
@@ -107,9 +108,51 @@ class AddressesHandler(GeoHandler):
         await self.answer(work)
 
 
+class RouteHandler(GeoHandler):
+    """ETA and distance by road between two points, drive or walk, with the path."""
+
+    async def get(self) -> None:
+        async def work() -> dict[str, Any]:
+            from geo.coords import to_wgs84
+            from geo.routing import route
+
+            crs = (self.get_query_argument("crs", "wgs84") or "wgs84").lower()
+            if crs not in CRS_NAMES:
+                raise BadInput("crs", f"参数 crs 只能是 {'、'.join(CRS_NAMES)}")
+            profile = self.get_query_argument("profile", "drive")
+            if profile not in self.app.graphs:
+                raise BadInput("profile", "参数 profile 只能是 drive（车行）或 walk（步行）")
+            pts = []
+            for end, label in (("from", "起点"), ("to", "终点")):
+                lon = float_arg(self, f"{end}_lon", f"{label}经度")
+                lat = float_arg(self, f"{end}_lat", f"{label}纬度")
+                try:
+                    check_lon_lat(lon, lat)
+                except CoordinateError as exc:
+                    raise BadInput(f"{end}_{exc.field or 'lon'}", str(exc)) from None
+                wlon, wlat = to_wgs84(lon, lat, crs)
+                pts.append((float(wlon), float(wlat)))
+
+            def run(conn: Connection) -> dict[str, Any]:
+                graph = self.app.graphs[profile].get(conn)
+                r = route(graph, pts[0], pts[1])
+                finite = math.isfinite(r.eta_s)
+                return {
+                    "eta_s": round(r.eta_s, 1) if finite else None,
+                    "distance_m": round(r.distance_m, 1) if finite else None,
+                    "road_s": None if math.isnan(r.road_s) else round(r.road_s, 1),
+                    "method": r.method, "profile": profile,
+                    "geometry": shapely.geometry.mapping(r.geometry) if not r.geometry.is_empty
+                    else None,
+                }
+            return dict(await self.in_db(run))
+        await self.answer(work)
+
+
 def geo_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [
         (r"/api/v1/locate", LocateHandler, args),
         (r"/api/v1/addresses", AddressesHandler, args),
+        (r"/api/v1/route", RouteHandler, args),
     ]

@@ -64,3 +64,21 @@ def test_addresses_page_through_the_gazetteer(live_server, demo_engine):
     assert {i["id"] for i in first["items"]}.isdisjoint({i["id"] for i in second["items"]})
     status, _, body = get(f"{live_server}/api/v1/addresses?limit=999999")
     assert status == 400 and body["error"]["field"] == "limit"
+
+
+def test_route_between_two_addresses_by_road(live_server, demo_engine):
+    with demo_engine.connect() as conn:
+        (a_lon, a_lat), (b_lon, b_lat) = conn.execute(text(
+            "SELECT ST_X(geom), ST_Y(geom) FROM addresses WHERE id IN (10, 5000) ORDER BY id"
+        )).all()
+    url = (f"{live_server}/api/v1/route?from_lon={a_lon}&from_lat={a_lat}"
+           f"&to_lon={b_lon}&to_lat={b_lat}")
+    status, _, drive = get(url)
+    assert status == 200 and drive["method"] == "road" and drive["eta_s"] > 0
+    assert drive["geometry"]["type"] == "LineString" and len(drive["geometry"]["coordinates"]) > 2
+    _, _, walk = get(url + "&profile=walk")
+    assert walk["eta_s"] > drive["eta_s"]  # 1.3 m/s against urban driving speeds
+    status, _, body = get(url + "&profile=fly")
+    assert status == 400 and body["error"]["field"] == "profile"
+    status, _, body = get(url.replace(f"to_lat={b_lat}", "to_lat=999"))
+    assert status == 400 and body["error"]["field"] == "to_lat"
