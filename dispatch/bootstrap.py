@@ -29,7 +29,8 @@ from dispatch.policy import Policy
 from dispatch.recommend import Recommendation
 from dispatch.results import Registered
 from dispatch.scheduler import Scheduler
-from geo.locate import LocatorCache
+from geo.cache import SignatureCache
+from geo.locate import Locator, locator_cache
 
 log = logging.getLogger(__name__)
 RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to run again
@@ -47,7 +48,7 @@ class Dispatch:
     clock: Clock
     eta: EtaProvider
     policies: PolicyCache
-    locators: LocatorCache
+    locators: SignatureCache[Locator]
     listeners: list[Callable[[Event], None]] = field(default_factory=list)
     retries: int = 3
 
@@ -110,9 +111,9 @@ class Dispatch:
 
 def bootstrap(engine: Engine, *, clock: Clock | None = None, eta: EtaProvider | None = None,
               policy: Policy | None = None, policy_check_s: float = 5.0,
-              locators: LocatorCache | None = None) -> Dispatch:
+              locators: SignatureCache[Locator] | None = None) -> Dispatch:
     """A :class:`Dispatch` over ``engine``; road ETAs from ``road_edges`` unless ``eta`` given;
     ``policy`` is the default under administrators' stored edits."""
     return Dispatch(engine=engine, clock=clock or utc_now, eta=eta or LazyRoadEta(engine),
                     policies=PolicyCache(check_s=policy_check_s, default=policy),
-                    locators=locators or LocatorCache())
+                    locators=locators or locator_cache())

@@ -78,8 +78,12 @@ def next_level(level: str) -> str | None:
 
 
 def decide(kind: str, stage: str, *, state: str, level: str, policy: Policy,
-           has_units: bool) -> Decision:
-    """The effect of a due stage on a case in ``state`` at handling ``level``."""
+           has_units: bool, supervised: bool = False) -> Decision:
+    """The effect of a due stage on a case in ``state`` at handling ``level``.
+
+    ``supervised``: a yellow supervision of this clock is already on record (an earlier
+    round ran out), so this limit passing goes straight to red.
+    """
     what = KIND_LABEL[kind]
     if state not in LIVE_STATES[kind]:
         return Decision(skip=True, reason=f"案件已{vocab.INCIDENT_STATES.get(state, state)}，"
@@ -87,10 +91,11 @@ def decide(kind: str, stage: str, *, state: str, level: str, policy: Policy,
     if stage == "warn":
         return Decision(skip=False, warn=True, reason=f"{what}时限将到（已用 "
                                                       f"{policy.warn_share:.0%}）")
-    if stage == "yellow":
+    if stage == "yellow" and not supervised:
         reassign = kind == "sign" and has_units and policy.reassign_on_sign_expiry
         why = f"{what}超时，黄色督办" + ("，自动改派下一位" if reassign else "")
         return Decision(skip=False, supervision="yellow", reassign=reassign, reason=why)
     up = next_level(level) if policy.escalate_on_red and kind != "followup" else None
-    why = f"{what}严重超时，红色督办" + (f"，上报{LEVEL_LABELS[up]}" if up else "")
+    again = "再次超时" if stage == "yellow" else "严重超时"
+    why = f"{what}{again}，红色督办" + (f"，上报{LEVEL_LABELS[up]}" if up else "")
     return Decision(skip=False, supervision="red", escalate_to=up, reason=why)

@@ -50,7 +50,8 @@ def process(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime, report: di
     assert row is not None  # timers cascade with their incident
     has_units = bool(uow.units.active_on(iid))
     d = clocks.decide(kind, stage, state=row["state"], level=row["level"], policy=uow.policy,
-                      has_units=has_units)
+                      has_units=has_units,
+                      supervised="yellow" in uow.incidents.supervision_levels(iid, kind))
     detail: dict[str, Any] = {"timer_id": timer["id"], "kind": kind, "stage": stage,
                               "round": timer["round"], "due_at": timer["due_at"]}
     if d.skip:

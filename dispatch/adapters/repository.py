@@ -142,6 +142,11 @@ class IncidentRepository:
             "VALUES (:i, :k, :l, :at, :by, :r) RETURNING id"),
             {"i": incident_id, "k": kind, "l": level, "at": at, "by": by, "r": reason}))
 
+    def supervision_levels(self, incident_id: int, kind: str) -> list[str]:
+        return list(self.conn.execute(text(
+            "SELECT level FROM supervisions WHERE incident_id = :i AND kind = :k "
+            "AND closed_at IS NULL ORDER BY id"), {"i": incident_id, "k": kind}).scalars())
+
     def close_supervisions(self, incident_id: int, at: datetime) -> None:
         self.conn.execute(text("UPDATE supervisions SET closed_at = :at WHERE incident_id = :i "
                                "AND closed_at IS NULL"), {"i": incident_id, "at": at})

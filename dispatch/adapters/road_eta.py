@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from dispatch.eta import Eta, EtaProvider, StraightLineEta
-from geo.routing import RoadGraph, travel_times_to
+from geo.routing import RoadGraph, road_graph_cache, travel_times_to
 
 
 @dataclass(frozen=True)
@@ -38,23 +37,21 @@ class RoadEta:
 
 
 class LazyRoadEta:
-    """Builds the drive and walk graphs from ``road_edges`` on first use (thread-safe); with
-    no roads loaded it answers with the flagged straight-line estimate instead."""
+    """Drive and walk graphs from ``road_edges``, built on first use and rebuilt when the roads
+    change (geo.routing's per-process caches); with no roads loaded, the flagged straight-line
+    estimate instead."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, check_s: float = 5.0) -> None:
         self.engine = engine
-        self._inner: EtaProvider | None = None
-        self._lock = threading.Lock()
+        self._drive = road_graph_cache("drive", check_s=check_s)
+        self._walk = road_graph_cache("walk", check_s=check_s)
+        self._straight = StraightLineEta()
 
     def provider(self) -> EtaProvider:
-        with self._lock:
-            if self._inner is None:
-                with self.engine.connect() as conn:
-                    n = conn.scalar(text("SELECT count(*) FROM road_edges"))
-                    self._inner = (RoadEta(RoadGraph.from_db(conn),
-                                           RoadGraph.from_db(conn, profile="walk"))
-                                   if n else StraightLineEta())
-            return self._inner
+        with self.engine.connect() as conn:
+            if not conn.scalar(text("SELECT EXISTS (SELECT 1 FROM road_edges)")):
+                return self._straight
+            return RoadEta(self._drive.get(conn), self._walk.get(conn))
 
     def etas_to(self, origins: Sequence[tuple[float, float]], on_foot: Sequence[bool],
                 destination: tuple[float, float]) -> list[Eta]:

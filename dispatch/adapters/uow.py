@@ -20,7 +20,8 @@ from dispatch.adapters.unit_repo import UnitRepository
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
 from dispatch.policy import Policy
-from geo.locate import Location, LocatorCache
+from geo.cache import SignatureCache
+from geo.locate import Location, Locator
 
 CHANNEL = "fq_dispatch"
 Clock = Callable[[], datetime]
@@ -55,7 +56,7 @@ class SqlUnitOfWork:
     """``with uow:`` opens a transaction; ``commit()`` notifies and commits; else rollback."""
 
     def __init__(self, engine: Engine, *, clock: Clock, eta: EtaProvider,
-                 policies: PolicyCache, locators: LocatorCache) -> None:
+                 policies: PolicyCache, locators: SignatureCache[Locator]) -> None:
         self.engine = engine
         self.clock = clock
         self.eta = eta
