@@ -8,13 +8,16 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -214,6 +217,43 @@ addresses = Table(
     Column("geom", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
     CheckConstraint("level IN (" + ",".join(f"'{v}'" for v in ADDRESS_LEVELS) + ")",
                     name="level"),
+)
+
+# Geocoder: the indexes its lookups need, and the derived name table that
+# geo.geocoder.rebuild_search fills after a territory load. Its foreign keys make the
+# loader's TRUNCATE … CASCADE empty it, so a stale name table is never searched.
+Index("ix_addresses_road_door", addresses.c.road_id, addresses.c.door_no)
+Index("ix_addresses_compound_id", addresses.c.compound_id)
+Index("ix_addresses_building_id", addresses.c.building_id)
+Index("ix_addresses_place_id", addresses.c.place_id)
+Index("ix_addresses_full_address_trgm", addresses.c.full_address, postgresql_using="gin",
+      postgresql_ops={"full_address": "gin_trgm_ops"})
+
+SEARCH_KINDS = ("district", "street", "community", "road", "compound", "place")
+search_names = Table(
+    "search_names", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False),  # geo.address.key(name or variant)
+    Column("kind", String(12), nullable=False),
+    Column("ref_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("variant", Boolean, nullable=False, server_default="false"),
+    Column("district_id", Integer, ForeignKey("districts.id", ondelete="CASCADE")),
+    Column("street_id", Integer, ForeignKey("streets.id", ondelete="CASCADE")),
+    Column("community_id", Integer, ForeignKey("communities.id", ondelete="CASCADE")),
+    CheckConstraint("kind IN (" + ",".join(f"'{k}'" for k in SEARCH_KINDS) + ")", name="kind"),
+)
+Index("ix_search_names_key", search_names.c.key)
+Index("ix_search_names_key_trgm", search_names.c.key, postgresql_using="gin",
+      postgresql_ops={"key": "gin_trgm_ops"})
+
+search_meta = Table(
+    "search_meta", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Text, nullable=False),
+    Column("names", Integer, nullable=False),
+    Column("built_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("id = 1", name="single_row"),
 )
 
 TERRITORY_TABLES = (districts, streets, communities, police_grids, grids, micro_grids,
