@@ -166,12 +166,13 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
     try:
         if isinstance(current, Weights):
             return dataclasses.replace(current, **{k: float(v) for k, v in dict(value).items()})
+        # dict-valued items merge key by key over the current ones (a partial edit)
         if key == "sign_minutes":
-            return {int(k): int(v) for k, v in dict(value).items()}
+            return {**current, **{int(k): int(v) for k, v in dict(value).items()}}
         if key in ("unit_types", "auto_dispatch"):
-            return {str(k): tuple(v) for k, v in dict(value).items()}
+            return {**current, **{str(k): tuple(v) for k, v in dict(value).items()}}
         if key == "close_days":
-            return {str(k): int(v) for k, v in dict(value).items()}
+            return {**current, **{str(k): int(v) for k, v in dict(value).items()}}
         if isinstance(current, tuple):
             return tuple(value)
         if isinstance(current, bool):

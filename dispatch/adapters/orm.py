@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -21,6 +20,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     func,
+    literal,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -30,9 +30,6 @@ from geo.schema import SRID, metadata
 
 # Handling levels, lowest first (社区 → 街道 → 区县 → 市).
 LEVELS = ("community", "street", "district", "city")
-# Every party's phone and name, for the repeat-dispute and duplicate look-ups (GIN ``?|``).
-PARTY_KEYS = ("jsonb_path_query_array(parties, '$[*].phone') || "
-              "jsonb_path_query_array(parties, '$[*].name')")
 
 
 def _in(col: str, values: object) -> str:
@@ -109,17 +106,6 @@ incidents = Table(
     Column("close_deadline", DateTime(timezone=True)),
     Column("created_by", String(60)),
     Column("version", Integer, nullable=False, server_default="0"),
-    # Added by migration 0003 (dispatch lifecycle):
-    Column("level", String(12), nullable=False, server_default="community"),
-    Column("escalations", SmallInteger, nullable=False, server_default="0"),
-    Column("one_case_plan", Boolean, nullable=False, server_default="false"),
-    Column("risk_reasons", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    Column("auto_dispatch", Boolean),
-    Column("reopened", SmallInteger, nullable=False, server_default="0"),
-    Column("agreement_holds", Boolean),
-    Column("merged_into", Integer, ForeignKey("incidents.id", ondelete="SET NULL")),
-    Column("party_keys", JSONB, Computed(PARTY_KEYS, persisted=True)),
-    CheckConstraint(_in("level", LEVELS), name="level"),
     CheckConstraint(_in("channel", vocab.CHANNELS), name="channel"),
     CheckConstraint(_in("category", vocab.CATEGORIES), name="category"),
     CheckConstraint(_in("state", vocab.INCIDENT_STATES), name="state"),
@@ -128,7 +114,10 @@ incidents = Table(
     CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
     CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
 )
-Index("ix_incidents_party_keys", incidents.c.party_keys, postgresql_using="gin")
+# Every party's phone and name in one jsonb array, GIN-indexed for ``?|`` (migration 0003).
+PARTY_KEYS_EXPR = func.jsonb_path_query_array(incidents.c.parties, literal("$[*].phone")).op("||")(
+    func.jsonb_path_query_array(incidents.c.parties, literal("$[*].name")))
+Index("ix_incidents_party_keys", PARTY_KEYS_EXPR, postgresql_using="gin")
 Index("ix_incidents_address", incidents.c.address)
 Index("ix_incidents_caller_phone", incidents.c.caller_phone)
 Index("ix_incidents_open", incidents.c.state,
@@ -172,6 +161,23 @@ audit_log = Table(
 Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
 
 # ---- migration 0003: codes, clocks, supervision, links, follow-up, telemetry, policy ----
+
+# The dispatch state of a case beside its row (1:1; a case without a row has the defaults):
+# handling level, escalations, risk reasons, 一事一策, auto-dispatch choice, reopenings, merge.
+incident_flow = Table(
+    "incident_flow", metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("level", String(12), nullable=False, server_default="community"),
+    Column("escalations", SmallInteger, nullable=False, server_default="0"),
+    Column("one_case_plan", Boolean, nullable=False, server_default="false"),
+    Column("risk_reasons", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("auto_dispatch", Boolean),
+    Column("reopened", SmallInteger, nullable=False, server_default="0"),
+    Column("agreement_holds", Boolean),
+    Column("merged_into", Integer, ForeignKey("incidents.id", ondelete="SET NULL")),
+    CheckConstraint(_in("level", LEVELS), name="level"),
+)
 
 # The last human code number handed out per year (2026-000123); one row per year.
 incident_code_counters = Table(
@@ -274,6 +280,6 @@ dispatch_settings = Table(
     Column("updated_by", String(60), nullable=False),
 )
 
-DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_code_counters,
+DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_flow, incident_code_counters,
                    incident_timers, supervisions, incident_links, followups, unit_positions,
                    dispatch_settings)

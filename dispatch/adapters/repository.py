@@ -14,12 +14,19 @@ from dispatch.model import IncidentFacts, PartyFacts
 from dispatch.policy import Policy
 from dispatch.risk import PriorCase, threat_words
 
+# Columns kept beside the incident row in incident_flow (1:1), with their defaults.
+FLOW = {"level": "'community'", "escalations": "0", "one_case_plan": "false",
+        "risk_reasons": "'[]'::jsonb", "auto_dispatch": "NULL::boolean", "reopened": "0",
+        "agreement_holds": "NULL::boolean", "merged_into": "NULL::int"}
+PARTY_KEYS = ("(jsonb_path_query_array(parties, '$[*].phone') || "
+              "jsonb_path_query_array(parties, '$[*].name'))")
 _INCIDENT = (
-    "SELECT id, code, category, priority, difficulty, state, risk_level, language, title, "
+    "SELECT i.id, code, category, priority, difficulty, state, risk_level, language, title, "
     "description, address, ST_X(geom) AS lon, ST_Y(geom) AS lat, street_id, community_id, "
-    "grid_id, micro_grid_id, police_grid_id, escalations, one_case_plan, parties, reported_at, "
-    "level, outcome, version, auto_dispatch, sign_deadline, close_deadline, followed_up_at, "
-    "risk_reasons, reopened, merged_into FROM incidents WHERE id = :id")
+    "grid_id, micro_grid_id, police_grid_id, parties, reported_at, outcome, version, "
+    "sign_deadline, close_deadline, followed_up_at, "
+    + ", ".join(f"COALESCE(f.{c}, {d}) AS {c}" for c, d in FLOW.items())
+    + " FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id WHERE i.id = :id")
 
 
 class IncidentRepository:
@@ -43,36 +50,59 @@ class IncidentRepository:
         return f"{year}-{int(n):06d}"
 
     def insert(self, values: dict[str, Any], *, lon: float | None, lat: float | None) -> int:
-        vals = dict(values)
+        vals = {k: v for k, v in values.items() if k not in FLOW}
+        flow = {k: v for k, v in values.items() if k in FLOW}
         vals["parties"] = json.dumps(vals.get("parties", []), ensure_ascii=False)
-        vals["risk_reasons"] = json.dumps(vals.get("risk_reasons", []), ensure_ascii=False)
         cols = list(vals)
         geom = ", geom" if lon is not None else ""
         gval = ", ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" if lon is not None else ""
-        casts = {"parties": "CAST(:parties AS jsonb)", "risk_reasons": "CAST(:risk_reasons AS jsonb)"}
         sql = (f"INSERT INTO incidents ({', '.join(cols)}{geom}) VALUES ("
-               + ", ".join(casts.get(c, f":{c}") for c in cols) + f"{gval}) RETURNING id")
-        return int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
+               + ", ".join("CAST(:parties AS jsonb)" if c == "parties" else f":{c}" for c in cols)
+               + f"{gval}) RETURNING id")
+        iid = int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
+        if flow:
+            self._flow(iid, flow)
+        return iid
+
+    def _flow(self, incident_id: int, cols: dict[str, Any]) -> None:
+        """Upsert the case's incident_flow columns."""
+        vals = {k: (json.dumps(v, ensure_ascii=False) if k == "risk_reasons" else v)
+                for k, v in cols.items()}
+        names = list(vals)
+        self.conn.execute(text(
+            f"INSERT INTO incident_flow (incident_id, {', '.join(names)}) VALUES (:incident_id, "
+            + ", ".join("CAST(:risk_reasons AS jsonb)" if c == "risk_reasons" else f":{c}"
+                        for c in names)
+            + ") ON CONFLICT (incident_id) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in names)), {"incident_id": incident_id, **vals})
 
     def get(self, incident_id: int, *, lock: bool = False) -> dict[str, Any] | None:
-        row = self.conn.execute(text(_INCIDENT + (" FOR UPDATE" if lock else "")),
+        row = self.conn.execute(text(_INCIDENT + (" FOR UPDATE OF i" if lock else "")),
                                 {"id": incident_id}).mappings().first()
         return dict(row) if row else None
 
     def set_state(self, incident_id: int, from_state: str, to_state: str,
                   **columns: Any) -> bool:
         """Guarded change: only if the case is still in ``from_state`` (no lost update)."""
-        sets = "".join(f", {c} = :{c}" for c in columns)
+        own = {k: v for k, v in columns.items() if k not in FLOW}
+        sets = "".join(f", {c} = :{c}" for c in own)
         row = self.conn.execute(text(
             f"UPDATE incidents SET state = :to, version = version + 1{sets} "
             "WHERE id = :id AND state = :frm RETURNING id"),
-            {"id": incident_id, "frm": from_state, "to": to_state, **columns}).first()
+            {"id": incident_id, "frm": from_state, "to": to_state, **own}).first()
+        flow = {k: v for k, v in columns.items() if k in FLOW}
+        if row is not None and flow:
+            self._flow(incident_id, flow)
         return row is not None
 
     def update(self, incident_id: int, **columns: Any) -> None:
-        sets = ", ".join(f"{c} = :{c}" for c in columns)
-        self.conn.execute(text(f"UPDATE incidents SET {sets}, version = version + 1 "
-                               "WHERE id = :id"), {"id": incident_id, **columns})
+        own = {k: v for k, v in columns.items() if k not in FLOW}
+        flow = {k: v for k, v in columns.items() if k in FLOW}
+        sets = "".join(f", {c} = :{c}" for c in own)
+        self.conn.execute(text(f"UPDATE incidents SET version = version + 1{sets} "
+                               "WHERE id = :id"), {"id": incident_id, **own})
+        if flow:
+            self._flow(incident_id, flow)
 
     def locate(self, incident_id: int, lon: float, lat: float, chain: dict[str, int | None]
                ) -> None:
@@ -193,7 +223,7 @@ class IncidentRepository:
         if address:
             where.append("address = :addr")
         if keys:
-            where.append("party_keys ?| CAST(:keys AS text[])")
+            where.append(f"{PARTY_KEYS} ?| CAST(:keys AS text[])")
         if not where:
             return []
         dist = ("ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"

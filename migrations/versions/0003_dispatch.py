@@ -19,19 +19,21 @@ PARTY_KEYS = ("jsonb_path_query_array(parties, '$[*].phone') || "
               "jsonb_path_query_array(parties, '$[*].name')")
 
 UPGRADE = f"""
-ALTER TABLE incidents
-  ADD COLUMN level varchar(12) NOT NULL DEFAULT 'community',
-  ADD COLUMN escalations smallint NOT NULL DEFAULT 0,
-  ADD COLUMN one_case_plan boolean NOT NULL DEFAULT false,
-  ADD COLUMN risk_reasons jsonb NOT NULL DEFAULT '[]'::jsonb,
-  ADD COLUMN auto_dispatch boolean,
-  ADD COLUMN reopened smallint NOT NULL DEFAULT 0,
-  ADD COLUMN agreement_holds boolean,
-  ADD COLUMN merged_into integer
-    CONSTRAINT fk_incidents_merged_into_incidents REFERENCES incidents (id) ON DELETE SET NULL,
-  ADD COLUMN party_keys jsonb GENERATED ALWAYS AS ({PARTY_KEYS}) STORED,
-  ADD CONSTRAINT ck_incidents_level CHECK (level IN ('community','street','district','city'));
-CREATE INDEX ix_incidents_party_keys ON incidents USING gin (party_keys);
+CREATE TABLE incident_flow (
+  incident_id integer CONSTRAINT pk_incident_flow PRIMARY KEY
+    CONSTRAINT fk_incident_flow_incident_id_incidents REFERENCES incidents (id) ON DELETE CASCADE,
+  level varchar(12) NOT NULL DEFAULT 'community',
+  escalations smallint NOT NULL DEFAULT 0,
+  one_case_plan boolean NOT NULL DEFAULT false,
+  risk_reasons jsonb NOT NULL DEFAULT '[]'::jsonb,
+  auto_dispatch boolean,
+  reopened smallint NOT NULL DEFAULT 0,
+  agreement_holds boolean,
+  merged_into integer
+    CONSTRAINT fk_incident_flow_merged_into_incidents REFERENCES incidents (id) ON DELETE SET NULL,
+  CONSTRAINT ck_incident_flow_level CHECK (level IN ('community','street','district','city'))
+);
+CREATE INDEX ix_incidents_party_keys ON incidents USING gin (({PARTY_KEYS}));
 CREATE INDEX ix_incidents_address ON incidents (address);
 CREATE INDEX ix_incidents_caller_phone ON incidents (caller_phone);
 
@@ -129,15 +131,8 @@ CREATE TABLE dispatch_settings (
 
 DOWNGRADE = """
 DROP TABLE IF EXISTS dispatch_settings, unit_positions, followups, incident_links,
-  supervisions, incident_timers, incident_code_counters;
+  supervisions, incident_timers, incident_code_counters, incident_flow;
 DROP INDEX IF EXISTS ix_incidents_party_keys, ix_incidents_address, ix_incidents_caller_phone;
-ALTER TABLE incidents
-  DROP CONSTRAINT IF EXISTS ck_incidents_level,
-  DROP COLUMN IF EXISTS party_keys, DROP COLUMN IF EXISTS merged_into,
-  DROP COLUMN IF EXISTS agreement_holds, DROP COLUMN IF EXISTS reopened,
-  DROP COLUMN IF EXISTS auto_dispatch, DROP COLUMN IF EXISTS risk_reasons,
-  DROP COLUMN IF EXISTS one_case_plan, DROP COLUMN IF EXISTS escalations,
-  DROP COLUMN IF EXISTS level;
 """
 
 

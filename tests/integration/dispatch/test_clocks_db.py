@@ -67,7 +67,7 @@ def test_sign_clock_warns_supervises_reassigns_then_escalates_once(app, demo_cop
     assert sup == [("sign", "yellow"), ("sign", "red")]
     assert state_of(demo_copy, reg.incident_id) == "escalated"
     with demo_copy.connect() as conn:
-        level = conn.scalar(text("SELECT level FROM incidents WHERE id = :i"),
+        level = conn.scalar(text("SELECT level FROM incident_flow WHERE incident_id = :i"),
                             {"i": reg.incident_id})
     assert LEVELS.index(level) == LEVELS.index(reg.level) + 1
     rows = audit_rows(demo_copy, reg.incident_id)
