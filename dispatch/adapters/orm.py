@@ -117,7 +117,8 @@ incidents = Table(
 # Every party's phone and name in one jsonb array, GIN-indexed for ``?|`` (migration 0003).
 PARTY_KEYS_EXPR = func.jsonb_path_query_array(incidents.c.parties, literal("$[*].phone")).op("||")(
     func.jsonb_path_query_array(incidents.c.parties, literal("$[*].name")))
-Index("ix_incidents_party_keys", PARTY_KEYS_EXPR, postgresql_using="gin")
+Index("ix_incidents_party_keys", PARTY_KEYS_EXPR, postgresql_using="gin",
+      postgresql_with={"fastupdate": "off"})
 Index("ix_incidents_address", incidents.c.address)
 Index("ix_incidents_caller_phone", incidents.c.caller_phone)
 Index("ix_incidents_open", incidents.c.state,

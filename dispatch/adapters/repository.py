@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -218,8 +219,10 @@ class IncidentRepository:
         """Cases since ``since`` near the point, at the address, or sharing a phone or name."""
         where = []
         if lon is not None:
-            where.append("ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), "
-                         "4326)::geography, :r)")
+            # the box (degrees, GiST) narrows first; the geography distance decides
+            where.append("(geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg) "
+                         "AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), "
+                         "4326)::geography, :r))")
         if address:
             where.append("address = :addr")
         if keys:
@@ -233,6 +236,7 @@ class IncidentRepository:
             "parties FROM incidents WHERE reported_at >= :since AND id <> :ex AND ("
             + " OR ".join(where) + ") ORDER BY reported_at DESC LIMIT :lim"),
             {"lon": lon, "lat": lat, "r": radius_m, "addr": address, "keys": list(keys),
+             "deg": radius_m / (111_320.0 * max(0.1, math.cos(math.radians(lat or 0.0)))),
              "since": since, "ex": exclude or 0, "lim": limit}).mappings()
         return [PriorCase(
             id=r["id"], code=r["code"], state=r["state"], category=r["category"],

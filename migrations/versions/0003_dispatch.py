@@ -33,7 +33,9 @@ CREATE TABLE incident_flow (
     CONSTRAINT fk_incident_flow_merged_into_incidents REFERENCES incidents (id) ON DELETE SET NULL,
   CONSTRAINT ck_incident_flow_level CHECK (level IN ('community','street','district','city'))
 );
-CREATE INDEX ix_incidents_party_keys ON incidents USING gin (({PARTY_KEYS}));
+-- fastupdate off: a bulk load must not leave a pending list that every look-up scans
+CREATE INDEX ix_incidents_party_keys ON incidents USING gin (({PARTY_KEYS}))
+  WITH (fastupdate = off);
 CREATE INDEX ix_incidents_address ON incidents (address);
 CREATE INDEX ix_incidents_caller_phone ON incidents (caller_phone);
 

@@ -1,0 +1,391 @@
+"""Read-only statistics over incidents for the map wall: counts, rates, times, trend, mix, ranking.
+
+Every figure is computed by PostgreSQL against its own ``now()``, with calendar days in Beijing time
+(``Asia/Shanghai``), so the wall, the API and the desk agree whatever the web server's clock says.
+Cases merged into another as duplicates (``incident_flow.merged_into``) are not counted anywhere.
+The definitions below are the ones the wall's legend shows; tests check the SQL against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
+
+TZ = "Asia/Shanghai"
+# 在办: every state before 办结.
+OPEN = OPEN_STATES
+# Sign-for (签收) is still owed in these states; once acknowledged the sign clock stops.
+SIGN_OWED = ("registered", "located", "assigned")
+# 办结: resolved, then followed up, then filed; a reopened case leaves these states again.
+DONE = ("resolved", "followed_up", "closed")
+SATISFIED_AT_LEAST = 4  # 满意 = 4 (满意) or 5 (非常满意) on the 1-5 follow-up scale
+WINDOWS = (7, 30)  # the rolling windows rates and times are given for, in days
+MASK_DECIMALS = 3  # open cases' points rounded to 0.001° (~110 m × 80 m here): no door is shown
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure on the wall: its Chinese label and the definition its legend shows."""
+
+    key: str
+    label: str
+    definition: str
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("intake_today", "今日受理",
+           "北京时间今日0时起至当前（数据库时间）登记受理的案件数；旁列近24小时、近7日（滚动）。"),
+    Figure("open", "在办", "当前处于受理、定位、分派、签收、到场、调解、上报状态（尚未办结）的案件数。"),
+    Figure("overdue", "超期",
+           "在办案件中，尚未签收且已过签收时限，或已过办结时限的案件数，同一案件只计一次。"),
+    Figure("closure_rate", "办结率",
+           "统计期内办结时限到期的案件中，当前已办结（含已回访、已归档）的比例；"
+           "按期办结率只计办结时间不晚于时限者。"),
+    Figure("success_rate", "调解成功率",
+           "统计期内办结的案件中，结果为“调解成功”的比例；分母含转诉讼、转仲裁、撤回、调解不成。"),
+    Figure("satisfaction", "满意度",
+           "统计期内回访并评分的案件中，评4分或5分（满意、非常满意）的比例；均分为1–5分的平均。"),
+    Figure("sign_minutes", "平均签收用时",
+           "统计期内签收的案件，自受理登记至处置力量签收的平均用时；按时签收率为签收不晚于签收时限者的比例。"),
+    Figure("arrive_minutes", "平均到场用时", "统计期内到场的案件，自受理登记至处置力量到场的平均用时。"),
+)
+PERIOD_NOTE = "统计期为截至当前的滚动7日、30日；合并为重复件的案件不计。"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An area of the territory: the whole of it, a street, a community or a grid, with its parents."""
+
+    street: int | None = None
+    community: int | None = None
+    grid: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.community is not None and self.street is None) or (
+                self.grid is not None and self.community is None):
+            raise ValueError("a scope names its parents: street, then community, then grid")
+
+    @property
+    def depth(self) -> int:
+        """0 the whole territory, 1 a street, 2 a community, 3 a grid."""
+        return sum(x is not None for x in (self.street, self.community, self.grid))
+
+    @property
+    def level(self) -> str:
+        return ("all", "street", "community", "grid")[self.depth]
+
+    @property
+    def area_id(self) -> int | None:
+        return (None, self.street, self.community, self.grid)[self.depth]
+
+    def prefix(self, depth: int) -> Scope:
+        """This scope cut to ``depth`` levels."""
+        ids = [self.street, self.community, self.grid][:depth] + [None] * 3
+        return Scope(*ids[:3])
+
+    def where(self, alias: str = "i") -> tuple[str, dict[str, Any]]:
+        """SQL condition restricting incidents (``alias``) to this area, and its parameters."""
+        if self.depth == 0:
+            return "TRUE", {}
+        col = f"{alias}.{self.level}_id"
+        return f"{col} = :area_id", {"area_id": self.area_id}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "street": self.street, "community": self.community,
+                "grid": self.grid}
+
+
+# Tables of the hierarchy, their parent column, and the level below.
+AREA_TABLES = {"street": ("streets", None), "community": ("communities", "street_id"),
+               "grid": ("grids", "community_id")}
+CHILD = {"all": "street", "street": "community", "community": "grid"}
+
+_NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
+               "AND f.merged_into IS NOT NULL)")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ",".join(f"'{v}'" for v in values) + ")"
+
+
+_OPEN, _OWED, _DONE = _in(OPEN), _in(SIGN_OWED), _in(DONE)
+_CLOCK = (f"(date_trunc('day', now() AT TIME ZONE '{TZ}') AT TIME ZONE '{TZ}')")
+SIGN_OVERDUE = f"(i.state IN {_OWED} AND i.sign_deadline < now())"
+CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"
+OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
+
+
+def _within(col: str, days: int) -> str:
+    return f"(i.{col} > now() - interval '{int(days)} days' AND i.{col} <= now())"
+
+
+def _recent(days: int) -> str:
+    """Open, or touched in the last ``days`` days: every row a window figure can count (a speed-up
+    only; each figure still tests its own column)."""
+    cols = ", ".join(f"i.{c}" for c in ("reported_at", "acknowledged_at", "arrived_at",
+                                         "resolved_at", "followed_up_at", "close_deadline"))
+    return f"(i.state IN {_OPEN} OR greatest({cols}) > now() - interval '{int(days) + 1} days')"
+
+
+def _window_columns(days: int, *, times: bool = True) -> str:
+    """The aggregates behind the rates (and with ``times`` the durations) of one rolling window."""
+    due, resolved = _within("close_deadline", days), _within("resolved_at", days)
+    rated = f"({_within('followed_up_at', days)} AND i.satisfaction IS NOT NULL)"
+    sign = "extract(epoch FROM i.acknowledged_at - i.reported_at)"
+    arrive = "extract(epoch FROM i.arrived_at - i.reported_at)"
+    signed, arrived = _within("acknowledged_at", days), _within("arrived_at", days)
+    d = int(days)
+    return f""",
+      count(*) FILTER (WHERE {_within('reported_at', days)}) AS intake_{d},
+      count(*) FILTER (WHERE {due}) AS due_{d},
+      count(*) FILTER (WHERE {due} AND i.state IN {_DONE}) AS closed_{d},
+      count(*) FILTER (WHERE {due} AND i.state IN {_DONE} AND i.resolved_at <= i.close_deadline)
+        AS on_time_{d},
+      count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome IS NOT NULL)
+        AS resolved_{d},
+      count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome = 'mediated')
+        AS mediated_{d},
+      count(*) FILTER (WHERE {rated}) AS rated_{d},
+      count(*) FILTER (WHERE {rated} AND i.satisfaction >= {SATISFIED_AT_LEAST}) AS satisfied_{d},
+      avg(i.satisfaction) FILTER (WHERE {rated}) AS sat_mean_{d}""" + (f""",
+      count(*) FILTER (WHERE {signed}) AS signed_{d},
+      count(*) FILTER (WHERE {signed} AND i.acknowledged_at <= i.sign_deadline) AS signed_on_time_{d},
+      avg({sign}) FILTER (WHERE {signed}) AS sign_mean_{d},
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY {sign}) FILTER (WHERE {signed}) AS sign_median_{d},
+      count(*) FILTER (WHERE {arrived}) AS arrived_{d},
+      avg({arrive}) FILTER (WHERE {arrived}) AS arrive_mean_{d},
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY {arrive}) FILTER (WHERE {arrived})
+        AS arrive_median_{d}""" if times else "")
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A share in percent to one decimal, or None when nothing was counted (never a made-up 100%)."""
+    if denominator <= 0:
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+def minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds) / 60.0, 1)
+
+
+def window_figures(row: dict[str, Any], days: int) -> dict[str, Any]:
+    """Rates and times of one window from the aggregate row (see :data:`FIGURES`)."""
+    d = int(days)
+    g = row.get
+    mean = g(f"sat_mean_{d}")
+    return {
+        "days": d,
+        "intake": int(g(f"intake_{d}") or 0),
+        "closure_rate": rate(g(f"closed_{d}") or 0, g(f"due_{d}") or 0),
+        "on_time_rate": rate(g(f"on_time_{d}") or 0, g(f"due_{d}") or 0),
+        "due": int(g(f"due_{d}") or 0), "closed": int(g(f"closed_{d}") or 0),
+        "success_rate": rate(g(f"mediated_{d}") or 0, g(f"resolved_{d}") or 0),
+        "resolved": int(g(f"resolved_{d}") or 0), "mediated": int(g(f"mediated_{d}") or 0),
+        "satisfaction": rate(g(f"satisfied_{d}") or 0, g(f"rated_{d}") or 0),
+        "rated": int(g(f"rated_{d}") or 0), "satisfied": int(g(f"satisfied_{d}") or 0),
+        "satisfaction_mean": None if mean is None else round(float(mean), 2),
+        "sign_minutes": minutes(g(f"sign_mean_{d}")),
+        "sign_median_minutes": minutes(g(f"sign_median_{d}")),
+        "signed": int(g(f"signed_{d}") or 0),
+        "sign_on_time_rate": rate(g(f"signed_on_time_{d}") or 0, g(f"signed_{d}") or 0),
+        "arrive_minutes": minutes(g(f"arrive_mean_{d}")),
+        "arrive_median_minutes": minutes(g(f"arrive_median_{d}")),
+        "arrived": int(g(f"arrived_{d}") or 0),
+    }
+
+
+def overview(conn: Connection, scope: Scope = Scope()) -> dict[str, Any]:
+    """Today's intake, open and overdue now, and the rates and times of each of :data:`WINDOWS`."""
+    where, params = scope.where()
+    windows = "".join(_window_columns(d) for d in WINDOWS)
+    sql = f"""
+    SELECT now() AS now, {_CLOCK} AS today_start,
+      count(*) FILTER (WHERE i.reported_at >= {_CLOCK} AND i.reported_at <= now()) AS intake_today,
+      count(*) FILTER (WHERE {_within('reported_at', 1)}) AS intake_24h,
+      count(*) FILTER (WHERE i.state IN {_DONE} AND i.resolved_at >= {_CLOCK}
+                       AND i.resolved_at <= now()) AS resolved_today,
+      count(*) FILTER (WHERE i.state IN {_OPEN}) AS open,
+      count(*) FILTER (WHERE i.state IN {_OPEN} AND i.priority = 1) AS open_urgent,
+      count(*) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
+      count(*) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue,
+      count(*) FILTER (WHERE {OVERDUE}) AS overdue{windows}
+    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(WINDOWS))}"""
+    row = dict(conn.execute(text(sql), params).mappings().one())
+    out: dict[str, Any] = {
+        "now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
+        **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
+                                     "open_urgent", "sign_overdue", "close_overdue", "overdue")},
+    }
+    out["intake_7d"] = int(row["intake_7"])
+    out["windows"] = {str(d): window_figures(row, d) for d in WINDOWS}
+    return out
+
+
+def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
+    """Cases reported and cases 办结 per Beijing calendar day, the last ``days`` days up to today.
+
+    Every day is listed (zeros included); today's counts run up to now and are marked ``partial``.
+    """
+    where, params = scope.where()
+    local = f"(i.{{col}} AT TIME ZONE '{TZ}')::date"
+    # the first day's local midnight as a timestamptz, so the reported_at index serves
+    since = f"(((now() AT TIME ZONE '{TZ}')::date - {int(days) - 1})::timestamp AT TIME ZONE '{TZ}')"
+    sql = f"""
+    SELECT (now() AT TIME ZONE '{TZ}')::date AS today, d, sum(rep)::int AS reported,
+           sum(res)::int AS resolved FROM (
+      SELECT {local.format(col='reported_at')} AS d, 1 AS rep, 0 AS res FROM incidents i
+        WHERE {where} AND {_NOT_MERGED} AND i.reported_at <= now() AND i.reported_at >= {since}
+      UNION ALL
+      SELECT {local.format(col='resolved_at')}, 0, 1 FROM incidents i
+        WHERE {where} AND {_NOT_MERGED} AND i.state IN {_DONE} AND i.resolved_at <= now()
+          AND i.resolved_at >= {since}
+    ) x GROUP BY d"""
+    rows = conn.execute(text(sql), params).all()
+    today = rows[0][0] if rows else conn.scalar(text(f"SELECT (now() AT TIME ZONE '{TZ}')::date"))
+    got = {r[1]: (int(r[2]), int(r[3])) for r in rows}
+    out = []
+    for k in range(int(days) - 1, -1, -1):
+        day: date = today - timedelta(days=k)
+        rep, res = got.get(day, (0, 0))
+        out.append({"day": day.isoformat(), "reported": rep, "resolved": res,
+                    "partial": day == today})
+    return out
+
+
+def categories(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
+    """Cases reported in the last ``days`` days by category, largest first, with their share."""
+    where, params = scope.where()
+    rows = conn.execute(text(
+        f"SELECT i.category, count(*) FROM incidents i WHERE {where} AND {_NOT_MERGED} "
+        f"AND {_within('reported_at', days)} GROUP BY 1 ORDER BY 2 DESC, 1"), params).all()
+    total = sum(int(r[1]) for r in rows)
+    return [{"category": r[0], "label": CATEGORIES.get(r[0], r[0]), "count": int(r[1]),
+             "share": rate(int(r[1]), total)} for r in rows]
+
+
+def ranking(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
+    """The areas one level below ``scope`` (streets, communities or grids) with their figures.
+
+    Largest intake over the last ``days`` days first; an area with no case is listed with zeros.
+    Empty for a grid (nothing below it).
+    """
+    child = CHILD.get(scope.level)
+    if child is None:
+        return []
+    table, parent_col = AREA_TABLES[child]
+    cond = "TRUE" if parent_col is None else f"a.{parent_col} = :parent"
+    d = int(days)
+    sql = f"""
+    SELECT a.id, a.code, a.name,
+      count(i.id) FILTER (WHERE {_within('reported_at', d)}) AS intake,
+      count(i.id) FILTER (WHERE i.state IN {_OPEN}) AS open,
+      count(i.id) FILTER (WHERE {OVERDUE}) AS overdue
+      {_window_columns(d, times=False)}
+    FROM {table} a LEFT JOIN incidents i ON i.{child}_id = a.id AND {_NOT_MERGED} AND {_recent(d)}
+    WHERE {cond} GROUP BY a.id, a.code, a.name ORDER BY intake DESC, overdue DESC, a.code"""
+    rows = conn.execute(text(sql), {"parent": scope.area_id}).mappings().all()
+    out = []
+    for r in rows:
+        w = window_figures(dict(r), d)
+        out.append({"level": child, "id": int(r["id"]), "code": r["code"], "name": r["name"],
+                    "intake": int(r["intake"]), "open": int(r["open"]),
+                    "overdue": int(r["overdue"]), **{k: w[k] for k in (
+                        "closure_rate", "success_rate", "satisfaction", "due", "resolved",
+                        "rated")}})
+    return out
+
+
+def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
+    """Every grid with its cases reported in the last ``days`` days, open now and overdue now."""
+    sql = f"""
+    SELECT g.id, count(i.id) FILTER (WHERE {_within('reported_at', days)}) AS intake,
+      count(i.id) FILTER (WHERE i.state IN {_OPEN}) AS open,
+      count(i.id) FILTER (WHERE {OVERDUE}) AS overdue,
+      count(i.id) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
+      count(i.id) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue
+    FROM grids g LEFT JOIN incidents i ON i.grid_id = g.id AND {_NOT_MERGED} AND {_recent(days)}
+    GROUP BY g.id ORDER BY g.id"""
+    return [{k: int(v) for k, v in r.items()} for r in conn.execute(text(sql)).mappings()]
+
+
+def open_cases(conn: Connection, scope: Scope = Scope(), *, limit: int = 2000
+               ) -> list[dict[str, Any]]:
+    """Open cases with nothing personal: category, state, priority, age, overdue flags and a point
+    rounded to :data:`MASK_DECIMALS` decimals (no title, address, name or phone). Most urgent first.
+    """
+    where, params = scope.where()
+    p = int(MASK_DECIMALS)
+    sql = f"""
+    SELECT i.id, i.category, i.state, i.priority, i.street_id, i.community_id, i.grid_id,
+      round(extract(epoch FROM now() - i.reported_at) / 60.0)::int AS age_minutes,
+      {SIGN_OVERDUE} AS sign_overdue, {CLOSE_OVERDUE} AS close_overdue,
+      round(ST_X(i.geom)::numeric, {p})::float AS lon, round(ST_Y(i.geom)::numeric, {p})::float AS lat
+    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
+    ORDER BY {OVERDUE} DESC, i.priority, i.reported_at LIMIT :limit"""
+    out = []
+    for r in conn.execute(text(sql), {**params, "limit": int(limit)}).mappings():
+        row = dict(r)
+        row["overdue"] = bool(row["sign_overdue"] or row["close_overdue"])
+        row["category_label"] = CATEGORIES.get(row["category"], row["category"])
+        row["state_label"] = INCIDENT_STATES.get(row["state"], row["state"])
+        row["priority_label"] = PRIORITIES.get(row["priority"], str(row["priority"]))
+        out.append(row)
+    return out
+
+
+def resolve_scope(conn: Connection, level: str, area_id: int) -> Scope | None:
+    """The full scope (with parents) of a street, community or grid id; None if there is none."""
+    if level == "street":
+        row = conn.execute(text("SELECT id FROM streets WHERE id = :x"), {"x": area_id}).first()
+        return None if row is None else Scope(street=int(row[0]))
+    if level == "community":
+        row = conn.execute(text("SELECT street_id, id FROM communities WHERE id = :x"),
+                           {"x": area_id}).first()
+        return None if row is None else Scope(street=int(row[0]), community=int(row[1]))
+    if level == "grid":
+        row = conn.execute(text(
+            "SELECT c.street_id, g.community_id, g.id FROM grids g "
+            "JOIN communities c ON c.id = g.community_id WHERE g.id = :x"), {"x": area_id}).first()
+        return None if row is None else Scope(*(int(v) for v in row))
+    raise ValueError(f"unknown level {level!r}")
+
+
+def area(conn: Connection, scope: Scope = Scope(), *, shape: bool = False) -> dict[str, Any]:
+    """Name, code and bounding box of the scope's area, the names of its parents (the breadcrumb),
+    and with ``shape`` its simplified outline and a mask covering everything else (GeoJSON)."""
+    chain: list[dict[str, Any]] = []
+    for depth in range(1, scope.depth + 1):
+        sub = scope.prefix(depth)
+        table = AREA_TABLES[sub.level][0]
+        row = conn.execute(text(f"SELECT name, code FROM {table} WHERE id = :x"),
+                           {"x": sub.area_id}).one()
+        chain.append({"level": sub.level, "id": sub.area_id, "name": row[0], "code": row[1],
+                      "scope": sub.as_dict()})
+    geom_sql = ("SELECT ST_Union(geom) FROM districts" if scope.depth == 0 else
+                f"SELECT geom FROM {AREA_TABLES[scope.level][0]} WHERE id = :x")
+    extra = ("ST_AsGeoJSON(ST_SimplifyPreserveTopology(g, 0.00003), 6)::json, "
+             "ST_AsGeoJSON(ST_Difference(ST_Expand(ST_Envelope(g), 1.0), g), 6)::json"
+             if shape else "NULL, NULL")
+    row = conn.execute(text(
+        f"SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g), {extra} "
+        f"FROM ({geom_sql}) s(g)"), {"x": scope.area_id}).one()
+    return {**scope.as_dict(), "id": scope.area_id,
+            "name": chain[-1]["name"] if chain else "全辖区",
+            "code": chain[-1]["code"] if chain else None, "chain": chain,
+            "bbox": None if row[0] is None else [float(v) for v in row[:4]],
+            "outline": row[4], "mask": row[5]}
+
+
+def wall_snapshot(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> dict[str, Any]:
+    """Everything the wall's panels show for one scope (one transaction: one ``now()``)."""
+    out = {"scope": area(conn, scope), "overview": overview(conn, scope),
+           "trend": trend(conn, scope, days=days), "categories": categories(conn, scope, days=days),
+           "ranking": ranking(conn, scope, days=days), "window_days": int(days)}
+    out["cases"] = open_cases(conn, scope, limit=12) if scope.depth == 3 else []
+    return out
