@@ -1,0 +1,74 @@
+"""Read side for the HTTP faces: a case with its audit trail, case lists, unit lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dispatch.adapters.repository import IncidentRepository
+from dispatch.errors import InvalidCommand, NotFound
+from dispatch.vocab import INCIDENT_STATES, PRIORITIES, UNIT_STATUSES
+
+_PRIORITY_CODE = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
+
+
+def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def incident_detail(conn: Connection, incident_id: int) -> dict[str, Any]:
+    """The case, its units, audit trail, supervision, links and follow-ups."""
+    row = IncidentRepository(conn).get(incident_id)
+    if row is None:
+        raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
+    p = {"i": incident_id}
+    return {
+        **{k: v for k, v in row.items() if k not in ("version",)},
+        "priority_code": _PRIORITY_CODE[row["priority"]],
+        "priority_label": PRIORITIES[row["priority"]],
+        "state_label": INCIDENT_STATES[row["state"]],
+        "assignments": _rows(conn, "SELECT id, unit_id, role, state, assigned_at, "
+                             "acknowledged_at, arrived_at, released_at, assigned_by FROM "
+                             "assignments WHERE incident_id = :i ORDER BY id", p),
+        "audit": _rows(conn, "SELECT id, at, actor, action, from_state, to_state, reason, "
+                       "detail FROM audit_log WHERE entity = 'incident' AND entity_id = :i "
+                       "ORDER BY id", p),
+        "supervisions": _rows(conn, "SELECT id, kind, level, opened_at, opened_by, reason, "
+                              "closed_at FROM supervisions WHERE incident_id = :i ORDER BY id",
+                              p),
+        "links": _rows(conn, "SELECT l.other_id, o.code AS other_code, l.kind, l.score, "
+                       "l.reasons, l.created_at FROM incident_links l JOIN incidents o ON "
+                       "o.id = l.other_id WHERE l.incident_id = :i ORDER BY l.id", p),
+        "followups": _rows(conn, "SELECT due_at, done_at, satisfaction, agreement_holds, "
+                           "neighbours_visited, note, actor FROM followups WHERE "
+                           "incident_id = :i ORDER BY id", p),
+    }
+
+
+def list_incidents(conn: Connection, *, state: str | None = None, street: int | None = None,
+                   limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Newest first, filtered by state and street id."""
+    if state is not None and state not in INCIDENT_STATES:
+        raise InvalidCommand(f"未知状态：{state}", field="state")
+    return _rows(conn, (
+        "SELECT i.id, i.code, i.category, i.priority, i.state, i.risk_level, i.street_id, "
+        "i.grid_id, i.police_grid_id, i.reported_at, i.sign_deadline, i.close_deadline, "
+        "ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, COALESCE(f.level, 'community') AS level "
+        "FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id "
+        "WHERE (CAST(:state AS text) IS NULL OR i.state = :state) "
+        "AND (CAST(:street AS int) IS NULL OR i.street_id = :street) "
+        "ORDER BY i.reported_at DESC, i.id DESC LIMIT :limit OFFSET :offset"),
+        {"state": state, "street": street, "limit": limit, "offset": offset})
+
+
+def list_units(conn: Connection, *, status: str | None = None) -> list[dict[str, Any]]:
+    """Units as issue 4's API names them (``active_assignments``, ``position_at``)."""
+    if status is not None and status not in UNIT_STATUSES:
+        raise InvalidCommand(f"未知的单位状态：{status}", field="status")
+    return _rows(conn, (
+        "SELECT id, code, name, unit_type AS type, status, capacity, active_load AS "
+        "active_assignments, ST_X(last_geom) AS lon, ST_Y(last_geom) AS lat, last_seen_at AS "
+        "position_at, skills, languages, level, street_id, home_grid_id, police_grid_id, shift "
+        "FROM units WHERE (CAST(:status AS text) IS NULL OR status = :status) ORDER BY id"),
+        {"status": status})
