@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from geo.geocode_lexicon import Entry, Lexicon
@@ -47,7 +46,7 @@ _OFFSET_TAIL = re.compile(r"(?:往|向)?[东南西北]{1,2}(?:方向)?(?:约)?\d
 
 # Left-over words that carry no place: dropped without counting as unknown.
 FILLERS = frozenset({"小区", "院", "号院", "大院", "市", "省", "区", "县", "镇", "乡", "街道", "社区",
-                     "村", "路", "的", "里", "内", "楼", "家", "楼下", "门", "中国"})
+                     "村", "路", "的", "里", "内", "楼", "家", "楼下", "门", "中国", "与", "和", "及", "交"})
 _PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
               "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
               "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
@@ -241,7 +240,7 @@ def _tokens(text: str, lexicon: Lexicon, focus: set[int] | None = None) -> list[
                      - (_VARIANT_COST if k in lexicon.variants else 0.0) for k in keys}
             top = max(gains.values())  # the span's worth; every key on it is as likely
             first = min(keys, key=lambda k: (-gains[k], k))
-            entries = tuple(e for k in keys for e in lexicon.exact(k))
+            entries = tuple(dict.fromkeys(e for k in keys for e in lexicon.exact(k)))
             relax(i, j, top, NameMatch(i, j, text[i:j], first, entries, 1))
         if text[i].isdigit() and (i == 0 or not text[i - 1].isdigit()):
             m = _NUMBER.match(text, i)
@@ -348,39 +347,5 @@ def parse(text: str, lexicon: Lexicon) -> ParsedAddress:
     return parsed
 
 
-def name_keys(kind: str, name: str, aliases: Iterable[str] = ()) -> list[tuple[str, bool]]:
-    """Comparison keys under which a gazetteer name is found: (key, is_variant).
-
-    Streets also answer to 天山路街 (街 for 街道) and townships to their bare name; compounds to
-    "… 小区"; districts to their name without 区 (the abbreviation 克区 needs every district,
-    see :func:`district_abbreviations`).
-    """
-    base = key(name)
-    out = [(base, False)] + [(key(a), True) for a in aliases if key(a)]
-    if kind == "street" and base.endswith("街道") and len(base) > 3:
-        stem = base[:-2]
-        out.append((stem + "街", True))
-        if stem[-1] in "镇乡":
-            out.append((stem, True))
-    elif kind == "street" and base[-1] in "镇乡" and len(base) > 2:
-        out.append((base + "街道", True))
-    elif kind == "compound":
-        if not base.endswith("小区"):
-            out.append((base + "小区", True))
-        elif len(base) >= 5:
-            out.append((base[:-2], True))
-    elif kind == "district" and base.endswith("区") and len(base) >= 4:
-        out.append((base[:-1], True))
-    seen: set[str] = set()
-    return [(k, v) for k, v in out if not (k in seen or seen.add(k))]  # type: ignore[func-returns-value]
-
-
-def district_abbreviations(names: Iterable[str]) -> dict[str, str]:
-    """克拉玛依区 → 克区, when no other district shares the first character."""
-    names = [n for n in names if n.endswith("区") and len(n) >= 3]
-    first = [n[0] for n in names]
-    return {n: n[0] + "区" for n in names if first.count(n[0]) == 1}
-
-
 __all__ = ["Entry", "NameMatch", "Normalised", "ParsedAddress", "cn_to_int", "convert_numerals",
-           "district_abbreviations", "key", "name_keys", "normalise", "parse"]
+           "key", "normalise", "parse"]

@@ -1,4 +1,4 @@
-"""Door numbers between the stored ones: a number → a point along its door range, and back.
+"""Points on roads: door numbers between the stored ones (a number → a point, and back), crossings.
 
 A door range says numbers run from ``first_no`` at the line's start to ``last_no`` at its end,
 odd on the left, even on the right. The stored door points of the same road (both sides:
@@ -230,3 +230,29 @@ def door_at(conn: Connection, lon: float, lat: float) -> DoorNumber | None:
     door_no = 2 * k + (1 if rg.parity == "odd" else 2)
     door_no = min(max(door_no, rg.first_no), rg.last_no)
     return DoorNumber(rg.road_id, names[rg.road_id], door_no, float(line.distance(q)))
+
+
+# A road crosses several street offices: within one, the middle of its stored doors there.
+_IN_STREET = text("""
+    SELECT ST_X(geom), ST_Y(geom), micro_grid_id, grid_id, community_id, street_id FROM (
+        SELECT a.*, row_number() OVER (ORDER BY a.door_no, a.id) AS k, count(*) OVER () AS n
+        FROM addresses a WHERE a.level = 'door' AND a.road_id = :road
+          AND a.street_id = :street) d
+    WHERE k = (n + 1) / 2""")
+_CROSSING = text("""
+    SELECT ST_X(d.geom), ST_Y(d.geom) FROM addr_roads a, addr_roads b,
+        LATERAL ST_Dump(ST_Intersection(a.geom, b.geom)) d
+    WHERE a.id = :a AND b.id = :b AND GeometryType(d.geom) = 'POINT'
+    ORDER BY ST_Y(d.geom), ST_X(d.geom) LIMIT 1""")
+
+
+def road_in_street(conn: Connection, road_id: int, street_id: int) -> tuple[Any, ...] | None:
+    """The road within a street office: lon, lat and the grid ids of its middle stored door."""
+    row: Any = conn.execute(_IN_STREET, {"road": road_id, "street": street_id}).first()
+    return tuple(row) if row else None
+
+
+def crossing(conn: Connection, a: int, b: int) -> tuple[float, float] | None:
+    """Where two roads cross (the southernmost point when they meet more than once)."""
+    row: Any = conn.execute(_CROSSING, {"a": a, "b": b}).first()
+    return (float(row[0]), float(row[1])) if row else None

@@ -16,7 +16,9 @@ from geo.geocode_doors import door_at
 
 BUILDING_NEAR_M = 40.0
 PLACE_NEAR_M = 40.0
+STORED_DOOR_NEAR_M = 20.0  # a stored door this close names the point; else interpolate
 DOOR_NEAR_M = 150.0
+SNAP_M = 25.0  # a point on a road between micro-grids takes the nearest one this close
 
 _PT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 _CHAIN = text(f"""
@@ -26,6 +28,12 @@ _CHAIN = text(f"""
     JOIN communities c ON c.id = g.community_id JOIN streets s ON s.id = c.street_id
     JOIN districts d ON d.id = s.district_id
     WHERE ST_Covers(m.geom, {_PT}) ORDER BY m.id LIMIT 1""")
+# Road centrelines often run between micro-grids (or on their shared edge, where rounding
+# can leave a point in neither): the nearest one within ``snap_m`` then answers.
+_NEAREST_CELL = text(str(_CHAIN).replace(
+    f"WHERE ST_Covers(m.geom, {_PT}) ORDER BY m.id LIMIT 1",
+    f"ORDER BY m.geom <-> {_PT}, m.id LIMIT 1").replace(
+    "SELECT m.id,", f"SELECT ST_Distance(m.geom::geography, {_PT}::geography), m.id,"))
 _COMPOUND = text(f"""
     SELECT c.name, b.number, ST_Distance(b.geom::geography, {_PT}::geography)
     FROM compounds c LEFT JOIN LATERAL (
@@ -35,6 +43,10 @@ _COMPOUND = text(f"""
 _PLACE = text(f"""
     SELECT name, ST_Distance(geom::geography, {_PT}::geography) FROM places
     ORDER BY geom <-> {_PT}, id LIMIT 1""")
+_DOOR = text(f"""
+    SELECT r.name, a.door_no, ST_Distance(a.geom::geography, {_PT}::geography)
+    FROM addresses a JOIN addr_roads r ON r.id = a.road_id WHERE a.level = 'door'
+    ORDER BY a.geom <-> {_PT}, a.id LIMIT 1""")
 _LEVELS = ("micro_grid", "grid", "community", "street", "district")
 
 
@@ -50,9 +62,16 @@ class Chain:
     levels: dict[str, dict[str, Any]]
 
 
-def locate_chain(conn: Connection, lon: float, lat: float) -> Chain | None:
-    """The micro-grid covering the point (lowest id on a shared edge) and its parents."""
+def locate_chain(conn: Connection, lon: float, lat: float, *, snap_m: float = 0.0
+                 ) -> Chain | None:
+    """The micro-grid covering the point (lowest id on a shared edge) and its parents.
+
+    With ``snap_m`` a point in no micro-grid takes the nearest one within that distance.
+    """
     row: Any = conn.execute(_CHAIN, {"lon": lon, "lat": lat}).first()
+    if row is None and snap_m > 0:
+        near: Any = conn.execute(_NEAREST_CELL, {"lon": lon, "lat": lat}).first()
+        row = near[1:] if near is not None and near[0] <= snap_m else None
     if row is None:
         return None
     levels = {lv: {"id": row[3 * i], "code": row[3 * i + 1], "name": row[3 * i + 2]}
@@ -78,7 +97,7 @@ class ReverseResult:
 
 def reverse_geocode(conn: Connection, lon: float, lat: float) -> ReverseResult:
     """Label the WGS-84 point (``lon``, ``lat``) for people: see the module docstring."""
-    found = locate_chain(conn, lon, lat)
+    found = locate_chain(conn, lon, lat, snap_m=SNAP_M)
     lv = found.levels if found else {}
     chain: dict[str, dict[str, Any] | None] = {k: lv.get(k) for k in _LEVELS}
     area = f"{lv['street']['name']}{lv['community']['name']}" if found else "辖区外"
@@ -95,6 +114,10 @@ def reverse_geocode(conn: Connection, lon: float, lat: float) -> ReverseResult:
         place: Any = conn.execute(_PLACE, {"lon": lon, "lat": lat}).first()
         if place is not None and place[1] <= PLACE_NEAR_M:
             target, level, dist, near = str(place[0]), "place", float(place[1]), True
+    if not target:
+        stored: Any = conn.execute(_DOOR, {"lon": lon, "lat": lat}).first()
+        if stored is not None and stored[2] <= STORED_DOOR_NEAR_M:
+            target, level, dist, near = f"{stored[0]}{stored[1]}号", "door", float(stored[2]), True
     if not target:
         door = door_at(conn, lon, lat)
         if door is not None and door.distance_m <= DOOR_NEAR_M:

@@ -11,12 +11,47 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo.address import district_abbreviations, name_keys
+from geo.address import key
 from geo.geocode_lexicon import Entry, Lexicon
+
+
+def name_keys(kind: str, name: str, aliases: Iterable[str] = ()) -> list[tuple[str, bool]]:
+    """Comparison keys under which a gazetteer name is found: (key, is_variant).
+
+    Streets also answer to 天山路街 (街 for 街道) and townships to their bare name; compounds to
+    "… 小区"; districts to their name without 区 (the abbreviation 克区 needs every district,
+    see :func:`district_abbreviations`).
+    """
+    base = key(name)
+    out = [(base, False)] + [(key(a), True) for a in aliases if key(a)]
+    if kind == "street" and base.endswith("街道") and len(base) > 3:
+        stem = base[:-2]
+        out.append((stem + "街", True))
+        if stem[-1] in "镇乡":
+            out.append((stem, True))
+    elif kind == "street" and base[-1] in "镇乡" and len(base) > 2:
+        out.append((base + "街道", True))
+    elif kind == "compound":
+        if not base.endswith("小区"):
+            out.append((base + "小区", True))
+        elif len(base) >= 5:
+            out.append((base[:-2], True))
+    elif kind == "district" and base.endswith("区") and len(base) >= 4:
+        out.append((base[:-1], True))
+    seen: set[str] = set()
+    return [(k, v) for k, v in out if not (k in seen or seen.add(k))]  # type: ignore[func-returns-value]
+
+
+def district_abbreviations(names: Iterable[str]) -> dict[str, str]:
+    """克拉玛依区 → 克区, when no other district shares the first character."""
+    names = [n for n in names if n.endswith("区") and len(n) >= 3]
+    first = [n[0] for n in names]
+    return {n: n[0] + "区" for n in names if first.count(n[0]) == 1}
 
 
 class SearchNotBuiltError(RuntimeError):
