@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from dispatch.bootstrap import Dispatch
+from dispatch.bootstrap import bootstrap as bootstrap_dispatch
 from geo import db
 from geo.cache import SignatureCache
 from geo.locate import Locator, locator_cache
@@ -15,10 +17,11 @@ from geo.settings import Settings
 
 @dataclass(frozen=True)
 class App:
-    """What request handlers and pages share: settings and the database engine."""
+    """What request handlers and pages share: settings, the engine, caches, the domain."""
 
     settings: Settings
     engine: Engine
+    dispatch: Dispatch
     locators: SignatureCache[Locator] = field(default_factory=locator_cache)
     graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=lambda: {
         "drive": road_graph_cache("drive"), "walk": road_graph_cache("walk")})
@@ -30,4 +33,6 @@ def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> Ap
     if url is None:
         url = db.ready_database(settings)
     engine = db.make_engine(url, pool_size=5, max_overflow=5)
-    return App(settings=settings, engine=engine)
+    locators = locator_cache()
+    return App(settings=settings, engine=engine, locators=locators,
+               dispatch=bootstrap_dispatch(engine, locators=locators))

@@ -9,8 +9,10 @@ import panel as pn
 from bokeh.settings import settings as bokeh_settings
 
 from console.api import api_routes
+from console.api_dispatch import dispatch_routes
 from console.api_geo import geo_routes
 from console.bootstrap import App
+from console.events import EventHub
 from console.map import STATIC_DIRS
 
 
@@ -32,6 +34,11 @@ def pages(app: App) -> dict[str, Any]:
     return {"/": home}
 
 
+def libpq_url(app: App) -> str:
+    return app.engine.url.render_as_string(hide_password=False).replace(
+        "postgresql+psycopg://", "postgresql://")
+
+
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
@@ -44,7 +51,8 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         address=address,
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
-        extra_patterns=api_routes(app) + geo_routes(app),
+        extra_patterns=(api_routes(app) + geo_routes(app)
+                        + dispatch_routes(app, EventHub(libpq_url(app)))),
         show=False,
         start=start,
         title="枫桥式矛盾纠纷调处指挥平台",

@@ -35,7 +35,7 @@ class Candidate:
 
     def as_dict(self) -> dict[str, Any]:
         u = self.unit
-        return {"unit_id": u.id, "code": u.code, "name": u.name, "type": u.unit_type,
+        return {"id": u.id, "unit_id": u.id, "code": u.code, "name": u.name, "type": u.unit_type,
                 "status": u.status, "capacity": u.capacity, "active_assignments": u.active_load,
                 "lon": u.lon, "lat": u.lat,
                 "position_at": u.last_seen_at.isoformat() if u.last_seen_at else None,

@@ -42,7 +42,7 @@ class Registered(Result):
     dispatch_error: str | None = None  # why auto-dispatch found nobody (case stays located)
 
     def as_dict(self) -> dict[str, Any]:
-        out = super().as_dict()
+        out = {"id": self.incident_id, **super().as_dict()}
         out["risk"] = {"level": self.risk.level, "label": self.risk.label,
                        "reasons": list(self.risk.reasons), "threat": self.risk.threat,
                        "one_case_plan": self.risk.one_case_plan}

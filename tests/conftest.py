@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -96,9 +97,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(settings: Settings, demo_engine: Engine) -> Iterator[str]:
-    """The real console (pages, API, static files) on a free port, over the demo database."""
+@contextlib.contextmanager
+def serve_console(settings: Settings, url: str) -> Iterator[str]:
+    """The real console (pages, API, static files) on a free port over database ``url``."""
     import asyncio
     import threading
     import time
@@ -107,7 +108,7 @@ def live_server(settings: Settings, demo_engine: Engine) -> Iterator[str]:
     from console.bootstrap import bootstrap
     from console.server import make_server
 
-    app = bootstrap(settings, url=demo_engine.url.render_as_string(hide_password=False))
+    app = bootstrap(settings, url=url)
     port = free_port()
     holder: dict = {}
 
@@ -130,8 +131,33 @@ def live_server(settings: Settings, demo_engine: Engine) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-    yield base
-    server = holder["server"]
-    server.io_loop.add_callback(server.io_loop.stop)
-    thread.join(timeout=10)
-    app.engine.dispose()
+    try:
+        yield base
+    finally:
+        server = holder["server"]
+        server.io_loop.add_callback(server.io_loop.stop)
+        thread.join(timeout=10)
+        app.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings, demo_engine: Engine) -> Iterator[str]:
+    """The real console over the shared demo database: read-only tests only."""
+    with serve_console(settings, demo_engine.url.render_as_string(hide_password=False)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def writable_server(settings: Settings, base_db: str, demo_territory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The real console over a private copy of the demo, for tests that write."""
+    from geo.loader import load_territory
+
+    name = f"{base_db}_w{uuid.uuid4().hex[:6]}"
+    url = _copy_db(settings, base_db, name)
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        load_territory(conn, demo_territory)
+    engine.dispose()
+    with serve_console(settings, url) as base:
+        yield base
+    db.drop_database(settings, name)

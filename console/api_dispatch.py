@@ -1,0 +1,261 @@
+"""Dispatch faces of the API: incidents, recommendations, assignment, transitions, units, SSE.
+
+Handlers only translate HTTP to the domain's commands and back: every rule lives in
+``dispatch``. Writes run in a worker thread (the domain is synchronous SQL); errors come back
+as the domain's Chinese reasons with their HTTP status (422 bad field, 404, 409 conflict).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from console.api import ApiHandler
+from console.bootstrap import App
+from console.events import EventHub
+from dispatch import commands as c
+from dispatch.errors import DispatchError, InvalidCommand
+from dispatch.views import incident_detail, list_incidents, list_units
+
+MAX_BODY = 64 * 1024
+
+
+class DispatchHandler(ApiHandler):
+    """JSON bodies in, the domain's results and errors out."""
+
+    def body_json(self) -> dict[str, Any]:
+        if len(self.request.body) > MAX_BODY:
+            raise InvalidCommand(f"请求体过大（上限 {MAX_BODY // 1024} KB）", field="body")
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidCommand("请求体不是有效的 JSON", field="body") from None
+        if not isinstance(body, dict):
+            raise InvalidCommand("请求体须为 JSON 对象", field="body")
+        return body
+
+    def actor(self, body: dict[str, Any] | None = None) -> str:
+        # Until accounts exist (issue 6) the caller names itself; never empty in the audit.
+        name = (body or {}).get("actor") or self.request.headers.get("X-Actor") or "api"
+        return str(name)[:60]
+
+    async def run(self, fn: Any, *args: Any, status: int = 200, **kwargs: Any) -> None:
+        import asyncio
+
+        try:
+            result = await asyncio.to_thread(fn, *args, **kwargs)
+        except DispatchError as err:
+            self.send_json({"error": {"code": err.code, "message": err.message,
+                                      **({"field": err.detail["field"]}
+                                         if "field" in err.detail else {}),
+                                      "detail": {k: v for k, v in err.detail.items()
+                                                 if k != "field"}}},
+                           status=err.status)
+            return
+        self.send_json(result.as_dict() if hasattr(result, "as_dict") else result,
+                       status=status)
+
+    def handle(self, command: Any) -> Any:
+        return self.app.dispatch.handle(command)
+
+    def read(self, fn: Any, **kwargs: Any) -> Any:
+        with self.app.engine.connect() as conn:
+            return fn(conn, **kwargs)
+
+
+def _int(value: Any, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidCommand(f"{field} 须为整数", field=field) from None
+
+
+def _float_or_none(body: dict[str, Any], field: str) -> float | None:
+    value = body.get(field)
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidCommand(f"{field} 须为数字", field=field) from None
+
+
+def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:
+    """Build the command from the JSON body; the domain validates the values."""
+    parties_raw = body.get("parties") or []
+    if not isinstance(parties_raw, list):
+        raise InvalidCommand("parties 须为列表", field="parties")
+    parties = []
+    for i, p in enumerate(parties_raw):
+        if not isinstance(p, dict) or not str(p.get("name") or "").strip():
+            raise InvalidCommand(f"parties 第{i + 1}项须有 name（姓名）", field="parties")
+        parties.append(c.Party(name=str(p["name"])[:60], phone=p.get("phone"),
+                               role=str(p.get("role") or "applicant"),
+                               language=p.get("language")))
+    auto = body.get("auto_dispatch")
+    return c.RegisterIncident(
+        category=str(body.get("category") or ""), channel=str(body.get("channel") or ""),
+        actor=actor, priority=str(body.get("priority") or "normal"),
+        difficulty=str(body.get("difficulty") or "normal"),
+        title=str(body.get("title") or "")[:200], description=str(body.get("description") or ""),
+        address=body.get("address"), lon=_float_or_none(body, "lon"),
+        lat=_float_or_none(body, "lat"), crs=str(body.get("crs") or "wgs84"),
+        parties=tuple(parties), language=body.get("language"),
+        auto_dispatch=None if auto is None else bool(auto))
+
+
+class IncidentsHandler(DispatchHandler):
+    async def get(self) -> None:
+        state = self.get_query_argument("state", None)
+        street_arg = self.get_query_argument("street", None)
+        limit = self.get_query_argument("limit", "100")
+
+        def work() -> dict[str, Any]:
+            street = None if street_arg in (None, "") else _int(street_arg, "street")
+            n = _int(limit, "limit")
+            if not 1 <= n <= 1000:
+                raise InvalidCommand("limit 须在 1 到 1000 之间", field="limit")
+            return {"items": self.read(list_incidents, state=state or None, street=street,
+                                       limit=n)}
+        await self.run(work)
+
+    async def post(self) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            return self.handle(register_command(body, self.actor(body)))
+        await self.run(work, status=201)
+
+
+class IncidentHandler(DispatchHandler):
+    async def get(self, incident_id: str) -> None:
+        await self.run(lambda: self.read(incident_detail, incident_id=int(incident_id)))
+
+
+class RecommendationsHandler(DispatchHandler):
+    async def get(self, incident_id: str) -> None:
+        limit_arg = self.get_query_argument("limit", "5")
+
+        def work() -> Any:
+            limit = _int(limit_arg, "limit")
+            if not 1 <= limit <= 50:
+                raise InvalidCommand("limit 须在 1 到 50 之间", field="limit")
+            return self.app.dispatch.recommend(int(incident_id)).as_dict(limit)
+        await self.run(work)
+
+
+class AssignHandler(DispatchHandler):
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            ids = body.get("unit_ids")
+            if not isinstance(ids, list) or not ids:
+                raise InvalidCommand("unit_ids 须为非空的单位编号列表", field="unit_ids")
+            return self.handle(c.AssignUnits(
+                incident_id=int(incident_id), unit_ids=tuple(_int(u, "unit_ids") for u in ids),
+                actor=self.actor(body), reason=body.get("reason"),
+                reassign=bool(body.get("reassign", False)),
+                expected_state=body.get("expected_state")))
+        await self.run(work)
+
+
+class TransitionHandler(DispatchHandler):
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            unit = body.get("unit_id")
+            return self.handle(c.ChangeState(
+                incident_id=int(incident_id), to=str(body.get("to") or ""),
+                actor=self.actor(body), note=body.get("note"), outcome=body.get("outcome"),
+                unit_id=None if unit is None else _int(unit, "unit_id"),
+                expected_state=body.get("expected_state")))
+        await self.run(work)
+
+
+class FollowUpHandler(DispatchHandler):
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            return self.handle(c.RecordFollowUp(
+                incident_id=int(incident_id),
+                satisfaction=_int(body.get("satisfaction"), "satisfaction"),
+                agreement_holds=bool(body.get("agreement_holds", True)),
+                actor=self.actor(body), note=body.get("note"),
+                neighbours_visited=_int(body.get("neighbours_visited", 0), "neighbours_visited")))
+        await self.run(work)
+
+
+class UnitsHandler(DispatchHandler):
+    async def get(self) -> None:
+        status = self.get_query_argument("status", None)
+        await self.run(lambda: {"items": self.read(list_units, status=status or None)})
+
+
+class UnitPositionHandler(DispatchHandler):
+    async def post(self, unit_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+            if lon is None or lat is None:
+                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
+            return self.handle(c.ReportPosition(
+                unit_id=int(unit_id), lon=lon, lat=lat, crs=str(body.get("crs") or "wgs84"),
+                accuracy_m=_float_or_none(body, "accuracy_m")))
+        await self.run(work)
+
+
+class UnitStatusHandler(DispatchHandler):
+    async def post(self, unit_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            return self.handle(c.SetUnitStatus(unit_id=int(unit_id),
+                                               status=str(body.get("status") or ""),
+                                               actor=self.actor(body), reason=body.get("reason")))
+        await self.run(work)
+
+
+class EventsHandler(ApiHandler):
+    """Server-Sent Events: one ``data:`` line of JSON per committed domain event."""
+
+    def initialize(self, app: App, hub: EventHub) -> None:  # type: ignore[override]
+        super().initialize(app)
+        self.hub = hub
+        self.closed = False
+
+    def on_connection_close(self) -> None:
+        self.closed = True
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Accel-Buffering", "no")
+        self.write(": fengqiao events\n\n")
+        await self.flush()
+        async with self.hub.subscribe() as queue:
+            while not self.closed:
+                try:
+                    payload = await queue.get(timeout_s=15.0)
+                except TimeoutError:
+                    self.write(": keep-alive\n\n")  # proxies drop silent streams
+                else:
+                    self.write(f"data: {payload}\n\n")
+                try:
+                    await self.flush()
+                except Exception:  # the client went away
+                    break
+
+
+def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    n = r"(\d{1,9})"
+    return [
+        (r"/api/v1/incidents", IncidentsHandler, args),
+        (rf"/api/v1/incidents/{n}", IncidentHandler, args),
+        (rf"/api/v1/incidents/{n}/recommendations", RecommendationsHandler, args),
+        (rf"/api/v1/incidents/{n}/assign", AssignHandler, args),
+        (rf"/api/v1/incidents/{n}/transitions", TransitionHandler, args),
+        (rf"/api/v1/incidents/{n}/followup", FollowUpHandler, args),
+        (r"/api/v1/units", UnitsHandler, args),
+        (rf"/api/v1/units/{n}/position", UnitPositionHandler, args),
+        (rf"/api/v1/units/{n}/status", UnitStatusHandler, args),
+        (r"/api/v1/events", EventsHandler, {"app": app, "hub": hub}),
+    ]

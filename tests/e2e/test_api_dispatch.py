@@ -1,0 +1,158 @@
+"""Issue 4's HTTP faces on the real server over a private copy of the demo."""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.e2e.test_api import get
+
+
+def call(method, url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.fixture(scope="module")
+def base(writable_server):
+    return writable_server
+
+
+@pytest.fixture(scope="module")
+def a_point(base):
+    _, _, page = get(f"{base}/api/v1/addresses?limit=1&offset=1234")
+    item = page["items"][0]
+    return item["lon"], item["lat"], item
+
+
+def test_register_locate_recommend_assign_and_walk_the_lifecycle(base, a_point):
+    lon, lat, item = a_point
+    status, reg = call("POST", f"{base}/api/v1/incidents", {
+        "category": "neighbour", "channel": "hotline", "priority": "normal",
+        "title": "楼上噪音扰民", "description": "夜间持续噪音，双方争执",
+        "lon": lon, "lat": lat, "auto_dispatch": False, "actor": "值班员甲",
+        "parties": [{"name": "张三", "phone": "13900001111"},
+                    {"name": "李四", "phone": "13900002222", "role": "respondent"}]})
+    assert status == 201, reg
+    assert reg["code"].count("-") == 1 and reg["state"] == "located"
+    assert reg["location"]["grid"]["id"] == item["grid_id"]
+    iid = reg["id"]
+    status, rec = call("GET", f"{base}/api/v1/incidents/{iid}/recommendations?limit=5")
+    assert status == 200 and rec["items"], rec
+    first = rec["items"][0]
+    assert first["eta_s"] is not None and first["reasons"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in "".join(map(str, first["reasons"])))
+    status, asg = call("POST", f"{base}/api/v1/incidents/{iid}/assign",
+                       {"unit_ids": [first["id"]], "actor": "值班员甲"})
+    assert status == 200, asg
+    for to in ("acknowledged", "on_scene", "mediating"):
+        status, body = call("POST", f"{base}/api/v1/incidents/{iid}/transitions",
+                            {"to": to, "actor": "网格员"})
+        assert status == 200, (to, body)
+    status, body = call("POST", f"{base}/api/v1/incidents/{iid}/transitions",
+                        {"to": "closed", "actor": "网格员"})
+    assert status == 409 and body["error"]["message"]  # mediating → closed is refused
+    status, detail = call("GET", f"{base}/api/v1/incidents/{iid}")
+    assert status == 200 and detail["state"] == "mediating"
+    actions = [a["to_state"] for a in detail["audit"]]
+    assert actions[-3:] == ["acknowledged", "on_scene", "mediating"]
+    assert all(a["actor"] for a in detail["audit"])
+
+
+def test_two_dispatchers_racing_for_one_unit(base, a_point):
+    lon, lat, _ = a_point
+    ids = []
+    for _ in range(2):
+        _, reg = call("POST", f"{base}/api/v1/incidents", {
+            "category": "family", "channel": "walk_in", "lon": lon, "lat": lat,
+            "auto_dispatch": False, "parties": [{"name": "王五"}]})
+        ids.append(reg["id"])
+    _, units = call("GET", f"{base}/api/v1/units?status=available")
+    unit = next(u for u in units["items"] if u["capacity"] == 1 or u["type"] == "mediator")
+    # fill the unit up to one free slot so that exactly one of the two can have it
+    free = unit["capacity"] - unit["active_assignments"]
+    for _ in range(free - 1):
+        _, extra = call("POST", f"{base}/api/v1/incidents", {
+            "category": "family", "channel": "walk_in", "lon": lon, "lat": lat,
+            "auto_dispatch": False, "parties": [{"name": "赵六"}]})
+        call("POST", f"{base}/api/v1/incidents/{extra['id']}/assign",
+             {"unit_ids": [unit["id"]], "actor": "调度员丙"})
+    results = {}
+
+    def go(i, who):
+        results[who] = call("POST", f"{base}/api/v1/incidents/{i}/assign",
+                            {"unit_ids": [unit["id"]], "actor": who})
+
+    threads = [threading.Thread(target=go, args=(i, w)) for i, w in zip(ids, ("甲", "乙"),
+                                                                          strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r[0] for r in results.values())
+    assert codes == [200, 409], results
+    loser = next(r[1] for r in results.values() if r[0] == 409)
+    assert "甲" in loser["error"]["message"] or "乙" in loser["error"]["message"]
+
+
+def test_bad_requests_name_the_field(base):
+    status, body = call("POST", f"{base}/api/v1/incidents", {"category": "fishing",
+                                                             "channel": "hotline"})
+    assert status == 422 and body["error"]["message"]
+    req = urllib.request.Request(f"{base}/api/v1/incidents", data=b"{not json", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=30)
+    assert err.value.code == 422
+    assert json.loads(err.value.read())["error"]["field"] == "body"
+    status, body = call("GET", f"{base}/api/v1/incidents/99999999")
+    assert status == 404
+    status, body = call("POST", f"{base}/api/v1/incidents/1/assign", {"unit_ids": []})
+    assert status == 422 and body["error"]["field"] == "unit_ids"
+
+
+def test_units_list_and_position_ping(base, a_point):
+    lon, lat, _ = a_point
+    status, units = call("GET", f"{base}/api/v1/units")
+    assert status == 200 and len(units["items"]) >= 500
+    u = units["items"][0]
+    assert {"id", "type", "status", "capacity", "active_assignments", "lon", "lat",
+            "position_at"} <= set(u)
+    status, body = call("POST", f"{base}/api/v1/units/{u['id']}/position",
+                        {"lon": lon, "lat": lat})
+    assert status == 200, body
+    status, body = call("POST", f"{base}/api/v1/units/{u['id']}/position", {"lon": lon})
+    assert status == 422 and body["error"]["field"] == "lat"
+
+
+def test_events_stream_carries_committed_changes(base, a_point):
+    lon, lat, _ = a_point
+    got: list[dict] = []
+    ready = threading.Event()
+
+    def listen():
+        with urllib.request.urlopen(f"{base}/api/v1/events", timeout=30) as resp:
+            ready.set()
+            for raw in resp:
+                line = raw.decode().strip()
+                if line.startswith("data: "):
+                    got.append(json.loads(line[6:]))
+                    if any(e.get("type") == "incident_registered" for e in got):
+                        return
+
+    t = threading.Thread(target=listen, daemon=True)
+    t.start()
+    assert ready.wait(20)
+    status, _ = call("POST", f"{base}/api/v1/incidents", {
+        "category": "debt", "channel": "app", "lon": lon, "lat": lat, "auto_dispatch": False,
+        "parties": [{"name": "钱七"}]})
+    assert status == 201
+    t.join(20)
+    assert any(e.get("type") == "incident_registered" for e in got), got
