@@ -95,6 +95,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     url = db.ready_database(settings)
     ensure_demo_loaded(settings, url, size=settings.territory_size, seed=settings.seed)
     app = bootstrap(settings, url=url)
+    # every server process starts one; the advisory lock lets exactly one of them tick
+    scheduler = app.dispatch.scheduler(interval_s=5.0)
+    scheduler.start()
     port = args.port or settings.http_port
     server = make_server(app, port=port)
     pid_file = _pid_file(settings)
@@ -111,6 +114,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        scheduler.stop()
         pid_file.unlink(missing_ok=True)
     return 0
 
