@@ -322,9 +322,14 @@ def _numbers(parsed: ParsedAddress, pieces: list[Piece]) -> None:
             parsed.door_no = a
 
 
+MAX_CHARS = 80  # longer text is cut: no address is longer, and parsing time grows with it
+
+
 def parse(text: str, lexicon: Lexicon) -> ParsedAddress:
     """Normalise ``text`` and segment it against the gazetteer's names (exact, then fuzzy)."""
-    norm = normalise(text)
+    norm = normalise(text[: 4 * MAX_CHARS])
+    if len(norm.text) > MAX_CHARS:
+        norm = Normalised(norm.text[:MAX_CHARS], norm.approximate, norm.stripped)
     pieces = _tokens(norm.text, lexicon)
     focus: set[int] = set()
     pos = 0

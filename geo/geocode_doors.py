@@ -12,6 +12,7 @@ point's micro-grid, against 86% for even spreading (see bench/bench_geocode.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
@@ -125,23 +126,32 @@ def _on_line(rg: _Range, anchors: list[tuple[int, float, float]]
     return pts, setbacks
 
 
-def _measure(rg: _Range, i: int, pts: list[tuple[int, float]]) -> float:
+def _slope(pts: list[tuple[int, float]]) -> float | None:
+    """Metres per door index from anchors at two or more indexes."""
+    if len({p[0] for p in pts}) < 2:
+        return None
+    slope, _ = np.polyfit([p[0] for p in pts], [p[1] for p in pts], 1)
+    return float(slope)
+
+
+def _measure(rg: _Range, i: int, pts: list[tuple[int, float]], spacing: Callable[[], float | None]
+             ) -> float:
     """Where along the line index ``i`` lies (may fall outside 0..length)."""
     i0, i1 = rg.idx
     length = rg.metric().length
-    if len(pts) >= 2:
+    slope = _slope(pts)
+    if slope is not None:
         x = np.array([p[0] for p in pts], dtype=float)
         y = np.array([p[1] for p in pts], dtype=float)
         order = np.argsort(x, kind="stable")
         x, y = x[order], y[order]
-        if np.ptp(x) == 0:
-            return float(y.mean())
         if x[0] <= i <= x[-1]:
             return float(np.interp(i, x, y))
-        slope, icpt = np.polyfit(x, y, 1)
-        return float(icpt + slope * i)
-    if len(pts) == 1:
-        return pts[0][1] + (i - pts[0][0]) * length / max(i1 - i0 + 1, 1)
+        icpt = float(np.mean(y - slope * x))
+        return icpt + slope * i
+    if pts:  # anchors at one index (a door and the one facing it): the road's spacing
+        step = spacing() or length / max(i1 - i0 + 1, 1)
+        return float(np.mean([p[1] for p in pts])) + (i - pts[0][0]) * step
     return (i - i0 + 0.5) / (i1 - i0 + 1) * length
 
 
@@ -177,12 +187,20 @@ def interpolate_doors(conn: Connection, road_ids: list[int], door_no: int, *,
                                                         abs(door_no - r.last_no)), r.first_no))]
         road_anchors = [a for a in anchors.get(road, []) if not (without_stored and a[0] == door_no)]
         best: tuple[float, tuple[float, float], int] | None = None
+        same_road = [r for r in ranges if r.road_id == road and r.parity == "odd"]
+
+        def spacing(same_road: list[_Range] = same_road,
+                    anchors: list[tuple[int, float, float]] = road_anchors
+                    ) -> float | None:
+            slopes = [s for r in same_road if (s := _slope(_on_line(r, anchors)[0])) is not None]
+            return median(slopes) if slopes else None
+
         i = (door_no - 1) // 2
         if not inside:
             i = min(max(i, pool[0].idx[0]), pool[0].idx[1])
         for rg in pool:
             pts, setbacks = _on_line(rg, road_anchors)
-            m = _measure(rg, i, pts)
+            m = _measure(rg, i, pts, spacing)
             outside = max(0.0, -m, m - rg.metric().length)
             setback = median(setbacks) if setbacks else DOOR_SETBACK_M
             lonlat = _offset(rg, m, 1.0 if parity == "odd" else -1.0, setback)

@@ -120,6 +120,26 @@ def test_one_character_typos_find_the_name(conn):
             assert res.candidates[0].confidence < 1.0
 
 
+def test_building_through_the_compound_gate_address(conn):
+    name, road, door_no = conn.execute(text("""
+        SELECT c.name, r.name, c.door_no FROM compounds c JOIN addr_roads r ON r.id = c.road_id
+        WHERE EXISTS (SELECT 1 FROM buildings b WHERE b.compound_id = c.id AND b.number = 2)
+        ORDER BY c.id LIMIT 1""")).one()
+    c = geocode(conn, f"{road}{door_no}号2号楼").candidates[0]
+    assert c.level == "building" and c.address.endswith(f"{name}2号楼")
+
+
+def test_missing_building_falls_back_to_its_compound(conn, building):
+    c = geocode(conn, f"{building[7]}999号楼").candidates[0]
+    assert c.level == "compound" and c.address.endswith(building[7]) and c.confidence < 0.8
+
+
+def test_empty_and_number_only_input(conn):
+    assert geocode(conn, "").candidates == []
+    assert geocode(conn, "128号").candidates == []
+    assert geocode(conn, "天山路1号", limit=0).candidates == []
+
+
 def test_trailing_words_flag_approximate(conn, door):
     res = geocode(conn, f"{door[7]}{door[8]}号对面")
     assert res.approximate and res.candidates[0].micro_grid_id == door[3]

@@ -269,3 +269,10 @@ def test_parse_is_deterministic(lex):
     a = parse("克区天山路街友宜佳苑3栋附近", lex)
     b = parse("克区天山路街友宜佳苑3栋附近", lex)
     assert a == b and names(a, "compound") == ["友谊佳苑"]
+
+
+def test_parse_empty_and_very_long_input(lex):
+    assert parse("", lex).names == [] and parse("  ，。", lex).leftover == []
+    long = "友谊佳苑" + "啊" * 5000
+    p = parse(long, lex)
+    assert names(p, "compound") == ["友谊佳苑"] and len(p.text) <= 80
