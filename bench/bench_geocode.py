@@ -29,7 +29,7 @@ from geo.geocode_doors import interpolate_doors
 from geo.geocode_lexicon import Lexicon
 from geo.geocode_reverse import locate_chain
 from geo.geocode_search import lexicon, name_rows
-from geo.geocoder import geocode, rebuild_search
+from geo.geocoder import geocode, rebuild_search, reverse_geocode
 from geo.loader import load_territory
 from geo.settings import Settings
 
@@ -221,6 +221,22 @@ def held_out_doors(conn: Connection, rows: list[Row], n: int) -> None:
               f"stored micro-grid (n={n}, p50 {_pct(times, 50):.2f} ms)")
 
 
+def reverse_latency(conn: Connection, rows: list[Row], n: int) -> None:
+    """Reverse geocoding of points scattered around the addresses: latency and what names them."""
+    g = random.Random(5)
+    pts = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM addresses ORDER BY id")).all()
+    times, levels = [], {}
+    for x, y in g.sample(pts, n):
+        lon, lat = x + g.uniform(-0.0006, 0.0006), y + g.uniform(-0.0004, 0.0004)
+        t0 = time.perf_counter()
+        r = reverse_geocode(conn, lon, lat)
+        times.append((time.perf_counter() - t0) * 1000)
+        levels[r.level] = levels.get(r.level, 0) + 1
+    named = ", ".join(f"{k} {v / n:.0%}" for k, v in sorted(levels.items()))
+    print(f"reverse_geocode, {n} points within ~50 m of an address: p50 {_pct(times, 50):.2f} ms, "
+          f"p99 {_pct(times, 99):.2f} ms; named by {named}")
+
+
 def _bigrams(s: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
@@ -291,6 +307,7 @@ def main(size: str = "city", per_kind: int = 400, reuse: bool = False) -> None:
               "(once per process after each rebuild_search)")
         run_sets(conn, rows, per_kind, seed=20261121, peer_n=min(per_kind, 120))
         held_out_doors(conn, rows, per_kind)
+        reverse_latency(conn, rows, per_kind)
         fuzzy_recall(conn, rows, per_kind)
     engine.dispose()
     if not reuse:

@@ -33,10 +33,12 @@ _RANGES = text("""
 _ANCHORS = text("""
     SELECT a.road_id, a.door_no, ST_X(a.geom), ST_Y(a.geom) FROM addresses a
     WHERE a.road_id = ANY(CAST(:roads AS int[])) AND a.level = 'door'""")
+# KNN orderings carry no tie-breaker: a second sort key turns the GiST scan into a full sort.
 _NEAREST = text("""
     SELECT d.road_id, d.first_no, d.last_no, d.parity, ST_AsBinary(d.geom), r.name
-    FROM door_ranges d JOIN addr_roads r ON r.id = d.road_id
-    ORDER BY d.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), d.id LIMIT 6""")
+    FROM (SELECT * FROM door_ranges
+          ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 6) d
+    JOIN addr_roads r ON r.id = d.road_id""")
 
 
 @dataclass(frozen=True)

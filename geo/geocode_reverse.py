@@ -32,21 +32,22 @@ _CHAIN = text(f"""
 # can leave a point in neither): the nearest one within ``snap_m`` then answers.
 _NEAREST_CELL = text(str(_CHAIN).replace(
     f"WHERE ST_Covers(m.geom, {_PT}) ORDER BY m.id LIMIT 1",
-    f"ORDER BY m.geom <-> {_PT}, m.id LIMIT 1").replace(
+    f"ORDER BY m.geom <-> {_PT} LIMIT 1").replace(
     "SELECT m.id,", f"SELECT ST_Distance(m.geom::geography, {_PT}::geography), m.id,"))
 _COMPOUND = text(f"""
     SELECT c.name, b.number, ST_Distance(b.geom::geography, {_PT}::geography)
     FROM compounds c LEFT JOIN LATERAL (
         SELECT number, geom FROM buildings WHERE compound_id = c.id
-        ORDER BY geom <-> {_PT}, id LIMIT 1) b ON true
+        ORDER BY geom <-> {_PT} LIMIT 1) b ON true
     WHERE ST_Covers(c.geom, {_PT}) ORDER BY c.id LIMIT 1""")
 _PLACE = text(f"""
     SELECT name, ST_Distance(geom::geography, {_PT}::geography) FROM places
-    ORDER BY geom <-> {_PT}, id LIMIT 1""")
+    ORDER BY geom <-> {_PT} LIMIT 1""")
 _DOOR = text(f"""
     SELECT r.name, a.door_no, ST_Distance(a.geom::geography, {_PT}::geography)
-    FROM addresses a JOIN addr_roads r ON r.id = a.road_id WHERE a.level = 'door'
-    ORDER BY a.geom <-> {_PT}, a.id LIMIT 1""")
+    FROM (SELECT road_id, door_no, geom FROM addresses WHERE level = 'door'
+          ORDER BY geom <-> {_PT} LIMIT 1) a JOIN addr_roads r ON r.id = a.road_id""")
+# KNN orderings carry no tie-breaker: a second sort key turns the GiST scan into a full sort.
 _LEVELS = ("micro_grid", "grid", "community", "street", "district")
 
 

@@ -59,9 +59,10 @@ class GeocodeResult:
                 "approximate": self.approximate}
 
 
-_TRGM = text("""SELECT key FROM search_names WHERE key % :s
+# word_similarity: how well the stretch matches the best part of a name (GIN on key).
+_TRGM = text("""SELECT key FROM search_names WHERE :s <% key
                   AND kind IN ('road', 'compound', 'place', 'community')
-                ORDER BY similarity(key, :s) DESC, key LIMIT 1""")
+                ORDER BY word_similarity(:s, key) DESC, length(key), key LIMIT 1""")
 
 
 def _repair(conn: Connection, parsed: ParsedAddress) -> str | None:
