@@ -11,6 +11,7 @@ from bokeh.settings import settings as bokeh_settings
 from console.api import api_routes
 from console.api_dispatch import dispatch_routes
 from console.api_geo import geo_routes
+from console.api_stats import stats_routes
 from console.bootstrap import App
 from console.events import EventHub
 from console.map import STATIC_DIRS
@@ -19,6 +20,7 @@ from console.map import STATIC_DIRS
 def pages(app: App) -> dict[str, Any]:
     """Route -> a function making a fresh page per browser session."""
     from console.pages.home import create_home
+    from console.pages.wall import wall_page
     from geo.queries import territory_bounds
 
     def home() -> Any:
@@ -31,7 +33,7 @@ def pages(app: App) -> dict[str, Any]:
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
                            zoom=zoom)
 
-    return {"/": home}
+    return {"/": home, "/wall": wall_page(app)}
 
 
 def libpq_url(app: App) -> str:
@@ -51,7 +53,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         address=address,
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
-        extra_patterns=(api_routes(app) + geo_routes(app)
+        extra_patterns=(api_routes(app) + geo_routes(app) + stats_routes(app)
                         + dispatch_routes(app, EventHub(libpq_url(app)))),
         show=False,
         start=start,

@@ -30,31 +30,42 @@ MASK_DECIMALS = 3  # open cases' points rounded to 0.001° (~110 m × 80 m here)
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure on the wall: its Chinese label and the definition its legend shows."""
+    """One figure on the wall: its Chinese label, its full definition (API, documentation) and the
+    short form printed under the figure on the wall (at most 13 characters: one line)."""
 
     key: str
     label: str
     definition: str
+    short: str
 
 
 FIGURES: tuple[Figure, ...] = (
     Figure("intake_today", "今日受理",
-           "北京时间今日0时起至当前（数据库时间）登记受理的案件数；旁列近24小时、近7日（滚动）。"),
-    Figure("open", "在办", "当前处于受理、定位、分派、签收、到场、调解、上报状态（尚未办结）的案件数。"),
+           "北京时间今日0时起至当前（数据库时间）登记受理的案件数；旁列近24小时、近7日（滚动）。",
+           "北京时间0时起登记的案件"),
+    Figure("open", "在办", "当前处于受理、定位、分派、签收、到场、调解、上报状态（尚未办结）的案件数。",
+           "尚未办结（含上报）的案件"),
     Figure("overdue", "超期",
-           "在办案件中，尚未签收且已过签收时限，或已过办结时限的案件数，同一案件只计一次。"),
+           "在办案件中，尚未签收且已过签收时限，或已过办结时限的案件数，同一案件只计一次。",
+           "在办中超签收或办结时限"),
     Figure("closure_rate", "办结率",
            "统计期内办结时限到期的案件中，当前已办结（含已回访、已归档）的比例；"
-           "按期办结率只计办结时间不晚于时限者。"),
+           "按期办结率只计办结时间不晚于时限者。",
+           "期内到期案件中已办结占比"),
     Figure("success_rate", "调解成功率",
-           "统计期内办结的案件中，结果为“调解成功”的比例；分母含转诉讼、转仲裁、撤回、调解不成。"),
+           "统计期内办结的案件中，结果为“调解成功”的比例；分母含转诉讼、转仲裁、撤回、调解不成。",
+           "期内办结中调解成功占比"),
     Figure("satisfaction", "满意度",
-           "统计期内回访并评分的案件中，评4分或5分（满意、非常满意）的比例；均分为1–5分的平均。"),
+           "统计期内回访并评分的案件中，评4分或5分（满意、非常满意）的比例；均分为1–5分的平均。",
+           "期内回访评4–5分占比"),
     Figure("sign_minutes", "平均签收用时",
-           "统计期内签收的案件，自受理登记至处置力量签收的平均用时；按时签收率为签收不晚于签收时限者的比例。"),
-    Figure("arrive_minutes", "平均到场用时", "统计期内到场的案件，自受理登记至处置力量到场的平均用时。"),
+           "统计期内签收的案件，自受理登记至处置力量签收的平均用时；按时签收率为签收不晚于签收时限者的比例。",
+           "受理至签收的平均时长"),
+    Figure("arrive_minutes", "平均到场用时", "统计期内到场的案件，自受理登记至处置力量到场的平均用时。",
+           "受理至到场的平均时长"),
 )
-PERIOD_NOTE = "统计期为截至当前的滚动7日、30日；合并为重复件的案件不计。"
+PERIOD_NOTE = ("口径：“期内”指截至当前的滚动30日（括注近7日）；时间为北京时间（数据库时钟）；"
+               "并案的重复件不计。")
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,17 @@ def _recent(days: int) -> str:
 
 
 def _window_columns(days: int, *, times: bool = True) -> str:
-    """The aggregates behind the rates (and with ``times`` the durations) of one rolling window."""
+    """The aggregates behind the rates (and with ``times`` the durations) of one rolling window
+    W = (now() - days, now()]:
+
+    办结率 closed/due: due = close_deadline in W; closed = those now resolved, followed up or
+      closed (a reopened case is not). 按期 on_time: those with resolved_at <= close_deadline.
+    调解成功率 mediated/resolved: resolved = resolved_at in W, still 办结, with an outcome;
+      mediated = outcome 'mediated' (litigation, arbitration, withdrawn, failed are not).
+    满意度 satisfied/rated: rated = followed_up_at in W with a score; satisfied = score >= 4.
+    签收/到场用时: mean (and median) of acknowledged_at / arrived_at - reported_at over the cases
+      signed / arrived in W; 按时签收 = acknowledged_at <= sign_deadline among those.
+    """
     due, resolved = _within("close_deadline", days), _within("resolved_at", days)
     rated = f"({_within('followed_up_at', days)} AND i.satisfaction IS NOT NULL)"
     sign = "extract(epoch FROM i.acknowledged_at - i.reported_at)"
@@ -175,29 +196,21 @@ def minutes(seconds: float | None) -> float | None:
 
 
 def window_figures(row: dict[str, Any], days: int) -> dict[str, Any]:
-    """Rates and times of one window from the aggregate row (see :data:`FIGURES`)."""
+    """Counts, rates and times of one window from the aggregate row (see :data:`FIGURES`)."""
     d = int(days)
-    g = row.get
-    mean = g(f"sat_mean_{d}")
-    return {
-        "days": d,
-        "intake": int(g(f"intake_{d}") or 0),
-        "closure_rate": rate(g(f"closed_{d}") or 0, g(f"due_{d}") or 0),
-        "on_time_rate": rate(g(f"on_time_{d}") or 0, g(f"due_{d}") or 0),
-        "due": int(g(f"due_{d}") or 0), "closed": int(g(f"closed_{d}") or 0),
-        "success_rate": rate(g(f"mediated_{d}") or 0, g(f"resolved_{d}") or 0),
-        "resolved": int(g(f"resolved_{d}") or 0), "mediated": int(g(f"mediated_{d}") or 0),
-        "satisfaction": rate(g(f"satisfied_{d}") or 0, g(f"rated_{d}") or 0),
-        "rated": int(g(f"rated_{d}") or 0), "satisfied": int(g(f"satisfied_{d}") or 0),
-        "satisfaction_mean": None if mean is None else round(float(mean), 2),
-        "sign_minutes": minutes(g(f"sign_mean_{d}")),
-        "sign_median_minutes": minutes(g(f"sign_median_{d}")),
-        "signed": int(g(f"signed_{d}") or 0),
-        "sign_on_time_rate": rate(g(f"signed_on_time_{d}") or 0, g(f"signed_{d}") or 0),
-        "arrive_minutes": minutes(g(f"arrive_mean_{d}")),
-        "arrive_median_minutes": minutes(g(f"arrive_median_{d}")),
-        "arrived": int(g(f"arrived_{d}") or 0),
-    }
+    n = {k: int(row.get(f"{k}_{d}") or 0) for k in (
+        "intake", "due", "closed", "on_time", "resolved", "mediated", "rated", "satisfied",
+        "signed", "signed_on_time", "arrived")}
+    mean = row.get(f"sat_mean_{d}")
+    return {"days": d, **n,
+            "closure_rate": rate(n["closed"], n["due"]), "on_time_rate": rate(n["on_time"], n["due"]),
+            "success_rate": rate(n["mediated"], n["resolved"]),
+            "satisfaction": rate(n["satisfied"], n["rated"]),
+            "satisfaction_mean": None if mean is None else round(float(mean), 2),
+            "sign_on_time_rate": rate(n["signed_on_time"], n["signed"]),
+            **{f"{k}_minutes": minutes(row.get(f"{k}_mean_{d}")) for k in ("sign", "arrive")},
+            **{f"{k}_median_minutes": minutes(row.get(f"{k}_median_{d}"))
+               for k in ("sign", "arrive")}}
 
 
 def overview(conn: Connection, scope: Scope = Scope()) -> dict[str, Any]:
@@ -217,14 +230,11 @@ def overview(conn: Connection, scope: Scope = Scope()) -> dict[str, Any]:
       count(*) FILTER (WHERE {OVERDUE}) AS overdue{windows}
     FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(WINDOWS))}"""
     row = dict(conn.execute(text(sql), params).mappings().one())
-    out: dict[str, Any] = {
-        "now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
-        **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
-                                     "open_urgent", "sign_overdue", "close_overdue", "overdue")},
-    }
-    out["intake_7d"] = int(row["intake_7"])
-    out["windows"] = {str(d): window_figures(row, d) for d in WINDOWS}
-    return out
+    return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
+            **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
+                                         "open_urgent", "sign_overdue", "close_overdue", "overdue")},
+            "intake_7d": int(row["intake_7"]),
+            "windows": {str(d): window_figures(row, d) for d in WINDOWS}}
 
 
 def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
@@ -316,17 +326,21 @@ def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
 
 def open_cases(conn: Connection, scope: Scope = Scope(), *, limit: int = 2000
                ) -> list[dict[str, Any]]:
-    """Open cases with nothing personal: category, state, priority, age, overdue flags and a point
-    rounded to :data:`MASK_DECIMALS` decimals (no title, address, name or phone). Most urgent first.
+    """Open cases with nothing personal: category, state, priority, age, overdue flags, the names of
+    their community and grid, and a point rounded to :data:`MASK_DECIMALS` decimals (no title,
+    address, name or phone). Overdue first, then by priority, oldest first.
     """
     where, params = scope.where()
     p = int(MASK_DECIMALS)
     sql = f"""
     SELECT i.id, i.category, i.state, i.priority, i.street_id, i.community_id, i.grid_id,
+      c.name AS community_name, g.name AS grid_name,
       round(extract(epoch FROM now() - i.reported_at) / 60.0)::int AS age_minutes,
       {SIGN_OVERDUE} AS sign_overdue, {CLOSE_OVERDUE} AS close_overdue,
       round(ST_X(i.geom)::numeric, {p})::float AS lon, round(ST_Y(i.geom)::numeric, {p})::float AS lat
-    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
+    FROM incidents i LEFT JOIN communities c ON c.id = i.community_id
+      LEFT JOIN grids g ON g.id = i.grid_id
+    WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
     ORDER BY {OVERDUE} DESC, i.priority, i.reported_at LIMIT :limit"""
     out = []
     for r in conn.execute(text(sql), {**params, "limit": int(limit)}).mappings():
@@ -341,19 +355,14 @@ def open_cases(conn: Connection, scope: Scope = Scope(), *, limit: int = 2000
 
 def resolve_scope(conn: Connection, level: str, area_id: int) -> Scope | None:
     """The full scope (with parents) of a street, community or grid id; None if there is none."""
-    if level == "street":
-        row = conn.execute(text("SELECT id FROM streets WHERE id = :x"), {"x": area_id}).first()
-        return None if row is None else Scope(street=int(row[0]))
-    if level == "community":
-        row = conn.execute(text("SELECT street_id, id FROM communities WHERE id = :x"),
-                           {"x": area_id}).first()
-        return None if row is None else Scope(street=int(row[0]), community=int(row[1]))
-    if level == "grid":
-        row = conn.execute(text(
-            "SELECT c.street_id, g.community_id, g.id FROM grids g "
-            "JOIN communities c ON c.id = g.community_id WHERE g.id = :x"), {"x": area_id}).first()
-        return None if row is None else Scope(*(int(v) for v in row))
-    raise ValueError(f"unknown level {level!r}")
+    sql = {"street": "SELECT id, NULL, NULL FROM streets WHERE id = :x",
+           "community": "SELECT street_id, id, NULL FROM communities WHERE id = :x",
+           "grid": "SELECT c.street_id, g.community_id, g.id FROM grids g "
+                   "JOIN communities c ON c.id = g.community_id WHERE g.id = :x"}
+    if level not in sql:
+        raise ValueError(f"unknown level {level!r}")
+    row = conn.execute(text(sql[level]), {"x": int(area_id)}).first()
+    return None if row is None else Scope(*(None if v is None else int(v) for v in row))
 
 
 def area(conn: Connection, scope: Scope = Scope(), *, shape: bool = False) -> dict[str, Any]:
@@ -387,5 +396,5 @@ def wall_snapshot(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -
     out = {"scope": area(conn, scope), "overview": overview(conn, scope),
            "trend": trend(conn, scope, days=days), "categories": categories(conn, scope, days=days),
            "ranking": ranking(conn, scope, days=days), "window_days": int(days)}
-    out["cases"] = open_cases(conn, scope, limit=12) if scope.depth == 3 else []
+    out["cases"] = open_cases(conn, scope, limit=12)
     return out

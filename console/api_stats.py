@@ -1,0 +1,325 @@
+"""Statistics faces of the API (/api/v1/stats/...) and the StatsHub behind them and the map wall.
+
+The hub is one per server process: it caches each statistic per scope for a few seconds, so ten
+walls and a dozen API clients cost one computation per interval, and one background thread
+recomputes what subscribed wall sessions show and hands it to them (DESIGN.md, "five things that
+hurt" #4). Sessions receive snapshots through a callback they schedule on their own document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from console.api import ApiHandler
+from console.api_geo import BadInput, int_arg
+from console.bootstrap import App
+from dispatch import stats
+from dispatch.stats import Scope
+from geo.queries import territory_layer
+from layers.wall import case_features, density_breaks, grid_features
+
+log = logging.getLogger(__name__)
+INTERVAL_S = 5.0
+KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bounded
+SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
+
+
+@dataclass
+class _Sub:
+    scope: Scope
+    deliver: Callable[[dict[str, Any]], None]
+
+
+class StatsHub:
+    """Cached statistics and one refresh thread per process (started by the first subscriber,
+    ended with the last)."""
+
+    def __init__(self, engine: Engine, *, interval: float = INTERVAL_S, days: int = 30) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.days = days
+        self._lock = threading.Lock()
+        self._cache: dict[Hashable, tuple[float, Any]] = {}
+        self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._subs: dict[int, _Sub] = {}
+        self._next = 0
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.computations = 0  # how many statistics were computed (tests, diagnostics)
+
+    # ---- cache ------------------------------------------------------------------------------
+    def cached(self, key: Hashable, compute: Callable[[Connection], Any], *,
+               max_age: float | None = None) -> Any:
+        """``compute(conn)`` at most once per ``max_age`` seconds per key, process-wide."""
+        age = self.interval if max_age is None else max_age
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and time.monotonic() - hit[0] < age:
+                return hit[1]
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # a second caller for the same key waits for the first's answer
+            with self._lock:
+                hit = self._cache.get(key)
+                if hit and time.monotonic() - hit[0] < age:
+                    return hit[1]
+            with self.engine.connect() as conn:
+                value = compute(conn)
+            now = time.monotonic()
+            with self._lock:
+                self.computations += 1
+                self._cache[key] = (now, value)
+                for k in [k for k, (t, _) in self._cache.items() if now - t > KEEP_S]:
+                    self._cache.pop(k, None)
+                    self._key_locks.pop(k, None)
+            return value
+
+    def board(self, scope: Scope, *, max_age: float | None = None) -> dict[str, Any]:
+        return dict(self.cached(("wall", scope, self.days),
+                                lambda c: stats.wall_snapshot(c, scope, days=self.days),
+                                max_age=max_age))
+
+    def shape(self, scope: Scope) -> dict[str, Any]:
+        return dict(self.cached(("shape", scope), lambda c: stats.area(c, scope, shape=True),
+                                max_age=SHAPES_MAX_AGE_S))
+
+    def heat(self, *, max_age: float | None = None) -> dict[str, Any]:
+        """Territory-wide: every grid's intake, open and overdue, and the open cases (masked)."""
+        def compute(conn: Connection) -> dict[str, Any]:
+            return {"grids": stats.grid_heat(conn, days=self.days),
+                    "cases": stats.open_cases(conn)}
+        return dict(self.cached(("heat", self.days), compute, max_age=max_age))
+
+    def grid_shapes(self) -> list[dict[str, Any]]:
+        return list(self.cached(("grid_shapes",), lambda c: territory_layer(c, "grids"),
+                                max_age=SHAPES_MAX_AGE_S))
+
+    # ---- subscriptions ----------------------------------------------------------------------
+    def subscribe(self, scope: Scope, deliver: Callable[[dict[str, Any]], None]) -> int:
+        """``deliver({"board", "shape", "heat"})`` is called from the hub's thread every interval
+        (and soon after :meth:`rescope`); ``{"error": ...}`` when the database fails."""
+        with self._lock:
+            self._next += 1
+            token = self._next
+            self._subs[token] = _Sub(scope, deliver)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wall-stats", daemon=True)
+                self._thread.start()
+        self._wake.set()
+        return token
+
+    def rescope(self, token: int, scope: Scope) -> None:
+        with self._lock:
+            if token in self._subs:
+                self._subs[token].scope = scope
+        self._wake.set()
+
+    def unsubscribe(self, token: int) -> None:
+        with self._lock:
+            self._subs.pop(token, None)
+        self._wake.set()
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            with self._lock:
+                if not self._subs:
+                    self._thread = None
+                    return
+                subs = list(self._subs.values())
+            self.refresh(subs)
+
+    def refresh(self, subs: list[_Sub]) -> None:
+        """Compute once per distinct scope, then hand each subscriber its snapshot."""
+        fresh = self.interval * 0.9
+        payloads: dict[Scope, dict[str, Any]] = {}
+        try:
+            heat = self.heat(max_age=fresh)
+            for sub in subs:
+                if sub.scope not in payloads:
+                    payloads[sub.scope] = {"board": self.board(sub.scope, max_age=fresh),
+                                           "shape": self.shape(sub.scope), "heat": heat}
+        except Exception as exc:  # the database is down or busy: say so, try again next time
+            log.warning("wall statistics failed: %s", exc)
+            error = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试"}
+            payloads = dict.fromkeys({s.scope for s in subs}, error)
+        for sub in subs:
+            try:
+                sub.deliver(payloads[sub.scope])
+            except Exception:  # a closing session must not stop the others' updates
+                log.exception("wall delivery failed")
+
+
+_HUBS: dict[int, tuple[App, StatsHub]] = {}
+_HUBS_LOCK = threading.Lock()
+
+
+def stats_hub(app: App) -> StatsHub:
+    """The process's hub for ``app``, made on first use (never at import)."""
+    with _HUBS_LOCK:
+        entry = _HUBS.get(id(app))
+        if entry is None or entry[0] is not app:
+            entry = (app, StatsHub(app.engine))
+            _HUBS[id(app)] = entry
+        return entry[1]
+
+
+# ---- HTTP faces --------------------------------------------------------------------------------
+
+class StatsHandler(ApiHandler):
+    """Scope from ``street`` / ``community`` / ``grid`` (the most specific wins, parents must
+    agree), ``days`` 1-365 (default 30); answers come from the process's hub cache."""
+
+    def initialize(self, app: App) -> None:
+        super().initialize(app)
+        self.hub = stats_hub(app)
+
+    def scope_args(self, conn: Connection) -> Scope:
+        given: dict[str, int] = {}
+        for level in ("street", "community", "grid"):
+            if self.get_query_argument(level, None) not in (None, ""):
+                given[level] = int_arg(self, level, 0, 1, 2**31 - 1)
+        if not given:
+            return Scope()
+        level = [lv for lv in ("street", "community", "grid") if lv in given][-1]
+        scope = stats.resolve_scope(conn, level, given[level])
+        if scope is None:
+            raise LookupError(f"{ {'street': '街道', 'community': '社区', 'grid': '网格'}[level]} "
+                              f"{given[level]} 不存在")
+        for lv, value in given.items():
+            if getattr(scope, lv) != value:
+                raise BadInput(lv, f"参数 {lv}={value} 与 {level}={given[level]} 的上级不符")
+        return scope
+
+    async def answer(self, work: Callable[[Scope, int], Any]) -> None:
+        """Parse scope and days, run ``work(scope, days)`` off the event loop, send its answer."""
+        try:
+            days = int_arg(self, "days", 30, 1, 365)
+            scope = await self.in_db(self.scope_args)
+        except BadInput as exc:
+            self.send_error_json(400, "bad_value", str(exc), exc.field)
+            return
+        except LookupError as exc:
+            self.send_error_json(404, "no_area", str(exc))
+            return
+        self.send_json(await asyncio.to_thread(work, scope, days))
+
+    def stat(self, fn: Callable[..., Any], scope: Scope, **kw: Any) -> Any:
+        return self.hub.cached((fn.__name__, scope, tuple(sorted(kw.items()))),
+                               lambda c: fn(c, scope, **kw))
+
+
+class OverviewHandler(StatsHandler):
+    async def get(self) -> None:
+        await self.answer(lambda s, _d: {"scope": self.stat(stats.area, s),
+                                         "overview": self.stat(stats.overview, s),
+                                         "definitions": definitions()})
+
+
+class TrendHandler(StatsHandler):
+    async def get(self) -> None:
+        await self.answer(lambda s, d: {"days": d, "trend": self.stat(stats.trend, s, days=d)})
+
+
+class CategoriesHandler(StatsHandler):
+    async def get(self) -> None:
+        await self.answer(lambda s, d: {"days": d,
+                                        "categories": self.stat(stats.categories, s, days=d)})
+
+
+class RankingHandler(StatsHandler):
+    """The areas one level below the scope (``/stats/streets``: always the streets)."""
+
+    def initialize(self, app: App, top: bool = False) -> None:
+        super().initialize(app)
+        self.top = top
+
+    async def get(self) -> None:
+        def work(scope: Scope, days: int) -> dict[str, Any]:
+            scope = Scope() if self.top else scope
+            return {"days": days, "level": stats.CHILD.get(scope.level),
+                    "areas": self.stat(stats.ranking, scope, days=days)}
+        await self.answer(work)
+
+
+class WallHandler(StatsHandler):
+    """What a wall shows for a scope: the same cached snapshot the wall sessions get."""
+
+    async def get(self) -> None:
+        await self.answer(lambda s, d: self.hub.board(s) if d == self.hub.days
+                          else self.stat(stats.wall_snapshot, s, days=d))
+
+
+class DefinitionsHandler(StatsHandler):
+    async def get(self) -> None:
+        self.send_json({"definitions": definitions(), "note": stats.PERIOD_NOTE,
+                        "timezone": stats.TZ})
+
+
+class HeatHandler(StatsHandler):
+    """``heat.geojson``: every grid with its 30-day intake class (``breaks=2,5,9`` fixes the class
+    bounds, as a wall's legend does); ``overdue.geojson``: grids with overdue cases now;
+    ``cases.geojson``: open cases, points rounded, nothing personal."""
+
+    async def get(self, which: str) -> None:
+        try:
+            breaks = self.breaks_arg()
+        except BadInput as exc:
+            self.send_error_json(400, "bad_value", str(exc), exc.field)
+            return
+
+        def work() -> dict[str, Any]:
+            heat = self.hub.heat()
+            if which == "cases":
+                return {"type": "FeatureCollection", "name": "cases",
+                        "features": list(case_features(heat["cases"]).values())}
+            b = breaks if breaks is not None else density_breaks(
+                r["intake"] for r in heat["grids"])
+            density, overdue = grid_features(self.hub.grid_shapes(), heat["grids"], b)
+            chosen = density if which == "heat" else overdue
+            return {"type": "FeatureCollection", "name": which, "breaks": list(b),
+                    "days": self.hub.days, "features": list(chosen.values())}
+        self.send_json(await asyncio.to_thread(work), content_type="application/geo+json")
+
+    def breaks_arg(self) -> tuple[int, ...] | None:
+        raw = self.get_query_argument("breaks", None)
+        if raw is None:
+            return None
+        try:
+            values = tuple(int(v) for v in raw.split(",") if v.strip())
+        except ValueError:
+            raise BadInput("breaks", "参数 breaks 须为逗号分隔的递增正整数") from None
+        if len(values) > 8 or any(v < 1 for v in values) or list(values) != sorted(set(values)):
+            raise BadInput("breaks", "参数 breaks 须为至多 8 个递增正整数")
+        return values
+
+
+def definitions() -> list[dict[str, str]]:
+    return [{"key": f.key, "label": f.label, "definition": f.definition, "short": f.short}
+            for f in stats.FIGURES]
+
+
+def stats_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [
+        (r"/api/v1/stats/overview", OverviewHandler, args),
+        (r"/api/v1/stats/trend", TrendHandler, args),
+        (r"/api/v1/stats/categories", CategoriesHandler, args),
+        (r"/api/v1/stats/ranking", RankingHandler, args),
+        (r"/api/v1/stats/streets", RankingHandler, {**args, "top": True}),
+        (r"/api/v1/stats/wall", WallHandler, args),
+        (r"/api/v1/stats/definitions", DefinitionsHandler, args),
+        (r"/api/v1/stats/(heat|overdue|cases)\.geojson", HeatHandler, args),
+    ]
