@@ -46,7 +46,7 @@ _OFFSET_TAIL = re.compile(r"(?:往|向)?[东南西北]{1,2}(?:方向)?(?:约)?\d
 
 # Left-over words that carry no place: dropped without counting as unknown.
 FILLERS = frozenset({"小区", "院", "号院", "大院", "市", "省", "区", "县", "镇", "乡", "街道", "社区",
-                     "村", "路", "的", "里", "内", "楼", "家", "楼下", "门", "中国", "与", "和", "及", "交"})
+                     "村", "路", "街", "的", "里", "内", "楼", "家", "楼下", "门", "中国", "与", "和", "及", "交"})
 _PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
               "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
               "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
@@ -322,6 +322,20 @@ def _numbers(parsed: ParsedAddress, pieces: list[Piece]) -> None:
             parsed.door_no = a
 
 
+def _road_not_street(pieces: list[Piece], lexicon: Lexicon) -> list[Piece]:
+    """天山路街128号: 街 for 街道 names no street office before a door number; the road does."""
+    out = list(pieces)
+    for i, p in enumerate(out[:-1]):
+        nxt = out[i + 1]
+        if (isinstance(p, NameMatch) and isinstance(nxt, re.Match) and p.key.endswith("街")
+                and p.key in lexicon.variants and {e.kind for e in p.entries} == {"street"}):
+            road = lexicon.exact(p.key[:-1])
+            if any(e.kind == "road" for e in road):
+                out[i] = NameMatch(p.start, p.end - 1, p.text[:-1], p.key[:-1], road)
+                out.insert(i + 1, "街")
+    return out
+
+
 MAX_CHARS = 80  # longer text is cut: no address is longer, and parsing time grows with it
 
 
@@ -336,11 +350,14 @@ def parse(text: str, lexicon: Lexicon) -> ParsedAddress:
     for i, p in enumerate(pieces):
         size = len(p) if isinstance(p, str) else p.end() - p.start() if isinstance(
             p, re.Match) else p.end - p.start
-        if isinstance(p, str) and (_unknown(p, i == 0) or "|" in p):
+        # a lone filler character right after a name may be a typo inside it (奎屯路街)
+        stray = size == 1 and i > 0 and isinstance(pieces[i - 1], NameMatch)
+        if isinstance(p, str) and (_unknown(p, i == 0) or "|" in p or stray):
             focus.update(range(pos, pos + size))
         pos += size
     if focus:
         pieces = _tokens(norm.text, lexicon, focus)
+    pieces = _road_not_street(pieces, lexicon)
     parsed = ParsedAddress(norm.text, norm.approximate)
     parsed.dropped.extend(norm.stripped)
     for i, p in enumerate(pieces):

@@ -276,3 +276,10 @@ def test_parse_empty_and_very_long_input(lex):
     long = "友谊佳苑" + "啊" * 5000
     p = parse(long, lex)
     assert names(p, "compound") == ["友谊佳苑"] and len(p.text) <= 80
+
+
+def test_jie_before_a_door_number_is_the_road(lex):
+    p = parse("天山路街128号", lex)
+    assert names(p, "road") == ["天山路"] and names(p, "street") == [] and p.door_no == 128
+    p = parse("天山路街和平社区", lex)
+    assert names(p, "street") == ["天山路街道"]
