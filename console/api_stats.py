@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
 KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bounded
 SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
+DEBOUNCE_S, MIN_GAP_S = 0.15, 1.0  # after a NOTIFY: wait for the burst, refresh at most 1/s
 
 
 @dataclass
@@ -42,10 +43,15 @@ class StatsHub:
     """Cached statistics and one refresh thread per process (started by the first subscriber,
     ended with the last)."""
 
-    def __init__(self, engine: Engine, *, interval: float = INTERVAL_S, days: int = 30) -> None:
+    def __init__(self, engine: Engine, *, interval: float = INTERVAL_S, days: int = 30,
+                 conninfo: str | None = None) -> None:
         self.engine = engine
         self.interval = interval
         self.days = days
+        self.conninfo = conninfo  # libpq URL to LISTEN on for changes; None polls only
+        self._dirty = False
+        self._last_refresh = 0.0
+        self._listener: threading.Thread | None = None
         self._lock = threading.Lock()
         self._cache: dict[Hashable, tuple[float, Any]] = {}
         self._key_locks: dict[Hashable, threading.Lock] = {}
@@ -112,6 +118,10 @@ class StatsHub:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="wall-stats", daemon=True)
                 self._thread.start()
+            if self.conninfo and self._listener is None:
+                self._listener = threading.Thread(target=self._listen, name="wall-listen",
+                                                  daemon=True)
+                self._listener.start()
         self._wake.set()
         return token
 
@@ -139,11 +149,36 @@ class StatsHub:
                     self._thread = None
                     return
                 subs = list(self._subs.values())
-            self.refresh(subs)
+            force = self._dirty
+            if force:  # a change was committed: let a burst land, at most one refresh a second
+                time.sleep(max(DEBOUNCE_S, MIN_GAP_S - (time.monotonic() - self._last_refresh)))
+                self._dirty = False
+            self._last_refresh = time.monotonic()
+            self.refresh(subs, force=force)
 
-    def refresh(self, subs: list[_Sub]) -> None:
-        """Compute once per distinct scope, then hand each subscriber its snapshot."""
-        fresh = self.interval * 0.9
+    def _listen(self) -> None:
+        """Wake the refresh thread when the domain NOTIFYs a committed change (console.events)."""
+        import psycopg
+
+        from console.events import CHANNEL
+        while self.subscribers:
+            try:
+                with psycopg.connect(str(self.conninfo), autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while self.subscribers:
+                        for _note in conn.notifies(timeout=1.0, stop_after=1):
+                            self._dirty = True
+                            self._wake.set()
+            except Exception as exc:  # the database restarted: polling goes on, listen again
+                log.warning("wall listener: %s", exc)
+                time.sleep(2.0)
+        with self._lock:
+            self._listener = None
+
+    def refresh(self, subs: list[_Sub], *, force: bool = False) -> None:
+        """Compute once per distinct scope (again even if cached, with ``force``), then hand each
+        subscriber its snapshot."""
+        fresh = 0.0 if force else self.interval * 0.9
         payloads: dict[Scope, dict[str, Any]] = {}
         try:
             heat = self.heat(max_age=fresh)
@@ -171,7 +206,9 @@ def stats_hub(app: App) -> StatsHub:
     with _HUBS_LOCK:
         entry = _HUBS.get(id(app))
         if entry is None or entry[0] is not app:
-            entry = (app, StatsHub(app.engine))
+            url = app.engine.url.render_as_string(hide_password=False)
+            entry = (app, StatsHub(app.engine, conninfo=url.replace("postgresql+psycopg://",
+                                                                    "postgresql://")))
             _HUBS[id(app)] = entry
         return entry[1]
 

@@ -183,8 +183,24 @@ def wall_layers(breaks: Sequence[int], *, api_base: str = "/api/v1") -> list[dic
     ]
 
 
-def click_chain(hits: Iterable[Mapping[str, Any]]) -> Scope:
-    """The street › community › grid a map click fell in, from LeafletMap's ``last_click`` hits."""
+def case_places(cases: Iterable[Mapping[str, Any]]) -> dict[str, Scope]:
+    """Case point feature id -> the street › community › grid the case lies in."""
+    out: dict[str, Scope] = {}
+    for c in cases:
+        ids = [c.get("street_id"), c.get("community_id"), c.get("grid_id")]
+        cut = ids.index(None) if None in ids else 3
+        out[f"c{int(c['id'])}"] = Scope(*ids[:cut])
+    return out
+
+
+def click_chain(hits: Iterable[Mapping[str, Any]],
+                places: Mapping[str, Scope] | None = None) -> Scope:
+    """The street › community › grid a map click fell in, from LeafletMap's ``last_click`` hits;
+    a click on a case point (``places``: :func:`case_places`) counts as one in the case's grid."""
+    hits = list(hits)
+    for hit in hits:
+        if hit.get("layer") == "cases" and places and str(hit.get("id")) in places:
+            return places[str(hit.get("id"))]
     found: dict[str, int] = {}
     for hit in hits:
         level = MAP_LEVELS.get(str(hit.get("layer")))
@@ -202,14 +218,15 @@ def click_chain(hits: Iterable[Mapping[str, Any]]) -> Scope:
     return Scope(*ids)
 
 
-def drill(scope: Scope, hits: Iterable[Mapping[str, Any]]) -> Scope | None:
+def drill(scope: Scope, hits: Iterable[Mapping[str, Any]],
+          places: Mapping[str, Scope] | None = None) -> Scope | None:
     """Where a click on the map takes the wall, or None to stay.
 
     Inside the current area: one level down (all → street → community → grid). Outside it: the
     clicked area at the same level (another street, community or grid). Clicks outside every
     area, or inside the current grid, change nothing.
     """
-    chain = click_chain(hits)
+    chain = click_chain(hits, places)
     d = scope.depth
     if chain.depth == 0:
         return None

@@ -28,6 +28,7 @@ from dispatch import stats
 from dispatch.stats import Scope
 from layers.wall import (
     case_features,
+    case_places,
     density_breaks,
     diff,
     drill,
@@ -108,6 +109,7 @@ class WallSession:
         self.sent: dict[str, dict[str, str]] = {
             "grids": diff({}, density)[2], "overdue": {}, "cases": {}, "focus": {}}
         self.heat_rows = heat["grids"]
+        self.places = case_places(heat["cases"])
         center, zoom = fit_view(board["scope"]["bbox"] or (84.8, 45.55, 84.95, 45.65), *MAP_PX,
                                 right_px=LEGEND_PX)
         self.map = LeafletMap(
@@ -193,6 +195,7 @@ class WallSession:
         if full or rows != self.heat_rows:
             layers["grids"] = density
         self.heat_rows = rows
+        self.places = case_places(heat["cases"])
         for name, current in layers.items():
             self._push(name, current, full=full and name != "grids")
 
@@ -229,7 +232,7 @@ class WallSession:
 
     def on_click(self, event: param.parameterized.Event) -> None:
         click = event.new or {}
-        target = drill(self.scope, click.get("hits") or [])
+        target = drill(self.scope, click.get("hits") or [], self.places)
         if target is not None:
             self.set_scope(target)
 
