@@ -1,6 +1,6 @@
 """Geocoding at city scale: latency and top-1 micro-grid accuracy per kind of noise, with its peer.
 
-Run: ``./run bench bench_geocode [city|demo] [per-kind] [--reuse]`` (~5 minutes at city). Loads
+Run: ``./run bench bench_geocode [city|demo] [per-kind] [--reuse]`` (~3 minutes at city). Loads
 the generated territory into a scratch database (dropped afterwards unless ``--reuse``), builds a test set
 from its standard addresses and noisy variants of them (dropped or extra levels, 克区/居委会/街
 abbreviations, full-width and Chinese numerals, one-character typos, building before road,
