@@ -122,8 +122,36 @@ class IncidentsHandler(DispatchHandler):
     async def post(self) -> None:
         def work() -> Any:
             body = self.body_json()
-            return self.handle(register_command(body, self.actor(body)))
+            geocoded = None
+            if body.get("lon") in (None, "") and str(body.get("address") or "").strip():
+                body, geocoded = self.place_by_address(body)
+            result = self.handle(register_command(body, self.actor(body))).as_dict()
+            if geocoded is not None:
+                result["geocode"] = geocoded
+            return result
         await self.run(work, status=201)
+
+    def place_by_address(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Geocode an address-only case; take the best candidate only when it is unambiguous.
+
+        A door, building, compound or place with confidence ≥ 0.75 and no equally good
+        candidate in another micro-grid locates the case; otherwise the case stays registered
+        and the candidates go back to the duty officer to choose (a road or a community is
+        too coarse to dispatch on).
+        """
+        from geo.geocoder import geocode
+
+        with self.app.engine.connect() as conn:
+            found = geocode(conn, str(body["address"])[:200], limit=5)
+        top = found.candidates[0] if found.candidates else None
+        rivals = [c for c in found.candidates[1:] if top is not None
+                  and c.confidence >= top.confidence - 0.05
+                  and c.micro_grid_id != top.micro_grid_id]
+        used = (top is not None and top.level in ("building", "door", "compound", "place")
+                and top.confidence >= 0.75 and not rivals)
+        if used and top is not None:
+            body = {**body, "lon": top.lon, "lat": top.lat, "crs": "wgs84"}
+        return body, {**found.as_dict(), "used": used}
 
 
 class IncidentHandler(DispatchHandler):

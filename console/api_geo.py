@@ -73,6 +73,9 @@ class GeoHandler(ApiHandler):
         except LookupError as exc:
             self.send_error_json(409, "no_territory", str(exc))
             return
+        except RuntimeError as exc:  # the geocoder's name table is not built yet
+            self.send_error_json(503, "not_ready", str(exc))
+            return
         self.send_json(payload)
 
 
@@ -105,6 +108,46 @@ class AddressesHandler(GeoHandler):
             limit = int_arg(self, "limit", 100, 1, MAX_PAGE)
             offset = int_arg(self, "offset", 0, 0, 10**9)
             return dict(await self.in_db(address_page, limit=limit, offset=offset))
+        await self.answer(work)
+
+
+class GeocodeHandler(GeoHandler):
+    """Ranked candidates for an address as people write it; [] with the deepest admin match."""
+
+    async def get(self) -> None:
+        async def work() -> dict[str, Any]:
+            from geo.geocoder import geocode
+
+            q = (self.get_query_argument("q", "") or "").strip()
+            if not q:
+                raise BadInput("q", "缺少参数 q（要查找的地址）")
+            if len(q) > 200:
+                raise BadInput("q", "参数 q 过长（上限 200 字）")
+            limit = int_arg(self, "limit", 5, 1, 20)
+            return dict(await self.in_db(lambda conn: geocode(conn, q, limit=limit).as_dict()))
+        await self.answer(work)
+
+
+class ReverseHandler(GeoHandler):
+    """A human label for a point, with the whole location chain (as /locate gives it)."""
+
+    async def get(self) -> None:
+        async def work() -> dict[str, Any]:
+            from geo.coords import to_wgs84
+            from geo.geocoder import reverse_geocode
+
+            lon, lat, crs = point_args(self)
+            wlon_a, wlat_a = to_wgs84(lon, lat, crs)
+            wlon, wlat = float(wlon_a), float(wlat_a)
+
+            def run(conn: Connection) -> dict[str, Any]:
+                rev = reverse_geocode(conn, wlon, wlat)
+                out = self.app.locators.get(conn).locate(wlon, wlat).as_dict()
+                out.update({"label": rev.label, "level": rev.level, "address": rev.address,
+                            "label_distance_m": None if rev.distance_m is None
+                            else round(rev.distance_m, 1)})
+                return out
+            return dict(await self.in_db(run))
         await self.answer(work)
 
 
@@ -155,4 +198,6 @@ def geo_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/locate", LocateHandler, args),
         (r"/api/v1/addresses", AddressesHandler, args),
         (r"/api/v1/route", RouteHandler, args),
+        (r"/api/v1/geocode", GeocodeHandler, args),
+        (r"/api/v1/reverse", ReverseHandler, args),
     ]

@@ -173,6 +173,19 @@ def cmd_locate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_geocode(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from geo.geocoder import geocode
+
+    engine = db.make_engine(db.ready_database(settings))
+    with engine.connect() as conn:
+        result = geocode(conn, args.address, limit=args.limit)
+    engine.dispose()
+    print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
+    return 0 if result.candidates else 1
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from console.importing import run_import
 
@@ -195,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", choices=("demo", "city"), default="demo")
     g.add_argument("--seed", type=int, default=20261121)
     sub.add_parser("stop")
+    geo_q = sub.add_parser("geocode", help="ranked candidates for an address")
+    geo_q.add_argument("address")
+    geo_q.add_argument("--limit", type=int, default=5)
     loc = sub.add_parser("locate", help="where a point falls: street › community › grid …")
     loc.add_argument("lon", type=float)
     loc.add_argument("lat", type=float)
@@ -208,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
-            "import": cmd_import, "locate": cmd_locate}
+            "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,9 @@ from geo.territory import TABLE_ORDER, Territory
 
 Progress = Callable[[str, int], None]
 
+# Tables whose names the geocoder searches: loading any of them rebuilds its name table.
+_SEARCHED = ("districts", "streets", "communities", "grids", "addr_roads", "compounds", "places",
+             "addresses")
 # Tables whose ids come from a sequence (serial) and must be moved past the loaded ids.
 _SERIAL = ("incidents", "assignments")
 
@@ -114,6 +117,10 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
         counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
         if progress:
             progress(name, counts[name])
+    if any(t in counts for t in _SEARCHED):
+        from geo.geocoder import rebuild_search
+
+        rebuild_search(conn)  # the geocoder's name table, in the same transaction
     for name in _SERIAL:
         if name in counts:
             conn.execute(text(

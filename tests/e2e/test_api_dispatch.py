@@ -156,3 +156,19 @@ def test_events_stream_carries_committed_changes(base, a_point):
     assert status == 201
     t.join(20)
     assert any(e.get("type") == "incident_registered" for e in got), got
+
+
+def test_address_only_cases_are_geocoded_when_unambiguous(base):
+    _, _, page = get(f"{base}/api/v1/addresses?limit=1&offset=4321")
+    item = page["items"][0]
+    status, reg = call("POST", f"{base}/api/v1/incidents", {
+        "category": "property", "channel": "hotline", "address": item["address"] + "附近",
+        "auto_dispatch": False, "parties": [{"name": "孙八"}]})
+    assert status == 201, reg
+    assert reg["geocode"]["used"] is True and reg["state"] == "located"
+    assert reg["location"]["micro_grid"]["id"] == item["micro_grid_id"]
+    status, reg = call("POST", f"{base}/api/v1/incidents", {
+        "category": "property", "channel": "hotline", "address": "火星基地",
+        "auto_dispatch": False, "parties": [{"name": "孙八"}]})
+    assert status == 201 and reg["state"] == "registered"
+    assert reg["geocode"]["used"] is False and reg["geocode"]["candidates"] == []

@@ -82,3 +82,29 @@ def test_route_between_two_addresses_by_road(live_server, demo_engine):
     assert status == 400 and body["error"]["field"] == "profile"
     status, _, body = get(url.replace(f"to_lat={b_lat}", "to_lat=999"))
     assert status == 400 and body["error"]["field"] == "to_lat"
+
+
+def test_geocode_finds_a_standard_address_and_its_grid(live_server, demo_engine):
+    from urllib.parse import quote
+
+    with demo_engine.connect() as conn:
+        address, micro = conn.execute(text(
+            "SELECT full_address, micro_grid_id FROM addresses WHERE level = 'building' "
+            "ORDER BY id LIMIT 1 OFFSET 300")).one()
+    status, _, body = get(f"{live_server}/api/v1/geocode?q={quote(address)}&limit=3")
+    assert status == 200 and body["candidates"]
+    best = body["candidates"][0]
+    assert best["micro_grid_id"] == micro and best["level"] == "building"
+    assert {"address", "lon", "lat", "level", "confidence", "grid_id", "community_id",
+            "street_id"} <= set(best)
+    status, _, body = get(f"{live_server}/api/v1/geocode?q={quote('火星基地1号')}")
+    assert status == 200 and body["candidates"] == []
+    status, _, body = get(f"{live_server}/api/v1/geocode?q=")
+    assert status == 400 and body["error"]["field"] == "q"
+
+
+def test_reverse_labels_a_point_with_its_chain(live_server, demo_engine):
+    lon, lat, micro = _inside_point(demo_engine)
+    status, _, body = get(f"{live_server}/api/v1/reverse?lon={lon}&lat={lat}")
+    assert status == 200 and body["label"] and body["micro_grid"]["id"] == micro
+    assert body["police_grid"] and body["centre"]
