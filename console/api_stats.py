@@ -305,6 +305,15 @@ class DefinitionsHandler(StatsHandler):
                         "timezone": stats.TZ})
 
 
+class HubHandler(StatsHandler):
+    """For support staff: how many walls this process feeds and how much it has computed."""
+
+    async def get(self) -> None:
+        self.send_json({"subscribers": self.hub.subscribers, "computations": self.hub.computations,
+                        "cached": len(self.hub._cache), "interval_s": self.hub.interval,
+                        "listening": self.hub._listener is not None})
+
+
 class HeatHandler(StatsHandler):
     """``heat.geojson``: every grid with its 30-day intake class (``breaks=2,5,9`` fixes the class
     bounds, as a wall's legend does); ``overdue.geojson``: grids with overdue cases now;
@@ -358,5 +367,6 @@ def stats_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/stats/streets", RankingHandler, {**args, "top": True}),
         (r"/api/v1/stats/wall", WallHandler, args),
         (r"/api/v1/stats/definitions", DefinitionsHandler, args),
+        (r"/api/v1/stats/hub", HubHandler, args),
         (r"/api/v1/stats/(heat|overdue|cases)\.geojson", HeatHandler, args),
     ]

@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -360,3 +361,50 @@ def test_a_new_overdue_case_reaches_the_wall_live(browser: Any, writable_server,
         w.page.screenshot(path=str(artifacts / "wall-live.png"))
     finally:
         context.close()
+
+
+def _get(url: str) -> tuple[int, Any, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status, json.loads(resp.read()), resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read()), err.headers.get("Content-Type", "")
+
+
+def test_stats_api_faces(live_server: str, demo_engine: Engine):
+    g = busiest_grid(demo_engine)
+    status, body, ctype = _get(f"{live_server}/api/v1/stats/overview?grid={g['grid']}")
+    assert status == 200 and ctype.startswith("application/json")
+    assert body["scope"]["level"] == "grid" and body["scope"]["street"] == g["street"]
+    assert [c["name"] for c in body["scope"]["chain"]] == [
+        g["street_name"], g["community_name"], g["grid_name"]]
+    assert {d["key"] for d in body["definitions"]} >= {"closure_rate", "success_rate"}
+    status, body, _ = _get(f"{live_server}/api/v1/stats/trend?days=7&street={g['street']}")
+    assert status == 200 and len(body["trend"]) == 7 and body["trend"][-1]["partial"]
+    status, body, _ = _get(f"{live_server}/api/v1/stats/categories?community={g['community']}")
+    assert status == 200 and body["categories"] and body["days"] == 30
+    status, body, _ = _get(f"{live_server}/api/v1/stats/ranking?street={g['street']}")
+    assert status == 200 and body["level"] == "community"
+    assert g["community"] in {a["id"] for a in body["areas"]}
+    status, body, _ = _get(f"{live_server}/api/v1/stats/streets?street={g['street']}")
+    assert body["level"] == "street" and g["street"] in {a["id"] for a in body["areas"]}
+    status, body, _ = _get(f"{live_server}/api/v1/stats/wall?community={g['community']}")
+    assert {"scope", "overview", "trend", "categories", "ranking", "cases"} <= set(body)
+    status, body, ctype = _get(f"{live_server}/api/v1/stats/heat.geojson?breaks=2,5,9")
+    assert status == 200 and ctype.startswith("application/geo+json") and body["breaks"] == [2, 5, 9]
+    assert {f["properties"]["heat"] for f in body["features"]} <= {"0", "1", "2", "3", "4"}
+    status, body, _ = _get(f"{live_server}/api/v1/stats/cases.geojson")
+    assert status == 200 and all(set(f["properties"]) == {"id", "tone", "name"}
+                                 for f in body["features"])
+    status, body, _ = _get(f"{live_server}/api/v1/stats/definitions")
+    assert body["timezone"] == "Asia/Shanghai" and len(body["definitions"]) == 8
+    # faults name the field, in Chinese
+    for query, code, fld in (("days=0", 400, "days"), ("street=abc", 400, "street"),
+                             ("grid=999999999", 404, None),
+                             (f"street={g['street'] % 4 + 1}&grid={g['grid']}", 400, "street")):
+        status, body, _ = _get(f"{live_server}/api/v1/stats/overview?{query}")
+        assert status == code, query
+        assert body["error"].get("field") == fld and re.search(r"[\u4e00-\u9fff]",
+                                                               body["error"]["message"])
+    status, body, _ = _get(f"{live_server}/api/v1/stats/heat.geojson?breaks=5,2")
+    assert status == 400 and body["error"]["field"] == "breaks"

@@ -321,3 +321,63 @@ def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engin
     while hub._thread is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hub._thread is None and hub.subscribers == 0  # the last wall gone, the thread ends
+
+
+def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Engine):
+    from console.api_stats import StatsHub
+    from console.pages.wall import RESYNC_EVERY, WallSession
+
+    hub = StatsHub(demo_engine, interval=60)
+    session = WallSession(hub)
+    sent: list[dict] = []
+    session.map._send_msg = sent.append  # type: ignore[method-assign]
+
+    def payload(scope: Scope) -> dict:
+        return {"board": hub.board(scope), "shape": hub.shape(scope), "heat": hub.heat()}
+
+    heat = hub.heat()
+    session.apply(payload(Scope()))
+    assert sent == []  # not loaded in a browser yet: panels only
+    session.loaded = True
+    session.apply(payload(Scope()))
+    kinds = [(m["type"], m.get("layer")) for m in sent]
+    assert ("flyTo", None) in kinds
+    n_overdue_grids = sum(1 for h in heat["grids"] if h["overdue"] > 0)
+    cases = [m for m in sent if m.get("layer") == "cases"]
+    assert len(cases[0]["features"]) == sum(1 for c in heat["cases"] if c["lon"] is not None)
+    overdue = [m for m in sent if m.get("layer") == "overdue"]
+    assert len(overdue[0]["features"]) == n_overdue_grids > 0
+    assert not [m for m in sent if m.get("layer") == "grids"]  # loaded by URL, unchanged
+    sent.clear()
+    session.apply(payload(Scope()))
+    assert sent == []  # nothing changed, nothing sent
+
+    street = hub.board(Scope())["ranking"][0]
+    session.on_request({"type": "drill", "level": "street", "id": street["id"]})
+    assert session.scope == Scope(street["id"])
+    session.on_request({"type": "drill", "level": "grid", "id": 1})  # not the level below
+    assert session.scope == Scope(street["id"])
+    session.apply(payload(Scope()))  # computed for the scope the wall just left
+    assert session.top.data["scope"]["level"] == "all"
+    session.apply(payload(Scope(street["id"])))
+    assert session.top.data["scope"]["name"] == street["name"]
+    assert session.right.data["ranking"][0]["level"] == "community"
+    fly = [m for m in sent if m["type"] == "flyTo"]
+    focus = [m for m in sent if m.get("layer") == "focus"]
+    assert fly and fly[-1]["zoom"] > 13 and focus
+    assert {f["properties"]["role"] for f in focus[-1]["features"]} == {"mask", "outline"}
+
+    session.on_request({"type": "up", "depth": 0})
+    assert session.scope == Scope()
+    sent.clear()
+    session.apply(payload(Scope()))
+    assert any(m["type"] == "remove" and m["layer"] == "focus" for m in sent)
+
+    session.apply({"error": "数据暂不可用"})
+    assert session.top.data["error"] == "数据暂不可用"
+    session.apply(payload(Scope()))
+    assert "error" not in session.top.data
+    sent.clear()
+    for _ in range(RESYNC_EVERY):  # every so often the pushed layers are sent whole again
+        session.apply(payload(Scope()))
+    assert any(m.get("layer") == "cases" and m["type"] == "upsert" for m in sent)
