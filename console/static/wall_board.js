@@ -126,6 +126,7 @@ function buildTop(box, model) {
   const statusText = box.querySelector(".wb-status-text")
   let offset = 0        // database clock minus browser clock, ms
   let lastUpdate = 0    // browser time of the last snapshot
+  let dataAt = 0        // database time the last snapshot was computed at
   let crumbKey = ""
   let error = null
 
@@ -136,7 +137,7 @@ function buildTop(box, model) {
     const quiet = (Date.now() - lastUpdate) / 1000
     const interval = model.interval_s || 5
     let state = "ok"
-    let text = `实时 · 每${interval}秒刷新 · 数据 ${lastUpdate ? CLOCK.format(new Date(lastUpdate + offset)) : "—"}`
+    let text = `实时 · 每${interval}秒刷新 · 数据 ${dataAt ? CLOCK.format(new Date(dataAt)) : "—"}`
     if (error) { state = "bad"; text = error } else if (quiet > 60) {
       state = "bad"; text = "连接中断，正在恢复…"
     } else if (quiet > interval * 3 + 5) { state = "warn"; text = "数据更新延迟" }
@@ -195,7 +196,11 @@ function buildTop(box, model) {
     error = data.error || null
     const o = data.overview
     if (!o) { tick(); return }
-    offset = Date.parse(o.now) - Date.now()
+    // A snapshot's now() is never later than the true time (it may come from a cache a few
+    // seconds old), so the largest offset seen is the best; a clock set back a minute resets it.
+    const candidate = Date.parse(o.now) - Date.now()
+    if (!lastUpdate || candidate > offset || candidate < offset - 60_000) { offset = candidate }
+    dataAt = Date.parse(o.now)
     lastUpdate = Date.now()
     setCrumbs(data.scope)
     const w = (o.windows || {})["30"] || {}
