@@ -352,6 +352,7 @@ def test_a_new_overdue_case_reaches_the_wall_live(browser: Any, writable_server,
             has_text=re.compile(f"^{int(before['overdue'].replace(',', '')) + 1:,}$")).wait_for(
             timeout=15_000)
         latency = time.monotonic() - t0
+        print(f"commit + NOTIFY -> wall card: {latency:.2f} s")
         shown = w.kpis()
         assert int(shown["intake_today"].replace(",", "")) == int(
             before["intake_today"].replace(",", "")) + 1
