@@ -147,17 +147,27 @@ def live_server(settings: Settings, demo_engine: Engine) -> Iterator[str]:
         yield base
 
 
+@contextlib.contextmanager
+def demo_copy(settings: Settings, base_db: str, territory, *, tag: str = "w"  # type: ignore[no-untyped-def]
+              ) -> Iterator[tuple[str, Engine]]:
+    """A fresh database holding ``territory`` that the caller may write to; dropped after."""
+    from geo.loader import load_territory
+
+    name = f"{base_db}_{tag}{uuid.uuid4().hex[:6]}"
+    url = _copy_db(settings, base_db, name)
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            load_territory(conn, territory)
+        yield url, engine
+    finally:
+        engine.dispose()
+        db.drop_database(settings, name)
+
+
 @pytest.fixture(scope="module")
 def writable_server(settings: Settings, base_db: str, demo_territory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The real console over a private copy of the demo, for tests that write."""
-    from geo.loader import load_territory
-
-    name = f"{base_db}_w{uuid.uuid4().hex[:6]}"
-    url = _copy_db(settings, base_db, name)
-    engine = db.make_engine(url)
-    with engine.begin() as conn:
-        load_territory(conn, demo_territory)
-    engine.dispose()
-    with serve_console(settings, url) as base:
+    with demo_copy(settings, base_db, demo_territory) as (url, _), \
+            serve_console(settings, url) as base:
         yield base
-    db.drop_database(settings, name)

@@ -3,10 +3,8 @@ drill-down by click, nothing personal on screen, only local requests, live and n
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.conftest import _copy_db, free_port
+from tests.conftest import demo_copy, serve_console
 from tests.e2e.test_home_page import _FIND_MAP
 
 pytestmark = pytest.mark.e2e
@@ -285,44 +283,9 @@ def test_wall_refreshes_without_growing(wall: Wall):
 
 @pytest.fixture(scope="module")
 def writable_server(settings, base_db, demo_territory) -> Iterator[tuple[str, Engine]]:  # type: ignore[no-untyped-def]
-    from console.bootstrap import bootstrap
-    from console.server import make_server
-    from geo import db
-    from geo.loader import load_territory
-
-    name = f"{base_db}_wall{uuid.uuid4().hex[:6]}"
-    url = _copy_db(settings, base_db, name)
-    engine = db.make_engine(url)
-    with engine.begin() as conn:
-        load_territory(conn, demo_territory)
-    app = bootstrap(settings, url=url)
-    port = free_port()
-    holder: dict[str, Any] = {}
-
-    def serve() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        server = make_server(app, port=port, address="127.0.0.1")
-        holder["server"] = server
-        server.start()
-        server.io_loop.start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/health", timeout=5).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    yield base, engine
-    server = holder["server"]
-    server.io_loop.add_callback(server.io_loop.stop)
-    app.engine.dispose()
-    engine.dispose()
-    db.drop_database(settings, name)
+    with demo_copy(settings, base_db, demo_territory, tag="wall") as (url, engine), \
+            serve_console(settings, url) as base:
+        yield base, engine
 
 
 def test_a_new_overdue_case_reaches_the_wall_live(browser: Any, writable_server, artifacts: Path):

@@ -16,8 +16,7 @@ from sqlalchemy import Connection, Engine, text
 
 from dispatch import stats
 from dispatch.stats import Scope
-from geo import db
-from tests.conftest import _copy_db
+from tests.conftest import demo_copy
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 # Written out again here rather than taken from dispatch.stats: the reference is independent.
@@ -225,15 +224,8 @@ def test_areas_resolve_with_their_parents(demo_engine: Engine):
 
 @pytest.fixture(scope="module")
 def writable(settings, base_db, demo_territory) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    from geo.loader import load_territory
-
-    name = f"{base_db}_s{uuid.uuid4().hex[:6]}"
-    engine = db.make_engine(_copy_db(settings, base_db, name))
-    with engine.begin() as conn:
-        load_territory(conn, demo_territory)
-    yield engine
-    engine.dispose()
-    db.drop_database(settings, name)
+    with demo_copy(settings, base_db, demo_territory, tag="s") as (_, engine):
+        yield engine
 
 
 def _insert(conn: Connection, scope: Scope, **values: object) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -12,9 +11,8 @@ from sqlalchemy import Engine, text
 from dispatch.bootstrap import Dispatch, bootstrap
 from dispatch.eta import StraightLineEta
 from dispatch.model import BEIJING
-from geo import db
 from geo.settings import Settings
-from tests.conftest import _copy_db
+from tests.conftest import demo_copy
 
 
 class FakeClock:
@@ -31,18 +29,11 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def demo_copy(settings: Settings, base_db: str, demo_territory) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", name="demo_copy")
+def demo_copy_fixture(settings: Settings, base_db: str, demo_territory) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     """The demo territory loaded into a fresh database this module may write to."""
-    from geo.loader import load_territory
-
-    name = f"{base_db}_w{uuid.uuid4().hex[:6]}"
-    engine = db.make_engine(_copy_db(settings, base_db, name))
-    with engine.begin() as conn:
-        load_territory(conn, demo_territory)
-    yield engine
-    engine.dispose()
-    db.drop_database(settings, name)
+    with demo_copy(settings, base_db, demo_territory) as (_, engine):
+        yield engine
 
 
 @pytest.fixture
