@@ -15,7 +15,7 @@ from console.bootstrap import App
 from console.events import EventHub
 from dispatch import commands as c
 from dispatch.errors import DispatchError, InvalidCommand
-from dispatch.views import incident_detail, list_incidents, list_units
+from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
 
 MAX_BODY = 64 * 1024
 
@@ -125,11 +125,29 @@ class IncidentsHandler(DispatchHandler):
             geocoded = None
             if body.get("lon") in (None, "") and str(body.get("address") or "").strip():
                 body, geocoded = self.place_by_address(body)
+            elif not str(body.get("address") or "").strip() and body.get("lon") not in (None, ""):
+                body = self.address_by_point(body)
             result = self.handle(register_command(body, self.actor(body))).as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded
             return result
         await self.run(work, status=201)
+
+    def address_by_point(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A point with no address gets the reverse geocoder's label, so people can read it."""
+        from geo.coords import to_wgs84
+        from geo.geocoder import reverse_geocode
+
+        lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+        if lon is None or lat is None:
+            return body
+        try:
+            wlon, wlat = to_wgs84(lon, lat, str(body.get("crs") or "wgs84"))
+            with self.app.engine.connect() as conn:
+                label = reverse_geocode(conn, float(wlon), float(wlat))
+        except (ValueError, RuntimeError):  # a bad point is the domain's to refuse
+            return body
+        return {**body, "address": label.label} if label.inside else body
 
     def place_by_address(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Geocode an address-only case; take the best candidate only when it is unambiguous.
@@ -218,6 +236,11 @@ class UnitsHandler(DispatchHandler):
         await self.run(lambda: {"items": self.read(list_units, status=status or None)})
 
 
+class UnitTasksHandler(DispatchHandler):
+    async def get(self, unit_id: str) -> None:
+        await self.run(lambda: self.read(unit_tasks, unit_id=int(unit_id)))
+
+
 class UnitPositionHandler(DispatchHandler):
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
@@ -283,6 +306,7 @@ def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, 
         (rf"/api/v1/incidents/{n}/transitions", TransitionHandler, args),
         (rf"/api/v1/incidents/{n}/followup", FollowUpHandler, args),
         (r"/api/v1/units", UnitsHandler, args),
+        (rf"/api/v1/units/{n}/tasks", UnitTasksHandler, args),
         (rf"/api/v1/units/{n}/position", UnitPositionHandler, args),
         (rf"/api/v1/units/{n}/status", UnitStatusHandler, args),
         (r"/api/v1/events", EventsHandler, {"app": app, "hub": hub}),

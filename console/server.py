@@ -33,7 +33,9 @@ def pages(app: App) -> dict[str, Any]:
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
                            zoom=zoom)
 
-    return {"/": home, "/wall": wall_page(app)}
+    from console.pages.field import field_page
+
+    return {"/": home, "/wall": wall_page(app), "/field": field_page}
 
 
 def libpq_url(app: App) -> str:

@@ -72,3 +72,21 @@ def list_units(conn: Connection, *, status: str | None = None) -> list[dict[str,
         "position_at, skills, languages, level, street_id, home_grid_id, police_grid_id, shift "
         "FROM units WHERE (CAST(:status AS text) IS NULL OR status = :status) ORDER BY id"),
         {"status": status})
+
+
+def unit_tasks(conn: Connection, unit_id: int) -> dict[str, Any]:
+    """A field unit's own open tasks, most urgent first, with what it needs on the way."""
+    unit = conn.execute(text(
+        "SELECT id, code, name, unit_type AS type, status, capacity, active_load AS "
+        "active_assignments, last_seen_at AS position_at FROM units WHERE id = :u"),
+        {"u": unit_id}).mappings().first()
+    if unit is None:
+        raise NotFound(f"单位 {unit_id} 不存在", unit_id=unit_id)
+    tasks = _rows(conn, (
+        "SELECT i.id, i.code, i.title, i.category, i.priority, i.state, i.description, "
+        "i.address, i.parties, i.risk_level, i.reported_at, i.sign_deadline, i.close_deadline, "
+        "ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, a.role, a.assigned_at, a.acknowledged_at, "
+        "a.arrived_at FROM assignments a JOIN incidents i ON i.id = a.incident_id "
+        "WHERE a.unit_id = :u AND a.state = 'active' "
+        "ORDER BY i.priority, i.sign_deadline NULLS LAST, i.id"), {"u": unit_id})
+    return {"unit": dict(unit), "tasks": tasks}
