@@ -36,12 +36,16 @@ EDGES_SQL = ("SELECT id, source, target, road_class, length_m, cost_s, reverse_c
              "ST_AsBinary(geom) AS wkb FROM road_edges ORDER BY id")
 
 
+VERTEX_SHARE = 1e-9  # a point this close to an edge's end (≈ µm) stands on the vertex
+
+
 def part(share: ArrayLike, cost: ArrayLike) -> F64:
     """``share × cost``; no share of a closed direction costs nothing (0 × inf = 0, as a point
-    at fraction 0 or 1 *is* the vertex)."""
+    at fraction 0 or 1 *is* the vertex). A share within ``VERTEX_SHARE`` of 0 counts as 0:
+    snapping a junction's own coordinates yields fractions like 1 − 1e-12, not exactly 1."""
     share_a, cost_a = np.asarray(share, dtype=float), np.asarray(cost, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(share_a == 0, 0.0, share_a * cost_a)
+        return np.where(np.abs(share_a) <= VERTEX_SHARE, 0.0, share_a * cost_a)
 
 
 @dataclass(frozen=True, eq=False)
