@@ -193,6 +193,28 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return run_import(url, args)
 
 
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    """Play a day of field work through a running console's API (console.simulate)."""
+    import json
+    import random
+    from datetime import datetime
+
+    from console.simulate import BEIJING, Api, Simulator
+
+    start = datetime.now(BEIJING).replace(second=0, microsecond=0)
+    if args.start:
+        hour, minute = (int(v) for v in args.start.split(":"))
+        start = start.replace(hour=hour, minute=minute)
+    seed = args.seed if args.seed is not None else random.randrange(10**6)
+    sim = Simulator(Api(args.url or f"http://127.0.0.1:{settings.http_port}"), speed=args.speed,
+                    rate=args.rate, seed=seed, start=start, late=args.late, quiet=args.quiet)
+    sim.load()
+    out = sim.run(args.duration)
+    print(f"== 模拟小结 summary (seed {seed}) ==\n{json.dumps(out, ensure_ascii=False, indent=1)}",
+          flush=True)
+    return 1 if out["server_errors"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="./run")
     sub = p.add_subparsers(dest="verb", required=True)
@@ -216,6 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
     loc.add_argument("lat", type=float)
     loc.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default="wgs84")
     sub.add_parser("status")
+    sim = sub.add_parser("simulate", help="units move along roads, a day of cases plays through the API")
+    sim.add_argument("--url", default=None, help="a running console (default http://127.0.0.1:PORT)")
+    sim.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
+    sim.add_argument("--duration", type=float, default=None, help="real seconds (default: until Ctrl-C)")
+    sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument("--rate", type=float, default=12.0, help="cases per simulated hour (daily mean)")
+    sim.add_argument("--start", default=None, help="simulated start time HH:MM Beijing (default: now)")
+    sim.add_argument("--late", type=float, default=0.05, help="share of tasks left unsigned (督办)")
+    sim.add_argument("--quiet", action="store_true", help="print the summary only")
     from console.importing import add_import_parser
 
     add_import_parser(sub)
@@ -224,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
-            "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode}
+            "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode,
+            "simulate": cmd_simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
