@@ -1,0 +1,350 @@
+"""The duty desk's server side: the desk hub (one per process: LISTEN → one query → every desk
+session), its read queries, and three API faces: ``GET /api/v1/desk/snapshot``, ``POST
+/api/v1/desk/precheck`` (duplicates and risk before saving, read-only) and ``POST
+/api/v1/incidents/{id}/supervise`` (督办 by the duty officer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from console.api_dispatch import DispatchHandler, _float_or_none
+from console.bootstrap import App
+from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
+from dispatch import clocks, vocab
+from dispatch.adapters.repository import IncidentRepository
+from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
+from dispatch.events import Event
+from dispatch.risk import NewCase, assess_risk, find_duplicates
+from dispatch.telemetry import to_wgs84_point
+from dispatch.views import incident_detail
+
+log = logging.getLogger(__name__)
+REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
+DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
+DESK_STATES = (*vocab.OPEN_STATES, "resolved")
+
+_QUEUE_SQL = f"""
+SELECT i.id, i.code, i.title, i.category, i.priority, i.difficulty, i.state, i.risk_level,
+       i.address, i.reported_at, i.sign_deadline, i.close_deadline,
+       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
+       COALESCE(f.level, 'community') AS level, COALESCE(f.escalations, 0) AS escalations,
+       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
+       (SELECT array_agg(u.name ORDER BY a.id) FROM assignments a JOIN units u
+          ON u.id = a.unit_id WHERE a.incident_id = i.id AND a.state = 'active') AS units,
+       (SELECT CASE WHEN bool_or(v.level = 'red') THEN 'red' ELSE 'yellow' END
+          FROM supervisions v WHERE v.incident_id = i.id AND v.closed_at IS NULL
+          HAVING count(*) > 0) AS supervision,
+       (SELECT min(due_at) FROM followups w WHERE w.incident_id = i.id
+          AND w.done_at IS NULL) AS followup_due
+FROM incidents i
+LEFT JOIN incident_flow f ON f.incident_id = i.id
+LEFT JOIN streets s ON s.id = i.street_id
+LEFT JOIN communities c ON c.id = i.community_id
+LEFT JOIN grids g ON g.id = i.grid_id
+WHERE i.state IN ({", ".join(f"'{s}'" for s in DESK_STATES)})
+ORDER BY i.id DESC LIMIT 2000
+"""
+
+_UNITS_SQL = """
+SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity,
+       u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
+       u.last_seen_at AS position_at, COALESCE(g.name, c.name, s.name) AS place, k.cases
+FROM units u
+LEFT JOIN grids g ON g.id = u.home_grid_id
+LEFT JOIN communities c ON c.id = u.community_id
+LEFT JOIN streets s ON s.id = u.street_id
+LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assignments a
+           JOIN incidents i ON i.id = a.incident_id WHERE a.state = 'active'
+           GROUP BY a.unit_id) k ON k.unit_id = u.id
+ORDER BY u.id
+"""
+
+_CASE_EXTRA_SQL = """
+SELECT i.channel, i.created_by, i.caller_name, i.caller_phone,
+       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
+       m.name AS micro_grid_name, p.name AS police_grid_name
+FROM incidents i
+LEFT JOIN streets s ON s.id = i.street_id LEFT JOIN communities c ON c.id = i.community_id
+LEFT JOIN grids g ON g.id = i.grid_id LEFT JOIN micro_grids m ON m.id = i.micro_grid_id
+LEFT JOIN police_grids p ON p.id = i.police_grid_id
+WHERE i.id = :i
+"""
+
+
+def _rows(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def case_view(conn: Connection, incident_id: int) -> dict[str, Any]:
+    """The API's case view (``dispatch.views.incident_detail``) with area and unit names."""
+    view = incident_detail(conn, incident_id=incident_id)
+    extra = conn.execute(text(_CASE_EXTRA_SQL), {"i": incident_id}).mappings().first()
+    view.update(dict(extra) if extra else {})
+    ids = sorted({a["unit_id"] for a in view["assignments"]})
+    units = {r["id"]: r for r in _rows(
+        conn, "SELECT id, code, name, unit_type, status FROM units WHERE id = ANY(:ids)",
+        ids=ids)} if ids else {}
+    for a in view["assignments"]:
+        u = units.get(a["unit_id"], {})
+        a.update(unit_code=u.get("code"), unit_name=u.get("name"),
+                 unit_type_label=vocab.UNIT_TYPES.get(u.get("unit_type", ""), ""),
+                 unit_status_label=vocab.UNIT_STATUSES.get(u.get("status", ""), ""))
+    return view
+
+
+class DeskHub:
+    """The desk's shared rows: computed once per change for the whole process and handed to
+    every subscribed session (DESIGN.md "five things that hurt" #4: no per-session polling)."""
+
+    def __init__(self, app: App, *, conninfo: str | None = None,
+                 refresh_s: float = REFRESH_S) -> None:
+        self.app = app
+        self.conninfo = conninfo
+        self.refresh_s = refresh_s
+        self._lock = threading.Lock()
+        self._subs: dict[int, Callable[[dict[str, Any]], None]] = {}
+        self._next = 0
+        self._wake = threading.Event()
+        self._events: list[dict[str, Any]] = []
+        self._snap: dict[str, Any] | None = None
+        self._version = 0
+        self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
+        self.computations = 0
+
+    def compute(self) -> dict[str, Any]:
+        """One snapshot: queue and unit-board rows with their map features."""
+        policy = self.app.dispatch.policy()
+        with self.app.engine.connect() as conn:
+            now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
+            incidents = _rows(conn, _QUEUE_SQL)
+            units = _rows(conn, _UNITS_SQL)
+        queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
+        board = unit_rows(units)
+        with self._lock:
+            self._version += 1
+            self.computations += 1
+            snap = {"version": self._version, "server_ms": now_ms,
+                    "local_ms": time.time() * 1000, "queue": queue,
+                    "units": board, "case_features": case_features(queue),
+                    "unit_features": unit_features(board)}
+            self._snap = snap
+        return snap
+
+    def snapshot(self, *, max_age_s: float = 2.0) -> dict[str, Any]:
+        snap = self._snap
+        if snap is None or time.time() * 1000 - snap["local_ms"] > max_age_s * 1000:
+            snap = self.compute()
+        return snap
+
+    def subscribe(self, deliver: Callable[[dict[str, Any]], None]) -> int:
+        """``deliver({"snapshot", "events"})`` from the hub's thread after each change."""
+        with self._lock:
+            self._next += 1
+            token = self._next
+            self._subs[token] = deliver
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="desk-hub", daemon=True)
+                self._thread.start()
+            if self.conninfo and self._listener is None:
+                self._listener = threading.Thread(target=self._listen, name="desk-listen",
+                                                  daemon=True)
+                self._listener.start()
+        return token
+
+    def unsubscribe(self, token: int) -> None:
+        with self._lock:
+            self._subs.pop(token, None)
+        self._wake.set()
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
+    def poke(self, event: dict[str, Any] | None = None) -> None:
+        """A change was committed (from the listener, or a test): refresh soon."""
+        with self._lock:
+            if event is not None:
+                self._events.append(event)
+        self._wake.set()
+
+    def _run(self) -> None:
+        last = 0.0
+        while True:
+            woke = self._wake.wait(self.refresh_s)
+            self._wake.clear()
+            with self._lock:
+                if not self._subs:
+                    self._thread = None
+                    return
+            if woke:
+                time.sleep(max(DEBOUNCE_S, MIN_GAP_S - (time.monotonic() - last)))
+            last = time.monotonic()
+            with self._lock:
+                events, self._events = self._events, []
+            try:
+                payload = {"snapshot": self.compute(), "events": events}
+            except Exception as exc:  # the database is busy or down: say so, retry next time
+                log.warning("desk hub: %s", exc)
+                payload = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试",
+                           "events": events}
+            with self._lock:
+                subs = list(self._subs.values())
+            for deliver in subs:
+                try:
+                    deliver(payload)
+                except Exception:  # one closing session must not stop the others
+                    log.exception("desk delivery failed")
+
+    def _listen(self) -> None:
+        import psycopg
+
+        from console.events import CHANNEL
+        while self.subscribers:
+            try:
+                with psycopg.connect(str(self.conninfo), autocommit=True,
+                                     connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while self.subscribers:
+                        for note in conn.notifies(timeout=1.0, stop_after=50):
+                            try:
+                                event = json.loads(note.payload)
+                            except ValueError:
+                                event = None
+                            self.poke(event if isinstance(event, dict) else None)
+            except Exception as exc:  # the database restarted: listen again
+                log.warning("desk listener: %s", exc)
+                time.sleep(2.0)
+        with self._lock:
+            self._listener = None
+
+
+_HUBS: dict[int, tuple[App, DeskHub]] = {}
+_HUBS_LOCK = threading.Lock()
+
+
+def desk_hub(app: App) -> DeskHub:
+    """The process's desk hub for ``app``, made on first use (never at import)."""
+    with _HUBS_LOCK:
+        entry = _HUBS.get(id(app))
+        if entry is None or entry[0] is not app:
+            url = app.engine.url.render_as_string(hide_password=False)
+            entry = (app, DeskHub(app, conninfo=url.replace("postgresql+psycopg://",
+                                                             "postgresql://")))
+            _HUBS[id(app)] = entry
+        return entry[1]
+
+
+# ---- HTTP faces ----------------------------------------------------------------------------------
+
+class SnapshotHandler(DispatchHandler):
+    async def get(self) -> None:
+        hub = desk_hub(self.app)
+        snap = await asyncio.to_thread(hub.snapshot)
+        self.send_json({k: snap[k] for k in ("version", "server_ms", "queue", "units")})
+
+
+def precheck(app: App, body: dict[str, Any]) -> dict[str, Any]:
+    """What registration would flag, without writing: the located chain, probable duplicates
+    and the risk level, by the domain's own rules over the same earlier cases."""
+    lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+    address = str(body.get("address") or "").strip()[:200] or None
+    parties = [p for p in body.get("parties") or [] if isinstance(p, dict)]
+    phones = frozenset(str(p["phone"]) for p in parties if p.get("phone"))
+    names = frozenset(str(p["name"]) for p in parties if p.get("name"))
+    point = (to_wgs84_point(lon, lat, str(body.get("crs") or "wgs84"))
+             if lon is not None and lat is not None else None)
+    policy = app.dispatch.policy()
+    with app.engine.connect() as conn:
+        now = conn.scalar(text("SELECT now()"))
+        loc = app.locators.get(conn).locate(*point) if point else None
+        new = NewCase(address=address, phones=phones, names=names,
+                      description=str(body.get("description") or ""),
+                      n_parties=len(parties), reported_at=now)
+        priors = IncidentRepository(conn).priors(
+            lon=point[0] if point else None, lat=point[1] if point else None, address=address,
+            keys=sorted(phones | names),
+            since=now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days)),
+            radius_m=policy.duplicate_radius_m)
+    dups = find_duplicates(new, priors, policy=policy)
+    risk = assess_risk(new, priors, policy=policy, duplicates=[d.other_id for d in dups])
+    return {"location": loc.as_dict() if loc else None,
+            "duplicates": [{"other_id": d.other_id, "code": d.code, "score": d.score,
+                            "reasons": list(d.reasons)} for d in dups],
+            "risk": {"level": risk.level, "label": risk.label, "reasons": list(risk.reasons),
+                     "threat": risk.threat, "one_case_plan": risk.one_case_plan}}
+
+
+class PrecheckHandler(DispatchHandler):
+    async def post(self) -> None:
+        await self.run(lambda: precheck(self.app, self.body_json()))
+
+
+@dataclass(frozen=True)
+class SupervisionOpened(Event):
+    """A duty officer opened 督办 on a case (sent on commit like the domain's events)."""
+
+    incident_id: int
+    kind: str
+    level: str
+
+
+def supervise(app: App, incident_id: int, *, level: str, reason: str, actor: str
+              ) -> dict[str, Any]:
+    """督办: open a supervision record on an open case, audited, in one transaction.
+
+    A stopgap until the domain has its own command: it uses only the repository's existing
+    statements, and refuses closed cases and a missing reason.
+    """
+    if level not in ("yellow", "red"):
+        raise InvalidCommand("督办级别须为 yellow（黄牌）或 red（红牌）", field="level")
+    if not reason.strip():
+        raise InvalidCommand("督办须说明理由", field="reason")
+    uow = app.dispatch.uow()
+    with uow:
+        row = uow.incidents.get(incident_id, lock=True)
+        if row is None:
+            raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
+        if row["state"] not in vocab.OPEN_STATES:
+            raise InvalidTransition(
+                f"案件已{vocab.INCIDENT_STATES[row['state']]}，无需督办", state=row["state"])
+        kind = "sign" if row["state"] in clocks.LIVE_STATES["sign"] else "close"
+        now = uow.now()
+        sid = uow.incidents.open_supervision(incident_id, kind=kind, level=level, at=now,
+                                             by=actor, reason=reason.strip()[:500])
+        uow.incidents.audit(at=now, actor=actor, action="supervise_manual",
+                            entity_id=incident_id, reason=reason.strip()[:500],
+                            detail={"supervision_id": sid, "kind": kind, "level": level})
+        uow.emit(SupervisionOpened(incident_id, kind, level))
+        uow.commit()
+    return {"incident_id": incident_id, "supervision_id": sid, "kind": kind, "level": level,
+            "at": now.isoformat()}
+
+
+class SuperviseHandler(DispatchHandler):
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            return supervise(self.app, int(incident_id), level=str(body.get("level") or ""),
+                             reason=str(body.get("reason") or ""), actor=self.actor(body))
+        await self.run(work)
+
+
+def desk_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [
+        (r"/api/v1/desk/snapshot", SnapshotHandler, args),
+        (r"/api/v1/desk/precheck", PrecheckHandler, args),
+        (r"/api/v1/incidents/(\d{1,9})/supervise", SuperviseHandler, args),
+    ]

@@ -1,0 +1,342 @@
+"""The duty desk's state 值班台 (no Panel): queue and unit-board rows, deadline marks, the actions a
+case allows, map features with their diffs, and one browser session's selection.
+
+Rows are computed once per change by the process's desk hub (``console.api_desk``) and shared by
+every session; each :class:`DeskState` only keeps what its own browser shows. The browser ticks the
+countdowns from the marks given here (``due_ms``, ``warn_ms``), so a second passing costs the
+server nothing. The server decides every write: actions listed here only choose which buttons to
+show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import param
+
+from dispatch import clocks, lifecycle, vocab
+from dispatch.policy import LEVEL_LABELS, RISK_LABELS, Policy
+from layers.registry import INCIDENT_PRIORITY_COLOURS, UNIT_STATUS_COLOURS
+from layers.wall import diff
+
+PHASES = ("overdue", "warn", "ok")  # most urgent first
+STATUS_ORDER = ("on_scene", "en_route", "assigned", "available", "off_duty")
+ACTION_LABELS = {
+    "register": "受理登记", "locate": "定位", "assign": "派单", "reassign": "改派",
+    "transition": "状态变更", "release": "退回重派", "reopen": "重新处置", "merge": "合并",
+    "deadline_warn": "时限预警", "supervise_yellow": "黄牌督办", "supervise_red": "红牌督办",
+    "supervise_manual": "人工督办", "deadline_error": "时限处理异常",
+    "link_duplicate": "确认重复", "link_related": "关联案件",
+}
+
+
+def epoch_ms(value: Any) -> int | None:
+    """Milliseconds since the epoch from a datetime or an ISO string (None stays None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a time: {value!r}")
+    return int(value.timestamp() * 1000)
+
+
+# ---- deadline marks ---------------------------------------------------------------------------
+
+def limit_s(kind: str, *, priority: int, difficulty: str, policy: Policy) -> float:
+    """How long a clock of ``kind`` runs for a case of this priority and difficulty."""
+    if kind == "sign":
+        return policy.sign_seconds(priority)
+    if kind == "close":
+        return policy.close_seconds(difficulty)
+    return 86_400.0 * policy.followup_days
+
+
+def mark(kind: str, due: Any, *, priority: int, difficulty: str, policy: Policy
+         ) -> dict[str, Any] | None:
+    """One countdown: when it is due and when it turns to warning (``warn_share`` of the time
+    gone, as the scheduler's warn stage)."""
+    due_ms = epoch_ms(due)
+    if due_ms is None:
+        return None
+    span = limit_s(kind, priority=priority, difficulty=difficulty, policy=policy)
+    return {"kind": kind, "label": clocks.KIND_LABEL[kind], "due_ms": due_ms,
+            "warn_ms": due_ms - round(span * (1 - policy.warn_share) * 1000)}
+
+
+def live_marks(row: Mapping[str, Any], *, policy: Policy) -> list[dict[str, Any]]:
+    """The clocks that still matter in the case's state, sign-for before closure."""
+    dues = {"sign": row.get("sign_deadline"), "close": row.get("close_deadline"),
+            "followup": row.get("followup_due")}
+    out = []
+    for kind in ("sign", "close", "followup"):
+        if row["state"] in clocks.LIVE_STATES[kind]:
+            m = mark(kind, dues[kind], priority=int(row["priority"]),
+                     difficulty=str(row.get("difficulty") or "normal"), policy=policy)
+            if m is not None:
+                out.append(m)
+    return out
+
+
+def phase(m: Mapping[str, Any], now_ms: int) -> str:
+    """``overdue`` at or past the deadline, ``warn`` from the warning mark, else ``ok``."""
+    if now_ms >= m["due_ms"]:
+        return "overdue"
+    return "warn" if now_ms >= m["warn_ms"] else "ok"
+
+
+def urgency_key(row: Mapping[str, Any], now_ms: int) -> tuple[Any, ...]:
+    """Overdue first, then warning; then priority, risk, supervision, and the nearest deadline."""
+    marks = row.get("clocks") or []
+    worst = min((PHASES.index(phase(m, now_ms)) for m in marks), default=len(PHASES))
+    nearest = min((m["due_ms"] for m in marks), default=2**62)
+    return (worst, int(row["priority"]), -int(row.get("risk_level") or 0),
+            0 if row.get("supervision") else 1, nearest, int(row["id"]))
+
+
+# ---- rows ---------------------------------------------------------------------------------------
+
+def queue_rows(incidents: Iterable[Mapping[str, Any]], *, policy: Policy, now_ms: int
+               ) -> list[dict[str, Any]]:
+    """Queue rows sorted by urgency at ``now_ms``: open cases, then resolved ones awaiting 回访."""
+    rows = []
+    for r in incidents:
+        state = str(r["state"])
+        place = [n for n in (r.get("community_name"), r.get("grid_name")) if n]
+        rows.append({
+            "id": int(r["id"]), "code": r["code"], "title": r.get("title") or "",
+            "category": r["category"], "category_label": vocab.CATEGORIES.get(r["category"],
+                                                                              r["category"]),
+            "state": state, "state_label": vocab.INCIDENT_STATES.get(state, state),
+            "priority": int(r["priority"]),
+            "priority_label": vocab.PRIORITIES.get(int(r["priority"]), ""),
+            "risk_level": int(r.get("risk_level") or 0),
+            "risk_label": RISK_LABELS.get(int(r.get("risk_level") or 0), ""),
+            "level": r.get("level") or "community",
+            "level_label": LEVEL_LABELS.get(str(r.get("level") or "community"), ""),
+            "place": " › ".join(place), "street": r.get("street_name") or "",
+            "address": r.get("address") or "",
+            "units": list(r.get("units") or []), "supervision": r.get("supervision"),
+            "escalations": int(r.get("escalations") or 0),
+            "group": "open" if state in vocab.OPEN_STATES else "followup",
+            "reported_ms": epoch_ms(r.get("reported_at")),
+            "clocks": live_marks(r, policy=policy),
+            "lon": r.get("lon"), "lat": r.get("lat"),
+        })
+    rows.sort(key=lambda row: urgency_key(row, now_ms))
+    return rows
+
+
+def unit_rows(units: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Unit-board rows: busiest states first, then by code; position age is the browser's."""
+    rows = [{
+        "id": int(u["id"]), "code": u.get("code") or "", "name": u.get("name") or "",
+        "type": u["type"], "type_label": vocab.UNIT_TYPES.get(u["type"], u["type"]),
+        "status": u["status"], "status_label": vocab.UNIT_STATUSES.get(u["status"], u["status"]),
+        "load": int(u.get("active_assignments") or 0), "capacity": int(u.get("capacity") or 1),
+        "position_ms": epoch_ms(u.get("position_at")), "place": u.get("place") or "",
+        "cases": list(u.get("cases") or []), "lon": u.get("lon"), "lat": u.get("lat"),
+    } for u in units]
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    rows.sort(key=lambda r: (order.get(r["status"], 9), r["code"], r["id"]))
+    return rows
+
+
+# ---- map features -------------------------------------------------------------------------------
+
+def _point(fid: int, lon: Any, lat: Any, props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "id": str(fid), "properties": {"id": fid, **props},
+            "geometry": {"type": "Point", "coordinates": [round(float(lon), 6),
+                                                          round(float(lat), 6)]}}
+
+
+def case_features(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Open cases with a point, coloured by priority (``layers.registry``)."""
+    return {str(r["id"]): _point(r["id"], r["lon"], r["lat"], {
+        "code": r["code"], "name": f"{r['code']} {r['category_label']}",
+        "priority": r["priority"], "state": r["state"],
+        "colour": INCIDENT_PRIORITY_COLOURS.get(str(r["priority"]), "#7f8c8d"),
+        "address": r["address"] or r["place"]})
+        for r in rows if r["group"] == "open" and r.get("lon") is not None}
+
+
+def unit_features(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Units with a position, coloured by status."""
+    return {str(r["id"]): _point(r["id"], r["lon"], r["lat"], {
+        "code": r["code"], "name": f"{r['type_label']} {r['name']}", "status": r["status"],
+        "colour": UNIT_STATUS_COLOURS.get(r["status"], "#555555")})
+        for r in rows if r.get("lon") is not None}
+
+
+# ---- what a case allows -------------------------------------------------------------------------
+
+def allowed_actions(case: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Buttons for the case's state, in the order a duty officer reads them. Each names the
+    request it makes and the inputs it needs; the server still decides."""
+    state = str(case["state"])
+    nexts = lifecycle.TRANSITIONS.get(state, frozenset())
+    out: list[dict[str, Any]] = []
+
+    def add(key: str, label: str, kind: str, **extra: Any) -> None:
+        out.append({"key": key, "label": label, "kind": kind, **extra})
+
+    if state in ("located", "escalated"):
+        add("assign", "派单", "assign", reassign=False, tone="primary")
+    if state in ("assigned", "acknowledged"):
+        add("reassign", "改派", "assign", reassign=True, tone="primary")
+    if "acknowledged" in nexts:
+        add("acknowledged", "代为签收", "transition", to="acknowledged", note="optional")
+    if "on_scene" in nexts:
+        add("on_scene", "确认到场", "transition", to="on_scene", note="optional")
+    if "mediating" in nexts:
+        add("mediating", "开始调解", "transition", to="mediating", note="optional")
+    if state in vocab.OPEN_STATES:
+        add("supervise", "督办", "supervise", note="required", tone="warn")
+    if "escalated" in nexts:
+        city = case.get("level") == "city"
+        add("escalated", "上报上级", "transition", to="escalated", note="required", tone="warn",
+            disabled="已由市级矛调中心处置，无法再上报" if city else None)
+    if "resolved" in nexts:
+        add("resolved", "办结", "transition", to="resolved", note="optional", outcome=True,
+            tone="good")
+    if state == "resolved":
+        add("followup", "回访", "followup", note="optional", tone="good")
+    if "closed" in nexts:
+        add("closed", "归档", "transition", to="closed", note="optional")
+    if "located" in nexts:
+        label = "退回重派" if state == "assigned" else "重新处置"
+        add("located", label, "transition", to="located", note="required", tone="danger")
+    return out
+
+
+def case_display(view: Mapping[str, Any], *, policy: Policy) -> dict[str, Any]:
+    """The case page's data: the API's case view with labels, times in ms, marks and actions."""
+    times = ("reported_at", "sign_deadline", "close_deadline", "followed_up_at")
+    out = {k: v for k, v in view.items() if k not in times}
+    out.update({f"{k}_ms": epoch_ms(view.get(k)) for k in times})
+    out["category_label"] = vocab.CATEGORIES.get(view["category"], view["category"])
+    out["channel_label"] = vocab.CHANNELS.get(view.get("channel") or "", "")
+    out["difficulty_label"] = vocab.DIFFICULTIES.get(view.get("difficulty") or "", "")
+    out["level_label"] = LEVEL_LABELS.get(view.get("level") or "community", "")
+    out["risk_label"] = RISK_LABELS.get(int(view.get("risk_level") or 0), "")
+    out["language_label"] = vocab.LANGUAGES.get(view.get("language") or "", "")
+    out["outcome_label"] = vocab.OUTCOMES.get(view.get("outcome") or "", "")
+    out["clocks"] = live_marks(view, policy=policy)
+    out["actions"] = allowed_actions(view)
+    out["audit"] = [{**a, "at_ms": epoch_ms(a.get("at")), "at": None,
+                     "action_label": ACTION_LABELS.get(a["action"], a["action"]),
+                     "from_label": vocab.INCIDENT_STATES.get(a.get("from_state") or "", ""),
+                     "to_label": vocab.INCIDENT_STATES.get(a.get("to_state") or "", "")}
+                    for a in view.get("audit") or []]
+    stamp = ("assigned_at", "acknowledged_at", "arrived_at", "released_at")
+    out["assignments"] = [{**{k: v for k, v in a.items() if k not in stamp},
+                           **{f"{k}_ms": epoch_ms(a.get(k)) for k in stamp}}
+                          for a in view.get("assignments") or []]
+    out["supervisions"] = [{**s, "opened_at": None, "opened_ms": epoch_ms(s.get("opened_at")),
+                            "closed_ms": epoch_ms(s.get("closed_at")), "closed_at": None}
+                           for s in view.get("supervisions") or []]
+    out["followups"] = [{**f, "due_ms": epoch_ms(f.get("due_at")),
+                         "done_ms": epoch_ms(f.get("done_at")), "due_at": None, "done_at": None}
+                        for f in view.get("followups") or []]
+    out["links"] = [{**k, "created_at": None} for k in view.get("links") or []]
+    return out
+
+
+# ---- one session's state -----------------------------------------------------------------------
+
+class DeskState(param.Parameterized):
+    """What one duty officer's browser shows; shared rows arrive with :meth:`apply_snapshot`."""
+
+    actor = param.String(default="值班员", doc="Who the desk's writes are audited under.")
+
+    queue = param.List(default=[], doc="Queue rows, most urgent first (queue_rows).")
+
+    units = param.List(default=[], doc="Unit-board rows (unit_rows).")
+
+    server_ms = param.Integer(default=0, doc="The server's clock when the rows were computed.")
+
+    version = param.Integer(default=0, doc="The hub snapshot shown.")
+
+    workspace: param.Selector = param.Selector(default="intake", objects=["intake", "case"], doc="""
+        What the work column shows: the intake form or the selected case.""")
+
+    selected = param.Integer(default=None, allow_None=True, doc="The open case's id.")
+
+    case = param.Dict(default=None, allow_None=True, doc="The open case (case_display).")
+
+    picking = param.Boolean(default=False, doc="The next map click sets the intake point.")
+
+    point = param.Dict(default=None, allow_None=True, doc="""
+        The intake point chosen on the map: {"lon", "lat", "crs": "wgs84", "source": "map"}.""")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.sent: dict[str, dict[str, str]] = {"incidents": {}, "units": {}}
+        self.features: dict[str, dict[str, dict[str, Any]]] = {"incidents": {}, "units": {}}
+
+    def apply_snapshot(self, snap: Mapping[str, Any], *, local_ms: float | None = None) -> bool:
+        """Take a hub snapshot; False when it is older than the one shown. ``local_ms`` (this
+        process's clock now) moves the server time on by the snapshot's age."""
+        if int(snap["version"]) < self.version:
+            return False
+        age = 0.0 if local_ms is None else max(0.0, local_ms - float(snap.get("local_ms",
+                                                                             local_ms)))
+        self.features = {"incidents": snap["case_features"], "units": snap["unit_features"]}
+        with param.parameterized.batch_call_watchers(self):
+            if snap["queue"] != self.queue:
+                self.queue = snap["queue"]
+            if snap["units"] != self.units:
+                self.units = snap["units"]
+            self.server_ms = int(snap["server_ms"] + age)
+            self.version = int(snap["version"])
+        return True
+
+    def map_updates(self, *, full: bool = False
+                    ) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:
+        """Per layer, the features to upsert and the ids to remove since the last call (all of
+        them with ``full``, after the browser (re)connects)."""
+        out = {}
+        for layer, current in self.features.items():
+            upserts, removed, sigs = diff({} if full else self.sent[layer], current)
+            removed = [k for k in self.sent[layer] if k not in current]
+            self.sent[layer] = sigs
+            out[layer] = (upserts, removed)
+        return out
+
+    def on_click(self, click: Mapping[str, Any] | None) -> str | None:
+        """A map click: a case marker opens the case; with picking armed, the point becomes the
+        intake point. Returns what happened (``"case"``, ``"point"`` or None)."""
+        if not click:
+            return None
+        for hit in click.get("hits") or []:
+            if hit.get("layer") == "incidents" and hit.get("id") is not None:
+                self.select(int(hit["id"]))
+                return "case"
+        if self.picking and click.get("lon") is not None and click.get("lat") is not None:
+            self.point = {"lon": float(click["lon"]), "lat": float(click["lat"]), "crs": "wgs84",
+                          "source": "map"}
+            self.picking = False
+            self.workspace = "intake"
+            return "point"
+        return None
+
+    def select(self, incident_id: int | None) -> None:
+        """Open a case (or close it with None); the page loads and shows it."""
+        with param.parameterized.batch_call_watchers(self):
+            if incident_id != self.selected:
+                self.case = None
+            self.selected = incident_id
+            self.workspace = "case" if incident_id is not None else "intake"
+
+    def show_case(self, view: Mapping[str, Any] | None, *, policy: Policy) -> None:
+        """Show a loaded case view, if it is still the selected one."""
+        if view is None or int(view["id"]) != self.selected:
+            return
+        self.case = case_display(view, policy=policy)
+
+    def concerns_case(self, events: Iterable[Mapping[str, Any]]) -> bool:
+        """Whether any of these domain events touched the open case (it should be reloaded)."""
+        return self.selected is not None and any(
+            e.get("incident_id") == self.selected for e in events)

@@ -1,0 +1,346 @@
+"""The duty desk 值班台 (``/desk``, a wide screen): the case queue and unit board, the live map, and
+a work column with the intake form and the open case.
+
+Thin by design: the browser components write through the HTTP API (``fetch``) and the server
+decides; the page only wires one session's :class:`console.desk_state.DeskState` to its views.
+Shared rows come from the process's :class:`console.api_desk.DeskHub` (one query per change for
+every open desk), never from a per-session timer. ``/desk?case=<id>`` opens a case directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar
+
+import panel as pn
+import param
+from bokeh.document import Document
+from panel.custom import JSComponent
+from panel.io.state import set_curdoc
+
+from console.api_desk import DeskHub, case_view, desk_hub
+from console.bootstrap import App
+from console.desk_state import DeskState
+from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from dispatch import vocab
+from layers.registry import LAYERS
+
+BADGE = "示意：网格与微网格为示意数据"
+LEFT_W, RIGHT_W, HEADER_H, UNITS_H = 470, 580, 62, 380
+RESYNC_EVERY = 20  # deliveries between full re-sends of the map's live layers
+
+
+def _esm(name: str) -> str:
+    """The component's module with the desk's shared helpers in front (one file each in the
+    browser, no import paths to resolve)."""
+    common = (STATIC_DIR / "desk_common.js").read_text(encoding="utf-8")
+    return common + "\n" + (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+VOCAB: dict[str, Any] = {
+    "channels": vocab.CHANNELS, "categories": vocab.CATEGORIES,
+    "priorities": {code: vocab.PRIORITIES[n] for code, n in vocab.PRIORITY_CODES.items()},
+    "priority_labels": {str(n): label for n, label in vocab.PRIORITIES.items()},
+    "difficulties": vocab.DIFFICULTIES, "languages": vocab.LANGUAGES,
+    "languages_other": {k: v for k, v in vocab.LANGUAGES.items() if k != "mandarin"},
+    "outcomes": vocab.OUTCOMES, "states": vocab.INCIDENT_STATES, "unit_types": vocab.UNIT_TYPES,
+}
+
+
+class _Desk(JSComponent):
+    """Base: messages from the browser go to ``handler`` (set per session)."""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.handler: Callable[[dict[str, Any]], None] | None = None
+
+    def _handle_msg(self, data: Any) -> None:
+        if isinstance(data, dict) and self.handler is not None:
+            self.handler(data)
+
+
+class DeskBar(_Desk):
+    """The title bar (``part="header"``) or the work column's tabs (``part="tabs"``)."""
+
+    part: param.Selector = param.Selector(default="header", objects=["header", "tabs"])
+    actor = param.String(default="值班员")
+    live = param.String(default="connecting", doc="live | connecting | error")
+    live_detail = param.String(default="")
+    active = param.String(default="intake", doc="intake | case")
+    case_label = param.String(default="")
+    _esm: ClassVar[str] = _esm("desk_header.js")
+
+
+class DeskIntake(_Desk):
+    """The intake form; ``point`` is a map click handed over by Python."""
+
+    api_base = param.String(default="/api/v1")
+    actor = param.String(default="值班员")
+    vocab = param.Dict(default=VOCAB)
+    point = param.Dict(default=None, allow_None=True)
+    _esm: ClassVar[str] = _esm("desk_intake.js")
+
+
+class DeskQueue(_Desk):
+    """The queue: rows by urgency, countdowns ticked in the browser."""
+
+    rows = param.List(default=[])
+    server_ms = param.Integer(default=0)
+    selected = param.Integer(default=None, allow_None=True)
+    _esm: ClassVar[str] = _esm("desk_queue.js")
+
+
+class DeskUnits(_Desk):
+    """The unit board."""
+
+    rows = param.List(default=[])
+    server_ms = param.Integer(default=0)
+    unit_types = param.Dict(default=vocab.UNIT_TYPES)
+    stale_s = param.Integer(default=900)
+    _esm: ClassVar[str] = _esm("desk_units.js")
+
+
+class DeskCase(_Desk):
+    """The open case with its timeline and actions."""
+
+    case = param.Dict(default=None, allow_None=True)
+    loading = param.Boolean(default=False)
+    error = param.String(default="")
+    api_base = param.String(default="/api/v1")
+    actor = param.String(default="值班员")
+    vocab = param.Dict(default=VOCAB)
+    server_ms = param.Integer(default=0)
+    _esm: ClassVar[str] = _esm("desk_case.js")
+
+
+def desk_layers(api_base: str) -> list[dict[str, Any]]:
+    """Territory underneath; units and open cases on top, filled by pushes from the hub."""
+    live = []
+    for name in ("units", "incidents"):
+        cfg = layer_config(LAYERS[name], api_base=api_base)
+        cfg.update(url=None, visible=True)
+        live.append(cfg)
+    units, cases = live
+    units["style"]["classes"] = {k: {**v, "label": vocab.UNIT_STATUSES.get(k, k)}
+                                 for k, v in units["style"]["classes"].items()}
+    cases["label"] = "在办案件"
+    cases["style"].update(radius=7, weight=2)
+    cases["style"]["classes"] = {k: {**v, "label": f"{vocab.PRIORITIES[int(k)]}案件"}
+                                 for k, v in cases["style"]["classes"].items()}
+    territory = territory_layers(api_base)
+    for cfg in territory:
+        if cfg["name"] == "facilities":
+            cfg["visible"] = False  # the desk watches cases and units; facilities on demand
+    return territory + live
+
+
+class DeskSession:
+    """One browser's desk: its state, its views, and its subscription to the hub."""
+
+    def __init__(self, app: App, hub: DeskHub, *, api_base: str = "/api/v1",
+                 static_url: str = STATIC_URL, center: tuple[float, float] = (45.60, 84.87),
+                 zoom: int = 13) -> None:
+        self.app, self.hub = app, hub
+        self.state = DeskState()
+        self.loaded = self.closed = False
+        self.deliveries = 0
+        self.doc: Document | None = None
+        self.token: int | None = None
+        prefix, base = static_url.rstrip("/"), api_base.rstrip("/")
+        css = {"stylesheets": [f"{prefix}/desk.css"], "margin": 0}
+        self.header = DeskBar(part="header", height=HEADER_H, sizing_mode="stretch_width", **css)
+        self.tabs = DeskBar(part="tabs", height=44, sizing_mode="stretch_width", **css)
+        self.intake = DeskIntake(api_base=base, sizing_mode="stretch_both", **css)
+        self.queue = DeskQueue(sizing_mode="stretch_both", **css)
+        self.units = DeskUnits(height=UNITS_H, sizing_mode="stretch_width",
+                               stale_s=int(app.dispatch.policy().stale_position_s), **css)
+        self.case = DeskCase(api_base=base, sizing_mode="stretch_both", visible=False, **css)
+        self.map = LeafletMap(center=center, zoom=zoom, badge=BADGE, layers=desk_layers(base),
+                              static_url=prefix, margin=0, sizing_mode="stretch_both")
+        self._wire()
+        self.apply({"snapshot": hub.snapshot(), "events": []})
+
+    def _wire(self) -> None:
+        s = self.state
+        mirror = [("queue", self.queue, "rows"), ("units", self.units, "rows"),
+                  ("selected", self.queue, "selected"), ("case", self.case, "case"),
+                  ("point", self.intake, "point"), ("workspace", self.tabs, "active")]
+        for name, view, target in mirror:
+            s.param.watch(partial(self._set, view, target), name)
+        s.param.watch(self._server_ms, "server_ms")
+        s.param.watch(self._actor, "actor")
+        s.param.watch(self._workspace, "workspace")
+        s.param.watch(self._selected, "selected")
+        s.param.watch(lambda e: setattr(self.tabs, "case_label", (e.new or {}).get("code", "")
+                                        if e.new else self.tabs.case_label), "case")
+        self.header.param.watch(lambda e: setattr(s, "actor", e.new), "actor")
+        self.tabs.param.watch(self._tab, "active")
+        self.map.param.watch(lambda e: s.on_click(e.new), "last_click")
+        self.queue.handler = self._open_msg
+        self.case.handler = self._case_msg
+        self.intake.handler = self._intake_msg
+        self.units.handler = self._unit_msg
+
+    @staticmethod
+    def _set(view: Any, target: str, event: param.parameterized.Event) -> None:
+        setattr(view, target, event.new)
+
+    def _server_ms(self, event: param.parameterized.Event) -> None:
+        for view in (self.queue, self.units, self.case):
+            view.server_ms = event.new
+
+    def _actor(self, event: param.parameterized.Event) -> None:
+        for view in (self.header, self.intake, self.case):
+            view.actor = event.new
+
+    def _workspace(self, event: param.parameterized.Event) -> None:
+        self.intake.visible = event.new == "intake"
+        self.case.visible = event.new == "case"
+
+    def _tab(self, event: param.parameterized.Event) -> None:
+        if event.new == "case" and self.state.selected is None:
+            self.tabs.active = "intake"
+            return
+        self.state.workspace = event.new
+
+    def _selected(self, event: param.parameterized.Event) -> None:
+        if event.new is not None:
+            self.load_case(fly=True)
+
+    # ---- messages from the browser -----------------------------------------------------------
+    def _open_msg(self, msg: dict[str, Any]) -> None:
+        if msg.get("type") == "open":
+            self.state.select(int(msg["id"]))
+
+    def _case_msg(self, msg: dict[str, Any]) -> None:
+        kind = msg.get("type")
+        if kind == "reload":
+            self.load_case()
+        elif kind == "close":
+            self.state.select(None)
+        else:
+            self._open_msg(msg)
+
+    def _intake_msg(self, msg: dict[str, Any]) -> None:
+        kind = msg.get("type")
+        if kind == "fly":
+            self.map.fly_to(float(msg["lon"]), float(msg["lat"]), label=str(msg.get("label", "")))
+        elif kind == "pick":
+            self.state.picking = True
+        else:
+            self._open_msg(msg)
+
+    def _unit_msg(self, msg: dict[str, Any]) -> None:
+        unit = next((u for u in self.state.units if u["id"] == msg.get("id")), None)
+        if unit and unit.get("lon") is not None:
+            self.map.fly_to(unit["lon"], unit["lat"], label=f"{unit['type_label']} {unit['name']}")
+
+    # ---- the open case ------------------------------------------------------------------------
+    def load_case(self, *, fly: bool = False) -> None:
+        iid = self.state.selected
+        if iid is None:
+            return
+        self.case.loading = True
+        try:
+            with self.app.engine.connect() as conn:
+                view = case_view(conn, iid)
+        except Exception as exc:  # NotFound or the database: say so in the panel
+            self.case.loading, self.case.error = False, f"案件 {iid} 加载失败：{exc}"
+            return
+        self.case.loading, self.case.error = False, ""
+        self.state.show_case(view, policy=self.app.dispatch.policy())
+        if fly and view.get("lon") is not None:
+            self.map.fly_to(view["lon"], view["lat"], label=str(view["code"]))
+
+    # ---- the hub ------------------------------------------------------------------------------
+    def attach(self) -> None:
+        self.doc = pn.state.curdoc
+        self.token = self.hub.subscribe(self._deliver)
+        if self.doc is not None and self.doc.session_context is not None:
+            self.doc.on_session_destroyed(self._destroyed)
+            arg = (pn.state.session_args or {}).get("case")
+            if arg:
+                with contextlib.suppress(ValueError):
+                    self.state.select(int(arg[0]))
+        pn.state.onload(self._on_load)
+
+    def _destroyed(self, _ctx: Any) -> None:
+        self.closed = True
+        if self.token is not None:
+            self.hub.unsubscribe(self.token)
+
+    def _deliver(self, payload: dict[str, Any]) -> None:
+        """On the hub's thread: hand over to this session's own event loop."""
+        if not self.closed and self.doc is not None:
+            self.doc.add_next_tick_callback(partial(self._apply_locked, payload))
+
+    def _apply_locked(self, payload: dict[str, Any]) -> None:
+        if self.closed or self.doc is None:
+            return
+        with set_curdoc(self.doc):
+            self.apply(payload)
+
+    def _on_load(self) -> None:
+        self.loaded = True
+        self.deliveries = 0
+        self.push_map(full=True)
+
+    def apply(self, payload: dict[str, Any]) -> None:
+        if "error" in payload:
+            self.header.live, self.header.live_detail = "error", payload["error"]
+            return
+        if not self.state.apply_snapshot(payload["snapshot"], local_ms=time.time() * 1000):
+            return
+        self.header.live = "live"
+        if self.loaded:
+            self.deliveries += 1
+            self.push_map(full=self.deliveries % RESYNC_EVERY == 0)
+        if self.state.concerns_case(payload.get("events") or []):
+            self.load_case()
+
+    def push_map(self, *, full: bool) -> None:
+        for layer, (upserts, removed) in self.state.map_updates(full=full).items():
+            if removed:
+                self.map.remove_features(layer, removed)
+            if upserts:
+                self.map.update_features(layer, upserts)
+
+    def view(self) -> pn.viewable.Viewable:
+        left = pn.Column(self.queue, self.units, width=LEFT_W, sizing_mode="stretch_height",
+                         margin=0)
+        right = pn.Column(self.tabs, self.intake, self.case, width=RIGHT_W,
+                          sizing_mode="stretch_height", margin=0)
+        body = pn.Row(left, self.map, right, sizing_mode="stretch_both", margin=0)
+        return pn.Column(self.header, body, sizing_mode="stretch_both", margin=0,
+                         styles={"background": "#e9edf2"}, css_classes=["desk-page"])
+
+
+def create_desk(app: App, hub: DeskHub, **kwargs: Any) -> pn.viewable.Viewable:
+    """The desk for one browser session, subscribed to ``hub`` until the session ends."""
+    session = DeskSession(app, hub, **kwargs)
+    session.attach()
+    page = session.view()
+    page._desk_session = session  # type: ignore[attr-defined]  # for tests and diagnostics
+    return page
+
+
+def desk_page(app: App, **kwargs: Any) -> Callable[[], pn.viewable.Viewable]:
+    """The ``/desk`` route's page factory for ``console.server.pages``: one hub per process,
+    the map opening on the territory."""
+    from geo.queries import territory_bounds
+
+    hub = desk_hub(app)
+
+    def page() -> pn.viewable.Viewable:
+        if "center" not in kwargs:
+            with app.engine.connect() as conn:
+                bounds = territory_bounds(conn)
+            if bounds is not None:
+                span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
+                kwargs["center"] = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
+                kwargs["zoom"] = 14 if span < 0.09 else 13 if span < 0.18 else 12
+        return create_desk(app, hub, **kwargs)
+    return page

@@ -1,0 +1,223 @@
+// Duty desk 值班台: helpers shared by every desk component (prepended to each component's ESM by
+// console/pages/desk.py). Text is always set with textContent: user-supplied data never becomes
+// markup. Requests go to the console's own API only.
+
+const TZ = "Asia/Shanghai"
+
+// h("div", {class: "x", onclick: fn, dataset: {id: 1}}, "text", child, [more]) -> element
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) { continue }
+    if (k === "class") { el.className = v }
+    else if (k === "dataset") { Object.assign(el.dataset, v) }
+    else if (k === "style") { el.setAttribute("style", v) }
+    else if (k.startsWith("on")) { el.addEventListener(k.slice(2), v) }
+    else if (k === "value") { el.value = v }
+    else if (v === true) { el.setAttribute(k, "") }
+    else { el.setAttribute(k, String(v)) }
+  }
+  append(el, children)
+  return el
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) { continue }
+    el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)))
+  }
+  return el
+}
+
+function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild) } return el }
+
+const FMT_TIME = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: TZ, hour: "2-digit", minute: "2-digit", hour12: false })
+const FMT_DT = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: TZ, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  hour12: false })
+const FMT_FULL = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+  minute: "2-digit", second: "2-digit", hour12: false })
+
+function fmtTime(ms) { return ms ? FMT_TIME.format(new Date(ms)) : "—" }
+function fmtDT(ms) { return ms ? FMT_DT.format(new Date(ms)) : "—" }
+function fmtFull(ms) { return ms ? FMT_FULL.format(new Date(ms)) : "—" }
+
+function pad2(n) { return String(n).padStart(2, "0") }
+
+// A remaining (or overdue) span as 时:分:秒, or 天+时 beyond two days.
+function span(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000)
+  const d = Math.floor(s / 86400)
+  const hh = Math.floor((s % 86400) / 3600)
+  const mm = Math.floor((s % 3600) / 60)
+  const ss = s % 60
+  if (d >= 2) { return `${d}天${hh}时` }
+  return `${pad2(hh + d * 24)}:${pad2(mm)}:${pad2(ss)}`
+}
+
+function ago(ms, now) {
+  if (!ms) { return "无定位" }
+  const s = Math.max(0, Math.floor((now - ms) / 1000))
+  if (s < 60) { return `${s}秒前` }
+  if (s < 3600) { return `${Math.floor(s / 60)}分钟前` }
+  if (s < 86400 * 2) { return `${Math.floor(s / 3600)}小时前` }
+  return `${Math.floor(s / 86400)}天前`
+}
+
+function phaseOf(mark, now) {
+  if (now >= mark.due_ms) { return "overdue" }
+  return now >= mark.warn_ms ? "warn" : "ok"
+}
+
+// The text and class of one countdown at `now` (server-corrected browser time).
+function countdown(mark, now) {
+  const p = phaseOf(mark, now)
+  const left = mark.due_ms - now
+  const text = p === "overdue" ? `${mark.label}超时 ${span(left)}` : `${mark.label} ${span(left)}`
+  return { phase: p, text }
+}
+
+// Server time = browser time + offset, so countdowns agree with the server's deadlines.
+function clockOffset(serverMs) { return serverMs ? serverMs - Date.now() : 0 }
+
+async function api(path, { method = "GET", body, actor } = {}) {
+  const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" }
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json"
+    opts.body = JSON.stringify(actor ? { actor, ...body } : body)
+  }
+  let resp
+  try {
+    resp = await fetch(path, opts)
+  } catch (err) {
+    return { ok: false, status: 0, error: { message: `网络异常：${err.message}` } }
+  }
+  let data = null
+  try { data = await resp.json() } catch (err) { data = null }
+  if (!resp.ok) {
+    const error = (data && data.error) || { message: `服务器返回 ${resp.status}` }
+    return { ok: false, status: resp.status, error, data }
+  }
+  return { ok: true, status: resp.status, data }
+}
+
+function badge(text, cls) { return h("span", { class: `dk-badge ${cls || ""}` }, text) }
+
+const PRIORITY_CLASS = { 1: "p1", 2: "p2", 3: "p3", 4: "p4" }
+function priorityBadge(p, label) { return badge(label, `dk-pri ${PRIORITY_CLASS[p] || ""}`) }
+function riskBadge(level, label) {
+  return level ? badge(`${label}风险`, `dk-risk r${level}`) : null
+}
+
+function notice(kind, title, lines) {
+  return h("div", { class: `dk-notice dk-${kind}`, role: kind === "error" ? "alert" : "status" },
+    title ? h("div", { class: "dk-notice-title" }, title) : null,
+    (lines || []).map((l) => h("div", { class: "dk-notice-line" }, l)))
+}
+
+function etaText(s) {
+  if (s === null || s === undefined) { return "无法估算" }
+  if (s < 60) { return `${Math.round(s)} 秒` }
+  return `${Math.round(s / 60)} 分钟`
+}
+
+// Recommendations for a case, each unit or 警格+网格 pair with one button that assigns it.
+// opts: {api, actor, incidentId, reassign, vocab, onAssigned(result), limit}
+function recommendPanel(opts) {
+  const root = h("div", { class: "dk-rec", dataset: { incident: opts.incidentId } })
+  const status = h("div", { class: "dk-rec-status" })
+  const body = h("div", { class: "dk-rec-body" })
+  const reason = h("input", { class: "dk-input dk-rec-reason", type: "text", maxlength: 200,
+    placeholder: opts.reassign ? "改派理由（必填）" : "指定理由（按策略应自动派单时必填）" })
+  const head = h("div", { class: "dk-rec-head" },
+    h("span", { class: "dk-section-title" }, opts.reassign ? "改派：推荐处置力量" : "推荐处置力量"),
+    h("button", { class: "dk-btn dk-btn-ghost dk-btn-sm", type: "button", onclick: () => load() },
+      "刷新"))
+  append(root, [head, reason, status, body])
+  let busy = false
+
+  async function assign(unitIds, label) {
+    if (busy) { return }
+    busy = true
+    clear(status).appendChild(notice("info", `正在派单：${label}…`))
+    const r = await api(`${opts.api}/incidents/${opts.incidentId}/assign`, {
+      method: "POST", actor: opts.actor(),
+      body: { unit_ids: unitIds, reason: reason.value.trim() || null, reassign: !!opts.reassign } })
+    busy = false
+    clear(status)
+    if (r.ok) {
+      status.appendChild(notice("ok", `已派单：${label}`,
+        [`签收时限 ${fmtFull(Date.parse(r.data.sign_deadline))}`]))
+      root.dataset.assigned = unitIds.join(",")
+      if (opts.onAssigned) { opts.onAssigned(r.data) }
+      return
+    }
+    const e = r.error || {}
+    const title = r.status === 409 ? "派单未成功：该力量已被他人派出" : "派单未成功"
+    status.appendChild(notice("error", title, [e.message || ""]))
+    if (e.field === "reason") { reason.classList.add("dk-need"); reason.focus() }
+    if (r.status === 409) { load(true) }
+  }
+
+  function unitCard(u, i) {
+    const stale = u.stale ? badge("位置陈旧", "dk-warnchip") : null
+    return h("div", { class: "dk-rec-item", dataset: { unit: u.id } },
+      h("div", { class: "dk-rec-rank" }, String(i + 1)),
+      h("div", { class: "dk-rec-main" },
+        h("div", { class: "dk-rec-name" },
+          h("b", {}, u.name), " ", h("span", { class: "dk-muted" },
+            `${opts.vocab.unit_types[u.type] || u.type} · ${u.code}`), stale),
+        h("div", { class: "dk-rec-meta" },
+          h("span", { class: "dk-eta" }, `预计 ${etaText(u.eta_s)}`),
+          u.distance_m != null ? h("span", {}, `${(u.distance_m / 1000).toFixed(1)} 公里`) : null,
+          h("span", {}, `在办 ${u.active_assignments}/${u.capacity}`),
+          h("span", {}, `评分 ${u.score}`)),
+        h("div", { class: "dk-chips" }, (u.reasons || []).map((t) => h("span", { class: "dk-chip" }, t)))),
+      h("button", { class: "dk-btn dk-btn-primary dk-assign", type: "button",
+        onclick: () => assign([u.id], `${opts.vocab.unit_types[u.type] || ""}${u.name}`) },
+        opts.reassign ? "改派" : "派单"))
+  }
+
+  function pairCard(p, i) {
+    const names = p.members.map((m) => `${opts.vocab.unit_types[m.type] || ""}${m.name}`)
+    return h("div", { class: "dk-rec-item dk-rec-pair", dataset: { units: p.unit_ids.join(",") } },
+      h("div", { class: "dk-rec-rank dk-pair-mark" }, "联"),
+      h("div", { class: "dk-rec-main" },
+        h("div", { class: "dk-rec-name" }, h("b", {}, names.join(" + "))),
+        h("div", { class: "dk-rec-meta" },
+          h("span", { class: "dk-eta" }, `全员到场 ${etaText(p.eta_s)}`),
+          h("span", {}, `评分 ${p.score}`)),
+        h("div", { class: "dk-chips" }, (p.reasons || []).map((t) => h("span", { class: "dk-chip" }, t)))),
+      h("button", { class: "dk-btn dk-btn-primary dk-assign", type: "button",
+        onclick: () => assign(p.unit_ids, names.join("、")) }, opts.reassign ? "改派" : "派出组合"))
+  }
+
+  async function load(keepStatus) {
+    if (!keepStatus) { clear(status) }
+    clear(body).appendChild(h("div", { class: "dk-muted dk-pad" }, "正在计算推荐…"))
+    const r = await api(`${opts.api}/incidents/${opts.incidentId}/recommendations?limit=${opts.limit || 6}`)
+    clear(body)
+    if (!r.ok) { body.appendChild(notice("error", "无法推荐", [r.error.message])); return }
+    const d = r.data
+    root.dataset.loaded = "1"
+    body.appendChild(h("div", { class: "dk-rec-level" }, `处置层级：${d.level_label}`,
+      d.paired ? badge("须警格+网格联动", "dk-warnchip") : null))
+    for (const n of d.notes || []) { body.appendChild(notice("warn", null, [n])) }
+    if (d.pairs && d.pairs.length) {
+      body.appendChild(h("div", { class: "dk-sub-title" }, "警格+网格 组合"))
+      d.pairs.forEach((p, i) => body.appendChild(pairCard(p, i)))
+    }
+    body.appendChild(h("div", { class: "dk-sub-title" }, "单兵力量"))
+    if (!d.items.length) { body.appendChild(notice("warn", "暂无可派力量", [])) }
+    d.items.forEach((u, i) => body.appendChild(unitCard(u, i)))
+    const ex = Object.entries(d.excluded || {})
+    if (ex.length) {
+      body.appendChild(h("div", { class: "dk-muted dk-small" },
+        "未列入：" + ex.map(([k, v]) => `${k} ${v} 人`).join("；")))
+    }
+  }
+  load()
+  return root
+}

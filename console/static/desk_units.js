@@ -1,0 +1,91 @@
+// DeskUnits: the unit board 力量看板 — status, position age (ticked here), load and current cases,
+// filtered by status or type and searched by name; a click shows the unit on the map.
+
+const STATUS = [["all", "全部"], ["available", "空闲"], ["assigned", "已派单"], ["en_route", "在途"],
+                ["on_scene", "到场处置"], ["off_duty", "下班"]]
+const MAX_ROWS = 250
+
+export function render({ model, el }) {
+  const root = h("div", { class: "dk-panel dk-units" })
+  const tabs = h("div", { class: "dk-tabs dk-u-tabs", role: "tablist" })
+  const type = h("select", { class: "dk-input dk-u-type", "aria-label": "力量类型" })
+  const search = h("input", { class: "dk-input dk-u-search", type: "search", placeholder: "姓名 / 编号 / 网格",
+    "aria-label": "搜索力量" })
+  const list = h("div", { class: "dk-u-list" })
+  const summary = h("span", { class: "dk-muted dk-small" })
+  root.append(h("div", { class: "dk-panel-head" }, h("span", {}, "力量看板"), summary), tabs,
+    h("div", { class: "dk-u-tools" }, type, search), list)
+  el.appendChild(root)
+
+  let status = "all"
+  let offset = clockOffset(model.server_ms)
+  let ages = []
+  const tabEls = {}
+  for (const [key, label] of STATUS) {
+    tabEls[key] = h("button", { type: "button", class: `dk-tab st-${key}`, dataset: { status: key },
+      onclick: () => { status = key; draw() } }, label, h("span", { class: "dk-tab-n" }, ""))
+    tabs.appendChild(tabEls[key])
+  }
+  type.appendChild(h("option", { value: "" }, "全部类型"))
+  for (const [k, v] of Object.entries(model.unit_types || {})) { type.appendChild(h("option", { value: k }, v)) }
+  type.addEventListener("change", () => draw())
+  search.addEventListener("input", () => draw())
+
+  function row(u) {
+    const age = h("span", { class: "dk-u-age" })
+    ages.push([age, u.position_ms])
+    const pct = Math.min(100, Math.round(100 * u.load / Math.max(1, u.capacity)))
+    return h("div", { class: "dk-u-row", tabindex: 0, dataset: { id: u.id, status: u.status },
+      onclick: () => model.send_msg({ type: "unit", id: u.id }) },
+      h("span", { class: `dk-dot st-${u.status}` }),
+      h("div", { class: "dk-u-main" },
+        h("div", { class: "dk-u-name" }, h("b", {}, u.name), h("span", { class: "dk-muted" }, ` ${u.type_label} · ${u.code}`)),
+        h("div", { class: "dk-u-sub" }, u.place || "—", u.cases.length ? ` · 在办 ${u.cases.join("、")}` : "")),
+      h("div", { class: "dk-u-side" },
+        h("span", { class: `dk-u-status st-${u.status}` }, u.status_label),
+        h("div", { class: "dk-load", title: `在办 ${u.load}/${u.capacity}` },
+          h("div", { class: "dk-load-bar", style: `width:${pct}%` }),
+          h("span", { class: "dk-load-n" }, `${u.load}/${u.capacity}`)),
+        age))
+  }
+
+  function draw() {
+    const rows = model.rows || []
+    const q = search.value.trim()
+    const ty = type.value
+    const byStatus = {}
+    for (const u of rows) { if (!ty || u.type === ty) { byStatus[u.status] = (byStatus[u.status] || 0) + 1 } }
+    for (const [key] of STATUS) {
+      tabEls[key].classList.toggle("on", key === status)
+      const n = key === "all" ? Object.values(byStatus).reduce((a, b) => a + b, 0) : byStatus[key] || 0
+      tabEls[key].querySelector(".dk-tab-n").textContent = String(n)
+    }
+    const shown = rows.filter((u) => (status === "all" || u.status === status) && (!ty || u.type === ty) &&
+      (!q || [u.name, u.code, u.place, u.type_label, ...u.cases].some((t) => t && String(t).includes(q))))
+    const scroll = list.scrollTop
+    clear(list)
+    ages = []
+    for (const u of shown.slice(0, MAX_ROWS)) { list.appendChild(row(u)) }
+    if (!shown.length) { list.appendChild(h("div", { class: "dk-empty" }, "没有符合条件的力量")) }
+    if (shown.length > MAX_ROWS) { list.appendChild(h("div", { class: "dk-empty" }, `另有 ${shown.length - MAX_ROWS} 个，请筛选或搜索`)) }
+    list.scrollTop = scroll
+    const busy = rows.filter((u) => u.load > 0).length
+    summary.textContent = `共 ${rows.length} · 有任务 ${busy}`
+    tick()
+  }
+
+  function tick() {
+    const t = Date.now() + offset
+    for (const [el, ms] of ages) {
+      const text = ago(ms, t)
+      if (el.textContent !== text) { el.textContent = text }
+      el.classList.toggle("stale", !ms || t - ms > (model.stale_s || 900) * 1000)
+    }
+  }
+
+  model.on("change:rows", draw)
+  model.on("change:server_ms", () => { offset = clockOffset(model.server_ms) })
+  const iv = setInterval(tick, 5000)
+  model.on("remove", () => clearInterval(iv))
+  draw()
+}
