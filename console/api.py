@@ -6,12 +6,15 @@ import asyncio
 import json
 from typing import Any
 
-from sqlalchemy import text
+import numpy as np
+from sqlalchemy import Connection, text
 from tornado.web import RequestHandler
 
 from console.bootstrap import App
-from dispatch.queries import incident_features, unit_features
+from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, territory_counts, territory_layer
+from geo.routing_cover import coverage
+from layers.coverage import coverage_features
 from layers.registry import LAYERS, feature_collection
 
 
@@ -62,6 +65,9 @@ class LayerHandler(ApiHandler):
             self.send_error_json(404, "unknown_layer",
                                  f"图层 “{name}” 不存在；可用图层：{'、'.join(LAYERS)}", "name")
             return
+        if name == "coverage":
+            await self.coverage()
+            return
         if name in TERRITORY_LAYERS:
             feats = await self.in_db(territory_layer, name)
         elif name == "units":
@@ -81,6 +87,40 @@ class LayerHandler(ApiHandler):
                 return
             feats = await self.in_db(incident_features, open_only=state == "open", days=days)
         self.send_json(feature_collection(name, feats), content_type="application/geo+json")
+
+
+    async def coverage(self) -> None:
+        """Roads the available units reach within ``minutes`` (drivers by road, walkers on foot)."""
+        raw = self.get_query_argument("minutes", "15")
+        try:
+            within = float(raw)
+            if not 1 <= within <= 120:
+                raise ValueError
+        except ValueError:
+            self.send_error_json(400, "bad_value", "参数 minutes 须为 1 到 120 之间的数字",
+                                 "minutes")
+            return
+
+        def run(conn: Connection) -> dict[str, Any]:
+            drive, walk = available_unit_points(conn)
+            minutes: dict[int, float] = {}
+            counts = {"drive": len(drive), "walk": len(walk)}
+            for profile, pts in (("drive", drive), ("walk", walk)):
+                if not pts:
+                    continue
+                graph = self.app.graphs[profile].get(conn)
+                arr = np.asarray(pts, dtype=float)
+                cov = coverage(graph, arr[:, 0], arr[:, 1])
+                for edge_id, seconds in zip(graph.edge_ids, cov.edge_s, strict=True):
+                    if np.isfinite(seconds):
+                        m = float(seconds) / 60.0
+                        minutes[int(edge_id)] = min(m, minutes.get(int(edge_id), m))
+            feats = coverage_features(territory_layer(conn, "roads"), minutes, within=within)
+            fc = feature_collection("coverage", feats)
+            fc["units"] = counts
+            fc["minutes"] = within
+            return fc
+        self.send_json(await self.in_db(run), content_type="application/geo+json")
 
 
 def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:

@@ -199,8 +199,9 @@ def layer_config(spec: LayerSpec, *, api_base: str = "/api/v1") -> dict[str, Any
         style.setdefault("fillColor", "#555555")
     if spec.colour_by:
         style["by"] = spec.colour_by
+        key = "color" if spec.kind == "line" else "fillColor"
         style["classes"] = {
-            value: {"fillColor": colour,
+            value: {key: colour,
                     **({"label": spec.labels[value]} if value in spec.labels else {})}
             for value, colour in spec.colours.items()
         }
@@ -212,7 +213,7 @@ def layer_config(spec: LayerSpec, *, api_base: str = "/api/v1") -> dict[str, Any
 
 
 TERRITORY = ("roads", "streets", "communities", "grids", "micro_grids", "police_grids",
-             "facilities")
+             "coverage", "facilities")
 """The territory layers the home page shows, bottom to top."""
 
 

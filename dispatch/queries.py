@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from dispatch.vocab import OPEN_STATES
 from geo.queries import features
@@ -36,3 +36,16 @@ def incident_features(conn: Connection, *, open_only: bool = True, days: int | N
         "i.street_id, i.community_id, i.grid_id, i.micro_grid_id, i.police_grid_id, "
         "i.reported_at, i.sign_deadline, i.close_deadline, i.geom FROM incidents i "
         f"WHERE {' AND '.join(where)} ORDER BY i.reported_at DESC LIMIT :limit"), params=params)
+
+
+def available_unit_points(conn: Connection) -> tuple[list[tuple[float, float]],
+                                                     list[tuple[float, float]]]:
+    """Positions of units free to go now: (drivers, walkers), WGS-84 (lon, lat)."""
+    rows = conn.execute(text(
+        "SELECT ST_X(last_geom), ST_Y(last_geom), on_foot FROM units "
+        "WHERE status = 'available' AND active_load < capacity AND last_geom IS NOT NULL"))
+    drive: list[tuple[float, float]] = []
+    walk: list[tuple[float, float]] = []
+    for row in rows:
+        (walk if row[2] else drive).append((float(row[0]), float(row[1])))
+    return drive, walk

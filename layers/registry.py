@@ -37,6 +37,10 @@ UNIT_STATUS_COLOURS = {
 }
 INCIDENT_PRIORITY_COLOURS = {"1": "#c0392b", "2": "#e67e22", "3": "#f1c40f", "4": "#7f8c8d"}
 
+# minutes band label -> colour (layers/coverage.py sets each road's band)
+COVERAGE_COLOURS = {"5分钟内": "#1a9850", "5-10分钟": "#91cf60", "10-15分钟": "#fee08b",
+                    "15-30分钟": "#fc8d59", "30分钟以上": "#d73027"}
+
 LAYERS: dict[str, LayerSpec] = {s.name: s for s in (
     LayerSpec("roads", "道路", "line", {"color": "#9aa3ad", "weight": 1.2, "opacity": 0.9}),
     LayerSpec("streets", "街道", "polygon",
@@ -54,6 +58,8 @@ LAYERS: dict[str, LayerSpec] = {s.name: s for s in (
               colour_by="kind", colours=FACILITY_COLOURS, labels=FACILITY_LABELS),
     LayerSpec("units", "力量", "point", {"radius": 4, "weight": 1, "fillOpacity": 0.9},
               visible=False, colour_by="status", colours=UNIT_STATUS_COLOURS),
+    LayerSpec("coverage", "力量覆盖（15分钟）", "line", {"weight": 3, "opacity": 0.85},
+              visible=False, colour_by="band", colours=COVERAGE_COLOURS),
     LayerSpec("incidents", "事件", "point", {"radius": 6, "weight": 2, "fillOpacity": 0.8},
               colour_by="priority", colours=INCIDENT_PRIORITY_COLOURS),
 )}

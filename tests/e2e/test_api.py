@@ -77,3 +77,17 @@ def test_pages_and_static_files_come_from_the_server(live_server):
         assert host not in html
     with urllib.request.urlopen(f"{live_server}/assets/vendor/leaflet/leaflet.js") as resp:
         assert resp.status == 200
+
+
+def test_coverage_layer_colours_roads_by_minutes_to_the_nearest_free_unit(live_server):
+    status, headers, body = get(f"{live_server}/api/v1/layers/coverage.geojson?minutes=10")
+    assert status == 200 and headers["Content-Type"].startswith("application/geo+json")
+    assert body["units"]["drive"] + body["units"]["walk"] > 100
+    assert body["features"], "available units reach some roads within 10 minutes"
+    minutes = [f["properties"]["minutes"] for f in body["features"]]
+    assert max(minutes) <= 10 and min(minutes) == 0  # units stand on some roads
+    assert {"colour", "band", "source", "target"} <= set(body["features"][0]["properties"])
+    _, _, wider = get(f"{live_server}/api/v1/layers/coverage.geojson?minutes=30")
+    assert len(wider["features"]) >= len(body["features"])
+    status, _, err = get(f"{live_server}/api/v1/layers/coverage.geojson?minutes=999")
+    assert status == 400 and err["error"]["field"] == "minutes"

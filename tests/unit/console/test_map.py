@@ -101,7 +101,7 @@ def test_territory_layers_follow_the_registry_bottom_to_top() -> None:
     layers = territory_layers("/api/v1/")
     assert [cfg["name"] for cfg in layers] == list(TERRITORY)
     assert [cfg["label"] for cfg in layers] == [
-        "道路", "街道", "社区", "网格", "微网格", "警格", "服务设施"]
+        "道路", "街道", "社区", "网格", "微网格", "警格", "力量覆盖（15分钟）", "服务设施"]
     for cfg in layers:
         assert cfg["url"] == f"/api/v1/layers/{cfg['name']}.geojson"
         assert cfg["kind"] == LAYERS[cfg["name"]].kind
@@ -109,8 +109,10 @@ def test_territory_layers_follow_the_registry_bottom_to_top() -> None:
     by_name = {cfg["name"]: cfg for cfg in layers}
     assert by_name["micro_grids"]["min_zoom"] == 15
     assert by_name["roads"]["kind"] == "line"
-    assert {cfg["kind"] for cfg in layers if cfg["name"] not in ("roads", "facilities")} == {
-        "polygon"}
+    assert {cfg["kind"] for cfg in layers
+            if cfg["name"] not in ("roads", "coverage", "facilities")} == {"polygon"}
+    assert by_name["coverage"]["kind"] == "line" and not by_name["coverage"]["visible"]
+    assert by_name["coverage"]["style"]["classes"]["5分钟内"]["color"].startswith("#")
 
 
 def test_facilities_are_coloured_by_kind_with_chinese_legend_labels() -> None:
