@@ -1,0 +1,245 @@
+"""The duty desk 值班台 in Debian's chromium at 1920×1080 over the real console (a private copy of
+the demo): register a case through the form (address → candidate → chain), see the
+recommendations, assign with one click, watch it join the queue with a ticking countdown, open the
+case page with its audit timeline, perform a transition, lose a race for a unit (409), see
+changes made elsewhere arrive without a reload — and never ask any host but the console."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.test_home_page import _FIND_MAP
+
+pytestmark = pytest.mark.e2e
+VIEW = {"width": 1920, "height": 1080}
+ADDRESS = "天山路128号"
+
+
+def call(base: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    req = urllib.request.Request(base + path, method="POST" if body is not None else "GET",
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@dataclass
+class Desk:
+    page: Any
+    base: str
+    shots: Path
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"))
+
+    def wait_ready(self) -> None:
+        self.page.locator(".dk-q-row").first.wait_for(timeout=60_000)
+        self.page.wait_for_function("() => {" + _FIND_MAP + """
+            const map = findMap(document)
+            if (!map || !map.dataset.layers) { return false }
+            const st = JSON.parse(map.dataset.layers)
+            return st.grids && st.grids.status === 'loaded' && st.incidents.features > 0
+                && st.units.features > 0
+        }""", timeout=60_000)
+
+    def row(self, code: str) -> Any:
+        return self.page.locator(f".dk-q-row[data-code='{code}']")
+
+    def map_has_case(self, incident_id: int) -> bool:
+        return bool(self.page.evaluate("(id) => {" + _FIND_MAP + """
+            return findMap(document)._lm.states().get('incidents').features.has(String(id))
+        }""", incident_id))
+
+
+@pytest.fixture()
+def desk(browser: Any, writable_server: str, artifacts: Path) -> Iterator[Desk]:
+    context = browser.new_context(viewport=VIEW, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    d = Desk(page, writable_server, artifacts)
+    page.on("request", lambda r: d.requests.append(r.url))
+    page.on("websocket", lambda ws: d.requests.append(ws.url))
+    page.on("pageerror", lambda exc: d.errors.append(str(exc)))
+    # the refusals this test provokes (409, 422) are logged by the browser; anything else counts
+    page.on("console", lambda m: d.errors.append(m.text) if m.type == "error" and not re.search(
+        r"status of 4(09|22)", m.text) else None)
+    page.goto(writable_server + "/desk", wait_until="domcontentloaded")
+    d.wait_ready()
+    try:
+        yield d
+    finally:
+        context.close()
+
+
+def register_by_api(base: str, **extra: Any) -> dict[str, Any]:
+    status, body = call(base, "/api/v1/incidents", {
+        "category": "debt", "channel": "walk_in", "priority": "normal", "difficulty": "simple",
+        "description": "借款到期未还", "address": ADDRESS, "auto_dispatch": False,
+        "parties": [{"name": "测试人", "phone": "13000000000"}], "actor": "另一值班员", **extra})
+    assert status == 201, body
+    return body
+
+
+def test_intake_to_assignment_to_case_page(desk: Desk):
+    page = desk.page
+    desk.shot("desk")
+
+    # -- intake: parties, the case, an address picked from live candidates ----------------------
+    page.locator(".dk-seg[data-name=channel] [data-value=walk_in]").click()
+    page.locator(".dk-party [name=party_name]").first.fill("王建华")
+    page.locator(".dk-party [name=party_phone]").first.fill("13899990001")
+    page.get_by_text("＋ 添加当事人").click()
+    page.locator(".dk-party [name=party_name]").nth(1).fill("<b>赵</b>四")
+    page.locator("select[name=category]").select_option("neighbour")
+    page.locator("input[name=title]").fill("楼上漏水邻里纠纷")
+    page.locator("textarea[name=description]").fill("楼上卫生间漏水，楼下墙面受损，双方争执。")
+    page.locator("input.dk-address").fill(ADDRESS)
+    page.locator(".dk-cand").first.wait_for(timeout=15_000)
+    assert ADDRESS in page.locator(".dk-cand").first.inner_text()
+    page.locator(".dk-cand").first.click()
+    chain = page.locator(".dk-chain-line")
+    chain.wait_for(timeout=15_000)
+    text = chain.inner_text()
+    for level in ("社区", "网格", "微网格", "警格"):
+        assert level in text
+    assert "—" not in text  # every level found
+    page.locator(".dk-precheck .dk-warnings").wait_for(timeout=15_000)  # checked before saving
+    page.locator("select[name=dispatch]").select_option("manual")
+    desk.shot("desk-intake")
+
+    # -- save: code, chain, warnings, recommendations with ETA and reasons ----------------------
+    page.locator(".dk-save").click()
+    code = page.locator(".dk-result .dk-code")
+    code.wait_for(timeout=30_000)
+    case_code = code.inner_text().strip()
+    assert re.fullmatch(r"\d{4}-\d{6}", case_code)
+    incident_id = int(page.locator(".dk-intake").get_attribute("data-incident") or 0)
+    assert "警格" in page.locator(".dk-result-chain").inner_text()
+    assert page.locator(".dk-result .dk-warnings").count() == 1
+    rec = page.locator(".dk-result .dk-rec[data-loaded='1']")
+    rec.wait_for(timeout=30_000)
+    status, api_rec = call(desk.base, f"/api/v1/incidents/{incident_id}/recommendations?limit=6")
+    assert status == 200
+    items = page.locator(".dk-result .dk-rec-item:not(.dk-rec-pair)")
+    assert items.count() == len(api_rec["items"]) > 0
+    assert page.locator(".dk-result .dk-rec-pair").count() == len(api_rec["pairs"])
+    first = items.first
+    assert "预计" in first.inner_text() and "分钟" in first.inner_text()
+    assert first.locator(".dk-chip").count() == len(api_rec["items"][0]["reasons"])
+    if api_rec["paired"]:
+        assert "警格+网格" in rec.inner_text()
+    desk.shot("desk-recommend")
+
+    # -- one click assigns; the queue shows it with a ticking sign-for countdown -----------------
+    first.locator(".dk-assign").click()
+    page.locator(".dk-result .dk-rec[data-assigned]").wait_for(timeout=15_000)
+    assert "已派单" in page.locator(".dk-result .dk-rec-status").inner_text()
+    row = desk.row(case_code)
+    row.wait_for(timeout=10_000)
+    row.scroll_into_view_if_needed()
+    clock = row.locator(".dk-clock[data-kind=sign]")
+    before = clock.inner_text()
+    assert re.fullmatch(r"签收 \d\d:\d\d:\d\d", before), before
+    assert clock.get_attribute("data-phase") == "ok"
+    page.wait_for_timeout(1300)
+    assert clock.inner_text() != before  # ticks in the browser
+    assert "已分派" in row.inner_text()
+    assert desk.map_has_case(incident_id)
+    desk.shot("desk-queue")
+
+    # -- the case page: facts, escaped user text, the whole timeline -----------------------------
+    row.click()
+    panel = page.locator(f".dk-case[data-id='{incident_id}'][data-state='assigned']")
+    panel.wait_for(timeout=15_000)
+    assert case_code in panel.locator(".dk-case-code").inner_text()
+    assert "<b>赵</b>四" in panel.inner_text()  # shown as text, not markup
+    assert panel.locator(".dk-case-body b", has_text="赵").count() == 0
+    timeline = panel.locator(".dk-tl-item")
+    actions = [timeline.nth(i).get_attribute("data-action") for i in range(timeline.count())]
+    assert {"register", "locate", "assign"} <= set(actions), actions
+    assert panel.locator(".dk-act").count() >= 4
+    desk.shot("desk-case")
+
+    # -- a transition: the server decides, the timeline and the queue follow ---------------------
+    panel.locator(".dk-act[data-action=acknowledged]").click()
+    panel.locator(".dk-action-form textarea[name=note]").fill("电话确认，调解员已签收")
+    panel.locator(".dk-action-form .dk-confirm").click()
+    page.locator(f".dk-case[data-id='{incident_id}'][data-state='acknowledged']").wait_for(
+        timeout=15_000)
+    assert page.locator(".dk-tl-item[data-action=transition]").first.is_visible()
+    assert "电话确认" in page.locator(".dk-timeline").inner_text()
+    desk.row(case_code).locator(".dk-q-state", has_text="已签收").wait_for(timeout=10_000)
+    status, detail = call(desk.base, f"/api/v1/incidents/{incident_id}")
+    assert detail["state"] == "acknowledged"
+    assert detail["audit"][-1]["actor"] == "值班员"
+
+    # -- refused by the server: escalation without a reason ---------------------------------------
+    panel = page.locator(f".dk-case[data-id='{incident_id}']")
+    panel.locator(".dk-act[data-action=escalated]").click()
+    panel.locator(".dk-action-form .dk-confirm").click()
+    panel.locator(".dk-flash .dk-error").wait_for(timeout=10_000)
+    assert "理由" in panel.locator(".dk-flash").inner_text()
+    desk.shot("desk-transition")
+
+    assert not desk.errors, desk.errors
+    hosts = {urlsplit(u).hostname for u in desk.requests
+             if urlsplit(u).scheme not in ("data", "blob")}
+    assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_changes_from_elsewhere_arrive_and_a_lost_race_says_who_won(desk: Desk):
+    page = desk.page
+    base = desk.base
+    # a case registered by another desk (the API) appears without a reload
+    other = register_by_api(base)
+    desk.row(other["code"]).wait_for(timeout=10_000)
+    page.wait_for_function("(id) => {" + _FIND_MAP + """
+        return findMap(document)._lm.states().get('incidents').features.has(String(id))
+    }""", arg=other["id"], timeout=10_000)
+
+    desk.row(other["code"]).click()
+    panel = page.locator(f".dk-case[data-id='{other['id']}'][data-state='located']")
+    panel.wait_for(timeout=15_000)
+    panel.locator(".dk-act[data-action=assign]").click()
+    panel.locator(".dk-rec[data-loaded='1']").wait_for(timeout=30_000)
+    unit_id = int(panel.locator(".dk-rec-item:not(.dk-rec-pair)").first.get_attribute(
+        "data-unit") or 0)
+
+    # meanwhile someone else fills that unit up
+    status, units = call(base, "/api/v1/units")
+    unit = next(u for u in units["items"] if u["id"] == unit_id)
+    winner = ""
+    for _ in range(unit["capacity"] - unit["active_assignments"]):
+        taken = register_by_api(base, description="另案", parties=[{"name": "另案当事人"}])
+        status, body = call(base, f"/api/v1/incidents/{taken['id']}/assign",
+                            {"unit_ids": [unit_id], "actor": "另一值班员"})
+        assert status == 200, body
+        winner = taken["code"]
+
+    panel.locator(".dk-rec-item:not(.dk-rec-pair)").first.locator(".dk-assign").click()
+    error = panel.locator(".dk-rec-status .dk-error")
+    error.wait_for(timeout=15_000)
+    message = error.inner_text()
+    assert "已被" in message and "派往" in message and winner in message, message
+    assert "另一值班员" in message
+    desk.shot("desk-409")
+
+    # the board's rows (shared by every desk) show the unit full
+    status, snap = call(base, "/api/v1/desk/snapshot")
+    board = next(u for u in snap["units"] if u["id"] == unit_id)
+    assert board["load"] == board["capacity"]
+    assert not desk.errors, desk.errors
