@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -243,3 +244,57 @@ def test_changes_from_elsewhere_arrive_and_a_lost_race_says_who_won(desk: Desk):
     board = next(u for u in snap["units"] if u["id"] == unit_id)
     assert board["load"] == board["capacity"]
     assert not desk.errors, desk.errors
+
+
+def test_where_by_map_click_and_by_coordinates_in_another_crs(desk: Desk):
+    from geo.coords import from_wgs84
+
+    page = desk.page
+    _, found = call(desk.base, "/api/v1/geocode?q=" + urllib.parse.quote(ADDRESS))
+    lon, lat = found["candidates"][0]["lon"] + 0.0012, found["candidates"][0]["lat"] + 0.0006
+    _, expected = call(desk.base, f"/api/v1/locate?lon={lon}&lat={lat}")
+    assert expected["inside"]
+
+    # a click on the map, armed from the form
+    page.locator(".dk-seg[data-name=where] [data-value=map]").click()
+    page.get_by_text("在地图上点选").click()
+    page.wait_for_timeout(300)  # the arming reaches the server
+    page.evaluate("(p) => {" + _FIND_MAP + "findMap(document)._lm.map.setView([p[1], p[0]], 16)}",
+                  [lon, lat])
+    page.wait_for_timeout(800)
+    x, y = page.evaluate("(p) => {" + _FIND_MAP + """
+        const el = findMap(document)
+        const pt = el._lm.map.latLngToContainerPoint([p[1], p[0]])
+        const box = el.getBoundingClientRect()
+        return [box.left + pt.x, box.top + pt.y]
+    }""", [lon, lat])
+    page.mouse.click(x, y)
+    chain = page.locator(".dk-chain-line")
+    chain.wait_for(timeout=15_000)
+    assert expected["micro_grid"]["name"] in chain.inner_text()
+    assert "已在地图上选定位置" in page.locator(".dk-intake").inner_text()
+
+    # the same point typed as GCJ-02 coordinates lands in the same micro-grid
+    gx, gy = from_wgs84(lon, lat, "gcj02")
+    page.locator(".dk-seg[data-name=where] [data-value=coords]").click()
+    page.locator("input[name=lon]").fill(f"{float(gx):.7f}")
+    page.locator("input[name=lat]").fill(f"{float(gy):.7f}")
+    page.locator("select[name=crs]").select_option("gcj02")
+    page.get_by_role("button", name="定位", exact=True).click()
+    page.locator(".dk-chain-head", has_text=f"{lon:.5f}").wait_for(timeout=15_000)
+    assert expected["micro_grid"]["name"] in page.locator(".dk-chain-line").inner_text()
+    desk.shot("desk-where")
+
+
+def test_a_case_page_opens_by_its_address(browser: Any, writable_server: str):
+    case = register_by_api(writable_server, description="直接打开案件页")
+    context = browser.new_context(viewport=VIEW, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{writable_server}/desk?case={case['id']}", wait_until="domcontentloaded")
+        panel = page.locator(f".dk-case[data-id='{case['id']}']")
+        panel.wait_for(timeout=60_000)
+        assert case["code"] in panel.locator(".dk-case-code").inner_text()
+        assert panel.locator(".dk-tl-item").count() >= 2
+    finally:
+        context.close()
