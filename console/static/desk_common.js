@@ -221,3 +221,26 @@ function recommendPanel(opts) {
   load()
   return root
 }
+
+// Keyed list update: rows whose data did not change keep their element (focus, hover and clicks
+// in flight survive a refresh); changed rows are rebuilt; order follows `items`. Returns the new
+// cache (key -> {sig, el, extra}) to pass in next time.
+function reconcile(container, items, keyOf, build, cache) {
+  const next = new Map()
+  let i = 0
+  for (const item of items) {
+    const key = keyOf(item)
+    const sig = JSON.stringify(item)
+    let entry = cache.get(key)
+    if (!entry || entry.sig !== sig) {
+      const extra = []
+      entry = { sig, el: build(item, extra), extra }
+    }
+    next.set(key, entry)
+    const at = container.children[i] || null
+    if (at !== entry.el) { container.insertBefore(entry.el, at) }
+    i += 1
+  }
+  while (container.children.length > i) { container.removeChild(container.lastChild) }
+  return next
+}

@@ -27,6 +27,7 @@ export function render({ model, el }) {
   let offset = clockOffset(model.server_ms)
   const now = () => Date.now() + offset
   let clocks = []  // [element, mark] of the rows shown
+  let cache = new Map()
   const tabEls = {}
   for (const [key, label] of FILTERS) {
     tabEls[key] = h("button", { type: "button", class: "dk-tab", role: "tab", dataset: { filter: key },
@@ -41,10 +42,10 @@ export function render({ model, el }) {
       .some((t) => t && String(t).includes(q))
   }
 
-  function row(r) {
+  function row(r, marks) {
     const clockEls = r.clocks.map((m) => {
       const c = h("span", { class: "dk-clock", dataset: { kind: m.kind } })
-      clocks.push([c, m])
+      marks.push([c, m])
       return c
     })
     const sup = r.supervision ? badge(r.supervision === "red" ? "红牌督办" : "黄牌督办", `dk-sup ${r.supervision}`) : null
@@ -63,7 +64,6 @@ export function render({ model, el }) {
         h("div", { class: "dk-q-place" }, r.place || "未定位",
           r.units && r.units.length ? h("span", { class: "dk-q-units" }, ` · ${r.units.join("、")}`) : null)),
       h("div", { class: "dk-q-clocks" }, clockEls))
-    if (r.id === model.selected) { el.classList.add("selected") }
     return el
   }
 
@@ -77,13 +77,13 @@ export function render({ model, el }) {
     }
     const test = FILTERS.find((f) => f[0] === filter)[2]
     const shown = rows.filter((r) => test(r, t) && matches(r, q))
-    const scroll = list.scrollTop
-    clear(list)
-    clocks = []
+    cache = reconcile(list, shown.slice(0, MAX_ROWS), (r) => r.id, row, cache)
+    clocks = [...cache.values()].flatMap((e) => e.extra)
+    for (const el of list.querySelectorAll(".dk-q-row")) {
+      el.classList.toggle("selected", Number(el.dataset.id) === model.selected)
+    }
     if (!shown.length) { list.appendChild(h("div", { class: "dk-empty" }, "暂无案件")) }
-    for (const r of shown.slice(0, MAX_ROWS)) { list.appendChild(row(r)) }
     if (shown.length > MAX_ROWS) { list.appendChild(h("div", { class: "dk-empty" }, `另有 ${shown.length - MAX_ROWS} 件，请用搜索缩小范围`)) }
-    list.scrollTop = scroll
     root.dataset.count = String(shown.length)
     tick()
   }

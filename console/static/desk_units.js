@@ -20,6 +20,7 @@ export function render({ model, el }) {
   let status = "all"
   let offset = clockOffset(model.server_ms)
   let ages = []
+  let cache = new Map()
   const tabEls = {}
   for (const [key, label] of STATUS) {
     tabEls[key] = h("button", { type: "button", class: `dk-tab st-${key}`, dataset: { status: key },
@@ -31,9 +32,9 @@ export function render({ model, el }) {
   type.addEventListener("change", () => draw())
   search.addEventListener("input", () => draw())
 
-  function row(u) {
+  function row(u, extra) {
     const age = h("span", { class: "dk-u-age" })
-    ages.push([age, u.position_ms])
+    extra.push([age, u.position_ms])
     const pct = Math.min(100, Math.round(100 * u.load / Math.max(1, u.capacity)))
     return h("div", { class: "dk-u-row", tabindex: 0, dataset: { id: u.id, status: u.status },
       onclick: () => model.send_msg({ type: "unit", id: u.id }) },
@@ -62,13 +63,10 @@ export function render({ model, el }) {
     }
     const shown = rows.filter((u) => (status === "all" || u.status === status) && (!ty || u.type === ty) &&
       (!q || [u.name, u.code, u.place, u.type_label, ...u.cases].some((t) => t && String(t).includes(q))))
-    const scroll = list.scrollTop
-    clear(list)
-    ages = []
-    for (const u of shown.slice(0, MAX_ROWS)) { list.appendChild(row(u)) }
+    cache = reconcile(list, shown.slice(0, MAX_ROWS), (u) => u.id, row, cache)
+    ages = [...cache.values()].flatMap((e) => e.extra)
     if (!shown.length) { list.appendChild(h("div", { class: "dk-empty" }, "没有符合条件的力量")) }
     if (shown.length > MAX_ROWS) { list.appendChild(h("div", { class: "dk-empty" }, `另有 ${shown.length - MAX_ROWS} 个，请筛选或搜索`)) }
-    list.scrollTop = scroll
     const busy = rows.filter((u) => u.load > 0).length
     summary.textContent = `共 ${rows.length} · 有任务 ${busy}`
     tick()

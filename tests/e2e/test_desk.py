@@ -149,7 +149,7 @@ def test_intake_to_assignment_to_case_page(desk: Desk):
     first.locator(".dk-assign").click()
     page.locator(".dk-result .dk-rec[data-assigned]").wait_for(timeout=15_000)
     assert "已派单" in page.locator(".dk-result .dk-rec-status").inner_text()
-    row = desk.row(case_code)
+    row = page.locator(f".dk-q-row[data-code='{case_code}'][data-state='assigned']")
     row.wait_for(timeout=10_000)
     row.scroll_into_view_if_needed()
     clock = row.locator(".dk-clock[data-kind=sign]")
@@ -174,6 +174,8 @@ def test_intake_to_assignment_to_case_page(desk: Desk):
     assert {"register", "locate", "assign"} <= set(actions), actions
     assert panel.locator(".dk-act").count() >= 4
     desk.shot("desk-case")
+    panel.locator(".dk-timeline").scroll_into_view_if_needed()
+    desk.shot("desk-timeline")
 
     # -- a transition: the server decides, the timeline and the queue follow ---------------------
     panel.locator(".dk-act[data-action=acknowledged]").click()
@@ -238,6 +240,18 @@ def test_changes_from_elsewhere_arrive_and_a_lost_race_says_who_won(desk: Desk):
     assert "已被" in message and "派往" in message and winner in message, message
     assert "另一值班员" in message
     desk.shot("desk-409")
+
+    # 督办 from the case page: a supervision record, the queue row's badge, the timeline
+    panel.locator(".dk-act[data-action=supervise]").click()
+    panel.locator(".dk-action-form select[name=level]").select_option("red")
+    panel.locator(".dk-action-form .dk-confirm").click()
+    panel.locator(".dk-flash .dk-error").wait_for(timeout=10_000)  # a reason is required
+    panel.locator(".dk-action-form textarea[name=note]").fill("群众反映强烈，当日办结")
+    panel.locator(".dk-action-form .dk-confirm").click()
+    panel.locator(".dk-tl-item[data-action=supervise_manual]").wait_for(timeout=15_000)
+    desk.row(other["code"]).locator(".dk-sup.red").wait_for(timeout=10_000)
+    _, detail = call(base, f"/api/v1/incidents/{other['id']}")
+    assert [(s["level"], s["opened_by"]) for s in detail["supervisions"]] == [("red", "值班员")]
 
     # the board's rows (shared by every desk) show the unit full
     status, snap = call(base, "/api/v1/desk/snapshot")
