@@ -159,7 +159,8 @@ class DeskSession:
                                stale_s=int(app.dispatch.policy().stale_position_s), **css)
         self.case = DeskCase(api_base=base, sizing_mode="stretch_both", visible=False, **css)
         self.map = LeafletMap(center=center, zoom=zoom, badge=BADGE, layers=desk_layers(base),
-                              static_url=prefix, margin=0, sizing_mode="stretch_both")
+                              static_url=prefix, margin=0, sizing_mode="stretch_both",
+                              stylesheets=[f"{prefix}/desk_map.css"])
         self._wire()
         self.apply({"snapshot": hub.snapshot(), "events": []})
 
@@ -287,6 +288,9 @@ class DeskSession:
         self.loaded = True
         self.deliveries = 0
         self.push_map(full=True)
+        case = self.state.case  # opened by /desk?case=: its flight was sent before the browser
+        if case and case.get("lon") is not None:
+            self.map.fly_to(case["lon"], case["lat"], label=str(case["code"]))
 
     def apply(self, payload: dict[str, Any]) -> None:
         if "error" in payload:

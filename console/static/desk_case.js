@@ -114,11 +114,14 @@ export function render({ model, el }) {
 
   function timeline(c) {
     const list = h("ol", { class: "dk-timeline" })
+    const names = new Map(c.assignments.map((a) => [a.unit_id, `${a.unit_type_label}${a.unit_name || ""}`]))
+    const unit = (id) => names.get(id) || `#${id}`
     for (const a of [...c.audit].reverse()) {
       const move = a.to_label ? `${a.from_label ? a.from_label + " → " : ""}${a.to_label}` : ""
       const d = a.detail || {}
       const extra = []
-      if (d.unit_ids) { extra.push(`单位 ${d.unit_ids.join("、")}`) }
+      if (d.unit_ids) { extra.push(`派往 ${d.unit_ids.map(unit).join("、")}`) }
+      if (d.released && d.released.length) { extra.push(`释放 ${d.released.map(unit).join("、")}`) }
       if (d.outcome) { extra.push(`结果：${V.outcomes[d.outcome] || d.outcome}`) }
       if (d.satisfaction) { extra.push(`满意度 ${d.satisfaction} 分`) }
       if (d.level && a.action.startsWith("supervise")) { extra.push(SUP[d.level] || d.level) }
