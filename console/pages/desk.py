@@ -137,12 +137,13 @@ def desk_layers(api_base: str) -> list[dict[str, Any]]:
     return territory + live
 
 
-class DeskSession:
-    """One browser's desk: its state, its views, and its subscription to the hub."""
+class DeskSession(pn.viewable.Viewer):
+    """One browser's desk (a thin Viewer): its state, its views, its subscription to the hub."""
 
     def __init__(self, app: App, hub: DeskHub, *, api_base: str = "/api/v1",
                  static_url: str = STATIC_URL, center: tuple[float, float] = (45.60, 84.87),
                  zoom: int = 13) -> None:
+        super().__init__()
         self.app, self.hub = app, hub
         self.state = DeskState()
         self.loaded = self.closed = False
@@ -312,7 +313,7 @@ class DeskSession:
             if upserts:
                 self.map.update_features(layer, upserts)
 
-    def view(self) -> pn.viewable.Viewable:
+    def __panel__(self) -> pn.viewable.Viewable:
         left = pn.Column(self.queue, self.units, width=LEFT_W, sizing_mode="stretch_height",
                          margin=0)
         right = pn.Column(self.tabs, self.intake, self.case, width=RIGHT_W,
@@ -326,7 +327,7 @@ def create_desk(app: App, hub: DeskHub, **kwargs: Any) -> pn.viewable.Viewable:
     """The desk for one browser session, subscribed to ``hub`` until the session ends."""
     session = DeskSession(app, hub, **kwargs)
     session.attach()
-    page = session.view()
+    page = session.__panel__()
     page._desk_session = session  # type: ignore[attr-defined]  # for tests and diagnostics
     return page
 
