@@ -312,3 +312,50 @@ def test_a_case_page_opens_by_its_address(browser: Any, writable_server: str):
         assert panel.locator(".dk-tl-item").count() >= 2
     finally:
         context.close()
+
+
+def test_a_police_and_grid_pair_is_offered_and_sent_together(browser: Any,
+                                                             writable_server: str):
+    """Pairs depend on who is on shift now, so the recommendation answer is fixed here (routed
+    inside the browser, still same-origin) to check how a pair is shown and what one click sends."""
+    case = register_by_api(writable_server, description="邻里冲突，警格+网格联动")
+    member = {"code": "GW00001", "status": "available", "capacity": 3, "active_assignments": 0,
+              "lon": 84.85, "lat": 45.61, "position_at": None, "score": 60.0,
+              "distance_m": 800.0, "eta_method": "road", "stale": False}
+    answer = {"incident_id": case["id"], "level": "community", "level_label": "社区调解室",
+              "paired": True, "excluded": {}, "notes": [],
+              "items": [{**member, "id": 1, "unit_id": 1, "name": "徐菲洁", "type": "grid_worker",
+                         "eta_s": 120.0, "reasons": ["车程约 2 分钟"]}],
+              "pairs": [{"unit_ids": [1, 9], "score": 71.5, "eta_s": 300.0,
+                         "reasons": ["警格+网格：同一警格", "全员到场约 5 分钟"],
+                         "members": [{**member, "id": 1, "name": "徐菲洁", "type": "grid_worker"},
+                                     {**member, "id": 9, "name": "高文",
+                                      "type": "community_police"}]}]}
+    sent: list[Any] = []
+    context = browser.new_context(viewport=VIEW, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.route(f"**/api/v1/incidents/{case['id']}/recommendations*",
+                   lambda route: route.fulfill(json=answer))
+
+        def assign(route: Any) -> None:
+            sent.append(json.loads(route.request.post_data or "{}"))
+            route.fulfill(status=200, json={"incident_id": case["id"], "unit_ids": [1, 9],
+                                            "state": "assigned", "released_unit_ids": [],
+                                            "sign_deadline": "2026-11-22T09:00:00+08:00",
+                                            "auto": False, "reasons": []})
+        page.route(f"**/api/v1/incidents/{case['id']}/assign", assign)
+        page.goto(f"{writable_server}/desk?case={case['id']}", wait_until="domcontentloaded")
+        panel = page.locator(f".dk-case[data-id='{case['id']}']")
+        panel.locator(".dk-act[data-action=assign]").click()
+        pair = panel.locator(".dk-rec-pair")
+        pair.wait_for(timeout=30_000)
+        text = pair.inner_text()
+        assert "网格员徐菲洁 + 社区民警高文" in text and "全员到场 5 分钟" in text
+        assert "警格+网格 组合" in panel.locator(".dk-rec").inner_text()
+        pair.locator(".dk-assign").click()
+        panel.locator(".dk-rec[data-assigned='1,9']").wait_for(timeout=10_000)
+        assert sent and sent[0]["unit_ids"] == [1, 9] and sent[0]["reassign"] is False
+        assert sent[0]["actor"] == "值班员"
+    finally:
+        context.close()
