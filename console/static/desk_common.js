@@ -151,6 +151,8 @@ function recommendPanel(opts) {
       status.appendChild(notice("ok", `已派单：${label}`,
         [`签收时限 ${fmtFull(Date.parse(r.data.sign_deadline))}`]))
       root.dataset.assigned = unitIds.join(",")
+      body.hidden = true  // done: the case page offers 改派 from here on
+      reason.hidden = true
       if (opts.onAssigned) { opts.onAssigned(r.data) }
       return
     }
