@@ -175,8 +175,8 @@ class DeskHub:
     def poke(self, event: dict[str, Any] | None = None) -> None:
         """A change was committed (from the listener, or a test): refresh soon."""
         with self._lock:
-            if event is not None:
-                self._events.append(event)
+            if event is not None and event.get("incident_id") is not None:
+                self._events.append(event)  # sessions only ask which cases changed
         self._wake.set()
 
     def _run(self) -> None:

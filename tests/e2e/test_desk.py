@@ -359,3 +359,23 @@ def test_a_police_and_grid_pair_is_offered_and_sent_together(browser: Any,
         assert sent[0]["actor"] == "值班员"
     finally:
         context.close()
+
+
+def test_precheck_flags_duplicates_and_risk_before_saving_and_writes_nothing(
+        writable_server: str):
+    first = register_by_api(writable_server, description="邻居占用楼道",
+                            parties=[{"name": "钱多多", "phone": "13611112222"}])
+    _, before = call(writable_server, "/api/v1/desk/snapshot")
+    loc = first["location"]
+    status, check = call(writable_server, "/api/v1/desk/precheck", {
+        "lon": loc["lon"], "lat": loc["lat"], "crs": "wgs84", "address": ADDRESS,
+        "description": "对方扬言报复", "parties": [{"name": "钱多多", "phone": "13611112222"}]})
+    assert status == 200, check
+    assert check["location"]["grid"]["id"] == loc["grid"]["id"]
+    assert first["code"] in [d["code"] for d in check["duplicates"]]
+    assert check["risk"]["level"] == 3 and check["risk"]["threat"]
+    assert any("扬言" in r for r in check["risk"]["reasons"])
+    _, after = call(writable_server, "/api/v1/desk/snapshot")
+    assert {r["id"] for r in after["queue"]} == {r["id"] for r in before["queue"]}
+    status, bad = call(writable_server, "/api/v1/desk/precheck", {"lon": 200, "lat": 45})
+    assert status == 422 and bad["error"]["field"] == "lon"
