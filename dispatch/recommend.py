@@ -5,6 +5,7 @@ Pure: the caller supplies the incident, the units and their ETAs (:mod:`dispatch
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
 
 PAIR_TYPES = ("grid_worker", "community_police")
 POLICE = ("community_police", "auxiliary_police")
+SHOWN = 50  # candidates explained per recommendation: the API's largest ``limit``
+PAIR_TOP = 4  # pairs are formed from the best four of each side
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,21 @@ def _round(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else round(v, 1)
 
 
-def exclusion(unit: UnitFacts, now: datetime) -> str | None:
-    """Why a unit cannot take a case now, or None."""
+def exclusion(unit: UnitFacts, now: datetime, *,
+              shifts: dict[tuple[Any, ...], bool] | None = None) -> str | None:
+    """Why a unit cannot take a case now, or None; ``shifts`` remembers the answer per shift
+    pattern (thousands of units share a handful)."""
     if unit.status == "off_duty":
         return "下班/休息"
     if not unit.has_room:
         return "已满负荷"
-    if not unit.on_shift(now):
-        return "不在班次时间"
-    return None
+    key = (unit.shift, unit.shift_start, unit.shift_end)
+    on = shifts.get(key) if shifts is not None else None
+    if on is None:
+        on = unit.on_shift(now)
+        if shifts is not None:
+            shifts[key] = on
+    return None if on else "不在班次时间"
 
 
 def suitable_types(incident: IncidentFacts, policy: Policy) -> tuple[str, ...]:
@@ -111,70 +120,84 @@ def suitable_types(incident: IncidentFacts, policy: Policy) -> tuple[str, ...]:
     return types
 
 
-def score_unit(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: Policy,
-               now: datetime, level: str, types: tuple[str, ...]) -> Candidate:
-    """Points and reasons for one eligible unit."""
+def _rate(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: Policy,
+          now: datetime, level: str, types: tuple[str, ...], words: list[str] | None = None
+          ) -> tuple[float, float, bool]:
+    """Score, ETA points and staleness of one eligible unit; its reasons in Chinese appended to
+    ``words`` when given. One code path ranks every unit (without words: no string is built)
+    and explains the few that are shown."""
     w = policy.weights
-    pts: list[tuple[float, str]] = []
-    label = vocab.UNIT_TYPES.get(unit.unit_type, unit.unit_type)
+    pts: list[float] = []
+
+    def add(points: float, template: str, *args: object) -> None:
+        pts.append(points)
+        if words is not None:
+            words.append(template.format(*args) if args else template)
+
+    eta_pts = 0.0
+    if eta is not None and unit.lon is not None:  # the ETA reason comes first
+        if math.isfinite(eta.seconds):
+            eta_pts = w.eta * max(0.0, 1 - eta.seconds / w.eta_horizon_s)
+            add(eta_pts, "{}约 {} 分钟{}", "步行" if unit.on_foot else "车程",
+                max(1, round(eta.seconds / 60)), "（直线估算）" if eta.method == "straight_line" else "")
+        else:
+            add(0.0, "道路不可达")
     if unit.unit_type in types:
-        rank = types.index(unit.unit_type)
-        why = ("有威胁言辞/红色风险，需警力" if unit.unit_type in POLICE and (
-            incident.threat or incident.risk_level >= 3) else f"适配{_cat(incident)}")
-        pts.append((w.type_rank * (1 - rank / len(types)), f"{label}（{why}）"))
+        threat = unit.unit_type in POLICE and (incident.threat or incident.risk_level >= 3)
+        add(w.type_rank * (1 - types.index(unit.unit_type) / len(types)), "{}（{}）",
+            vocab.UNIT_TYPES.get(unit.unit_type, unit.unit_type),
+            "有威胁言辞/红色风险，需警力" if threat else f"适配{_cat(incident)}")
     if incident.category in unit.skills:
-        pts.append((w.skill, f"擅长{_cat(incident)}"))
+        add(w.skill, "擅长{}", _cat(incident))
     lang = incident.language
     if lang and lang != "mandarin":
-        name = vocab.LANGUAGES.get(lang, lang)
         if lang in unit.languages:
-            pts.append((w.language, f"会说{name}（老乡调解）"))
+            add(w.language, "会说{}（老乡调解）", vocab.LANGUAGES.get(lang, lang))
         else:
-            pts.append((w.no_language, f"不会{name}"))
+            add(w.no_language, "不会{}", vocab.LANGUAGES.get(lang, lang))
     if unit.unit_type == "grid_worker" and incident.grid_id and unit.home_grid_id == incident.grid_id:
-        pts.append((w.own_grid, "本网格网格员"))
+        add(w.own_grid, "本网格网格员")
     elif (unit.unit_type in POLICE and incident.police_grid_id
           and unit.police_grid_id == incident.police_grid_id):
-        pts.append((w.own_police_grid, "本警格民警"))
+        add(w.own_police_grid, "本警格民警")
     elif incident.community_id and unit.community_id == incident.community_id:
-        pts.append((w.same_community, "同社区"))
+        add(w.same_community, "同社区")
     elif incident.street_id and unit.street_id == incident.street_id:
-        pts.append((w.same_street, "同街道"))
-    diff = abs(LEVELS.index(unit.level) - LEVELS.index(level)) if unit.level in LEVELS else 3
+        add(w.same_street, "同街道")
     if unit.unit_type not in PAIR_TYPES or level == "community":
+        diff = abs(LEVELS.index(unit.level) - LEVELS.index(level)) if unit.level in LEVELS else 3
         if diff == 0:
-            pts.append((w.level_match, f"层级相符（{LEVEL_LABELS[level]}）"))
+            add(w.level_match, "层级相符（{}）", LEVEL_LABELS[level])
         else:
-            pts.append((-w.level_match * diff / 2,
-                        f"层级{LEVEL_LABELS.get(unit.level, unit.level)}，目标{LEVEL_LABELS[level]}"))
+            add(-w.level_match * diff / 2, "层级{}，目标{}", LEVEL_LABELS.get(unit.level, unit.level),
+                LEVEL_LABELS[level])
     if unit.active_load:
-        pts.append((w.load * unit.active_load / unit.capacity,
-                    f"在办 {unit.active_load}/{unit.capacity} 件"))
+        add(w.load * unit.active_load / unit.capacity, "在办 {}/{} 件", unit.active_load,
+            unit.capacity)
     else:
-        pts.append((0.0, f"空闲（容量 {unit.capacity}）"))
+        add(0.0, "空闲（容量 {}）", unit.capacity)
     if unit.shift == "on_call":
-        pts.append((w.on_call, "随叫随到（非值班）"))
+        add(w.on_call, "随叫随到（非值班）")
     age = unit.position_age_s(now)
     stale = age is None or age > policy.stale_position_s or unit.lon is None
     if unit.lon is None:
-        pts.append((w.stale, "无位置信息，无法估算到达时间"))
+        add(w.stale, "无位置信息，无法估算到达时间")
     elif age is None:
-        pts.append((w.stale, "位置从未上报，ETA 不可靠"))
+        add(w.stale, "位置从未上报，ETA 不可靠")
     elif stale:
-        pts.append((w.stale, f"位置已 {age / 60:.0f} 分钟未更新，ETA 不可靠"))
-    eta_pts, eta_s, metres, method = 0.0, None, None, None
-    if eta is not None and unit.lon is not None:
-        eta_s, metres, method = eta.seconds, eta.metres, eta.method
-        if math.isfinite(eta.seconds):
-            eta_pts = w.eta * max(0.0, 1 - eta.seconds / w.eta_horizon_s)
-            mode = "步行" if unit.on_foot else "车程"
-            how = "（直线估算）" if eta.method == "straight_line" else ""
-            pts.insert(0, (eta_pts, f"{mode}约 {max(1, round(eta.seconds / 60))} 分钟{how}"))
-        else:
-            pts.insert(0, (0.0, "道路不可达"))
-    score = round(sum(p for p, _ in pts), 1)
-    return Candidate(unit, score, eta_s, metres, method, stale, tuple(r for _, r in pts),
-                     eta_points=eta_pts)
+        add(w.stale, "位置已 {:.0f} 分钟未更新，ETA 不可靠", age / 60)
+    return round(sum(pts), 1), eta_pts, stale
+
+
+def score_unit(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: Policy,
+               now: datetime, level: str, types: tuple[str, ...]) -> Candidate:
+    """Points and reasons for one eligible unit."""
+    words: list[str] = []
+    score, eta_pts, stale = _rate(unit, incident, eta, policy=policy, now=now, level=level,
+                                  types=types, words=words)
+    seconds, metres, method = (eta.seconds, eta.metres, eta.method) if (
+        eta is not None and unit.lon is not None) else (None, None, None)
+    return Candidate(unit, score, seconds, metres, method, stale, tuple(words), eta_points=eta_pts)
 
 
 def _cat(incident: IncidentFacts) -> str:
@@ -186,7 +209,7 @@ def _sort_key(c: Candidate) -> tuple[float, float, int]:
 
 
 def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: Policy,
-            top: int = 4) -> list[PairCandidate]:
+            top: int = PAIR_TOP) -> list[PairCandidate]:
     """Best (grid worker, police) pairs: members' points less their own ETA points, plus the
     ETA points of the pair's later arrival."""
     w = policy.weights
@@ -209,8 +232,14 @@ def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: P
 
 
 def recommend(incident: IncidentFacts, units: Iterable[UnitFacts], etas: Mapping[int, Eta], *,
-              policy: Policy, now: datetime, exclude: Iterable[int] = ()) -> Recommendation:
-    """Rank the units that can take ``incident`` now; pairs too where the policy wants them."""
+              policy: Policy, now: datetime, exclude: Iterable[int] = (), top: int = SHOWN
+              ) -> Recommendation:
+    """Rank the units that can take ``incident`` now; pairs too where the policy wants them.
+
+    Every eligible unit is scored (numbers only, no words); the best ``top`` singles and the
+    best :data:`PAIR_TOP` of each pair side become candidates with their reasons, which is
+    what a city of thousands of units can afford per request.
+    """
     level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level,
                              incident.escalations)
     paired = incident.one_case_plan or policy.needs_pair(
@@ -218,30 +247,34 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts], etas: Mapping
     types = suitable_types(incident, policy)
     skip = set(exclude)
     excluded: dict[str, int] = {}
-    singles: list[Candidate] = []
-    members: dict[str, list[Candidate]] = {"grid_worker": [], "police": []}
+    shifts: dict[tuple[Any, ...], bool] = {}
+    ranked: dict[str, list[tuple[float, float, int, UnitFacts]]] = {
+        "single": [], "grid_worker": [], "community_police": []}
     for unit in units:
-        why = "已尝试/已退回" if unit.id in skip else exclusion(unit, now)
+        why = "已尝试/已退回" if unit.id in skip else exclusion(unit, now, shifts=shifts)
         if why is None and unit.unit_type not in types and not (
                 paired and unit.unit_type in PAIR_TYPES):
             why = "类型不适配"
         if why:
             excluded[why] = excluded.get(why, 0) + 1
             continue
-        cand = score_unit(unit, incident, etas.get(unit.id), policy=policy, now=now, level=level,
-                          types=types)
+        eta = etas.get(unit.id)
+        score, _, _ = _rate(unit, incident, eta, policy=policy, now=now, level=level, types=types)
+        row = (-score, eta.seconds if eta is not None and unit.lon is not None else math.inf,
+               unit.id, unit)  # the order of _sort_key
         if unit.unit_type in types:
-            singles.append(cand)
-        if paired and unit.unit_type == "grid_worker":
-            members["grid_worker"].append(cand)
-        elif paired and unit.unit_type == "community_police":
-            members["police"].append(cand)
-    singles.sort(key=_sort_key)
-    pairs: list[PairCandidate] = []
-    if paired:
-        for group in members.values():
-            group.sort(key=_sort_key)
-        pairs = pair_up(members["grid_worker"], members["police"], policy=policy)
+            ranked["single"].append(row)
+        if paired and unit.unit_type in PAIR_TYPES:
+            ranked[unit.unit_type].append(row)
+
+    def best(rows: list[tuple[float, float, int, UnitFacts]], n: int) -> list[Candidate]:
+        return [score_unit(r[3], incident, etas.get(r[2]), policy=policy, now=now, level=level,
+                           types=types) for r in heapq.nsmallest(n, rows)]
+
+    singles = best(ranked["single"], top)
+    pairs = pair_up(best(ranked["grid_worker"], PAIR_TOP), best(ranked["community_police"],
+                                                                  PAIR_TOP), policy=policy,
+                    top=PAIR_TOP) if paired else []
     notes = []
     if paired and not pairs:
         notes.append("需警格+网格联动，但当前没有可用的网格员与民警组合，先派单人")
@@ -249,4 +282,3 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts], etas: Mapping
         notes.append("红色风险：一事一策")
     return Recommendation(incident.id, level, paired, tuple(singles), tuple(pairs), excluded,
                           tuple(notes))
-
