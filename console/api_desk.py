@@ -1,7 +1,8 @@
 """The duty desk's server side: the desk hub (one per process: LISTEN → one query → every desk
-session), its read queries, and three API faces: ``GET /api/v1/desk/snapshot``, ``POST
-/api/v1/desk/precheck`` (duplicates and risk before saving, read-only) and ``POST
-/api/v1/incidents/{id}/supervise`` (督办 by the duty officer).
+session), its read queries, and the API faces the desk needs beyond issue 4's: ``GET
+/api/v1/desk/snapshot``, ``POST /api/v1/desk/precheck`` (duplicates and risk before saving,
+read-only), ``POST /api/v1/incidents/{id}/supervise`` (督办 by the duty officer) and ``POST
+/api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an address-only case).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from console.bootstrap import App
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from dispatch import clocks, vocab
 from dispatch.adapters.repository import IncidentRepository
+from dispatch.commands import LocateIncident
 from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import Event
 from dispatch.risk import NewCase, assess_risk, find_duplicates
@@ -332,6 +334,21 @@ def supervise(app: App, incident_id: int, *, level: str, reason: str, actor: str
             "at": now.isoformat()}
 
 
+class LocateHandler(DispatchHandler):
+    """定位 an address-only case the geocoder could not place alone (the domain's command)."""
+
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+            if lon is None or lat is None:
+                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
+            return self.handle(LocateIncident(incident_id=int(incident_id), lon=lon, lat=lat,
+                                              crs=str(body.get("crs") or "wgs84"),
+                                              actor=self.actor(body)))
+        await self.run(work)
+
+
 class SuperviseHandler(DispatchHandler):
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
@@ -347,4 +364,5 @@ def desk_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/desk/snapshot", SnapshotHandler, args),
         (r"/api/v1/desk/precheck", PrecheckHandler, args),
         (r"/api/v1/incidents/(\d{1,9})/supervise", SuperviseHandler, args),
+        (r"/api/v1/incidents/(\d{1,9})/locate", LocateHandler, args),
     ]

@@ -182,6 +182,8 @@ def allowed_actions(case: Mapping[str, Any]) -> list[dict[str, Any]]:
     def add(key: str, label: str, kind: str, **extra: Any) -> None:
         out.append({"key": key, "label": label, "kind": kind, **extra})
 
+    if state == "registered":
+        add("locate", "定位", "locate", tone="primary")
     if state in ("located", "escalated"):
         add("assign", "派单", "assign", reassign=False, tone="primary")
     if state in ("assigned", "acknowledged"):
@@ -205,7 +207,7 @@ def allowed_actions(case: Mapping[str, Any]) -> list[dict[str, Any]]:
         add("followup", "回访", "followup", note="optional", tone="good")
     if "closed" in nexts:
         add("closed", "归档", "transition", to="closed", note="optional")
-    if "located" in nexts:
+    if "located" in nexts and state != "registered":  # registered: located by a point only
         label = "退回重派" if state == "assigned" else "重新处置"
         add("located", label, "transition", to="located", note="required", tone="danger")
     return out

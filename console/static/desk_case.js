@@ -59,6 +59,12 @@ export function render({ model, el }) {
         reassign: a.reassign, vocab: V, onAssigned: () => { openAction = null; model.send_msg({ type: "reload" }) } }))
       return box
     }
+    if (a.kind === "locate") {
+      box.append(h("div", { class: "dk-muted dk-small" }, "输入地址并选择候选，案件将定位到网格后方可派单"),
+        addressPicker(model.api_base, (cand) => post("locate", { lon: cand.lon, lat: cand.lat, crs: "wgs84" },
+          `已定位：${cand.address}`)))
+      return box
+    }
     if (a.kind === "supervise") {
       const level = h("select", { class: "dk-input", name: "level" },
         h("option", { value: "yellow" }, "黄牌督办"), h("option", { value: "red" }, "红牌督办"))

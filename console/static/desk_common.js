@@ -246,3 +246,48 @@ function reconcile(container, items, keyOf, build, cache) {
   while (container.children.length > i) { container.removeChild(container.lastChild) }
   return next
 }
+
+const PLACE_LEVELS = { building: "楼栋", door: "门牌", compound: "小区", road: "道路",
+                       community: "社区", street: "街道", place: "地点" }
+
+// An address box with live candidates from /geocode; onPick(candidate) on a click or Enter.
+function addressPicker(apiBase, onPick, initial) {
+  const input = h("input", { class: "dk-input dk-address", type: "search", autocomplete: "off",
+    maxlength: 200, placeholder: "输入地址：如 天山路128号、友谊佳苑3号楼", "aria-label": "地址" })
+  const list = h("ul", { class: "dk-cands", role: "listbox" })
+  let items = []
+  let seq = 0
+  let timer = null
+  function show(cands) {
+    items = cands
+    clear(list)
+    cands.forEach((c, i) => list.appendChild(h("li", { class: "dk-cand", role: "option", tabindex: 0,
+      onclick: () => pick(i), onkeydown: (e) => { if (e.key === "Enter") { e.preventDefault(); pick(i) } } },
+      h("span", { class: "dk-cand-addr" }, c.address),
+      h("span", { class: "dk-cand-meta" }, `${PLACE_LEVELS[c.level] || c.level} · 置信度 ${Math.round(c.confidence * 100)}%`))))
+  }
+  function pick(i) {
+    const c = items[i]
+    if (!c) { return }
+    input.value = c.address
+    clear(list)
+    items = []
+    onPick(c)
+  }
+  async function search(q) {
+    const mine = ++seq
+    if (!q.trim()) { clear(list); return }
+    const r = await api(`${apiBase}/geocode?q=${encodeURIComponent(q)}&limit=6`)
+    if (mine !== seq) { return }
+    if (!r.ok) { clear(list).appendChild(h("li", { class: "dk-cand-empty" }, `查询失败：${r.error.message}`)); return }
+    show(r.data.candidates || [])
+    if (!items.length) {
+      const admin = r.data.matched_admin ? `（仅识别到${r.data.matched_admin.name}）` : ""
+      list.appendChild(h("li", { class: "dk-cand-empty" }, `未找到匹配地址${admin}`))
+    }
+  }
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => search(input.value), 180) })
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); pick(0) } })
+  if (initial && initial.length) { show(initial) }
+  return h("div", { class: "dk-picker" }, input, list)
+}

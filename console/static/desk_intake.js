@@ -6,8 +6,6 @@
 
 const ROLES = { applicant: "申请人", respondent: "被申请人", third_party: "第三人" }
 const CRS = { wgs84: "WGS-84（GPS）", gcj02: "GCJ-02（国测局）", bd09: "BD-09（百度）" }
-const LEVEL_NAMES = { building: "楼栋", door: "门牌", compound: "小区", road: "道路",
-                      community: "社区", street: "街道", place: "地点" }
 const CHAIN = [["community", "社区"], ["grid", "网格"], ["micro_grid", "微网格"], ["police_grid", "警格"]]
 
 export function render({ model, el }) {
@@ -17,10 +15,7 @@ export function render({ model, el }) {
   let loc = null         // {lon, lat (WGS-84), label, source, located: /locate answer}
   let check = null       // /desk/precheck answer
   let mode = "address"
-  let candidates = []
-  let seq = 0
   let checkSeq = 0
-  let timer = null
   let checkTimer = null
 
   // ---- fields ----------------------------------------------------------------------------------
@@ -85,10 +80,11 @@ export function render({ model, el }) {
     onclick: () => partyBox.appendChild(partyRow("respondent", false)) }, "＋ 添加当事人")
 
   // ---- where ----------------------------------------------------------------------------------
-  const address = h("input", { class: "dk-input dk-address", type: "search", name: "address",
-    autocomplete: "off", maxlength: 200, placeholder: "输入地址：如 天山路128号、友谊佳苑3号楼",
-    "aria-label": "事发地址" })
-  const candList = h("ul", { class: "dk-cands", role: "listbox" })
+  const picker = addressPicker(model.api_base, (c) => locate(c.lon, c.lat, "wgs84", "address", c.address))
+  const address = picker.querySelector("input")
+  address.name = "address"
+  address.setAttribute("aria-label", "事发地址")
+  address.addEventListener("input", () => { if (loc && loc.source === "address") { setLoc(null) } })
   const lon = h("input", { class: "dk-input", name: "lon", inputmode: "decimal", placeholder: "经度 如 84.8734" })
   const lat = h("input", { class: "dk-input", name: "lat", inputmode: "decimal", placeholder: "纬度 如 45.5960" })
   const crs = select("crs", CRS, "wgs84")
@@ -96,7 +92,7 @@ export function render({ model, el }) {
     onclick: () => { model.send_msg({ type: "pick" }); pickHint.textContent = "请在地图上点击事发位置…" } },
     "在地图上点选")
   const pickHint = h("span", { class: "dk-muted dk-small" }, "点击按钮后，在地图上单击事发位置")
-  const paneAddress = h("div", { class: "dk-where-pane", dataset: { mode: "address" } }, address, candList)
+  const paneAddress = h("div", { class: "dk-where-pane", dataset: { mode: "address" } }, picker)
   const paneMap = h("div", { class: "dk-where-pane", dataset: { mode: "map" } },
     h("div", { class: "dk-row" }, pickBtn, pickHint))
   const paneCoords = h("div", { class: "dk-where-pane", dataset: { mode: "coords" } },
@@ -129,44 +125,6 @@ export function render({ model, el }) {
   const resultBox = h("div", { class: "dk-result", hidden: true })
   root.append(h("div", { class: "dk-panel-head" }, h("span", {}, "受理登记"),
     h("span", { class: "dk-muted dk-small" }, "只进一扇门 · 最多跑一地")), form, resultBox)
-
-  // ---- address candidates ---------------------------------------------------------------------
-  async function search(q) {
-    const mine = ++seq
-    if (!q.trim()) { clear(candList); return }
-    const r = await api(`${model.api_base}/geocode?q=${encodeURIComponent(q)}&limit=6`)
-    if (mine !== seq) { return }
-    clear(candList)
-    if (!r.ok) { candList.appendChild(h("li", { class: "dk-cand-empty" }, `查询失败：${r.error.message}`)); return }
-    candidates = r.data.candidates || []
-    if (!candidates.length) {
-      const admin = r.data.matched_admin ? `（仅识别到${r.data.matched_admin.name}）` : ""
-      candList.appendChild(h("li", { class: "dk-cand-empty" }, `未找到匹配地址${admin}`))
-      return
-    }
-    candidates.forEach((c, i) => candList.appendChild(h("li", {
-      class: "dk-cand", role: "option", tabindex: 0, dataset: { i },
-      onclick: () => pickCandidate(i), onkeydown: (e) => { if (e.key === "Enter") { e.preventDefault(); pickCandidate(i) } } },
-      h("span", { class: "dk-cand-addr" }, c.address),
-      h("span", { class: "dk-cand-meta" }, `${LEVEL_NAMES[c.level] || c.level} · 置信度 ${Math.round(c.confidence * 100)}%`))))
-  }
-  address.addEventListener("input", () => {
-    clearTimeout(timer)
-    if (loc && loc.source === "address") { setLoc(null) }
-    timer = setTimeout(() => search(address.value), 180)
-  })
-  address.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") { e.preventDefault(); if (candidates.length) { pickCandidate(0) } }
-  })
-
-  function pickCandidate(i) {
-    const c = candidates[i]
-    if (!c) { return }
-    clear(candList)
-    candidates = []
-    address.value = c.address
-    locate(c.lon, c.lat, "wgs84", "address", c.address)
-  }
 
   function locateCoords() {
     const x = Number(lon.value), y = Number(lat.value)
@@ -307,14 +265,25 @@ export function render({ model, el }) {
     } else if (d.dispatch_error) {
       resultBox.appendChild(notice("warn", "系统自动派单未成，请人工选派", [d.dispatch_error]))
     }
-    if (d.geocode && !d.geocode.used) {
-      resultBox.appendChild(notice("warn", "地址未能唯一定位", (d.geocode.candidates || []).map((c) => c.address)))
+    const recommend = () => recommendPanel({ api: model.api_base, actor: () => model.actor,
+      incidentId: d.id, reassign: false, vocab: V,
+      onAssigned: () => model.send_msg({ type: "assigned", id: d.id }) })
+    if (d.state === "registered") {
+      // the address was not precise enough to place alone: the officer picks, the domain locates
+      const slot = h("div", { class: "dk-locate-later" })
+      slot.append(notice("warn", "地址未能唯一定位，请选择准确地址后定位", []),
+        addressPicker(model.api_base, async (cand) => {
+          const r = await api(`${model.api_base}/incidents/${d.id}/locate`,
+            { method: "POST", body: { lon: cand.lon, lat: cand.lat, crs: "wgs84" }, actor: model.actor })
+          if (!r.ok) { slot.appendChild(notice("error", "定位失败", [r.error.message])); return }
+          const loc = r.data.location
+          clear(slot).append(h("div", { class: "dk-chain-line dk-result-chain" },
+            CHAIN.map(([k, label]) => `${label}：${loc[k] ? loc[k].name : "—"}`).join("　")), recommend())
+          model.send_msg({ type: "fly", lon: loc.lon, lat: loc.lat, label: d.code })
+        }, (d.geocode && d.geocode.candidates) || []))
+      resultBox.appendChild(slot)
     }
-    if (d.state === "located") {
-      resultBox.appendChild(recommendPanel({ api: model.api_base, actor: () => model.actor,
-        incidentId: d.id, reassign: false, vocab: V,
-        onAssigned: () => model.send_msg({ type: "assigned", id: d.id }) }))
-    }
+    if (d.state === "located") { resultBox.appendChild(recommend()) }
     resultBox.appendChild(h("div", { class: "dk-row dk-actions" },
       h("button", { type: "button", class: "dk-btn dk-btn-primary dk-open-case",
         onclick: () => model.send_msg({ type: "open", id: d.id }) }, "查看案件详情"),
@@ -331,7 +300,7 @@ export function render({ model, el }) {
     priority.querySelector("[data-value=normal]").click()
     difficulty.querySelector("[data-value=normal]").click()
     clear(partyBox).appendChild(partyRow("applicant", true))
-    clear(candList)
+    clear(picker.querySelector(".dk-cands"))
     clear(formMsg)
     clear(checkBox)
     address.value = ""

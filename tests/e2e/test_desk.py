@@ -379,3 +379,19 @@ def test_precheck_flags_duplicates_and_risk_before_saving_and_writes_nothing(
     assert {r["id"] for r in after["queue"]} == {r["id"] for r in before["queue"]}
     status, bad = call(writable_server, "/api/v1/desk/precheck", {"lon": 200, "lat": 45})
     assert status == 422 and bad["error"]["field"] == "lon"
+
+
+def test_an_address_too_vague_to_place_is_located_from_the_case_page(desk: Desk):
+    case = register_by_api(desk.base, address="天山路")
+    assert case["state"] == "registered" and not case["geocode"]["used"]
+    page = desk.page
+    desk.row(case["code"]).click()
+    panel = page.locator(f".dk-case[data-id='{case['id']}'][data-state='registered']")
+    panel.wait_for(timeout=15_000)
+    panel.locator(".dk-act[data-action=locate]").click()
+    panel.locator(".dk-action-form input.dk-address").fill(ADDRESS)
+    panel.locator(".dk-action-form .dk-cand").first.click()
+    page.locator(f".dk-case[data-id='{case['id']}'][data-state='located']").wait_for(
+        timeout=15_000)
+    assert "警格" in page.locator(f".dk-case[data-id='{case['id']}']").inner_text()
+    assert page.locator(".dk-tl-item[data-action=locate]").count() == 1

@@ -134,6 +134,7 @@ def keys(state: str, **extra: Any) -> list[str]:
 
 
 def test_actions_follow_the_state_machine():
+    assert keys("registered") == ["locate", "supervise", "resolved"]
     assert keys("located") == ["assign", "supervise", "escalated", "resolved"]
     assert keys("assigned") == ["reassign", "acknowledged", "supervise", "escalated",
                                 "resolved", "located"]
