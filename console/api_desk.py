@@ -257,6 +257,16 @@ class SnapshotHandler(DispatchHandler):
         self.send_json({k: snap[k] for k in ("version", "server_ms", "queue", "units")})
 
 
+class HubHandler(DispatchHandler):
+    """For support staff and tests: how many desks this process feeds, how often it computed."""
+
+    async def get(self) -> None:
+        hub = desk_hub(self.app)
+        self.send_json({"subscribers": hub.subscribers, "computations": hub.computations,
+                        "version": hub._version, "listening": hub._listener is not None,
+                        "refresh_s": hub.refresh_s})
+
+
 def precheck(app: App, body: dict[str, Any]) -> dict[str, Any]:
     """What registration would flag, without writing: the located chain, probable duplicates
     and the risk level, by the domain's own rules over the same earlier cases."""
@@ -363,6 +373,7 @@ def desk_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     return [
         (r"/api/v1/desk/snapshot", SnapshotHandler, args),
         (r"/api/v1/desk/precheck", PrecheckHandler, args),
+        (r"/api/v1/desk/hub", HubHandler, args),
         (r"/api/v1/incidents/(\d{1,9})/supervise", SuperviseHandler, args),
         (r"/api/v1/incidents/(\d{1,9})/locate", LocateHandler, args),
     ]

@@ -395,3 +395,28 @@ def test_an_address_too_vague_to_place_is_located_from_the_case_page(desk: Desk)
         timeout=15_000)
     assert "警格" in page.locator(f".dk-case[data-id='{case['id']}']").inner_text()
     assert page.locator(".dk-tl-item[data-action=locate]").count() == 1
+
+
+def test_three_desks_share_one_computation_per_change(browser: Any, writable_server: str):
+    """The hub, not the sessions, does the shared work: a change costs one refresh however many
+    desks are open, and every desk shows it."""
+    contexts = [browser.new_context(viewport=VIEW, locale="zh-CN") for _ in range(3)]
+    try:
+        pages = []
+        for context in contexts:
+            page = context.new_page()
+            page.goto(writable_server + "/desk", wait_until="domcontentloaded")
+            page.locator(".dk-q-row").first.wait_for(timeout=60_000)
+            pages.append(page)
+        _, hub = call(writable_server, "/api/v1/desk/hub")
+        assert hub["subscribers"] >= 3 and hub["listening"]
+        pages[0].wait_for_timeout(1500)  # let the sessions' first deliveries settle
+        _, before = call(writable_server, "/api/v1/desk/hub")
+        case = register_by_api(writable_server, description="三个值班台同时可见")
+        for page in pages:
+            page.locator(f".dk-q-row[data-code='{case['code']}']").wait_for(timeout=5_000)
+        _, after = call(writable_server, "/api/v1/desk/hub")
+        assert 1 <= after["computations"] - before["computations"] <= 2, (before, after)
+    finally:
+        for context in contexts:
+            context.close()
