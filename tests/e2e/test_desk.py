@@ -420,3 +420,58 @@ def test_three_desks_share_one_computation_per_change(browser: Any, writable_ser
     finally:
         for context in contexts:
             context.close()
+
+
+def test_reassign_resolve_follow_up_and_close_from_the_case_page(desk: Desk):
+    page, base = desk.page, desk.base
+    case = register_by_api(base, description="工资拖欠两个月", category="labour")
+    _, rec = call(base, f"/api/v1/incidents/{case['id']}/recommendations?limit=3")
+    status, body = call(base, f"/api/v1/incidents/{case['id']}/assign",
+                        {"unit_ids": [rec["items"][0]["id"]], "actor": "另一值班员"})
+    assert status == 200, body
+    desk.row(case["code"]).click()
+    panel = page.locator(f".dk-case[data-id='{case['id']}']")
+    page.locator(f".dk-case[data-id='{case['id']}'][data-state='assigned']").wait_for(
+        timeout=15_000)
+
+    def act(key: str) -> Any:
+        panel.locator(f".dk-act[data-action={key}]").click()
+        return panel.locator(".dk-action-form")
+
+    def wait_state(state: str) -> None:
+        page.locator(f".dk-case[data-id='{case['id']}'][data-state='{state}']").wait_for(
+            timeout=15_000)
+
+    # 改派: the reason is asked for, then the next unit goes
+    form = act("reassign")
+    form.locator(".dk-rec[data-loaded='1']").wait_for(timeout=30_000)
+    form.locator(".dk-rec-item:not(.dk-rec-pair)").first.locator(".dk-assign").click()
+    form.locator(".dk-rec-status .dk-error").wait_for(timeout=10_000)
+    assert "理由" in form.locator(".dk-rec-status").inner_text()
+    form.locator(".dk-rec-reason").fill("原调解员请假")
+    form.locator(".dk-rec-item:not(.dk-rec-pair)").first.locator(".dk-assign").click()
+    page.locator(".dk-tl-item[data-action=reassign]").wait_for(timeout=15_000)
+
+    # 办结 with an outcome, 回访, 归档
+    form = act("resolved")
+    form.locator("select[name=outcome]").select_option("mediated")
+    form.locator("textarea[name=note]").fill("双方达成调解协议")
+    form.locator(".dk-confirm").click()
+    wait_state("resolved")
+    page.locator(".dk-q-tabs [data-filter=followup]").click()  # 待回访, with its clock
+    desk.row(case["code"]).locator(".dk-clock[data-kind=followup]").wait_for(timeout=10_000)
+    form = act("followup")
+    form.locator("select[name=satisfaction]").select_option("5")
+    form.locator(".dk-confirm").click()
+    wait_state("followed_up")
+    act("closed").locator(".dk-confirm").click()
+    wait_state("closed")
+    assert panel.locator(".dk-act").count() == 0
+    desk.row(case["code"]).wait_for(state="detached", timeout=10_000)  # left the queue
+    _, detail = call(base, f"/api/v1/incidents/{case['id']}")
+    assert [(a["action"], a["to_state"]) for a in detail["audit"]][-4:] == [
+        ("reassign", "assigned"), ("transition", "resolved"), ("transition", "followed_up"),
+        ("transition", "closed")]
+    assert detail["audit"][-4]["reason"] == "原调解员请假"
+    assert detail["followups"][0]["satisfaction"] == 5
+    desk.shot("desk-closed")
