@@ -176,8 +176,7 @@ class DeskSession(pn.viewable.Viewer):
         s.param.watch(self._actor, "actor")
         s.param.watch(self._workspace, "workspace")
         s.param.watch(self._selected, "selected")
-        s.param.watch(lambda e: setattr(self.tabs, "case_label", (e.new or {}).get("code", "")
-                                        if e.new else self.tabs.case_label), "case")
+        s.param.watch(self._case_label, "case")
         self.header.param.watch(lambda e: setattr(s, "actor", e.new), "actor")
         self.tabs.param.watch(self._tab, "active")
         self.map.param.watch(lambda e: s.on_click(e.new), "last_click")
@@ -202,6 +201,10 @@ class DeskSession(pn.viewable.Viewer):
         self.intake.visible = event.new == "intake"
         self.case.visible = event.new == "case"
 
+    def _case_label(self, event: param.parameterized.Event) -> None:
+        if event.new:
+            self.tabs.case_label = str(event.new["code"])
+
     def _tab(self, event: param.parameterized.Event) -> None:
         if event.new == "case" and self.state.selected is None:
             self.tabs.active = "intake"
@@ -209,7 +212,9 @@ class DeskSession(pn.viewable.Viewer):
         self.state.workspace = event.new
 
     def _selected(self, event: param.parameterized.Event) -> None:
-        if event.new is not None:
+        if event.new is None:
+            self.tabs.case_label = ""
+        else:
             self.load_case(fly=True)
 
     # ---- messages from the browser -----------------------------------------------------------

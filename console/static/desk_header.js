@@ -7,8 +7,17 @@ const CLOCK = new Intl.DateTimeFormat("zh-CN", { timeZone: TZ, year: "numeric", 
 const LIVE = { live: ["实时", "ok"], connecting: ["连接中", "warn"], error: ["数据暂不可用", "bad"] }
 
 function header(model, el) {
+  // The officer's name is remembered by this browser (it signs every write in the audit trail).
+  const KEY = "fq-desk-actor"
   const actor = h("input", { class: "dk-actor", value: model.actor, maxlength: 30, "aria-label": "值班员姓名",
-    onchange: () => { model.actor = actor.value.trim() || "值班员" } })
+    onchange: () => {
+      model.actor = actor.value.trim() || "值班员"
+      try { localStorage.setItem(KEY, model.actor) } catch (err) { /* private mode */ }
+    } })
+  try {
+    const saved = localStorage.getItem(KEY)
+    if (saved && saved !== model.actor) { actor.value = saved; model.actor = saved }
+  } catch (err) { /* storage unavailable: keep the default */ }
   const live = h("span", { class: "dk-live" })
   const clock = h("span", { class: "dk-hd-clock" })
   el.appendChild(h("header", { class: "dk-hd" },
