@@ -201,6 +201,11 @@ def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore
     dest = {int(i): (float(x), float(y)) for i, x, y in inc}
     eta = app.dispatch.eta
     res["ours_eta"], _ = _timed(lambda i: eta.etas_to(origins, foot, dest[i]), ids)
+
+    def load_units(_: int) -> int:
+        with app.dispatch.uow() as uow:
+            return len(uow.units.candidates())
+    res["units_load"], _ = _timed(load_units, ids)
     pg_eta = PgRoutingEta(app.engine)
     pg_app = bootstrap(app.engine, clock=lambda: NOW, eta=pg_eta)
     pg_app.recommend(ids[0])
@@ -222,6 +227,7 @@ def report_recommendation(r: dict[str, Any]) -> None:
           f"position (road ETA method: {r['method']}):")
     print(line("  ours: whole recommendation (SQL + ETAs + ranking)", r["ours"]))
     print(line("    of which the ETA step (snap + 2 Dijkstra runs)", r["ours_eta"]))
+    print(line("    of which loading the units (SQL + UnitFacts)", r["units_load"]))
     print(line("  pgRouting way: whole recommendation", r["pg"]))
     print(line("    of which the ETA step (KNN snap + withPointsCost)", r["pg_eta"]))
     p99, pg50 = np.percentile(r["ours"], 99), np.percentile(r["pg"], 50)
