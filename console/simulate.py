@@ -149,8 +149,7 @@ class Simulator:
         self.step_refresh(0)
         self.beat.extend(self.rng.sample(list(self.units), len(self.units)))
         self.later(0, "arrival")
-        for _ in range(self.patrols):
-            self.later(self.rng.uniform(0, 600), "patrol")
+        self.later(0, "patrol")
         self.say(f"模拟开始 simulation start: {len(self.units)} units, {len(self.addresses)} "
                  f"addresses, {self.rate:g} cases/h, speed ×{self.speed:g}")
 
@@ -272,9 +271,9 @@ class Simulator:
         case, outcome = self.cases[cid], pick(self.rng, OUTCOMES)
         if not self.transition(case, "resolved", note="调解结束", outcome=outcome):
             return
-        for uid in case.units:  # back into the grid, as a patrol
+        for uid in case.units:  # back into the grid
             self.units.get(uid, {})["status"] = "available"
-            self.go(uid, self.near(uid), delay=self.rng.uniform(60, 300), patrol=True)
+            self.go(uid, self.near(uid), delay=self.rng.uniform(60, 300))
         if outcome in ("litigation", "arbitration", "withdrawn"):  # no 回访 needed
             self.later(self.rng.uniform(600, 3600), "close", cid)
         else:  # the policy's 回访 is days later; a demo day wants it within hours
@@ -337,11 +336,13 @@ class Simulator:
         return best["lon"], best["lat"]
 
     def step_patrol(self, _: int) -> None:
+        """Keep ``patrols`` idle units on their beat (巡查), topped up every ten sim minutes."""
         idle = [i for i, u in self.units.items() if u.get("status") == "available"
                 and i not in self.legs and u.get("lon") is not None]
-        if idle:
-            uid = self.rng.choice(idle)
+        short = self.patrols - sum(leg.patrol for leg in self.legs.values())
+        for uid in self.rng.sample(idle, max(0, min(short, len(idle)))):
             self.stats["patrols"] += int(self.go(uid, self.near(uid), delay=0, patrol=True) is not None)
+        self.later(600, "patrol")
 
     def ping(self, uid: int, lon: float, lat: float) -> int:
         body: dict[str, Any] = {"lon": round(lon, 7), "lat": round(lat, 7), "accuracy_m": 8}
@@ -366,8 +367,6 @@ class Simulator:
             leg.next_ping = t + every
             if t >= leg.t0 + leg.eta:
                 del self.legs[uid]
-                if leg.patrol:
-                    self.later(self.rng.uniform(60, 900), "patrol")
         while used < budget and self.beat and self.beat_due >= 1:
             uid, self.beat_due = self.beat[0], self.beat_due - 1
             self.beat.rotate(-1)
