@@ -124,69 +124,74 @@ def _rate(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: 
           now: datetime, level: str, types: tuple[str, ...], words: list[str] | None = None
           ) -> tuple[float, float, bool]:
     """Score, ETA points and staleness of one eligible unit; its reasons in Chinese appended to
-    ``words`` when given. One code path ranks every unit (without words: no string is built)
-    and explains the few that are shown."""
+    ``words`` when given. One code path ranks every unit (without words no string is built:
+    thousands of units per request) and explains the few that are shown."""
     w = policy.weights
-    pts: list[float] = []
-
-    def add(points: float, template: str, *args: object) -> None:
-        pts.append(points)
-        if words is not None:
-            words.append(template.format(*args) if args else template)
-
-    eta_pts = 0.0
+    say = words.append if words is not None else None
+    total = eta_pts = 0.0  # summed in the order the reasons are given
     if eta is not None and unit.lon is not None:  # the ETA reason comes first
         if math.isfinite(eta.seconds):
-            eta_pts = w.eta * max(0.0, 1 - eta.seconds / w.eta_horizon_s)
-            add(eta_pts, "{}约 {} 分钟{}", "步行" if unit.on_foot else "车程",
-                max(1, round(eta.seconds / 60)), "（直线估算）" if eta.method == "straight_line" else "")
-        else:
-            add(0.0, "道路不可达")
+            eta_pts = total = w.eta * max(0.0, 1 - eta.seconds / w.eta_horizon_s)
+            if say:
+                how = "（直线估算）" if eta.method == "straight_line" else ""
+                say(f"{'步行' if unit.on_foot else '车程'}约 {max(1, round(eta.seconds / 60))} 分钟{how}")
+        elif say:
+            say("道路不可达")
     if unit.unit_type in types:
-        threat = unit.unit_type in POLICE and (incident.threat or incident.risk_level >= 3)
-        add(w.type_rank * (1 - types.index(unit.unit_type) / len(types)), "{}（{}）",
-            vocab.UNIT_TYPES.get(unit.unit_type, unit.unit_type),
-            "有威胁言辞/红色风险，需警力" if threat else f"适配{_cat(incident)}")
+        total += w.type_rank * (1 - types.index(unit.unit_type) / len(types))
+        if say:
+            threat = unit.unit_type in POLICE and (incident.threat or incident.risk_level >= 3)
+            why = "有威胁言辞/红色风险，需警力" if threat else f"适配{_cat(incident)}"
+            say(f"{vocab.UNIT_TYPES.get(unit.unit_type, unit.unit_type)}（{why}）")
     if incident.category in unit.skills:
-        add(w.skill, "擅长{}", _cat(incident))
+        total += w.skill
+        if say:
+            say(f"擅长{_cat(incident)}")
     lang = incident.language
     if lang and lang != "mandarin":
-        if lang in unit.languages:
-            add(w.language, "会说{}（老乡调解）", vocab.LANGUAGES.get(lang, lang))
-        else:
-            add(w.no_language, "不会{}", vocab.LANGUAGES.get(lang, lang))
+        speaks = lang in unit.languages
+        total += w.language if speaks else w.no_language
+        if say:
+            name = vocab.LANGUAGES.get(lang, lang)
+            say(f"会说{name}（老乡调解）" if speaks else f"不会{name}")
+    near = None
     if unit.unit_type == "grid_worker" and incident.grid_id and unit.home_grid_id == incident.grid_id:
-        add(w.own_grid, "本网格网格员")
+        near = (w.own_grid, "本网格网格员")
     elif (unit.unit_type in POLICE and incident.police_grid_id
           and unit.police_grid_id == incident.police_grid_id):
-        add(w.own_police_grid, "本警格民警")
+        near = (w.own_police_grid, "本警格民警")
     elif incident.community_id and unit.community_id == incident.community_id:
-        add(w.same_community, "同社区")
+        near = (w.same_community, "同社区")
     elif incident.street_id and unit.street_id == incident.street_id:
-        add(w.same_street, "同街道")
+        near = (w.same_street, "同街道")
+    if near:
+        total += near[0]
+        if say:
+            say(near[1])
     if unit.unit_type not in PAIR_TYPES or level == "community":
         diff = abs(LEVELS.index(unit.level) - LEVELS.index(level)) if unit.level in LEVELS else 3
-        if diff == 0:
-            add(w.level_match, "层级相符（{}）", LEVEL_LABELS[level])
-        else:
-            add(-w.level_match * diff / 2, "层级{}，目标{}", LEVEL_LABELS.get(unit.level, unit.level),
-                LEVEL_LABELS[level])
+        total += w.level_match if diff == 0 else -w.level_match * diff / 2
+        if say:
+            say(f"层级相符（{LEVEL_LABELS[level]}）" if diff == 0 else
+                f"层级{LEVEL_LABELS.get(unit.level, unit.level)}，目标{LEVEL_LABELS[level]}")
     if unit.active_load:
-        add(w.load * unit.active_load / unit.capacity, "在办 {}/{} 件", unit.active_load,
-            unit.capacity)
-    else:
-        add(0.0, "空闲（容量 {}）", unit.capacity)
+        total += w.load * unit.active_load / unit.capacity
+        if say:
+            say(f"在办 {unit.active_load}/{unit.capacity} 件")
+    elif say:
+        say(f"空闲（容量 {unit.capacity}）")
     if unit.shift == "on_call":
-        add(w.on_call, "随叫随到（非值班）")
+        total += w.on_call
+        if say:
+            say("随叫随到（非值班）")
     age = unit.position_age_s(now)
     stale = age is None or age > policy.stale_position_s or unit.lon is None
-    if unit.lon is None:
-        add(w.stale, "无位置信息，无法估算到达时间")
-    elif age is None:
-        add(w.stale, "位置从未上报，ETA 不可靠")
-    elif stale:
-        add(w.stale, "位置已 {:.0f} 分钟未更新，ETA 不可靠", age / 60)
-    return round(sum(pts), 1), eta_pts, stale
+    if stale:
+        total += w.stale
+        if say:
+            say("无位置信息，无法估算到达时间" if unit.lon is None else "位置从未上报，ETA 不可靠"
+                if age is None else f"位置已 {(age or 0) / 60:.0f} 分钟未更新，ETA 不可靠")
+    return round(total, 1), eta_pts, stale
 
 
 def score_unit(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: Policy,
