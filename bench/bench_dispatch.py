@@ -20,6 +20,7 @@ and the whole road graph) into a scratch database (dropped afterwards), then
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import multiprocessing as mp
 import random
@@ -193,7 +194,16 @@ def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore
         units = conn.execute(text(
             "SELECT ST_X(last_geom), ST_Y(last_geom), on_foot FROM units WHERE status <> "
             "'off_duty' AND active_load < capacity AND last_geom IS NOT NULL ORDER BY id")).all()
+    full: list[float] = []  # full garbage collections during our recommendations, ms
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            full.append(time.perf_counter() * 1e3 * (1 if phase == "stop" else -1))
+    gc.callbacks.append(on_gc)
     res["ours"], ours = _timed(app.dispatch.recommend, ids)
+    gc.callbacks.remove(on_gc)
+    res["full_gc_ms"] = [full[k] + full[k + 1] for k in range(0, len(full) - 1, 2)]
+    res["tracked"] = len(gc.get_objects())
     res["rss_after"] = rss_mb()
     res["rss_peak"] = rss_mb("VmHWM")
     origins = [(float(x), float(y)) for x, y, _ in units]
@@ -206,6 +216,12 @@ def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore
         with app.dispatch.uow() as uow:
             return len(uow.units.candidates())
     res["units_load"], _ = _timed(load_units, ids)
+    # full collections walk every object of the process (locator, graphs …): frozen after
+    # start-up, they walk only the request's own (a server start-up option, not set today)
+    gc.collect()
+    gc.freeze()
+    res["ours_frozen"], _ = _timed(app.dispatch.recommend, ids)
+    gc.unfreeze()
     pg_eta = PgRoutingEta(app.engine)
     pg_app = bootstrap(app.engine, clock=lambda: NOW, eta=pg_eta)
     pg_app.recommend(ids[0])
@@ -228,6 +244,10 @@ def report_recommendation(r: dict[str, Any]) -> None:
     print(line("  ours: whole recommendation (SQL + ETAs + ranking)", r["ours"]))
     print(line("    of which the ETA step (snap + 2 Dijkstra runs)", r["ours_eta"]))
     print(line("    of which loading the units (SQL + UnitFacts)", r["units_load"]))
+    gcs = r["full_gc_ms"]
+    print(f"    full garbage collections during ours: {len(gcs)}, "
+          f"{np.median(gcs) if gcs else 0:.0f} ms each ({r['tracked']:,} objects tracked)")
+    print(line("  ours, objects of start-up frozen (gc.freeze())", r["ours_frozen"]))
     print(line("  pgRouting way: whole recommendation", r["pg"]))
     print(line("    of which the ETA step (KNN snap + withPointsCost)", r["pg_eta"]))
     p99, pg50 = np.percentile(r["ours"], 99), np.percentile(r["pg"], 50)
