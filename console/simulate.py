@@ -142,9 +142,9 @@ class Simulator:
         status, page = self.api.call("GET", "/api/v1/addresses?limit=1")
         if status != 200 or not page or not page["total"]:
             raise SystemExit(f"控制台未运行或无地址数据（{self.api.url}，HTTP {status}）；请先 ./run demo")
-        for _ in range(3):  # a fixed pool of 1,500 places from all over the territory
-            off = self.rng.randrange(max(1, page["total"] - 500))
-            self.addresses += (self.api.call("GET", f"/api/v1/addresses?limit=500&offset={off}")[1]
+        for _ in range(15):  # a fixed pool of 1,500 places, in runs from all over the territory
+            off = self.rng.randrange(max(1, page["total"] - 100))
+            self.addresses += (self.api.call("GET", f"/api/v1/addresses?limit=100&offset={off}")[1]
                                or {}).get("items", [])
         self.step_refresh(0)
         self.beat.extend(self.rng.sample(list(self.units), len(self.units)))
