@@ -30,6 +30,7 @@ from dispatch.events import Event
 from dispatch.risk import NewCase, assess_risk, find_duplicates
 from dispatch.telemetry import to_wgs84_point
 from dispatch.views import incident_detail
+from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
@@ -241,9 +242,7 @@ def desk_hub(app: App) -> DeskHub:
     with _HUBS_LOCK:
         entry = _HUBS.get(id(app))
         if entry is None or entry[0] is not app:
-            url = app.engine.url.render_as_string(hide_password=False)
-            entry = (app, DeskHub(app, conninfo=url.replace("postgresql+psycopg://",
-                                                             "postgresql://")))
+            entry = (app, DeskHub(app, conninfo=libpq_url(app.engine)))
             _HUBS[id(app)] = entry
         return entry[1]
 

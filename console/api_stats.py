@@ -23,6 +23,7 @@ from console.api_geo import BadInput, int_arg
 from console.bootstrap import App
 from dispatch import stats
 from dispatch.stats import Scope
+from geo.db import libpq_url
 from geo.queries import territory_layer
 from layers.wall import case_features, density_breaks, grid_features
 
@@ -206,9 +207,7 @@ def stats_hub(app: App) -> StatsHub:
     with _HUBS_LOCK:
         entry = _HUBS.get(id(app))
         if entry is None or entry[0] is not app:
-            url = app.engine.url.render_as_string(hide_password=False)
-            entry = (app, StatsHub(app.engine, conninfo=url.replace("postgresql+psycopg://",
-                                                                    "postgresql://")))
+            entry = (app, StatsHub(app.engine, conninfo=libpq_url(app.engine)))
             _HUBS[id(app)] = entry
         return entry[1]
 

@@ -53,7 +53,7 @@ def cmd_db_stop(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
     url = db.server_url(settings)
     if args.libpq:
-        url = url.replace("postgresql+psycopg://", "postgresql://")
+        url = db.libpq_url(url)
     print(url)
     return 0
 

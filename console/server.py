@@ -16,6 +16,7 @@ from console.api_stats import stats_routes
 from console.bootstrap import App
 from console.events import EventHub
 from console.map import STATIC_DIRS
+from geo.db import libpq_url
 
 
 def pages(app: App) -> dict[str, Any]:
@@ -40,10 +41,6 @@ def pages(app: App) -> dict[str, Any]:
     return {"/": home, "/wall": wall_page(app), "/field": field_page, "/desk": desk_page(app)}
 
 
-def libpq_url(app: App) -> str:
-    return app.engine.url.render_as_string(hide_password=False).replace(
-        "postgresql+psycopg://", "postgresql://")
-
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
@@ -58,7 +55,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
         extra_patterns=(api_routes(app) + geo_routes(app) + stats_routes(app)
-                        + desk_routes(app) + dispatch_routes(app, EventHub(libpq_url(app)))),
+                        + desk_routes(app) + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
         show=False,
         start=start,
         title="枫桥式矛盾纠纷调处指挥平台",

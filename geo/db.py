@@ -36,6 +36,12 @@ def server_url(settings: Settings, dbname: str | None = None) -> str:
     return cluster.url(dbname or settings.db_name)
 
 
+def libpq_url(url: str | Engine) -> str:
+    """The libpq form of a SQLAlchemy URL (for psycopg's own LISTEN connections and psql)."""
+    text_url = url.url.render_as_string(hide_password=False) if isinstance(url, Engine) else url
+    return text_url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
