@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.test_home_page import _FIND_MAP
 
@@ -80,7 +81,13 @@ def desk(browser: Any, writable_server: str, artifacts: Path) -> Iterator[Desk]:
     page.on("console", lambda m: d.errors.append(m.text) if m.type == "error" and not re.search(
         r"status of 4(09|22)", m.text) else None)
     page.goto(writable_server + "/desk", wait_until="domcontentloaded")
-    d.wait_ready()
+    try:
+        d.wait_ready()
+    except PlaywrightTimeout:
+        # Seen once on a cold, loaded fresh machine: the first desk session's map layers did not
+        # all load within 60 s. One reload, then the same readiness check must pass.
+        page.reload(wait_until="domcontentloaded")
+        d.wait_ready()
     try:
         yield d
     finally:
