@@ -1,0 +1,254 @@
+"""Who may do what, where: roles, API-key scopes, jurisdiction and the masking decision.
+
+Pure rules, no database. A :class:`Principal` is the authenticated caller (an account or an
+API key); the console asks :func:`may` before a command, :func:`sees_incident` /
+:func:`sees_unit` before showing a record, :func:`scope_of` for the filter of a list, and
+:func:`masks_incident` whether personal data must be masked for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES: dict[str, str] = {
+    "admin": "系统管理员",
+    "duty": "市级值班长",
+    "dispatcher": "街道调度员",
+    "field": "网格员/外勤",
+    "leader": "领导（只读）",
+}
+
+# What each action is called where a refusal names it.
+ACTIONS: dict[str, str] = {
+    "read": "查看",
+    "incident.create": "登记案件",
+    "incident.locate": "定位案件",
+    "incident.assign": "派单",
+    "incident.transition": "变更案件状态",
+    "incident.followup": "回访",
+    "incident.supervise": "督办",
+    "incident.recommend": "查看派单推荐",
+    "incident.unmask": "查看完整个人信息",
+    "unit.position": "上报位置",
+    "unit.status": "变更单位状态",
+    "desk": "使用值班台",
+    "simulate": "运行模拟",
+    "admin": "管理账号与审计",
+}
+
+_DISPATCH = frozenset({"read", "incident.create", "incident.locate", "incident.assign",
+                       "incident.transition", "incident.followup", "incident.supervise",
+                       "incident.recommend", "incident.unmask", "unit.position", "unit.status",
+                       "desk"})
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(ACTIONS),
+    "duty": _DISPATCH | {"simulate"},
+    "dispatcher": _DISPATCH,
+    "field": frozenset({"read", "incident.create", "incident.transition", "incident.followup",
+                        "unit.position", "unit.status"}),
+    "leader": frozenset({"read", "incident.unmask"}),
+}
+
+# Scopes an integration's API key may hold, and what each allows.
+SCOPES: dict[str, frozenset[str]] = {
+    "open311": frozenset({"read", "incident.create"}),
+    "device": frozenset({"unit.position", "unit.status"}),
+    "read": frozenset({"read"}),
+    "dispatch": _DISPATCH - {"incident.unmask"},
+}
+
+# The page each role lands on after logging in.
+HOME_PAGES: dict[str, str] = {"admin": "/admin", "duty": "/desk", "dispatcher": "/desk",
+                              "leader": "/wall", "field": "/field"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Principal:
+    """An authenticated caller: an account with a role, or an API key with scopes."""
+
+    name: str
+    kind: str = "account"  # "account" | "api_key"
+    role: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    account_id: int | None = None
+    key_id: int | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    unit_id: int | None = None
+    display_name: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """The name written into the audit log (the username, or the key's name)."""
+        return self.name[:60]
+
+    @property
+    def actions(self) -> frozenset[str]:
+        if self.kind == "api_key":
+            out: frozenset[str] = frozenset()
+            for s in self.scopes:
+                out |= SCOPES.get(s, frozenset())
+            return out
+        return ROLE_ACTIONS.get(self.role or "", frozenset())
+
+    @property
+    def whole_territory(self) -> bool:
+        return scope_of(self).unrestricted
+
+    def home_page(self) -> str:
+        page = HOME_PAGES.get(self.role or "", "/")
+        if page == "/field" and self.unit_id is not None:
+            return f"/field?unit={self.unit_id}"
+        return page
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``GET /auth/me`` tells the caller about itself."""
+        out: dict[str, Any] = {"username": self.name, "kind": self.kind, "role": self.role,
+                               "role_label": ROLES.get(self.role or "", "接口密钥"),
+                               "display_name": self.display_name or self.name,
+                               "actions": sorted(self.actions), "home": self.home_page()}
+        if self.kind == "api_key":
+            out["scopes"] = sorted(self.scopes)
+        scope = scope_of(self)
+        out["jurisdiction"] = scope.as_dict()
+        for k in ("street_id", "community_id", "grid_id", "unit_id"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scope:
+    """The part of the territory a principal sees; all ``None`` means the whole territory.
+
+    Incidents match when they lie in the street / community / grid, or (``unit_id``) when
+    that unit is assigned to them, or (``creator``) when the principal registered them.
+    """
+
+    street_id: int | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    unit_id: int | None = None
+    creator: str | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        return (self.street_id is None and self.community_id is None and self.grid_id is None
+                and self.unit_id is None)
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.unrestricted:
+            return {"level": "city", "label": "全市"}
+        level = ("grid" if self.grid_id is not None or self.unit_id is not None
+                 else "community" if self.community_id is not None else "street")
+        return {"level": level, "street_id": self.street_id,
+                "community_id": self.community_id, "grid_id": self.grid_id,
+                "unit_id": self.unit_id}
+
+
+def scope_of(p: Principal) -> Scope:
+    """The jurisdiction a principal's lists and checks are limited to."""
+    if p.kind == "api_key":
+        return Scope(street_id=p.street_id)
+    if p.role in ("admin", "duty", "leader"):
+        return Scope()
+    if p.role == "dispatcher":
+        return Scope(street_id=p.street_id, community_id=p.community_id, creator=p.name)
+    if p.role == "field":
+        # a field account with no grid sees only its own unit's tasks
+        return Scope(grid_id=p.grid_id, unit_id=p.unit_id if p.unit_id is not None else -1,
+                     creator=p.name)
+    return Scope(unit_id=-1)  # unknown role: nothing
+
+
+def may(p: Principal, action: str) -> bool:
+    """Whether the principal's role or scopes allow ``action`` at all (jurisdiction aside)."""
+    return action in p.actions
+
+
+def refusal(p: Principal, action: str) -> str:
+    """The Chinese reason a refused caller reads."""
+    who = ROLES.get(p.role or "", "该接口密钥") if p.kind == "account" else "该接口密钥"
+    return f"权限不足：{who}不能{ACTIONS.get(action, action)}"
+
+
+def _in_area(scope: Scope, row: Mapping[str, Any], grid_key: str) -> bool:
+    if scope.street_id is not None and row.get("street_id") != scope.street_id:
+        return False
+    if scope.community_id is not None and row.get("community_id") != scope.community_id:
+        return False
+    if scope.grid_id is not None and row.get(grid_key) != scope.grid_id:
+        return False
+    return not (scope.grid_id is None and scope.unit_id is not None
+                and scope.street_id is None and scope.community_id is None)
+
+
+def sees_incident(p: Principal, incident: Mapping[str, Any],
+                  unit_ids: Iterable[int] = ()) -> bool:
+    """Whether ``incident`` (with ``street_id``, ``community_id``, ``grid_id`` and optionally
+    ``created_by``) lies in the principal's jurisdiction; ``unit_ids`` are its active units."""
+    scope = scope_of(p)
+    if scope.unrestricted:
+        return True
+    if scope.unit_id is not None and scope.unit_id in set(unit_ids):
+        return True
+    if scope.creator is not None and incident.get("created_by") == scope.creator:
+        return True
+    return _in_area(scope, incident, "grid_id")
+
+
+def sees_unit(p: Principal, unit: Mapping[str, Any]) -> bool:
+    """Whether a unit (``id``, ``street_id``, ``community_id``, ``home_grid_id``/``grid_id``)
+    belongs to the principal's jurisdiction; a field account always sees itself."""
+    scope = scope_of(p)
+    if scope.unrestricted:
+        return True
+    if scope.unit_id is not None and unit.get("id") == scope.unit_id:
+        return True
+    grid_key = "home_grid_id" if "home_grid_id" in unit else "grid_id"
+    return _in_area(scope, unit, grid_key)
+
+
+def may_act_on_unit(p: Principal, unit: Mapping[str, Any]) -> bool:
+    """Field accounts and devices act for their own unit only; dispatchers within their area."""
+    if p.kind == "account" and p.role == "field":
+        return unit.get("id") == p.unit_id
+    return sees_unit(p, unit)
+
+
+def masks_incident(p: Principal, incident: Mapping[str, Any],
+                   unit_ids: Iterable[int] = ()) -> bool:
+    """Whether personal data in this case is masked for the principal (PIPL: need to know).
+
+    Duty officers and dispatchers within their area handle the parties and see them; a field
+    unit sees the parties of its own tasks. Leaders, administrators, API keys and everyone
+    outside the case's area see masks until they unmask (an audited action).
+    """
+    if p.kind != "account":
+        return True
+    if p.role == "duty":
+        return False
+    if p.role == "dispatcher":
+        return not sees_incident(p, incident, unit_ids)
+    if p.role == "field":
+        return p.unit_id is None or p.unit_id not in set(unit_ids)
+    return True
+
+
+def event_visible(p: Principal, ctx: Mapping[str, Any]) -> bool:
+    """Whether a live event with its context (``incident`` and its ``unit_ids``, or ``unit``)
+    reaches the principal; events about neither go to whole-territory principals only."""
+    if not may(p, "read"):
+        return False
+    if scope_of(p).unrestricted:
+        return True
+    incident = ctx.get("incident")
+    if incident is not None:
+        return sees_incident(p, incident, ctx.get("unit_ids") or ())
+    unit = ctx.get("unit")
+    if unit is not None:
+        return sees_unit(p, unit)
+    return False

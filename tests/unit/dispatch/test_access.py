@@ -1,0 +1,138 @@
+"""Roles, scopes and jurisdiction decided without a database."""
+
+import pytest
+
+from dispatch.access import (
+    ACTIONS,
+    Principal,
+    event_visible,
+    masks_incident,
+    may,
+    may_act_on_unit,
+    refusal,
+    scope_of,
+    sees_incident,
+    sees_unit,
+)
+
+ADMIN = Principal(name="admin", role="admin")
+DUTY = Principal(name="duty", role="duty")
+LEADER = Principal(name="leader", role="leader")
+D1 = Principal(name="dispatcher1", role="dispatcher", street_id=1)
+D2 = Principal(name="dispatcher2", role="dispatcher", street_id=2)
+COMM = Principal(name="c", role="dispatcher", street_id=1, community_id=11)
+FIELD = Principal(name="field1", role="field", street_id=1, grid_id=111, unit_id=7)
+FIELD_NO_GRID = Principal(name="f", role="field", unit_id=8)
+OPEN311 = Principal(name="hotline", kind="api_key", scopes=frozenset({"open311"}))
+DEVICE = Principal(name="gps", kind="api_key", scopes=frozenset({"device"}))
+
+IN_1 = {"street_id": 1, "community_id": 11, "grid_id": 111}
+IN_1_OTHER_GRID = {"street_id": 1, "community_id": 12, "grid_id": 121}
+IN_2 = {"street_id": 2, "community_id": 21, "grid_id": 211}
+UNLOCATED = {"street_id": None, "community_id": None, "grid_id": None}
+
+
+@pytest.mark.parametrize("p, action, allowed", [
+    (ADMIN, "admin", True), (DUTY, "admin", False), (DUTY, "incident.assign", True),
+    (D1, "incident.assign", True), (D1, "simulate", False), (LEADER, "read", True),
+    (LEADER, "incident.assign", False), (LEADER, "incident.create", False),
+    (LEADER, "incident.unmask", True), (FIELD, "incident.assign", False),
+    (FIELD, "incident.transition", True), (FIELD, "unit.position", True),
+    (FIELD, "desk", False), (OPEN311, "incident.create", True), (OPEN311, "read", True),
+    (OPEN311, "incident.assign", False), (OPEN311, "incident.unmask", False),
+    (DEVICE, "unit.position", True), (DEVICE, "read", False),
+    (Principal(name="x", role="nobody"), "read", False),
+    (Principal(name="k", kind="api_key", scopes=frozenset({"bogus"})), "read", False),
+])
+def test_role_and_scope_actions(p, action, allowed):
+    assert may(p, action) is allowed
+
+
+def test_every_action_has_a_chinese_name_in_the_refusal():
+    for action in ACTIONS:
+        assert ACTIONS[action] in refusal(LEADER, action)
+    assert "领导" in refusal(LEADER, "incident.assign")
+    assert "接口密钥" in refusal(OPEN311, "incident.assign")
+
+
+def test_whole_territory_roles_see_everything():
+    for p in (ADMIN, DUTY, LEADER, OPEN311):
+        assert scope_of(p).unrestricted
+        assert all(sees_incident(p, i) for i in (IN_1, IN_2, UNLOCATED))
+
+
+def test_street_dispatcher_sees_only_its_street():
+    assert sees_incident(D1, IN_1) and sees_incident(D1, IN_1_OTHER_GRID)
+    assert not sees_incident(D1, IN_2) and not sees_incident(D1, UNLOCATED)
+    assert sees_incident(D2, IN_2) and not sees_incident(D2, IN_1)
+    assert sees_unit(D1, {"id": 3, "street_id": 1, "home_grid_id": 5})
+    assert not sees_unit(D1, {"id": 3, "street_id": 2, "home_grid_id": 5})
+
+
+def test_dispatcher_sees_the_unlocated_cases_it_registered():
+    assert sees_incident(D1, {**UNLOCATED, "created_by": "dispatcher1"})
+    assert not sees_incident(D2, {**UNLOCATED, "created_by": "dispatcher1"})
+
+
+def test_community_dispatcher_sees_its_community_only():
+    assert sees_incident(COMM, IN_1)
+    assert not sees_incident(COMM, IN_1_OTHER_GRID)
+
+
+def test_field_unit_sees_its_grid_and_its_own_tasks():
+    assert sees_incident(FIELD, IN_1)
+    assert not sees_incident(FIELD, IN_1_OTHER_GRID)
+    assert sees_incident(FIELD, IN_2, unit_ids=[7])  # assigned across the border
+    assert not sees_incident(FIELD, IN_2, unit_ids=[9])
+    assert sees_unit(FIELD, {"id": 7, "street_id": 2, "home_grid_id": 999})
+    assert sees_unit(FIELD, {"id": 9, "street_id": 1, "home_grid_id": 111})
+    assert not sees_unit(FIELD, {"id": 9, "street_id": 1, "home_grid_id": 112})
+
+
+def test_field_unit_without_a_grid_sees_only_its_tasks():
+    assert not sees_incident(FIELD_NO_GRID, IN_1)
+    assert sees_incident(FIELD_NO_GRID, IN_1, unit_ids=[8])
+    assert sees_unit(FIELD_NO_GRID, {"id": 8, "street_id": 1})
+    assert not sees_unit(FIELD_NO_GRID, {"id": 9, "street_id": 1})
+
+
+def test_acting_on_a_unit():
+    assert may_act_on_unit(FIELD, {"id": 7, "street_id": 1, "home_grid_id": 111})
+    assert not may_act_on_unit(FIELD, {"id": 9, "street_id": 1, "home_grid_id": 111})
+    assert may_act_on_unit(D1, {"id": 9, "street_id": 1})
+    assert not may_act_on_unit(D2, {"id": 9, "street_id": 1})
+    assert may_act_on_unit(DEVICE, {"id": 9, "street_id": 1})
+
+
+def test_who_sees_masks():
+    assert not masks_incident(DUTY, IN_2)
+    assert not masks_incident(D1, IN_1)
+    assert masks_incident(D1, IN_2)
+    assert masks_incident(LEADER, IN_1) and masks_incident(ADMIN, IN_1)
+    assert masks_incident(OPEN311, IN_1)
+    assert masks_incident(FIELD, IN_1)  # its grid, not its task
+    assert not masks_incident(FIELD, IN_1, unit_ids=[7])
+
+
+def test_live_events_follow_jurisdiction():
+    ev1 = {"incident": IN_1, "unit_ids": []}
+    ev2 = {"incident": IN_2, "unit_ids": [7]}
+    assert event_visible(D1, ev1) and not event_visible(D1, ev2)
+    assert event_visible(D2, ev2) and not event_visible(D2, ev1)
+    assert event_visible(FIELD, ev2)  # its own task
+    assert event_visible(DUTY, {"type": "clock"})
+    assert not event_visible(D1, {"type": "clock"})
+    assert event_visible(D1, {"unit": {"id": 1, "street_id": 1}})
+    assert not event_visible(D1, {"unit": {"id": 1, "street_id": 2}})
+    assert not event_visible(DEVICE, ev1)
+
+
+def test_me_document_and_home_pages():
+    me = FIELD.as_dict()
+    assert me["role"] == "field" and me["unit_id"] == 7 and me["grid_id"] == 111
+    assert me["home"] == "/field?unit=7"
+    assert D1.as_dict()["street_id"] == 1 and D1.as_dict()["jurisdiction"]["level"] == "street"
+    assert DUTY.as_dict()["jurisdiction"]["level"] == "city"
+    assert {p.home_page() for p in (ADMIN, DUTY, LEADER)} == {"/admin", "/desk", "/wall"}
+    assert OPEN311.as_dict()["scopes"] == ["open311"]
+    assert OPEN311.actor == "hotline"
