@@ -1,0 +1,236 @@
+"""The OpenAPI 3.1 document of every HTTP route, built from one table and the boundary models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from console import schemas as s
+from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # integer | number | string | boolean
+    description: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.kind}
+        if self.enum:
+            out["enum"] = list(self.enum)
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.max_length is not None:
+            out["maxLength"] = self.max_length
+        return out
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    query: tuple[Param, ...] = ()
+    body: type[BaseModel] | None = None
+    ok: int = 200
+    media: str = "application/json"
+    public: bool = False  # no credentials needed
+    form: bool = False  # the body is form-encoded (Open311)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _p(name: str, kind: str, desc: str, **kw: Any) -> Param:
+    return Param(name, kind, desc, **kw)
+
+
+LON, LAT = _p("lon", "number", "经度", required=True, minimum=-180, maximum=180), \
+    _p("lat", "number", "纬度", required=True, minimum=-90, maximum=90)
+CRS = _p("crs", "string", "坐标系（默认 wgs84）", enum=("wgs84", "gcj02", "bd09"))
+SCOPE = (_p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1),
+         _p("community", "integer", "社区编号", minimum=1, maximum=2**31 - 1),
+         _p("grid", "integer", "网格编号", minimum=1, maximum=2**31 - 1),
+         _p("days", "integer", "统计天数（默认 30）", minimum=1, maximum=365))
+LIMIT = _p("limit", "integer", "条数上限", minimum=1, maximum=1000)
+GEO = "application/geo+json"
+INC = "/api/v1/incidents/{incident_id}"
+UNIT = "/api/v1/units/{unit_id}"
+O311 = "/open311/v2"
+
+OPERATIONS: tuple[Op, ...] = (
+    Op("get", "/api/v1/health", "健康检查：数据库、PostGIS 与辖区规模", "系统", public=True),
+    Op("post", "/api/v1/auth/token", "用户名和密码换取访问令牌", "账号", body=s.TokenIn,
+       public=True),
+    Op("get", "/api/v1/auth/me", "当前调用者的角色与辖区", "账号"),
+    Op("post", "/api/v1/auth/logout", "注销当前令牌", "账号"),
+    Op("get", "/api/v1/layers/{name}.geojson", "地图图层（GeoJSON，按辖区过滤）", "地图",
+       query=(_p("state", "string", "案件图层：open 或 all", enum=("open", "all")),
+              _p("days", "integer", "案件图层：最近天数", minimum=1, maximum=3660),
+              _p("minutes", "number", "覆盖图层：分钟数", minimum=1, maximum=120)),
+       media=GEO),
+    Op("get", "/api/v1/locate", "坐标定位到 街道›社区›网格›微网格›警格", "地理",
+       query=(LON, LAT, CRS)),
+    Op("get", "/api/v1/addresses", "标准地址分页", "地理",
+       query=(_p("limit", "integer", "条数", minimum=1, maximum=1000),
+              _p("offset", "integer", "偏移", minimum=0, maximum=10**9))),
+    Op("get", "/api/v1/geocode", "地址解析：按相似度排序的候选", "地理",
+       query=(_p("q", "string", "地址文本", required=True, max_length=200),
+              _p("limit", "integer", "候选数", minimum=1, maximum=20))),
+    Op("get", "/api/v1/reverse", "逆地址解析：坐标到最近的标准地址", "地理", query=(LON, LAT, CRS)),
+    Op("get", "/api/v1/route", "路网行程时间与距离", "地理",
+       query=(_p("from_lon", "number", "起点经度", required=True, minimum=-180, maximum=180),
+              _p("from_lat", "number", "起点纬度", required=True, minimum=-90, maximum=90),
+              _p("to_lon", "number", "终点经度", required=True, minimum=-180, maximum=180),
+              _p("to_lat", "number", "终点纬度", required=True, minimum=-90, maximum=90),
+              CRS, _p("profile", "string", "drive 或 walk", enum=("drive", "walk")))),
+    Op("get", "/api/v1/incidents", "案件列表（按辖区）", "案件",
+       query=(_p("state", "string", "状态", enum=tuple(INCIDENT_STATES)),
+              _p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1), LIMIT)),
+    Op("post", "/api/v1/incidents", "受理案件（地址或坐标），返回定位、疑似重复与风险", "案件",
+       body=s.IncidentIn, ok=201),
+    Op("get", INC, "案件详情与全部审计记录", "案件"),
+    Op("get", f"{INC}/recommendations", "推荐处置力量（路网到达时间与理由，含警格+网格）", "案件",
+       query=(_p("limit", "integer", "推荐数", minimum=1, maximum=50),)),
+    Op("post", f"{INC}/assign", "派单（并发安全：冲突返回 409 并说明被谁抢先）", "案件",
+       body=s.AssignIn),
+    Op("post", f"{INC}/transitions", "状态流转（签收、到场、调解、办结、上报…）", "案件",
+       body=s.TransitionIn),
+    Op("post", f"{INC}/followup", "回访：满意度与协议履行", "案件", body=s.FollowUpIn),
+    Op("post", f"{INC}/supervise", "督办（黄牌/红牌）", "案件", body=s.SuperviseIn),
+    Op("post", f"{INC}/locate", "人工定位仅有地址的案件", "案件", body=s.LocateIn),
+    Op("post", f"{INC}/unmask", "查看当事人完整信息（留痕）", "案件"),
+    Op("get", "/api/v1/units", "处置力量列表", "力量",
+       query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),)),
+    Op("get", f"{UNIT}/tasks", "某单位的待办任务", "力量"),
+    Op("post", f"{UNIT}/position", "上报位置（任意坐标系）", "力量", body=s.PositionIn),
+    Op("post", f"{UNIT}/status", "设置单位状态", "力量", body=s.UnitStatusIn),
+    Op("get", "/api/v1/events", "领域事件流（Server-Sent Events，每条 data: 一行 JSON）", "实时",
+       media="text/event-stream"),
+    Op("get", "/api/v1/stats/overview", "大屏总览指标", "统计", query=SCOPE),
+    Op("get", "/api/v1/stats/trend", "30 天趋势", "统计", query=SCOPE),
+    Op("get", "/api/v1/stats/categories", "类别构成", "统计", query=SCOPE),
+    Op("get", "/api/v1/stats/ranking", "下级区域排名", "统计", query=SCOPE),
+    Op("get", "/api/v1/stats/streets", "街道排名", "统计", query=SCOPE),
+    Op("get", "/api/v1/stats/wall", "大屏全部数据", "统计", query=SCOPE),
+    Op("get", "/api/v1/stats/definitions", "指标口径", "统计"),
+    Op("get", "/api/v1/stats/hub", "统计推送状态", "统计"),
+    Op("get", "/api/v1/stats/{which}.geojson", "热力、超期、案件点（GeoJSON）", "统计",
+       query=SCOPE, media=GEO),
+    Op("get", "/api/v1/desk/snapshot", "值班台快照：队列与力量", "值班台"),
+    Op("get", "/api/v1/desk/hub", "值班台推送状态", "值班台"),
+    Op("post", "/api/v1/desk/precheck", "受理前预检：定位、疑似重复、风险", "值班台",
+       body=s.IncidentIn),
+    Op("get", f"{O311}/services.{{format}}", "Open311：服务（纠纷类别）列表", "Open311",
+       public=True),
+    Op("get", f"{O311}/services/{{service_code}}.{{format}}", "Open311：服务定义", "Open311",
+       public=True),
+    Op("get", f"{O311}/requests.{{format}}", "Open311：本接入方提交的诉求", "Open311",
+       query=(_p("api_key", "string", "接入密钥", required=True, max_length=200),
+              _p("service_request_id", "string", "案件编号（逗号分隔）", max_length=400),
+              _p("service_code", "string", "类别（逗号分隔）", max_length=200),
+              _p("start_date", "string", "起始时间（W3C）", max_length=40),
+              _p("end_date", "string", "截止时间（W3C）", max_length=40),
+              _p("status", "string", "open 或 closed", enum=("open", "closed")))),
+    Op("post", f"{O311}/requests.{{format}}", "Open311：提交诉求（表单编码）", "Open311",
+       ok=201, form=True, public=True,
+       extra={"fields": {"api_key": "接入密钥", "service_code": "纠纷类别",
+                         "lat": "纬度（WGS-84）", "long": "经度（WGS-84）",
+                         "address_string": "地址", "description": "描述",
+                         "first_name": "名", "last_name": "姓", "phone": "电话"}}),
+    Op("get", f"{O311}/requests/{{service_request_id}}.{{format}}", "Open311：一条诉求", "Open311",
+       query=(_p("api_key", "string", "接入密钥", required=True, max_length=200),)),
+)
+
+_PATH_PARAMS: dict[str, dict[str, Any]] = {
+    "incident_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    "unit_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"},
+    "which": {"type": "string", "enum": ["heat", "overdue", "cases"]},
+    "format": {"type": "string", "enum": ["json", "xml"]},
+    "service_code": {"type": "string", "enum": list(CATEGORIES)},
+    "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
+}
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string", "description": "稳定的错误代码"},
+        "message": {"type": "string", "description": "中文说明（点名出错字段）"},
+        "field": {"type": "string"}}}}}
+
+
+def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
+    params = [{"name": n, "in": "path", "required": True, "schema": sch}
+              for n, sch in _PATH_PARAMS.items() if "{" + n + "}" in op.path]
+    params += [{"name": q.name, "in": "query", "required": q.required,
+                "description": q.description, "schema": q.schema()} for q in op.query]
+    out: dict[str, Any] = {
+        "summary": op.summary, "tags": [op.tag], "operationId": _op_id(op),
+        "parameters": params,
+        "responses": {str(op.ok): {"description": "成功", "content": {op.media: {"schema": {}}}},
+                      "4XX": {"description": "请求有误或无权限（中文说明）",
+                              "content": {"application/json": {"schema": {
+                                  "$ref": "#/components/schemas/Error"}}}}},
+    }
+    if op.body is not None:
+        schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            components[name] = sub
+        components[op.body.__name__] = schema
+        out["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+    elif op.form:
+        fields = op.extra.get("fields", {})
+        out["requestBody"] = {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "required": ["api_key", "service_code"],
+                "properties": {k: {"type": "string", "description": v, "maxLength": 400}
+                               for k, v in fields.items()}}}}}
+    if op.public:
+        out["security"] = []
+    return out
+
+
+def _op_id(op: Op) -> str:
+    words = [w.strip("{}").replace(".", "_") for w in op.path.split("/") if w][2:]
+    return op.method + "_" + "_".join(words)
+
+
+def document(*, version: str = "1") -> dict[str, Any]:
+    """The whole document; components hold the boundary models and the error shape."""
+    components: dict[str, Any] = {"Error": ERROR}
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "枫桥式矛盾纠纷调处指挥平台 API", "version": version,
+                 "description": "受理、定位、推荐、派单、流转、督办、回访、统计与 Open311 接入。"
+                                "除标注为公开的接口外，均须登录：Authorization: Bearer <令牌>"
+                                "（POST /api/v1/auth/token 获取）或 X-API-Key。"},
+        "paths": paths,
+        "components": {"schemas": components, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+        "security": [{"bearer": []}, {"apiKey": []}],
+    }
+
+
+SAMPLES = {"incident_id": "1", "unit_id": "1", "name": "grids", "which": "heat", "format": "json",
+           "service_code": "family", "service_request_id": "2026-000001"}
+
+
+def sample_path(path: str) -> str:
+    """The path with a plausible value in each parameter (for the route-drift test)."""
+    for name, value in SAMPLES.items():
+        path = path.replace("{" + name + "}", value)
+    return path

@@ -1,0 +1,180 @@
+"""Request bodies at the API's boundary as pydantic models, with Chinese errors naming the field.
+
+The models say what a well-formed body is (types, lengths, ranges, vocabularies); the domain
+still decides what is allowed (a transition in this state, a unit with room). The same models
+feed the OpenAPI document, so the documentation cannot drift from what is enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeAlias, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+
+from dispatch.errors import InvalidCommand
+from dispatch.vocab import CATEGORIES, CHANNELS, INCIDENT_STATES, OUTCOMES, UNIT_STATUSES
+
+
+def _check(values: Any, label: str) -> AfterValidator:
+    """Membership in a vocabulary, refused in Chinese with the allowed values."""
+    allowed = tuple(values)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"取值无效（{label}），可选：{', '.join(allowed)}")
+        return value
+    return AfterValidator(check)
+
+
+def _enum(values: Any, label: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "enum": list(values), "description": label})
+
+
+Category: TypeAlias = Annotated[str, _check(CATEGORIES, "纠纷类别"), _enum(CATEGORIES, "纠纷类别")]
+Channel: TypeAlias = Annotated[str, _check(CHANNELS, "受理渠道"), _enum(CHANNELS, "受理渠道")]
+State: TypeAlias = Annotated[str, _check(INCIDENT_STATES, "案件状态"),
+                             _enum(INCIDENT_STATES, "案件状态")]
+Outcome: TypeAlias = Annotated[str, _check(OUTCOMES, "办结结果"), _enum(OUTCOMES, "办结结果")]
+UnitStatus: TypeAlias = Annotated[str, _check(UNIT_STATUSES, "单位状态"),
+                                  _enum(UNIT_STATUSES, "单位状态")]
+Priority = Literal["urgent", "high", "normal", "low"]
+Crs = Literal["wgs84", "gcj02", "bd09"]
+
+
+
+def _lon(default: Any = ...) -> Any:
+    return Field(default, ge=-180, le=180, allow_inf_nan=False, description="经度（按 crs 坐标系）")
+
+
+def _lat(default: Any = ...) -> Any:
+    return Field(default, ge=-90, le=90, allow_inf_nan=False, description="纬度（按 crs 坐标系）")
+
+
+class _Body(BaseModel):
+    # Unknown fields are ignored (older clients send an ``actor``); the caller is the account.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class PartyIn(_Body):
+    name: str = Field(min_length=1, max_length=60, description="当事人姓名")
+    phone: str | None = Field(default=None, max_length=30, description="联系电话")
+    role: str = Field(default="applicant", max_length=20, description="applicant / respondent")
+    language: str | None = Field(default=None, max_length=20, description="语言或方言")
+
+
+class IncidentIn(_Body):
+    """受理一起纠纷：地址或坐标（至少其一）。"""
+
+    category: Category = Field(description="纠纷类别")
+    channel: Channel = Field(description="受理渠道")
+    priority: Priority = "normal"
+    difficulty: Literal["simple", "normal", "complex"] = "normal"
+    title: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=4000)
+    address: str | None = Field(default=None, max_length=200)
+    lon: float | None = _lon(None)
+    lat: float | None = _lat(None)
+    crs: Crs = "wgs84"
+    parties: list[PartyIn] = Field(default_factory=list, max_length=20)
+    language: str | None = Field(default=None, max_length=20)
+    auto_dispatch: bool | None = None
+
+
+class AssignIn(_Body):
+    unit_ids: list[int] = Field(min_length=1, max_length=4, description="派往的单位编号")
+    reason: str | None = Field(default=None, max_length=500, description="改派/人工指定的理由")
+    reassign: bool = False
+    expected_state: State | None = None
+
+
+class TransitionIn(_Body):
+    to: State = Field(description="目标状态")
+    note: str | None = Field(default=None, max_length=1000)
+    outcome: Outcome | None = None
+    unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    expected_state: State | None = None
+
+
+class FollowUpIn(_Body):
+    satisfaction: int = Field(ge=1, le=5, description="满意度 1-5")
+    agreement_holds: bool = True
+    note: str | None = Field(default=None, max_length=1000)
+    neighbours_visited: int = Field(default=0, ge=0, le=100)
+
+
+class PositionIn(_Body):
+    lon: float = _lon()
+    lat: float = _lat()
+    crs: Crs = "wgs84"
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+
+
+class LocateIn(_Body):
+    lon: float = _lon()
+    lat: float = _lat()
+    crs: Crs = "wgs84"
+
+
+class UnitStatusIn(_Body):
+    status: UnitStatus
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class SuperviseIn(_Body):
+    level: Literal["yellow", "red"] = Field(description="督办级别：yellow 黄牌 / red 红牌")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class TokenIn(_Body):
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "string_type": "须为字符串",
+    "int_type": "须为整数", "int_parsing": "须为整数", "int_from_float": "须为整数",
+    "float_type": "须为数字", "float_parsing": "须为数字", "finite_number": "须为有限数字",
+    "bool_type": "须为 true 或 false", "bool_parsing": "须为 true 或 false",
+    "list_type": "须为列表", "dict_type": "须为 JSON 对象", "model_type": "须为 JSON 对象",
+    "model_attributes_type": "须为 JSON 对象",
+}
+
+
+def _message(err: Any) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "value_error":
+        return str(ctx.get("error", "取值无效"))
+    if kind == "literal_error":
+        return "取值无效，可选：" + str(ctx.get('expected', '')).replace(" or ", ", ")
+    if kind == "string_too_long":
+        return f"过长（上限 {ctx.get('max_length')} 字）"
+    if kind == "string_too_short":
+        return "不能为空"
+    if kind == "too_long":
+        return f"过多（上限 {ctx.get('max_length')} 项）"
+    if kind == "too_short":
+        return f"过少（至少 {ctx.get('min_length')} 项）"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"须不小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"须不大于 {ctx.get('le', ctx.get('lt'))}"
+    return "取值无效"
+
+
+def parse_body(model: type[M], raw: Any) -> M:
+    """Validate a decoded JSON body; the first problem becomes a 422 naming its field."""
+    if not isinstance(raw, dict):
+        raise InvalidCommand("请求体须为 JSON 对象", field="body")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = [str(p) for p in first["loc"]]
+        field = loc[0] if loc else "body"
+        where = ".".join(loc) if loc else "body"
+        raise InvalidCommand(f"{where}：{_message(first)}", field=field) from None
