@@ -9,6 +9,7 @@ import panel as pn
 from bokeh.settings import settings as bokeh_settings
 
 from console.api import api_routes
+from console.api_admin import admin_routes
 from console.api_desk import desk_routes
 from console.api_dispatch import dispatch_routes
 from console.api_geo import geo_routes
@@ -35,10 +36,12 @@ def pages(app: App) -> dict[str, Any]:
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
                            zoom=zoom)
 
+    from console.pages.admin import admin_page
     from console.pages.desk import desk_page
     from console.pages.field import field_page
 
-    return {"/": home, "/wall": wall_page(app), "/field": field_page, "/desk": desk_page(app)}
+    return {"/": home, "/wall": wall_page(app), "/field": field_page, "/desk": desk_page(app),
+            "/admin": admin_page}
 
 
 
@@ -55,7 +58,8 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
         extra_patterns=(api_routes(app) + geo_routes(app) + stats_routes(app)
-                        + desk_routes(app) + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
+                        + desk_routes(app) + admin_routes(app)
+                        + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
         show=False,
         start=start,
         title="枫桥式矛盾纠纷调处指挥平台",
