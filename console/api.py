@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sqlalchemy import Connection, text
 from tornado.web import RequestHandler
 
+from console.auth import audit_access, is_public
+from console.auth_scope import filter_incidents, filter_units, own_incident_ids
 from console.bootstrap import App
+from dispatch.access import Principal, may, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, territory_counts, territory_layer
 from geo.routing_cover import coverage
@@ -19,10 +22,67 @@ from layers.registry import LAYERS, feature_collection
 
 
 class ApiHandler(RequestHandler):
-    """Base: JSON out, Chinese errors that name the field, database work off the event loop."""
+    """Base: who is calling and may it, JSON out, Chinese errors, database work off the loop.
+
+    Every request but the public ones (:data:`console.auth.PUBLIC_PATHS`) must carry
+    credentials (401 otherwise) whose role or scopes allow the handler's action for the method
+    (403 with the reason, audited). ``actions`` maps HTTP methods to :mod:`dispatch.access`
+    actions; a method not listed needs ``read`` for GET and ``admin`` otherwise, so a new
+    route is closed until someone says who may use it.
+    """
+
+    actions: ClassVar[dict[str, str]] = {}
+    principal: Principal | None = None
 
     def initialize(self, app: App) -> None:
         self.app = app
+
+    def required_action(self) -> str:
+        method = self.request.method or "GET"
+        if self.request.path.startswith("/api/v1/admin/"):
+            return "admin"  # the admin faces, reads included, are the administrator's
+        return self.actions.get(method, "read" if method in ("GET", "HEAD") else "admin")
+
+    async def prepare(self) -> None:
+        self.principal = await self.app.auth.of_request_async(self.app.engine, self)
+        if is_public(self.request.path):
+            return
+        if self.principal is None:
+            self.set_header("WWW-Authenticate", 'Bearer realm="fengqiao"')
+            self.send_error_json(401, "not_authenticated",
+                                 "未登录或登录已过期：请先登录（Authorization: Bearer 令牌、"
+                                 "X-API-Key 或登录页的会话）")
+            return
+        action = self.required_action()
+        if not may(self.principal, action):
+            await self.deny(action)
+
+    async def audit_refusal(self, err: Any) -> None:
+        """Audit a jurisdiction refusal the domain side raised (:class:`Forbidden`)."""
+        d = err.detail
+        entity, eid = (("incident", d["incident_id"]) if "incident_id" in d
+                       else ("unit", d["unit_id"]) if "unit_id" in d else ("access", None))
+        await audit_access(self.app.engine, actor=self.who.actor, action="permission_denied",
+                           entity=entity, entity_id=eid,
+                           reason=str(d.get("action") or self.required_action()),
+                           detail={"method": self.request.method, "path": self.request.path,
+                                   "role": self.who.role, "kind": self.who.kind})
+
+    @property
+    def who(self) -> Principal:
+        """The authenticated principal (set by :meth:`prepare` for every non-public route)."""
+        assert self.principal is not None
+        return self.principal
+
+    async def deny(self, action: str, message: str | None = None, *,
+                   entity: str = "access", entity_id: int | None = None) -> None:
+        """403 with the Chinese reason; the refusal goes to the audit log."""
+        p = self.who
+        await audit_access(self.app.engine, actor=p.actor, action="permission_denied",
+                           entity=entity, entity_id=entity_id, reason=action,
+                           detail={"method": self.request.method, "path": self.request.path,
+                                   "role": p.role, "kind": p.kind})
+        self.send_error_json(403, "forbidden", message or refusal(p, action))
 
     def send_json(self, payload: Any, *, status: int = 200,
                   content_type: str = "application/json") -> None:
@@ -46,6 +106,8 @@ class ApiHandler(RequestHandler):
 
 
 class HealthHandler(ApiHandler):
+    """Public: load balancers and the test fixtures poll it without credentials."""
+
     async def get(self) -> None:
         try:
             counts = await self.in_db(territory_counts)
@@ -71,7 +133,7 @@ class LayerHandler(ApiHandler):
         if name in TERRITORY_LAYERS:
             feats = await self.in_db(territory_layer, name)
         elif name == "units":
-            feats = await self.in_db(unit_features)
+            feats = filter_units(self.who, await self.in_db(unit_features))
         else:
             state = self.get_query_argument("state", "open")
             if state not in ("open", "all"):
@@ -86,6 +148,9 @@ class LayerHandler(ApiHandler):
                 self.send_error_json(400, "bad_value", "参数 days 须为 1 到 3660 的整数", "days")
                 return
             feats = await self.in_db(incident_features, open_only=state == "open", days=days)
+            if not scope_of(self.who).unrestricted:
+                own = await self.in_db(own_incident_ids, self.who)
+                feats = filter_incidents(self.who, feats, own)
         self.send_json(feature_collection(name, feats), content_type="application/geo+json")
 
 

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, text
 
 from console.api_dispatch import DispatchHandler, _float_or_none
+from console.auth_scope import area_index, filter_snapshot
 from console.bootstrap import App
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from dispatch import clocks, vocab
@@ -133,6 +134,7 @@ class DeskHub:
             now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
             incidents = _rows(conn, _QUEUE_SQL)
             units = _rows(conn, _UNITS_SQL)
+            areas = area_index(conn)
         queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
         board = unit_rows(units)
         with self._lock:
@@ -141,7 +143,7 @@ class DeskHub:
             snap = {"version": self._version, "server_ms": now_ms,
                     "local_ms": time.time() * 1000, "queue": queue,
                     "units": board, "case_features": case_features(queue),
-                    "unit_features": unit_features(board)}
+                    "unit_features": unit_features(board), "areas": areas}
             self._snap = snap
         return snap
 
@@ -250,14 +252,18 @@ def desk_hub(app: App) -> DeskHub:
 # ---- HTTP faces ----------------------------------------------------------------------------------
 
 class SnapshotHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"GET": "desk"}
+
     async def get(self) -> None:
         hub = desk_hub(self.app)
-        snap = await asyncio.to_thread(hub.snapshot)
+        snap = filter_snapshot(self.who, await asyncio.to_thread(hub.snapshot))
         self.send_json({k: snap[k] for k in ("version", "server_ms", "queue", "units")})
 
 
 class HubHandler(DispatchHandler):
     """For support staff and tests: how many desks this process feeds, how often it computed."""
+
+    actions: ClassVar[dict[str, str]] = {"GET": "desk"}
 
     async def get(self) -> None:
         hub = desk_hub(self.app)
@@ -298,6 +304,8 @@ def precheck(app: App, body: dict[str, Any]) -> dict[str, Any]:
 
 
 class PrecheckHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "desk"}
+
     async def post(self) -> None:
         await self.run(lambda: precheck(self.app, self.body_json()))
 
@@ -346,9 +354,12 @@ def supervise(app: App, incident_id: int, *, level: str, reason: str, actor: str
 class LocateHandler(DispatchHandler):
     """定位 an address-only case the geocoder could not place alone (the domain's command)."""
 
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.locate"}
+
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.incident(incident_id)
             lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
             if lon is None or lat is None:
                 raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
@@ -359,9 +370,12 @@ class LocateHandler(DispatchHandler):
 
 
 class SuperviseHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.supervise"}
+
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.incident(incident_id)
             return supervise(self.app, int(incident_id), level=str(body.get("level") or ""),
                              reason=str(body.get("reason") or ""), actor=self.actor(body))
         await self.run(work)

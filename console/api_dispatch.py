@@ -8,13 +8,15 @@ as the domain's Chinese reasons with their HTTP status (422 bad field, 404, 409 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from console.api import ApiHandler
+from console.auth_scope import check_incident, check_unit, filter_units, masked_case
 from console.bootstrap import App
 from console.events import EventHub
 from dispatch import commands as c
-from dispatch.errors import DispatchError, InvalidCommand
+from dispatch.access import event_visible, scope_of
+from dispatch.errors import DispatchError, Forbidden, InvalidCommand
 from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
 
 MAX_BODY = 64 * 1024
@@ -35,9 +37,8 @@ class DispatchHandler(ApiHandler):
         return body
 
     def actor(self, body: dict[str, Any] | None = None) -> str:
-        # Until accounts exist (issue 6) the caller names itself; never empty in the audit.
-        name = (body or {}).get("actor") or self.request.headers.get("X-Actor") or "api"
-        return str(name)[:60]
+        """The audit's actor: the authenticated username or API key name (never the body's)."""
+        return self.who.actor
 
     async def run(self, fn: Any, *args: Any, status: int = 200, **kwargs: Any) -> None:
         import asyncio
@@ -45,6 +46,8 @@ class DispatchHandler(ApiHandler):
         try:
             result = await asyncio.to_thread(fn, *args, **kwargs)
         except DispatchError as err:
+            if isinstance(err, Forbidden):
+                await self.audit_refusal(err)
             self.send_json({"error": {"code": err.code, "message": err.message,
                                       **({"field": err.detail["field"]}
                                          if "field" in err.detail else {}),
@@ -61,6 +64,16 @@ class DispatchHandler(ApiHandler):
     def read(self, fn: Any, **kwargs: Any) -> Any:
         with self.app.engine.connect() as conn:
             return fn(conn, **kwargs)
+
+    def incident(self, incident_id: int | str, *, own_task: bool = False) -> list[int]:
+        """Refuse (404 / 403) a case outside the caller's jurisdiction; its active units."""
+        with self.app.engine.connect() as conn:
+            return check_incident(conn, self.who, int(incident_id), self.required_action(),
+                                  own_task=own_task)[1]
+
+    def unit(self, unit_id: int | str, *, act: bool = False) -> None:
+        with self.app.engine.connect() as conn:
+            check_unit(conn, self.who, int(unit_id), self.required_action(), act=act)
 
 
 def _int(value: Any, field: str) -> int:
@@ -105,6 +118,8 @@ def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:
 
 
 class IncidentsHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
+
     async def get(self) -> None:
         state = self.get_query_argument("state", None)
         street_arg = self.get_query_argument("street", None)
@@ -116,7 +131,7 @@ class IncidentsHandler(DispatchHandler):
             if not 1 <= n <= 1000:
                 raise InvalidCommand("limit 须在 1 到 1000 之间", field="limit")
             return {"items": self.read(list_incidents, state=state or None, street=street,
-                                       limit=n)}
+                                       limit=n, scope=scope_of(self.who))}
         await self.run(work)
 
     async def post(self) -> None:
@@ -174,14 +189,21 @@ class IncidentsHandler(DispatchHandler):
 
 class IncidentHandler(DispatchHandler):
     async def get(self, incident_id: str) -> None:
-        await self.run(lambda: self.read(incident_detail, incident_id=int(incident_id)))
+        def work() -> Any:
+            units = self.incident(incident_id)
+            case = self.read(incident_detail, incident_id=int(incident_id))
+            return masked_case(self.who, case, units)
+        await self.run(work)
 
 
 class RecommendationsHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"GET": "incident.recommend"}
+
     async def get(self, incident_id: str) -> None:
         limit_arg = self.get_query_argument("limit", "5")
 
         def work() -> Any:
+            self.incident(incident_id)
             limit = _int(limit_arg, "limit")
             if not 1 <= limit <= 50:
                 raise InvalidCommand("limit 须在 1 到 50 之间", field="limit")
@@ -190,12 +212,17 @@ class RecommendationsHandler(DispatchHandler):
 
 
 class AssignHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.assign"}
+
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.incident(incident_id)
             ids = body.get("unit_ids")
             if not isinstance(ids, list) or not ids:
                 raise InvalidCommand("unit_ids 须为非空的单位编号列表", field="unit_ids")
+            for u in ids:
+                self.unit(_int(u, "unit_ids"))
             return self.handle(c.AssignUnits(
                 incident_id=int(incident_id), unit_ids=tuple(_int(u, "unit_ids") for u in ids),
                 actor=self.actor(body), reason=body.get("reason"),
@@ -205,10 +232,15 @@ class AssignHandler(DispatchHandler):
 
 
 class TransitionHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
+
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.incident(incident_id, own_task=True)
             unit = body.get("unit_id")
+            if unit is not None:
+                self.unit(_int(unit, "unit_id"), act=True)
             return self.handle(c.ChangeState(
                 incident_id=int(incident_id), to=str(body.get("to") or ""),
                 actor=self.actor(body), note=body.get("note"), outcome=body.get("outcome"),
@@ -218,9 +250,12 @@ class TransitionHandler(DispatchHandler):
 
 
 class FollowUpHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.followup"}
+
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.incident(incident_id, own_task=True)
             return self.handle(c.RecordFollowUp(
                 incident_id=int(incident_id),
                 satisfaction=_int(body.get("satisfaction"), "satisfaction"),
@@ -233,18 +268,36 @@ class FollowUpHandler(DispatchHandler):
 class UnitsHandler(DispatchHandler):
     async def get(self) -> None:
         status = self.get_query_argument("status", None)
-        await self.run(lambda: {"items": self.read(list_units, status=status or None)})
+        await self.run(lambda: {"items": filter_units(
+            self.who, self.read(list_units, status=status or None))})
 
 
 class UnitTasksHandler(DispatchHandler):
     async def get(self, unit_id: str) -> None:
-        await self.run(lambda: self.read(unit_tasks, unit_id=int(unit_id)))
+        def work() -> Any:
+            self.unit(unit_id)
+            out = self.read(unit_tasks, unit_id=int(unit_id))
+            # the unit is on every one of these cases; masks follow who asks
+            out["tasks"] = [masked_case(self.who, {**t, **self._area(t["id"])}, [int(unit_id)])
+                            for t in out["tasks"]]
+            return out
+        await self.run(work)
+
+    def _area(self, incident_id: int) -> dict[str, Any]:
+        from console.auth_scope import incident_facts
+
+        with self.app.engine.connect() as conn:
+            facts = incident_facts(conn, incident_id)
+        return {} if facts is None else {k: v for k, v in facts[0].items() if k != "id"}
 
 
 class UnitPositionHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "unit.position"}
+
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.unit(unit_id, act=True)
             lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
             if lon is None or lat is None:
                 raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
@@ -255,9 +308,12 @@ class UnitPositionHandler(DispatchHandler):
 
 
 class UnitStatusHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "unit.status"}
+
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
             body = self.body_json()
+            self.unit(unit_id, act=True)
             return self.handle(c.SetUnitStatus(unit_id=int(unit_id),
                                                status=str(body.get("status") or ""),
                                                actor=self.actor(body), reason=body.get("reason")))
@@ -281,7 +337,9 @@ class EventsHandler(ApiHandler):
         self.set_header("X-Accel-Buffering", "no")
         self.write(": fengqiao events\n\n")
         await self.flush()
-        async with self.hub.subscribe() as queue:
+        who = self.who
+        async with self.hub.subscribe(accept=lambda ctx: event_visible(who, ctx),
+                                      needs_context=not scope_of(who).unrestricted) as queue:
             while not self.closed:
                 try:
                     payload = await queue.get(timeout_s=15.0)
@@ -297,6 +355,13 @@ class EventsHandler(ApiHandler):
 
 def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
+    if hub.context is None:  # live events are routed by the case's or unit's area
+        from console.auth_scope import event_context
+
+        def context(event: dict[str, Any]) -> dict[str, Any]:
+            with app.engine.connect() as conn:
+                return event_context(conn, event)
+        hub.context = context
     n = r"(\d{1,9})"
     return [
         (r"/api/v1/incidents", IncidentsHandler, args),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from console.auth import Authenticator
 from dispatch.bootstrap import Dispatch
 from dispatch.bootstrap import bootstrap as bootstrap_dispatch
 from geo import db
@@ -25,6 +26,7 @@ class App:
     locators: SignatureCache[Locator] = field(default_factory=locator_cache)
     graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=lambda: {
         "drive": road_graph_cache("drive"), "walk": road_graph_cache("walk")})
+    auth: Authenticator = field(default_factory=Authenticator)
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> App:

@@ -14,6 +14,7 @@ from console.api_desk import desk_routes
 from console.api_dispatch import dispatch_routes
 from console.api_geo import geo_routes
 from console.api_stats import stats_routes
+from console.auth import COOKIE
 from console.bootstrap import App
 from console.events import EventHub
 from console.map import STATIC_DIRS
@@ -51,17 +52,28 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     bokeh_settings.resources.set_value("server")
     origins = [f"localhost:{port}", f"127.0.0.1:{port}", f"{socket.gethostname()}:{port}",
                *app.settings.allowed_hosts]
+    import uuid
+
+    from console.api_auth import auth_routes
+    from console.pages.login import PageAuth, guarded_apps, login_routes
+
+    server_id = uuid.uuid4().hex
+    title = "枫桥式矛盾纠纷调处指挥平台"
     return pn.serve(
-        pages(app),
+        guarded_apps(pages(app), title=title, server_id=server_id),
+        server_id=server_id,
+        auth_provider=PageAuth(app),
+        # the session cookie stays out of Bokeh's session token (which the page can read)
+        exclude_cookies=[COOKIE], exclude_headers=["Cookie", "Authorization"],
         port=port,
         address=address,
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
-        extra_patterns=(api_routes(app) + geo_routes(app) + stats_routes(app)
-                        + desk_routes(app) + admin_routes(app)
+        extra_patterns=(login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
+                        + stats_routes(app) + desk_routes(app) + admin_routes(app)
                         + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
         show=False,
         start=start,
-        title="枫桥式矛盾纠纷调处指挥平台",
+        title=title,
         threaded=False,
     )

@@ -50,3 +50,24 @@ class UnitUnavailable(Conflict):
     """A unit is full, off duty or was just taken; ``detail`` names who took it."""
 
     code = "unit_unavailable"
+
+
+class NotAuthenticated(DispatchError):
+    """No valid credentials came with the request (HTTP 401)."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(DispatchError):
+    """The caller's role, scopes or jurisdiction do not allow this (HTTP 403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class TooManyAttempts(DispatchError):
+    """Too many failed logins for this name from this address (HTTP 429)."""
+
+    status = 429
+    code = "too_many_attempts"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,51 @@ from geo.settings import Settings
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+DEMO_USERS = ("admin", "duty", "dispatcher1", "dispatcher2", "leader", "field1")
+DEMO_PASSWORD = "demo12345"
+# One bearer token per demo account for this test run, the same in every demo database, so
+# tests (urllib, the browser's cookie) are logged in without a login round trip each.
+TOKENS = {u: f"test-{u}-{uuid.uuid4().hex}" for u in DEMO_USERS}
+AS_USER = "X-Test-As"  # a request header the test opener turns into that user's token
+SERVED: dict[str, str] = {}  # base URL of a running test console -> its database URL
+
+
+class _LoggedIn(urllib.request.BaseHandler):
+    """urllib: requests to the test servers carry ``duty``'s token (``admin``'s under
+    /api/v1/admin/) unless they bring their own credentials, name another demo user in
+    ``X-Test-As`` or ask for ``anonymous``."""
+
+    handler_order = 100
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        url = urllib.parse.urlsplit(req.full_url)
+        default = "admin" if url.path.startswith("/api/v1/admin/") else "duty"
+        who = req.get_header(AS_USER.capitalize()) or default
+        req.remove_header(AS_USER.capitalize())
+        host = url.hostname
+        if (host in ("127.0.0.1", "localhost") and who != "anonymous"
+                and not req.has_header("Authorization") and not req.has_header("X-api-key")):
+            req.add_unredirected_header("Authorization", f"Bearer {TOKENS[who]}")
+        return req
+
+
+urllib.request.install_opener(urllib.request.build_opener(_LoggedIn()))
+
+
+def add_test_accounts(conn) -> None:  # type: ignore[no-untyped-def]
+    """The demo accounts and key, and this run's fixed session tokens (:data:`TOKENS`)."""
+    from dispatch.adapters.accounts import open_session
+    from dispatch.adapters.accounts_demo import ensure_demo_accounts
+
+    ensure_demo_accounts(conn)
+    for user, token in TOKENS.items():
+        account_id = conn.scalar(text("SELECT id FROM accounts WHERE username = :u"), {"u": user})
+        open_session(conn, account_id, token=token)
+
+
+def as_user(user: str) -> dict[str, str]:
+    """Headers that make a urllib request to a test server come from ``user``."""
+    return {AS_USER: user}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -78,6 +125,7 @@ def demo_engine(settings: Settings, base_db: str, demo_territory) -> Iterator[En
     engine = db.make_engine(_copy_db(settings, base_db, name))
     with engine.begin() as conn:
         load_territory(conn, demo_territory)
+        add_test_accounts(conn)
     yield engine
     engine.dispose()
     db.drop_database(settings, name)
@@ -131,9 +179,11 @@ def serve_console(settings: Settings, url: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+    SERVED[base] = url
     try:
         yield base
     finally:
+        SERVED.pop(base, None)
         server = holder["server"]
         server.io_loop.add_callback(server.io_loop.stop)
         thread.join(timeout=10)
@@ -159,6 +209,7 @@ def demo_copy(settings: Settings, base_db: str, territory, *, tag: str = "w"  # 
     try:
         with engine.begin() as conn:
             load_territory(conn, territory)
+            add_test_accounts(conn)
         yield url, engine
     finally:
         engine.dispose()

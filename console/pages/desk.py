@@ -22,9 +22,11 @@ from panel.custom import JSComponent
 from panel.io.state import set_curdoc
 
 from console.api_desk import DeskHub, case_view, desk_hub
+from console.auth_scope import check_incident, filter_snapshot
 from console.bootstrap import App
 from console.desk_state import DeskState
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.pages.login import page_principal
 from dispatch import vocab
 from layers.registry import LAYERS
 
@@ -162,7 +164,12 @@ class DeskSession(pn.viewable.Viewer):
         self.map = LeafletMap(center=center, zoom=zoom, badge=BADGE, layers=desk_layers(base),
                               static_url=prefix, margin=0, sizing_mode="stretch_both",
                               stylesheets=[f"{prefix}/desk_map.css"])
+        # the logged-in officer (pages are served only after /login): rows and cases are cut
+        # to their jurisdiction, and their name is the one the audit records
+        self.principal = page_principal()
         self._wire()
+        if self.principal is not None:
+            self.header.actor = self.principal.name
         self.apply({"snapshot": hub.snapshot(), "events": []})
 
     def _wire(self) -> None:
@@ -253,6 +260,8 @@ class DeskSession(pn.viewable.Viewer):
         self.case.loading = True
         try:
             with self.app.engine.connect() as conn:
+                if self.principal is not None:
+                    check_incident(conn, self.principal, iid)
                 view = case_view(conn, iid)
         except Exception as exc:  # NotFound or the database: say so in the panel
             self.case.loading, self.case.error = False, f"案件 {iid} 加载失败：{exc}"
@@ -302,7 +311,10 @@ class DeskSession(pn.viewable.Viewer):
         if "error" in payload:
             self.header.live, self.header.live_detail = "error", payload["error"]
             return
-        if not self.state.apply_snapshot(payload["snapshot"], local_ms=time.time() * 1000):
+        snap = payload["snapshot"]
+        if self.principal is not None:
+            snap = filter_snapshot(self.principal, snap)
+        if not self.state.apply_snapshot(snap, local_ms=time.time() * 1000):
             return
         self.header.live = "live"
         if self.loaded:

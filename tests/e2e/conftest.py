@@ -174,9 +174,40 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield LoggedInBrowser(chromium)
         finally:
             chromium.close()
+
+
+def login_cookie(user: str = "duty") -> list[dict[str, Any]]:
+    """The session cookie of a demo user for the test consoles on 127.0.0.1 and localhost."""
+    from tests.conftest import TOKENS
+
+    return [{"name": "fq_session", "value": TOKENS[user], "domain": host, "path": "/",
+             "httpOnly": True, "sameSite": "Strict"} for host in ("127.0.0.1", "localhost")]
+
+
+class LoggedInBrowser:
+    """The browser, whose new pages and contexts carry a demo user's session cookie
+    (``duty`` unless ``user=`` names another; ``user=None`` for a logged-out page)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_context(self, *args: Any, user: str | None = "duty", **kwargs: Any) -> Any:
+        ctx = self._browser.new_context(*args, **kwargs)
+        if user is not None:
+            ctx.add_cookies(login_cookie(user))
+        return ctx
+
+    def new_page(self, *args: Any, user: str | None = "duty", **kwargs: Any) -> Any:
+        page = self._browser.new_page(*args, **kwargs)
+        if user is not None:
+            page.context.add_cookies(login_cookie(user))
+        return page
 
 
 @pytest.fixture()

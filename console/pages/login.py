@@ -1,0 +1,181 @@
+"""The login page (/login, plain Tornado HTML, no external assets) and the pages' auth hooks.
+
+Panel pages are guarded by a Bokeh ``AuthProvider``: without a valid ``fq_session`` cookie the
+page (and its websocket) redirects to ``/login?next=…``. The provider leaves the principal on
+the request; :class:`PrincipalHandler` copies it (never the cookie) into the session token,
+where :func:`page_principal` reads it back while the page is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from typing import Any
+
+from bokeh.application.handlers.handler import Handler
+from bokeh.server.auth_provider import AuthProvider
+from tornado.web import RequestHandler
+
+from console.auth import COOKIE, safe_next
+from console.bootstrap import App
+from dispatch.access import Principal
+from dispatch.errors import DispatchError
+
+PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>登录 · 枫桥式矛盾纠纷调处指挥平台</title>
+<style>
+body{{margin:0;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#0f2540;
+color:#1d2733;display:flex;min-height:100vh;align-items:center;justify-content:center}}
+form{{background:#fff;padding:32px 36px;border-radius:10px;width:320px;
+box-shadow:0 8px 30px rgba(0,0,0,.3)}}
+h1{{font-size:19px;margin:0 0 4px}} p.sub{{color:#667;margin:0 0 22px;font-size:13px}}
+label{{display:block;font-size:13px;margin:12px 0 4px}}
+input{{width:100%;box-sizing:border-box;padding:9px 10px;font-size:15px;border:1px solid #bbc;
+border-radius:6px}}
+button{{margin-top:20px;width:100%;padding:10px;font-size:15px;border:0;border-radius:6px;
+background:#c0392b;color:#fff;cursor:pointer}}
+.err{{background:#fdecea;color:#a12;padding:8px 10px;border-radius:6px;font-size:13px;
+margin-bottom:6px}}
+</style></head><body>
+<form method="post" action="/login" autocomplete="on">
+<h1>枫桥式矛盾纠纷调处指挥平台</h1><p class="sub">请使用工作账号登录</p>
+{error}
+<label for="username">用户名</label>
+<input id="username" name="username" autocomplete="username" required autofocus value="{username}">
+<label for="password">密码</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input type="hidden" name="next" value="{next}">
+<button type="submit">登录</button>
+</form></body></html>
+"""
+
+
+def render(*, error: str = "", username: str = "", next_url: str = "") -> str:
+    err = f'<div class="err" role="alert">{html.escape(error)}</div>' if error else ""
+    return PAGE.format(error=err, username=html.escape(username, quote=True),
+                       next=html.escape(next_url, quote=True))
+
+
+class LoginPageHandler(RequestHandler):
+    """GET shows the form; POST checks it, sets the session cookie and goes on."""
+
+    def initialize(self, app: App) -> None:
+        self.app = app
+
+    def _page(self, status: int, **kw: Any) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Frame-Options", "DENY")
+        self.finish(render(**kw))
+
+    def get(self) -> None:
+        self._page(200, next_url=safe_next(self.get_query_argument("next", "")) or "")
+
+    async def post(self) -> None:
+        from console.api_auth import login
+
+        username = self.get_body_argument("username", "")[:60]
+        password = self.get_body_argument("password", "")
+        next_url = safe_next(self.get_body_argument("next", "")) or ""
+        try:
+            p, token, _ = await asyncio.to_thread(login, self.app, username, password,
+                                                  self.request.remote_ip or "", client="page")
+        except DispatchError as err:
+            self._page(err.status, error=err.message, username=username, next_url=next_url)
+            return
+        self.set_cookie(COOKIE, token, path="/", httponly=True, samesite="Strict",
+                        secure=self.request.protocol == "https", expires_days=None)
+        self.redirect(next_url if next_url and next_url != "/" else p.home_page())
+
+
+class LogoutPageHandler(RequestHandler):
+    """GET /logout: revoke the page session, back to the login page."""
+
+    def initialize(self, app: App) -> None:
+        self.app = app
+
+    async def get(self) -> None:
+        from dispatch.adapters import accounts as repo
+
+        token = self.get_cookie(COOKIE)
+        if token:
+            def work() -> None:
+                with self.app.engine.begin() as conn:
+                    repo.revoke_token(conn, token)
+            await asyncio.to_thread(work)
+            self.app.auth.forget(token)
+        self.clear_cookie(COOKIE, path="/")
+        self.redirect("/login")
+
+
+class PageAuth(AuthProvider):
+    """Bokeh's hook: a page or websocket without a valid session goes to /login."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        super().__init__()
+
+    @property
+    def get_user_async(self) -> Any:
+        async def get_user(handler: Any) -> str | None:
+            p = await self.app.auth.of_request_async(self.app.engine, handler)
+            if p is not None and p.kind != "account":
+                p = None  # API keys are for integrations, not for pages
+            handler.request.fq_principal = p
+            return None if p is None else p.name
+        return get_user
+
+    @property
+    def login_url(self) -> str:
+        return "/login"
+
+
+def principal_payload(p: Principal | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"name": p.name, "kind": p.kind, "role": p.role, "account_id": p.account_id,
+            "street_id": p.street_id, "community_id": p.community_id, "grid_id": p.grid_id,
+            "unit_id": p.unit_id, "display_name": p.display_name}
+
+
+class PrincipalHandler(Handler):
+    """Adds the request's principal (set by :class:`PageAuth`) to the Bokeh session token."""
+
+    def modify_document(self, doc: Any) -> None:
+        return None
+
+    def process_request(self, request: Any) -> dict[str, Any]:
+        return {"fq_principal": principal_payload(getattr(request, "fq_principal", None))}
+
+
+def page_principal() -> Principal | None:
+    """The principal of the Panel session being built (None outside a served page)."""
+    import panel as pn
+    from bokeh.util.token import get_token_payload
+
+    ctx = getattr(pn.state.curdoc, "session_context", None) if pn.state.curdoc else None
+    token = getattr(ctx, "token", None)
+    if not token:
+        return None
+    data = get_token_payload(token).get("fq_principal")
+    if not isinstance(data, dict):
+        return None
+    return Principal(**data)
+
+
+def guarded_apps(pages: dict[str, Any], *, title: str, server_id: str) -> dict[str, Any]:
+    """Panel applications for ``pages``, each carrying :class:`PrincipalHandler`."""
+    from panel.io.application import build_applications
+
+    apps = build_applications(pages, title=title, server_id=server_id)
+    for application in apps.values():
+        application.add(PrincipalHandler())
+    return apps
+
+
+def login_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    return [(r"/login", LoginPageHandler, {"app": app}),
+            (r"/logout", LogoutPageHandler, {"app": app})]
