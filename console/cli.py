@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from geo import db
 from geo.errors import DatabaseUnavailable, ImportRejected
@@ -69,6 +69,7 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
             grids = conn.scalar(text("SELECT count(*) FROM grids"))
         if grids and not force:
             say(f"territory already loaded ({grids} grids): reusing it")
+            _demo_accounts(engine)
             return
         territory = cached_demo(settings.state_dir / "cache", size=size, seed=seed, say=say)
         t0 = time.perf_counter()
@@ -77,8 +78,19 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
             counts = load_territory(conn, territory,
                                     progress=lambda t, n: say(f"  {t}: {n} rows"))
         say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s")
+        _demo_accounts(engine)
     finally:
         engine.dispose()
+
+
+def _demo_accounts(engine: Engine) -> None:
+    """Demo mode only: the demo accounts (password demo12345) and the Open311 demo key."""
+    from dispatch.adapters.accounts_demo import ensure_demo_accounts
+
+    with engine.begin() as conn:
+        made = ensure_demo_accounts(conn)
+    if made:
+        say(f"demo accounts (password demo12345): {', '.join(made)}")
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
@@ -212,13 +224,66 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         hour, minute = (int(v) for v in args.start.split(":"))
         start = start.replace(hour=hour, minute=minute)
     seed = args.seed if args.seed is not None else random.randrange(10**6)
-    sim = Simulator(Api(args.url or f"http://127.0.0.1:{settings.http_port}"), speed=args.speed,
+    url = args.url or f"http://127.0.0.1:{settings.http_port}"
+    token = _sim_token(url)
+    if token is None:
+        return 2
+    sim = Simulator(Api(url, token=token), speed=args.speed,
                     rate=args.rate, seed=seed, start=start, late=args.late, quiet=args.quiet)
     sim.load()
     out = sim.run(args.duration)
     print(f"== 模拟小结 summary (seed {seed}) ==\n{json.dumps(out, ensure_ascii=False, indent=1)}",
           flush=True)
     return 1 if out["server_errors"] else 0
+
+
+def _sim_token(url: str) -> str | None:
+    """The simulator acts as the duty officer: FQ_SIM_USER / FQ_SIM_PASSWORD, by default the
+    demo's ``duty`` account."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"username": os.environ.get("FQ_SIM_USER", "duty"),
+                       "password": os.environ.get("FQ_SIM_PASSWORD", "demo12345")}).encode()
+    req = urllib.request.Request(f"{url.rstrip('/')}/api/v1/auth/token", data=body,
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return str(json.loads(resp.read())["access_token"])
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+        print(f"[run] error: the simulator could not log in ({exc}); set FQ_SIM_USER and "
+              "FQ_SIM_PASSWORD to an account of the console", file=sys.stderr)
+        return None
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    """The first (or another) administrator: the password from stdin or a prompt."""
+    import getpass
+
+    from dispatch.adapters.accounts import create_account
+    from dispatch.errors import DispatchError
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"{args.username} 的密码: ")
+        if getpass.getpass("再输入一次: ") != password:
+            print("[run] error: 两次输入的密码不一致", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    url = db.ready_database(settings)
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            create_account(conn, username=args.username, password=password, role="admin",
+                           display_name=args.username, actor="cli")
+    except DispatchError as exc:
+        print(f"[run] error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    say(f"administrator {args.username} created")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     loc.add_argument("lat", type=float)
     loc.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default="wgs84")
     sub.add_parser("status")
+    adm = sub.add_parser("create-admin", help="an administrator account (password from stdin)")
+    adm.add_argument("username")
     sim = sub.add_parser("simulate", help="units move along roads, a day of cases plays through the API")
     sim.add_argument("--url", default=None, help="a running console (default http://127.0.0.1:PORT)")
     sim.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
@@ -262,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
             "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode,
-            "simulate": cmd_simulate}
+            "simulate": cmd_simulate, "create-admin": cmd_create_admin}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -85,14 +85,15 @@ class Case:
 class Api:
     """JSON over HTTP; counts every status (0: no answer), never raises on 4xx/5xx."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
-        self.url, self.timeout = url.rstrip("/"), timeout
+    def __init__(self, url: str, *, timeout: float = 30.0, token: str | None = None) -> None:
+        self.url, self.timeout, self.token = url.rstrip("/"), timeout, token
         self.status: Counter[int] = Counter()
         self.errors: deque[str] = deque(maxlen=8)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         req = urllib.request.Request(
-            self.url + path, method=method, headers={"Content-Type": "application/json"},
+            self.url + path, method=method, headers={"Content-Type": "application/json", **(
+                {"Authorization": f"Bearer {self.token}"} if self.token else {})},
             data=None if body is None else json.dumps(body, ensure_ascii=False).encode())
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:

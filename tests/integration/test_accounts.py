@@ -1,0 +1,77 @@
+"""Accounts, sessions, API keys and login attempts on real PostgreSQL."""
+
+import pytest
+from sqlalchemy import text
+
+from dispatch.adapters import accounts as repo
+from dispatch.errors import InvalidCommand
+
+
+def test_accounts_sessions_keys_and_attempts(empty_engine):
+    with empty_engine.begin() as conn:
+        aid = repo.create_account(conn, username="boss", password="s3cret-pass", role="admin")
+        with pytest.raises(InvalidCommand) as err:
+            repo.create_account(conn, username="BOSS", password="s3cret-pass", role="admin")
+        assert err.value.detail["field"] == "username"
+        with pytest.raises(InvalidCommand):
+            repo.create_account(conn, username="x1", password="short", role="admin")
+        with pytest.raises(InvalidCommand):
+            repo.create_account(conn, username="d1", password="long-enough", role="dispatcher")
+        stored = conn.scalar(text("SELECT password_hash FROM accounts WHERE id = :i"), {"i": aid})
+        assert stored.startswith("$argon2") and "s3cret" not in stored
+        assert repo.authenticate(conn, "boss", "wrong-pass") is None
+        assert repo.authenticate(conn, "nobody", "s3cret-pass") is None
+        p = repo.authenticate(conn, "boss", "s3cret-pass")
+        assert p is not None and p.role == "admin" and p.account_id == aid
+        token, _ = repo.open_session(conn, aid)
+        assert repo.principal_for_token(conn, token).name == "boss"
+        assert conn.scalar(text("SELECT count(*) FROM auth_sessions WHERE token_hash = :t"),
+                           {"t": token}) == 0  # only the hash is stored
+        repo.set_password(conn, aid, "another-pass", actor="boss")
+        assert repo.principal_for_token(conn, token) is None  # revoked with the password
+        token2, _ = repo.open_session(conn, aid)
+        repo.set_active(conn, aid, False, actor="boss")
+        assert repo.principal_for_token(conn, token2) is None
+        assert repo.authenticate(conn, "boss", "another-pass") is None
+        key = repo.create_api_key(conn, name="hotline", scopes=["open311"])
+        kp = repo.principal_for_api_key(conn, key)
+        assert kp.kind == "api_key" and kp.scopes == frozenset({"open311"})
+        assert repo.principal_for_api_key(conn, key + "x") is None
+        with pytest.raises(InvalidCommand):
+            repo.create_api_key(conn, name="bad", scopes=["everything"])
+        for _ in range(3):
+            repo.record_attempt(conn, "Boss", "10.0.0.1", False)
+        assert repo.recent_failures(conn, "boss", "10.0.0.1") == 3
+        assert repo.recent_failures(conn, "boss", "10.0.0.2") == 0
+        repo.record_attempt(conn, "boss", "10.0.0.1", True)
+        assert repo.recent_failures(conn, "boss", "10.0.0.1") == 0
+        actions = list(conn.execute(text(
+            "SELECT action FROM audit_log WHERE entity IN ('account', 'api_key') ORDER BY id"))
+            .scalars())
+    assert actions == ["account_created", "password_changed", "account_deactivated",
+                       "api_key_created"]
+
+
+def test_demo_accounts_only_on_an_illustrative_territory(demo_engine):
+    with demo_engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT username, role FROM accounts")).all())
+        assert rows == {"admin": "admin", "duty": "duty", "dispatcher1": "dispatcher",
+                        "dispatcher2": "dispatcher", "leader": "leader", "field1": "field"}
+        d = dict(conn.execute(text(
+            "SELECT username, street_id FROM accounts WHERE role = 'dispatcher'")).all())
+        assert d["dispatcher1"] != d["dispatcher2"]
+        assert repo.authenticate(conn, "field1", "demo12345").unit_id is not None
+        assert repo.principal_for_api_key(conn, "demo-open311-key").scopes == {"open311"}
+
+
+def test_no_demo_accounts_on_a_real_territory(empty_engine):
+    from dispatch.adapters.accounts_demo import ensure_demo_accounts
+
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO districts (id, code, name, geom) VALUES (1, 'd', '区', "
+                          "ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))"))
+        conn.execute(text("INSERT INTO streets (id, code, name, district_id, illustrative, geom) "
+                          "VALUES (1, 's', '街道', 1, false, "
+                          "ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))"))
+        assert ensure_demo_accounts(conn) == []
+        assert conn.scalar(text("SELECT count(*) FROM accounts")) == 0
