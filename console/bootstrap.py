@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from console.auth import Authenticator
+from dispatch.adapters.road_eta import road_graph_caches
 from dispatch.bootstrap import Dispatch
 from dispatch.bootstrap import bootstrap as bootstrap_dispatch
 from geo import db
 from geo.cache import SignatureCache
 from geo.locate import Locator, locator_cache
-from geo.routing import RoadGraph, road_graph_cache
+from geo.routing import RoadGraph
 from geo.settings import Settings
 
 
@@ -24,8 +25,7 @@ class App:
     engine: Engine
     dispatch: Dispatch
     locators: SignatureCache[Locator] = field(default_factory=locator_cache)
-    graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=lambda: {
-        "drive": road_graph_cache("drive"), "walk": road_graph_cache("walk")})
+    graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=road_graph_caches)
     auth: Authenticator = field(default_factory=Authenticator)
 
 
@@ -36,5 +36,6 @@ def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> Ap
         url = db.ready_database(settings)
     engine = db.make_engine(url, pool_size=5, max_overflow=5)
     locators = locator_cache()
-    return App(settings=settings, engine=engine, locators=locators,
-               dispatch=bootstrap_dispatch(engine, locators=locators))
+    graphs = road_graph_caches()  # one copy per process: the /route face and the recommender
+    return App(settings=settings, engine=engine, locators=locators, graphs=graphs,
+               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs))

@@ -9,7 +9,7 @@ gives the advisory-locked clock runner. Nothing here runs at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from dispatch.adapters.road_eta import LazyRoadEta
+from dispatch.adapters.unit_cache import UnitCache
 from dispatch.adapters.uow import Clock, PolicyCache, SqlUnitOfWork
 from dispatch.commands import AutoDispatch, RegisterIncident
 from dispatch.errors import DispatchError
@@ -31,6 +32,7 @@ from dispatch.results import Registered
 from dispatch.scheduler import Scheduler
 from geo.cache import SignatureCache
 from geo.locate import Locator, locator_cache
+from geo.routing import RoadGraph
 
 log = logging.getLogger(__name__)
 RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to run again
@@ -51,10 +53,12 @@ class Dispatch:
     locators: SignatureCache[Locator]
     listeners: list[Callable[[Event], None]] = field(default_factory=list)
     retries: int = 3
+    unit_cache: UnitCache | None = field(default_factory=UnitCache)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, clock=self.clock, eta=self.eta,
-                             policies=self.policies, locators=self.locators)
+                             policies=self.policies, locators=self.locators,
+                             unit_cache=self.unit_cache)
 
     def handle(self, command: Any) -> Any:
         """Run ``command``; deadlocks are retried; events go to listeners after commit."""
@@ -111,9 +115,12 @@ class Dispatch:
 
 def bootstrap(engine: Engine, *, clock: Clock | None = None, eta: EtaProvider | None = None,
               policy: Policy | None = None, policy_check_s: float = 5.0,
-              locators: SignatureCache[Locator] | None = None) -> Dispatch:
-    """A :class:`Dispatch` over ``engine``; road ETAs from ``road_edges`` unless ``eta`` given;
-    ``policy`` is the default under administrators' stored edits."""
-    return Dispatch(engine=engine, clock=clock or utc_now, eta=eta or LazyRoadEta(engine),
+              locators: SignatureCache[Locator] | None = None,
+              graphs: Mapping[str, SignatureCache[RoadGraph]] | None = None) -> Dispatch:
+    """A :class:`Dispatch` over ``engine``; road ETAs from ``road_edges`` unless ``eta`` given
+    (on ``graphs``, the process's drive and walk graph caches, when given); ``policy`` is the
+    default under administrators' stored edits."""
+    return Dispatch(engine=engine, clock=clock or utc_now,
+                    eta=eta or LazyRoadEta(engine, graphs=graphs),
                     policies=PolicyCache(check_s=policy_check_s, default=policy),
                     locators=locators or locator_cache())

@@ -7,9 +7,12 @@ deployments without roads use :class:`StraightLineEta`, whose answers are flagge
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 _R = 6_371_008.8
 
@@ -30,6 +33,54 @@ class EtaProvider(Protocol):
                 destination: tuple[float, float]) -> list[Eta]:
         """One ETA per origin (lon, lat) to ``destination`` (lon, lat), in order."""
         ...
+
+
+@dataclass(frozen=True, eq=False)
+class EtaColumns:
+    """Many ETAs as arrays (seconds, metres, method), in the origins' order."""
+
+    seconds: NDArray[np.float64]
+    metres: NDArray[np.float64]
+    method: NDArray[np.str_]
+
+    @classmethod
+    def of(cls, etas: Sequence[Eta]) -> EtaColumns:
+        return cls(np.array([e.seconds for e in etas], dtype=float),
+                   np.array([e.metres for e in etas], dtype=float),
+                   np.array([e.method for e in etas], dtype=np.str_))
+
+    def at(self, k: int) -> Eta:
+        return Eta(float(self.seconds[k]), float(self.metres[k]), str(self.method[k]))
+
+    def by_id(self, ids: Sequence[int]) -> Mapping[int, Eta]:
+        """The row of each id as an :class:`Eta`, made only when asked for."""
+        return _ById(self, {i: k for k, i in enumerate(ids)})
+
+
+class _ById(Mapping[int, Eta]):
+    def __init__(self, cols: EtaColumns, rows: dict[int, int]) -> None:
+        self._cols, self._rows = cols, rows
+
+    def __getitem__(self, key: int) -> Eta:
+        return self._cols.at(self._rows[key])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def eta_columns(provider: EtaProvider, origins: NDArray[np.float64], on_foot: NDArray[np.bool_],
+                destination: tuple[float, float]) -> EtaColumns:
+    """ETAs from each (lon, lat) row of ``origins`` as columns: the provider's own array path
+    when it has one (``eta_columns``), else its ``etas_to`` list."""
+    fast = getattr(provider, "eta_columns", None)
+    if fast is not None:
+        got: EtaColumns = fast(origins, on_foot, destination)
+        return got
+    return EtaColumns.of(provider.etas_to([(float(x), float(y)) for x, y in origins.tolist()],
+                                          on_foot.tolist(), destination))
 
 
 def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:

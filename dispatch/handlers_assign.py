@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from dispatch import clocks, vocab
 from dispatch.adapters.repository import facts
 from dispatch.commands import SYSTEM, AssignUnits, AutoDispatch
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound, UnitUnavailable
-from dispatch.eta import Eta
+from dispatch.eta import Eta, eta_columns
 from dispatch.events import StateChanged, UnitsAssigned
 from dispatch.recommend import Recommendation, recommend
 from dispatch.results import Assigned
@@ -29,15 +32,18 @@ def recommend_for(incident_id: int, uow: SqlUnitOfWork, *, exclude: tuple[int, .
         raise InvalidTransition("案件尚未定位，无法推荐处置力量", state=row["state"])
     policy, now = uow.policy, uow.now()
     inc = facts(row, policy=policy)
-    units = uow.units.candidates()
-    placed = [u for u in units if u.lon is not None and u.lat is not None]
-    etas: dict[int, Eta] = {}
-    if placed:
-        found = uow.eta.etas_to([(u.lon, u.lat) for u in placed if u.lon is not None
-                                 and u.lat is not None], [u.on_foot for u in placed],
-                                (row["lon"], row["lat"]))
-        etas = {u.id: e for u, e in zip(placed, found, strict=True)}
-    return recommend(inc, units, etas, policy=policy, now=now, exclude=exclude)
+    table = uow.candidate_table()
+    among = table.takes_cases
+    placed = np.flatnonzero(table.placed & among)
+    etas: Mapping[int, Eta] = {}
+    eta_s = np.full(len(table), np.nan)
+    if placed.size:
+        found = eta_columns(uow.eta, np.column_stack((table.lon[placed], table.lat[placed])),
+                            table.on_foot[placed], (row["lon"], row["lat"]))
+        etas = found.by_id(table.id[placed].tolist())
+        eta_s[placed] = found.seconds
+    return recommend(inc, table, etas, policy=policy, now=now, exclude=exclude, eta_s=eta_s,
+                     among=among)
 
 
 def _refuse_unit(uow: SqlUnitOfWork, unit_id: int) -> UnitUnavailable | NotFound:

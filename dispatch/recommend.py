@@ -1,24 +1,26 @@
 """Recommendation: filter units, score them with Chinese reasons, pair 警格+网格, pick the level.
 
-Pure: the caller supplies the incident, the units and their ETAs (:mod:`dispatch.eta`).
+Pure: the caller supplies the incident, the units and their ETAs (:mod:`dispatch.eta`);
+:mod:`dispatch.rank` scores them all at once, :func:`_rate` explains the few shown.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from dispatch import vocab
 from dispatch.eta import Eta
 from dispatch.model import IncidentFacts, UnitFacts
 from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
+from dispatch.rank import F64, PAIR_TYPES, POLICE, UnitTable, best_rows, excluded_counts, rank_numbers
 
-PAIR_TYPES = ("grid_worker", "community_police")
-POLICE = ("community_police", "auxiliary_police")
 SHOWN = 50  # candidates explained per recommendation: the API's largest ``limit``
 PAIR_TOP = 4  # pairs are formed from the best four of each side
 
@@ -94,23 +96,6 @@ class Recommendation:
 
 def _round(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else round(v, 1)
-
-
-def exclusion(unit: UnitFacts, now: datetime, *,
-              shifts: dict[tuple[Any, ...], bool] | None = None) -> str | None:
-    """Why a unit cannot take a case now, or None; ``shifts`` remembers the answer per shift
-    pattern (thousands of units share a handful)."""
-    if unit.status == "off_duty":
-        return "下班/休息"
-    if not unit.has_room:
-        return "已满负荷"
-    key = (unit.shift, unit.shift_start, unit.shift_end)
-    on = shifts.get(key) if shifts is not None else None
-    if on is None:
-        on = unit.on_shift(now)
-        if shifts is not None:
-            shifts[key] = on
-    return None if on else "不在班次时间"
 
 
 def suitable_types(incident: IncidentFacts, policy: Policy) -> tuple[str, ...]:
@@ -209,10 +194,6 @@ def _cat(incident: IncidentFacts) -> str:
     return vocab.CATEGORIES.get(incident.category, incident.category)
 
 
-def _sort_key(c: Candidate) -> tuple[float, float, int]:
-    return (-c.score, c.eta_s if c.eta_s is not None else math.inf, c.unit.id)
-
-
 def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: Policy,
             top: int = PAIR_TOP) -> list[PairCandidate]:
     """Best (grid worker, police) pairs: members' points less their own ETA points, plus the
@@ -236,54 +217,50 @@ def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: P
     return out
 
 
-def recommend(incident: IncidentFacts, units: Iterable[UnitFacts], etas: Mapping[int, Eta], *,
-              policy: Policy, now: datetime, exclude: Iterable[int] = (), top: int = SHOWN
-              ) -> Recommendation:
+def eta_column(table: UnitTable, etas: Mapping[int, Eta]) -> F64:
+    """Each row's ETA seconds from ``etas`` by unit id, NaN where there is none."""
+    got = (etas.get(i) for i in table.id.tolist())
+    return np.fromiter((math.nan if e is None else e.seconds for e in got), dtype=float,
+                       count=len(table))
+
+
+def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
+              etas: Mapping[int, Eta], *, policy: Policy, now: datetime,
+              exclude: Iterable[int] = (), top: int = SHOWN, eta_s: F64 | None = None,
+              among: NDArray[np.bool_] | None = None) -> Recommendation:
     """Rank the units that can take ``incident`` now; pairs too where the policy wants them.
 
-    Every eligible unit is scored (numbers only, no words); the best ``top`` singles and the
-    best :data:`PAIR_TOP` of each pair side become candidates with their reasons, which is
-    what a city of thousands of units can afford per request.
+    Every unit is filtered and scored at once as numbers (:mod:`dispatch.rank`, no words);
+    the best ``top`` singles and the best :data:`PAIR_TOP` of each pair side become candidates
+    with their reasons, which is what a city of thousands of units can afford per request.
+    ``units`` may come as a :class:`UnitTable` (kept between requests) with ``among`` the
+    rows to consider (the others neither ranked nor counted) and ``eta_s`` as the rows' ETA
+    seconds (else taken from ``etas``).
     """
     level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level,
                              incident.escalations)
     paired = incident.one_case_plan or policy.needs_pair(
         incident.category, incident.priority, incident.risk_level, threat=incident.threat)
     types = suitable_types(incident, policy)
-    skip = set(exclude)
-    excluded: dict[str, int] = {}
-    shifts: dict[tuple[Any, ...], bool] = {}
-    ranked: dict[str, list[tuple[float, float, int, UnitFacts]]] = {
-        "single": [], "grid_worker": [], "community_police": []}
-    for unit in units:
-        why = "已尝试/已退回" if unit.id in skip else exclusion(unit, now, shifts=shifts)
-        if why is None and unit.unit_type not in types and not (
-                paired and unit.unit_type in PAIR_TYPES):
-            why = "类型不适配"
-        if why:
-            excluded[why] = excluded.get(why, 0) + 1
-            continue
-        eta = etas.get(unit.id)
-        score, _, _ = _rate(unit, incident, eta, policy=policy, now=now, level=level, types=types)
-        row = (-score, eta.seconds if eta is not None and unit.lon is not None else math.inf,
-               unit.id, unit)  # the order of _sort_key
-        if unit.unit_type in types:
-            ranked["single"].append(row)
-        if paired and unit.unit_type in PAIR_TYPES:
-            ranked[unit.unit_type].append(row)
+    table = units if isinstance(units, UnitTable) else UnitTable.of(list(units))
+    numbers = rank_numbers(table, incident, eta_column(table, etas) if eta_s is None else eta_s,
+                           policy=policy, now=now, level=level, types=types, paired=paired,
+                           exclude=exclude, among=among)
+    ok = numbers.why < 0
 
-    def best(rows: list[tuple[float, float, int, UnitFacts]], n: int) -> list[Candidate]:
-        return [score_unit(r[3], incident, etas.get(r[2]), policy=policy, now=now, level=level,
-                           types=types) for r in heapq.nsmallest(n, rows)]
+    def best(rows: NDArray[np.bool_], n: int) -> list[Candidate]:
+        return [score_unit(table.units[k], incident, etas.get(table.units[k].id), policy=policy,
+                           now=now, level=level, types=types)
+                for k in best_rows(numbers, table, ok & rows, n)]
 
-    singles = best(ranked["single"], top)
-    pairs = pair_up(best(ranked["grid_worker"], PAIR_TOP), best(ranked["community_police"],
-                                                                  PAIR_TOP), policy=policy,
+    singles = best(np.isin(table.unit_type, list(types)), top)
+    pairs = pair_up(best(table.unit_type == "grid_worker", PAIR_TOP),
+                    best(table.unit_type == "community_police", PAIR_TOP), policy=policy,
                     top=PAIR_TOP) if paired else []
     notes = []
     if paired and not pairs:
         notes.append("需警格+网格联动，但当前没有可用的网格员与民警组合，先派单人")
     if incident.one_case_plan:
         notes.append("红色风险：一事一策")
-    return Recommendation(incident.id, level, paired, tuple(singles), tuple(pairs), excluded,
-                          tuple(notes))
+    return Recommendation(incident.id, level, paired, tuple(singles), tuple(pairs),
+                          excluded_counts(numbers), tuple(notes))

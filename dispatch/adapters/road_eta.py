@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Engine, text
 
-from dispatch.eta import Eta, EtaProvider, StraightLineEta
+from dispatch.eta import Eta, EtaColumns, EtaProvider, StraightLineEta, eta_columns
+from geo.cache import SignatureCache
 from geo.routing import RoadGraph, Snaps, road_graph_cache, travel_times_to
 
 _FIELDS = ("x", "y", "edge", "fraction", "offset_m")
@@ -73,9 +75,17 @@ class RoadEta:
 
     def etas_to(self, origins: Sequence[tuple[float, float]], on_foot: Sequence[bool],
                 destination: tuple[float, float]) -> list[Eta]:
-        out: list[Eta | None] = [None] * len(origins)
-        foot = np.asarray(on_foot, dtype=bool)
-        pts = np.asarray(origins, dtype=float).reshape(-1, 2)
+        cols = self.eta_columns(np.asarray(origins, dtype=float).reshape(-1, 2),
+                                np.asarray(on_foot, dtype=bool), destination)
+        return [Eta(s, m, how) for s, m, how in zip(
+            cols.seconds.tolist(), cols.metres.tolist(), cols.method.tolist(), strict=True)]
+
+    def eta_columns(self, pts: NDArray[np.float64], foot: NDArray[np.bool_],
+                    destination: tuple[float, float]) -> EtaColumns:
+        """:meth:`etas_to` as arrays (no object per unit)."""
+        n = len(pts)
+        seconds, metres = np.full(n, np.inf), np.full(n, np.inf)
+        method = np.full(n, "unreachable", dtype="<U13")
         for graph, cache, rows in (
                 (self.drive, self.drive_snaps, np.flatnonzero(~foot if self.walk else foot | ~foot)),
                 (self.walk, self.walk_snaps, np.flatnonzero(foot) if self.walk else np.array([]))):
@@ -83,31 +93,54 @@ class RoadEta:
                 continue
             many = cache.snaps(graph, pts[rows, 0], pts[rows, 1]) if cache else pts[rows]
             tt = travel_times_to(graph, many, destination)
-            for row, s, m, how in zip(rows.tolist(), tt.seconds.tolist(), tt.metres.tolist(),
-                                      tt.method.tolist(), strict=True):
-                out[row] = Eta(s, m, how)
-        return [e if e is not None else Eta(float("inf"), float("inf"), "unreachable")
-                for e in out]
+            seconds[rows], metres[rows], method[rows] = tt.seconds, tt.metres, tt.method
+        return EtaColumns(seconds, metres, method)
+
+
+def road_graph_caches(*, check_s: float = 5.0) -> dict[str, SignatureCache[RoadGraph]]:
+    """The drive and walk graph caches of one process (the /route face and the recommender
+    share them: one copy of each graph, built once)."""
+    return {"drive": road_graph_cache("drive", check_s=check_s),
+            "walk": road_graph_cache("walk", check_s=check_s)}
 
 
 class LazyRoadEta:
     """Drive and walk graphs from ``road_edges``, built on first use and rebuilt when the roads
-    change (geo.routing's per-process caches), with the units' snaps cached per graph; with no
-    roads loaded, the flagged straight-line estimate instead."""
+    change (geo.routing's per-process caches; pass ``graphs`` to share the server's own, so a
+    process holds one copy), with the units' snaps cached per graph; with no roads loaded, the
+    flagged straight-line estimate instead."""
 
-    def __init__(self, engine: Engine, *, check_s: float = 5.0) -> None:
+    def __init__(self, engine: Engine, *, check_s: float = 5.0,
+                 graphs: Mapping[str, SignatureCache[RoadGraph]] | None = None) -> None:
         self.engine = engine
-        self._drive = road_graph_cache("drive", check_s=check_s)
-        self._walk = road_graph_cache("walk", check_s=check_s)
+        graphs = graphs or road_graph_caches(check_s=check_s)
+        self._drive, self._walk = graphs["drive"], graphs["walk"]
         self._snaps = (SnapCache(), SnapCache())
         self._straight = StraightLineEta()
+        self.check_s = check_s
+        self._provider: EtaProvider | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
 
     def provider(self) -> EtaProvider:
+        """Asked of the database at most every ``check_s`` (like the graphs themselves): a
+        request in between takes no connection for it."""
+        with self._lock:
+            if self._provider is not None and time.monotonic() - self._checked < self.check_s:
+                return self._provider
         with self.engine.connect() as conn:
             if not conn.scalar(text("SELECT EXISTS (SELECT 1 FROM road_edges)")):
-                return self._straight
-            return RoadEta(self._drive.get(conn), self._walk.get(conn), *self._snaps)
+                got: EtaProvider = self._straight
+            else:
+                got = RoadEta(self._drive.get(conn), self._walk.get(conn), *self._snaps)
+        with self._lock:
+            self._provider, self._checked = got, time.monotonic()
+        return got
 
     def etas_to(self, origins: Sequence[tuple[float, float]], on_foot: Sequence[bool],
                 destination: tuple[float, float]) -> list[Eta]:
         return self.provider().etas_to(origins, on_foot, destination)
+
+    def eta_columns(self, pts: NDArray[np.float64], foot: NDArray[np.bool_],
+                    destination: tuple[float, float]) -> EtaColumns:
+        return eta_columns(self.provider(), pts, foot, destination)

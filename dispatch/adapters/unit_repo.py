@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 
 from dispatch.model import UnitFacts
 
-_UNIT_COLS = (
+UNIT_COLS = (
     "id, code, name, unit_type, skills, languages, level, street_id, community_id, home_grid_id, "
     "police_grid_id, status, capacity, active_load, on_foot, shift, shift_start, shift_end, "
     "ST_X(last_geom) AS lon, ST_Y(last_geom) AS lat, last_seen_at")
@@ -35,7 +35,7 @@ class UnitRepository:
         self.conn = conn
 
     def get(self, unit_id: int, *, lock: bool = False) -> UnitFacts | None:
-        row = self.conn.execute(text(f"SELECT {_UNIT_COLS} FROM units WHERE id = :id"
+        row = self.conn.execute(text(f"SELECT {UNIT_COLS} FROM units WHERE id = :id"
                                      + (" FOR UPDATE" if lock else "")),
                                 {"id": unit_id}).mappings().first()
         return unit_facts(row) if row else None
@@ -43,7 +43,7 @@ class UnitRepository:
     def candidates(self) -> list[UnitFacts]:
         """Every unit on duty with room for one more case."""
         rows = self.conn.execute(text(
-            f"SELECT {_UNIT_COLS} FROM units WHERE status <> 'off_duty' "
+            f"SELECT {UNIT_COLS} FROM units WHERE status <> 'off_duty' "
             "AND active_load < capacity ORDER BY id")).mappings()
         return [unit_facts(r) for r in rows]
 

@@ -16,10 +16,13 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
 from dispatch.adapters.repository import IncidentRepository
+from dispatch.adapters.unit_cache import UnitCache
 from dispatch.adapters.unit_repo import UnitRepository
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
+from dispatch.model import UnitFacts
 from dispatch.policy import Policy
+from dispatch.rank import UnitTable
 from geo.cache import SignatureCache
 from geo.locate import Location, Locator
 
@@ -56,8 +59,10 @@ class SqlUnitOfWork:
     """``with uow:`` opens a transaction; ``commit()`` notifies and commits; else rollback."""
 
     def __init__(self, engine: Engine, *, clock: Clock, eta: EtaProvider,
-                 policies: PolicyCache, locators: SignatureCache[Locator]) -> None:
+                 policies: PolicyCache, locators: SignatureCache[Locator],
+                 unit_cache: UnitCache | None = None) -> None:
         self.engine = engine
+        self.unit_cache = unit_cache
         self.clock = clock
         self.eta = eta
         self.policies = policies
@@ -95,6 +100,20 @@ class SqlUnitOfWork:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def candidate_units(self) -> list[UnitFacts]:
+        """Units on duty with room, as of now: from the process's cache where there is one
+        (it re-reads only rows that changed), else straight from the table."""
+        if self.unit_cache is not None:
+            return self.unit_cache.candidates(self.conn)
+        return self.units.candidates()
+
+    def candidate_table(self) -> UnitTable:
+        """Units as columns, at least every candidate (``takes_cases`` marks them): with the
+        cache, every unit, patched where rows changed; else :meth:`candidate_units`."""
+        if self.unit_cache is not None:
+            return self.unit_cache.table(self.conn)
+        return UnitTable.of(self.units.candidates())
 
     def locate(self, lon: float, lat: float) -> Location:
         return self.locators.get(self.conn).locate(lon, lat)

@@ -1,0 +1,270 @@
+"""Ranking thousands of units at once: the numbers of ``recommend._rate`` as array arithmetic.
+
+A :class:`UnitTable` holds a unit list as columns (built once per change of the units, e.g.
+by the process's unit cache). :func:`rank_numbers` gives every unit's exclusion reason (or
+none), its score and its ETA sort key for one incident — the same rules, the same sums in the
+same order as ``recommend._rate``, so the same floats (a unit test holds the two equal); the
+few units shown are then explained one by one by ``recommend.score_unit``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dispatch.model import IncidentFacts, UnitFacts
+from dispatch.policy import LEVELS, Policy
+
+F64 = NDArray[np.float64]
+BOOL = NDArray[np.bool_]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+NONE = -1  # an absent id in an integer column
+IGNORED = -2  # a row outside ``among``: neither ranked nor counted as excluded
+# why a unit cannot take the case, in the order the rules ask (the first that applies counts)
+SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE = range(5)
+REASONS = ("已尝试/已退回", "下班/休息", "已满负荷", "不在班次时间", "类型不适配")
+PAIR_TYPES = ("grid_worker", "community_police")
+POLICE = ("community_police", "auxiliary_police")
+
+
+def _ids(values: Iterable[int | None]) -> NDArray[np.int64]:
+    return np.fromiter((NONE if v is None else v for v in values), dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class UnitTable:
+    """A unit list as columns, in the list's order (``units[k]`` is row ``k``)."""
+
+    units: tuple[UnitFacts, ...]
+    id: NDArray[np.int64]
+    unit_type: NDArray[np.str_]
+    level_index: NDArray[np.int64]  # position in LEVELS, -1 when unknown
+    street_id: NDArray[np.int64]
+    community_id: NDArray[np.int64]
+    home_grid_id: NDArray[np.int64]
+    police_grid_id: NDArray[np.int64]
+    off_duty: BOOL
+    active_load: F64
+    capacity: F64
+    on_call: BOOL
+    on_foot: BOOL
+    lon: F64  # NaN without a position
+    lat: F64
+    seen_us: NDArray[np.int64]  # last position time, µs since 1970; no time: ``seen_known`` False
+    seen_known: BOOL
+    shift_code: NDArray[np.int64]  # the row's shift pattern (shift, start, end)
+    shift_rows: tuple[int, ...]  # one row of each pattern
+    _by_category: dict[str, BOOL] = field(default_factory=dict, repr=False)
+    _by_language: dict[str, BOOL] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, units: Sequence[UnitFacts]) -> UnitTable:
+        keys: dict[tuple[Any, ...], int] = {}
+        rows: list[int] = []
+        codes = []
+        for k, u in enumerate(units):
+            code = keys.setdefault((u.shift, u.shift_start, u.shift_end), len(keys))
+            if code == len(rows):
+                rows.append(k)
+            codes.append(code)
+        seen = [u.last_seen_at for u in units]
+        return cls(
+            units=tuple(units), id=_ids(u.id for u in units),
+            unit_type=np.array([u.unit_type for u in units], dtype=np.str_),
+            level_index=_ids(LEVELS.index(u.level) if u.level in LEVELS else None
+                             for u in units),
+            street_id=_ids(u.street_id for u in units),
+            community_id=_ids(u.community_id for u in units),
+            home_grid_id=_ids(u.home_grid_id for u in units),
+            police_grid_id=_ids(u.police_grid_id for u in units),
+            off_duty=np.array([u.status == "off_duty" for u in units], dtype=bool),
+            active_load=np.array([u.active_load for u in units], dtype=float),
+            capacity=np.array([u.capacity for u in units], dtype=float),
+            on_call=np.array([u.shift == "on_call" for u in units], dtype=bool),
+            on_foot=np.array([bool(u.on_foot) for u in units], dtype=bool),
+            lon=np.array([math.nan if u.lon is None else u.lon for u in units], dtype=float),
+            lat=np.array([math.nan if u.lat is None else u.lat for u in units], dtype=float),
+            seen_us=np.array([0 if s is None else (s - EPOCH) // US for s in seen],
+                             dtype=np.int64),
+            seen_known=np.array([s is not None for s in seen], dtype=bool),
+            shift_code=np.array(codes, dtype=np.int64), shift_rows=tuple(rows))
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def with_rows(self, changed: dict[int, UnitFacts]) -> UnitTable:
+        """A copy with rows replaced (row → the unit's new facts, same id): columns copied
+        and patched, so a few moved units cost microseconds, not a rebuild."""
+        if not changed:
+            return self
+        rows = np.fromiter(changed, dtype=np.int64, count=len(changed))
+        part = UnitTable.of(list(changed.values()))
+        if not np.array_equal(part.id, self.id[rows]):
+            raise ValueError("with_rows keeps each row's unit id")
+        units = list(self.units)
+        for k, u in changed.items():
+            units[k] = u
+        cols: dict[str, Any] = {"units": tuple(units)}
+        for name in _COLUMNS:
+            col = getattr(self, name).copy()
+            col[rows] = getattr(part, name)
+            cols[name] = col
+        shifts = {self.shift_key(k): c for c, k in enumerate(self.shift_rows) if k >= 0}
+        code = self.shift_code.copy()
+        shift_rows = list(self.shift_rows)
+        for k, u in changed.items():  # a shift pattern not seen before gets a new code
+            key = (u.shift, u.shift_start, u.shift_end)
+            if key not in shifts:
+                shifts[key] = len(shift_rows)
+                shift_rows.append(k)
+            code[k] = shifts[key]
+        for c, k in enumerate(shift_rows):  # a representative that changed pattern: another
+            if k >= 0 and code[k] != c:
+                found = np.flatnonzero(code == c)
+                shift_rows[c] = int(found[0]) if found.size else -1
+        return UnitTable(**cols, shift_code=code, shift_rows=tuple(shift_rows))
+
+    def shift_key(self, row: int) -> tuple[Any, ...]:
+        u = self.units[row]
+        return (u.shift, u.shift_start, u.shift_end)
+
+    @property
+    def takes_cases(self) -> BOOL:
+        """On duty with room: what ``UnitRepository.candidates`` selects."""
+        return ~self.off_duty & (self.active_load < self.capacity)
+
+    @property
+    def placed(self) -> BOOL:
+        """Rows with a position (both coordinates)."""
+        return ~(np.isnan(self.lon) | np.isnan(self.lat))
+
+    def skilled(self, category: str) -> BOOL:
+        got = self._by_category.get(category)
+        if got is None:
+            got = self._by_category[category] = np.array(
+                [category in u.skills for u in self.units], dtype=bool)
+        return got
+
+    def speaks(self, language: str) -> BOOL:
+        got = self._by_language.get(language)
+        if got is None:
+            got = self._by_language[language] = np.array(
+                [language in u.languages for u in self.units], dtype=bool)
+        return got
+
+    def on_shift(self, now: datetime) -> BOOL:
+        """Whether each unit is on shift at ``now`` (asked once per shift pattern)."""
+        on = np.array([k >= 0 and self.units[k].on_shift(now) for k in self.shift_rows],
+                      dtype=bool)
+        return on[self.shift_code] if len(self.units) else np.zeros(0, dtype=bool)
+
+
+@dataclass(frozen=True, eq=False)
+class Numbers:
+    """Per row: the exclusion (index into REASONS, -1 when eligible), score, ETA sort key."""
+
+    why: NDArray[np.int64]
+    score: F64
+    eta_key: F64
+
+
+_COLUMNS = ("id", "unit_type", "level_index", "street_id", "community_id", "home_grid_id",
+            "police_grid_id", "off_duty", "active_load", "capacity", "on_call", "on_foot", "lon",
+            "lat", "seen_us", "seen_known")
+
+
+def _is(table: UnitTable, types: Sequence[str]) -> BOOL:
+    return np.isin(table.unit_type, np.array(list(types) or [""], dtype=np.str_)) & (
+        len(types) > 0)
+
+
+def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
+                 now: datetime, level: str, types: tuple[str, ...], paired: bool,
+                 exclude: Iterable[int] = (), among: BOOL | None = None) -> Numbers:
+    """Exclusions, scores and ETA keys of every row; ``eta_s`` per row, NaN where none;
+    rows outside ``among`` (when given) are :data:`IGNORED`."""
+    n = len(table)
+    w = policy.weights
+    skip = np.isin(table.id, np.fromiter(exclude, dtype=np.int64))
+    fits = _is(table, types)
+    pair_side = _is(table, PAIR_TYPES)
+    why = np.select(
+        [skip, table.off_duty, ~(table.active_load < table.capacity), ~table.on_shift(now),
+         ~(fits | (paired & pair_side))],
+        [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
+    if among is not None:
+        why[~among] = IGNORED
+    has_eta = ~np.isnan(table.lon) & ~np.isnan(eta_s)
+    finite = has_eta & np.isfinite(eta_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.where(finite, w.eta * np.maximum(0.0, 1 - eta_s / w.eta_horizon_s), 0.0)
+        type_pts = np.zeros(n)
+        for k, t in reversed(list(enumerate(types))):  # the first place of a type counts
+            type_pts[table.unit_type == t] = w.type_rank * (1 - k / len(types))
+        total = np.where(fits, total + type_pts, total)
+        if incident.category:
+            total = np.where(table.skilled(incident.category), total + w.skill, total)
+        lang = incident.language
+        if lang and lang != "mandarin":
+            total = total + np.where(table.speaks(lang), w.language, w.no_language)
+        grid_worker = table.unit_type == "grid_worker"
+        police = _is(table, POLICE)
+        near = np.select([
+            grid_worker & bool(incident.grid_id) & (table.home_grid_id == (incident.grid_id or 0)),
+            police & bool(incident.police_grid_id)
+            & (table.police_grid_id == (incident.police_grid_id or 0)),
+            bool(incident.community_id) & (table.community_id == (incident.community_id or 0)),
+            bool(incident.street_id) & (table.street_id == (incident.street_id or 0))],
+            [w.own_grid, w.own_police_grid, w.same_community, w.same_street], default=np.nan)
+        total = np.where(np.isnan(near), total, total + near)
+        leveled = np.ones(n, dtype=bool) if level == "community" else ~pair_side
+        target = LEVELS.index(level)
+        diff = np.where(table.level_index >= 0, np.abs(table.level_index - target), 3)
+        level_pts = np.where(diff == 0, w.level_match, -w.level_match * diff.astype(float) / 2)
+        total = np.where(leveled, total + level_pts, total)
+        load = table.active_load > 0
+        total = np.where(load, total + w.load * table.active_load / table.capacity, total)
+        total = np.where(table.on_call, total + w.on_call, total)
+        now_us = (now - EPOCH) // US
+        age_s = np.maximum(0, now_us - table.seen_us) / 1e6
+        stale = ~table.seen_known | (age_s > policy.stale_position_s) | np.isnan(table.lon)
+        total = np.where(stale, total + w.stale, total)
+    score = round_1(total)
+    eta_key = np.where(has_eta, eta_s, math.inf)
+    return Numbers(why, score, eta_key)
+
+
+def round_1(values: F64) -> F64:
+    """``round(v, 1)`` of each value, exactly as Python rounds (correctly, half to even):
+    numpy's scale-and-rint agrees except next to a tie, where Python itself decides."""
+    out = np.round(values, 1)
+    with np.errstate(invalid="ignore"):
+        tens = values * 10
+        near = np.abs(tens - np.floor(tens) - 0.5) < 1e-6
+    for k in np.flatnonzero(near).tolist():
+        out[k] = round(float(values[k]), 1)
+    return out
+
+
+def best_rows(numbers: Numbers, table: UnitTable, rows: BOOL, n: int) -> list[int]:
+    """The ``n`` best of ``rows``: score high first, then ETA, then unit id."""
+    idx = np.flatnonzero(rows)
+    if not idx.size or n <= 0:
+        return []
+    order = np.lexsort((table.id[idx], numbers.eta_key[idx], -numbers.score[idx]))
+    return idx[order[:n]].tolist()
+
+
+def excluded_counts(numbers: Numbers) -> dict[str, int]:
+    """Reason → how many units, in the order the reasons first occur (as the loop counted)."""
+    why = numbers.why[numbers.why >= 0]
+    codes, first, counts = np.unique(why, return_index=True, return_counts=True)
+    return {REASONS[c]: int(k) for _, c, k in sorted(zip(first.tolist(), codes.tolist(),
+                                                         counts.tolist(), strict=True))}

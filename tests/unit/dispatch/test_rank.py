@@ -1,0 +1,135 @@
+"""The array ranking equals the one-unit-at-a-time rules: same exclusions, scores and order."""
+
+import math
+import random
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
+import numpy as np
+import pytest
+
+from dispatch import vocab
+from dispatch.eta import Eta
+from dispatch.model import IncidentFacts, UnitFacts
+from dispatch.policy import LEVELS, Policy
+from dispatch.rank import REASONS, UnitTable, rank_numbers
+from dispatch.recommend import _rate, recommend, suitable_types
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+SHIFTS = [("day", time(8, 30), time(17, 30)), ("night", time(17, 30), time(8, 30)),
+          ("24h", None, None), ("on_call", None, None)]
+
+
+def _unit(rng: random.Random, uid: int) -> UnitFacts:
+    shift, start, end = rng.choice(SHIFTS)
+    capacity = rng.choice([1, 2, 3])
+    placed = rng.random() > 0.1
+    seen = rng.choice([None, NOW - timedelta(seconds=rng.choice([30, 899, 900, 901, 7200]))])
+    return UnitFacts(
+        id=uid, unit_type=rng.choice(list(vocab.UNIT_TYPES)), name=f"U{uid}",
+        skills=tuple(rng.sample(list(vocab.CATEGORIES), rng.randrange(3))),
+        languages=("mandarin", *rng.sample(list(vocab.LANGUAGES), rng.randrange(2))),
+        level=rng.choice([*LEVELS, "unknown"]), street_id=rng.choice([None, 1, 2]),
+        community_id=rng.choice([None, 10, 11]), home_grid_id=rng.choice([None, 100, 101]),
+        police_grid_id=rng.choice([None, 200, 201]),
+        status=rng.choice(["available", "available", "assigned", "off_duty"]),
+        capacity=capacity, active_load=rng.randrange(capacity + 1), on_foot=rng.random() < 0.3,
+        shift=shift, shift_start=start, shift_end=end,
+        lon=84.8 + rng.random() / 10 if placed else None,
+        lat=45.6 + rng.random() / 10 if placed else None, last_seen_at=seen)
+
+
+def _incident(rng: random.Random) -> IncidentFacts:
+    return IncidentFacts(
+        id=1, category=rng.choice(list(vocab.CATEGORIES)), priority=rng.randrange(1, 5),
+        risk_level=rng.randrange(4), threat=rng.random() < 0.2,
+        language=rng.choice([None, "mandarin", *vocab.LANGUAGES]),
+        street_id=rng.choice([None, 1]), community_id=rng.choice([None, 10]),
+        grid_id=rng.choice([None, 100]), police_grid_id=rng.choice([None, 200]),
+        escalations=rng.randrange(3), one_case_plan=rng.random() < 0.2)
+
+
+def _etas(rng: random.Random, units: list[UnitFacts]) -> dict[int, Eta]:
+    return {u.id: Eta(rng.choice([rng.uniform(0, 5000), math.inf, 600.0]), 0.0)
+            for u in units if u.lon is not None and rng.random() > 0.05}
+
+
+def _why(u: UnitFacts, types: tuple[str, ...], paired: bool, skip: tuple[int, ...]) -> int:
+    if u.id in skip:
+        return 0
+    if u.status == "off_duty":
+        return 1
+    if not u.has_room:
+        return 2
+    if not u.on_shift(NOW):
+        return 3
+    if u.unit_type not in types and not (paired and u.unit_type in ("grid_worker",
+                                                                    "community_police")):
+        return 4
+    return -1
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_array_scores_equal_the_rules_one_unit_at_a_time(seed):
+    rng = random.Random(seed)
+    units = [_unit(rng, k) for k in range(1, 150)]
+    incident, etas, policy = _incident(rng), _etas(rng, units), Policy()
+    level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level,
+                             incident.escalations)
+    types = suitable_types(incident, policy)
+    table = UnitTable.of(units)
+    eta_s = np.array([etas[u.id].seconds if u.id in etas else math.nan for u in units])
+    paired = seed % 2 == 0
+    numbers = rank_numbers(table, incident, eta_s, policy=policy, now=NOW, level=level,
+                           types=types, paired=paired, exclude=[3, 4])
+    for k, u in enumerate(units):
+        want, _, _ = _rate(u, incident, etas.get(u.id), policy=policy, now=NOW, level=level,
+                           types=types)
+        assert numbers.score[k] == want, u
+        assert numbers.why[k] == _why(u, types, paired, (3, 4)), u
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_recommendation_equals_sorting_every_unit_by_the_rules(seed):
+    rng = random.Random(100 + seed)
+    units = [_unit(rng, k) for k in range(1, 300)]
+    incident, etas, policy = _incident(rng), _etas(rng, units), Policy()
+    rec = recommend(incident, units, etas, policy=policy, now=NOW, top=20, exclude=(5,))
+    level, types = rec.level, suitable_types(incident, policy)
+    rows, reasons = [], Counter()
+    for u in units:
+        why = _why(u, types, rec.paired, (5,))
+        if why >= 0:
+            reasons[REASONS[why]] += 1
+        elif u.unit_type in types:
+            eta = etas.get(u.id)
+            score, _, _ = _rate(u, incident, eta, policy=policy, now=NOW, level=level,
+                                types=types)
+            rows.append((-score, eta.seconds if eta and u.lon is not None else math.inf, u.id))
+    assert [c.unit.id for c in rec.candidates] == [r[2] for r in sorted(rows)[:20]]
+    assert rec.excluded == dict(reasons)
+    assert all(c.reasons for c in rec.candidates)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_patched_table_ranks_like_a_rebuilt_one(seed):
+    rng = random.Random(200 + seed)
+    units = [_unit(rng, k) for k in range(1, 120)]
+    table = UnitTable.of(units)
+    for _ in range(3):  # moves, status and shift changes, a few rows at a time
+        changed = {}
+        for k in rng.sample(range(len(units)), 7):
+            new = _unit(rng, units[k].id)
+            changed[k] = new
+            units[k] = new
+        table = table.with_rows(changed)
+    fresh = UnitTable.of(units)
+    incident, etas, policy = _incident(rng), _etas(rng, units), Policy()
+    eta_s = np.array([etas[u.id].seconds if u.id in etas else math.nan for u in units])
+    args = {"policy": policy, "now": NOW, "level": "street", "paired": True,
+            "types": suitable_types(incident, policy)}
+    a = rank_numbers(table, incident, eta_s, **args)
+    b = rank_numbers(fresh, incident, eta_s, **args)
+    assert np.array_equal(a.why, b.why) and np.array_equal(a.score, b.score)
+    assert np.array_equal(table.takes_cases, fresh.takes_cases)
+    assert table.units == fresh.units
