@@ -154,13 +154,11 @@ class PrincipalHandler(Handler):
 def page_principal() -> Principal | None:
     """The principal of the Panel session being built (None outside a served page)."""
     import panel as pn
-    from bokeh.util.token import get_token_payload
 
     ctx = getattr(pn.state.curdoc, "session_context", None) if pn.state.curdoc else None
-    token = getattr(ctx, "token", None)
-    if not token:
+    if ctx is None or getattr(ctx, "_token", None) is None:
         return None
-    data = get_token_payload(token).get("fq_principal")
+    data = ctx.token_payload.get("fq_principal")
     if not isinstance(data, dict):
         return None
     return Principal(**data)

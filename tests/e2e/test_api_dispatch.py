@@ -7,13 +7,14 @@ import urllib.request
 
 import pytest
 
+from tests.conftest import as_user
 from tests.e2e.test_api import get
 
 
-def call(method, url, body=None):
+def call(method, url, body=None, *, user="duty"):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **as_user(user)})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, json.loads(resp.read())
@@ -89,9 +90,10 @@ def test_two_dispatchers_racing_for_one_unit(base, a_point):
 
     def go(i, who):
         results[who] = call("POST", f"{base}/api/v1/incidents/{i}/assign",
-                            {"unit_ids": [unit["id"]], "actor": who})
+                            {"unit_ids": [unit["id"]]}, user=who)
 
-    threads = [threading.Thread(target=go, args=(i, w)) for i, w in zip(ids, ("甲", "乙"),
+    # two officers, each logged in: the loser is told who took the unit
+    threads = [threading.Thread(target=go, args=(i, w)) for i, w in zip(ids, ("duty", "admin"),
                                                                           strict=True)]
     for t in threads:
         t.start()
@@ -100,7 +102,8 @@ def test_two_dispatchers_racing_for_one_unit(base, a_point):
     codes = sorted(r[0] for r in results.values())
     assert codes == [200, 409], results
     loser = next(r[1] for r in results.values() if r[0] == 409)
-    assert "甲" in loser["error"]["message"] or "乙" in loser["error"]["message"]
+    winner = next(w for w, r in results.items() if r[0] == 200)
+    assert f"已被 {winner} 派往" in loser["error"]["message"]
 
 
 def test_bad_requests_name_the_field(base):
