@@ -23,7 +23,8 @@ that slug ("Static file route may not use /static this is reserved for internal 
 
 LAYER_KINDS = ("polygon", "line", "point")
 _LAYER_KEYS = frozenset(
-    {"name", "label", "url", "visible", "min_zoom", "style", "kind", "legend"}
+    {"name", "label", "url", "visible", "min_zoom", "style", "kind", "legend", "cluster",
+     "pulse", "click"}
 )
 
 # Road line widths (px) by geo.schema.ROAD_CLASSES: roads are the basemap when no tiles exist.
@@ -104,7 +105,10 @@ class LeafletMap(JSComponent):
         "visible": bool, "min_zoom": int | None, "style": {...}, "legend": bool}. "style" holds
         Leaflet path options (color, weight, fillColor, fillOpacity, dashArray, radius) and
         optionally "by": <property> with "classes": {value: {"label": ..., <path options>}}.
-        "url" may be None for a layer filled only by update_features().""")
+        "url" may be None for a layer filled only by update_features(). Point layers may set
+        "cluster": true (markers grouped where they crowd, vendored leaflet.markercluster) and
+        "pulse": true (features whose "due" time has passed pulse; re-checked as time goes
+        by); "click": false keeps a polygon layer out of the click popup (e.g. the heat).""")
 
     basemap_url = param.String(default=None, allow_None=True, doc="""
         Optional intranet XYZ tile URL template ({z}/{x}/{y}); None draws no tiles.""")
@@ -130,7 +134,10 @@ class LeafletMap(JSComponent):
         # Stylesheets go into the component's shadow root, where Leaflet's DOM lives.
         params["stylesheets"] = [
             f"{prefix}/vendor/leaflet/leaflet.css",
+            f"{prefix}/vendor/leaflet.markercluster/MarkerCluster.css",
+            f"{prefix}/vendor/leaflet.markercluster/MarkerCluster.Default.css",
             f"{prefix}/leaflet_map.css",
+            f"{prefix}/leaflet_points.css",
             *params.get("stylesheets", []),
         ]
         super().__init__(**params)

@@ -13,6 +13,7 @@ from console.api_admin import admin_routes
 from console.api_desk import desk_routes
 from console.api_dispatch import dispatch_routes
 from console.api_geo import geo_routes
+from console.api_maplayers import map_layer_routes
 from console.api_stats import stats_routes
 from console.auth import COOKIE
 from console.bootstrap import App
@@ -31,11 +32,11 @@ def pages(app: App) -> dict[str, Any]:
         with app.engine.connect() as conn:
             bounds = territory_bounds(conn)
         if bounds is None:
-            return create_home()
+            return create_home(disputes=True)
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
         zoom = 14 if span < 0.09 else 13 if span < 0.18 else 12
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
-                           zoom=zoom)
+                           zoom=zoom, disputes=True)
 
     from console.pages.admin import admin_page
     from console.pages.desk import desk_page
@@ -71,6 +72,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         static_dirs=STATIC_DIRS,
         extra_patterns=(login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
                         + stats_routes(app) + desk_routes(app) + admin_routes(app)
+                        + map_layer_routes(app)
                         + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
         show=False,
         start=start,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap, territory_layers
+from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from dispatch import vocab
+from layers.heat import HEAT_COLOURS, HEAT_LABELS
+from layers.registry import LAYERS
 
 TITLE = "枫桥式矛盾纠纷调处指挥平台"
 SUBTITLE = "小事不出村 · 大事不出镇 · 矛盾不上交"
@@ -59,6 +62,36 @@ class AddressSearch(JSComponent):
     _esm: ClassVar[Path] = STATIC_DIR / "address_search.js"
 
 
+def dispute_layers(api_base: str = "/api/v1", *, heat_days: int = 365) -> list[dict[str, Any]]:
+    """The heat of historical disputes (grid cells, below the areas) and open cases (clustered
+    where they crowd, overdue ones pulsing), as served by ``console.api_maplayers``."""
+    base = api_base.rstrip("/")
+    heat = {
+        "name": "heat", "label": f"历史纠纷热力（近{heat_days}天）", "kind": "polygon",
+        "url": f"{base}/map/heat.geojson?days={heat_days}", "visible": False, "min_zoom": None,
+        "click": False,
+        "style": {"color": "#bd0026", "weight": 0, "fillOpacity": 0.55, "by": "level",
+                  "classes": {str(i + 1): {"fillColor": c, "color": c,
+                                           "label": f"纠纷{HEAT_LABELS[i]}"}
+                              for i, c in enumerate(HEAT_COLOURS)}},
+    }
+    cases = layer_config(LAYERS["incidents"], api_base=base)
+    cases.update(label="在办事件", url=f"{base}/map/incidents.geojson", cluster=True, pulse=True)
+    for key, cls in cases["style"]["classes"].items():
+        cls["label"] = f"{vocab.PRIORITIES[int(key)]}事件"
+    return [heat, cases]
+
+
+def home_layers(api_base: str, *, disputes: bool) -> list[dict[str, Any]]:
+    """Territory layers bottom to top; with ``disputes`` the heat goes right above the roads
+    and the open cases on top of everything."""
+    layers = territory_layers(api_base)
+    if not disputes:
+        return layers
+    heat, cases = dispute_layers(api_base)
+    return [layers[0], heat, *layers[1:], cases]
+
+
 def create_home(
     *,
     api_base: str = "/api/v1",
@@ -66,6 +99,7 @@ def create_home(
     zoom: int = 13,
     basemap_url: str | None = None,
     static_url: str = STATIC_URL,
+    disputes: bool = False,
 ) -> pn.viewable.Viewable:
     """
     Build the home page for one browser session.
@@ -80,6 +114,8 @@ def create_home(
         Optional intranet XYZ tile template; None draws roads as the only basemap.
     static_url
         URL prefix under which ``console/static`` is served (``console.map.STATIC_DIRS``).
+    disputes
+        Also draw the dispute layers (:func:`dispute_layers`; needs the real API).
     """
     base = api_base.rstrip("/")
     prefix = static_url.rstrip("/")
@@ -91,7 +127,7 @@ def create_home(
     )
     the_map = LeafletMap(
         center=center, zoom=zoom, basemap_url=basemap_url, badge=BADGE,
-        layers=territory_layers(base), static_url=prefix, margin=0,
+        layers=home_layers(base, disputes=disputes), static_url=prefix, margin=0,
         sizing_mode="stretch_both",
     )
     stats = TerritoryStats(

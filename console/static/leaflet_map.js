@@ -133,6 +133,14 @@ export async function render({ model, el }) {
   const base = new URL(`${model.static_url.replace(/\/$/, "")}/vendor/leaflet/leaflet-src.esm.js`,
                        document.baseURI).href
   const L = await import(base)
+  const prefix = model.static_url.replace(/\/$/, "")
+  const needsPoints = (model.layers || []).some((c) => c.cluster || c.pulse)
+  const points = needsPoints
+    ? await import(new URL(`${prefix}/leaflet_points.js`, document.baseURI).href) : null
+  const ClusterGroup = points && (model.layers || []).some((c) => c.cluster)
+    ? await points.markerClusterGroup(L, prefix).catch((err) => {
+      console.error("聚合组件加载失败：", err); return null
+    }) : null
 
   const map = L.map(mapDiv, {
     preferCanvas: true,
@@ -182,6 +190,12 @@ export async function render({ model, el }) {
       `<tr><th>类型</th><td>${escapeHtml(kindLabel)}</td></tr>`,
       `<tr><th>编码</th><td class="lm-code">${escapeHtml(props.code ?? featureId(feature) ?? "")}</td></tr>`,
     ]
+    if (props.due) {
+      const over = Date.parse(props.due) < Date.now()
+      const what = props.clock === "sign" ? "签收时限" : "办结时限"
+      rows.push(`<tr><th>${what}</th><td${over ? ' class="lm-late"' : ""}>` +
+                `${escapeHtml(new Date(props.due).toLocaleString("zh-CN"))}${over ? "（已超时）" : ""}</td></tr>`)
+    }
     if (props.address) { rows.push(`<tr><th>地址</th><td>${escapeHtml(props.address)}</td></tr>`) }
     if (props.phone) { rows.push(`<tr><th>电话</th><td>${escapeHtml(props.phone)}</td></tr>`) }
     rows.push("</table>")
@@ -201,7 +215,9 @@ export async function render({ model, el }) {
     const hits = []
     // Most specific (drawn last) first.
     for (const state of [...states.values()].reverse()) {
-      if (state.config.kind !== "polygon" || !state.active) { continue }
+      if (state.config.kind !== "polygon" || !state.active || state.config.click === false) {
+        continue
+      }
       for (const [id, entry] of state.features) {
         const b = entry.bbox
         if (x < b[0] || x > b[2] || y < b[1] || y > b[3]) { continue }
@@ -233,14 +249,22 @@ export async function render({ model, el }) {
     const isPoint = config.kind === "point"
     pane.style.zIndex = String((isPoint ? POINT_PANE_Z : PANE_BASE_Z) + index)
     const renderer = L.canvas({ pane: paneName, padding: 0.3 })
+    const markers = isPoint && Boolean(points) && Boolean(config.cluster || config.pulse)
     const state = {
-      config, pane, paneName, renderer,
+      config, pane, paneName, renderer, markers,
       features: new Map(),   // id -> {feature, bbox, layer}
       pushedIds: new Set(),  // ids upserted by messages, newer than any initial fetch
       holder: L.layerGroup(), // what the layer control toggles (user's choice)
       geo: null,              // the drawn GeoJSON layer, inside holder when zoom allows
       status: "idle",         // idle | loading | loaded | error
       active: false,
+    }
+    if (markers) {
+      state.geo = config.cluster && ClusterGroup
+        ? new ClusterGroup(points.clusterOptions(L, paneName)) : L.featureGroup()
+      state.holder.on("add", () => refreshState(state))
+      state.holder.on("remove", () => refreshState(state))
+      return state
     }
     state.geo = L.geoJSON(null, {
       pane: paneName,
@@ -250,22 +274,73 @@ export async function render({ model, el }) {
       pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
         ...styleFor(config, feature), renderer, pane: paneName, bubblingMouseEvents: false,
       }),
-      onEachFeature: (feature, layer) => {
-        const id = featureId(feature) ?? `_${L.stamp(layer)}`
-        state.features.set(id, { feature, layer, bbox: bboxOf(feature.geometry) })
-        if (isPoint) {
-          layer.on("click", (ev) => showFeaturePopup(state, layer.feature, ev.latlng))
-          const props = feature.properties || {}
-          if (props.name) {
-            layer.bindTooltip(escapeHtml(props.name), { direction: "top", offset: [0, -6] })
-          }
-        }
-      },
+      onEachFeature: (feature, layer) => registerFeature(state, feature, layer),
     })
     state.holder.on("add", () => refreshState(state))
     state.holder.on("remove", () => refreshState(state))
     return state
   }
+
+  function registerFeature(state, feature, layer) {
+    const id = featureId(feature) ?? `_${L.stamp(layer)}`
+    state.features.set(id, { feature, layer, bbox: bboxOf(feature.geometry) })
+    if (state.config.kind === "point") {
+      layer.on("click", (ev) => showFeaturePopup(state, layer.feature, ev.latlng))
+      const props = feature.properties || {}
+      if (props.name) {
+        layer.bindTooltip(escapeHtml(props.name), { direction: "top", offset: [0, -6] })
+      }
+    }
+  }
+
+  // DOM markers (clustered and/or pulsing layers); canvas layers take GeoJSON as they are.
+  function markerFor(state, feature, now) {
+    const [lon, lat] = feature.geometry.coordinates
+    const marker = L.marker([lat, lon], {
+      icon: points.pointIcon(L, feature, styleFor(state.config, feature), state.config.pulse, now),
+      pane: state.paneName, keyboard: false,
+    })
+    marker._lmOverdue = Boolean(state.config.pulse) && points.isOverdue(feature, now)
+    marker.feature = feature
+    return marker
+  }
+
+  function addFeatures(state, features) {
+    if (!state.markers) { state.geo.addData(features); return }
+    const now = Date.now()
+    const made = []
+    for (const feature of features) {
+      if (!feature.geometry || feature.geometry.type !== "Point") { continue }
+      const marker = markerFor(state, feature, now)
+      registerFeature(state, feature, marker)
+      made.push(marker)
+    }
+    if (state.geo.addLayers) { state.geo.addLayers(made) } else { made.forEach((m) => state.geo.addLayer(m)) }
+  }
+
+  function restyle(state, entry, feature) {
+    if (entry.layer.setStyle) { entry.layer.setStyle(styleFor(state.config, feature)); return }
+    const now = Date.now()
+    entry.layer._lmOverdue = Boolean(state.config.pulse) && points.isOverdue(feature, now)
+    entry.layer.setIcon(points.pointIcon(L, feature, styleFor(state.config, feature),
+                                         state.config.pulse, now))
+    if (state.geo.refreshClusters) { state.geo.refreshClusters(entry.layer) }
+  }
+
+  // Deadlines pass while the page stays open: re-check the pulsing layers every few seconds.
+  function recheckDue() {
+    const now = Date.now()
+    for (const state of states.values()) {
+      if (!state.config.pulse || !state.markers) { continue }
+      for (const entry of state.features.values()) {
+        if (points.isOverdue(entry.feature, now) !== Boolean(entry.layer._lmOverdue)) {
+          restyle(state, entry, entry.feature)
+        }
+      }
+    }
+    updateStatus()
+  }
+  const dueTimer = points ? setInterval(recheckDue, 5000) : null
 
   function zoomAllows(state) {
     const mz = state.config.min_zoom
@@ -285,7 +360,7 @@ export async function render({ model, el }) {
       const data = await resp.json()
       const features = data.type === "FeatureCollection" ? data.features : [data]
       // Features pushed while the fetch was in flight are newer: keep them.
-      state.geo.addData(features.filter((f) => !state.pushedIds.has(featureId(f))))
+      addFeatures(state, features.filter((f) => !state.pushedIds.has(featureId(f))))
       state.status = "loaded"
     } catch (err) {
       if (controller.signal.aborted) { return }
@@ -328,6 +403,7 @@ export async function render({ model, el }) {
         Object.values(style.classes).some((sub) => sub && sub.label)
       if (labelled) {
         items.push(`<div class="${cls} lm-legend-group">${escapeHtml(config.label)}${note}</div>`)
+        if (points) { items.push(points.legendItems(config, escapeHtml)) }
         for (const [value, sub] of Object.entries(style.classes)) {
           const merged = { ...pickStyle(style), ...pickStyle(sub) }
           if (!sub.label) { continue }
@@ -348,6 +424,12 @@ export async function render({ model, el }) {
     const status = {}
     for (const [name, state] of states) {
       status[name] = { status: state.status, active: state.active, features: state.features.size }
+      if (state.markers) {
+        let overdue = 0
+        for (const entry of state.features.values()) { if (entry.layer._lmOverdue) { overdue++ } }
+        status[name].overdue = overdue
+        status[name].clustered = Boolean(state.geo.refreshClusters)
+      }
     }
     root.dataset.layers = JSON.stringify(status)
   }
@@ -401,14 +483,14 @@ export async function render({ model, el }) {
         // Move and recolour in place: no flicker, popups and tooltips stay attached.
         const [lon, lat] = feature.geometry.coordinates
         entry.layer.setLatLng([lat, lon])
-        entry.layer.setStyle(styleFor(state.config, feature))
         entry.layer.feature = feature
         entry.feature = feature
+        restyle(state, entry, feature)
         entry.bbox = bboxOf(feature.geometry)
         continue
       }
       if (entry) { state.geo.removeLayer(entry.layer); state.features.delete(id) }
-      state.geo.addData(feature)
+      addFeatures(state, [feature])
     }
   }
 
@@ -467,6 +549,7 @@ export async function render({ model, el }) {
   model.on("resize", () => map.invalidateSize({ pan: false }))
   model.on("remove", () => {
     controller.abort()
+    if (dueTimer) { clearInterval(dueTimer) }
     resizeObserver.disconnect()
     model.off("msg:custom", msgHandler)
     map.remove()

@@ -1,0 +1,85 @@
+"""The home map's dispute layers over HTTP: ``/api/v1/map/heat.geojson`` (historical cases as
+grid-cell heat) and ``/api/v1/map/incidents.geojson`` (open cases with their running deadline).
+Both carry nothing personal: no title, name, phone or address."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, text
+
+from console.api import ApiHandler
+from console.bootstrap import App
+from dispatch.queries import incident_features
+from layers.heat import heat_cells, with_deadlines
+from layers.registry import feature_collection
+
+HEAT_TTL_S = 60.0  # history changes slowly; one computation a minute per (days, cell) at most
+PUBLIC_PROPS = ("id", "code", "category", "state", "priority", "risk_level", "street_id",
+                "community_id", "grid_id", "micro_grid_id", "reported_at", "clock", "due",
+                "overdue", "colour")
+
+
+def history_points(conn: Connection, *, days: int) -> list[tuple[float, float]]:
+    """(lon, lat) of every located case reported in the last ``days`` days (merged ones too:
+    each call was a dispute someone reported)."""
+    rows = conn.execute(text(
+        "SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE geom IS NOT NULL "
+        "AND reported_at >= now() - make_interval(days => :days)"), {"days": days})
+    return [(float(r[0]), float(r[1])) for r in rows.tuples()]
+
+
+def _bounded_int(handler: ApiHandler, name: str, default: int, lo: int, hi: int) -> int | None:
+    raw = handler.get_query_argument(name, str(default))
+    try:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError
+    except ValueError:
+        handler.send_error_json(400, "bad_value", f"参数 {name} 须为 {lo} 到 {hi} 的整数", name)
+        return None
+    return value
+
+
+class HeatHandler(ApiHandler):
+    """``?days=365&cell=250``: cells of ``cell`` metres with their case count and class."""
+
+    cache: ClassVar[dict[tuple[int, int, int], tuple[float, dict[str, Any]]]] = {}
+
+    async def get(self) -> None:
+        days = _bounded_int(self, "days", 365, 1, 3660)
+        if days is None:
+            return
+        cell = _bounded_int(self, "cell", 250, 50, 5000)
+        if cell is None:
+            return
+        key = (id(self.app), days, cell)
+        hit = self.cache.get(key)
+        if hit is None or time.monotonic() - hit[0] > HEAT_TTL_S:
+            points = await self.in_db(history_points, days=days)
+            fc = heat_cells(points, cell_m=float(cell))
+            fc["days"] = days
+            fc["cases"] = len(points)
+            hit = (time.monotonic(), fc)
+            self.cache[key] = hit
+        self.send_json(hit[1], content_type="application/geo+json")
+
+
+class OpenCasesHandler(ApiHandler):
+    """Open located cases, coloured by priority, with ``due`` and ``overdue``."""
+
+    async def get(self) -> None:
+        feats = await self.in_db(incident_features, open_only=True)
+        fc = feature_collection("incidents", with_deadlines(feats, datetime.now(UTC)))
+        for f in fc["features"]:
+            props = f["properties"]
+            f["properties"] = {k: props.get(k) for k in PUBLIC_PROPS}
+        self.send_json(fc, content_type="application/geo+json")
+
+
+def map_layer_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [(r"/api/v1/map/heat\.geojson", HeatHandler, args),
+            (r"/api/v1/map/incidents\.geojson", OpenCasesHandler, args)]
