@@ -1,8 +1,9 @@
 """The duty desk's server side: the desk hub (one per process: LISTEN → one query → every desk
 session), its read queries, and the API faces the desk needs beyond issue 4's: ``GET
 /api/v1/desk/snapshot``, ``POST /api/v1/desk/precheck`` (duplicates and risk before saving,
-read-only), ``POST /api/v1/incidents/{id}/supervise`` (督办 by the duty officer) and ``POST
-/api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an address-only case).
+read-only) and ``POST /api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an
+address-only case). 督办 is the domain's Supervise command at ``POST
+/api/v1/incidents/{id}/supervise`` (console.api_dispatch).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -23,11 +23,10 @@ from console.api_dispatch import DispatchHandler, _float_or_none
 from console.auth_scope import area_index, filter_snapshot
 from console.bootstrap import App
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
-from dispatch import clocks, vocab
+from dispatch import vocab
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.commands import LocateIncident
-from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
-from dispatch.events import Event
+from dispatch.errors import InvalidCommand
 from dispatch.risk import NewCase, assess_risk, find_duplicates
 from dispatch.telemetry import to_wgs84_point
 from dispatch.views import incident_detail
@@ -310,47 +309,6 @@ class PrecheckHandler(DispatchHandler):
         await self.run(lambda: precheck(self.app, self.body_json()))
 
 
-@dataclass(frozen=True)
-class SupervisionOpened(Event):
-    """A duty officer opened 督办 on a case (sent on commit like the domain's events)."""
-
-    incident_id: int
-    kind: str
-    level: str
-
-
-def supervise(app: App, incident_id: int, *, level: str, reason: str, actor: str
-              ) -> dict[str, Any]:
-    """督办: open a supervision record on an open case, audited, in one transaction.
-
-    A stopgap until the domain has its own command: it uses only the repository's existing
-    statements, and refuses closed cases and a missing reason.
-    """
-    if level not in ("yellow", "red"):
-        raise InvalidCommand("督办级别须为 yellow（黄牌）或 red（红牌）", field="level")
-    if not reason.strip():
-        raise InvalidCommand("督办须说明理由", field="reason")
-    uow = app.dispatch.uow()
-    with uow:
-        row = uow.incidents.get(incident_id, lock=True)
-        if row is None:
-            raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
-        if row["state"] not in vocab.OPEN_STATES:
-            raise InvalidTransition(
-                f"案件已{vocab.INCIDENT_STATES[row['state']]}，无需督办", state=row["state"])
-        kind = "sign" if row["state"] in clocks.LIVE_STATES["sign"] else "close"
-        now = uow.now()
-        sid = uow.incidents.open_supervision(incident_id, kind=kind, level=level, at=now,
-                                             by=actor, reason=reason.strip()[:500])
-        uow.incidents.audit(at=now, actor=actor, action="supervise_manual",
-                            entity_id=incident_id, reason=reason.strip()[:500],
-                            detail={"supervision_id": sid, "kind": kind, "level": level})
-        uow.emit(SupervisionOpened(incident_id, kind, level))
-        uow.commit()
-    return {"incident_id": incident_id, "supervision_id": sid, "kind": kind, "level": level,
-            "at": now.isoformat()}
-
-
 class LocateHandler(DispatchHandler):
     """定位 an address-only case the geocoder could not place alone (the domain's command)."""
 
@@ -369,24 +327,11 @@ class LocateHandler(DispatchHandler):
         await self.run(work)
 
 
-class SuperviseHandler(DispatchHandler):
-    actions: ClassVar[dict[str, str]] = {"POST": "incident.supervise"}
-
-    async def post(self, incident_id: str) -> None:
-        def work() -> Any:
-            body = self.body_json()
-            self.incident(incident_id)
-            return supervise(self.app, int(incident_id), level=str(body.get("level") or ""),
-                             reason=str(body.get("reason") or ""), actor=self.actor(body))
-        await self.run(work)
-
-
 def desk_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [
         (r"/api/v1/desk/snapshot", SnapshotHandler, args),
         (r"/api/v1/desk/precheck", PrecheckHandler, args),
         (r"/api/v1/desk/hub", HubHandler, args),
-        (r"/api/v1/incidents/(\d{1,9})/supervise", SuperviseHandler, args),
         (r"/api/v1/incidents/(\d{1,9})/locate", LocateHandler, args),
     ]

@@ -249,6 +249,22 @@ class TransitionHandler(DispatchHandler):
         await self.run(work)
 
 
+class SuperviseHandler(DispatchHandler):
+    """督办 (yellow / red) by the duty officer or a leader: the domain's Supervise command."""
+
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.supervise"}
+
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json()
+            self.incident(incident_id)
+            return self.handle(c.Supervise(incident_id=int(incident_id),
+                                           level=str(body.get("level") or ""),
+                                           reason=str(body.get("reason") or ""),
+                                           actor=self.actor(body)))
+        await self.run(work)
+
+
 class FollowUpHandler(DispatchHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.followup"}
 
@@ -370,6 +386,7 @@ def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, 
         (rf"/api/v1/incidents/{n}/assign", AssignHandler, args),
         (rf"/api/v1/incidents/{n}/transitions", TransitionHandler, args),
         (rf"/api/v1/incidents/{n}/followup", FollowUpHandler, args),
+        (rf"/api/v1/incidents/{n}/supervise", SuperviseHandler, args),
         (r"/api/v1/units", UnitsHandler, args),
         (rf"/api/v1/units/{n}/tasks", UnitTasksHandler, args),
         (rf"/api/v1/units/{n}/position", UnitPositionHandler, args),

@@ -145,3 +145,13 @@ class RunClocks:
     """One scheduler tick: process every deadline stage due by now (at most ``limit``)."""
 
     limit: int = 500
+
+
+@dataclass(frozen=True, kw_only=True)
+class Supervise:
+    """督办 by a person: a yellow or red supervision on an open case, with the reason."""
+
+    incident_id: int
+    level: str  # yellow | red
+    reason: str
+    actor: str

@@ -123,3 +123,13 @@ class UnitStatusChanged(Event):
 class PolicyChanged(Event):
     actor: str
     keys: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SupervisionOpened(Event):
+    """A person opened 督办 on a case (the clocks' own 督办 is :class:`DeadlinePassed`)."""
+
+    incident_id: int
+    kind: str  # the clock it presses: sign | close
+    level: str  # yellow | red
+    actor: str

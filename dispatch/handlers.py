@@ -16,12 +16,14 @@ from dispatch.commands import (
     ReportPosition,
     RunClocks,
     SetUnitStatus,
+    Supervise,
     UpdatePolicy,
 )
 from dispatch.handlers_assign import assign, auto_dispatch
 from dispatch.handlers_clock import run_clocks
 from dispatch.handlers_intake import link, locate, register
 from dispatch.handlers_state import change_state, record_followup
+from dispatch.handlers_supervise import supervise
 from dispatch.handlers_units import report_position, set_unit_status, update_policy
 
 HANDLERS: dict[type, Callable[..., Any]] = {
@@ -36,6 +38,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     SetUnitStatus: set_unit_status,
     UpdatePolicy: update_policy,
     RunClocks: run_clocks,
+    Supervise: supervise,
 }
 # These open their own transactions (several per command); the bus opens one for the rest.
 OWN_TRANSACTIONS: frozenset[type] = frozenset({AutoDispatch, RunClocks})

@@ -118,3 +118,12 @@ class TickReport(Result):
     reassigned: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Supervised(Result):
+    incident_id: int
+    supervision_id: int
+    kind: str
+    level: str
+    at: datetime
