@@ -249,22 +249,6 @@ class TransitionHandler(DispatchHandler):
         await self.run(work)
 
 
-class SuperviseHandler(DispatchHandler):
-    """督办 (yellow / red) by the duty officer or a leader: the domain's Supervise command."""
-
-    actions: ClassVar[dict[str, str]] = {"POST": "incident.supervise"}
-
-    async def post(self, incident_id: str) -> None:
-        def work() -> Any:
-            body = self.body_json()
-            self.incident(incident_id)
-            return self.handle(c.Supervise(incident_id=int(incident_id),
-                                           level=str(body.get("level") or ""),
-                                           reason=str(body.get("reason") or ""),
-                                           actor=self.actor(body)))
-        await self.run(work)
-
-
 class FollowUpHandler(DispatchHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.followup"}
 
@@ -370,6 +354,8 @@ class EventsHandler(ApiHandler):
 
 
 def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
+    from console.api_supervise import supervise_routes  # it builds on DispatchHandler
+
     args = {"app": app}
     if hub.context is None:  # live events are routed by the case's or unit's area
         from console.auth_scope import event_context
@@ -386,7 +372,7 @@ def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, 
         (rf"/api/v1/incidents/{n}/assign", AssignHandler, args),
         (rf"/api/v1/incidents/{n}/transitions", TransitionHandler, args),
         (rf"/api/v1/incidents/{n}/followup", FollowUpHandler, args),
-        (rf"/api/v1/incidents/{n}/supervise", SuperviseHandler, args),
+        *supervise_routes(app),  # 督办, 吹哨, 报到, 会商 (console.api_supervise)
         (r"/api/v1/units", UnitsHandler, args),
         (rf"/api/v1/units/{n}/tasks", UnitTasksHandler, args),
         (rf"/api/v1/units/{n}/position", UnitPositionHandler, args),

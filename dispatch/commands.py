@@ -155,3 +155,34 @@ class Supervise:
     level: str  # yellow | red
     reason: str
     actor: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlowWhistle:
+    """街道吹哨: the case's street calls departments to report within ``report_within_h``."""
+
+    incident_id: int
+    departments: tuple[str, ...]
+    reason: str
+    actor: str
+    report_within_h: float = 24.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportIn:
+    """部门报到: a called department reports on the case's open whistle."""
+
+    incident_id: int
+    department: str
+    actor: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldConsultation:
+    """会商: who took part (names, optionally their department) and what was decided."""
+
+    incident_id: int
+    participants: tuple[object, ...]
+    outcome: str
+    actor: str

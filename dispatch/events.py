@@ -133,3 +133,26 @@ class SupervisionOpened(Event):
     kind: str  # the clock it presses: sign | close
     level: str  # yellow | red
     actor: str
+
+
+@dataclass(frozen=True)
+class WhistleBlown(Event):
+    incident_id: int
+    whistle_id: int
+    departments: tuple[str, ...]
+    report_by: datetime
+
+
+@dataclass(frozen=True)
+class DepartmentReported(Event):
+    incident_id: int
+    whistle_id: int
+    department: str
+    late: bool
+
+
+@dataclass(frozen=True)
+class ConsultationHeld(Event):
+    incident_id: int
+    consultation_id: int
+    whistle_id: int | None

@@ -8,11 +8,14 @@ from typing import Any
 from dispatch.commands import (
     AssignUnits,
     AutoDispatch,
+    BlowWhistle,
     ChangeState,
+    HoldConsultation,
     LinkIncidents,
     LocateIncident,
     RecordFollowUp,
     RegisterIncident,
+    ReportIn,
     ReportPosition,
     RunClocks,
     SetUnitStatus,
@@ -25,6 +28,7 @@ from dispatch.handlers_intake import link, locate, register
 from dispatch.handlers_state import change_state, record_followup
 from dispatch.handlers_supervise import supervise
 from dispatch.handlers_units import report_position, set_unit_status, update_policy
+from dispatch.handlers_whistle import blow_whistle, hold_consultation, report_in
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     RegisterIncident: register,
@@ -39,6 +43,9 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     UpdatePolicy: update_policy,
     RunClocks: run_clocks,
     Supervise: supervise,
+    BlowWhistle: blow_whistle,
+    ReportIn: report_in,
+    HoldConsultation: hold_consultation,
 }
 # These open their own transactions (several per command); the bus opens one for the rest.
 OWN_TRANSACTIONS: frozenset[type] = frozenset({AutoDispatch, RunClocks})

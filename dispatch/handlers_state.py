@@ -73,6 +73,7 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
         cols["outcome"] = outcome
         uow.incidents.cancel_timers(iid, ("sign", "close"), now)
         uow.incidents.close_supervisions(iid, now)
+        uow.whistles.close_all(iid, now)  # the case is settled: no department still owes a report
         if outcome not in lifecycle.NO_FOLLOWUP:
             plan = clocks.followup_clock(now, policy=uow.policy)
             uow.incidents.add_followup(iid, clocks.deadline(plan))

@@ -127,3 +127,28 @@ class Supervised(Result):
     kind: str
     level: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class Whistled(Result):
+    incident_id: int
+    whistle_id: int
+    departments: tuple[str, ...]
+    report_by: datetime
+
+
+@dataclass(frozen=True)
+class ReportedIn(Result):
+    incident_id: int
+    whistle_id: int
+    department: str
+    late: bool
+    waiting_for: tuple[str, ...]  # departments called that have not reported yet
+
+
+@dataclass(frozen=True)
+class Consulted(Result):
+    incident_id: int
+    consultation_id: int
+    whistle_id: int | None
+    absent: tuple[str, ...]  # departments called that never reported before the 会商

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 
 from dispatch.access import Scope
 from dispatch.adapters.repository import IncidentRepository
+from dispatch.adapters.whistle_repo import whistle_views
 from dispatch.errors import InvalidCommand, NotFound
 from dispatch.vocab import INCIDENT_STATES, PRIORITIES, UNIT_STATUSES
 
@@ -44,6 +45,7 @@ def incident_detail(conn: Connection, incident_id: int) -> dict[str, Any]:
         "followups": _rows(conn, "SELECT due_at, done_at, satisfaction, agreement_holds, "
                            "neighbours_visited, note, actor FROM followups WHERE "
                            "incident_id = :i ORDER BY id", p),
+        **whistle_views(conn, incident_id),  # 吹哨 (with the departments' 报到) and 会商
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, text
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.adapters.unit_cache import UnitCache
 from dispatch.adapters.unit_repo import UnitRepository
+from dispatch.adapters.whistle_repo import WhistleRepository
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
 from dispatch.model import UnitFacts
@@ -76,6 +77,7 @@ class SqlUnitOfWork:
         self._tx = self._conn.begin()
         self.incidents = IncidentRepository(self._conn)
         self.units = UnitRepository(self._conn)
+        self.whistles = WhistleRepository(self._conn)
         self.events = []
         return self
 

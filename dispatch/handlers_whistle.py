@@ -1,0 +1,121 @@
+"""街道吹哨、部门报到、会商 handlers: each one transaction with its audit row and event.
+
+Rules in :mod:`dispatch.whistle`; SQL in :mod:`dispatch.adapters.whistle_repo`. A whistle needs
+an open case located to a street; a report needs that case's open whistle and a department it
+called; a 会商 needs an open case and concludes the open whistle, if any.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dispatch import vocab
+from dispatch.commands import BlowWhistle, HoldConsultation, ReportIn
+from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound
+from dispatch.events import ConsultationHeld, DepartmentReported, WhistleBlown
+from dispatch.results import Consulted, ReportedIn, Whistled
+from dispatch.whistle import (
+    DEPARTMENTS,
+    MAX_TEXT,
+    check_outcome,
+    check_participants,
+    check_whistle,
+    report_deadline,
+    report_is_late,
+)
+
+if TYPE_CHECKING:
+    from dispatch.adapters.uow import SqlUnitOfWork
+
+
+def _open_case(uow: SqlUnitOfWork, incident_id: int, what: str) -> dict[str, Any]:
+    row = uow.incidents.get(incident_id, lock=True)
+    if row is None:
+        raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
+    if row["state"] not in vocab.OPEN_STATES:
+        label = vocab.INCIDENT_STATES.get(row["state"], row["state"])
+        raise InvalidTransition(f"案件已{label}，不能{what}", state=row["state"],
+                                incident_id=incident_id)
+    return row
+
+
+def _names(codes: list[str] | tuple[str, ...]) -> str:
+    return "、".join(DEPARTMENTS.get(c, c) for c in codes)
+
+
+def blow_whistle(cmd: BlowWhistle, uow: SqlUnitOfWork) -> Whistled:
+    codes, reason, hours = check_whistle(cmd.departments, cmd.reason, cmd.report_within_h)
+    row = _open_case(uow, cmd.incident_id, "吹哨")
+    if row["street_id"] is None:
+        raise InvalidTransition("案件尚未定位到街道，不能吹哨", state=row["state"],
+                                incident_id=cmd.incident_id)
+    current = uow.whistles.open_of(cmd.incident_id, lock=True)
+    if current is not None:
+        raise Conflict(f"该案件已有进行中的吹哨（{_names([c['department'] for c in current['calls']])}"
+                       "），请先报到、会商", incident_id=cmd.incident_id,
+                       whistle_id=current["id"])
+    now = uow.now()
+    due = report_deadline(now, hours)
+    wid = uow.whistles.blow(cmd.incident_id, street_id=row["street_id"], at=now, by=cmd.actor,
+                            reason=reason, report_by=due, departments=codes)
+    uow.incidents.audit(at=now, actor=cmd.actor, action="whistle", entity_id=cmd.incident_id,
+                        reason=reason, detail={"whistle_id": wid, "departments": list(codes),
+                                               "report_by": due, "street_id": row["street_id"]})
+    uow.emit(WhistleBlown(cmd.incident_id, wid, codes, due))
+    uow.commit()
+    return Whistled(cmd.incident_id, wid, codes, due)
+
+
+def report_in(cmd: ReportIn, uow: SqlUnitOfWork) -> ReportedIn:
+    dept = (cmd.department or "").strip()
+    if dept not in DEPARTMENTS:
+        raise InvalidCommand(f"未知部门（department）：{dept or '未填写'}", field="department")
+    note = (cmd.note or "").strip() or None
+    if note is not None and len(note) > MAX_TEXT:
+        raise InvalidCommand(f"报到说明（note）不超过 {MAX_TEXT} 字", field="note")
+    _open_case(uow, cmd.incident_id, "报到")
+    whistle = uow.whistles.open_of(cmd.incident_id, lock=True)
+    if whistle is None:
+        raise InvalidTransition("该案件没有进行中的吹哨，无需报到", incident_id=cmd.incident_id)
+    calls = {c["department"]: c for c in whistle["calls"]}
+    if dept not in calls:
+        raise InvalidCommand(f"{DEPARTMENTS[dept]}未被点名报到（本次点名：{_names(list(calls))}）",
+                             field="department")
+    if calls[dept]["reported_at"] is not None:
+        raise Conflict(f"{DEPARTMENTS[dept]}已由 {calls[dept]['reported_by']} 报到",
+                       incident_id=cmd.incident_id, department=dept)
+    now = uow.now()
+    late = report_is_late(whistle["report_by"], now)
+    if not uow.whistles.report(whistle["id"], dept, at=now, by=cmd.actor, note=note):
+        raise Conflict(f"{DEPARTMENTS[dept]}已报到", incident_id=cmd.incident_id)
+    waiting = tuple(c for c, v in calls.items() if v["reported_at"] is None and c != dept)
+    uow.incidents.audit(at=now, actor=cmd.actor, action="whistle_report",
+                        entity_id=cmd.incident_id, reason=note,
+                        detail={"whistle_id": whistle["id"], "department": dept, "late": late,
+                                "waiting_for": list(waiting)})
+    uow.emit(DepartmentReported(cmd.incident_id, whistle["id"], dept, late))
+    uow.commit()
+    return ReportedIn(cmd.incident_id, whistle["id"], dept, late, waiting)
+
+
+def hold_consultation(cmd: HoldConsultation, uow: SqlUnitOfWork) -> Consulted:
+    people = check_participants(cmd.participants)
+    outcome = check_outcome(cmd.outcome)
+    _open_case(uow, cmd.incident_id, "会商")
+    whistle = uow.whistles.open_of(cmd.incident_id, lock=True)
+    now = uow.now()
+    wid = None if whistle is None else int(whistle["id"])
+    absent = () if whistle is None else tuple(
+        c["department"] for c in whistle["calls"] if c["reported_at"] is None)
+    cid = uow.whistles.consult(cmd.incident_id, whistle_id=wid, at=now, by=cmd.actor,
+                               participants=[p.as_dict() for p in people], outcome=outcome)
+    if wid is not None:
+        uow.whistles.close(wid, now)
+    uow.incidents.audit(at=now, actor=cmd.actor, action="consultation",
+                        entity_id=cmd.incident_id, reason=outcome,
+                        detail={"consultation_id": cid, "whistle_id": wid,
+                                "participants": [p.as_dict() for p in people],
+                                "absent": list(absent)})
+    uow.emit(ConsultationHeld(cmd.incident_id, cid, wid))
+    uow.commit()
+    return Consulted(cmd.incident_id, cid, wid, absent)

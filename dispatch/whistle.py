@@ -1,0 +1,121 @@
+"""街道吹哨、部门报到 and 会商: the rules, without a database.
+
+A case the community cannot settle is *whistled* up by its street (吹哨): the street names the
+departments that must come (司法所, 派出所, 人社所, 住建 …) and a deadline to report (报到).
+Each called department reports once; a report after the deadline is recorded as late, never
+refused (the department came). A joint consultation (会商) records who took part and what was
+decided; held while a whistle is open, it concludes that round (the whistle closes, departments
+that never reported are named in the record). One open whistle per case at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from dispatch.errors import InvalidCommand
+
+DEPARTMENTS: dict[str, str] = {
+    "judicial_office": "司法所",
+    "police_station": "派出所",
+    "hrss_office": "人社所",
+    "housing": "住建部门",
+    "market_regulation": "市场监管所",
+    "natural_resources": "自然资源所",
+    "petition_office": "信访办",
+    "court": "人民法庭",
+    "labour_inspection": "劳动保障监察",
+    "civil_affairs": "民政所",
+    "health": "卫健部门",
+    "finance_regulation": "金融监管部门",
+}
+REPORT_HOURS = 24  # default time the called departments have to report
+MAX_REPORT_HOURS = 7 * 24
+MAX_DEPARTMENTS = 10
+MAX_TEXT = 2000
+MAX_NAME = 60
+
+
+def _text(value: str | None, field: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    out = (value or "").strip()
+    if not out:
+        raise InvalidCommand(f"须填写{what}（{field}）", field=field)
+    if len(out) > limit:
+        raise InvalidCommand(f"{what}（{field}）不超过 {limit} 字", field=field)
+    return out
+
+
+def check_departments(departments: Iterable[str]) -> tuple[str, ...]:
+    """Known department codes, each once, 1 to :data:`MAX_DEPARTMENTS`."""
+    codes = tuple(dict.fromkeys(str(d).strip() for d in departments))
+    if not codes or codes == ("",):
+        raise InvalidCommand("吹哨须点名至少一个报到部门（departments）", field="departments")
+    unknown = [c for c in codes if c not in DEPARTMENTS]
+    if unknown:
+        known = "、".join(f"{k}（{v}）" for k, v in DEPARTMENTS.items())
+        raise InvalidCommand(f"未知部门：{'、'.join(unknown)}；可选：{known}", field="departments")
+    if len(codes) > MAX_DEPARTMENTS:
+        raise InvalidCommand(f"一次吹哨最多点名 {MAX_DEPARTMENTS} 个部门", field="departments")
+    return codes
+
+
+def check_whistle(departments: Iterable[str], reason: str | None, hours: float
+                  ) -> tuple[tuple[str, ...], str, float]:
+    """The departments, the trimmed reason and the report window in hours."""
+    codes = check_departments(departments)
+    why = _text(reason, "reason", "吹哨理由")
+    if not 1 <= hours <= MAX_REPORT_HOURS:
+        raise InvalidCommand(f"报到时限（report_within_h）须在 1 到 {MAX_REPORT_HOURS} 小时之间",
+                             field="report_within_h")
+    return codes, why, float(hours)
+
+
+def report_deadline(blown_at: datetime, hours: float) -> datetime:
+    return blown_at + timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One person at a 会商: a name, and the department they came for (if any)."""
+
+    name: str
+    department: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "department": self.department,
+                "department_label": DEPARTMENTS.get(self.department or "")}
+
+
+def check_participants(raw: Iterable[Any]) -> tuple[Participant, ...]:
+    """At least two people; each a name (or ``{"name", "department"}``), the department known."""
+    out: list[Participant] = []
+    for k, item in enumerate(raw, start=1):
+        if isinstance(item, Participant):
+            name, dept = item.name, item.department
+        elif isinstance(item, Mapping):
+            name, dept = str(item.get("name") or ""), item.get("department")
+        else:
+            name, dept = str(item or ""), None
+        name = name.strip()
+        if not name:
+            raise InvalidCommand(f"参会人员第 {k} 项须有姓名（name）", field="participants")
+        if len(name) > MAX_NAME:
+            raise InvalidCommand(f"参会人员第 {k} 项姓名不超过 {MAX_NAME} 字", field="participants")
+        if dept in ("", None):
+            dept = None
+        elif str(dept) not in DEPARTMENTS:
+            raise InvalidCommand(f"参会人员第 {k} 项的部门未知：{dept}", field="participants")
+        out.append(Participant(name, None if dept is None else str(dept)))
+    if len(out) < 2:
+        raise InvalidCommand("会商须至少两名参会人员（participants）", field="participants")
+    return tuple(out)
+
+
+def check_outcome(outcome: str | None) -> str:
+    return _text(outcome, "outcome", "会商结果")
+
+
+def report_is_late(deadline: datetime, at: datetime) -> bool:
+    return at > deadline
