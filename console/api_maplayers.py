@@ -28,7 +28,7 @@ def history_points(conn: Connection, *, days: int) -> list[tuple[float, float]]:
     rows = conn.execute(text(
         "SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE geom IS NOT NULL "
         "AND reported_at >= now() - make_interval(days => :days)"), {"days": days})
-    return [(float(r[0]), float(r[1])) for r in rows.tuples()]
+    return [(float(r[0]), float(r[1])) for r in rows]
 
 
 def _bounded_int(handler: ApiHandler, name: str, default: int, lo: int, hi: int) -> int | None:

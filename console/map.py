@@ -113,6 +113,10 @@ class LeafletMap(JSComponent):
     basemap_url = param.String(default=None, allow_None=True, doc="""
         Optional intranet XYZ tile URL template ({z}/{x}/{y}); None draws no tiles.""")
 
+    export_url = param.String(default=None, allow_None=True, doc="""
+        Optional URL of an HTML export of the current view: a map button opens it with
+        ``?bbox=minlon,minlat,maxlon,maxlat`` appended.""")
+
     badge = param.String(default="示意：网格与微网格为示意数据", doc="""
         Text always shown on top of the map; empty hides it.""")
 

@@ -12,6 +12,7 @@ from console.api import api_routes
 from console.api_admin import admin_routes
 from console.api_desk import desk_routes
 from console.api_dispatch import dispatch_routes
+from console.api_export import export_routes
 from console.api_geo import geo_routes
 from console.api_maplayers import map_layer_routes
 from console.api_stats import stats_routes
@@ -72,7 +73,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         static_dirs=STATIC_DIRS,
         extra_patterns=(login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
                         + stats_routes(app) + desk_routes(app) + admin_routes(app)
-                        + map_layer_routes(app)
+                        + map_layer_routes(app) + export_routes(app)
                         + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
         show=False,
         start=start,

@@ -62,6 +62,14 @@ class AddressSearch(JSComponent):
     _esm: ClassVar[Path] = STATIC_DIR / "address_search.js"
 
 
+class ExportPanel(JSComponent):
+    """Links to the exports: a street's HTML map (streets listed from the API) and the wall PNG."""
+
+    api_base = param.String(default="/api/v1")
+
+    _esm: ClassVar[Path] = STATIC_DIR / "export_panel.js"
+
+
 def dispute_layers(api_base: str = "/api/v1", *, heat_days: int = 365) -> list[dict[str, Any]]:
     """The heat of historical disputes (grid cells, below the areas) and open cases (clustered
     where they crowd, overdue ones pulsing), as served by ``console.api_maplayers``."""
@@ -127,6 +135,7 @@ def create_home(
     )
     the_map = LeafletMap(
         center=center, zoom=zoom, basemap_url=basemap_url, badge=BADGE,
+        export_url=f"{base}/export/view.html" if disputes else None,
         layers=home_layers(base, disputes=disputes), static_url=prefix, margin=0,
         sizing_mode="stretch_both",
     )
@@ -144,8 +153,11 @@ def create_home(
             the_map.fly_to(event.new["lon"], event.new["lat"], label=event.new["address"])
 
     search.param.watch(fly, "picked")
+    extra = [ExportPanel(api_base=base, sizing_mode="stretch_width", margin=0,
+                         stylesheets=[f"{prefix}/territory_stats.css",
+                                      f"{prefix}/export_panel.css"])] if disputes else []
     side = pn.Column(
-        search, stats, hints, width=288, sizing_mode="stretch_height", margin=0,
+        search, stats, hints, *extra, width=288, sizing_mode="stretch_height", margin=0,
         stylesheets=page_css, css_classes=["fq-side"],
     )
     body = pn.Row(the_map, side, sizing_mode="stretch_both", margin=0)

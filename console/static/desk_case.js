@@ -165,7 +165,9 @@ export function render({ model, el }) {
       return e
     }))
     const head = h("div", { class: "dk-case-head" },
-      h("div", { class: "dk-case-code" }, c.code),
+      h("div", { class: "dk-case-code" }, c.code,
+        c.street_name ? h("a", { class: "dk-link dk-export", style: "margin-left:12px;font-size:13px", target: "_blank", rel: "noopener",
+          href: `${model.api_base}/export/case/${c.id}.html` }, "导出地图") : null),
       h("div", { class: "dk-case-badges" }, badge(c.state_label, `dk-state s-${c.state}`),
         priorityBadge(c.priority, c.priority_label), riskBadge(c.risk_level, c.risk_label),
         badge(c.level_label, "dk-level"), sups.map((s) => badge(SUP[s.level], `dk-sup ${s.level}`))),

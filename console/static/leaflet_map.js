@@ -157,6 +157,25 @@ export async function render({ model, el }) {
   mapDiv.addEventListener("mousedown", () => mapDiv.classList.remove("lm-kbd-focus"))
   map.setView(model.center, model.zoom)
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map)
+  if (model.export_url) {
+    // Exports what is on screen as a self-contained HTML map (console/api_export.py).
+    const exporter = L.control({ position: "topleft" })
+    exporter.onAdd = () => {
+      const a = L.DomUtil.create("a", "lm-export leaflet-bar")
+      a.textContent = "导出视图"
+      a.href = "#"
+      a.title = "把当前视图导出为可离线打开的 HTML 地图"
+      L.DomEvent.disableClickPropagation(a)
+      L.DomEvent.on(a, "click", (ev) => {
+        L.DomEvent.preventDefault(ev)
+        const b = map.getBounds()
+        const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6))
+        window.open(`${model.export_url}?bbox=${box.join(",")}`, "_blank", "noopener")
+      })
+      return a
+    }
+    exporter.addTo(map)
+  }
 
   const controller = new AbortController()
   let states = new Map()   // layer name -> state

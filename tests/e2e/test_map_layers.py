@@ -63,6 +63,12 @@ def test_open_cases_cluster_and_pulse_and_the_heat_shows(live_server, browser, a
         assert words in legend, words
     assert "示意" in page.locator(".lm-badge").inner_text()
     page.screenshot(path=str(artifacts / "home-dispute-layers.png"))
+    assert page.locator(".lm-export", has_text="导出视图").count() == 1
+    street = page.locator("select.ex-street")
+    street.locator("option").nth(1).wait_for(state="attached", timeout=15_000)
+    street.select_option(index=1)
+    assert "/api/v1/export/street/" in page.locator("a.ex-go").get_attribute("href")
+    assert page.locator("a.ex-wall").get_attribute("href").endswith("/api/v1/export/wall.png")
 
     # zoomed right in, the cluster opens into single markers
     f = next(f for f in cases["features"] if f["properties"]["overdue"]) if overdue else \

@@ -1,0 +1,190 @@
+"""Exports for briefings: self-contained HTML maps of a case, a street or a view (folium with
+our Leaflet inlined: they open offline), and a PNG of the map wall taken by Debian's chromium
+from the server side (Playwright), as the caller sees it (their session is passed on).
+
+``GET /api/v1/export/case/{id}.html``, ``/api/v1/export/street/{id}.html``,
+``/api/v1/export/view.html?bbox=minlon,minlat,maxlon,maxlat``, ``/api/v1/export/wall.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from console.api import ApiHandler
+from console.bootstrap import App
+from console.export_map import area_map, case_map
+from dispatch.errors import DispatchError
+from dispatch.queries import incident_features
+from dispatch.views import incident_detail
+from geo.queries import territory_layer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+WALL_SIZE = {"width": 1920, "height": 1080}
+WALL_READY_JS = """() => {
+  const find = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (el.classList && el.classList.contains('lm-root')) { return el }
+    if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) { return f } } } return null }
+  const map = find(document)
+  if (!map || !map.dataset.layers) { return false }
+  const st = JSON.parse(map.dataset.layers)
+  return ['grids', 'streets', 'communities'].every((n) => st[n] && st[n].status !== 'loading'
+                                                   && st[n].status !== 'idle')
+}"""
+_SHOTS = threading.Semaphore(1)  # one chromium at a time: it is the heaviest thing we run
+
+
+def _public(f: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "code", "category", "state", "priority")
+    return {"type": "Feature", "geometry": f["geometry"],
+            "properties": {k: f["properties"].get(k) for k in keep}}
+
+
+def case_html(conn: Connection, case_id: int) -> str:
+    case = incident_detail(conn, case_id)
+    if case.get("lon") is None:
+        raise LookupError("该案件尚未定位，无法导出地图")
+    grid = [f for f in territory_layer(conn, "grids") if f["properties"]["id"] == case["grid_id"]]
+    micro = [f for f in territory_layer(conn, "micro_grids")
+             if f["properties"]["id"] == case["micro_grid_id"]]
+    return case_map(case, grid=grid, micro_grid=micro)
+
+
+def street_html(conn: Connection, street_id: int) -> str:
+    street = [f for f in territory_layer(conn, "streets") if f["properties"]["id"] == street_id]
+    if not street:
+        raise LookupError(f"街道 {street_id} 不存在")
+    comms = [f for f in territory_layer(conn, "communities")
+             if f["properties"].get("street_id") == street_id]
+    cases = [_public(f) for f in incident_features(conn, open_only=True)
+             if f["properties"].get("street_id") == street_id]
+    name = street[0]["properties"].get("name") or street_id
+    return area_map(f"{name} 在办案件分布", outline=street, parts=comms, cases=cases)
+
+
+def _inside(f: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(c: Any) -> None:
+        if c and isinstance(c[0], int | float):
+            xs.append(c[0])
+            ys.append(c[1])
+        else:
+            for sub in c:
+                walk(sub)
+    walk(f["geometry"]["coordinates"])
+    return bool(xs) and max(xs) >= box[0] and min(xs) <= box[2] and max(ys) >= box[1] \
+        and min(ys) <= box[3]
+
+
+def view_html(conn: Connection, box: tuple[float, float, float, float]) -> str:
+    grids = [f for f in territory_layer(conn, "grids") if _inside(f, box)]
+    cases = [_public(f) for f in incident_features(conn, open_only=True) if _inside(f, box)]
+    return area_map("当前视图 在办案件分布", outline=[], parts=grids, cases=cases,
+                    parts_kind="grid", bounds=[[box[1], box[0]], [box[3], box[2]]])
+
+
+class ExportHandler(ApiHandler):
+    async def html(self, fn: Any, *args: Any, filename: str) -> None:
+        try:
+            page = await self.in_db(fn, *args)
+        except (LookupError, DispatchError) as err:
+            message = err.message if isinstance(err, DispatchError) else str(err)
+            self.send_error_json(404, "not_found", message, "id")
+            return
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Disposition", f'inline; filename="{filename}"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page)
+
+
+class CaseExport(ExportHandler):
+    async def get(self, case_id: str) -> None:
+        await self.html(case_html, int(case_id), filename=f"case-{case_id}.html")
+
+
+class StreetExport(ExportHandler):
+    async def get(self, street_id: str) -> None:
+        await self.html(street_html, int(street_id), filename=f"street-{street_id}.html")
+
+
+class ViewExport(ExportHandler):
+    async def get(self) -> None:
+        raw = self.get_query_argument("bbox", "")
+        try:
+            box = tuple(float(v) for v in raw.split(","))
+            if len(box) != 4 or not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
+                raise ValueError
+        except ValueError:
+            self.send_error_json(400, "bad_value", "参数 bbox 须为 最小经度,最小纬度,最大经度,最大纬度",
+                                 "bbox")
+            return
+        await self.html(view_html, box, filename="view.html")
+
+
+def wall_png(base: str, *, cookies: dict[str, str], headers: dict[str, str],
+             timeout_s: float = 60.0) -> tuple[bytes, float]:
+    """A 1920×1080 screenshot of ``{base}/wall`` once its map and figures are drawn; returns
+    the PNG and the seconds it took (browser start included)."""
+    from playwright.sync_api import sync_playwright
+
+    t0 = time.perf_counter()
+    host = base.split("://", 1)[1].split("/", 1)[0].split(":")[0]
+    with _SHOTS, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": WALL_SIZE["width"],
+                                                    "height": WALL_SIZE["height"]},
+                                          extra_http_headers=headers)
+            context.add_cookies([{"name": k, "value": v, "domain": host, "path": "/"}
+                                 for k, v in cookies.items()])
+            page = context.new_page()
+            page.goto(f"{base}/wall", wait_until="domcontentloaded",
+                      timeout=timeout_s * 1000)
+            page.wait_for_function(WALL_READY_JS, timeout=timeout_s * 1000)
+            page.locator(".wb-top[data-updated]").wait_for(timeout=timeout_s * 1000)
+            page.wait_for_timeout(500)  # the canvases' last frame after the data arrived
+            png = page.screenshot(type="png")
+        finally:
+            browser.close()
+    return png, time.perf_counter() - t0
+
+
+class WallPng(ApiHandler):
+    async def get(self) -> None:
+        if not CHROMIUM.exists():
+            self.send_error_json(503, "unavailable", "服务器未安装 chromium，无法导出大屏图片")
+            return
+        base = f"{self.request.protocol}://{self.request.host}"
+        jar = SimpleCookie(self.request.headers.get("Cookie", ""))
+        cookies = {k: m.value for k, m in jar.items()}
+        headers = {k: v for k, v in self.request.headers.items()
+                   if k.lower() in ("authorization", "x-api-key")}
+        try:
+            png, took = await asyncio.to_thread(wall_png, base, cookies=cookies,
+                                                headers=headers)
+        except Exception as err:  # a page that never became ready: say so, stay up
+            self.send_error_json(504, "timeout", f"大屏页面未能在时限内完成绘制：{type(err).__name__}")
+            return
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Content-Disposition", 'inline; filename="wall.png"')
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Render-Seconds", f"{took:.2f}")
+        self.finish(png)
+
+
+def export_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [(r"/api/v1/export/case/([0-9]+)\.html", CaseExport, args),
+            (r"/api/v1/export/street/([0-9]+)\.html", StreetExport, args),
+            (r"/api/v1/export/view\.html", ViewExport, args),
+            (r"/api/v1/export/wall\.png", WallPng, args)]
