@@ -1,0 +1,236 @@
+"""Map wall first paint at city scale, live update latency to the browser, memory per session.
+
+Run: ``./run bench bench_wall [--size city|demo] [--moves 30] [--sessions 3 10]``. Builds a
+database with the generated territory (city: 7,708 micro-grids, 2,775 units), starts the real
+console in its own process, and drives Debian's chromium (Playwright):
+
+1. ``/wall`` at 1920×1080: time from navigation start to the first complete frame (grids,
+   communities and streets drawn, figures filled), cold (first visit after start) and warm.
+2. Live latency with N desk sessions open (``/desk``, whose map shows every unit): a unit's
+   position is POSTed to the API; each session records the browser time at the first
+   animation frame whose map has that unit at the new position; latency = that time minus the
+   time just before the POST (same machine, same clock). p50 / p95 over sessions × moves.
+3. Server memory: the console process's RSS before the sessions and with them open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from dispatch.seed import cached_demo
+from geo import db
+from geo.loader import load_territory
+from geo.settings import Settings
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
+FIND_MAP = """const findMap = (root) => { for (const el of root.querySelectorAll('*')) {
+  if (el.classList && el.classList.contains('lm-root')) { return el }
+  if (el.shadowRoot) { const f = findMap(el.shadowRoot); if (f) { return f } } } return null }"""
+WALL_READY = "() => {" + FIND_MAP + """
+  const map = findMap(document)
+  if (!map || !map.dataset.layers) { return false }
+  const st = JSON.parse(map.dataset.layers)
+  const drawn = ['grids', 'communities', 'streets'].every((n) => st[n] && st[n].status === 'loaded')
+  const find = (root, sel) => { const hit = root.querySelector(sel); if (hit) { return hit }
+    for (const el of root.querySelectorAll('*')) { if (el.shadowRoot) {
+      const f = find(el.shadowRoot, sel); if (f) { return f } } } return null }
+  return drawn && find(document, '.wb-top[data-updated]') ? performance.now() : false
+}"""
+DESK_READY = "() => {" + FIND_MAP + """
+  const map = findMap(document)
+  if (!map || !map.dataset.layers) { return false }
+  const st = JSON.parse(map.dataset.layers)
+  return Boolean(st.units && st.units.features > 0)
+}"""
+WATCH = "() => {" + FIND_MAP + """
+  const lm = findMap(document)._lm
+  window.__fq = { target: null, seen: null }
+  const tick = () => {
+    const t = window.__fq.target
+    if (t && window.__fq.seen === null) {
+      const st = lm.states().get('units')
+      const e = st && st.features.get(String(t.id))
+      if (e) {
+        const ll = e.layer.getLatLng()
+        if (Math.abs(ll.lat - t.lat) < 1e-6 && Math.abs(ll.lng - t.lon) < 1e-6) {
+          window.__fq.seen = Date.now()
+        }
+      }
+    }
+    requestAnimationFrame(tick)
+  }
+  requestAnimationFrame(tick)
+}"""
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    code = ("import asyncio; from console.bootstrap import bootstrap; "
+            "from console.server import make_server; "
+            f"app = bootstrap(url={url!r}); "
+            f"s = make_server(app, port={port}, address='127.0.0.1'); s.start(); "
+            "s.io_loop.start()")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).read()
+            return proc
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("the console did not start") from None
+            time.sleep(0.3)
+
+
+def post(url: str, body: bytes, token: str) -> None:
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
+
+
+def first_paint(browser: Any, base: str, cookie: list[dict[str, Any]], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+        ctx.add_cookies(cookie)
+        page = ctx.new_page()
+        page.goto(f"{base}/wall", wait_until="commit")
+        ms = page.wait_for_function(WALL_READY, timeout=120_000).json_value()
+        out.append(float(ms) / 1000)
+        ctx.close()
+    return out
+
+
+def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sessions: int,
+         moves: int, units: list[tuple[int, float, float]], pid: int) -> dict[str, Any]:
+    before = rss_mb(pid)
+    pages = []
+    for _ in range(sessions):
+        ctx = browser.new_context(viewport={"width": 1600, "height": 900})
+        ctx.add_cookies(cookie)
+        page = ctx.new_page()
+        page.goto(f"{base}/desk", wait_until="commit")
+        pages.append((ctx, page))
+    for _, page in pages:
+        page.wait_for_function(DESK_READY, timeout=180_000)
+        page.evaluate(WATCH)
+    time.sleep(2)
+    after = rss_mb(pid)
+    lat: list[float] = []
+    rnd = random.Random(7)
+    for k in range(moves):
+        uid, lon, lat0 = units[k % len(units)]
+        new = (round(lon + rnd.uniform(-0.002, 0.002), 6), round(lat0 + rnd.uniform(-0.002, 0.002), 6))
+        for _, page in pages:
+            page.evaluate("(t) => { window.__fq.target = t; window.__fq.seen = null }",
+                          {"id": uid, "lon": new[0], "lat": new[1]})
+        t0 = time.time() * 1000
+        post(f"{base}/api/v1/units/{uid}/position",
+             f'{{"lon": {new[0]}, "lat": {new[1]}, "crs": "wgs84"}}'.encode(), token)
+        for _, page in pages:
+            seen = page.wait_for_function("() => window.__fq.seen", timeout=30_000).json_value()
+            lat.append(float(seen) - t0)
+        time.sleep(0.3)
+    for ctx, _ in pages:
+        ctx.close()
+    return {"sessions": sessions, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
+            "max": max(lat), "n": len(lat), "rss_before": before, "rss_after": after,
+            "per_session": (after - before) / sessions}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", choices=("demo", "city"), default="city")
+    ap.add_argument("--moves", type=int, default=30)
+    ap.add_argument("--sessions", type=int, nargs="+", default=[3, 10])
+    ap.add_argument("--paint-runs", type=int, default=4)
+    args = ap.parse_args()
+    settings = Settings.from_env()
+    name = f"fq_bench_wall_{args.size}"
+    url = db.create_database(settings, name, drop_first=True)
+    token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
+    from dispatch.adapters.accounts import open_session
+    from dispatch.adapters.accounts_demo import ensure_demo_accounts
+
+    engine = db.make_engine(url)
+    proc = None
+    try:
+        db.migrate(url)
+        with engine.begin() as conn:
+            load_territory(conn, cached_demo(settings.state_dir / "cache", size=args.size,
+                                             seed=settings.seed, say=lambda m: None))
+            ensure_demo_accounts(conn)
+            duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
+            open_session(conn, duty, token=token)
+            counts = conn.execute(text(
+                "SELECT (SELECT count(*) FROM micro_grids), (SELECT count(*) FROM units), "
+                "(SELECT count(*) FROM incidents)")).one()
+            units = [(int(r[0]), float(r[1]), float(r[2])) for r in conn.execute(text(
+                "SELECT id, ST_X(last_geom), ST_Y(last_geom) FROM units WHERE last_geom IS NOT "
+                "NULL ORDER BY id"))]
+        print(f"== {args.size}: {counts[0]:,} micro-grids, {counts[1]:,} units "
+              f"({len(units):,} with a position), {counts[2]:,} cases ==")
+        port = 18000 + os.getpid() % 1000
+        t0 = time.perf_counter()
+        proc = start_server(url, port)
+        print(f"console up in {time.perf_counter() - t0:.1f} s, RSS {rss_mb(proc.pid):.0f} MB")
+        base = f"http://127.0.0.1:{port}"
+        cookie = [{"name": "fq_session", "value": token, "domain": "127.0.0.1", "path": "/"}]
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            paints = first_paint(browser, base, cookie, args.paint_runs)
+            print(f"wall first paint (navigation → grids, communities, streets drawn and figures "
+                  f"filled): cold {paints[0]:.2f} s, warm median "
+                  f"{statistics.median(paints[1:] or paints):.2f} s (runs: "
+                  + ", ".join(f"{p:.2f}" for p in paints) + ") — target ≤ 3 s")
+            rnd = random.Random(3)
+            picked = rnd.sample(units, min(len(units), args.moves))
+            for n in args.sessions:
+                r = live(browser, base, cookie, token, n, args.moves, picked, proc.pid)
+                target = 500 if n <= 3 else 1000
+                print(f"live, {n} desk sessions: unit position POST → map frame p50 "
+                      f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
+                      f"({r['n']} observations; target p95 ≤ {target} ms); server RSS "
+                      f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
+                      f"{r['per_session']:.1f} MB per session")
+            browser.close()
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+        engine.dispose()
+        db.drop_database(settings, name)
+
+
+if __name__ == "__main__":
+    main()
