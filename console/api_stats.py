@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from console.api import ApiHandler
 from console.api_geo import BadInput, int_arg
+from console.auth_scope import visible_ids
 from console.bootstrap import App
 from dispatch import stats
 from dispatch.stats import Scope
@@ -328,8 +329,11 @@ class HeatHandler(StatsHandler):
         def work() -> dict[str, Any]:
             heat = self.hub.heat()
             if which == "cases":
+                feats = list(case_features(heat["cases"]).values())
+                with self.app.engine.connect() as conn:  # only the caller's jurisdiction
+                    seen = visible_ids(conn, self.who, (_cid(f) for f in feats))
                 return {"type": "FeatureCollection", "name": "cases",
-                        "features": list(case_features(heat["cases"]).values())}
+                        "features": [f for f in feats if _cid(f) in seen]}
             b = breaks if breaks is not None else density_breaks(
                 r["intake"] for r in heat["grids"])
             density, overdue = grid_features(self.hub.grid_shapes(), heat["grids"], b)
@@ -349,6 +353,10 @@ class HeatHandler(StatsHandler):
         if len(values) > 8 or any(v < 1 for v in values) or list(values) != sorted(set(values)):
             raise BadInput("breaks", "参数 breaks 须为至多 8 个递增正整数")
         return values
+
+
+def _cid(feature: dict[str, Any]) -> int:
+    return int(str(feature["id"]).lstrip("c"))
 
 
 def definitions() -> list[dict[str, str]]:

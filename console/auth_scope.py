@@ -182,3 +182,16 @@ def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]
     out["unit_features"] = {k: v for k, v in snap.get("unit_features", {}).items()
                             if unit_ok(k)}
     return out
+
+
+def visible_ids(conn: Connection, p: Principal, ids: Iterable[int]) -> set[int]:
+    """Which of these cases the principal may see (one query for a whole list)."""
+    wanted = sorted({int(i) for i in ids})
+    if scope_of(p).unrestricted:
+        return set(wanted)
+    rows = conn.execute(text(
+        "SELECT i.id, i.street_id, i.community_id, i.grid_id, i.created_by, "
+        "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
+        "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i WHERE i.id = ANY(:ids)"),
+        {"ids": wanted}).mappings()
+    return {int(r["id"]) for r in rows if sees_incident(p, r, r["unit_ids"] or ())}

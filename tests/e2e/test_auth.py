@@ -231,6 +231,11 @@ def test_two_streets_see_only_their_own(base, cases, me):
         queue = {r["id"] for r in snap["queue"]}
         assert queue and queue <= ids and cases[other] not in queue
         assert {r["id"] for r in snap["units"]} <= {u["id"] for u in units["items"]}
+    wall = {u: {f["id"] for f in call("GET", f"{base}/api/v1/stats/cases.geojson", user=u)[1][
+        "features"]} for u in ("duty", "dispatcher1", "dispatcher2")}
+    assert wall["dispatcher1"] and wall["dispatcher2"]
+    assert not wall["dispatcher1"] & wall["dispatcher2"]
+    assert wall["dispatcher1"] | wall["dispatcher2"] <= wall["duty"]
     _, all_units = call("GET", f"{base}/api/v1/units", user="duty")
     assert len({u["street_id"] for u in all_units["items"]}) > 2
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.conftest import as_user
 from tests.e2e.test_home_page import _FIND_MAP
 
 pytestmark = pytest.mark.e2e
@@ -28,10 +29,12 @@ VIEW = {"width": 1920, "height": 1080}
 ADDRESS = "天山路128号"
 
 
-def call(base: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def call(base: str, path: str, body: dict[str, Any] | None = None, *,
+         user: str = "duty") -> tuple[int, Any]:
+    """The API as a logged-in demo user (``duty``, the desk's own officer, by default)."""
     req = urllib.request.Request(base + path, method="POST" if body is not None else "GET",
                                  data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **as_user(user)})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.loads(resp.read())
@@ -199,7 +202,7 @@ def test_intake_to_assignment_to_case_page(desk: Desk):
     desk.row(case_code).locator(".dk-q-state", has_text="已签收").wait_for(timeout=10_000)
     status, detail = call(desk.base, f"/api/v1/incidents/{incident_id}")
     assert detail["state"] == "acknowledged"
-    assert detail["audit"][-1]["actor"] == "值班员"
+    assert detail["audit"][-1]["actor"] == "duty"  # the logged-in officer, whatever the page says
 
     # -- refused by the server: escalation without a reason ---------------------------------------
     panel = page.locator(f".dk-case[data-id='{incident_id}']")
@@ -240,7 +243,7 @@ def test_changes_from_elsewhere_arrive_and_a_lost_race_says_who_won(desk: Desk):
     for _ in range(unit["capacity"] - unit["active_assignments"]):
         taken = register_by_api(base, description="另案", parties=[{"name": "另案当事人"}])
         status, body = call(base, f"/api/v1/incidents/{taken['id']}/assign",
-                            {"unit_ids": [unit_id], "actor": "另一值班员"})
+                            {"unit_ids": [unit_id]}, user="admin")  # another officer
         assert status == 200, body
         winner = taken["code"]
 
@@ -249,7 +252,7 @@ def test_changes_from_elsewhere_arrive_and_a_lost_race_says_who_won(desk: Desk):
     error.wait_for(timeout=15_000)
     message = error.inner_text()
     assert "已被" in message and "派往" in message and winner in message, message
-    assert "另一值班员" in message
+    assert "admin" in message
     desk.shot("desk-409")
 
     # 督办 from the case page: a supervision record, the queue row's badge, the timeline
@@ -262,7 +265,7 @@ def test_changes_from_elsewhere_arrive_and_a_lost_race_says_who_won(desk: Desk):
     panel.locator(".dk-tl-item[data-action=supervise_manual]").wait_for(timeout=15_000)
     desk.row(other["code"]).locator(".dk-sup.red").wait_for(timeout=10_000)
     _, detail = call(base, f"/api/v1/incidents/{other['id']}")
-    assert [(s["level"], s["opened_by"]) for s in detail["supervisions"]] == [("red", "值班员")]
+    assert [(s["level"], s["opened_by"]) for s in detail["supervisions"]] == [("red", "duty")]
 
     # the board's rows (shared by every desk) show the unit full
     status, snap = call(base, "/api/v1/desk/snapshot")
@@ -367,7 +370,7 @@ def test_a_police_and_grid_pair_is_offered_and_sent_together(browser: Any,
         pair.locator(".dk-assign").click()
         panel.locator(".dk-rec[data-assigned='1,9']").wait_for(timeout=10_000)
         assert sent and sent[0]["unit_ids"] == [1, 9] and sent[0]["reassign"] is False
-        assert sent[0]["actor"] == "值班员"
+        assert sent[0]["actor"] == "duty"
     finally:
         context.close()
 
