@@ -194,4 +194,4 @@ def visible_ids(conn: Connection, p: Principal, ids: Iterable[int]) -> set[int]:
         "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
         "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i WHERE i.id = ANY(:ids)"),
         {"ids": wanted}).mappings()
-    return {int(r["id"]) for r in rows if sees_incident(p, r, r["unit_ids"] or ())}
+    return {int(r["id"]) for r in rows if sees_incident(p, dict(r), r["unit_ids"] or ())}
