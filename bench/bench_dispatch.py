@@ -1,8 +1,8 @@
 """Dispatch at demo or city scale: registrations/s, racing dispatchers, recommendation vs pgRouting.
 
 Run: ``./run bench bench_dispatch [--size demo|city] [--seconds S] [--workers W]
-[--dispatchers D] [--recommendations N]``. Loads the generated territory (city: 2,766 units
-and the whole road graph) into a scratch database (dropped afterwards), then
+[--dispatchers D] [--recommendations N] [--moves K]``. Loads the generated territory (city:
+2,766 units and the whole road graph) into a scratch database (dropped afterwards), then
 
 1. registration: W processes register incidents (located, duplicates and risk checked,
    clocks started, audited) for S seconds; prints registrations/s sustained, lost (acknowledged
@@ -13,8 +13,10 @@ and the whole road graph) into a scratch database (dropped afterwards), then
 3. recommendation p50/p99 with road ETAs over the whole graph, in a freshly spawned server
    process (``console.bootstrap``, as ``./run demo`` builds it), side by side with the
    pgRouting way of the same one-to-many ETA step (SQL KNN snapping + ``pgr_withPointsCost``
-   on the reversed graph) in the same process on the same incidents; and that process's memory
-   (RSS after imports, after building the locator and graphs, after N recommendations).
+   on the reversed graph) in the same process on the same incidents; once more with K units
+   moved (their rows updated, untimed) before each recommendation, as live position pings do;
+   and that process's memory (RSS after imports, after building the locator and graphs, after
+   N recommendations).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import gc
 import math
 import multiprocessing as mp
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -157,11 +160,13 @@ class PgRoutingEta:
         return out
 
 
-def _timed(fn, ids):  # type: ignore[no-untyped-def]
+def _timed(fn, ids, before=None):  # type: ignore[no-untyped-def]
     """Milliseconds per call, and what each call chose (a Recommendation's best units only:
-    keeping whole results would weigh on the memory figure)."""
+    keeping whole results would weigh on the memory figure); ``before()`` runs untimed."""
     times, picks = [], []
     for iid in ids:
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         got = fn(iid)
         times.append(time.perf_counter() - t0)
@@ -169,7 +174,26 @@ def _timed(fn, ids):  # type: ignore[no-untyped-def]
     return np.array(times) * 1e3, picks
 
 
-def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _mover(engine: Engine, k: int):  # type: ignore[no-untyped-def]
+    """Move ``k`` random placed units a few metres (as position pings do): their rows change,
+    so the unit cache re-reads them and their snaps are new."""
+    rng = random.Random(7)
+    with engine.connect() as conn:
+        placed = list(conn.execute(text(
+            "SELECT id FROM units WHERE last_geom IS NOT NULL ORDER BY id")).scalars())
+
+    def move() -> None:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "UPDATE units SET last_geom = ST_Translate(last_geom, :dx, :dy), "
+                "last_seen_at = :at WHERE id = ANY(:ids)"),
+                {"dx": rng.uniform(-3e-4, 3e-4), "dy": rng.uniform(-3e-4, 3e-4), "at": NOW,
+                 "ids": rng.sample(placed, k)})
+    return move
+
+
+def _recommend(url: str, ids: list[int], moves: int,
+               out: mp.Queue) -> None:  # type: ignore[type-arg]
     """A server process as ``./run demo`` builds it (console.bootstrap), measured from its
     start: memory after the graphs and locator, then after N recommendations; then the same
     recommendations with the pgRouting ETA step in the same process."""
@@ -184,7 +208,7 @@ def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore
         app.locators.get(conn)
         for cache in app.graphs.values():  # the /route face's graphs
             cache.get(conn)
-    app.dispatch.recommend(ids[0])  # builds the recommender's own drive and walk graphs
+    app.dispatch.recommend(ids[0])  # the recommender shares those graphs: loads the units
     res["build_s"] = time.perf_counter() - t0
     res["rss_built"] = rss_mb()
     with app.engine.connect() as conn:
@@ -203,6 +227,7 @@ def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore
         if info["generation"] == 2:
             full.append(time.perf_counter() * 1e3 * (1 if phase == "stop" else -1))
     gc.callbacks.append(on_gc)
+    res["load"] = [os.getloadavg()[0]]  # the machine's, not ours: 2 cores shared
     res["ours"], ours = _timed(app.dispatch.recommend, ids)
     gc.callbacks.remove(on_gc)
     res["full_gc_ms"] = [full[k] + full[k + 1] for k in range(0, len(full) - 1, 2)]
@@ -217,20 +242,34 @@ def _recommend(url: str, ids: list[int], out: mp.Queue) -> None:  # type: ignore
 
     def load_units(_: int) -> int:
         with app.dispatch.uow() as uow:
+            return len(uow.candidate_units())
+
+    def load_units_sql(_: int) -> int:
+        with app.dispatch.uow() as uow:
             return len(uow.units.candidates())
     res["units_load"], _ = _timed(load_units, ids)
+    res["units_load_sql"], _ = _timed(load_units_sql, ids)
     # full collections walk every object of the process (locator, graphs …): frozen after
-    # start-up, they walk only the request's own (a server start-up option, not set today)
+    # start-up, they walk only the request's own (./run demo freezes them after start)
     gc.collect()
     gc.freeze()
     res["ours_frozen"], _ = _timed(app.dispatch.recommend, ids)
     gc.unfreeze()
+    res["load"].append(os.getloadavg()[0])
     pg_eta = PgRoutingEta(app.engine)
     pg_app = bootstrap(app.engine, clock=lambda: NOW, eta=pg_eta)
     pg_app.recommend(ids[0])
     res["pg"], theirs = _timed(pg_app.recommend, ids)
     res["pg_eta"], _ = _timed(lambda i: pg_eta.etas_to(origins, foot, dest[i]), ids)
     res["same_top"] = sum(a == b for a, b in zip(ours, theirs, strict=True))
+    res["moves"] = moves  # last: moving units changes what the runs above compared
+    if moves:
+        gc.freeze()
+        reads = app.dispatch.unit_cache.reads if app.dispatch.unit_cache else 0
+        res["ours_moving"], _ = _timed(app.dispatch.recommend, ids, _mover(app.engine, moves))
+        res["reread"] = (app.dispatch.unit_cache.reads - reads) / len(ids) \
+            if app.dispatch.unit_cache else float("nan")
+        gc.unfreeze()
     res["n"] = len(ids)
     first = app.dispatch.recommend(ids[0]).candidates
     res["method"] = first[0].eta_method if first else "-"
@@ -243,14 +282,19 @@ def report_recommendation(r: dict[str, Any]) -> None:
         return (f"{label:54s} p50 {np.percentile(ms, 50):6.1f} ms  p99 "
                 f"{np.percentile(ms, 99):6.1f} ms  max {ms.max():6.1f} ms")
     print(f"recommendation over {r['n']} incidents, {r['candidates']:,} candidate units with a "
-          f"position (road ETA method: {r['method']}):")
+          f"position (road ETA method: {r['method']}; machine load average "
+          f"{r['load'][0]:.1f} → {r['load'][1]:.1f} on {os.cpu_count()} cores):")
     print(line("  ours: whole recommendation (SQL + ETAs + ranking)", r["ours"]))
     print(line("    of which the ETA step (snap + 2 Dijkstra runs)", r["ours_eta"]))
-    print(line("    of which loading the units (SQL + UnitFacts)", r["units_load"]))
+    print(line("    of which the units (cache: digest + changed rows)", r["units_load"]))
+    print(line("    (the units read whole: SQL + UnitFacts, no cache)", r["units_load_sql"]))
     gcs = r["full_gc_ms"]
     print(f"    full garbage collections during ours: {len(gcs)}, "
           f"{np.median(gcs) if gcs else 0:.0f} ms each ({r['tracked']:,} objects tracked)")
     print(line("  ours, objects of start-up frozen (gc.freeze())", r["ours_frozen"]))
+    if r["moves"]:
+        print(line(f"  ours, frozen, {r['moves']} units moved before each (untimed)",
+                   r["ours_moving"]) + f"  ({r['reread']:.0f} rows re-read each)")
     print(line("  pgRouting way: whole recommendation", r["pg"]))
     print(line("    of which the ETA step (KNN snap + withPointsCost)", r["pg_eta"]))
     p99, pg50 = np.percentile(r["ours"], 99), np.percentile(r["pg"], 50)
@@ -258,8 +302,8 @@ def report_recommendation(r: dict[str, Any]) -> None:
           f"p50 {pg50 / np.percentile(r['ours'], 50):.1f}×; target p99 ≤ 50 ms and faster than "
           f"pgRouting: {'met' if p99 <= 50 and p99 < np.percentile(r['pg'], 99) else 'MISSED'}")
     print(f"server process RSS: {r['rss_start']:.0f} MB after imports, {r['rss_built']:.0f} MB "
-          f"after locator + graphs ({r['build_s']:.1f} s; /route graphs {r['graph_mb']:.1f} MB of "
-          f"arrays, the recommender holds its own copy), {r['rss_after']:.0f} MB after "
+          f"after locator + graphs ({r['build_s']:.1f} s; graphs {r['graph_mb']:.1f} MB of "
+          f"arrays, one copy shared by /route and the recommender), {r['rss_after']:.0f} MB after "
           f"{r['n']} recommendations (peak {r['rss_peak']:.0f} MB)")
 
 
@@ -270,6 +314,8 @@ def main() -> None:
     ap.add_argument("--dispatchers", type=int, default=10)
     ap.add_argument("--size", choices=("demo", "city"), default="demo")
     ap.add_argument("--recommendations", type=int, default=200)
+    ap.add_argument("--moves", type=int, default=10,
+                    help="units moved between recommendations in the last 'ours' run")
     args = ap.parse_args()
     settings = Settings.from_env()
     name = f"fq_bench_dispatch_{args.size}"
@@ -332,7 +378,8 @@ def main() -> None:
               f"{wins} won, {conflicts} refused (unit taken / full), double assignments {double}")
 
         engine.dispose()
-        rec = _procs(_recommend, [(url, ids[:args.recommendations])], context="spawn")[0]
+        rec = _procs(_recommend, [(url, ids[:args.recommendations], args.moves)],
+                     context="spawn")[0]
         report_recommendation(rec)
     finally:
         db.drop_database(settings, name)
