@@ -95,9 +95,9 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
             f"app = bootstrap(url={url!r}); "
             f"s = make_server(app, port={port}, address='127.0.0.1'); s.start(); "
             "s.io_loop.start()")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_wall_server_{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).read()
@@ -105,14 +105,14 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise RuntimeError("the console did not start") from None
+                raise RuntimeError(f"the console did not start: see {log.name}") from None
             time.sleep(0.3)
 
 
 def post(url: str, body: bytes, token: str) -> None:
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with urllib.request.urlopen(req, timeout=60) as resp:
         resp.read()
 
 
@@ -145,6 +145,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     time.sleep(2)
     after = rss_mb(pid)
     lat: list[float] = []
+    lost = 0
     rnd = random.Random(7)
     for k in range(moves):
         uid, lon, lat0 = units[k % len(units)]
@@ -153,16 +154,23 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             page.evaluate("(t) => { window.__fq.target = t; window.__fq.seen = null }",
                           {"id": uid, "lon": new[0], "lat": new[1]})
         t0 = time.time() * 1000
-        post(f"{base}/api/v1/units/{uid}/position",
-             f'{{"lon": {new[0]}, "lat": {new[1]}, "crs": "wgs84"}}'.encode(), token)
-        for _, page in pages:
-            seen = page.wait_for_function("() => window.__fq.seen", timeout=30_000).json_value()
-            lat.append(float(seen) - t0)
+        try:
+            post(f"{base}/api/v1/units/{uid}/position",
+                 f'{{"lon": {new[0]}, "lat": {new[1]}, "crs": "wgs84"}}'.encode(), token)
+            for _, page in pages:
+                seen = page.wait_for_function("() => window.__fq.seen",
+                                              timeout=60_000).json_value()
+                lat.append(float(seen) - t0)
+        except Exception as err:  # an overloaded machine: count it, keep measuring
+            lost += 1
+            print(f"  move {k}: {type(err).__name__} (counted as lost)", flush=True)
         time.sleep(0.3)
     for ctx, _ in pages:
         ctx.close()
+    if not lat:
+        lat = [float("nan")]
     return {"sessions": sessions, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
-            "max": max(lat), "n": len(lat), "rss_before": before, "rss_after": after,
+            "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions}
 
 
@@ -220,7 +228,8 @@ def main() -> None:
                 target = 500 if n <= 3 else 1000
                 print(f"live, {n} desk sessions: unit position POST → map frame p50 "
                       f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
-                      f"({r['n']} observations; target p95 ≤ {target} ms); server RSS "
+                      f"({r['n']} observations, {r['lost']} moves lost; target p95 ≤ {target} "
+                      f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
                       f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
                       f"{r['per_session']:.1f} MB per session")
             browser.close()

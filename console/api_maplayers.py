@@ -15,6 +15,7 @@ from console.bootstrap import App
 from dispatch.queries import incident_features
 from layers.heat import heat_cells, with_deadlines
 from layers.registry import feature_collection
+from layers.tiles import tile_shift_px
 
 HEAT_TTL_S = 60.0  # history changes slowly; one computation a minute per (days, cell) at most
 PUBLIC_PROPS = ("id", "code", "category", "state", "priority", "risk_level", "street_id",
@@ -79,7 +80,25 @@ class OpenCasesHandler(ApiHandler):
         self.send_json(fc, content_type="application/geo+json")
 
 
+class TileShiftHandler(ApiHandler):
+    """``?z=&x=&y=``: pixels to move that GCJ-02 tile so it lies under our WGS-84 data."""
+
+    async def get(self) -> None:
+        z = _bounded_int(self, "z", 0, 0, 22)
+        if z is None:
+            return
+        x = _bounded_int(self, "x", 0, 0, 2 ** z - 1)
+        if x is None:
+            return
+        y = _bounded_int(self, "y", 0, 0, 2 ** z - 1)
+        if y is None:
+            return
+        dx, dy = tile_shift_px(z, x, y)
+        self.send_json({"z": z, "x": x, "y": y, "dx": round(dx, 2), "dy": round(dy, 2)})
+
+
 def map_layer_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [(r"/api/v1/map/heat\.geojson", HeatHandler, args),
-            (r"/api/v1/map/incidents\.geojson", OpenCasesHandler, args)]
+            (r"/api/v1/map/incidents\.geojson", OpenCasesHandler, args),
+            (r"/api/v1/map/tile-shift", TileShiftHandler, args)]

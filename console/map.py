@@ -113,6 +113,13 @@ class LeafletMap(JSComponent):
     basemap_url = param.String(default=None, allow_None=True, doc="""
         Optional intranet XYZ tile URL template ({z}/{x}/{y}); None draws no tiles.""")
 
+    basemap_crs: param.Selector = param.Selector(default="wgs84", objects=["wgs84", "gcj02"], doc="""
+        The tiles' coordinate system. gcj02: each tile is moved by the shift the server
+        computes for it (``basemap_shift_url``), so the WGS-84 data stays as it is.""")
+
+    basemap_shift_url = param.String(default="/api/v1/map/tile-shift", doc="""
+        Where a GCJ-02 tile's shift is asked for (``?z=&x=&y=`` → ``{dx, dy}`` pixels).""")
+
     export_url = param.String(default=None, allow_None=True, doc="""
         Optional URL of an HTML export of the current view: a map button opens it with
         ``?bbox=minlon,minlat,maxlon,maxlat`` appended.""")

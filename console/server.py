@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
@@ -28,16 +29,20 @@ def pages(app: App) -> dict[str, Any]:
     from console.pages.home import create_home
     from console.pages.wall import wall_page
     from geo.queries import territory_bounds
+    from layers.tiles import TileSettings
+
+    tiles = TileSettings.from_env(dict(os.environ))  # FQ_TILE_URL / FQ_TILE_CRS, read once
 
     def home() -> Any:
         with app.engine.connect() as conn:
             bounds = territory_bounds(conn)
         if bounds is None:
-            return create_home(disputes=True)
+            return create_home(disputes=True, basemap_url=tiles.url, basemap_crs=tiles.crs)
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
         zoom = 14 if span < 0.09 else 13 if span < 0.18 else 12
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
-                           zoom=zoom, disputes=True)
+                           zoom=zoom, disputes=True, basemap_url=tiles.url,
+                           basemap_crs=tiles.crs)
 
     from console.pages.admin import admin_page
     from console.pages.desk import desk_page

@@ -106,6 +106,7 @@ def create_home(
     center: tuple[float, float] = (45.60, 84.87),
     zoom: int = 13,
     basemap_url: str | None = None,
+    basemap_crs: str = "wgs84",
     static_url: str = STATIC_URL,
     disputes: bool = False,
 ) -> pn.viewable.Viewable:
@@ -118,8 +119,9 @@ def create_home(
         URL prefix of the console's HTTP API (same origin), e.g. ``"/api/v1"``.
     center, zoom
         Initial map view, (lat, lon) in WGS-84.
-    basemap_url
-        Optional intranet XYZ tile template; None draws roads as the only basemap.
+    basemap_url, basemap_crs
+        Optional intranet XYZ tile template and its CRS (wgs84 | gcj02, see layers/tiles.py);
+        None draws roads as the only basemap.
     static_url
         URL prefix under which ``console/static`` is served (``console.map.STATIC_DIRS``).
     disputes
@@ -134,7 +136,8 @@ def create_home(
         stylesheets=page_css, css_classes=["fq-header"],
     )
     the_map = LeafletMap(
-        center=center, zoom=zoom, basemap_url=basemap_url, badge=BADGE,
+        center=center, zoom=zoom, basemap_url=basemap_url, basemap_crs=basemap_crs,
+        basemap_shift_url=f"{base}/map/tile-shift", badge=BADGE,
         export_url=f"{base}/export/view.html" if disputes else None,
         layers=home_layers(base, disputes=disputes), static_url=prefix, margin=0,
         sizing_mode="stretch_both",

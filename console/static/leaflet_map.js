@@ -191,9 +191,35 @@ export async function render({ model, el }) {
 
   function applyBasemap() {
     if (tiles) { map.removeLayer(tiles); tiles = null }
-    if (model.basemap_url) {
-      tiles = L.tileLayer(model.basemap_url, { maxZoom: 19, attribution: "内网底图" }).addTo(map)
+    if (!model.basemap_url) { return }
+    const options = { maxZoom: 19, attribution: "内网底图" }
+    if (model.basemap_crs !== "gcj02") {
+      tiles = L.tileLayer(model.basemap_url, options).addTo(map)
+      return
     }
+    // GCJ-02 tiles under WGS-84 data: every tile moves by the server's exact shift for it
+    // (layers/tiles.py); it stays hidden until placed so nothing is ever shown off by ~200 m.
+    const shifts = new Map()
+    const shiftUrl = model.basemap_shift_url
+    const Shifted = L.TileLayer.extend({
+      createTile(coords, done) {
+        const tile = L.TileLayer.prototype.createTile.call(this, coords, done)
+        tile.style.visibility = "hidden"
+        const key = `${coords.z}/${coords.x}/${coords.y}`
+        if (!shifts.has(key)) {
+          shifts.set(key, fetch(`${shiftUrl}?z=${coords.z}&x=${coords.x}&y=${coords.y}`,
+                                { credentials: "same-origin" }).then((r) => r.json()))
+        }
+        shifts.get(key).then((s) => {
+          tile.style.marginLeft = `${s.dx}px`
+          tile.style.marginTop = `${s.dy}px`
+          tile.style.visibility = ""
+          tile.dataset.shift = `${s.dx},${s.dy}`
+        }).catch((err) => console.error("瓦片偏移获取失败：", err))
+        return tile
+      },
+    })
+    tiles = new Shifted(model.basemap_url, options).addTo(map)
   }
 
   function showFeaturePopup(state, feature, latlng) {
@@ -560,6 +586,7 @@ export async function render({ model, el }) {
   model.on("change:zoom", () => map.setZoom(model.zoom))
   model.on("change:badge", updateBadge)
   model.on("change:basemap_url", applyBasemap)
+  model.on("change:basemap_crs", applyBasemap)
   model.on("change:layers", buildLayers)
 
   const resizeObserver = new ResizeObserver(() => map.invalidateSize({ pan: false }))
