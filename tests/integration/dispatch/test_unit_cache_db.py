@@ -74,3 +74,27 @@ def test_recommendation_through_the_cache_equals_the_uncached_one(demo_copy, clo
         a, b = cached.recommend(iid), plain.recommend(iid)
         assert a.as_dict(50) == b.as_dict(50)
         assert a.best_unit_ids
+
+
+def test_recommender_etas_are_geo_routing_times_on_the_shared_graphs(demo_copy):
+    import numpy as np
+
+    from dispatch.adapters.road_eta import LazyRoadEta, road_graph_caches
+    from geo.routing import travel_times_to
+
+    graphs = road_graph_caches()
+    eta = LazyRoadEta(demo_copy, graphs=graphs)
+    units = [u for u in _fresh(demo_copy) if u.lon is not None and u.lat is not None][:300]
+    pts = np.array([(u.lon, u.lat) for u in units], dtype=float)
+    foot = np.array([u.on_foot for u in units], dtype=bool)
+    dest = (float(pts[:, 0].mean()), float(pts[:, 1].mean()))
+    cols = eta.eta_columns(pts, foot, dest)
+    assert cols.seconds.shape == (len(units),) and np.isfinite(cols.seconds).any()
+    listed = eta.etas_to([tuple(p) for p in pts.tolist()], foot.tolist(), dest)
+    assert [e.seconds for e in listed] == cols.seconds.tolist()
+    with demo_copy.connect() as conn:
+        for profile, rows in (("drive", ~foot), ("walk", foot)):
+            graph = graphs[profile].get(conn)  # the very graph the recommender used
+            want = travel_times_to(graph, pts[rows], dest)
+            assert np.array_equal(cols.seconds[rows], want.seconds)
+            assert list(cols.method[rows]) == list(want.method)
