@@ -43,7 +43,14 @@ class ApiHandler(RequestHandler):
             return "admin"  # the admin faces, reads included, are the administrator's
         return self.actions.get(method, "read" if method in ("GET", "HEAD") else "admin")
 
+    max_body = 1024 * 1024  # JSON and form bodies; uploads raise it on their own handler
+
     async def prepare(self) -> None:
+        if len(self.request.body or b"") > self.max_body:
+            self.principal = None
+            self.send_error_json(413, "too_large",
+                                 f"请求体过大（上限 {self.max_body // 1024} KB）", "body")
+            return
         self.principal = await self.app.auth.of_request_async(self.app.engine, self)
         if is_public(self.request.path):
             return

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from console import schemas
 from console.admin_roster import (
     GEO_SUFFIXES,
     TABLE_SUFFIXES,
@@ -88,7 +89,7 @@ class PolicyHandler(AdminHandler):
 
     async def post(self) -> None:
         def work() -> dict[str, Any]:
-            body = self.body_json()
+            body = self.body_json(schemas.PolicyIn)
             changes = body.get("changes")
             if not isinstance(changes, dict) or not changes:
                 raise InvalidCommand("changes 须为非空对象（要修改的策略项）", field="changes")
@@ -104,6 +105,8 @@ class PolicyHandler(AdminHandler):
 class ImportHandler(AdminHandler):
     """POST multipart: ``areas`` (a file per level field, or a ``bundle`` zip), ``roads``
     (``file``) or ``units`` (``file``, CSV/XLSX); ``crs`` and ``force`` as form fields."""
+
+    max_body = MAX_UPLOAD
 
     async def post(self, kind: str) -> None:
         if len(self.request.body) > MAX_UPLOAD:
@@ -171,7 +174,7 @@ class AdminUnitHandler(AdminHandler):
 
     async def post(self, unit_id: str) -> None:
         def work() -> dict[str, Any]:
-            body = self.body_json()
+            body = self.body_json(schemas.AdminUnitIn)
             uid = int(unit_id)
             edits = {k: body[k] for k in ROSTER_EDITS if k in body}
             for key in ("skills", "languages"):

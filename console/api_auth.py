@@ -12,6 +12,7 @@ import urllib.parse
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from console import schemas
 from console.api import ApiHandler
 from console.api_dispatch import DispatchHandler
 from console.auth import COOKIE
@@ -123,7 +124,7 @@ class UnmaskHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.UnmaskIn)
             self.incident(incident_id)
             reason = str(body.get("reason") or "").strip()[:200]
             if not reason:

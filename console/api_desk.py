@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, text
 
+from console import schemas
 from console.api_dispatch import DispatchHandler, _float_or_none
 from console.auth_scope import area_index, filter_snapshot
 from console.bootstrap import App
@@ -306,7 +307,7 @@ class PrecheckHandler(DispatchHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "desk"}
 
     async def post(self) -> None:
-        await self.run(lambda: precheck(self.app, self.body_json()))
+        await self.run(lambda: precheck(self.app, self.body_json(schemas.PrecheckIn)))
 
 
 class LocateHandler(DispatchHandler):
@@ -316,7 +317,7 @@ class LocateHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.LocateIn)
             self.incident(incident_id)
             lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
             if lon is None or lat is None:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
+
+from console import schemas
 from console.api import ApiHandler
 from console.auth_scope import check_incident, check_unit, filter_units, masked_case
 from console.bootstrap import App
 from console.events import EventHub
+from console.schemas import refuse_nul
 from dispatch import commands as c
 from dispatch.access import event_visible, scope_of
 from dispatch.errors import DispatchError, Forbidden, InvalidCommand
@@ -25,16 +29,21 @@ MAX_BODY = 64 * 1024
 class DispatchHandler(ApiHandler):
     """JSON bodies in, the domain's results and errors out."""
 
-    def body_json(self) -> dict[str, Any]:
+    def body_json(self, model: type[BaseModel] | None = None) -> dict[str, Any]:
+        """The JSON object sent, checked against ``model`` (the boundary's pydantic model):
+        only the fields given, typed and bounded; the first fault names its field."""
         if len(self.request.body) > MAX_BODY:
             raise InvalidCommand(f"请求体过大（上限 {MAX_BODY // 1024} KB）", field="body")
         try:
             body = json.loads(self.request.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise InvalidCommand("请求体不是有效的 JSON", field="body") from None
         if not isinstance(body, dict):
             raise InvalidCommand("请求体须为 JSON 对象", field="body")
-        return body
+        refuse_nul(body)
+        if model is None:
+            return body
+        return schemas.parse_body(model, body).model_dump(exclude_unset=True)
 
     def actor(self, body: dict[str, Any] | None = None) -> str:
         """The audit's actor: the authenticated username or API key name (never the body's)."""
@@ -77,10 +86,14 @@ class DispatchHandler(ApiHandler):
 
 
 def _int(value: Any, field: str) -> int:
+    """An id or count as the database stores it (a 32-bit integer)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         raise InvalidCommand(f"{field} 须为整数", field=field) from None
+    if not -(2**31) <= number < 2**31:
+        raise InvalidCommand(f"{field} 超出范围", field=field)
+    return number
 
 
 def _float_or_none(body: dict[str, Any], field: str) -> float | None:
@@ -136,7 +149,7 @@ class IncidentsHandler(DispatchHandler):
 
     async def post(self) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.IncidentIn)
             geocoded = None
             if body.get("lon") in (None, "") and str(body.get("address") or "").strip():
                 body, geocoded = self.place_by_address(body)
@@ -216,7 +229,7 @@ class AssignHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.AssignIn)
             self.incident(incident_id)
             ids = body.get("unit_ids")
             if not isinstance(ids, list) or not ids:
@@ -236,7 +249,7 @@ class TransitionHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.TransitionIn)
             self.incident(incident_id, own_task=True)
             unit = body.get("unit_id")
             if unit is not None:
@@ -254,7 +267,7 @@ class FollowUpHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.FollowUpIn)
             self.incident(incident_id, own_task=True)
             return self.handle(c.RecordFollowUp(
                 incident_id=int(incident_id),
@@ -296,7 +309,7 @@ class UnitPositionHandler(DispatchHandler):
 
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.PositionIn)
             self.unit(unit_id, act=True)
             lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
             if lon is None or lat is None:
@@ -312,7 +325,7 @@ class UnitStatusHandler(DispatchHandler):
 
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.UnitStatusIn)
             self.unit(unit_id, act=True)
             return self.handle(c.SetUnitStatus(unit_id=int(unit_id),
                                                status=str(body.get("status") or ""),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from console import schemas
 from console.api_dispatch import DispatchHandler, _float_or_none
 from console.bootstrap import App
 from dispatch import commands as c
@@ -19,7 +20,7 @@ class SuperviseHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.SuperviseIn)
             self.incident(incident_id)
             return self.handle(c.Supervise(incident_id=int(incident_id),
                                            level=str(body.get("level") or ""),
@@ -35,7 +36,7 @@ class WhistleHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.WhistleIn)
             self.incident(incident_id)
             departments = body.get("departments")
             if not isinstance(departments, list) or not all(
@@ -56,7 +57,7 @@ class WhistleReportHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.ReportInIn)
             self.incident(incident_id)
             note = body.get("note")
             return self.handle(c.ReportIn(
@@ -72,7 +73,7 @@ class ConsultationHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json()
+            body = self.body_json(schemas.ConsultationIn)
             self.incident(incident_id)
             people = body.get("participants")
             if not isinstance(people, list):

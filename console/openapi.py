@@ -69,7 +69,7 @@ O311 = "/open311/v2"
 
 OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/health", "健康检查：数据库、PostGIS 与辖区规模", "系统", public=True),
-    Op("post", "/api/v1/auth/token", "用户名和密码换取访问令牌", "账号", body=s.TokenIn,
+    Op("post", "/api/v1/auth/token", "用户名和密码换取访问令牌（限速）", "账号", body=s.TokenIn,
        public=True),
     Op("get", "/api/v1/auth/me", "当前调用者的角色与辖区", "账号"),
     Op("post", "/api/v1/auth/logout", "注销当前令牌", "账号"),
@@ -108,7 +108,11 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", f"{INC}/followup", "回访：满意度与协议履行", "案件", body=s.FollowUpIn),
     Op("post", f"{INC}/supervise", "督办（黄牌/红牌）", "案件", body=s.SuperviseIn),
     Op("post", f"{INC}/locate", "人工定位仅有地址的案件", "案件", body=s.LocateIn),
-    Op("post", f"{INC}/unmask", "查看当事人完整信息（留痕）", "案件"),
+    Op("post", f"{INC}/unmask", "查看当事人完整信息（留痕）", "案件", body=s.UnmaskIn),
+    Op("post", f"{INC}/whistle", "街道吹哨：召集部门限时报到", "案件", body=s.WhistleIn),
+    Op("post", f"{INC}/whistle/report", "部门报到", "案件", body=s.ReportInIn),
+    Op("post", f"{INC}/consultations", "会商：参会人员与结论", "案件", body=s.ConsultationIn,
+       ok=201),
     Op("get", "/api/v1/units", "处置力量列表", "力量",
        query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),)),
     Op("get", f"{UNIT}/tasks", "某单位的待办任务", "力量"),
@@ -129,7 +133,38 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/desk/snapshot", "值班台快照：队列与力量", "值班台"),
     Op("get", "/api/v1/desk/hub", "值班台推送状态", "值班台"),
     Op("post", "/api/v1/desk/precheck", "受理前预检：定位、疑似重复、风险", "值班台",
-       body=s.IncidentIn),
+       body=s.PrecheckIn),
+    Op("get", "/api/v1/map/heat.geojson", "历史纠纷热力（格网计数）", "地图",
+       query=(_p("days", "integer", "最近天数", minimum=1, maximum=3660),
+              _p("cell", "integer", "格网边长（米）", minimum=50, maximum=5000)), media=GEO),
+    Op("get", "/api/v1/map/incidents.geojson", "在办案件点（含超期标记，按辖区）", "地图",
+       media=GEO),
+    Op("get", "/api/v1/map/tile-shift", "GCJ-02 瓦片的像素偏移", "地图",
+       query=(_p("z", "integer", "缩放级", minimum=0, maximum=22),
+              _p("x", "integer", "瓦片列", minimum=0, maximum=2**22 - 1),
+              _p("y", "integer", "瓦片行", minimum=0, maximum=2**22 - 1))),
+    Op("get", "/api/v1/export/case/{case_id}.html", "导出案件离线地图（HTML）", "导出",
+       media="text/html"),
+    Op("get", "/api/v1/export/street/{street_id}.html", "导出街道离线地图（HTML）", "导出",
+       media="text/html"),
+    Op("get", "/api/v1/export/view.html", "导出当前视野离线地图（HTML）", "导出",
+       query=(_p("bbox", "string", "west,south,east,north", max_length=100),),
+       media="text/html"),
+    Op("get", "/api/v1/export/wall.png", "大屏截图（PNG）", "导出", media="image/png"),
+    Op("get", "/api/v1/admin/policy", "派单与时限策略（管理员）", "管理"),
+    Op("post", "/api/v1/admin/policy", "修改策略（管理员，留痕）", "管理", body=s.PolicyIn),
+    Op("post", "/api/v1/admin/import/{kind}", "导入区划、路网或力量名册（multipart 上传）", "管理",
+       form=True, extra={"multipart": True, "fields": {
+           "file": "文件（路网、名册）", "bundle": "区划压缩包", "streets": "街道图层",
+           "communities": "社区图层", "grids": "网格图层", "micro_grids": "微网格图层",
+           "police_grids": "警格图层", "crs": "坐标系 wgs84/gcj02/bd09", "force": "1 覆盖"}}),
+    Op("get", "/api/v1/admin/units", "力量名册（管理员）", "管理",
+       query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),
+              _p("type", "string", "类型", max_length=30),
+              _p("street", "string", "街道编号", max_length=12),
+              _p("q", "string", "姓名或编号", max_length=60))),
+    Op("post", "/api/v1/admin/units/{unit_id}", "修改单位（状态、容量、专长、语言、班次）", "管理",
+       body=s.AdminUnitIn),
     Op("get", f"{O311}/services.{{format}}", "Open311：服务（纠纷类别）列表", "Open311",
        public=True),
     Op("get", f"{O311}/services/{{service_code}}.{{format}}", "Open311：服务定义", "Open311",
@@ -157,6 +192,9 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"},
     "which": {"type": "string", "enum": ["heat", "overdue", "cases"]},
     "format": {"type": "string", "enum": ["json", "xml"]},
+    "case_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    "street_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    "kind": {"type": "string", "enum": ["areas", "roads", "units"]},
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
 }
@@ -190,9 +228,12 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
             "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
     elif op.form:
         fields = op.extra.get("fields", {})
+        multipart = bool(op.extra.get("multipart"))
         out["requestBody"] = {"required": True, "content": {
-            "application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["api_key", "service_code"],
+            ("multipart/form-data" if multipart else "application/x-www-form-urlencoded"): {
+                "schema": {
+                "type": "object",
+                "required": [] if multipart else ["api_key", "service_code"],
                 "properties": {k: {"type": "string", "description": v, "maxLength": 400}
                                for k, v in fields.items()}}}}}
     if op.public:
@@ -225,7 +266,8 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {"incident_id": "1", "unit_id": "1", "name": "grids", "which": "heat", "format": "json",
+SAMPLES = {"incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
+           "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001"}
 
 

@@ -125,6 +125,59 @@ class SuperviseIn(_Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class PrecheckIn(_Body):
+    """预检：与受理相同的字段，类别与渠道可暂缺。"""
+
+    address: str | None = Field(default=None, max_length=200)
+    lon: float | None = _lon(None)
+    lat: float | None = _lat(None)
+    crs: Crs = "wgs84"
+    description: str = Field(default="", max_length=4000)
+    parties: list[PartyIn] = Field(default_factory=list, max_length=20)
+    category: str | None = Field(default=None, max_length=20)
+    channel: str | None = Field(default=None, max_length=20)
+    priority: str | None = Field(default=None, max_length=10)
+
+
+class WhistleIn(_Body):
+    departments: list[str] = Field(min_length=1, max_length=12, description="被召集的部门代码")
+    reason: str = Field(min_length=1, max_length=500)
+    report_within_h: float = Field(default=24.0, gt=0, le=720, allow_inf_nan=False)
+
+
+class ReportInIn(_Body):
+    department: str = Field(min_length=1, max_length=30, description="报到部门代码")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ParticipantIn(_Body):
+    name: str = Field(min_length=1, max_length=60)
+    department: str | None = Field(default=None, max_length=30)
+
+
+class ConsultationIn(_Body):
+    participants: list[ParticipantIn | str] = Field(min_length=1, max_length=50)
+    outcome: str = Field(min_length=1, max_length=2000)
+
+
+class UnmaskIn(_Body):
+    reason: str = Field(min_length=1, max_length=200, description="查看理由（记入审计）")
+
+
+class PolicyIn(_Body):
+    changes: dict[str, Any] = Field(description="要修改的策略项及新值")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AdminUnitIn(_Body):
+    status: UnitStatus | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    capacity: int | None = Field(default=None, ge=1, le=20)
+    skills: list[str] | None = Field(default=None, max_length=20)
+    languages: list[str] | None = Field(default=None, max_length=20)
+    shift: str | None = Field(default=None, max_length=20)
+
+
 class TokenIn(_Body):
     username: str = Field(min_length=1, max_length=60)
     password: str = Field(min_length=1, max_length=200)
@@ -164,6 +217,21 @@ def _message(err: Any) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"须不大于 {ctx.get('le', ctx.get('lt'))}"
     return "取值无效"
+
+
+def refuse_nul(value: Any, where: str = "") -> None:
+    """PostgreSQL text cannot hold NUL; a body carrying one is refused, naming the field."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidCommand(f"{where or 'body'}：含有不允许的空字符（NUL）",
+                                 field=(where or "body").split(".")[0])
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            refuse_nul(str(k), where or "body")
+            refuse_nul(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            refuse_nul(v, f"{where}.{i}")
 
 
 def parse_body(model: type[M], raw: Any) -> M:

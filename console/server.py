@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from typing import Any
 
@@ -10,9 +9,10 @@ import panel as pn
 from bokeh.settings import settings as bokeh_settings
 
 from console.api import api_routes
-from console.api_admin import admin_routes
+from console.api_admin import MAX_UPLOAD, admin_routes
 from console.api_desk import desk_routes
 from console.api_dispatch import dispatch_routes
+from console.api_docs import docs_routes
 from console.api_export import export_routes
 from console.api_geo import geo_routes
 from console.api_maplayers import map_layer_routes
@@ -21,6 +21,7 @@ from console.auth import COOKIE
 from console.bootstrap import App
 from console.events import EventHub
 from console.map import STATIC_DIRS
+from console.open311 import open311_routes
 from geo.db import libpq_url
 
 
@@ -29,20 +30,16 @@ def pages(app: App) -> dict[str, Any]:
     from console.pages.home import create_home
     from console.pages.wall import wall_page
     from geo.queries import territory_bounds
-    from layers.tiles import TileSettings
-
-    tiles = TileSettings.from_env(dict(os.environ))  # FQ_TILE_URL / FQ_TILE_CRS, read once
 
     def home() -> Any:
         with app.engine.connect() as conn:
             bounds = territory_bounds(conn)
         if bounds is None:
-            return create_home(disputes=True, basemap_url=tiles.url, basemap_crs=tiles.crs)
+            return create_home(disputes=True)
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
         zoom = 14 if span < 0.09 else 13 if span < 0.18 else 12
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
-                           zoom=zoom, disputes=True, basemap_url=tiles.url,
-                           basemap_crs=tiles.crs)
+                           zoom=zoom, disputes=True)
 
     from console.pages.admin import admin_page
     from console.pages.desk import desk_page
@@ -53,6 +50,17 @@ def pages(app: App) -> dict[str, Any]:
 
 
 
+def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
+    """Every Tornado route beside the pages (the OpenAPI document must cover the API ones)."""
+    from console.api_auth import auth_routes
+    from console.pages.login import login_routes
+
+    return (login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
+            + stats_routes(app) + desk_routes(app) + admin_routes(app)
+            + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
+            + dispatch_routes(app, hub))
+
+
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
@@ -61,8 +69,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
                *app.settings.allowed_hosts]
     import uuid
 
-    from console.api_auth import auth_routes
-    from console.pages.login import PageAuth, guarded_apps, login_routes
+    from console.pages.login import PageAuth, guarded_apps
 
     server_id = uuid.uuid4().hex
     title = "枫桥式矛盾纠纷调处指挥平台"
@@ -76,10 +83,9 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         address=address,
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
-        extra_patterns=(login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
-                        + stats_routes(app) + desk_routes(app) + admin_routes(app)
-                        + map_layer_routes(app) + export_routes(app)
-                        + dispatch_routes(app, EventHub(libpq_url(app.engine)))),
+        extra_patterns=http_routes(app, EventHub(libpq_url(app.engine))),
+        # Tornado's own ceiling; each handler refuses far less (1 MB for JSON, 200 MB uploads).
+        http_server_kwargs={"max_body_size": MAX_UPLOAD + 1024 * 1024},
         show=False,
         start=start,
         title=title,
