@@ -44,9 +44,17 @@ def pages(app: App) -> dict[str, Any]:
     from console.pages.admin import admin_page
     from console.pages.desk import desk_page
     from console.pages.field import field_page
+    from console.pages.login import page_refusal
 
-    return {"/": home, "/wall": wall_page(app), "/field": field_page, "/desk": desk_page(app),
-            "/admin": admin_page}
+    def only(action: str, make: Any) -> Any:
+        """The page for roles that may ``action``; a refusal page for the others."""
+        def page() -> Any:
+            refusal = page_refusal(action)
+            return make() if refusal is None else refusal
+        return page
+
+    return {"/": home, "/wall": wall_page(app), "/field": only("unit.position", field_page),
+            "/desk": only("desk", desk_page(app)), "/admin": only("admin", admin_page)}
 
 
 

@@ -164,6 +164,25 @@ def page_principal() -> Principal | None:
     return Principal(**data)
 
 
+def page_refusal(action: str) -> Any | None:
+    """A Chinese "not for your role" page when the session's principal may not ``action``
+    (None when it may, or outside a served page)."""
+    import panel as pn
+
+    from dispatch.access import ACTIONS, HOME_PAGES, ROLES, may
+
+    p = page_principal()
+    if p is None or may(p, action):
+        return None
+    home = HOME_PAGES.get(p.role or "", "/")
+    return pn.pane.HTML(
+        f"<div style='font-family:sans-serif;padding:48px'><h2>无权访问此页面</h2>"
+        f"<p>{html.escape(ROLES.get(p.role or '', p.role or ''))} “{html.escape(p.name)}” "
+        f"没有“{html.escape(ACTIONS.get(action, action))}”的权限。</p>"
+        f"<p><a href='{html.escape(home)}'>前往我的页面</a> · <a href='/logout'>切换账号</a></p>"
+        "</div>", sizing_mode="stretch_width")
+
+
 def guarded_apps(pages: dict[str, Any], *, title: str, server_id: str) -> dict[str, Any]:
     """Panel applications for ``pages``, each carrying :class:`PrincipalHandler`."""
     from panel.io.application import build_applications

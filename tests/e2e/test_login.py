@@ -76,3 +76,20 @@ def test_two_street_desks_see_only_their_streets_cases(writable_server, browser,
     desks["dispatcher2"].screenshot(path=str(artifacts / "desk-street2.png"))
     for page in desks.values():
         page.close()
+
+
+def test_pages_refuse_roles_they_are_not_for(writable_server, browser, artifacts):
+    base = writable_server
+    for user, path in (("leader", "/desk"), ("dispatcher1", "/admin"), ("leader", "/field")):
+        page = browser.new_page(user=user)
+        page.goto(f"{base}{path}", wait_until="domcontentloaded")
+        page.get_by_text("无权访问此页面").wait_for(timeout=60_000)
+        assert page.locator(".dk-q-row").count() == 0
+        if path == "/desk":
+            page.screenshot(path=str(artifacts / "refused-leader-desk.png"))
+        page.close()
+    page = browser.new_page(user="admin")
+    page.goto(f"{base}/admin", wait_until="domcontentloaded")
+    page.wait_for_timeout(3000)
+    assert page.get_by_text("无权访问此页面").count() == 0
+    page.close()
