@@ -20,6 +20,7 @@ from console.api_stats import stats_routes
 from console.auth import COOKIE
 from console.bootstrap import App
 from console.events import EventHub
+from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.open311 import open311_routes
 from geo.db import libpq_url
@@ -73,6 +74,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
+    scrub_server_logs()  # no addresses, names or keys from query strings in the logs
     origins = [f"localhost:{port}", f"127.0.0.1:{port}", f"{socket.gethostname()}:{port}",
                *app.settings.allowed_hosts]
     import uuid
