@@ -62,6 +62,16 @@ SCOPE = (_p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1),
          _p("grid", "integer", "网格编号", minimum=1, maximum=2**31 - 1),
          _p("days", "integer", "统计天数（默认 30）", minimum=1, maximum=365))
 LIMIT = _p("limit", "integer", "条数上限", minimum=1, maximum=1000)
+AUDIT_FILTER = (
+    _p("from", "string", "起始时间（ISO 8601，无时区按北京时间）", max_length=40),
+    _p("to", "string", "截止时间（不含；仅日期则含当天）", max_length=40),
+    _p("actor", "string", "操作人（精确；以 * 结尾为前缀匹配）", max_length=61),
+    _p("action", "string", "操作代码（逗号分隔或重复给出）", max_length=400),
+    _p("entity", "string", "对象类型：incident、unit、policy、account、api_key、access",
+       max_length=20),
+    _p("entity_id", "integer", "对象编号", minimum=1, maximum=2**63 - 1),
+    _p("code", "string", "案件编号", max_length=20),
+    _p("q", "string", "理由与详情中的文字", max_length=100))
 GEO = "application/geo+json"
 INC = "/api/v1/incidents/{incident_id}"
 UNIT = "/api/v1/units/{unit_id}"
@@ -165,6 +175,12 @@ OPERATIONS: tuple[Op, ...] = (
               _p("q", "string", "姓名或编号", max_length=60))),
     Op("post", "/api/v1/admin/units/{unit_id}", "修改单位（状态、容量、专长、语言、班次）", "管理",
        body=s.AdminUnitIn),
+    Op("get", "/api/v1/admin/audit", "审计日志检索（管理员；个人信息已遮蔽，最新在前，游标分页）",
+       "管理", query=(*AUDIT_FILTER, _p("limit", "integer", "每页条数（默认 100）", minimum=1,
+                                      maximum=500),
+                    _p("cursor", "string", "上一页返回的 next", max_length=40))),
+    Op("get", "/api/v1/admin/audit.csv", "导出审计日志 CSV（UTF-8 BOM，最多 10 万行，导出留痕）",
+       "管理", query=AUDIT_FILTER, media="text/csv"),
     Op("get", f"{O311}/services.{{format}}", "Open311：服务（纠纷类别）列表", "Open311",
        public=True),
     Op("get", f"{O311}/services/{{service_code}}.{{format}}", "Open311：服务定义", "Open311",

@@ -61,11 +61,12 @@ def pages(app: App) -> dict[str, Any]:
 
 def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
     """Every Tornado route beside the pages (the OpenAPI document must cover the API ones)."""
+    from console.api_audit import audit_routes
     from console.api_auth import auth_routes
     from console.pages.login import login_routes
 
     return (login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
-            + stats_routes(app) + desk_routes(app) + admin_routes(app)
+            + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
             + dispatch_routes(app, hub))
 
