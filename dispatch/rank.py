@@ -129,7 +129,14 @@ class UnitTable:
             if k >= 0 and code[k] != c:
                 found = np.flatnonzero(code == c)
                 shift_rows[c] = int(found[0]) if found.size else -1
-        return UnitTable(**cols, shift_code=code, shift_rows=tuple(shift_rows))
+        table = UnitTable(**cols, shift_code=code, shift_rows=tuple(shift_rows))
+        for mine, theirs, has in ((self._by_category, table._by_category, "skills"),
+                                  (self._by_language, table._by_language, "languages")):
+            for name, col in mine.items():  # memberships asked before: patched, not rebuilt
+                col = col.copy()
+                col[rows] = [name in getattr(u, has) for u in changed.values()]
+                theirs[name] = col
+        return table
 
     def shift_key(self, row: int) -> tuple[Any, ...]:
         u = self.units[row]

@@ -3,6 +3,7 @@
 import math
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
@@ -133,3 +134,18 @@ def test_patched_table_ranks_like_a_rebuilt_one(seed):
     assert np.array_equal(a.why, b.why) and np.array_equal(a.score, b.score)
     assert np.array_equal(table.takes_cases, fresh.takes_cases)
     assert table.units == fresh.units
+
+
+def test_patched_memberships_follow_the_changed_rows():
+    rng = random.Random(5)
+    units = [_unit(rng, k) for k in range(1, 60)]
+    table = UnitTable.of(units)
+    table.skilled("labour"), table.speaks("uyghur")
+    changed = {3: replace(units[3], skills=("labour",), languages=("uyghur",)),
+               4: replace(units[4], skills=(), languages=("mandarin",))}
+    patched = table.with_rows(changed)
+    units[3], units[4] = changed[3], changed[4]
+    fresh = UnitTable.of(units)
+    assert np.array_equal(patched.skilled("labour"), fresh.skilled("labour"))
+    assert np.array_equal(patched.speaks("uyghur"), fresh.speaks("uyghur"))
+    assert patched.skilled("labour")[3] and not patched.skilled("labour")[4]
