@@ -1,4 +1,4 @@
-"""The admin page (管理): territory and roster imports, the units roster, the dispatch policy.
+"""The admin page (管理): territory and roster imports, the units roster, the policy, the audit log.
 
 A thin face over ``/api/v1/admin/...``: the browser sends files and edits, the server runs the
 import functions and domain commands, and shows their Chinese answers (located problems of a
@@ -7,7 +7,6 @@ rejected file, the counts of an accepted one, the policy as stored).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import panel as pn
@@ -16,11 +15,12 @@ from panel.custom import JSComponent
 
 from console.map import STATIC_DIR, STATIC_URL
 from dispatch import vocab
+from dispatch.views_audit import ACTION_LABELS, ENTITY_LABELS
 from geo.importer import LEVEL_LABELS
 
 
 class AdminApp(JSComponent):
-    """Three tabs (辖区导入, 力量名册, 派单策略) drawn in the browser from the admin API."""
+    """Four tabs (辖区导入, 力量名册, 派单策略, 审计日志) drawn in the browser from the admin API."""
 
     api_base = param.String(default="/api/v1")
 
@@ -28,7 +28,9 @@ class AdminApp(JSComponent):
 
     exports = param.Boolean(default=True, doc="Show the export links (HTML map, wall PNG).")
 
-    _esm: ClassVar[Path] = STATIC_DIR / "admin.js"
+    # the audit tab's module rides in the same file (it uses admin.js's helpers)
+    _esm: ClassVar[str] = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8")
+                                     for name in ("admin.js", "admin_audit.js"))
 
 
 def labels() -> dict[str, Any]:
@@ -37,7 +39,9 @@ def labels() -> dict[str, Any]:
             "difficulties": vocab.DIFFICULTIES, "unit_types": vocab.UNIT_TYPES,
             "unit_statuses": vocab.UNIT_STATUSES, "languages": vocab.LANGUAGES,
             "shifts": vocab.SHIFTS, "levels": {k: v for k, v in LEVEL_LABELS.items()
-                                               if k not in ("districts", "roads")}}
+                                               if k not in ("districts", "roads")},
+            "states": vocab.INCIDENT_STATES, "audit_actions": ACTION_LABELS,
+            "audit_entities": ENTITY_LABELS}
 
 
 def create_admin(*, api_base: str = "/api/v1", static_url: str = STATIC_URL
