@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from console.api import ApiHandler
+from console.auth_scope import check_incident, filter_incidents, own_incident_ids
 from console.bootstrap import App
 from console.export_map import area_map, case_map
+from dispatch.access import Principal, scope_of
 from dispatch.errors import DispatchError
 from dispatch.queries import incident_features
 from dispatch.views import incident_detail
@@ -48,7 +50,15 @@ def _public(f: dict[str, Any]) -> dict[str, Any]:
             "properties": {k: f["properties"].get(k) for k in keep}}
 
 
-def case_html(conn: Connection, case_id: int) -> str:
+def _visible(conn: Connection, p: Principal, feats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Case features the caller's jurisdiction covers (all of them for the whole territory)."""
+    if scope_of(p).unrestricted:
+        return feats
+    return filter_incidents(p, feats, own_incident_ids(conn, p))
+
+
+def case_html(conn: Connection, case_id: int, p: Principal) -> str:
+    check_incident(conn, p, case_id)  # 404 / 403 outside the caller's jurisdiction
     case = incident_detail(conn, case_id)
     if case.get("lon") is None:
         raise LookupError("该案件尚未定位，无法导出地图")
@@ -58,13 +68,13 @@ def case_html(conn: Connection, case_id: int) -> str:
     return case_map(case, grid=grid, micro_grid=micro)
 
 
-def street_html(conn: Connection, street_id: int) -> str:
+def street_html(conn: Connection, street_id: int, p: Principal) -> str:
     street = [f for f in territory_layer(conn, "streets") if f["properties"]["id"] == street_id]
     if not street:
         raise LookupError(f"街道 {street_id} 不存在")
     comms = [f for f in territory_layer(conn, "communities")
              if f["properties"].get("street_id") == street_id]
-    cases = [_public(f) for f in incident_features(conn, open_only=True)
+    cases = [_public(f) for f in _visible(conn, p, incident_features(conn, open_only=True))
              if f["properties"].get("street_id") == street_id]
     name = street[0]["properties"].get("name") or street_id
     return area_map(f"{name} 在办案件分布", outline=street, parts=comms, cases=cases)
@@ -86,9 +96,10 @@ def _inside(f: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
         and min(ys) <= box[3]
 
 
-def view_html(conn: Connection, box: tuple[float, float, float, float]) -> str:
+def view_html(conn: Connection, box: tuple[float, float, float, float], p: Principal) -> str:
     grids = [f for f in territory_layer(conn, "grids") if _inside(f, box)]
-    cases = [_public(f) for f in incident_features(conn, open_only=True) if _inside(f, box)]
+    cases = [_public(f) for f in _visible(conn, p, incident_features(conn, open_only=True))
+             if _inside(f, box)]
     return area_map("当前视图 在办案件分布", outline=[], parts=grids, cases=cases,
                     parts_kind="grid", bounds=[[box[1], box[0]], [box[3], box[2]]])
 
@@ -98,8 +109,10 @@ class ExportHandler(ApiHandler):
         try:
             page = await self.in_db(fn, *args)
         except (LookupError, DispatchError) as err:
-            message = err.message if isinstance(err, DispatchError) else str(err)
-            self.send_error_json(404, "not_found", message, "id")
+            if isinstance(err, DispatchError):
+                self.send_error_json(err.status, err.code, err.message, "id")
+            else:
+                self.send_error_json(404, "not_found", str(err), "id")
             return
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Disposition", f'inline; filename="{filename}"')
@@ -109,12 +122,13 @@ class ExportHandler(ApiHandler):
 
 class CaseExport(ExportHandler):
     async def get(self, case_id: str) -> None:
-        await self.html(case_html, int(case_id), filename=f"case-{case_id}.html")
+        await self.html(case_html, int(case_id), self.who, filename=f"case-{case_id}.html")
 
 
 class StreetExport(ExportHandler):
     async def get(self, street_id: str) -> None:
-        await self.html(street_html, int(street_id), filename=f"street-{street_id}.html")
+        await self.html(street_html, int(street_id), self.who,
+                        filename=f"street-{street_id}.html")
 
 
 class ViewExport(ExportHandler):
@@ -128,7 +142,7 @@ class ViewExport(ExportHandler):
             self.send_error_json(400, "bad_value", "参数 bbox 须为 最小经度,最小纬度,最大经度,最大纬度",
                                  "bbox")
             return
-        await self.html(view_html, box, filename="view.html")
+        await self.html(view_html, box, self.who, filename="view.html")
 
 
 def wall_png(base: str, *, cookies: dict[str, str], headers: dict[str, str],

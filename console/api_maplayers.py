@@ -11,7 +11,9 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection, text
 
 from console.api import ApiHandler
+from console.auth_scope import filter_incidents, own_incident_ids
 from console.bootstrap import App
+from dispatch.access import scope_of
 from dispatch.queries import incident_features
 from layers.heat import heat_cells, with_deadlines
 from layers.registry import feature_collection
@@ -73,6 +75,9 @@ class OpenCasesHandler(ApiHandler):
 
     async def get(self) -> None:
         feats = await self.in_db(incident_features, open_only=True)
+        if not scope_of(self.who).unrestricted:  # a street sees its own cases only
+            own = await self.in_db(own_incident_ids, self.who)
+            feats = filter_incidents(self.who, feats, own)
         fc = feature_collection("incidents", with_deadlines(feats, datetime.now(UTC)))
         for f in fc["features"]:
             props = f["properties"]

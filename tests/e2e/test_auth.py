@@ -240,6 +240,34 @@ def test_two_streets_see_only_their_own(base, cases, me):
     assert len({u["street_id"] for u in all_units["items"]}) > 2
 
 
+def test_map_layer_and_exports_keep_to_the_street(base, cases, me):
+    """The home map's open-case layer and the offline exports obey jurisdiction too."""
+    for user, other in (("dispatcher1", "dispatcher2"), ("dispatcher2", "dispatcher1")):
+        street = me[user]["street_id"]
+        _, fc = call("GET", f"{base}/api/v1/map/incidents.geojson", user=user)
+        ids = {f["properties"]["id"] for f in fc["features"]}
+        assert cases[user] in ids and cases[other] not in ids
+        assert {f["properties"]["street_id"] for f in fc["features"]} == {street}
+        mine = _text(f"{base}/api/v1/export/case/{cases[user]}.html", user)
+        assert mine[0] == 200 and "13912345678" not in mine[1]
+        assert _text(f"{base}/api/v1/export/case/{cases[other]}.html", user)[0] == 403
+        other_street = me[other]["street_id"]
+        code = call("GET", f"{base}/api/v1/incidents/{cases[other]}", user="duty")[1]["code"]
+        status, page = _text(f"{base}/api/v1/export/street/{other_street}.html", user)
+        assert status == 200 and code not in page  # the outline, none of its cases
+    _, everything = call("GET", f"{base}/api/v1/map/incidents.geojson", user="duty")
+    assert set(cases.values()) <= {f["properties"]["id"] for f in everything["features"]}
+
+
+def _text(url, user):
+    req = urllib.request.Request(url, headers=as_user(user))
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
 def test_sse_carries_only_the_streets_events(base, me):
     got = {"dispatcher1": [], "dispatcher2": []}
     ready = {u: threading.Event() for u in got}
