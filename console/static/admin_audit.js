@@ -26,34 +26,49 @@ function mountAudit(el, { call, base, L }) {
   const actionOptions = `<option value="">全部操作</option><optgroup label="分组">${Object.entries(AUDIT_GROUPS).map(([k, v]) => (
     `<option value="${esc(k)}">${esc(v)}</option>`)).join("")}</optgroup><optgroup label="单项">${Object.entries(A).map(([k, v]) => (
     `<option value="${esc(k)}">${esc(v)}（${esc(k)}）</option>`)).join("")}</optgroup>`
-  el.innerHTML = `
-    <div class="ad-card">
-      <h2>审计日志</h2>
-      <p class="ad-help">登录、登录失败、越权拒绝、查看完整个人信息及每一次案件变更均记入只增不改的审计日志。列表与导出中的姓名、电话、身份证号和门牌号均已遮蔽；每次导出本身也会记入审计日志。时间均为北京时间。</p>
-      <form class="ad-audit-filters">
-        <div class="ad-row">
-          <label>起始 <input name="from" type="datetime-local" step="1"></label>
-          <label>截止 <input name="to" type="datetime-local" step="1"></label>
-          <label>操作人 <input name="actor" placeholder="账号；以 * 结尾为前缀" maxlength="61"></label>
-          <label>操作 <select name="action">${actionOptions}</select></label>
-        </div>
-        <div class="ad-row">
-          <label>对象 <select name="entity">${opts(E, "", "全部对象")}</select></label>
-          <label>对象编号 <input name="entity_id" type="number" min="1"></label>
-          <label>案件编号 <input name="code" placeholder="如 2026-000123" maxlength="20"></label>
-          <label>关键词 <input name="q" type="search" placeholder="理由、详情中的文字" maxlength="100"></label>
-          <button type="submit">查询</button><button type="button" class="ad-cancel ad-audit-reset">重置</button>
-          <a class="ad-audit-csv" href="#" download>导出 CSV</a>
-        </div>
-      </form>
-      <div class="ad-msg" role="status"></div>
-      <div class="ad-row ad-audit-bar"><span class="ad-total"></span>
-        <button type="button" class="ad-cancel ad-audit-prev">上一页</button>
-        <button type="button" class="ad-cancel ad-audit-next">下一页</button></div>
-      <div class="ad-audit-rows"></div>
-    </div>`
-  const form = el.querySelector("form")
-  const msg = el.querySelector(".ad-msg")
+  let form, msg
+  // built when the tab is first opened: until then its inputs (q, status …) are not in the page
+  function build() {
+    el.innerHTML = `
+      <div class="ad-card">
+        <h2>审计日志</h2>
+        <p class="ad-help">登录、登录失败、越权拒绝、查看完整个人信息及每一次案件变更均记入只增不改的审计日志。列表与导出中的姓名、电话、身份证号和门牌号均已遮蔽；每次导出本身也会记入审计日志。时间均为北京时间。</p>
+        <form class="ad-audit-filters">
+          <div class="ad-row">
+            <label>起始 <input name="from" type="datetime-local" step="1"></label>
+            <label>截止 <input name="to" type="datetime-local" step="1"></label>
+            <label>操作人 <input name="actor" placeholder="账号；以 * 结尾为前缀" maxlength="61"></label>
+            <label>操作 <select name="action">${actionOptions}</select></label>
+          </div>
+          <div class="ad-row">
+            <label>对象 <select name="entity">${opts(E, "", "全部对象")}</select></label>
+            <label>对象编号 <input name="entity_id" type="number" min="1"></label>
+            <label>案件编号 <input name="code" placeholder="如 2026-000123" maxlength="20"></label>
+            <label>关键词 <input name="q" type="search" placeholder="理由、详情中的文字" maxlength="100"></label>
+            <button type="submit">查询</button><button type="button" class="ad-cancel ad-audit-reset">重置</button>
+            <a class="ad-audit-csv" href="#" download>导出 CSV</a>
+          </div>
+        </form>
+        <div class="ad-msg" role="status"></div>
+        <div class="ad-row ad-audit-bar"><span class="ad-total"></span>
+          <button type="button" class="ad-cancel ad-audit-prev">上一页</button>
+          <button type="button" class="ad-cancel ad-audit-next">下一页</button></div>
+        <div class="ad-audit-rows"></div>
+      </div>`
+    form = el.querySelector("form")
+    msg = el.querySelector(".ad-msg")
+    form.addEventListener("submit", (e) => {
+      e.preventDefault()
+      e.stopPropagation()
+      for (const f of form.querySelectorAll(".ad-invalid")) { f.classList.remove("ad-invalid") }
+      cursors = [null]
+      load(0)
+    })
+    form.addEventListener("input", csvLink)
+    el.querySelector(".ad-audit-reset").addEventListener("click", () => { form.reset(); cursors = [null]; load(0) })
+    el.querySelector(".ad-audit-next").addEventListener("click", () => { if (next) { cursors.push(next); load(cursors.length - 1) } })
+    el.querySelector(".ad-audit-prev").addEventListener("click", () => { if (cursors.length > 1) { cursors.pop(); load(cursors.length - 1) } })
+  }
 
   function filters() {
     const q = new URLSearchParams()
@@ -105,16 +120,5 @@ function mountAudit(el, { call, base, L }) {
     el.querySelector(".ad-audit-prev").disabled = cursors.length <= 1
     el.querySelector(".ad-audit-next").disabled = !next
   }
-  form.addEventListener("submit", (e) => {
-    e.preventDefault()
-    e.stopPropagation()
-    for (const f of form.querySelectorAll(".ad-invalid")) { f.classList.remove("ad-invalid") }
-    cursors = [null]
-    load(0)
-  })
-  form.addEventListener("input", csvLink)
-  el.querySelector(".ad-audit-reset").addEventListener("click", () => { form.reset(); cursors = [null]; load(0) })
-  el.querySelector(".ad-audit-next").addEventListener("click", () => { if (next) { cursors.push(next); load(cursors.length - 1) } })
-  el.querySelector(".ad-audit-prev").addEventListener("click", () => { if (cursors.length > 1) { cursors.pop(); load(cursors.length - 1) } })
-  return { show() { if (!loaded) { loaded = true; load(0) } } }
+  return { show() { if (!loaded) { loaded = true; build(); load(0) } } }
 }

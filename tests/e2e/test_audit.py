@@ -183,3 +183,15 @@ def test_the_admin_tab_filters_and_pages(base: str, trail: dict, browser, artifa
         page.screenshot(path=str(artifacts / "admin-audit.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_an_export_over_the_cap_says_so_in_its_last_line(base: str, trail: dict,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.api_audit import AuditCsvHandler
+
+    monkeypatch.setattr(AuditCsvHandler, "cap", 2)  # the server runs in this process
+    req = urllib.request.Request(f"{base}/api/v1/admin/audit.csv", headers=as_user("admin"))
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        rows = list(csv.reader(io.StringIO(resp.read().decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1 + 2 + 1
+    assert rows[-1][0].startswith("（已截断：仅导出最新的 2 条")
