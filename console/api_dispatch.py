@@ -17,6 +17,7 @@ from console.api import ApiHandler
 from console.auth_scope import check_incident, check_unit, filter_units, masked_case
 from console.bootstrap import App
 from console.events import EventHub
+from console.intake_place import place
 from console.schemas import refuse_nul
 from dispatch import commands as c
 from dispatch.access import event_visible, scope_of
@@ -149,55 +150,12 @@ class IncidentsHandler(DispatchHandler):
 
     async def post(self) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.IncidentIn)
-            geocoded = None
-            if body.get("lon") in (None, "") and str(body.get("address") or "").strip():
-                body, geocoded = self.place_by_address(body)
-            elif not str(body.get("address") or "").strip() and body.get("lon") not in (None, ""):
-                body = self.address_by_point(body)
+            body, geocoded = place(self.app.engine, self.body_json(schemas.IncidentIn))
             result = self.handle(register_command(body, self.actor(body))).as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded
             return result
         await self.run(work, status=201)
-
-    def address_by_point(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A point with no address gets the reverse geocoder's label, so people can read it."""
-        from geo.coords import to_wgs84
-        from geo.geocoder import reverse_geocode
-
-        lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
-        if lon is None or lat is None:
-            return body
-        try:
-            wlon, wlat = to_wgs84(lon, lat, str(body.get("crs") or "wgs84"))
-            with self.app.engine.connect() as conn:
-                label = reverse_geocode(conn, float(wlon), float(wlat))
-        except (ValueError, RuntimeError):  # a bad point is the domain's to refuse
-            return body
-        return {**body, "address": label.label} if label.inside else body
-
-    def place_by_address(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Geocode an address-only case; take the best candidate only when it is unambiguous.
-
-        A door, building, compound or place with confidence ≥ 0.75 and no equally good
-        candidate in another micro-grid locates the case; otherwise the case stays registered
-        and the candidates go back to the duty officer to choose (a road or a community is
-        too coarse to dispatch on).
-        """
-        from geo.geocoder import geocode
-
-        with self.app.engine.connect() as conn:
-            found = geocode(conn, str(body["address"])[:200], limit=5)
-        top = found.candidates[0] if found.candidates else None
-        rivals = [c for c in found.candidates[1:] if top is not None
-                  and c.confidence >= top.confidence - 0.05
-                  and c.micro_grid_id != top.micro_grid_id]
-        used = (top is not None and top.level in ("building", "door", "compound", "place")
-                and top.confidence >= 0.75 and not rivals)
-        if used and top is not None:
-            body = {**body, "lon": top.lon, "lat": top.lat, "crs": "wgs84"}
-        return body, {**found.as_dict(), "used": used}
 
 
 class IncidentHandler(DispatchHandler):
@@ -316,7 +274,8 @@ class UnitPositionHandler(DispatchHandler):
                 raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
             return self.handle(c.ReportPosition(
                 unit_id=int(unit_id), lon=lon, lat=lat, crs=str(body.get("crs") or "wgs84"),
-                accuracy_m=_float_or_none(body, "accuracy_m")))
+                accuracy_m=_float_or_none(body, "accuracy_m"), at=body.get("at"),
+                seq=body.get("seq")))
         await self.run(work)
 
 
