@@ -7,9 +7,18 @@ feed the OpenAPI document, so the documentation cannot drift from what is enforc
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from dispatch.errors import InvalidCommand
 from dispatch.vocab import CATEGORIES, CHANNELS, INCIDENT_STATES, OUTCOMES, UNIT_STATUSES
@@ -102,11 +111,34 @@ class FollowUpIn(_Body):
     neighbours_visited: int = Field(default=0, ge=0, le=100)
 
 
+def _fix_time(value: Any) -> Any:
+    """ISO 8601 with a time zone (RFC 3339), else a Chinese refusal; the domain checks the rest."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("须为带时区的 ISO 8601 时间字符串，如 2026-11-23T10:00:00+08:00")
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("不是有效的 ISO 8601 时间，如 2026-11-23T10:00:00+08:00") from None
+    if at.tzinfo is None:
+        raise ValueError("须带时区，如 2026-11-23T10:00:00+08:00 或 …Z")
+    return at
+
+
+FixTime: TypeAlias = Annotated[datetime | None, BeforeValidator(_fix_time), WithJsonSchema(
+    {"type": "string", "format": "date-time", "description": "设备定位时间（ISO 8601，须带时区）"})]
+
+
 class PositionIn(_Body):
+    """定位上报：旧于已有位置的上报只入轨迹（applied=false），同一时刻同一位置的重复上报只记一次。"""
+
     lon: float = _lon()
     lat: float = _lat()
     crs: Crs = "wgs84"
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    at: FixTime = None
+    seq: int | None = Field(default=None, ge=0, le=2**63 - 1, description="设备上报序号（递增）")
 
 
 class LocateIn(_Body):

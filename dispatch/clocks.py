@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from dispatch import vocab
 from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
 
-KIND_LABEL = {"sign": "签收", "close": "办结", "followup": "回访"}
+KIND_LABEL = {"sign": "签收", "close": "办结", "followup": "回访", "whistle": "报到"}
 # While a clock still matters: signing ends at acknowledgement, closing at resolution.
 LIVE_STATES = {
     "sign": frozenset({"registered", "located", "assigned"}),
     "close": frozenset(vocab.OPEN_STATES),
     "followup": frozenset({"resolved"}),
+    "whistle": frozenset(vocab.OPEN_STATES),  # a whistle's 报到 deadline (dispatch.whistle)
 }
 CLOCKS_OF_STATE = {"acknowledged": ("sign",), "on_scene": ("sign",), "mediating": ("sign",),
                    "resolved": ("sign", "close"), "followed_up": ("followup",),

@@ -117,7 +117,8 @@ class ReportPosition:
     lon: float
     lat: float
     crs: str = "wgs84"
-    at: datetime | None = None  # the device's time; default: now
+    at: datetime | None = None  # the device's fix time (with a time zone); default: now
+    seq: int | None = None  # the device's counter, if it keeps one
     accuracy_m: float | None = None
 
 

@@ -19,7 +19,7 @@ UNIT_COLUMNS = (
     "id", "code", "name", "unit_type", "phone", "skills", "languages", "full_time", "level",
     "street_id", "community_id", "home_grid_id", "police_grid_id", "facility_id", "status",
     "capacity", "active_load", "on_foot", "shift", "shift_start", "shift_end", "last_geom",
-    "last_seen_at", "version",
+    "last_seen_at", "version", "last_seq",
 )
 ID_COLUMNS = ("street_id", "community_id", "home_grid_id", "police_grid_id", "facility_id")
 
@@ -307,4 +307,5 @@ def _finish(rng: np.random.Generator, df: pd.DataFrame) -> gpd.GeoDataFrame:
                                                  df["y"].to_numpy(float)), dtype=object)
     out["last_seen_at"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns, UTC]")
     out["version"] = 0
+    out["last_seq"] = pd.array([None] * n, dtype="Int64")
     return gpd.GeoDataFrame(out[list(UNIT_COLUMNS)], geometry="last_geom", crs="EPSG:4326")

@@ -152,6 +152,16 @@ class DepartmentReported(Event):
 
 
 @dataclass(frozen=True)
+class WhistleOverdue(Event):
+    """A whistle's 报到 deadline passed with ``departments`` unreported; 督办 at ``level``."""
+
+    incident_id: int
+    whistle_id: int
+    departments: tuple[str, ...]
+    level: str
+
+
+@dataclass(frozen=True)
 class ConsultationHeld(Event):
     incident_id: int
     consultation_id: int

@@ -1,8 +1,9 @@
 """The clock handler: process each due deadline stage exactly once, in its own transaction.
 
 A stage row is claimed with ``FOR UPDATE SKIP LOCKED`` and marked processed in the same
-transaction as its effects (warning, 督办 record, reassignment, escalation), so concurrent or
-repeated ticks and restarts after a crash process every missed stage once.
+transaction as its effects (warning, 督办 record, reassignment, escalation; for a whistle's
+报到 deadline: overdue calls and 督办), so concurrent or repeated ticks and restarts after a
+crash process every missed stage once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dispatch.errors import DispatchError
 from dispatch.events import DeadlinePassed, DeadlineWarned
 from dispatch.handlers_assign import assign, recommend_for
 from dispatch.handlers_state import apply
+from dispatch.handlers_whistle import process_overdue
 from dispatch.results import TickReport
 
 if TYPE_CHECKING:
@@ -46,6 +48,9 @@ def process(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime, report: di
             ) -> None:
     """The effects of one claimed stage (caller commits)."""
     iid, kind, stage = timer["incident_id"], timer["kind"], timer["stage"]
+    if kind == "whistle":  # a 报到 deadline: its own rule (dispatch.whistle.overdue)
+        process_overdue(uow, timer, now, report)
+        return
     row = uow.incidents.get(iid, lock=True)
     assert row is not None  # timers cascade with their incident
     has_units = bool(uow.units.active_on(iid))

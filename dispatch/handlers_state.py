@@ -71,7 +71,7 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
         uow.emit(IncidentEscalated(iid, up))
     elif to == "resolved":
         cols["outcome"] = outcome
-        uow.incidents.cancel_timers(iid, ("sign", "close"), now)
+        uow.incidents.cancel_timers(iid, ("sign", "close", "whistle"), now)
         uow.incidents.close_supervisions(iid, now)
         uow.whistles.close_all(iid, now)  # the case is settled: no department still owes a report
         if outcome not in lifecycle.NO_FOLLOWUP:
@@ -79,7 +79,7 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
             uow.incidents.add_followup(iid, clocks.deadline(plan))
             uow.incidents.add_timers(iid, plan)
     elif to == "closed":
-        uow.incidents.cancel_timers(iid, ("sign", "close", "followup"), now)
+        uow.incidents.cancel_timers(iid, ("sign", "close", "followup", "whistle"), now)
     elif to == "located":
         cols.update(restart_clocks(uow, row, now, kinds=("sign",) if not change.reopens
                                    else ("sign", "close")))

@@ -1,4 +1,4 @@
-"""Unit handlers: position pings (any CRS), status changes, and policy edits."""
+"""Unit handlers: position pings (any CRS, ordered, replays once), status changes, policy edits."""
 
 from __future__ import annotations
 
@@ -10,31 +10,42 @@ from dispatch.errors import InvalidCommand, NotFound
 from dispatch.events import PolicyChanged, UnitMoved, UnitStatusChanged
 from dispatch.policy import Policy
 from dispatch.results import PositionRecorded, UnitStatusSet
-from dispatch.telemetry import check_status, to_wgs84_point
+from dispatch.telemetry import (
+    REPLAY,
+    check_crs,
+    check_fix,
+    check_inside,
+    check_status,
+    to_wgs84_point,
+    why_not_newer,
+)
 
 if TYPE_CHECKING:
     from dispatch.adapters.uow import SqlUnitOfWork
 
 
 def report_position(cmd: ReportPosition, uow: SqlUnitOfWork) -> PositionRecorded:
-    """Keep every ping in history; move the unit only when the ping is its newest."""
-    if cmd.crs not in ("wgs84", "gcj02", "bd09", "cgcs2000"):
-        raise InvalidCommand(f"未知坐标系：{cmd.crs}（wgs84/gcj02/bd09/cgcs2000）", field="crs")
-    lon, lat = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs)
-    now = uow.now()
-    at = cmd.at or now
-    if at.tzinfo is None:
-        raise InvalidCommand("定位时间须带时区", field="at")
-    if (at - now).total_seconds() > 300:
-        raise InvalidCommand("定位时间晚于服务器时间，请校准设备时钟", field="at")
-    if uow.units.get(cmd.unit_id) is None:
+    """Keep every ping in history (an exact replay once); move the unit only when the ping is
+    newer than its last accepted fix (:mod:`dispatch.telemetry`)."""
+    lon, lat = to_wgs84_point(cmd.lon, cmd.lat, check_crs(cmd.crs))
+    policy = uow.policy
+    fix = check_fix(cmd.at, cmd.seq, uow.now(), future_s=policy.position_future_s)
+    last = uow.units.last_fix(cmd.unit_id)
+    if last is None:
         raise NotFound(f"处置单位 {cmd.unit_id} 不存在", unit_id=cmd.unit_id)
-    current = uow.units.record_position(cmd.unit_id, lon, lat, at=at,
-                                        accuracy_m=cmd.accuracy_m, crs=cmd.crs)
+    off = check_inside(lon, lat, uow.units.territory_bounds(), limit_m=policy.position_outside_m)
+    assert fix.at is not None
+    recorded, current = uow.units.record_position(
+        cmd.unit_id, lon, lat, at=fix.at, seq=fix.seq, accuracy_m=cmd.accuracy_m, crs=cmd.crs,
+        reset_s=policy.position_seq_reset_s)
     if current:
-        uow.emit(UnitMoved(cmd.unit_id, round(lon, 7), round(lat, 7), at))
+        uow.emit(UnitMoved(cmd.unit_id, round(lon, 7), round(lat, 7), fix.at))
+    # the reason reads the fix this transaction saw; the UPDATE above decided
+    reason = None if current else REPLAY if not recorded else why_not_newer(fix, last)
     uow.commit()
-    return PositionRecorded(cmd.unit_id, lon, lat, at, current)
+    return PositionRecorded(cmd.unit_id, lon, lat, fix.at, current, applied=current,
+                            reason=reason, seq=fix.seq, duplicate=not recorded,
+                            outside_m=round(off, 1))
 
 
 def set_unit_status(cmd: SetUnitStatus, uow: SqlUnitOfWork) -> UnitStatusSet:

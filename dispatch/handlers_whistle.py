@@ -2,7 +2,8 @@
 
 Rules in :mod:`dispatch.whistle`; SQL in :mod:`dispatch.adapters.whistle_repo`. A whistle needs
 an open case located to a street; a report needs that case's open whistle and a department it
-called; a 会商 needs an open case and concludes the open whistle, if any.
+called; a 会商 needs an open case and concludes the open whistle, if any. A whistle's 报到
+deadline is a clock stage row; :func:`process_overdue` is what the scheduler does with it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dispatch import vocab
-from dispatch.commands import BlowWhistle, HoldConsultation, ReportIn
+from dispatch.commands import SYSTEM, BlowWhistle, HoldConsultation, ReportIn
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound
-from dispatch.events import ConsultationHeld, DepartmentReported, WhistleBlown
+from dispatch.events import ConsultationHeld, DepartmentReported, WhistleBlown, WhistleOverdue
 from dispatch.results import Consulted, ReportedIn, Whistled
 from dispatch.whistle import (
     DEPARTMENTS,
@@ -20,11 +21,14 @@ from dispatch.whistle import (
     check_outcome,
     check_participants,
     check_whistle,
+    overdue,
     report_deadline,
     report_is_late,
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from dispatch.adapters.uow import SqlUnitOfWork
 
 
@@ -58,6 +62,7 @@ def blow_whistle(cmd: BlowWhistle, uow: SqlUnitOfWork) -> Whistled:
     due = report_deadline(now, hours)
     wid = uow.whistles.blow(cmd.incident_id, street_id=row["street_id"], at=now, by=cmd.actor,
                             reason=reason, report_by=due, departments=codes)
+    uow.whistles.add_timer(cmd.incident_id, wid, due)
     uow.incidents.audit(at=now, actor=cmd.actor, action="whistle", entity_id=cmd.incident_id,
                         reason=reason, detail={"whistle_id": wid, "departments": list(codes),
                                                "report_by": due, "street_id": row["street_id"]})
@@ -89,6 +94,8 @@ def report_in(cmd: ReportIn, uow: SqlUnitOfWork) -> ReportedIn:
     if not uow.whistles.report(whistle["id"], dept, at=now, by=cmd.actor, note=note):
         raise Conflict(f"{DEPARTMENTS[dept]}已报到", incident_id=cmd.incident_id)
     waiting = tuple(c for c, v in calls.items() if v["reported_at"] is None and c != dept)
+    if not waiting:  # everyone came: the 报到 clock has nothing left to do
+        uow.whistles.cancel_timer(int(whistle["id"]), now)
     uow.incidents.audit(at=now, actor=cmd.actor, action="whistle_report",
                         entity_id=cmd.incident_id, reason=note,
                         detail={"whistle_id": whistle["id"], "department": dept, "late": late,
@@ -111,6 +118,9 @@ def hold_consultation(cmd: HoldConsultation, uow: SqlUnitOfWork) -> Consulted:
                                participants=[p.as_dict() for p in people], outcome=outcome)
     if wid is not None:
         uow.whistles.close(wid, now)
+        uow.whistles.cancel_timer(wid, now)
+        # the round is concluded: its 报到 督办 has done its work
+        uow.incidents.close_supervisions(cmd.incident_id, now, kind="whistle")
     uow.incidents.audit(at=now, actor=cmd.actor, action="consultation",
                         entity_id=cmd.incident_id, reason=outcome,
                         detail={"consultation_id": cid, "whistle_id": wid,
@@ -119,3 +129,33 @@ def hold_consultation(cmd: HoldConsultation, uow: SqlUnitOfWork) -> Consulted:
     uow.emit(ConsultationHeld(cmd.incident_id, cid, wid))
     uow.commit()
     return Consulted(cmd.incident_id, cid, wid, absent)
+
+
+def process_overdue(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime,
+                    report: dict[str, int]) -> None:
+    """A claimed ``whistle`` stage (the clock handler's transaction; caller commits): mark the
+    unreported calls overdue, open 督办 naming them, audit, event — or skip."""
+    iid, wid = int(timer["incident_id"]), int(timer["whistle_id"])
+    row = uow.incidents.get(iid, lock=True)
+    whistle = uow.whistles.get(wid, lock=True)
+    assert row is not None and whistle is not None  # timers cascade with both
+    d = overdue(case_open=row["state"] in vocab.OPEN_STATES,
+                whistle_closed=whistle["closed_at"] is not None, calls=whistle["calls"],
+                report_by=whistle["report_by"])
+    if d.skip:
+        uow.incidents.finish_timer(timer["id"], now, "skipped")
+        report["skipped"] += 1
+        return
+    assert d.level is not None
+    marked = uow.whistles.mark_overdue(wid, now)
+    sid = uow.incidents.open_supervision(iid, kind="whistle", level=d.level, at=now, by=SYSTEM,
+                                         reason=d.reason)
+    uow.incidents.audit(at=now, actor=SYSTEM, action=f"supervise_{d.level}", entity_id=iid,
+                        reason=d.reason,
+                        detail={"timer_id": timer["id"], "kind": "whistle", "stage": "yellow",
+                                "whistle_id": wid, "report_by": whistle["report_by"],
+                                "absent": list(d.absent), "marked_overdue": marked,
+                                "supervision_id": sid})
+    uow.emit(WhistleOverdue(iid, wid, d.absent, d.level))
+    uow.incidents.finish_timer(timer["id"], now, "done")
+    report["supervised"] += 1

@@ -68,6 +68,13 @@ class Policy:
     followup_days: int = 3
     reopen_at_or_below: int = 2  # satisfaction 1-2 reopens the case
     stale_position_s: int = 900
+    # hostile or broken telemetry (dispatch.telemetry): a fix time this far ahead of the
+    # server's clock is refused; a point this far outside the territory's bounds is refused
+    # (nearer it is kept and flagged); a device counter that goes back while the fix time
+    # moves on by more than this is taken as the device restarting, not as a replay
+    position_future_s: int = 120
+    position_outside_m: float = 20_000.0
+    position_seq_reset_s: int = 300
     unit_types: dict[str, tuple[str, ...]] = field(default_factory=_types)
     pair_categories: tuple[str, ...] = ("family", "marriage", "neighbour", "labour", "debt",
                                         "construction", "land")
@@ -157,6 +164,10 @@ class Policy:
             raise bad("层级阈值须递增", "level_thresholds")
         if self.stale_position_s <= 0 or self.duplicate_radius_m <= 0:
             raise bad("位置过期时限与查重半径须为正", "stale_position_s")
+        if self.position_future_s < 0 or self.position_seq_reset_s < 0:
+            raise bad("定位时间容差与计数重置间隔不能为负", "position_future_s")
+        if self.position_outside_m < 0:
+            raise bad("辖区外定位容差不能为负", "position_outside_m")
         if not 1 <= self.reopen_at_or_below < 5:
             raise bad("重新处置的满意度界限须在 1-4", "reopen_at_or_below")
 

@@ -98,7 +98,12 @@ class PositionRecorded(Result):
     lon: float
     lat: float
     at: datetime
-    current: bool  # False: an older ping, kept in history only
+    current: bool  # False: an older ping (history only) or a replay (not recorded again)
+    applied: bool = False  # the same as ``current``, the name the API answers with
+    reason: str | None = None  # why not applied (旧于已有位置 …)
+    seq: int | None = None
+    duplicate: bool = False  # an exact replay: no second history row, no event
+    outside_m: float = 0.0  # metres outside the territory's box (within the tolerance)
 
 
 @dataclass(frozen=True)

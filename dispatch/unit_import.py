@@ -206,7 +206,8 @@ def _row(ck: _Checker, row: int, rec: dict[str, str],
             "police_grid_id": ids["police_grid_id"], "facility_id": None,
             "status": "available", "capacity": capacity, "active_load": 0,
             "on_foot": unit_type == "grid_worker", "shift": shift, "shift_start": times[0],
-            "shift_end": times[1], "last_geom": None, "last_seen_at": None, "version": 0}
+            "shift_end": times[1], "last_geom": None, "last_seen_at": None, "version": 0,
+            "last_seq": None}
 
 
 def read_units(path: Path, *, territory_codes: dict[str, dict[str, int]]) -> pd.DataFrame:

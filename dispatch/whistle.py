@@ -6,6 +6,10 @@ Each called department reports once; a report after the deadline is recorded as 
 refused (the department came). A joint consultation (会商) records who took part and what was
 decided; held while a whistle is open, it concludes that round (the whistle closes, departments
 that never reported are named in the record). One open whistle per case at a time.
+
+When the deadline passes with departments still unreported, the scheduler (a stage row of
+kind ``whistle`` in the clocks' table) marks those calls overdue and opens a yellow 督办 naming
+them (:func:`overdue`); the round's 会商 (or the case's resolution) closes that 督办.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.errors import InvalidCommand
+from dispatch.model import BEIJING
 
 DEPARTMENTS: dict[str, str] = {
     "judicial_office": "司法所",
@@ -119,3 +124,30 @@ def check_outcome(outcome: str | None) -> str:
 
 def report_is_late(deadline: datetime, at: datetime) -> bool:
     return at > deadline
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """What a passed 报到 deadline does: nothing (``skip`` with the reason) or a yellow 督办
+    naming the ``absent`` departments."""
+
+    skip: bool
+    reason: str
+    absent: tuple[str, ...] = ()
+    level: str | None = None
+
+
+def overdue(*, case_open: bool, whistle_closed: bool, calls: Iterable[Mapping[str, Any]],
+            report_by: datetime) -> Overdue:
+    """The effect of a whistle's 报到 deadline passing (the calls as stored: ``department``,
+    ``reported_at``)."""
+    if not case_open:
+        return Overdue(True, "案件已办结，报到时限不再计算")
+    if whistle_closed:
+        return Overdue(True, "本次吹哨已会商结束，报到时限不再计算")
+    absent = tuple(str(c["department"]) for c in calls if c.get("reported_at") is None)
+    if not absent:
+        return Overdue(True, "点名部门均已报到")
+    names = "、".join(DEPARTMENTS.get(d, d) for d in absent)
+    when = report_by.astimezone(BEIJING).strftime("%m-%d %H:%M")
+    return Overdue(False, f"报到超时：{names}未在 {when} 前报到，黄色督办", absent, "yellow")

@@ -62,6 +62,7 @@ units = Table(
     Column("last_geom", Geometry("POINT", srid=SRID, spatial_index=True)),
     Column("last_seen_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False, server_default="0"),
+    Column("last_seq", BigInteger),  # the device counter of the last accepted fix (0007)
     CheckConstraint(_in("unit_type", vocab.UNIT_TYPES), name="unit_type"),
     CheckConstraint(_in("status", vocab.UNIT_STATUSES), name="status"),
     CheckConstraint(_in("shift", vocab.SHIFTS), name="shift"),
@@ -200,7 +201,10 @@ incident_timers = Table(
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("processed_at", DateTime(timezone=True)),
     Column("outcome", String(10)),
-    CheckConstraint("kind IN ('sign','close','followup')", name="kind"),
+    # migration 0007: a whistle's 报到 deadline is a stage row too, pointing at its whistle
+    Column("whistle_id", Integer, ForeignKey("whistles.id", ondelete="CASCADE")),
+    CheckConstraint("kind IN ('sign','close','followup','whistle')", name="kind"),
+    CheckConstraint("(kind = 'whistle') = (whistle_id IS NOT NULL)", name="whistle"),
     CheckConstraint("stage IN ('warn','yellow','red')", name="stage"),
     CheckConstraint("outcome IS NULL OR outcome IN ('done','cancelled','skipped')",
                     name="outcome"),
@@ -221,7 +225,7 @@ supervisions = Table(
     Column("opened_by", String(60), nullable=False),
     Column("reason", Text, nullable=False),
     Column("closed_at", DateTime(timezone=True)),
-    CheckConstraint("kind IN ('sign','close','followup')", name="kind"),
+    CheckConstraint("kind IN ('sign','close','followup','whistle')", name="kind"),
     CheckConstraint("level IN ('yellow','red')", name="level"),
 )
 
@@ -269,8 +273,12 @@ unit_positions = Table(
     Column("geom", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
     Column("accuracy_m", Float),
     Column("source_crs", String(10), nullable=False, server_default="wgs84"),
+    Column("seq", BigInteger),  # the device's counter (migration 0007)
 )
 Index("ix_unit_positions_unit_at", unit_positions.c.unit_id, unit_positions.c.at)
+# an exact replay (same unit, fix time and point) is stored once (migration 0007)
+Index("uq_unit_positions_fix", unit_positions.c.unit_id, unit_positions.c.at,
+      func.ST_X(unit_positions.c.geom), func.ST_Y(unit_positions.c.geom), unique=True)
 
 # Administrators' settings as JSON (key "policy": dispatch.policy.Policy.to_dict()).
 dispatch_settings = Table(
@@ -284,3 +292,6 @@ dispatch_settings = Table(
 DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_flow, incident_code_counters,
                    incident_timers, supervisions, incident_links, followups, unit_positions,
                    dispatch_settings)
+
+# the whistle tables (incident_timers.whistle_id points at one) always beside these
+from dispatch.adapters import orm_whistle  # noqa: E402,F401

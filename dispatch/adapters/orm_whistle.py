@@ -45,6 +45,7 @@ whistle_calls = Table(
     Column("reported_at", DateTime(timezone=True)),
     Column("reported_by", String(60)),
     Column("note", Text),
+    Column("overdue_at", DateTime(timezone=True)),  # the deadline passed unreported (0007)
     UniqueConstraint("whistle_id", "department", name="uq_whistle_calls_department"),
     CheckConstraint("(reported_at IS NULL) = (reported_by IS NULL)", name="reported"),
 )

@@ -153,7 +153,7 @@ class IncidentRepository:
     def claim_due_timer(self, now: datetime) -> dict[str, Any] | None:
         """The oldest unprocessed stage due by ``now``, row-locked; others skip it."""
         row = self.conn.execute(text(
-            "SELECT id, incident_id, kind, stage, round, due_at FROM incident_timers "
+            "SELECT id, incident_id, kind, stage, round, due_at, whistle_id FROM incident_timers "
             "WHERE processed_at IS NULL AND due_at <= :now ORDER BY due_at, id LIMIT 1 "
             "FOR UPDATE SKIP LOCKED"), {"now": now}).mappings().first()
         return dict(row) if row else None
@@ -178,9 +178,12 @@ class IncidentRepository:
             "SELECT level FROM supervisions WHERE incident_id = :i AND kind = :k "
             "AND closed_at IS NULL ORDER BY id"), {"i": incident_id, "k": kind}).scalars())
 
-    def close_supervisions(self, incident_id: int, at: datetime) -> None:
-        self.conn.execute(text("UPDATE supervisions SET closed_at = :at WHERE incident_id = :i "
-                               "AND closed_at IS NULL"), {"i": incident_id, "at": at})
+    def close_supervisions(self, incident_id: int, at: datetime, *, kind: str | None = None
+                           ) -> None:
+        """Close the case's open supervisions (of one clock ``kind``, or all)."""
+        self.conn.execute(text(
+            "UPDATE supervisions SET closed_at = :at WHERE incident_id = :i AND closed_at IS NULL "
+            "AND (CAST(:k AS text) IS NULL OR kind = :k)"), {"i": incident_id, "at": at, "k": kind})
 
     def add_link(self, incident_id: int, other_id: int, *, kind: str, at: datetime, by: str,
                  score: float | None = None, reasons: Sequence[str] = ()) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from dispatch.model import UnitFacts
+from dispatch.telemetry import Fix
 
 UNIT_COLS = (
     "id, code, name, unit_type, skills, languages, level, street_id, community_id, home_grid_id, "
@@ -117,18 +118,50 @@ class UnitRepository:
         self.conn.execute(text("UPDATE units SET status = :s, version = version + 1 "
                                "WHERE id = :id"), {"id": unit_id, "s": status})
 
+    def last_fix(self, unit_id: int) -> Fix | None:
+        """The unit's last accepted fix (time and device counter), or None: no such unit."""
+        row = self.conn.execute(text("SELECT last_seen_at, last_seq FROM units WHERE id = :u"),
+                                {"u": unit_id}).first()
+        return None if row is None else Fix(row[0], row[1])
+
+    def territory_bounds(self) -> tuple[float, float, float, float] | None:
+        """The box around the territory's streets (WGS-84), or None before any is loaded."""
+        row = self.conn.execute(text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Extent(geom) AS e FROM streets) b")).first()
+        if row is None or row[0] is None:
+            return None
+        return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+
     def record_position(self, unit_id: int, lon: float, lat: float, *, at: datetime,
-                        accuracy_m: float | None, crs: str) -> bool:
-        """History always; the current position only if this ping is the newest."""
-        self.conn.execute(text(
-            "INSERT INTO unit_positions (unit_id, at, geom, accuracy_m, source_crs) VALUES "
-            "(:u, :at, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :acc, :crs)"),
-            {"u": unit_id, "at": at, "lon": lon, "lat": lat, "acc": accuracy_m, "crs": crs})
+                        seq: int | None, accuracy_m: float | None, crs: str, reset_s: float
+                        ) -> tuple[bool, bool]:
+        """``(recorded, current)``: the ping in history unless it exactly replays one there
+        (same unit, time and point: the unique index keeps one, whoever commits first), and
+        the unit's current position only if the ping is newer than its last accepted fix.
+
+        The newer-test sits in the UPDATE's WHERE (:func:`dispatch.telemetry.is_newer` in
+        SQL): of two racing pings the later one waits for the row, re-reads it after the
+        first commits, and applies only if still newer, so the newest wins in any commit order.
+        """
+        p = {"u": unit_id, "at": at, "lon": lon, "lat": lat, "acc": accuracy_m, "crs": crs,
+             "seq": seq, "reset": float(reset_s)}
+        kept = self.conn.execute(text(
+            "INSERT INTO unit_positions (unit_id, at, geom, accuracy_m, source_crs, seq) VALUES "
+            "(:u, :at, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :acc, :crs, :seq) "
+            "ON CONFLICT (unit_id, at, (ST_X(geom)), (ST_Y(geom))) DO NOTHING RETURNING id"),
+            p).first()
+        if kept is None:
+            return False, False
         row = self.conn.execute(text(
             "UPDATE units SET last_geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
-            "last_seen_at = :at WHERE id = :u AND (last_seen_at IS NULL OR last_seen_at <= :at) "
-            "RETURNING id"), {"u": unit_id, "at": at, "lon": lon, "lat": lat}).first()
-        return row is not None
+            "last_seen_at = :at, last_seq = CAST(:seq AS bigint) WHERE id = :u AND ("
+            "last_seen_at IS NULL OR CASE WHEN CAST(:seq AS bigint) IS NOT NULL AND last_seq IS "
+            "NOT NULL AND last_seq <> CAST(:seq AS bigint) THEN CAST(:seq AS bigint) > last_seq "
+            "OR CAST(:at AS timestamptz) > last_seen_at + make_interval(secs => "
+            "CAST(:reset AS double precision)) ELSE last_seen_at < CAST(:at AS timestamptz) END) "
+            "RETURNING id"), p).first()
+        return True, row is not None
 
     # -- settings -----------------------------------------------------------------------------
     def load_setting(self, key: str) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ class WhistleRepository:
 
     def calls(self, whistle_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(text(
-            "SELECT department, reported_at, reported_by, note FROM whistle_calls "
+            "SELECT department, reported_at, reported_by, note, overdue_at FROM whistle_calls "
             "WHERE whistle_id = :w ORDER BY id"), {"w": whistle_id}).mappings()]
 
     def blow(self, incident_id: int, *, street_id: int | None, at: datetime, by: str,
@@ -49,6 +49,35 @@ class WhistleRepository:
             "INSERT INTO whistle_calls (whistle_id, department) SELECT :w, d "
             "FROM unnest(CAST(:d AS text[])) d"), {"w": wid, "d": list(departments)})
         return wid
+
+    def get(self, whistle_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+        """One whistle (open or closed) with its calls, or None."""
+        row = self.conn.execute(text(
+            "SELECT id, incident_id, street_id, blown_at, blown_by, reason, report_by, closed_at "
+            "FROM whistles WHERE id = :w" + (" FOR UPDATE" if lock else "")),
+            {"w": whistle_id}).mappings().first()
+        return None if row is None else {**row, "calls": self.calls(whistle_id)}
+
+    def add_timer(self, incident_id: int, whistle_id: int, due_at: datetime) -> None:
+        """The whistle's 报到 deadline as a clock stage row (kind ``whistle``), so the
+        scheduler claims and processes it exactly once like the other clocks."""
+        self.conn.execute(text(
+            "INSERT INTO incident_timers (incident_id, kind, stage, round, due_at, whistle_id) "
+            "SELECT :i, 'whistle', 'yellow', COALESCE(max(round) + 1, 0), :d, :w "
+            "FROM incident_timers WHERE incident_id = :i AND kind = 'whistle'"),
+            {"i": incident_id, "w": whistle_id, "d": due_at})
+
+    def cancel_timer(self, whistle_id: int, at: datetime) -> None:
+        self.conn.execute(text(
+            "UPDATE incident_timers SET processed_at = :at, outcome = 'cancelled' "
+            "WHERE whistle_id = :w AND processed_at IS NULL"), {"w": whistle_id, "at": at})
+
+    def mark_overdue(self, whistle_id: int, at: datetime) -> list[str]:
+        """Stamp the calls still unreported as overdue; the departments stamped."""
+        return sorted(self.conn.execute(text(
+            "UPDATE whistle_calls SET overdue_at = :at WHERE whistle_id = :w "
+            "AND reported_at IS NULL AND overdue_at IS NULL RETURNING department"),
+            {"w": whistle_id, "at": at}).scalars())
 
     def report(self, whistle_id: int, department: str, *, at: datetime, by: str,
                note: str | None) -> bool:

@@ -71,3 +71,29 @@ def state_of(engine: Engine, incident_id: int) -> str:
     with engine.connect() as conn:
         return str(conn.scalar(text("SELECT state FROM incidents WHERE id = :i"),
                                {"i": incident_id}))
+
+
+class Notifications:
+    """What the dispatch channel carried (payloads sent on commit; a rolled-back transaction's
+    never are), on a connection of its own outside the engine's pool."""
+
+    def __init__(self, engine: Engine) -> None:
+        import psycopg
+
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.seen: list[str] = []
+        self.conn.add_notify_handler(lambda n: self.seen.append(n.payload))
+        self.conn.execute("LISTEN fq_dispatch")
+
+    def count(self, kind: str, **ids: int) -> int:
+        """Events of ``type`` ``kind`` with these ids, received so far."""
+        import json
+
+        self.conn.execute("SELECT 1")  # delivers what was sent before this statement
+        events = [json.loads(p) for p in self.seen]
+        return sum(1 for e in events if e.get("type") == kind
+                   and all(e.get(k) == v for k, v in ids.items()))
+
+    def close(self) -> None:
+        self.conn.close()

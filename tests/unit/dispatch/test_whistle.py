@@ -12,7 +12,7 @@ from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFoun
 from dispatch.events import ConsultationHeld, DepartmentReported, WhistleBlown
 from dispatch.handlers import HANDLERS
 from dispatch.handlers_whistle import blow_whistle, hold_consultation, report_in
-from dispatch.whistle import DEPARTMENTS, check_participants, check_whistle
+from dispatch.whistle import DEPARTMENTS, check_participants, check_whistle, overdue
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -28,11 +28,16 @@ class FakeIncidents:
     def audit(self, **kw: Any) -> None:
         self.audits.append(kw)
 
+    def close_supervisions(self, incident_id: int, at: datetime, *, kind: str | None = None
+                           ) -> None:
+        self.closed_supervisions = kind
+
 
 class FakeWhistles:
     def __init__(self) -> None:
         self.whistles: list[dict[str, Any]] = []
         self.consultations: list[dict[str, Any]] = []
+        self.timers: dict[int, datetime] = {}  # whistle id -> 报到 deadline still running
 
     def open_of(self, incident_id: int, *, lock: bool = False) -> dict[str, Any] | None:
         return next((w for w in self.whistles if w["closed_at"] is None), None)
@@ -53,6 +58,12 @@ class FakeWhistles:
 
     def close(self, whistle_id: int, at: datetime) -> None:
         self.whistles[whistle_id - 1]["closed_at"] = at
+
+    def add_timer(self, incident_id: int, whistle_id: int, due_at: datetime) -> None:
+        self.timers[whistle_id] = due_at
+
+    def cancel_timer(self, whistle_id: int, at: datetime) -> None:
+        self.timers.pop(whistle_id, None)
 
     def consult(self, incident_id: int, **kw: Any) -> int:
         self.consultations.append(kw)
@@ -117,6 +128,7 @@ def test_whistle_report_late_and_consultation_close_the_round():
     assert got.report_by == NOW + timedelta(hours=12)
     assert uow.events == [WhistleBlown(1, 1, got.departments, got.report_by)]
     assert uow.incidents.audits[-1]["action"] == "whistle"
+    assert uow.whistles.timers == {1: got.report_by}  # the 报到 clock runs
     with pytest.raises(Conflict, match="进行中的吹哨"):
         _blow(uow)
 
@@ -138,6 +150,8 @@ def test_whistle_report_late_and_consultation_close_the_round():
         outcome="企业三日内结清工资，人社所跟进", actor="街道调度员"), uow)  # type: ignore[arg-type]
     assert (held.whistle_id, held.absent) == (1, ("hrss_office",))
     assert uow.whistles.whistles[0]["closed_at"] == NOW
+    assert uow.whistles.timers == {}  # concluded: the clock stops, its 督办 closes
+    assert uow.incidents.closed_supervisions == "whistle"
     assert uow.events[-1] == ConsultationHeld(1, 1, 1)
     assert uow.incidents.audits[-1]["detail"]["absent"] == ["hrss_office"]
     assert uow.committed == 3
@@ -147,6 +161,7 @@ def test_whistle_report_late_and_consultation_close_the_round():
     late = report_in(ReportIn(incident_id=1, department="housing", actor="住建李"),
                      uow)  # type: ignore[arg-type]
     assert late.late and late.waiting_for == ()
+    assert 2 not in uow.whistles.timers  # everyone reported: nothing left for the clock
     assert "housing" in DEPARTMENTS
 
 
@@ -172,3 +187,19 @@ def test_refusals_write_nothing():
                              uow)  # type: ignore[arg-type]
     assert held.whistle_id is None and held.absent == ()
     assert not uow.whistles.whistles and uow.committed == 1
+
+
+def test_passed_deadline_names_the_absent_departments_once_per_round():
+    calls = [{"department": "judicial_office", "reported_at": NOW},
+             {"department": "hrss_office", "reported_at": None},
+             {"department": "housing", "reported_at": None}]
+    due = NOW + timedelta(hours=12)
+    d = overdue(case_open=True, whistle_closed=False, calls=calls, report_by=due)
+    assert not d.skip and d.level == "yellow" and d.absent == ("hrss_office", "housing")
+    assert d.reason == "报到超时：人社所、住建部门未在 11-23 22:00 前报到，黄色督办"
+    for kw, why in (({"case_open": False, "whistle_closed": False}, "已办结"),
+                    ({"case_open": True, "whistle_closed": True}, "已会商结束")):
+        got = overdue(calls=calls, report_by=due, **kw)  # type: ignore[arg-type]
+        assert got.skip and why in got.reason and got.absent == ()
+    everyone = [{**c, "reported_at": NOW} for c in calls]
+    assert overdue(case_open=True, whistle_closed=False, calls=everyone, report_by=due).skip
