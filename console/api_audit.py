@@ -2,9 +2,9 @@
 
 Both sit under ``/api/v1/admin/`` and so need the administrator's role (refusals are audited by
 :class:`console.api.ApiHandler`). Rows come masked (names, phones, ID and door numbers). The CSV
-is streamed in batches of :data:`dispatch.views_audit.MAX_PAGE` rows, at most
-:data:`console.audit_csv.MAX_ROWS`, and the export itself is written to the audit log with its
-filter before the first byte leaves.
+is streamed from one server-side cursor in batches of :data:`dispatch.views_audit.MAX_PAGE`
+rows, at most :data:`console.audit_csv.MAX_ROWS` (the last line says when it was cut), and the
+export itself is written to the audit log with its filter before the first byte leaves.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from console.auth import audit_access
 from console.bootstrap import App
 from dispatch.errors import DispatchError, InvalidCommand
 from dispatch.views_audit import (
-    MAX_PAGE,
     AuditQuery,
-    fetch_page,
     parse_cursor,
     parse_limit,
     parse_query,
     search_audit,
+    stream_batches,
 )
 
 
@@ -64,48 +63,41 @@ class AuditSearchHandler(AuditHandler):
 
 
 class AuditCsvHandler(AuditHandler):
-    """GET: the filtered log as a CSV download, newest first, cut at ``MAX_ROWS`` rows."""
+    """GET: the filtered log as a CSV download, newest first, cut at ``cap`` rows."""
 
     cap = audit_csv.MAX_ROWS
-
-    def _page(self, query: AuditQuery, cursor: Any, limit: int) -> tuple[list[Any], str | None]:
-        with self.app.engine.connect() as conn:
-            return fetch_page(conn, query, limit=limit, cursor=cursor)
 
     async def get(self) -> None:
         try:
             query = self.query()
-            # the first batch before any header: a refused filter still gets its 4xx
-            rows, nxt = await asyncio.to_thread(self._page, query, None,
-                                                min(MAX_PAGE, self.cap))
+            batches = stream_batches(self.app.engine.connect, query, cap=self.cap)
+            # the first batch before any header: a refused or too broad filter gets its 4xx
+            batch = await asyncio.to_thread(next, batches, None)
         except DispatchError as err:
             self.refuse(err)
             return
-        await audit_access(self.app.engine, actor=self.who.actor, action="audit_export",
-                           entity="access", reason="导出审计日志（CSV）",
-                           detail={"filter": query.as_dict(), "format": "csv",
-                                   "cap": self.cap})
-        self.set_header("Content-Type", "text/csv; charset=utf-8")
-        self.set_header("Content-Disposition", audit_csv.disposition(datetime.now(UTC)))
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Content-Type-Options", "nosniff")
-        sent = len(rows)
         try:
-            self.write(audit_csv.header() + audit_csv.rows_csv(rows))
-            await self.flush()
-            while nxt is not None and sent < self.cap:
-                cursor = parse_cursor(nxt)
-                rows, nxt = await asyncio.to_thread(self._page, query, cursor,
-                                                    min(MAX_PAGE, self.cap - sent))
-                sent += len(rows)
-                self.write(audit_csv.rows_csv(rows))
+            await audit_access(self.app.engine, actor=self.who.actor, action="audit_export",
+                               entity="access", reason="导出审计日志（CSV）",
+                               detail={"filter": query.as_dict(), "format": "csv",
+                                       "cap": self.cap})
+            self.set_header("Content-Type", "text/csv; charset=utf-8")
+            self.set_header("Content-Disposition", audit_csv.disposition(datetime.now(UTC)))
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.write(audit_csv.header())
+            while batch is not None:
+                rows, cut = batch
+                self.write(audit_csv.rows_csv(rows) + (audit_csv.cut_line(self.cap) if cut
+                                                       else ""))
                 await self.flush()
-            if nxt is not None:
-                self.write(audit_csv.cut_line(self.cap))
+                batch = await asyncio.to_thread(next, batches, None)
         except StreamClosedError:
             return  # the browser went away
         except DispatchError as err:
             self.write(audit_csv.broken_line(err.message))
+        finally:
+            await asyncio.to_thread(batches.close)  # gives the connection back
         self.finish()
 
 

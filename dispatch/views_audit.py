@@ -9,7 +9,7 @@ with names, phone numbers, ID numbers and door numbers masked (:func:`mask_row`)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ DEFAULT_PAGE = 100
 COUNT_CAP = 10_000
 MAX_Q = 100
 STATEMENT_TIMEOUT = "15s"  # one search; a broader one is refused, never left running
+EXPORT_TIMEOUT = "60s"  # one fetch of an export's cursor (the first may sort the whole match)
 
 ACTION_LABELS: dict[str, str] = {
     "register": "受理登记", "locate": "定位", "merge": "合并案件", "link_duplicate": "标记重复",
@@ -47,6 +48,7 @@ ENTITY_LABELS: dict[str, str] = {
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CASE_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 _CURSOR = re.compile(r"^(-?\d{1,17})_(\d{1,19})$")
+_DIGIT = re.compile(r"\d")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _PERSONAL_KEYS = {"caller_name": mask_name, "caller_phone": mask_phone, "phone": mask_phone}
@@ -240,10 +242,18 @@ def count_sql(query: AuditQuery, cap: int = COUNT_CAP) -> tuple[str, dict[str, A
             {**params, "cap": cap + 1})
 
 
+def _mask_str(value: str, names: list[str]) -> str:
+    """:func:`mask_text`, skipped when it could change nothing: every pattern it masks needs a
+    digit, and a name must appear (most audit text is codes and states)."""
+    if _DIGIT.search(value) is None and not any(n in value for n in names):
+        return value
+    return mask_text(value, names) or value
+
+
 def _mask_value(value: Any, names: list[str], key: str = "") -> Any:
     if isinstance(value, str):
         masker = _PERSONAL_KEYS.get(key)
-        return masker(value) if masker else mask_text(value, names)
+        return masker(value) if masker else _mask_str(value, names)
     if isinstance(value, list):
         if key == "parties":
             return [mask_party(p) if isinstance(p, dict) else _mask_value(p, names)
@@ -262,16 +272,16 @@ def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if not k.startswith("_")}
     for k in ("actor", "reason"):
         if isinstance(out.get(k), str):
-            out[k] = mask_text(out[k], names)
+            out[k] = _mask_str(out[k], names)
     out["detail"] = _mask_value(out.get("detail") or {}, names)
     out["action_label"] = ACTION_LABELS.get(str(out.get("action")), str(out.get("action")))
     out["entity_label"] = ENTITY_LABELS.get(str(out.get("entity")), str(out.get("entity")))
     return out
 
 
-def _bounded(conn: Connection) -> None:
+def _bounded(conn: Connection, *, timeout: str = STATEMENT_TIMEOUT) -> None:
     # LIKE '%…%' must not fall back to a generic plan once psycopg prepares the statement
-    conn.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"))
+    conn.execute(text(f"SET LOCAL statement_timeout = '{timeout}'"))
     conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
@@ -314,18 +324,26 @@ def search_audit(conn: Connection, query: AuditQuery, *, limit: int = DEFAULT_PA
             "limit": limit}
 
 
-def iter_batches(connect: Any, query: AuditQuery, *, cap: int, batch: int = MAX_PAGE
-                 ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-    """Masked rows in batches of ``batch`` (a fresh connection each), at most ``cap`` in all;
-    each with whether more rows remain after it (true on the last batch means cut at ``cap``)."""
-    cursor: tuple[datetime, int] | None = None
+def stream_batches(connect: Any, query: AuditQuery, *, cap: int, batch: int = MAX_PAGE
+                   ) -> Generator[tuple[list[dict[str, Any]], bool], None, None]:
+    """Masked rows newest first in batches of ``batch`` from one server-side cursor (one scan of
+    the log, not one query per batch), at most ``cap`` in all; a batch flagged true is the last
+    one, cut at ``cap`` with more rows matching. ``connect`` gives a connection, held until the
+    generator ends or is closed."""
+    sql, params = page_sql(query, None, cap + 1)
     sent = 0
-    while sent < cap:
-        want = min(batch, cap - sent)
-        with connect() as conn:
-            rows, nxt = fetch_page(conn, query, limit=want, cursor=cursor)
-        sent += len(rows)
-        yield rows, nxt is not None
-        if nxt is None:
-            return
-        cursor = parse_cursor(nxt)
+    with connect() as conn:
+        try:
+            _bounded(conn, timeout=EXPORT_TIMEOUT)
+            result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
+                text(sql), params)
+            for part in result.mappings().partitions(batch):
+                rows = [dict(r) for r in part]
+                cut = sent + len(rows) > cap  # the query asks for one row past the cap
+                rows = rows[:cap - sent]
+                sent += len(rows)
+                yield [mask_row(r) for r in rows], cut
+                if cut:
+                    return
+        except OperationalError as err:
+            raise _timed_out(err) from None

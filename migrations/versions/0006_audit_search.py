@@ -6,7 +6,8 @@ Revises: 0005
 The log is read newest first; rare actions (login_failed, unmask, permission_denied) and one
 actor's rows are walked in time order from their own index instead of filtering the whole log;
 free text (reason and detail) goes through a trigram index (the database's C.UTF-8 ctype keeps
-CJK characters in trigrams). Measured on 1M rows: see README / the helper's report.
+CJK characters in trigrams). On 1M rows (bench/bench_audit.py) one login_failed page fell from
+118 ms to 5 ms and a rare word from 1.9 s to 2-16 ms; an insert's p50 stayed ~0.5 ms.
 """
 
 from __future__ import annotations
