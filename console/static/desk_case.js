@@ -7,7 +7,7 @@ const CHAIN = [["community_name", "社区"], ["grid_name", "网格"], ["micro_gr
 const ROLE = { lead: "主办", pair: "协办（联动）", support: "协助" }
 const A_STATE = { active: "在办", released: "已释放", declined: "已退回" }
 const SUP = { yellow: "黄牌督办", red: "红牌督办" }
-const SUP_KIND = { sign: "签收", close: "办结", followup: "回访" }
+const SUP_KIND = { sign: "签收", close: "办结", followup: "回访", whistle: "报到" }
 const LINK = { probable: "疑似重复", duplicate: "确认重复", related: "关联", merged: "已合并" }
 
 export function render({ model, el }) {

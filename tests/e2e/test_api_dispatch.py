@@ -175,3 +175,34 @@ def test_address_only_cases_are_geocoded_when_unambiguous(base):
         "auto_dispatch": False, "parties": [{"name": "孙八"}]})
     assert status == 201 and reg["state"] == "registered"
     assert reg["geocode"]["used"] is False and reg["geocode"]["candidates"] == []
+
+
+def test_position_pings_out_of_order_replayed_future_and_far_away(base, a_point):
+    """Hostile telemetry through the API: an older fix answers 200 ``applied: false`` with the
+    reason; a replay is recorded once; a future fix, a naive time, a bad counter and a point
+    1,000 km off are 422 naming their field; the unit keeps its newest position."""
+    from datetime import datetime, timedelta
+
+    lon, lat, _ = a_point
+    _, units = call("GET", f"{base}/api/v1/units")
+    uid = units["items"][-1]["id"]
+    url = f"{base}/api/v1/units/{uid}/position"
+    status, first = call("POST", url, {"lon": lon, "lat": lat, "seq": 41})
+    assert status == 200 and first["applied"] and first["reason"] is None, first
+    at = datetime.fromisoformat(first["at"])
+    status, old = call("POST", url, {"lon": lon + 0.001, "lat": lat, "seq": 40,
+                                     "at": (at - timedelta(minutes=5)).isoformat()})
+    assert status == 200 and (old["applied"], old["reason"]) == (False, "旧于已有位置"), old
+    status, again = call("POST", url, {"lon": lon, "lat": lat, "at": first["at"], "seq": 41})
+    assert status == 200 and again["duplicate"] and not again["applied"], again
+    for body, field in (
+            ({"at": (at + timedelta(minutes=10)).isoformat()}, "at"),
+            ({"at": "2026-11-23T10:00:00"}, "at"),
+            ({"seq": -1}, "seq"),
+            ({"lat": lat - 9.0}, "lat")):
+        status, err = call("POST", url, {"lon": lon, "lat": lat, **body})
+        assert status == 422 and err["error"]["field"] == field, (body, err)
+    _, units = call("GET", f"{base}/api/v1/units")
+    (mine,) = [u for u in units["items"] if u["id"] == uid]
+    assert datetime.fromisoformat(mine["position_at"]) == at
+    assert abs(mine["lon"] - lon) < 1e-6 and abs(mine["lat"] - lat) < 1e-6
