@@ -1,9 +1,10 @@
-"""The duty desk's server side: the desk hub (one per process: LISTEN → one query → every desk
-session), its read queries, and the API faces the desk needs beyond issue 4's: ``GET
-/api/v1/desk/snapshot``, ``POST /api/v1/desk/precheck`` (duplicates and risk before saving,
-read-only) and ``POST /api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an
-address-only case). 督办 is the domain's Supervise command at ``POST
-/api/v1/incidents/{id}/supervise`` (console.api_dispatch).
+"""The duty desk's server side: the desk hub (one per process: the process's listener → one
+query, or a small patch for a unit move → every desk session), its read queries, and the API
+faces the desk needs beyond issue 4's: ``GET /api/v1/desk/snapshot``, ``POST
+/api/v1/desk/precheck`` (duplicates and risk before saving, read-only) and ``POST
+/api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an address-only case). 督办 is
+the domain's Supervise command at ``POST /api/v1/incidents/{id}/supervise``
+(console.api_dispatch).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -23,7 +25,9 @@ from console import schemas
 from console.api_dispatch import DispatchHandler, _float_or_none
 from console.auth_scope import area_index, filter_snapshot
 from console.bootstrap import App
+from console.desk_moves import move_of, patch_moves, unit_index
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
+from console.notify import Notifier, notifier
 from dispatch import vocab
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.commands import LocateIncident
@@ -36,6 +40,7 @@ from geo.db import libpq_url
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
+MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
 DESK_STATES = (*vocab.OPEN_STATES, "resolved")
 
 _QUEUE_SQL = f"""
@@ -109,7 +114,12 @@ def case_view(conn: Connection, incident_id: int) -> dict[str, Any]:
 
 class DeskHub:
     """The desk's shared rows: computed once per change for the whole process and handed to
-    every subscribed session (DESIGN.md "five things that hurt" #4: no per-session polling)."""
+    every subscribed session (DESIGN.md "five things that hurt" #4: no per-session polling).
+
+    A ``unit_moved`` event costs no query: it patches the shared snapshot (console.desk_moves)
+    and goes out at once as ``{"moves": {"base", "units", "features"}}`` beside the patched
+    snapshot. Any other change recomputes the snapshot after a short debounce.
+    """
 
     def __init__(self, app: App, *, conninfo: str | None = None,
                  refresh_s: float = REFRESH_S) -> None:
@@ -121,14 +131,23 @@ class DeskHub:
         self._next = 0
         self._wake = threading.Event()
         self._events: list[dict[str, Any]] = []
+        self._moves: list[dict[str, Any]] = []
+        self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
+        self._seq = 0  # moves taken so far (compute() replays those it may have missed)
+        self._due: float | None = None  # when a full refresh is due after a change
+        self._last_full = 0.0
         self._snap: dict[str, Any] | None = None
         self._version = 0
         self._thread: threading.Thread | None = None
-        self._listener: threading.Thread | None = None
+        self._source: Notifier | None = None
+        self._listen_token: int | None = None
         self.computations = 0
+        self.deltas = 0
 
     def compute(self) -> dict[str, Any]:
         """One snapshot: queue and unit-board rows with their map features."""
+        with self._lock:
+            seq = self._seq
         policy = self.app.dispatch.policy()
         with self.app.engine.connect() as conn:
             now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
@@ -143,7 +162,11 @@ class DeskHub:
             snap = {"version": self._version, "server_ms": now_ms,
                     "local_ms": time.time() * 1000, "queue": queue,
                     "units": board, "case_features": case_features(queue),
-                    "unit_features": unit_features(board), "areas": areas}
+                    "unit_features": unit_features(board), "areas": areas,
+                    "unit_index": unit_index(board)}
+            late = [m for s, m in self._moved if s > seq]  # heard while the rows were read
+            if late:
+                snap = patch_moves(snap, late, version=self._version)[0]
             self._snap = snap
         return snap
 
@@ -154,7 +177,8 @@ class DeskHub:
         return snap
 
     def subscribe(self, deliver: Callable[[dict[str, Any]], None]) -> int:
-        """``deliver({"snapshot", "events"})`` from the hub's thread after each change."""
+        """``deliver({"snapshot", "events"[, "moves"]})`` from the hub's thread after each
+        change."""
         with self._lock:
             self._next += 1
             token = self._next
@@ -162,77 +186,103 @@ class DeskHub:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="desk-hub", daemon=True)
                 self._thread.start()
-            if self.conninfo and self._listener is None:
-                self._listener = threading.Thread(target=self._listen, name="desk-listen",
-                                                  daemon=True)
-                self._listener.start()
+            if self.conninfo and self._listen_token is None:
+                self._source = notifier(self.conninfo)
+                self._listen_token = self._source.add(self._notified)
         return token
 
     def unsubscribe(self, token: int) -> None:
         with self._lock:
             self._subs.pop(token, None)
+            if not self._subs and self._source is not None and self._listen_token is not None:
+                self._source.remove(self._listen_token)
+                self._listen_token = None
         self._wake.set()
 
     @property
     def subscribers(self) -> int:
         return len(self._subs)
 
+    @property
+    def listening(self) -> bool:
+        return self._listen_token is not None and self._source is not None \
+            and self._source.listening
+
+    def _notified(self, payload: str) -> None:
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            event = None
+        self.poke(event if isinstance(event, dict) else None)
+
     def poke(self, event: dict[str, Any] | None = None) -> None:
-        """A change was committed (from the listener, or a test): refresh soon."""
+        """A change was committed (from the listener, or a test): a move goes out at once,
+        anything else refreshes soon."""
+        move = move_of(event) if event is not None else None
         with self._lock:
-            if event is not None and event.get("incident_id") is not None:
-                self._events.append(event)  # sessions only ask which cases changed
+            if move is not None:
+                self._moves.append(move)
+            else:
+                if event is not None and event.get("incident_id") is not None:
+                    self._events.append(event)  # sessions only ask which cases changed
+                if self._due is None:  # let a burst land; at most 1/MIN_GAP_S refreshes a second
+                    self._due = max(time.monotonic() + DEBOUNCE_S, self._last_full + MIN_GAP_S)
         self._wake.set()
 
     def _run(self) -> None:
-        last = 0.0
+        periodic = time.monotonic() + self.refresh_s
         while True:
-            woke = self._wake.wait(self.refresh_s)
+            due = self._due
+            until = periodic if due is None else min(due, periodic)
+            self._wake.wait(max(0.0, until - time.monotonic()))
             self._wake.clear()
             with self._lock:
                 if not self._subs:
                     self._thread = None
                     return
-            if woke:
-                time.sleep(max(DEBOUNCE_S, MIN_GAP_S - (time.monotonic() - last)))
-            last = time.monotonic()
-            with self._lock:
-                events, self._events = self._events, []
-            try:
-                payload = {"snapshot": self.compute(), "events": events}
-            except Exception as exc:  # the database is busy or down: say so, retry next time
-                log.warning("desk hub: %s", exc)
-                payload = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试",
-                           "events": events}
-            with self._lock:
-                subs = list(self._subs.values())
-            for deliver in subs:
-                try:
-                    deliver(payload)
-                except Exception:  # one closing session must not stop the others
-                    log.exception("desk delivery failed")
+                moves, self._moves = self._moves, []
+            if moves:
+                self._send_moves(moves)
+            now = time.monotonic()
+            if now >= periodic or (self._due is not None and now >= self._due):
+                self._refresh()
+                periodic = time.monotonic() + self.refresh_s
 
-    def _listen(self) -> None:
-        import psycopg
-
-        from console.events import CHANNEL
-        while self.subscribers:
-            try:
-                with psycopg.connect(str(self.conninfo), autocommit=True,
-                                     connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while self.subscribers:
-                        for note in conn.notifies(timeout=1.0, stop_after=50):
-                            try:
-                                event = json.loads(note.payload)
-                            except ValueError:
-                                event = None
-                            self.poke(event if isinstance(event, dict) else None)
-            except Exception as exc:  # the database restarted: listen again
-                log.warning("desk listener: %s", exc)
-                time.sleep(2.0)
+    def _refresh(self) -> None:
         with self._lock:
-            self._listener = None
+            self._due, self._last_full = None, time.monotonic()
+            events, self._events = self._events, []
+        try:
+            payload = {"snapshot": self.compute(), "events": events}
+        except Exception as exc:  # the database is busy or down: say so, retry next time
+            log.warning("desk hub: %s", exc)
+            payload = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试",
+                       "events": events}
+        self._send(payload)
+
+    def _send_moves(self, moves: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for m in moves:
+                self._seq += 1
+                self._moved.append((self._seq, m))
+            snap = self._snap
+            if snap is None:  # nothing shown yet: the first snapshot reads the positions
+                return
+            self._version += 1
+            new, rows, feats = patch_moves(snap, moves, version=self._version)
+            self._snap = new
+            self.deltas += 1
+        self._send({"snapshot": new, "events": [],
+                    "moves": {"base": snap["version"], "units": rows, "features": feats}})
+
+    def _send(self, payload: dict[str, Any]) -> None:
+        with self._lock:
+            subs = list(self._subs.values())
+        for deliver in subs:
+            try:
+                deliver(payload)
+            except Exception:  # one closing session must not stop the others
+                log.exception("desk delivery failed")
 
 
 _HUBS: dict[int, tuple[App, DeskHub]] = {}
@@ -268,8 +318,8 @@ class HubHandler(DispatchHandler):
     async def get(self) -> None:
         hub = desk_hub(self.app)
         self.send_json({"subscribers": hub.subscribers, "computations": hub.computations,
-                        "version": hub._version, "listening": hub._listener is not None,
-                        "refresh_s": hub.refresh_s})
+                        "deltas": hub.deltas, "version": hub._version,
+                        "listening": hub.listening, "refresh_s": hub.refresh_s})
 
 
 def precheck(app: App, body: dict[str, Any]) -> dict[str, Any]:

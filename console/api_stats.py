@@ -9,6 +9,7 @@ hurt" #4). Sessions receive snapshots through a callback they schedule on their 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -22,6 +23,7 @@ from console.api import ApiHandler
 from console.api_geo import BadInput, int_arg
 from console.auth_scope import visible_ids
 from console.bootstrap import App
+from console.notify import Notifier, notifier
 from dispatch import stats
 from dispatch.stats import Scope
 from geo.db import libpq_url
@@ -33,6 +35,7 @@ INTERVAL_S = 5.0
 KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bounded
 SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
 DEBOUNCE_S, MIN_GAP_S = 0.15, 1.0  # after a NOTIFY: wait for the burst, refresh at most 1/s
+IGNORED = frozenset({"unit_moved"})  # no figure on the wall depends on where a unit stands
 
 
 @dataclass
@@ -53,7 +56,8 @@ class StatsHub:
         self.conninfo = conninfo  # libpq URL to LISTEN on for changes; None polls only
         self._dirty = False
         self._last_refresh = 0.0
-        self._listener: threading.Thread | None = None
+        self._source: Notifier | None = None
+        self._listen_token: int | None = None
         self._lock = threading.Lock()
         self._cache: dict[Hashable, tuple[float, Any]] = {}
         self._key_locks: dict[Hashable, threading.Lock] = {}
@@ -120,10 +124,9 @@ class StatsHub:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="wall-stats", daemon=True)
                 self._thread.start()
-            if self.conninfo and self._listener is None:
-                self._listener = threading.Thread(target=self._listen, name="wall-listen",
-                                                  daemon=True)
-                self._listener.start()
+            if self.conninfo and self._listen_token is None:
+                self._source = notifier(self.conninfo)
+                self._listen_token = self._source.add(self._notified)
         self._wake.set()
         return token
 
@@ -136,11 +139,19 @@ class StatsHub:
     def unsubscribe(self, token: int) -> None:
         with self._lock:
             self._subs.pop(token, None)
+            if not self._subs and self._source is not None and self._listen_token is not None:
+                self._source.remove(self._listen_token)
+                self._listen_token = None
         self._wake.set()
 
     @property
     def subscribers(self) -> int:
         return len(self._subs)
+
+    @property
+    def listening(self) -> bool:
+        return self._listen_token is not None and self._source is not None \
+            and self._source.listening
 
     def _run(self) -> None:
         while True:
@@ -158,24 +169,16 @@ class StatsHub:
             self._last_refresh = time.monotonic()
             self.refresh(subs, force=force)
 
-    def _listen(self) -> None:
-        """Wake the refresh thread when the domain NOTIFYs a committed change (console.events)."""
-        import psycopg
-
-        from console.events import CHANNEL
-        while self.subscribers:
-            try:
-                with psycopg.connect(str(self.conninfo), autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while self.subscribers:
-                        for _note in conn.notifies(timeout=1.0, stop_after=1):
-                            self._dirty = True
-                            self._wake.set()
-            except Exception as exc:  # the database restarted: polling goes on, listen again
-                log.warning("wall listener: %s", exc)
-                time.sleep(2.0)
-        with self._lock:
-            self._listener = None
+    def _notified(self, payload: str) -> None:
+        """From the process's listener (console.notify): a change was committed."""
+        try:
+            kind = json.loads(payload).get("type")
+        except (ValueError, AttributeError):
+            kind = None
+        if kind in IGNORED:
+            return
+        self._dirty = True
+        self._wake.set()
 
     def refresh(self, subs: list[_Sub], *, force: bool = False) -> None:
         """Compute once per distinct scope (again even if cached, with ``force``), then hand each
@@ -311,7 +314,7 @@ class HubHandler(StatsHandler):
     async def get(self) -> None:
         self.send_json({"subscribers": self.hub.subscribers, "computations": self.hub.computations,
                         "cached": len(self.hub._cache), "interval_s": self.hub.interval,
-                        "listening": self.hub._listener is not None})
+                        "listening": self.hub.listening})
 
 
 class HeatHandler(StatsHandler):

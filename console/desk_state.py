@@ -19,7 +19,7 @@ import param
 from dispatch import clocks, lifecycle, vocab
 from dispatch.policy import LEVEL_LABELS, RISK_LABELS, Policy
 from layers.registry import INCIDENT_PRIORITY_COLOURS, UNIT_STATUS_COLOURS
-from layers.wall import diff
+from layers.wall import diff, signature
 
 PHASES = ("overdue", "warn", "ok")  # most urgent first
 STATUS_ORDER = ("on_scene", "en_route", "assigned", "available", "off_duty")
@@ -277,6 +277,7 @@ class DeskState(param.Parameterized):
         super().__init__(**params)
         self.sent: dict[str, dict[str, str]] = {"incidents": {}, "units": {}}
         self.features: dict[str, dict[str, dict[str, Any]]] = {"incidents": {}, "units": {}}
+        self._unit_at: dict[int, int] = {}  # unit id -> its index in ``units`` (built lazily)
 
     def apply_snapshot(self, snap: Mapping[str, Any], *, local_ms: float | None = None) -> bool:
         """Take a hub snapshot; False when it is older than the one shown. ``local_ms`` (this
@@ -285,15 +286,44 @@ class DeskState(param.Parameterized):
             return False
         age = 0.0 if local_ms is None else max(0.0, local_ms - float(snap.get("local_ms",
                                                                              local_ms)))
-        self.features = {"incidents": snap["case_features"], "units": snap["unit_features"]}
+        # copies this session owns: unit moves patch them in place (apply_moves)
+        self.features = {"incidents": dict(snap["case_features"]),
+                         "units": dict(snap["unit_features"])}
         with param.parameterized.batch_call_watchers(self):
             if snap["queue"] != self.queue:
                 self.queue = snap["queue"]
             if snap["units"] != self.units:
-                self.units = snap["units"]
+                self.units = list(snap["units"])
+                self._unit_at = {}
             self.server_ms = int(snap["server_ms"] + age)
             self.version = int(snap["version"])
         return True
+
+    def apply_moves(self, rows: Iterable[Mapping[str, Any]],
+                    features: Mapping[str, Mapping[str, Any]], *, version: int,
+                    sent: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Moved units (``console.desk_moves``) patched into what this session shows, without a
+        parameter event: returns the board rows and map features to send as a patch. Units this
+        session does not show are skipped; ``sent``: the features will reach the browser."""
+        first = next(iter(self._unit_at.items()), None)
+        if first is None or first[1] >= len(self.units) or self.units[first[1]]["id"] != first[0]:
+            self._unit_at = {int(r["id"]): i for i, r in enumerate(self.units)}
+        out_rows, out_feats, shown = [], [], self.features["units"]
+        for row in rows:
+            i = self._unit_at.get(int(row["id"]))
+            if i is None:
+                continue
+            self.units[i] = dict(row)
+            out_rows.append(self.units[i])
+            feature = features.get(str(row["id"]))
+            if feature is not None:
+                shown[str(row["id"])] = dict(feature)
+                out_feats.append(shown[str(row["id"])])
+                if sent:
+                    self.sent["units"][str(row["id"])] = signature(feature)
+        with param.parameterized.discard_events(self):
+            self.version = max(self.version, int(version))
+        return out_rows, out_feats
 
     def map_updates(self, *, full: bool = False
                     ) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:

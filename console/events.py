@@ -1,4 +1,5 @@
-"""One LISTEN connection per server process, fanned out to every open event stream.
+"""Committed domain events fanned out to every open event stream (SSE), from the process's one
+LISTEN connection (:mod:`console.notify`).
 
 Each subscription may carry a filter (the subscriber's jurisdiction): the hub looks up an
 event's context (the case's area and units, or the unit's home) once, not once per
@@ -14,10 +15,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import psycopg
+from console.notify import CHANNEL, Notifier, notifier
 
 log = logging.getLogger(__name__)
-CHANNEL = "fq_dispatch"
+__all__ = ["CHANNEL", "EventHub", "Subscription"]
 
 
 class Subscription:
@@ -44,30 +45,47 @@ class EventHub:
     """Relays ``NOTIFY fq_dispatch`` payloads (sent by the domain on commit) to subscribers."""
 
     def __init__(self, conninfo: str, *, channel: str = CHANNEL, maxsize: int = 1000,
-                 context: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+                 context: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 source: Notifier | None = None) -> None:
         self.conninfo = conninfo
         self.context = context
         self.channel = channel
         self.maxsize = maxsize
+        self.source = source
         self._subs: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
-        self.ready = asyncio.Event()
+        self._inbox: asyncio.Queue[str] | None = None
+        self._token: int | None = None
 
-    async def _listen(self) -> None:
+    def _start(self) -> None:
+        """Register with the process's listener; payloads cross to this loop in arrival order."""
+        if self.source is None:
+            self.source = notifier(self.conninfo)
+        loop = asyncio.get_running_loop()
+        inbox: asyncio.Queue[str] = asyncio.Queue()
+        self._inbox = inbox
+
+        def relay(payload: str) -> None:  # on the listener's thread
+            # RuntimeError: the loop closed (a server stopped), nobody left to tell
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(inbox.put_nowait, payload)
+        self._token = self.source.add(relay)
+        self._task = loop.create_task(self._pump(inbox))
+
+    def _stop(self) -> None:
+        if self.source is not None and self._token is not None:
+            self.source.remove(self._token)
+        if self._task is not None:
+            self._task.cancel()
+        self._task = self._inbox = self._token = None
+
+    async def _pump(self, inbox: asyncio.Queue[str]) -> None:
         while True:
+            payload = await inbox.get()
             try:
-                conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
-                async with conn:
-                    await conn.execute(f"LISTEN {self.channel}")
-                    self.ready.set()
-                    async for note in conn.notifies():
-                        await self._fan_out(note.payload)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database restarted: listen again shortly
-                self.ready.clear()
-                log.exception("event listener lost its connection; retrying")
-                await asyncio.sleep(1.0)
+                await self._fan_out(payload)
+            except Exception:  # one bad payload must not end the stream
+                log.exception("event fan-out failed")
 
     async def _fan_out(self, payload: str) -> None:
         subs = list(self._subs)
@@ -89,11 +107,15 @@ class EventHub:
         """A subscription; ``accept(context)`` filters events (``needs_context``: it reads
         the event's context, so the hub must look it up)."""
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._listen())
+            self._start()
+        assert self.source is not None
         sub = Subscription(self.maxsize, accept=accept, needs_context=needs_context)
         self._subs.add(sub)
         try:
-            await asyncio.wait_for(self.ready.wait(), 10.0)
+            if not await asyncio.to_thread(self.source.wait_ready, 10.0):
+                raise TimeoutError("事件监听未就绪")
             yield sub
         finally:
             self._subs.discard(sub)
+            if not self._subs:
+                self._stop()

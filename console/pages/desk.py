@@ -104,6 +104,11 @@ class DeskUnits(_Desk):
     stale_s = param.Integer(default=900)
     _esm: ClassVar[str] = _esm("desk_units.js")
 
+    def patch(self, rows: list[dict[str, Any]]) -> None:
+        """Replace these rows (by id) in the browser's board; ``rows`` itself was patched in
+        place by the state, so a later full send agrees with it."""
+        self._send_msg({"type": "patch", "rows": rows})
+
 
 class DeskCase(_Desk):
     """The open case with its timeline and actions."""
@@ -311,6 +316,10 @@ class DeskSession(pn.viewable.Viewer):
         if "error" in payload:
             self.header.live, self.header.live_detail = "error", payload["error"]
             return
+        moves = payload.get("moves")
+        if moves is not None and moves["base"] == self.state.version:
+            self.apply_moves(moves, version=int(payload["snapshot"]["version"]))
+            return
         snap = payload["snapshot"]
         if self.principal is not None:
             snap = filter_snapshot(self.principal, snap)
@@ -322,6 +331,17 @@ class DeskSession(pn.viewable.Viewer):
             self.push_map(full=self.deliveries % RESYNC_EVERY == 0)
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
+
+    def apply_moves(self, moves: dict[str, Any], *, version: int) -> None:
+        """Units moved (on top of the snapshot shown): a patch of those rows and markers only,
+        whatever the size of the city. Units outside this desk's rows are not in its state,
+        so its jurisdiction holds for the patch too."""
+        rows, features = self.state.apply_moves(moves["units"], moves["features"],
+                                                version=version, sent=self.loaded)
+        if rows:
+            self.units.patch(rows)
+        if features and self.loaded:
+            self.map.update_features("units", features)
 
     def push_map(self, *, full: bool) -> None:
         for layer, (upserts, removed) in self.state.map_updates(full=full).items():

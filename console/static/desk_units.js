@@ -51,7 +51,6 @@ export function render({ model, el }) {
   }
 
   function draw() {
-    const rows = model.rows || []
     const q = search.value.trim()
     const ty = type.value
     const byStatus = {}
@@ -81,9 +80,23 @@ export function render({ model, el }) {
     }
   }
 
-  model.on("change:rows", draw)
+  // Unit moves arrive as patches of a few rows (by id): the board's order and counts do not
+  // change with a position, so redraw at most once a second for the position ages.
+  let rows = model.rows || []
+  let at = null
+  let later = null
+  model.on("change:rows", () => { rows = model.rows || []; at = null; draw() })
+  model.on("msg:custom", (msg) => {
+    if (!msg || msg.type !== "patch") { return }
+    if (!at) { at = new Map(rows.map((u, i) => [u.id, i])) }
+    for (const u of msg.rows || []) {
+      const i = at.get(u.id)
+      if (i !== undefined) { rows[i] = u }
+    }
+    if (!later) { later = setTimeout(() => { later = null; draw() }, 1000) }
+  })
   model.on("change:server_ms", () => { offset = clockOffset(model.server_ms) })
   const iv = setInterval(tick, 5000)
-  model.on("remove", () => clearInterval(iv))
+  model.on("remove", () => { clearInterval(iv); clearTimeout(later) })
   draw()
 }

@@ -1,0 +1,58 @@
+"""Unit moves as small diffs (no Panel, no database): a ``unit_moved`` event patches the desk's
+shared snapshot row by row instead of recomputing the whole city.
+
+A move changes a unit's position and position time, nothing else the desk shows: its status,
+load, cases and home area (which decides who may see it) come only from a full snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from console.desk_state import epoch_ms, unit_features
+
+
+def move_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{"id", "lon", "lat", "position_ms"}`` from a ``unit_moved`` event, else None."""
+    if event.get("type") != "unit_moved":
+        return None
+    try:
+        return {"id": int(event["unit_id"]), "lon": float(event["lon"]),
+                "lat": float(event["lat"]), "position_ms": epoch_ms(event.get("at"))}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def unit_index(rows: Iterable[Mapping[str, Any]]) -> dict[int, int]:
+    """Unit id → its position in the board's row list."""
+    return {int(r["id"]): i for i, r in enumerate(rows)}
+
+
+def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, version: int
+                ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """A new snapshot with the units moved, and the moved rows and features.
+
+    Copy on write: ``snap`` and its lists stay as they were (sessions may still hold them); the
+    new one shares every unmoved row. A move older than the position shown is skipped, and a
+    unit moved twice in ``moves`` ends at its last position.
+    """
+    index = snap["unit_index"]
+    units = list(snap["units"])
+    features = dict(snap["unit_features"])
+    moved: dict[int, dict[str, Any]] = {}
+    for m in moves:
+        i = index.get(int(m["id"]))
+        if i is None:
+            continue
+        row = units[i]
+        new_ms, old_ms = m.get("position_ms"), row.get("position_ms")
+        if new_ms is not None and old_ms is not None and new_ms < old_ms:
+            continue
+        row = {**row, "lon": m["lon"], "lat": m["lat"],
+               "position_ms": new_ms if new_ms is not None else old_ms}
+        units[i] = moved[row["id"]] = row
+    feats = unit_features(moved.values())
+    features.update(feats)
+    new = {**snap, "version": version, "units": units, "unit_features": features}
+    return new, list(moved.values()), feats

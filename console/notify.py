@@ -1,0 +1,119 @@
+"""One PostgreSQL LISTEN connection per server process, fanned out to in-process callbacks.
+
+The domain sends ``NOTIFY fq_dispatch`` with each committed event (``dispatch.adapters.uow``).
+The SSE stream, the wall's statistics hub and the desk hub all want those payloads; each
+registers a callback here instead of holding its own connection (issue 5: "one listener per
+process, not per session"). The listening thread starts with the first callback, reconnects when
+the database goes away, and ends a moment after the last callback is removed.
+
+Callbacks run on the listening thread, in the order the payloads arrive: they must be quick
+(set a flag, queue the payload, ``loop.call_soon_threadsafe``) and must not touch Bokeh models.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+CHANNEL = "fq_dispatch"
+POLL_S = 1.0  # how often the thread looks whether anyone still listens
+RETRY_S = 1.0  # pause before listening again after the connection failed
+
+Callback = Callable[[str], None]
+
+
+class Notifier:
+    """The process's listener on one database (``conninfo``, a libpq URL)."""
+
+    def __init__(self, conninfo: str, *, channel: str = CHANNEL) -> None:
+        self.conninfo = conninfo
+        self.channel = channel
+        self.ready = threading.Event()  # set while LISTEN is in force
+        self.received = 0  # payloads seen (diagnostics)
+        self.connections = 0  # LISTEN connections opened so far (diagnostics, tests)
+        self._lock = threading.Lock()
+        self._callbacks: dict[int, Callback] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, callback: Callback) -> int:
+        """Call ``callback(payload)`` for every notification from now on; returns a token."""
+        with self._lock:
+            self._next += 1
+            self._callbacks[self._next] = callback
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fq-listen", daemon=True)
+                self._thread.start()
+            return self._next
+
+    def remove(self, token: int) -> None:
+        with self._lock:
+            self._callbacks.pop(token, None)
+
+    @property
+    def listening(self) -> bool:
+        return self._thread is not None and self.ready.is_set()
+
+    @property
+    def callbacks(self) -> int:
+        return len(self._callbacks)
+
+    def wait_ready(self, timeout_s: float = 10.0) -> bool:
+        """Block until LISTEN is in force (so a change committed after this is heard)."""
+        return self.ready.wait(timeout_s)
+
+    def _active(self) -> bool:
+        with self._lock:
+            if self._callbacks:
+                return True
+            self._thread = None  # decided under the lock: add() starts a new thread after this
+            self.ready.clear()
+            return False
+
+    def _run(self) -> None:
+        import psycopg
+
+        # once _active() said no, this thread must end: add() may already have started the next
+        while True:
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {self.channel}")
+                    self.connections += 1
+                    self.ready.set()
+                    while True:
+                        for note in conn.notifies(timeout=POLL_S):
+                            self._fan_out(note.payload)
+                        if not self._active():
+                            return
+            except Exception as exc:  # the database restarted: listen again shortly
+                self.ready.clear()
+                log.warning("listener lost its connection (%s); retrying", exc)
+                time.sleep(RETRY_S)
+                if not self._active():
+                    return
+
+    def _fan_out(self, payload: str) -> None:
+        self.received += 1
+        with self._lock:
+            callbacks = list(self._callbacks.values())
+        for callback in callbacks:
+            try:
+                callback(payload)
+            except Exception:  # one broken subscriber must not deafen the others
+                log.exception("notification callback failed")
+
+
+_NOTIFIERS: dict[str, Notifier] = {}
+_NOTIFIERS_LOCK = threading.Lock()
+
+
+def notifier(conninfo: str) -> Notifier:
+    """The process's notifier for this database, made on first use (never at import)."""
+    with _NOTIFIERS_LOCK:
+        found = _NOTIFIERS.get(conninfo)
+        if found is None:
+            found = _NOTIFIERS[conninfo] = Notifier(conninfo)
+        return found

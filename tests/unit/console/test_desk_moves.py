@@ -1,0 +1,105 @@
+"""Unit moves as small diffs: the hub's copy-on-write patch of its snapshot, and a desk session
+taking the patch — only its own units, signatures kept so the next full diff sends nothing twice,
+and a restricted session's jurisdiction holding for moves too. No Panel server, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from console.auth_scope import filter_snapshot
+from console.desk_moves import move_of, patch_moves, unit_index
+from console.desk_state import DeskState, epoch_ms, unit_features, unit_rows
+from dispatch.access import Principal
+
+T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+
+
+def unit(i: int, *, street: int = 1, lon: float | None = 84.8, lat: float | None = 45.6
+         ) -> dict[str, Any]:
+    return {"id": i, "code": f"U{i}", "name": f"单位{i}", "type": "grid_worker",
+            "status": "available", "active_assignments": 0, "capacity": 3, "position_at": T0,
+            "lon": lon, "lat": lat, "street_id": street}
+
+
+def snap(version: int = 1, units: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    units = units if units is not None else [unit(1), unit(2, street=2), unit(3)]
+    board = unit_rows(units)
+    return {"version": version, "server_ms": 0, "local_ms": 0.0, "queue": [], "units": board,
+            "case_features": {}, "unit_features": unit_features(board),
+            "unit_index": unit_index(board),
+            "areas": {"incidents": {}, "units": {
+                u["id"]: {"id": u["id"], "street_id": u["street_id"], "community_id": None,
+                          "home_grid_id": None} for u in units}}}
+
+
+def moved(i: int, lon: float, lat: float, *, after_s: float = 60) -> dict[str, Any]:
+    m = move_of({"type": "unit_moved", "unit_id": i, "lon": lon, "lat": lat,
+                 "at": (T0 + timedelta(seconds=after_s)).isoformat()})
+    assert m is not None
+    return m
+
+
+def test_move_of_reads_unit_moved_events_only():
+    assert move_of({"type": "unit_moved", "unit_id": 5, "lon": 84.1, "lat": 45.2,
+                    "at": T0.isoformat()}) == {"id": 5, "lon": 84.1, "lat": 45.2,
+                                               "position_ms": epoch_ms(T0)}
+    assert move_of({"type": "unit_status_changed", "unit_id": 5}) is None
+    assert move_of({"type": "unit_moved", "unit_id": "x", "lon": 1, "lat": 2}) is None
+
+
+def test_patch_moves_copies_on_write_and_keeps_the_last_position():
+    old = snap()
+    new, rows, feats = patch_moves(old, [moved(1, 84.81, 45.61), moved(1, 84.82, 45.62, after_s=90),
+                                         moved(99, 1.0, 1.0)], version=2)
+    assert new["version"] == 2 and [r["id"] for r in rows] == [1] and list(feats) == ["1"]
+    assert feats["1"]["geometry"]["coordinates"] == [84.82, 45.62]
+    assert rows[0]["position_ms"] == epoch_ms(T0 + timedelta(seconds=90))
+    row = new["units"][new["unit_index"][1]]
+    assert (row["lon"], row["lat"]) == (84.82, 45.62)
+    # the old snapshot (which sessions may still hold) is untouched; unmoved rows are shared
+    assert old["units"][old["unit_index"][1]]["lon"] == 84.8
+    assert old["unit_features"]["1"]["geometry"]["coordinates"] == [84.8, 45.6]
+    assert new["units"][new["unit_index"][2]] is old["units"][old["unit_index"][2]]
+
+
+def test_a_move_older_than_the_position_shown_is_skipped():
+    _, rows, feats = patch_moves(snap(), [moved(1, 84.0, 45.0, after_s=-60)], version=2)
+    assert rows == [] and feats == {}
+
+
+def test_a_session_takes_a_move_as_a_patch_of_one_row_and_one_marker():
+    state = DeskState()
+    state.apply_snapshot(snap(1))
+    state.map_updates(full=True)
+    before = list(state.units)
+    new, rows, feats = patch_moves(snap(1), [moved(3, 84.9, 45.7)], version=2)
+    out_rows, out_feats = state.apply_moves(rows, feats, version=2, sent=True)
+    assert [r["id"] for r in out_rows] == [3] and [f["id"] for f in out_feats] == ["3"]
+    assert state.version == 2
+    assert state.units[[r["id"] for r in state.units].index(3)]["lon"] == 84.9
+    assert before[[r["id"] for r in before].index(3)]["lon"] == 84.8  # its own copy was patched
+    # the next full snapshot (which includes the move) has nothing left to send for it
+    state.apply_snapshot(new)
+    assert state.map_updates()["units"] == ([], [])
+
+
+def test_a_move_before_the_browser_loaded_is_sent_with_the_full_push():
+    state = DeskState()
+    state.apply_snapshot(snap(1))
+    _, rows, feats = patch_moves(snap(1), [moved(3, 84.9, 45.7)], version=2)
+    state.apply_moves(rows, feats, version=2, sent=False)
+    ups = {f["id"]: f for f in state.map_updates(full=True)["units"][0]}
+    assert ups["3"]["geometry"]["coordinates"] == [84.9, 45.7]
+
+
+def test_a_restricted_session_gets_only_its_streets_units_in_moves_too():
+    dispatcher = Principal(name="街道调度员", role="dispatcher", street_id=1)
+    state = DeskState()
+    state.apply_snapshot(filter_snapshot(dispatcher, snap(1)))
+    assert sorted(r["id"] for r in state.units) == [1, 3]
+    _, rows, feats = patch_moves(snap(1), [moved(2, 84.9, 45.7), moved(1, 84.7, 45.5)],
+                                 version=2)
+    out_rows, out_feats = state.apply_moves(rows, feats, version=2, sent=True)
+    assert [r["id"] for r in out_rows] == [1] and [f["id"] for f in out_feats] == ["1"]
+    assert "2" not in state.features["units"]
