@@ -111,8 +111,10 @@ export function render({ model, el }) {
     if (!navigator.geolocation) { message = "本设备无法定位"; draw(); return }
     navigator.geolocation.getCurrentPosition(async (p) => {
       try {
+        // the fix's own time: a ping sent late after a dropped connection never overwrites a newer one
         await api(`/units/${model.unit_id}/position`, { lon: p.coords.longitude, lat: p.coords.latitude,
-                                                        accuracy_m: p.coords.accuracy })
+                                                        accuracy_m: p.coords.accuracy,
+                                                        at: new Date(p.timestamp || Date.now()).toISOString() })
         message = "位置已上报"
       } catch (err) { message = err.message }
       load()
