@@ -1,8 +1,8 @@
 """Map wall first paint at city scale, live update latency to the browser, memory per session.
 
-Run: ``./run bench bench_wall [--size city|demo] [--moves 30] [--sessions 3 10]``. Builds a
-database with the generated territory (city: 7,708 micro-grids, 2,775 units), starts the real
-console in its own process, and drives Debian's chromium (Playwright):
+Run: ``./run bench bench_wall [--size city|demo] [--moves 30] [--sessions 3 10] [--background
+30]``. Builds a database with the generated territory (city: 7,708 micro-grids, 2,775 units),
+starts the real console in its own process, and drives Debian's chromium (Playwright):
 
 1. ``/wall`` at 1920×1080: time from navigation start to the first complete frame (grids,
    communities and streets drawn, figures filled), cold (first visit after start) and warm.
@@ -10,17 +10,28 @@ console in its own process, and drives Debian's chromium (Playwright):
    position is POSTed to the API; each session records the browser time at the first
    animation frame whose map has that unit at the new position; latency = that time minus the
    time just before the POST (same machine, same clock). p50 / p95 over sessions × moves.
+   Meanwhile other units move: ``--background`` positions a second POSTed to the API from a
+   thread (default 30, about 2,000 units pinging once a minute).
 3. Server memory: the console process's RSS before the sessions and with them open.
+
+Where the live time goes: the desk hub keeps when each move was heard from the listener, handed
+to the sessions and applied by each session (``GET /api/v1/desk/hub?trace=1``); with the
+browser's frame time the bench prints p50 / p95 of each stage: POST → NOTIFY heard (request,
+command, commit), heard → handed to the sessions (the hub's patch), → applied by the last
+session (each session's event loop), → the last browser's frame (websocket, Leaflet, paint).
+The load average is printed before and after: other jobs on the machine move every figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -109,6 +120,29 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.3)
 
 
+def get_json(url: str, token: str) -> Any:
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def stages(moves: list[dict[str, Any]], trace: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Per move, how long each stage took (ms), from the bench's clock and the hub's trace."""
+    out: dict[str, list[float]] = {"POST → NOTIFY heard": [], "heard → handed to sessions": [],
+                                   "→ applied by the last session": [],
+                                   "→ the last browser's frame": []}
+    for m in moves:
+        row = next((r for r in trace if m["uid"] in r["units"] and r["heard_ms"] >= m["t0"]),
+                   None)
+        if row is None or not row["applied_ms"] or not m["seen"]:
+            continue
+        out["POST → NOTIFY heard"].append(row["heard_ms"] - m["t0"])
+        out["heard → handed to sessions"].append(row["delivered_ms"] - row["heard_ms"])
+        out["→ applied by the last session"].append(max(row["applied_ms"]) - row["delivered_ms"])
+        out["→ the last browser's frame"].append(max(m["seen"]) - max(row["applied_ms"]))
+    return out
+
+
 def post(url: str, body: bytes, token: str) -> None:
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
@@ -129,8 +163,47 @@ def first_paint(browser: Any, base: str, cookie: list[dict[str, Any]], runs: int
     return out
 
 
+class Background:
+    """Other units moving meanwhile: positions POSTed at ``rate`` a second from a thread (2,000
+    units pinging once a minute is about 33 a second)."""
+
+    def __init__(self, base: str, token: str, units: list[tuple[int, float, float]],
+                 rate: float) -> None:
+        self.base, self.token, self.units, self.rate = base, token, units, rate
+        self.sent = self.failed = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.started = time.monotonic()
+        if rate > 0 and units:
+            self.thread.start()
+
+    def _run(self) -> None:
+        rnd = random.Random(11)
+        gap, due = 1.0 / self.rate, time.monotonic()
+        while not self.stop.is_set():
+            uid, lon, lat = rnd.choice(self.units)
+            body = (f'{{"lon": {lon + rnd.uniform(-0.003, 0.003):.6f}, '
+                    f'"lat": {lat + rnd.uniform(-0.003, 0.003):.6f}, "crs": "wgs84"}}')
+            try:
+                post(f"{self.base}/api/v1/units/{uid}/position", body.encode(), self.token)
+                self.sent += 1
+            except Exception:  # an overloaded server: count it and go on
+                self.failed += 1
+            due += gap
+            self.stop.wait(max(0.0, due - time.monotonic()))
+
+    def close(self) -> str:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=60)
+        took = max(1e-9, time.monotonic() - self.started)
+        return (f"{self.sent / took:.1f} other positions/s POSTed meanwhile ({self.sent} sent, "
+                f"{self.failed} failed; asked {self.rate:g}/s)")
+
+
 def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sessions: int,
-         moves: int, units: list[tuple[int, float, float]], pid: int) -> dict[str, Any]:
+         moves: int, units: list[tuple[int, float, float]], pid: int, *,
+         others: list[tuple[int, float, float]], rate: float) -> dict[str, Any]:
     before = rss_mb(pid)
     pages = []
     for _ in range(sessions):
@@ -145,8 +218,10 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     time.sleep(2)
     after = rss_mb(pid)
     lat: list[float] = []
+    traced: list[dict[str, Any]] = []
     lost = 0
     rnd = random.Random(7)
+    background = Background(base, token, others, rate)
     for k in range(moves):
         uid, lon, lat0 = units[k % len(units)]
         new = (round(lon + rnd.uniform(-0.002, 0.002), 6), round(lat0 + rnd.uniform(-0.002, 0.002), 6))
@@ -157,21 +232,26 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
         try:
             post(f"{base}/api/v1/units/{uid}/position",
                  f'{{"lon": {new[0]}, "lat": {new[1]}, "crs": "wgs84"}}'.encode(), token)
+            traced.append({"uid": uid, "t0": t0, "seen": []})
             for _, page in pages:
                 seen = page.wait_for_function("() => window.__fq.seen",
                                               timeout=60_000).json_value()
                 lat.append(float(seen) - t0)
+                traced[-1]["seen"].append(float(seen))
         except Exception as err:  # an overloaded machine: count it, keep measuring
             lost += 1
             print(f"  move {k}: {type(err).__name__} (counted as lost)", flush=True)
         time.sleep(0.3)
+    meanwhile = background.close()
+    trace = get_json(f"{base}/api/v1/desk/hub?trace=1", token).get("trace") or []
     for ctx, _ in pages:
         ctx.close()
     if not lat:
         lat = [float("nan")]
     return {"sessions": sessions, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
-            "per_session": (after - before) / sessions}
+            "per_session": (after - before) / sessions, "stages": stages(traced, trace),
+            "meanwhile": meanwhile}
 
 
 def main() -> None:
@@ -180,7 +260,10 @@ def main() -> None:
     ap.add_argument("--moves", type=int, default=30)
     ap.add_argument("--sessions", type=int, nargs="+", default=[3, 10])
     ap.add_argument("--paint-runs", type=int, default=4)
+    ap.add_argument("--background", type=float, default=30.0,
+                    help="other units' positions POSTed per second while measuring (0: none)")
     args = ap.parse_args()
+    print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
     name = f"fq_bench_wall_{args.size}"
     url = db.create_database(settings, name, drop_first=True)
@@ -217,21 +300,29 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             paints = first_paint(browser, base, cookie, args.paint_runs)
-            print(f"wall first paint (navigation → grids, communities, streets drawn and figures "
-                  f"filled): cold {paints[0]:.2f} s, warm median "
-                  f"{statistics.median(paints[1:] or paints):.2f} s (runs: "
-                  + ", ".join(f"{p:.2f}" for p in paints) + ") — target ≤ 3 s")
+            if paints:
+                print(f"wall first paint (navigation → grids, communities, streets drawn and figures "
+                      f"filled): cold {paints[0]:.2f} s, warm median "
+                      f"{statistics.median(paints[1:] or paints):.2f} s (runs: "
+                      + ", ".join(f"{p:.2f}" for p in paints) + ") — target ≤ 3 s")
             rnd = random.Random(3)
             picked = rnd.sample(units, min(len(units), args.moves))
             for n in args.sessions:
-                r = live(browser, base, cookie, token, n, args.moves, picked, proc.pid)
+                chosen = {u[0] for u in picked}
+                others = [u for u in units if u[0] not in chosen]
+                r = live(browser, base, cookie, token, n, args.moves, picked, proc.pid,
+                         others=others, rate=args.background)
                 target = 500 if n <= 3 else 1000
                 print(f"live, {n} desk sessions: unit position POST → map frame p50 "
                       f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
                       f"({r['n']} observations, {r['lost']} moves lost; target p95 ≤ {target} "
                       f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
                       f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
-                      f"{r['per_session']:.1f} MB per session")
+                      f"{r['per_session']:.1f} MB per session; {r['meanwhile']}")
+                for stage, values in r["stages"].items():
+                    if values:
+                        print(f"    {stage}: p50 {pct(values, 0.5):.0f} ms, "
+                              f"p95 {pct(values, 0.95):.0f} ms")
             browser.close()
     finally:
         if proc is not None:
@@ -239,6 +330,7 @@ def main() -> None:
             proc.wait(timeout=20)
         engine.dispose()
         db.drop_database(settings, name)
+        print("load average after: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

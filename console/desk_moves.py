@@ -7,6 +7,7 @@ load, cases and home area (which decides who may see it) come only from a full s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,7 +20,8 @@ def move_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     try:
         return {"id": int(event["unit_id"]), "lon": float(event["lon"]),
-                "lat": float(event["lat"]), "position_ms": epoch_ms(event.get("at"))}
+                "lat": float(event["lat"]), "position_ms": epoch_ms(event.get("at")),
+                "heard_ms": time.time() * 1000}
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -56,3 +58,29 @@ def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, 
     features.update(feats)
     new = {**snap, "version": version, "units": units, "unit_features": features}
     return new, list(moved.values()), feats
+
+
+class MoveTrace:
+    """When recent moves passed each stage, in epoch ms (for support staff and
+    ``bench/bench_wall.py``): heard from the listener, handed to the sessions by the hub, and
+    applied and sent by each session on its own event loop."""
+
+    def __init__(self, keep: int = 300) -> None:
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._keep = keep
+
+    def delivered(self, version: int, units: Iterable[int], *, heard_ms: float,
+                  patched_ms: float, sent_ms: float) -> None:
+        self._rows[version] = {"version": version, "units": list(units), "heard_ms": heard_ms,
+                               "patched_ms": patched_ms, "delivered_ms": sent_ms,
+                               "applied_ms": []}
+        while len(self._rows) > self._keep:
+            self._rows.pop(next(iter(self._rows)))
+
+    def applied(self, version: int, at_ms: float) -> None:
+        row = self._rows.get(version)
+        if row is not None:
+            row["applied_ms"].append(at_ms)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r, applied_ms=list(r["applied_ms"])) for r in list(self._rows.values())]

@@ -3,7 +3,7 @@ a work column with the intake form and the open case.
 
 Thin by design: the browser components write through the HTTP API (``fetch``) and the server
 decides; the page only wires one session's :class:`console.desk_state.DeskState` to its views.
-Shared rows come from the process's :class:`console.api_desk.DeskHub` (one query per change for
+Shared rows come from the process's :class:`console.desk_hub.DeskHub` (one query per change for
 every open desk), never from a per-session timer. ``/desk?case=<id>`` opens a case directly.
 """
 
@@ -21,9 +21,10 @@ from bokeh.document import Document
 from panel.custom import JSComponent
 from panel.io.state import set_curdoc
 
-from console.api_desk import DeskHub, case_view, desk_hub
+from console.api_desk import case_view
 from console.auth_scope import check_incident, filter_snapshot
 from console.bootstrap import App
+from console.desk_hub import DeskHub, desk_hub
 from console.desk_state import DeskState
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
 from console.pages.login import page_principal
@@ -342,6 +343,7 @@ class DeskSession(pn.viewable.Viewer):
             self.units.patch(rows)
         if features and self.loaded:
             self.map.update_features("units", features)
+        self.hub.trace.applied(version, time.time() * 1000)
 
     def push_map(self, *, full: bool) -> None:
         for layer, (upserts, removed) in self.state.map_updates(full=full).items():

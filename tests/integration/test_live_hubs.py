@@ -89,8 +89,8 @@ def test_a_broken_callback_does_not_deafen_the_others(demo_engine: Engine):
 
 
 def test_the_desk_hub_patches_a_move_and_recomputes_anything_else(settings, demo_engine: Engine):
-    from console.api_desk import DeskHub
     from console.bootstrap import bootstrap
+    from console.desk_hub import DeskHub
 
     app = bootstrap(settings, url=demo_engine.url.render_as_string(hide_password=False))
     hub = DeskHub(app, conninfo=libpq_url(app.engine), refresh_s=600)

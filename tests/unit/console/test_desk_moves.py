@@ -41,9 +41,10 @@ def moved(i: int, lon: float, lat: float, *, after_s: float = 60) -> dict[str, A
 
 
 def test_move_of_reads_unit_moved_events_only():
-    assert move_of({"type": "unit_moved", "unit_id": 5, "lon": 84.1, "lat": 45.2,
-                    "at": T0.isoformat()}) == {"id": 5, "lon": 84.1, "lat": 45.2,
-                                               "position_ms": epoch_ms(T0)}
+    m = move_of({"type": "unit_moved", "unit_id": 5, "lon": 84.1, "lat": 45.2,
+                 "at": T0.isoformat()})
+    assert m is not None and m.pop("heard_ms") > 0
+    assert m == {"id": 5, "lon": 84.1, "lat": 45.2, "position_ms": epoch_ms(T0)}
     assert move_of({"type": "unit_status_changed", "unit_id": 5}) is None
     assert move_of({"type": "unit_moved", "unit_id": "x", "lon": 1, "lat": 2}) is None
 
