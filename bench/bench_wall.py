@@ -143,6 +143,26 @@ def stages(moves: list[dict[str, Any]], trace: list[dict[str, Any]]) -> dict[str
     return out
 
 
+def slowest(moves: list[dict[str, Any]], trace: list[dict[str, Any]], n: int = 3) -> list[str]:
+    """The slowest moves, each with its stages as the hub saw them (or why it has none)."""
+    lines = []
+    for m in sorted(moves, key=lambda m: -(max(m["seen"]) - m["t0"] if m["seen"] else 0))[:n]:
+        if not m["seen"]:
+            continue
+        row = next((r for r in trace if m["uid"] in r["units"] and r["heard_ms"] >= m["t0"]),
+                   None)
+        worst = max(m["seen"]) - m["t0"]
+        if row is None:
+            lines.append(f"{worst:.0f} ms: no diff of the hub carried it")
+            continue
+        applied = sorted(a - m["t0"] for a in row["applied_ms"])
+        lines.append(f"{worst:.0f} ms: heard +{row['heard_ms'] - m['t0']:.0f}, handed "
+                     f"+{row['delivered_ms'] - m['t0']:.0f}, applied by {len(applied)} "
+                     f"session(s) " + (f"+{applied[0]:.0f}…+{applied[-1]:.0f}" if applied else "")
+                     + ", frames +" + "/".join(f"{x - m['t0']:.0f}" for x in sorted(m["seen"])))
+    return lines
+
+
 def post(url: str, body: bytes, token: str) -> None:
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
@@ -251,6 +271,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     return {"sessions": sessions, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions, "stages": stages(traced, trace),
+            "slowest": slowest(traced, trace),
             "meanwhile": meanwhile}
 
 
@@ -319,6 +340,8 @@ def main() -> None:
                       f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
                       f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
                       f"{r['per_session']:.1f} MB per session; {r['meanwhile']}")
+                for line in r["slowest"]:
+                    print(f"    slowest: {line}")
                 for stage, values in r["stages"].items():
                     if values:
                         print(f"    {stage}: p50 {pct(values, 0.5):.0f} ms, "

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from console.auth_scope import area_index
 from console.bootstrap import App
-from console.desk_moves import MoveTrace, move_of, patch_moves, unit_index
+from console.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from console.notify import Notifier, notifier
 from dispatch import vocab
@@ -27,7 +27,7 @@ from geo.db import libpq_url
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
-MOVE_GAP_S = 0.05  # moves go out at once, but at most 20 diffs a second (a busy city batches)
+MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
 DESK_STATES = (*vocab.OPEN_STATES, "resolved")
 
@@ -116,14 +116,14 @@ class DeskHub:
             areas = area_index(conn)
         queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
         board = unit_rows(units)
+        snap = {"server_ms": now_ms, "queue": queue, "units": board,
+                "case_features": case_features(queue), "unit_features": unit_features(board),
+                "areas": areas, "unit_index": unit_index(board)}
+        snap["sigs"] = signatures(snap)
         with self._lock:
             self._version += 1
             self.computations += 1
-            snap = {"version": self._version, "server_ms": now_ms,
-                    "local_ms": time.time() * 1000, "queue": queue,
-                    "units": board, "case_features": case_features(queue),
-                    "unit_features": unit_features(board), "areas": areas,
-                    "unit_index": unit_index(board)}
+            snap.update(version=self._version, local_ms=time.time() * 1000)
             late = [m for s, m in self._moved if s > seq]  # heard while the rows were read
             if late:
                 snap = patch_moves(snap, late, version=self._version)[0]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from console.desk_state import epoch_ms, unit_features
+from layers.wall import signature
 
 
 def move_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -57,7 +58,17 @@ def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, 
     feats = unit_features(moved.values())
     features.update(feats)
     new = {**snap, "version": version, "units": units, "unit_features": features}
+    if "sigs" in snap:
+        sigs = dict(snap["sigs"]["units"])
+        sigs.update((k, signature(f)) for k, f in feats.items())
+        new["sigs"] = {**snap["sigs"], "units": sigs}
     return new, list(moved.values()), feats
+
+
+def signatures(snap: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Every map feature's signature, once per snapshot for all sessions' diffs."""
+    return {"incidents": {k: signature(f) for k, f in snap["case_features"].items()},
+            "units": {k: signature(f) for k, f in snap["unit_features"].items()}}
 
 
 class MoveTrace:
@@ -65,7 +76,7 @@ class MoveTrace:
     ``bench/bench_wall.py``): heard from the listener, handed to the sessions by the hub, and
     applied and sent by each session on its own event loop."""
 
-    def __init__(self, keep: int = 300) -> None:
+    def __init__(self, keep: int = 3000) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
         self._keep = keep
 

@@ -16,20 +16,13 @@ from typing import Any
 
 import param
 
-from dispatch import clocks, lifecycle, vocab
+from dispatch import clocks, vocab
 from dispatch.policy import LEVEL_LABELS, RISK_LABELS, Policy
 from layers.registry import INCIDENT_PRIORITY_COLOURS, UNIT_STATUS_COLOURS
 from layers.wall import diff, signature
 
 PHASES = ("overdue", "warn", "ok")  # most urgent first
 STATUS_ORDER = ("on_scene", "en_route", "assigned", "available", "off_duty")
-ACTION_LABELS = {
-    "register": "受理登记", "locate": "定位", "assign": "派单", "reassign": "改派",
-    "transition": "状态变更", "release": "退回重派", "reopen": "重新处置", "merge": "合并",
-    "deadline_warn": "时限预警", "supervise_yellow": "黄牌督办", "supervise_red": "红牌督办",
-    "supervise_manual": "人工督办", "deadline_error": "时限处理异常",
-    "link_duplicate": "确认重复", "link_related": "关联案件",
-}
 
 
 def epoch_ms(value: Any) -> int | None:
@@ -137,11 +130,18 @@ def unit_rows(units: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         "status": u["status"], "status_label": vocab.UNIT_STATUSES.get(u["status"], u["status"]),
         "load": int(u.get("active_assignments") or 0), "capacity": int(u.get("capacity") or 1),
         "position_ms": epoch_ms(u.get("position_at")), "place": u.get("place") or "",
-        "cases": list(u.get("cases") or []), "lon": u.get("lon"), "lat": u.get("lat"),
+        "cases": list(u.get("cases") or []), "lon": _deg(u.get("lon")),
+        "lat": _deg(u.get("lat")),
     } for u in units]
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     rows.sort(key=lambda r: (order.get(r["status"], 9), r["code"], r["id"]))
     return rows
+
+
+def _deg(value: Any) -> float | None:
+    """Degrees to 7 decimals (1 cm), as ``unit_moved`` events carry them: a row read from the
+    table then equals the same row patched by the move, and nothing is sent twice."""
+    return None if value is None else round(float(value), 7)
 
 
 # ---- map features -------------------------------------------------------------------------------
@@ -168,82 +168,6 @@ def unit_features(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]
         "code": r["code"], "name": f"{r['type_label']} {r['name']}", "status": r["status"],
         "colour": UNIT_STATUS_COLOURS.get(r["status"], "#555555")})
         for r in rows if r.get("lon") is not None}
-
-
-# ---- what a case allows -------------------------------------------------------------------------
-
-def allowed_actions(case: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Buttons for the case's state, in the order a duty officer reads them. Each names the
-    request it makes and the inputs it needs; the server still decides."""
-    state = str(case["state"])
-    nexts = lifecycle.TRANSITIONS.get(state, frozenset())
-    out: list[dict[str, Any]] = []
-
-    def add(key: str, label: str, kind: str, **extra: Any) -> None:
-        out.append({"key": key, "label": label, "kind": kind, **extra})
-
-    if state == "registered":
-        add("locate", "定位", "locate", tone="primary")
-    if state in ("located", "escalated"):
-        add("assign", "派单", "assign", reassign=False, tone="primary")
-    if state in ("assigned", "acknowledged"):
-        add("reassign", "改派", "assign", reassign=True, tone="primary")
-    if "acknowledged" in nexts:
-        add("acknowledged", "代为签收", "transition", to="acknowledged", note="optional")
-    if "on_scene" in nexts:
-        add("on_scene", "确认到场", "transition", to="on_scene", note="optional")
-    if "mediating" in nexts:
-        add("mediating", "开始调解", "transition", to="mediating", note="optional")
-    if state in vocab.OPEN_STATES:
-        add("supervise", "督办", "supervise", note="required", tone="warn")
-    if "escalated" in nexts:
-        city = case.get("level") == "city"
-        add("escalated", "上报上级", "transition", to="escalated", note="required", tone="warn",
-            disabled="已由市级矛调中心处置，无法再上报" if city else None)
-    if "resolved" in nexts:
-        add("resolved", "办结", "transition", to="resolved", note="optional", outcome=True,
-            tone="good")
-    if state == "resolved":
-        add("followup", "回访", "followup", note="optional", tone="good")
-    if "closed" in nexts:
-        add("closed", "归档", "transition", to="closed", note="optional")
-    if "located" in nexts and state != "registered":  # registered: located by a point only
-        label = "退回重派" if state == "assigned" else "重新处置"
-        add("located", label, "transition", to="located", note="required", tone="danger")
-    return out
-
-
-def case_display(view: Mapping[str, Any], *, policy: Policy) -> dict[str, Any]:
-    """The case page's data: the API's case view with labels, times in ms, marks and actions."""
-    times = ("reported_at", "sign_deadline", "close_deadline", "followed_up_at")
-    out = {k: v for k, v in view.items() if k not in times}
-    out.update({f"{k}_ms": epoch_ms(view.get(k)) for k in times})
-    out["category_label"] = vocab.CATEGORIES.get(view["category"], view["category"])
-    out["channel_label"] = vocab.CHANNELS.get(view.get("channel") or "", "")
-    out["difficulty_label"] = vocab.DIFFICULTIES.get(view.get("difficulty") or "", "")
-    out["level_label"] = LEVEL_LABELS.get(view.get("level") or "community", "")
-    out["risk_label"] = RISK_LABELS.get(int(view.get("risk_level") or 0), "")
-    out["language_label"] = vocab.LANGUAGES.get(view.get("language") or "", "")
-    out["outcome_label"] = vocab.OUTCOMES.get(view.get("outcome") or "", "")
-    out["clocks"] = live_marks(view, policy=policy)
-    out["actions"] = allowed_actions(view)
-    out["audit"] = [{**a, "at_ms": epoch_ms(a.get("at")), "at": None,
-                     "action_label": ACTION_LABELS.get(a["action"], a["action"]),
-                     "from_label": vocab.INCIDENT_STATES.get(a.get("from_state") or "", ""),
-                     "to_label": vocab.INCIDENT_STATES.get(a.get("to_state") or "", "")}
-                    for a in view.get("audit") or []]
-    stamp = ("assigned_at", "acknowledged_at", "arrived_at", "released_at")
-    out["assignments"] = [{**{k: v for k, v in a.items() if k not in stamp},
-                           **{f"{k}_ms": epoch_ms(a.get(k)) for k in stamp}}
-                          for a in view.get("assignments") or []]
-    out["supervisions"] = [{**s, "opened_at": None, "opened_ms": epoch_ms(s.get("opened_at")),
-                            "closed_ms": epoch_ms(s.get("closed_at")), "closed_at": None}
-                           for s in view.get("supervisions") or []]
-    out["followups"] = [{**f, "due_ms": epoch_ms(f.get("due_at")),
-                         "done_ms": epoch_ms(f.get("done_at")), "due_at": None, "done_at": None}
-                        for f in view.get("followups") or []]
-    out["links"] = [{**k, "created_at": None} for k in view.get("links") or []]
-    return out
 
 
 # ---- one session's state -----------------------------------------------------------------------
@@ -278,6 +202,8 @@ class DeskState(param.Parameterized):
         self.sent: dict[str, dict[str, str]] = {"incidents": {}, "units": {}}
         self.features: dict[str, dict[str, dict[str, Any]]] = {"incidents": {}, "units": {}}
         self._unit_at: dict[int, int] = {}  # unit id -> its index in ``units`` (built lazily)
+        self.sigs: Mapping[str, Mapping[str, str]] = {}  # the hub's feature signatures
+        self.patched: list[dict[str, Any]] = []  # board rows the last snapshot changed in place
 
     def apply_snapshot(self, snap: Mapping[str, Any], *, local_ms: float | None = None) -> bool:
         """Take a hub snapshot; False when it is older than the one shown. ``local_ms`` (this
@@ -289,22 +215,40 @@ class DeskState(param.Parameterized):
         # copies this session owns: unit moves patch them in place (apply_moves)
         self.features = {"incidents": dict(snap["case_features"]),
                          "units": dict(snap["unit_features"])}
+        self.sigs = snap.get("sigs") or {}
         with param.parameterized.batch_call_watchers(self):
             if snap["queue"] != self.queue:
                 self.queue = snap["queue"]
+            self.patched = []
             if snap["units"] != self.units:
-                self.units = list(snap["units"])
-                self._unit_at = {}
+                self._take_units(snap["units"])
             self.server_ms = int(snap["server_ms"] + age)
             self.version = int(snap["version"])
         return True
 
+    def _take_units(self, rows: list[dict[str, Any]]) -> None:
+        """Same units in the same order: patch the rows that differ in place (``patched``, sent
+        as a patch, not as the whole board); otherwise take the new list."""
+        if len(rows) == len(self.units) and all(
+                a["id"] == b["id"] for a, b in zip(rows, self.units, strict=True)):
+            for i, row in enumerate(rows):
+                if row != self.units[i]:
+                    self.units[i] = row
+                    self.patched.append(row)
+        else:
+            self.units = list(rows)
+            self._unit_at = {}
+
     def apply_moves(self, rows: Iterable[Mapping[str, Any]],
                     features: Mapping[str, Mapping[str, Any]], *, version: int,
-                    sent: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                    sent: bool, sigs: Mapping[str, Mapping[str, str]] | None = None
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Moved units (``console.desk_moves``) patched into what this session shows, without a
         parameter event: returns the board rows and map features to send as a patch. Units this
-        session does not show are skipped; ``sent``: the features will reach the browser."""
+        session does not show are skipped; ``sent``: the features will reach the browser;
+        ``sigs``: the patched snapshot's signatures."""
+        if sigs is not None:
+            self.sigs = sigs
         first = next(iter(self._unit_at.items()), None)
         if first is None or first[1] >= len(self.units) or self.units[first[1]]["id"] != first[0]:
             self._unit_at = {int(r["id"]): i for i, r in enumerate(self.units)}
@@ -331,7 +275,13 @@ class DeskState(param.Parameterized):
         them with ``full``, after the browser (re)connects)."""
         out = {}
         for layer, current in self.features.items():
-            upserts, removed, sigs = diff({} if full else self.sent[layer], current)
+            shared = self.sigs.get(layer)
+            if shared is None:
+                upserts, removed, sigs = diff({} if full else self.sent[layer], current)
+            else:  # the hub's signatures, computed once for every session
+                sent = {} if full else self.sent[layer]
+                sigs = {k: shared.get(k) or signature(f) for k, f in current.items()}
+                upserts = [current[k] for k, sig in sigs.items() if sent.get(k) != sig]
             removed = [k for k in self.sent[layer] if k not in current]
             self.sent[layer] = sigs
             out[layer] = (upserts, removed)
@@ -366,6 +316,8 @@ class DeskState(param.Parameterized):
         """Show a loaded case view, if it is still the selected one."""
         if view is None or int(view["id"]) != self.selected:
             return
+        from console.desk_case import case_display  # it builds on this module's marks
+
         self.case = case_display(view, policy=policy)
 
     def concerns_case(self, events: Iterable[Mapping[str, Any]]) -> bool:

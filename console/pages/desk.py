@@ -319,13 +319,15 @@ class DeskSession(pn.viewable.Viewer):
             return
         moves = payload.get("moves")
         if moves is not None and moves["base"] == self.state.version:
-            self.apply_moves(moves, version=int(payload["snapshot"]["version"]))
+            self.apply_moves(moves, payload["snapshot"])
             return
         snap = payload["snapshot"]
         if self.principal is not None:
             snap = filter_snapshot(self.principal, snap)
         if not self.state.apply_snapshot(snap, local_ms=time.time() * 1000):
             return
+        if self.state.patched:
+            self.units.patch(self.state.patched)
         self.header.live = "live"
         if self.loaded:
             self.deliveries += 1
@@ -333,12 +335,14 @@ class DeskSession(pn.viewable.Viewer):
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
 
-    def apply_moves(self, moves: dict[str, Any], *, version: int) -> None:
+    def apply_moves(self, moves: dict[str, Any], snap: dict[str, Any]) -> None:
         """Units moved (on top of the snapshot shown): a patch of those rows and markers only,
         whatever the size of the city. Units outside this desk's rows are not in its state,
         so its jurisdiction holds for the patch too."""
+        version = int(snap["version"])
         rows, features = self.state.apply_moves(moves["units"], moves["features"],
-                                                version=version, sent=self.loaded)
+                                                version=version, sent=self.loaded,
+                                                sigs=snap.get("sigs"))
         if rows:
             self.units.patch(rows)
         if features and self.loaded:

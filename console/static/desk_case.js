@@ -222,6 +222,7 @@ export function render({ model, el }) {
       const cd = countdown(m, t)
       e.textContent = cd.text
       e.dataset.phase = cd.phase
+      blink(e, cd.phase, t)
     }
   }
 

@@ -93,6 +93,7 @@ export function render({ model, el }) {
     for (const [c, m] of clocks) {
       const cd = countdown(m, t)
       if (c.textContent !== cd.text) { c.textContent = cd.text }
+      blink(c, cd.phase, t)
       if (c.dataset.phase !== cd.phase) {
         c.dataset.phase = cd.phase
         const r = c.closest(".dk-q-row")

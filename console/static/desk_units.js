@@ -34,7 +34,7 @@ export function render({ model, el }) {
 
   function row(u, extra) {
     const age = h("span", { class: "dk-u-age" })
-    extra.push([age, u.position_ms])
+    extra.push([age, u.id])
     const pct = Math.min(100, Math.round(100 * u.load / Math.max(1, u.capacity)))
     return h("div", { class: "dk-u-row", tabindex: 0, dataset: { id: u.id, status: u.status },
       onclick: () => model.send_msg({ type: "unit", id: u.id }) },
@@ -62,7 +62,8 @@ export function render({ model, el }) {
     }
     const shown = rows.filter((u) => (status === "all" || u.status === status) && (!ty || u.type === ty) &&
       (!q || [u.name, u.code, u.place, u.type_label, ...u.cases].some((t) => t && String(t).includes(q))))
-    cache = reconcile(list, shown.slice(0, MAX_ROWS), (u) => u.id, row, cache)
+    // rows are built without their position: a move only retexts the age (tick), no rebuild
+    cache = reconcile(list, shown.slice(0, MAX_ROWS).map(still), (u) => u.id, row, cache)
     ages = [...cache.values()].flatMap((e) => e.extra)
     if (!shown.length) { list.appendChild(h("div", { class: "dk-empty" }, "没有符合条件的力量")) }
     if (shown.length > MAX_ROWS) { list.appendChild(h("div", { class: "dk-empty" }, `另有 ${shown.length - MAX_ROWS} 个，请筛选或搜索`)) }
@@ -73,27 +74,44 @@ export function render({ model, el }) {
 
   function tick() {
     const t = Date.now() + offset
-    for (const [el, ms] of ages) {
+    for (const [el, id] of ages) {
+      const u = byId.get(id)
+      const ms = u ? u.position_ms : null
       const text = ago(ms, t)
       if (el.textContent !== text) { el.textContent = text }
       el.classList.toggle("stale", !ms || t - ms > (model.stale_s || 900) * 1000)
     }
   }
 
-  // Unit moves arrive as patches of a few rows (by id): the board's order and counts do not
-  // change with a position, so redraw at most once a second for the position ages.
+  // Changed rows arrive as patches (by id, the board's order unchanged). A position changes
+  // neither counts nor filters: only the ages are retexted, at most once a second; any other
+  // change redraws (the rows are rebuilt only where they differ).
+  const still = ({ lon, lat, position_ms, ...rest }) => rest  // eslint-disable-line no-unused-vars
   let rows = model.rows || []
+  let byId = new Map(rows.map((u) => [u.id, u]))
   let at = null
   let later = null
-  model.on("change:rows", () => { rows = model.rows || []; at = null; draw() })
+  let redraw = false
+  model.on("change:rows", () => {
+    rows = model.rows || []
+    byId = new Map(rows.map((u) => [u.id, u]))
+    at = null
+    draw()
+  })
   model.on("msg:custom", (msg) => {
     if (!msg || msg.type !== "patch") { return }
     if (!at) { at = new Map(rows.map((u, i) => [u.id, i])) }
     for (const u of msg.rows || []) {
       const i = at.get(u.id)
-      if (i !== undefined) { rows[i] = u }
+      if (i === undefined) { continue }
+      if (!redraw && JSON.stringify(still(rows[i])) !== JSON.stringify(still(u))) { redraw = true }
+      rows[i] = u
+      byId.set(u.id, u)
     }
-    if (!later) { later = setTimeout(() => { later = null; draw() }, 1000) }
+    if (!later) {
+      later = setTimeout(() => { later = null; if (redraw) { redraw = false; draw() } else { tick() } },
+        redraw ? 200 : 1000)
+    }
   })
   model.on("change:server_ms", () => { offset = clockOffset(model.server_ms) })
   const iv = setInterval(tick, 5000)

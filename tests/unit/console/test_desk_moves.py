@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.auth_scope import filter_snapshot
-from console.desk_moves import move_of, patch_moves, unit_index
+from console.desk_moves import move_of, patch_moves, signatures, unit_index
 from console.desk_state import DeskState, epoch_ms, unit_features, unit_rows
 from dispatch.access import Principal
 
@@ -31,6 +31,10 @@ def snap(version: int = 1, units: list[dict[str, Any]] | None = None) -> dict[st
             "areas": {"incidents": {}, "units": {
                 u["id"]: {"id": u["id"], "street_id": u["street_id"], "community_id": None,
                           "home_grid_id": None} for u in units}}}
+
+
+def with_sigs(s: dict[str, Any]) -> dict[str, Any]:
+    return {**s, "sigs": signatures(s)}
 
 
 def moved(i: int, lon: float, lat: float, *, after_s: float = 60) -> dict[str, Any]:
@@ -104,3 +108,35 @@ def test_a_restricted_session_gets_only_its_streets_units_in_moves_too():
     out_rows, out_feats = state.apply_moves(rows, feats, version=2, sent=True)
     assert [r["id"] for r in out_rows] == [1] and [f["id"] for f in out_feats] == ["1"]
     assert "2" not in state.features["units"]
+
+
+def test_a_full_snapshot_read_after_moves_sends_nothing_again():
+    """The table holds more decimals than an event: rows agree at 1 cm, so the periodic
+    refresh re-sends neither the board nor the markers the moves already sent."""
+    state = DeskState()
+    state.apply_snapshot(with_sigs(snap(1)))
+    state.map_updates(full=True)
+    m = move_of({"type": "unit_moved", "unit_id": 3, "lon": round(84.912345678, 7),
+                 "lat": round(45.712345678, 7), "at": (T0 + timedelta(seconds=60)).isoformat()})
+    assert m is not None
+    new, rows, feats = patch_moves(with_sigs(snap(1)), [m], version=2)
+    state.apply_moves(rows, feats, version=2, sent=True, sigs=new["sigs"])
+    assert state.map_updates()["units"] == ([], [])
+    board = state.units
+    table = [unit(1), unit(2, street=2), unit(3, lon=84.912345678, lat=45.712345678)]
+    table[2]["position_at"] = T0 + timedelta(seconds=60)
+    assert state.apply_snapshot(with_sigs(snap(3, table)))
+    assert state.units is board  # equal rows: no parameter event, nothing sent to the board
+    assert state.map_updates()["units"] == ([], [])
+
+
+def test_a_full_snapshot_with_the_same_units_in_order_patches_only_the_changed_rows():
+    state = DeskState()
+    state.apply_snapshot(snap(1))
+    board = state.units
+    table = [unit(1), unit(2, street=2), unit(3, lon=84.85)]
+    assert state.apply_snapshot(snap(2, table))
+    assert state.units is board and [r["id"] for r in state.patched] == [3]
+    assert state.units[[r["id"] for r in state.units].index(3)]["lon"] == 84.85
+    state.apply_snapshot(snap(3, [unit(1), unit(3, lon=84.85)]))  # one gone: a new list
+    assert state.units is not board and state.patched == []

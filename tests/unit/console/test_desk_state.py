@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
+from console.desk_case import allowed_actions, case_display
 from console.desk_state import (
     DeskState,
-    allowed_actions,
-    case_display,
     case_features,
     epoch_ms,
     live_marks,
