@@ -17,6 +17,7 @@ from console.api import ApiHandler
 from console.api_dispatch import DispatchHandler
 from console.auth import COOKIE
 from console.bootstrap import App
+from console.schemas import refuse_nul
 from dispatch.access import Principal
 from dispatch.adapters import accounts as repo
 from dispatch.errors import InvalidCommand, NotAuthenticated, TooManyAttempts
@@ -68,9 +69,12 @@ def form_or_json(handler: Any) -> dict[str, str]:
             raise InvalidCommand("请求体不是有效的 JSON", field="body") from None
         if not isinstance(body, dict):
             raise InvalidCommand("请求体须为 JSON 对象", field="body")
-        return {k: str(body.get(k) or "") for k in ("username", "password", "next")}
-    form = urllib.parse.parse_qs(handler.request.body.decode("utf-8", "replace"))
-    return {k: (form.get(k) or [""])[0] for k in ("username", "password", "next")}
+        out = {k: str(body.get(k) or "") for k in ("username", "password", "next")}
+    else:
+        form = urllib.parse.parse_qs(handler.request.body.decode("utf-8", "replace"))
+        out = {k: (form.get(k) or [""])[0] for k in ("username", "password", "next")}
+    refuse_nul(out)  # PostgreSQL text cannot hold NUL: a 422 naming the field, not a 500
+    return out
 
 
 class TokenHandler(ApiHandler):

@@ -246,7 +246,7 @@ def test_new_layer_list_from_python_rebuilds_layers_and_legend(
     home.page.wait_for_function(
         "() => {" + _FIND_MAP + """
             return Object.keys(JSON.parse(findMap(document).dataset.layers)).length === 2
-        }""", timeout=5_000)
+        }""", timeout=30_000)  # a wait, not a timing claim: the machine may be loaded
     home.wait_layers_loaded(["streets", "communities"])
     assert home.page.locator(".leaflet-control-layers label").count() == 2
     assert home.page.locator(".leaflet-container canvas").count() == 2
