@@ -9,6 +9,7 @@ end the shared test session).
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 
 import pytest
@@ -36,7 +37,7 @@ def test_the_server_serves_this_document(base: str) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=int(os.environ.get("FQ_FUZZ_EXAMPLES", "20")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
 def test_no_input_gets_a_server_error(case, base: str) -> None:  # type: ignore[no-untyped-def]
