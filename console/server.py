@@ -33,14 +33,17 @@ def pages(app: App) -> dict[str, Any]:
     from geo.queries import territory_bounds
 
     def home() -> Any:
+        from console.pages.login import page_principal
+
         with app.engine.connect() as conn:
             bounds = territory_bounds(conn)
+        who = page_principal()
         if bounds is None:
-            return create_home(disputes=True)
+            return create_home(disputes=True, principal=who)
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
         zoom = 14 if span < 0.09 else 13 if span < 0.18 else 12
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
-                           zoom=zoom, disputes=True)
+                           zoom=zoom, disputes=True, principal=who)
 
     from console.pages.admin import admin_page
     from console.pages.desk import desk_page

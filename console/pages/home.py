@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,6 +12,7 @@ from panel.custom import JSComponent
 
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
 from dispatch import vocab
+from dispatch.access import HOME_PAGES, ROLES, Principal, may
 from layers.heat import HEAT_COLOURS, HEAT_LABELS
 from layers.registry import LAYERS
 
@@ -25,9 +27,31 @@ _HEADER_HTML = f"""
     <h1 class="hd-title">{TITLE}</h1>
     <div class="hd-sub">{SUBTITLE}</div>
   </div>
-  <nav class="hd-nav"><span class="hd-tab hd-tab-on">指挥一张图</span></nav>
+  <nav class="hd-nav"><span class="hd-tab hd-tab-on">指挥一张图</span>{{links}}</nav>
 </header>
 """
+
+# The pages a role may open from the home map, its own page first and marked.
+_PAGES = (("/desk", "值班台", "desk"), ("/wall", "大屏", "read"), ("/admin", "管理", "admin"))
+
+
+def role_links(p: Principal | None) -> str:
+    """Header links leading the signed-in role to its pages (its own one highlighted)."""
+    if p is None:
+        return ""
+    home = HOME_PAGES.get(p.role or "", "/")
+    links = []
+    if p.role == "field" and p.unit_id is not None:
+        links.append((f"/field?unit={p.unit_id}", "我的任务", True))
+    for href, label, action in _PAGES:
+        if may(p, action):
+            links.append((href, label, href == home))
+    links.sort(key=lambda link: not link[2])
+    out = "".join(f'<a class="hd-tab{" hd-tab-mine" if mine else ""}" href="{html.escape(href)}">'
+                  f'{html.escape(label)}{"（我的页面）" if mine else ""}</a>'
+                  for href, label, mine in links)
+    who = html.escape(f"{ROLES.get(p.role or '', p.role or '')} {p.name}")
+    return out + f'<span class="hd-user">{who}</span><a class="hd-tab" href="/logout">退出</a>'
 
 _HINT_HTML = """
 <div class="hint">
@@ -109,6 +133,7 @@ def create_home(
     basemap_crs: str = "wgs84",
     static_url: str = STATIC_URL,
     disputes: bool = False,
+    principal: Principal | None = None,
 ) -> pn.viewable.Viewable:
     """
     Build the home page for one browser session.
@@ -126,13 +151,16 @@ def create_home(
         URL prefix under which ``console/static`` is served (``console.map.STATIC_DIRS``).
     disputes
         Also draw the dispute layers (:func:`dispute_layers`; needs the real API).
+    principal
+        The signed-in caller: the header then leads its role to its own pages.
     """
     base = api_base.rstrip("/")
     prefix = static_url.rstrip("/")
     page_css = [f"{prefix}/home.css"]
 
     header = pn.pane.HTML(
-        _HEADER_HTML, sizing_mode="stretch_width", height=64, margin=0,
+        _HEADER_HTML.replace("{links}", role_links(principal)), sizing_mode="stretch_width",
+        height=64, margin=0,
         stylesheets=page_css, css_classes=["fq-header"],
     )
     the_map = LeafletMap(

@@ -93,3 +93,15 @@ def test_pages_refuse_roles_they_are_not_for(writable_server, browser, artifacts
     page.wait_for_timeout(3000)
     assert page.get_by_text("无权访问此页面").count() == 0
     page.close()
+
+
+def test_home_map_leads_the_role_to_its_page(writable_server, browser, artifacts):
+    page = browser.new_page(user="dispatcher1", viewport={"width": 1400, "height": 800})
+    page.goto(f"{writable_server}/", wait_until="domcontentloaded")
+    link = page.get_by_text("值班台（我的页面）")
+    link.wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts / "home-role-links.png"))
+    assert page.get_by_text("管理").count() == 0
+    link.click()
+    page.wait_for_url(f"{writable_server}/desk", timeout=30_000)
+    page.close()
