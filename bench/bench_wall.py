@@ -91,6 +91,18 @@ WATCH = "() => {" + FIND_MAP + """
 }"""
 
 
+# Chromium's Long Tasks API: every main-thread task over 50 ms, from now on.
+LONG_TASKS = """() => { window.__lt = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__lt.push(e.duration) })
+    .observe({type: "longtask"}) }"""
+
+
+def long_tasks(values: list[float]) -> str:
+    over = sum(1 for v in values if v > 200)
+    top = max(values) if values else 0.0
+    return f"{len(values)} over 50 ms, {over} over 200 ms, longest {top:.0f} ms"
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -238,6 +250,14 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     for _, page in pages:
         page.wait_for_function(DESK_READY, timeout=180_000)
         page.evaluate(WATCH)
+    # One wall beside the desks: its long tasks too while the updates stream.
+    wall_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    wall_ctx.add_cookies(cookie)
+    wall = wall_ctx.new_page()
+    wall.goto(f"{base}/wall", wait_until="commit")
+    wall.wait_for_function(WALL_READY, timeout=180_000)
+    for page in [p for _, p in pages] + [wall]:
+        page.evaluate(LONG_TASKS)
     time.sleep(2)
     after = rss_mb(pid)
     lat: list[float] = []
@@ -268,6 +288,9 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
         time.sleep(0.3)
     meanwhile = background.close()
     trace = get_json(f"{base}/api/v1/desk/hub?trace=1", token).get("trace") or []
+    desk_long = [float(v) for _, page in pages for v in page.evaluate("() => window.__lt")]
+    wall_long = [float(v) for v in wall.evaluate("() => window.__lt")]
+    wall_ctx.close()
     for ctx, _ in pages:
         ctx.close()
     if not lat:
@@ -276,7 +299,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions, "stages": stages(traced, trace),
             "slowest": slowest(traced, trace),
-            "meanwhile": meanwhile}
+            "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long}
 
 
 def main() -> None:
@@ -344,6 +367,8 @@ def main() -> None:
                       f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
                       f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
                       f"{r['per_session']:.1f} MB per session; {r['meanwhile']}")
+                print(f"    long tasks while updates stream (target: none over 200 ms): desks "
+                      f"{long_tasks(r['long_desk'])}; wall {long_tasks(r['long_wall'])}")
                 for line in r["slowest"]:
                     print(f"    slowest: {line}")
                 for stage, values in r["stages"].items():
