@@ -148,6 +148,9 @@ export function render({ model, el }) {
     `<label class="ad-chip"><input type="checkbox" name="${name}" value="${esc(k)}"${(chosen || []).includes(k) ? " checked" : ""}>${esc(v)}</label>`)).join("")
 
   function drawUnits() {
+    // a reload while an editor is open keeps what the administrator has typed in it
+    const openRow = pane("units").querySelector("tr.ad-editor")
+    const keep = openRow && Number(openRow.querySelector("form").dataset.unit) === editing ? openRow : null
     const rows = units.slice(0, 300).map((u) => {
       const row = `<tr data-id="${u.id}"><td>${esc(u.code)}</td><td>${esc(u.name)}</td><td>${esc(L.unit_types[u.type] || u.type)}</td>
         <td><span class="ad-st st-${esc(u.status)}">${esc(L.unit_statuses[u.status] || u.status)}</span></td>
@@ -168,6 +171,8 @@ export function render({ model, el }) {
     pane("units").querySelector(".ad-units").innerHTML = `<table class="ad-table"><thead><tr><th>编号</th><th>姓名</th><th>类型</th><th>状态</th>
       <th>在办/容量</th><th>专长</th><th>语言</th><th></th></tr></thead><tbody>${rows}</tbody></table>
       ${units.length > 300 ? `<div class="ad-help">仅显示前 300 人，请用筛选缩小范围</div>` : ""}`
+    const fresh = keep && pane("units").querySelector("tr.ad-editor")
+    if (fresh) { fresh.replaceWith(keep) }
   }
   pane("units").addEventListener("click", async (e) => {
     const b = e.target.closest("button")

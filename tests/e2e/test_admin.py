@@ -97,7 +97,7 @@ def test_a_unit_roster_edit_goes_through_the_import(writable_server, admin, arti
     page.locator("select[name=type]").first.select_option("mediator")
     page.locator("input[name=q]").fill(unit["code"])
     page.locator("input[name=q]").dispatch_event("change")
-    row = page.locator("tr[data-id]", has_text=unit["code"])
+    row = page.locator(f'tr[data-id="{unit["id"]}"]')
     row.wait_for(timeout=15_000)
     row.get_by_role("button", name="编辑").click()
     editor = page.locator("tr.ad-editor form")
