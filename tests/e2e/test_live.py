@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import Engine, text
 
 from geo import db
@@ -79,12 +80,19 @@ def test_one_listen_connection_feeds_desk_wall_and_sse(browser: Any, writable_se
         desk, wall = context.new_page(), context.new_page()
         desk.goto(base + "/desk", wait_until="domcontentloaded")
         wall.goto(base + "/wall", wait_until="domcontentloaded")
-        desk.wait_for_function("() => {" + _FIND_MAP + """
+        units_drawn = "() => {" + _FIND_MAP + """
             const map = findMap(document)
             if (!map || !map.dataset.layers) { return false }
             const st = JSON.parse(map.dataset.layers)
             return st.units && st.units.features > 0
-        }""", timeout=60_000)
+        }"""
+        try:
+            desk.wait_for_function(units_drawn, timeout=60_000)
+        except PlaywrightTimeout:
+            # as in test_desk: on a cold, loaded fresh machine the first desk session's layers
+            # once missed 60 s; one reload, then the same check must pass
+            desk.reload(wait_until="domcontentloaded")
+            desk.wait_for_function(units_drawn, timeout=60_000)
         wall.locator(".wb-top[data-updated]").wait_for(timeout=60_000)
         # the SSE client is subscribed once it hears something: a NOTIFY of our own
         with engine.begin() as conn:
