@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -15,6 +16,7 @@ from geo.cache import SignatureCache
 from geo.locate import Locator, locator_cache
 from geo.routing import RoadGraph
 from geo.settings import Settings
+from layers.tiles import TileSettings
 
 
 @dataclass(frozen=True)
@@ -27,15 +29,22 @@ class App:
     locators: SignatureCache[Locator] = field(default_factory=locator_cache)
     graphs: dict[str, SignatureCache[RoadGraph]] = field(default_factory=road_graph_caches)
     auth: Authenticator = field(default_factory=Authenticator)
+    tiles: TileSettings = field(default_factory=TileSettings)
+    """The basemap every page's map draws (``FQ_TILE_URL``, ``FQ_TILE_CRS``, ``FQ_TILE_DIR``)."""
 
 
-def bootstrap(settings: Settings | None = None, *, url: str | None = None) -> App:
-    """Make the database ready (local cluster started, migrated) and return the App."""
+def bootstrap(settings: Settings | None = None, *, url: str | None = None,
+              tiles: TileSettings | None = None) -> App:
+    """Make the database ready (local cluster started, migrated) and return the App.
+
+    The tile settings come from the environment unless given; a bad one raises ``ValueError``
+    with the Chinese reason before anything starts."""
     settings = settings or Settings.from_env()
+    tiles = TileSettings.from_env(os.environ) if tiles is None else tiles
     if url is None:
         url = db.ready_database(settings)
     engine = db.make_engine(url, pool_size=5, max_overflow=5)
     locators = locator_cache()
     graphs = road_graph_caches()  # one copy per process: the /route face and the recommender
-    return App(settings=settings, engine=engine, locators=locators, graphs=graphs,
+    return App(settings=settings, engine=engine, locators=locators, graphs=graphs, tiles=tiles,
                dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs))

@@ -102,11 +102,17 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from console.bootstrap import bootstrap
     from console.server import make_server
+    from layers.tiles import TileSettings
 
+    try:  # a bad tile setting stops the start, before the database work
+        tiles = TileSettings.from_env(os.environ)
+    except ValueError as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 2
     say("preparing the database (local cluster, migrations)…")
     url = db.ready_database(settings)
     ensure_demo_loaded(settings, url, size=settings.territory_size, seed=settings.seed)
-    app = bootstrap(settings, url=url)
+    app = bootstrap(settings, url=url, tiles=tiles)
     # every server process starts one; the advisory lock lets exactly one of them tick
     scheduler = app.dispatch.scheduler(interval_s=5.0)
     scheduler.start()

@@ -10,6 +10,7 @@ import param
 from panel.custom import JSComponent
 
 from layers.registry import LAYERS, LayerSpec
+from layers.tiles import TileSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_SLUG = "assets"
@@ -192,6 +193,14 @@ class LeafletMap(JSComponent):
     def _handle_msg(self, data: Any) -> None:
         if isinstance(data, dict) and data.get("type") == "click":
             self.last_click = {k: data.get(k) for k in ("lat", "lon", "hits")}
+
+
+def basemap(tiles: TileSettings | None, api_base: str = "/api/v1") -> dict[str, Any]:
+    """:class:`LeafletMap` keyword arguments drawing the process's tiles (``App.tiles``)."""
+    if tiles is None or tiles.url is None:
+        return {}
+    return {"basemap_url": tiles.url, "basemap_crs": tiles.crs,
+            "basemap_shift_url": f"{api_base.rstrip('/')}/map/tile-shift"}
 
 
 def _as_features(features: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -38,12 +38,13 @@ def pages(app: App) -> dict[str, Any]:
         with app.engine.connect() as conn:
             bounds = territory_bounds(conn)
         who = page_principal()
+        tiles: dict[str, Any] = {"basemap_url": app.tiles.url, "basemap_crs": app.tiles.crs}
         if bounds is None:
-            return create_home(disputes=True, principal=who)
+            return create_home(disputes=True, principal=who, **tiles)
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.4)
         zoom = 14 if span < 0.09 else 13 if span < 0.18 else 12
         return create_home(center=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2),
-                           zoom=zoom, disputes=True, principal=who)
+                           zoom=zoom, disputes=True, principal=who, **tiles)
 
     from console.pages.admin import admin_page
     from console.pages.desk import desk_page
@@ -66,12 +67,13 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
     """Every Tornado route beside the pages (the OpenAPI document must cover the API ones)."""
     from console.api_audit import audit_routes
     from console.api_auth import auth_routes
+    from console.api_tiles import tile_routes
     from console.pages.login import login_routes
 
     return (login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
             + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
-            + dispatch_routes(app, hub))
+            + dispatch_routes(app, hub) + tile_routes(app))
 
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:

@@ -10,7 +10,9 @@ one tile at any zoom, so one shift per tile is enough. Conversions are geo.coord
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from geo.coords import gcj02_to_wgs84
 
@@ -42,20 +44,35 @@ def tile_shift_px(z: int, x: int, y: int) -> tuple[float, float]:
     return wx - cx, wy - cy
 
 
+TILE_ROUTE = "/tiles/{z}/{x}/{y}"
+"""Where the console serves ``FQ_TILE_DIR`` (console/api_tiles.py): the default tile URL."""
+
+
 @dataclass(frozen=True)
 class TileSettings:
     """``FQ_TILE_URL`` (an XYZ template, e.g. ``http://tiles.intranet/{z}/{x}/{y}.png``;
-    unset: no tiles, our own roads and blocks) and ``FQ_TILE_CRS`` (wgs84 | gcj02)."""
+    unset: no tiles, our own roads and blocks), ``FQ_TILE_CRS`` (wgs84 | gcj02) and
+    ``FQ_TILE_DIR`` (a folder of ``{z}/{x}/{y}.png|jpg|webp`` the console serves itself at
+    :data:`TILE_ROUTE`, which is then the URL unless ``FQ_TILE_URL`` says otherwise)."""
 
     url: str | None = None
     crs: str = "wgs84"
+    dir: Path | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str]) -> TileSettings:
+    def from_env(cls, env: Mapping[str, str]) -> TileSettings:
+        """The settings in ``env``; a bad value raises ``ValueError`` (Chinese, naming it)."""
         url = (env.get("FQ_TILE_URL") or "").strip() or None
         crs = (env.get("FQ_TILE_CRS") or "wgs84").strip().lower()
+        raw_dir = (env.get("FQ_TILE_DIR") or "").strip()
         if crs not in TILE_CRS:
             raise ValueError(f"FQ_TILE_CRS 只能是 wgs84 或 gcj02，而不是 “{crs}”")
         if url is not None and not all(k in url for k in ("{z}", "{x}", "{y}")):
             raise ValueError("FQ_TILE_URL 须为含 {z}、{x}、{y} 的瓦片地址模板")
-        return cls(url=url, crs=crs)
+        folder = Path(raw_dir).expanduser().resolve() if raw_dir else None
+        if folder is not None and not folder.is_dir():
+            raise ValueError(f"FQ_TILE_DIR 须为已存在的瓦片文件夹（{{z}}/{{x}}/{{y}}.png），"
+                             f"而 “{raw_dir}” 不是")
+        if url is None and folder is not None:
+            url = TILE_ROUTE
+        return cls(url=url, crs=crs, dir=folder)

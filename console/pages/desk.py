@@ -26,7 +26,7 @@ from console.auth_scope import check_incident, filter_snapshot
 from console.bootstrap import App
 from console.desk_hub import DeskHub, desk_hub
 from console.desk_state import DeskState
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from console.pages.login import page_principal
 from dispatch import vocab
 from layers.registry import LAYERS
@@ -169,7 +169,7 @@ class DeskSession(pn.viewable.Viewer):
         self.case = DeskCase(api_base=base, sizing_mode="stretch_both", visible=False, **css)
         self.map = LeafletMap(center=center, zoom=zoom, badge=BADGE, layers=desk_layers(base),
                               static_url=prefix, margin=0, sizing_mode="stretch_both",
-                              stylesheets=[f"{prefix}/desk_map.css"])
+                              stylesheets=[f"{prefix}/desk_map.css"], **basemap(app.tiles, base))
         # the logged-in officer (pages are served only after /login): rows and cases are cut
         # to their jurisdiction, and their name is the one the audit records
         self.principal = page_principal()

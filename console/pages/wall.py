@@ -23,9 +23,10 @@ from panel.io.state import set_curdoc
 
 from console.api_stats import StatsHub, definitions, stats_hub
 from console.bootstrap import App
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap
+from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap
 from dispatch import stats
 from dispatch.stats import Scope
+from layers.tiles import TileSettings
 from layers.wall import (
     case_features,
     case_places,
@@ -91,7 +92,7 @@ class WallSession:
     """One browser's wall: its scope, its map and panels, and what it has pushed to the map."""
 
     def __init__(self, hub: StatsHub, *, api_base: str = "/api/v1",
-                 static_url: str = STATIC_URL) -> None:
+                 static_url: str = STATIC_URL, tiles: TileSettings | None = None) -> None:
         self.hub = hub
         self.scope = Scope()
         self.focused: Scope | None = None
@@ -115,7 +116,8 @@ class WallSession:
         self.map = LeafletMap(
             center=center, zoom=zoom, badge=BADGE, layers=wall_layers(self.breaks, api_base=api_base),
             static_url=prefix, margin=0, sizing_mode="stretch_both",
-            stylesheets=[f"{prefix}/wall_map.css"], css_classes=["wall-map"])
+            stylesheets=[f"{prefix}/wall_map.css"], css_classes=["wall-map"],
+            **basemap(tiles, api_base))
         common = {"definitions": definitions(),
                   "note": stats.PERIOD_NOTE, "interval_s": hub.interval,
                   "health_url": f"{api_base.rstrip('/')}/health", "margin": 0,
@@ -256,10 +258,10 @@ class WallSession:
                          styles={"background": "#040b16"}, css_classes=["wall-page"])
 
 
-def create_wall(hub: StatsHub, *, api_base: str = "/api/v1",
-                static_url: str = STATIC_URL) -> pn.viewable.Viewable:
+def create_wall(hub: StatsHub, *, api_base: str = "/api/v1", static_url: str = STATIC_URL,
+                tiles: TileSettings | None = None) -> pn.viewable.Viewable:
     """The wall for one browser session, subscribed to ``hub`` until the session ends."""
-    session = WallSession(hub, api_base=api_base, static_url=static_url)
+    session = WallSession(hub, api_base=api_base, static_url=static_url, tiles=tiles)
     session.attach()
     page = session.view()
     page._wall_session = session  # type: ignore[attr-defined]  # for tests and diagnostics
@@ -269,4 +271,4 @@ def create_wall(hub: StatsHub, *, api_base: str = "/api/v1",
 def wall_page(app: App) -> Callable[[], pn.viewable.Viewable]:
     """The ``/wall`` route's page factory for ``console.server.pages``: one hub per process."""
     hub = stats_hub(app)
-    return lambda: create_wall(hub)
+    return lambda: create_wall(hub, tiles=app.tiles)
