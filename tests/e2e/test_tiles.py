@@ -159,12 +159,14 @@ def gcj_console(settings: Settings, demo_engine: Engine, tiles: dict[str, Any]) 
 class Visit:
     """One page of a console in the browser, every request and page error recorded."""
 
-    def __init__(self, browser: Any, base: str, path: str) -> None:
+    def __init__(self, browser: Any, base: str, path: str, *, route: Any = None) -> None:
         self.base = base
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
         self.page = self.context.new_page()
+        if route is not None:
+            self.page.route("**/api/v1/map/tile-shift?*", route)
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("websocket", lambda ws: self.requests.append(ws.url))
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
@@ -264,3 +266,37 @@ def test_unshifted_the_same_tiles_are_off_by_the_whole_gcj02_offset(
             assert visit.outside() == []
         finally:
             visit.context.close()
+
+
+def test_a_tile_whose_shift_cannot_be_had_stays_hidden(
+        browser: Any, gcj_console: str, tiles: dict[str, Any]) -> None:
+    """Never a GCJ-02 tile drawn unmoved (~200 m off): a failed shift leaves it hidden."""
+    tx, ty = tiles["tile"]
+
+    def refuse_ours(route: Any) -> None:
+        if f"x={tx}&y={ty}" in route.request.url and f"z={Z}" in route.request.url:
+            route.fulfill(status=500, body="{}", content_type="application/json")
+        else:
+            route.continue_()
+
+    visit = Visit(browser, gcj_console, "/", route=refuse_ours)
+    try:
+        page = visit.page
+        with page.expect_console_message(lambda m: "瓦片偏移获取失败" in m.text,
+                                         timeout=60_000):
+            page.wait_for_function(_SET_VIEW, arg=[tiles["lat"], tiles["lon"], Z],
+                                   timeout=60_000)
+        suffix = f"/tiles/{Z}/{tx}/{ty}"
+        state = page.wait_for_function("([suffix]) => {" + _FIND + """
+          const el = findMap(document)
+          const img = [...el._lm.map.getPanes().tilePane.querySelectorAll('img')]
+            .find((i) => i.src.endsWith(suffix))
+          if (!img || !img.complete || img.naturalWidth !== 256) { return false }
+          return { visibility: img.style.visibility, shift: img.dataset.shift || null }
+        }""", arg=[suffix], timeout=60_000).json_value()
+        assert state == {"visibility": "hidden", "shift": None}
+        # its neighbours got their shifts and are drawn
+        neighbour = f"/tiles/{Z}/{tx + 1}/{ty}"
+        page.wait_for_function(_PLACED, arg=[neighbour, True], timeout=60_000)
+    finally:
+        visit.context.close()
