@@ -15,7 +15,7 @@ from console.auth_scope import filter_incidents, filter_units, own_incident_ids
 from console.bootstrap import App
 from dispatch.access import Principal, may, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
-from geo.queries import TERRITORY_LAYERS, territory_counts, territory_layer
+from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
 from geo.routing_cover import coverage
 from layers.coverage import coverage_features
 from layers.registry import LAYERS, feature_collection
@@ -137,7 +137,13 @@ class LayerHandler(ApiHandler):
         if name == "coverage":
             await self.coverage()
             return
-        if name in TERRITORY_LAYERS:
+        merge = self.get_query_argument("merge", None)
+        if merge is not None and (name != "roads" or merge != "class"):
+            self.send_error_json(400, "bad_value", "参数 merge 只用于道路图层，取值 class", "merge")
+            return
+        if merge is not None:
+            feats = await self.in_db(road_basemap)
+        elif name in TERRITORY_LAYERS:
             feats = await self.in_db(territory_layer, name)
         elif name == "units":
             feats = filter_units(self.who, await self.in_db(unit_features))

@@ -252,6 +252,7 @@ def territory_layers(api_base: str = "/api/v1") -> list[dict[str, Any]]:
     configs = [layer_config(LAYERS[name], api_base=api_base) for name in TERRITORY]
     for cfg in configs:
         if cfg["name"] == "roads":
+            cfg["url"] += "?merge=class"  # a basemap of ~10 lines, not thousands of edges
             cfg["style"]["by"] = "road_class"
             cfg["style"]["classes"] = {k: {"weight": w} for k, w in ROAD_WIDTHS.items()}
     return configs

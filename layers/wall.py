@@ -155,7 +155,8 @@ def wall_layers(breaks: Sequence[int], *, api_base: str = "/api/v1") -> list[dic
                         "color": DENSITY_STYLES[i][1], "fillOpacity": DENSITY_STYLES[i][2]}
                for i in range(len(breaks) + 2)}
     return [
-        {"name": "roads", "label": "道路", "kind": "line", "url": f"{base}/layers/roads.geojson",
+        {"name": "roads", "label": "道路", "kind": "line",
+         "url": f"{base}/layers/roads.geojson?merge=class",
          "visible": True, "min_zoom": None, "legend": False,
          "style": {"color": "#2b3f5c", "weight": 1.2, "opacity": 0.9}},
         {"name": "grids", "label": "网格 · 近30日受理", "kind": "polygon",

@@ -371,6 +371,31 @@ export async function render({ model, el }) {
     if (state.geo.addLayers) { state.geo.addLayers(made) } else { made.forEach((m) => state.geo.addLayer(m)) }
   }
 
+  // Thousands of features (grids, micro-grids) are added a slice at a time, each slice sized to
+  // take about SLICE_MS, with the event loop free in between: pushed diffs, clicks and frames go on
+  // while a big layer arrives, and no task blocks the page for long.
+  const SLICE_MS = 25
+  async function addInSlices(state, features) {
+    let size = 200
+    for (let i = 0; i < features.length;) {
+      if (controller.signal.aborted) { return }
+      const t0 = performance.now()
+      // Features pushed while the fetch was in flight (or between slices) are newer: keep them.
+      const slice = features.slice(i, i + size).filter((f) => {
+        const id = featureId(f)
+        return !state.pushedIds.has(id) && !(id !== undefined && state.features.has(id))
+      })
+      addFeatures(state, slice)
+      i += size
+      const took = performance.now() - t0
+      if (Array.isArray(window.__lmTiming)) {
+        window.__lmTiming.push([t0, took, "add", state.config.name, slice.length])
+      }
+      size = Math.max(50, Math.min(5000, Math.round(size * SLICE_MS / Math.max(took, 1))))
+      if (i < features.length) { await new Promise((resolve) => setTimeout(resolve, 0)) }
+    }
+  }
+
   function restyle(state, entry, feature) {
     if (entry.layer.setStyle) { entry.layer.setStyle(styleFor(state.config, feature)); return }
     const now = Date.now()
@@ -410,10 +435,14 @@ export async function render({ model, el }) {
         headers: { Accept: "application/geo+json, application/json" },
       })
       if (!resp.ok) { throw new Error(`HTTP ${resp.status}`) }
+      const t0 = performance.now()
       const data = await resp.json()
       const features = data.type === "FeatureCollection" ? data.features : [data]
-      // Features pushed while the fetch was in flight are newer: keep them.
-      addFeatures(state, features.filter((f) => !state.pushedIds.has(featureId(f))))
+      if (Array.isArray(window.__lmTiming)) {
+        window.__lmTiming.push([t0, performance.now() - t0, "parse", state.config.name, features.length])
+      }
+      await addInSlices(state, features)
+      if (controller.signal.aborted) { return }
       state.status = "loaded"
     } catch (err) {
       if (controller.signal.aborted) { return }

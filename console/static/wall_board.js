@@ -19,6 +19,30 @@ function make(tag, cls, text) {
   return node
 }
 
+// Write only what changed: even an equal write invalidates style and layout, and a wall updates
+// all day beside a busy map. (Reads of textContent/attributes never force a layout.)
+function setText(node, value) {
+  const text = String(value ?? "")
+  if (node.textContent === text) { return false }
+  node.textContent = text
+  return true
+}
+
+function setAttr(node, name, value) {
+  const text = String(value)
+  if (node.getAttribute(name) !== text) { node.setAttribute(name, text) }
+}
+
+function setData(node, key, value) {
+  const text = String(value ?? "")
+  if (node.dataset[key] !== text) { node.dataset[key] = text }
+}
+
+function show(node, on) {
+  const value = on ? "" : "none"
+  if (node.style.display !== value) { node.style.display = value }
+}
+
 function svg(tag, attrs) {
   const node = document.createElementNS("http://www.w3.org/2000/svg", tag)
   for (const [k, v] of Object.entries(attrs || {})) { node.setAttribute(k, v) }
@@ -113,7 +137,7 @@ function buildTop(box, model) {
     const byKey = Object.fromEntries((model.definitions || []).map((d) => [d.key, d]))
     for (const { spec, def } of cards) {
       const d = byKey[spec.key]
-      def.textContent = d ? d.short : ""
+      setText(def, d ? d.short : "")
       def.title = d ? d.definition : ""
     }
   }
@@ -132,8 +156,8 @@ function buildTop(box, model) {
 
   function tick() {
     const now = new Date(Date.now() + offset)
-    timeEl.textContent = CLOCK.format(now)
-    dateEl.textContent = DATE.format(now)
+    setText(timeEl, CLOCK.format(now))
+    setText(dateEl, DATE.format(now))
     const quiet = (Date.now() - lastUpdate) / 1000
     const interval = model.interval_s || 5
     let state = "ok"
@@ -141,8 +165,8 @@ function buildTop(box, model) {
     if (error) { state = "bad"; text = error } else if (quiet > 60) {
       state = "bad"; text = "连接中断，正在恢复…"
     } else if (quiet > interval * 3 + 5) { state = "warn"; text = "数据更新延迟" }
-    statusEl.dataset.state = state
-    statusText.textContent = text
+    setData(statusEl, "state", state)
+    setText(statusText, text)
     if (quiet > 90) { recover() }
   }
 
@@ -210,12 +234,12 @@ function buildTop(box, model) {
       let unit = spec.unit || ""
       if (Array.isArray(value)) { [value, unit] = value }
       const none = value === "—"
-      v.textContent = none ? "暂无" : value
+      setText(v, none ? "暂无" : value)
       v.classList.toggle("wb-v-none", none)
-      u.textContent = none ? "" : unit
-      spec.sub(o, w, w7).forEach((line, i) => { sub.children[i].textContent = line })
-      card.dataset.tone = spec.tone ? spec.tone(o) : ""
-      card.dataset.value = value
+      setText(u, none ? "" : unit)
+      spec.sub(o, w, w7).forEach((line, i) => { setText(sub.children[i], line) })
+      setData(card, "tone", spec.tone ? spec.tone(o) : "")
+      setData(card, "value", value)
     }
     box.dataset.updated = String(lastUpdate)
     tick()
@@ -296,44 +320,44 @@ function buildLeft(box, model) {
     const y = (v) => Y1 - (v / top) * (Y1 - Y0)
     grid.forEach((g, i) => {
       const value = (top / 4) * i
-      g.line.setAttribute("y1", y(value)); g.line.setAttribute("y2", y(value))
-      g.label.setAttribute("y", y(value) + 5)
-      g.label.textContent = num(Math.round(value))
+      setAttr(g.line, "y1", y(value)); setAttr(g.line, "y2", y(value))
+      setAttr(g.label, "y", y(value) + 5)
+      setText(g.label, num(Math.round(value)))
     })
     const step = n ? (X1 - X0) / n : 0
     const points = []
     bars.forEach((rect, i) => {
       const d = days[i]
       const dot = dots[i]
-      if (!d) { rect.setAttribute("display", "none"); dot.setAttribute("display", "none"); return }
-      rect.removeAttribute("display")
-      dot.removeAttribute("display")
+      if (!d) { setAttr(rect, "display", "none"); setAttr(dot, "display", "none"); return }
+      if (rect.hasAttribute("display")) { rect.removeAttribute("display") }
+      if (dot.hasAttribute("display")) { dot.removeAttribute("display") }
       const x = X0 + i * step
-      rect.setAttribute("x", (x + step * 0.14).toFixed(1))
-      rect.setAttribute("width", Math.max(1, step * 0.72).toFixed(1))
-      rect.setAttribute("y", y(d.reported).toFixed(1))
-      rect.setAttribute("height", Math.max(0, Y1 - y(d.reported)).toFixed(1))
+      setAttr(rect, "x", (x + step * 0.14).toFixed(1))
+      setAttr(rect, "width", Math.max(1, step * 0.72).toFixed(1))
+      setAttr(rect, "y", y(d.reported).toFixed(1))
+      setAttr(rect, "height", Math.max(0, Y1 - y(d.reported)).toFixed(1))
       rect.classList.toggle("wb-bar-partial", Boolean(d.partial))
       const cx = x + step / 2
       // today is still running: its dot shows, the line stops at yesterday
       if (!d.partial) { points.push(`${cx.toFixed(1)},${y(d.resolved).toFixed(1)}`) }
-      dot.setAttribute("cx", cx.toFixed(1)); dot.setAttribute("cy", y(d.resolved).toFixed(1))
+      setAttr(dot, "cx", cx.toFixed(1)); setAttr(dot, "cy", y(d.resolved).toFixed(1))
     })
-    line.setAttribute("points", points.join(" "))
+    setAttr(line, "points", points.join(" "))
     xlabels.forEach((t, k) => {
       const i = Math.min(n - 1, Math.round((k * (n - 1)) / (xlabels.length - 1)))
       const d = days[i]
-      if (!d) { t.textContent = ""; return }
-      t.setAttribute("x", (X0 + i * step + step / 2).toFixed(1))
-      t.textContent = d.partial ? "今日" : d.day.slice(5).replace("-", "/")
+      if (!d) { setText(t, ""); return }
+      setAttr(t, "x", (X0 + i * step + step / 2).toFixed(1))
+      setText(t, d.partial ? "今日" : d.day.slice(5).replace("-", "/"))
     })
     const full = days.filter((d) => !d.partial)
     const sum = (k) => full.reduce((a, d) => a + d[k], 0)
     const today = days.find((d) => d.partial)
-    foot.textContent = full.length
+    setText(foot, full.length
       ? `日均受理 ${(sum("reported") / full.length).toFixed(1)} 件 · 日均办结 ${(sum("resolved") / full.length).toFixed(1)} 件`
-      : ""
-    note.textContent = today ? `今日截至目前：受理 ${today.reported} · 办结 ${today.resolved}` : ""
+      : "")
+    setText(note, today ? `今日截至目前：受理 ${today.reported} · 办结 ${today.resolved}` : "")
 
     const all = data.categories || []
     let list = all
@@ -347,15 +371,16 @@ function buildLeft(box, model) {
     const biggest = Math.max(1, ...list.map((c) => c.count))
     catRows.forEach((r, i) => {
       const c = list[i]
-      r.row.style.display = c ? "" : "none"
+      show(r.row, c)
       if (!c) { return }
-      r.row.dataset.category = c.category
-      r.name.textContent = c.label
-      r.bar.style.width = `${(100 * c.count) / biggest}%`
-      r.n.textContent = num(c.count)
-      r.p.textContent = `${pct(c.share)}%`
+      setData(r.row, "category", c.category)
+      setText(r.name, c.label)
+      const width = `${((100 * c.count) / biggest).toFixed(2)}%`
+      if (r.bar.style.width !== width) { r.bar.style.width = width }
+      setText(r.n, num(c.count))
+      setText(r.p, `${pct(c.share)}%`)
     })
-    empty.style.display = list.length ? "none" : ""
+    show(empty, !(list.length))
   }
   return update
 }
@@ -416,18 +441,23 @@ function buildRight(box, model) {
   setNote()
   model.on("change:note", setNote)
 
-  // Show as many case rows as the panel has room for: a wall cannot scroll.
+  // Show as many case rows as the panel has room for: a wall cannot scroll. Writes, then one
+  // read of the layout (every row's height at once), then writes: a single forced layout, where
+  // hiding rows one by one until the panel fits forced one per row (seen as 200+ ms tasks).
   let shown = 0
   function fitCases() {
-    let visible = caseRows.slice(0, shown)
-    visible.forEach((tr) => { tr.style.display = "" })
-    while (visible.length && casesPanel.scrollHeight > casesPanel.clientHeight + 1) {
-      visible.pop().style.display = "none"
+    caseRows.forEach((tr, i) => show(tr, i < shown))
+    let overflow = casesPanel.scrollHeight - casesPanel.clientHeight - 1
+    let keep = shown
+    const heights = caseRows.slice(0, shown).map((tr) => tr.offsetHeight)
+    while (keep > 0 && overflow > 0) {
+      keep -= 1
+      overflow -= heights[keep]
     }
+    caseRows.forEach((tr, i) => show(tr, i < keep))
     // no room for a single row (a long ranking): leave the space empty rather than a stub
-    if (shown && !visible.length) { casesPanel.style.visibility = "hidden" } else {
-      casesPanel.style.visibility = ""
-    }
+    const hidden = shown > 0 && keep === 0 ? "hidden" : ""
+    if (casesPanel.style.visibility !== hidden) { casesPanel.style.visibility = hidden }
   }
   new ResizeObserver(fitCases).observe(casesPanel)
 
@@ -435,42 +465,43 @@ function buildRight(box, model) {
     const scope = data.scope || {}
     const level = scope.level || "all"
     const isGrid = level === "grid"
-    rankPanel.style.display = isGrid ? "none" : ""
+    show(rankPanel, !(isGrid))
     if (!isGrid) {
       const child = CHILD_NAMES[level]
-      title.textContent = `${level === "all" ? "" : scope.name + " · "}${child}排名`
+      setText(title, `${level === "all" ? "" : scope.name + " · "}${child}排名`)
       const list = data.ranking || []
       rows.forEach((tr, i) => {
         const r = list[i]
-        tr.style.display = r ? "" : "none"
+        show(tr, r)
         if (!r) { delete tr.dataset.id; return }
-        tr.dataset.id = String(r.id)
-        tr.dataset.level = r.level
-        tr.dataset.overdue = r.overdue > 0 ? "1" : ""
+        setData(tr, "id", String(r.id))
+        setData(tr, "level", r.level)
+        setData(tr, "overdue", r.overdue > 0 ? "1" : "")
         const values = [i + 1, shortName(r.name, scope.name), num(r.intake), num(r.open),
                         num(r.overdue), pct(r.closure_rate), pct(r.satisfaction)]
-        values.forEach((v, k) => { tr.children[k].textContent = v })
+        values.forEach((v, k) => { setText(tr.children[k], v) })
       })
-      more.textContent = list.length > MAX_ROWS ? `另有 ${list.length - MAX_ROWS} 个${child}未列出` : ""
+      setText(more, list.length > MAX_ROWS ? `另有 ${list.length - MAX_ROWS} 个${child}未列出` : "")
     }
     const byGrid = level === "community" || level === "grid"
-    whereHead.textContent = byGrid ? "网格" : "社区"
+    setText(whereHead, byGrid ? "网格" : "社区")
     const cases = (data.cases || []).slice(0, MAX_CASES)
+    let changed = false
     caseRows.forEach((tr, i) => {
       const c = cases[i]
-      if (!c) { tr.style.display = "none"; return }
+      if (!c) { return }
       const cells = tr.children
-      cells[0].textContent = shortCategory(c.category_label)
-      cells[1].textContent = byGrid ? shortName(c.grid_name, c.community_name) : (c.community_name || "—")
-      cells[2].textContent = c.state_label
-      cells[3].textContent = age(c.age_minutes)
-      cells[4].textContent = c.overdue ? (c.sign_overdue ? "签收超时" : "办结超期")
-        : (c.priority <= 2 ? c.priority_label : "正常")
-      tr.dataset.tone = c.overdue ? "bad" : (c.priority <= 2 ? "warn" : "")
+      const texts = [shortCategory(c.category_label),
+        byGrid ? shortName(c.grid_name, c.community_name) : (c.community_name || "—"),
+        c.state_label, age(c.age_minutes),
+        c.overdue ? (c.sign_overdue ? "签收超时" : "办结超期") : (c.priority <= 2 ? c.priority_label : "正常")]
+      texts.forEach((t, k) => { if (setText(cells[k], t)) { changed = true } })
+      setData(tr, "tone", c.overdue ? "bad" : (c.priority <= 2 ? "warn" : ""))
     })
+    if (shown !== cases.length) { changed = true }
     shown = cases.length
-    casesEmpty.style.display = cases.length ? "none" : ""
-    fitCases()
+    show(casesEmpty, !(cases.length))
+    if (changed) { fitCases() }  // the same rows with the same text still fit
   }
   return update
 }
@@ -481,7 +512,11 @@ export function render({ model, el }) {
   const build = { top: buildTop, left: buildLeft, right: buildRight }[model.part] || buildTop
   const update = build(box, model)
   const apply = () => {
+    const t0 = performance.now()
     try { update(model.data || {}) } catch (err) { console.error("大屏更新失败：", err) }
+    if (Array.isArray(window.__lmTiming)) {  // see leaflet_map.js: what long tasks are made of
+      window.__lmTiming.push([t0, performance.now() - t0, "board", model.part, 0])
+    }
   }
   model.on("change:data", apply)
   apply()

@@ -48,6 +48,25 @@ def test_every_layer_is_geojson_naming_ids_and_parents(live_server, name):
     assert 84.5 < lon < 85.3 and 45.3 < lat < 45.9
 
 
+def test_roads_merged_by_class_are_the_same_network_in_a_few_lines(live_server):
+    _, _, edges = get(f"{live_server}/api/v1/layers/roads.geojson")
+    status, _, merged = get(f"{live_server}/api/v1/layers/roads.geojson?merge=class")
+    assert status == 200
+    classes = {f["properties"]["road_class"] for f in edges["features"]}
+    assert [f["id"] for f in merged["features"]] == sorted(classes)
+    assert sum(f["properties"]["edges"] for f in merged["features"]) == len(edges["features"])
+    assert len(merged["features"]) < len(edges["features"]) / 20
+    for f in merged["features"]:
+        assert f["geometry"]["type"] in ("LineString", "MultiLineString")
+    n_points = sum(len(p) for f in merged["features"] for p in (
+        f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiLineString"
+        else [f["geometry"]["coordinates"]]))
+    assert n_points <= sum(len(f["geometry"]["coordinates"]) for f in edges["features"])
+    for bad in ("roads.geojson?merge=name", "grids.geojson?merge=class"):
+        status, _, body = get(f"{live_server}/api/v1/layers/{bad}")
+        assert status == 400 and body["error"]["field"] == "merge"
+
+
 def _first_coordinate(geometry):
     coords = geometry["coordinates"]
     while isinstance(coords[0], list):
