@@ -4,14 +4,18 @@ Run: ``./run bench bench_wall [--size city|demo] [--moves 30] [--sessions 3 10] 
 30]``. Builds a database with the generated territory (city: 7,708 micro-grids, 2,775 units),
 starts the real console in its own process, and drives Debian's chromium (Playwright):
 
-1. ``/wall`` at 1920×1080: time from navigation start to the first complete frame (grids,
-   communities and streets drawn, figures filled), cold (first visit after start) and warm.
+1. ``/wall`` at 1920×1080: time from navigation start to the first complete frame (roads,
+   grids, communities and streets drawn, figures filled), cold (first visit after start) and warm.
 2. Live latency with N desk sessions open (``/desk``, whose map shows every unit): a unit's
    position is POSTed to the API; each session records the browser time at the first
    animation frame whose map has that unit at the new position; latency = that time minus the
    time just before the POST (same machine, same clock). p50 / p95 over sessions × moves.
    Meanwhile other units move: ``--background`` positions a second POSTed to the API from a
-   thread (default 30, about 2,000 units pinging once a minute).
+   thread (default 30, about 2,000 units pinging once a minute), and ``./run simulate`` plays
+   cases through the API in its own process (``--simulate`` speed, default 60; ``--sim-rate``
+   cases per simulated hour, default 30): registrations, assignments, sign-for, arrival, closure.
+   Long tasks (Chromium's Long Tasks API) are recorded on every desk and on one wall beside them;
+   the wall's longest are printed with the map messages and panel updates handled inside them.
 3. Server memory: the console process's RSS before the sessions and with them open.
 
 Where the live time goes: the desk hub keeps when each move was heard from the listener, handed
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -55,7 +60,7 @@ WALL_READY = "() => {" + FIND_MAP + """
   const map = findMap(document)
   if (!map || !map.dataset.layers) { return false }
   const st = JSON.parse(map.dataset.layers)
-  const drawn = ['grids', 'communities', 'streets'].every((n) => st[n] && st[n].status === 'loaded')
+  const drawn = ['roads', 'grids', 'communities', 'streets'].every((n) => st[n] && st[n].status === 'loaded')
   const find = (root, sel) => { const hit = root.querySelector(sel); if (hit) { return hit }
     for (const el of root.querySelectorAll('*')) { if (el.shadowRoot) {
       const f = find(el.shadowRoot, sel); if (f) { return f } } } return null }
@@ -92,9 +97,21 @@ WATCH = "() => {" + FIND_MAP + """
 
 
 # Chromium's Long Tasks API: every main-thread task over 50 ms, from now on.
-LONG_TASKS = """() => { window.__lt = [];
-  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__lt.push(e.duration) })
-    .observe({type: "longtask"}) }"""
+LONG_TASKS = """() => { window.__lt = []; window.__lmTiming = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries())
+    window.__lt.push([e.startTime, e.duration]) }).observe({type: "longtask"}) }"""
+
+
+def made_of(tasks: list[list[float]], handled: list[list[Any]], n: int = 3) -> list[str]:
+    """The longest tasks, each with the map messages and panel updates handled inside it
+    (leaflet_map.js / wall_board.js record them under ``window.__lmTiming``)."""
+    out = []
+    for start, took in sorted(tasks, key=lambda t: -t[1])[:n]:
+        inside = [h for h in handled if start - 1 <= h[0] <= start + took]
+        what = "; ".join(f"{h[2]} {h[3]} ×{h[4]} {h[1]:.0f} ms" for h in inside) or \
+            "no map message or panel update (drawing, layout, GC or the websocket)"
+        out.append(f"{took:.0f} ms: {what}")
+    return out
 
 
 def long_tasks(values: list[float]) -> str:
@@ -236,9 +253,44 @@ class Background:
                 f"{self.failed} failed; asked {self.rate:g}/s)")
 
 
+class Simulation:
+    """``./run simulate`` against the bench's console in its own process (cases registered,
+    dispatched, signed, mediated and closed through the API) for as long as the moves run."""
+
+    def __init__(self, base: str, speed: float, rate: float) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_wall_sim_{os.getpid()}.log"
+        if speed > 0:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "console.cli", "simulate", "--url", base, "--speed",
+                 f"{speed:g}", "--rate", f"{rate:g}", "--seed", "11", "--quiet"],
+                stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+                env={**os.environ, "FQ_SIM_USER": "duty", "FQ_SIM_PASSWORD": "demo12345"})
+
+    def close(self) -> str:
+        if self.proc is None:
+            return "no simulator"
+        self.proc.send_signal(signal.SIGINT)  # it prints its summary and stops
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        text_out = self.log.read_text(errors="replace")
+        try:
+            out = json.loads(text_out[text_out.index("{"):])
+        except ValueError:
+            return f"simulator: no summary (see {self.log})"
+        st = out.get("stats", {})
+        steps = sum(v for k, v in st.items() if k not in ("registered", "skipped (max open)"))
+        return (f"simulator meanwhile: {st.get('registered', 0)} cases registered, {steps} "
+                f"case steps, {out.get('units_moved', 0)} units moved, "
+                f"{out.get('server_errors', 0)} server errors")
+
+
 def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sessions: int,
          moves: int, units: list[tuple[int, float, float]], pid: int, *,
-         others: list[tuple[int, float, float]], rate: float) -> dict[str, Any]:
+         others: list[tuple[int, float, float]], rate: float,
+         simulate: tuple[float, float]) -> dict[str, Any]:
     before = rss_mb(pid)
     pages = []
     for _ in range(sessions):
@@ -265,6 +317,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     lost = 0
     rnd = random.Random(7 + sessions)  # each run moves the units somewhere new
     background = Background(base, token, others, rate)
+    simulation = Simulation(base, *simulate)
     for k in range(moves):
         uid, lon, lat0 = units[k % len(units)]
         new = (round(lon + rnd.uniform(-0.002, 0.002), 6), round(lat0 + rnd.uniform(-0.002, 0.002), 6))
@@ -286,10 +339,12 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             lost += 1
             print(f"  move {k}: {type(err).__name__} (counted as lost)", flush=True)
         time.sleep(0.3)
-    meanwhile = background.close()
+    meanwhile = background.close() + "; " + simulation.close()
     trace = get_json(f"{base}/api/v1/desk/hub?trace=1", token).get("trace") or []
-    desk_long = [float(v) for _, page in pages for v in page.evaluate("() => window.__lt")]
-    wall_long = [float(v) for v in wall.evaluate("() => window.__lt")]
+    desk_long = [float(v[1]) for _, page in pages for v in page.evaluate("() => window.__lt")]
+    wall_tasks = wall.evaluate("() => window.__lt")
+    wall_long = [float(v[1]) for v in wall_tasks]
+    wall_made = made_of(wall_tasks, wall.evaluate("() => window.__lmTiming"))
     wall_ctx.close()
     for ctx, _ in pages:
         ctx.close()
@@ -299,7 +354,8 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions, "stages": stages(traced, trace),
             "slowest": slowest(traced, trace),
-            "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long}
+            "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long,
+            "wall_made": wall_made}
 
 
 def main() -> None:
@@ -310,6 +366,9 @@ def main() -> None:
     ap.add_argument("--paint-runs", type=int, default=4)
     ap.add_argument("--background", type=float, default=30.0,
                     help="other units' positions POSTed per second while measuring (0: none)")
+    ap.add_argument("--simulate", type=float, default=60.0,
+                    help="run ./run simulate meanwhile at this speed (simulated s per s; 0: off)")
+    ap.add_argument("--sim-rate", type=float, default=30.0, help="the simulator's cases per hour")
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
@@ -349,7 +408,7 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             paints = first_paint(browser, base, cookie, args.paint_runs)
             if paints:
-                print(f"wall first paint (navigation → grids, communities, streets drawn and figures "
+                print(f"wall first paint (navigation → roads, grids, communities, streets drawn and figures "
                       f"filled): cold {paints[0]:.2f} s, warm median "
                       f"{statistics.median(paints[1:] or paints):.2f} s (runs: "
                       + ", ".join(f"{p:.2f}" for p in paints) + ") — target ≤ 3 s")
@@ -359,7 +418,8 @@ def main() -> None:
                 chosen = {u[0] for u in picked}
                 others = [u for u in units if u[0] not in chosen]
                 r = live(browser, base, cookie, token, n, args.moves, picked, proc.pid,
-                         others=others, rate=args.background)
+                         others=others, rate=args.background,
+                         simulate=(args.simulate, args.sim_rate))
                 target = 500 if n <= 3 else 1000
                 print(f"live, {n} desk sessions: unit position POST → map frame p50 "
                       f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
@@ -369,6 +429,8 @@ def main() -> None:
                       f"{r['per_session']:.1f} MB per session; {r['meanwhile']}")
                 print(f"    long tasks while updates stream (target: none over 200 ms): desks "
                       f"{long_tasks(r['long_desk'])}; wall {long_tasks(r['long_wall'])}")
+                for line in r["wall_made"]:
+                    print(f"    wall's longest: {line}")
                 for line in r["slowest"]:
                     print(f"    slowest: {line}")
                 for stage, values in r["stages"].items():
