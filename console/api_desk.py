@@ -78,7 +78,7 @@ class HubHandler(DispatchHandler):
     async def get(self) -> None:
         hub = desk_hub(self.app)
         self.send_json({"subscribers": hub.subscribers, "computations": hub.computations,
-                        "deltas": hub.deltas, "version": hub._version,
+                        "deltas": hub.deltas, "patches": hub.patches, "version": hub._version,
                         "listening": hub.listening, "refresh_s": hub.refresh_s,
                         **({"trace": hub.trace.rows()} if self.get_query_argument(
                             "trace", None) else {})})

@@ -146,16 +146,24 @@ def check_unit(conn: Connection, p: Principal, unit_id: int, action: str = "read
     return unit
 
 
-def area_index(conn: Connection) -> dict[str, dict[int, dict[str, Any]]]:
-    """Where each open case and each unit belongs, for filtering shared snapshots per session."""
+def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
+               unit_ids: Iterable[int] | None = None) -> dict[str, dict[int, dict[str, Any]]]:
+    """Where each open case and each unit belongs, for filtering shared snapshots per session;
+    with ids, only those cases and units (the desk hub's patches)."""
+    only = incident_ids is not None or unit_ids is not None
+    inc, units = sorted(incident_ids or ()), sorted(unit_ids or ())
     incidents = {int(r["id"]): dict(r) for r in conn.execute(text(
         "SELECT i.id, i.street_id, i.community_id, i.grid_id, i.created_by, "
         "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
         "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
-        "WHERE i.state NOT IN ('followed_up', 'closed')")).mappings()}
-    units = {int(r["id"]): dict(r) for r in conn.execute(text(
-        "SELECT id, street_id, community_id, home_grid_id FROM units")).mappings()}
-    return {"incidents": incidents, "units": units}
+        "WHERE i.state NOT IN ('followed_up', 'closed')"
+        + (" AND i.id = ANY(:ids)" if only else "")), {"ids": inc}).mappings()
+        } if inc or not only else {}
+    found = {int(r["id"]): dict(r) for r in conn.execute(text(
+        "SELECT id, street_id, community_id, home_grid_id FROM units"
+        + (" WHERE id = ANY(:ids)" if only else "")), {"ids": units}).mappings()
+        } if units or not only else {}
+    return {"incidents": incidents, "units": found}
 
 
 def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """The desk hub: one per server process, between the process's listener (console.notify) and
 every open duty desk. A change is computed once for all desks (DESIGN.md "five things that
 hurt" #4: no per-session polling); a unit move costs no query at all: it patches the shared
-snapshot (console.desk_moves) and goes out as a diff of one row and one marker.
+snapshot (console.desk_moves) and goes out as a diff of one row and one marker; a case or unit
+event re-reads only the rows it names and patches those (console.desk_patch). The whole city is
+read again on a timer (the clock re-sorts the queue), after an event naming nothing, after the
+listener reconnected (events may have been missed) and every ``FULL_EVERY`` patches.
 """
 
 from __future__ import annotations
@@ -14,14 +17,23 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from console.auth_scope import area_index
 from console.bootstrap import App
 from console.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
+from console.desk_patch import (
+    DESK_STATES,
+    QUEUE_LIMIT,
+    QUEUE_SQL,
+    UNITS_SQL,
+    event_ids,
+    patch_snapshot,
+    read_changes,
+)
+from console.desk_patch import rows_of as _rows
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from console.notify import Notifier, notifier
-from dispatch import vocab
 from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
@@ -29,46 +41,10 @@ REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phas
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
 MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
-DESK_STATES = (*vocab.OPEN_STATES, "resolved")
-
-_QUEUE_SQL = f"""
-SELECT i.id, i.code, i.title, i.category, i.priority, i.difficulty, i.state, i.risk_level,
-       i.address, i.reported_at, i.sign_deadline, i.close_deadline,
-       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
-       COALESCE(f.level, 'community') AS level, COALESCE(f.escalations, 0) AS escalations,
-       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
-       (SELECT array_agg(u.name ORDER BY a.id) FROM assignments a JOIN units u
-          ON u.id = a.unit_id WHERE a.incident_id = i.id AND a.state = 'active') AS units,
-       (SELECT CASE WHEN bool_or(v.level = 'red') THEN 'red' ELSE 'yellow' END
-          FROM supervisions v WHERE v.incident_id = i.id AND v.closed_at IS NULL
-          HAVING count(*) > 0) AS supervision,
-       (SELECT min(due_at) FROM followups w WHERE w.incident_id = i.id
-          AND w.done_at IS NULL) AS followup_due
-FROM incidents i
-LEFT JOIN incident_flow f ON f.incident_id = i.id
-LEFT JOIN streets s ON s.id = i.street_id
-LEFT JOIN communities c ON c.id = i.community_id
-LEFT JOIN grids g ON g.id = i.grid_id
-WHERE i.state IN ({", ".join(f"'{s}'" for s in DESK_STATES)})
-ORDER BY i.id DESC LIMIT 2000
-"""
-
-_UNITS_SQL = """
-SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity,
-       u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
-       u.last_seen_at AS position_at, COALESCE(g.name, c.name, s.name) AS place, k.cases
-FROM units u
-LEFT JOIN grids g ON g.id = u.home_grid_id
-LEFT JOIN communities c ON c.id = u.community_id
-LEFT JOIN streets s ON s.id = u.street_id
-LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assignments a
-           JOIN incidents i ON i.id = a.incident_id WHERE a.state = 'active'
-           GROUP BY a.unit_id) k ON k.unit_id = u.id
-ORDER BY u.id
-"""
-
-def _rows(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+PATCH_GAP_S = 0.25  # case and unit events: patched at most 4 times a second
+FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
+CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
+__all__ = ["DESK_STATES", "DeskHub", "_rows", "desk_hub"]
 
 
 class DeskHub:
@@ -77,7 +53,9 @@ class DeskHub:
 
     A ``unit_moved`` event costs no query: it patches the shared snapshot (console.desk_moves)
     and goes out at once as ``{"moves": {"base", "units", "features"}}`` beside the patched
-    snapshot. Any other change recomputes the snapshot after a short debounce.
+    snapshot. An event naming cases or units re-reads those rows only and patches the
+    snapshot (console.desk_patch); one naming nothing recomputes it; both after a short
+    debounce.
     """
 
     def __init__(self, app: App, *, conninfo: str | None = None,
@@ -93,8 +71,14 @@ class DeskHub:
         self._moves: list[dict[str, Any]] = []
         self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
         self._seq = 0  # moves taken so far (compute() replays those it may have missed)
-        self._due: float | None = None  # when a full refresh is due after a change
-        self._last_full = 0.0
+        self._due: float | None = None  # when a refresh is due after a change
+        self._last_full = self._last_patch = 0.0
+        self._full = False  # an event named nothing: the next refresh reads everything
+        self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
+        self._since_full = 0  # patches since the last full read
+        self._conns = 0  # the listener's connections when last looked (a change: reconnected)
+        self._reading = threading.Lock()  # one read and install at a time (full or patch)
+        self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
         self._snap: dict[str, Any] | None = None
         self._version = 0
         self._thread: threading.Thread | None = None
@@ -102,37 +86,65 @@ class DeskHub:
         self._listen_token: int | None = None
         self.computations = 0
         self.deltas = 0
+        self.patches = 0
         self.trace = MoveTrace()
 
     def compute(self) -> dict[str, Any]:
         """One snapshot: queue and unit-board rows with their map features."""
-        with self._lock:
-            seq = self._seq
-        policy = self.app.dispatch.policy()
-        with self.app.engine.connect() as conn:
-            now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
-            incidents = _rows(conn, _QUEUE_SQL)
-            units = _rows(conn, _UNITS_SQL)
-            areas = area_index(conn)
-        queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
-        board = unit_rows(units)
-        snap = {"server_ms": now_ms, "queue": queue, "units": board,
-                "case_features": case_features(queue), "unit_features": unit_features(board),
-                "areas": areas, "unit_index": unit_index(board)}
-        snap["sigs"] = signatures(snap)
-        with self._lock:
-            self._version += 1
-            self.computations += 1
-            snap.update(version=self._version, local_ms=time.time() * 1000)
-            late = [m for s, m in self._moved if s > seq]  # heard while the rows were read
-            if late:
-                snap = patch_moves(snap, late, version=self._version)[0]
-            self._snap = snap
+        with self._reading:
+            with self._lock:
+                seq = self._seq
+            policy = self.app.dispatch.policy()
+            with self.app.engine.connect() as conn:
+                now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
+                incidents = _rows(conn, QUEUE_SQL, limit=QUEUE_LIMIT)
+                units = _rows(conn, UNITS_SQL)
+                areas = area_index(conn)
+            queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
+            board = unit_rows(units)
+            snap = {"server_ms": now_ms, "queue": queue, "units": board,
+                    "case_features": case_features(queue),
+                    "unit_features": unit_features(board), "areas": areas,
+                    "unit_index": unit_index(board)}
+            snap["sigs"] = signatures(snap)
+            with self._lock:
+                self._version += 1
+                self.computations += 1
+                self._since_full, self._last_full = 0, time.monotonic()
+                snap.update(version=self._version, local_ms=time.time() * 1000)
+                return self._install(snap, seq)
+
+    def patch(self, incident_ids: set[int], unit_ids: set[int]) -> dict[str, Any]:
+        """Re-read these cases and units (and the units assigned to those cases) and patch
+        them into the snapshot; a full read when there is no snapshot yet."""
+        with self._reading:
+            base = self._snap
+            if base is None:
+                return self.compute()
+            with self._lock:
+                seq = self._seq
+            policy = self.app.dispatch.policy()
+            with self.app.engine.connect() as conn:
+                changes = read_changes(conn, base, incident_ids, unit_ids)
+            with self._lock:
+                self._version += 1
+                self.patches += 1
+                self._since_full += 1
+                assert self._snap is not None
+                snap = patch_snapshot(self._snap, changes, policy=policy, version=self._version)
+                return self._install(snap, seq)
+
+    def _install(self, snap: dict[str, Any], seq: int) -> dict[str, Any]:
+        """Under the lock: moves heard while the rows were read go on top, then it is shown."""
+        late = [m for s, m in self._moved if s > seq]
+        if late:
+            snap = patch_moves(snap, late, version=self._version)[0]
+        self._snap, self._fresh_ms = snap, time.time() * 1000
         return snap
 
     def snapshot(self, *, max_age_s: float = 2.0) -> dict[str, Any]:
         snap = self._snap
-        if snap is None or time.time() * 1000 - snap["local_ms"] > max_age_s * 1000:
+        if snap is None or time.time() * 1000 - self._fresh_ms > max_age_s * 1000:
             snap = self.compute()
         return snap
 
@@ -179,22 +191,46 @@ class DeskHub:
         """A change was committed (from the listener, or a test): a move goes out at once,
         anything else refreshes soon."""
         move = move_of(event) if event is not None else None
+        ids = event_ids(event) if event is not None and move is None else None
         with self._lock:
             if move is not None:
                 self._moves.append(move)
             else:
                 if event is not None and event.get("incident_id") is not None:
                     self._events.append(event)  # sessions only ask which cases changed
-                if self._due is None:  # let a burst land; at most 1/MIN_GAP_S refreshes a second
-                    self._due = max(time.monotonic() + DEBOUNCE_S, self._last_full + MIN_GAP_S)
+                if ids is None:
+                    self._full = True
+                else:
+                    self._ids[0].update(ids[0])
+                    self._ids[1].update(ids[1])
+                self._schedule()
         self._wake.set()
+
+    def _schedule(self) -> None:
+        """Under the lock: let a burst land; full reads at most 1/MIN_GAP_S a second, patches
+        at most 1/PATCH_GAP_S."""
+        soon = time.monotonic() + DEBOUNCE_S
+        if self._full:
+            due = max(soon, self._last_full + MIN_GAP_S)
+            self._due = due if self._due is None else max(self._due, self._last_full + MIN_GAP_S)
+        elif self._due is None:
+            self._due = max(soon, self._last_patch + PATCH_GAP_S)
+
+    def _reconnected(self) -> bool:
+        """The listener connected again since last looked: events may have been missed."""
+        source = self._source
+        conns = source.connections if source is not None else 0
+        seen, self._conns = self._conns, conns
+        return bool(seen) and conns != seen
 
     def _run(self) -> None:
         periodic = time.monotonic() + self.refresh_s
         last_moves = 0.0
         while True:
             due = self._due
-            until = periodic if due is None else min(due, periodic)
+            until = min(periodic, time.monotonic() + CHECK_S)
+            if due is not None:
+                until = min(until, due)
             if self._moves:
                 until = min(until, last_moves + MOVE_GAP_S)
             self._wake.wait(max(0.0, until - time.monotonic()))
@@ -211,21 +247,37 @@ class DeskHub:
                 last_moves = now
                 self._send_moves(moves)
             now = time.monotonic()
-            if now >= periodic or (self._due is not None and now >= self._due):
-                self._refresh()
-                periodic = time.monotonic() + self.refresh_s
+            if self._reconnected():  # events may have been missed meanwhile: read it all
+                with self._lock:
+                    self._full = True
+                    self._schedule()
+            due = self._due
+            if (now >= periodic or (due is not None and now >= due)) and self._refresh():
+                periodic = time.monotonic() + self.refresh_s  # a full read: the clock restarts
 
-    def _refresh(self) -> None:
+    def _refresh(self) -> bool:
+        """A full read or a patch, whichever is due; True for a full read."""
         with self._lock:
-            self._due, self._last_full = None, time.monotonic()
+            full = self._full or self._since_full >= FULL_EVERY or self._snap is None \
+                or time.monotonic() >= self._last_full + self.refresh_s
+            self._due, self._full = None, False
+            ids, self._ids = self._ids, (set(), set())
             events, self._events = self._events, []
+            if full:
+                self._last_full = time.monotonic()
+            else:
+                self._last_patch = time.monotonic()
         try:
-            payload = {"snapshot": self.compute(), "events": events}
+            snap = self.compute() if full else self.patch(*ids)
+            payload = {"snapshot": snap, "events": events}
         except Exception as exc:  # the database is busy or down: say so, retry next time
             log.warning("desk hub: %s", exc)
             payload = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试",
                        "events": events}
+            with self._lock:
+                self._full = True  # what the patch would have said is read again in full
         self._send(payload)
+        return full
 
     def _send_moves(self, moves: list[dict[str, Any]]) -> None:
         with self._lock:

@@ -1,7 +1,7 @@
 """The process's one listener (console.notify) and the hubs on it, over real PostgreSQL: every
 callback hears every NOTIFY once and in order over a single LISTEN connection, the thread ends
-with the last callback, and the desk hub turns a unit move into a patch without a query while
-any other change still recomputes its snapshot."""
+with the last callback, and the desk hub turns a unit move into a patch without a query, a case
+event into a re-read of its rows only, and an event naming nothing into a full recompute."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_a_broken_callback_does_not_deafen_the_others(demo_engine: Engine):
             source.remove(t)
 
 
-def test_the_desk_hub_patches_a_move_and_recomputes_anything_else(settings, demo_engine: Engine):
+def test_the_desk_hub_patches_moves_and_named_rows_and_recomputes_the_rest(settings, demo_engine: Engine):
     from console.bootstrap import bootstrap
     from console.desk_hub import DeskHub
 
@@ -118,10 +118,14 @@ def test_the_desk_hub_patches_a_move_and_recomputes_anything_else(settings, demo
         assert got[0]["snapshot"]["version"] == first["version"] + 1
         notify(demo_engine, {"type": "state_changed", "incident_id": 1})
         assert until(lambda: len(got) >= 2)
-        assert "moves" not in got[1] and hub.computations == computed + 1
+        # an event naming a case: its rows re-read and patched, no full read
+        assert "moves" not in got[1] and hub.computations == computed and hub.patches == 1
         assert got[1]["events"] == [{"type": "state_changed", "incident_id": 1}]
+        notify(demo_engine, {"type": "policy_changed", "actor": "测试"})
+        assert until(lambda: len(got) >= 3)
+        assert hub.computations == computed + 1 and got[2]["events"] == []
         # the recomputed snapshot reads the table again: the fake move is gone from it
-        row = next(u for u in got[1]["snapshot"]["units"] if u["id"] == unit["id"])
+        row = next(u for u in got[2]["snapshot"]["units"] if u["id"] == unit["id"])
         assert (row["lon"], row["lat"]) == (unit["lon"], unit["lat"])
     finally:
         hub.unsubscribe(token)

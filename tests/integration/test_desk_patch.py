@@ -1,0 +1,192 @@
+"""The desk hub's patches on real PostGIS: after a series of mixed domain events (registrations,
+assignments, 改派, sign-for, arrival, 办结, 回访, merges, 督办, unit status, moves), each one
+re-reading only the rows its NOTIFY names, the patched snapshot equals a full read (same rows,
+same order at the same server time, same features, signatures and jurisdiction facts); cases
+leaving a queue at its limit let the next older ones in, and new ones push the oldest out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, bindparam, text
+
+from console.bootstrap import App
+from console.desk_hub import DeskHub
+from console.desk_moves import move_of
+from console.desk_patch import DESK_STATES, event_ids
+from console.desk_state import urgency_key
+from dispatch import vocab
+from dispatch.commands import (
+    AssignUnits,
+    ChangeState,
+    LinkIncidents,
+    Party,
+    RecordFollowUp,
+    RegisterIncident,
+    ReportPosition,
+    SetUnitStatus,
+    Supervise,
+)
+from geo.settings import Settings
+from tests.conftest import demo_copy
+
+KEYS = ("queue", "units", "case_features", "unit_features", "sigs", "areas", "unit_index")
+
+
+class Channel:
+    """Every payload on the dispatch channel, taken in order (a connection of its own)."""
+
+    def __init__(self, engine: Engine) -> None:
+        import psycopg
+
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.seen: list[str] = []
+        self.conn.add_notify_handler(lambda n: self.seen.append(n.payload))
+        self.conn.execute("LISTEN fq_dispatch")
+
+    def take(self) -> list[dict[str, Any]]:
+        self.conn.execute("SELECT 1")  # delivers what was sent before this statement
+        out, self.seen = [json.loads(p) for p in self.seen], []
+        return out
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings, base_db: str, demo_territory) -> Iterator[App]:  # type: ignore[no-untyped-def]
+    from console.bootstrap import bootstrap
+
+    with demo_copy(settings, base_db, demo_territory, tag="dp") as (url, _):
+        app = bootstrap(settings, url=url)
+        try:
+            yield app
+        finally:
+            app.engine.dispose()
+
+
+def feed(hub: DeskHub, events: list[dict[str, Any]]) -> None:
+    """What the hub's thread does with a burst: moves patched without a query, the rest
+    re-read by the ids they name (a full read for an event naming none)."""
+    moves = [m for m in (move_of(e) for e in events) if m is not None]
+    if moves:
+        hub._send_moves(moves)
+    cases: set[int] = set()
+    units: set[int] = set()
+    for e in events:
+        if move_of(e) is None:
+            ids = event_ids(e)
+            assert ids is not None, e
+            cases |= ids[0]
+            units |= ids[1]
+    if cases or units:
+        hub.patch(cases, units)
+
+
+def assert_same(patched: dict[str, Any], fresh: dict[str, Any]) -> None:
+    """Equal to a full read; the queue compared in the order of the patched snapshot's time
+    (urgency moves with the clock: the periodic full read re-sorts it)."""
+    now = patched["server_ms"]
+    fresh = {**fresh, "queue": sorted(fresh["queue"], key=lambda r: urgency_key(r, now))}
+    for key in KEYS:
+        assert patched[key] == fresh[key], key
+
+
+def register(app: App, k: int) -> int:
+    with app.engine.connect() as conn:
+        lon, lat = conn.execute(text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids "
+            "ORDER BY id OFFSET :k LIMIT 1) g"), {"k": k}).one()
+    return app.dispatch.handle(RegisterIncident(
+        category="neighbour", channel="hotline", actor="值班员甲", lon=float(lon),
+        lat=float(lat), address=f"补丁路{k}号", auto_dispatch=False,
+        parties=(Party(f"甲{k}", f"1390001{k:04d}"),))).incident_id
+
+
+def free_units(app: App, n: int) -> list[int]:
+    with app.engine.connect() as conn:
+        return [int(i) for i in conn.scalars(text(
+            "SELECT id FROM units WHERE status = 'available' AND active_load = 0 "
+            "AND last_geom IS NOT NULL ORDER BY id LIMIT :n"), {"n": n})]
+
+
+def test_patched_snapshot_equals_a_full_read_after_mixed_events(app: App):
+    hub, channel = DeskHub(app), Channel(app.engine)
+    try:
+        hub.compute()
+        d = app.dispatch.handle
+        a, b, c = register(app, 1), register(app, 2), register(app, 3)
+        feed(hub, channel.take())
+        u1, u2, u3, u4 = free_units(app, 4)
+        steps = [
+            lambda: d(AssignUnits(incident_id=a, unit_ids=(u1, u2), actor="值班员甲",
+                                  reason="测试")),
+            lambda: d(AssignUnits(incident_id=b, unit_ids=(u3,), actor="值班员甲",
+                                  reason="测试")),
+            lambda: d(ReportPosition(unit_id=u1, lon=84.87, lat=45.6)),
+            lambda: d(ChangeState(incident_id=a, to="acknowledged", actor="调解员")),
+            lambda: d(AssignUnits(incident_id=b, unit_ids=(u4,), actor="值班员甲",
+                                  reassign=True, reason="测试")),  # 改派: u3 released
+            lambda: d(Supervise(incident_id=c, level="red", reason="久拖", actor="督办员")),
+            lambda: d(ChangeState(incident_id=a, to="on_scene", actor="调解员")),
+            lambda: d(SetUnitStatus(unit_id=u3, status="off_duty", actor="值班员甲",
+                                    reason="测试")),
+            lambda: d(ChangeState(incident_id=a, to="resolved", outcome="mediated",
+                                  actor="调解员")),  # units released by the state change
+            lambda: d(RecordFollowUp(incident_id=a, satisfaction=5, agreement_holds=True,
+                                     actor="回访员")),  # followed up: leaves the queue
+            lambda: d(LinkIncidents(incident_id=c, other_id=b, kind="merged",
+                                    actor="值班员甲")),  # merged: leaves the queue
+        ]
+        for step in steps:
+            step()
+            feed(hub, channel.take())
+        assert hub.computations == 1 and hub.patches == len(steps) + 1 - 1  # a move: no read
+        patched = hub._snap
+        assert patched is not None
+        ids = {r["id"] for r in patched["queue"]}
+        assert b in ids and a not in ids and c not in ids
+        rows = {r["id"]: r for r in patched["units"]}
+        assert rows[u1]["load"] == 0 and rows[u1]["cases"] == []
+        assert rows[u3]["status"] == "off_duty" and rows[u4]["load"] == 1
+        assert_same(patched, DeskHub(app).compute())
+    finally:
+        channel.conn.close()
+
+
+def test_a_queue_at_its_limit_lets_older_cases_in_and_pushes_the_oldest_out(
+        app: App, monkeypatch: pytest.MonkeyPatch):
+    import console.desk_hub
+    import console.desk_patch
+
+    with app.engine.connect() as conn:  # a limit whose oldest case is open, on the map
+        states = conn.execute(text(
+            "SELECT state, geom IS NOT NULL FROM incidents WHERE state IN :s ORDER BY id DESC"
+            ).bindparams(bindparam("s", expanding=True)), {"s": list(DESK_STATES)}).all()
+    limit = next(k for k, (state, point) in enumerate(states, 1)
+                 if k >= 3 and point and state in vocab.OPEN_STATES)
+    for module in (console.desk_hub, console.desk_patch):
+        monkeypatch.setattr(module, "QUEUE_LIMIT", limit)
+    hub, channel = DeskHub(app), Channel(app.engine)
+    try:
+        first = hub.compute()
+        assert len(first["queue"]) == limit
+        oldest = min(r["id"] for r in first["queue"])
+        assert str(oldest) in first["case_features"]
+        new = register(app, 4)
+        feed(hub, channel.take())
+        ids = {r["id"] for r in hub._snap["queue"]}  # type: ignore[index]
+        assert new in ids and oldest not in ids and len(ids) == limit
+        assert_same(hub._snap, DeskHub(app).compute())  # type: ignore[arg-type]
+        d = app.dispatch.handle
+        d(ChangeState(incident_id=new, to="resolved", outcome="mediated", actor="值班员甲"))
+        d(RecordFollowUp(incident_id=new, satisfaction=5, agreement_holds=True,
+                         actor="回访员"))
+        feed(hub, channel.take())
+        ids = {r["id"] for r in hub._snap["queue"]}  # type: ignore[index]
+        assert new not in ids and oldest in ids and len(ids) == limit
+        assert_same(hub._snap, DeskHub(app).compute())  # type: ignore[arg-type]
+        assert hub.computations == 1
+    finally:
+        channel.conn.close()
