@@ -58,6 +58,7 @@ def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, 
     feats = unit_features(moved.values())
     features.update(feats)
     new = {**snap, "version": version, "units": units, "unit_features": features}
+    new.pop("changed", None)  # a row patch's hint (console.desk_patch) names its own base only
     if "sigs" in snap:
         sigs = dict(snap["sigs"]["units"])
         sigs.update((k, signature(f)) for k, f in feats.items())

@@ -136,9 +136,10 @@ def read_changes(conn: Connection, snap: Mapping[str, Any], incident_ids: Iterab
 def patch_snapshot(snap: Mapping[str, Any], ch: Changes, *, policy: Policy, version: int
                    ) -> dict[str, Any]:
     """A new snapshot with ``ch`` put in: the changed rows replaced, added or removed in their
-    sorted places, their features and signatures redone; everything else shared with ``snap``
-    (copy on write: sessions may still hold it). The queue is ordered at ``snap``'s server
-    time, as a full read at that time orders it; the clock's re-sort is the full read's."""
+    sorted places, their features and signatures redone, their ids in ``changed``; everything
+    else shared with ``snap`` (copy on write: sessions may still hold it). The queue is
+    ordered at ``snap``'s server time, as a full read at that time orders it; the clock's
+    re-sort is the full read's."""
     now = int(snap["server_ms"])
     fresh = queue_rows([*ch.incidents, *ch.fill], policy=policy, now_ms=now)
     gone = ch.incident_ids | {r["id"] for r in fresh}
@@ -164,6 +165,10 @@ def patch_snapshot(snap: Mapping[str, Any], ch: Changes, *, policy: Policy, vers
     if "sigs" in snap:
         new["sigs"] = {"incidents": _sigs(snap["sigs"]["incidents"], gone, cases[1]),
                        "units": _sigs(snap["sigs"]["units"], ch.unit_ids, units[1])}
+    # the only map features that may differ from version ``base``: a session whose map shows
+    # ``base`` diffs these, not the city (DeskState.map_updates)
+    new["changed"] = {"base": snap["version"], "incidents": {str(i) for i in gone},
+                      "units": {str(i) for i in ch.unit_ids}}
     return new
 
 

@@ -204,6 +204,8 @@ class DeskState(param.Parameterized):
         self._unit_at: dict[int, int] = {}  # unit id -> its index in ``units`` (built lazily)
         self.sigs: Mapping[str, Mapping[str, str]] = {}  # the hub's feature signatures
         self.patched: list[dict[str, Any]] = []  # board rows the last snapshot changed in place
+        self._changed: Mapping[str, Any] | None = None  # the last snapshot's patch hint
+        self._synced: int | None = None  # the version the browser's map shows
 
     def apply_snapshot(self, snap: Mapping[str, Any], *, local_ms: float | None = None) -> bool:
         """Take a hub snapshot; False when it is older than the one shown. ``local_ms`` (this
@@ -216,6 +218,7 @@ class DeskState(param.Parameterized):
         self.features = {"incidents": dict(snap["case_features"]),
                          "units": dict(snap["unit_features"])}
         self.sigs = snap.get("sigs") or {}
+        self._changed = snap.get("changed")
         with param.parameterized.batch_call_watchers(self):
             if snap["queue"] != self.queue:
                 self.queue = snap["queue"]
@@ -249,6 +252,7 @@ class DeskState(param.Parameterized):
         ``sigs``: the patched snapshot's signatures."""
         if sigs is not None:
             self.sigs = sigs
+        before = self.version
         first = next(iter(self._unit_at.items()), None)
         if first is None or first[1] >= len(self.units) or self.units[first[1]]["id"] != first[0]:
             self._unit_at = {int(r["id"]): i for i, r in enumerate(self.units)}
@@ -267,12 +271,21 @@ class DeskState(param.Parameterized):
                     self.sent["units"][str(row["id"])] = signature(feature)
         with param.parameterized.discard_events(self):
             self.version = max(self.version, int(version))
+        if sent and self._synced == before:
+            self._synced = self.version
         return out_rows, out_feats
 
     def map_updates(self, *, full: bool = False
                     ) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:
         """Per layer, the features to upsert and the ids to remove since the last call (all of
-        them with ``full``, after the browser (re)connects)."""
+        them with ``full``, after the browser (re)connects). When the map shows the version a
+        row patch was made on, only the features it names are compared (``changed``)."""
+        changed, self._changed = self._changed, None
+        if not full and changed is not None and self.sigs and self._synced == changed["base"]:
+            self._synced = self.version
+            return {layer: self._diff_some(layer, changed.get(layer) or ())
+                    for layer in self.features}
+        self._synced = self.version
         out = {}
         for layer, current in self.features.items():
             shared = self.sigs.get(layer)
@@ -286,6 +299,22 @@ class DeskState(param.Parameterized):
             self.sent[layer] = sigs
             out[layer] = (upserts, removed)
         return out
+
+    def _diff_some(self, layer: str, ids: Iterable[str]
+                   ) -> tuple[list[dict[str, Any]], list[str]]:
+        current, sent, shared = self.features[layer], self.sent[layer], self.sigs.get(layer, {})
+        upserts, removed = [], []
+        for k in ids:
+            feature = current.get(k)
+            if feature is None:
+                if sent.pop(k, None) is not None:
+                    removed.append(k)
+                continue
+            sig = shared.get(k) or signature(feature)
+            if sent.get(k) != sig:
+                sent[k] = sig
+                upserts.append(feature)
+        return upserts, removed
 
     def on_click(self, click: Mapping[str, Any] | None) -> str | None:
         """A map click: a case marker opens the case; with picking armed, the point becomes the
