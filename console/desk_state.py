@@ -219,8 +219,12 @@ class DeskState(param.Parameterized):
                          "units": dict(snap["unit_features"])}
         self.sigs = snap.get("sigs") or {}
         self._changed = snap.get("changed")
+        same = snap["queue"] is not self.queue and snap["queue"] == self.queue
+        if same:  # hold the hub's equal rows: the next comparison stops at identity
+            with param.parameterized.discard_events(self):
+                self.queue = snap["queue"]
         with param.parameterized.batch_call_watchers(self):
-            if snap["queue"] != self.queue:
+            if snap["queue"] is not self.queue:
                 self.queue = snap["queue"]
             self.patched = []
             if snap["units"] != self.units:
@@ -231,13 +235,16 @@ class DeskState(param.Parameterized):
 
     def _take_units(self, rows: list[dict[str, Any]]) -> None:
         """Same units in the same order: patch the rows that differ in place (``patched``, sent
-        as a patch, not as the whole board); otherwise take the new list."""
+        as a patch, not as the whole board; equal rows are swapped for the hub's objects too, so
+        the next comparison stops at identity); otherwise take the new list."""
         if len(rows) == len(self.units) and all(
                 a["id"] == b["id"] for a, b in zip(rows, self.units, strict=True)):
             for i, row in enumerate(rows):
-                if row != self.units[i]:
+                old = self.units[i]
+                if row is not old:
+                    if row != old:
+                        self.patched.append(row)
                     self.units[i] = row
-                    self.patched.append(row)
         else:
             self.units = list(rows)
             self._unit_at = {}

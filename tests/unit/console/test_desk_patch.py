@@ -149,3 +149,15 @@ def test_event_ids_name_cases_and_units_or_nothing():
     assert event_ids({"type": "unit_status_changed", "unit_id": 5}) == (set(), {5})
     assert event_ids({"type": "policy_changed", "actor": "x"}) is None
     assert event_ids({"type": "state_changed", "incident_id": "x"}) is None
+
+
+def test_equal_rows_from_a_new_read_are_held_without_an_event():
+    state = DeskState()
+    state.apply_snapshot(full(CASES, UNITS, 1))
+    again = full(CASES, UNITS, 2)  # a full read: equal rows, new objects
+    fired: list[str] = []
+    state.param.watch(lambda e: fired.append(e.name), ["queue", "units"])
+    state.apply_snapshot(again)
+    assert fired == [] and state.patched == []
+    assert state.queue is again["queue"]
+    assert all(a is b for a, b in zip(state.units, again["units"], strict=True))
