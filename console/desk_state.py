@@ -227,7 +227,7 @@ class DeskState(param.Parameterized):
             if snap["queue"] is not self.queue:
                 self.queue = snap["queue"]
             self.patched = []
-            if snap["units"] != self.units:
+            if snap["units"] is not self.units:
                 self._take_units(snap["units"])
             self.server_ms = int(snap["server_ms"] + age)
             self.version = int(snap["version"])
