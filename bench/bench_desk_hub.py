@@ -11,7 +11,8 @@ Run: ``./run bench bench_desk_hub [--size city|demo] [--rounds 20] [--cpu 120 --
 2. With ``--cpu S``: the real console in its own process (``--src``: another checkout's code,
    e.g. a worktree of the commit before, for a before/after), ``--sessions`` desks open in
    Debian's chromium, ``./run simulate`` for S seconds; prints the console's CPU (user+system
-   seconds over wall seconds) and the hub's counters.
+   seconds over wall seconds) and the hub's counters; with ``--profile`` py-spy samples the
+   console meanwhile and the bench prints where its busy samples went (``WHERE``).
 The load average is printed before and after: other jobs on the machine move every figure.
 """
 
@@ -35,6 +36,17 @@ from sqlalchemy import text
 from geo import db
 from geo.settings import Settings
 
+WHERE = [  # (label, function or "", a fragment of its file); the first label matching any frame
+    ("desk hub: full read", "compute", "console/desk_hub.py"),
+    ("desk hub: row patch", "patch", "console/desk_hub.py"),
+    ("desk hub: move diff", "_send_moves", "console/desk_hub.py"),
+    ("desk sessions: apply moves", "apply_moves", "console/pages/desk.py"),
+    ("desk sessions: apply", "apply", "console/pages/desk.py"),
+    ("routing", "", "geo/rout"),
+    ("HTTP API", "", "console/api_"),
+    ("Bokeh", "", "bokeh/"),
+    ("Tornado / asyncio", "", "tornado/"),
+]
 DESK_READY = """() => { const find = (root) => { for (const el of root.querySelectorAll('*')) {
   if (el.classList && el.classList.contains('dk-u-row')) { return true }
   if (el.shadowRoot && find(el.shadowRoot)) { return true } } return false }
@@ -150,8 +162,26 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def console_cpu(url: str, seconds: float, sessions: int, src: Path, speed: float, rate: float
-                ) -> None:
+def where(raw: Path) -> str:
+    """py-spy's raw (folded) stacks summed by :data:`WHERE`."""
+    spent: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        frames = stack.split(";")
+        names = [(f.split(" (", 1)[0].rsplit(".", 1)[-1], f) for f in frames]
+        label = next((name for name, func, path in WHERE for fn, f in names
+                      if path in f and (not func or fn == func)), "other")
+        spent[label] = spent.get(label, 0) + int(n)
+    return "; ".join(f"{k} {100 * v / max(1, total):.0f}%"
+                     for k, v in sorted(spent.items(), key=lambda kv: -kv[1]))
+
+
+def console_cpu(url: str, seconds: float, sessions: int, src: Path, speed: float, rate: float,
+                profile: Path | None = None) -> None:
     from dispatch.adapters.accounts import open_session
 
     engine = db.make_engine(url)
@@ -201,9 +231,16 @@ def console_cpu(url: str, seconds: float, sessions: int, src: Path, speed: float
                  f"{speed:g}", "--rate", f"{rate:g}", "--seed", "11", "--quiet"],
                 stdout=sim_log.open("wb"), stderr=subprocess.STDOUT,
                 env={**os.environ, "FQ_SIM_USER": "duty", "FQ_SIM_PASSWORD": "demo12345"})
+            spy = None if profile is None else subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(proc.pid),
+                 "--duration", f"{seconds:.0f}", "--rate", "50", "--format", "raw",
+                 "--nonblocking", "--output", str(profile)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             c0, t0 = cpu_s(proc.pid), time.monotonic()
             time.sleep(seconds)
             used, wall = cpu_s(proc.pid) - c0, time.monotonic() - t0
+            if spy is not None:
+                spy.wait(timeout=120)
             req = urllib.request.Request(f"{base}/api/v1/desk/hub",
                                          headers={"Authorization": f"Bearer {token}"})
             hub = json.loads(urllib.request.urlopen(req, timeout=60).read())
@@ -217,6 +254,8 @@ def console_cpu(url: str, seconds: float, sessions: int, src: Path, speed: float
               f"(speed {speed:g}, {rate:g} cases/h): {used:.1f} s = {used / wall:.2f} cores")
         print(f"hub meanwhile: computations {hub.get('computations')}, patches "
               f"{hub.get('patches', '-')}, move diffs {hub.get('deltas')}; simulator: {stats}")
+        if profile is not None and profile.exists():
+            print(f"the console's busy samples (py-spy, {profile}): {where(profile)}")
     finally:
         if sim is not None and sim.poll() is None:
             sim.kill()
@@ -239,6 +278,7 @@ def main() -> None:
     ap.add_argument("--src", type=Path, default=Path(__file__).resolve().parents[1],
                     help="the checkout whose console is measured with --cpu")
     ap.add_argument("--no-hub", action="store_true", help="skip the in-process figures")
+    ap.add_argument("--profile", type=Path, help="with --cpu: py-spy's raw stacks to this file")
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
@@ -246,7 +286,8 @@ def main() -> None:
     if not args.no_hub:
         hub_costs(url, args.rounds)
     if args.cpu > 0:
-        console_cpu(url, args.cpu, args.sessions, args.src.resolve(), args.speed, args.rate)
+        console_cpu(url, args.cpu, args.sessions, args.src.resolve(), args.speed, args.rate,
+                    args.profile)
     print("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
 
 

@@ -41,7 +41,9 @@ REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phas
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
 MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
-PATCH_GAP_S = 0.25  # case and unit events: patched at most 4 times a second
+# case and unit events: patched at most twice a second, as full reads were (a patch may still
+# re-send the queue or the board whole to every browser: that, not the read, costs most now)
+PATCH_GAP_S = 0.5
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
 __all__ = ["DESK_STATES", "DeskHub", "_rows", "desk_hub"]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import bindparam, text
 
 from console.bootstrap import App
 from console.desk_hub import DeskHub
@@ -32,30 +32,23 @@ from dispatch.commands import (
 )
 from geo.settings import Settings
 from tests.conftest import demo_copy
+from tests.integration.dispatch.conftest import Notifications
 
 KEYS = ("queue", "units", "case_features", "unit_features", "sigs", "areas", "unit_index")
 
 
-class Channel:
+class Channel(Notifications):
     """Every payload on the dispatch channel, taken in order (a connection of its own)."""
-
-    def __init__(self, engine: Engine) -> None:
-        import psycopg
-
-        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.conn = psycopg.connect(url, autocommit=True)
-        self.seen: list[str] = []
-        self.conn.add_notify_handler(lambda n: self.seen.append(n.payload))
-        self.conn.execute("LISTEN fq_dispatch")
 
     def take(self) -> list[dict[str, Any]]:
         self.conn.execute("SELECT 1")  # delivers what was sent before this statement
-        out, self.seen = [json.loads(p) for p in self.seen], []
+        out = [json.loads(p) for p in self.seen]
+        self.seen.clear()
         return out
 
 
 @pytest.fixture(scope="module")
-def app(settings: Settings, base_db: str, demo_territory) -> Iterator[App]:  # type: ignore[no-untyped-def]
+def app(settings: Settings, base_db: str, demo_territory: Any) -> Iterator[App]:
     from console.bootstrap import bootstrap
 
     with demo_copy(settings, base_db, demo_territory, tag="dp") as (url, _):
@@ -95,12 +88,12 @@ def assert_same(patched: dict[str, Any], fresh: dict[str, Any]) -> None:
 
 def register(app: App, k: int) -> int:
     with app.engine.connect() as conn:
-        lon, lat = conn.execute(text(
+        lon, lat = (float(v) for v in conn.execute(text(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids "
-            "ORDER BY id OFFSET :k LIMIT 1) g"), {"k": k}).one()
+            "ORDER BY id OFFSET :k LIMIT 1) g"), {"k": k}).one())
     return app.dispatch.handle(RegisterIncident(
-        category="neighbour", channel="hotline", actor="值班员甲", lon=float(lon),
-        lat=float(lat), address=f"补丁路{k}号", auto_dispatch=False,
+        category="neighbour", channel="hotline", actor="值班员甲", lon=lon,
+        lat=lat, address=f"补丁路{k}号", auto_dispatch=False,
         parties=(Party(f"甲{k}", f"1390001{k:04d}"),))).incident_id
 
 
