@@ -125,6 +125,10 @@ class LeafletMap(JSComponent):
         Optional URL of an HTML export of the current view: a map button opens it with
         ``?bbox=minlon,minlat,maxlon,maxlat`` appended.""")
 
+    canvas_padding = param.Number(default=0.3, bounds=(0.0, 1.0), doc="""
+        How far each layer's canvas reaches beyond the view (a share of its size): more keeps
+        panning smooth, less paints and uploads fewer pixels (a wall that is never dragged).""")
+
     badge = param.String(default="示意：网格与微网格为示意数据", doc="""
         Text always shown on top of the map; empty hides it.""")
 

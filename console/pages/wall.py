@@ -115,7 +115,7 @@ class WallSession:
                                 right_px=LEGEND_PX)
         self.map = LeafletMap(
             center=center, zoom=zoom, badge=BADGE, layers=wall_layers(self.breaks, api_base=api_base),
-            static_url=prefix, margin=0, sizing_mode="stretch_both",
+            static_url=prefix, margin=0, sizing_mode="stretch_both", canvas_padding=0.1,
             stylesheets=[f"{prefix}/wall_map.css"], css_classes=["wall-map"],
             **basemap(tiles, api_base))
         common = {"definitions": definitions(),

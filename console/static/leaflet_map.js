@@ -301,7 +301,7 @@ export async function render({ model, el }) {
     const pane = map.createPane(paneName)
     const isPoint = config.kind === "point"
     pane.style.zIndex = String((isPoint ? POINT_PANE_Z : PANE_BASE_Z) + index)
-    const renderer = L.canvas({ pane: paneName, padding: 0.3 })
+    const renderer = L.canvas({ pane: paneName, padding: model.canvas_padding ?? 0.3 })
     const markers = isPoint && Boolean(points) && Boolean(config.cluster || config.pulse)
     const state = {
       config, pane, paneName, renderer, markers,
