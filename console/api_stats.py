@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
 KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bounded
 SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
-DEBOUNCE_S, MIN_GAP_S = 0.15, 1.0  # after a NOTIFY: wait for the burst, refresh at most 1/s
+DEBOUNCE_S, MIN_GAP_S = 0.15, 0.6  # after a NOTIFY: wait for the burst; at most ~1.7 refreshes/s
 IGNORED = frozenset({"unit_moved"})  # no figure on the wall depends on where a unit stands
 
 
