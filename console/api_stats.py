@@ -23,7 +23,7 @@ from console.api import ApiHandler
 from console.api_geo import BadInput, int_arg
 from console.auth_scope import visible_ids
 from console.bootstrap import App
-from console.notify import Notifier, notifier
+from console.hub_base import Hub, per_app
 from dispatch import stats
 from dispatch.stats import Scope
 from geo.db import libpq_url
@@ -44,27 +44,22 @@ class _Sub:
     deliver: Callable[[dict[str, Any]], None]
 
 
-class StatsHub:
+class StatsHub(Hub[_Sub]):
     """Cached statistics and one refresh thread per process (started by the first subscriber,
-    ended with the last)."""
+    ended with the last; console.hub_base)."""
+
+    thread_name = "wall-stats"
 
     def __init__(self, engine: Engine, *, interval: float = INTERVAL_S, days: int = 30,
                  conninfo: str | None = None) -> None:
+        super().__init__(conninfo)  # None: no listener, the interval only
         self.engine = engine
         self.interval = interval
         self.days = days
-        self.conninfo = conninfo  # libpq URL to LISTEN on for changes; None polls only
         self._dirty = False
         self._last_refresh = 0.0
-        self._source: Notifier | None = None
-        self._listen_token: int | None = None
-        self._lock = threading.Lock()
         self._cache: dict[Hashable, tuple[float, Any]] = {}
         self._key_locks: dict[Hashable, threading.Lock] = {}
-        self._subs: dict[int, _Sub] = {}
-        self._next = 0
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         self.computations = 0  # how many statistics were computed (tests, diagnostics)
 
     # ---- cache ------------------------------------------------------------------------------
@@ -117,16 +112,7 @@ class StatsHub:
     def subscribe(self, scope: Scope, deliver: Callable[[dict[str, Any]], None]) -> int:
         """``deliver({"board", "shape", "heat"})`` is called from the hub's thread every interval
         (and soon after :meth:`rescope`); ``{"error": ...}`` when the database fails."""
-        with self._lock:
-            self._next += 1
-            token = self._next
-            self._subs[token] = _Sub(scope, deliver)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="wall-stats", daemon=True)
-                self._thread.start()
-            if self.conninfo and self._listen_token is None:
-                self._source = notifier(self.conninfo)
-                self._listen_token = self._source.add(self._notified)
+        token = self._add(_Sub(scope, deliver))
         self._wake.set()
         return token
 
@@ -136,30 +122,12 @@ class StatsHub:
                 self._subs[token].scope = scope
         self._wake.set()
 
-    def unsubscribe(self, token: int) -> None:
-        with self._lock:
-            self._subs.pop(token, None)
-            if not self._subs and self._source is not None and self._listen_token is not None:
-                self._source.remove(self._listen_token)
-                self._listen_token = None
-        self._wake.set()
-
-    @property
-    def subscribers(self) -> int:
-        return len(self._subs)
-
-    @property
-    def listening(self) -> bool:
-        return self._listen_token is not None and self._source is not None \
-            and self._source.listening
-
     def _run(self) -> None:
         while True:
             self._wake.wait(self.interval)
             self._wake.clear()
             with self._lock:
-                if not self._subs:
-                    self._thread = None
+                if self._ending():
                     return
                 subs = list(self._subs.values())
             force = self._dirty
@@ -208,12 +176,8 @@ _HUBS_LOCK = threading.Lock()
 
 def stats_hub(app: App) -> StatsHub:
     """The process's hub for ``app``, made on first use (never at import)."""
-    with _HUBS_LOCK:
-        entry = _HUBS.get(id(app))
-        if entry is None or entry[0] is not app:
-            entry = (app, StatsHub(app.engine, conninfo=libpq_url(app.engine)))
-            _HUBS[id(app)] = entry
-        return entry[1]
+    return per_app(_HUBS, _HUBS_LOCK, app,
+                   lambda a: StatsHub(a.engine, conninfo=libpq_url(a.engine)))
 
 
 # ---- HTTP faces --------------------------------------------------------------------------------

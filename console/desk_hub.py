@@ -33,7 +33,7 @@ from console.desk_patch import (
 )
 from console.desk_patch import rows_of as _rows
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
-from console.notify import Notifier, notifier
+from console.hub_base import Hub, per_app
 from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,10 @@ CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
 __all__ = ["DESK_STATES", "DeskHub", "_rows", "desk_hub"]
 
 
-class DeskHub:
+Deliver = Callable[[dict[str, Any]], None]
+
+
+class DeskHub(Hub[Deliver]):
     """The desk's shared rows: computed once per change for the whole process and handed to
     every subscribed session (DESIGN.md "five things that hurt" #4: no per-session polling).
 
@@ -60,15 +63,13 @@ class DeskHub:
     debounce.
     """
 
+    thread_name = "desk-hub"
+
     def __init__(self, app: App, *, conninfo: str | None = None,
                  refresh_s: float = REFRESH_S) -> None:
+        super().__init__(conninfo)
         self.app = app
-        self.conninfo = conninfo
         self.refresh_s = refresh_s
-        self._lock = threading.Lock()
-        self._subs: dict[int, Callable[[dict[str, Any]], None]] = {}
-        self._next = 0
-        self._wake = threading.Event()
         self._events: list[dict[str, Any]] = []
         self._moves: list[dict[str, Any]] = []
         self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
@@ -83,9 +84,6 @@ class DeskHub:
         self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
         self._snap: dict[str, Any] | None = None
         self._version = 0
-        self._thread: threading.Thread | None = None
-        self._source: Notifier | None = None
-        self._listen_token: int | None = None
         self.computations = 0
         self.deltas = 0
         self.patches = 0
@@ -150,37 +148,10 @@ class DeskHub:
             snap = self.compute()
         return snap
 
-    def subscribe(self, deliver: Callable[[dict[str, Any]], None]) -> int:
+    def subscribe(self, deliver: Deliver) -> int:
         """``deliver({"snapshot", "events"[, "moves"]})`` from the hub's thread after each
         change."""
-        with self._lock:
-            self._next += 1
-            token = self._next
-            self._subs[token] = deliver
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="desk-hub", daemon=True)
-                self._thread.start()
-            if self.conninfo and self._listen_token is None:
-                self._source = notifier(self.conninfo)
-                self._listen_token = self._source.add(self._notified)
-        return token
-
-    def unsubscribe(self, token: int) -> None:
-        with self._lock:
-            self._subs.pop(token, None)
-            if not self._subs and self._source is not None and self._listen_token is not None:
-                self._source.remove(self._listen_token)
-                self._listen_token = None
-        self._wake.set()
-
-    @property
-    def subscribers(self) -> int:
-        return len(self._subs)
-
-    @property
-    def listening(self) -> bool:
-        return self._listen_token is not None and self._source is not None \
-            and self._source.listening
+        return self._add(deliver)
 
     def _notified(self, payload: str) -> None:
         try:
@@ -239,8 +210,7 @@ class DeskHub:
             self._wake.clear()
             now = time.monotonic()
             with self._lock:
-                if not self._subs:
-                    self._thread = None
+                if self._ending():
                     return
                 moves: list[dict[str, Any]] = []
                 if now >= last_moves + MOVE_GAP_S:
@@ -316,9 +286,5 @@ _HUBS_LOCK = threading.Lock()
 
 def desk_hub(app: App) -> DeskHub:
     """The process's desk hub for ``app``, made on first use (never at import)."""
-    with _HUBS_LOCK:
-        entry = _HUBS.get(id(app))
-        if entry is None or entry[0] is not app:
-            entry = (app, DeskHub(app, conninfo=libpq_url(app.engine)))
-            _HUBS[id(app)] = entry
-        return entry[1]
+    return per_app(_HUBS, _HUBS_LOCK, app,
+                   lambda a: DeskHub(a, conninfo=libpq_url(a.engine)))
