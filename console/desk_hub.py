@@ -80,7 +80,7 @@ class DeskHub(Hub[Deliver]):
         self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
         self._since_full = 0  # patches since the last full read
         self._conns = 0  # the listener's connections when last looked (a change: reconnected)
-        self._reading = threading.Lock()  # one read and install at a time (full or patch)
+        self._reading = threading.RLock()  # one read and install at a time (full or patch)
         self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
         self._snap: dict[str, Any] | None = None
         self._version = 0

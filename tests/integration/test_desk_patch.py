@@ -107,7 +107,8 @@ def free_units(app: App, n: int) -> list[int]:
 def test_patched_snapshot_equals_a_full_read_after_mixed_events(app: App):
     hub, channel = DeskHub(app), Channel(app.engine)
     try:
-        hub.compute()
+        hub.patch({1}, set())  # nothing to patch yet: a full read
+        assert hub.computations == 1 and hub.patches == 0
         d = app.dispatch.handle
         a, b, c = register(app, 1), register(app, 2), register(app, 3)
         feed(hub, channel.take())
