@@ -223,18 +223,20 @@ class DeskHub(Hub[Deliver]):
                 with self._lock:
                     self._full = True
                     self._schedule()
-            due = self._due
-            if (now >= periodic or (due is not None and now >= due)) and self._refresh():
+            due, clock = self._due, now >= periodic
+            if (clock or (due is not None and now >= due)) and self._refresh(clock=clock):
                 periodic = time.monotonic() + self.refresh_s  # a full read: the clock restarts
 
-    def _refresh(self) -> bool:
-        """A full read or a patch, whichever is due; True for a full read."""
+    def _refresh(self, *, clock: bool = False) -> bool:
+        """A full read (``clock``: the periodic one) or a patch, whichever is due; True for a
+        full read."""
         with self._lock:
-            full = self._full or self._since_full >= FULL_EVERY or self._snap is None \
-                or time.monotonic() >= self._last_full + self.refresh_s
+            full = clock or self._full or self._since_full >= FULL_EVERY or self._snap is None
             self._due, self._full = None, False
             ids, self._ids = self._ids, (set(), set())
             events, self._events = self._events, []
+            if not full and not ids[0] and not ids[1]:
+                return False  # nothing named: nothing to re-read
             if full:
                 self._last_full = time.monotonic()
             else:

@@ -130,3 +130,22 @@ def test_the_desk_hub_patches_moves_and_named_rows_and_recomputes_the_rest(setti
     finally:
         hub.unsubscribe(token)
         app.engine.dispose()
+
+
+def test_the_desk_hubs_clock_reads_everything_and_patches_nothing_unasked(settings,
+                                                                          demo_engine: Engine):
+    from console.bootstrap import bootstrap
+    from console.desk_hub import DeskHub
+
+    app = bootstrap(settings, url=demo_engine.url.render_as_string(hide_password=False))
+    hub = DeskHub(app, refresh_s=0.2)  # no listener: only the clock
+    got: list[dict[str, Any]] = []
+    token = hub.subscribe(got.append)
+    try:
+        for _ in range(3):
+            hub.compute()  # a session's read between the clock's: still no empty patches
+            assert until(lambda n=hub.computations: hub.computations > n)
+        assert hub.patches == 0 and all("snapshot" in p for p in got)
+    finally:
+        hub.unsubscribe(token)
+        app.engine.dispose()
