@@ -18,13 +18,13 @@ from typing import Any, ClassVar
 import panel as pn
 import param
 from bokeh.document import Document
-from panel.custom import JSComponent
 from panel.io.state import set_curdoc
 
 from console.api_desk import case_view
 from console.auth_scope import check_incident, filter_snapshot
 from console.bootstrap import App
 from console.desk_hub import DeskHub, desk_hub
+from console.desk_rows import DeskComponent, RowsView
 from console.desk_state import DeskState
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from console.pages.login import page_principal
@@ -53,19 +53,7 @@ VOCAB: dict[str, Any] = {
 }
 
 
-class _Desk(JSComponent):
-    """Base: messages from the browser go to ``handler`` (set per session)."""
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        self.handler: Callable[[dict[str, Any]], None] | None = None
-
-    def _handle_msg(self, data: Any) -> None:
-        if isinstance(data, dict) and self.handler is not None:
-            self.handler(data)
-
-
-class DeskBar(_Desk):
+class DeskBar(DeskComponent):
     """The title bar (``part="header"``) or the work column's tabs (``part="tabs"``)."""
 
     part: param.Selector = param.Selector(default="header", objects=["header", "tabs"])
@@ -77,7 +65,7 @@ class DeskBar(_Desk):
     _esm: ClassVar[str] = _esm("desk_header.js")
 
 
-class DeskIntake(_Desk):
+class DeskIntake(DeskComponent):
     """The intake form; ``point`` is a map click handed over by Python."""
 
     api_base = param.String(default="/api/v1")
@@ -87,31 +75,24 @@ class DeskIntake(_Desk):
     _esm: ClassVar[str] = _esm("desk_intake.js")
 
 
-class DeskQueue(_Desk):
+class DeskQueue(RowsView):
     """The queue: rows by urgency, countdowns ticked in the browser."""
 
-    rows = param.List(default=[])
     server_ms = param.Integer(default=0)
     selected = param.Integer(default=None, allow_None=True)
     _esm: ClassVar[str] = _esm("desk_queue.js")
 
 
-class DeskUnits(_Desk):
-    """The unit board."""
+class DeskUnits(RowsView):
+    """The unit board (moved units: ``patch``, their rows by id)."""
 
-    rows = param.List(default=[])
     server_ms = param.Integer(default=0)
     unit_types = param.Dict(default=vocab.UNIT_TYPES)
     stale_s = param.Integer(default=900)
     _esm: ClassVar[str] = _esm("desk_units.js")
 
-    def patch(self, rows: list[dict[str, Any]]) -> None:
-        """Replace these rows (by id) in the browser's board; ``rows`` itself was patched in
-        place by the state, so a later full send agrees with it."""
-        self._send_msg({"type": "patch", "rows": rows})
 
-
-class DeskCase(_Desk):
+class DeskCase(DeskComponent):
     """The open case with its timeline and actions."""
 
     case = param.Dict(default=None, allow_None=True)
@@ -180,8 +161,9 @@ class DeskSession(pn.viewable.Viewer):
 
     def _wire(self) -> None:
         s = self.state
-        mirror = [("queue", self.queue, "rows"), ("units", self.units, "rows"),
-                  ("selected", self.queue, "selected"), ("case", self.case, "case"),
+        s.param.watch(lambda e: self.queue.update_rows(e.new), "queue")  # diffs (console.desk_rows)
+        s.param.watch(lambda e: self.units.update_rows(e.new), "units")
+        mirror = [("selected", self.queue, "selected"), ("case", self.case, "case"),
                   ("point", self.intake, "point"), ("workspace", self.tabs, "active")]
         for name, view, target in mirror:
             s.param.watch(partial(self._set, view, target), name)

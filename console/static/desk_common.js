@@ -253,6 +253,40 @@ function reconcile(container, items, keyOf, build, cache) {
   return next
 }
 
+// A list the server keeps in step by diffs (console/desk_rows.py): the whole list as `rows` on
+// first render and on a resync, then {type: "rows", base, version, upsert, remove, order} and, for
+// moved units, {type: "patch", base, version, rows}. A diff on another version than ours asks once
+// for the whole list instead (a message sent before this page connected is lost, not replayed).
+// onChange(kind, changed): kind "full" | "rows" | "patch"; changed: [old row or undefined, new].
+function liveRows(model, onChange) {
+  const live = { rows: model.rows || [], version: model.rows_version }
+  let asked = false
+  model.on("change:rows", () => {
+    live.rows = model.rows || []
+    live.version = model.rows_version
+    asked = false
+    onChange("full", [])
+  })
+  model.on("change:rows_version", () => { live.version = model.rows_version })
+  model.on("msg:custom", (msg) => {
+    if (!msg || (msg.type !== "rows" && msg.type !== "patch")) { return }
+    if (msg.base !== live.version) {
+      if (!asked) { asked = true; model.send_msg({ type: "resync" }) }
+      return
+    }
+    const byId = new Map(live.rows.map((r) => [r.id, r]))
+    const changed = []
+    for (const r of msg.upsert || msg.rows || []) { changed.push([byId.get(r.id), r]); byId.set(r.id, r) }
+    for (const id of msg.remove || []) { byId.delete(id) }
+    live.rows = msg.order ? msg.order.map((id) => byId.get(id)).filter(Boolean)
+      : live.rows.filter((r) => byId.has(r.id)).map((r) => byId.get(r.id))
+    live.version = msg.version
+    onChange(msg.type, changed, Boolean(msg.order || (msg.remove && msg.remove.length)))
+  })
+  model.send_msg({ type: "ready", version: live.version })
+  return live
+}
+
 const PLACE_LEVELS = { building: "楼栋", door: "门牌", compound: "小区", road: "道路",
                        community: "社区", street: "街道", place: "地点" }
 

@@ -70,7 +70,7 @@ export function render({ model, el }) {
   function draw() {
     const t = now()
     const q = search.value.trim()
-    const rows = model.rows || []
+    const rows = live.rows
     for (const [key, , test] of FILTERS) {
       tabEls[key].classList.toggle("on", key === filter)
       tabEls[key].querySelector(".dk-tab-n").textContent = String(rows.filter((r) => test(r, t)).length)
@@ -101,7 +101,7 @@ export function render({ model, el }) {
       }
     }
     let open = 0, warn = 0, over = 0
-    for (const r of model.rows || []) {
+    for (const r of live.rows) {
       if (r.group !== "open") { continue }
       open += 1
       const ph = r.clocks.map((m) => phaseOf(m, t))
@@ -117,7 +117,12 @@ export function render({ model, el }) {
     return ph.includes("overdue") ? "overdue" : ph.includes("warn") ? "warn" : "ok"
   }
 
-  model.on("change:rows", draw)
+  // a burst of diffs redraws once (a draw reconciles up to MAX_ROWS rows)
+  let later = null
+  const live = liveRows(model, (kind) => {
+    if (kind === "full") { draw(); return }
+    if (!later) { later = setTimeout(() => { later = null; draw() }, 100) }
+  })
   model.on("change:server_ms", () => { offset = clockOffset(model.server_ms) })
   model.on("change:selected", () => {
     for (const r of list.querySelectorAll(".dk-q-row")) {
@@ -125,6 +130,6 @@ export function render({ model, el }) {
     }
   })
   const iv = setInterval(tick, 1000)
-  model.on("remove", () => clearInterval(iv))
+  model.on("remove", () => { clearInterval(iv); clearTimeout(later) })
   draw()
 }

@@ -83,36 +83,26 @@ export function render({ model, el }) {
     }
   }
 
-  // Changed rows arrive as patches (by id, the board's order unchanged). A position changes
-  // neither counts nor filters: only the ages are retexted, at most once a second; any other
-  // change redraws (the rows are rebuilt only where they differ).
+  // Changed rows arrive as diffs (liveRows). A position changes neither counts nor filters: only
+  // the ages are retexted, at most once a second; any other change redraws (the rows are rebuilt
+  // only where they differ).
   const still = ({ lon, lat, position_ms, ...rest }) => rest  // eslint-disable-line no-unused-vars
-  let rows = model.rows || []
-  let byId = new Map(rows.map((u) => [u.id, u]))
-  let at = null
+  let byId = new Map()
   let later = null
   let redraw = false
-  model.on("change:rows", () => {
-    rows = model.rows || []
+  const live = liveRows(model, (kind, changed, reordered) => {
+    rows = live.rows
     byId = new Map(rows.map((u) => [u.id, u]))
-    at = null
-    draw()
-  })
-  model.on("msg:custom", (msg) => {
-    if (!msg || msg.type !== "patch") { return }
-    if (!at) { at = new Map(rows.map((u, i) => [u.id, i])) }
-    for (const u of msg.rows || []) {
-      const i = at.get(u.id)
-      if (i === undefined) { continue }
-      if (!redraw && JSON.stringify(still(rows[i])) !== JSON.stringify(still(u))) { redraw = true }
-      rows[i] = u
-      byId.set(u.id, u)
-    }
+    if (kind === "full") { draw(); return }
+    if (!redraw && (reordered || changed.some(([was, now]) => !was ||
+        JSON.stringify(still(was)) !== JSON.stringify(still(now))))) { redraw = true }
     if (!later) {
       later = setTimeout(() => { later = null; if (redraw) { redraw = false; draw() } else { tick() } },
         redraw ? 200 : 1000)
     }
   })
+  let rows = live.rows
+  byId = new Map(rows.map((u) => [u.id, u]))
   model.on("change:server_ms", () => { offset = clockOffset(model.server_ms) })
   const iv = setInterval(tick, 5000)
   model.on("remove", () => { clearInterval(iv); clearTimeout(later) })
