@@ -167,14 +167,21 @@ def get_json(url: str, token: str) -> Any:
         return json.loads(resp.read())
 
 
+def _row_of(move: dict[str, Any], trace: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The hub's diff that carried ``move``: the first with its unit heard after the POST and
+    before its frame (the simulator may move the same unit again later)."""
+    until = max(move["seen"]) if move["seen"] else float("inf")
+    return next((r for r in sorted(trace, key=lambda r: r["heard_ms"])
+                 if move["uid"] in r["units"] and move["t0"] <= r["heard_ms"] <= until), None)
+
+
 def stages(moves: list[dict[str, Any]], trace: list[dict[str, Any]]) -> dict[str, list[float]]:
     """Per move, how long each stage took (ms), from the bench's clock and the hub's trace."""
     out: dict[str, list[float]] = {"POST → NOTIFY heard": [], "heard → handed to sessions": [],
                                    "→ applied by the last session": [],
                                    "→ the last browser's frame": []}
     for m in moves:
-        row = next((r for r in trace if m["uid"] in r["units"] and r["heard_ms"] >= m["t0"]),
-                   None)
+        row = _row_of(m, trace)
         if row is None or not row["applied_ms"] or not m["seen"]:
             continue
         out["POST → NOTIFY heard"].append(row["heard_ms"] - m["t0"])
@@ -190,8 +197,7 @@ def slowest(moves: list[dict[str, Any]], trace: list[dict[str, Any]], n: int = 3
     for m in sorted(moves, key=lambda m: -(max(m["seen"]) - m["t0"] if m["seen"] else 0))[:n]:
         if not m["seen"]:
             continue
-        row = next((r for r in trace if m["uid"] in r["units"] and r["heard_ms"] >= m["t0"]),
-                   None)
+        row = _row_of(m, trace)
         worst = max(m["seen"]) - m["t0"]
         if row is None:
             lines.append(f"{worst:.0f} ms: no diff of the hub carried it")

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
 KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bounded
 SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
-DEBOUNCE_S, MIN_GAP_S = 0.15, 0.6  # after a NOTIFY: wait for the burst; at most ~1.7 refreshes/s
+DEBOUNCE_S, MIN_GAP_S = 0.1, 0.6  # after a NOTIFY: wait for the burst; at most ~1.7 refreshes/s
 IGNORED = frozenset({"unit_moved"})  # no figure on the wall depends on where a unit stands
 
 
@@ -155,6 +155,8 @@ class StatsHub(Hub[_Sub]):
         payloads: dict[Scope, dict[str, Any]] = {}
         try:
             heat = self.heat(max_age=fresh)
+            if force:  # the map's points first (~30 ms at city scale), the figures after them
+                self._deliver_all(subs, lambda _sub: {"heat": heat, "early": True})
             for sub in subs:
                 if sub.scope not in payloads:
                     payloads[sub.scope] = {"board": self.board(sub.scope, max_age=fresh),
@@ -163,9 +165,13 @@ class StatsHub(Hub[_Sub]):
             log.warning("wall statistics failed: %s", exc)
             error = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试"}
             payloads = dict.fromkeys({s.scope for s in subs}, error)
+        self._deliver_all(subs, lambda sub: payloads[sub.scope])
+
+    @staticmethod
+    def _deliver_all(subs: list[_Sub], payload: Callable[[_Sub], dict[str, Any]]) -> None:
         for sub in subs:
             try:
-                sub.deliver(payloads[sub.scope])
+                sub.deliver(payload(sub))
             except Exception:  # a closing session must not stop the others' updates
                 log.exception("wall delivery failed")
 

@@ -173,6 +173,10 @@ class WallSession:
         if "error" in payload:
             self.top.data = {**self.top.data, "error": payload["error"]}
             return
+        if payload.get("early"):  # a change's case points, ahead of the figures
+            if self.loaded:
+                self.push_heat(payload["heat"], full=False)
+            return
         board = payload["board"]
         if (board["scope"]["street"], board["scope"]["community"],
                 board["scope"]["grid"]) != (self.scope.street, self.scope.community,

@@ -373,3 +373,17 @@ def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Eng
     for _ in range(RESYNC_EVERY):  # every so often the pushed layers are sent whole again
         session.apply(payload(Scope()))
     assert any(m.get("layer") == "cases" and m["type"] == "upsert" for m in sent)
+
+
+def test_after_a_change_the_wall_gets_the_case_points_before_the_figures(demo_engine: Engine):
+    from console.api_stats import StatsHub
+
+    hub = StatsHub(demo_engine, interval=60)
+    got: list[dict] = []
+    sub = type("Sub", (), {"scope": Scope(), "deliver": staticmethod(got.append)})()
+    hub.refresh([sub], force=True)  # as after a NOTIFY
+    assert [sorted(p) for p in got] == [["early", "heat"], ["board", "heat", "shape"]]
+    assert got[0]["heat"] is got[1]["heat"]  # computed once
+    got.clear()
+    hub.refresh([sub])  # the periodic refresh: no change, one delivery
+    assert [sorted(p) for p in got] == [["board", "heat", "shape"]]
