@@ -64,6 +64,7 @@ class RowsView(DeskComponent):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._sent: list[Row] = list(self.rows)  # what the browser has (or will have)
+        self._at: dict[Any, int] = {}  # id -> index in _sent (patch)
         self._version = self.rows_version
         self._ready = False  # the browser rendered and said which version it holds
         self._stale = False  # changed while the browser was not ready: send it whole
@@ -72,7 +73,7 @@ class RowsView(DeskComponent):
     def update_rows(self, rows: Sequence[Row]) -> None:
         """Show ``rows`` (in this order): a diff if the browser is in step, else nothing yet."""
         if not self._ready:
-            self._sent = list(rows)
+            self._sent, self._at = list(rows), {}
             if self._models:  # rendered, not yet in step: sent whole when it says so
                 self._stale = True
             else:  # no Bokeh model yet: the parameter is free, and the page starts with it
@@ -81,14 +82,16 @@ class RowsView(DeskComponent):
         diff = rows_diff(self._sent, rows)
         if diff is None:
             return
-        self._sent = list(rows)
+        self._sent, self._at = list(rows), {}
         self._version += 1
         self._send_msg({"type": "rows", "base": self._version - 1, "version": self._version,
                         **diff})
 
     def patch(self, rows: Sequence[Row]) -> None:
         """Replace these rows by id, order unchanged (moved units: their positions)."""
-        at = {r["id"]: i for i, r in enumerate(self._sent)}
+        at = self._at
+        if len(at) != len(self._sent):  # rebuilt once per new list, not per patch
+            at = self._at = {r["id"]: i for i, r in enumerate(self._sent)}
         changed = [r for r in rows if r["id"] in at]
         for row in changed:
             self._sent[at[row["id"]]] = row

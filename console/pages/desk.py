@@ -161,8 +161,9 @@ class DeskSession(pn.viewable.Viewer):
 
     def _wire(self) -> None:
         s = self.state
-        s.param.watch(lambda e: self.queue.update_rows(e.new), "queue")  # diffs (console.desk_rows)
-        s.param.watch(lambda e: self.units.update_rows(e.new), "units")
+        # diffs (console.desk_rows); onlychanged=False: param would compare the lists row by row
+        s.param.watch(lambda e: self.queue.update_rows(e.new), "queue", onlychanged=False)
+        s.param.watch(lambda e: self.units.update_rows(e.new), "units", onlychanged=False)
         mirror = [("selected", self.queue, "selected"), ("case", self.case, "case"),
                   ("point", self.intake, "point"), ("workspace", self.tabs, "active")]
         for name, view, target in mirror:
