@@ -124,6 +124,10 @@ Index("ix_incidents_address", incidents.c.address)
 Index("ix_incidents_caller_phone", incidents.c.caller_phone)
 Index("ix_incidents_open", incidents.c.state,
       postgresql_where=text("state NOT IN ('resolved','followed_up','closed')"))
+# When a case was last touched, for the wall's rolling windows (migration 0008, stats.TOUCHED).
+Index("ix_incidents_touched", func.greatest(
+    incidents.c.reported_at, incidents.c.acknowledged_at, incidents.c.arrived_at,
+    incidents.c.resolved_at, incidents.c.followed_up_at, incidents.c.close_deadline))
 
 assignments = Table(
     "assignments", metadata,

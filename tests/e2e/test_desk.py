@@ -379,7 +379,11 @@ def test_precheck_flags_duplicates_and_risk_before_saving_and_writes_nothing(
         writable_server: str):
     first = register_by_api(writable_server, description="邻居占用楼道",
                             parties=[{"name": "钱多多", "phone": "13611112222"}])
-    _, before = call(writable_server, "/api/v1/desk/snapshot")
+    for _ in range(100):  # the hub's snapshot takes the new case in once its NOTIFY is heard
+        _, before = call(writable_server, "/api/v1/desk/snapshot")
+        if first["id"] in {r["id"] for r in before["queue"]}:
+            break
+        time.sleep(0.1)
     loc = first["location"]
     status, check = call(writable_server, "/api/v1/desk/precheck", {
         "lon": loc["lon"], "lat": loc["lat"], "crs": "wgs84", "address": ADDRESS,

@@ -5,6 +5,7 @@ own content type and long cache headers; a bad setting stops the start."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import types
 from pathlib import Path
@@ -63,7 +64,9 @@ def fetch(folder: Path | None, *paths: str, headers: dict[str, str] | None = Non
         finally:
             server.stop()
 
-    return asyncio.run(run())
+    # its own thread and loop: a test before this one may have left a loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_a_tile_comes_with_its_content_type_and_long_cache(folder: Path) -> None:
