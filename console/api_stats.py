@@ -24,6 +24,7 @@ from console.api_geo import BadInput, int_arg
 from console.auth_scope import visible_ids
 from console.bootstrap import App
 from console.hub_base import Hub, per_app
+from console.notify import fan_out
 from dispatch import stats
 from dispatch.stats import Scope
 from geo.db import libpq_url
@@ -169,11 +170,7 @@ class StatsHub(Hub[_Sub]):
 
     @staticmethod
     def _deliver_all(subs: list[_Sub], payload: Callable[[_Sub], dict[str, Any]]) -> None:
-        for sub in subs:
-            try:
-                sub.deliver(payload(sub))
-            except Exception:  # a closing session must not stop the others' updates
-                log.exception("wall delivery failed")
+        fan_out(subs, lambda sub: sub.deliver(payload(sub)), "wall delivery")
 
 
 _HUBS: dict[int, tuple[App, StatsHub]] = {}

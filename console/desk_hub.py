@@ -34,6 +34,7 @@ from console.desk_patch import (
 from console.desk_patch import rows_of as _rows
 from console.desk_state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from console.hub_base import Hub, per_app
+from console.notify import fan_out
 from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
@@ -275,11 +276,7 @@ class DeskHub(Hub[Deliver]):
     def _send(self, payload: dict[str, Any]) -> None:
         with self._lock:
             subs = list(self._subs.values())
-        for deliver in subs:
-            try:
-                deliver(payload)
-            except Exception:  # one closing session must not stop the others
-                log.exception("desk delivery failed")
+        fan_out(subs, lambda deliver: deliver(payload), "desk delivery")
 
 
 _HUBS: dict[int, tuple[App, DeskHub]] = {}

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 CHANNEL = "fq_dispatch"
 POLL_S = 1.0  # how often the thread looks whether anyone still listens
@@ -99,11 +101,7 @@ class Notifier:
         self.received += 1
         with self._lock:
             callbacks = list(self._callbacks.values())
-        for callback in callbacks:
-            try:
-                callback(payload)
-            except Exception:  # one broken subscriber must not deafen the others
-                log.exception("notification callback failed")
+        fan_out(callbacks, lambda callback: callback(payload), "notification callback")
 
 
 _NOTIFIERS: dict[str, Notifier] = {}
@@ -117,3 +115,13 @@ def notifier(conninfo: str) -> Notifier:
         if found is None:
             found = _NOTIFIERS[conninfo] = Notifier(conninfo)
         return found
+
+
+def fan_out(targets: Iterable[T], call: Callable[[T], object], what: str) -> None:
+    """``call(target)`` for each target; one that fails (a broken subscriber, a closing
+    session) is logged and does not stop the others."""
+    for target in targets:
+        try:
+            call(target)
+        except Exception:
+            log.exception("%s failed", what)
