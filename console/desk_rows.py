@@ -17,6 +17,8 @@ from typing import Any
 import param
 from panel.custom import JSComponent
 
+from console.wire import TextMessages
+
 Row = Mapping[str, Any]
 
 
@@ -40,7 +42,7 @@ def rows_diff(old: Sequence[Row], new: Sequence[Row]) -> dict[str, Any] | None:
     return {"upsert": upsert, "remove": remove, "order": order}
 
 
-class DeskComponent(JSComponent):
+class DeskComponent(TextMessages, JSComponent):
     """Base of the desk's components: messages from the browser go to ``handler`` (set per
     session)."""
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import param
 from panel.custom import JSComponent
 
+from console.wire import TextMessages
 from layers.registry import LAYERS, LayerSpec
 from layers.tiles import TileSettings
 
@@ -82,7 +83,7 @@ class LayerList(param.List):
             validate_layers(val)
 
 
-class LeafletMap(JSComponent):
+class LeafletMap(TextMessages, JSComponent):
     """
     A Leaflet map drawing GeoJSON layers fetched from the console's own API.
 

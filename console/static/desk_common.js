@@ -268,7 +268,8 @@ function liveRows(model, onChange) {
     onChange("full", [])
   })
   model.on("change:rows_version", () => { live.version = model.rows_version })
-  model.on("msg:custom", (msg) => {
+  model.on("msg:custom", (raw) => {
+    const msg = typeof raw === "string" ? JSON.parse(raw) : raw  // JSON text: console/wire.py
     if (!msg || (msg.type !== "rows" && msg.type !== "patch")) { return }
     if (msg.base !== live.version) {
       if (!asked) { asked = true; model.send_msg({ type: "resync" }) }

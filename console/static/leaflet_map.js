@@ -117,7 +117,8 @@ export async function render({ model, el }) {
   // Leaflet is loaded and the layers exist.
   const pending = []
   let onMessage = (msg) => pending.push(msg)
-  const msgHandler = (msg) => onMessage(msg)
+  // Upserts come as one JSON text (console/wire.py): the browser's own parser decodes it.
+  const msgHandler = (msg) => onMessage(typeof msg === "string" ? JSON.parse(msg) : msg)
   model.on("msg:custom", msgHandler)
 
   const root = document.createElement("div")
