@@ -1,187 +1,23 @@
-"""Statistics faces of the API (/api/v1/stats/...) and the StatsHub behind them and the map wall.
-
-The hub is one per server process: it caches each statistic per scope for a few seconds, so ten
-walls and a dozen API clients cost one computation per interval, and one background thread
-recomputes what subscribed wall sessions show and hands it to them (DESIGN.md, "five things that
-hurt" #4). Sessions receive snapshots through a callback they schedule on their own document.
+"""Statistics faces of the API (/api/v1/stats/...), answered from the process's StatsHub
+(``console.stats_hub``), the same cache the map wall reads.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import threading
-import time
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from console.api import ApiHandler
 from console.api_geo import BadInput, int_arg
 from console.auth_scope import visible_ids
 from console.bootstrap import App
-from console.hub_base import Hub, per_app
-from console.notify import fan_out
-from dispatch import stats
+from console.stats_hub import stats_hub
+from dispatch import stats, stats_live
 from dispatch.stats import Scope
-from geo.db import libpq_url
-from geo.queries import territory_layer
 from layers.wall import case_features, density_breaks, grid_features
-
-log = logging.getLogger(__name__)
-INTERVAL_S = 5.0
-KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bounded
-SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
-DEBOUNCE_S, MIN_GAP_S = 0.1, 0.6  # after a NOTIFY: wait for the burst; at most ~1.7 refreshes/s
-IGNORED = frozenset({"unit_moved"})  # no figure on the wall depends on where a unit stands
-
-
-@dataclass
-class _Sub:
-    scope: Scope
-    deliver: Callable[[dict[str, Any]], None]
-
-
-class StatsHub(Hub[_Sub]):
-    """Cached statistics and one refresh thread per process (started by the first subscriber,
-    ended with the last; console.hub_base)."""
-
-    thread_name = "wall-stats"
-
-    def __init__(self, engine: Engine, *, interval: float = INTERVAL_S, days: int = 30,
-                 conninfo: str | None = None) -> None:
-        super().__init__(conninfo)  # None: no listener, the interval only
-        self.engine = engine
-        self.interval = interval
-        self.days = days
-        self._dirty = False
-        self._last_refresh = 0.0
-        self._cache: dict[Hashable, tuple[float, Any]] = {}
-        self._key_locks: dict[Hashable, threading.Lock] = {}
-        self.computations = 0  # how many statistics were computed (tests, diagnostics)
-
-    # ---- cache ------------------------------------------------------------------------------
-    def cached(self, key: Hashable, compute: Callable[[Connection], Any], *,
-               max_age: float | None = None) -> Any:
-        """``compute(conn)`` at most once per ``max_age`` seconds per key, process-wide."""
-        age = self.interval if max_age is None else max_age
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit and time.monotonic() - hit[0] < age:
-                return hit[1]
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:  # a second caller for the same key waits for the first's answer
-            with self._lock:
-                hit = self._cache.get(key)
-                if hit and time.monotonic() - hit[0] < age:
-                    return hit[1]
-            with self.engine.connect() as conn:
-                value = compute(conn)
-            now = time.monotonic()
-            with self._lock:
-                self.computations += 1
-                self._cache[key] = (now, value)
-                for k in [k for k, (t, _) in self._cache.items() if now - t > KEEP_S]:
-                    self._cache.pop(k, None)
-                    self._key_locks.pop(k, None)
-            return value
-
-    def board(self, scope: Scope, *, max_age: float | None = None) -> dict[str, Any]:
-        return dict(self.cached(("wall", scope, self.days),
-                                lambda c: stats.wall_snapshot(c, scope, days=self.days),
-                                max_age=max_age))
-
-    def shape(self, scope: Scope) -> dict[str, Any]:
-        return dict(self.cached(("shape", scope), lambda c: stats.area(c, scope, shape=True),
-                                max_age=SHAPES_MAX_AGE_S))
-
-    def heat(self, *, max_age: float | None = None) -> dict[str, Any]:
-        """Territory-wide: every grid's intake, open and overdue, and the open cases (masked)."""
-        def compute(conn: Connection) -> dict[str, Any]:
-            return {"grids": stats.grid_heat(conn, days=self.days),
-                    "cases": stats.open_cases(conn)}
-        return dict(self.cached(("heat", self.days), compute, max_age=max_age))
-
-    def grid_shapes(self) -> list[dict[str, Any]]:
-        return list(self.cached(("grid_shapes",), lambda c: territory_layer(c, "grids"),
-                                max_age=SHAPES_MAX_AGE_S))
-
-    # ---- subscriptions ----------------------------------------------------------------------
-    def subscribe(self, scope: Scope, deliver: Callable[[dict[str, Any]], None]) -> int:
-        """``deliver({"board", "shape", "heat"})`` is called from the hub's thread every interval
-        (and soon after :meth:`rescope`); ``{"error": ...}`` when the database fails."""
-        token = self._add(_Sub(scope, deliver))
-        self._wake.set()
-        return token
-
-    def rescope(self, token: int, scope: Scope) -> None:
-        with self._lock:
-            if token in self._subs:
-                self._subs[token].scope = scope
-        self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            with self._lock:
-                if self._ending():
-                    return
-                subs = list(self._subs.values())
-            force = self._dirty
-            if force:  # a change was committed: let a burst land, at most one refresh a second
-                time.sleep(max(DEBOUNCE_S, MIN_GAP_S - (time.monotonic() - self._last_refresh)))
-                self._dirty = False
-            self._last_refresh = time.monotonic()
-            self.refresh(subs, force=force)
-
-    def _notified(self, payload: str) -> None:
-        """From the process's listener (console.notify): a change was committed."""
-        try:
-            kind = json.loads(payload).get("type")
-        except (ValueError, AttributeError):
-            kind = None
-        if kind in IGNORED:
-            return
-        self._dirty = True
-        self._wake.set()
-
-    def refresh(self, subs: list[_Sub], *, force: bool = False) -> None:
-        """Compute once per distinct scope (again even if cached, with ``force``), then hand each
-        subscriber its snapshot."""
-        fresh = 0.0 if force else self.interval * 0.9
-        payloads: dict[Scope, dict[str, Any]] = {}
-        try:
-            heat = self.heat(max_age=fresh)
-            if force:  # the map's points first (~30 ms at city scale), the figures after them
-                self._deliver_all(subs, lambda _sub: {"heat": heat, "early": True})
-            for sub in subs:
-                if sub.scope not in payloads:
-                    payloads[sub.scope] = {"board": self.board(sub.scope, max_age=fresh),
-                                           "shape": self.shape(sub.scope), "heat": heat}
-        except Exception as exc:  # the database is down or busy: say so, try again next time
-            log.warning("wall statistics failed: %s", exc)
-            error = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试"}
-            payloads = dict.fromkeys({s.scope for s in subs}, error)
-        self._deliver_all(subs, lambda sub: payloads[sub.scope])
-
-    @staticmethod
-    def _deliver_all(subs: list[_Sub], payload: Callable[[_Sub], dict[str, Any]]) -> None:
-        fan_out(subs, lambda sub: sub.deliver(payload(sub)), "wall delivery")
-
-
-_HUBS: dict[int, tuple[App, StatsHub]] = {}
-_HUBS_LOCK = threading.Lock()
-
-
-def stats_hub(app: App) -> StatsHub:
-    """The process's hub for ``app``, made on first use (never at import)."""
-    return per_app(_HUBS, _HUBS_LOCK, app,
-                   lambda a: StatsHub(a.engine, conninfo=libpq_url(a.engine)))
-
 
 # ---- HTTP faces --------------------------------------------------------------------------------
 
@@ -266,7 +102,7 @@ class WallHandler(StatsHandler):
 
     async def get(self) -> None:
         await self.answer(lambda s, d: self.hub.board(s) if d == self.hub.days
-                          else self.stat(stats.wall_snapshot, s, days=d))
+                          else self.stat(stats_live.wall_snapshot, s, days=d))
 
 
 class DefinitionsHandler(StatsHandler):

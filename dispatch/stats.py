@@ -213,10 +213,12 @@ def window_figures(row: dict[str, Any], days: int) -> dict[str, Any]:
                for k in ("sign", "arrive")}}
 
 
-def overview(conn: Connection, scope: Scope = Scope()) -> dict[str, Any]:
-    """Today's intake, open and overdue now, and the rates and times of each of :data:`WINDOWS`."""
+def overview(conn: Connection, scope: Scope = Scope(), *,
+             windows: tuple[int, ...] = WINDOWS) -> dict[str, Any]:
+    """Today's intake, open and overdue now, and the rates and times of each of ``windows`` (with
+    none: the counts alone, from open cases and the last two days' rows)."""
     where, params = scope.where()
-    windows = "".join(_window_columns(d) for d in WINDOWS)
+    columns = "".join(_window_columns(d) for d in windows)
     sql = f"""
     SELECT now() AS now, {_CLOCK} AS today_start,
       count(*) FILTER (WHERE i.reported_at >= {_CLOCK} AND i.reported_at <= now()) AS intake_today,
@@ -227,14 +229,14 @@ def overview(conn: Connection, scope: Scope = Scope()) -> dict[str, Any]:
       count(*) FILTER (WHERE i.state IN {_OPEN} AND i.priority = 1) AS open_urgent,
       count(*) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(*) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue,
-      count(*) FILTER (WHERE {OVERDUE}) AS overdue{windows}
-    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(WINDOWS))}"""
+      count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}
+    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(windows, default=1))}"""
     row = dict(conn.execute(text(sql), params).mappings().one())
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
             **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
                                          "open_urgent", "sign_overdue", "close_overdue", "overdue")},
-            "intake_7d": int(row["intake_7"]),
-            "windows": {str(d): window_figures(row, d) for d in WINDOWS}}
+            **({"intake_7d": int(row["intake_7"])} if 7 in windows else {}),
+            "windows": {str(d): window_figures(row, d) for d in windows}}
 
 
 def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
@@ -389,12 +391,3 @@ def area(conn: Connection, scope: Scope = Scope(), *, shape: bool = False) -> di
             "code": chain[-1]["code"] if chain else None, "chain": chain,
             "bbox": None if row[0] is None else [float(v) for v in row[:4]],
             "outline": row[4], "mask": row[5]}
-
-
-def wall_snapshot(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> dict[str, Any]:
-    """Everything the wall's panels show for one scope (one transaction: one ``now()``)."""
-    out = {"scope": area(conn, scope), "overview": overview(conn, scope),
-           "trend": trend(conn, scope, days=days), "categories": categories(conn, scope, days=days),
-           "ranking": ranking(conn, scope, days=days), "window_days": int(days)}
-    out["cases"] = open_cases(conn, scope, limit=12)
-    return out

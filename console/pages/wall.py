@@ -21,9 +21,10 @@ from bokeh.document import Document
 from panel.custom import JSComponent
 from panel.io.state import set_curdoc
 
-from console.api_stats import StatsHub, definitions, stats_hub
+from console.api_stats import definitions
 from console.bootstrap import App
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap
+from console.stats_hub import StatsHub, stats_hub
 from dispatch import stats
 from dispatch.stats import Scope
 from layers.tiles import TileSettings

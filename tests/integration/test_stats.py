@@ -275,11 +275,12 @@ def test_today_overdue_and_merged_cases_count_by_the_definitions(writable: Engin
 # ---- the hub: one computation per scope per interval, whatever the number of walls ------------
 
 def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engine: Engine):
-    from console.api_stats import StatsHub
+    from console.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=0.3)
     first = hub.board(Scope())
-    assert hub.board(Scope()) is not None and hub.computations == 1  # cached
+    assert hub.computations == 2  # the month-long snapshot and the live counts over it
+    assert hub.board(Scope()) is not None and hub.computations == 2  # cached
     assert first["overview"]["open"] >= 0
     got: dict[int, list[dict]] = {k: [] for k in range(5)}
     lock = threading.Lock()
@@ -295,8 +296,9 @@ def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engin
     rounds = min(len(v) for v in got.values())
     assert rounds >= 3
     assert all({"board", "shape", "heat"} <= set(p) for v in got.values() for p in v)
-    # five walls on one scope: board + heat per round (+ the shape once), not five times that
-    assert hub.computations <= 2 * max(len(v) for v in got.values()) + 4
+    # five walls on one scope: board and live counts, grid heat and open cases per round (+ the
+    # shape once), not five times that
+    assert hub.computations <= 4 * max(len(v) for v in got.values()) + 6
     street = Scope(first["ranking"][0]["id"])
     hub.rescope(tokens[0], street)
     deadline = time.monotonic() + 3
@@ -316,8 +318,8 @@ def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engin
 
 
 def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Engine):
-    from console.api_stats import StatsHub
     from console.pages.wall import RESYNC_EVERY, WallSession
+    from console.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=60)
     session = WallSession(hub)
@@ -376,7 +378,7 @@ def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Eng
 
 
 def test_after_a_change_the_wall_gets_the_case_points_before_the_figures(demo_engine: Engine):
-    from console.api_stats import StatsHub
+    from console.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=60)
     got: list[dict] = []
