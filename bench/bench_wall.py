@@ -364,6 +364,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     wall.wait_for_function(WALL_READY, timeout=180_000)
     for page in [p for _, p in pages] + [wall]:
         page.evaluate(LONG_TASKS)
+    print(f"  {sessions} desks and a wall open; moves streaming", flush=True)
     time.sleep(2)
     after = rss_mb(pid)
     lat: list[float] = []

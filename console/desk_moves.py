@@ -66,6 +66,27 @@ def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, 
     return new, list(moved.values()), feats
 
 
+def merge_deliveries(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[str, Any]:
+    """Two hub deliveries a session has not applied yet, as one (a busy session catches up in one
+    step: one message to its browser instead of two). The later snapshot wins; events add up.
+    Moves stay a patch only when ``then``'s moves start where ``first`` ends: the merged moves
+    start at ``first``'s base, each unit at its last position (``versions``: every snapshot
+    version they cover, for the move trace). Otherwise the later snapshot goes whole and the
+    session finds what changed itself. An error is never merged (the caller keeps both)."""
+    if "error" in first or "error" in then:
+        raise ValueError("an error delivery is not merged")
+    events = [*(first.get("events") or []), *(then.get("events") or [])]
+    out: dict[str, Any] = {"snapshot": then["snapshot"], "events": events}
+    a, b = first.get("moves"), then.get("moves")
+    if a is not None and b is not None and b["base"] == first["snapshot"]["version"]:
+        units = {int(r["id"]): r for r in [*a["units"], *b["units"]]}
+        out["moves"] = {"base": a["base"], "units": list(units.values()),
+                        "features": {**a["features"], **b["features"]},
+                        "versions": [*a.get("versions", [first["snapshot"]["version"]]),
+                                     then["snapshot"]["version"]]}
+    return out
+
+
 def signatures(snap: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """Every map feature's signature, once per snapshot for all sessions' diffs."""
     return {"incidents": {k: signature(f) for k, f in snap["case_features"].items()},

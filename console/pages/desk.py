@@ -10,6 +10,7 @@ every open desk), never from a per-session timer. ``/desk?case=<id>`` opens a ca
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -24,6 +25,7 @@ from console.api_desk import case_view
 from console.auth_scope import check_incident, filter_snapshot
 from console.bootstrap import App
 from console.desk_hub import DeskHub, desk_hub
+from console.desk_moves import merge_deliveries
 from console.desk_rows import DeskComponent, RowsView
 from console.desk_state import DeskState
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
@@ -139,6 +141,8 @@ class DeskSession(pn.viewable.Viewer):
         self.deliveries = 0
         self.doc: Document | None = None
         self.token: int | None = None
+        self._inbox: list[dict[str, Any]] = []  # hub deliveries waiting for this session's loop
+        self._inbox_lock = threading.Lock()
         prefix, base = static_url.rstrip("/"), api_base.rstrip("/")
         css = {"stylesheets": [f"{prefix}/desk.css"], "margin": 0}
         self.header = DeskBar(part="header", height=HEADER_H, sizing_mode="stretch_width", **css)
@@ -279,15 +283,29 @@ class DeskSession(pn.viewable.Viewer):
             self.hub.unsubscribe(self.token)
 
     def _deliver(self, payload: dict[str, Any]) -> None:
-        """On the hub's thread: hand over to this session's own event loop."""
-        if not self.closed and self.doc is not None:
-            self.doc.add_next_tick_callback(partial(self._apply_locked, payload))
+        """On the hub's thread: hand over to this session's own event loop. A delivery arriving
+        while the last one still waits for that loop joins it (``merge_deliveries``): a busy
+        session sends its browser one message where it would have sent several."""
+        if self.closed or self.doc is None:
+            return
+        with self._inbox_lock:
+            if self._inbox:
+                try:
+                    self._inbox[-1] = merge_deliveries(self._inbox[-1], payload)
+                except ValueError:  # an error: kept in order
+                    self._inbox.append(payload)
+                return
+            self._inbox.append(payload)
+        self.doc.add_next_tick_callback(self._apply_inbox)
 
-    def _apply_locked(self, payload: dict[str, Any]) -> None:
+    def _apply_inbox(self) -> None:
+        with self._inbox_lock:
+            payloads, self._inbox = self._inbox, []
         if self.closed or self.doc is None:
             return
         with set_curdoc(self.doc):
-            self.apply(payload)
+            for payload in payloads:
+                self.apply(payload)
 
     def _on_load(self) -> None:
         self.loaded = True
@@ -331,7 +349,9 @@ class DeskSession(pn.viewable.Viewer):
             self.units.patch(rows)
         if features and self.loaded:
             self.map.update_features("units", features)
-        self.hub.trace.applied(version, time.time() * 1000)
+        at = time.time() * 1000
+        for v in moves.get("versions") or [version]:
+            self.hub.trace.applied(int(v), at)
 
     def push_map(self, *, full: bool) -> None:
         for layer, (upserts, removed) in self.state.map_updates(full=full).items():

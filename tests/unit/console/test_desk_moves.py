@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from console.auth_scope import filter_snapshot
-from console.desk_moves import move_of, patch_moves, signatures, unit_index
+from console.desk_moves import merge_deliveries, move_of, patch_moves, signatures, unit_index
 from console.desk_state import DeskState, epoch_ms, unit_features, unit_rows
 from dispatch.access import Principal
 
@@ -140,3 +142,49 @@ def test_a_full_snapshot_with_the_same_units_in_order_patches_only_the_changed_r
     assert state.units[[r["id"] for r in state.units].index(3)]["lon"] == 84.85
     state.apply_snapshot(snap(3, [unit(1), unit(3, lon=84.85)]))  # one gone: a new list
     assert state.units is not board and state.patched == []
+
+
+def _delivery(old: dict[str, Any], moves: list[dict[str, Any]], version: int
+              ) -> dict[str, Any]:
+    new, rows, feats = patch_moves(old, moves, version=version)
+    return {"snapshot": new, "events": [{"type": "unit_moved", "v": version}],
+            "moves": {"base": old["version"], "units": rows, "features": feats}}
+
+
+def test_two_waiting_move_deliveries_merge_into_one_patch_from_the_first_base():
+    s1 = snap(1)
+    d2 = _delivery(s1, [moved(1, 84.81, 45.61), moved(3, 84.9, 45.7)], 2)
+    d3 = _delivery(d2["snapshot"], [moved(1, 84.83, 45.63, after_s=90)], 3)
+    both = merge_deliveries(d2, d3)
+    assert both["snapshot"] is d3["snapshot"] and both["moves"]["base"] == 1
+    assert both["moves"]["versions"] == [2, 3] and len(both["events"]) == 2
+    assert {r["id"]: r["lon"] for r in both["moves"]["units"]} == {1: 84.83, 3: 84.9}
+    assert both["moves"]["features"]["1"]["geometry"]["coordinates"] == [84.83, 45.63]
+    # a session on version 1 taking the merged patch shows what taking both would show
+    one, two = DeskState(), DeskState()
+    for state in (one, two):
+        state.apply_snapshot(snap(1))
+        state.map_updates(full=True)
+    one.apply_moves(both["moves"]["units"], both["moves"]["features"], version=3, sent=True)
+    for d in (d2, d3):
+        two.apply_moves(d["moves"]["units"], d["moves"]["features"],
+                        version=d["snapshot"]["version"], sent=True)
+    assert one.units == two.units and one.version == two.version == 3
+    assert one.features == two.features and one.sent == two.sent
+    # a third on top keeps the first base and every version
+    d4 = _delivery(d3["snapshot"], [moved(2, 84.7, 45.5)], 4)
+    assert merge_deliveries(both, d4)["moves"]["versions"] == [2, 3, 4]
+
+
+def test_a_snapshot_between_moves_makes_the_merge_a_whole_snapshot():
+    s1 = snap(1)
+    d2 = _delivery(s1, [moved(1, 84.81, 45.61)], 2)
+    full = {"snapshot": snap(7), "events": [{"type": "incident_created"}]}
+    merged = merge_deliveries(d2, full)
+    assert "moves" not in merged and merged["snapshot"] is full["snapshot"]
+    assert len(merged["events"]) == 2
+    d8 = _delivery(full["snapshot"], [moved(3, 84.9, 45.7)], 8)
+    # moves after a whole snapshot: the whole (later) snapshot, not a patch on a base unseen
+    assert "moves" not in merge_deliveries(full, d8)
+    with pytest.raises(ValueError):
+        merge_deliveries(d2, {"error": "数据暂不可用", "events": []})
