@@ -230,6 +230,9 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         hour, minute = (int(v) for v in args.start.split(":"))
         start = start.replace(hour=hour, minute=minute)
     seed = args.seed if args.seed is not None else random.randrange(10**6)
+    # Ctrl-C (or a SIGINT from whoever started it) ends the run with its summary, even when the
+    # simulator was started in the background, where the shell hands it SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     url = args.url or f"http://127.0.0.1:{settings.http_port}"
     token = _sim_token(url)
     if token is None:

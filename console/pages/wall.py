@@ -9,6 +9,7 @@ thread computes each scope once per interval and hands snapshots to the sessions
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -45,7 +46,8 @@ BADGE = "示意：网格与微网格为示意数据"
 TOP_H, LEFT_W, RIGHT_W = 288, 448, 470
 MAP_PX = (1920 - LEFT_W - RIGHT_W, 1080 - TOP_H)  # the map's size on a 1920×1080 wall
 LEGEND_PX = 225  # the map legend's width (bottom right), kept clear when fitting an area
-RESYNC_EVERY = 12  # deliveries between full re-sends of the pushed layers (lost messages heal)
+RESYNC_S = 300.0  # the pushed layers are re-sent whole this often (a safety net: after the full
+# push on load, diffs on an open websocket are not lost)
 
 
 class WallBoard(JSComponent):
@@ -99,7 +101,7 @@ class WallSession:
         self.focused: Scope | None = None
         self.loaded = False
         self.closed = False
-        self.deliveries = 0
+        self.resync_at = 0.0  # monotonic time of the next full re-send (0: the next delivery)
         self.doc: Document | None = None
         self.token: int | None = None
         prefix = static_url.rstrip("/")
@@ -165,7 +167,7 @@ class WallSession:
 
     def _on_load(self) -> None:
         self.loaded = True
-        self.deliveries = 0  # the next delivery re-sends every pushed layer in full
+        self.resync_at = 0.0  # the next delivery re-sends every pushed layer in full
         self.hub.rescope(self.token or 0, self.scope)  # wakes the hub: a delivery comes now
 
     # ---- updates ------------------------------------------------------------------------------
@@ -189,8 +191,9 @@ class WallSession:
                 part.data = value
         if not self.loaded:
             return
-        full = self.deliveries % RESYNC_EVERY == 0
-        self.deliveries += 1
+        full = time.monotonic() >= self.resync_at
+        if full:
+            self.resync_at = time.monotonic() + RESYNC_S
         self.push_heat(payload["heat"], full=full)
         self.push_focus(payload["shape"], full=full)
 

@@ -318,7 +318,7 @@ def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engin
 
 
 def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Engine):
-    from console.pages.wall import RESYNC_EVERY, WallSession
+    from console.pages.wall import WallSession
     from console.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=60)
@@ -372,9 +372,12 @@ def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Eng
     session.apply(payload(Scope()))
     assert "error" not in session.top.data
     sent.clear()
-    for _ in range(RESYNC_EVERY):  # every so often the pushed layers are sent whole again
-        session.apply(payload(Scope()))
+    session.apply(payload(Scope()))
+    assert sent == []
+    session.resync_at = time.monotonic() - 1  # every few minutes the layers go whole again
+    session.apply(payload(Scope()))
     assert any(m.get("layer") == "cases" and m["type"] == "upsert" for m in sent)
+    assert session.resync_at > time.monotonic() + 60
 
 
 def test_after_a_change_the_wall_gets_the_case_points_before_the_figures(demo_engine: Engine):
