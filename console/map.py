@@ -188,8 +188,8 @@ class LeafletMap(TextMessages, JSComponent):
 
     def fly_to(self, lon: float, lat: float, *, label: str = "", zoom: int | None = None) -> None:
         """Move every open view of this map to a point and pin it with a label."""
-        self._send_msg({"type": "flyTo", "lon": float(lon), "lat": float(lat), "label": label,
-                        "zoom": zoom})
+        self._send_msg({"type": "flyTo", "lon": round(float(lon), 7), "lat": round(float(lat), 7),
+                        "label": label, "zoom": zoom})
 
     def _check_layer(self, layer: str) -> None:
         if layer not in {cfg["name"] for cfg in self.layers}:

@@ -14,11 +14,12 @@ import threading
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 import panel as pn
 import param
 from bokeh.document import Document
+from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
 from console.api_desk import case_view
@@ -26,9 +27,9 @@ from console.auth_scope import check_incident, filter_snapshot
 from console.bootstrap import App
 from console.desk_hub import DeskHub, desk_hub
 from console.desk_moves import merge_deliveries
-from console.desk_rows import DeskComponent, RowsView
 from console.desk_state import DeskState
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
+from console.desk_views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskUnits
+from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from console.pages.login import page_principal
 from dispatch import vocab
 from layers.registry import LAYERS
@@ -39,75 +40,7 @@ LEFT_W, RIGHT_W, HEADER_H, UNITS_H = 470, 580, 62, 380
 # load, diffs on an open websocket are not lost (every 20 deliveries, as before, re-sent 3,100
 # features to every desk every few seconds under the simulator: the desks' longest tasks)
 RESYNC_S = 300.0
-
-
-def _esm(name: str) -> str:
-    """The component's module with the desk's shared helpers in front (one file each in the
-    browser, no import paths to resolve)."""
-    common = (STATIC_DIR / "desk_common.js").read_text(encoding="utf-8")
-    return common + "\n" + (STATIC_DIR / name).read_text(encoding="utf-8")
-
-
-VOCAB: dict[str, Any] = {
-    "channels": vocab.CHANNELS, "categories": vocab.CATEGORIES,
-    "priorities": {code: vocab.PRIORITIES[n] for code, n in vocab.PRIORITY_CODES.items()},
-    "priority_labels": {str(n): label for n, label in vocab.PRIORITIES.items()},
-    "difficulties": vocab.DIFFICULTIES, "languages": vocab.LANGUAGES,
-    "languages_other": {k: v for k, v in vocab.LANGUAGES.items() if k != "mandarin"},
-    "outcomes": vocab.OUTCOMES, "states": vocab.INCIDENT_STATES, "unit_types": vocab.UNIT_TYPES,
-}
-
-
-class DeskBar(DeskComponent):
-    """The title bar (``part="header"``) or the work column's tabs (``part="tabs"``)."""
-
-    part: param.Selector = param.Selector(default="header", objects=["header", "tabs"])
-    actor = param.String(default="值班员")
-    live = param.String(default="connecting", doc="live | connecting | error")
-    live_detail = param.String(default="")
-    active = param.String(default="intake", doc="intake | case")
-    case_label = param.String(default="")
-    _esm: ClassVar[str] = _esm("desk_header.js")
-
-
-class DeskIntake(DeskComponent):
-    """The intake form; ``point`` is a map click handed over by Python."""
-
-    api_base = param.String(default="/api/v1")
-    actor = param.String(default="值班员")
-    vocab = param.Dict(default=VOCAB)
-    point = param.Dict(default=None, allow_None=True)
-    _esm: ClassVar[str] = _esm("desk_intake.js")
-
-
-class DeskQueue(RowsView):
-    """The queue: rows by urgency, countdowns ticked in the browser."""
-
-    server_ms = param.Integer(default=0)
-    selected = param.Integer(default=None, allow_None=True)
-    _esm: ClassVar[str] = _esm("desk_queue.js")
-
-
-class DeskUnits(RowsView):
-    """The unit board (moved units: ``patch``, their rows by id)."""
-
-    server_ms = param.Integer(default=0)
-    unit_types = param.Dict(default=vocab.UNIT_TYPES)
-    stale_s = param.Integer(default=900)
-    _esm: ClassVar[str] = _esm("desk_units.js")
-
-
-class DeskCase(DeskComponent):
-    """The open case with its timeline and actions."""
-
-    case = param.Dict(default=None, allow_None=True)
-    loading = param.Boolean(default=False)
-    error = param.String(default="")
-    api_base = param.String(default="/api/v1")
-    actor = param.String(default="值班员")
-    vocab = param.Dict(default=VOCAB)
-    server_ms = param.Integer(default=0)
-    _esm: ClassVar[str] = _esm("desk_case.js")
+CLOCK_SLACK_MS = 500  # the server's clock is told to the browsers again when it moved this much
 
 
 def desk_layers(api_base: str) -> list[dict[str, Any]]:
@@ -142,6 +75,7 @@ class DeskSession(pn.viewable.Viewer):
         self.state = DeskState()
         self.loaded = self.closed = False
         self.resync_at = 0.0  # monotonic time of the next full re-send of the live layers
+        self._clock: tuple[int, float] | None = None  # (server_ms told, local ms then)
         self.doc: Document | None = None
         self.token: int | None = None
         self._inbox: list[dict[str, Any]] = []  # hub deliveries waiting for this session's loop
@@ -194,6 +128,13 @@ class DeskSession(pn.viewable.Viewer):
         setattr(view, target, event.new)
 
     def _server_ms(self, event: param.parameterized.Event) -> None:
+        """The browsers tick countdowns from the server's clock: told again only when it moved
+        against this process's own clock (three property changes per delivery otherwise)."""
+        local = time.time() * 1000
+        if self._clock is not None and abs(
+                event.new - (self._clock[0] + local - self._clock[1])) < CLOCK_SLACK_MS:
+            return
+        self._clock = (event.new, local)
         for view in (self.queue, self.units, self.case):
             view.server_ms = event.new
 
@@ -306,7 +247,9 @@ class DeskSession(pn.viewable.Viewer):
             payloads, self._inbox = self._inbox, []
         if self.closed or self.doc is None:
             return
-        with set_curdoc(self.doc):
+        # unlocked(): every change and message of this delivery goes out as one websocket
+        # message (Bokeh's per-message cost, paid once instead of for each panel and layer)
+        with set_curdoc(self.doc), unlocked():
             for payload in payloads:
                 self.apply(payload)
 

@@ -20,6 +20,7 @@ import panel as pn
 import param
 from bokeh.document import Document
 from panel.custom import JSComponent
+from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
 from console.api_stats import definitions
@@ -162,7 +163,7 @@ class WallSession:
         if self.doc is None:
             self.apply(payload)
             return
-        with set_curdoc(self.doc):
+        with set_curdoc(self.doc), unlocked():  # one websocket message for the whole update
             self.apply(payload)
 
     def _on_load(self) -> None:

@@ -1,4 +1,4 @@
-// DeskIntake: the 受理登记 form (Python side: console/pages/desk.py). Where: an address with live
+// DeskIntake: the 受理登记 form (Python side: console/desk_views.py). Where: an address with live
 // candidates, a click on the map (Python sets `point`), or coordinates in a chosen CRS; each is
 // located through /api/v1/locate and checked for duplicates and risk through /api/v1/desk/precheck
 // before saving. Saving POSTs /api/v1/incidents; the result shows the chain, warnings, deadlines

@@ -273,7 +273,8 @@ def test_desk_scripts_never_write_markup_and_fetch_only_the_console():
 
 
 def test_desk_components_build_without_a_server():
-    from console.pages.desk import VOCAB, DeskCase, DeskIntake, DeskQueue, desk_layers
+    from console.desk_views import VOCAB, DeskCase, DeskIntake, DeskQueue
+    from console.pages.desk import desk_layers
 
     for cls in (DeskIntake, DeskQueue, DeskCase):
         assert "function h(" in cls._esm and "export function render" in cls._esm

@@ -1,0 +1,83 @@
+"""The duty desk's browser components (one ESM module each, with desk_common.js in front): the
+title bar and tabs, the intake form, the queue, the unit board and the open case. The session
+that wires them to the hub is ``console.pages.desk``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import param
+
+from console.desk_rows import DeskComponent, RowsView
+from console.map import STATIC_DIR
+from dispatch import vocab
+
+
+def _esm(name: str) -> str:
+    """The component's module with the desk's shared helpers in front (one file each in the
+    browser, no import paths to resolve)."""
+    common = (STATIC_DIR / "desk_common.js").read_text(encoding="utf-8")
+    return common + "\n" + (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+VOCAB: dict[str, Any] = {
+    "channels": vocab.CHANNELS, "categories": vocab.CATEGORIES,
+    "priorities": {code: vocab.PRIORITIES[n] for code, n in vocab.PRIORITY_CODES.items()},
+    "priority_labels": {str(n): label for n, label in vocab.PRIORITIES.items()},
+    "difficulties": vocab.DIFFICULTIES, "languages": vocab.LANGUAGES,
+    "languages_other": {k: v for k, v in vocab.LANGUAGES.items() if k != "mandarin"},
+    "outcomes": vocab.OUTCOMES, "states": vocab.INCIDENT_STATES, "unit_types": vocab.UNIT_TYPES,
+}
+
+
+class DeskBar(DeskComponent):
+    """The title bar (``part="header"``) or the work column's tabs (``part="tabs"``)."""
+
+    part: param.Selector = param.Selector(default="header", objects=["header", "tabs"])
+    actor = param.String(default="值班员")
+    live = param.String(default="connecting", doc="live | connecting | error")
+    live_detail = param.String(default="")
+    active = param.String(default="intake", doc="intake | case")
+    case_label = param.String(default="")
+    _esm: ClassVar[str] = _esm("desk_header.js")
+
+
+class DeskIntake(DeskComponent):
+    """The intake form; ``point`` is a map click handed over by Python."""
+
+    api_base = param.String(default="/api/v1")
+    actor = param.String(default="值班员")
+    vocab = param.Dict(default=VOCAB)
+    point = param.Dict(default=None, allow_None=True)
+    _esm: ClassVar[str] = _esm("desk_intake.js")
+
+
+class DeskQueue(RowsView):
+    """The queue: rows by urgency, countdowns ticked in the browser."""
+
+    server_ms = param.Integer(default=0)
+    selected = param.Integer(default=None, allow_None=True)
+    _esm: ClassVar[str] = _esm("desk_queue.js")
+
+
+class DeskUnits(RowsView):
+    """The unit board (moved units: ``patch``, their rows by id)."""
+
+    server_ms = param.Integer(default=0)
+    unit_types = param.Dict(default=vocab.UNIT_TYPES)
+    stale_s = param.Integer(default=900)
+    _esm: ClassVar[str] = _esm("desk_units.js")
+
+
+class DeskCase(DeskComponent):
+    """The open case with its timeline and actions."""
+
+    case = param.Dict(default=None, allow_None=True)
+    loading = param.Boolean(default=False)
+    error = param.String(default="")
+    api_base = param.String(default="/api/v1")
+    actor = param.String(default="值班员")
+    vocab = param.Dict(default=VOCAB)
+    server_ms = param.Integer(default=0)
+    _esm: ClassVar[str] = _esm("desk_case.js")
