@@ -130,6 +130,11 @@ class LeafletMap(TextMessages, JSComponent):
         How far each layer's canvas reaches beyond the view (a share of its size): more keeps
         panning smooth, less paints and uploads fewer pixels (a wall that is never dragged).""")
 
+    point_padding = param.Number(default=None, allow_None=True, bounds=(0.0, 1.0), doc="""
+        The same for point layers (None: ``canvas_padding``). Their canvases change with every
+        move and are copied to the screen each time: a small reach costs little while dragging
+        (points beyond it appear when the drag ends) and saves that copy in every frame.""")
+
     badge = param.String(default="示意：网格与微网格为示意数据", doc="""
         Text always shown on top of the map; empty hides it.""")
 

@@ -90,7 +90,8 @@ class DeskSession(pn.viewable.Viewer):
                                stale_s=int(app.dispatch.policy().stale_position_s), **css)
         self.case = DeskCase(api_base=base, sizing_mode="stretch_both", visible=False, **css)
         self.map = LeafletMap(center=center, zoom=zoom, badge=BADGE, layers=desk_layers(base),
-                              canvas_padding=0.15,  # fewer pixels per redraw of units
+                              # fewer pixels per frame: units and cases change all the time
+                              canvas_padding=0.15, point_padding=0.05,
                               static_url=prefix, margin=0, sizing_mode="stretch_both",
                               stylesheets=[f"{prefix}/desk_map.css"], **basemap(app.tiles, base))
         # the logged-in officer (pages are served only after /login): rows and cases are cut
