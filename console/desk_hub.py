@@ -41,6 +41,16 @@ log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
 MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
+MOVE_GAP_MAX_S = 0.5
+SESSION_DIFFS_PER_S = 25.0  # with many desks open, batch longer: each diff costs every desk a frame
+
+
+def move_gap(sessions: int) -> float:
+    """Seconds between two batches of moves: 0.25 s up to 6 open desks, then longer so the
+    desks together take about ``SESSION_DIFFS_PER_S`` diffs a second (0.4 s for 10), at most
+    0.5 s. Every diff costs each desk's browser a frame (the units canvas, the board rows):
+    on a machine that also runs the browsers, fewer frames leave the CPU to the rest."""
+    return min(MOVE_GAP_MAX_S, max(MOVE_GAP_S, sessions / SESSION_DIFFS_PER_S))
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
 # case and unit events: patched at most twice a second, as full reads were (a patch may still
 # re-send the queue or the board whole to every browser: that, not the read, costs most now)
@@ -205,8 +215,9 @@ class DeskHub(Hub[Deliver]):
             until = min(periodic, time.monotonic() + CHECK_S)
             if due is not None:
                 until = min(until, due)
+            gap = move_gap(len(self._subs))
             if self._moves:
-                until = min(until, last_moves + MOVE_GAP_S)
+                until = min(until, last_moves + gap)
             self._wake.wait(max(0.0, until - time.monotonic()))
             self._wake.clear()
             now = time.monotonic()
@@ -214,7 +225,7 @@ class DeskHub(Hub[Deliver]):
                 if self._ending():
                     return
                 moves: list[dict[str, Any]] = []
-                if now >= last_moves + MOVE_GAP_S:
+                if now >= last_moves + gap:
                     moves, self._moves = self._moves, []
             if moves:
                 last_moves = now
