@@ -147,7 +147,12 @@ class LeafletMap(TextMessages, JSComponent):
 
     _esm: ClassVar[Path] = STATIC_DIR / "leaflet_map.js"
 
-    _rename: ClassVar[dict[str, str | None]] = {"last_click": None}
+    listening = param.Integer(default=0, doc="""
+        Bumped each time a browser's view of this map has registered for messages (Python side
+        only). Messages sent before that are lost: a page pushing live layers on load pushes
+        them again when this moves after its load.""")
+
+    _rename: ClassVar[dict[str, str | None]] = {"last_click": None, "listening": None}
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("sizing_mode", "stretch_both")
@@ -201,7 +206,9 @@ class LeafletMap(TextMessages, JSComponent):
             raise KeyError(f"no layer named {layer!r}")
 
     def _handle_msg(self, data: Any) -> None:
-        if isinstance(data, dict) and data.get("type") == "click":
+        if isinstance(data, dict) and data.get("type") == "listening":
+            self.listening += 1
+        elif isinstance(data, dict) and data.get("type") == "click":
             self.last_click = {k: data.get(k) for k in ("lat", "lon", "hits")}
 
 

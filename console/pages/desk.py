@@ -119,6 +119,7 @@ class DeskSession(pn.viewable.Viewer):
         self.header.param.watch(lambda e: setattr(s, "actor", e.new), "actor")
         self.tabs.param.watch(self._tab, "active")
         self.map.param.watch(lambda e: s.on_click(e.new), "last_click")
+        self.map.param.watch(self._map_listening, "listening")
         self.queue.handler = self._open_msg
         self.case.handler = self._case_msg
         self.intake.handler = self._intake_msg
@@ -253,6 +254,12 @@ class DeskSession(pn.viewable.Viewer):
         with set_curdoc(self.doc), unlocked():
             for payload in payloads:
                 self.apply(payload)
+
+    def _map_listening(self, _event: param.parameterized.Event) -> None:
+        """A map view registered after the page loaded: the live layers pushed on load never
+        reached it."""
+        if self.loaded:
+            self.push_map(full=True)
 
     def _on_load(self) -> None:
         self.loaded = True

@@ -136,6 +136,7 @@ class WallSession:
         for part in (self.top, self.left, self.right):
             part.on_request = self.on_request
         self.map.param.watch(self.on_click, "last_click")
+        self.map.param.watch(self._map_listening, "listening")
 
     # ---- wiring to the session and the hub ----------------------------------------------------
     def attach(self) -> None:
@@ -165,6 +166,11 @@ class WallSession:
             return
         with set_curdoc(self.doc), unlocked():  # one websocket message for the whole update
             self.apply(payload)
+
+    def _map_listening(self, _event: param.parameterized.Event) -> None:
+        """A map view registered after the page loaded: send the pushed layers whole again."""
+        if self.loaded:
+            self._on_load()
 
     def _on_load(self) -> None:
         self.loaded = True

@@ -174,6 +174,9 @@ export async function render({ model, el }) {
   // Upserts come as one JSON text (console/wire.py): the browser's own parser decodes it.
   const msgHandler = (msg) => onMessage(typeof msg === "string" ? JSON.parse(msg) : msg)
   model.on("msg:custom", msgHandler)
+  // Say so: what the server sent before this view existed is lost (a cold browser can render
+  // the map after the page's load event), and the page sends its live layers again.
+  model.send_msg({ type: "listening" })
 
   const root = document.createElement("div")
   root.className = "lm-root"

@@ -234,3 +234,16 @@ def test_esm_parses(name: str, tmp_path: Path) -> None:
     module.write_text((STATIC_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
     proc = subprocess.run(["node", "--check", str(module)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_view_that_starts_listening_is_counted_for_the_page_to_push_again() -> None:
+    m = LeafletMap()
+    seen: list[int] = []
+    m.param.watch(lambda e: seen.append(e.new), "listening")
+    m._handle_msg({"type": "listening"})
+    m._handle_msg({"type": "listening"})  # a second view, or the same one rendered again
+    assert m.listening == 2 and seen == [1, 2]
+    assert "listening" not in m._process_param_change({"listening": 2})  # never sent out
+    js = (STATIC_DIR / "leaflet_map.js").read_text(encoding="utf-8")
+    assert js.index('model.on("msg:custom"') < js.index('send_msg({ type: "listening" })') \
+        < js.index("await import(")  # registered, said, before the first wait
