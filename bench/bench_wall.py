@@ -142,11 +142,13 @@ def pct(values: list[float], q: float) -> float:
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    code = ("import asyncio; from console.bootstrap import bootstrap; "
+    # as `./run demo` serves (console.cli serve): the scheduler ticking, the start-up objects
+    # frozen out of the garbage collector's full passes
+    code = ("import asyncio, gc; from console.bootstrap import bootstrap; "
             "from console.server import make_server; "
-            f"app = bootstrap(url={url!r}); "
-            f"s = make_server(app, port={port}, address='127.0.0.1'); s.start(); "
-            "s.io_loop.start()")
+            f"app = bootstrap(url={url!r}); app.dispatch.scheduler(interval_s=5.0).start(); "
+            f"s = make_server(app, port={port}, address='127.0.0.1'); gc.collect(); gc.freeze(); "
+            "s.start(); s.io_loop.start()")
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_wall_server_{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
