@@ -271,6 +271,63 @@ def first_paint(browser: Any, base: str, cookie: list[dict[str, Any]], runs: int
     return out
 
 
+class CpuSplit:
+    """CPU time taken by each kind of process on the machine while the moves stream (chromium's
+    renderers, its GPU process, the console, PostgreSQL, the simulator, this bench): /proc is
+    sampled every 2 s, so processes that come and go are counted too."""
+
+    KINDS = (("--type=renderer", "chromium renderers"), ("--type=gpu-process", "chromium GPU"),
+             ("chromium", "chromium, other"), ("console.bootstrap", "console"),
+             ("console.cli simulate", "simulator"), ("postgres", "PostgreSQL"),
+             ("bench_wall", "this bench"))
+
+    def __init__(self) -> None:
+        self.hz = os.sysconf("SC_CLK_TCK")
+        self.last: dict[int, tuple[str | None, int]] = {}
+        self.used: dict[str, int] = {}
+        self.stop = threading.Event()
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _kind(self, pid: str) -> str | None:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            return None
+        # the console's command line names its database URL ("postgresql+psycopg://"): first
+        return next((kind for mark, kind in self.KINDS if mark in cmd), None)
+
+    def _sample(self) -> None:
+        for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks = int(fields[11]) + int(fields[12])
+            kind, before = self.last.get(int(pid), (None, -1))
+            if before < 0:
+                kind = self._kind(pid)
+            elif kind is not None:
+                self.used[kind] = self.used.get(kind, 0) + ticks - before
+            self.last[int(pid)] = (kind, ticks)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self._sample()
+            self.stop.wait(2.0)
+
+    def close(self) -> str:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        self._sample()
+        took = max(1e-9, time.monotonic() - self.started)
+        order = [k for _, k in self.KINDS if k in self.used]
+        return ", ".join(f"{k} {100 * self.used[k] / self.hz / took:.0f}%" for k in sorted(
+            order, key=lambda k: -self.used[k]))
+
+
 class Background:
     """Other units moving meanwhile: positions POSTed at ``rate`` a second from a thread (2,000
     units pinging once a minute is about 33 a second)."""
@@ -373,6 +430,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     traced: list[dict[str, Any]] = []
     lost = 0
     rnd = random.Random(7 + sessions)  # each run moves the units somewhere new
+    cpu = CpuSplit()
     background = Background(base, token, others, rate)
     simulation = Simulation(base, *simulate)
     for k in range(moves):
@@ -396,6 +454,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             lost += 1
             print(f"  move {k}: {type(err).__name__} (counted as lost)", flush=True)
         time.sleep(0.3)
+    used = cpu.close()
     wall_lat, wall_lost = wall_cases(wall, base, token, units, cases)
     meanwhile = background.close() + "; " + simulation.close()
     trace = get_json(f"{base}/api/v1/desk/hub?trace=1", token).get("trace") or []
@@ -411,6 +470,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     return {"sessions": sessions, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions, "stages": stages(traced, trace),
+            "cpu": used,
             "slowest": slowest(traced, trace),
             "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long,
             "wall_made": wall_made, "wall_lat": wall_lat or [float("nan")],
@@ -488,6 +548,8 @@ def main() -> None:
                       f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
                       f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
                       f"{r['per_session']:.1f} MB per session; {r['meanwhile']}")
+                print(f"    CPU while the moves streamed (share of one core; the machine has "
+                      f"{os.cpu_count()}): {r['cpu']}")
                 print(f"    long tasks while updates stream (target: none over 200 ms): desks "
                       f"{long_tasks(r['long_desk'])}; wall {long_tasks(r['long_wall'])}")
                 wl = r["wall_lat"]
