@@ -20,6 +20,9 @@ from geo.routing_cover import coverage
 from layers.coverage import coverage_features
 from layers.registry import LAYERS, feature_collection
 
+# All an account whose password was reset may call before it changes it.
+CHANGE_FIRST = frozenset({"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/password"})
+
 
 class ApiHandler(RequestHandler):
     """Base: who is calling and may it, JSON out, Chinese errors, database work off the loop.
@@ -59,6 +62,10 @@ class ApiHandler(RequestHandler):
             self.send_error_json(401, "not_authenticated",
                                  "未登录或登录已过期：请先登录（Authorization: Bearer 令牌、"
                                  "X-API-Key 或登录页的会话）")
+            return
+        if self.principal.must_change_password and self.request.path not in CHANGE_FIRST:
+            self.send_error_json(403, "password_change_required",
+                                 "密码已被重置：请先修改密码（POST /api/v1/auth/password）")
             return
         action = self.required_action()
         if not may(self.principal, action):

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from console import schemas as s
+from console import schemas_accounts as sa
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
 
 
@@ -184,6 +185,20 @@ OPERATIONS: tuple[Op, ...] = (
                     _p("cursor", "string", "上一页返回的 next", max_length=40))),
     Op("get", "/api/v1/admin/audit.csv", "导出审计日志 CSV（UTF-8 BOM，最多 10 万行，导出留痕）",
        "管理", query=AUDIT_FILTER, media="text/csv"),
+    Op("get", "/api/v1/admin/accounts", "账号列表（含角色、辖区与选择用的区县/街道/社区）", "账号"),
+    Op("post", "/api/v1/admin/accounts", "创建账号（不填密码则生成临时密码，仅返回一次；首次登录须改密）",
+       "账号", body=sa.AccountIn, ok=201),
+    Op("patch", "/api/v1/admin/accounts/{account_id}", "修改账号的姓名、角色、辖区或绑定单位（留痕）",
+       "账号", body=sa.AccountEditIn),
+    Op("post", "/api/v1/admin/accounts/{account_id}/{account_act}",
+       "停用、启用账号，或重置密码（下次登录须改密；临时密码仅返回一次）", "账号",
+       body=sa.PasswordResetIn),
+    Op("get", "/api/v1/admin/api-keys", "接入密钥列表（不含密钥本身）", "账号"),
+    Op("post", "/api/v1/admin/api-keys", "签发接入密钥（权限范围、可限定区县或街道；密钥仅返回一次）",
+       "账号", body=sa.ApiKeyIn, ok=201),
+    Op("post", "/api/v1/admin/api-keys/{key_id}/revoke", "吊销接入密钥（立即失效，留痕）", "账号"),
+    Op("post", "/api/v1/auth/password", "修改本人密码（重置后须先调用此接口）", "账号",
+       body=sa.PasswordChangeIn),
     Op("get", f"{O311}/services.{{format}}", "Open311：服务（纠纷类别）列表", "Open311",
        public=True),
     Op("get", f"{O311}/services/{{service_code}}.{{format}}", "Open311：服务定义", "Open311",
@@ -214,6 +229,9 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "case_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
     "street_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
     "kind": {"type": "string", "enum": ["areas", "roads", "units"]},
+    "account_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    "account_act": {"type": "string", "enum": ["deactivate", "activate", "reset-password"]},
+    "key_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
 }
@@ -285,7 +303,8 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {"incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
+SAMPLES = {"account_id": "1", "account_act": "deactivate", "key_id": "1",
+           "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001"}
 

@@ -65,15 +65,18 @@ def pages(app: App) -> dict[str, Any]:
 
 def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
     """Every Tornado route beside the pages (the OpenAPI document must cover the API ones)."""
+    from console.api_accounts import account_routes
     from console.api_audit import audit_routes
     from console.api_auth import auth_routes
     from console.api_tiles import tile_routes
     from console.pages.login import login_routes
+    from console.pages.password import password_routes
 
     return (login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
             + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
-            + dispatch_routes(app, hub) + tile_routes(app))
+            + dispatch_routes(app, hub) + tile_routes(app) + account_routes(app)
+            + password_routes(app))
 
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:

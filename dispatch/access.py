@@ -51,13 +51,27 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "leader": frozenset({"read", "incident.unmask"}),
 }
 
-# Scopes an integration's API key may hold, and what each allows.
+# Scopes an integration's API key may hold, and what each allows. ``open311`` is the face of
+# the GeoReport v2 endpoints (a key without it is refused there); ``admin`` opens the admin API
+# (accounts, keys, imports) to a provisioning script. A key never unmasks parties.
 SCOPES: dict[str, frozenset[str]] = {
     "open311": frozenset({"read", "incident.create"}),
     "device": frozenset({"unit.position", "unit.status"}),
     "read": frozenset({"read"}),
     "dispatch": _DISPATCH - {"incident.unmask"},
+    "admin": frozenset({"read", "admin"}),
 }
+SCOPE_LABELS: dict[str, str] = {
+    "open311": "Open311 诉求接入（提交与查询本方诉求）",
+    "device": "终端上报（位置与单位状态）",
+    "read": "只读（案件、力量、统计）",
+    "dispatch": "调度（登记、定位、派单、流转，不含查看完整个人信息）",
+    "admin": "管理（账号、密钥、导入、策略、审计）",
+}
+
+# The jurisdiction levels an account or key may be given, widest first.
+LEVELS: dict[str, str] = {"city": "全市", "district": "区县", "street": "街道",
+                          "community": "社区", "grid": "网格"}
 
 # The page each role lands on after logging in.
 HOME_PAGES: dict[str, str] = {"admin": "/admin", "duty": "/desk", "dispatcher": "/desk",
@@ -74,11 +88,15 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     account_id: int | None = None
     key_id: int | None = None
+    district_id: int | None = None
+    # the streets of ``district_id``, filled by whoever loads the principal from the database
+    district_streets: frozenset[int] = field(default_factory=frozenset)
     street_id: int | None = None
     community_id: int | None = None
     grid_id: int | None = None
     unit_id: int | None = None
     display_name: str | None = None
+    must_change_password: bool = False
 
     @property
     def actor(self) -> str:
@@ -114,9 +132,11 @@ class Principal:
             out["scopes"] = sorted(self.scopes)
         scope = scope_of(self)
         out["jurisdiction"] = scope.as_dict()
-        for k in ("street_id", "community_id", "grid_id", "unit_id"):
+        for k in ("district_id", "street_id", "community_id", "grid_id", "unit_id"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
+        if self.must_change_password:
+            out["must_change_password"] = True
         return out
 
 
@@ -124,10 +144,14 @@ class Principal:
 class Scope:
     """The part of the territory a principal sees; all ``None`` means the whole territory.
 
-    Incidents match when they lie in the street / community / grid, or (``unit_id``) when
-    that unit is assigned to them, or (``creator``) when the principal registered them.
+    Incidents match when they lie in the district's streets / the street / community / grid, or
+    (``unit_id``) when that unit is assigned to them, or (``creator``) when the principal
+    registered them. :attr:`streets` is the one answer to "which streets": every street filter
+    (rules here, SQL in :mod:`dispatch.views`) asks it, so a district is its streets everywhere.
     """
 
+    district_id: int | None = None
+    district_streets: frozenset[int] = field(default_factory=frozenset)
     street_id: int | None = None
     community_id: int | None = None
     grid_id: int | None = None
@@ -136,27 +160,63 @@ class Scope:
 
     @property
     def unrestricted(self) -> bool:
-        return (self.street_id is None and self.community_id is None and self.grid_id is None
-                and self.unit_id is None)
+        return (self.district_id is None and self.street_id is None
+                and self.community_id is None and self.grid_id is None and self.unit_id is None)
+
+    @property
+    def streets(self) -> frozenset[int] | None:
+        """The streets this scope is limited to (None: no street limit). A district with no
+        streets yields the empty set: nothing, never everything."""
+        if self.street_id is not None:
+            if self.district_id is not None and self.street_id not in self.district_streets:
+                return frozenset()
+            return frozenset({self.street_id})
+        if self.district_id is not None:
+            return self.district_streets
+        return None
+
+    def covers_street(self, street_id: Any) -> bool:
+        streets = self.streets
+        return streets is None or street_id in streets
+
+    @property
+    def level(self) -> str:
+        if self.unrestricted:
+            return "city"
+        if self.grid_id is not None or self.unit_id is not None:
+            return "grid"
+        if self.community_id is not None:
+            return "community"
+        return "street" if self.street_id is not None else "district"
 
     def as_dict(self) -> dict[str, Any]:
         if self.unrestricted:
             return {"level": "city", "label": "全市"}
-        level = ("grid" if self.grid_id is not None or self.unit_id is not None
-                 else "community" if self.community_id is not None else "street")
-        return {"level": level, "street_id": self.street_id,
+        return {"level": self.level, "label": LEVELS[self.level],
+                "district_id": self.district_id, "street_id": self.street_id,
                 "community_id": self.community_id, "grid_id": self.grid_id,
                 "unit_id": self.unit_id}
 
 
+def _area(p: Principal) -> dict[str, Any]:
+    return {"district_id": p.district_id, "district_streets": p.district_streets,
+            "street_id": p.street_id, "community_id": p.community_id}
+
+
 def scope_of(p: Principal) -> Scope:
-    """The jurisdiction a principal's lists and checks are limited to."""
+    """The jurisdiction a principal's lists and checks are limited to.
+
+    Administrators see the whole territory; duty officers and leaders theirs when they are
+    given a district, street or community (a 区级值班长), the whole territory otherwise.
+    """
     if p.kind == "api_key":
-        return Scope(street_id=p.street_id)
-    if p.role in ("admin", "duty", "leader"):
+        return Scope(**_area(p))
+    if p.role == "admin":
         return Scope()
+    if p.role in ("duty", "leader"):
+        return Scope(**_area(p))
     if p.role == "dispatcher":
-        return Scope(street_id=p.street_id, community_id=p.community_id, creator=p.name)
+        return Scope(**_area(p), creator=p.name)
     if p.role == "field":
         # a field account with no grid sees only its own unit's tasks
         return Scope(grid_id=p.grid_id, unit_id=p.unit_id if p.unit_id is not None else -1,
@@ -176,14 +236,14 @@ def refusal(p: Principal, action: str) -> str:
 
 
 def _in_area(scope: Scope, row: Mapping[str, Any], grid_key: str) -> bool:
-    if scope.street_id is not None and row.get("street_id") != scope.street_id:
+    if not scope.covers_street(row.get("street_id")):
         return False
     if scope.community_id is not None and row.get("community_id") != scope.community_id:
         return False
     if scope.grid_id is not None and row.get(grid_key) != scope.grid_id:
         return False
     return not (scope.grid_id is None and scope.unit_id is not None
-                and scope.street_id is None and scope.community_id is None)
+                and scope.streets is None and scope.community_id is None)
 
 
 def sees_incident(p: Principal, incident: Mapping[str, Any],

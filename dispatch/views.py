@@ -72,8 +72,10 @@ def _scope_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
     if scope is None or scope.unrestricted:
         return "", {}
     area = []
-    for col, value in (("street_id", scope.street_id), ("community_id", scope.community_id),
-                       ("grid_id", scope.grid_id)):
+    streets = scope.streets  # a district is its streets (the one rule in dispatch.access)
+    if streets is not None:
+        area.append("i.street_id = ANY(CAST(:scope_streets AS int[]))")
+    for col, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
         if value is not None:
             area.append(f"i.{col} = :scope_{col}")
     ors = ["(" + " AND ".join(area) + ")"] if area else []
@@ -82,7 +84,7 @@ def _scope_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
                    "AND sa.unit_id = :scope_unit AND sa.state = 'active')")
     if scope.creator is not None:
         ors.append("i.created_by = :scope_creator")
-    params = {"scope_street_id": scope.street_id, "scope_community_id": scope.community_id,
+    params = {"scope_streets": sorted(streets or ()), "scope_community_id": scope.community_id,
               "scope_grid_id": scope.grid_id, "scope_unit": scope.unit_id,
               "scope_creator": scope.creator}
     return "AND (" + " OR ".join(ors or ["false"]) + ") ", params

@@ -41,7 +41,13 @@ def create_field(unit_id: int | None, *, api_base: str = "/api/v1",
 
 
 def field_page() -> Any:
-    """Route factory: the unit comes from ``?unit=<id>`` (accounts arrive with issue 6)."""
+    """Route factory: a field account's page opens on the unit its account is tied to (whatever
+    the address says); others name the unit with ``?unit=<id>``."""
+    from console.pages.login import page_principal
+
+    who = page_principal()
+    if who is not None and who.role == "field" and who.unit_id is not None:
+        return create_field(who.unit_id)
     args = pn.state.session_args or {}
     raw = (args.get("unit") or [b""])[0].decode(errors="ignore").strip()
     unit_id = int(raw) if raw.isdigit() else None

@@ -71,7 +71,11 @@ class LoginPageHandler(RequestHandler):
         self.set_header("X-Frame-Options", "DENY")
         self.finish(render(**kw))
 
-    def get(self) -> None:
+    async def get(self) -> None:
+        p = await self.app.auth.of_request_async(self.app.engine, self)
+        if p is not None and p.must_change_password:  # pages turned it away: change it first
+            self.redirect("/password")
+            return
         self._page(200, next_url=safe_next(self.get_query_argument("next", "")) or "")
 
     async def post(self) -> None:
@@ -88,6 +92,9 @@ class LoginPageHandler(RequestHandler):
             return
         self.set_cookie(COOKIE, token, path="/", httponly=True, samesite="Strict",
                         secure=self.request.protocol == "https", expires_days=None)
+        if p.must_change_password:  # a reset password: the change-password page first
+            self.redirect("/password")
+            return
         self.redirect(next_url if next_url and next_url != "/" else p.home_page())
 
 
@@ -122,8 +129,8 @@ class PageAuth(AuthProvider):
     def get_user_async(self) -> Any:
         async def get_user(handler: Any) -> str | None:
             p = await self.app.auth.of_request_async(self.app.engine, handler)
-            if p is not None and p.kind != "account":
-                p = None  # API keys are for integrations, not for pages
+            if p is not None and (p.kind != "account" or p.must_change_password):
+                p = None  # keys are for integrations; a reset password is changed first
             handler.request.fq_principal = p
             return None if p is None else p.name
         return get_user
@@ -137,6 +144,7 @@ def principal_payload(p: Principal | None) -> dict[str, Any] | None:
     if p is None:
         return None
     return {"name": p.name, "kind": p.kind, "role": p.role, "account_id": p.account_id,
+            "district_id": p.district_id, "district_streets": sorted(p.district_streets),
             "street_id": p.street_id, "community_id": p.community_id, "grid_id": p.grid_id,
             "unit_id": p.unit_id, "display_name": p.display_name}
 
@@ -161,7 +169,7 @@ def page_principal() -> Principal | None:
     data = ctx.token_payload.get("fq_principal")
     if not isinstance(data, dict):
         return None
-    return Principal(**data)
+    return Principal(**{**data, "district_streets": frozenset(data.get("district_streets") or ())})
 
 
 def page_refusal(action: str) -> Any | None:

@@ -26,8 +26,10 @@ _DUMMY_HASH = _HASHER.hash("not-a-password-of-anyone")
 MIN_PASSWORD = 8
 SESSION_TTL = {"api": timedelta(hours=12), "page": timedelta(hours=12)}
 
-_ACCOUNT_COLS = ("a.id, a.username, a.display_name, a.role, a.street_id, a.community_id, "
-                 "a.grid_id, a.unit_id, a.active")
+_ACCOUNT_COLS = ("a.id, a.username, a.display_name, a.role, a.district_id, a.street_id, "
+                 "a.community_id, a.grid_id, a.unit_id, a.active, a.must_change_password, "
+                 "ARRAY(SELECT ds.id FROM streets ds WHERE ds.district_id = a.district_id) "
+                 "AS district_streets")
 
 
 def hash_password(password: str) -> str:
@@ -54,9 +56,12 @@ def check_password(password: str) -> None:
 
 def principal_from_row(row: Any) -> Principal:
     return Principal(name=row["username"], kind="account", role=row["role"],
-                     account_id=row["id"], street_id=row["street_id"],
+                     account_id=row["id"], district_id=row["district_id"],
+                     district_streets=frozenset(row["district_streets"] or ()),
+                     street_id=row["street_id"],
                      community_id=row["community_id"], grid_id=row["grid_id"],
-                     unit_id=row["unit_id"], display_name=row["display_name"])
+                     unit_id=row["unit_id"], display_name=row["display_name"],
+                     must_change_password=bool(row["must_change_password"]))
 
 
 def audit(conn: Connection, *, actor: str, action: str, entity: str = "account",
@@ -83,12 +88,17 @@ def _unit_home(conn: Connection, unit_id: int) -> dict[str, Any]:
 def create_account(conn: Connection, *, username: str, password: str, role: str,
                    street_id: int | None = None, community_id: int | None = None,
                    grid_id: int | None = None, unit_id: int | None = None,
-                   display_name: str | None = None, actor: str = "system") -> int:
-    """A new account; a field account takes its unit's street, community and grid."""
+                   display_name: str | None = None, actor: str = "system",
+                   district_id: int | None = None, must_change_password: bool = False) -> int:
+    """A new account; a field account takes its unit's street, community and grid.
+
+    Only the length floor is checked here (the demo's fixed password); people's passwords go
+    through :mod:`dispatch.passwords` in :mod:`dispatch.adapters.account_admin` first.
+    """
     if role not in ROLES:
         raise InvalidCommand(f"未知角色：{role}（可选：{'、'.join(ROLES)}）", field="role")
     check_password(password)
-    if role == "dispatcher" and street_id is None and community_id is None:
+    if role == "dispatcher" and district_id is None and street_id is None and community_id is None:
         raise InvalidCommand("街道调度员须指定所属街道", field="street_id")
     if role == "field":
         if unit_id is None:
@@ -105,12 +115,15 @@ def create_account(conn: Connection, *, username: str, password: str, role: str,
     if exists:
         raise InvalidCommand(f"用户名 {username} 已存在", field="username")
     new_id = int(conn.scalar(text(
-        "INSERT INTO accounts (username, display_name, password_hash, role, street_id, "
-        "community_id, grid_id, unit_id) VALUES (:u, :d, :h, :r, :s, :c, :g, :unit) RETURNING id"),
+        "INSERT INTO accounts (username, display_name, password_hash, role, district_id, "
+        "street_id, community_id, grid_id, unit_id, must_change_password) "
+        "VALUES (:u, :d, :h, :r, :dist, :s, :c, :g, :unit, :must) RETURNING id"),
         {"u": username, "d": display_name, "h": hash_password(password), "r": role,
-         "s": street_id, "c": community_id, "g": grid_id, "unit": unit_id}))
+         "dist": district_id, "s": street_id, "c": community_id, "g": grid_id,
+         "unit": unit_id, "must": must_change_password}))
     audit(conn, actor=actor, action="account_created", entity_id=new_id,
-          detail={"username": username, "role": role, "street_id": street_id,
+          detail={"username": username, "role": role, "district_id": district_id,
+                  "street_id": street_id,
                   "community_id": community_id, "grid_id": grid_id, "unit_id": unit_id})
     return new_id
 
@@ -126,17 +139,24 @@ def get_account(conn: Connection, *, username: str | None = None,
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(text(
-        f"SELECT {_ACCOUNT_COLS}, a.created_at FROM accounts a ORDER BY a.id")).mappings()]
+        f"SELECT {_ACCOUNT_COLS}, a.created_at, a.password_changed_at FROM accounts a "
+        "ORDER BY a.id")).mappings()]
 
 
-def set_password(conn: Connection, account_id: int, password: str, *, actor: str) -> None:
+def set_password(conn: Connection, account_id: int, password: str, *, actor: str,
+                 must_change: bool = False, keep_token: str | None = None,
+                 action: str = "password_changed") -> None:
+    """A new password; every session but ``keep_token``'s is revoked. ``must_change``: the
+    holder must change it at the next login (a reset)."""
     check_password(password)
-    n = conn.execute(text("UPDATE accounts SET password_hash = :h, password_changed_at = now() "
-                          "WHERE id = :i"), {"h": hash_password(password), "i": account_id})
+    n = conn.execute(text("UPDATE accounts SET password_hash = :h, password_changed_at = now(), "
+                          "must_change_password = :m WHERE id = :i"),
+                     {"h": hash_password(password), "i": account_id, "m": must_change})
     if not n.rowcount:
         raise NotFound(f"账号 {account_id} 不存在", account_id=account_id)
-    revoke_sessions(conn, account_id)
-    audit(conn, actor=actor, action="password_changed", entity_id=account_id)
+    revoke_sessions(conn, account_id, keep=keep_token)
+    audit(conn, actor=actor, action=action, entity_id=account_id,
+          detail={"must_change_password": must_change} if must_change else None)
 
 
 def set_active(conn: Connection, account_id: int, active: bool, *, actor: str) -> None:
@@ -192,16 +212,17 @@ def revoke_token(conn: Connection, token: str) -> bool:
     return bool(n.rowcount)
 
 
-def revoke_sessions(conn: Connection, account_id: int) -> int:
+def revoke_sessions(conn: Connection, account_id: int, *, keep: str | None = None) -> int:
     n = conn.execute(text("UPDATE auth_sessions SET revoked_at = now() WHERE account_id = :a "
-                          "AND revoked_at IS NULL"), {"a": account_id})
+                          "AND revoked_at IS NULL AND token_hash <> :keep"),
+                     {"a": account_id, "keep": token_hash(keep) if keep else ""})
     return int(n.rowcount or 0)
 
 
 # -- API keys --------------------------------------------------------------------------------------
 def create_api_key(conn: Connection, *, name: str, scopes: Iterable[str],
                    key: str | None = None, street_id: int | None = None,
-                   actor: str = "system") -> str:
+                   district_id: int | None = None, actor: str = "system") -> str:
     """A new key (random unless given); returns the key, which is never stored in clear."""
     scopes = sorted(set(scopes))
     unknown = [s for s in scopes if s not in SCOPES]
@@ -209,22 +230,31 @@ def create_api_key(conn: Connection, *, name: str, scopes: Iterable[str],
         raise InvalidCommand(f"未知的权限范围：{'、'.join(unknown) or '（空）'}"
                              f"（可选：{'、'.join(SCOPES)}）", field="scopes")
     key = key or f"fq_{secrets.token_urlsafe(30)}"
+    if conn.scalar(text("SELECT 1 FROM api_keys WHERE lower(name) = lower(:n)"), {"n": name}):
+        raise InvalidCommand(f"密钥名称 {name} 已存在", field="name")
     key_id = conn.scalar(text(
-        "INSERT INTO api_keys (name, key_hash, scopes, street_id) VALUES (:n, :h, :s, :st) "
-        "RETURNING id"), {"n": name, "h": token_hash(key), "s": scopes, "st": street_id})
+        "INSERT INTO api_keys (name, key_hash, scopes, street_id, district_id, key_prefix, "
+        "created_by) VALUES (:n, :h, :s, :st, :d, :p, :by) RETURNING id"),
+        {"n": name, "h": token_hash(key), "s": scopes, "st": street_id, "d": district_id,
+         "p": key[:8], "by": actor[:60]})
     audit(conn, actor=actor, action="api_key_created", entity="api_key", entity_id=key_id,
-          detail={"name": name, "scopes": scopes, "street_id": street_id})
+          detail={"name": name, "scopes": scopes, "street_id": street_id,
+                  "district_id": district_id})
     return key
 
 
 def principal_for_api_key(conn: Connection, key: str) -> Principal | None:
     row = conn.execute(text(
-        "SELECT id, name, scopes, street_id FROM api_keys WHERE key_hash = :h AND active"),
+        "SELECT k.id, k.name, k.scopes, k.street_id, k.district_id, "
+        "ARRAY(SELECT ds.id FROM streets ds WHERE ds.district_id = k.district_id) "
+        "AS district_streets FROM api_keys k WHERE k.key_hash = :h AND k.active"),
         {"h": token_hash(key)}).mappings().first()
     if row is None:
         return None
     return Principal(name=row["name"], kind="api_key", key_id=row["id"],
-                     scopes=frozenset(row["scopes"]), street_id=row["street_id"])
+                     scopes=frozenset(row["scopes"]), street_id=row["street_id"],
+                     district_id=row["district_id"],
+                     district_streets=frozenset(row["district_streets"] or ()))
 
 
 # -- login attempts ------------------------------------------------------------------------------
