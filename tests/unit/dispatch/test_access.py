@@ -136,3 +136,63 @@ def test_me_document_and_home_pages():
     assert {p.home_page() for p in (ADMIN, DUTY, LEADER)} == {"/admin", "/desk", "/wall"}
     assert OPEN311.as_dict()["scopes"] == ["open311"]
     assert OPEN311.actor == "hotline"
+
+
+# -- the district (区县) level: a district is exactly its streets, wherever streets are asked ----
+DIST = Principal(name="district", role="dispatcher", district_id=9,
+                 district_streets=frozenset({1, 3}))
+DIST_DUTY = Principal(name="qu-duty", role="duty", district_id=9,
+                      district_streets=frozenset({1, 3}))
+DIST_KEY = Principal(name="qu-key", kind="api_key", scopes=frozenset({"read"}), district_id=9,
+                     district_streets=frozenset({1, 3}))
+EMPTY_DIST = Principal(name="empty", role="leader", district_id=8)
+IN_3 = {"street_id": 3, "community_id": 31, "grid_id": 311}
+
+
+@pytest.mark.parametrize("p", [DIST, DIST_DUTY, DIST_KEY])
+def test_a_district_sees_its_streets_and_nothing_else(p):
+    scope = scope_of(p)
+    assert not scope.unrestricted and scope.streets == {1, 3}
+    assert scope.as_dict()["level"] == "district" and scope.as_dict()["label"] == "区县"
+    assert sees_incident(p, IN_1) and sees_incident(p, IN_3)
+    assert not sees_incident(p, IN_2) and not sees_incident(p, UNLOCATED)
+    assert sees_unit(p, {"id": 1, "street_id": 3, "home_grid_id": 311})
+    assert not sees_unit(p, {"id": 2, "street_id": 2, "home_grid_id": 211})
+    assert event_visible(p, {"incident": IN_3}) and not event_visible(p, {"incident": IN_2})
+
+
+def test_a_district_without_streets_sees_nothing_not_everything():
+    assert scope_of(EMPTY_DIST).streets == frozenset()
+    assert not sees_incident(EMPTY_DIST, IN_1) and not EMPTY_DIST.whole_territory
+
+
+def test_a_street_outside_the_given_district_gives_nothing():
+    odd = Principal(name="odd", role="dispatcher", district_id=9,
+                    district_streets=frozenset({1, 3}), street_id=2)
+    assert scope_of(odd).streets == frozenset() and not sees_incident(odd, IN_2)
+    inside = Principal(name="in", role="dispatcher", district_id=9,
+                       district_streets=frozenset({1, 3}), street_id=3)
+    assert scope_of(inside).streets == {3} and scope_of(inside).level == "street"
+
+
+def test_the_district_scope_in_sql_is_its_streets():
+    from dispatch.views import _scope_sql
+
+    where, params = _scope_sql(scope_of(DIST))
+    assert "i.street_id = ANY(CAST(:scope_streets AS int[]))" in where
+    assert params["scope_streets"] == [1, 3]
+    where, params = _scope_sql(scope_of(D1))
+    assert params["scope_streets"] == [1]
+    assert _scope_sql(scope_of(DUTY)) == ("", {})
+
+
+def test_admin_is_the_whole_territory_whatever_it_carries():
+    odd_admin = Principal(name="a", role="admin", district_id=9,
+                          district_streets=frozenset({1}))
+    assert scope_of(odd_admin).unrestricted
+
+
+def test_an_admin_scope_key_reaches_the_admin_api_only_with_that_scope():
+    admin_key = Principal(name="prov", kind="api_key", scopes=frozenset({"admin"}))
+    assert may(admin_key, "admin") and not may(admin_key, "incident.unmask")
+    assert not may(OPEN311, "admin") and not may(DEVICE, "read")
