@@ -39,7 +39,9 @@ ACTION_LABELS: dict[str, str] = {
     "logout": "注销", "unmask": "查看完整个人信息", "permission_denied": "越权拒绝",
     "account_created": "创建账号", "password_changed": "修改密码",
     "account_activated": "启用账号", "account_deactivated": "停用账号",
-    "api_key_created": "创建接入密钥", "audit_export": "导出审计日志",
+    "api_key_created": "创建接入密钥", "api_key_revoked": "吊销接入密钥",
+    "api_key_refused": "拒绝的密钥操作", "account_updated": "修改账号",
+    "password_reset": "重置密码", "account_refused": "拒绝的账号操作", "audit_export": "导出审计日志",
 }
 ENTITY_LABELS: dict[str, str] = {
     "incident": "案件", "unit": "处置力量", "policy": "派单策略", "account": "账号",

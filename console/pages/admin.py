@@ -20,7 +20,8 @@ from geo.importer import LEVEL_LABELS
 
 
 class AdminApp(JSComponent):
-    """Four tabs (辖区导入, 力量名册, 派单策略, 审计日志) drawn in the browser from the admin API."""
+    """Tabs (辖区导入, 力量名册, 派单策略, 账号与密钥, 审计日志) drawn in the browser from the
+    admin API."""
 
     api_base = param.String(default="/api/v1")
 
@@ -30,7 +31,8 @@ class AdminApp(JSComponent):
 
     # the audit tab's module rides in the same file (it uses admin.js's helpers)
     _esm: ClassVar[str] = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8")
-                                     for name in ("admin.js", "admin_audit.js"))
+                                     for name in ("admin.js", "admin_audit.js",
+                                                  "admin_accounts.js"))
 
 
 def labels() -> dict[str, Any]:

@@ -7,7 +7,7 @@ const AUDIT_GROUPS = {
   "permission_denied": "越权拒绝",
   "unmask": "查看完整个人信息",
   "register,locate,merge,link_duplicate,link_related,assign,reassign,transition,reopen,release,supervise_manual,supervise_yellow,supervise_red,whistle,whistle_report,consultation": "案件变更（全部）",
-  "account_created,password_changed,account_activated,account_deactivated,api_key_created,policy_update,unit_status,audit_export": "账号、策略与力量",
+  "account_created,account_updated,password_changed,password_reset,account_activated,account_deactivated,account_refused,api_key_created,api_key_revoked,api_key_refused,policy_update,unit_status,audit_export": "账号、策略与力量",
 }
 const beijing = (iso) => {
   const d = new Date(String(iso).replace(" ", "T"))
