@@ -270,6 +270,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     """The first (or another) administrator: the password from stdin or a prompt."""
     import getpass
 
+    from dispatch import passwords
     from dispatch.adapters.accounts import create_account
     from dispatch.errors import DispatchError
 
@@ -283,6 +284,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     url = db.ready_database(settings)
     engine = db.make_engine(url)
     try:
+        passwords.check(password, username=args.username)  # the policy, as for everyone
         with engine.begin() as conn:
             create_account(conn, username=args.username, password=password, role="admin",
                            display_name=args.username, actor="cli")
