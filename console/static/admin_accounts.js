@@ -160,7 +160,7 @@ function mountAccounts(el, { call, post }) {
       if (newForm.password.value) { body.password = newForm.password.value }
       const made = await post("/admin/accounts", body)
       say(msg, `已创建账号 ${esc(made.username)}。${made.temporary_password ? secretBox("临时密码", made.temporary_password) : "首次登录须修改密码。"}`, false)
-      newForm.username.value = ""; newForm.password.value = ""; newForm.display_name.value = ""
+      newForm.username.value = ""; newForm.password.value = ""; newForm.display_name.value = ""; newForm.unit.value = ""
       await load()
     } catch (err) {
       say(msg, esc(err.message), true)
