@@ -13,7 +13,7 @@ from tornado.web import RequestHandler
 from console.auth import audit_access, is_public
 from console.auth_scope import filter_incidents, filter_units, own_incident_ids
 from console.bootstrap import App
-from dispatch.access import Principal, may, refusal, scope_of
+from dispatch.access import Principal, face_refusal, may, reaches, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
 from geo.routing_cover import coverage
@@ -59,6 +59,9 @@ class ApiHandler(RequestHandler):
             self.send_error_json(401, "not_authenticated",
                                  "未登录或登录已过期：请先登录（Authorization: Bearer 令牌、"
                                  "X-API-Key 或登录页的会话）")
+            return
+        if not reaches(self.principal, self.request.path):  # a key beyond its face
+            await self.deny("face", face_refusal(self.principal, self.request.path))
             return
         action = self.required_action()
         if not may(self.principal, action):
