@@ -87,11 +87,11 @@ def case_for(conn: Connection, p: Principal, case: dict[str, Any],
              units: Iterable[int]) -> dict[str, Any]:
     """A case view (API detail, the desk's case panel) as it leaves the server for ``p``: its
     links to cases outside the reader's jurisdiction told as "another street, call its centre"
-    (:func:`console.jurisdiction.elsewhere_links`), then masked unless the reader needs the
+    (:func:`console.jurisdiction.cut_case`), then masked unless the reader needs the
     parties (:func:`masked_case`)."""
-    from console.jurisdiction import elsewhere_links
+    from console.jurisdiction import cut_case
 
-    return masked_case(p, elsewhere_links(conn, p, case), units)
+    return masked_case(p, cut_case(conn, p, case), units)
 
 
 def mask_rows(p: Principal, rows: Iterable[dict[str, Any]],

@@ -11,6 +11,7 @@ staff with their positions. Every decision goes through :mod:`dispatch.access` (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from console.auth_scope import visible_ids
 from dispatch import vocab
 from dispatch.access import Principal, scope_of, sees_unit
 
+_CODE = re.compile(r"(?<!\d)\d{4}-\d{6}(?!\d)")
 _CONTACT_SQL = """
 SELECT s.id, s.name AS street,
        (SELECT f.name FROM facilities f WHERE f.kind = 'governance_centre' AND f.street_id = s.id
@@ -78,25 +80,48 @@ def elsewhere_links(conn: Connection, p: Principal, case: dict[str, Any]) -> dic
     return {**case, "links": kept}
 
 
+def cut_case(conn: Connection, p: Principal, case: dict[str, Any]) -> dict[str, Any]:
+    """A case view cut for the reader: links elsewhere told as contacts, risk reasons without
+    the codes of other streets' cases."""
+    case = elsewhere_links(conn, p, case)
+    reasons = case.get("risk_reasons")
+    if isinstance(reasons, list) and reasons and not scope_of(p).unrestricted:
+        case = {**case, "risk_reasons": cut_codes(conn, p, [str(r) for r in reasons])}
+    return case
+
+
 def cut_duplicates(conn: Connection, p: Principal, answer: dict[str, Any]) -> dict[str, Any]:
     """A registration's (or precheck's) ``duplicates`` cut to the jurisdiction; the streets
     of the others in ``elsewhere``; risk reasons naming an outside case's code lose the code."""
+    if scope_of(p).unrestricted:
+        return answer
     dups = answer.get("duplicates") or []
     hidden = outside(conn, p, (int(d["other_id"]) for d in dups))
-    if not hidden:
-        return answer
     out = dict(answer)
-    codes = [str(d.get("code")) for d in dups if int(d["other_id"]) in hidden and d.get("code")]
-    out["duplicates"] = [d for d in dups if int(d["other_id"]) not in hidden]
-    out["elsewhere"] = [*(answer.get("elsewhere") or []), *elsewhere(conn, p, hidden)]
+    if hidden:
+        out["duplicates"] = [d for d in dups if int(d["other_id"]) not in hidden]
+        out["elsewhere"] = [*(answer.get("elsewhere") or []), *elsewhere(conn, p, hidden)]
     risk = out.get("risk")
-    if isinstance(risk, dict) and codes:
-        reasons = []
-        for reason in risk.get("reasons") or []:
-            for code in codes:
-                reason = reason.replace(code, "其他街道案件")
-            reasons.append(reason)
-        out["risk"] = {**risk, "reasons": reasons}
+    if isinstance(risk, dict):
+        out["risk"] = {**risk, "reasons": cut_codes(conn, p, list(risk.get("reasons") or []))}
+    return out
+
+
+def cut_codes(conn: Connection, p: Principal, texts: list[str]) -> list[str]:
+    """Texts with the codes of cases outside the reader's jurisdiction replaced by
+    "其他街道案件" (a risk reason names the earlier dispute it counts)."""
+    codes = sorted({c for t in texts for c in _CODE.findall(t)})
+    if not codes or scope_of(p).unrestricted:
+        return texts
+    ids = {str(r[0]): int(r[1]) for r in conn.execute(text(
+        "SELECT code, id FROM incidents WHERE code = ANY(:codes)"), {"codes": codes})}
+    hidden_ids = outside(conn, p, ids.values())
+    hidden = [c for c, i in ids.items() if i in hidden_ids]
+    out = []
+    for t in texts:
+        for code in hidden:
+            t = t.replace(code, "其他街道案件")
+        out.append(t)
     return out
 
 

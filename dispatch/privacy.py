@@ -104,7 +104,7 @@ def party_names(record: dict[str, Any]) -> list[str]:
 SAFE_KEYS = frozenset({
     "code", "other_code", "state", "from_state", "to_state", "action", "entity", "category",
     "channel", "priority_code", "priority_label", "state_label", "kind", "level", "role",
-    "outcome", "street_name", "community_name", "grid_name", "micro_grid_name",
+    "street_name", "community_name", "grid_name", "micro_grid_name",
     "police_grid_name", "unit_code", "unit_name", "unit_type_label", "unit_status_label",
     "actor", "opened_by", "assigned_by", "blown_by", "recorded_by", "report_by", "created_by",
     "department", "risk_label", "language", "difficulty", "action_label", "entity_label"})
