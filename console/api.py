@@ -11,7 +11,12 @@ from sqlalchemy import Connection, text
 from tornado.web import RequestHandler
 
 from console.auth import audit_access, is_public
-from console.auth_scope import filter_incidents, filter_units, own_incident_ids
+from console.auth_scope import (
+    filter_incidents,
+    filter_units,
+    label_case_features,
+    own_incident_ids,
+)
 from console.bootstrap import App
 from dispatch.access import Principal, face_refusal, may, reaches, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
@@ -167,6 +172,7 @@ class LayerHandler(ApiHandler):
             if not scope_of(self.who).unrestricted:
                 own = await self.in_db(own_incident_ids, self.who)
                 feats = filter_incidents(self.who, feats, own)
+            feats = label_case_features(self.who, feats)  # a title may name the parties
         self.send_json(feature_collection(name, feats), content_type="application/geo+json")
 
 

@@ -69,6 +69,22 @@ def filter_incidents(p: Principal, rows: Iterable[Mapping[str, Any]],
     return out
 
 
+def label_case_features(p: Principal, feats: list[Any]) -> list[Any]:
+    """Case features whose label (``name``: the case's title, which may name the parties)
+    becomes "code category" where the reader may not read the parties."""
+    from dispatch.vocab import CATEGORIES
+
+    out = []
+    for f in feats:
+        props = _props(f)
+        if masks_incident(p, props, ()):
+            label = f"{props.get('code') or ''} {CATEGORIES.get(str(props.get('category')), '')}"
+            props = {**props, "name": label.strip()}
+            f = {**f, "properties": props} if "properties" in f else props
+        out.append(f)
+    return out
+
+
 def filter_units(p: Principal, rows: Iterable[Mapping[str, Any]]) -> list[Any]:
     """Rows or features of units the principal may see."""
     if scope_of(p).unrestricted:
@@ -164,7 +180,7 @@ def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
     only = incident_ids is not None or unit_ids is not None
     inc, units = sorted(incident_ids or ()), sorted(unit_ids or ())
     incidents = {int(r["id"]): dict(r) for r in conn.execute(text(
-        "SELECT i.id, i.street_id, i.community_id, i.grid_id, i.created_by, "
+        "SELECT i.id, i.code, i.street_id, i.community_id, i.grid_id, i.created_by, "
         "array_remove(ARRAY(SELECT p->>'name' FROM jsonb_array_elements(i.parties) p) "
         "|| i.caller_name::text, NULL) AS names, "
         "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
@@ -198,7 +214,11 @@ def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]
 
     out = dict(snap)
     out["queue"] = [r for r in snap.get("queue", []) if case_ok(r["id"])]
-    out["units"] = [r for r in snap.get("units", []) if unit_ok(r["id"])]
+    # a unit of the street on another street's case: the board says so, not which case
+    shown = {f.get("code") for i, f in inc.items() if case_ok(i)}
+    out["units"] = [r if all(c in shown for c in r.get("cases") or ()) else
+                    {**r, "cases": [c if c in shown else "其他街道案件" for c in r["cases"]]}
+                    for r in snap.get("units", []) if unit_ok(r["id"])]
     out["case_features"] = {k: v for k, v in snap.get("case_features", {}).items()
                             if case_ok(k)}
     out["unit_features"] = {k: v for k, v in snap.get("unit_features", {}).items()
