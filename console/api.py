@@ -11,9 +11,14 @@ from sqlalchemy import Connection, text
 from tornado.web import RequestHandler
 
 from console.auth import audit_access, is_public
-from console.auth_scope import filter_incidents, filter_units, own_incident_ids
+from console.auth_scope import (
+    filter_incidents,
+    filter_units,
+    label_case_features,
+    own_incident_ids,
+)
 from console.bootstrap import App
-from dispatch.access import Principal, may, refusal, scope_of
+from dispatch.access import Principal, face_refusal, may, reaches, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
 from geo.routing_cover import coverage
@@ -66,6 +71,9 @@ class ApiHandler(RequestHandler):
         if self.principal.must_change_password and self.request.path not in CHANGE_FIRST:
             self.send_error_json(403, "password_change_required",
                                  "密码已被重置：请先修改密码（POST /api/v1/auth/password）")
+            return
+        if not reaches(self.principal, self.request.path):  # a key beyond its face
+            await self.deny("face", face_refusal(self.principal, self.request.path))
             return
         action = self.required_action()
         if not may(self.principal, action):
@@ -171,6 +179,7 @@ class LayerHandler(ApiHandler):
             if not scope_of(self.who).unrestricted:
                 own = await self.in_db(own_incident_ids, self.who)
                 feats = filter_incidents(self.who, feats, own)
+            feats = label_case_features(self.who, feats)  # a title may name the parties
         self.send_json(feature_collection(name, feats), content_type="application/geo+json")
 
 

@@ -19,7 +19,9 @@ from console.api_dispatch import DispatchHandler, _float_or_none
 from console.auth_scope import filter_snapshot
 from console.bootstrap import App
 from console.desk_hub import DeskHub, _rows, desk_hub
+from console.jurisdiction import elsewhere, outside
 from dispatch import vocab
+from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.commands import LocateIncident
 from dispatch.errors import InvalidCommand
@@ -84,9 +86,12 @@ class HubHandler(DispatchHandler):
                             "trace", None) else {})})
 
 
-def precheck(app: App, body: dict[str, Any]) -> dict[str, Any]:
+def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> dict[str, Any]:
     """What registration would flag, without writing: the located chain, probable duplicates
-    and the risk level, by the domain's own rules over the same earlier cases."""
+    and the risk level, by the domain's own rules over the same earlier cases — those in the
+    reader's jurisdiction (``who``). Matches elsewhere (same phone or name, or a probable
+    duplicate) are told as the other street and its centre to call: not a lookup of people
+    across the city by phone (no case id, name or count)."""
     lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
     address = str(body.get("address") or "").strip()[:200] or None
     parties = [p for p in body.get("parties") or [] if isinstance(p, dict)]
@@ -106,9 +111,16 @@ def precheck(app: App, body: dict[str, Any]) -> dict[str, Any]:
             keys=sorted(phones | names),
             since=now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days)),
             radius_m=policy.duplicate_radius_m)
+        hidden = outside(conn, who, (pr.id for pr in priors)) if who is not None else set()
+        matched = {d.other_id for d in find_duplicates(
+            new, [pr for pr in priors if pr.id in hidden], policy=policy)}
+        matched |= {pr.id for pr in priors if pr.id in hidden
+                    and (new.phones & pr.phones or new.names & pr.names)}
+        others = elsewhere(conn, who, matched) if who is not None and matched else []
+    priors = [pr for pr in priors if pr.id not in hidden]
     dups = find_duplicates(new, priors, policy=policy)
     risk = assess_risk(new, priors, policy=policy, duplicates=[d.other_id for d in dups])
-    return {"location": loc.as_dict() if loc else None,
+    return {"location": loc.as_dict() if loc else None, "elsewhere": others,
             "duplicates": [{"other_id": d.other_id, "code": d.code, "score": d.score,
                             "reasons": list(d.reasons)} for d in dups],
             "risk": {"level": risk.level, "label": risk.label, "reasons": list(risk.reasons),
@@ -119,7 +131,7 @@ class PrecheckHandler(DispatchHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "desk"}
 
     async def post(self) -> None:
-        await self.run(lambda: precheck(self.app, self.body_json(schemas.PrecheckIn)))
+        await self.run(lambda: precheck(self.app, self.body_json(schemas.PrecheckIn), self.who))
 
 
 class LocateHandler(DispatchHandler):

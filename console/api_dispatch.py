@@ -14,10 +14,11 @@ from pydantic import BaseModel
 
 from console import schemas
 from console.api import ApiHandler
-from console.auth_scope import check_incident, check_unit, filter_units, masked_case
+from console.auth_scope import case_for, check_incident, check_unit, filter_units, masked_case
 from console.bootstrap import App
 from console.events import EventHub
 from console.intake_place import place
+from console.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks
 from console.schemas import refuse_nul
 from dispatch import commands as c
 from dispatch.access import event_visible, scope_of
@@ -154,7 +155,8 @@ class IncidentsHandler(DispatchHandler):
             result = self.handle(register_command(body, self.actor(body))).as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded
-            return result
+            with self.app.engine.connect() as conn:  # other streets' cases: told, not shown
+                return cut_duplicates(conn, self.who, result)
         await self.run(work, status=201)
 
 
@@ -162,8 +164,8 @@ class IncidentHandler(DispatchHandler):
     async def get(self, incident_id: str) -> None:
         def work() -> Any:
             units = self.incident(incident_id)
-            case = self.read(incident_detail, incident_id=int(incident_id))
-            return masked_case(self.who, case, units)
+            with self.app.engine.connect() as conn:
+                return case_for(conn, self.who, incident_detail(conn, int(incident_id)), units)
         await self.run(work)
 
 
@@ -178,7 +180,11 @@ class RecommendationsHandler(DispatchHandler):
             limit = _int(limit_arg, "limit")
             if not 1 <= limit <= 50:
                 raise InvalidCommand("limit 须在 1 到 50 之间", field="limit")
-            return self.app.dispatch.recommend(int(incident_id)).as_dict(limit)
+            rec = self.app.dispatch.recommend(int(incident_id))
+            # the ranking is the domain's; which of those units this reader may send is ours
+            full = rec.as_dict(max(limit, len(rec.candidates), len(rec.pairs)))
+            with self.app.engine.connect() as conn:
+                return cut_recommendation(conn, self.who, full, limit=limit)
         await self.run(work)
 
 
@@ -248,9 +254,14 @@ class UnitTasksHandler(DispatchHandler):
         def work() -> Any:
             self.unit(unit_id)
             out = self.read(unit_tasks, unit_id=int(unit_id))
+            with self.app.engine.connect() as conn:  # a street's unit on another street's case
+                tasks, others = cut_tasks(conn, self.who, int(unit_id), out["tasks"])
             # the unit is on every one of these cases; masks follow who asks
             out["tasks"] = [masked_case(self.who, {**t, **self._area(t["id"])}, [int(unit_id)])
-                            for t in out["tasks"]]
+                            for t in tasks]
+            if others:
+                out["elsewhere_tasks"] = others
+                out["notes"] = [f"该单位另有 {others} 项任务在您的辖区之外，详情请联系所在街道"]
             return out
         await self.run(work)
 

@@ -21,8 +21,9 @@ from console.api import ApiHandler
 from console.auth_scope import check_incident, filter_incidents, own_incident_ids
 from console.bootstrap import App
 from console.export_map import area_map, case_map
-from dispatch.access import Principal, scope_of
-from dispatch.errors import DispatchError
+from dispatch.access import Principal, scope_of, sees_area
+from dispatch.errors import DispatchError, Forbidden
+from dispatch.privacy import mask_incident
 from dispatch.queries import incident_features
 from dispatch.views import incident_detail
 from geo.queries import territory_layer
@@ -65,13 +66,16 @@ def case_html(conn: Connection, case_id: int, p: Principal) -> str:
     grid = [f for f in territory_layer(conn, "grids") if f["properties"]["id"] == case["grid_id"]]
     micro = [f for f in territory_layer(conn, "micro_grids")
              if f["properties"]["id"] == case["micro_grid_id"]]
-    return case_map(case, grid=grid, micro_grid=micro)
+    return case_map(mask_incident(case), grid=grid, micro_grid=micro)  # briefings: no parties
 
 
 def street_html(conn: Connection, street_id: int, p: Principal) -> str:
     street = [f for f in territory_layer(conn, "streets") if f["properties"]["id"] == street_id]
     if not street:
         raise LookupError(f"街道 {street_id} 不存在")
+    if not sees_area(p, {"street_id": street_id}):  # not an empty map titled with that street
+        raise Forbidden(f"街道 {street_id} 不在您的辖区内，不能导出", street_id=street_id,
+                        action="read")
     comms = [f for f in territory_layer(conn, "communities")
              if f["properties"].get("street_id") == street_id]
     cases = [_public(f) for f in _visible(conn, p, incident_features(conn, open_only=True))
@@ -109,6 +113,8 @@ class ExportHandler(ApiHandler):
         try:
             page = await self.in_db(fn, *args)
         except (LookupError, DispatchError) as err:
+            if isinstance(err, Forbidden):
+                await self.audit_refusal(err)
             if isinstance(err, DispatchError):
                 self.send_error_json(err.status, err.code, err.message, "id")
             else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
@@ -16,14 +16,25 @@ from console.auth_scope import visible_ids
 from console.bootstrap import App
 from console.stats_hub import stats_hub
 from dispatch import stats, stats_live
+from dispatch.access import area_floor, sees_area
 from dispatch.stats import Scope
 from layers.wall import case_features, density_breaks, grid_features
 
 # ---- HTTP faces --------------------------------------------------------------------------------
 
+class OutsideJurisdiction(Exception):
+    """A figure asked for an area the reader may not see (403, audited)."""
+
+
 class StatsHandler(ApiHandler):
     """Scope from ``street`` / ``community`` / ``grid`` (the most specific wins, parents must
-    agree), ``days`` 1-365 (default 30); answers come from the process's hub cache."""
+    agree), ``days`` 1-365 (default 30); answers come from the process's hub cache.
+
+    Figures are cut to the reader's jurisdiction (:func:`dispatch.access.sees_area`): a street
+    dispatcher without a scope gets its street's figures, and another street's are refused;
+    field accounts and Open311 keys read no figures (the ``wall`` action)."""
+
+    actions: ClassVar[dict[str, str]] = {"GET": "wall"}
 
     def initialize(self, app: App) -> None:
         super().initialize(app)
@@ -34,6 +45,21 @@ class StatsHandler(ApiHandler):
         for level in ("street", "community", "grid"):
             if self.get_query_argument(level, None) not in (None, ""):
                 given[level] = int_arg(self, level, 0, 1, 2**31 - 1)
+        scope = self._asked(conn, given)
+        area = {"street_id": scope.street, "community_id": scope.community,
+                "grid_id": scope.grid}
+        if not sees_area(self.who, area):
+            names = {"street": "街道", "community": "社区", "grid": "网格", "all": "全市"}
+            raise OutsideJurisdiction(
+                f"{names[scope.level]} {scope.area_id or ''} 不在您的辖区内，不能查看其统计".replace(
+                    "  ", " "))
+        return scope
+
+    def _asked(self, conn: Connection, given: dict[str, int]) -> Scope:
+        if not given:  # the reader's own area: the whole territory, or its street
+            floor = area_floor(self.who)
+            given = {lv: int(v) for lv in ("street", "community", "grid")
+                     if (v := floor.get(f"{lv}_id")) is not None}
         if not given:
             return Scope()
         level = [lv for lv in ("street", "community", "grid") if lv in given][-1]
@@ -56,6 +82,9 @@ class StatsHandler(ApiHandler):
             return
         except LookupError as exc:
             self.send_error_json(404, "no_area", str(exc))
+            return
+        except OutsideJurisdiction as exc:
+            await self.deny("wall", f"权限不足：{exc}")
             return
         self.send_json(await asyncio.to_thread(work, scope, days))
 
@@ -91,9 +120,12 @@ class RankingHandler(StatsHandler):
 
     async def get(self) -> None:
         def work(scope: Scope, days: int) -> dict[str, Any]:
+            floor = area_floor(self.who)
             scope = Scope() if self.top else scope
-            return {"days": days, "level": stats.CHILD.get(scope.level),
-                    "areas": self.stat(stats.ranking, scope, days=days)}
+            areas = self.stat(stats.ranking, scope, days=days)
+            if self.top and floor:  # the streets' ranking: the reader's own street only
+                areas = [a for a in areas if a.get("id") == floor.get("street_id")]
+            return {"days": days, "level": stats.CHILD.get(scope.level), "areas": areas}
         await self.answer(work)
 
 
@@ -134,6 +166,14 @@ class HeatHandler(StatsHandler):
 
         def work() -> dict[str, Any]:
             heat = self.hub.heat()
+            shapes = self.hub.grid_shapes()
+            if area_floor(self.who):  # grids outside the reader's jurisdiction: left out
+                shapes = [f for f in shapes if sees_area(self.who, {
+                    "street_id": f["properties"].get("street_id"),
+                    "community_id": f["properties"].get("community_id"),
+                    "grid_id": f["properties"].get("id")})]
+                ids = {int(f["id"]) for f in shapes}
+                heat = {**heat, "grids": [r for r in heat["grids"] if int(r["id"]) in ids]}
             if which == "cases":
                 feats = list(case_features(heat["cases"]).values())
                 with self.app.engine.connect() as conn:  # only the caller's jurisdiction
@@ -142,7 +182,7 @@ class HeatHandler(StatsHandler):
                         "features": [f for f in feats if _cid(f) in seen]}
             b = breaks if breaks is not None else density_breaks(
                 r["intake"] for r in heat["grids"])
-            density, overdue = grid_features(self.hub.grid_shapes(), heat["grids"], b)
+            density, overdue = grid_features(shapes, heat["grids"], b)
             chosen = density if which == "heat" else overdue
             return {"type": "FeatureCollection", "name": which, "breaks": list(b),
                     "days": self.hub.days, "features": list(chosen.values())}

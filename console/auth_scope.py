@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from dispatch.access import Principal, masks_incident, scope_of, sees_incident, sees_unit
-from dispatch.privacy import mask_incident
+from dispatch.privacy import mask_deep, mask_incident
 
 
 def own_incident_ids(conn: Connection, p: Principal) -> set[int]:
@@ -69,6 +69,22 @@ def filter_incidents(p: Principal, rows: Iterable[Mapping[str, Any]],
     return out
 
 
+def label_case_features(p: Principal, feats: list[Any]) -> list[Any]:
+    """Case features whose label (``name``: the case's title, which may name the parties)
+    becomes "code category" where the reader may not read the parties."""
+    from dispatch.vocab import CATEGORIES
+
+    out = []
+    for f in feats:
+        props = _props(f)
+        if masks_incident(p, props, ()):
+            label = f"{props.get('code') or ''} {CATEGORIES.get(str(props.get('category')), '')}"
+            props = {**props, "name": label.strip()}
+            f = {**f, "properties": props} if "properties" in f else props
+        out.append(f)
+    return out
+
+
 def filter_units(p: Principal, rows: Iterable[Mapping[str, Any]]) -> list[Any]:
     """Rows or features of units the principal may see."""
     if scope_of(p).unrestricted:
@@ -81,6 +97,17 @@ def masked_case(p: Principal, case: dict[str, Any], units: Iterable[int]) -> dic
     if masks_incident(p, case, units):
         return mask_incident(case)
     return {**case, "masked": False}
+
+
+def case_for(conn: Connection, p: Principal, case: dict[str, Any],
+             units: Iterable[int]) -> dict[str, Any]:
+    """A case view (API detail, the desk's case panel) as it leaves the server for ``p``: its
+    links to cases outside the reader's jurisdiction told as "another street, call its centre"
+    (:func:`console.jurisdiction.cut_case`), then masked unless the reader needs the
+    parties (:func:`masked_case`)."""
+    from console.jurisdiction import cut_case
+
+    return masked_case(p, cut_case(conn, p, case), units)
 
 
 def mask_rows(p: Principal, rows: Iterable[dict[str, Any]],
@@ -153,7 +180,9 @@ def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
     only = incident_ids is not None or unit_ids is not None
     inc, units = sorted(incident_ids or ()), sorted(unit_ids or ())
     incidents = {int(r["id"]): dict(r) for r in conn.execute(text(
-        "SELECT i.id, i.street_id, i.community_id, i.grid_id, i.created_by, "
+        "SELECT i.id, i.code, i.street_id, i.community_id, i.grid_id, i.created_by, "
+        "array_remove(ARRAY(SELECT p->>'name' FROM jsonb_array_elements(i.parties) p) "
+        "|| i.caller_name::text, NULL) AS names, "
         "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
         "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
         "WHERE i.state NOT IN ('followed_up', 'closed')"
@@ -167,11 +196,12 @@ def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
 
 
 def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]:
-    """A desk or wall snapshot cut to the principal's jurisdiction (rows and map features)."""
-    if p is not None and scope_of(p).unrestricted:
-        return snap
+    """A desk or wall snapshot cut to the principal's jurisdiction (rows and map features), and
+    the rows of cases whose parties it may not read (an administrator's desk) masked."""
     areas = snap.get("areas") or {"incidents": {}, "units": {}}
     inc, units = areas["incidents"], areas["units"]
+    if p is not None and scope_of(p).unrestricted:
+        return _masked_snapshot(p, snap, inc)
 
     def case_ok(i: Any) -> bool:
         facts = inc.get(int(i))
@@ -184,11 +214,38 @@ def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]
 
     out = dict(snap)
     out["queue"] = [r for r in snap.get("queue", []) if case_ok(r["id"])]
-    out["units"] = [r for r in snap.get("units", []) if unit_ok(r["id"])]
+    # a unit of the street on another street's case: the board says so, not which case
+    shown = {f.get("code") for i, f in inc.items() if case_ok(i)}
+    out["units"] = [r if all(c in shown for c in r.get("cases") or ()) else
+                    {**r, "cases": [c if c in shown else "其他街道案件" for c in r["cases"]]}
+                    for r in snap.get("units", []) if unit_ok(r["id"])]
     out["case_features"] = {k: v for k, v in snap.get("case_features", {}).items()
                             if case_ok(k)}
     out["unit_features"] = {k: v for k, v in snap.get("unit_features", {}).items()
                             if unit_ok(k)}
+    return out if p is None else _masked_snapshot(p, out, inc)
+
+
+def _masked_snapshot(p: Principal, snap: dict[str, Any],
+                     inc: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """The queue rows and case markers (titles, addresses) masked where ``p`` may not read the
+    parties (:func:`dispatch.access.masks_incident`, with each case's party names)."""
+    def masks(i: Any) -> bool:
+        facts = inc.get(int(i))
+        return facts is None or masks_incident(p, facts, facts.get("unit_ids") or ())
+
+    hidden = {int(r["id"]) for r in snap.get("queue", []) if masks(r["id"])}
+    if not hidden:
+        return snap
+
+    def names(i: Any) -> list[str]:
+        return list((inc.get(int(i)) or {}).get("names") or ())
+
+    out = dict(snap)
+    out["queue"] = [mask_incident(r, names(r["id"])) if int(r["id"]) in hidden else r
+                    for r in snap.get("queue", [])]
+    out["case_features"] = {k: (mask_deep(v, names(k)) if int(k) in hidden else v)
+                            for k, v in snap.get("case_features", {}).items()}
     return out
 
 

@@ -268,7 +268,9 @@ class DeskState(param.Parameterized):
             i = self._unit_at.get(int(row["id"]))
             if i is None:
                 continue
-            self.units[i] = dict(row)
+            # a move changes the position only: the row's cases stay as this session's
+            # jurisdiction cut them (console.auth_scope.filter_snapshot)
+            self.units[i] = {**row, "cases": self.units[i].get("cases", row.get("cases"))}
             out_rows.append(self.units[i])
             feature = features.get(str(row["id"]))
             if feature is not None:

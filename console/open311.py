@@ -28,7 +28,7 @@ from console.open311_format import (
 )
 from dispatch.errors import DispatchError, InvalidCommand
 from dispatch.privacy import mask_address
-from dispatch.views_open311 import open311_requests
+from dispatch.views_open311 import issue_token, open311_requests
 from dispatch.vocab import CATEGORIES, CHANNELS, PRIORITY_CODES
 
 SCOPE = "open311"
@@ -164,8 +164,13 @@ class RequestsHandler(Open311Handler):
             who = self.integration(optional=True)
             ids = self.param("service_request_id")
             codes = [s.strip() for s in ids.split(",") if s.strip()][:50] if ids else None
-            if who is None and not codes:
-                raise Open311Error(403, "缺少 api_key（不带密钥时只能按 service_request_id 查询）")
+            tokens = None
+            if who is None:  # a citizen: by the unguessable token given at intake, one or a few
+                raw = self.param("token") or ids
+                tokens = [t.strip() for t in (raw or "").split(",") if t.strip()][:10]
+                if not tokens:
+                    raise Open311Error(403, "缺少 api_key（不带密钥时只能按受理时返回的 token 查询）")
+                codes = None
             cats = self.param("service_code")
             categories = [s.strip() for s in cats.split(",") if s.strip()] if cats else None
             status = self.param("status")
@@ -175,7 +180,7 @@ class RequestsHandler(Open311Handler):
                 _date(self.param("end_date"), "end_date")
             rows = await self.in_db(open311_requests, created_by=who, codes=codes,
                                     categories=categories, start=start, end=end,
-                                    status=status or None)
+                                    status=status or None, tokens=tokens)
             self.reply("service_requests", "request", [self.record(r, who) for r in rows])
         await self.guarded(work)
 
@@ -186,7 +191,8 @@ class RequestsHandler(Open311Handler):
             who = self.integration() or ""  # never empty: a key is required here
             body = self.intake_body()
             result = await asyncio.to_thread(self.register, body, who)
-            notice = f"已受理，案件编号 {result['code']}"
+            token = await self.in_db(_issue, int(result["id"]))
+            notice = f"已受理，案件编号 {result['code']}；凭查询码 token 查询办理进度"
             chain = result.get("location") or {}
             if chain.get("inside"):
                 names = [(chain.get(k) or {}).get("name") for k in ("street", "community", "grid")]
@@ -194,8 +200,8 @@ class RequestsHandler(Open311Handler):
             else:
                 notice += "；地址待值班员确认"
             self.reply("service_requests", "request", [{
-                "service_request_id": result["code"], "service_notice": notice,
-                "account_id": None}], status=201)
+                "service_request_id": result["code"], "token": token,
+                "service_notice": notice, "account_id": None}], status=201)
         await self.guarded(work)
 
     def intake_body(self) -> dict[str, Any]:
@@ -242,11 +248,36 @@ class RequestHandler(Open311Handler):
         async def work() -> None:
             who = self.integration(optional=True)
             code = urllib.parse.unquote(request_id)
-            rows = await self.in_db(open311_requests, created_by=who, codes=[code])
+            # without a key the path names the case's token (its code would be guessable)
+            rows = await self.in_db(open311_requests, created_by=who,
+                                    codes=[code] if who else None,
+                                    tokens=None if who else [code])
             if not rows:
-                raise Open311Error(404, f"service_request_id “{code}” 不存在")
+                raise Open311Error(404, f"service_request_id “{code}” 不存在" + (
+                    "" if who else "（不带 api_key 时请用受理时返回的 token 查询）"))
             self.reply("service_requests", "request", [self.record(rows[0], who)])
         await self.guarded(work)
+
+
+class TokenHandler(Open311Handler):
+    """The spec's ``GET tokens/{token}``: the case a token was issued for."""
+
+    async def get(self, token: str, fmt: str) -> None:
+        self.fmt = fmt
+
+        async def work() -> None:
+            rows = await self.in_db(open311_requests, created_by=None, tokens=[token])
+            if not rows:
+                raise Open311Error(404, f"token “{token}” 不存在")
+            self.reply("service_requests", "request",
+                       [{"service_request_id": rows[0]["code"], "token": token}])
+        await self.guarded(work)
+
+
+def _issue(conn: Any, incident_id: int) -> str:
+    token = issue_token(conn, incident_id)
+    conn.commit()
+    return token
 
 
 def _date(value: str | None, field: str) -> datetime | None:
@@ -267,4 +298,5 @@ def open311_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (rf"{base}/services/([a-z_]{{1,20}}){f}", ServiceDefinitionHandler, args),
         (rf"{base}/requests{f}", RequestsHandler, args),
         (rf"{base}/requests/([0-9A-Za-z%\-]{{1,40}}){f}", RequestHandler, args),
+        (rf"{base}/tokens/([0-9a-f]{{32}}){f}", TokenHandler, args),
     ]

@@ -203,9 +203,12 @@ OPERATIONS: tuple[Op, ...] = (
        public=True),
     Op("get", f"{O311}/services/{{service_code}}.{{format}}", "Open311：服务定义", "Open311",
        public=True),
-    Op("get", f"{O311}/requests.{{format}}", "Open311：本接入方提交的诉求", "Open311",
-       query=(_p("api_key", "string", "接入密钥", required=True, max_length=200),
-              _p("service_request_id", "string", "案件编号（逗号分隔）", max_length=400),
+    Op("get", f"{O311}/requests.{{format}}",
+       "Open311：本接入方提交的诉求（不带密钥：仅凭受理时返回的 token 查询）", "Open311",
+       query=(_p("api_key", "string", "接入密钥", max_length=200),
+              _p("service_request_id", "string",
+                 "案件编号（逗号分隔；不带密钥时为 token）", max_length=400),
+              _p("token", "string", "受理时返回的查询码（逗号分隔，至多 10 个）", max_length=400),
               _p("service_code", "string", "类别（逗号分隔）", max_length=200),
               _p("start_date", "string", "起始时间（W3C）", max_length=40),
               _p("end_date", "string", "截止时间（W3C）", max_length=40),
@@ -216,8 +219,11 @@ OPERATIONS: tuple[Op, ...] = (
                          "lat": "纬度（WGS-84）", "long": "经度（WGS-84）",
                          "address_string": "地址", "description": "描述",
                          "first_name": "名", "last_name": "姓", "phone": "电话"}}),
-    Op("get", f"{O311}/requests/{{service_request_id}}.{{format}}", "Open311：一条诉求", "Open311",
-       query=(_p("api_key", "string", "接入密钥", required=True, max_length=200),)),
+    Op("get", f"{O311}/requests/{{service_request_id}}.{{format}}",
+       "Open311：一条诉求（带密钥按案件编号；不带密钥按 token）", "Open311",
+       query=(_p("api_key", "string", "接入密钥", max_length=200),)),
+    Op("get", f"{O311}/tokens/{{token}}.{{format}}", "Open311：查询码对应的案件编号", "Open311",
+       public=True),
 )
 
 _PATH_PARAMS: dict[str, dict[str, Any]] = {
@@ -234,6 +240,7 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "key_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
+    "token": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
 }
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -306,7 +313,8 @@ def document(*, version: str = "1") -> dict[str, Any]:
 SAMPLES = {"account_id": "1", "account_act": "deactivate", "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
-           "service_code": "family", "service_request_id": "2026-000001"}
+           "service_code": "family", "service_request_id": "2026-000001",
+           "token": "0123456789abcdef0123456789abcdef"}
 
 
 def sample_path(path: str) -> str:

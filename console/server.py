@@ -58,7 +58,7 @@ def pages(app: App) -> dict[str, Any]:
             return make() if refusal is None else refusal
         return page
 
-    return {"/": home, "/wall": wall_page(app), "/field": only("unit.position", field_page),
+    return {"/": home, "/wall": only("wall", wall_page(app)), "/field": only("unit.position", field_page),
             "/desk": only("desk", desk_page(app)), "/admin": only("admin", admin_page)}
 
 

@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "incident.supervise": "督办",
     "incident.recommend": "查看派单推荐",
     "incident.unmask": "查看完整个人信息",
+    "wall": "查看大屏与统计",
     "unit.position": "上报位置",
     "unit.status": "变更单位状态",
     "desk": "使用值班台",
@@ -41,14 +42,14 @@ ACTIONS: dict[str, str] = {
 _DISPATCH = frozenset({"read", "incident.create", "incident.locate", "incident.assign",
                        "incident.transition", "incident.followup", "incident.supervise",
                        "incident.recommend", "incident.unmask", "unit.position", "unit.status",
-                       "desk"})
+                       "desk", "wall"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "duty": _DISPATCH | {"simulate"},
     "dispatcher": _DISPATCH,
     "field": frozenset({"read", "incident.create", "incident.transition", "incident.followup",
                         "unit.position", "unit.status"}),
-    "leader": frozenset({"read", "incident.unmask"}),
+    "leader": frozenset({"read", "incident.unmask", "wall"}),
 }
 
 # Scopes an integration's API key may hold, and what each allows. ``open311`` is the face of
@@ -57,7 +58,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 SCOPES: dict[str, frozenset[str]] = {
     "open311": frozenset({"read", "incident.create"}),
     "device": frozenset({"unit.position", "unit.status"}),
-    "read": frozenset({"read"}),
+    "read": frozenset({"read", "wall"}),
     "dispatch": _DISPATCH - {"incident.unmask"},
     "admin": frozenset({"read", "admin"}),
 }
@@ -72,6 +73,16 @@ SCOPE_LABELS: dict[str, str] = {
 # The jurisdiction levels an account or key may be given, widest first.
 LEVELS: dict[str, str] = {"city": "全市", "district": "区县", "street": "街道",
                           "community": "社区", "grid": "网格"}
+
+# The faces (path prefixes) each scope of an API key reaches; a key reaches the union of its
+# scopes' faces and gets 403 elsewhere. An Open311 key is for the Open311 face only: through
+# /api/v1 it would read every case of its street with its audit trail, the staff and exports.
+KEY_FACES: dict[str, tuple[str, ...]] = {
+    "open311": ("/open311/",),
+    "device": ("/api/v1/units/", "/api/v1/auth/me"),
+    "read": ("/api/v1/",),
+    "dispatch": ("/api/v1/",),
+}
 
 # The page each role lands on after logging in.
 HOME_PAGES: dict[str, str] = {"admin": "/admin", "duty": "/desk", "dispatcher": "/desk",
@@ -224,6 +235,19 @@ def scope_of(p: Principal) -> Scope:
     return Scope(unit_id=-1)  # unknown role: nothing
 
 
+def reaches(p: Principal, path: str) -> bool:
+    """Whether the principal may use the route at ``path`` at all: accounts reach every face
+    (their role decides the rest), an API key only its scopes' faces (:data:`KEY_FACES`)."""
+    if p.kind != "api_key":
+        return True
+    return any(path.startswith(face) for s in p.scopes for face in KEY_FACES.get(s, ()))
+
+
+def face_refusal(p: Principal, path: str) -> str:
+    faces = "、".join(sorted({f for s in p.scopes for f in KEY_FACES.get(s, ())})) or "无"
+    return f"权限不足：该接口密钥（{'、'.join(sorted(p.scopes)) or '无权限范围'}）只能用于 {faces}"
+
+
 def may(p: Principal, action: str) -> bool:
     """Whether the principal's role or scopes allow ``action`` at all (jurisdiction aside)."""
     return action in p.actions
@@ -258,6 +282,34 @@ def sees_incident(p: Principal, incident: Mapping[str, Any],
     if scope.creator is not None and incident.get("created_by") == scope.creator:
         return True
     return _in_area(scope, incident, "grid_id")
+
+
+def sees_area(p: Principal, area: Mapping[str, Any]) -> bool:
+    """Whether an area (``street_id``, ``community_id``, ``grid_id``; the ids the area and its
+    parents have, ``None`` for the levels above it) lies wholly in the principal's jurisdiction:
+    what aggregates (statistics, the wall, a street's export) are cut by. A field account
+    sees no area as a whole, only its grid's and unit's cases."""
+    scope = scope_of(p)
+    if scope.unrestricted:
+        return True
+    if scope.grid_id is None and scope.unit_id is not None:
+        return False
+    for key, value in (("street_id", scope.street_id), ("community_id", scope.community_id),
+                       ("grid_id", scope.grid_id)):
+        if value is not None and area.get(key) != value:
+            return False
+    return True
+
+
+def area_floor(p: Principal) -> dict[str, int | None]:
+    """The widest area a principal's aggregates may cover: ``{}`` for the whole territory,
+    else the ids of its street (and community, grid) — where a street's wall opens."""
+    scope = scope_of(p)
+    if scope.unrestricted:
+        return {}
+    return {k: v for k, v in (("street_id", scope.street_id),
+                              ("community_id", scope.community_id),
+                              ("grid_id", scope.grid_id)) if v is not None}
 
 
 def sees_unit(p: Principal, unit: Mapping[str, Any]) -> bool:

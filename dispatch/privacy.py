@@ -1,7 +1,9 @@
 """Masks for personal data (PIPL): names, phone numbers, ID numbers and exact door numbers.
 
-Pure string functions and one record-level mask for a case as the API returns it; the
-decision whether to mask lives in :mod:`dispatch.access`.
+The one owner of masking: pure string functions, :func:`mask_deep` for any record with every
+text in it, and :func:`mask_incident` for a case as a face returns it. The decision whether to
+mask lives in :mod:`dispatch.access` (``masks_incident``); the console applies both on the way
+out (``console.auth_scope``), for every face: API, desk, field page, exports, audit.
 """
 
 from __future__ import annotations
@@ -16,12 +18,6 @@ _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{7,8})(?!\d)")
 _ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3})([0-9Xx])(?![0-9A-Za-z])")
 # A door, building, unit or room number: the digits before 号/栋/幢/单元/室/楼/弄.
 _DOOR = re.compile(r"\d+(?:[-－]\d+)*(?=\s*(?:号|栋|幢|单元|室|楼|弄|户))")
-
-# Fields of a case that hold personal data, by how they are masked.
-NAME_FIELDS = ("caller_name",)
-PHONE_FIELDS = ("caller_phone",)
-TEXT_FIELDS = ("description", "note")
-ADDRESS_FIELDS = ("address",)
 
 
 def mask_name(name: str | None) -> str | None:
@@ -103,44 +99,60 @@ def party_names(record: dict[str, Any]) -> list[str]:
     return [n for n in names if n]
 
 
-def mask_incident(record: dict[str, Any]) -> dict[str, Any]:
-    """A case (detail, list row or task) with its personal data masked; ``masked`` is set.
+# Keys whose values the system itself writes (codes, states, labels, area and unit names,
+# usernames): never party text, left as they are so a masked record stays readable.
+SAFE_KEYS = frozenset({
+    "code", "other_code", "state", "from_state", "to_state", "action", "entity", "category",
+    "channel", "priority_code", "priority_label", "state_label", "kind", "level", "role",
+    "street_name", "community_name", "grid_name", "micro_grid_name",
+    "police_grid_name", "unit_code", "unit_name", "unit_type_label", "unit_status_label",
+    "actor", "opened_by", "assigned_by", "blown_by", "recorded_by", "report_by", "created_by",
+    "department", "risk_label", "language", "difficulty", "action_label", "entity_label"})
+# Keys that hold one personal value, masked by what they are rather than as free text.
+FIELD_MASKS = {"caller_name": mask_name, "caller_phone": mask_phone, "phone": mask_phone,
+               "id_number": mask_id_number, "id_card": mask_id_number}
+# Keys dropped from a masked record: the raw copies an audit detail may keep.
+DROP_KEYS = frozenset({"caller_name_raw"})
+_DIGIT = re.compile(r"\d")
 
-    Notes written into the audit trail and follow-ups are free text, so they go through the
-    same text mask with the case's party names.
-    """
-    names = party_names(record)
-    out = dict(record)
-    for k in NAME_FIELDS:
-        if k in out:
-            out[k] = mask_name(out[k])
-    for k in PHONE_FIELDS:
-        if k in out:
-            out[k] = mask_phone(out[k])
-    for k in ADDRESS_FIELDS:
-        if k in out:
-            out[k] = mask_address(out[k])
-    for k in ("description", "title"):
-        if k in out and isinstance(out[k], str):
-            out[k] = mask_text(out[k], names)
-    if isinstance(out.get("parties"), list):
-        out["parties"] = [mask_party(p) if isinstance(p, dict) else p for p in out["parties"]]
-    for k in ("audit", "followups"):
-        if isinstance(out.get(k), list):
-            out[k] = [_mask_row(r, names) for r in out[k]]
+
+def mask_str(value: str, names: Iterable[str] = ()) -> str:
+    """:func:`mask_text`, skipped when it could change nothing: every pattern it masks needs a
+    digit, and a name must appear (most system text is codes and states)."""
+    names = list(names)
+    if _DIGIT.search(value) is None and not any(n and n in value for n in names):
+        return value
+    return mask_text(value, names) or value
+
+
+def mask_deep(value: Any, names: Iterable[str] = (), key: str = "") -> Any:
+    """Every text in ``value`` (a record, its nested lists and dicts) masked: personal fields by
+    what they are (:data:`FIELD_MASKS`, ``parties``), every other string as free text with the
+    given party names, so a reason, title, note, supervision or audit detail that embeds a
+    party's name, phone or door number leaves masked too. The one masker every face uses."""
+    names = names if isinstance(names, list) else list(names)
+    if isinstance(value, str):
+        if key in SAFE_KEYS:
+            return value
+        masker = FIELD_MASKS.get(key)
+        return (masker(value) or "") if masker else mask_str(value, names)
+    if isinstance(value, list | tuple):
+        if key == "parties":
+            return [mask_party(p) if isinstance(p, dict) else mask_deep(p, names)
+                    for p in value]
+        return [mask_deep(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_deep(v, names, k) for k, v in value.items() if k not in DROP_KEYS}
+    return value
+
+
+def mask_incident(record: dict[str, Any], names: Iterable[str] = ()) -> dict[str, Any]:
+    """A case (detail, list row, task or desk row) with its personal data masked; ``masked`` is
+    set. Every text in it, however deep (title, description, address, audit trail,
+    supervisions, links' reasons, whistles, consultations, follow-ups), goes through
+    :func:`mask_deep` with the case's party names (and ``names``, when the record does not
+    carry its parties)."""
+    all_names = sorted({*party_names(record), *(n for n in names if n)}, key=len, reverse=True)
+    out = mask_deep({k: v for k, v in record.items() if k != "masked"}, all_names)
     out["masked"] = True
-    return out
-
-
-def _mask_row(row: Any, names: list[str]) -> Any:
-    if not isinstance(row, dict):
-        return row
-    out = dict(row)
-    for k in ("reason", "note"):
-        if isinstance(out.get(k), str):
-            out[k] = mask_text(out[k], names)
-    if isinstance(out.get("detail"), dict):
-        out["detail"] = {k: (mask_text(v, names) if isinstance(v, str) else v)
-                         for k, v in out["detail"].items()
-                         if k not in ("parties", "caller_name", "caller_phone")}
     return out

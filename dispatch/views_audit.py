@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from dispatch.errors import InvalidCommand
 from dispatch.model import BEIJING
-from dispatch.privacy import mask_name, mask_party, mask_phone, mask_text, party_names
+from dispatch.privacy import mask_deep, mask_str, party_names
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
@@ -50,10 +50,8 @@ ENTITY_LABELS: dict[str, str] = {
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CASE_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 _CURSOR = re.compile(r"^(-?\d{1,17})_(\d{1,19})$")
-_DIGIT = re.compile(r"\d")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_PERSONAL_KEYS = {"caller_name": mask_name, "caller_phone": mask_phone, "phone": mask_phone}
 
 ROW_SQL = (
     "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, a.from_state, a.to_state, "
@@ -244,28 +242,6 @@ def count_sql(query: AuditQuery, cap: int = COUNT_CAP) -> tuple[str, dict[str, A
             {**params, "cap": cap + 1})
 
 
-def _mask_str(value: str, names: list[str]) -> str:
-    """:func:`mask_text`, skipped when it could change nothing: every pattern it masks needs a
-    digit, and a name must appear (most audit text is codes and states)."""
-    if _DIGIT.search(value) is None and not any(n in value for n in names):
-        return value
-    return mask_text(value, names) or value
-
-
-def _mask_value(value: Any, names: list[str], key: str = "") -> Any:
-    if isinstance(value, str):
-        masker = _PERSONAL_KEYS.get(key)
-        return masker(value) if masker else _mask_str(value, names)
-    if isinstance(value, list):
-        if key == "parties":
-            return [mask_party(p) if isinstance(p, dict) else _mask_value(p, names)
-                    for p in value]
-        return [_mask_value(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask_value(v, names, k) for k, v in value.items()}
-    return value
-
-
 def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """An audit row as it leaves the server: personal data in its free text masked (the case's
     party names too), the action and entity labelled in Chinese."""
@@ -274,8 +250,8 @@ def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if not k.startswith("_")}
     for k in ("actor", "reason"):
         if isinstance(out.get(k), str):
-            out[k] = _mask_str(out[k], names)
-    out["detail"] = _mask_value(out.get("detail") or {}, names)
+            out[k] = mask_str(out[k], names)
+    out["detail"] = mask_deep(out.get("detail") or {}, names)
     out["action_label"] = ACTION_LABELS.get(str(out.get("action")), str(out.get("action")))
     out["entity_label"] = ENTITY_LABELS.get(str(out.get("entity")), str(out.get("entity")))
     return out

@@ -1,7 +1,10 @@
-"""Read side for Open311 integrators: the cases a caller registered, filtered as GeoReport asks."""
+"""Read side for Open311: the cases an integration registered, filtered as GeoReport asks, and
+the public lookup tokens a citizen follows one case by (``open311_tokens``, migration 0013)."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -19,17 +22,39 @@ _SELECT = (
     "LEFT JOIN streets s ON s.id = i.street_id ")
 
 
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(conn: Connection, incident_id: int) -> str:
+    """A new random public lookup token for a case (128 bits, hex); only its hash is kept."""
+    token = secrets.token_hex(16)
+    conn.execute(text("INSERT INTO open311_tokens (incident_id, token_hash) VALUES (:i, :h) "
+                      "ON CONFLICT (incident_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, "
+                      "created_at = now()"), {"i": incident_id, "h": token_hash(token)})
+    return token
+
+
 def open311_requests(conn: Connection, *, created_by: str | None, codes: list[str] | None = None,
                      categories: list[str] | None = None, start: datetime | None = None,
                      end: datetime | None = None, status: str | None = None,
+                     tokens: list[str] | None = None,
                      limit: int = 1000) -> list[dict[str, Any]]:
-    """Newest first. ``created_by`` limits to what one integration registered (None: all).
+    """Newest first. ``created_by`` limits to what one integration registered; ``tokens``
+    (public lookups) to the cases those tokens were issued for. One of them is required: there
+    is no lookup of all cases by their (sequential, guessable) codes.
 
     The agency named is the community (or street) the case was located in; an unlocated case
     names none.
     """
+    if created_by is None and not tokens:
+        raise ValueError("an Open311 read names its integration or the cases' tokens")
     where = ["(CAST(:by AS text) IS NULL OR i.created_by = :by)"]
     params: dict[str, Any] = {"by": created_by, "limit": limit, "open": list(OPEN_STATES)}
+    if tokens:
+        where.append("i.id IN (SELECT t.incident_id FROM open311_tokens t "
+                     "WHERE t.token_hash = ANY(:hashes))")
+        params["hashes"] = [token_hash(t) for t in tokens]
     if codes:
         where.append("i.code = ANY(:codes)")
         params["codes"] = codes

@@ -23,7 +23,7 @@ from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
 from console.api_desk import case_view
-from console.auth_scope import check_incident, filter_snapshot
+from console.auth_scope import case_for, check_incident, filter_snapshot
 from console.bootstrap import App
 from console.desk_hub import DeskHub, desk_hub
 from console.desk_moves import merge_deliveries
@@ -200,9 +200,10 @@ class DeskSession(pn.viewable.Viewer):
         self.case.loading = True
         try:
             with self.app.engine.connect() as conn:
-                if self.principal is not None:
-                    check_incident(conn, self.principal, iid)
                 view = case_view(conn, iid)
+                if self.principal is not None:  # cut and masked as the API gives it
+                    units = check_incident(conn, self.principal, iid)[1]
+                    view = case_for(conn, self.principal, view, units)
         except Exception as exc:  # NotFound or the database: say so in the panel
             self.case.loading, self.case.error = False, f"案件 {iid} 加载失败：{exc}"
             return

@@ -96,9 +96,13 @@ class WallSession:
     """One browser's wall: its scope, its map and panels, and what it has pushed to the map."""
 
     def __init__(self, hub: StatsHub, *, api_base: str = "/api/v1",
-                 static_url: str = STATIC_URL, tiles: TileSettings | None = None) -> None:
+                 static_url: str = STATIC_URL, tiles: TileSettings | None = None,
+                 floor: Scope | None = None) -> None:
         self.hub = hub
-        self.scope = Scope()
+        # the widest area this reader may see (a street dispatcher's street): the wall opens
+        # there, never drills above it, and its map holds only that area's grids and cases
+        self.floor = floor or Scope()
+        self.scope = self.floor
         self.focused: Scope | None = None
         self.loaded = False
         self.closed = False
@@ -107,9 +111,9 @@ class WallSession:
         self.token: int | None = None
         prefix = static_url.rstrip("/")
         board = hub.board(self.scope)
-        heat = hub.heat()
+        heat = self.heat()
         self.breaks = density_breaks(r["intake"] for r in heat["grids"])
-        density, _ = grid_features(hub.grid_shapes(), heat["grids"], self.breaks)
+        density, _ = grid_features(self.shapes(), heat["grids"], self.breaks)
         # the density layer loads by URL (same hub data, same breaks): its baseline is known
         self.sent: dict[str, dict[str, str]] = {
             "grids": diff({}, density)[2], "overdue": {}, "cases": {}, "focus": {}}
@@ -137,6 +141,27 @@ class WallSession:
             part.on_request = self.on_request
         self.map.param.watch(self.on_click, "last_click")
         self.map.param.watch(self._map_listening, "listening")
+
+    # ---- the reader's area ---------------------------------------------------------------------
+    def within(self, scope: Scope) -> bool:
+        return scope.depth >= self.floor.depth and scope.prefix(self.floor.depth) == self.floor
+
+    def shapes(self) -> list[dict[str, Any]]:
+        shapes = self.hub.grid_shapes()
+        if self.floor.depth == 0:
+            return shapes
+        return [f for f in shapes if self.within(Scope(
+            f["properties"].get("street_id"), f["properties"].get("community_id"),
+            int(f["id"])))]
+
+    def heat(self, heat: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The hub's territory-wide heat (or ``heat``) cut to this wall's floor."""
+        heat = self.hub.heat() if heat is None else heat
+        if self.floor.depth == 0:
+            return heat
+        keep = {int(f["id"]) for f in self.shapes()}
+        return {**heat, "grids": [r for r in heat["grids"] if int(r["id"]) in keep],
+                "cases": [c for c in heat["cases"] if c.get("grid_id") in keep]}
 
     # ---- wiring to the session and the hub ----------------------------------------------------
     def attach(self) -> None:
@@ -185,7 +210,7 @@ class WallSession:
             return
         if payload.get("early"):  # a change's case points, ahead of the figures
             if self.loaded:
-                self.push_heat(payload["heat"], full=False)
+                self.push_heat(self.heat(payload["heat"]), full=False)
             return
         board = payload["board"]
         if (board["scope"]["street"], board["scope"]["community"],
@@ -201,12 +226,12 @@ class WallSession:
         full = time.monotonic() >= self.resync_at
         if full:
             self.resync_at = time.monotonic() + RESYNC_S
-        self.push_heat(payload["heat"], full=full)
+        self.push_heat(self.heat(payload["heat"]), full=full)
         self.push_focus(payload["shape"], full=full)
 
     def push_heat(self, heat: dict[str, Any], *, full: bool) -> None:
         rows = heat["grids"]
-        density, overdue = grid_features(self.hub.grid_shapes(), rows, self.breaks)
+        density, overdue = grid_features(self.shapes(), rows, self.breaks)
         layers: dict[str, dict[str, dict[str, Any]]] = {
             "overdue": overdue, "cases": case_features(heat["cases"])}
         if full or rows != self.heat_rows:
@@ -241,7 +266,7 @@ class WallSession:
 
     # ---- drill-down ---------------------------------------------------------------------------
     def set_scope(self, scope: Scope) -> None:
-        if scope == self.scope:
+        if scope == self.scope or not self.within(scope):
             return
         self.scope = scope
         if self.token is not None:
@@ -274,9 +299,11 @@ class WallSession:
 
 
 def create_wall(hub: StatsHub, *, api_base: str = "/api/v1", static_url: str = STATIC_URL,
-                tiles: TileSettings | None = None) -> pn.viewable.Viewable:
+                tiles: TileSettings | None = None, floor: Scope | None = None
+                ) -> pn.viewable.Viewable:
     """The wall for one browser session, subscribed to ``hub`` until the session ends."""
-    session = WallSession(hub, api_base=api_base, static_url=static_url, tiles=tiles)
+    session = WallSession(hub, api_base=api_base, static_url=static_url, tiles=tiles,
+                          floor=floor)
     session.attach()
     page = session.view()
     page._wall_session = session  # type: ignore[attr-defined]  # for tests and diagnostics
@@ -285,5 +312,14 @@ def create_wall(hub: StatsHub, *, api_base: str = "/api/v1", static_url: str = S
 
 def wall_page(app: App) -> Callable[[], pn.viewable.Viewable]:
     """The ``/wall`` route's page factory for ``console.server.pages``: one hub per process."""
+    from console.pages.login import page_principal
+    from dispatch.access import area_floor
+
     hub = stats_hub(app)
-    return lambda: create_wall(hub, tiles=app.tiles)
+
+    def page() -> pn.viewable.Viewable:
+        who = page_principal()
+        area = area_floor(who) if who is not None else {}
+        floor = Scope(area.get("street_id"), area.get("community_id"), area.get("grid_id"))
+        return create_wall(hub, tiles=app.tiles, floor=floor)
+    return page

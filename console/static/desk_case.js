@@ -8,7 +8,7 @@ const ROLE = { lead: "主办", pair: "协办（联动）", support: "协助" }
 const A_STATE = { active: "在办", released: "已释放", declined: "已退回" }
 const SUP = { yellow: "黄牌督办", red: "红牌督办" }
 const SUP_KIND = { sign: "签收", close: "办结", followup: "回访", whistle: "报到" }
-const LINK = { probable: "疑似重复", duplicate: "确认重复", related: "关联", merged: "已合并" }
+const LINK = { probable: "疑似重复", duplicate: "确认重复", related: "关联", merged: "已合并", elsewhere: "他街道" }
 
 export function render({ model, el }) {
   const V = model.vocab
@@ -182,11 +182,11 @@ export function render({ model, el }) {
     if (c.risk_level) {
       warn.push(notice(`risk${c.risk_level}`, `${c.risk_label}风险${c.one_case_plan ? " · 一事一策" : ""}`, c.risk_reasons || []))
     }
-    const dups = c.links.filter((l) => l.kind === "probable" || l.kind === "duplicate")
+    const dups = c.links.filter((l) => l.kind === "probable" || l.kind === "duplicate" || l.kind === "elsewhere")
     if (dups.length) {
       warn.push(h("div", { class: "dk-notice dk-dup" }, h("div", { class: "dk-notice-title" }, `疑似重复 / 关联案件 ${c.links.length} 件`),
         c.links.map((l) => h("div", { class: "dk-notice-line" },
-          h("button", { type: "button", class: "dk-link", onclick: () => model.send_msg({ type: "open", id: l.other_id }) }, l.other_code),
+          l.other_id == null ? "" : h("button", { type: "button", class: "dk-link", onclick: () => model.send_msg({ type: "open", id: l.other_id }) }, l.other_code),
           ` ${LINK[l.kind] || l.kind}　${(l.reasons || []).join("，")}`))))
     }
     const parties = h("table", { class: "dk-table" }, h("thead", {}, h("tr", {}, ["姓名", "电话", "角色", "语言"].map((t) => h("th", {}, t)))),

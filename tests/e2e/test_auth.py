@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import DEMO_PASSWORD, TOKENS, as_user
+from tests.e2e.sec_plant import A_SECRETS, C_SECRETS, KEY, leaks, plant
 
 
 def call(method, url, body=None, *, user="duty", headers=None, form=False):
@@ -44,6 +45,12 @@ def db(base):
     engine = create_engine(SERVED[base])
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def planted(base):
+    """Cases with planted party names, phones and door numbers (tests.e2e.sec_plant)."""
+    return plant(base)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +142,9 @@ def test_wrong_passwords_are_refused_then_rate_limited(base, db):
 
 def test_api_key_with_scope(base):
     key = {"X-API-Key": "demo-open311-key"}
-    assert call("GET", f"{base}/api/v1/incidents?limit=1", headers=key)[0] == 200
+    # an Open311 key serves the Open311 face only (issue 14 item 4)
+    status, body = call("GET", f"{base}/api/v1/incidents?limit=1", headers=key)
+    assert status == 403 and "接口密钥" in body["error"]["message"]
     status, body = call("POST", f"{base}/api/v1/incidents/1/assign", {"unit_ids": [1]},
                         headers=key)
     assert status == 403 and "权限不足" in body["error"]["message"]
@@ -150,7 +159,33 @@ MATRIX = [
     ("GET", "/api/v1/units", None,
      {"admin": 200, "duty": 200, "dispatcher1": 200, "leader": 200, "field1": 200}),
     ("GET", "/api/v1/layers/incidents.geojson", None, {u: 200 for u in TOKENS}),
-    ("GET", "/api/v1/stats/overview", None, {u: 200 for u in TOKENS}),
+    ("GET", "/api/v1/stats/overview", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "dispatcher2": 200, "leader": 200,
+      "field1": 403, KEY: 403}),
+    ("GET", "/api/v1/stats/streets", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "leader": 200, "field1": 403, KEY: 403}),
+    ("GET", "/api/v1/stats/wall?street={s1}", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "dispatcher2": 403, "leader": 200,
+      "field1": 403, KEY: 403}),
+    ("GET", "/api/v1/stats/heat.geojson", None,
+     {"duty": 200, "dispatcher2": 200, "field1": 403, KEY: 403}),
+    ("GET", "/api/v1/incidents/{a}", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "dispatcher2": 403, "leader": 200,
+      KEY: 403}),
+    ("GET", "/api/v1/units/{unit1}/tasks", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "dispatcher2": 403, "leader": 200,
+      KEY: 403}),
+    ("GET", "/api/v1/incidents/{a}/recommendations", None,
+     {"duty": 200, "dispatcher1": 200, "dispatcher2": 403, "leader": 403, "field1": 403,
+      KEY: 403}),
+    ("GET", "/api/v1/export/street/{s1}.html", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "dispatcher2": 403, "leader": 200,
+      "field1": 403, KEY: 403}),
+    ("GET", "/api/v1/export/case/{a}.html", None,
+     {"admin": 200, "duty": 200, "dispatcher1": 200, "dispatcher2": 403, "leader": 200,
+      KEY: 403}),
+    ("GET", "/api/v1/admin/audit?code={a_code}", None,
+     {"admin": 200, "duty": 403, "dispatcher1": 403, "leader": 403, KEY: 403}),
     ("GET", "/api/v1/desk/snapshot", None,
      {"admin": 200, "duty": 200, "dispatcher1": 200, "leader": 403, "field1": 403}),
     ("POST", "/api/v1/incidents", {"category": "nope"},
@@ -164,9 +199,11 @@ MATRIX = [
 
 @pytest.mark.parametrize("method, path, body, expected", MATRIX,
                          ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
-def test_role_endpoint_matrix(base, method, path, body, expected):
+def test_role_endpoint_matrix(base, planted, method, path, body, expected):
     for user, want in expected.items():
-        status, out = call(method, f"{base}{path}", body, user=user)
+        who = {"user": "anonymous", "headers": {"X-API-Key": KEY}} if user == KEY \
+            else {"user": user}
+        status, out = call(method, f"{base}{path.format(**planted)}", body, **who)
         assert status == want or (want == 200 and status in (200, 201)), (user, status, out)
         if status == 403:
             assert "权限不足" in out["error"]["message"] or "辖区" in out["error"]["message"]
@@ -254,7 +291,7 @@ def test_map_layer_and_exports_keep_to_the_street(base, cases, me):
         other_street = me[other]["street_id"]
         code = call("GET", f"{base}/api/v1/incidents/{cases[other]}", user="duty")[1]["code"]
         status, page = _text(f"{base}/api/v1/export/street/{other_street}.html", user)
-        assert status == 200 and code not in page  # the outline, none of its cases
+        assert status == 403 and code not in page  # refused, not an empty map (issue 13)
     _, everything = call("GET", f"{base}/api/v1/map/incidents.geojson", user="duty")
     assert set(cases.values()) <= {f["properties"]["id"] for f in everything["features"]}
 
@@ -341,3 +378,75 @@ def test_writes_are_audited_under_the_authenticated_name(base, cases):
     status, case = call("GET", f"{base}/api/v1/incidents/{cases['dispatcher2']}", user="duty")
     assert status == 200
     assert case["audit"][0]["actor"] == "duty"  # not a name the body or a header claims
+
+
+# Every read route (GET unless a body is given); {a} … are the planted cases (sec_plant).
+READ_ROUTES = [
+    "/api/v1/incidents?limit=1000", "/api/v1/incidents?limit=1000&state=registered",
+    "/api/v1/incidents/{a}", "/api/v1/incidents/{b}", "/api/v1/incidents/{c}",
+    "/api/v1/incidents/{a}/recommendations?limit=50",
+    "/api/v1/incidents/{c}/recommendations?limit=50",
+    "/api/v1/units", "/api/v1/units/{unit1}/tasks", "/api/v1/units/{field_unit}/tasks",
+    "/api/v1/layers/incidents.geojson?state=all", "/api/v1/layers/units.geojson",
+    "/api/v1/map/incidents.geojson", "/api/v1/map/heat.geojson",
+    "/api/v1/stats/overview", "/api/v1/stats/trend", "/api/v1/stats/categories",
+    "/api/v1/stats/ranking", "/api/v1/stats/streets", "/api/v1/stats/wall",
+    "/api/v1/stats/wall?street={s1}", "/api/v1/stats/wall?street={s2}",
+    "/api/v1/stats/definitions", "/api/v1/stats/hub", "/api/v1/stats/heat.geojson",
+    "/api/v1/stats/overdue.geojson", "/api/v1/stats/cases.geojson",
+    "/api/v1/desk/snapshot", "/api/v1/desk/hub",
+    "/api/v1/admin/audit?code={a_code}", "/api/v1/admin/audit?q=13755550001",
+    "/api/v1/admin/audit.csv?code={a_code}", "/api/v1/admin/units",
+    "/api/v1/export/case/{a}.html", "/api/v1/export/case/{c}.html",
+    "/api/v1/export/street/{s1}.html", "/api/v1/export/street/{s2}.html",
+    "/api/v1/auth/me", "/open311/v2/requests.json?api_key=demo-open311-key",
+    "/open311/v2/requests/{a_code}.json", "/open311/v2/requests/{a_code}.json?api_key="
+    "demo-open311-key",
+    ("/api/v1/desk/precheck", {"parties": [{"name": "司马青衫", "phone": "13755550001"},
+                                           {"name": "上官飞燕", "phone": "13755550003"}]}),
+]
+# What each reader may not read: leaders, administrators, Open311 keys and field accounts not
+# on the case read masks; a dispatcher reads its own street's parties, not another street's.
+FORBIDDEN = {"leader": A_SECRETS + C_SECRETS, "admin": A_SECRETS + C_SECRETS,
+             "field1": A_SECRETS + C_SECRETS, KEY: A_SECRETS + C_SECRETS,
+             "dispatcher2": A_SECRETS, "dispatcher1": C_SECRETS}
+_TYPED = ("司马青衫", "13755550001", "上官飞燕", "13755550003")  # what a precheck body sends
+
+
+@pytest.mark.parametrize("reader", list(FORBIDDEN))
+def test_planted_secrets_reach_no_reader_that_may_not_read_them(base, planted, reader):
+    """Issue 14 proof: every read route's whole body, for every role, searched for the planted
+    names, phones and door numbers (and the codes of cases outside a street)."""
+    who = {"user": "anonymous", "headers": {"X-API-Key": KEY}} if reader == KEY \
+        else {"user": reader}
+    secrets = FORBIDDEN[reader]
+    if reader == "dispatcher1":
+        secrets += (planted["c_code"],)
+    if reader == "dispatcher2":
+        secrets += (planted["a_code"],)
+    found = {}
+    for route in READ_ROUTES:
+        path, body = (route, None) if isinstance(route, str) else route
+        url = f"{base}{path.format(**planted)}"
+        status, text = _raw("POST" if body else "GET", url, body, **who)
+        if body:  # the caller typed these: only what comes back beyond them counts
+            for typed in _TYPED:
+                text = text.replace(typed, "")
+        hits = [h for h in leaks(text, secrets) if h not in url]  # not an echo of the URL
+        if hits:
+            found[path] = (status, hits)
+    assert found == {}, found
+    # the control: the duty officer reads them (so the planting and the scan work)
+    assert leaks(_raw("GET", f"{base}/api/v1/incidents/{planted['a']}", user="duty")[1],
+                 A_SECRETS)
+
+
+def _raw(method, url, body=None, *, user="duty", headers=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", **as_user(user), **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")

@@ -62,13 +62,15 @@ def test_a_request_posted_by_point_is_located_and_read_back(root: str, a_point) 
     assert "工资" in rec["description"]
     assert abs(rec["long"] - lon) < 1e-6 and abs(rec["lat"] - lat) < 1e-6
 
-    # Without the key (georeport sends none on reads): progress only, nothing personal.
-    public = client.get_service_request(code)
+    # Without the key (georeport sends none on reads): by the token given at intake (case
+    # codes are sequential), progress only, nothing personal.
+    token = created["token"]
+    public = client.get_service_request(token)
     assert public["service_request_id"] == code and public["status"] == "open"
     assert public["description"] == "" and "13912345678" not in str(public)
-    xml = GeoReport(root, output_format="xml").get_service_request(code)
+    xml = GeoReport(root, output_format="xml").get_service_request(token)
     assert xml["service_request_id"] == code and xml["status"] == "open"
-    listed = client.get_service_requests(service_request_id=code)
+    listed = client.get_service_requests(service_request_id=token)
     assert [r["service_request_id"] for r in listed] == [code]
 
 
@@ -109,7 +111,7 @@ def test_bad_posts_get_the_specs_error_list_and_write_nothing(root: str, form, s
     assert len(after) == len(before)
 
 
-def test_reads_without_a_key_need_a_case_number(root: str) -> None:
+def test_reads_without_a_key_need_a_token(root: str) -> None:
     resp = requests.get(f"{root}/requests.json", timeout=30)
     assert resp.status_code == 403
     xml = requests.get(f"{root}/requests.xml", timeout=30)

@@ -196,3 +196,32 @@ def test_an_admin_scope_key_reaches_the_admin_api_only_with_that_scope():
     admin_key = Principal(name="prov", kind="api_key", scopes=frozenset({"admin"}))
     assert may(admin_key, "admin") and not may(admin_key, "incident.unmask")
     assert not may(OPEN311, "admin") and not may(DEVICE, "read")
+def test_api_keys_reach_only_their_face():
+    """Issue 14 item 4: an Open311 key reached every /api/v1 route."""
+    from dispatch.access import face_refusal, reaches
+
+    assert reaches(OPEN311, "/open311/v2/requests.json")
+    for path in ("/api/v1/incidents", "/api/v1/units", "/api/v1/export/wall.png",
+                 "/api/v1/admin/audit", "/api/v1/stats/overview", "/api/v1/events"):
+        assert not reaches(OPEN311, path), path
+    assert "接口密钥" in face_refusal(OPEN311, "/api/v1/incidents")
+    assert reaches(DEVICE, "/api/v1/units/3/position") and not reaches(DEVICE, "/api/v1/incidents")
+    reader = Principal(name="bi", kind="api_key", scopes=frozenset({"read"}))
+    assert reaches(reader, "/api/v1/stats/overview") and not reaches(reader, "/open311/v2/x")
+    assert all(reaches(p, "/api/v1/incidents") for p in (ADMIN, D1, FIELD, LEADER))
+
+
+def test_areas_and_the_wall_follow_jurisdiction():
+    """Issue 13 item 5 / 14 item 3: aggregates are cut by the same rules as cases."""
+    from dispatch.access import area_floor, sees_area
+
+    street1 = {"street_id": 1, "community_id": None, "grid_id": None}
+    assert sees_area(D1, street1) and not sees_area(D2, street1)
+    assert not sees_area(D1, {"street_id": None})  # the whole territory
+    assert sees_area(DUTY, {}) and sees_area(LEADER, street1)
+    assert not sees_area(COMM, street1) and sees_area(COMM, {"street_id": 1, "community_id": 11})
+    assert not sees_area(FIELD_NO_GRID, street1)
+    assert area_floor(D1) == {"street_id": 1} and area_floor(DUTY) == {}
+    assert area_floor(COMM) == {"street_id": 1, "community_id": 11}
+    assert not may(FIELD, "wall") and not may(OPEN311, "wall")
+    assert all(may(p, "wall") for p in (ADMIN, DUTY, D1, LEADER))

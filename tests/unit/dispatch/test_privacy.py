@@ -4,6 +4,7 @@ import pytest
 
 from dispatch.privacy import (
     mask_address,
+    mask_deep,
     mask_id_number,
     mask_incident,
     mask_name,
@@ -67,3 +68,39 @@ def test_a_case_is_masked_throughout():
     assert out["masked"] is True and out["parties"][1]["phone"] is None
     assert out["parties"][0]["role"] == "applicant"
     assert case["caller_name"] == "李四"  # the input is not changed
+
+
+def test_every_text_derived_from_parties_is_masked_however_deep():
+    """Issue 14 item 2: links' reasons, 督办 reasons, whistles, consultations and nested audit
+    details carried names, phones and door numbers past the old field-by-field mask."""
+    case = {"id": 7, "code": "2026-000007", "title": "司马青衫与诸葛云裳噪音纠纷",
+            "parties": [{"name": "司马青衫", "phone": "13755550001"},
+                        {"name": "诸葛云裳", "phone": "13755550002"}],
+            "links": [{"other_id": 3, "other_code": "2026-000003",
+                       "reasons": ["疑似重复：2026-000003", "当事人相同：司马青衫、诸葛云裳"]}],
+            "supervisions": [{"reason": "请回电 13755550001，示例路77号8栋909室"}],
+            "whistles": [{"reason": "诸葛云裳再次投诉", "calls": [{"note": "已联系司马青衫"}]}],
+            "consultations": [{"outcome": "司马青衫同意赔偿", "participants": ["调解员王"]}],
+            "audit": [{"detail": {"duplicates": [{"reasons": ["当事人相同：司马青衫"]}],
+                                  "caller_phone": "13755550002"}}],
+            "assignments": [{"unit_name": "网格员 张伟", "role": "lead"}]}
+    flat = repr(mask_incident(case))
+    for secret in ("司马青衫", "诸葛云裳", "13755550001", "13755550002", "77号", "909室"):
+        assert secret not in flat, secret
+    out = mask_incident(case)
+    assert out["code"] == "2026-000007" and out["links"][0]["other_code"] == "2026-000003"
+    assert out["links"][0]["reasons"][1] == "当事人相同：司**、诸**"
+    assert out["assignments"][0]["unit_name"] == "网格员 张伟"  # staff names are not parties
+
+
+def test_names_given_apart_mask_a_row_without_its_parties():
+    """A desk queue row carries a title but not the parties: their names come beside it."""
+    row = {"id": 1, "title": "司马青衫报邻居噪音", "address": "示例路77号"}
+    out = mask_incident(row, ["司马青衫"])
+    assert out["title"] == "司**报邻居噪音" and out["address"] == "示例路*号"
+
+
+def test_the_audit_view_uses_the_same_masker():
+    from dispatch import views_audit
+
+    assert views_audit.mask_deep is mask_deep
