@@ -30,8 +30,9 @@ _OPENERS = frozenset(b"[{")
 _TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
-class BodyRefused(DispatchError):
-    """A body refused at the door: too large (413) or malformed beyond parsing (400)."""
+class BodyRefused(InvalidCommand):
+    """A body refused at the door: too large (413) or malformed beyond parsing (400); an
+    :class:`InvalidCommand` so every face that answers those answers these too."""
 
     status = 400
     code = "bad_body"
