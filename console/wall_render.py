@@ -1,6 +1,6 @@
 """The wall PNG: Debian's chromium renders this server's own ``/wall`` (the address it listens on,
-never a request's ``Host``) with a short-lived session of the caller's own account, within a
-hard time limit, one browser at a time behind a short queue.
+never a request's ``Host``) with a short-lived session of the caller's own account, each render
+within a hard time limit, one browser at a time behind a short queue.
 
 The caller's cookie, token or key never reach the browser: a fresh session of the same
 account (same role, same jurisdiction) is opened for :attr:`WallRenderer.limit_s` plus a
@@ -114,7 +114,10 @@ class WallRenderer:
         return self.chromium.exists()
 
     async def render(self, p: Principal) -> tuple[bytes, float]:
-        """The PNG for ``p`` and the seconds it took; :class:`Busy` or :class:`Overtime`."""
+        """The PNG for ``p`` and the seconds it took; :class:`Busy` or :class:`Overtime`.
+
+        Each render has the whole :attr:`limit_s`; a request waits for at most the renders
+        ahead of it (at most :attr:`queue`, each ending within its limit)."""
         base = self.app.served.local_url
         if base is None:
             raise RuntimeError("the server's own address is not known (make_server sets it)")
@@ -124,19 +127,18 @@ class WallRenderer:
         t0 = time.monotonic()
         self._lock = self._lock or asyncio.Lock()
         try:
-            await asyncio.wait_for(self._lock.acquire(), self.limit_s)
+            await asyncio.wait_for(self._lock.acquire(), (self.limit_s + 10.0) * self.queue)
         except TimeoutError:
             self.pending -= 1
             raise Busy from None
-        left = self.limit_s - (time.monotonic() - t0)
-        job = asyncio.ensure_future(asyncio.to_thread(self._run, base, p, max(left, 0.1)))
+        job = asyncio.ensure_future(asyncio.to_thread(self._run, base, p, self.limit_s))
         lock = self._lock
 
         def done(_: Any) -> None:  # the browser is gone only when the thread ends
             lock.release()
             self.pending -= 1
         job.add_done_callback(done)
-        finished, _ = await asyncio.wait({job}, timeout=left + 5.0)
+        finished, _ = await asyncio.wait({job}, timeout=self.limit_s + 5.0)
         if not finished:
             raise Overtime
         return job.result(), time.monotonic() - t0
