@@ -79,7 +79,8 @@ def shoot(base: str, token: str, *, limit_s: float,
             browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS,
                                          timeout=left())
             try:
-                context = browser.new_context(viewport=dict(WALL_SIZE),
+                context = browser.new_context(viewport={"width": WALL_SIZE["width"],
+                                                        "height": WALL_SIZE["height"]},
                                               ignore_https_errors=base.startswith("https:"))
                 context.add_cookies([{"name": "fq_session", "value": token, "domain": host,
                                       "path": "/", "httpOnly": True, "sameSite": "Strict"}])

@@ -133,7 +133,7 @@ class _AttackPage(http.server.BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         page = f"""<!doctype html><html><body><script>
         window.done = Promise.all([
           fetch({json.dumps(self.target)}, {{method: "POST", mode: "no-cors",

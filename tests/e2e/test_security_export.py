@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import text
@@ -37,9 +38,9 @@ def get(url: str, user: str = "leader", **headers: str) -> tuple[int, dict, byte
 class Recorder(http.server.BaseHTTPRequestHandler):
     """A server a ``Host`` header could point chromium at: it notes every request."""
 
-    seen: list[dict] = []
+    seen: ClassVar[list[dict]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).seen.append({"path": self.path, **dict(self.headers)})
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
@@ -72,7 +73,7 @@ def test_the_host_header_does_not_steer_the_browser(live_server, recorder, demo_
     server, handler = recorder
     before = _renders(demo_engine)
     t0 = time.monotonic()
-    status, headers, png = get(f"{live_server}/api/v1/export/wall.png",
+    status, _, png = get(f"{live_server}/api/v1/export/wall.png",
                                Host=f"127.0.0.1:{server.server_address[1]}")
     took = time.monotonic() - t0
     assert handler.seen == []  # nothing went where the Host header pointed
