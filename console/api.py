@@ -8,9 +8,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sqlalchemy import Connection, text
-from tornado.web import RequestHandler
+from tornado import httputil
+from tornado.web import RequestHandler, stream_request_body
 
-from console.auth import audit_access, is_public
+from console import request_guard
+from console.auth import COOKIE, audit_access, is_public
 from console.auth_scope import (
     filter_incidents,
     filter_units,
@@ -29,6 +31,7 @@ from layers.registry import LAYERS, feature_collection
 CHANGE_FIRST = frozenset({"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/password"})
 
 
+@stream_request_body
 class ApiHandler(RequestHandler):
     """Base: who is calling and may it, JSON out, Chinese errors, database work off the loop.
 
@@ -37,13 +40,29 @@ class ApiHandler(RequestHandler):
     (403 with the reason, audited). ``actions`` maps HTTP methods to :mod:`dispatch.access`
     actions; a method not listed needs ``read`` for GET and ``admin`` otherwise, so a new
     route is closed until someone says who may use it.
+
+    The body streams in only after :meth:`prepare` said yes: a ``Content-Length`` above the
+    route's :attr:`max_body` gets 413 before a byte is read or a credential looked up, and a
+    write carried by the session cookie must come from the console's own pages
+    (:func:`console.request_guard.cross_site_refusal`, 403, audited).
     """
 
     actions: ClassVar[dict[str, str]] = {}
     principal: Principal | None = None
+    max_body = request_guard.JSON_BODY  # JSON and form bodies; uploads raise it on their handler
+    body_types: ClassVar[tuple[str, ...]] = request_guard.JSON_TYPES  # for cookie-carried writes
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("post", "put", "patch", "delete"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_with_body", False):
+                setattr(cls, name, _after_body(method))
 
     def initialize(self, app: App) -> None:
         self.app = app
+        self._chunks: list[bytes] = []
+        self._received = 0
 
     def required_action(self) -> str:
         method = self.request.method or "GET"
@@ -51,16 +70,32 @@ class ApiHandler(RequestHandler):
             return "admin"  # the admin faces, reads included, are the administrator's
         return self.actions.get(method, "read" if method in ("GET", "HEAD") else "admin")
 
-    max_body = 1024 * 1024  # JSON and form bodies; uploads raise it on their own handler
+    def data_received(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if not self._finished and self._received <= self.max_body:
+            self._chunks.append(chunk)
+
+    def body_arrived(self) -> None:
+        """The streamed body as ``request.body`` and its form fields and files (idempotent)."""
+        if not self._chunks:
+            return
+        req = self.request
+        req.body = b"".join(self._chunks)
+        self._chunks = []
+        httputil.parse_body_arguments(req.headers.get("Content-Type", ""), req.body,
+                                      req.body_arguments, req.files, req.headers)
+        for k, v in req.body_arguments.items():
+            req.arguments.setdefault(k, []).extend(v)
 
     async def prepare(self) -> None:
-        if len(self.request.body or b"") > self.max_body:
+        too_large = request_guard.size_refusal(self.request.headers, self.max_body)
+        if too_large is not None:
             self.principal = None
-            self.send_error_json(413, "too_large",
-                                 f"请求体过大（上限 {self.max_body // 1024} KB）", "body")
+            self.send_error_json(too_large.status, too_large.code, too_large.message, "body")
             return
         self.principal = await self.app.auth.of_request_async(self.app.engine, self)
         if is_public(self.request.path):
+            self._open_body()
             return
         if self.principal is None:
             self.set_header("WWW-Authenticate", 'Bearer realm="fengqiao"')
@@ -75,9 +110,46 @@ class ApiHandler(RequestHandler):
         if not reaches(self.principal, self.request.path):  # a key beyond its face
             await self.deny("face", face_refusal(self.principal, self.request.path))
             return
+        if self.by_cookie():
+            refused = request_guard.cross_site_refusal(
+                self.request.method or "GET", self.request.headers, self.app.served.origins,
+                body=self._body_expected(), body_types=self.body_types)
+            if refused is not None:
+                await self.refuse_cross_site(refused)
+                return
         action = self.required_action()
         if not may(self.principal, action):
             await self.deny(action)
+            return
+        self._open_body()
+
+    def _open_body(self) -> None:
+        """Let the body in up to :attr:`max_body`; a refused request's body is never read (the
+        connection closes at the server's 1 MB ceiling), a chunked one is cut at the limit."""
+        self.request.connection.set_max_body_size(self.max_body)  # type: ignore[union-attr]
+
+    async def refuse_cross_site(self, err: request_guard.CrossSite) -> None:
+        """403 for a cookie-carried write from elsewhere; the refusal goes to the audit log."""
+        h = self.request.headers
+        await audit_access(self.app.engine, actor=self.who.actor, action="permission_denied",
+                           reason="csrf",
+                           detail={"method": self.request.method, "path": self.request.path,
+                                   "role": self.who.role, "kind": self.who.kind,
+                                   "origin": (h.get("Origin") or h.get("Referer") or "")[:120],
+                                   "content_type": (h.get("Content-Type") or "")[:80]})
+        self.send_error_json(err.status, err.code, err.message)
+
+    def by_cookie(self) -> bool:
+        """Whether the session cookie (not a bearer token or key) authenticated this request."""
+        return (self.principal is not None and bool(self.get_cookie(COOKIE))
+                and not self.request.headers.get("X-API-Key")
+                and (self.request.headers.get("Authorization") or "")[:7].lower() != "bearer ")
+
+    def _body_expected(self) -> bool:
+        length = self.request.headers.get("Content-Length")
+        if length is not None:
+            return length.strip() not in ("", "0")
+        return "chunked" in (self.request.headers.get("Transfer-Encoding") or "").lower()
 
     async def audit_refusal(self, err: Any) -> None:
         """Audit a jurisdiction refusal the domain side raised (:class:`Forbidden`)."""
@@ -127,16 +199,37 @@ class ApiHandler(RequestHandler):
         return await asyncio.to_thread(work)
 
 
+def _after_body(method: Any) -> Any:
+    """Wrap a write method so it runs with the streamed body in place."""
+    import functools
+
+    @functools.wraps(method)
+    def run(self: ApiHandler, *args: Any, **kwargs: Any) -> Any:
+        self.body_arrived()
+        return method(self, *args, **kwargs)
+    run._with_body = True  # type: ignore[attr-defined]
+    return run
+
+
 class HealthHandler(ApiHandler):
-    """Public: load balancers and the test fixtures poll it without credentials."""
+    """Public: load balancers and the test fixtures poll it without credentials.
+
+    Anonymous callers (and API keys) learn up or down only; a logged-in account also gets the
+    PostGIS version and the territory counts (the home page's side panel shows them)."""
 
     async def get(self) -> None:
+        detailed = self.principal is not None and self.principal.kind == "account"
         try:
+            if not detailed:
+                await self.in_db(lambda c: c.execute(text("SELECT 1")).scalar())
+                self.send_json({"status": "ok"})
+                return
             counts = await self.in_db(territory_counts)
             version = await self.in_db(
                 lambda c: c.execute(text("SELECT postgis_lib_version()")).scalar())
         except Exception as exc:  # the database is down: say so, stay up
-            self.send_json({"status": "degraded", "database": f"error: {type(exc).__name__}",
+            self.send_json({"status": "degraded"} if not detailed else
+                           {"status": "degraded", "database": f"error: {type(exc).__name__}",
                             "territory": None}, status=503)
             return
         self.send_json({"status": "ok", "database": "ok", "postgis": version,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from console import schemas
 from console.admin_roster import (
@@ -107,6 +107,7 @@ class ImportHandler(AdminHandler):
     (``file``) or ``units`` (``file``, CSV/XLSX); ``crs`` and ``force`` as form fields."""
 
     max_body = MAX_UPLOAD
+    body_types: ClassVar[tuple[str, ...]] = ("multipart/form-data",)
 
     async def post(self, kind: str) -> None:
         if len(self.request.body) > MAX_UPLOAD:

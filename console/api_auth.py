@@ -7,12 +7,13 @@ Logins are rate limited per username and address (:data:`MAX_FAILURES` failures 
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.parse
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from console import schemas
+from sqlalchemy import text
+
+from console import request_guard, schemas
 from console.api import ApiHandler
 from console.api_dispatch import DispatchHandler
 from console.auth import COOKIE
@@ -39,7 +40,7 @@ def login(app: App, username: str, password: str, ip: str, *,
     with app.engine.begin() as conn:
         blocked = repo.recent_failures(conn, username, ip, window=WINDOW) >= MAX_FAILURES
         if blocked:
-            repo.audit(conn, actor=username, action="login_blocked", detail={"ip": ip})
+            _audit_refused(conn, username, "login_blocked", ip)
     if blocked:
         raise TooManyAttempts(f"登录失败次数过多，请 {int(WINDOW.total_seconds()) // 60} "
                               "分钟后再试", field="username")
@@ -47,7 +48,7 @@ def login(app: App, username: str, password: str, ip: str, *,
         p = repo.authenticate(conn, username, password)
         repo.record_attempt(conn, username, ip, p is not None)
         if p is None or p.account_id is None:
-            repo.audit(conn, actor=username, action="login_failed", detail={"ip": ip})
+            _audit_refused(conn, username, "login_failed", ip)
         else:
             token, expires = repo.open_session(conn, p.account_id, client=client)
             repo.audit(conn, actor=p.actor, action="login", entity_id=p.account_id,
@@ -57,16 +58,42 @@ def login(app: App, username: str, password: str, ip: str, *,
     return p, token, expires
 
 
+# Failed logins under names no account has are written at most this many times per window
+# (all names together), each name cut short: anyone can send them, the log must not be theirs.
+UNKNOWN_NAME_ROWS = 100
+UNKNOWN_NAME_WINDOW = timedelta(minutes=10)
+UNKNOWN_NAME_CHARS = 24
+
+
+def _audit_refused(conn: Any, username: str, action: str, ip: str) -> None:
+    """Audit a failed or blocked login: in full under an account's own name; under a name no
+    account has, cut to :data:`UNKNOWN_NAME_CHARS` printable characters and only while fewer
+    than :data:`UNKNOWN_NAME_ROWS` such rows were written in :data:`UNKNOWN_NAME_WINDOW`."""
+    account = repo.get_account(conn, username=username)
+    if account is not None:
+        repo.audit(conn, actor=account["username"], action=action, entity_id=account["id"],
+                   detail={"ip": ip})
+        return
+    recent = conn.execute(text(
+        "SELECT count(*) FROM audit_log WHERE at > now() - CAST(:w AS interval) "
+        "AND action IN ('login_failed', 'login_blocked') AND entity = 'account' "
+        "AND entity_id IS NULL"),
+        {"w": f"{int(UNKNOWN_NAME_WINDOW.total_seconds())} seconds"}).scalar_one()
+    if recent >= UNKNOWN_NAME_ROWS:
+        return
+    shown = "".join(ch if ch.isprintable() else "?" for ch in username)
+    if len(shown) > UNKNOWN_NAME_CHARS:
+        shown = shown[:UNKNOWN_NAME_CHARS - 1] + "…"
+    repo.audit(conn, actor=shown, action=action, detail={"ip": ip, "known": False})
+
+
 def form_or_json(handler: Any) -> dict[str, str]:
     """``username``/``password`` from a JSON body or an HTML/OAuth2 form."""
     ctype = handler.request.headers.get("Content-Type", "")
     if len(handler.request.body) > 16 * 1024:
         raise InvalidCommand("请求体过大", field="body")
     if "json" in ctype:
-        try:
-            body = json.loads(handler.request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidCommand("请求体不是有效的 JSON", field="body") from None
+        body = request_guard.loads(handler.request.body or b"{}")  # 400 too deep, 422 numbers
         if not isinstance(body, dict):
             raise InvalidCommand("请求体须为 JSON 对象", field="body")
         out = {k: str(body.get(k) or "") for k in ("username", "password", "next")}
@@ -79,6 +106,8 @@ def form_or_json(handler: Any) -> dict[str, str]:
 
 class TokenHandler(ApiHandler):
     """``POST /api/v1/auth/token`` → ``{"access_token", "token_type": "bearer", …}``."""
+
+    max_body = 16 * 1024
 
     actions: ClassVar[dict[str, str]] = {"POST": "read"}
 

@@ -7,12 +7,12 @@ as the domain's Chinese reasons with their HTTP status (422 bad field, 404, 409 
 
 from __future__ import annotations
 
-import json
+import contextlib
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from console import schemas
+from console import request_guard, schemas
 from console.api import ApiHandler
 from console.auth_scope import case_for, check_incident, check_unit, filter_units, masked_case
 from console.bootstrap import App
@@ -31,15 +31,14 @@ MAX_BODY = 64 * 1024
 class DispatchHandler(ApiHandler):
     """JSON bodies in, the domain's results and errors out."""
 
+    max_body = MAX_BODY
+
     def body_json(self, model: type[BaseModel] | None = None) -> dict[str, Any]:
         """The JSON object sent, checked against ``model`` (the boundary's pydantic model):
         only the fields given, typed and bounded; the first fault names its field."""
         if len(self.request.body) > MAX_BODY:
             raise InvalidCommand(f"请求体过大（上限 {MAX_BODY // 1024} KB）", field="body")
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            raise InvalidCommand("请求体不是有效的 JSON", field="body") from None
+        body = request_guard.loads(self.request.body or b"{}")  # 400 too deep, 422 long numbers
         if not isinstance(body, dict):
             raise InvalidCommand("请求体须为 JSON 对象", field="body")
         refuse_nul(body)
@@ -304,7 +303,14 @@ class UnitStatusHandler(DispatchHandler):
 
 
 class EventsHandler(ApiHandler):
-    """Server-Sent Events: one ``data:`` line of JSON per committed domain event."""
+    """Server-Sent Events: one ``data:`` line of JSON per committed domain event.
+
+    The stream ends (an ``event: end`` with the reason) once its credentials stop being valid:
+    they are checked before each event and every :data:`RECHECK_S` seconds (the look-up is
+    cached for ``console.auth.CACHE_S``; a logout on this process clears it at once)."""
+
+    RECHECK_S = 5.0
+    KEEPALIVE_S = 15.0
 
     def initialize(self, app: App, hub: EventHub) -> None:  # type: ignore[override]
         super().initialize(app)
@@ -315,21 +321,34 @@ class EventsHandler(ApiHandler):
         self.closed = True
 
     async def get(self) -> None:
+        import time
+
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Accel-Buffering", "no")
         self.write(": fengqiao events\n\n")
         await self.flush()
         who = self.who
+        quiet_since = time.monotonic()
         async with self.hub.subscribe(accept=lambda ctx: event_visible(who, ctx),
                                       needs_context=not scope_of(who).unrestricted) as queue:
             while not self.closed:
                 try:
-                    payload = await queue.get(timeout_s=15.0)
+                    payload: str | None = await queue.get(timeout_s=self.RECHECK_S)
                 except TimeoutError:
+                    payload = None
+                if await self.app.auth.of_request_async(self.app.engine, self) is None:
+                    self.write('event: end\ndata: {"reason":"登录已失效或已退出，事件流结束"}\n\n')
+                    with contextlib.suppress(Exception):
+                        await self.flush()
+                    break
+                if payload is not None:
+                    self.write(f"data: {payload}\n\n")
+                elif time.monotonic() - quiet_since >= self.KEEPALIVE_S:
                     self.write(": keep-alive\n\n")  # proxies drop silent streams
                 else:
-                    self.write(f"data: {payload}\n\n")
+                    continue
+                quiet_since = time.monotonic()
                 try:
                     await self.flush()
                 except Exception:  # the client went away

@@ -1,6 +1,7 @@
 """Exports for briefings: self-contained HTML maps of a case, a street or a view (folium with
 our Leaflet inlined: they open offline), and a PNG of the map wall taken by Debian's chromium
-from the server side (Playwright), as the caller sees it (their session is passed on).
+from the server side (Playwright) from the server's own address, as the caller's account sees
+it (a short-lived session of that account, never the caller's credentials: console.wall_render).
 
 ``GET /api/v1/export/case/{id}.html``, ``/api/v1/export/street/{id}.html``,
 ``/api/v1/export/view.html?bbox=minlon,minlat,maxlon,maxlat``, ``/api/v1/export/wall.png``.
@@ -8,41 +9,22 @@ from the server side (Playwright), as the caller sees it (their session is passe
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
-from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
+from console import wall_render
 from console.api import ApiHandler
 from console.auth_scope import check_incident, filter_incidents, own_incident_ids
 from console.bootstrap import App
 from console.export_map import area_map, case_map
+from console.wall_render import WallRenderer
 from dispatch.access import Principal, scope_of, sees_area
 from dispatch.errors import DispatchError, Forbidden
 from dispatch.privacy import mask_incident
 from dispatch.queries import incident_features
 from dispatch.views import incident_detail
 from geo.queries import territory_layer
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-WALL_SIZE = {"width": 1920, "height": 1080}
-WALL_READY_JS = """() => {
-  const find = (root) => { for (const el of root.querySelectorAll('*')) {
-    if (el.classList && el.classList.contains('lm-root')) { return el }
-    if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) { return f } } } return null }
-  const map = find(document)
-  if (!map || !map.dataset.layers) { return false }
-  const st = JSON.parse(map.dataset.layers)
-  return ['grids', 'streets', 'communities'].every((n) => st[n] && st[n].status !== 'loading'
-                                                   && st[n].status !== 'idle')
-}"""
-_SHOTS = threading.Semaphore(1)  # one chromium at a time: it is the heaviest thing we run
 
 
 def _public(f: dict[str, Any]) -> dict[str, Any]:
@@ -151,49 +133,31 @@ class ViewExport(ExportHandler):
         await self.html(view_html, box, self.who, filename="view.html")
 
 
-def wall_png(base: str, *, cookies: dict[str, str], headers: dict[str, str],
-             timeout_s: float = 60.0) -> tuple[bytes, float]:
-    """A 1920×1080 screenshot of ``{base}/wall`` once its map and figures are drawn; returns
-    the PNG and the seconds it took (browser start included)."""
-    from playwright.sync_api import sync_playwright
-
-    t0 = time.perf_counter()
-    host = base.split("://", 1)[1].split("/", 1)[0].split(":")[0]
-    with _SHOTS, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": WALL_SIZE["width"],
-                                                    "height": WALL_SIZE["height"]},
-                                          extra_http_headers=headers)
-            context.add_cookies([{"name": k, "value": v, "domain": host, "path": "/"}
-                                 for k, v in cookies.items()])
-            page = context.new_page()
-            page.goto(f"{base}/wall", wait_until="domcontentloaded",
-                      timeout=timeout_s * 1000)
-            page.wait_for_function(WALL_READY_JS, timeout=timeout_s * 1000)
-            page.locator(".wb-top[data-updated]").wait_for(timeout=timeout_s * 1000)
-            page.wait_for_timeout(500)  # the canvases' last frame after the data arrived
-            png = page.screenshot(type="png")
-        finally:
-            browser.close()
-    return png, time.perf_counter() - t0
-
-
 class WallPng(ApiHandler):
+    """The wall as a PNG, rendered from this server's own address (console.wall_render)."""
+
+    def initialize(self, app: App, renderer: WallRenderer) -> None:  # type: ignore[override]
+        super().initialize(app)
+        self.renderer = renderer
+
     async def get(self) -> None:
-        if not CHROMIUM.exists():
+        reason = wall_render.refusal(self.who)
+        if reason is not None:
+            await self.deny("read", reason)
+            return
+        if not self.renderer.available:
             self.send_error_json(503, "unavailable", "服务器未安装 chromium，无法导出大屏图片")
             return
-        base = f"{self.request.protocol}://{self.request.host}"
-        jar = SimpleCookie(self.request.headers.get("Cookie", ""))
-        cookies = {k: m.value for k, m in jar.items()}
-        headers = {k: v for k, v in self.request.headers.items()
-                   if k.lower() in ("authorization", "x-api-key")}
         try:
-            png, took = await asyncio.to_thread(wall_png, base, cookies=cookies,
-                                                headers=headers)
+            png, took = await self.renderer.render(self.who)
+        except wall_render.Busy:
+            self.set_header("Retry-After", str(wall_render.RETRY_AFTER_S))
+            self.send_error_json(503, "busy", "大屏图片导出繁忙（同一时间只渲染一张），"
+                                 f"请 {wall_render.RETRY_AFTER_S} 秒后再试")
+            return
         except Exception as err:  # a page that never became ready: say so, stay up
-            self.send_error_json(504, "timeout", f"大屏页面未能在时限内完成绘制：{type(err).__name__}")
+            self.send_error_json(504, "timeout", f"大屏页面未能在 {self.renderer.limit_s:.0f} 秒"
+                                 f"内完成绘制：{type(err).__name__}")
             return
         self.set_header("Content-Type", "image/png")
         self.set_header("Content-Disposition", 'inline; filename="wall.png"')
@@ -204,7 +168,8 @@ class WallPng(ApiHandler):
 
 def export_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
+    wall = {"app": app, "renderer": WallRenderer(app)}
     return [(r"/api/v1/export/case/([0-9]+)\.html", CaseExport, args),
             (r"/api/v1/export/street/([0-9]+)\.html", StreetExport, args),
             (r"/api/v1/export/view\.html", ViewExport, args),
-            (r"/api/v1/export/wall\.png", WallPng, args)]
+            (r"/api/v1/export/wall\.png", WallPng, wall)]

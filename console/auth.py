@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+import urllib.parse
 from typing import Any
 
 from sqlalchemy import Engine
@@ -113,9 +114,22 @@ def lookup_api_key(app: Any, key: str) -> dict[str, Any] | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site path to go back to after login (never another host)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go back to after login, or None (never another host).
+
+    Browsers strip TAB, CR and LF from a ``Location`` and read ``\\`` as ``/``, so
+    ``/\t/evil.example`` or ``/\\evil.example`` would become ``//evil.example``: any control
+    character, backslash or space, and anything whose percent-decoding holds one or starts
+    ``//``, is refused outright rather than cleaned."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    decoded = urllib.parse.unquote(target)
+    for text in (target, decoded):
+        if text.startswith("//") or any(ch == "\\" or ch.isspace() or ord(ch) < 0x20
+                                        or 0x7F <= ord(ch) < 0xA0 for ch in text):
+            return None
+    parts = urllib.parse.urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     if target.startswith(("/login", "/logout")):
         return None
-    return target
+    return urllib.parse.quote(target, safe="/?&=#%:@!$'()*+,;~-._")  # ASCII for Location

@@ -19,6 +19,32 @@ from geo.settings import Settings
 from layers.tiles import TileSettings
 
 
+@dataclass
+class Served:
+    """Where this process's server listens, set once by ``make_server``: the wall export
+    renders from here and cookie-authenticated writes must come from one of ``origins``
+    (never from what a request's ``Host`` header claims)."""
+
+    scheme: str = "http"
+    address: str = "127.0.0.1"
+    port: int | None = None
+    origins: tuple[str, ...] = ()
+
+    @property
+    def local_url(self) -> str | None:
+        """The loopback (or listen) address this server answers on, or None before serving."""
+        if self.port is None:
+            return None
+        host = self.address
+        if host in ("", "0.0.0.0", "localhost"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "[::1]"
+        elif ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"{self.scheme}://{host}:{self.port}"
+
+
 @dataclass(frozen=True)
 class App:
     """What request handlers and pages share: settings, the engine, caches, the domain."""
@@ -31,6 +57,7 @@ class App:
     auth: Authenticator = field(default_factory=Authenticator)
     tiles: TileSettings = field(default_factory=TileSettings)
     """The basemap every page's map draws (``FQ_TILE_URL``, ``FQ_TILE_CRS``, ``FQ_TILE_DIR``)."""
+    served: Served = field(default_factory=Served)
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None,

@@ -11,11 +11,11 @@ spec says) and the attributes ``priority`` and ``channel`` (see ``services/{code
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.parse
 from datetime import datetime
 from typing import Any
 
+from console import request_guard
 from console.api import ApiHandler
 from console.bootstrap import App
 from console.intake_place import place
@@ -46,6 +46,7 @@ class Open311Handler(ApiHandler):
     """Answers in the format the path asks for; errors as the spec's ``errors`` list."""
 
     fmt = "json"
+    max_body = MAX_BODY
 
     def reply(self, root: str, item: str, items: list[dict[str, Any]], *,
               status: int = 200) -> None:
@@ -74,9 +75,9 @@ class Open311Handler(ApiHandler):
         if "json" not in ctype or not self.request.body:
             return None
         try:
-            body = json.loads(self.request.body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise Open311Error(400, "请求体不是有效的 JSON") from None
+            body = request_guard.loads(self.request.body)
+        except DispatchError as err:  # invalid, too deeply nested, or a number too long
+            raise Open311Error(400, err.message) from None
         return body if isinstance(body, dict) else None
 
     def integration(self, *, optional: bool = False) -> str | None:

@@ -9,7 +9,7 @@ import panel as pn
 from bokeh.settings import settings as bokeh_settings
 
 from console.api import api_routes
-from console.api_admin import MAX_UPLOAD, admin_routes
+from console.api_admin import admin_routes
 from console.api_desk import desk_routes
 from console.api_dispatch import dispatch_routes
 from console.api_docs import docs_routes
@@ -23,6 +23,7 @@ from console.events import EventHub
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.open311 import open311_routes
+from console.request_guard import JSON_BODY, hide_server_header
 from geo.db import libpq_url
 
 
@@ -86,13 +87,17 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     scrub_server_logs()  # no addresses, names or keys from query strings in the logs
     origins = [f"localhost:{port}", f"127.0.0.1:{port}", f"{socket.gethostname()}:{port}",
                *app.settings.allowed_hosts]
+    if address not in ("", "0.0.0.0", "::", "127.0.0.1", "localhost"):
+        origins.append(f"{address}:{port}")
+    # the wall export renders from here; cookie writes must come from these origins
+    app.served.address, app.served.port, app.served.origins = address, port, tuple(origins)
     import uuid
 
     from console.pages.login import PageAuth, guarded_apps
 
     server_id = uuid.uuid4().hex
     title = "枫桥式矛盾纠纷调处指挥平台"
-    return pn.serve(
+    server = pn.serve(
         guarded_apps(pages(app), title=title, server_id=server_id),
         server_id=server_id,
         auth_provider=PageAuth(app),
@@ -103,10 +108,16 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         websocket_origin=origins,
         static_dirs=STATIC_DIRS,
         extra_patterns=http_routes(app, EventHub(libpq_url(app.engine))),
-        # Tornado's own ceiling; each handler refuses far less (1 MB for JSON, 200 MB uploads).
-        http_server_kwargs={"max_body_size": MAX_UPLOAD + 1024 * 1024},
+        # Tornado's ceiling for the pages and the login form; an API route sets its own limit
+        # before reading the body (console.api.ApiHandler.prepare: 1 MB JSON, uploads more).
+        http_server_kwargs={"max_body_size": JSON_BODY},
         show=False,
-        start=start,
+        start=False,
         title=title,
         threaded=False,
     )
+    hide_server_header(server)
+    if start:
+        server.start()
+        server.io_loop.start()
+    return server

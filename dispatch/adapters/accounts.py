@@ -186,15 +186,17 @@ def authenticate(conn: Connection, username: str, password: str) -> Principal | 
 
 # -- sessions ------------------------------------------------------------------------------------
 def open_session(conn: Connection, account_id: int, *, client: str = "api",
-                 now: datetime | None = None, token: str | None = None) -> tuple[str, datetime]:
-    """A fresh opaque token (random unless given) and its expiry; only its hash is stored."""
+                 now: datetime | None = None, token: str | None = None,
+                 ttl: timedelta | None = None) -> tuple[str, datetime]:
+    """A fresh opaque token (random unless given) and its expiry (the client's usual span
+    unless ``ttl`` says shorter); only its hash is stored."""
     token = token or secrets.token_urlsafe(32)
     expires = conn.scalar(text(
         "INSERT INTO auth_sessions (token_hash, account_id, expires_at, client) VALUES "
         "(:h, :a, COALESCE(CAST(:now AS timestamptz), now()) + CAST(:ttl AS interval), :c) "
         "RETURNING expires_at"),
         {"h": token_hash(token), "a": account_id, "now": now,
-         "ttl": f"{int(SESSION_TTL[client].total_seconds())} seconds", "c": client})
+         "ttl": f"{int((ttl or SESSION_TTL[client]).total_seconds())} seconds", "c": client})
     return token, expires
 
 
@@ -258,17 +260,22 @@ def principal_for_api_key(conn: Connection, key: str) -> Principal | None:
 
 
 # -- login attempts ------------------------------------------------------------------------------
+# The counter keys on PostgreSQL's lower(), the very function get_account() finds accounts
+# with: Python's str.lower() differs on some letters ("admİn" with U+0130 lowers to "admi̇n"
+# in Python but to "admin" in PostgreSQL) and such a name would log in on a fresh counter.
 def record_attempt(conn: Connection, username: str, ip: str, ok: bool) -> None:
-    conn.execute(text("INSERT INTO login_attempts (username, ip, ok) VALUES (:u, :ip, :ok)"),
-                 {"u": username.lower()[:60], "ip": ip[:64], "ok": ok})
+    conn.execute(text("INSERT INTO login_attempts (username, ip, ok) "
+                      "VALUES (left(lower(:u), 60), :ip, :ok)"),
+                 {"u": username, "ip": ip[:64], "ok": ok})
 
 
 def recent_failures(conn: Connection, username: str, ip: str, *,
                     window: timedelta = timedelta(minutes=5)) -> int:
     """Failed logins for this username from this address in ``window``, since the last success."""
     return int(conn.scalar(text(
-        "SELECT count(*) FROM login_attempts WHERE username = :u AND ip = :ip AND NOT ok "
+        "WITH k AS (SELECT left(lower(:u), 60) AS u) "
+        "SELECT count(*) FROM login_attempts, k WHERE username = k.u AND ip = :ip AND NOT ok "
         "AND at > now() - CAST(:w AS interval) AND at > COALESCE((SELECT max(at) FROM "
-        "login_attempts WHERE username = :u AND ip = :ip AND ok), '-infinity')"),
-        {"u": username.lower()[:60], "ip": ip[:64],
+        "login_attempts, k WHERE username = k.u AND ip = :ip AND ok), '-infinity')"),
+        {"u": username, "ip": ip[:64],
          "w": f"{int(window.total_seconds())} seconds"}) or 0)
