@@ -102,10 +102,12 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from console.bootstrap import bootstrap
     from console.server import make_server
+    from console.tls import TlsSettings
     from layers.tiles import TileSettings
 
-    try:  # a bad tile setting stops the start, before the database work
+    try:  # a bad tile or TLS setting stops the start, before the database work
         tiles = TileSettings.from_env(os.environ)
+        tls = TlsSettings.from_env(os.environ)
     except ValueError as exc:
         print(f"[run] error: {exc}", file=sys.stderr)
         return 2
@@ -117,7 +119,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     scheduler = app.dispatch.scheduler(interval_s=5.0)
     scheduler.start()
     port = args.port or settings.http_port
-    server = make_server(app, port=port)
+    server = make_server(app, port=port, tls=tls)
     pid_file = _pid_file(settings)
     pid_file.write_text(str(os.getpid()))
     # The start-up objects (modules, caches) live as long as the server: keeping them out of
@@ -126,7 +128,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     gc.collect()
     gc.freeze()
-    say(f"console ready: http://localhost:{port}/   (API: http://localhost:{port}/api/v1/health)")
+    scheme = "https" if tls.enabled else "http"
+    say(f"console ready: {scheme}://localhost:{port}/   "
+        f"(API: {scheme}://localhost:{port}/api/v1/health)")
+    if tls.redirect_port:
+        say(f"plain HTTP on port {tls.redirect_port} only redirects to HTTPS")
     say("Ctrl-C stops the console; ./run stop also stops the database")
     def stop_on_term(_sig: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -266,6 +272,21 @@ def _sim_token(url: str) -> str | None:
         return None
 
 
+def cmd_cert(settings: Settings, args: argparse.Namespace) -> int:
+    """A local CA (kept across runs) and a fresh server certificate for the intranet names."""
+    from console.certs import default_hosts, instructions, make_certificates
+
+    hosts = list(dict.fromkeys([*(args.host or []), *default_hosts()]))
+    folder = Path(args.out) if args.out else db.state_path(settings, "tls")
+    try:
+        files, new_ca = make_certificates(folder, hosts)
+    except ValueError as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 2
+    print(instructions(files, hosts, new_ca=new_ca, port=settings.http_port))
+    return 0
+
+
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     """The first (or another) administrator: the password from stdin or a prompt."""
     import getpass
@@ -318,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     loc.add_argument("lat", type=float)
     loc.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default="wgs84")
     sub.add_parser("status")
+    crt = sub.add_parser("cert", help="a local CA and a server certificate for HTTPS")
+    crt.add_argument("--host", action="append", metavar="NAME_OR_IP",
+                     help="an intranet name or address the console is opened at (repeatable)")
+    crt.add_argument("--out", default=None, help="folder (default: the state dir's tls/)")
     adm = sub.add_parser("create-admin", help="an administrator account (password from stdin)")
     adm.add_argument("username")
     sim = sub.add_parser("simulate", help="units move along roads, a day of cases plays through the API")
@@ -338,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
             "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode,
-            "simulate": cmd_simulate, "create-admin": cmd_create_admin}
+            "simulate": cmd_simulate, "create-admin": cmd_create_admin, "cert": cmd_cert}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

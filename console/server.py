@@ -23,6 +23,7 @@ from console.events import EventHub
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.open311 import open311_routes
+from console.tls import TlsSettings, serve_tls, server_kwargs
 from geo.db import libpq_url
 
 
@@ -76,8 +77,10 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
             + dispatch_routes(app, hub) + tile_routes(app))
 
 
-def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:
-    """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
+def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False,
+                tls: TlsSettings | None = None) -> Any:
+    """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files;
+    HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
     scrub_server_logs()  # no addresses, names or keys from query strings in the logs
@@ -89,7 +92,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
 
     server_id = uuid.uuid4().hex
     title = "枫桥式矛盾纠纷调处指挥平台"
-    return pn.serve(
+    server = pn.serve(
         guarded_apps(pages(app), title=title, server_id=server_id),
         server_id=server_id,
         auth_provider=PageAuth(app),
@@ -101,9 +104,12 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         static_dirs=STATIC_DIRS,
         extra_patterns=http_routes(app, EventHub(libpq_url(app.engine))),
         # Tornado's own ceiling; each handler refuses far less (1 MB for JSON, 200 MB uploads).
-        http_server_kwargs={"max_body_size": MAX_UPLOAD + 1024 * 1024},
+        http_server_kwargs={"max_body_size": MAX_UPLOAD + 1024 * 1024, **server_kwargs(tls)},
         show=False,
         start=start,
         title=title,
         threaded=False,
     )
+    if tls is not None and tls.enabled:
+        serve_tls(server, tls, port=port, address=address)
+    return server
