@@ -171,10 +171,11 @@ def instructions(files: CertFiles, hosts: Sequence[str], *, new_ca: bool, port: 
     """What to tell the IT department after ``./run cert`` (Chinese, as users read it)."""
     host = next((h for h in hosts if h not in ("localhost", "127.0.0.1", "::1")), hosts[0])
     fp = fingerprint(files.ca_cert.read_bytes())
+    ca_note = "（新建：各终端须安装一次）" if new_ca else "（沿用原有 CA：已安装的终端无需重装）"
     return f"""\
 服务器证书：{files.cert}
 服务器私钥：{files.key}   （仅本机可读，勿外传）
-根证书（CA）：{files.ca_cert}   {'（新建：各终端须安装一次）' if new_ca else '（沿用原有 CA：已安装的终端无需重装）'}
+根证书（CA）：{files.ca_cert}   {ca_note}
 CA 私钥：{files.ca_key}   （妥善保管并备份；只用于签发新的服务器证书）
 证书包含的地址：{', '.join(hosts)}
 CA 指纹（SHA-256，安装时请核对）：
@@ -186,13 +187,15 @@ CA 指纹（SHA-256，安装时请核对）：
   export FQ_HTTP_REDIRECT_PORT=8080   # 可选：该 HTTP 端口只把访问跳转到 HTTPS
   ./run demo --port {port}            # 之后用 https://{host}:{port}/ 访问
 
-在终端上安装根证书 {files.ca_cert.name}（只装 CA，不要装 server.crt；把文件拷到设备，或经内网分发后核对指纹）：
+在终端上安装根证书 {files.ca_cert.name}
+（只装 CA，不要装 server.crt；把文件拷到设备，或经内网分发后核对指纹）：
   安卓：设置 → 安全 → 加密与凭据 → 安装证书 → CA 证书 → 选择 ca.crt（不同厂商菜单名称略有不同）。
   iPhone/iPad：用“文件”或邮件打开 ca.crt → 设置 → 通用 → VPN 与设备管理 → 安装描述文件；
     再到 设置 → 通用 → 关于本机 → 证书信任设置，打开该根证书的“完全信任”。
   Windows：双击 ca.crt → 安装证书 → 本地计算机 → “受信任的根证书颁发机构”（Chrome/Edge 随系统生效）。
   macOS：钥匙串访问 → 系统 → 导入 ca.crt → 双击 → 信任 → “始终信任”。
   Linux（Debian/统信/麒麟）：sudo cp ca.crt /usr/local/share/ca-certificates/fengqiao-ca.crt
-    && sudo update-ca-certificates；Chromium 另需：certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n fengqiao -i ca.crt
+    && sudo update-ca-certificates；Chromium 另需：
+    certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n fengqiao -i ca.crt
   Firefox：设置 → 隐私与安全 → 证书 → 查看证书 → 证书颁发机构 → 导入，勾选“信任由此证书颁发机构来标识网站”。
 服务器证书有效期 {SERVER_DAYS} 天：到期前重新运行 ./run cert（沿用同一 CA，终端无需重装）并重启控制台。"""

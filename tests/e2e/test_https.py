@@ -127,10 +127,9 @@ def test_tls_is_validated_and_the_plain_port_only_redirects(consoles, pki):
         _get(http.client.HTTPSConnection(ADDR, port, context=ssl.create_default_context(),
                                          timeout=30), "/api/v1/health")
     wrong = _trusting(files)
-    with pytest.raises(ssl.SSLCertVerificationError):
-        with wrong.wrap_socket(socket.create_connection((ADDR, port), timeout=30),
-                               server_hostname="127.0.0.3"):
-            pass
+    with pytest.raises(ssl.SSLCertVerificationError), wrong.wrap_socket(
+            socket.create_connection((ADDR, port), timeout=30), server_hostname="127.0.0.3"):
+        pass
     # logging in over HTTPS gives a Secure cookie; over plain HTTP (the other console) not
     form = "username=duty&password=demo12345&next=%2Ffield"
     hdrs = {"Content-Type": "application/x-www-form-urlencoded"}
