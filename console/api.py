@@ -13,6 +13,7 @@ from tornado.web import RequestHandler
 from console.auth import audit_access, is_public
 from console.auth_scope import filter_incidents, filter_units, own_incident_ids
 from console.bootstrap import App
+from console.faults import RETRY_AFTER_S, DatabaseFaults
 from dispatch.access import Principal, may, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
@@ -21,7 +22,7 @@ from layers.coverage import coverage_features
 from layers.registry import LAYERS, feature_collection
 
 
-class ApiHandler(RequestHandler):
+class ApiHandler(DatabaseFaults, RequestHandler):
     """Base: who is calling and may it, JSON out, Chinese errors, database work off the loop.
 
     Every request but the public ones (:data:`console.auth.PUBLIC_PATHS`) must carry
@@ -121,6 +122,7 @@ class HealthHandler(ApiHandler):
             version = await self.in_db(
                 lambda c: c.execute(text("SELECT postgis_lib_version()")).scalar())
         except Exception as exc:  # the database is down: say so, stay up
+            self.set_header("Retry-After", str(RETRY_AFTER_S))
             self.send_json({"status": "degraded", "database": f"error: {type(exc).__name__}",
                             "territory": None}, status=503)
             return
