@@ -287,6 +287,38 @@ def cmd_cert(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """The database, the files directory and the TLS files in one tar (console.backup)."""
+    from console.backup import BackupError, backup, files_dir
+
+    url = db.ready_database(settings)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = Path(args.file) if args.file else db.state_path(
+        settings, "backups", f"fengqiao-{settings.db_name}-{stamp}.tar")
+    try:
+        backup(url, out, files=files_dir(settings.state_dir), config=settings.state_dir / "tls",
+               say=say)
+    except BackupError as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """A backup into an empty (or missing) database, its files and TLS files back in place."""
+    from console.backup import BackupError, files_dir, restore
+
+    url = db.server_url(settings)  # starts the local cluster; the database may not exist yet
+    try:
+        restore(Path(args.file), url, files=files_dir(settings.state_dir),
+                config=settings.state_dir / "tls", replace=args.replace, say=say)
+    except BackupError as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 1
+    db.migrate(url)  # a backup of an older version is brought up to this one's schema
+    return 0
+
+
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     """The first (or another) administrator: the password from stdin or a prompt."""
     import getpass
@@ -343,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     crt.add_argument("--host", action="append", metavar="NAME_OR_IP",
                      help="an intranet name or address the console is opened at (repeatable)")
     crt.add_argument("--out", default=None, help="folder (default: the state dir's tls/)")
+    bk = sub.add_parser("backup", help="database + files + TLS files into one tar")
+    bk.add_argument("file", nargs="?", default=None)
+    rs = sub.add_parser("restore", help="a backup into an empty database")
+    rs.add_argument("file")
+    rs.add_argument("--replace", action="store_true",
+                    help="drop a database that holds data (and overwrite files) first")
     adm = sub.add_parser("create-admin", help="an administrator account (password from stdin)")
     adm.add_argument("username")
     sim = sub.add_parser("simulate", help="units move along roads, a day of cases plays through the API")
@@ -363,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
             "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode,
-            "simulate": cmd_simulate, "create-admin": cmd_create_admin, "cert": cmd_cert}
+            "simulate": cmd_simulate, "create-admin": cmd_create_admin, "cert": cmd_cert,
+            "backup": cmd_backup, "restore": cmd_restore}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,7 @@ def private_cluster(folder: Path) -> Iterator[tuple[LocalCluster, Settings]]:
     destroyed afterwards."""
     if missing_packages():
         pytest.skip("PostgreSQL/PostGIS not installed")
+    folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:  # the server runs as postgres, which must reach the folder
         os.chmod(folder, 0o755)
         os.chmod(folder.parent, 0o755)
