@@ -308,7 +308,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     """A backup into an empty (or missing) database, its files and TLS files back in place."""
     from console.backup import BackupError, files_dir, restore
 
-    url = db.server_url(settings)  # starts the local cluster; the database may not exist yet
+    # the console's database (as ready_database names it); starts the local cluster; may not exist yet
+    url = db.server_url(settings, settings.db_name)
     try:
         restore(Path(args.file), url, files=files_dir(settings.state_dir),
                 config=settings.state_dir / "tls", replace=args.replace, say=say)
