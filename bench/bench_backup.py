@@ -19,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from console.backup import backup, restore  # noqa: E402
-from dispatch.seed import cached_demo  # noqa: E402
-from geo import db  # noqa: E402
-from geo.loader import load_territory  # noqa: E402
-from geo.settings import Settings  # noqa: E402
-from tests.private_cluster import private_cluster  # noqa: E402
+from console.backup import backup, restore
+from dispatch.seed import cached_demo
+from geo import db
+from geo.loader import load_territory
+from geo.settings import Settings
+from tests.private_cluster import private_cluster
 
 
 def main() -> None:

@@ -272,54 +272,6 @@ def _sim_token(url: str) -> str | None:
         return None
 
 
-def cmd_cert(settings: Settings, args: argparse.Namespace) -> int:
-    """A local CA (kept across runs) and a fresh server certificate for the intranet names."""
-    from console.certs import default_hosts, instructions, make_certificates
-
-    hosts = list(dict.fromkeys([*(args.host or []), *default_hosts()]))
-    folder = Path(args.out) if args.out else db.state_path(settings, "tls")
-    try:
-        files, new_ca = make_certificates(folder, hosts)
-    except ValueError as exc:
-        print(f"[run] error: {exc}", file=sys.stderr)
-        return 2
-    print(instructions(files, hosts, new_ca=new_ca, port=settings.http_port))
-    return 0
-
-
-def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    """The database, the files directory and the TLS files in one tar (console.backup)."""
-    from console.backup import BackupError, backup, files_dir
-
-    url = db.ready_database(settings)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = Path(args.file) if args.file else db.state_path(
-        settings, "backups", f"fengqiao-{settings.db_name}-{stamp}.tar")
-    try:
-        backup(url, out, files=files_dir(settings.state_dir), config=settings.state_dir / "tls",
-               say=say)
-    except BackupError as exc:
-        print(f"[run] error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    """A backup into an empty (or missing) database, its files and TLS files back in place."""
-    from console.backup import BackupError, files_dir, restore
-
-    # the console's database (as ready_database names it); starts the local cluster; may not exist yet
-    url = db.server_url(settings, settings.db_name)
-    try:
-        restore(Path(args.file), url, files=files_dir(settings.state_dir),
-                config=settings.state_dir / "tls", replace=args.replace, say=say)
-    except BackupError as exc:
-        print(f"[run] error: {exc}", file=sys.stderr)
-        return 1
-    db.migrate(url)  # a backup of an older version is brought up to this one's schema
-    return 0
-
-
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     """The first (or another) administrator: the password from stdin or a prompt."""
     import getpass
@@ -372,16 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
     loc.add_argument("lat", type=float)
     loc.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default="wgs84")
     sub.add_parser("status")
-    crt = sub.add_parser("cert", help="a local CA and a server certificate for HTTPS")
-    crt.add_argument("--host", action="append", metavar="NAME_OR_IP",
-                     help="an intranet name or address the console is opened at (repeatable)")
-    crt.add_argument("--out", default=None, help="folder (default: the state dir's tls/)")
-    bk = sub.add_parser("backup", help="database + files + TLS files into one tar")
-    bk.add_argument("file", nargs="?", default=None)
-    rs = sub.add_parser("restore", help="a backup into an empty database")
-    rs.add_argument("file")
-    rs.add_argument("--replace", action="store_true",
-                    help="drop a database that holds data (and overwrite files) first")
     adm = sub.add_parser("create-admin", help="an administrator account (password from stdin)")
     adm.add_argument("username")
     sim = sub.add_parser("simulate", help="units move along roads, a day of cases plays through the API")
@@ -393,24 +335,27 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--start", default=None, help="simulated start time HH:MM Beijing (default: now)")
     sim.add_argument("--late", type=float, default=0.05, help="share of tasks left unsigned (督办)")
     sim.add_argument("--quiet", action="store_true", help="print the summary only")
+    from console.cli_ops import add_ops_parsers
     from console.importing import add_import_parser
 
     add_import_parser(sub)
+    add_ops_parsers(sub)
     return p
 
 
 COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
             "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
             "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode,
-            "simulate": cmd_simulate, "create-admin": cmd_create_admin, "cert": cmd_cert,
-            "backup": cmd_backup, "restore": cmd_restore}
+            "simulate": cmd_simulate, "create-admin": cmd_create_admin}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from console.cli_ops import OPS_COMMANDS
+
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     try:
-        return COMMANDS[args.verb](settings, args)
+        return {**COMMANDS, **OPS_COMMANDS}[args.verb](settings, args)
     except DatabaseUnavailable as exc:
         print(f"[run] error: {exc}", file=sys.stderr)
         return 2
