@@ -24,6 +24,8 @@ from tests.conftest import add_test_accounts, serve_console
 from tests.private_cluster import private_cluster
 
 pytestmark = pytest.mark.e2e
+CASE = {"category": "neighbour", "channel": "walk_in", "title": "停库期间提交的纠纷",
+        "address": "停库路1号", "auto_dispatch": False}
 PATHS = ("/api/v1/incidents", "/api/v1/units", "/api/v1/layers/grids.geojson")
 
 
@@ -42,9 +44,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, demo_territory: Any
         yield cluster, settings, url
 
 
-def get(url: str) -> tuple[int, dict[str, str], Any]:
+def get(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, str], Any]:
+    req = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(url, timeout=60) as resp:
+        with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, dict(resp.headers), json.loads(resp.read())
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), json.loads(err.read() or b"null")
@@ -61,6 +65,12 @@ def kill_backends(cluster: Any, dbname: str) -> int:
 
 def test_the_api_answers_503_while_the_database_is_down_and_recovers(cluster):
     cl, settings, url = cluster
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) "
+                                     "p FROM grids ORDER BY id LIMIT 1) g")).one()
+    engine.dispose()
+    CASE.update(lon=lon, lat=lat)
     with serve_console(settings, url) as base:
         for path in PATHS:
             assert get(base + path)[0] == 200, path
@@ -78,6 +88,10 @@ def test_the_api_answers_503_while_the_database_is_down_and_recovers(cluster):
                     assert headers.get("Retry-After") == str(RETRY_AFTER_S)
                     assert body == {"error": {"code": "database_unavailable", "message": MESSAGE}}
                     assert "数据库" in body["error"]["message"]
+            # a case sent meanwhile is refused the same way, and nothing of it is kept
+            status, headers, body = get(base + "/api/v1/incidents", CASE)
+            assert (status, body["error"]["code"]) == (503, "database_unavailable")
+            assert headers.get("Retry-After") == str(RETRY_AFTER_S)
             status, headers, body = get(base + "/api/v1/health")
             assert status == 503 and headers.get("Retry-After") == str(RETRY_AFTER_S)
             assert body["status"] == "degraded"
@@ -90,6 +104,13 @@ def test_the_api_answers_503_while_the_database_is_down_and_recovers(cluster):
             time.sleep(0.5)
         for path in (*PATHS, "/api/v1/health"):
             assert get(base + path)[0] == 200, path
+        engine = db.make_engine(url)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM incidents WHERE title = :t"),
+                               {"t": CASE["title"]}) == 0
+        engine.dispose()
+        status, _, body = get(base + "/api/v1/incidents", CASE)  # and now it is taken
+        assert status == 201, body
 
 
 def test_the_scheduler_drops_a_dead_connection_and_leads_again(cluster):
