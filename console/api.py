@@ -20,6 +20,7 @@ from console.auth_scope import (
     own_incident_ids,
 )
 from console.bootstrap import App
+from console.faults import RETRY_AFTER_S, DatabaseFaults
 from dispatch.access import Principal, face_refusal, may, reaches, refusal, scope_of
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
@@ -31,8 +32,9 @@ from layers.registry import LAYERS, feature_collection
 CHANGE_FIRST = frozenset({"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/password"})
 
 
+
 @stream_request_body
-class ApiHandler(RequestHandler):
+class ApiHandler(DatabaseFaults, RequestHandler):
     """Base: who is calling and may it, JSON out, Chinese errors, database work off the loop.
 
     Every request but the public ones (:data:`console.auth.PUBLIC_PATHS`) must carry
@@ -228,6 +230,7 @@ class HealthHandler(ApiHandler):
             version = await self.in_db(
                 lambda c: c.execute(text("SELECT postgis_lib_version()")).scalar())
         except Exception as exc:  # the database is down: say so, stay up
+            self.set_header("Retry-After", str(RETRY_AFTER_S))
             self.send_json({"status": "degraded"} if not detailed else
                            {"status": "degraded", "database": f"error: {type(exc).__name__}",
                             "territory": None}, status=503)

@@ -102,10 +102,12 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from console.bootstrap import bootstrap
     from console.server import make_server
+    from console.tls import TlsSettings
     from layers.tiles import TileSettings
 
-    try:  # a bad tile setting stops the start, before the database work
+    try:  # a bad tile or TLS setting stops the start, before the database work
         tiles = TileSettings.from_env(os.environ)
+        tls = TlsSettings.from_env(os.environ)
     except ValueError as exc:
         print(f"[run] error: {exc}", file=sys.stderr)
         return 2
@@ -117,7 +119,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     scheduler = app.dispatch.scheduler(interval_s=5.0)
     scheduler.start()
     port = args.port or settings.http_port
-    server = make_server(app, port=port)
+    server = make_server(app, port=port, tls=tls)
     pid_file = _pid_file(settings)
     pid_file.write_text(str(os.getpid()))
     # The start-up objects (modules, caches) live as long as the server: keeping them out of
@@ -126,7 +128,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     gc.collect()
     gc.freeze()
-    say(f"console ready: http://localhost:{port}/   (API: http://localhost:{port}/api/v1/health)")
+    scheme = "https" if tls.enabled else "http"
+    say(f"console ready: {scheme}://localhost:{port}/   "
+        f"(API: {scheme}://localhost:{port}/api/v1/health)")
+    if tls.redirect_port:
+        say(f"plain HTTP on port {tls.redirect_port} only redirects to HTTPS")
     say("Ctrl-C stops the console; ./run stop also stops the database")
     def stop_on_term(_sig: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -331,9 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--start", default=None, help="simulated start time HH:MM Beijing (default: now)")
     sim.add_argument("--late", type=float, default=0.05, help="share of tasks left unsigned (督办)")
     sim.add_argument("--quiet", action="store_true", help="print the summary only")
+    from console.cli_ops import add_ops_parsers
     from console.importing import add_import_parser
 
     add_import_parser(sub)
+    add_ops_parsers(sub)
     return p
 
 
@@ -344,10 +352,12 @@ COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_u
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from console.cli_ops import OPS_COMMANDS
+
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     try:
-        return COMMANDS[args.verb](settings, args)
+        return {**COMMANDS, **OPS_COMMANDS}[args.verb](settings, args)
     except DatabaseUnavailable as exc:
         print(f"[run] error: {exc}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.open311 import open311_routes
 from console.request_guard import JSON_BODY, hide_server_header
+from console.tls import TlsSettings, serve_tls, server_kwargs
 from geo.db import libpq_url
 
 
@@ -80,8 +81,10 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
             + password_routes(app))
 
 
-def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False) -> Any:
-    """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files."""
+def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False,
+                tls: TlsSettings | None = None) -> Any:
+    """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files;
+    HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
     scrub_server_logs()  # no addresses, names or keys from query strings in the logs
@@ -110,13 +113,15 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         extra_patterns=http_routes(app, EventHub(libpq_url(app.engine))),
         # Tornado's ceiling for the pages and the login form; an API route sets its own limit
         # before reading the body (console.api.ApiHandler.prepare: 1 MB JSON, uploads more).
-        http_server_kwargs={"max_body_size": JSON_BODY},
+        http_server_kwargs={"max_body_size": JSON_BODY, **server_kwargs(tls)},
         show=False,
         start=False,
         title=title,
         threaded=False,
     )
     hide_server_header(server)
+    if tls is not None and tls.enabled:
+        serve_tls(server, tls, port=port, address=address)
     if start:
         server.start()
         server.io_loop.start()

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dispatch.commands import RunClocks
 from dispatch.results import TickReport
@@ -30,6 +30,7 @@ class Scheduler:
         self.interval_s = interval_s
         self.limit = limit
         self._conn: Connection | None = None
+        self._down = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -38,17 +39,34 @@ class Scheduler:
         return self._conn is not None
 
     def try_lead(self) -> bool:
-        """Hold the lock (checking the held connection is alive), or try to take it."""
+        """Hold the lock (checking the held connection is alive), or try to take it.
+
+        With the database down this answers False (and says so once per outage): the
+        dead connection is closed and given back to the pool, never kept."""
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT 1"))
                 return True
             except DBAPIError:
+                log.warning("scheduler: lost the database connection; giving up the lead")
                 self._drop()
-        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}):
-            self._conn = conn
-            return True
+        try:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except DBAPIError as exc:
+            if not self._down:
+                log.warning("scheduler: database unreachable, clocks paused: %s",
+                            str(exc).splitlines()[0][:200])
+            self._down = True
+            return False
+        if self._down:
+            log.warning("scheduler: database back, clocks resume")
+            self._down = False
+        try:
+            if conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}):
+                self._conn = conn
+                return True
+        except DBAPIError:
+            self._down = True
         conn.close()
         return False
 
@@ -58,11 +76,18 @@ class Scheduler:
         return self.run(RunClocks(limit=self.limit))
 
     def _drop(self) -> None:
+        """Give up the lock and the connection; on a dead connection (whose unlock raises
+        ``PendingRollbackError``, and whose lock died with it) just close it."""
         conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(DBAPIError):
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-            conn.close()
+        if conn is None:
+            return
+        try:
+            if not conn.invalidated:
+                with contextlib.suppress(SQLAlchemyError):
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+        finally:
+            with contextlib.suppress(SQLAlchemyError):
+                conn.close()
 
     def start(self) -> None:
         """Tick every ``interval_s`` in a daemon thread until :meth:`stop`."""

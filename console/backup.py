@@ -1,0 +1,248 @@
+"""./run backup and ./run restore: the database (one consistent snapshot), the files beside it, the config.
+
+A backup is one tar file (mode 0600: it holds personal data and the TLS keys)::
+
+    manifest.json    when, versions, schema revision, exact row counts of every table in the
+                     dump's own snapshot, each file's SHA-256, the FQ_* settings (no passwords)
+    database.dump    pg_dump --format=custom of that snapshot
+    files/...        the files directory (FQ_FILES_DIR, default <state dir>/attachments),
+                     copied after the snapshot, so every file a dumped row names is there
+    config/tls/...   ./run cert's CA and server certificate and keys, when present
+
+``restore`` refuses a database that holds tables unless told to replace it, runs pg_restore,
+puts the files and config back, and checks the counts and every SHA-256 against the manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, make_url, text
+
+from geo.cluster import PG_BIN
+from geo.db import libpq_url
+
+FORMAT = 1
+Say = Callable[[str], None]
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that cannot go on; the message says why, in Chinese."""
+
+
+def files_dir(state_dir: Path, env: Mapping[str, str] | None = None) -> Path:
+    """Where files that live outside the database are kept (``FQ_FILES_DIR``)."""
+    e = os.environ if env is None else env
+    return Path(e.get("FQ_FILES_DIR") or state_dir / "attachments")
+
+
+def _tool(name: str) -> str:
+    own = PG_BIN / name  # the cluster's version: pg_dump must not be older than the server
+    found = str(own) if own.exists() else shutil.which(name)
+    if not found:
+        raise BackupError(f"找不到 {name}：请安装 postgresql-client（Debian: apt-get install -y "
+                          "postgresql-client-15）")
+    return found
+
+
+def _run(args: list[str]) -> None:
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise BackupError(f"{Path(args[0]).name} 失败（{proc.returncode}）："
+                          f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Exact row counts of every ordinary table in the public schema (PostGIS's own left out)."""
+    names: list[str] = list(conn.execute(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'spatial_ref_sys' ORDER BY tablename")).scalars())
+    return {n: int(conn.scalar(text(f'SELECT count(*) FROM public."{n}"')) or 0) for n in names}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _settings_of(env: Mapping[str, str]) -> dict[str, str]:
+    out = {k: v for k, v in sorted(env.items()) if k.startswith("FQ_") or k == "PORT"}
+    if env.get("DATABASE_URL"):
+        out["DATABASE_URL"] = make_url(env["DATABASE_URL"]).render_as_string(hide_password=True)
+    return out
+
+
+def backup(url: str, out: Path, *, files: Path | None, config: Path | None = None,
+           env: Mapping[str, str] | None = None, say: Say = print) -> dict[str, Any]:
+    """Write the backup of database ``url`` (plus ``files`` and ``config``) to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    tmp = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
+    try:
+        with engine.connect() as conn:
+            # one snapshot for the counts and the dump: pg_dump joins it with --snapshot
+            conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
+            counts = table_counts(conn)
+            meta = conn.execute(text(
+                "SELECT current_setting('server_version'), "
+                "(SELECT extversion FROM pg_extension WHERE extname = 'postgis'), "
+                "(SELECT string_agg(version_num, ',') FROM alembic_version)")).one()
+            dump = tmp / "database.dump"
+            say(f"pg_dump（{sum(counts.values()):,} 行，{len(counts)} 张表）…")
+            _run([_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--no-owner",
+                  "--no-privileges", f"--file={dump}", f"--dbname={libpq_url(url)}"])
+            conn.rollback()
+        manifest: dict[str, Any] = {
+            "format": FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "database": make_url(url).database, "postgresql": meta[0], "postgis": meta[1],
+            "schema_revision": meta[2], "tables": counts, "files": {}, "config": {},
+            "settings": _settings_of(os.environ if env is None else env),
+            "files_dir": str(files) if files else None}
+        members: list[tuple[Path, str]] = []
+        for kind, root in (("files", files), ("config", config)):
+            if root is None or not root.is_dir():
+                continue
+            for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+                rel = path.relative_to(root).as_posix()
+                manifest[kind][rel] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+                members.append((path, f"{kind}/{rel}"))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+        part = out.with_name(out.name + ".part")
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w") as tar:
+            tar.add(tmp / "manifest.json", "manifest.json")
+            tar.add(dump, "database.dump")
+            for path, name in members:
+                tar.add(path, name)
+        part.replace(out)
+        say(f"备份完成：{out}（{out.stat().st_size / 1e6:.1f} MB；数据库 "
+            f"{dump.stat().st_size / 1e6:.1f} MB，文件 {len(manifest['files'])} 个）")
+        return manifest
+    finally:
+        engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
+    try:
+        member = tar.extractfile("manifest.json")
+    except KeyError:
+        member = None
+    if member is None:
+        raise BackupError(f"{archive} 不是本系统的备份文件（缺少 manifest.json）")
+    manifest: dict[str, Any] = json.loads(member.read())
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"备份格式 {manifest.get('format')} 不受支持（本版本为 {FORMAT}）")
+    return manifest
+
+
+def _empty_database(url: str, *, replace: bool, say: Say) -> None:
+    """Create the target database if missing; refuse one with tables unless ``replace``."""
+    from geo.db import _NAME
+
+    target = make_url(url)
+    name = target.database or ""
+    if not _NAME.match(name):
+        raise BackupError(f"数据库名不合法：{name!r}")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if exists:
+                probe = create_engine(url)
+                with probe.connect() as c:
+                    tables = c.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                           "'public' AND tablename <> 'spatial_ref_sys'"))
+                probe.dispose()
+                if tables and not replace:
+                    raise BackupError(
+                        f"目标数据库 {name} 已有 {tables} 张表：恢复只写入空数据库。确认要用备份"
+                        "覆盖它（现有数据全部丢失）时加 --replace")
+                if tables:
+                    say(f"删除现有数据库 {name}（--replace）")
+                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                    exists = None
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING '
+                                  "'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+    finally:
+        admin.dispose()
+
+
+def _put_back(tar: tarfile.TarFile, manifest: dict[str, Any], kind: str, dest: Path | None,
+              *, replace: bool, say: Say) -> int:
+    """Extract the ``kind/`` members into ``dest``, each checked against its SHA-256."""
+    listed: dict[str, Any] = manifest.get(kind) or {}
+    if not listed or dest is None:
+        return 0
+    if dest.exists() and any(dest.iterdir()) and not replace:
+        if kind == "config":  # this machine's own certificates stay; say so
+            say(f"{dest} 已有文件：备份中的 {len(listed)} 个配置文件未恢复（--replace 可覆盖）")
+            return 0
+        raise BackupError(f"{dest} 不是空目录：恢复不覆盖现有文件（确认覆盖时加 --replace）")
+    dest.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-restore-", dir=dest.parent))
+    try:
+        for member in tar:
+            if not member.name.startswith(f"{kind}/"):
+                continue
+            tar.extract(member, staging, filter="data")
+        for rel, want in listed.items():
+            got = staging / kind / rel
+            if not got.is_file() or _sha256(got) != want["sha256"]:
+                raise BackupError(f"文件 {rel} 缺失或 SHA-256 与备份清单不符：备份文件已损坏")
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            got.replace(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return len(listed)
+
+
+def restore(archive: Path, url: str, *, files: Path | None, config: Path | None = None,
+            replace: bool = False, jobs: int = 2, say: Say = print) -> dict[str, Any]:
+    """Restore ``archive`` into database ``url`` (empty or missing), ``files`` and ``config``;
+    returns the manifest after checking counts and hashes against it."""
+    if not archive.is_file():
+        raise BackupError(f"备份文件不存在：{archive}")
+    with tarfile.open(archive, mode="r") as tar:
+        manifest = _read_manifest(tar, archive)
+        _empty_database(url, replace=replace, say=say)
+        with tempfile.TemporaryDirectory(prefix=".restore-", dir=archive.parent) as tmp:
+            tar.extract("database.dump", tmp, filter="data")
+            say(f"pg_restore（备份于 {manifest['created_at']}，{sum(manifest['tables'].values()):,} 行）…")
+            _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                  f"--jobs={max(1, jobs)}", f"--dbname={libpq_url(url)}",
+                  str(Path(tmp) / "database.dump")])
+        n_files = _put_back(tar, manifest, "files", files, replace=replace, say=say)
+        n_config = _put_back(tar, manifest, "config", config, replace=replace, say=say)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            counts = table_counts(conn)
+    finally:
+        engine.dispose()
+    wrong = {t: (n, counts.get(t)) for t, n in manifest["tables"].items() if counts.get(t) != n}
+    if wrong:
+        raise BackupError("恢复后的行数与备份清单不符：" + "，".join(
+            f"{t} 应为 {n}，实为 {got}" for t, (n, got) in wrong.items()))
+    say(f"恢复完成：{len(counts)} 张表、{sum(counts.values()):,} 行与清单一致；文件 {n_files} 个、"
+        f"配置文件 {n_config} 个 SHA-256 校验通过")
+    if manifest.get("settings"):
+        say("备份时的设置（请按需在新环境中设置）：" + "，".join(
+            f"{k}={v}" for k, v in manifest["settings"].items()))
+    return manifest
