@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "incident.supervise": "督办",
     "incident.recommend": "查看派单推荐",
     "incident.unmask": "查看完整个人信息",
+    "incident.extend": "审批延期",
     "unit.position": "上报位置",
     "unit.status": "变更单位状态",
     "desk": "使用值班台",
@@ -41,7 +42,7 @@ ACTIONS: dict[str, str] = {
 _DISPATCH = frozenset({"read", "incident.create", "incident.locate", "incident.assign",
                        "incident.transition", "incident.followup", "incident.supervise",
                        "incident.recommend", "incident.unmask", "unit.position", "unit.status",
-                       "desk"})
+                       "desk", "incident.extend"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "duty": _DISPATCH | {"simulate"},
