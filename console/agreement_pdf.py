@@ -20,6 +20,8 @@ from typing import Any
 from dispatch.model import BEIJING
 from dispatch.privacy import mask_id_number, mask_name, mask_phone, mask_text
 
+UMING = ("/usr/share/fonts/truetype/arphic/uming.ttc", 0)
+REDUCED = "uming-cn-gb2312.ttf"  # the reduced face's file name in the cache directory
 # (file, face index in the collection): the first one present that covers the text is used.
 FONTS: tuple[tuple[str, int], ...] = (
     ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),  # AR PL UMing CN
@@ -48,10 +50,66 @@ def _cmap(path: str, index: int) -> frozenset[int]:
         return _cmaps[(path, index)]
 
 
-def pick_font(text: str) -> tuple[str, int]:
-    """The first installed face covering every character of ``text`` (else the widest)."""
+def gb2312() -> str:
+    """The GB2312 repertoire (6,763 hanzi and 682 symbols) and printable ASCII."""
+    out = [chr(c) for c in range(0x20, 0x7F)]
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.append(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return "".join(out)
+
+
+_building: set[Path] = set()
+
+
+def reduced_font(cache_dir: Path | None) -> str | None:
+    """The reduced UMing face's path if built; else start building it (once) and say None."""
+    if cache_dir is None or not Path(UMING[0]).exists():
+        return None
+    path = cache_dir / REDUCED
+    if path.exists():
+        return str(path)
+    with _lock:
+        if path in _building:
+            return None
+        _building.add(path)
+    threading.Thread(target=_build, args=(path,), name="reduced-cjk-font", daemon=True).start()
+    return None
+
+
+def _build(path: Path) -> None:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    try:
+        opts = subset.Options()
+        opts.layout_features, opts.glyph_names, opts.hinting = [], False, False
+        opts.notdef_outline, opts.name_IDs, opts.name_languages = True, ["*"], ["*"]
+        opts.drop_tables += ["BDF", "EBDT", "EBLC", "EBSC", "FFTM", "vhea", "vmtx"]
+        font = TTFont(UMING[0], fontNumber=UMING[1], lazy=True, recalcTimestamp=False)
+        sub = subset.Subsetter(opts)
+        sub.populate(text=gb2312())
+        sub.subset(font)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        font.save(str(tmp))
+        tmp.replace(path)  # atomic: a reader sees the whole file or none
+    except Exception:  # the full face keeps serving; the next process tries again
+        logging.getLogger(__name__).exception("building the reduced CJK font failed")
+    finally:
+        with _lock:
+            _building.discard(path)
+
+
+def pick_font(text: str, *, cache_dir: Path | None = None) -> tuple[str, int]:
+    """The first installed face covering every character of ``text`` (else the widest): the
+    reduced face when built, then UMing, Noto Serif and Noto Sans CJK SC."""
     needed = {ord(c) for c in text if not c.isspace()}
-    present = [(p, i) for p, i in FONTS if Path(p).exists()]
+    small = reduced_font(cache_dir)
+    present = ([(small, 0)] if small else []) + [(p, i) for p, i in FONTS if Path(p).exists()]
     if not present:
         raise NoCjkFont("未安装中文字体（fonts-arphic-uming 或 fonts-noto-cjk），无法生成协议书")
     for p, i in present:
@@ -101,19 +159,24 @@ def agreement_text(a: Mapping[str, Any], *, masked: bool) -> dict[str, Any]:
     }
 
 
-def render_agreement(a: Mapping[str, Any], *, masked: bool) -> bytes:
-    """The agreement version ``a`` (a row of ``agreements`` with the case's code) as PDF bytes."""
+def render_agreement(a: Mapping[str, Any], *, masked: bool,
+                     cache_dir: Path | None = None) -> bytes:
+    """The agreement version ``a`` (a row of ``agreements`` with the case's code) as PDF bytes;
+    ``cache_dir`` holds (or will hold) the reduced font."""
     from fpdf import FPDF
 
     t = agreement_text(a, masked=masked)
     every = "".join(str(v) for v in t.values())
-    path, index = pick_font(every + "（）：，。、签名盖章印年月日版更正理由")
+    path, index = pick_font(every + "（）：，。、签名盖章印年月日版更正理由", cache_dir=cache_dir)
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(f"人民调解协议书 {a['number']}")
     pdf.set_creator("枫桥式矛盾纠纷调处指挥平台")
     pdf.set_margins(22, 20, 22)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_font("cjk", fname=path, collection_font_number=index)
+    face = getattr(pdf.fonts.get("cjk"), "ttfont", None)
+    if face is not None:  # keep the stored glyph boxes: the subset copies glyphs, not recompiles
+        face.recalcBBoxes = False
     pdf.add_page()
     w = pdf.epw
     pdf.set_font("cjk", size=20)

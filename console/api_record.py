@@ -129,7 +129,9 @@ class AgreementPdfHandler(RecordHandler):
             if a is None:
                 raise NotFound("该案件尚无调解协议书" if version is None
                                else f"调解协议书第 {version} 版不存在", field="version")
-            return render_agreement(a, masked=masked), f"{a['code']}-v{a['version']}"
+            fonts = self.app.settings.state_dir / "cache" / "fonts"
+            return (render_agreement(a, masked=masked, cache_dir=fonts),
+                    f"{a['code']}-v{a['version']}")
         try:
             pdf, name = await asyncio.to_thread(work)
         except DispatchError as err:  # the domain's refusals come back as JSON

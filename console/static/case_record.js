@@ -25,6 +25,7 @@ function recordSection(opts) {
   if (!panel) {
     panel = buildRecord(apiBase, kase.id, actor)
     recordPanels.set(kase.id, panel)
+    if (recordPanels.size > 20) { recordPanels.delete(recordPanels.keys().next().value) }
   }
   panel.setCase(kase)
   panel.refresh()
