@@ -166,7 +166,7 @@ def test_an_extension_asked_in_the_field_is_decided_by_the_street(field_case):
     assert status == 201, ask
     status, body = call("POST", f"{url}/extensions/{ask['id']}/decision", {"approve": True},
                         user="field1")
-    assert status == 403
+    assert status == 403 and "审批延期" in body["error"]["message"]
     status, out = call("POST", f"{url}/extensions/{ask['id']}/decision", {"approve": True},
                        user="dispatcher1")
     assert status == 201, out
