@@ -36,7 +36,7 @@ ROLE_RANK: dict[str, int] = {"field": 0, "dispatcher": 1, "duty": 2, "admin": 2}
 RANK_LABEL = {0: "网格/单位", 1: "街道", 2: "市级"}
 
 
-def _text(value: object, label: str, field: str, *, limit: int = MAX_NOTE,
+def clean_text(value: object, label: str, field: str, *, limit: int = MAX_NOTE,
           required: bool = True) -> str | None:
     out = str(value or "").strip()
     if not out:
@@ -61,7 +61,7 @@ def check_step(step: str, note: object, happened_at: datetime | None, *, now: da
     """One 五步 entry: a known step, a note, a time between the case's report and now."""
     if step not in STEPS:
         raise InvalidCommand(f"步骤（step）须为 {'、'.join(STEPS)} 之一", field="step")
-    text = _text(note, f"「{STEPS[step]}」的记录", "note")
+    text = clean_text(note, f"「{STEPS[step]}」的记录", "note")
     assert text is not None
     at = _when(happened_at, "发生时间", "happened_at", now=now)
     if at > now + timedelta(minutes=5):
@@ -99,13 +99,13 @@ def check_participants(raw: Sequence[object]) -> tuple[Participant, ...]:
         if not isinstance(p, Mapping):
             raise InvalidCommand(f"参加人员（participants）第{i + 1}项须有姓名和身份",
                                  field="participants")
-        name = _text(p.get("name"), f"参加人员第{i + 1}项的姓名", "participants", limit=60)
+        name = clean_text(p.get("name"), f"参加人员第{i + 1}项的姓名", "participants", limit=60)
         kind = str(p.get("kind") or "")
         if kind not in PARTICIPANT_KINDS:
             raise InvalidCommand(f"参加人员（participants）第{i + 1}项的身份须为 "
                                  f"{'、'.join(PARTICIPANT_KINDS.values())} 之一",
                                  field="participants")
-        note = _text(p.get("note"), "备注", "participants", limit=60, required=False)
+        note = clean_text(p.get("note"), "备注", "participants", limit=60, required=False)
         assert name is not None
         people.append(Participant(name, kind, note))
     kinds = {p.kind for p in people}
@@ -137,7 +137,7 @@ def check_session(starts_at: datetime | None, ends_at: datetime | None, mode: st
     if facility_kind is not None and facility_kind not in ROOM_KINDS:
         raise InvalidCommand("所选场所（facility_id）不是调解室、调解工作室或矛调中心",
                              field="facility_id")
-    text = _text(place, "调解地点", "place", limit=200, required=facility_kind is None)
+    text = clean_text(place, "调解地点", "place", limit=200, required=facility_kind is None)
     return starts_at, ends_at, text or ""
 
 
@@ -173,8 +173,8 @@ def check_agreement(fields: Mapping[str, object], *, version: int, state: str,
                              field="parties")
     out: dict[str, str | None] = {}
     for key, (label, limit) in AGREEMENT_FIELDS.items():
-        out[key] = _text(fields.get(key), label, key, limit=limit)
-    out["correction"] = _text(fields.get("correction"), "更正理由", "correction", limit=500,
+        out[key] = clean_text(fields.get(key), label, key, limit=limit)
+    out["correction"] = clean_text(fields.get("correction"), "更正理由", "correction", limit=500,
                               required=version > 1)
     return out
 
@@ -187,7 +187,7 @@ def check_judicial(status: str, court: object, on_date: date | None, *, today: d
                              field="status")
     if not has_agreement:
         raise InvalidTransition("尚无书面调解协议，不能申请司法确认")
-    name = _text(court, "法院", "court", limit=120)
+    name = clean_text(court, "法院", "court", limit=120)
     assert name is not None
     if on_date is None:
         raise InvalidCommand("日期（on_date）不能为空", field="on_date")
@@ -210,7 +210,7 @@ def check_extension_request(days: int, reason: object, *, state: str, pending: b
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise InvalidCommand(f"延期天数（days）须为 1 到 {MAX_EXTENSION_DAYS} 的整数",
                              field="days")
-    text = _text(reason, "延期理由", "reason", limit=1000)
+    text = clean_text(reason, "延期理由", "reason", limit=1000)
     assert text is not None
     if pending:
         raise InvalidTransition("该案件已有待审批的延期申请，请等待上级决定")
@@ -230,7 +230,7 @@ def check_extension_decision(approve: bool, note: object, *, status: str, reques
     need = ROLE_RANK.get(requester_role, 0) + 1
     if ROLE_RANK.get(decider_role or "", -1) < need:
         raise InvalidTransition(f"延期须由上一级（{RANK_LABEL[min(need, 2)]}）审批")
-    return _text(note, "驳回理由" if not approve else "审批意见", "note", limit=1000,
+    return clean_text(note, "驳回理由" if not approve else "审批意见", "note", limit=1000,
                  required=not approve)
 
 
