@@ -14,11 +14,11 @@ from console.map import STATIC_DIR
 from dispatch import vocab
 
 
-def _esm(name: str) -> str:
-    """The component's module with the desk's shared helpers in front (one file each in the
+def _esm(*names: str) -> str:
+    """The component's module(s) with the desk's shared helpers in front (one file each in the
     browser, no import paths to resolve)."""
     common = (STATIC_DIR / "desk_common.js").read_text(encoding="utf-8")
-    return common + "\n" + (STATIC_DIR / name).read_text(encoding="utf-8")
+    return "\n".join([common, *((STATIC_DIR / n).read_text(encoding="utf-8") for n in names)])
 
 
 VOCAB: dict[str, Any] = {
@@ -80,4 +80,5 @@ class DeskCase(DeskComponent):
     actor = param.String(default="值班员")
     vocab = param.Dict(default=VOCAB)
     server_ms = param.Integer(default=0)
-    _esm: ClassVar[str] = _esm("desk_case.js")
+    _esm: ClassVar[str] = _esm("case_record.js", "desk_case.js")  # + the 调解档案 section
+    _stylesheets: ClassVar[list[str]] = [(STATIC_DIR / "case_record.css").read_text("utf-8")]

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from console import schemas as s
 from console import schemas_accounts as sa
+from console.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
 
 
@@ -126,6 +127,7 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", f"{INC}/whistle/report", "部门报到", "案件", body=s.ReportInIn),
     Op("post", f"{INC}/consultations", "会商：参会人员与结论", "案件", body=s.ConsultationIn,
        ok=201),
+    *record_ops(Op, Param),  # the mediator's record (console.openapi_record)
     Op("get", "/api/v1/units", "处置力量列表", "力量",
        query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),)),
     Op("get", f"{UNIT}/tasks", "某单位的待办任务", "力量"),
@@ -241,6 +243,7 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
     "token": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    **RECORD_PATH_PARAMS,
 }
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -310,7 +313,7 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {"account_id": "1", "account_act": "deactivate", "key_id": "1",
+SAMPLES = {**RECORD_SAMPLES, "account_id": "1", "account_act": "deactivate", "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001",

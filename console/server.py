@@ -16,6 +16,7 @@ from console.api_docs import docs_routes
 from console.api_export import export_routes
 from console.api_geo import geo_routes
 from console.api_maplayers import map_layer_routes
+from console.api_record import record_routes
 from console.api_stats import stats_routes
 from console.auth import COOKIE
 from console.bootstrap import App
@@ -78,7 +79,7 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
             + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
             + dispatch_routes(app, hub) + tile_routes(app) + account_routes(app)
-            + password_routes(app))
+            + password_routes(app) + record_routes(app))
 
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False,

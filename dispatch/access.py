@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "incident.recommend": "查看派单推荐",
     "incident.unmask": "查看完整个人信息",
     "wall": "查看大屏与统计",
+    "incident.extend": "审批延期",
     "unit.position": "上报位置",
     "unit.status": "变更单位状态",
     "desk": "使用值班台",
@@ -42,7 +43,7 @@ ACTIONS: dict[str, str] = {
 _DISPATCH = frozenset({"read", "incident.create", "incident.locate", "incident.assign",
                        "incident.transition", "incident.followup", "incident.supervise",
                        "incident.recommend", "incident.unmask", "unit.position", "unit.status",
-                       "desk", "wall"})
+                       "desk", "wall", "incident.extend"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "duty": _DISPATCH | {"simulate"},

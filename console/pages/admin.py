@@ -32,7 +32,7 @@ class AdminApp(JSComponent):
     # the audit tab's module rides in the same file (it uses admin.js's helpers)
     _esm: ClassVar[str] = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8")
                                      for name in ("admin.js", "admin_audit.js",
-                                                  "admin_accounts.js"))
+                                                  "admin_accounts.js", "admin_mediators.js"))
 
 
 def labels() -> dict[str, Any]:

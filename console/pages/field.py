@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import panel as pn
@@ -22,7 +21,9 @@ class FieldApp(JSComponent):
 
     labels = param.Dict(default={}, doc="Chinese labels of the domain's codes.")
 
-    _esm: ClassVar[Path] = STATIC_DIR / "field.js"
+    # the 调解记录 panel's module rides in front (field.js calls its mountRecords)
+    _esm: ClassVar[str] = "\n".join((STATIC_DIR / n).read_text(encoding="utf-8")
+                                     for n in ("field_record.js", "field.js"))
 
 
 def labels() -> dict[str, Any]:
@@ -37,7 +38,8 @@ def create_field(unit_id: int | None, *, api_base: str = "/api/v1",
     """One session's field page for ``unit_id`` (None: ask for the unit in the address)."""
     return FieldApp(unit_id=unit_id, api_base=api_base, labels=labels(),
                     sizing_mode="stretch_width", margin=0,
-                    stylesheets=[f"{static_url.rstrip('/')}/field.css"])
+                    stylesheets=[f"{static_url.rstrip('/')}/{css}"
+                                 for css in ("field.css", "field_record.css")])
 
 
 def field_page() -> Any:

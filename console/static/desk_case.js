@@ -212,6 +212,7 @@ export function render({ model, el }) {
       c.followups.length ? section("回访", c.followups.map((f) => h("div", { class: "dk-sup-line" },
         f.done_ms ? `${fmtFull(f.done_ms)} 已回访：满意度 ${f.satisfaction} 分，${f.agreement_holds ? "协议履行中" : "协议未履行"}，走访邻里 ${f.neighbours_visited} 户 ${f.note || ""}`
           : `应于 ${fmtFull(f.due_ms)} 前回访`))) : null,
+      section("调解档案", recordSection({ apiBase: model.api_base, kase: c, actor: model.actor })),  // case_record.js
       section(`全程留痕（${c.audit.length}）`, timeline(c))])
     tick()
   }

@@ -63,6 +63,7 @@ export function render({ model, el }) {
       <div class="fd-addr">${esc(t.address || "（无地址，见地图位置）")}</div>
       <div class="fd-clock ${late ? "late" : ""}" data-due="${esc(due || "")}">${esc(countdown(due, now))}</div>
       ${parties ? `<ul class="fd-parties">${parties}</ul>` : ""}
+      <div class="fr-slot" data-id="${esc(t.id)}"></div>
       <div class="fd-acts">${acts}
         <button data-id="${t.id}" data-to="escalated" class="fd-up">上报上级</button></div>
     </article>`
@@ -79,6 +80,7 @@ export function render({ model, el }) {
       </div>
       <div class="fd-msg ${message ? "on" : ""}">${esc(message)}</div>
       ${(data?.tasks || []).map((t) => card(t, now)).join("") || `<div class="fd-empty">暂无在办任务</div>`}`
+    mountRecords(root, model.api_base)  // field_record.js: the 调解记录 of each task
   }
 
   async function act(id, to, extra) {
@@ -132,6 +134,7 @@ export function render({ model, el }) {
     const ids = [ev.unit_id, ...(ev.unit_ids || [])].map(String)
     const cases = new Set((data?.tasks || []).map((t) => String(t.id)))
     if (ids.includes(mine) || cases.has(String(ev.incident_id))) { soon() }
+    if (ev.type === "case_record_changed") { refreshRecord(ev.incident_id) }
   }
   const poll = setInterval(load, 30000)
   const tick = setInterval(() => {

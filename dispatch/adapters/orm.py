@@ -298,4 +298,7 @@ DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_flow, inci
                    dispatch_settings)
 
 # the whistle tables (incident_timers.whistle_id points at one) always beside these
-from dispatch.adapters import orm_whistle  # noqa: E402,F401
+from dispatch.adapters import (  # noqa: E402
+    orm_record,  # noqa: F401  (migration 0009: the case record)
+    orm_whistle,  # noqa: F401
+)

@@ -215,6 +215,11 @@ class IncidentRepository:
                 "agreement_holds, neighbours_visited, note, actor) VALUES "
                 "(:i, :at, :at, :s, :a, :n, :note, :actor)"), params)
 
+    def has_agreement(self, incident_id: int) -> bool:
+        """Whether a written agreement (any version) is on the case's record (migration 0009)."""
+        return bool(self.conn.scalar(text(
+            "SELECT EXISTS (SELECT 1 FROM agreements WHERE incident_id = :i)"), {"i": incident_id}))
+
     # -- earlier cases near a new one --------------------------------------------------------------
     def priors(self, *, lon: float | None, lat: float | None, address: str | None,
                keys: Sequence[str], since: datetime, radius_m: float,
