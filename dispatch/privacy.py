@@ -125,7 +125,7 @@ def mask_incident(record: dict[str, Any]) -> dict[str, Any]:
             out[k] = mask_text(out[k], names)
     if isinstance(out.get("parties"), list):
         out["parties"] = [mask_party(p) if isinstance(p, dict) else p for p in out["parties"]]
-    for k in ("audit", "followups"):
+    for k in ("audit", "followups", "closures"):
         if isinstance(out.get(k), list):
             out[k] = [_mask_row(r, names) for r in out[k]]
     out["masked"] = True
@@ -136,7 +136,7 @@ def _mask_row(row: Any, names: list[str]) -> Any:
     if not isinstance(row, dict):
         return row
     out = dict(row)
-    for k in ("reason", "note"):
+    for k in ("reason", "note", "spot_reason", "oral_terms"):
         if isinstance(out.get(k), str):
             out[k] = mask_text(out[k], names)
     if isinstance(out.get("detail"), dict):

@@ -14,12 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 
 TZ = "Asia/Shanghai"
 OPEN = OPEN_STATES  # 在办: every state before 办结
-# Sign-for (签收) is still owed in these states; once acknowledged the sign clock stops.
-SIGN_OWED = ("registered", "located", "assigned")
 DONE = ("resolved", "followed_up", "closed")  # 办结 (then 回访, filed); reopening leaves them
 SATISFIED_AT_LEAST = 4  # 满意 = 4 (满意) or 5 (非常满意) on the 1-5 follow-up scale
 WINDOWS = (7, 30)  # the rolling windows rates and times are given for, in days

@@ -15,6 +15,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
+from dispatch.adapters.closure_repo import ClosureRepository
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.adapters.unit_cache import UnitCache
 from dispatch.adapters.unit_repo import UnitRepository
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
         self.incidents = IncidentRepository(self._conn)
         self.units = UnitRepository(self._conn)
         self.whistles = WhistleRepository(self._conn)
+        self.closures = ClosureRepository(self._conn)
         self.events = []
         return self
 
