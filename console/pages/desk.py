@@ -207,7 +207,8 @@ class DeskSession(pn.viewable.Viewer):
             self.case.loading, self.case.error = False, f"案件 {iid} 加载失败：{exc}"
             return
         self.case.loading, self.case.error = False, ""
-        self.state.show_case(view, policy=self.app.dispatch.policy())
+        self.state.show_case(view, policy=self.app.dispatch.policy(),
+                             allowed=self.principal.actions if self.principal else None)
         if fly and view.get("lon") is not None:
             self.map.fly_to(view["lon"], view["lat"], label=str(view["code"]))
 

@@ -27,7 +27,8 @@ class FieldApp(JSComponent):
 
 def labels() -> dict[str, Any]:
     return {"categories": vocab.CATEGORIES, "states": vocab.INCIDENT_STATES,
-            "outcomes": vocab.OUTCOMES, "priorities": {str(k): v for k, v in
+            "outcomes": vocab.OUTCOMES, "followup_methods": vocab.FOLLOWUP_METHODS,
+            "priorities": {str(k): v for k, v in
                                                        vocab.PRIORITIES.items()},
             "unit_types": vocab.UNIT_TYPES, "unit_statuses": vocab.UNIT_STATUSES}
 
@@ -40,8 +41,16 @@ def create_field(unit_id: int | None, *, api_base: str = "/api/v1",
                     stylesheets=[f"{static_url.rstrip('/')}/field.css"])
 
 
+# A phone page: the browser must lay it out at the device's width (Bokeh's page has no viewport).
+PHONE_TEMPLATE = ('{% extends base %}{% block title %}外勤任务 · 枫桥{% endblock %}'
+                  '{% block preamble %}{{ super() }}<meta name="viewport" '
+                  'content="width=device-width, initial-scale=1">{% endblock %}')
+
+
 def field_page() -> Any:
     """Route factory: the unit comes from ``?unit=<id>`` (accounts arrive with issue 6)."""
+    if pn.state.curdoc is not None:
+        pn.state.curdoc.template = PHONE_TEMPLATE
     args = pn.state.session_args or {}
     raw = (args.get("unit") or [b""])[0].decode(errors="ignore").strip()
     unit_id = int(raw) if raw.isdigit() else None
