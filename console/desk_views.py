@@ -68,6 +68,7 @@ class DeskUnits(RowsView):
     server_ms = param.Integer(default=0)
     unit_types = param.Dict(default=vocab.UNIT_TYPES)
     stale_s = param.Integer(default=900)
+    folded = param.Boolean(default=False, doc="Only the head shows (a small screen's queue).")
     _esm: ClassVar[str] = _esm("desk_units.js")
 
 
