@@ -253,7 +253,8 @@ class IncidentRepository:
 def facts(row: dict[str, Any], *, policy: Policy) -> IncidentFacts:
     """The rules' view of an incident row."""
     parties = tuple(PartyFacts(name=p.get("name", ""), phone=p.get("phone"),
-                               role=p.get("role", "applicant")) for p in row["parties"] or [])
+                               role=p.get("role", "applicant"), language=p.get("language"))
+                    for p in row["parties"] or [])
     return IncidentFacts(
         id=row["id"], code=row["code"], category=row["category"], priority=row["priority"],
         difficulty=row["difficulty"], state=row["state"], risk_level=row["risk_level"],
