@@ -23,8 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from console.simulate_data import (CASES, CHANNELS, DIALECTS, GIVEN, HOURLY, METHODS, OUTCOMES,
-                                   PRIORITIES, SATISFACTION, SURNAMES, TERMS)
+from console.simulate_data import (
+    CASES,
+    CHANNELS,
+    DIALECTS,
+    GIVEN,
+    HOURLY,
+    METHODS,
+    OUTCOMES,
+    PRIORITIES,
+    SATISFACTION,
+    SURNAMES,
+    TERMS,
+)
 from geo.coords import from_wgs84
 
 BEIJING = timezone(timedelta(hours=8))

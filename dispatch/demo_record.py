@@ -68,18 +68,21 @@ def closures(incidents: pd.DataFrame, assignments: pd.DataFrame,
     keep = on_scene | walk_in  # a case neither arrived at nor settled at the window is dropped
     if not keep.all():
         raise ValueError(f"{int((~keep).sum())} demo cases were resolved with no evidence")
-    outcome = done["outcome"].to_numpy(dtype=object)
-    mediated = outcome == "mediated"
+    outcome = done["outcome"].tolist()
+    on = on_scene.tolist()
+    med = [o == "mediated" for o in outcome]
+    who = lead.fillna(WINDOW_OFFICER).tolist()
     out = pd.DataFrame({
         "id": np.arange(1, len(done) + 1), "incident_id": done["id"].to_numpy(),
         "at": done["resolved_at"].to_numpy(),
-        "actor": np.where(on_scene, lead.fillna(WINDOW_OFFICER).to_numpy(), WINDOW_OFFICER),
-        "outcome": outcome, "basis": np.where(on_scene, "on_scene", "on_the_spot"),
+        "actor": [a if o else WINDOW_OFFICER for a, o in zip(who, on, strict=True)],
+        "outcome": outcome, "basis": ["on_scene" if o else "on_the_spot" for o in on],
         "note": [NOTES[o] for o in outcome],
-        "mediator": np.where(on_scene, None, WINDOW_OFFICER),
-        "spot_reason": np.where(on_scene, None, "双方均在窗口，当面调解"),
-        "agreement": np.where(mediated, "oral", None),
-        "oral_terms": np.where(mediated, done["category"].map(TERMS).to_numpy(), None),
+        "mediator": [None if o else WINDOW_OFFICER for o in on],
+        "spot_reason": [None if o else "双方均在窗口，当面调解" for o in on],
+        "agreement": ["oral" if m else None for m in med],
+        "oral_terms": [TERMS.get(c) if m else None
+                       for c, m in zip(done["category"].tolist(), med, strict=True)],
         "referred_to": [REFERRED.get(o) for o in outcome],
     })
     return out[list(CLOSURE_COLUMNS)]
@@ -94,21 +97,28 @@ def followups(rng: np.random.Generator, incidents: pd.DataFrame, assignments: pd
     n = len(owed)
     done = owed["followed_up_at"].notna().to_numpy()
     lead = _lead_names(incidents, assignments, units).reindex(owed.index)
-    kinds, p = zip(*METHODS, strict=True)
-    method = rng.choice(kinds, size=n, p=p)
+    method = rng.choice(np.array([k for k, _ in METHODS]), size=n,
+                        p=np.array([w for _, w in METHODS])).tolist()
     sat = owed["satisfaction"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    holds = ~((sat <= 2) & (rng.random(n) < 0.5))
-    neighbours = np.where(method == "visit", rng.integers(1, 4, n), 0)
+    holds = (~((sat <= 2) & (rng.random(n) < 0.5))).tolist()
+    visited = rng.integers(1, 4, n).tolist()
     due = owed["resolved_at"] + pd.Timedelta(days=policy.followup_days)
+    flags = done.tolist()
     out = pd.DataFrame({
         "id": np.arange(1, n + 1), "incident_id": owed["id"].to_numpy(),
         "due_at": due.to_numpy(), "done_at": owed["followed_up_at"].to_numpy(),
-        "satisfaction": pd.array(np.where(done, sat, np.nan), dtype="Float64").astype("Int16"),
-        "agreement_holds": pd.array(np.where(done, holds, None), dtype="boolean"),
-        "neighbours_visited": np.where(done, neighbours, 0).astype(np.int16),
-        "note": np.where(done & (method == "visit"), "走一家访三家", None),
-        "actor": np.where(done, lead.fillna(WINDOW_OFFICER).to_numpy(), None),
-        "method": np.where(done, method, None),
+        "satisfaction": pd.array([int(x) if d and not np.isnan(x) else None
+                                  for x, d in zip(sat.tolist(), flags, strict=True)],
+                                 dtype="Int16"),
+        "agreement_holds": pd.array([h if d else None for h, d in zip(holds, flags, strict=True)],
+                                    dtype="boolean"),
+        "neighbours_visited": np.array([v if d and m == "visit" else 0 for v, d, m in zip(
+            visited, flags, method, strict=True)], dtype=np.int16),
+        "note": ["走一家访三家" if d and m == "visit" else None
+                 for d, m in zip(flags, method, strict=True)],
+        "actor": [a if d else None for a, d in zip(lead.fillna(WINDOW_OFFICER).tolist(), flags,
+                                                   strict=True)],
+        "method": [m if d else None for m, d in zip(method, flags, strict=True)],
     })
     return out[list(FOLLOWUP_COLUMNS)]
 
@@ -126,18 +136,22 @@ def timers(incidents: pd.DataFrame, *, policy: Policy) -> pd.DataFrame:
 
     def plan(iid: int, kind: str, start: pd.Timestamp, due: pd.Timestamp | None,
              limit_s: float | None = None) -> None:
-        span = limit_s if limit_s is not None else (due - start).total_seconds()  # type: ignore[operator]
+        span = limit_s if limit_s is not None or due is None else (due - start).total_seconds()
+        assert span is not None
         for spec in clocks.plan(kind, start.to_pydatetime(), span, policy=policy):
             rows.append((iid, spec.kind, spec.stage, spec.due_at))
 
-    running = incidents[incidents["state"].isin(vocab.OPEN_STATES + ("resolved",))]
-    for r in running.itertuples(index=False):
-        if r.state in clocks.LIVE_STATES["sign"]:
-            plan(r.id, "sign", r.reported_at, r.sign_deadline)
-        if r.state in vocab.OPEN_STATES:
-            plan(r.id, "close", r.reported_at, r.close_deadline)
-        if r.state == "resolved" and r.outcome not in _no_followup():
-            plan(r.id, "followup", r.resolved_at, None, policy.followup_days * 86_400.0)
+    running = incidents[incidents["state"].isin((*vocab.OPEN_STATES, "resolved"))]
+    for iid, state, outcome, reported, sign, close, resolved in zip(
+            running["id"].tolist(), running["state"].tolist(), running["outcome"].tolist(),
+            running["reported_at"].tolist(), running["sign_deadline"].tolist(),
+            running["close_deadline"].tolist(), running["resolved_at"].tolist(), strict=True):
+        if state in clocks.LIVE_STATES["sign"]:
+            plan(iid, "sign", reported, sign)
+        if state in vocab.OPEN_STATES:
+            plan(iid, "close", reported, close)
+        if state == "resolved" and outcome not in _no_followup():
+            plan(iid, "followup", resolved, None, policy.followup_days * 86_400.0)
     out = pd.DataFrame(rows, columns=["incident_id", "kind", "stage", "due_at"])
     out.insert(0, "id", np.arange(1, len(out) + 1))
     out["round"] = np.zeros(len(out), dtype=np.int16)

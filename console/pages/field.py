@@ -41,8 +41,9 @@ def create_field(unit_id: int | None, *, api_base: str = "/api/v1",
                     stylesheets=[f"{static_url.rstrip('/')}/field.css"])
 
 
-# A phone page: the browser must lay it out at the device's width (Bokeh's page has no viewport).
-PHONE_TEMPLATE = ('{% extends base %}{% block title %}外勤任务 · 枫桥{% endblock %}'
+# A phone page: the browser must lay it out at the device's width (Bokeh's page has no viewport);
+# Panel extends its base page with this (a string: Panel adds the "extends").
+PHONE_TEMPLATE = ('{% block title %}外勤任务 · 枫桥{% endblock %}'
                   '{% block preamble %}{{ super() }}<meta name="viewport" '
                   'content="width=device-width, initial-scale=1">{% endblock %}')
 
@@ -50,7 +51,7 @@ PHONE_TEMPLATE = ('{% extends base %}{% block title %}外勤任务 · 枫桥{% e
 def field_page() -> Any:
     """Route factory: the unit comes from ``?unit=<id>`` (accounts arrive with issue 6)."""
     if pn.state.curdoc is not None:
-        pn.state.curdoc.template = PHONE_TEMPLATE
+        pn.state.curdoc.template = PHONE_TEMPLATE  # type: ignore[assignment]
     args = pn.state.session_args or {}
     raw = (args.get("unit") or [b""])[0].decode(errors="ignore").strip()
     unit_id = int(raw) if raw.isdigit() else None

@@ -579,14 +579,15 @@ def test_the_desk_works_on_a_1366_by_768_screen(browser: Any, writable_server: s
         d = Desk(page, writable_server, artifacts)
         d.wait_ready()
         page.locator(".dk-units.folded").wait_for(timeout=15_000)
-        page.wait_for_function("""() => {
-            const list = document.querySelector('.dk-q-list') || [...document.querySelectorAll('*')]
-              .map((e) => e.shadowRoot && e.shadowRoot.querySelector('.dk-q-list')).find(Boolean)
-            return list && list.getBoundingClientRect().height > 400
-        }""", timeout=15_000)
+        queue = page.locator(".dk-q-list")
+        for _ in range(60):  # the board's new height reaches the layout
+            box = queue.bounding_box()
+            if box and box["height"] > 400:
+                break
+            page.wait_for_timeout(250)
         rows = page.locator(".dk-q-row")
         rows.nth(8).wait_for(timeout=15_000)
-        box = page.locator(".dk-q-list").bounding_box()
+        box = queue.bounding_box()
         assert box is not None
         visible = 0
         for i in range(min(rows.count(), 20)):

@@ -122,7 +122,7 @@ def test_a_located_case_is_not_resolved_without_a_unit_on_scene(app, demo_copy):
         app.handle(ChangeState(incident_id=reg.incident_id, to="resolved", actor="值班员甲",
                                **MEDIATED))
     assert err.value.status == 409
-    with pytest.raises(InvalidTransition, match="办结结果.*办结说明"):
+    with pytest.raises(InvalidTransition, match=r"办结结果.*办结说明"):
         app.handle(ChangeState(incident_id=reg.incident_id, to="resolved", actor="值班员甲"))
     with pytest.raises(InvalidTransition, match="仅限来访窗口"):
         app.handle(ChangeState(incident_id=reg.incident_id, to="resolved", actor="值班员甲",
