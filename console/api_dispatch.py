@@ -89,13 +89,20 @@ class DispatchHandler(ApiHandler):
 
 def _int(value: Any, field: str) -> int:
     """An id or count as the database stores it (a 32-bit integer)."""
+    said = _said(field)
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise InvalidCommand(f"{field} 须为整数", field=field) from None
+        raise InvalidCommand(f"{said}须为整数", field=field) from None
     if not -(2**31) <= number < 2**31:
-        raise InvalidCommand(f"{field} 超出范围", field=field)
+        raise InvalidCommand(f"{said}超出范围", field=field)
     return number
+
+
+def _said(field: str) -> str:
+    """How a refusal names a field: its Chinese name with the key (``数量（limit）``)."""
+    label = schemas.FIELD_LABELS.get(field) or lifecycle.FIELD_LABELS.get(field)
+    return f"{label}（{field}）" if label else field
 
 
 def _float_or_none(body: dict[str, Any], field: str) -> float | None:
@@ -105,7 +112,7 @@ def _float_or_none(body: dict[str, Any], field: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise InvalidCommand(f"{field} 须为数字", field=field) from None
+        raise InvalidCommand(f"{_said(field)}须为数字", field=field) from None
 
 
 def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:

@@ -322,7 +322,8 @@ FIELD_LABELS = {"reason": "理由", "note": "说明", "level": "级别", "name":
                 "phone": "电话", "reassign": "改派", "expected_state": "预期状态",
                 "body": "请求体", "other_id": "关联案件", "kind": "类型",
                 "accuracy_m": "定位精度", "at": "定位时间", "seq": "序号",
-                "unit_id": "处置单位编号", "department": "部门", "outcome_text": "结论"}
+                "unit_id": "处置单位编号", "department": "部门", "outcome_text": "结论",
+                "limit": "数量", "street": "街道编号", "offset": "起始位置"}
 
 
 def field_label(model: type[BaseModel], field: str) -> str | None:

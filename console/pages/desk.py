@@ -37,7 +37,7 @@ from layers.registry import LAYERS
 BADGE = "示意：网格与微网格为示意数据"
 LEFT_W, RIGHT_W, HEADER_H, UNITS_H = 470, 580, 62, 380
 # A small desk screen (1366×768): the board folds to its head, the side columns narrow.
-SMALL_H, SMALL_W, UNITS_FOLDED_H, LEFT_W_SMALL, RIGHT_W_SMALL = 900, 1500, 46, 420, 470
+SMALL_H, SMALL_W, UNITS_FOLDED_H, LEFT_W_SMALL, RIGHT_W_SMALL = 900, 1500, 46, 450, 460
 # the map's live layers are re-sent whole this often, a safety net only: after the full push on
 # load, diffs on an open websocket are not lost (every 20 deliveries, as before, re-sent 3,100
 # features to every desk every few seconds under the simulator: the desks' longest tasks)

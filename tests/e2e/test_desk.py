@@ -589,17 +589,18 @@ def test_the_desk_works_on_a_1366_by_768_screen(browser: Any, writable_server: s
         rows.nth(8).wait_for(timeout=15_000)
         box = queue.bounding_box()
         assert box is not None
-        visible = 0
+        visible, heights = 0, []
         for i in range(min(rows.count(), 20)):
             r = rows.nth(i).bounding_box()
+            heights.append(r and round(r["height"]))
             if r and r["y"] >= box["y"] - 1 and r["y"] + r["height"] <= box["y"] + box["height"] + 1:
                 visible += 1
-        assert visible >= 8, visible
+        page.screenshot(path=str(artifacts / "desk-1366x768.png"))
+        assert visible >= 8, (visible, box, heights)
         assert page.locator(".leaflet-control-layers.lm-folded").count() == 1
         assert page.locator(".lm-legend.lm-folded").count() == 1
         assert page.locator("input.dk-actor").count() == 0
         assert page.locator(".dk-actor").inner_text() == "duty"
-        page.screenshot(path=str(artifacts / "desk-1366x768.png"))
         page.locator(".dk-u-fold").click()  # the board unfolds on demand
         page.locator(".dk-units:not(.folded)").wait_for(timeout=15_000)
     finally:
