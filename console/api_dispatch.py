@@ -21,6 +21,7 @@ from console.intake_place import place
 from console.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks
 from console.schemas import refuse_nul
 from dispatch import commands as c
+from dispatch import lifecycle
 from dispatch.access import event_visible, scope_of
 from dispatch.errors import DispatchError, Forbidden, InvalidCommand
 from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
@@ -88,13 +89,20 @@ class DispatchHandler(ApiHandler):
 
 def _int(value: Any, field: str) -> int:
     """An id or count as the database stores it (a 32-bit integer)."""
+    said = _said(field)
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise InvalidCommand(f"{field} 须为整数", field=field) from None
+        raise InvalidCommand(f"{said}须为整数", field=field) from None
     if not -(2**31) <= number < 2**31:
-        raise InvalidCommand(f"{field} 超出范围", field=field)
+        raise InvalidCommand(f"{said}超出范围", field=field)
     return number
+
+
+def _said(field: str) -> str:
+    """How a refusal names a field: its Chinese name with the key (``数量（limit）``)."""
+    label = schemas.FIELD_LABELS.get(field) or lifecycle.FIELD_LABELS.get(field)
+    return f"{label}（{field}）" if label else field
 
 
 def _float_or_none(body: dict[str, Any], field: str) -> float | None:
@@ -104,7 +112,7 @@ def _float_or_none(body: dict[str, Any], field: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise InvalidCommand(f"{field} 须为数字", field=field) from None
+        raise InvalidCommand(f"{_said(field)}须为数字", field=field) from None
 
 
 def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:
@@ -159,12 +167,22 @@ class IncidentsHandler(DispatchHandler):
         await self.run(work, status=201)
 
 
+def case_actions(who: Any, case: dict[str, Any], units: Any) -> list[dict[str, Any]]:
+    """What the caller may do with the case now (dispatch.lifecycle.actions): a field account
+    on one of the case's units is offered its unit's acts, everyone else the desk's."""
+    field_unit = who.kind == "account" and who.role == "field" and who.unit_id in set(units)
+    return [a.as_dict() for a in lifecycle.actions(case, allowed=who.actions,
+                                                   field_unit=field_unit)]
+
+
 class IncidentHandler(DispatchHandler):
     async def get(self, incident_id: str) -> None:
         def work() -> Any:
             units = self.incident(incident_id)
             with self.app.engine.connect() as conn:
-                return case_for(conn, self.who, incident_detail(conn, int(incident_id)), units)
+                case = incident_detail(conn, int(incident_id))
+                out = case_for(conn, self.who, case, units)
+            return {**out, "actions": case_actions(self.who, case, units)}
         await self.run(work)
 
 
@@ -221,7 +239,10 @@ class TransitionHandler(DispatchHandler):
                 incident_id=int(incident_id), to=str(body.get("to") or ""),
                 actor=self.actor(body), note=body.get("note"), outcome=body.get("outcome"),
                 unit_id=None if unit is None else _int(unit, "unit_id"),
-                expected_state=body.get("expected_state")))
+                expected_state=body.get("expected_state"),
+                on_the_spot=bool(body.get("on_the_spot", False)),
+                spot_reason=body.get("spot_reason"), oral_terms=body.get("oral_terms"),
+                referred_to=body.get("referred_to")))
         await self.run(work)
 
 
@@ -232,12 +253,11 @@ class FollowUpHandler(DispatchHandler):
         def work() -> Any:
             body = self.body_json(schemas.FollowUpIn)
             self.incident(incident_id, own_task=True)
-            return self.handle(c.RecordFollowUp(
-                incident_id=int(incident_id),
-                satisfaction=_int(body.get("satisfaction"), "satisfaction"),
-                agreement_holds=bool(body.get("agreement_holds", True)),
+            return self.handle(c.RecordFollowUp(  # every answer the visitor's own: no defaults
+                incident_id=int(incident_id), satisfaction=body.get("satisfaction"),
+                agreement_holds=body.get("agreement_holds"), method=body.get("method"),
                 actor=self.actor(body), note=body.get("note"),
-                neighbours_visited=_int(body.get("neighbours_visited", 0), "neighbours_visited")))
+                neighbours_visited=body.get("neighbours_visited")))
         await self.run(work)
 
 
@@ -255,9 +275,16 @@ class UnitTasksHandler(DispatchHandler):
             out = self.read(unit_tasks, unit_id=int(unit_id))
             with self.app.engine.connect() as conn:  # a street's unit on another street's case
                 tasks, others = cut_tasks(conn, self.who, int(unit_id), out["tasks"])
-            # the unit is on every one of these cases; masks follow who asks
-            out["tasks"] = [masked_case(self.who, {**t, **self._area(t["id"])}, [int(unit_id)])
+                history, _ = cut_tasks(conn, self.who, int(unit_id), out.get("history") or [])
+            # the unit is on every one of these cases; masks follow who asks; each task carries
+            # the unit's own acts the state machine allows now (the field page renders those)
+            allowed = self.who.actions
+            out["tasks"] = [{**masked_case(self.who, {**t, **self._area(t["id"])},
+                                           [int(unit_id)]),
+                             "actions": [a.as_dict() for a in lifecycle.actions(
+                                 t, allowed=allowed, field_unit=True)]}
                             for t in tasks]
+            out["history"] = [masked_case(self.who, h, [int(unit_id)]) for h in history]
             if others:
                 out["elsewhere_tasks"] = others
                 out["notes"] = [f"该单位另有 {others} 项任务在您的辖区之外，详情请联系所在街道"]
@@ -356,7 +383,8 @@ class EventsHandler(ApiHandler):
 
 
 def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
-    from console.api_supervise import supervise_routes  # it builds on DispatchHandler
+    from console.api_case import case_routes  # these build on DispatchHandler
+    from console.api_supervise import supervise_routes
 
     args = {"app": app}
     if hub.context is None:  # live events are routed by the case's or unit's area
@@ -374,6 +402,7 @@ def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, 
         (rf"/api/v1/incidents/{n}/assign", AssignHandler, args),
         (rf"/api/v1/incidents/{n}/transitions", TransitionHandler, args),
         (rf"/api/v1/incidents/{n}/followup", FollowUpHandler, args),
+        *case_routes(app),  # 紧急程度确认, 确认重复/关联/合并 (console.api_case)
         *supervise_routes(app),  # 督办, 吹哨, 报到, 会商 (console.api_supervise)
         (r"/api/v1/units", UnitsHandler, args),
         (rf"/api/v1/units/{n}/tasks", UnitTasksHandler, args),

@@ -1,14 +1,15 @@
 """What the desk's case page shows (no Panel): the case view with labels, times in ms, its
-countdown marks, its audit timeline, and the actions its state allows.
+countdown marks, its audit timeline, and the actions the domain allows the officer now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from console.desk_state import epoch_ms, live_marks
 from dispatch import lifecycle, vocab
+from dispatch.access import ROLE_ACTIONS
 from dispatch.policy import LEVEL_LABELS, RISK_LABELS, Policy
 
 ACTION_LABELS = {
@@ -16,54 +17,42 @@ ACTION_LABELS = {
     "transition": "状态变更", "release": "退回重派", "reopen": "重新处置", "merge": "合并",
     "deadline_warn": "时限预警", "supervise_yellow": "黄牌督办", "supervise_red": "红牌督办",
     "supervise_manual": "人工督办", "deadline_error": "时限处理异常",
-    "link_duplicate": "确认重复", "link_related": "关联案件",
+    "link_duplicate": "确认重复", "link_related": "关联案件", "refused": "操作被拒绝",
+    "resolve_on_the_spot": "当场化解", "priority_confirm": "采纳建议紧急程度",
+    "priority_keep": "保持原定紧急程度",
 }
 
 
 # ---- what a case allows -------------------------------------------------------------------------
 
-def allowed_actions(case: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Buttons for the case's state, in the order a duty officer reads them. Each names the
-    request it makes and the inputs it needs; the server still decides."""
-    state = str(case["state"])
-    nexts = lifecycle.TRANSITIONS.get(state, frozenset())
+# The desk's presentation of the domain's actions (dispatch.lifecycle.actions decides which).
+TONE = {"locate": "primary", "assign": "primary", "reassign": "primary", "priority": "warn",
+        "supervise": "warn", "escalated": "warn", "resolved": "good", "on_the_spot": "good",
+        "followup": "good", "located": "danger"}
+KIND = {"transition": "transition", "assign": "assign", "locate": "locate",
+        "supervise": "supervise", "followup": "followup", "link": "link",
+        "priority": "priority"}
+# Without a signed-in officer (tests, a page built by hand): a duty officer's permissions.
+DESK_DEFAULT = ROLE_ACTIONS["duty"]
+
+
+def allowed_actions(case: Mapping[str, Any], *, allowed: Collection[str] | None = None
+                    ) -> list[dict[str, Any]]:
+    """The desk's buttons: exactly the actions the domain allows the officer now
+    (:func:`dispatch.lifecycle.actions`), with how the page asks for their inputs."""
     out: list[dict[str, Any]] = []
-
-    def add(key: str, label: str, kind: str, **extra: Any) -> None:
-        out.append({"key": key, "label": label, "kind": kind, **extra})
-
-    if state == "registered":
-        add("locate", "定位", "locate", tone="primary")
-    if state in ("located", "escalated"):
-        add("assign", "派单", "assign", reassign=False, tone="primary")
-    if state in ("assigned", "acknowledged"):
-        add("reassign", "改派", "assign", reassign=True, tone="primary")
-    if "acknowledged" in nexts:
-        add("acknowledged", "代为签收", "transition", to="acknowledged", note="optional")
-    if "on_scene" in nexts:
-        add("on_scene", "确认到场", "transition", to="on_scene", note="optional")
-    if "mediating" in nexts:
-        add("mediating", "开始调解", "transition", to="mediating", note="optional")
-    if state in vocab.OPEN_STATES:
-        add("supervise", "督办", "supervise", note="required", tone="warn")
-    if "escalated" in nexts:
-        city = case.get("level") == "city"
-        add("escalated", "上报上级", "transition", to="escalated", note="required", tone="warn",
-            disabled="已由市级矛调中心处置，无法再上报" if city else None)
-    if "resolved" in nexts:
-        add("resolved", "办结", "transition", to="resolved", note="optional", outcome=True,
-            tone="good")
-    if state == "resolved":
-        add("followup", "回访", "followup", note="optional", tone="good")
-    if "closed" in nexts:
-        add("closed", "归档", "transition", to="closed", note="optional")
-    if "located" in nexts and state != "registered":  # registered: located by a point only
-        label = "退回重派" if state == "assigned" else "重新处置"
-        add("located", label, "transition", to="located", note="required", tone="danger")
+    for a in lifecycle.actions(case, allowed=DESK_DEFAULT if allowed is None else allowed):
+        d = a.as_dict()
+        d.update(key=a.name, kind=KIND[a.command], tone=TONE.get(a.name),
+                 note="required" if "note" in a.needs else "optional")
+        if a.to == "resolved":
+            d["outcome"] = True
+        out.append(d)
     return out
 
 
-def case_display(view: Mapping[str, Any], *, policy: Policy) -> dict[str, Any]:
+def case_display(view: Mapping[str, Any], *, policy: Policy,
+                 allowed: Collection[str] | None = None) -> dict[str, Any]:
     """The case page's data: the API's case view with labels, times in ms, marks and actions."""
     times = ("reported_at", "sign_deadline", "close_deadline", "followed_up_at")
     out = {k: v for k, v in view.items() if k not in times}
@@ -76,7 +65,11 @@ def case_display(view: Mapping[str, Any], *, policy: Policy) -> dict[str, Any]:
     out["language_label"] = vocab.LANGUAGES.get(view.get("language") or "", "")
     out["outcome_label"] = vocab.OUTCOMES.get(view.get("outcome") or "", "")
     out["clocks"] = live_marks(view, policy=policy)
-    out["actions"] = allowed_actions(view)
+    out["actions"] = allowed_actions(view, allowed=allowed)
+    out["proposed_priority_label"] = vocab.PRIORITIES.get(view.get("proposed_priority") or 0, "")
+    out["closures"] = [{**c, "at": None, "at_ms": epoch_ms(c.get("at")),
+                        "outcome_label": vocab.OUTCOMES.get(c.get("outcome") or "", "")}
+                       for c in view.get("closures") or []]
     out["audit"] = [{**a, "at_ms": epoch_ms(a.get("at")), "at": None,
                      "action_label": ACTION_LABELS.get(a["action"], a["action"]),
                      "from_label": vocab.INCIDENT_STATES.get(a.get("from_state") or "", ""),

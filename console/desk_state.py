@@ -10,7 +10,7 @@ show.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -350,13 +350,15 @@ class DeskState(param.Parameterized):
             self.selected = incident_id
             self.workspace = "case" if incident_id is not None else "intake"
 
-    def show_case(self, view: Mapping[str, Any] | None, *, policy: Policy) -> None:
-        """Show a loaded case view, if it is still the selected one."""
+    def show_case(self, view: Mapping[str, Any] | None, *, policy: Policy,
+                  allowed: Collection[str] | None = None) -> None:
+        """Show a loaded case view, if it is still the selected one; its actions are those the
+        domain allows the signed-in officer (``allowed``: their permissions)."""
         if view is None or int(view["id"]) != self.selected:
             return
         from console.desk_case import case_display  # it builds on this module's marks
 
-        self.case = case_display(view, policy=policy)
+        self.case = case_display(view, policy=policy, allowed=allowed)
 
     def concerns_case(self, events: Iterable[Mapping[str, Any]]) -> bool:
         """Whether any of these domain events touched the open case (it should be reloaded)."""

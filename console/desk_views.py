@@ -27,7 +27,8 @@ VOCAB: dict[str, Any] = {
     "priority_labels": {str(n): label for n, label in vocab.PRIORITIES.items()},
     "difficulties": vocab.DIFFICULTIES, "languages": vocab.LANGUAGES,
     "languages_other": {k: v for k, v in vocab.LANGUAGES.items() if k != "mandarin"},
-    "outcomes": vocab.OUTCOMES, "states": vocab.INCIDENT_STATES, "unit_types": vocab.UNIT_TYPES,
+    "outcomes": vocab.OUTCOMES, "followup_methods": vocab.FOLLOWUP_METHODS,
+    "states": vocab.INCIDENT_STATES, "unit_types": vocab.UNIT_TYPES,
 }
 
 
@@ -67,6 +68,7 @@ class DeskUnits(RowsView):
     server_ms = param.Integer(default=0)
     unit_types = param.Dict(default=vocab.UNIT_TYPES)
     stale_s = param.Integer(default=900)
+    folded = param.Boolean(default=False, doc="Only the head shows (a small screen's queue).")
     _esm: ClassVar[str] = _esm("desk_units.js")
 
 

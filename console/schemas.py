@@ -97,18 +97,46 @@ class AssignIn(_Body):
 
 
 class TransitionIn(_Body):
+    """状态流转；办结（to=resolved）须有依据：处置单位到场（或 on_the_spot 当场化解并写明理由）、
+    由人选择的结果、办结说明，调解成功须有调解协议（书面或 oral_terms 口头协议内容），
+    转诉讼/转仲裁须写明 referred_to 接收机关。"""
+
     to: State = Field(description="目标状态")
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=1000, description="说明")
     outcome: Outcome | None = None
-    unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="处置单位编号")
     expected_state: State | None = None
+    on_the_spot: bool = Field(default=False, description="当场化解（来访窗口，办结人即调解人）")
+    spot_reason: str | None = Field(default=None, max_length=500, description="当场化解理由")
+    oral_terms: str | None = Field(default=None, max_length=2000, description="口头协议内容")
+    referred_to: str | None = Field(default=None, max_length=120, description="接收机关")
 
 
 class FollowUpIn(_Body):
-    satisfaction: int = Field(ge=1, le=5, description="满意度 1-5")
-    agreement_holds: bool = True
-    note: str | None = Field(default=None, max_length=1000)
-    neighbours_visited: int = Field(default=0, ge=0, le=100)
+    """回访：每一项由回访人选择，缺任何一项即拒绝（422，指明字段），不作默认。"""
+
+    satisfaction: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
+    agreement_holds: bool | None = Field(default=None, description="协议是否仍在履行")
+    method: Literal["phone", "visit", "sms"] | None = Field(
+        default=None, description="回访方式：phone 电话 / visit 上门 / sms 短信")
+    note: str | None = Field(default=None, max_length=1000, description="说明")
+    neighbours_visited: int | None = Field(default=None, ge=0, le=100,
+                                           description="走访邻里户数（走一家访三家）")
+
+
+class PriorityIn(_Body):
+    """确认或保持紧急程度：采纳风险研判的建议，或保持原定（均留痕）。"""
+
+    priority: Priority = Field(description="紧急程度")
+    reason: str | None = Field(default=None, max_length=500, description="理由")
+
+
+class LinkIn(_Body):
+    """确认重复 / 关联 / 合并到另一案件。"""
+
+    other_id: int = Field(ge=1, le=2**31 - 1, description="关联案件编号")
+    kind: Literal["duplicate", "related", "merged"] = Field(description="关联类型")
+    reason: str | None = Field(default=None, max_length=500, description="理由")
 
 
 def _fix_time(value: Any) -> Any:
@@ -277,4 +305,31 @@ def parse_body(model: type[M], raw: Any) -> M:
         loc = [str(p) for p in first["loc"]]
         field = loc[0] if loc else "body"
         where = ".".join(loc) if loc else "body"
-        raise InvalidCommand(f"{where}：{_message(first)}", field=field) from None
+        label = field_label(model, field)
+        said = f"{label}（{where}）" if label else where
+        raise InvalidCommand(f"{said}：{_message(first)}", field=field) from None
+
+
+# Chinese names of fields whose model gives no description of its own.
+FIELD_LABELS = {"reason": "理由", "note": "说明", "level": "级别", "name": "名称",
+                "address": "地址", "to": "目标状态", "outcome": "办结结果",
+                "unit_ids": "处置单位", "priority": "紧急程度", "category": "纠纷类别",
+                "channel": "受理渠道", "parties": "当事人", "lon": "经度", "lat": "纬度",
+                "status": "状态", "departments": "部门", "participants": "参会人员",
+                "password": "密码", "username": "用户名", "role": "角色",
+                "description": "情况描述", "title": "标题", "difficulty": "难易程度",
+                "crs": "坐标系", "auto_dispatch": "自动派单", "language": "语言",
+                "phone": "电话", "reassign": "改派", "expected_state": "预期状态",
+                "body": "请求体", "other_id": "关联案件", "kind": "类型",
+                "accuracy_m": "定位精度", "at": "定位时间", "seq": "序号",
+                "unit_id": "处置单位编号", "department": "部门", "outcome_text": "结论",
+                "limit": "数量", "street": "街道编号", "offset": "起始位置"}
+
+
+def field_label(model: type[BaseModel], field: str) -> str | None:
+    """The field's Chinese name: the model's description (up to a first space or colon)."""
+    info = model.model_fields.get(field)
+    desc = (info.description or "") if info is not None else ""
+    for cut in ("：", " ", "（", "("):
+        desc = desc.split(cut)[0]
+    return desc or FIELD_LABELS.get(field)

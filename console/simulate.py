@@ -23,27 +23,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from console.simulate_data import (
+    CASES,
+    CHANNELS,
+    DIALECTS,
+    GIVEN,
+    HOURLY,
+    METHODS,
+    OUTCOMES,
+    PRIORITIES,
+    SATISFACTION,
+    SURNAMES,
+    TERMS,
+)
 from geo.coords import from_wgs84
 
 BEIJING = timezone(timedelta(hours=8))
-# Cases per hour of the Beijing day, relative: office and hotline hours, an evening family peak.
-HOURLY = (0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.0, 1.7, 1.1, 1.2, 1.8, 1.9,
-          1.8, 1.6, 1.3, 1.4, 1.3, 1.0, 0.6, 0.3)
-# category: (share %, label, story, median minutes of mediation)
-CASES = {"neighbour": (26, "邻里", "楼上漏水噪音起争执", 45), "debt": (7, "债务", "借款逾期不还", 90),
-         "family": (13, "家庭", "赡养老人起争吵", 60), "marriage": (8, "婚姻", "离婚财产分割争执", 90),
-         "property": (12, "物业", "业主拒交物业费", 60), "land": (3, "土地", "宅基地边界争议", 150),
-         "labour": (10, "劳动/欠薪", "拖欠农民工工资", 120), "traffic": (6, "交通事故", "剐蹭赔偿谈不拢", 50),
-         "construction": (4, "工程款", "装修工程款结算", 150), "consumer": (5, "消费", "预付卡退费", 40),
-         "finance": (2, "金融", "理财亏损纠纷", 120), "medical": (2, "医疗", "不满诊疗结果", 150),
-         "other": (2, "其他", "占道经营", 45)}
-PRIORITIES = {"urgent": 4, "high": 12, "normal": 64, "low": 20}
-CHANNELS = {"hotline": 35, "walk_in": 20, "grid_report": 25, "app": 15, "referral": 5}
-OUTCOMES = {"mediated": 86, "litigation": 4, "arbitration": 3, "withdrawn": 4, "failed": 3}
-SATISFACTION = {"5": 60, "4": 27, "3": 8, "2": 3, "1": 2}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
-DIALECTS = ("henan", "sichuan", "gansu", "uyghur", "shandong")
 
 
 def pick(rng: random.Random, weights: dict[str, int]) -> str:
@@ -269,8 +264,16 @@ class Simulator:
             self.later(self.rng.uniform(1800, 7200), "mediating", cid)
 
     def step_resolve(self, cid: int) -> None:
+        """办结 with the evidence the server asks for: the unit is on scene, the mediator picks
+        the outcome and writes the note, the oral agreement's terms or the receiving body."""
         case, outcome = self.cases[cid], pick(self.rng, OUTCOMES)
-        if not self.transition(case, "resolved", note="调解结束", outcome=outcome):
+        story = CASES[case.category][2]
+        evidence = {"mediated": {"oral_terms": f"双方就“{story}”达成口头协议：{self.rng.choice(TERMS)}"},
+                    "litigation": {"referred_to": "区人民法院"},
+                    "arbitration": {"referred_to": "区劳动人事争议仲裁委员会"}}.get(outcome, {})
+        note = {"mediated": "组织双方面对面调解，达成一致", "failed": "多次调解分歧仍大，调解不成",
+                "withdrawn": "申请人表示自行协商，撤回申请"}.get(outcome, "调解不成，引导依法解决")
+        if not self.transition(case, "resolved", note=note, outcome=outcome, extra=evidence):
             return
         for uid in case.units:  # back into the grid
             self.units.get(uid, {})["status"] = "available"
@@ -282,9 +285,11 @@ class Simulator:
 
     def step_followup(self, cid: int) -> None:
         case, score = self.cases[cid], int(pick(self.rng, SATISFACTION))
+        visit = pick(self.rng, METHODS)  # the simulated visitor's own answers, each chosen
         status, body = self.api.call("POST", f"/api/v1/incidents/{cid}/followup", {
-            "satisfaction": score, "agreement_holds": self.rng.random() > 0.04,
-            "neighbours_visited": 3, "note": "走一家访三家", "actor": "回访员（模拟）"})
+            "satisfaction": score, "agreement_holds": self.rng.random() > 0.04, "method": visit,
+            "neighbours_visited": self.rng.choice((0, 1, 2, 3, 3, 3)) if visit == "visit" else 0,
+            "note": "走一家访三家" if visit == "visit" else "电话回访", "actor": "回访员（模拟）"})
         if status != 200:
             self.drop(case, f"回访失败 HTTP {status}")
             return
@@ -296,8 +301,10 @@ class Simulator:
         if self.transition(self.cases[cid], "closed", note="归档"):
             del self.cases[cid]
 
-    def transition(self, case: Case, to: str, *, note: str, outcome: str | None = None) -> bool:
-        body = {"to": to, "note": note, "actor": "现场模拟", **({"outcome": outcome} if outcome else {})}
+    def transition(self, case: Case, to: str, *, note: str, outcome: str | None = None,
+                   extra: dict[str, Any] | None = None) -> bool:
+        body = {"to": to, "note": note, "actor": "现场模拟", **({"outcome": outcome} if outcome else {}),
+                **(extra or {})}
         status, res = self.api.call("POST", f"/api/v1/incidents/{case.id}/transitions", body)
         if status != 200:
             self.drop(case, f"{to} HTTP {status} {(res or {}).get('error', {}).get('message', '')}")

@@ -20,8 +20,17 @@ from sqlalchemy.exc import DBAPIError
 from dispatch.adapters.road_eta import LazyRoadEta
 from dispatch.adapters.unit_cache import UnitCache
 from dispatch.adapters.uow import Clock, PolicyCache, SqlUnitOfWork
-from dispatch.commands import AutoDispatch, RegisterIncident
-from dispatch.errors import DispatchError
+from dispatch.commands import (
+    SYSTEM,
+    AssignUnits,
+    AutoDispatch,
+    ChangeState,
+    DecidePriority,
+    LinkIncidents,
+    RecordFollowUp,
+    RegisterIncident,
+)
+from dispatch.errors import DispatchError, Forbidden, NotFound
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
 from dispatch.handlers import HANDLERS, OWN_TRANSACTIONS
@@ -36,6 +45,8 @@ from geo.routing import RoadGraph
 
 log = logging.getLogger(__name__)
 RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to run again
+# Commands on a case whose refusal is audited (the case is named, a person asked).
+AUDITED_REFUSALS = (ChangeState, AssignUnits, RecordFollowUp, LinkIncidents, DecidePriority)
 
 
 def utc_now() -> datetime:
@@ -77,11 +88,37 @@ class Dispatch:
                     log.info("retrying %s after %s", type(command).__name__, code)
                     continue
                 raise
+            except DispatchError as err:
+                self._audit_refusal(command, err)
+                raise
             self._publish(uow.events)
             if isinstance(command, RegisterIncident) and isinstance(result, Registered):
                 return self._auto(result)
             return result
         raise AssertionError("unreachable")
+
+    def _audit_refusal(self, command: Any, err: DispatchError) -> None:
+        """A refused command on a case changed nothing; its refusal is one audit row of its own
+        (``refused``: what was asked, by whom, and the Chinese reason)."""
+        if not isinstance(command, AUDITED_REFUSALS) or isinstance(err, (NotFound, Forbidden)):
+            return
+        actor = getattr(command, "actor", None)
+        if not actor or actor == SYSTEM:
+            return
+        asked = {k: v for k, v in vars(command).items()
+                 if k not in ("actor", "incident_id") and v not in (None, (), False)}
+        try:
+            with self.uow() as uow:
+                uow.incidents.audit(
+                    at=uow.now(), actor=str(actor)[:60], action="refused",
+                    entity_id=command.incident_id, to_state=getattr(command, "to", None),
+                    reason=err.message, detail={"command": type(command).__name__,
+                                                "code": err.code, "asked": asked,
+                                                **{k: v for k, v in err.detail.items()
+                                                   if k in ("field", "missing", "state")}})
+                uow.commit()
+        except Exception:  # the refusal still reaches the caller
+            log.exception("could not audit the refusal of %s", type(command).__name__)
 
     def _auto(self, reg: Registered) -> Registered:
         """系统自动派单 after the registration committed: a failure leaves it located."""

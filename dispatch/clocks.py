@@ -14,16 +14,15 @@ from dispatch import vocab
 from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
 
 KIND_LABEL = {"sign": "签收", "close": "办结", "followup": "回访", "whistle": "报到"}
-# While a clock still matters: signing ends at acknowledgement, closing at resolution.
+# While a clock still matters: signing ends at acknowledgement, closing at resolution. These
+# are the one place the clock sets per state live (stats, the map layers and the desk read them).
+SIGN_OWED = ("registered", "located", "assigned")
 LIVE_STATES = {
-    "sign": frozenset({"registered", "located", "assigned"}),
+    "sign": frozenset(SIGN_OWED),
     "close": frozenset(vocab.OPEN_STATES),
     "followup": frozenset({"resolved"}),
     "whistle": frozenset(vocab.OPEN_STATES),  # a whistle's 报到 deadline (dispatch.whistle)
 }
-CLOCKS_OF_STATE = {"acknowledged": ("sign",), "on_scene": ("sign",), "mediating": ("sign",),
-                   "resolved": ("sign", "close"), "followed_up": ("followup",),
-                   "closed": ("sign", "close", "followup")}
 
 
 @dataclass(frozen=True)

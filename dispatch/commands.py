@@ -81,21 +81,41 @@ class ChangeState:
     to: str
     actor: str
     note: str | None = None
-    outcome: str | None = None  # required when ``to == "resolved"``
+    outcome: str | None = None  # required when ``to == "resolved"``, chosen by a person
     unit_id: int | None = None  # the unit signing / arriving, when it is one unit's act
     expected_state: str | None = None
+    # 办结 evidence (dispatch.lifecycle.check_closure): 当场化解 at the window by the actor,
+    # a recorded oral agreement's terms, the court or arbitration body a case is referred to
+    on_the_spot: bool = False
+    spot_reason: str | None = None
+    oral_terms: str | None = None
+    referred_to: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordFollowUp:
-    """回访: satisfaction 1-5 and whether the agreement holds; dissatisfaction reopens."""
+    """回访: satisfaction 1-5, whether the agreement holds, how (电话/上门/短信) and how many
+    neighbours were asked (走一家访三家), each chosen by ``actor`` (no defaults: a missing
+    answer is refused, never assumed); dissatisfaction reopens."""
 
     incident_id: int
-    satisfaction: int
-    agreement_holds: bool
+    satisfaction: int | None
+    agreement_holds: bool | None
+    method: str | None
+    neighbours_visited: int | None
     actor: str
     note: str | None = None
-    neighbours_visited: int = 0  # 走一家访三家
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecidePriority:
+    """The officer's answer to the risk check's proposed priority: ``priority`` (1-4) is the
+    one they confirm (the proposal) or keep (their own); either way audited."""
+
+    incident_id: int
+    priority: int
+    actor: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

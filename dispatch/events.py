@@ -91,6 +91,16 @@ class DeadlinePassed(Event):
 
 
 @dataclass(frozen=True)
+class PriorityChanged(Event):
+    """An officer decided on the risk check's proposed priority (confirmed or kept)."""
+
+    incident_id: int
+    from_priority: int
+    to_priority: int
+    actor: str
+
+
+@dataclass(frozen=True)
 class IncidentEscalated(Event):
     incident_id: int
     level: str  # the new handling level

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from dispatch.errors import InvalidCommand, InvalidTransition
 from dispatch.policy import Policy
+from dispatch.vocab import FOLLOWUP_METHODS
 
 
 @dataclass(frozen=True)
@@ -14,14 +15,31 @@ class FollowUpVerdict:
     reason: str
 
 
-def check_visit(state: str, satisfaction: int, neighbours_visited: int) -> None:
-    """Refuse a visit on a case not yet resolved, or with values out of range."""
+def check_visit(state: str, satisfaction: int | None, neighbours_visited: int | None, *,
+                agreement_holds: bool | None = None, method: str | None = None,
+                ) -> None:
+    """Refuse a visit on a case not yet resolved, or with an answer missing or out of range.
+
+    Every answer is the visitor's own: none is assumed, so a missing one names its field.
+    """
     if state != "resolved":
         raise InvalidTransition("只有已办结的案件才能回访", state=state, to="followed_up")
-    if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+    if satisfaction is None:
+        raise InvalidCommand("回访须选择满意度（1-5 分）", field="satisfaction")
+    if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or \
+            not 1 <= satisfaction <= 5:
         raise InvalidCommand("满意度须为 1-5 的整数", field="satisfaction")
+    if agreement_holds is None:
+        raise InvalidCommand("回访须选择协议是否仍在履行", field="agreement_holds")
+    if method is None:
+        raise InvalidCommand("回访须选择回访方式（电话/上门/短信）", field="method")
+    if method not in FOLLOWUP_METHODS:
+        raise InvalidCommand(f"回访方式须为：{'、'.join(f'{k}（{v}）' for k, v in FOLLOWUP_METHODS.items())}",
+                             field="method")
+    if neighbours_visited is None:
+        raise InvalidCommand("回访须填写走访邻里户数（未走访填 0）", field="neighbours_visited")
     if neighbours_visited < 0:
-        raise InvalidCommand("走访邻居数不能为负", field="neighbours_visited")
+        raise InvalidCommand("走访邻里户数不能为负", field="neighbours_visited")
 
 
 def verdict(satisfaction: int, agreement_holds: bool, *, policy: Policy) -> FollowUpVerdict:

@@ -10,6 +10,7 @@ from dispatch.commands import (
     AutoDispatch,
     BlowWhistle,
     ChangeState,
+    DecidePriority,
     HoldConsultation,
     LinkIncidents,
     LocateIncident,
@@ -26,7 +27,7 @@ from dispatch.handlers_assign import assign, auto_dispatch
 from dispatch.handlers_clock import run_clocks
 from dispatch.handlers_intake import link, locate, register
 from dispatch.handlers_record import RECORD_HANDLERS
-from dispatch.handlers_state import change_state, record_followup
+from dispatch.handlers_state import change_state, decide_priority, record_followup
 from dispatch.handlers_supervise import supervise
 from dispatch.handlers_units import report_position, set_unit_status, update_policy
 from dispatch.handlers_whistle import blow_whistle, hold_consultation, report_in
@@ -37,6 +38,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     AssignUnits: assign,
     AutoDispatch: auto_dispatch,
     ChangeState: change_state,
+    DecidePriority: decide_priority,
     RecordFollowUp: record_followup,
     LinkIncidents: link,
     ReportPosition: report_position,

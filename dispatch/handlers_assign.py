@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dispatch import clocks, vocab
+from dispatch import clocks, lifecycle, vocab
 from dispatch.adapters.repository import facts
 from dispatch.commands import SYSTEM, AssignUnits, AutoDispatch
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound, UnitUnavailable
@@ -18,9 +18,6 @@ from dispatch.results import Assigned
 
 if TYPE_CHECKING:
     from dispatch.adapters.uow import SqlUnitOfWork
-
-ASSIGNABLE = ("located", "escalated", "assigned", "acknowledged")
-
 
 def recommend_for(incident_id: int, uow: SqlUnitOfWork, *, exclude: tuple[int, ...] = ()
                   ) -> Recommendation:
@@ -89,11 +86,11 @@ def assign(cmd: AssignUnits, uow: SqlUnitOfWork, *, auto: bool = False,
         raise Conflict(f"案件已被他人处理，当前为「{vocab.INCIDENT_STATES[state]}」",
                        state=state, incident_id=cmd.incident_id)
     current = uow.units.active_on(cmd.incident_id)
-    if state in ("assigned", "acknowledged") and not cmd.reassign:
+    if state in lifecycle.REASSIGN_FROM and not cmd.reassign:
         by = current[0]["assigned_by"] if current else "他人"
         raise Conflict(f"案件已由 {by} 派单（{len(current)} 个单位），如需改派请选择改派并说明理由",
                        state=state, taken_by=by, unit_ids=[a["unit_id"] for a in current])
-    if state not in ASSIGNABLE:
+    if state not in lifecycle.ASSIGNABLE:
         raise InvalidTransition(f"案件处于「{vocab.INCIDENT_STATES[state]}」，不能派单",
                                 state=state, to="assigned")
     need = _needs_reason(cmd, row, uow)
@@ -123,7 +120,7 @@ def assign(cmd: AssignUnits, uow: SqlUnitOfWork, *, auto: bool = False,
     if not uow.incidents.set_state(cmd.incident_id, state, "assigned", assigned_at=now,
                                    sign_deadline=sign_deadline, acknowledged_at=None):
         raise Conflict("案件状态已被他人改变，请刷新后重试", incident_id=cmd.incident_id)
-    action = "reassign" if state in ("assigned", "acknowledged") else "assign"
+    action = "reassign" if state in lifecycle.REASSIGN_FROM else "assign"
     uow.incidents.audit(at=now, actor=cmd.actor, action=action, entity_id=cmd.incident_id,
                         from_state=state, to_state="assigned",
                         reason=cmd.reason or ("系统自动派单" if auto else None),

@@ -12,7 +12,7 @@ from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered, RiskRaised
 from dispatch.model import BEIJING
 from dispatch.results import Linked, Located, Registered
-from dispatch.risk import NewCase, assess_risk, find_duplicates
+from dispatch.risk import NewCase, assess_risk, find_duplicates, propose_priority
 from dispatch.telemetry import to_wgs84_point
 from geo.locate import Location
 
@@ -69,10 +69,7 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
                                   radius_m=policy.duplicate_radius_m)
     dups = find_duplicates(new, priors, policy=policy)
     risk = assess_risk(new, priors, policy=policy, duplicates=[d.other_id for d in dups])
-    if risk.level >= 3:
-        priority = 1
-    elif risk.level == 2:
-        priority = min(priority, 2)
+    proposed = propose_priority(priority, risk)  # shown to the officer, never applied silently
     level = policy.level_for(priority, cmd.difficulty, risk.level)
     sign = clocks.sign_clock(now, priority, policy=policy)
     close = clocks.close_clock(now, cmd.difficulty, policy=policy)
@@ -90,7 +87,7 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
         "caller_phone": caller.phone if caller else None, "parties": parties,
         "reported_at": now, "sign_deadline": clocks.deadline(sign),
         "close_deadline": clocks.deadline(close), "created_by": cmd.actor, "level": level,
-        "auto_dispatch": cmd.auto_dispatch,
+        "auto_dispatch": cmd.auto_dispatch, "proposed_priority": proposed,
     }
     if inside and loc is not None:
         values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
@@ -100,7 +97,8 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
     uow.incidents.audit(at=now, actor=cmd.actor, action="register", entity_id=iid,
                         to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
                         detail={"code": code, "priority": priority, "level": level,
-                                "risk": risk.level, "auto_dispatch": cmd.auto_dispatch})
+                                "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
+                                **({"proposed_priority": proposed} if proposed else {})})
     uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
                                 tuple(d.other_id for d in dups)))
     if inside and loc is not None:
@@ -120,7 +118,7 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
     uow.commit()
     return Registered(iid, code, state, priority, level, loc.as_dict() if loc else None,
                       tuple(dups), risk, clocks.deadline(sign), clocks.deadline(close),
-                      auto and inside)
+                      auto and inside, proposed_priority=proposed)
 
 
 def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:

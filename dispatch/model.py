@@ -13,6 +13,7 @@ class PartyFacts:
     name: str
     phone: str | None = None
     role: str = "applicant"
+    language: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +40,13 @@ class IncidentFacts:
     address: str | None = None
     parties: tuple[PartyFacts, ...] = ()
     reported_at: datetime | None = None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages or dialects the parties speak besides Mandarin: the case's own and
+        each party's (a 老乡调解员 who speaks any of them helps)."""
+        got = [self.language, *(p.language for p in self.parties)]
+        return tuple(dict.fromkeys(x for x in got if x and x != "mandarin"))
 
 
 @dataclass(frozen=True, kw_only=True)

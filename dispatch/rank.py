@@ -208,7 +208,12 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
         [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
     if among is not None:
         why[~among] = IGNORED
-    has_eta = ~np.isnan(table.lon) & ~np.isnan(eta_s)
+    now_us = (now - EPOCH) // US
+    age_s = np.maximum(0, now_us - table.seen_us) / 1e6
+    stale = ~table.seen_known | (age_s > policy.stale_position_s) | np.isnan(table.lon)
+    # an ETA from a stale position is a guess: it earns nothing and sorts last (the unit is
+    # ranked on what is known: its grid, type, skills, load)
+    has_eta = ~np.isnan(table.lon) & ~np.isnan(eta_s) & ~stale
     finite = has_eta & np.isfinite(eta_s)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.where(finite, w.eta * np.maximum(0.0, 1 - eta_s / w.eta_horizon_s), 0.0)
@@ -218,9 +223,12 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
         total = np.where(fits, total + type_pts, total)
         if incident.category:
             total = np.where(table.skilled(incident.category), total + w.skill, total)
-        lang = incident.language
-        if lang and lang != "mandarin":
-            total = total + np.where(table.speaks(lang), w.language, w.no_language)
+        langs = incident.languages  # the case's and each party's own, not Mandarin
+        if langs:
+            speaks = np.zeros(n, dtype=bool)
+            for lang in langs:
+                speaks |= table.speaks(lang)
+            total = total + np.where(speaks, w.language, w.no_language)
         grid_worker = table.unit_type == "grid_worker"
         police = _is(table, POLICE)
         near = np.select([
@@ -239,9 +247,6 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
         load = table.active_load > 0
         total = np.where(load, total + w.load * table.active_load / table.capacity, total)
         total = np.where(table.on_call, total + w.on_call, total)
-        now_us = (now - EPOCH) // US
-        age_s = np.maximum(0, now_us - table.seen_us) / 1e6
-        stale = ~table.seen_known | (age_s > policy.stale_position_s) | np.isnan(table.lon)
         total = np.where(stale, total + w.stale, total)
     score = round_1(total)
     eta_key = np.where(has_eta, eta_s, math.inf)

@@ -19,7 +19,18 @@ from dispatch import vocab
 from dispatch.eta import Eta
 from dispatch.model import IncidentFacts, UnitFacts
 from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
-from dispatch.rank import F64, PAIR_TYPES, POLICE, UnitTable, best_rows, excluded_counts, rank_numbers
+from dispatch.rank import (
+    F64,
+    FULL,
+    OFF_DUTY,
+    PAIR_TYPES,
+    POLICE,
+    REASONS,
+    UnitTable,
+    best_rows,
+    excluded_counts,
+    rank_numbers,
+)
 
 SHOWN = 50  # candidates explained per recommendation: the API's largest ``limit``
 PAIR_TOP = 4  # pairs are formed from the best four of each side
@@ -114,12 +125,16 @@ def _rate(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: 
     w = policy.weights
     say = words.append if words is not None else None
     total = eta_pts = 0.0  # summed in the order the reasons are given
+    age = unit.position_age_s(now)
+    stale = age is None or age > policy.stale_position_s or unit.lon is None
     if eta is not None and unit.lon is not None:  # the ETA reason comes first
-        if math.isfinite(eta.seconds):
+        if math.isfinite(eta.seconds) and not stale:
             eta_pts = total = w.eta * max(0.0, 1 - eta.seconds / w.eta_horizon_s)
             if say:
                 how = "（直线估算）" if eta.method == "straight_line" else ""
                 say(f"{'步行' if unit.on_foot else '车程'}约 {max(1, round(eta.seconds / 60))} 分钟{how}")
+        elif math.isfinite(eta.seconds) and say:  # a guess from an old fix: said, not ranked
+            say(f"按旧位置估算约 {max(1, round(eta.seconds / 60))} 分钟（不计入排序）")
         elif say:
             say("道路不可达")
     if unit.unit_type in types:
@@ -132,13 +147,13 @@ def _rate(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: 
         total += w.skill
         if say:
             say(f"擅长{_cat(incident)}")
-    lang = incident.language
-    if lang and lang != "mandarin":
-        speaks = lang in unit.languages
-        total += w.language if speaks else w.no_language
+    langs = incident.languages  # the case's and each party's own
+    if langs:
+        spoken = [x for x in langs if x in unit.languages]
+        total += w.language if spoken else w.no_language
         if say:
-            name = vocab.LANGUAGES.get(lang, lang)
-            say(f"会说{name}（老乡调解）" if speaks else f"不会{name}")
+            names = "、".join(vocab.LANGUAGES.get(x, x) for x in (spoken or langs))
+            say(f"会说{names}（老乡调解）" if spoken else f"不会{names}")
     near = None
     if unit.unit_type == "grid_worker" and incident.grid_id and unit.home_grid_id == incident.grid_id:
         near = (w.own_grid, "本网格网格员")
@@ -169,13 +184,12 @@ def _rate(unit: UnitFacts, incident: IncidentFacts, eta: Eta | None, *, policy: 
         total += w.on_call
         if say:
             say("随叫随到（非值班）")
-    age = unit.position_age_s(now)
-    stale = age is None or age > policy.stale_position_s or unit.lon is None
     if stale:
         total += w.stale
         if say:
             say("无位置信息，无法估算到达时间" if unit.lon is None else "位置从未上报，ETA 不可靠"
                 if age is None else f"位置已 {(age or 0) / 60:.0f} 分钟未更新，ETA 不可靠")
+            say("按所属网格与驻地排序")
     return round(total, 1), eta_pts, stale
 
 
@@ -215,6 +229,24 @@ def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: P
     out.sort(key=lambda c: (-c.score, c.eta_s if c.eta_s is not None else math.inf,
                             c.unit_ids))
     return out
+
+
+def _own_police_note(table: UnitTable, why: NDArray[np.int64], police_grid_id: int
+                     ) -> list[str]:
+    """Say so where no officer of the case's own police grid can go now (the pairs offered
+    then hold a neighbouring grid's officer; a single unit is the other choice)."""
+    own = (table.unit_type == "community_police") & (table.police_grid_id == police_grid_id)
+    if not own.any():
+        return ["本警格没有在册社区民警：组合中为相邻警格民警，或先派单人"]
+    if (why[own] == -1).any():
+        return []
+    rows = np.flatnonzero(own)
+    # rows left out of the ranking (``among``) are off duty or full: named from the table
+    codes = [int(why[k]) if why[k] >= 0 else OFF_DUTY if table.off_duty[k] else FULL
+             for k in rows.tolist()]
+    held = {REASONS[c]: codes.count(c) for c in dict.fromkeys(codes)}
+    said = "、".join(f"{k} {v} 人" for k, v in held.items())
+    return [f"本警格民警当前不能派单（{said}）：组合中为相邻警格民警，或先派单人"]
 
 
 def eta_column(table: UnitTable, etas: Mapping[int, Eta]) -> F64:
@@ -258,6 +290,8 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
                     best(table.unit_type == "community_police", PAIR_TOP), policy=policy,
                     top=PAIR_TOP) if paired else []
     notes = []
+    if paired and incident.police_grid_id:
+        notes.extend(_own_police_note(table, numbers.why, incident.police_grid_id))
     if paired and not pairs:
         notes.append("需警格+网格联动，但当前没有可用的网格员与民警组合，先派单人")
     if incident.one_case_plan:

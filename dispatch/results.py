@@ -40,6 +40,7 @@ class Registered(Result):
     auto_dispatch: bool
     dispatched: Assigned | None = None
     dispatch_error: str | None = None  # why auto-dispatch found nobody (case stays located)
+    proposed_priority: int | None = None  # the risk check's proposal, for the officer to decide
 
     def as_dict(self) -> dict[str, Any]:
         out = {"id": self.incident_id, **super().as_dict()}
@@ -82,6 +83,14 @@ class FollowedUp(Result):
     state: str
     reopened: bool
     reason: str
+
+
+@dataclass(frozen=True)
+class PriorityDecided(Result):
+    incident_id: int
+    priority: int
+    proposed: int
+    accepted: bool
 
 
 @dataclass(frozen=True)

@@ -142,11 +142,19 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
         raise_to(2, f"同一当事人之间已发生 {k} 起纠纷")
     elif k:
         raise_to(1, f"同一当事人之间曾有纠纷（{same_parties[0].code}）")
-    k = len(same_place)
+    # A burst at one door (cases still open there, reported within the duplicate window) is a
+    # question of duplicates to merge, not a rising risk: it is named, and counts no higher.
+    dup_since = new.reported_at - timedelta(days=policy.duplicate_days)
+    burst = [p for p in same_place if p.state in vocab.OPEN_STATES and p.reported_at >= dup_since]
+    settled = [p for p in same_place if p not in burst]
+    k = len(settled)
     if k >= policy.repeat_address_orange:
         raise_to(2, f"同一地点已发生 {k} 起纠纷")
     elif k >= policy.repeat_address_yellow:
         raise_to(1, f"同一地点已发生 {k} 起纠纷")
+    if burst:
+        raise_to(1, f"同一地点近 {policy.duplicate_days} 日另有 {len(burst)} 起在办案件"
+                    "（疑似同一事件重复报告，请核对关联或合并）")
     words = threat_words(new.description, policy)
     if words:
         raise_to(3, f"出现威胁性言辞：{'、'.join(words)}")
@@ -161,3 +169,11 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
     if level >= 3:
         reasons.append("须一事一策，警格+网格联动处置")
     return RiskAssessment(level, tuple(reasons), bool(words), level >= 3)
+
+
+def propose_priority(priority: int, risk: RiskAssessment) -> int | None:
+    """The priority the risk check proposes (1 紧急 for red, 2 较急 for orange) when it is more
+    urgent than the officer's ``priority``; None when it has nothing to propose. A proposal is
+    shown to the officer, who confirms it or keeps their own; it never applies itself."""
+    wanted = {3: 1, 2: 2}.get(risk.level)
+    return wanted if wanted is not None and wanted < priority else None

@@ -14,12 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 
 TZ = "Asia/Shanghai"
 OPEN = OPEN_STATES  # 在办: every state before 办结
-# Sign-for (签收) is still owed in these states; once acknowledged the sign clock stops.
-SIGN_OWED = ("registered", "located", "assigned")
 DONE = ("resolved", "followed_up", "closed")  # 办结 (then 回访, filed); reopening leaves them
 SATISFIED_AT_LEAST = 4  # 满意 = 4 (满意) or 5 (非常满意) on the 1-5 follow-up scale
 WINDOWS = (7, 30)  # the rolling windows rates and times are given for, in days
@@ -51,11 +50,14 @@ FIGURES: tuple[Figure, ...] = (
            "按期办结率只计办结时间不晚于时限者。",
            "期内到期案件中已办结占比"),
     Figure("success_rate", "调解成功率",
-           "统计期内办结的案件中，结果为“调解成功”的比例；分母含转诉讼、转仲裁、撤回、调解不成。",
-           "期内办结中调解成功占比"),
+           "统计期内办结的案件中，结果为“调解成功”且有办结记录（处置单位到场或窗口当场化解）与调解协议"
+           "（书面协议书或记录在案的口头协议内容）的比例；没有协议的“调解成功”不计入分子；"
+           "分母含转诉讼、转仲裁、撤回、调解不成。",
+           "办结中有协议的调解成功"),
     Figure("satisfaction", "满意度",
-           "统计期内回访并评分的案件中，评4分或5分（满意、非常满意）的比例；均分为1–5分的平均。",
-           "期内回访评4–5分占比"),
+           "统计期内由回访人记录（注明回访人与回访方式：电话、上门或短信）并评分的回访中，"
+           "评4分或5分（满意、非常满意）的比例；均分为1–5分的平均；无人记录的评分不计。",
+           "有人记录的回访评4–5分"),
     Figure("sign_minutes", "平均签收用时",
            "统计期内签收的案件，自受理登记至处置力量签收的平均用时；按时签收率为签收不晚于签收时限者的比例。",
            "受理至签收的平均时长"),
@@ -129,6 +131,15 @@ CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"
 OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
 
 
+# Evidence behind the rates (migration 0012): a mediated closure counts with its closure record
+# (made at the same moment as the resolution) holding an agreement, written or oral; a score
+# counts when a person recorded the visit, saying how it was made.
+AGREED = ("EXISTS (SELECT 1 FROM incident_closures z WHERE z.incident_id = i.id AND "
+          "z.at = i.resolved_at AND z.outcome = 'mediated' AND z.agreement IS NOT NULL)")
+RECORDED_VISIT = ("EXISTS (SELECT 1 FROM followups v WHERE v.incident_id = i.id AND "
+                  "v.done_at = i.followed_up_at AND v.actor IS NOT NULL AND v.method IS NOT NULL)")
+
+
 def _within(col: str, days: int) -> str:
     return f"(i.{col} > now() - interval '{int(days)} days' AND i.{col} <= now())"
 
@@ -150,13 +161,15 @@ def _window_columns(days: int, *, times: bool = True) -> str:
     办结率 closed/due: due = close_deadline in W; closed = those now resolved, followed up or
       closed (a reopened case is not). 按期 on_time: those with resolved_at <= close_deadline.
     调解成功率 mediated/resolved: resolved = resolved_at in W, still 办结, with an outcome;
-      mediated = outcome 'mediated' (litigation, arbitration, withdrawn, failed are not).
-    满意度 satisfied/rated: rated = followed_up_at in W with a score; satisfied = score >= 4.
+      mediated = outcome 'mediated' with its closure record holding an agreement (AGREED).
+    满意度 satisfied/rated: rated = followed_up_at in W with a score a person recorded
+      (RECORDED_VISIT); satisfied = score >= 4.
     签收/到场用时: mean (and median) of acknowledged_at / arrived_at - reported_at over the cases
       signed / arrived in W; 按时签收 = acknowledged_at <= sign_deadline among those.
     """
     due, resolved = _within("close_deadline", days), _within("resolved_at", days)
-    rated = f"({_within('followed_up_at', days)} AND i.satisfaction IS NOT NULL)"
+    rated = (f"({_within('followed_up_at', days)} AND i.satisfaction IS NOT NULL AND "
+             f"{RECORDED_VISIT})")
     sign = "extract(epoch FROM i.acknowledged_at - i.reported_at)"
     arrive = "extract(epoch FROM i.arrived_at - i.reported_at)"
     signed, arrived = _within("acknowledged_at", days), _within("arrived_at", days)
@@ -169,8 +182,8 @@ def _window_columns(days: int, *, times: bool = True) -> str:
         AS on_time_{d},
       count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome IS NOT NULL)
         AS resolved_{d},
-      count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome = 'mediated')
-        AS mediated_{d},
+      count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome = 'mediated'
+                       AND {AGREED}) AS mediated_{d},
       count(*) FILTER (WHERE {rated}) AS rated_{d},
       count(*) FILTER (WHERE {rated} AND i.satisfaction >= {SATISFIED_AT_LEAST}) AS satisfied_{d},
       avg(i.satisfaction) FILTER (WHERE {rated}) AS sat_mean_{d}""" + (f""",

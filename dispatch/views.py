@@ -43,8 +43,12 @@ def incident_detail(conn: Connection, incident_id: int) -> dict[str, Any]:
                        "l.reasons, l.created_at FROM incident_links l JOIN incidents o ON "
                        "o.id = l.other_id WHERE l.incident_id = :i ORDER BY l.id", p),
         "followups": _rows(conn, "SELECT due_at, done_at, satisfaction, agreement_holds, "
-                           "neighbours_visited, note, actor FROM followups WHERE "
+                           "neighbours_visited, method, note, actor FROM followups WHERE "
                            "incident_id = :i ORDER BY id", p),
+        # 办结依据 (dispatch.lifecycle.check_closure), newest first
+        "closures": _rows(conn, "SELECT at, actor, outcome, basis, note, mediator, spot_reason, "
+                          "agreement, oral_terms, referred_to FROM incident_closures WHERE "
+                          "incident_id = :i ORDER BY id DESC", p),
         **whistle_views(conn, incident_id),  # 吹哨 (with the departments' 报到) and 会商
     }
 
@@ -114,7 +118,16 @@ def unit_tasks(conn: Connection, unit_id: int) -> dict[str, Any]:
         "SELECT i.id, i.code, i.title, i.category, i.priority, i.state, i.description, "
         "i.address, i.parties, i.risk_level, i.reported_at, i.sign_deadline, i.close_deadline, "
         "ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, a.role, a.assigned_at, a.acknowledged_at, "
-        "a.arrived_at FROM assignments a JOIN incidents i ON i.id = a.incident_id "
+        "a.arrived_at, i.channel, COALESCE(f.level, 'community') AS level, "
+        "EXISTS (SELECT 1 FROM assignments x WHERE x.incident_id = i.id "
+        "AND x.arrived_at IS NOT NULL) AS reached_scene "
+        "FROM assignments a JOIN incidents i ON i.id = a.incident_id "
+        "LEFT JOIN incident_flow f ON f.incident_id = i.id "
         "WHERE a.unit_id = :u AND a.state = 'active' "
         "ORDER BY i.priority, i.sign_deadline NULLS LAST, i.id"), {"u": unit_id})
-    return {"unit": dict(unit), "tasks": tasks}
+    history = _rows(conn, (  # the unit's past tasks, newest first
+        "SELECT i.id, i.code, i.title, i.category, i.state, i.outcome, a.role, a.state AS "
+        "assignment, a.assigned_at, a.arrived_at, a.released_at FROM assignments a "
+        "JOIN incidents i ON i.id = a.incident_id WHERE a.unit_id = :u AND a.state <> 'active' "
+        "ORDER BY a.released_at DESC NULLS LAST, a.id DESC LIMIT 20"), {"u": unit_id})
+    return {"unit": dict(unit), "tasks": tasks, "history": history}

@@ -89,6 +89,9 @@ OUTCOMES: dict[str, str] = {
     "failed": "调解不成",
 }
 
+# How a follow-up visit (回访) was made.
+FOLLOWUP_METHODS: dict[str, str] = {"phone": "电话", "visit": "上门", "sms": "短信"}
+
 PRIORITIES: dict[int, str] = {1: "紧急", 2: "较急", 3: "一般", 4: "轻微"}
 # The API's names for the stored priority numbers.
 PRIORITY_CODES: dict[str, int] = {"urgent": 1, "high": 2, "normal": 3, "low": 4}

@@ -25,7 +25,7 @@ Progress = Callable[[str, int], None]
 _SEARCHED = ("districts", "streets", "communities", "grids", "addr_roads", "compounds", "places",
              "addresses")
 # Tables whose ids come from a sequence (serial) and must be moved past the loaded ids.
-_SERIAL = ("incidents", "assignments")
+_SERIAL = ("incidents", "assignments", "incident_closures", "followups", "incident_timers")
 
 
 def _geometry_columns(table: Table) -> list[str]:

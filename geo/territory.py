@@ -13,6 +13,7 @@ TABLE_ORDER = (
     "districts", "streets", "communities", "police_grids", "grids", "micro_grids",
     "facilities", "road_nodes", "road_edges", "addr_roads", "door_ranges", "compounds",
     "buildings", "places", "addresses", "units", "incidents", "assignments",
+    "incident_closures", "followups", "incident_timers",
 )
 
 

@@ -36,6 +36,8 @@ from layers.registry import LAYERS
 
 BADGE = "示意：网格与微网格为示意数据"
 LEFT_W, RIGHT_W, HEADER_H, UNITS_H = 470, 580, 62, 380
+# A small desk screen (1366×768): the board folds to its head, the side columns narrow.
+SMALL_H, SMALL_W, UNITS_FOLDED_H, LEFT_W_SMALL, RIGHT_W_SMALL = 900, 1500, 46, 450, 460
 # the map's live layers are re-sent whole this often, a safety net only: after the full push on
 # load, diffs on an open websocket are not lost (every 20 deliveries, as before, re-sent 3,100
 # features to every desk every few seconds under the simulator: the desks' longest tasks)
@@ -94,6 +96,10 @@ class DeskSession(pn.viewable.Viewer):
                               canvas_padding=0.15, point_padding=0.05,
                               static_url=prefix, margin=0, sizing_mode="stretch_both",
                               stylesheets=[f"{prefix}/desk_map.css"], **basemap(app.tiles, base))
+        self._left = pn.Column(self.queue, self.units, width=LEFT_W,
+                               sizing_mode="stretch_height", margin=0)
+        self._right = pn.Column(self.tabs, self.intake, self.case, width=RIGHT_W,
+                                sizing_mode="stretch_height", margin=0)
         # the logged-in officer (pages are served only after /login): rows and cases are cut
         # to their jurisdiction, and their name is the one the audit records
         self.principal = page_principal()
@@ -188,6 +194,9 @@ class DeskSession(pn.viewable.Viewer):
             self._open_msg(msg)
 
     def _unit_msg(self, msg: dict[str, Any]) -> None:
+        if msg.get("type") in ("screen", "fold"):
+            self._layout(msg)
+            return
         unit = next((u for u in self.state.units if u["id"] == msg.get("id")), None)
         if unit and unit.get("lon") is not None:
             self.map.fly_to(unit["lon"], unit["lat"], label=f"{unit['type_label']} {unit['name']}")
@@ -208,7 +217,8 @@ class DeskSession(pn.viewable.Viewer):
             self.case.loading, self.case.error = False, f"案件 {iid} 加载失败：{exc}"
             return
         self.case.loading, self.case.error = False, ""
-        self.state.show_case(view, policy=self.app.dispatch.policy())
+        self.state.show_case(view, policy=self.app.dispatch.policy(),
+                             allowed=self.principal.actions if self.principal else None)
         if fly and view.get("lon") is not None:
             self.map.fly_to(view["lon"], view["lat"], label=str(view["code"]))
 
@@ -317,11 +327,22 @@ class DeskSession(pn.viewable.Viewer):
             if upserts:
                 self.map.update_features(layer, upserts)
 
+    def _layout(self, msg: dict[str, Any]) -> None:
+        """Fit a small duty screen (1366×768 is common): the unit board starts folded to its
+        head where the queue would otherwise show fewer than eight rows, and the side columns
+        narrow where the map would be squeezed; the officer may unfold the board."""
+        if msg.get("type") == "screen":
+            height, width = float(msg.get("height") or 0), float(msg.get("width") or 0)
+            folded = 0 < height < SMALL_H
+            if 0 < width < SMALL_W:
+                self._left.width, self._right.width = LEFT_W_SMALL, RIGHT_W_SMALL
+        else:
+            folded = bool(msg.get("folded"))
+        self.units.folded = folded
+        self.units.height = UNITS_FOLDED_H if folded else UNITS_H
+
     def __panel__(self) -> pn.viewable.Viewable:
-        left = pn.Column(self.queue, self.units, width=LEFT_W, sizing_mode="stretch_height",
-                         margin=0)
-        right = pn.Column(self.tabs, self.intake, self.case, width=RIGHT_W,
-                          sizing_mode="stretch_height", margin=0)
+        left, right = self._left, self._right
         body = pn.Row(left, self.map, right, sizing_mode="stretch_both", margin=0)
         return pn.Column(self.header, body, sizing_mode="stretch_both", margin=0,
                          styles={"background": "#e9edf2"}, css_classes=["desk-page"])

@@ -28,7 +28,8 @@ class FieldApp(JSComponent):
 
 def labels() -> dict[str, Any]:
     return {"categories": vocab.CATEGORIES, "states": vocab.INCIDENT_STATES,
-            "outcomes": vocab.OUTCOMES, "priorities": {str(k): v for k, v in
+            "outcomes": vocab.OUTCOMES, "followup_methods": vocab.FOLLOWUP_METHODS,
+            "priorities": {str(k): v for k, v in
                                                        vocab.PRIORITIES.items()},
             "unit_types": vocab.UNIT_TYPES, "unit_statuses": vocab.UNIT_STATUSES}
 
@@ -42,11 +43,20 @@ def create_field(unit_id: int | None, *, api_base: str = "/api/v1",
                                  for css in ("field.css", "field_record.css")])
 
 
+# A phone page: the browser must lay it out at the device's width (Bokeh's page has no viewport);
+# Panel extends its base page with this (a string: Panel adds the "extends").
+PHONE_TEMPLATE = ('{% block title %}外勤任务 · 枫桥{% endblock %}'
+                  '{% block preamble %}{{ super() }}<meta name="viewport" '
+                  'content="width=device-width, initial-scale=1">{% endblock %}')
+
+
 def field_page() -> Any:
     """Route factory: a field account's page opens on the unit its account is tied to (whatever
     the address says); others name the unit with ``?unit=<id>``."""
     from console.pages.login import page_principal
 
+    if pn.state.curdoc is not None:
+        pn.state.curdoc.template = PHONE_TEMPLATE  # type: ignore[assignment]
     who = page_principal()
     if who is not None and who.role == "field" and who.unit_id is not None:
         return create_field(who.unit_id)

@@ -9,6 +9,9 @@ const A_STATE = { active: "在办", released: "已释放", declined: "已退回"
 const SUP = { yellow: "黄牌督办", red: "红牌督办" }
 const SUP_KIND = { sign: "签收", close: "办结", followup: "回访", whistle: "报到" }
 const LINK = { probable: "疑似重复", duplicate: "确认重复", related: "关联", merged: "已合并", elsewhere: "他街道" }
+const PCODE = { 1: "urgent", 2: "high", 3: "normal", 4: "low" }
+const BASIS = { on_scene: "处置单位到场", on_the_spot: "当场化解" }
+const AGREEMENT = { written: "书面调解协议书", oral: "口头协议" }
 
 export function render({ model, el }) {
   const V = model.vocab
@@ -74,27 +77,81 @@ export function render({ model, el }) {
       return box
     }
     if (a.kind === "followup") {
-      const sat = h("select", { class: "dk-input", name: "satisfaction" },
-        [5, 4, 3, 2, 1].map((n) => h("option", { value: n }, `${n} 分 ${["", "很不满意", "不满意", "一般", "满意", "非常满意"][n]}`)))
-      const holds = h("input", { type: "checkbox", name: "agreement_holds", checked: true })
-      const visited = h("input", { class: "dk-input dk-num", type: "number", min: 0, max: 20, value: 3, name: "neighbours" })
+      // every answer is the visitor's own: nothing is preselected, the server refuses gaps
+      const pick = (name, options) => h("select", { class: "dk-input", name },
+        h("option", { value: "" }, "请选择"), options.map(([v, t]) => h("option", { value: v }, t)))
+      const sat = pick("satisfaction", [5, 4, 3, 2, 1].map((n) => [n, `${n} 分 ${["", "很不满意", "不满意", "一般", "满意", "非常满意"][n]}`]))
+      const holds = pick("agreement_holds", [["true", "协议仍在履行"], ["false", "协议未履行"]])
+      const method = pick("method", Object.entries(V.followup_methods || { phone: "电话", visit: "上门", sms: "短信" }))
+      const visited = h("input", { class: "dk-input dk-num", type: "number", min: 0, max: 20, name: "neighbours", placeholder: "户数" })
       box.append(h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, "满意度"), sat,
-        h("label", { class: "dk-check" }, holds, "协议仍在履行"),
+        h("span", { class: "dk-label" }, "协议履行"), holds),
+      h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, "回访方式"), method,
         h("span", { class: "dk-label" }, "走访邻里"), visited, "户"), note,
-        h("button", { type: "button", class: "dk-btn dk-btn-good dk-confirm", onclick: () =>
-          post("followup", { satisfaction: Number(sat.value), agreement_holds: holds.checked,
-            neighbours_visited: Number(visited.value || 0), note: note.value.trim() || null }, "回访已记录") }, "记录回访"))
+      h("button", { type: "button", class: "dk-btn dk-btn-good dk-confirm", onclick: () =>
+        post("followup", { satisfaction: sat.value ? Number(sat.value) : null,
+          agreement_holds: holds.value === "" ? null : holds.value === "true",
+          method: method.value || null,
+          neighbours_visited: visited.value === "" ? null : Number(visited.value),
+          note: note.value.trim() || null }, "回访已记录") }, "记录回访"))
       return box
     }
-    let outcome = null
-    if (a.outcome) {
-      outcome = h("select", { class: "dk-input", name: "outcome" },
-        Object.entries(V.outcomes).map(([k, v]) => h("option", { value: k }, v)))
-      box.appendChild(h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, "办结结果"), outcome))
+    if (a.kind === "priority") {
+      const reason = h("input", { class: "dk-input", name: "reason", maxlength: 500, placeholder: "理由（可选）" })
+      const send = (code, text) => post("priority", { priority: code, reason: reason.value.trim() || null }, text)
+      box.append(h("div", { class: "dk-muted dk-small" }, `风险研判建议：${c.proposed_priority_label}（原定 ${c.priority_label}）`),
+        h("div", { class: "dk-muted dk-small" }, (c.risk_reasons || []).join("；")), reason,
+        h("div", { class: "dk-row" },
+          h("button", { type: "button", class: "dk-btn dk-btn-warn dk-confirm", dataset: { choice: "accept" },
+            onclick: () => send(PCODE[c.proposed_priority], "已采纳建议的紧急程度") }, `采纳：${c.proposed_priority_label}`),
+          h("button", { type: "button", class: "dk-btn dk-btn-secondary dk-confirm", dataset: { choice: "keep" },
+            onclick: () => send(PCODE[c.priority], "已保持原定紧急程度") }, `保持：${c.priority_label}`)))
+      return box
     }
+    if (a.kind === "link") {
+      const other = h("select", { class: "dk-input", name: "other_id" },
+        h("option", { value: "" }, "请选择案件"), c.links.map((l) => h("option", { value: l.other_id }, `${l.other_code} ${LINK[l.kind] || ""}`)))
+      const merging = a.name === "merge"
+      const kind = merging ? null : h("select", { class: "dk-input", name: "kind" },
+        h("option", { value: "duplicate" }, "确认重复"), h("option", { value: "related" }, "关联案件"))
+      box.append(h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, merging ? "并入案件" : "关联案件"), other, kind),
+        note, h("button", { type: "button", class: `dk-btn dk-btn-${merging ? "danger" : "primary"} dk-confirm`, onclick: () =>
+          post("links", { other_id: other.value ? Number(other.value) : null, kind: merging ? "merged" : kind.value,
+            reason: note.value.trim() || null }, merging ? "已合并" : "已关联") }, merging ? "确认合并" : "确认关联"))
+      return box
+    }
+    const extra = {}
+    if (a.outcome) {
+      // no outcome is preselected: the person closing the case chooses it
+      const outcome = h("select", { class: "dk-input", name: "outcome" }, h("option", { value: "" }, "请选择办结结果"),
+        Object.entries(V.outcomes).map(([k, v]) => h("option", { value: k }, v)))
+      const oral = h("textarea", { class: "dk-input", name: "oral_terms", rows: 2, maxlength: 2000,
+        placeholder: "口头协议内容（调解成功且无书面协议书时必填：谁、做什么、何时前）" })
+      const body = h("input", { class: "dk-input", name: "referred_to", maxlength: 120, placeholder: "接收机关（受理法院或仲裁机构）" })
+      const oralRow = h("div", { class: "dk-row", hidden: true }, oral)
+      const bodyRow = h("div", { class: "dk-row", hidden: true }, body)
+      outcome.addEventListener("change", () => {
+        const needs = (a.needs_by_outcome || {})[outcome.value] || []
+        oralRow.hidden = !needs.includes("agreement")
+        bodyRow.hidden = !needs.includes("referred_to")
+      })
+      box.append(h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, "办结结果"), outcome), oralRow, bodyRow)
+      Object.assign(extra, { outcome: () => outcome.value || null, oral_terms: () => (oralRow.hidden ? null : oral.value.trim() || null),
+        referred_to: () => (bodyRow.hidden ? null : body.value.trim() || null) })
+    }
+    if (a.on_the_spot) {
+      const why = h("input", { class: "dk-input", name: "spot_reason", maxlength: 500, placeholder: "当场化解理由（必填：双方在场、已当面达成一致等）" })
+      box.append(h("div", { class: "dk-muted dk-small" }, `当场化解：由 ${model.actor} 作为调解人记录`), why)
+      Object.assign(extra, { on_the_spot: () => true, spot_reason: () => why.value.trim() || null })
+    }
+    if (a.outcome) { note.placeholder = "办结说明（必填：处理经过与结果）" }
     box.append(note, h("button", { type: "button", class: `dk-btn dk-btn-${a.tone || "primary"} dk-confirm`,
-      onclick: () => post("transitions", { to: a.to, note: note.value.trim() || null,
-        outcome: outcome ? outcome.value : null, expected_state: c.state }, `已${a.label}`) }, `确认${a.label}`))
+      onclick: () => {
+        if (a.outcome && !window.confirm(`确认${a.label}？办结后案件将进入回访。`)) { return }
+        const payload = { to: a.to, note: note.value.trim() || null, expected_state: c.state }
+        for (const [k, f] of Object.entries(extra)) { payload[k] = f() }
+        post("transitions", payload, `已${a.label}`)
+      } }, `确认${a.label}`))
     return box
   }
 
@@ -130,8 +187,10 @@ export function render({ model, el }) {
       if (d.released && d.released.length) { extra.push(`释放 ${d.released.map(unit).join("、")}`) }
       if (d.outcome) { extra.push(`结果：${V.outcomes[d.outcome] || d.outcome}`) }
       if (d.satisfaction) { extra.push(`满意度 ${d.satisfaction} 分`) }
+      if (d.missing) { extra.push(`尚缺：${d.missing.join("；")}`) }
+      if (d.basis) { extra.push(BASIS[d.basis] || d.basis) }
       if (d.level && a.action.startsWith("supervise")) { extra.push(SUP[d.level] || d.level) }
-      const tone = a.action.startsWith("supervise") || a.action === "deadline_warn" ? "warn"
+      const tone = a.action.startsWith("supervise") || a.action === "deadline_warn" || a.action === "refused" ? "warn"
         : a.action === "reopen" || a.to_state === "escalated" ? "danger" : ""
       list.appendChild(h("li", { class: `dk-tl-item ${tone}`, dataset: { action: a.action } },
         h("div", { class: "dk-tl-time" }, fmtFull(a.at_ms)),
@@ -182,6 +241,9 @@ export function render({ model, el }) {
     if (c.risk_level) {
       warn.push(notice(`risk${c.risk_level}`, `${c.risk_label}风险${c.one_case_plan ? " · 一事一策" : ""}`, c.risk_reasons || []))
     }
+    if (c.proposed_priority) {
+      warn.push(notice("warn", `风险研判建议紧急程度：${c.proposed_priority_label}（原定 ${c.priority_label}），待值班员确认`, []))
+    }
     const dups = c.links.filter((l) => l.kind === "probable" || l.kind === "duplicate" || l.kind === "elsewhere")
     if (dups.length) {
       warn.push(h("div", { class: "dk-notice dk-dup" }, h("div", { class: "dk-notice-title" }, `疑似重复 / 关联案件 ${c.links.length} 件`),
@@ -209,8 +271,13 @@ export function render({ model, el }) {
       c.supervisions.length ? section("督办记录", c.supervisions.map((s) => h("div", { class: "dk-sup-line" },
         badge(SUP[s.level], `dk-sup ${s.level}`), ` ${SUP_KIND[s.kind] || s.kind} · ${fmtFull(s.opened_ms)} · ${s.opened_by} · ${s.reason || ""}`,
         s.closed_ms ? h("span", { class: "dk-muted" }, `（${fmtDT(s.closed_ms)} 已结束）`) : null))) : null,
+      (c.closures || []).length ? section("办结依据", c.closures.map((z) => h("div", { class: "dk-sup-line dk-closure" },
+        `${fmtFull(z.at_ms)} ${z.outcome_label} · ${BASIS[z.basis] || z.basis} · ${z.actor}`,
+        z.mediator ? `（调解人 ${z.mediator}）` : "", h("div", { class: "dk-muted dk-small" },
+          [z.note, z.spot_reason ? `当场化解理由：${z.spot_reason}` : "", z.agreement ? `${AGREEMENT[z.agreement]}${z.oral_terms ? `：${z.oral_terms}` : ""}` : "",
+            z.referred_to ? `接收机关：${z.referred_to}` : ""].filter(Boolean).join("；"))))) : null,
       c.followups.length ? section("回访", c.followups.map((f) => h("div", { class: "dk-sup-line" },
-        f.done_ms ? `${fmtFull(f.done_ms)} 已回访：满意度 ${f.satisfaction} 分，${f.agreement_holds ? "协议履行中" : "协议未履行"}，走访邻里 ${f.neighbours_visited} 户 ${f.note || ""}`
+        f.done_ms ? `${fmtFull(f.done_ms)} 已回访（${(V.followup_methods || {})[f.method] || "方式未记录"}，${f.actor || ""}）：满意度 ${f.satisfaction} 分，${f.agreement_holds ? "协议履行中" : "协议未履行"}，走访邻里 ${f.neighbours_visited} 户 ${f.note || ""}`
           : `应于 ${fmtFull(f.due_ms)} 前回访`))) : null,
       section("调解档案", recordSection({ apiBase: model.api_base, kase: c, actor: model.actor })),  // case_record.js
       section(`全程留痕（${c.audit.length}）`, timeline(c))])

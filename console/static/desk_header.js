@@ -1,4 +1,4 @@
-// DeskHeader: the desk's title bar — navigation, the duty officer's name (audited on every write),
+// DeskHeader: the desk's title bar — navigation, the signed-in officer (the audit's actor, not editable),
 // the live-link status and the Beijing clock; DeskTabs (same file, part="tabs"): the work column's
 // switch between intake and the open case.
 
@@ -7,17 +7,8 @@ const CLOCK = new Intl.DateTimeFormat("zh-CN", { timeZone: TZ, year: "numeric", 
 const LIVE = { live: ["实时", "ok"], connecting: ["连接中", "warn"], error: ["数据暂不可用", "bad"] }
 
 function header(model, el) {
-  // The officer's name is remembered by this browser (it signs every write in the audit trail).
-  const KEY = "fq-desk-actor"
-  const actor = h("input", { class: "dk-actor", value: model.actor, maxlength: 30, "aria-label": "值班员姓名",
-    onchange: () => {
-      model.actor = actor.value.trim() || "值班员"
-      try { localStorage.setItem(KEY, model.actor) } catch (err) { /* private mode */ }
-    } })
-  try {
-    const saved = localStorage.getItem(KEY)
-    if (saved && saved !== model.actor) { actor.value = saved; model.actor = saved }
-  } catch (err) { /* storage unavailable: keep the default */ }
+  // Who acts is the signed-in account the audit records: shown, not editable.
+  const actor = h("span", { class: "dk-actor", title: "当前登录账号（审计记录的操作人）" }, model.actor)
   const live = h("span", { class: "dk-live" })
   const clock = h("span", { class: "dk-hd-clock" })
   el.appendChild(h("header", { class: "dk-hd" },
@@ -28,7 +19,8 @@ function header(model, el) {
       h("a", { class: "dk-hd-tab", href: "./" }, "指挥一张图"),
       h("span", { class: "dk-hd-tab on" }, "值班台"),
       h("a", { class: "dk-hd-tab", href: "./wall" }, "大屏")),
-    h("div", { class: "dk-hd-right" }, live, h("label", { class: "dk-hd-actor" }, "值班员", actor), clock)))
+    h("div", { class: "dk-hd-right" }, live, h("span", { class: "dk-hd-actor" }, "值班员", actor,
+      h("a", { class: "dk-hd-logout", href: "/logout" }, "退出")), clock)))
   function showLive() {
     const [text, cls] = LIVE[model.live] || LIVE.connecting
     live.textContent = text
@@ -37,7 +29,7 @@ function header(model, el) {
   }
   function tick() { clock.textContent = CLOCK.format(new Date()) }
   model.on("change:live", showLive)
-  model.on("change:actor", () => { if (actor.value !== model.actor) { actor.value = model.actor } })
+  model.on("change:actor", () => { actor.textContent = model.actor })
   showLive()
   tick()
   const iv = setInterval(tick, 1000)

@@ -13,9 +13,21 @@ export function render({ model, el }) {
     "aria-label": "搜索力量" })
   const list = h("div", { class: "dk-u-list" })
   const summary = h("span", { class: "dk-muted dk-small" })
-  root.append(h("div", { class: "dk-panel-head" }, h("span", {}, "力量看板"), summary), tabs,
+  // the board folds to its head (the queue keeps the room on a 1366×768 desk): Python sets
+  // the panel's height, told by a message; the screen's size is told once, to choose at start
+  const fold = h("button", { type: "button", class: "dk-btn dk-btn-ghost dk-btn-sm dk-u-fold",
+    "aria-expanded": "true", onclick: () => model.send_msg({ type: "fold", folded: !root.classList.contains("folded") }) }, "收起")
+  root.append(h("div", { class: "dk-panel-head" }, h("span", {}, "力量看板"), summary, fold), tabs,
     h("div", { class: "dk-u-tools" }, type, search), list)
   el.appendChild(root)
+  const showFold = () => {
+    root.classList.toggle("folded", Boolean(model.folded))
+    fold.textContent = model.folded ? "展开" : "收起"
+    fold.setAttribute("aria-expanded", model.folded ? "false" : "true")
+  }
+  model.on("change:folded", showFold)
+  showFold()
+  model.send_msg({ type: "screen", width: window.innerWidth, height: window.innerHeight })
 
   let status = "all"
   let offset = clockOffset(model.server_ms)

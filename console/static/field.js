@@ -1,15 +1,9 @@
 // The field page (移动端): one unit's tasks and the acts of the road — sign for it, arrive,
-// mediate, resolve or escalate — plus a position report. Every act is a POST to the API;
-// the server decides and its Chinese reason is shown when it refuses.
+// mediate, resolve or escalate — plus a position report and its past tasks. The buttons are
+// exactly the actions the API serves with each task (dispatch.lifecycle.actions); every act is
+// a POST, the server decides, and its Chinese reason is shown when it refuses.
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => (
   { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]))
-
-const NEXT = {  // the act the unit takes next, by case state
-  assigned: [{ to: "acknowledged", label: "签收" }],
-  acknowledged: [{ to: "on_scene", label: "到场" }],
-  on_scene: [{ to: "mediating", label: "开始调解" }],
-  mediating: [{ to: "resolved", label: "办结", outcome: true }],
-}
 
 function countdown(deadline, now) {
   if (!deadline) { return "" }
@@ -30,31 +24,61 @@ export function render({ model, el }) {
   let busy = false
 
   const api = (path, body) => fetch(`${model.api_base}${path}`, body === undefined ? {} : {
-    method: "POST", headers: { "Content-Type": "application/json", "X-Actor": data?.unit?.code || "field" },
-    body: JSON.stringify(body),
-  }).then(async (r) => {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  }).catch(() => { throw new Error("网络连接失败，请检查网络后重试") }).then(async (r) => {
     const j = await r.json().catch(() => ({}))
-    if (!r.ok) { throw new Error(j?.error?.message || `请求失败（${r.status}）`) }
+    if (!r.ok) { throw new Error(j?.error?.message || `请求未成功（${r.status}），请稍后重试`) }
     return j
   })
-
+  const open = {}  // task id -> the action whose form is open, and whether it awaits a confirm
   async function load() {
-    if (!model.unit_id) { root.innerHTML = `<div class="fd-empty">请在地址后加 ?unit=单位编号 打开本人任务</div>`; return }
+    if (!model.unit_id) { root.innerHTML = `<div class="fd-empty">请在地址后加 ?unit=单位编号 打开本人任务 · <a href="/logout">退出</a></div>`; return }
     try { data = await api(`/units/${model.unit_id}/tasks`) } catch (err) { message = err.message }
-    draw()
+    if (!busy) { draw() }
+  }
+
+  function form(t, a) {
+    const f = open[t.id] || {}
+    const outcomes = Object.entries(L.outcomes).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")
+    const byOutcome = a.needs_by_outcome || {}
+    const wants = (field) => (byOutcome[f.outcome] || []).includes(field)
+    const fields = []
+    if (a.needs.includes("outcome")) {
+      fields.push(`<label class="fd-field">办结结果<select class="fd-outcome" name="outcome">
+        <option value="">请选择办结结果</option>${outcomes}</select></label>`)
+    }
+    if (wants("agreement")) {
+      fields.push(`<label class="fd-field">口头协议内容（无书面协议书时必填）<textarea name="oral_terms" rows="3" maxlength="2000"
+        placeholder="谁、做什么、何时前完成"></textarea></label>`)
+    }
+    if (wants("referred_to")) {
+      fields.push(`<label class="fd-field">接收机关<input name="referred_to" maxlength="120" placeholder="受理法院或仲裁机构"></label>`)
+    }
+    if (a.needs.includes("note")) {
+      const what = a.to === "escalated" ? "上报理由" : "办结说明（处理经过与结果）"
+      fields.push(`<label class="fd-field">${what}<textarea name="note" rows="3" maxlength="1000"></textarea></label>`)
+    }
+    const confirm = f.confirm
+      ? `<div class="fd-confirm">确认${esc(a.label)}？提交后不能撤回。
+          <button type="button" class="fd-go" data-id="${t.id}" data-do="send">确认${esc(a.label)}</button>
+          <button type="button" class="fd-up" data-id="${t.id}" data-do="back">返回修改</button></div>`
+      : `<button type="button" class="fd-go" data-id="${t.id}" data-do="check">提交${esc(a.label)}</button>
+         <button type="button" class="fd-up" data-id="${t.id}" data-do="cancel">取消</button>`
+    return `<form class="fd-form" data-id="${t.id}" data-action="${esc(a.name)}" onsubmit="return false">
+      ${fields.join("")}<div class="fd-acts">${confirm}</div></form>`
   }
 
   function card(t, now) {
-    const acts = (NEXT[t.state] || []).map((a) => a.outcome
-      ? `<select class="fd-outcome" data-id="${t.id}">${Object.entries(L.outcomes)
-          .map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")}</select>
-         <button data-id="${t.id}" data-to="${a.to}" class="fd-go">${a.label}</button>`
-      : `<button data-id="${t.id}" data-to="${a.to}" class="fd-go">${a.label}</button>`).join("")
-    const due = ["assigned"].includes(t.state) ? t.sign_deadline : t.close_deadline
+    const f = open[t.id]
+    const action = f && (t.actions || []).find((a) => a.name === f.name)
+    const acts = action ? form(t, action) : `<div class="fd-acts">${(t.actions || []).map((a) =>
+      `<button type="button" data-id="${t.id}" data-act="${esc(a.name)}" class="${a.to === "escalated" ? "fd-up" : "fd-go"}"
+        ${a.disabled ? `disabled title="${esc(a.disabled)}"` : ""}>${esc(a.label)}</button>`).join("")}</div>`
+    const due = t.state === "assigned" ? t.sign_deadline : t.close_deadline
     const late = due && new Date(due) < now
     const parties = (t.parties || []).map((p) => `<li>${esc(p.name)}${p.phone
       ? ` · <a href="tel:${esc(p.phone)}">${esc(p.phone)}</a>` : ""}</li>`).join("")
-    return `<article class="fd-card p${esc(t.priority)}">
+    return `<article class="fd-card p${esc(t.priority)}" data-id="${t.id}" data-state="${esc(t.state)}">
       <header><span class="fd-code">${esc(t.code)}</span>
         <span class="fd-pri">${esc(L.priorities[t.priority] || "")}</span>
         <span class="fd-state">${esc(L.states[t.state] || t.state)}</span></header>
@@ -64,49 +88,124 @@ export function render({ model, el }) {
       <div class="fd-clock ${late ? "late" : ""}" data-due="${esc(due || "")}">${esc(countdown(due, now))}</div>
       ${parties ? `<ul class="fd-parties">${parties}</ul>` : ""}
       <div class="fr-slot" data-id="${esc(t.id)}"></div>
-      <div class="fd-acts">${acts}
-        <button data-id="${t.id}" data-to="escalated" class="fd-up">上报上级</button></div>
+      ${acts}
     </article>`
   }
 
+  function past(hist) {
+    if (!hist || !hist.length) { return "" }
+    const rows = hist.map((x) => `<li><span class="fd-code">${esc(x.code)}</span> ${esc(x.title)}
+      <span class="fd-past-state">${esc(L.states[x.state] || x.state)}${x.outcome ? ` · ${esc(L.outcomes[x.outcome] || x.outcome)}` : ""}</span></li>`).join("")
+    return `<details class="fd-history"><summary>历史任务（${hist.length}）</summary><ul>${rows}</ul></details>`
+  }
+
   function draw() {
+    for (const box of root.querySelectorAll("form.fd-form")) {  // what was typed survives a refresh
+      const f = open[box.dataset.id]
+      if (f && !f.confirm) { f.values = values(box) }
+    }
     const now = new Date()
     const u = data?.unit
     root.innerHTML = `
       <div class="fd-head">
         <div><div class="fd-name">${esc(u?.name || "")}</div>
           <div class="fd-sub">${esc(u?.code || "")} · ${esc(L.unit_types[u?.type] || "")} · ${esc(L.unit_statuses[u?.status] || "")}</div></div>
-        <button class="fd-pos">上报位置</button>
+        <div class="fd-head-acts"><button type="button" class="fd-pos">上报位置</button>
+          <a class="fd-logout" href="/logout">退出</a></div>
       </div>
-      <div class="fd-msg ${message ? "on" : ""}">${esc(message)}</div>
-      ${(data?.tasks || []).map((t) => card(t, now)).join("") || `<div class="fd-empty">暂无在办任务</div>`}`
+      <div class="fd-msg ${message ? "on" : ""}" role="status">${esc(message)}</div>
+      ${(data?.tasks || []).map((t) => card(t, now)).join("") || `<div class="fd-empty">暂无在办任务</div>`}
+      ${past(data?.history)}`
+    for (const [id, f] of Object.entries(open)) {  // keep what was typed across redraws
+      const box = root.querySelector(`form.fd-form[data-id="${id}"]`)
+      if (!box) { continue }
+      for (const [k, v] of Object.entries(f.values || {})) {
+        const input = box.querySelector(`[name="${k}"]`)
+        if (input) { input.value = v }
+      }
+      if (f.confirm) { for (const i of box.querySelectorAll("select, textarea, input")) { i.disabled = true } }
+    }
     mountRecords(root, model.api_base)  // field_record.js: the 调解记录 of each task
   }
 
-  async function act(id, to, extra) {
+  async function act(t, a, extra) {
     if (busy) { return }
     busy = true
-    message = ""
+    message = "正在提交…"
+    draw()
     try {
-      await api(`/incidents/${id}/transitions`, { to, unit_id: Number(model.unit_id), actor: data?.unit?.code, ...extra })
-      message = "已提交"
-    } catch (err) { message = err.message }
+      await api(`/incidents/${t.id}/transitions`, { to: a.to, unit_id: Number(model.unit_id),
+        expected_state: t.state, ...extra })
+      message = `已${a.label}`
+      delete open[t.id]
+    } catch (err) { message = err.message; if (open[t.id]) { open[t.id].confirm = false } }
     busy = false
     await load()
   }
+
+  function values(box) {
+    const out = {}
+    for (const i of box.querySelectorAll("select, textarea, input")) { out[i.name] = i.value }
+    return out
+  }
+
+  // what the form still lacks, in Chinese (the server checks the same and has the last word)
+  function lacking(a, v) {
+    const miss = []
+    const wants = (a.needs_by_outcome || {})[v.outcome] || []
+    if (a.needs.includes("outcome") && !v.outcome) { miss.push("办结结果") }
+    if (a.needs.includes("note") && !(v.note || "").trim()) { miss.push(a.to === "escalated" ? "上报理由" : "办结说明") }
+    if (wants.includes("agreement") && !(v.oral_terms || "").trim()) { miss.push("口头协议内容") }
+    if (wants.includes("referred_to") && !(v.referred_to || "").trim()) { miss.push("接收机关") }
+    return miss
+  }
+
+  root.addEventListener("change", (e) => {
+    const box = e.target.closest("form.fd-form")
+    if (!box || e.target.name !== "outcome") { return }
+    const f = open[box.dataset.id]
+    f.values = values(box)
+    f.outcome = e.target.value
+    draw()
+  })
 
   root.addEventListener("click", (e) => {
     const b = e.target.closest("button")
     if (!b) { return }
     if (b.classList.contains("fd-pos")) { report(); return }
-    const id = b.dataset.id
-    if (b.dataset.to === "resolved") {
-      const sel = root.querySelector(`select.fd-outcome[data-id="${id}"]`)
-      act(id, "resolved", { outcome: sel ? sel.value : "mediated" })
-    } else if (b.dataset.to === "escalated") {
-      const note = window.prompt("请说明上报理由")
-      if (note) { act(id, "escalated", { note }) }
-    } else { act(id, b.dataset.to, {}) }
+    const t = (data?.tasks || []).find((x) => String(x.id) === b.dataset.id)
+    if (!t) { return }
+    if (b.dataset.act) {
+      const a = (t.actions || []).find((x) => x.name === b.dataset.act)
+      if (!a) { return }
+      if (!a.needs.length) { act(t, a, {}); return }
+      open[t.id] = { name: a.name, values: {}, confirm: false }
+      message = ""
+      draw()
+      return
+    }
+    const f = open[t.id]
+    const a = f && (t.actions || []).find((x) => x.name === f.name)
+    if (!a) { return }
+    const box = root.querySelector(`form.fd-form[data-id="${t.id}"]`)
+    if (b.dataset.do === "cancel") { delete open[t.id]; message = ""; draw(); return }
+    if (b.dataset.do === "back") { f.confirm = false; draw(); return }
+    if (b.dataset.do === "check") {
+      f.values = values(box)
+      const miss = lacking(a, f.values)
+      if (miss.length) { message = `请填写：${miss.join("、")}`; draw(); return }
+      f.confirm = true
+      message = ""
+      draw()
+      return
+    }
+    if (b.dataset.do === "send") {
+      const v = f.values
+      const wants = (a.needs_by_outcome || {})[v.outcome] || []
+      act(t, a, { note: (v.note || "").trim() || null, outcome: v.outcome || null,
+        oral_terms: wants.includes("agreement") ? (v.oral_terms || "").trim() || null : null,
+        referred_to: wants.includes("referred_to") ? (v.referred_to || "").trim() || null : null })
+    }
   })
 
   function report() {
@@ -120,7 +219,10 @@ export function render({ model, el }) {
         message = "位置已上报"
       } catch (err) { message = err.message }
       load()
-    }, (err) => { message = `定位失败：${err.message}`; draw() }, { enableHighAccuracy: true, timeout: 15000 })
+    }, (err) => {
+      message = `定位失败：${{ 1: "未获得定位权限，请在浏览器设置中允许", 2: "暂时无法获取位置", 3: "定位超时，请到开阔处重试" }[err.code] || "无法获取位置"}`
+      draw()
+    }, { enableHighAccuracy: true, timeout: 15000 })
   }
 
   // live: refetch when an event names this unit or one of its cases; a slow poll as a fallback

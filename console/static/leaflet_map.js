@@ -236,6 +236,7 @@ export async function render({ model, el }) {
   }
 
   const controller = new AbortController()
+  const FOLD_BELOW_W = 700, FOLD_BELOW_H = 560  // px of map: layer list and legend start folded
   let states = new Map()   // layer name -> state
   let layerControl = null
   let legend = null
@@ -592,11 +593,18 @@ export async function render({ model, el }) {
       const hint = config.min_zoom != null ? `<span class="lm-hint">≥${escapeHtml(config.min_zoom)}级</span>` : ""
       overlays[`<span class="lm-ctl-label">${escapeHtml(config.label)}</span>${hint}`] = state.holder
     })
+    // the layer list and the legend fold to their titles (a click on the title): folded at the
+    // start on a small map (a 1366×768 desk), where open they would cover most of it
+    const small = (el.clientWidth || window.innerWidth) < FOLD_BELOW_W ||
+      (el.clientHeight || window.innerHeight) < FOLD_BELOW_H
     legend = L.control({ position: "bottomright" })
     legend.onAdd = () => {
-      const div = L.DomUtil.create("div", "lm-legend")
+      const div = L.DomUtil.create("div", small ? "lm-legend lm-folded" : "lm-legend")
       L.DomEvent.disableClickPropagation(div)
       L.DomEvent.disableScrollPropagation(div)
+      div.addEventListener("click", (e) => {
+        if (e.target.closest(".lm-legend-title")) { div.classList.toggle("lm-folded") }
+      })
       legend._div = div
       return div
     }
@@ -605,8 +613,12 @@ export async function render({ model, el }) {
     layerControl.addTo(map)
     const title = L.DomUtil.create("div", "lm-ctl-title")
     title.textContent = "图层"
+    title.setAttribute("role", "button")
+    title.title = "点击展开/收起"
     const ctlEl = layerControl.getContainer()
     ctlEl.insertBefore(title, ctlEl.firstChild)
+    ctlEl.classList.toggle("lm-folded", small)
+    title.addEventListener("click", () => ctlEl.classList.toggle("lm-folded"))
     for (const state of states.values()) {
       if (state.config.visible !== false) { state.holder.addTo(map) }
     }

@@ -182,6 +182,8 @@ incident_flow = Table(
     Column("reopened", SmallInteger, nullable=False, server_default="0"),
     Column("agreement_holds", Boolean),
     Column("merged_into", Integer, ForeignKey("incidents.id", ondelete="SET NULL")),
+    # migration 0012: the priority the risk check proposed, until an officer decides
+    Column("proposed_priority", SmallInteger),
     CheckConstraint(_in("level", LEVELS), name="level"),
 )
 
@@ -264,8 +266,10 @@ followups = Table(
     Column("neighbours_visited", SmallInteger, nullable=False, server_default="0"),
     Column("note", Text),
     Column("actor", String(60)),
+    Column("method", String(8)),  # 电话 phone | 上门 visit | 短信 sms (migration 0012)
     CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
                     name="satisfaction"),
+    CheckConstraint("method IS NULL OR method IN ('phone','visit','sms')", name="method"),
 )
 
 # Position history of units (WGS-84); the latest also sits on units.last_geom/last_seen_at.
@@ -299,6 +303,7 @@ DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_flow, inci
 
 # the whistle tables (incident_timers.whistle_id points at one) always beside these
 from dispatch.adapters import (  # noqa: E402
+    orm_closure,  # noqa: F401  (migration 0012: closure evidence, priority proposals)
     orm_record,  # noqa: F401  (migration 0009: the case record)
     orm_whistle,  # noqa: F401
 )

@@ -18,11 +18,12 @@ from dispatch.risk import PriorCase, threat_words
 # Columns kept beside the incident row in incident_flow (1:1), with their defaults.
 FLOW = {"level": "'community'", "escalations": "0", "one_case_plan": "false",
         "risk_reasons": "'[]'::jsonb", "auto_dispatch": "NULL::boolean", "reopened": "0",
-        "agreement_holds": "NULL::boolean", "merged_into": "NULL::int"}
+        "agreement_holds": "NULL::boolean", "merged_into": "NULL::int",
+        "proposed_priority": "NULL::smallint"}
 PARTY_KEYS = ("(jsonb_path_query_array(parties, '$[*].phone') || "
               "jsonb_path_query_array(parties, '$[*].name'))")
 _INCIDENT = (
-    "SELECT i.id, code, category, priority, difficulty, state, risk_level, language, title, "
+    "SELECT i.id, code, channel, category, priority, difficulty, state, risk_level, language, title, "
     "description, address, ST_X(geom) AS lon, ST_Y(geom) AS lat, street_id, community_id, "
     "grid_id, micro_grid_id, police_grid_id, parties, reported_at, outcome, version, "
     "sign_deadline, close_deadline, followed_up_at, "
@@ -201,19 +202,20 @@ class IncidentRepository:
 
     def complete_followup(self, incident_id: int, *, at: datetime, satisfaction: int,
                           agreement_holds: bool, neighbours: int, note: str | None,
-                          actor: str) -> None:
+                          actor: str, method: str | None = None) -> None:
         params = {"i": incident_id, "at": at, "s": satisfaction, "a": agreement_holds,
-                  "n": neighbours, "note": note, "actor": actor}
+                  "n": neighbours, "note": note, "actor": actor, "m": method}
         done = self.conn.execute(text(
             "UPDATE followups SET done_at = :at, satisfaction = :s, agreement_holds = :a, "
-            "neighbours_visited = :n, note = :note, actor = :actor WHERE id = (SELECT id FROM "
+            "neighbours_visited = :n, note = :note, actor = :actor, method = :m "
+            "WHERE id = (SELECT id FROM "
             "followups WHERE incident_id = :i AND done_at IS NULL ORDER BY due_at LIMIT 1) "
             "RETURNING id"), params).first()
         if done is None:  # a visit nobody scheduled is still recorded
             self.conn.execute(text(
                 "INSERT INTO followups (incident_id, due_at, done_at, satisfaction, "
-                "agreement_holds, neighbours_visited, note, actor) VALUES "
-                "(:i, :at, :at, :s, :a, :n, :note, :actor)"), params)
+                "agreement_holds, neighbours_visited, note, actor, method) VALUES "
+                "(:i, :at, :at, :s, :a, :n, :note, :actor, :m)"), params)
 
     def has_agreement(self, incident_id: int) -> bool:
         """Whether a written agreement (any version) is on the case's record (migration 0009)."""
@@ -256,7 +258,8 @@ class IncidentRepository:
 def facts(row: dict[str, Any], *, policy: Policy) -> IncidentFacts:
     """The rules' view of an incident row."""
     parties = tuple(PartyFacts(name=p.get("name", ""), phone=p.get("phone"),
-                               role=p.get("role", "applicant")) for p in row["parties"] or [])
+                               role=p.get("role", "applicant"), language=p.get("language"))
+                    for p in row["parties"] or [])
     return IncidentFacts(
         id=row["id"], code=row["code"], category=row["category"], priority=row["priority"],
         difficulty=row["difficulty"], state=row["state"], risk_level=row["risk_level"],

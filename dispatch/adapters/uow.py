@@ -15,6 +15,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
+from dispatch.adapters.closure_repo import ClosureRepository
 from dispatch.adapters.record_repo import RecordRepository
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.adapters.unit_cache import UnitCache
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
         self.units = UnitRepository(self._conn)
         self.whistles = WhistleRepository(self._conn)
         self.records = RecordRepository(self._conn)  # the mediator's record (0009)
+        self.closures = ClosureRepository(self._conn)
         self.events = []
         return self
 

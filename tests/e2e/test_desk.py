@@ -473,16 +473,38 @@ def test_reassign_resolve_follow_up_and_close_from_the_case_page(desk: Desk):
     form.locator(".dk-rec-item:not(.dk-rec-pair)").first.locator(".dk-assign").click()
     page.locator(".dk-tl-item[data-action=reassign]").wait_for(timeout=15_000)
 
-    # 办结 with an outcome, 回访, 归档
+    # no 办结 before a unit reached the scene: the buttons are the API's actions
+    assert panel.locator(".dk-act[data-action=resolved]").count() == 0
+    _, served = call(base, f"/api/v1/incidents/{case['id']}")
+    assert "resolved" not in [a["name"] for a in served["actions"]]
+    for key, state in (("acknowledged", "acknowledged"), ("on_scene", "on_scene")):
+        act(key).locator(".dk-confirm").click()
+        wait_state(state)
+
+    # 办结 with its evidence (nothing preselected), 回访 with every answer chosen, 归档
     form = act("resolved")
+    assert form.locator("select[name=outcome]").input_value() == ""
     form.locator("select[name=outcome]").select_option("mediated")
     form.locator("textarea[name=note]").fill("双方达成调解协议")
+    page.once("dialog", lambda d: d.accept())  # 确认办结？
+    form.locator(".dk-confirm").click()
+    panel.locator(".dk-flash", has_text="调解协议").wait_for(timeout=10_000)  # refused: no agreement
+    form.locator("textarea[name=oral_terms]").fill("用人单位月底前一次付清两个月工资")
+    page.once("dialog", lambda d: d.accept())
     form.locator(".dk-confirm").click()
     wait_state("resolved")
     page.locator(".dk-q-tabs [data-filter=followup]").click()  # 待回访, with its clock
     desk.row(case["code"]).locator(".dk-clock[data-kind=followup]").wait_for(timeout=10_000)
     form = act("followup")
+    for name in ("satisfaction", "agreement_holds", "method"):
+        assert form.locator(f"select[name={name}]").input_value() == ""  # no answer preset
+    assert form.locator("input[name=neighbours]").input_value() == ""
     form.locator("select[name=satisfaction]").select_option("5")
+    form.locator(".dk-confirm").click()
+    panel.locator(".dk-flash", has_text="协议是否仍在履行").wait_for(timeout=10_000)  # 422
+    form.locator("select[name=agreement_holds]").select_option("true")
+    form.locator("select[name=method]").select_option("visit")
+    form.locator("input[name=neighbours]").fill("3")
     form.locator(".dk-confirm").click()
     wait_state("followed_up")
     act("closed").locator(".dk-confirm").click()
@@ -490,11 +512,17 @@ def test_reassign_resolve_follow_up_and_close_from_the_case_page(desk: Desk):
     assert panel.locator(".dk-act").count() == 0
     desk.row(case["code"]).wait_for(state="detached", timeout=10_000)  # left the queue
     _, detail = call(base, f"/api/v1/incidents/{case['id']}")
-    assert [(a["action"], a["to_state"]) for a in detail["audit"]][-4:] == [
-        ("reassign", "assigned"), ("transition", "resolved"), ("transition", "followed_up"),
-        ("transition", "closed")]
-    assert detail["audit"][-4]["reason"] == "原调解员请假"
+    done = [(a["action"], a["to_state"]) for a in detail["audit"] if a["action"] != "refused"]
+    assert done[-6:] == [
+        ("reassign", "assigned"), ("transition", "acknowledged"), ("transition", "on_scene"),
+        ("transition", "resolved"), ("transition", "followed_up"), ("transition", "closed")]
+    refused = [a["detail"]["command"] for a in detail["audit"] if a["action"] == "refused"]
+    assert refused == ["AssignUnits", "ChangeState", "RecordFollowUp"]  # each audited
+    reassigned = next(a for a in detail["audit"] if a["action"] == "reassign")
+    assert reassigned["reason"] == "原调解员请假"
     assert detail["followups"][0]["satisfaction"] == 5
+    assert detail["followups"][0]["method"] == "visit"
+    assert detail["closures"][0]["agreement"] == "oral"
     desk.shot("desk-closed")
 
 
@@ -537,3 +565,43 @@ def test_moved_points_redraw_only_their_areas_and_match_a_whole_redraw(desk: Des
     assert got["moved"] > 2_000  # the moves did change the picture
     # what differs is antialiasing at the edge of a redrawn area (a few bytes, slightly)
     assert got["off"] <= 400 and got["off"] < got["moved"] / 20, got
+
+
+def test_the_desk_works_on_a_1366_by_768_screen(browser: Any, writable_server: str,
+                                                artifacts: Path):
+    """A common duty-desk screen: the unit board folds to its head so the queue keeps at least
+    eight rows in view, the map's layer list and legend start folded, and the officer shown
+    is the signed-in account (no editable name)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(writable_server + "/desk", wait_until="domcontentloaded")
+        d = Desk(page, writable_server, artifacts)
+        d.wait_ready()
+        page.locator(".dk-units.folded").wait_for(timeout=15_000)
+        queue = page.locator(".dk-q-list")
+        for _ in range(60):  # the board's new height reaches the layout
+            box = queue.bounding_box()
+            if box and box["height"] > 400:
+                break
+            page.wait_for_timeout(250)
+        rows = page.locator(".dk-q-row")
+        rows.nth(8).wait_for(timeout=15_000)
+        box = queue.bounding_box()
+        assert box is not None
+        visible, heights = 0, []
+        for i in range(min(rows.count(), 20)):
+            r = rows.nth(i).bounding_box()
+            heights.append(r and round(r["height"]))
+            if r and r["y"] >= box["y"] - 1 and r["y"] + r["height"] <= box["y"] + box["height"] + 1:
+                visible += 1
+        page.screenshot(path=str(artifacts / "desk-1366x768.png"))
+        assert visible >= 8, (visible, box, heights)
+        assert page.locator(".leaflet-control-layers.lm-folded").count() == 1
+        assert page.locator(".lm-legend.lm-folded").count() == 1
+        assert page.locator("input.dk-actor").count() == 0
+        assert page.locator(".dk-actor").inner_text() == "duty"
+        page.locator(".dk-u-fold").click()  # the board unfolds on demand
+        page.locator(".dk-units:not(.folded)").wait_for(timeout=15_000)
+    finally:
+        context.close()

@@ -41,6 +41,15 @@ def test_a_simulated_morning_flows_through_the_api(writable_server, capsys):
                      "closed"}, states
     _, _, detail = get(f"{base}/api/v1/incidents/{next(iter(new))}")
     assert detail["audit"] and all(a["actor"] for a in detail["audit"])
+    # every case the simulator closed rests on evidence, and none of its closures was refused
+    for iid, c in new.items():
+        if c["state"] in ("resolved", "followed_up", "closed"):
+            _, _, done = get(f"{base}/api/v1/incidents/{iid}")
+            z = done["closures"][0]
+            assert z["basis"] == "on_scene" and z["note"], z
+            assert z["outcome"] != "mediated" or z["oral_terms"], z
+            assert not [a for a in done["audit"] if a["action"] == "refused"
+                        and a["to_state"] == "resolved"], done["audit"]
     moved = [uid for uid, (lon, lat, at) in _units(base).items()
              if (lon, lat, at) != units_before.get(uid)]
     assert len(moved) >= 3, summary["units_moved"]

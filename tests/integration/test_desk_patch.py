@@ -86,13 +86,13 @@ def assert_same(patched: dict[str, Any], fresh: dict[str, Any]) -> None:
         assert patched[key] == fresh[key], key
 
 
-def register(app: App, k: int) -> int:
+def register(app: App, k: int, channel: str = "walk_in") -> int:
     with app.engine.connect() as conn:
         lon, lat = (float(v) for v in conn.execute(text(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids "
             "ORDER BY id OFFSET :k LIMIT 1) g"), {"k": k}).one())
     return app.dispatch.handle(RegisterIncident(
-        category="neighbour", channel="hotline", actor="值班员甲", lon=lon,
+        category="neighbour", channel=channel, actor="值班员甲", lon=lon,
         lat=lat, address=f"补丁路{k}号", auto_dispatch=False,
         parties=(Party(f"甲{k}", f"1390001{k:04d}"),))).incident_id
 
@@ -127,8 +127,10 @@ def test_patched_snapshot_equals_a_full_read_after_mixed_events(app: App):
             lambda: d(SetUnitStatus(unit_id=u3, status="off_duty", actor="值班员甲",
                                     reason="测试")),
             lambda: d(ChangeState(incident_id=a, to="resolved", outcome="mediated",
+                                  note="当面调解", oral_terms="互相道歉，不再堆物",
                                   actor="调解员")),  # units released by the state change
             lambda: d(RecordFollowUp(incident_id=a, satisfaction=5, agreement_holds=True,
+                                     method="phone", neighbours_visited=3,
                                      actor="回访员")),  # followed up: leaves the queue
             lambda: d(LinkIncidents(incident_id=c, other_id=b, kind="merged",
                                     actor="值班员甲")),  # merged: leaves the queue
@@ -174,9 +176,11 @@ def test_a_queue_at_its_limit_lets_older_cases_in_and_pushes_the_oldest_out(
         assert new in ids and oldest not in ids and len(ids) == limit
         assert_same(hub._snap, DeskHub(app).compute())  # type: ignore[arg-type]
         d = app.dispatch.handle
-        d(ChangeState(incident_id=new, to="resolved", outcome="mediated", actor="值班员甲"))
-        d(RecordFollowUp(incident_id=new, satisfaction=5, agreement_holds=True,
-                         actor="回访员"))
+        d(ChangeState(incident_id=new, to="resolved", outcome="mediated", note="窗口调解",
+                      oral_terms="互相道歉", on_the_spot=True, spot_reason="双方均在窗口",
+                      actor="值班员甲"))
+        d(RecordFollowUp(incident_id=new, satisfaction=5, agreement_holds=True, method="sms",
+                         neighbours_visited=0, actor="回访员"))
         feed(hub, channel.take())
         ids = {r["id"] for r in hub._snap["queue"]}  # type: ignore[index]
         assert new not in ids and oldest in ids and len(ids) == limit

@@ -32,7 +32,16 @@ def load(conn: Connection) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Every case not merged away, and the database's now() of this same transaction."""
     now = pd.Timestamp(conn.scalar(text("SELECT now()")))
     df = pd.read_sql(text(
-        f"SELECT {COLUMNS} FROM incidents i WHERE NOT EXISTS (SELECT 1 FROM incident_flow f "
+        f"SELECT {COLUMNS}, "
+        # the evidence, read plainly: the closure made with the resolution and its agreement,
+        # and whether the visit's record names who made it and how
+        "(SELECT z.agreement FROM incident_closures z WHERE z.incident_id = i.id "
+        " AND z.at = i.resolved_at AND z.outcome = 'mediated' ORDER BY z.id DESC LIMIT 1) "
+        "AS agreement, "
+        "(SELECT v.actor IS NOT NULL AND v.method IS NOT NULL FROM followups v WHERE "
+        " v.incident_id = i.id AND v.done_at = i.followed_up_at ORDER BY v.id DESC LIMIT 1) "
+        "AS recorded "
+        "FROM incidents i WHERE NOT EXISTS (SELECT 1 FROM incident_flow f "
         "WHERE f.incident_id = i.id AND f.merged_into IS NOT NULL)"), conn)
     for col in df.columns:
         if col.endswith(("_at", "_deadline")):
@@ -51,7 +60,8 @@ def reference(df: pd.DataFrame, now: pd.Timestamp, days: int) -> dict:
     midnight = local_now.normalize()  # Beijing midnight, as an aware timestamp
     due = in_window(df.close_deadline, now, days)
     resolved = in_window(df.resolved_at, now, days) & done & df.outcome.notna()
-    rated = in_window(df.followed_up_at, now, days) & df.satisfaction.notna()
+    rated = (in_window(df.followed_up_at, now, days) & df.satisfaction.notna()
+             & df.recorded.fillna(False).astype(bool))
     signed = in_window(df.acknowledged_at, now, days)
     arrived = in_window(df.arrived_at, now, days)
     sign_s = (df.acknowledged_at - df.reported_at).dt.total_seconds()[signed]
@@ -73,8 +83,8 @@ def reference(df: pd.DataFrame, now: pd.Timestamp, days: int) -> dict:
         "closure_rate": pct(int((due & done).sum()), int(due.sum())),
         "on_time_rate": pct(int((due & done & (df.resolved_at <= df.close_deadline)).sum()),
                             int(due.sum())),
-        "success_rate": pct(int((resolved & (df.outcome == "mediated")).sum()),
-                            int(resolved.sum())),
+        "success_rate": pct(int((resolved & (df.outcome == "mediated")
+                                 & df.agreement.notna()).sum()), int(resolved.sum())),
         "satisfaction": pct(int((rated & (df.satisfaction >= 4)).sum()), int(rated.sum())),
         "sign_minutes": None if sign_s.empty else sign_s.mean() / 60,
         "sign_median_minutes": None if sign_s.empty else sign_s.median() / 60,

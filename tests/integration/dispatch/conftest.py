@@ -97,3 +97,19 @@ class Notifications:
 
     def close(self) -> None:
         self.conn.close()
+
+
+# What a mediated closure must carry (dispatch.lifecycle.check_closure) when no written
+# agreement is on record: a chosen outcome, a result note and the oral agreement's terms.
+MEDIATED = {"outcome": "mediated", "note": "双方当面协商一致", "oral_terms": "乙方三日内清理楼道堆物"}
+
+
+def to_scene(app: Dispatch, incident_id: int, *, actor: str = "调解员") -> int:
+    """Send the best unit to a located case and have it sign and arrive; its id."""
+    from dispatch.commands import AssignUnits, ChangeState
+
+    unit = app.recommend(incident_id).candidates[0].unit.id
+    app.handle(AssignUnits(incident_id=incident_id, unit_ids=(unit,), actor="值班员甲"))
+    for to in ("acknowledged", "on_scene"):
+        app.handle(ChangeState(incident_id=incident_id, to=to, actor=actor))
+    return unit

@@ -97,18 +97,21 @@ def test_full_unit_is_refused_naming_who_took_it(app, demo_copy):
 
 
 def test_duplicate_and_repeat_risk(app, demo_copy, clock):
-    first = _reg(app, demo_copy, 25, address="幸福路8号", description="楼上漏水")
+    first = _reg(app, demo_copy, 25, address="幸福路8号", description="楼上漏水",
+                 channel="walk_in")
     clock.advance(hours=2)
-    second = _reg(app, demo_copy, 25, address="幸福路8号", description="楼上漏水又来了")
+    second = _reg(app, demo_copy, 25, address="幸福路8号", description="楼上漏水又来了",
+                  channel="walk_in")
     assert [d.other_id for d in second.duplicates] == [first.incident_id]
-    app.handle(ChangeState(incident_id=first.incident_id, to="resolved", outcome="withdrawn",
-                           actor="x"))
-    app.handle(ChangeState(incident_id=second.incident_id, to="resolved", outcome="withdrawn",
-                           actor="x"))
+    for reg in (first, second):  # settled at the window, with the evidence a closure needs
+        app.handle(ChangeState(incident_id=reg.incident_id, to="resolved", outcome="withdrawn",
+                               note="申请人撤回", on_the_spot=True,
+                               spot_reason="双方在窗口当面说明，申请人撤回", actor="x"))
     clock.advance(days=20)
     third = _reg(app, demo_copy, 25, address="幸福路8号", description="又吵起来了，扬言要动手")
     assert not third.duplicates  # the earlier ones are closed
-    assert third.risk.level == 3 and third.risk.one_case_plan and third.priority == 1
+    assert third.risk.level == 3 and third.risk.one_case_plan
+    assert third.priority == 3 and third.proposed_priority == 1  # proposed, not applied
     assert any("同一当事人" in r for r in third.risk.reasons)
     assert app.recommend(third.incident_id).paired
 

@@ -27,7 +27,7 @@ from .conftest import Notifications, audit_rows, grid_point
 def _case(app, engine, k):  # type: ignore[no-untyped-def]
     lon, lat = grid_point(engine, k)
     return app.handle(RegisterIncident(
-        category="labour", channel="hotline", actor="值班员", lon=lon, lat=lat,
+        category="labour", channel="walk_in", actor="值班员", lon=lon, lat=lat,
         address=f"报到路{k}号", auto_dispatch=False, priority="low",
         parties=(Party(f"哨{k}", f"1360000{k:04d}"),))).incident_id
 
@@ -117,6 +117,7 @@ def test_consultation_everyone_reporting_or_resolution_stop_the_clock(app, demo_
     for dept in ("court", "police_station"):
         app.handle(ReportIn(incident_id=reported, department=dept, actor="部门"))
     app.handle(ChangeState(incident_id=resolved, to="resolved", outcome="withdrawn",
+                           note="申请人撤回", on_the_spot=True, spot_reason="当事人到窗口撤回",
                            actor="值班员"))
     outcomes = _rows(demo_copy, "SELECT incident_id, outcome FROM incident_timers "
                                 "WHERE kind = 'whistle' AND incident_id = ANY(:i)",

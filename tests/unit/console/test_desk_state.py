@@ -133,16 +133,28 @@ def keys(state: str, **extra: Any) -> list[str]:
 
 
 def test_actions_follow_the_state_machine():
-    assert keys("registered") == ["locate", "supervise", "resolved"]
-    assert keys("located") == ["assign", "supervise", "escalated", "resolved"]
-    assert keys("assigned") == ["reassign", "acknowledged", "supervise", "escalated",
-                                "resolved", "located"]
-    assert keys("acknowledged") == ["reassign", "on_scene", "mediating", "supervise",
-                                    "escalated", "resolved"]
-    assert keys("escalated") == ["assign", "mediating", "supervise", "resolved"]
+    # no 办结 on a registered, located or assigned case: nobody has been to the scene
+    assert keys("registered") == ["locate", "supervise"]
+    assert keys("located") == ["assign", "supervise", "escalated"]
+    assert keys("assigned") == ["reassign", "acknowledged", "supervise", "escalated", "located"]
+    assert keys("acknowledged") == ["reassign", "on_scene", "supervise", "escalated"]
+    assert keys("on_scene", reached_scene=True) == ["mediating", "supervise", "escalated",
+                                                    "resolved"]
+    assert keys("escalated") == ["assign", "mediating", "supervise"]
     assert keys("resolved") == ["followup", "closed", "located"]
     assert keys("followed_up") == ["closed", "located"]
     assert keys("closed") == []
+    # a walk-in case may be settled at the window (当场化解), as its own action
+    assert keys("located", channel="walk_in") == ["assign", "supervise", "escalated",
+                                                  "on_the_spot"]
+
+
+def test_the_desk_offers_only_what_the_officer_may_do():
+    leader = allowed_actions({"state": "located"}, allowed=frozenset({"read"}))
+    assert leader == []
+    field = allowed_actions({"state": "assigned"},
+                            allowed=frozenset({"incident.transition", "incident.followup"}))
+    assert [a["key"] for a in field] == ["acknowledged", "escalated", "located"]
 
 
 def test_every_transition_action_is_one_the_domain_accepts_from_that_state():
@@ -157,7 +169,10 @@ def test_actions_name_their_inputs():
     by = {a["key"]: a for a in allowed_actions({"state": "assigned"})}
     assert by["reassign"]["reassign"] is True and by["reassign"]["kind"] == "assign"
     assert by["escalated"]["note"] == "required" and by["located"]["label"] == "退回重派"
-    assert by["resolved"]["outcome"] is True
+    resolve = {a["key"]: a for a in allowed_actions({"state": "mediating",
+                                                     "reached_scene": True})}["resolved"]
+    assert resolve["outcome"] is True and resolve["needs"] == ["outcome", "note"]
+    assert resolve["note"] == "required"
     assert by["supervise"]["kind"] == "supervise"
     reopen = {a["key"]: a for a in allowed_actions({"state": "resolved"})}["located"]
     assert reopen["label"] == "重新处置" and reopen["note"] == "required"

@@ -104,9 +104,11 @@ def test_recommendation_equals_sorting_every_unit_by_the_rules(seed):
             reasons[REASONS[why]] += 1
         elif u.unit_type in types:
             eta = etas.get(u.id)
-            score, _, _ = _rate(u, incident, eta, policy=policy, now=NOW, level=level,
-                                types=types)
-            rows.append((-score, eta.seconds if eta and u.lon is not None else math.inf, u.id))
+            score, _, stale = _rate(u, incident, eta, policy=policy, now=NOW, level=level,
+                                    types=types)
+            # a stale unit's ETA is a guess: it sorts as unknown
+            rows.append((-score, eta.seconds if eta and u.lon is not None and not stale
+                         else math.inf, u.id))
     assert [c.unit.id for c in rec.candidates] == [r[2] for r in sorted(rows)[:20]]
     assert rec.excluded == dict(reasons)
     assert all(c.reasons for c in rec.candidates)

@@ -123,3 +123,40 @@ def test_exclude_and_unreachable():
                                    2: Eta(100, 800)}, policy=P, now=NOW, exclude=[2])
     assert [c.unit.id for c in rec.candidates] == [1] and "道路不可达" in rec.candidates[0].reasons
     assert rec.as_dict()["items"][0]["eta_s"] is None
+
+
+def test_a_stale_unit_does_not_head_the_list_on_a_guessed_eta():
+    # U1's last fix is three hours old and "1 minute away"; U2 is fresh and 20 minutes away
+    units = [unit(1, last_seen_at=NOW - timedelta(hours=3)), unit(2)]
+    rec = recommend(inc(), units, etas({1: 60, 2: 1200}), policy=P, now=NOW)
+    assert [c.unit.id for c in rec.candidates] == [2, 1]
+    stale = rec.candidates[1]
+    assert any("不计入排序" in r for r in stale.reasons)
+    assert "按所属网格与驻地排序" in stale.reasons
+    assert not any(r.startswith("车程约") for r in stale.reasons)
+
+
+def test_the_parties_own_languages_count():
+    from dispatch.model import PartyFacts
+
+    case = inc(parties=(PartyFacts(name="甲", language="henan"), PartyFacts(name="乙")))
+    assert case.languages == ("henan",)
+    units = [unit(1), unit(2, languages=("mandarin", "henan"))]
+    rec = recommend(case, units, etas({1: 300, 2: 500}), policy=P, now=NOW)
+    assert rec.candidates[0].unit.id == 2
+    assert "会说河南话（老乡调解）" in rec.candidates[0].reasons
+
+
+def test_every_unit_offered_can_be_sent_now_and_the_own_police_grid_is_named():
+    units = [unit(1, "grid_worker", home_grid_id=10, capacity=1),
+             unit(2, "community_police", police_grid_id=20, status="off_duty"),
+             unit(3, "community_police", police_grid_id=21),
+             unit(4, "community_police", police_grid_id=22, active_load=1, capacity=1)]
+    rec = recommend(inc(category="neighbour", risk_level=3, one_case_plan=True), units,
+                    etas({u.id: 300 for u in units}), policy=P, now=NOW)
+    assert rec.paired and rec.pairs
+    offered = {m.unit.id for p in rec.pairs for m in (p.grid_worker, p.police)}
+    offered |= {c.unit.id for c in rec.candidates}
+    assert offered <= {1, 3}  # on duty, below capacity
+    assert rec.pairs[0].unit_ids == (1, 3)
+    assert any("本警格民警当前不能派单（下班/休息 1 人）" in n for n in rec.notes)

@@ -1,0 +1,48 @@
+"""SQL for closure evidence: arrivals on record, agreements on record, the closure rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+class ClosureRepository:
+    """What a 办结 rests on, on the unit of work's connection (one transaction)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def reached_scene(self, incident_id: int) -> bool:
+        """Whether any unit sent to the case (now or earlier) has its arrival stamped."""
+        return bool(self.conn.scalar(text(
+            "SELECT EXISTS (SELECT 1 FROM assignments WHERE incident_id = :i "
+            "AND arrived_at IS NOT NULL)"), {"i": incident_id}))
+
+    def has_agreement(self, incident_id: int) -> bool:
+        """Whether a written 调解协议书 is on record for the case.
+
+        The port the closure rule asks; the agreement table belongs to the case record
+        (issue 12, items 3-4) and is not part of this schema yet, so no case has one: a
+        mediated closure must then carry a recorded oral agreement's terms.
+        """
+        return False
+
+    def add(self, incident_id: int, *, at: datetime, actor: str, outcome: str, basis: str,
+            note: str, mediator: str | None, spot_reason: str | None, agreement: str | None,
+            oral_terms: str | None, referred_to: str | None) -> None:
+        self.conn.execute(text(
+            "INSERT INTO incident_closures (incident_id, at, actor, outcome, basis, note, "
+            "mediator, spot_reason, agreement, oral_terms, referred_to) VALUES (:i, :at, :actor, "
+            ":outcome, :basis, :note, :mediator, :spot, :agreement, :oral, :referred)"),
+            {"i": incident_id, "at": at, "actor": actor, "outcome": outcome, "basis": basis,
+             "note": note, "mediator": mediator, "spot": spot_reason, "agreement": agreement,
+             "oral": oral_terms, "referred": referred_to})
+
+    def latest(self, incident_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(text(
+            "SELECT at, actor, outcome, basis, note, mediator, spot_reason, agreement, "
+            "oral_terms, referred_to FROM incident_closures WHERE incident_id = :i "
+            "ORDER BY id DESC LIMIT 1"), {"i": incident_id}).mappings().first()
+        return dict(row) if row else None
