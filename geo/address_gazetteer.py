@@ -37,6 +37,10 @@ def _opt(v: object) -> object:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
 
+def _mean(values: np.ndarray, idx: list[int]) -> float:
+    return sum(float(values[i]) for i in idx) / len(idx)  # a few rows: faster than numpy
+
+
 class _Addresses:
     """The flat address list, filled level by level; located in one vectorised pass."""
 
@@ -55,7 +59,7 @@ class _Addresses:
         for k in _CHAIN:
             data[k] = pd.array([int(v) if v > 0 else None for v in chain[k]], dtype="Int64")
         for k in _REFS:
-            data[k] = pd.array([_opt(v) for v in data[k]], dtype="Int64")  # type: ignore[call-overload]
+            data[k] = pd.array([_opt(v) for v in data[k].tolist()], dtype="Int64")  # type: ignore[call-overload]
         data.insert(0, "id", np.arange(first_id, first_id + len(data)))
         pts: Any = shapely.points(xy) if len(xy) else []
         return _frame(data, list(pts))
@@ -67,12 +71,13 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
     """Gazetteer frames (``addr_roads`` … ``addresses``) for ``read_library``'s rows."""
     lon, lat = rows.lon.to_numpy(float), rows.lat.to_numpy(float)
     streets = locate(lon, lat)["street_id"]
-    road = [_opt(v) for v in rows.road] if "road" in rows else [None] * len(rows)
-    door = [_opt(v) for v in rows.door] if "door" in rows else [None] * len(rows)
-    comp = [_opt(v) for v in rows.compound] if "compound" in rows else [None] * len(rows)
-    bldg = [_opt(v) for v in rows.building] if "building" in rows else [None] * len(rows)
-    unit = [_opt(v) for v in rows.unit] if "unit" in rows else [None] * len(rows)
-    place = [_opt(v) for v in rows.place] if "place" in rows else [None] * len(rows)
+    def column(name: str) -> list[Any]:
+        if name not in rows:
+            return [None] * len(rows)
+        return [None if v is None or v != v else v for v in rows[name].tolist()]  # NaN != NaN
+
+    road, door, comp = column("road"), column("door"), column("compound")
+    bldg, unit, place = column("building"), column("unit"), column("place")
     stem = rows.stem.tolist()
     out = _Addresses()
 
@@ -108,7 +113,7 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
     range_geoms: list[Any] = []
     sides: dict[tuple[str, int], list[tuple[int, float, float]]] = {}
     for (name, d), idx in sorted(doors.items()):
-        x, y = float(lon[idx].mean()), float(lat[idx].mean())
+        x, y = _mean(lon, idx), _mean(lat, idx)
         out.add("door", str(stem[idx[0]]), x, y, road_id=road_id[name], door_no=d)
         sides.setdefault((name, d % 2), []).append((d, x, y))
     for (name, odd), pts in sorted(sides.items()):
@@ -128,7 +133,7 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
     comp_rows: list[dict[str, object]] = []
     comp_geoms: list[Any] = []
     buildings: list[dict[str, object]] = []
-    b_geoms: list[Any] = []
+    b_geoms: list[tuple[float, float]] = []
     for cid, name in enumerate(comp_names, start=1):
         idx = by_comp[name]
         hull: Any = shapely.buffer(shapely.convex_hull(shapely.multipoints(
@@ -146,11 +151,11 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
                 per_building.setdefault(int(bldg[i]), []).append(i)  # type: ignore[call-overload]
         for number, bidx in sorted(per_building.items()):
             bid = len(buildings) + 1
-            x, y = float(lon[bidx].mean()), float(lat[bidx].mean())
+            x, y = _mean(lon, bidx), _mean(lat, bidx)
             units = [int(unit[i]) for i in bidx if unit[i] is not None]  # type: ignore[call-overload]
             buildings.append({"id": bid, "compound_id": cid, "number": number,
                               "units": max(units) if units else 1})
-            b_geoms.append(shapely.Point(x, y))
+            b_geoms.append((x, y))
             out.add("building", f"{stem[bidx[0]]}{number}栋", x, y, compound_id=cid,
                     building_id=bid)
     compounds = _frame(pd.DataFrame(comp_rows, columns=[
@@ -182,6 +187,7 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
             "id", "road_id", "first_no", "last_no", "parity"]).to_dict("list"), range_geoms),
         "compounds": compounds,
         "buildings": _frame(pd.DataFrame(buildings, columns=[
-            "id", "compound_id", "number", "units"]).to_dict("list"), b_geoms),
+            "id", "compound_id", "number", "units"]),
+            list(shapely.points(np.array(b_geoms).reshape(-1, 2))) if b_geoms else []),
         "places": places, "addresses": out.frame(locate, first_address_id)},
         name="address-library")

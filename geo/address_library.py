@@ -132,6 +132,29 @@ def parse_parts(text: str, strip: Callable[[str], str]) -> Parts | None:
     return None
 
 
+_UNIT_TAIL = re.compile(r"(?<=\D)(\d+)单元(?:\d+(?:层|楼))?(?:\d+(?:室|号房|户))?$")
+
+
+def cached_parse(strip: Callable[[str], str]) -> Callable[[str], Parts | None]:
+    """:func:`parse_parts` remembering each building: a library lists every unit of it."""
+    seen: dict[str, Parts | None] = {}
+
+    def parse(text: str) -> Parts | None:
+        m = _UNIT_TAIL.search(text)
+        if m is None:
+            return parse_parts(text, strip)
+        base = text[: m.start()]
+        if base not in seen:
+            seen[base] = parse_parts(base, strip)
+        found = seen[base]
+        if found is None or found.building is None:
+            return parse_parts(text, strip)
+        return Parts(found.road, found.door, found.compound, found.building, int(m.group(1)),
+                     found.place, found.stem)
+
+    return parse
+
+
 def _number(s: str) -> float | None:
     try:
         v = float(s)
@@ -164,11 +187,12 @@ def read_library(path: Path, *, crs: str | None, admin_names: Iterable[str],
         return pd.DataFrame(), problems
 
     def col(f: str) -> list[str]:
-        return [str(v).strip() for v in raw[cols[f]]] if f in cols else [""] * len(raw)
+        return raw[cols[f]].astype(str).str.strip().tolist() if f in cols else [""] * len(raw)
 
     texts, lons, lats, crss = col("address"), col("lon"), col("lat"), col("crs")
     given = {f: col(f) for f in ("road", "door", "compound", "building", "unit")}
     strip = admin_stripper(admin_names)
+    parse = cached_parse(strip)
     default_crs = (crs or "wgs84").lower()
     recs: list[dict[str, object]] = []
     for i, t in enumerate(texts):
@@ -188,7 +212,7 @@ def read_library(path: Path, *, crs: str | None, admin_names: Iterable[str],
             problems.append(Problem("bad_value", f"{where} {FIELD_LABELS['crs']} “{crss[i]}” 无法识别"
                                     "（可用 WGS84、GCJ02、BD09）", LABEL, t))
             continue
-        parts = parse_parts(t, strip)
+        parts = parse(t)
         if given["road"][i] or given["compound"][i]:
             parts = _given_parts(given, i, t, strip, parts)
         if parts is None:
