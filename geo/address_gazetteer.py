@@ -37,6 +37,11 @@ def _opt(v: object) -> object:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
 
+def _points(xy: list[tuple[float, float]]) -> list[Any]:
+    pts: Any = shapely.points(np.array(xy, dtype=float).reshape(-1, 2))
+    return list(pts)
+
+
 def _mean(values: np.ndarray, idx: list[int]) -> float:
     return sum(float(values[i]) for i in idx) / len(idx)  # a few rows: faster than numpy
 
@@ -88,7 +93,7 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
         if r is not None:
             by_road.setdefault(str(r), []).append(i)
             if d is not None:
-                doors.setdefault((str(r), int(d)), []).append(i)  # type: ignore[call-overload]
+                doors.setdefault((str(r), int(d)), []).append(i)
     road_names = sorted(by_road)
     road_id = {n: k + 1 for k, n in enumerate(road_names)}
     road_geoms, road_streets = [], []
@@ -141,18 +146,18 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
         gate = next((i for i in idx if road[i] is not None and door[i] is not None), None)
         comp_rows.append({"id": cid, "name": name, "aliases": [],
                           "road_id": road_id[str(road[gate])] if gate is not None else None,
-                          "door_no": int(door[gate]) if gate is not None else None})  # type: ignore[call-overload]
+                          "door_no": int(door[gate]) if gate is not None else None})
         comp_geoms.append(shapely.MultiPolygon([hull]))
         c = hull.centroid
         out.add("compound", str(stem[idx[0]]), c.x, c.y, compound_id=cid)
         per_building: dict[int, list[int]] = {}
         for i in idx:
             if bldg[i] is not None:
-                per_building.setdefault(int(bldg[i]), []).append(i)  # type: ignore[call-overload]
+                per_building.setdefault(int(bldg[i]), []).append(i)
         for number, bidx in sorted(per_building.items()):
             bid = len(buildings) + 1
             x, y = _mean(lon, bidx), _mean(lat, bidx)
-            units = [int(unit[i]) for i in bidx if unit[i] is not None]  # type: ignore[call-overload]
+            units = [int(unit[i]) for i in bidx if unit[i] is not None]
             buildings.append({"id": bid, "compound_id": cid, "number": number,
                               "units": max(units) if units else 1})
             b_geoms.append((x, y))
@@ -188,6 +193,6 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
         "compounds": compounds,
         "buildings": _frame(pd.DataFrame(buildings, columns=[
             "id", "compound_id", "number", "units"]),
-            list(shapely.points(np.array(b_geoms).reshape(-1, 2))) if b_geoms else []),
+            _points(b_geoms)),
         "places": places, "addresses": out.frame(locate, first_address_id)},
         name="address-library")
