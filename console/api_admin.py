@@ -147,7 +147,8 @@ class ImportHandler(AdminHandler):
                     counts = audited(self.app.engine, actor=actor, kind=kind, files=uploaded,
                                      names=names, dry_run=dry,
                                      work=lambda conn: import_areas(conn, files, crs=crs,
-                                                                    force=force, dry_run=dry))
+                                                                    force=force, dry_run=dry,
+                                                                    actor=actor))
                 else:
                     if "file" not in uploads:
                         raise rejected("请选择要上传的文件", "file")

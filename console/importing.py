@@ -37,7 +37,8 @@ def add_import_parser(sub: Any) -> None:
     areas.add_argument("--district-name", default="导入辖区")
     areas.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default=None)
     areas.add_argument("--force", action="store_true",
-                       help="replace the territory even though units or incidents refer to it")
+                       help="empty the territory first, deleting its cases, units, accounts, "
+                            "addresses and facilities (default: keep them, re-located)")
     units = kinds.add_parser("units", help="units roster (CSV or XLSX)")
     units.add_argument("file", type=Path)
     for name, what in (("addresses", "the standard address library 标准地址库"),
@@ -73,24 +74,35 @@ def import_roads(conn: Connection, path: Path, *, crs: str | None = None,
 
 def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = None,
                  district: tuple[str, str] = ("000000", "导入辖区"),
-                 force: bool = False, dry_run: bool = False) -> dict[str, int]:
-    """Replace the area hierarchy; validates topology first and writes all or nothing."""
+                 force: bool = False, dry_run: bool = False, actor: str = "import"
+                 ) -> dict[str, int]:
+    """Replace the area hierarchy; validates topology first and writes all or nothing.
+
+    Over existing areas the replacement keeps history (console.area_replace): nothing but the
+    old areas is deleted. ``force`` empties the territory instead, cases and units included."""
     from geo.validate import validate_hierarchy
 
     territory, problems = read_areas(files, source_crs=crs, district=district)
     if not problems:
         problems = validate_hierarchy(territory)
-    if not force and not dry_run:
-        in_use = conn.scalar(text("SELECT (SELECT count(*) FROM units) + "
-                                  "(SELECT count(*) FROM incidents)"))
-        if in_use:
-            problems.append(Problem(
-                "in_use", f"数据库中已有 {in_use} 条力量或事件记录引用现有辖区；"
-                "确需整体替换请加 --force（将一并清除这些记录）"))
     if problems:
         raise ImportRejected(problems, source=", ".join(str(p) for p in files.values()))
     if dry_run:
         return territory.counts()
+    if not force and conn.scalar(text("SELECT EXISTS (SELECT 1 FROM districts)")):
+        # areas in place: cases, units, accounts, addresses and facilities move to the new ones
+        from console.area_replace import replace_keeping_history
+
+        report = replace_keeping_history(conn, territory, actor=actor)
+        say(f"  re-located: {report['incidents']} cases ({report['incidents_outside']} now "
+            f"outside), {report['units']} units; {report['chains_kept']} former chains kept")
+        for what, moves in report["moved"].items():
+            for move, n in sorted(moves.items()):
+                say(f"    {what} {move}: {n}")
+        return {**territory.counts(), "incidents_relocated": report["incidents"],
+                "incidents_outside": report["incidents_outside"],
+                "units_relocated": report["units"], "chains_kept": report["chains_kept"],
+                "moved": report["moved"]}  # type: ignore[dict-item]
     counts = load_territory(conn, territory, progress=_progress)
     if conn.scalar(text("SELECT EXISTS (SELECT 1 FROM road_edges)")):
         counts["network_roads"] = derive_network_roads(conn)  # re-located in the new areas
@@ -188,6 +200,7 @@ def run_import(url: str, args: argparse.Namespace) -> int:
     import getpass
 
     engine = db.make_engine(url)
+    actor = f"cli:{getpass.getuser()}"
     dry = bool(getattr(args, "dry_run", False))
     t0 = time.perf_counter()
     files: dict[str, Path] = {}
@@ -205,6 +218,7 @@ def run_import(url: str, args: argparse.Namespace) -> int:
             if not files:
                 raise ImportRejected([Problem("missing_field", "至少需要一个图层文件，如 --streets")])
             return import_areas(conn, files, crs=args.crs, force=args.force, dry_run=dry,
+                                actor=actor,
                                 district=(args.district_code, args.district_name))
         if args.kind == "addresses":
             return import_addresses(conn, args.file, crs=args.crs, dry_run=dry)
@@ -213,7 +227,7 @@ def run_import(url: str, args: argparse.Namespace) -> int:
         return import_units(conn, args.file, dry_run=dry)
 
     try:
-        counts = audited(engine, actor=f"cli:{getpass.getuser()}", kind=args.kind,
+        counts = audited(engine, actor=actor, kind=args.kind,
                          files=list(files.values()), dry_run=dry, work=work)
     finally:
         engine.dispose()

@@ -60,7 +60,7 @@ export function render({ model, el }) {
       <p class="ad-help">每个层级一个 GeoJSON / GeoPackage 文件，或 Shapefile 打包成 zip；也可把各层文件（按层级命名，如 streets.geojson、网格.shp）打成一个压缩包。先整体校验（空隙、重叠、越界、重复编码），有任何问题即拒绝，不写入任何数据。</p>
       <div class="ad-files">${levelInputs}<label class="ad-file">整包 zip<input type="file" name="bundle" accept=".zip"></label></div>
       <div class="ad-row"><label>坐标系 <select name="crs">${opts(CRS, "")}</select></label>
-        <label class="ad-check"><input type="checkbox" name="force" value="1"> 替换已被力量/事件引用的辖区（将清除这些记录）</label>
+        <label class="ad-check"><input type="checkbox" name="force" value="1"> 清空后导入（删除现有事件、力量、账号、地址库与场所；不勾选时全部保留，并按新区划重新归属）</label>
         <button type="submit">校验并导入</button>${DRY}</div>
       <div class="ad-result"></div>
     </form>
@@ -99,9 +99,14 @@ export function render({ model, el }) {
     districts: "区县", road_edges: "路段", road_nodes: "路口", facilities: "设施", units_added: "新增人员", units_updated: "更新人员" }
   Object.assign(COUNT_LABELS, { rows: "地址行", addr_roads: "道路", door_ranges: "门牌段", compounds: "小区",
     buildings: "楼栋", places: "地名", addresses: "标准地址", network_roads: "路网补充道路", search_names: "检索名称",
-    facilities_added: "新增场所", facilities_updated: "更新场所", units: "人员" })
+    facilities_added: "新增场所", facilities_updated: "更新场所", units: "人员",
+    incidents_relocated: "重新定位的事件", incidents_outside: "落在新辖区外的事件", units_relocated: "重新归属的力量",
+    chains_kept: "保留原归属记录的事件", moved: "迁移明细（原街道 → 新街道）", incident: "事件", unit: "力量" })
   const countsHtml = (j) => `<div class="ad-ok" role="status">${j.dry_run ? "校验通过（仅校验，未写入）" : "导入成功"}：${esc(j.imported)}<ul>${Object.entries(j.counts || {})
-    .map(([k, v]) => `<li>${esc(COUNT_LABELS[k] || k)}：<b>${esc(v)}</b></li>`).join("")}</ul></div>`
+    .map(([k, v]) => `<li>${esc(COUNT_LABELS[k] || k)}：${v && typeof v === "object"
+      ? `<ul>${Object.entries(v).map(([a, b]) => `<li>${esc(a)}：${b && typeof b === "object"
+        ? Object.entries(b).map(([m, n]) => `${esc(m)} <b>${esc(n)}</b>`).join("；") : `<b>${esc(b)}</b>`}</li>`).join("")}</ul>`
+      : `<b>${esc(v)}</b>`}</li>`).join("")}</ul></div>`
 
   async function upload(form, kind, dry) {
     const out = form.querySelector(".ad-result")

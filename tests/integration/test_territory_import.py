@@ -153,3 +153,65 @@ def test_roster_unknown_columns_and_ambiguous_names(territory):
     report = err.value.report()
     assert "未知的列 “籍贯”" in report
     assert "所属网格 “第1网格” 对应多个区域" in report
+
+
+def test_replacing_the_areas_keeps_cases_units_accounts_and_addresses(territory):
+    engine, folder = territory
+    rows = cd.address_rows(folder, compounds=5)
+    path = cd.write_addresses(rows, folder / "addresses.csv")
+    with engine.begin() as conn:
+        import_addresses(conn, path)
+        import_facilities(conn, cd.write_facilities(folder, folder / "f.csv"))
+        import_units(conn, cd.write_roster(folder, folder / "u.csv"))
+        from dispatch.adapters.accounts import create_account
+
+        street = conn.execute(text("SELECT id, code FROM streets ORDER BY id LIMIT 1")).one()
+        create_account(conn, username="disp1", password="Disp-pass-2026", role="dispatcher",
+                       street_id=street[0], display_name="调度员")
+        door = next(r for r in rows if "door" in r)
+        conn.execute(text("""
+            INSERT INTO incidents (code, channel, category, title, state, geom, street_id,
+                                   community_id, grid_id, micro_grid_id)
+            SELECT '2026-000001', 'hotline', 'neighbour', '噪音', 'located',
+                   ST_SetSRID(ST_MakePoint(:x, :y), 4326), m.street_id, m.community_id,
+                   m.grid_id, m.micro_grid_id
+            FROM (SELECT s.id AS street_id, c.id AS community_id, g.id AS grid_id,
+                         mg.id AS micro_grid_id
+                  FROM micro_grids mg JOIN grids g ON g.id = mg.grid_id
+                  JOIN communities c ON c.id = g.community_id JOIN streets s ON s.id = c.street_id
+                  WHERE ST_Covers(mg.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))) m"""),
+                     {"x": door["lon"], "y": door["lat"]})
+        old_chain = conn.execute(text(
+            "SELECT g.code, mg.code FROM incidents i JOIN grids g ON g.id = i.grid_id "
+            "JOIN micro_grids mg ON mg.id = i.micro_grid_id")).one()
+        before = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in (
+            "incidents", "units", "accounts", "addresses", "facilities", "buildings")}
+    redrawn = folder / "redrawn"
+    redrawn.mkdir()
+    files = cd.make_areas(redrawn, seed=99)  # the same codes, the inner lines drawn anew
+    with engine.begin() as conn:
+        report = import_areas(conn, files, district=("510107", "武侯区"))
+    assert report["incidents_relocated"] == 1 and report["units_relocated"] == 72
+    assert report["chains_kept"] == 1 and report["incidents_outside"] == 0
+    assert sum(report["moved"]["unit"].values()) == 72  # type: ignore[union-attr]
+    with engine.connect() as conn:
+        after = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in before}
+        assert after == before  # nothing deleted but the old areas
+        assert conn.scalar(text("SELECT count(*) FROM streets")) == 4
+        # the case's chain is where its point now falls; its former chain is kept
+        now = conn.execute(text(
+            "SELECT mg.id, ST_Covers(mg.geom, i.geom), g.code FROM incidents i "
+            "JOIN micro_grids mg ON mg.id = i.micro_grid_id JOIN grids g ON g.id = i.grid_id"
+        )).one()
+        assert now[1] is True
+        kept = conn.execute(text("SELECT chain FROM incident_area_history")).scalar_one()
+        assert kept["grid"]["code"] == old_chain[0] and kept["micro_grid"]["code"] == old_chain[1]
+        # the account follows its street by code; every unit keeps a home grid
+        acc = conn.execute(text("SELECT s.code FROM accounts a JOIN streets s ON s.id = a.street_id "
+                                "WHERE a.username = 'disp1'")).scalar_one()
+        assert acc == street[1]
+        assert conn.scalar(text("SELECT count(*) FROM units WHERE home_grid_id IS NULL "
+                                "AND unit_type = 'grid_worker'")) == 0
+        assert conn.scalar(text("SELECT count(*) FROM addresses WHERE micro_grid_id IS NULL")) == 0
+        res = geocode(conn, str(door["text"]))
+    assert res.candidates and res.candidates[0].level == "door"
