@@ -29,15 +29,14 @@ _FKS = text("""
     SELECT k.conrelid::regclass::text, a.attname, k.confrelid::regclass::text
     FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
     WHERE k.contype = 'f' AND k.confrelid::regclass::text = ANY(:areas)""")
-_CHAIN_SQL = """
-    SELECT i.id, jsonb_strip_nulls(jsonb_build_object(
-      'street', (SELECT jsonb_build_object('code', code, 'name', name) FROM streets WHERE id = i.street_id),
-      'community', (SELECT jsonb_build_object('code', code, 'name', name) FROM communities WHERE id = i.community_id),
-      'grid', (SELECT jsonb_build_object('code', code, 'name', name) FROM grids WHERE id = i.grid_id),
-      'micro_grid', (SELECT jsonb_build_object('code', code, 'name', name) FROM micro_grids WHERE id = i.micro_grid_id),
-      'police_grid', (SELECT jsonb_build_object('code', code, 'name', name) FROM police_grids WHERE id = i.police_grid_id)))
-    FROM incidents i WHERE coalesce(i.street_id, i.community_id, i.grid_id, i.micro_grid_id,
-                                    i.police_grid_id) IS NOT NULL"""
+_LEVEL_COLS = (("street", "streets"), ("community", "communities"), ("grid", "grids"),
+               ("micro_grid", "micro_grids"), ("police_grid", "police_grids"))
+_CHAIN_SQL = (
+    "SELECT i.id, jsonb_strip_nulls(jsonb_build_object("
+    + ", ".join(f"'{lv}', (SELECT jsonb_build_object('code', code, 'name', name) FROM {t} "
+                f"WHERE id = i.{lv}_id)" for lv, t in _LEVEL_COLS)
+    + ")) FROM incidents i WHERE coalesce("
+    + ", ".join(f"i.{lv}_id" for lv, _ in _LEVEL_COLS) + ") IS NOT NULL")
 
 
 def _shifted(territory: Territory, offsets: dict[str, int]) -> dict[str, gpd.GeoDataFrame]:

@@ -102,7 +102,7 @@ def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = 
         return {**territory.counts(), "incidents_relocated": report["incidents"],
                 "incidents_outside": report["incidents_outside"],
                 "units_relocated": report["units"], "chains_kept": report["chains_kept"],
-                "moved": report["moved"]}  # type: ignore[dict-item]
+                "moved": report["moved"]}
     counts = load_territory(conn, territory, progress=_progress)
     if conn.scalar(text("SELECT EXISTS (SELECT 1 FROM road_edges)")):
         counts["network_roads"] = derive_network_roads(conn)  # re-located in the new areas

@@ -298,5 +298,7 @@ DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_flow, inci
                    dispatch_settings)
 
 # the whistle tables (incident_timers.whistle_id points at one) always beside these
-from dispatch.adapters import orm_whistle  # noqa: E402,F401
-from dispatch.adapters import orm_history  # noqa: E402,F401  (0011: chains before a replacement)
+from dispatch.adapters import orm_whistle  # noqa: E402,F401,I001
+
+# 0011: a case's chain before each replacement of the areas
+from dispatch.adapters import orm_history  # noqa: E402, F401
