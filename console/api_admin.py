@@ -26,7 +26,14 @@ from console.admin_roster import (
 )
 from console.api_dispatch import DispatchHandler
 from console.bootstrap import App
-from console.importing import import_areas, import_roads, import_units
+from console.import_audit import audited
+from console.importing import (
+    import_addresses,
+    import_areas,
+    import_facilities,
+    import_roads,
+    import_units,
+)
 from dispatch import commands as c
 from dispatch import vocab
 from dispatch.errors import DispatchError, InvalidCommand
@@ -103,8 +110,10 @@ class PolicyHandler(AdminHandler):
 
 
 class ImportHandler(AdminHandler):
-    """POST multipart: ``areas`` (a file per level field, or a ``bundle`` zip), ``roads``
-    (``file``) or ``units`` (``file``, CSV/XLSX); ``crs`` and ``force`` as form fields."""
+    """POST multipart: ``areas`` (a file per level field, or a ``bundle`` zip), ``roads``,
+    ``addresses`` or ``facilities`` (``file``), ``units`` (``file``, CSV/XLSX); ``crs``,
+    ``force`` and ``dry_run`` (仅校验: check and report, write nothing) as form fields. Every
+    import is audited under the signed-in name, with the files' SHA-256, refused ones too."""
 
     max_body = MAX_UPLOAD
     body_types: ClassVar[tuple[str, ...]] = ("multipart/form-data",)
@@ -119,10 +128,12 @@ class ImportHandler(AdminHandler):
                                  "crs")
             return
         force = self.get_body_argument("force", "") in ("1", "true", "on")
+        dry = self.get_body_argument("dry_run", "") in ("1", "true", "on")
         uploads = {name: files[0] for name, files in self.request.files.items() if files}
+        actor = self.actor()
 
         def work() -> dict[str, Any]:
-            with upload_dir() as folder, self.app.engine.begin() as conn:
+            with upload_dir() as folder:
                 if kind == "areas":
                     fields = [f for f in (*AREA_LEVELS, "bundle") if f in uploads]
                     if not fields:
@@ -130,18 +141,32 @@ class ImportHandler(AdminHandler):
                                        "file")
                     saved = {f: save_upload(folder, f, uploads[f].filename, uploads[f].body,
                                             GEO_SUFFIXES) for f in fields}
-                    counts = import_areas(conn, area_files(saved), crs=crs, force=force)
+                    files = area_files(saved)
+                    names = [uploads[f].filename for f in fields]
                     what = "、".join(LEVEL_LABELS.get(f, "压缩包") for f in fields)
+                    uploaded = [saved[f][0] for f in fields]
+                    counts = audited(self.app.engine, actor=actor, kind=kind, files=uploaded,
+                                     names=names, dry_run=dry,
+                                     work=lambda conn: import_areas(conn, files, crs=crs,
+                                                                    force=force, dry_run=dry,
+                                                                    actor=actor))
                 else:
                     if "file" not in uploads:
                         raise rejected("请选择要上传的文件", "file")
-                    suffixes = TABLE_SUFFIXES if kind == "units" else GEO_SUFFIXES
+                    suffixes = {"units": TABLE_SUFFIXES, "roads": GEO_SUFFIXES}.get(
+                        kind, TABLE_SUFFIXES + GEO_SUFFIXES)
                     path = save_upload(folder, "file", uploads["file"].filename,
                                        uploads["file"].body, suffixes)[0]
-                    counts = (import_units(conn, path) if kind == "units"
-                              else import_roads(conn, path, crs=crs))
+                    run = {"units": lambda conn: import_units(conn, path, dry_run=dry),
+                           "roads": lambda conn: import_roads(conn, path, crs=crs, dry_run=dry),
+                           "addresses": lambda conn: import_addresses(conn, path, crs=crs,
+                                                                      dry_run=dry),
+                           "facilities": lambda conn: import_facilities(conn, path, crs=crs,
+                                                                        dry_run=dry)}[kind]
                     what = uploads["file"].filename
-            return {"kind": kind, "imported": what, "counts": counts}
+                    counts = audited(self.app.engine, actor=actor, kind=kind, files=[path],
+                                     names=[what], dry_run=dry, work=run)
+            return {"kind": kind, "imported": what, "counts": counts, "dry_run": dry}
         await self.run_import(work)
 
 
@@ -200,7 +225,7 @@ def admin_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [
         (r"/api/v1/admin/policy", PolicyHandler, args),
-        (r"/api/v1/admin/import/(areas|roads|units)", ImportHandler, args),
+        (r"/api/v1/admin/import/(areas|roads|units|addresses|facilities)", ImportHandler, args),
         (r"/api/v1/admin/units", AdminUnitsHandler, args),
         (r"/api/v1/admin/units/([0-9]+)", AdminUnitHandler, args),
     ]

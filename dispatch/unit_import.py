@@ -27,6 +27,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "home_grid": ("所属网格", "网格", "home_grid"),
     "police_grid": ("所属警格", "警格", "police_grid"),
     "street": ("所属街道", "街道", "street"),
+    "community": ("所属社区", "社区", "community"),
     "shift": ("班次", "shift"),
     "capacity": ("容量", "capacity"),
     "full_time": ("专职", "是否专职", "full_time"),
@@ -66,7 +67,8 @@ MAX_CAPACITY = 20
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}\d{7,8}|[2-9]\d{6,7}")  # mobile, landline, local
 PARENTS = (("home_grid", "grids", "home_grid_id"), ("police_grid", "police_grids",
                                                      "police_grid_id"),
-           ("street", "streets", "street_id"))
+           ("street", "streets", "street_id"), ("community", "communities", "community_id"))
+AMBIGUOUS = -1  # a name that several areas share: the roster must give the code
 
 
 def _lookup(table: dict[str, str], aliases: dict[str, str]) -> Callable[[str], str | None]:
@@ -169,9 +171,17 @@ def _row(ck: _Checker, row: int, rec: dict[str, str],
     ids: dict[str, int | None] = {}
     for field, layer, col in PARENTS:
         ref = _number_text(rec.get(field, ""))
-        ids[col] = territory_codes.get(layer, {}).get(ref) if ref else None
-        if ref and ids[col] is None:
-            ck.add("unknown_parent", f"第{row}行 {LABELS[field]} “{ref}” 不存在", tag)
+        known = territory_codes.get(layer, {})
+        found = known.get(ref) if ref else None
+        if found in (None, AMBIGUOUS) and ref and field == "home_grid" and rec.get("community"):
+            found = known.get(rec["community"] + ref, found)  # 玉林社区 + 第一网格
+        ids[col] = found if found != AMBIGUOUS else None
+        if ref and found is None:
+            ck.add("unknown_parent", f"第{row}行 {LABELS[field]} “{ref}” 不存在",
+                   tag)
+        elif found == AMBIGUOUS:
+            ck.add("unknown_parent", f"第{row}行 {LABELS[field]} “{ref}” 对应多个区域，请改填编码"
+                   + ("或同时填写 所属社区" if field == "home_grid" else ""), tag)
     if unit_type == "grid_worker" and not rec.get("home_grid"):
         ck.add("missing_field", f"第{row}行 类型为网格员时 所属网格 必填", tag)
     if unit_type == "community_police" and not rec.get("police_grid"):
@@ -194,7 +204,7 @@ def _row(ck: _Checker, row: int, rec: dict[str, str],
             ck.add("bad_value", f"第{row}行 专职 “{rec['full_time']}” 应填“是”或“否”", tag)
         full_time = word in TRUE_WORDS
     level = find_level(rec["level"]) if rec.get("level") else (
-        "community" if rec.get("home_grid") or rec.get("police_grid")
+        "community" if rec.get("home_grid") or rec.get("police_grid") or rec.get("community")
         else "street" if rec.get("street") else "district")
     if level is None:
         ck.add("bad_value", f"第{row}行 级别 “{rec['level']}” 应为社区、街道、区或市", tag)
@@ -202,7 +212,7 @@ def _row(ck: _Checker, row: int, rec: dict[str, str],
     return {"id": None, "code": code, "name": name, "unit_type": unit_type,
             "phone": phone or None, "skills": skills, "languages": langs or ["mandarin"],
             "full_time": full_time, "level": level, "street_id": ids["street_id"],
-            "community_id": None, "home_grid_id": ids["home_grid_id"],
+            "community_id": ids["community_id"], "home_grid_id": ids["home_grid_id"],
             "police_grid_id": ids["police_grid_id"], "facility_id": None,
             "status": "available", "capacity": capacity, "active_load": 0,
             "on_foot": unit_type == "grid_worker", "shift": shift, "shift_start": times[0],
@@ -217,8 +227,10 @@ def read_units(path: Path, *, territory_codes: dict[str, dict[str, int]]) -> pd.
     专长/skills, 语言/languages, 所属网格/home_grid, 所属警格/police_grid, 所属街道/street,
     班次/shift, 容量/capacity; optional 专职/full_time and 级别/level); vocabulary cells
     take the code or the Chinese label, lists are separated by 、 , ; or spaces.
-    ``territory_codes`` maps a layer (``grids``, ``police_grids``, ``streets``) to its
-    ``{code: id}``. ``community_id`` and ``facility_id`` are left for the caller.
+    ``territory_codes`` maps a layer (``grids``, ``police_grids``, ``streets``,
+    ``communities``) to its ``{code or name: id}`` (:data:`AMBIGUOUS` for a name several areas
+    share; grids also under community name + grid name). A column no field accepts is a
+    problem. ``facility_id`` is left for the caller.
 
     Raises
     ------
@@ -233,11 +245,15 @@ def read_units(path: Path, *, territory_codes: dict[str, dict[str, int]]) -> pd.
         ck.add("bad_value", f"无法读取文件：{exc}")
         raise ImportRejected(ck.problems, source=str(path)) from exc
     fields = {col: _field_of(col) for col in raw.columns}
+    for col, field in fields.items():
+        if field is None and str(col).strip() and not str(col).startswith("Unnamed:"):
+            ck.add("unknown_column", f"未知的列 “{col}”（可用的列："
+                   f"{'、'.join(h[0] for h in HEADERS.values())}）")
     present = set(fields.values())
     for field in REQUIRED:
         if field not in present:
             ck.add("missing_field", f"缺少必填列 “{LABELS[field]}”（或 {HEADERS[field][-1]}）")
-    if ck.problems:
+    if any(p.kind == "missing_field" for p in ck.problems):
         raise ImportRejected(ck.problems, source=str(path))
     df = raw.rename(columns={c: f for c, f in fields.items() if f}).loc[
         :, [f for f in dict.fromkeys(fields.values()) if f]]

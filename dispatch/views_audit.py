@@ -42,10 +42,11 @@ ACTION_LABELS: dict[str, str] = {
     "api_key_created": "创建接入密钥", "api_key_revoked": "吊销接入密钥",
     "api_key_refused": "拒绝的密钥操作", "account_updated": "修改账号",
     "password_reset": "重置密码", "account_refused": "拒绝的账号操作", "audit_export": "导出审计日志",
+    "import": "数据导入", "import_validate": "导入校验（未写入）",
 }
 ENTITY_LABELS: dict[str, str] = {
     "incident": "案件", "unit": "处置力量", "policy": "派单策略", "account": "账号",
-    "api_key": "接入密钥", "access": "访问控制",
+    "api_key": "接入密钥", "access": "访问控制", "territory": "辖区数据",
 }
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CASE_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")

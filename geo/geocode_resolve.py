@@ -24,6 +24,9 @@ from geo.geocode_reverse import SNAP_M, Chain, locate_chain
 BASE = {"building": 1.0, "door": 1.0, "compound": 0.95, "place": 0.95, "road": 0.8,
         "community": 0.7, "street": 0.6}
 _FUZZY, _ADMIN_MISMATCH, _COARSER, _SIBLING = 0.85, 0.85, 0.7, 0.6
+# A road known only from the road network's names (no address library entry): its middle
+# stands for any address on it, so it answers as a coarse, approximate candidate.
+NETWORK = 0.6
 _PHASE = re.compile(r"\d+期$")
 
 
@@ -48,6 +51,8 @@ class Hit:
     street: int | None
     score: float
     interpolated: bool = False
+    approximate: bool = False
+    road: int | None = None  # the road an interpolated door lies on
 
 
 @dataclass
@@ -102,7 +107,8 @@ _PARTS = {
         WHERE a.level = 'compound' AND a.compound_id = ANY(CAST(:compounds AS int[]))""",
     "door": f"""SELECT 'door', a.road_id, {_A} FROM addresses a WHERE a.level = 'door'
         AND a.road_id = ANY(CAST(:roads AS int[])) AND a.door_no = :door""",
-    "road": f"""SELECT 'road', a.road_id, {_A} FROM addresses a
+    "road": f"""SELECT CASE r.source WHEN 'network' THEN 'netroad' ELSE 'road' END, a.road_id,
+        {_A} FROM addresses a JOIN addr_roads r ON r.id = a.road_id
         WHERE a.level = 'road' AND a.road_id = ANY(CAST(:roads AS int[]))""",
     "place": f"""SELECT 'place', a.place_id, {_A} FROM addresses a
         WHERE a.level = 'place' AND a.place_id = ANY(CAST(:places AS int[]))""",
@@ -138,7 +144,7 @@ def _stored(conn: Connection, parsed: ParsedAddress, compounds: dict[int, float]
         if parsed.building_no is not None:
             parts.append("building")
     if roads:
-        parts.append("road")
+        parts.append("road")  # also with a door number: a road without doors answers by it
         if parsed.door_no is not None:
             parts.append("door")
             if parsed.building_no is not None and not compounds:
@@ -172,15 +178,20 @@ def resolve(conn: Connection, parsed: ParsedAddress, lex: Lexicon, admin: Admin)
             f = compounds[ref] * (_COARSER if parsed.building_no is not None else 1.0)
         elif kind == "door":
             f = roads[ref] * (0.9 if named_target else 1.0)
-        elif kind == "road":
+        elif kind in ("road", "netroad"):
             if parsed.door_no is not None:
-                continue  # doors (stored or interpolated) stand for the road
-            f = roads[ref] * (0.9 if named_target else 1.0)
+                continue  # doors (stored or interpolated) stand for the road; see below
+            f = roads[ref] * (0.9 if named_target else 1.0) * (NETWORK if kind == "netroad"
+                                                                 else 1.0)
             if admin.streets and street not in admin.streets:
                 moved = _road_in_street(conn, lex, ref, admin.streets, BASE[level] * f)
                 if moved is not None:
+                    moved.approximate = kind == "netroad"
                     hits.append(moved)
                     continue
+            hits.append(Hit(addr, level, lon, lat, micro, grid, comm, street, BASE[level] * f,
+                            approximate=kind == "netroad"))
+            continue
         elif kind == "gate":
             f = roads[ref]
         else:
@@ -189,11 +200,27 @@ def resolve(conn: Connection, parsed: ParsedAddress, lex: Lexicon, admin: Admin)
                          BASE[level] * f))
     if parsed.door_no is not None and roads:
         missing = [r for r in roads if r not in by_kind.get("door", ())]
-        hits.extend(_interpolated(conn, parsed, lex, missing, roads, named_target))
+        estimated = _interpolated(conn, parsed, lex, missing, roads, named_target)
+        hits.extend(estimated)
+        placed = by_kind.get("door", set()) | {h.road for h in estimated}
+        hits.extend(_bare_roads(rows, roads, placed, named_target))
     exact = [e for e, m in parsed.entries("road") if not m.edits]
     if parsed.door_no is None and len({e.ref_id for e in exact}) == 2 and not named_target:
         hits.extend(_crossing(conn, lex, exact[0], next(e for e in exact if e != exact[0])))
     return hits
+
+
+def _bare_roads(rows: list[tuple], roads: dict[int, float], placed: set[int | None],
+                named_target: bool) -> list[Hit]:
+    """A door number on a road with no doors stored or interpolable: the road, coarser."""
+    out = []
+    for kind, ref, addr, level, lon, lat, micro, grid, comm, street in rows:
+        if kind in ("road", "netroad") and ref not in placed:
+            f = roads[ref] * _COARSER * (0.9 if named_target else 1.0) * (
+                NETWORK if kind == "netroad" else 1.0)
+            out.append(Hit(addr, level, lon, lat, micro, grid, comm, street, BASE[level] * f,
+                           approximate=True))
+    return out
 
 
 def _prefix(lex: Lexicon, chain: Chain | None) -> str:
@@ -239,7 +266,8 @@ def _interpolated(conn: Connection, parsed: ParsedAddress, lex: Lexicon, missing
         f = roads[dp.road_id] * 0.95 * (1.0 if dp.in_range else 0.6)
         f *= 0.9 if named_target else 1.0
         out.append(Hit(f"{prefix}{road.name if road else ''}{dp.door_no}号", "door", dp.lon,
-                        dp.lat, *_ids(chain), BASE["door"] * f, interpolated=True))
+                        dp.lat, *_ids(chain), BASE["door"] * f, interpolated=True,
+                        road=dp.road_id))
     return out
 
 

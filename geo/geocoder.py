@@ -92,7 +92,10 @@ def geocode(conn: Connection, q: str, *, limit: int = 5) -> GeocodeResult:
     unknown = sum(len(s) for s in parsed.leftover)
     factor *= 1.0 if unknown == 0 else 0.97 if unknown == 1 else 0.9
     best: dict[tuple[str, str], Candidate] = {}
+    rough: set[tuple[str, str]] = set()  # answered by a road alone (no door, no library entry)
     for h in hits:
+        if h.approximate:
+            rough.add((h.level, h.address))
         conf = round(min(1.0, h.score * factor * admin.factor(h.street, h.community, lex)), 3)
         c = Candidate(h.address, float(h.lon), float(h.lat), h.level, conf,
                       h.micro, h.grid, h.community, h.street, h.interpolated)
@@ -100,4 +103,6 @@ def geocode(conn: Connection, q: str, *, limit: int = 5) -> GeocodeResult:
         if old is None or c.confidence > old.confidence:
             best[(c.level, c.address)] = c
     ranked = sorted(best.values(), key=lambda c: (-c.confidence, _RANK[c.level], c.address))
-    return GeocodeResult(q, ranked[:limit], admin.deepest(), parsed.approximate, parsed)
+    approximate = parsed.approximate or bool(ranked and (ranked[0].level, ranked[0].address)
+                                                     in rough)
+    return GeocodeResult(q, ranked[:limit], admin.deepest(), approximate, parsed)

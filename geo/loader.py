@@ -55,7 +55,10 @@ def _cell(value: Any, kind: str) -> Any:
 
 def _rows(frame: pd.DataFrame, table: Table) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
     geo_cols = _geometry_columns(table)
-    cols = [c.name for c in table.columns if c.name in frame.columns]
+    # a NOT NULL column with a server default that the frame leaves empty takes the default
+    cols = [c.name for c in table.columns if c.name in frame.columns
+            and not (c.server_default is not None and not c.nullable
+                     and frame[c.name].isna().all() and len(frame))]
     missing_required = [c.name for c in table.columns
                         if not c.nullable and c.server_default is None and c.name not in cols
                         and not c.primary_key]

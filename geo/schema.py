@@ -103,6 +103,8 @@ facilities = Table(
     Column("phone", String(30)),
     Column("illustrative", Boolean, nullable=False, server_default="false"),
     Column("geom", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
+    Column("hours", Text),  # 0011: opening hours and a contact line, as the centre's list says
+    Column("contact", Text),
     CheckConstraint("kind IN (" + ",".join(f"'{k}'" for k in FACILITY_KINDS) + ")", name="kind"),
     CheckConstraint("level IS NULL OR level IN (" + ",".join(f"'{v}'" for v in LEVELS) + ")",
                     name="level"),
@@ -147,6 +149,10 @@ addr_roads = Table(
     Column("aliases", ARRAY(Text), nullable=False, server_default="{}"),
     Column("street_id", Integer, ForeignKey("streets.id", ondelete="SET NULL")),
     Column("geom", Geometry("MULTILINESTRING", srid=SRID, spatial_index=True), nullable=False),
+    # 0011: library = the centre's address library; network = derived from the road network's
+    # names (a road-level, approximate fallback)
+    Column("source", String(10), nullable=False, server_default="library"),
+    CheckConstraint("source IN ('library','network')", name="source"),
 )
 
 door_ranges = Table(

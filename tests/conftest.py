@@ -16,7 +16,8 @@ from sqlalchemy import Engine, text
 from geo import db
 from geo.settings import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("FQ_SHARED_DATA")  # a checkout elsewhere than beside shared/
+                   or Path(__file__).resolve().parents[2] / "shared" / "data")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DEMO_USERS = ("admin", "duty", "dispatcher1", "dispatcher2", "leader", "field1")
 DEMO_PASSWORD = "demo12345"

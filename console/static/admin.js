@@ -58,21 +58,36 @@ export function render({ model, el }) {
   // ---- territory import --------------------------------------------------------------------
   const levelInputs = Object.entries(L.levels).map(([k, v]) => (
     `<label class="ad-file">${esc(v)}<input type="file" name="${esc(k)}" accept=".geojson,.json,.gpkg,.zip"></label>`)).join("")
+  const DRY = `<button type="submit" name="dry_run" value="1" class="ad-dry">仅校验</button>`
   pane("import").innerHTML = `
     <form class="ad-card" data-form="areas">
       <h2>区划导入（街道、社区、网格、微网格、警格）</h2>
       <p class="ad-help">每个层级一个 GeoJSON / GeoPackage 文件，或 Shapefile 打包成 zip；也可把各层文件（按层级命名，如 streets.geojson、网格.shp）打成一个压缩包。先整体校验（空隙、重叠、越界、重复编码），有任何问题即拒绝，不写入任何数据。</p>
       <div class="ad-files">${levelInputs}<label class="ad-file">整包 zip<input type="file" name="bundle" accept=".zip"></label></div>
       <div class="ad-row"><label>坐标系 <select name="crs">${opts(CRS, "")}</select></label>
-        <label class="ad-check"><input type="checkbox" name="force" value="1"> 替换已被力量/事件引用的辖区（将清除这些记录）</label>
-        <button type="submit">校验并导入</button></div>
+        <label class="ad-check"><input type="checkbox" name="force" value="1"> 清空后导入（删除现有事件、力量、账号、地址库与场所；不勾选时全部保留，并按新区划重新归属）</label>
+        <button type="submit">校验并导入</button>${DRY}</div>
       <div class="ad-result"></div>
     </form>
     <form class="ad-card" data-form="roads">
       <h2>路网导入</h2>
       <p class="ad-help">道路线（GeoJSON / GeoPackage / zip 打包的 Shapefile），替换现有路网。</p>
       <div class="ad-row"><label class="ad-file">路网文件<input type="file" name="file" accept=".geojson,.json,.gpkg,.zip"></label>
-        <label>坐标系 <select name="crs">${opts(CRS, "")}</select></label><button type="submit">校验并导入</button></div>
+        <label>坐标系 <select name="crs">${opts(CRS, "")}</select></label><button type="submit">校验并导入</button>${DRY}</div>
+      <div class="ad-result"></div>
+    </form>
+    <form class="ad-card" data-form="addresses">
+      <h2>标准地址库导入</h2>
+      <p class="ad-help">CSV / XLSX / GeoJSON / GeoPackage：标准地址、经度、纬度（可选 坐标系 列：WGS84、GCJ02、BD09；可选 道路、门牌号、小区、楼栋、单元）。逐行校验（无法解析、经纬度填反、不在辖区内、重复），有问题即拒绝；导入后地址检索立即使用新地址库，无需重启。</p>
+      <div class="ad-row"><label class="ad-file">地址库文件<input type="file" name="file" accept=".csv,.xlsx,.geojson,.json,.gpkg"></label>
+        <label>坐标系 <select name="crs">${opts(CRS, "")}</select></label><button type="submit">校验并导入</button>${DRY}</div>
+      <div class="ad-result"></div>
+    </form>
+    <form class="ad-card" data-form="facilities">
+      <h2>服务场所导入（综治中心、矛调中心、调解室、调解工作室、警务室、派出所、法官工作室、巡回审判点）</h2>
+      <p class="ad-help">CSV / XLSX / GeoJSON / GeoPackage：类型、名称、经度、纬度（可选 编号、地址、开放时间、联系电话、层级、坐标系）。按编号新增或更新。</p>
+      <div class="ad-row"><label class="ad-file">场所文件<input type="file" name="file" accept=".csv,.xlsx,.geojson,.json,.gpkg"></label>
+        <label>坐标系 <select name="crs">${opts(CRS, "")}</select></label><button type="submit">校验并导入</button>${DRY}</div>
       <div class="ad-result"></div>
     </form>`
 
@@ -87,37 +102,46 @@ export function render({ model, el }) {
   }
   const COUNT_LABELS = { streets: "街道", communities: "社区", grids: "网格", micro_grids: "微网格", police_grids: "警格",
     districts: "区县", road_edges: "路段", road_nodes: "路口", facilities: "设施", units_added: "新增人员", units_updated: "更新人员" }
-  const countsHtml = (j) => `<div class="ad-ok" role="status">导入成功：${esc(j.imported)}<ul>${Object.entries(j.counts || {})
-    .map(([k, v]) => `<li>${esc(COUNT_LABELS[k] || k)}：<b>${esc(v)}</b></li>`).join("")}</ul></div>`
+  Object.assign(COUNT_LABELS, { rows: "地址行", addr_roads: "道路", door_ranges: "门牌段", compounds: "小区",
+    buildings: "楼栋", places: "地名", addresses: "标准地址", network_roads: "路网补充道路", search_names: "检索名称",
+    facilities_added: "新增场所", facilities_updated: "更新场所", units: "人员",
+    incidents_relocated: "重新定位的事件", incidents_outside: "落在新辖区外的事件", units_relocated: "重新归属的力量",
+    chains_kept: "保留原归属记录的事件", moved: "迁移明细（原街道 → 新街道）", incident: "事件", unit: "力量" })
+  const countsHtml = (j) => `<div class="ad-ok" role="status">${j.dry_run ? "校验通过（仅校验，未写入）" : "导入成功"}：${esc(j.imported)}<ul>${Object.entries(j.counts || {})
+    .map(([k, v]) => `<li>${esc(COUNT_LABELS[k] || k)}：${v && typeof v === "object"
+      ? `<ul>${Object.entries(v).map(([a, b]) => `<li>${esc(a)}：${b && typeof b === "object"
+        ? Object.entries(b).map(([m, n]) => `${esc(m)} <b>${esc(n)}</b>`).join("；") : `<b>${esc(b)}</b>`}</li>`).join("")}</ul>`
+      : `<b>${esc(v)}</b>`}</li>`).join("")}</ul></div>`
 
-  async function upload(form, kind) {
+  async function upload(form, kind, dry) {
     const out = form.querySelector(".ad-result")
     const data = new FormData()
     for (const input of form.querySelectorAll("input[type=file]")) { if (input.files[0]) { data.append(input.name, input.files[0]) } }
     const crs = form.querySelector("select[name=crs]")
     if (crs && crs.value) { data.append("crs", crs.value) }
     const force = form.querySelector("input[name=force]")
-    if (force && force.checked) { data.append("force", "1") }
+    if (force && force.checked && !dry) { data.append("force", "1") }
+    if (dry) { data.append("dry_run", "1") }
     out.innerHTML = `<div class="ad-wait">正在校验…</div>`
     try {
       const j = await call(`/admin/import/${kind}`, { method: "POST", body: data })
       out.innerHTML = countsHtml(j)
-      if (kind === "units") { loadUnits() }
+      if (kind === "units" && !dry) { loadUnits() }
     } catch (err) { out.innerHTML = problemsHtml(err) }
   }
   root.addEventListener("submit", (e) => {
     const form = e.target.closest("form[data-form]")
     if (!form) { return }
     e.preventDefault()
-    if (form.dataset.form === "policy") { savePolicy(form) } else { upload(form, form.dataset.form) }
+    if (form.dataset.form === "policy") { savePolicy(form) } else { upload(form, form.dataset.form, e.submitter?.name === "dry_run") }
   })
 
   // ---- units roster ------------------------------------------------------------------------
   pane("units").innerHTML = `
     <form class="ad-card" data-form="units">
       <h2>名册导入（CSV / XLSX）</h2>
-      <p class="ad-help">按编号新增或更新；表头可用中文（编号、姓名、类型、电话、专长、语言、所属网格、所属警格、所属街道、班次、容量）。整表校验，有问题即拒绝。</p>
-      <div class="ad-row"><label class="ad-file">名册文件<input type="file" name="file" accept=".csv,.xlsx"></label><button type="submit">校验并导入</button></div>
+      <p class="ad-help">按编号新增或更新；表头可用中文（编号、姓名、类型、电话、专长、语言、所属社区、所属网格、所属警格、所属街道、班次、容量）；网格、社区、警格、街道可填编码或页面显示的名称（重名的网格请同时填所属社区）。未知的列会报出。整表校验，有问题即拒绝。</p>
+      <div class="ad-row"><label class="ad-file">名册文件<input type="file" name="file" accept=".csv,.xlsx"></label><button type="submit">校验并导入</button>${DRY}</div>
       <div class="ad-result"></div>
     </form>
     <div class="ad-card">
