@@ -16,7 +16,7 @@ from console.auth_scope import visible_ids
 from console.bootstrap import App
 from console.stats_hub import stats_hub
 from dispatch import stats, stats_live
-from dispatch.access import area_floor, sees_area
+from dispatch.access import area_floor, scope_of, sees_area
 from dispatch.stats import Scope
 from layers.wall import case_features, density_breaks, grid_features
 
@@ -123,8 +123,9 @@ class RankingHandler(StatsHandler):
             floor = area_floor(self.who)
             scope = Scope() if self.top else scope
             areas = self.stat(stats.ranking, scope, days=days)
-            if self.top and floor:  # the streets' ranking: the reader's own street only
-                areas = [a for a in areas if a.get("id") == floor.get("street_id")]
+            if self.top and floor:  # the streets' ranking: the reader's own street(s) only
+                mine = scope_of(self.who)
+                areas = [a for a in areas if mine.covers_street(a.get("id"))]
             return {"days": days, "level": stats.CHILD.get(scope.level), "areas": areas}
         await self.answer(work)
 

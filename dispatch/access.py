@@ -295,8 +295,9 @@ def sees_area(p: Principal, area: Mapping[str, Any]) -> bool:
         return True
     if scope.grid_id is None and scope.unit_id is not None:
         return False
-    for key, value in (("street_id", scope.street_id), ("community_id", scope.community_id),
-                       ("grid_id", scope.grid_id)):
+    if not scope.covers_street(area.get("street_id")):  # a street, or a district's streets
+        return False
+    for key, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
         if value is not None and area.get(key) != value:
             return False
     return True
@@ -308,6 +309,9 @@ def area_floor(p: Principal) -> dict[str, int | None]:
     scope = scope_of(p)
     if scope.unrestricted:
         return {}
+    if scope.street_id is None and scope.district_id is not None:
+        # a district has no single area below the city: its readers name one of its streets
+        return {"district_id": scope.district_id}
     return {k: v for k, v in (("street_id", scope.street_id),
                               ("community_id", scope.community_id),
                               ("grid_id", scope.grid_id)) if v is not None}

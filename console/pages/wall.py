@@ -313,13 +313,18 @@ def create_wall(hub: StatsHub, *, api_base: str = "/api/v1", static_url: str = S
 def wall_page(app: App) -> Callable[[], pn.viewable.Viewable]:
     """The ``/wall`` route's page factory for ``console.server.pages``: one hub per process."""
     from console.pages.login import page_principal
-    from dispatch.access import area_floor
+    from dispatch.access import area_floor, scope_of
 
     hub = stats_hub(app)
 
     def page() -> pn.viewable.Viewable:
         who = page_principal()
         area = area_floor(who) if who is not None else {}
+        if "district_id" in area:  # the wall has no district level yet: a street of it, never all
+            streets = sorted(scope_of(who).streets or ()) if who is not None else []
+            if not streets:
+                return pn.pane.Markdown("您的辖区（区县）下没有街道，大屏无可显示的数据。")
+            area = {"street_id": streets[0]}
         floor = Scope(area.get("street_id"), area.get("community_id"), area.get("grid_id"))
         return create_wall(hub, tiles=app.tiles, floor=floor)
     return page
