@@ -146,7 +146,8 @@ def principal_payload(p: Principal | None) -> dict[str, Any] | None:
     return {"name": p.name, "kind": p.kind, "role": p.role, "account_id": p.account_id,
             "district_id": p.district_id, "district_streets": sorted(p.district_streets),
             "street_id": p.street_id, "community_id": p.community_id, "grid_id": p.grid_id,
-            "unit_id": p.unit_id, "display_name": p.display_name}
+            "unit_id": p.unit_id, "display_name": p.display_name,
+            "must_change_password": p.must_change_password}
 
 
 class PrincipalHandler(Handler):
@@ -169,6 +170,11 @@ def page_principal() -> Principal | None:
     data = ctx.token_payload.get("fq_principal")
     if not isinstance(data, dict):
         return None
+    return principal_from_payload(data)
+
+
+def principal_from_payload(data: dict[str, Any]) -> Principal:
+    """The principal :func:`principal_payload` wrote (JSON has lists, not frozensets)."""
     return Principal(**{**data, "district_streets": frozenset(data.get("district_streets") or ())})
 
 
