@@ -18,6 +18,7 @@ from tornado.web import RequestHandler
 
 from console.auth import COOKIE, safe_next
 from console.bootstrap import App
+from console.faults import DatabaseFaults
 from dispatch.access import Principal
 from dispatch.errors import DispatchError
 
@@ -58,7 +59,7 @@ def render(*, error: str = "", username: str = "", next_url: str = "") -> str:
                        next=html.escape(next_url, quote=True))
 
 
-class LoginPageHandler(RequestHandler):
+class LoginPageHandler(DatabaseFaults, RequestHandler):
     """GET shows the form; POST checks it, sets the session cookie and goes on."""
 
     def initialize(self, app: App) -> None:
