@@ -184,11 +184,13 @@ CA 指纹（SHA-256，安装时请核对）：
 启用 HTTPS：
   export FQ_TLS_CERT={files.cert}
   export FQ_TLS_KEY={files.key}
-  export FQ_HTTP_REDIRECT_PORT=8080   # 可选：该 HTTP 端口只把访问跳转到 HTTPS
+  export FQ_HTTP_REDIRECT_PORT=8080   # 可选：该 HTTP 端口只把访问跳转到 HTTPS，
+  export FQ_TLS_CA={files.ca_cert}   # 并在 http://{host}:8080/ca.crt 提供根证书下载
   ./run demo --port {port}            # 之后用 https://{host}:{port}/ 访问
 
 在终端上安装根证书 {files.ca_cert.name}
-（只装 CA，不要装 server.crt；把文件拷到设备，或经内网分发后核对指纹）：
+（只装 CA，不要装 server.crt；把文件拷到设备，或用手机浏览器打开上面的 /ca.crt 下载，
+  安装前务必核对上面的指纹）：
   安卓：设置 → 安全 → 加密与凭据 → 安装证书 → CA 证书 → 选择 ca.crt（不同厂商菜单名称略有不同）。
   iPhone/iPad：用“文件”或邮件打开 ca.crt → 设置 → 通用 → VPN 与设备管理 → 安装描述文件；
     再到 设置 → 通用 → 关于本机 → 证书信任设置，打开该根证书的“完全信任”。

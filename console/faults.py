@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import time
@@ -75,9 +76,17 @@ class DatabaseFaults:
             h: Any = self
             h.set_status(503)
             h.set_header("Retry-After", str(RETRY_AFTER_S))
-            h.set_header("Content-Type", "application/json; charset=utf-8")
             h.set_header("Cache-Control", "no-store")
-            h.finish(json.dumps({"error": {"code": "database_unavailable", "message": MESSAGE}},
-                                ensure_ascii=False))
+            if h.request.path.startswith("/api/"):
+                h.set_header("Content-Type", "application/json; charset=utf-8")
+                h.finish(json.dumps({"error": {"code": "database_unavailable",
+                                               "message": MESSAGE}}, ensure_ascii=False))
+            else:  # a page (the login form): a page that says so and tries again by itself
+                h.set_header("Content-Type", "text/html; charset=utf-8")
+                again = html.escape(h.request.path, quote=True)  # a GET, never a re-POST
+                h.finish(f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+                         f'<meta http-equiv="refresh" content="{RETRY_AFTER_S}; url={again}">'
+                         f"<title>暂时无法服务</title></head><body><p>{MESSAGE}</p>"
+                         "</body></html>")
             return
         super().write_error(status_code, **kwargs)  # type: ignore[misc]

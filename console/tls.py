@@ -25,6 +25,9 @@ class TlsSettings:
     key: Path | None = None
     redirect_port: int | None = None
     """A plain-HTTP port that only answers with a redirect to HTTPS (``None``: no listener)."""
+    ca: Path | None = None
+    """``FQ_TLS_CA``: the CA certificate the redirect listener hands out at ``/ca.crt`` (only
+    the public certificate; phones install it from there, checking its fingerprint)."""
 
     @property
     def enabled(self) -> bool:
@@ -48,8 +51,11 @@ class TlsSettings:
             if not cert:
                 raise ValueError("FQ_HTTP_REDIRECT_PORT 只在启用 HTTPS（FQ_TLS_CERT/FQ_TLS_KEY）时使用")
             port = int(raw)
+        ca = e.get("FQ_TLS_CA", "").strip()
+        if ca and not Path(ca).is_file():
+            raise ValueError(f"FQ_TLS_CA 指向的文件不存在：{ca}")
         tls = cls(cert=Path(cert) if cert else None, key=Path(key) if key else None,
-                  redirect_port=port)
+                  redirect_port=port, ca=Path(ca) if ca else None)
         if tls.enabled:
             tls.ssl_context()  # a key that does not match its certificate fails here, not later
         return tls
@@ -78,10 +84,21 @@ class HstsTransform(OutputTransform):
 class RedirectHandler(RequestHandler):
     """Any method, any path: 301 (308 for bodies) to the same path on the HTTPS port."""
 
-    def initialize(self, https_port: int) -> None:
+    def initialize(self, https_port: int, ca: Path | None = None) -> None:
         self.https_port = https_port
+        self.ca = ca
 
     def _go(self, *_args: Any) -> None:
+        if self.ca is not None and self.request.path == "/ca.crt" and self.request.method == "GET":
+            # the public CA certificate (DER, as phones expect), before the device trusts it
+            from cryptography import x509
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            der = x509.load_pem_x509_certificate(self.ca.read_bytes()).public_bytes(Encoding.DER)
+            self.set_header("Content-Type", "application/x-x509-ca-cert")
+            self.set_header("Content-Disposition", 'attachment; filename="fengqiao-ca.crt"')
+            self.finish(der)
+            return
         host = (self.request.host or "localhost").strip()
         # the Host header may carry the plain port (and IPv6 brackets): keep only the name
         if host.startswith("["):
@@ -96,9 +113,11 @@ class RedirectHandler(RequestHandler):
     get = head = post = put = patch = delete = options = _go
 
 
-def redirect_server(*, port: int, https_port: int, address: str = "0.0.0.0") -> HTTPServer:
-    """A plain-HTTP listener on ``port`` that only redirects to ``https_port`` (already listening)."""
-    app = Application([(r"/.*", RedirectHandler, {"https_port": https_port})])
+def redirect_server(*, port: int, https_port: int, address: str = "0.0.0.0",
+                    ca: Path | None = None) -> HTTPServer:
+    """A plain-HTTP listener on ``port`` that only redirects to ``https_port`` (already
+    listening), and hands out the CA certificate at ``/ca.crt`` when ``ca`` is given."""
+    app = Application([(r"/.*", RedirectHandler, {"https_port": https_port, "ca": ca})])
     server = HTTPServer(app, xheaders=False)
     server.listen(port, address=address)
     return server
@@ -109,7 +128,7 @@ def serve_tls(server: Any, tls: TlsSettings, *, port: int, address: str) -> None
     server._tornado.add_transform(HstsTransform)
     if tls.redirect_port is not None:
         server.redirect_server = redirect_server(port=tls.redirect_port, https_port=port,
-                                                 address=address)
+                                                 address=address, ca=tls.ca)
 
 
 def server_kwargs(tls: TlsSettings | None) -> dict[str, Any]:

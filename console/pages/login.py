@@ -18,6 +18,7 @@ from tornado.web import RequestHandler
 
 from console.auth import COOKIE, safe_next
 from console.bootstrap import App
+from console.faults import DatabaseFaults
 from dispatch.access import Principal
 from dispatch.errors import DispatchError
 
@@ -58,7 +59,7 @@ def render(*, error: str = "", username: str = "", next_url: str = "") -> str:
                        next=html.escape(next_url, quote=True))
 
 
-class LoginPageHandler(RequestHandler):
+class LoginPageHandler(DatabaseFaults, RequestHandler):
     """GET shows the form; POST checks it, sets the session cookie and goes on."""
 
     def initialize(self, app: App) -> None:
@@ -146,7 +147,8 @@ def principal_payload(p: Principal | None) -> dict[str, Any] | None:
     return {"name": p.name, "kind": p.kind, "role": p.role, "account_id": p.account_id,
             "district_id": p.district_id, "district_streets": sorted(p.district_streets),
             "street_id": p.street_id, "community_id": p.community_id, "grid_id": p.grid_id,
-            "unit_id": p.unit_id, "display_name": p.display_name}
+            "unit_id": p.unit_id, "display_name": p.display_name,
+            "must_change_password": p.must_change_password}
 
 
 class PrincipalHandler(Handler):
@@ -169,6 +171,11 @@ def page_principal() -> Principal | None:
     data = ctx.token_payload.get("fq_principal")
     if not isinstance(data, dict):
         return None
+    return principal_from_payload(data)
+
+
+def principal_from_payload(data: dict[str, Any]) -> Principal:
+    """The principal :func:`principal_payload` wrote (JSON has lists, not frozensets)."""
     return Principal(**{**data, "district_streets": frozenset(data.get("district_streets") or ())})
 
 

@@ -20,7 +20,7 @@ from dispatch.commands import RunClocks
 from dispatch.results import TickReport
 from dispatch.scheduler import Scheduler
 from geo import db
-from tests.conftest import add_test_accounts, serve_console
+from tests.conftest import add_test_accounts, as_user, serve_console
 from tests.private_cluster import private_cluster
 
 pytestmark = pytest.mark.e2e
@@ -44,9 +44,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, demo_territory: Any
         yield cluster, settings, url
 
 
-def get(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, str], Any]:
+def get(url: str, body: dict[str, Any] | None = None, *, user: str = "duty"
+        ) -> tuple[int, dict[str, str], Any]:
     req = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **as_user(user)})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, dict(resp.headers), json.loads(resp.read())
@@ -92,9 +93,17 @@ def test_the_api_answers_503_while_the_database_is_down_and_recovers(cluster):
             status, headers, body = get(base + "/api/v1/incidents", CASE)
             assert (status, body["error"]["code"]) == (503, "database_unavailable")
             assert headers.get("Retry-After") == str(RETRY_AFTER_S)
-            status, headers, body = get(base + "/api/v1/health")
+            # as load balancers poll it, without credentials
+            status, headers, body = get(base + "/api/v1/health", user="anonymous")
             assert status == 503 and headers.get("Retry-After") == str(RETRY_AFTER_S)
             assert body["status"] == "degraded"
+            # the login form says it in a page, not a traceback
+            req = urllib.request.Request(base + "/login", data=b"username=duty&password=x")
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(req, timeout=60)
+            assert err.value.code == 503 and err.value.headers["Retry-After"] == str(RETRY_AFTER_S)
+            page = err.value.read().decode()
+            assert MESSAGE in page and 'url=/login"' in page
         finally:
             cl.start()
         # back: every face answers again without restarting the console

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from sqlalchemy import text
 
 from console.certs import make_certificates
@@ -103,7 +104,8 @@ def consoles(settings, base_db, demo_territory, pki) -> Iterator[dict[str, Any]]
     """One database; the console over HTTPS (with its redirect listener) and over plain HTTP."""
     files, _ = pki
     tls_port, redirect_port, plain_port = free_port(), free_port(), free_port()
-    tls = TlsSettings(cert=files.cert, key=files.key, redirect_port=redirect_port)
+    tls = TlsSettings(cert=files.cert, key=files.key, redirect_port=redirect_port,
+                      ca=files.ca_cert)
     with demo_copy(settings, base_db, demo_territory, tag="tls") as (url, engine), \
             console_at(settings, url, tls=tls, port=tls_port), \
             console_at(settings, url, tls=None, port=plain_port):
@@ -147,6 +149,13 @@ def test_tls_is_validated_and_the_plain_port_only_redirects(consoles, pki):
     assert resp.getheader("Location") == f"https://{NAME}:{port}/field?unit=3"
     resp = _get(red, "/api/v1/incidents", "POST", "{}")
     assert resp.status == 308 and resp.getheader("Location") == f"https://{ADDR}:{port}/api/v1/incidents"
+    # the one thing it serves: the public CA certificate, for phones to install
+    red.request("GET", "/ca.crt")
+    resp = red.getresponse()
+    der = resp.read()
+    assert resp.status == 200 and resp.getheader("Content-Type") == "application/x-x509-ca-cert"
+    assert x509.load_der_x509_certificate(der) == x509.load_pem_x509_certificate(
+        files.ca_cert.read_bytes())
 
 
 @pytest.fixture(scope="module")
