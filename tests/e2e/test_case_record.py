@@ -214,3 +214,21 @@ def test_five_steps_on_the_phone_and_the_desk(field_case, browser, artifacts):
     done = [s["step"] for s in record["steps"] if s["done"]]
     assert done == ["listen", "check", "discuss"]
     desk.close()
+
+
+def test_the_admin_page_shows_the_per_mediator_record(field_case, browser, artifacts):
+    base = field_case["base"]
+    call("POST", f"{base}/api/v1/incidents/{field_case['id']}/steps",
+         {"step": "mediate", "note": "背对背分别做工作"}, user="field1")
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, user="admin")
+    page.goto(f"{base}/admin", wait_until="domcontentloaded")
+    page.get_by_role("button", name="调解员档案").click()
+    row = page.locator(f"tr[data-unit='{field_case['unit']}']")
+    row.wait_for(timeout=30_000)
+    cells = row.locator("td").all_inner_texts()
+    _, figures = call("GET", f"{base}/api/v1/mediators/record?days=30", user="admin")
+    (mine,) = [r for r in figures["items"] if r["id"] == field_case["unit"]]
+    assert cells[2] == str(mine["handled"]) and int(cells[-1]) == mine["steps_recorded"] >= 3
+    assert "延期" in page.locator(".ad-med-ext").inner_text()
+    page.screenshot(path=str(artifacts / "record-mediators.png"))
+    page.close()
