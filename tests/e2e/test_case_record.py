@@ -182,6 +182,8 @@ def test_an_extension_asked_in_the_field_is_decided_by_the_street(field_case):
 
 
 def test_five_steps_on_the_phone_and_the_desk(field_case, browser, artifacts):
+    from playwright.sync_api import Error as PlaywrightError
+
     base, iid, code = field_case["base"], field_case["id"], field_case["code"]
     ctx = browser.new_context(viewport={"width": 375, "height": 667}, user="field1")
     page = ctx.new_page()
@@ -195,7 +197,12 @@ def test_five_steps_on_the_phone_and_the_desk(field_case, browser, artifacts):
     rec.locator("button.fr-save").click()
     rec.locator(".fr-msg", has_text="已保存").wait_for(timeout=15_000)
     rec.locator("button.fr-step.done[data-step='check']").wait_for(timeout=15_000)
-    rec.scroll_into_view_if_needed()
+    for _ in range(5):  # the task list redraws on every event: the panel moves to a new card
+        try:
+            rec.scroll_into_view_if_needed(timeout=5_000)
+            break
+        except PlaywrightError:
+            page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / "record-phone.png"))
     ctx.close()
 
@@ -210,7 +217,13 @@ def test_five_steps_on_the_phone_and_the_desk(field_case, browser, artifacts):
     panel.locator(".rc-step.done[data-step='discuss']").wait_for(timeout=15_000)
     _, record = call("GET", f"{base}/api/v1/incidents/{iid}/record")
     assert panel.locator(".rc-pdf").count() == len(record["agreements"])  # every version
-    panel.locator(".rc-step[data-step='discuss']").scroll_into_view_if_needed()
+    for _ in range(5):  # the case page redraws when the record's event arrives
+        try:
+            panel.locator(".rc-step[data-step='discuss']").scroll_into_view_if_needed(
+                timeout=5_000)
+            break
+        except PlaywrightError:
+            desk.wait_for_timeout(300)
     desk.screenshot(path=str(artifacts / "record-desk.png"))
     _, record = call("GET", f"{base}/api/v1/incidents/{iid}/record")
     done = [s["step"] for s in record["steps"] if s["done"]]
