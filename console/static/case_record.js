@@ -37,7 +37,7 @@ function buildRecord(apiBase, id, actor) {
   let kase = null
   let rec = null
   const el = h("div", { class: "rc-record", dataset: { id } })
-  const flash = h("div", { class: "dk-flash", "aria-live": "polite" })
+  const flash = h("div", { class: "rc-flash", "aria-live": "polite" })
   const lists = {
     steps: h("div", { class: "rc-steps" }), sessions: h("div", { class: "rc-list" }),
     agreements: h("div", { class: "rc-list" }), judicial: h("div", { class: "rc-list" }),
