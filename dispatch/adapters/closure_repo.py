@@ -21,13 +21,11 @@ class ClosureRepository:
             "AND arrived_at IS NOT NULL)"), {"i": incident_id}))
 
     def has_agreement(self, incident_id: int) -> bool:
-        """Whether a written 调解协议书 is on record for the case.
-
-        The port the closure rule asks; the agreement table belongs to the case record
-        (issue 12, items 3-4) and is not part of this schema yet, so no case has one: a
-        mediated closure must then carry a recorded oral agreement's terms.
-        """
-        return False
+        """Whether a written 调解协议书 (any version, migration 0009) is on record for the case:
+        the port the closure rule asks."""
+        return bool(self.conn.scalar(text(
+            "SELECT EXISTS (SELECT 1 FROM agreements WHERE incident_id = :i)"),
+            {"i": incident_id}))
 
     def add(self, incident_id: int, *, at: datetime, actor: str, outcome: str, basis: str,
             note: str, mediator: str | None, spot_reason: str | None, agreement: str | None,
