@@ -100,7 +100,7 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
 def _closure(cmd: ChangeState, row: dict[str, Any], uow: SqlUnitOfWork) -> dict[str, Any]:
     """The evidence a 办结 rests on (refused, naming what is missing), as its closure row."""
     iid = cmd.incident_id
-    written = uow.closures.has_agreement(iid)
+    written = uow.incidents.has_agreement(iid)  # a 调解协议书 version (0009)
     c = lifecycle.Closure(outcome=cmd.outcome, note=cmd.note,
                           reached_scene=uow.closures.reached_scene(iid), channel=row["channel"],
                           on_the_spot=cmd.on_the_spot, spot_reason=cmd.spot_reason,

@@ -20,13 +20,6 @@ class ClosureRepository:
             "SELECT EXISTS (SELECT 1 FROM assignments WHERE incident_id = :i "
             "AND arrived_at IS NOT NULL)"), {"i": incident_id}))
 
-    def has_agreement(self, incident_id: int) -> bool:
-        """Whether a written 调解协议书 (any version, migration 0009) is on record for the case:
-        the port the closure rule asks."""
-        return bool(self.conn.scalar(text(
-            "SELECT EXISTS (SELECT 1 FROM agreements WHERE incident_id = :i)"),
-            {"i": incident_id}))
-
     def add(self, incident_id: int, *, at: datetime, actor: str, outcome: str, basis: str,
             note: str, mediator: str | None, spot_reason: str | None, agreement: str | None,
             oral_terms: str | None, referred_to: str | None) -> None:
