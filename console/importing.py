@@ -122,10 +122,10 @@ def import_facilities(conn: Connection, path: Path, *, crs: str | None = None,
     """Service points added or updated by code; see :mod:`geo.facility_import`."""
     import numpy as np
 
-    from geo.address_import import _locator
+    from geo.address_import import territory_locator
     from geo.facility_import import import_facilities as load
 
-    locator = _locator(conn)
+    locator = territory_locator(conn)
 
     def inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return np.asarray(locator.cells(lon, lat, level=locator.finest) >= 0)
