@@ -122,10 +122,10 @@ def import_facilities(conn: Connection, path: Path, *, crs: str | None = None,
     """Service points added or updated by code; see :mod:`geo.facility_import`."""
     import numpy as np
 
-    from geo.address_import import _locator
+    from geo.address_import import territory_locator
     from geo.facility_import import import_facilities as load
 
-    locator = _locator(conn)
+    locator = territory_locator(conn)
 
     def inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return np.asarray(locator.cells(lon, lat, level=locator.finest) >= 0)
@@ -177,7 +177,9 @@ def import_units(conn: Connection, path: Path, *, dry_run: bool = False) -> dict
     units = gpd.GeoDataFrame(frame, geometry="last_geom", crs=4326)
     conn.execute(text("CREATE TEMP TABLE units_in (LIKE units INCLUDING DEFAULTS) ON COMMIT DROP"))
     copy_frame(conn, "units", units, into="units_in")
-    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in ROSTER_FIELDS)
+    # a roster without 所属社区 keeps the community a unit has (a home grid sets it below)
+    sets = ", ".join(f"{f} = coalesce(EXCLUDED.{f}, units.{f})" if f == "community_id"
+                     else f"{f} = EXCLUDED.{f}" for f in ROSTER_FIELDS)
     cols = ", ".join(("id", "code", *ROSTER_FIELDS))
     picked = ", ".join(f"i.{c}" for c in ("code", *ROSTER_FIELDS))
     result = conn.execute(text(

@@ -27,7 +27,8 @@ _CHAIN_LEVELS = {"street_id": "street", "community_id": "community", "grid_id": 
                  "micro_grid_id": "micro_grid"}
 
 
-def _locator(conn: Connection) -> Locator:
+def territory_locator(conn: Connection) -> Locator:
+    """The loaded areas as a Locator, or a refusal saying to import the areas first."""
     try:
         return Locator.from_db(conn)
     except LookupError:
@@ -91,7 +92,7 @@ def import_addresses(conn: Connection, path: Path, *, crs: str | None = None,
 
     Raises :class:`ImportRejected` (nothing written) when any row has a problem.
     """
-    locator = _locator(conn)
+    locator = territory_locator(conn)
     finest = locator.finest
 
     def inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

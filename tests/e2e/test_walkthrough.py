@@ -14,6 +14,7 @@ import json
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import text
@@ -79,41 +80,56 @@ def test_empty_database_to_a_dispatched_case(settings, base_db, tmp_path: Path, 
                     *[a for level, p in areas.items()
                       for a in (f"--{level.replace('_', '-')}", str(p))]) == 0
         assert _run("import", "roads", str(cd.ROADS)) == 0
-        # 3. the address library: first checked (nothing written), then imported
-        assert _run("import", "addresses", str(addresses), "--dry-run") == 0
-        assert "nothing written" in capsys.readouterr().out
-        engine = db.make_engine(url)
-        with engine.connect() as conn:
-            assert conn.scalar(text("SELECT count(*) FROM buildings")) == 0
-        assert _run("import", "addresses", str(addresses)) == 0
-        # 4. facilities, 5. units (grids and communities by name)
-        assert _run("import", "facilities", str(facilities)) == 0
-        assert _run("import", "units", str(roster)) == 0
-        # 6. accounts: the first administrator from the CLI, a duty officer by the store
-        monkeypatch.setattr("sys.stdin", io.StringIO("Admin-pass-2026\n"))
-        assert _run("create-admin", "chief") == 0
         from dispatch.adapters.accounts import create_account
 
-        with engine.begin() as conn:
-            create_account(conn, username="duty7", password="Duty-pass-2026", role="duty",
-                           display_name="值班长", actor="chief")
-            audited = conn.execute(text(
-                "SELECT detail->>'kind', detail->>'result' FROM audit_log "
-                "WHERE action LIKE 'import%' ORDER BY id")).all()
-            counts = dict(conn.execute(text(
-                "SELECT 'units', count(*) FROM units UNION ALL "
-                "SELECT 'facilities', count(*) FROM facilities UNION ALL "
-                "SELECT 'buildings', count(*) FROM buildings")).all())
-        assert audited == [("areas", "imported"), ("roads", "imported"),
-                           ("addresses", "valid"), ("addresses", "imported"),
-                           ("facilities", "imported"), ("units", "imported")]
-        assert counts["units"] == 72 and counts["facilities"] == 33 and counts["buildings"] > 100
-
+        engine = db.make_engine(url)
+        with engine.begin() as conn:  # an account to ask the geocoder with, before step 6
+            create_account(conn, username="probe", password="Probe-pass-2026", role="duty",
+                           display_name="试用", actor="test")
         with serve_console(settings, url) as base:
+            # the console runs before the library exists: a door answers at road level only
+            _, anon = _call("POST", f"{base}/api/v1/auth/token",
+                            {"username": "probe", "password": "Probe-pass-2026"})
+            door = next(r for r in rows if r.get("road") == "玉林北路" and "door" in r)
+            said = f"武侯区玉林北路{door['door']}号"
+            _, first = _call("GET", f"{base}/api/v1/geocode?q={quote(said)}",
+                             token=anon["access_token"])
+            assert first["approximate"] and first["candidates"][0]["level"] == "road", first
+            # 3. the address library: first checked (nothing written), then imported
+            assert _run("import", "addresses", str(addresses), "--dry-run") == 0
+            assert "nothing written" in capsys.readouterr().out
+            with engine.connect() as conn:
+                assert conn.scalar(text("SELECT count(*) FROM buildings")) == 0
+            assert _run("import", "addresses", str(addresses)) == 0
+            # the same running console now answers from the library, without a restart
+            _, second = _call("GET", f"{base}/api/v1/geocode?q={quote(said)}",
+                              token=anon["access_token"])
+            top = second["candidates"][0]
+            assert top["level"] == "door" and not second["approximate"], second
+            # 4. facilities, 5. units (grids and communities by name)
+            assert _run("import", "facilities", str(facilities)) == 0
+            assert _run("import", "units", str(roster)) == 0
+            # 6. accounts: the first administrator from the CLI, a duty officer by the store
+            monkeypatch.setattr("sys.stdin", io.StringIO("Admin-pass-2026\n"))
+            assert _run("create-admin", "chief") == 0
+            with engine.begin() as conn:
+                create_account(conn, username="duty7", password="Duty-pass-2026", role="duty",
+                               display_name="值班长", actor="chief")
+                audited = conn.execute(text(
+                    "SELECT detail->>'kind', detail->>'result' FROM audit_log "
+                    "WHERE action LIKE 'import%' ORDER BY id")).all()
+                counts = dict(conn.execute(text(
+                    "SELECT 'units', count(*) FROM units UNION ALL "
+                    "SELECT 'facilities', count(*) FROM facilities UNION ALL "
+                    "SELECT 'buildings', count(*) FROM buildings")).all())
+            assert audited == [("areas", "imported"), ("roads", "imported"),
+                               ("addresses", "valid"), ("addresses", "imported"),
+                               ("facilities", "imported"), ("units", "imported")]
+            assert counts["units"] == 72 and counts["facilities"] == 33 and counts["buildings"] > 100
+
             _, tok = _call("POST", f"{base}/api/v1/auth/token",
                            {"username": "duty7", "password": "Duty-pass-2026"})
             token = tok["access_token"]
-            door = next(r for r in rows if r.get("road") == "玉林北路" and "door" in r)
             status, units = _call("GET", f"{base}/api/v1/units", token=token)
             assert status == 200 and len(units["items"]) == 72
             for u in units["items"]:  # each unit reports where it is (near the case's road)
