@@ -207,7 +207,11 @@ def _after_body(method: Any) -> Any:
 
     @functools.wraps(method)
     def run(self: ApiHandler, *args: Any, **kwargs: Any) -> Any:
-        self.body_arrived()
+        try:
+            self.body_arrived()
+        except httputil.HTTPInputError:  # what Tornado answers 400 for on other routes
+            self.send_error_json(400, "bad_body", "请求体无法解析（表单或上传格式无效）", "body")
+            return None
         return method(self, *args, **kwargs)
     run._with_body = True  # type: ignore[attr-defined]
     return run
