@@ -95,6 +95,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         origins.append(f"{address}:{port}")
     # the wall export renders from here; cookie writes must come from these origins
     app.served.address, app.served.port, app.served.origins = address, port, tuple(origins)
+    app.served.scheme = "https" if tls is not None and tls.enabled else "http"
     import uuid
 
     from console.pages.login import PageAuth, guarded_apps
