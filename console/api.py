@@ -18,7 +18,15 @@ from console.auth_scope import (
     own_incident_ids,
 )
 from console.bootstrap import App
-from dispatch.access import Principal, face_refusal, may, reaches, refusal, scope_of
+from dispatch.access import (
+    Principal,
+    area_floor,
+    face_refusal,
+    may,
+    reaches,
+    refusal,
+    scope_of,
+)
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
 from geo.routing_cover import coverage
@@ -188,8 +196,12 @@ class LayerHandler(ApiHandler):
                                  "minutes")
             return
 
+        area = area_floor(self.who)  # other streets' free units: not this reader's to see
+        if not area and not scope_of(self.who).unrestricted:
+            area = {"street_id": -1}
+
         def run(conn: Connection) -> dict[str, Any]:
-            drive, walk = available_unit_points(conn)
+            drive, walk = available_unit_points(conn, area=area)
             minutes: dict[int, float] = {}
             counts = {"drive": len(drive), "walk": len(walk)}
             for profile, pts in (("drive", drive), ("walk", walk)):

@@ -241,15 +241,16 @@ def sees_area(p: Principal, area: Mapping[str, Any]) -> bool:
     return True
 
 
-def area_floor(p: Principal) -> dict[str, int | None]:
+def area_floor(p: Principal) -> dict[str, int]:
     """The widest area a principal's aggregates may cover: ``{}`` for the whole territory,
     else the ids of its street (and community, grid) — where a street's wall opens."""
     scope = scope_of(p)
     if scope.unrestricted:
         return {}
-    return {k: v for k, v in (("street_id", scope.street_id),
-                              ("community_id", scope.community_id),
-                              ("grid_id", scope.grid_id)) if v is not None}
+    ids: tuple[tuple[str, int | None], ...] = (
+        ("street_id", scope.street_id), ("community_id", scope.community_id),
+        ("grid_id", scope.grid_id))
+    return {k: v for k, v in ids if v is not None}
 
 
 def sees_unit(p: Principal, unit: Mapping[str, Any]) -> bool:

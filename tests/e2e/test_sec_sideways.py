@@ -116,6 +116,10 @@ def test_street_ranking_and_grid_heat_hold_only_the_street(base: str, planted: d
     _, mine, _ = call("GET", f"{base}/api/v1/map/heat.geojson", user="dispatcher1")
     _, city, _ = call("GET", f"{base}/api/v1/map/heat.geojson", user="duty")
     assert 0 < mine["cases"] < city["cases"]
+    # and the coverage of free units: another street's units are not this reader's to place
+    _, mine, _ = call("GET", f"{base}/api/v1/layers/coverage.geojson", user="dispatcher1")
+    _, city, _ = call("GET", f"{base}/api/v1/layers/coverage.geojson", user="duty")
+    assert sum(mine["units"].values()) < sum(city["units"].values())
 
 
 def test_an_export_of_another_street_is_refused(base: str, planted: dict) -> None:
