@@ -231,8 +231,8 @@ def _masked_snapshot(p: Principal, snap: dict[str, Any],
     """The queue rows and case markers (titles, addresses) masked where ``p`` may not read the
     parties (:func:`dispatch.access.masks_incident`, with each case's party names)."""
     def masks(i: Any) -> bool:
-        facts = inc.get(int(i))
-        return facts is None or masks_incident(p, facts, facts.get("unit_ids") or ())
+        facts = inc.get(int(i)) or {}  # a case not indexed yet: masked unless p never masks
+        return masks_incident(p, facts, facts.get("unit_ids") or ())
 
     hidden = {int(r["id"]) for r in snap.get("queue", []) if masks(r["id"])}
     if not hidden:
