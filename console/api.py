@@ -21,7 +21,15 @@ from console.auth_scope import (
 )
 from console.bootstrap import App
 from console.faults import RETRY_AFTER_S, DatabaseFaults
-from dispatch.access import Principal, face_refusal, may, reaches, refusal, scope_of
+from dispatch.access import (
+    Principal,
+    area_filter,
+    face_refusal,
+    may,
+    reaches,
+    refusal,
+    scope_of,
+)
 from dispatch.queries import available_unit_points, incident_features, unit_features
 from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
 from geo.routing_cover import coverage
@@ -295,8 +303,10 @@ class LayerHandler(ApiHandler):
                                  "minutes")
             return
 
+        area = area_filter(self.who)  # other streets' free units: not this reader's to see
+
         def run(conn: Connection) -> dict[str, Any]:
-            drive, walk = available_unit_points(conn)
+            drive, walk = available_unit_points(conn, area=area)
             minutes: dict[int, float] = {}
             counts = {"drive": len(drive), "walk": len(walk)}
             for profile, pts in (("drive", drive), ("walk", walk)):

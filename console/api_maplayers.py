@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 from console.api import ApiHandler
 from console.auth_scope import filter_incidents, own_incident_ids
 from console.bootstrap import App
-from dispatch.access import scope_of
+from dispatch.access import area_filter, scope_of
 from dispatch.queries import incident_features
 from layers.heat import heat_cells, with_deadlines
 from layers.registry import feature_collection
@@ -25,12 +25,18 @@ PUBLIC_PROPS = ("id", "code", "category", "state", "priority", "risk_level", "st
                 "overdue", "colour")
 
 
-def history_points(conn: Connection, *, days: int) -> list[tuple[float, float]]:
+def history_points(conn: Connection, *, days: int,
+                   area: dict[str, Any] | None = None) -> list[tuple[float, float]]:
     """(lon, lat) of every located case reported in the last ``days`` days (merged ones too:
-    each call was a dispute someone reported)."""
+    each call was a dispute someone reported), within ``area`` (``street_id`` … ids) if given."""
+    where = "".join(f" AND {k} = :{k}" for k in sorted(area or {})
+                    if k in ("street_id", "community_id", "grid_id"))
+    if "street_ids" in (area or {}):  # a district: its streets
+        where += " AND street_id = ANY(:street_ids)"
     rows = conn.execute(text(
         "SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE geom IS NOT NULL "
-        "AND reported_at >= now() - make_interval(days => :days)"), {"days": days})
+        "AND reported_at >= now() - make_interval(days => :days)" + where),
+        {"days": days, **(area or {})})
     return [(float(r[0]), float(r[1])) for r in rows]
 
 
@@ -49,7 +55,7 @@ def _bounded_int(handler: ApiHandler, name: str, default: int, lo: int, hi: int)
 class HeatHandler(ApiHandler):
     """``?days=365&cell=250``: cells of ``cell`` metres with their case count and class."""
 
-    cache: ClassVar[dict[tuple[int, int, int], tuple[float, dict[str, Any]]]] = {}
+    cache: ClassVar[dict[tuple[Any, ...], tuple[float, dict[str, Any]]]] = {}
 
     async def get(self) -> None:
         days = _bounded_int(self, "days", 365, 1, 3660)
@@ -58,10 +64,12 @@ class HeatHandler(ApiHandler):
         cell = _bounded_int(self, "cell", 250, 50, 5000)
         if cell is None:
             return
-        key = (id(self.app), days, cell)
+        # an aggregate too: a street's reader gets its street's history only
+        area = area_filter(self.who)  # a field account without a grid: none
+        key = (id(self.app), days, cell, repr(sorted(area.items())))
         hit = self.cache.get(key)
         if hit is None or time.monotonic() - hit[0] > HEAT_TTL_S:
-            points = await self.in_db(history_points, days=days)
+            points = await self.in_db(history_points, days=days, area=area)
             fc = heat_cells(points, cell_m=float(cell))
             fc["days"] = days
             fc["cases"] = len(points)

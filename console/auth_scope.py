@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from dispatch.access import Principal, masks_incident, scope_of, sees_incident, sees_unit
-from dispatch.privacy import mask_deep, mask_incident
+from dispatch.privacy import mask_fields, mask_incident
+
+DESK_ROW_TEXTS = ("title", "address", "name")  # desk rows' and markers' texts from the parties
 
 
 def own_incident_ids(conn: Connection, p: Principal) -> set[int]:
@@ -215,7 +217,8 @@ def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]
     out = dict(snap)
     out["queue"] = [r for r in snap.get("queue", []) if case_ok(r["id"])]
     # a unit of the street on another street's case: the board says so, not which case
-    shown = {f.get("code") for i, f in inc.items() if case_ok(i)}
+    codes = {c for r in snap.get("units", []) for c in r.get("cases") or ()}
+    shown = {f.get("code") for i, f in inc.items() if f.get("code") in codes and case_ok(i)}
     out["units"] = [r if all(c in shown for c in r.get("cases") or ()) else
                     {**r, "cases": [c if c in shown else "其他街道案件" for c in r["cases"]]}
                     for r in snap.get("units", []) if unit_ok(r["id"])]
@@ -231,8 +234,8 @@ def _masked_snapshot(p: Principal, snap: dict[str, Any],
     """The queue rows and case markers (titles, addresses) masked where ``p`` may not read the
     parties (:func:`dispatch.access.masks_incident`, with each case's party names)."""
     def masks(i: Any) -> bool:
-        facts = inc.get(int(i))
-        return facts is None or masks_incident(p, facts, facts.get("unit_ids") or ())
+        facts = inc.get(int(i)) or {}  # a case not indexed yet: masked unless p never masks
+        return masks_incident(p, facts, facts.get("unit_ids") or ())
 
     hidden = {int(r["id"]) for r in snap.get("queue", []) if masks(r["id"])}
     if not hidden:
@@ -242,10 +245,13 @@ def _masked_snapshot(p: Principal, snap: dict[str, Any],
         return list((inc.get(int(i)) or {}).get("names") or ())
 
     out = dict(snap)
-    out["queue"] = [mask_incident(r, names(r["id"])) if int(r["id"]) in hidden else r
-                    for r in snap.get("queue", [])]
-    out["case_features"] = {k: (mask_deep(v, names(k)) if int(k) in hidden else v)
-                            for k, v in snap.get("case_features", {}).items()}
+    # the rows' only texts from the parties: console.desk_state.queue_rows / case_features
+    out["queue"] = [mask_fields(r, DESK_ROW_TEXTS, names(r["id"])) if int(r["id"]) in hidden
+                    else r for r in snap.get("queue", [])]
+    out["case_features"] = {
+        k: ({**v, "properties": mask_fields(v["properties"], DESK_ROW_TEXTS, names(k))}
+            if int(k) in hidden else v)
+        for k, v in snap.get("case_features", {}).items()}
     return out
 
 

@@ -303,7 +303,7 @@ def sees_area(p: Principal, area: Mapping[str, Any]) -> bool:
     return True
 
 
-def area_floor(p: Principal) -> dict[str, int | None]:
+def area_floor(p: Principal) -> dict[str, int]:
     """The widest area a principal's aggregates may cover: ``{}`` for the whole territory,
     else the ids of its street (and community, grid) — where a street's wall opens."""
     scope = scope_of(p)
@@ -312,9 +312,22 @@ def area_floor(p: Principal) -> dict[str, int | None]:
     if scope.street_id is None and scope.district_id is not None:
         # a district has no single area below the city: its readers name one of its streets
         return {"district_id": scope.district_id}
-    return {k: v for k, v in (("street_id", scope.street_id),
-                              ("community_id", scope.community_id),
-                              ("grid_id", scope.grid_id)) if v is not None}
+    ids: tuple[tuple[str, int | None], ...] = (
+        ("street_id", scope.street_id), ("community_id", scope.community_id),
+        ("grid_id", scope.grid_id))
+    return {k: v for k, v in ids if v is not None}
+
+
+def area_filter(p: Principal) -> dict[str, Any]:
+    """The SQL area filter of a reader's aggregates (heat, coverage): ``{}`` for the whole
+    territory, the ids of its street/community/grid, ``street_ids`` for a district (its
+    streets), ``{"street_id": -1}`` (nothing) for a reader with no area of its own."""
+    if scope_of(p).unrestricted:
+        return {}
+    floor: dict[str, Any] = dict(area_floor(p))
+    if "district_id" in floor:
+        return {"street_ids": sorted(scope_of(p).streets or ()) or [-1]}
+    return floor or {"street_id": -1}
 
 
 def sees_unit(p: Principal, unit: Mapping[str, Any]) -> bool:

@@ -38,12 +38,18 @@ def incident_features(conn: Connection, *, open_only: bool = True, days: int | N
         f"WHERE {' AND '.join(where)} ORDER BY i.reported_at DESC LIMIT :limit"), params=params)
 
 
-def available_unit_points(conn: Connection) -> tuple[list[tuple[float, float]],
-                                                     list[tuple[float, float]]]:
-    """Positions of units free to go now: (drivers, walkers), WGS-84 (lon, lat)."""
+def available_unit_points(conn: Connection, *, area: dict[str, Any] | None = None
+                          ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Positions of units free to go now: (drivers, walkers), WGS-84 (lon, lat); within
+    ``area`` (``street_id``, ``community_id``, ``grid_id`` → the unit's home grid) if given."""
+    cols = {"street_id": "street_id", "community_id": "community_id", "grid_id": "home_grid_id"}
+    where = "".join(f" AND {cols[k]} = :{k}" for k in sorted(area or {}) if k in cols)
+    if "street_ids" in (area or {}):  # a district: its streets
+        where += " AND street_id = ANY(:street_ids)"
     rows = conn.execute(text(
         "SELECT ST_X(last_geom), ST_Y(last_geom), on_foot FROM units "
-        "WHERE status = 'available' AND active_load < capacity AND last_geom IS NOT NULL"))
+        "WHERE status = 'available' AND active_load < capacity AND last_geom IS NOT NULL"
+        + where), dict(area or {}))
     drive: list[tuple[float, float]] = []
     walk: list[tuple[float, float]] = []
     for row in rows:

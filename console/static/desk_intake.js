@@ -196,11 +196,14 @@ export function render({ model, el }) {
     const r = await api(`${model.api_base}/desk/precheck`, { method: "POST", body })
     if (mine !== checkSeq || !r.ok) { return }
     check = r.data
-    clear(checkBox).appendChild(warnings(check.duplicates, check.risk, "保存前核查"))
+    clear(checkBox).appendChild(warnings(check.duplicates, check.risk, "保存前核查", check.elsewhere))
   }
 
-  function warnings(dups, risk, heading) {
+  function warnings(dups, risk, heading, elsewhere) {
     const box = h("div", { class: "dk-warnings" })
+    if (elsewhere && elsewhere.length) {  // another street's match: whom to call, not what
+      box.appendChild(notice("dup", `${heading}：其他街道有相关记录`, elsewhere.map((e) => e.message)))
+    }
     if (dups && dups.length) {
       box.appendChild(notice("dup", `${heading}：疑似重复案件 ${dups.length} 件`,
         dups.map((d) => d.reasons.join("，"))))
@@ -256,7 +259,7 @@ export function render({ model, el }) {
         h("div", { class: "dk-result-badges" }, badge(state, "dk-state"),
           priorityBadge(d.priority, V.priority_labels[d.priority]), riskBadge(d.risk.level, d.risk.label))),
       h("div", { class: "dk-chain-line dk-result-chain" }, chain),
-      warnings(d.duplicates.map((x) => ({ ...x, reasons: x.reasons })), d.risk, "系统研判"),
+      warnings(d.duplicates.map((x) => ({ ...x, reasons: x.reasons })), d.risk, "系统研判", d.elsewhere),
       h("div", { class: "dk-deadlines" },
         h("span", {}, `签收时限 ${fmtFull(Date.parse(d.sign_deadline))}`),
         h("span", {}, `办结时限 ${fmtFull(Date.parse(d.close_deadline))}`)))

@@ -82,7 +82,7 @@ def test_admins_desk_case_view_is_masked(base: str, planted: dict) -> None:
 def test_audit_search_csv_and_exports_carry_no_party_text(base: str, planted: dict) -> None:
     for path in (f"/api/v1/admin/audit?code={planted['a_code']}",
                  f"/api/v1/admin/audit.csv?code={planted['a_code']}",
-                 f"/api/v1/admin/audit?q=13755550001",
+                 "/api/v1/admin/audit?q=13755550001",
                  f"/api/v1/export/case/{planted['a']}.html",
                  f"/api/v1/export/street/{planted['s1']}.html"):
         status, _, text = call("GET", f"{base}{path}", user="admin")

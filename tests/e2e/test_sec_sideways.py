@@ -52,7 +52,7 @@ def test_registration_answers_no_other_streets_case(base: str, planted: dict) ->
         user="dispatcher1")
     assert status == 201, text
     assert planted["c_code"] not in text
-    status, case, text = call("GET", f"{base}/api/v1/incidents/{reg['id']}", user="dispatcher1")
+    status, _case, text = call("GET", f"{base}/api/v1/incidents/{reg['id']}", user="dispatcher1")
     assert status == 200 and planted["c_code"] not in text
 
 
@@ -60,7 +60,7 @@ def test_recommendations_offer_only_units_the_dispatcher_may_send(base: str,
                                                                   planted: dict) -> None:
     _, mine, _ = call("GET", f"{base}/api/v1/units", user="dispatcher1")
     own = {u["id"] for u in mine["items"]}
-    status, rec, text = call("GET", f"{base}/api/v1/incidents/{planted['a']}/recommendations"
+    status, rec, _text = call("GET", f"{base}/api/v1/incidents/{planted['a']}/recommendations"
                              "?limit=50", user="dispatcher1")
     assert status == 200 and rec["items"]
     assert {i["unit_id"] for i in rec["items"]} <= own
@@ -112,6 +112,14 @@ def test_street_ranking_and_grid_heat_hold_only_the_street(base: str, planted: d
     _, fc, _ = call("GET", f"{base}/api/v1/stats/heat.geojson", user="dispatcher1")
     _, all_fc, _ = call("GET", f"{base}/api/v1/stats/heat.geojson", user="duty")
     assert 0 < len(fc["features"]) < len(all_fc["features"])
+    # the home map's history heat is an aggregate too
+    _, mine, _ = call("GET", f"{base}/api/v1/map/heat.geojson", user="dispatcher1")
+    _, city, _ = call("GET", f"{base}/api/v1/map/heat.geojson", user="duty")
+    assert 0 < mine["cases"] < city["cases"]
+    # and the coverage of free units: another street's units are not this reader's to place
+    _, mine, _ = call("GET", f"{base}/api/v1/layers/coverage.geojson", user="dispatcher1")
+    _, city, _ = call("GET", f"{base}/api/v1/layers/coverage.geojson", user="duty")
+    assert sum(mine["units"].values()) < sum(city["units"].values())
 
 
 def test_an_export_of_another_street_is_refused(base: str, planted: dict) -> None:

@@ -225,3 +225,17 @@ def test_areas_and_the_wall_follow_jurisdiction():
     assert area_floor(COMM) == {"street_id": 1, "community_id": 11}
     assert not may(FIELD, "wall") and not may(OPEN311, "wall")
     assert all(may(p, "wall") for p in (ADMIN, DUTY, D1, LEADER))
+
+
+def test_a_districts_aggregates_are_its_streets_never_the_city():
+    """A district reader's figures, heat and coverage: its streets only (sees_area,
+    area_floor, area_filter agree with Scope.streets)."""
+    from dispatch.access import area_filter, area_floor, sees_area
+
+    assert sees_area(DIST, {"street_id": 1}) and sees_area(DIST, {"street_id": 3})
+    assert not sees_area(DIST, {"street_id": 2}) and not sees_area(DIST, {"street_id": None})
+    assert area_floor(DIST) == {"district_id": 9}
+    assert area_filter(DIST) == {"street_ids": [1, 3]}
+    assert area_filter(EMPTY_DIST) == {"street_ids": [-1]}
+    assert area_filter(DUTY) == {} and area_filter(D1) == {"street_id": 1}
+    assert area_filter(FIELD_NO_GRID) == {"street_id": -1}

@@ -104,3 +104,12 @@ def test_the_audit_view_uses_the_same_masker():
     from dispatch import views_audit
 
     assert views_audit.mask_deep is mask_deep
+
+
+def test_a_system_row_is_masked_by_its_party_texts():
+    from dispatch.privacy import mask_fields
+
+    row = {"id": 3, "code": "2026-000003", "title": "司马青衫报噪音", "address": "示例路77号",
+           "place": "某社区 › 第3网格"}
+    out = mask_fields(row, ("title", "address"), ["司马青衫"])
+    assert out == {**row, "title": "司**报噪音", "address": "示例路*号", "masked": True}
