@@ -159,4 +159,7 @@ def test_every_unit_offered_can_be_sent_now_and_the_own_police_grid_is_named():
     offered |= {c.unit.id for c in rec.candidates}
     assert offered <= {1, 3}  # on duty, below capacity
     assert rec.pairs[0].unit_ids == (1, 3)
-    assert any("本警格民警当前不能派单（下班/休息 1 人）" in n for n in rec.notes)
+    assert any("本警格没有可派的社区民警" in n for n in rec.notes)
+    ok = recommend(inc(category="neighbour", risk_level=3, one_case_plan=True, police_grid_id=21),
+                   units, etas({u.id: 300 for u in units}), policy=P, now=NOW)
+    assert not any("本警格" in n for n in ok.notes)  # its own officer can go: nothing to say
