@@ -268,7 +268,7 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
     numbers = rank_numbers(table, incident, eta_column(table, etas) if eta_s is None else eta_s,
                            policy=policy, now=now, level=level, types=types, paired=paired,
                            exclude=exclude, among=among)
-    ok = numbers.why < 0
+    ok = numbers.why == -1  # IGNORED rows (outside ``among``: off duty or full) are never offered
 
     def best(rows: NDArray[np.bool_], n: int) -> list[Candidate]:
         return [score_unit(table.units[k], incident, etas.get(table.units[k].id), policy=policy,
