@@ -23,19 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from console.simulate_data import (
-    CASES,
-    CHANNELS,
-    DIALECTS,
-    GIVEN,
-    HOURLY,
-    METHODS,
-    OUTCOMES,
-    PRIORITIES,
-    SATISFACTION,
-    SURNAMES,
-    TERMS,
-)
+from console import simulate_data as data  # the tables of a simulated day
 from geo.coords import from_wgs84
 
 BEIJING = timezone(timedelta(hours=8))
@@ -158,7 +146,7 @@ class Simulator:
 
     def step_arrival(self, _: int) -> None:
         now = self.start + timedelta(seconds=self.now())
-        gap = self.rng.expovariate(self.rate * HOURLY[now.hour] / (sum(HOURLY) / 24) / 3600)
+        gap = self.rng.expovariate(self.rate * data.HOURLY[now.hour] / (sum(data.HOURLY) / 24) / 3600)
         to_hour = 3600 - (now.minute * 60 + now.second)
         if gap > to_hour:  # the rate changes on the hour: draw again there (memoryless)
             self.later(to_hour + 1, "arrival")
@@ -171,17 +159,18 @@ class Simulator:
 
     def register(self) -> None:
         rng, a = self.rng, self.rng.choice(self.addresses)
-        cat, channel = pick(rng, {k: v[0] for k, v in CASES.items()}), pick(rng, CHANNELS)
-        _, label, story, _ = CASES[cat]
-        parties = [{"name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN)),
+        cat, channel = pick(rng, {k: v[0] for k, v in data.CASES.items()}), pick(rng, data.CHANNELS)
+        _, label, story, _ = data.CASES[cat]
+        given = data.GIVEN
+        parties = [{"name": rng.choice(data.SURNAMES) + rng.choice(given) + rng.choice(("", *given)),
                     "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
                     "role": "respondent" if i else "applicant"} for i in range(rng.choice((2, 2, 3)))]
         threat = "，一方扬言报复" if rng.random() < 0.03 else ""  # 民转刑 warning: a red case
         body: dict[str, Any] = {
-            "category": cat, "channel": channel, "priority": pick(rng, PRIORITIES),
+            "category": cat, "channel": channel, "priority": pick(rng, data.PRIORITIES),
             "title": f"{label}纠纷", "description": story + threat, "parties": parties,
             "address": a["address"], "actor": "值班员（模拟）",
-            **({"language": rng.choice(DIALECTS)} if rng.random() < 0.08 else {})}
+            **({"language": rng.choice(data.DIALECTS)} if rng.random() < 0.08 else {})}
         how = rng.random()
         if how < 0.3 and channel == "app":  # a phone's map point
             x, y = from_wgs84(a["lon"], a["lat"], "gcj02")
@@ -255,7 +244,7 @@ class Simulator:
     def step_mediating(self, cid: int) -> None:
         case = self.cases[cid]
         if self.transition(case, "mediating", note="组织双方调解"):
-            minutes = min(480.0, CASES[case.category][3] * self.rng.lognormvariate(0, 0.5))
+            minutes = min(480.0, data.CASES[case.category][3] * self.rng.lognormvariate(0, 0.5))
             up = self.rng.random() < 0.04  # hard case: the street centre is called in (会商)
             self.later(minutes * (30 if up else 60), "escalate" if up else "resolve", cid)
 
@@ -266,9 +255,9 @@ class Simulator:
     def step_resolve(self, cid: int) -> None:
         """办结 with the evidence the server asks for: the unit is on scene, the mediator picks
         the outcome and writes the note, the oral agreement's terms or the receiving body."""
-        case, outcome = self.cases[cid], pick(self.rng, OUTCOMES)
-        story = CASES[case.category][2]
-        evidence = {"mediated": {"oral_terms": f"双方就“{story}”达成口头协议：{self.rng.choice(TERMS)}"},
+        case, outcome = self.cases[cid], pick(self.rng, data.OUTCOMES)
+        story = data.CASES[case.category][2]
+        evidence = {"mediated": {"oral_terms": f"双方就“{story}”达成口头协议：{self.rng.choice(data.TERMS)}"},
                     "litigation": {"referred_to": "区人民法院"},
                     "arbitration": {"referred_to": "区劳动人事争议仲裁委员会"}}.get(outcome, {})
         note = {"mediated": "组织双方面对面调解，达成一致", "failed": "多次调解分歧仍大，调解不成",
@@ -284,8 +273,8 @@ class Simulator:
             self.later(self.rng.uniform(3, 12) * 3600, "followup", cid)
 
     def step_followup(self, cid: int) -> None:
-        case, score = self.cases[cid], int(pick(self.rng, SATISFACTION))
-        visit = pick(self.rng, METHODS)  # the simulated visitor's own answers, each chosen
+        case, score = self.cases[cid], int(pick(self.rng, data.SATISFACTION))
+        visit = pick(self.rng, data.METHODS)  # the simulated visitor's own answers, each chosen
         status, body = self.api.call("POST", f"/api/v1/incidents/{cid}/followup", {
             "satisfaction": score, "agreement_holds": self.rng.random() > 0.04, "method": visit,
             "neighbours_visited": self.rng.choice((0, 1, 2, 3, 3, 3)) if visit == "visit" else 0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from dispatch import vocab
 from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
@@ -23,6 +24,17 @@ LIVE_STATES = {
     "followup": frozenset({"resolved"}),
     "whistle": frozenset(vocab.OPEN_STATES),  # a whistle's 报到 deadline (dispatch.whistle)
 }
+
+
+def running(state: str, sign_deadline: Any, close_deadline: Any) -> tuple[str | None, Any]:
+    """Which clock a case in ``state`` is on and its deadline: ("sign", t) while sign-for is
+    owed, ("close", t) while open, (None, None) once 办结 (the wall's, the map's and the field
+    page's overdue rule)."""
+    if state in LIVE_STATES["sign"] and sign_deadline is not None:
+        return "sign", sign_deadline
+    if state in LIVE_STATES["close"] and close_deadline is not None:
+        return "close", close_deadline
+    return None, None
 
 
 @dataclass(frozen=True)

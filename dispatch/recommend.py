@@ -21,11 +21,8 @@ from dispatch.model import IncidentFacts, UnitFacts
 from dispatch.policy import LEVEL_LABELS, LEVELS, Policy
 from dispatch.rank import (
     F64,
-    FULL,
-    OFF_DUTY,
     PAIR_TYPES,
     POLICE,
-    REASONS,
     UnitTable,
     best_rows,
     excluded_counts,
@@ -234,19 +231,12 @@ def pair_up(grid_workers: list[Candidate], police: list[Candidate], *, policy: P
 def _own_police_note(table: UnitTable, why: NDArray[np.int64], police_grid_id: int
                      ) -> list[str]:
     """Say so where no officer of the case's own police grid can go now (the pairs offered
-    then hold a neighbouring grid's officer; a single unit is the other choice)."""
+    then hold a neighbouring grid's officer; a single unit is the other choice). Which of
+    them is off duty or full the unit board shows; a table of candidates only cannot say."""
     own = (table.unit_type == "community_police") & (table.police_grid_id == police_grid_id)
-    if not own.any():
-        return ["本警格没有在册社区民警：组合中为相邻警格民警，或先派单人"]
     if (why[own] == -1).any():
         return []
-    rows = np.flatnonzero(own)
-    # rows left out of the ranking (``among``) are off duty or full: named from the table
-    codes = [int(why[k]) if why[k] >= 0 else OFF_DUTY if table.off_duty[k] else FULL
-             for k in rows.tolist()]
-    held = {REASONS[c]: codes.count(c) for c in dict.fromkeys(codes)}
-    said = "、".join(f"{k} {v} 人" for k, v in held.items())
-    return [f"本警格民警当前不能派单（{said}）：组合中为相邻警格民警，或先派单人"]
+    return ["本警格没有可派的社区民警（下班、不在班或已满负荷）：组合中为相邻警格民警，或先派单人"]
 
 
 def eta_column(table: UnitTable, etas: Mapping[int, Eta]) -> F64:
@@ -278,7 +268,7 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
     numbers = rank_numbers(table, incident, eta_column(table, etas) if eta_s is None else eta_s,
                            policy=policy, now=now, level=level, types=types, paired=paired,
                            exclude=exclude, among=among)
-    ok = numbers.why < 0
+    ok = numbers.why == -1  # IGNORED rows (outside ``among``: off duty or full) are never offered
 
     def best(rows: NDArray[np.bool_], n: int) -> list[Candidate]:
         return [score_unit(table.units[k], incident, etas.get(table.units[k].id), policy=policy,

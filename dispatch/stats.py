@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
+from dispatch.stats_evidence import AGREED, RECORDED_VISIT  # what the rates count
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 
 TZ = "Asia/Shanghai"
@@ -50,9 +51,8 @@ FIGURES: tuple[Figure, ...] = (
            "按期办结率只计办结时间不晚于时限者。",
            "期内到期案件中已办结占比"),
     Figure("success_rate", "调解成功率",
-           "统计期内办结的案件中，结果为“调解成功”且有办结记录（处置单位到场或窗口当场化解）与调解协议"
-           "（书面协议书或记录在案的口头协议内容）的比例；没有协议的“调解成功”不计入分子；"
-           "分母含转诉讼、转仲裁、撤回、调解不成。",
+           "统计期内办结的案件中，结果为“调解成功”且办结记录（单位到场或窗口当场化解）附有调解协议（书面"
+           "或记录在案的口头协议内容）的比例；无协议不计入分子；分母含转诉讼、转仲裁、撤回、调解不成。",
            "办结中有协议的调解成功"),
     Figure("satisfaction", "满意度",
            "统计期内由回访人记录（注明回访人与回访方式：电话、上门或短信）并评分的回访中，"
@@ -131,14 +131,6 @@ CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"
 OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
 
 
-# Evidence behind the rates (migration 0012): a mediated closure counts with its closure record
-# (made at the same moment as the resolution) holding an agreement, written or oral; a score
-# counts when a person recorded the visit, saying how it was made.
-AGREED = ("EXISTS (SELECT 1 FROM incident_closures z WHERE z.incident_id = i.id AND "
-          "z.at = i.resolved_at AND z.outcome = 'mediated' AND z.agreement IS NOT NULL)")
-RECORDED_VISIT = ("EXISTS (SELECT 1 FROM followups v WHERE v.incident_id = i.id AND "
-                  "v.done_at = i.followed_up_at AND v.actor IS NOT NULL AND v.method IS NOT NULL)")
-
 
 def _within(col: str, days: int) -> str:
     return f"(i.{col} > now() - interval '{int(days)} days' AND i.{col} <= now())"
@@ -161,9 +153,8 @@ def _window_columns(days: int, *, times: bool = True) -> str:
     办结率 closed/due: due = close_deadline in W; closed = those now resolved, followed up or
       closed (a reopened case is not). 按期 on_time: those with resolved_at <= close_deadline.
     调解成功率 mediated/resolved: resolved = resolved_at in W, still 办结, with an outcome;
-      mediated = outcome 'mediated' with its closure record holding an agreement (AGREED).
-    满意度 satisfied/rated: rated = followed_up_at in W with a score a person recorded
-      (RECORDED_VISIT); satisfied = score >= 4.
+      mediated = outcome 'mediated' with an agreement on its closure record (AGREED).
+    满意度 satisfied/rated: rated = followed_up_at in W, scored, recorded (RECORDED_VISIT).
     签收/到场用时: mean (and median) of acknowledged_at / arrived_at - reported_at over the cases
       signed / arrived in W; 按时签收 = acknowledged_at <= sign_deadline among those.
     """

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, text
 from dispatch.access import Scope
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.adapters.whistle_repo import whistle_views
+from dispatch.clocks import running
 from dispatch.errors import InvalidCommand, NotFound
 from dispatch.vocab import INCIDENT_STATES, PRIORITIES, UNIT_STATUSES
 
@@ -130,4 +131,6 @@ def unit_tasks(conn: Connection, unit_id: int) -> dict[str, Any]:
         "assignment, a.assigned_at, a.arrived_at, a.released_at FROM assignments a "
         "JOIN incidents i ON i.id = a.incident_id WHERE a.unit_id = :u AND a.state <> 'active' "
         "ORDER BY a.released_at DESC NULLS LAST, a.id DESC LIMIT 20"), {"u": unit_id})
+    for t in tasks:  # the clock the field page counts down (dispatch.clocks decides which)
+        t["clock"], t["due"] = running(t["state"], t["sign_deadline"], t["close_deadline"])
     return {"unit": dict(unit), "tasks": tasks, "history": history}

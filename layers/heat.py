@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from dispatch.stats import OPEN, SIGN_OWED
+from dispatch.clocks import running
 
 HEAT_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 HEAT_LABELS = ("少", "较少", "中", "较多", "多")
@@ -81,11 +81,7 @@ def running_deadline(state: str, sign_deadline: datetime | str | None,
                      close_deadline: datetime | str | None) -> tuple[str | None, Any]:
     """Which clock runs for a case in ``state`` and its deadline: ("sign", t) while sign-for is
     owed, ("close", t) while open, (None, None) once done (the wall's overdue rule)."""
-    if state in SIGN_OWED and sign_deadline is not None:
-        return "sign", sign_deadline
-    if state in OPEN and close_deadline is not None:
-        return "close", close_deadline
-    return None, None
+    return running(state, sign_deadline, close_deadline)
 
 
 def with_deadlines(features: Iterable[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:

@@ -263,6 +263,22 @@ export function render({ model, el }) {
       h("div", { class: "dk-deadlines" },
         h("span", {}, `签收时限 ${fmtFull(Date.parse(d.sign_deadline))}`),
         h("span", {}, `办结时限 ${fmtFull(Date.parse(d.close_deadline))}`)))
+    if (d.proposed_priority) {  // shown, never applied silently: the officer decides
+      const want = V.priority_labels[d.proposed_priority]
+      const keep = V.priority_labels[d.priority]
+      const decide = (code, text) => api(`${model.api_base}/incidents/${d.id}/priority`,
+        { method: "POST", body: { priority: code } }).then((r) => {
+        clear(pri).appendChild(r.ok ? notice("ok", text, []) : notice("error", "未能确认", [r.error.message]))
+      })
+      const pri = h("div", { class: "dk-priority-proposal" },
+        notice("warn", `风险研判建议紧急程度：${want}（原定 ${keep}）`, d.risk.reasons || []),
+        h("div", { class: "dk-row" },
+          h("button", { type: "button", class: "dk-btn dk-btn-warn", dataset: { choice: "accept" },
+            onclick: () => decide({ 1: "urgent", 2: "high", 3: "normal", 4: "low" }[d.proposed_priority], `已采纳：${want}`) }, `采纳：${want}`),
+          h("button", { type: "button", class: "dk-btn dk-btn-secondary", dataset: { choice: "keep" },
+            onclick: () => decide({ 1: "urgent", 2: "high", 3: "normal", 4: "low" }[d.priority], `已保持：${keep}`) }, `保持：${keep}`)))
+      resultBox.appendChild(pri)
+    }
     if (d.dispatched) {
       resultBox.appendChild(notice("ok", "系统已自动派单", (d.dispatched.reasons || []).slice(0, 4)))
     } else if (d.dispatch_error) {

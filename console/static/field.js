@@ -74,7 +74,7 @@ export function render({ model, el }) {
     const acts = action ? form(t, action) : `<div class="fd-acts">${(t.actions || []).map((a) =>
       `<button type="button" data-id="${t.id}" data-act="${esc(a.name)}" class="${a.to === "escalated" ? "fd-up" : "fd-go"}"
         ${a.disabled ? `disabled title="${esc(a.disabled)}"` : ""}>${esc(a.label)}</button>`).join("")}</div>`
-    const due = t.state === "assigned" ? t.sign_deadline : t.close_deadline
+    const due = t.due  // the running clock's deadline, as the server decides (dispatch.clocks)
     const late = due && new Date(due) < now
     const parties = (t.parties || []).map((p) => `<li>${esc(p.name)}${p.phone
       ? ` · <a href="tel:${esc(p.phone)}">${esc(p.phone)}</a>` : ""}</li>`).join("")

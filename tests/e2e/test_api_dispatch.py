@@ -63,8 +63,10 @@ def test_register_locate_recommend_assign_and_walk_the_lifecycle(base, a_point):
     assert status == 409 and body["error"]["message"]  # mediating → closed is refused
     status, detail = call("GET", f"{base}/api/v1/incidents/{iid}")
     assert status == 200 and detail["state"] == "mediating"
-    actions = [a["to_state"] for a in detail["audit"]]
+    actions = [a["to_state"] for a in detail["audit"] if a["action"] != "refused"]
     assert actions[-3:] == ["acknowledged", "on_scene", "mediating"]
+    refused = detail["audit"][-1]  # the refused 归档: audited, nothing else changed
+    assert (refused["action"], refused["to_state"]) == ("refused", "closed")
     assert all(a["actor"] for a in detail["audit"])
 
 

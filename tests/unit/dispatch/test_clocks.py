@@ -55,3 +55,13 @@ def test_policy_switches():
                              has_units=True).reassign
     assert clocks.decide("sign", "red", state="assigned", level="community", policy=p,
                          has_units=True).escalate_to is None
+
+
+def test_which_clock_runs_is_decided_once():
+    t1, t2 = "2026-11-23T10:00", "2026-11-30T10:00"
+    assert clocks.running("assigned", t1, t2) == ("sign", t1)
+    assert clocks.running("acknowledged", t1, t2) == ("close", t2)
+    assert clocks.running("escalated", None, t2) == ("close", t2)
+    assert clocks.running("resolved", t1, t2) == (None, None)
+    assert set(clocks.SIGN_OWED) < set(clocks.LIVE_STATES["close"])
+    assert not hasattr(clocks, "CLOCKS_OF_STATE")  # the unused table is gone

@@ -159,4 +159,29 @@ def test_every_unit_offered_can_be_sent_now_and_the_own_police_grid_is_named():
     offered |= {c.unit.id for c in rec.candidates}
     assert offered <= {1, 3}  # on duty, below capacity
     assert rec.pairs[0].unit_ids == (1, 3)
-    assert any("本警格民警当前不能派单（下班/休息 1 人）" in n for n in rec.notes)
+    assert any("本警格没有可派的社区民警" in n for n in rec.notes)
+    ok = recommend(inc(category="neighbour", risk_level=3, one_case_plan=True, police_grid_id=21),
+                   units, etas({u.id: 300 for u in units}), policy=P, now=NOW)
+    assert not any("本警格" in n for n in ok.notes)  # its own officer can go: nothing to say
+
+
+def test_rows_left_out_of_the_ranking_are_never_offered():
+    """The desk ranks a cached table of every unit with ``among`` = those on duty with room: an
+    off-duty or full officer left out must not come back as a candidate or a pair member (it
+    did: IGNORED rows passed as eligible, and assigning them answered 409 已下班)."""
+    import numpy as np
+
+    from dispatch.rank import UnitTable
+
+    units = [unit(1, "grid_worker", home_grid_id=10),
+             unit(2, "community_police", police_grid_id=20, status="off_duty"),
+             unit(3, "community_police", police_grid_id=20, active_load=1, capacity=1),
+             unit(4, "community_police", police_grid_id=21, last_seen_at=NOW - timedelta(hours=5))]
+    table = UnitTable.of(units)
+    rec = recommend(inc(category="neighbour", risk_level=3, one_case_plan=True), table,
+                    etas({1: 300, 4: 900}), policy=P, now=NOW, among=table.takes_cases)
+    offered = {c.unit.id for c in rec.candidates}
+    offered |= {m.unit.id for p in rec.pairs for m in (p.grid_worker, p.police)}
+    assert offered <= {1, 4} and rec.pairs and rec.pairs[0].unit_ids == (1, 4)
+    assert np.array_equal(table.takes_cases, [True, False, False, True])
+    assert any("本警格没有可派的社区民警" in n for n in rec.notes)

@@ -65,3 +65,26 @@ def test_threat_money_and_crowds():
     assert assess_risk(new(description="欠款150万"), [], policy=P).level == 2
     assert assess_risk(new(n_parties=7), [], policy=P).level == 1
     assert assess_risk(new(description="工人群体讨薪"), [], policy=P).level == 2
+
+
+def test_a_burst_at_one_door_is_a_duplicate_question_not_a_rising_risk():
+    from dispatch.risk import propose_priority
+
+    burst = [prior(k, 0.1 * k, "located", phones=frozenset(), names=frozenset({f"邻居{k}"}))
+             for k in range(1, 8)]  # seven open reports at the same door within hours
+    r = assess_risk(new(), burst, policy=P)
+    assert r.level == 1 and any("疑似同一事件重复报告" in x for x in r.reasons)
+    assert propose_priority(4, r) is None  # nothing proposed: a merge question
+    settled = [prior(k, 10 * k, "closed", phones=frozenset(), names=frozenset({f"路人{k}"}))
+               for k in range(1, 5)]
+    assert assess_risk(new(), settled, policy=P).level == 2  # a history at one place still counts
+
+
+def test_the_risk_check_proposes_and_never_lowers():
+    from dispatch.risk import RiskAssessment, propose_priority
+
+    red = RiskAssessment(3, ("红色：x",), True, True)
+    orange = RiskAssessment(2, ("橙色：x",), False, False)
+    assert propose_priority(3, red) == 1 and propose_priority(1, red) is None
+    assert propose_priority(4, orange) == 2 and propose_priority(2, orange) is None
+    assert propose_priority(3, RiskAssessment(1, (), False, False)) is None
