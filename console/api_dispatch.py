@@ -7,7 +7,6 @@ as the domain's Chinese reasons with their HTTP status (422 bad field, 404, 409 
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -22,7 +21,7 @@ from console.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks
 from console.schemas import refuse_nul
 from dispatch import commands as c
 from dispatch import lifecycle
-from dispatch.access import event_visible, scope_of
+from dispatch.access import scope_of
 from dispatch.errors import DispatchError, Forbidden, InvalidCommand
 from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
 
@@ -329,61 +328,9 @@ class UnitStatusHandler(DispatchHandler):
         await self.run(work)
 
 
-class EventsHandler(ApiHandler):
-    """Server-Sent Events: one ``data:`` line of JSON per committed domain event.
-
-    The stream ends (an ``event: end`` with the reason) once its credentials stop being valid:
-    they are checked before each event and every :data:`RECHECK_S` seconds (the look-up is
-    cached for ``console.auth.CACHE_S``; a logout on this process clears it at once)."""
-
-    RECHECK_S = 5.0
-    KEEPALIVE_S = 15.0
-
-    def initialize(self, app: App, hub: EventHub) -> None:  # type: ignore[override]
-        super().initialize(app)
-        self.hub = hub
-        self.closed = False
-
-    def on_connection_close(self) -> None:
-        self.closed = True
-
-    async def get(self) -> None:
-        import time
-
-        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Accel-Buffering", "no")
-        self.write(": fengqiao events\n\n")
-        await self.flush()
-        who = self.who
-        quiet_since = time.monotonic()
-        async with self.hub.subscribe(accept=lambda ctx: event_visible(who, ctx),
-                                      needs_context=not scope_of(who).unrestricted) as queue:
-            while not self.closed:
-                try:
-                    payload: str | None = await queue.get(timeout_s=self.RECHECK_S)
-                except TimeoutError:
-                    payload = None
-                if await self.app.auth.of_request_async(self.app.engine, self) is None:
-                    self.write('event: end\ndata: {"reason":"登录已失效或已退出，事件流结束"}\n\n')
-                    with contextlib.suppress(Exception):
-                        await self.flush()
-                    break
-                if payload is not None:
-                    self.write(f"data: {payload}\n\n")
-                elif time.monotonic() - quiet_since >= self.KEEPALIVE_S:
-                    self.write(": keep-alive\n\n")  # proxies drop silent streams
-                else:
-                    continue
-                quiet_since = time.monotonic()
-                try:
-                    await self.flush()
-                except Exception:  # the client went away
-                    break
-
-
 def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
     from console.api_case import case_routes  # these build on DispatchHandler
+    from console.api_events import EventsHandler
     from console.api_supervise import supervise_routes
 
     args = {"app": app}
