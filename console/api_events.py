@@ -4,11 +4,24 @@ jurisdiction, ended once its credentials stop being valid."""
 from __future__ import annotations
 
 import contextlib
+import json
 
 from console.api import ApiHandler
 from console.bootstrap import App
 from console.events import EventHub
 from dispatch.access import event_visible, scope_of
+
+
+def without_reasons(payload: str) -> str:
+    """An event as a street's reader gets it: free-text ``reasons`` (a risk reason names the
+    earlier disputes it counts, possibly another street's) left out; the case's own page gives
+    them cut to the reader (console.jurisdiction.cut_codes)."""
+    if '"reasons"' not in payload:
+        return payload
+    event = json.loads(payload)
+    if isinstance(event, dict) and "reasons" in event:
+        event["reasons"] = []
+    return json.dumps(event, ensure_ascii=False)
 
 
 class EventsHandler(ApiHandler):
@@ -38,6 +51,7 @@ class EventsHandler(ApiHandler):
         self.write(": fengqiao events\n\n")
         await self.flush()
         who = self.who
+        restricted = not scope_of(who).unrestricted
         quiet_since = time.monotonic()
         async with self.hub.subscribe(accept=lambda ctx: event_visible(who, ctx),
                                       needs_context=not scope_of(who).unrestricted) as queue:
@@ -52,6 +66,8 @@ class EventsHandler(ApiHandler):
                         await self.flush()
                     break
                 if payload is not None:
+                    if restricted:
+                        payload = without_reasons(payload)
                     self.write(f"data: {payload}\n\n")
                 elif time.monotonic() - quiet_since >= self.KEEPALIVE_S:
                     self.write(": keep-alive\n\n")  # proxies drop silent streams

@@ -176,4 +176,5 @@ def cut_recommendation(conn: Connection, p: Principal, rec: Mapping[str, Any], *
                                   "更近，请联系该街道派单"})
     kept_pairs = [pair for pair in pairs
                   if all(may_send(u) for u in pair.get("unit_ids") or ())][:limit]
-    return {**rec, "items": kept, "pairs": kept_pairs, "handover": handover}
+    # the domain counts excluded units (off duty, full …) city-wide: not this reader's to know
+    return {**rec, "items": kept, "pairs": kept_pairs, "handover": handover, "excluded": {}}

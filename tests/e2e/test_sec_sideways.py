@@ -67,6 +67,7 @@ def test_recommendations_offer_only_units_the_dispatcher_may_send(base: str,
     assert all(set(p["unit_ids"]) <= own for p in rec["pairs"])
     for h in rec["handover"]:  # others: their street, no name, code or position
         assert h["handover"] and h["street"] and not {"lon", "lat", "name", "code"} & set(h)
+    assert rec["excluded"] == {}  # the city-wide counts of units left out: not the street's
     # the duty officer (the whole city) gets the domain's ranking as it is
     _, city, _ = call("GET", f"{base}/api/v1/incidents/{planted['a']}/recommendations?limit=50")
     assert len({i["unit_id"] for i in city["items"]} - own) > 0
