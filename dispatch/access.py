@@ -83,6 +83,7 @@ KEY_FACES: dict[str, tuple[str, ...]] = {
     "device": ("/api/v1/units/", "/api/v1/auth/me"),
     "read": ("/api/v1/",),
     "dispatch": ("/api/v1/",),
+    "admin": ("/api/v1/admin/", "/api/v1/auth/me"),  # provisioning scripts: the admin API only
 }
 
 # The page each role lands on after logging in.
