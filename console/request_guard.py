@@ -110,8 +110,8 @@ def _float(text: str) -> float:
 
 
 def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
-    """``json.loads`` with the door's limits: 400 for invalid or too deeply nested JSON,
-    422 (field ``body``) for a number longer than :data:`MAX_NUMBER` characters."""
+    """``json.loads`` with the door's limits: 400 for too deeply nested JSON, 422 (field
+    ``body``) for invalid JSON or a number longer than :data:`MAX_NUMBER` characters."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if too_deep(data, max_depth):
         raise BodyRefused(f"请求体 JSON 嵌套过深（上限 {max_depth} 层）", code="too_deep")
@@ -121,7 +121,7 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise InvalidCommand(f"请求体中的数字过长或超出范围（上限 {MAX_NUMBER} 位）",
                              field="body") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BodyRefused("请求体不是有效的 JSON") from None
+        raise InvalidCommand("请求体不是有效的 JSON", field="body") from None
 
 
 # ---- origin of cookie-authenticated writes ----------------------------------------------------

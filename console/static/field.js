@@ -220,7 +220,9 @@ export function render({ model, el }) {
       } catch (err) { message = err.message }
       load()
     }, (err) => {
-      message = `定位失败：${{ 1: "未获得定位权限，请在浏览器设置中允许", 2: "暂时无法获取位置", 3: "定位超时，请到开阔处重试" }[err.code] || "无法获取位置"}`
+      // browsers give positions to HTTPS pages only: say so rather than "no permission"
+      message = !window.isSecureContext ? "定位失败：浏览器只向 HTTPS 页面提供位置，请用 https:// 地址打开本页"
+        : `定位失败：${{ 1: "未获得定位权限，请在浏览器设置中允许", 2: "暂时无法获取位置", 3: "定位超时，请到开阔处重试" }[err.code] || "无法获取位置"}`
       draw()
     }, { enableHighAccuracy: true, timeout: 15000 })
   }

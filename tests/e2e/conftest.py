@@ -166,17 +166,25 @@ def console_url(served_pages: ServedPages) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    """The run's one Playwright driver: its sync API keeps an event loop running on the main
+    thread while it lives, so a second ``sync_playwright()`` (or ``asyncio.run``) there fails;
+    every browser launches from this one."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run e2e tests")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield LoggedInBrowser(chromium)
-        finally:
-            chromium.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield LoggedInBrowser(chromium)
+    finally:
+        chromium.close()
 
 
 def login_cookie(user: str = "duty") -> list[dict[str, Any]]:

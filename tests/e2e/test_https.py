@@ -159,24 +159,21 @@ def test_tls_is_validated_and_the_plain_port_only_redirects(consoles, pki):
 
 
 @pytest.fixture(scope="module")
-def browsers(pki, tmp_path_factory) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """Two Chromiums: one whose home's NSS database trusts the test CA, one with an empty home."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run e2e tests")
-    from playwright.sync_api import sync_playwright
-
+def browsers(pki, tmp_path_factory, playwright) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Two Chromiums: one whose home's NSS database trusts the test CA, one with an empty home
+    (launched from the run's one Playwright driver, tests/e2e/conftest.py)."""
     _, home = pki
     args = [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {NAME} {ADDR}"]
-    with sync_playwright() as pw:
-        out = {"trusting": pw.chromium.launch(executable_path=str(CHROMIUM), args=args,
-                                              env={"HOME": str(home)}),
-               "untrusting": pw.chromium.launch(executable_path=str(CHROMIUM), args=args, env={
-                   "HOME": str(tmp_path_factory.mktemp("empty-home"))})}
-        try:
-            yield out
-        finally:
-            for b in out.values():
-                b.close()
+    pw = playwright
+    out = {"trusting": pw.chromium.launch(executable_path=str(CHROMIUM), args=args,
+                                          env={"HOME": str(home)}),
+           "untrusting": pw.chromium.launch(executable_path=str(CHROMIUM), args=args, env={
+               "HOME": str(tmp_path_factory.mktemp("empty-home"))})}
+    try:
+        yield out
+    finally:
+        for b in out.values():
+            b.close()
 
 
 def _unit_and_point(engine: Any) -> tuple[int, float, float]:
@@ -238,7 +235,7 @@ def test_over_plain_http_at_an_intranet_name_the_browser_refuses_the_position(
     page.get_by_role("button", name="上报位置").click()
     msg = page.locator(".fd-msg", has_text="定位失败")
     msg.wait_for(timeout=30_000)
-    assert "Only secure origins are allowed" in msg.inner_text()
+    assert "只向 HTTPS 页面提供位置" in msg.inner_text()  # the reason, in Chinese
     ctx.close()
     assert _position(engine, unit) == before  # nothing reached the unit
     # and a browser that does not trust the test CA refuses the HTTPS page outright

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import ClassVar
 
@@ -97,7 +98,9 @@ def test_only_the_wall_roles_may_export_it(live_server, who, headers) -> None:  
     status, _, raw = get(f"{live_server}/api/v1/export/wall.png", who, **headers)
     assert status == 403 and time.monotonic() - t0 < 5, (status, raw[:200])
     err = json.loads(raw)["error"]
-    assert err["code"] == "forbidden" and "大屏图片" in err["message"]
+    # an Open311 key is stopped at its face (issue 14 item 4) before the wall's role check
+    assert err["code"] == "forbidden" and ("大屏图片" in err["message"] or (
+        who == "anonymous" and "只能用于 /open311/" in err["message"]))
 
 
 def test_a_crowd_of_exports_is_queued_then_told_to_come_back(live_server) -> None:  # type: ignore[no-untyped-def]
@@ -143,9 +146,10 @@ def test_a_wall_that_never_gets_ready_stops_at_the_limit(recorder, demo_engine) 
     renderer = WallRenderer(app, limit_s=8.0)  # type: ignore[arg-type]
     before = _renders(demo_engine)
     t0 = time.monotonic()
-    with pytest.raises(Overtime):
-        asyncio.run(renderer.render(Principal(name="leader", role="leader",
-                                              account_id=leader_id)))
+    who = Principal(name="leader", role="leader", account_id=leader_id)
+    # in a thread of its own: the run's Playwright driver keeps a loop running on this one
+    with ThreadPoolExecutor(1) as pool, pytest.raises(Overtime):
+        pool.submit(asyncio.run, renderer.render(who)).result()
     took = time.monotonic() - t0
     assert took < 8.0 + 5.0, took
     assert [s["path"] for s in handler.seen][:1] == ["/wall"]
