@@ -52,10 +52,11 @@ def test_long_numbers_are_422_naming_the_body() -> None:
         "lon": 84.87012345678901, "id": 2147483647}
 
 
-def test_invalid_json_is_400() -> None:
-    with pytest.raises(BodyRefused) as err:
+def test_invalid_json_is_422_naming_the_body() -> None:
+    """As the API always answered (tests/e2e/test_api_dispatch.py): bad input names its field."""
+    with pytest.raises(InvalidCommand) as err:
         loads(b"{nope")
-    assert err.value.status == 400 and "JSON" in err.value.message
+    assert err.value.status == 422 and err.value.detail["field"] == "body" and "JSON" in str(err.value)
 
 
 def _headers(**kw: str) -> dict[str, str]:
