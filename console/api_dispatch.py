@@ -158,11 +158,13 @@ class IncidentsHandler(DispatchHandler):
     async def post(self) -> None:
         def work() -> Any:
             body, geocoded = place(self.app.engine, self.body_json(schemas.IncidentIn))
-            result = self.handle(register_command(body, self.actor(body))).as_dict()
+            registered = self.handle(register_command(body, self.actor(body)))
+            result = registered.as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded
             with self.app.engine.connect() as conn:  # other streets' cases: told, not shown
-                return cut_duplicates(conn, self.who, result)
+                return cut_duplicates(conn, self.who, result,
+                                      basis=registered.risk.basis)
         await self.run(work, status=201)
 
 

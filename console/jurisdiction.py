@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 from console.auth_scope import visible_ids
 from dispatch import vocab
 from dispatch.access import Principal, scope_of, sees_unit
+from dispatch.risk import Counted, retold, uncounted
 
 _CODE = re.compile(r"(?<!\d)\d{4}-\d{6}(?!\d)")
 _CONTACT_SQL = """
@@ -80,19 +81,64 @@ def elsewhere_links(conn: Connection, p: Principal, case: dict[str, Any]) -> dic
     return {**case, "links": kept}
 
 
+def _counted(basis: Iterable[Any]) -> dict[int, Counted]:
+    out = {}
+    for b in basis:
+        if isinstance(b, Counted):
+            out[b.reason] = b
+        elif isinstance(b, Mapping):
+            out[int(b["reason"])] = Counted(int(b["reason"]), str(b.get("kind") or ""),
+                                            int(b.get("level") or 0),
+                                            tuple(int(i) for i in b.get("ids") or ()))
+    return out
+
+
+def cut_risk(conn: Connection, p: Principal, reasons: list[str],
+             basis: Iterable[Any]) -> list[str]:
+    """Risk reasons as the reader may read them: a reason counting earlier disputes counts
+    only those inside the reader's jurisdiction and says the rest lie in another street (with
+    whom to call, not how many); a reason stored without its basis loses its number; other
+    streets' case codes are cut (:func:`cut_codes`). The level stays the case's."""
+    if not reasons or scope_of(p).unrestricted:
+        return list(reasons)
+    counted = _counted(basis)
+    hidden = outside(conn, p, {i for c in counted.values() for i in c.ids})
+    out, told = [], set()
+    for n, reason in enumerate(reasons):
+        c = counted.get(n)
+        if c is None:
+            out.append(reason if counted else uncounted(reason))
+        elif hidden & set(c.ids):
+            out.append(retold(c, len(set(c.ids) - hidden)))
+            told |= hidden & set(c.ids)
+        else:
+            out.append(reason)
+    out += [contact["message"] for contact in elsewhere(conn, p, told)] if told else []
+    return cut_codes(conn, p, out)
+
+
 def cut_case(conn: Connection, p: Principal, case: dict[str, Any]) -> dict[str, Any]:
-    """A case view cut for the reader: links elsewhere told as contacts, risk reasons without
-    the codes of other streets' cases."""
+    """A case view cut for the reader: links elsewhere told as contacts, risk reasons counting
+    only what the reader may see (:func:`cut_risk`, also where the audit trail copies them).
+    The basis of the counts (other cases' ids) never leaves the server."""
     case = elsewhere_links(conn, p, case)
+    basis = case.pop("risk_basis", None) or []
     reasons = case.get("risk_reasons")
-    if isinstance(reasons, list) and reasons and not scope_of(p).unrestricted:
-        case = {**case, "risk_reasons": cut_codes(conn, p, [str(r) for r in reasons])}
-    return case
+    if not isinstance(reasons, list) or not reasons or scope_of(p).unrestricted:
+        return case
+    stored = [str(r) for r in reasons]
+    cut = cut_risk(conn, p, stored, basis)
+    audit = [{**a, "detail": {**a["detail"], "risk_reasons": cut}}
+             if isinstance(a.get("detail"), dict) and "risk_reasons" in a["detail"] else a
+             for a in case.get("audit") or []]
+    return {**case, "risk_reasons": cut, **({"audit": audit} if "audit" in case else {})}
 
 
-def cut_duplicates(conn: Connection, p: Principal, answer: dict[str, Any]) -> dict[str, Any]:
+def cut_duplicates(conn: Connection, p: Principal, answer: dict[str, Any], *,
+                   basis: Iterable[Any] = ()) -> dict[str, Any]:
     """A registration's (or precheck's) ``duplicates`` cut to the jurisdiction; the streets
-    of the others in ``elsewhere``; risk reasons naming an outside case's code lose the code."""
+    of the others in ``elsewhere``; risk reasons cut by :func:`cut_risk` over ``basis`` (the
+    registration's :class:`~dispatch.risk.Counted`)."""
     if scope_of(p).unrestricted:
         return answer
     dups = answer.get("duplicates") or []
@@ -103,7 +149,8 @@ def cut_duplicates(conn: Connection, p: Principal, answer: dict[str, Any]) -> di
         out["elsewhere"] = [*(answer.get("elsewhere") or []), *elsewhere(conn, p, hidden)]
     risk = out.get("risk")
     if isinstance(risk, dict):
-        out["risk"] = {**risk, "reasons": cut_codes(conn, p, list(risk.get("reasons") or []))}
+        out["risk"] = {**risk, "reasons": cut_risk(conn, p, list(risk.get("reasons") or []),
+                                                   basis)}
     return out
 
 

@@ -82,6 +82,7 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
                                                 vocab.CATEGORIES[cmd.category])[:200],
         "description": cmd.description, "address": cmd.address, "state": state,
         "risk_level": risk.level, "risk_reasons": list(risk.reasons),
+        "risk_basis": [c.as_dict() for c in risk.basis],
         "one_case_plan": risk.one_case_plan, "language": cmd.language,
         "caller_name": caller.name if caller else None,
         "caller_phone": caller.phone if caller else None, "parties": parties,

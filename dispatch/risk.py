@@ -52,11 +52,27 @@ class DuplicateHit:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """The earlier cases one risk reason counts (``reason`` is its index in the reasons):
+    what a reader who may see only some of them is retold with (:func:`retold`)."""
+
+    reason: int
+    kind: str  # "parties" | "place" | "burst"
+    level: int
+    ids: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"reason": self.reason, "kind": self.kind, "level": self.level,
+                "ids": list(self.ids)}
+
+
+@dataclass(frozen=True)
 class RiskAssessment:
     level: int  # 0 none, 1 yellow, 2 orange, 3 red
     reasons: tuple[str, ...]
     threat: bool
     one_case_plan: bool  # 一事一策
+    basis: tuple[Counted, ...] = ()
 
     @property
     def label(self) -> str:
@@ -128,20 +144,25 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
     same_parties = [p for p in earlier if "同一联系电话" in _same_people(new, p)
                     or len(new.names & p.names) >= 2]
     same_place = [p for p in earlier if _same_place(new, p, policy)]
-    level, reasons = 0, []
+    level, reasons = 0, list[str]()
+    basis: list[Counted] = []
 
-    def raise_to(n: int, why: str) -> None:
+    def raise_to(n: int, why: str, kind: str = "", counted: Sequence[PriorCase] = ()) -> None:
         nonlocal level
         level = max(level, n)
+        if counted:
+            basis.append(Counted(len(reasons), kind, n, tuple(p.id for p in counted)))
         reasons.append(f"{RISK_LABELS[n]}：{why}")
 
     k = len(same_parties)
     if k >= policy.repeat_parties_red:
-        raise_to(3, f"同一当事人之间已发生 {k} 起纠纷（反复纠纷，民转刑风险）")
+        raise_to(3, f"同一当事人之间已发生 {k} 起纠纷（反复纠纷，民转刑风险）", "parties",
+                 same_parties)
     elif k >= policy.repeat_parties_orange:
-        raise_to(2, f"同一当事人之间已发生 {k} 起纠纷")
+        raise_to(2, f"同一当事人之间已发生 {k} 起纠纷", "parties", same_parties)
     elif k:
-        raise_to(1, f"同一当事人之间曾有纠纷（{same_parties[0].code}）")
+        raise_to(1, f"同一当事人之间曾有纠纷（{same_parties[0].code}）", "parties",
+                 same_parties)
     # A burst at one door (cases still open there, reported within the duplicate window) is a
     # question of duplicates to merge, not a rising risk: it is named, and counts no higher.
     dup_since = new.reported_at - timedelta(days=policy.duplicate_days)
@@ -149,12 +170,12 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
     settled = [p for p in same_place if p not in burst]
     k = len(settled)
     if k >= policy.repeat_address_orange:
-        raise_to(2, f"同一地点已发生 {k} 起纠纷")
+        raise_to(2, f"同一地点已发生 {k} 起纠纷", "place", settled)
     elif k >= policy.repeat_address_yellow:
-        raise_to(1, f"同一地点已发生 {k} 起纠纷")
+        raise_to(1, f"同一地点已发生 {k} 起纠纷", "place", settled)
     if burst:
         raise_to(1, f"同一地点近 {policy.duplicate_days} 日另有 {len(burst)} 起在办案件"
-                    "（疑似同一事件重复报告，请核对关联或合并）")
+                    "（疑似同一事件重复报告，请核对关联或合并）", "burst", burst)
     words = threat_words(new.description, policy)
     if words:
         raise_to(3, f"出现威胁性言辞：{'、'.join(words)}")
@@ -168,7 +189,27 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
         raise_to(2 if crowd else 1, f"涉及人数较多（{new.n_parties} 人{'，' + crowd[0] if crowd else ''}）")
     if level >= 3:
         reasons.append("须一事一策，警格+网格联动处置")
-    return RiskAssessment(level, tuple(reasons), bool(words), level >= 3)
+    return RiskAssessment(level, tuple(reasons), bool(words), level >= 3, tuple(basis))
+
+
+_RETOLD = {"parties": "同一当事人之间的纠纷", "place": "同一地点的纠纷",
+           "burst": "同一地点近期的在办案件"}
+_UNCOUNTED = re.compile(r" ?\d+ 起")
+
+
+def retold(counted: Counted, seen: int) -> str:
+    """A counting reason as a reader who may see only ``seen`` of its cases reads it: the
+    count cut to those, the others said to lie elsewhere without a number. The level stays
+    the case's (decided over all of them)."""
+    where = f"您的辖区内 {seen} 起" if seen else "您的辖区内没有"
+    return f"{RISK_LABELS[counted.level]}：{_RETOLD.get(counted.kind, '相关纠纷')}{where}，" \
+        "其他街道另有记录"
+
+
+def uncounted(reason: str) -> str:
+    """A counting reason stored without its basis (registered before it was kept): the
+    number taken out, for a reader who may not see every case it counted."""
+    return _UNCOUNTED.sub("多起", reason)
 
 
 def propose_priority(priority: int, risk: RiskAssessment) -> int | None:

@@ -17,9 +17,10 @@ from dispatch.risk import PriorCase, threat_words
 
 # Columns kept beside the incident row in incident_flow (1:1), with their defaults.
 FLOW = {"level": "'community'", "escalations": "0", "one_case_plan": "false",
-        "risk_reasons": "'[]'::jsonb", "auto_dispatch": "NULL::boolean", "reopened": "0",
-        "agreement_holds": "NULL::boolean", "merged_into": "NULL::int",
-        "proposed_priority": "NULL::smallint"}
+        "risk_reasons": "'[]'::jsonb", "risk_basis": "'[]'::jsonb",
+        "auto_dispatch": "NULL::boolean", "reopened": "0", "agreement_holds": "NULL::boolean",
+        "merged_into": "NULL::int", "proposed_priority": "NULL::smallint"}
+_JSONB = frozenset({"risk_reasons", "risk_basis"})
 PARTY_KEYS = ("(jsonb_path_query_array(parties, '$[*].phone') || "
               "jsonb_path_query_array(parties, '$[*].name'))")
 _INCIDENT = (
@@ -68,13 +69,12 @@ class IncidentRepository:
 
     def _flow(self, incident_id: int, cols: dict[str, Any]) -> None:
         """Upsert the case's incident_flow columns."""
-        vals = {k: (json.dumps(v, ensure_ascii=False) if k == "risk_reasons" else v)
+        vals = {k: (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)
                 for k, v in cols.items()}
         names = list(vals)
         self.conn.execute(text(
             f"INSERT INTO incident_flow (incident_id, {', '.join(names)}) VALUES (:incident_id, "
-            + ", ".join("CAST(:risk_reasons AS jsonb)" if c == "risk_reasons" else f":{c}"
-                        for c in names)
+            + ", ".join(f"CAST(:{c} AS jsonb)" if c in _JSONB else f":{c}" for c in names)
             + ") ON CONFLICT (incident_id) DO UPDATE SET "
             + ", ".join(f"{c} = EXCLUDED.{c}" for c in names)), {"incident_id": incident_id, **vals})
 

@@ -187,3 +187,57 @@ def test_a_street_wall_opens_on_its_street_and_never_climbs_above(base: str,
     assert wall.scope == Scope(1)
     wall.set_scope(Scope(1, 11))
     assert wall.scope == Scope(1, 11)
+
+
+def _far_point(base: str, street: int, near: tuple[float, float]) -> tuple[float, float]:
+    """A point of ``street`` well away from ``near`` (not the same place for the risk check)."""
+    _, units, _ = call("GET", f"{base}/api/v1/units")
+    pts = sorted({(u["lon"], u["lat"]) for u in units["items"]
+                  if u["lon"] is not None and u["street_id"] == street},
+                 key=lambda q: -((q[0] - near[0]) ** 2 + (q[1] - near[1]) ** 2))
+    for lon, lat in pts:
+        _, loc, _ = call("GET", f"{base}/api/v1/locate?lon={lon}&lat={lat}")
+        if (loc.get("street") or {}).get("id") == street:
+            return lon, lat
+    raise AssertionError(f"no point found in street {street}")
+
+
+def test_a_risk_count_counts_only_what_the_reader_may_see(base: str, planted: dict) -> None:
+    """The risk check counts the same parties' earlier disputes city-wide (the level is the
+    case's), but a street's dispatcher reads the count of its own street's, and that the
+    rest lie in another street with whom to call — not how many."""
+    party = [{"name": "欧阳明月", "phone": "13755550009"}]
+    codes = []
+    for lon, lat in (planted["point2"], planted["point2"],
+                     _far_point(base, planted["s1"], planted["point1"])):
+        status, reg, text = call("POST", f"{base}/api/v1/incidents", {
+            "category": "debt", "channel": "hotline", "lon": lon, "lat": lat,
+            "auto_dispatch": False, "parties": party})
+        assert status == 201, text
+        codes.append(reg["code"])
+    lon, lat = planted["point1"]
+    status, reg, text = call("POST", f"{base}/api/v1/incidents", {
+        "category": "debt", "channel": "walk_in", "lon": lon, "lat": lat, "priority": "normal",
+        "auto_dispatch": False, "parties": party}, user="dispatcher1")
+    assert status == 201, text
+    assert reg["risk"]["level"] == 3  # three earlier disputes: the level is the city's
+    assert "3 起" not in text and "2 起" not in text, reg["risk"]["reasons"]
+    assert any("您的辖区内 1 起" in r and "其他街道另有记录" in r for r in reg["risk"]["reasons"])
+    status, _, text = call("POST", f"{base}/api/v1/incidents/{reg['id']}/priority",
+                           {"priority": "urgent"}, user="dispatcher1")
+    assert status == 200, text
+    # the duty officer (the whole city) reads the count as the domain made it
+    _, city, _ = call("GET", f"{base}/api/v1/incidents/{reg['id']}", user="duty")
+    assert any("同一当事人之间已发生 3 起纠纷" in r for r in city["risk_reasons"])
+    assert "risk_basis" not in city
+    status, case, text = call("GET", f"{base}/api/v1/incidents/{reg['id']}", user="dispatcher1")
+    assert status == 200
+    assert "3 起" not in text and "2 起" not in text and "risk_basis" not in case
+    assert not [c for c in codes[:2] if c in text]  # the other street's cases: not named
+    reasons = case["risk_reasons"]
+    assert any("您的辖区内 1 起" in r for r in reasons), reasons
+    street2 = _street_name(base, planted["s2"])
+    assert any(r.startswith(street2) and "请联系" in r for r in reasons), reasons
+    # the audit trail's copy of the reasons (the priority decision) is cut the same way
+    decided = [a for a in case["audit"] if a["action"] == "priority_confirm"]
+    assert decided and decided[0]["detail"]["risk_reasons"] == reasons

@@ -3,7 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 from dispatch.policy import Policy
-from dispatch.risk import NewCase, PriorCase, amount_yuan, assess_risk, find_duplicates
+from dispatch.risk import (
+    NewCase,
+    PriorCase,
+    amount_yuan,
+    assess_risk,
+    find_duplicates,
+    retold,
+    uncounted,
+)
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 P = Policy()
@@ -88,3 +96,19 @@ def test_the_risk_check_proposes_and_never_lowers():
     assert propose_priority(3, red) == 1 and propose_priority(1, red) is None
     assert propose_priority(4, orange) == 2 and propose_priority(2, orange) is None
     assert propose_priority(3, RiskAssessment(1, (), False, False)) is None
+
+
+def test_a_counting_reason_keeps_the_cases_it_counts_and_can_be_retold():
+    """The basis of each counting reason (for a reader who may see only some of them)."""
+    three = assess_risk(new(address="别处"), [prior(k, 10 * k, "closed", distance_m=900.0)
+                                            for k in (1, 2, 3)], policy=P)
+    assert [(c.reason, c.kind, c.level, c.ids) for c in three.basis] == \
+        [(0, "parties", 3, (1, 2, 3))]
+    told = retold(three.basis[0], 1)
+    assert told.startswith("红色：") and "1 起" in told and "3" not in told
+    assert "没有" in retold(three.basis[0], 0)
+    place = assess_risk(new(phones=frozenset(), names=frozenset({"王五"})),
+                        [prior(k, 10 * k, "closed") for k in (1, 2)], policy=P)
+    assert [(c.kind, c.ids) for c in place.basis] == [("place", (1, 2))]
+    assert assess_risk(new(description="威胁说要杀人"), [], policy=P).basis == ()
+    assert uncounted("橙色：同一当事人之间已发生 2 起纠纷") == "橙色：同一当事人之间已发生多起纠纷"
