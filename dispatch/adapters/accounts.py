@@ -263,10 +263,23 @@ def principal_for_api_key(conn: Connection, key: str) -> Principal | None:
 # The counter keys on PostgreSQL's lower(), the very function get_account() finds accounts
 # with: Python's str.lower() differs on some letters ("admİn" with U+0130 lowers to "admi̇n"
 # in Python but to "admin" in PostgreSQL) and such a name would log in on a fresh counter.
-def record_attempt(conn: Connection, username: str, ip: str, ok: bool) -> None:
+#
+# Only the lockout reads these rows (the audit log keeps logins and failures apart), and it looks
+# back one window: older rows are deleted as new ones come in, a batch at a time, so the table
+# stays the size of a day's logins however many attempts a flood makes.
+ATTEMPTS_KEPT = timedelta(days=1)  # must cover console.api_auth.WINDOW (a test checks)
+PRUNE_BATCH = 1000
+
+
+def record_attempt(conn: Connection, username: str, ip: str, ok: bool, *,
+                   kept: timedelta = ATTEMPTS_KEPT) -> None:
     conn.execute(text("INSERT INTO login_attempts (username, ip, ok) "
                       "VALUES (left(lower(:u), 60), :ip, :ok)"),
                  {"u": username, "ip": ip[:64], "ok": ok})
+    conn.execute(text(
+        "DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts "
+        "WHERE at < now() - CAST(:k AS interval) ORDER BY at LIMIT :n FOR UPDATE SKIP LOCKED)"),
+        {"k": f"{int(kept.total_seconds())} seconds", "n": PRUNE_BATCH})
 
 
 def recent_failures(conn: Connection, username: str, ip: str, *,

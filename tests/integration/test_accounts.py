@@ -75,3 +75,32 @@ def test_no_demo_accounts_on_a_real_territory(empty_engine):
                           "ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))"))
         assert ensure_demo_accounts(conn) == []
         assert conn.scalar(text("SELECT count(*) FROM accounts")) == 0
+
+
+def test_login_attempts_older_than_the_lockout_needs_are_pruned(empty_engine):
+    """The table keeps what the lockout reads (its window, with a margin), not every attempt
+    ever made: each insert deletes a batch of rows older than ``ATTEMPTS_KEPT``."""
+    from console.api_auth import WINDOW
+
+    assert repo.ATTEMPTS_KEPT >= WINDOW
+    n_old = repo.PRUNE_BATCH + 200
+    with empty_engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO login_attempts (username, ip, ok, at) SELECT 'flood' || g, '10.9.9.9', "
+            "false, now() - interval '2 days' - g * interval '1 second' "
+            "FROM generate_series(1, :n) g"), {"n": n_old})
+        conn.execute(text("INSERT INTO login_attempts (username, ip, ok, at) VALUES "
+                          "('keep', '10.9.9.8', false, now() - interval '3 minutes')"))
+    with empty_engine.begin() as conn:
+        repo.record_attempt(conn, "keep", "10.9.9.8", False)
+    with empty_engine.connect() as conn:
+        old = conn.scalar(text("SELECT count(*) FROM login_attempts WHERE username LIKE 'flood%'"))
+        assert old == n_old - repo.PRUNE_BATCH  # one batch per insert, oldest first
+        assert repo.recent_failures(conn, "keep", "10.9.9.8") == 2  # the window is untouched
+    with empty_engine.begin() as conn:
+        repo.record_attempt(conn, "keep", "10.9.9.8", True)
+    with empty_engine.connect() as conn:
+        assert conn.scalar(text(
+            "SELECT count(*) FROM login_attempts WHERE username LIKE 'flood%'")) == 0
+        assert conn.scalar(text(
+            "SELECT count(*) FROM login_attempts WHERE username = 'keep'")) == 3
