@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+from typing import Any
 
 from console.api import ApiHandler
+from console.auth import COOKIE, credentials
 from console.bootstrap import App
 from console.events import EventHub
 from dispatch.access import event_visible, scope_of
@@ -55,26 +57,44 @@ class EventsHandler(ApiHandler):
         quiet_since = time.monotonic()
         async with self.hub.subscribe(accept=lambda ctx: event_visible(who, ctx),
                                       needs_context=not scope_of(who).unrestricted) as queue:
-            while not self.closed:
-                try:
-                    payload: str | None = await queue.get(timeout_s=self.RECHECK_S)
-                except TimeoutError:
-                    payload = None
-                if await self.app.auth.of_request_async(self.app.engine, self) is None:
-                    self.write('event: end\ndata: {"reason":"登录已失效或已退出，事件流结束"}\n\n')
-                    with contextlib.suppress(Exception):
-                        await self.flush()
-                    break
-                if payload is not None:
-                    if restricted:
-                        payload = without_reasons(payload)
-                    self.write(f"data: {payload}\n\n")
-                elif time.monotonic() - quiet_since >= self.KEEPALIVE_S:
-                    self.write(": keep-alive\n\n")  # proxies drop silent streams
-                else:
-                    continue
-                quiet_since = time.monotonic()
-                try:
+            ended = False
+
+            def end() -> None:  # its session ended (console.live_sessions, on the loop)
+                nonlocal ended
+                ended = True
+                queue.offer("")  # wakes the wait below
+            key = self.app.live.add_stream(
+                credentials(self.request.headers, self.get_cookie(COOKIE)), end)
+            try:
+                await self._stream(queue, restricted, quiet_since, lambda: ended)
+            finally:
+                self.app.live.remove_stream(key)
+
+    async def _stream(self, queue: Any, restricted: bool, quiet_since: float,
+                      ended: Any) -> None:
+        import time
+
+        while not self.closed:
+            try:
+                payload: str | None = await queue.get(timeout_s=self.RECHECK_S)
+            except TimeoutError:
+                payload = None
+            if ended() or await self.app.auth.of_request_async(self.app.engine,
+                                                               self) is None:
+                self.write('event: end\ndata: {"reason":"登录已失效或已退出，事件流结束"}\n\n')
+                with contextlib.suppress(Exception):
                     await self.flush()
-                except Exception:  # the client went away
-                    break
+                break
+            if payload:
+                if restricted:
+                    payload = without_reasons(payload)
+                self.write(f"data: {payload}\n\n")
+            elif time.monotonic() - quiet_since >= self.KEEPALIVE_S:
+                self.write(": keep-alive\n\n")  # proxies drop silent streams
+            else:
+                continue
+            quiet_since = time.monotonic()
+            try:
+                await self.flush()
+            except Exception:  # the client went away
+                break

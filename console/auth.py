@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -54,6 +55,8 @@ class Authenticator:
         self.cache_s = cache_s
         self._cache: dict[tuple[str, str], tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
+        # told of every forget (console.live_sessions closes the ended sessions' channels)
+        self.listeners: list[Callable[[str | None], None]] = []
 
     def resolve(self, engine: Engine, kind: str, value: str) -> Principal | None:
         if not value or len(value) > 512:
@@ -80,6 +83,11 @@ class Authenticator:
                 self._cache.clear()
             else:
                 self._cache.pop(("token", repo.token_hash(value)), None)
+        for listener in list(self.listeners):
+            try:
+                listener(value)
+            except Exception:  # a listener must not turn a logout into a 500
+                log.exception("auth listener failed")
 
     def of_request(self, engine: Engine, handler: Any) -> Principal | None:
         creds = credentials(handler.request.headers, handler.get_cookie(COOKIE))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from console.auth import Authenticator
+from console.live_sessions import LiveChannels
 from dispatch.adapters.road_eta import road_graph_caches
 from dispatch.bootstrap import Dispatch
 from dispatch.bootstrap import bootstrap as bootstrap_dispatch
@@ -58,6 +59,8 @@ class App:
     tiles: TileSettings = field(default_factory=TileSettings)
     """The basemap every page's map draws (``FQ_TILE_URL``, ``FQ_TILE_CRS``, ``FQ_TILE_DIR``)."""
     served: Served = field(default_factory=Served)
+    live: LiveChannels = field(default_factory=LiveChannels)
+    """The pages' websockets and event streams by session (watching once ``make_server`` ran)."""
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None,

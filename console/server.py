@@ -122,6 +122,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         threaded=False,
     )
     hide_server_header(server)
+    app.live.attach(server, app.auth, app.engine)  # closed with their session (logout, revoke)
     if tls is not None and tls.enabled:
         serve_tls(server, tls, port=port, address=address)
     if start:

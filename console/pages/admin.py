@@ -54,5 +54,7 @@ def create_admin(*, api_base: str = "/api/v1", static_url: str = STATIC_URL
 
 
 def admin_page() -> Any:
-    """Route factory for ``/admin``."""
-    return create_admin()
+    """Route factory for ``/admin``: the admin tabs and the logout control."""
+    from console.pages.plain import logout_pane
+
+    return pn.Column(create_admin(), logout_pane(), sizing_mode="stretch_width", margin=0)

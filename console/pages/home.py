@@ -11,6 +11,7 @@ import param
 from panel.custom import JSComponent
 
 from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.pages.plain import logout_form
 from dispatch import vocab
 from dispatch.access import HOME_PAGES, ROLES, Principal, may
 from layers.heat import HEAT_COLOURS, HEAT_LABELS
@@ -51,7 +52,7 @@ def role_links(p: Principal | None) -> str:
                   f'{html.escape(label)}{"（我的页面）" if mine else ""}</a>'
                   for href, label, mine in links)
     who = html.escape(f"{ROLES.get(p.role or '', p.role or '')} {p.name}")
-    return out + f'<span class="hd-user">{who}</span><a class="hd-tab" href="/logout">退出</a>'
+    return out + f'<span class="hd-user">{who}</span>' + logout_form(button_class="hd-tab")
 
 _HINT_HTML = """
 <div class="hint">

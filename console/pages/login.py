@@ -16,31 +16,15 @@ from bokeh.application.handlers.handler import Handler
 from bokeh.server.auth_provider import AuthProvider
 from tornado.web import RequestHandler
 
-from console.auth import COOKIE, safe_next
+from console.auth import COOKIE, audit_access, safe_next
 from console.bootstrap import App
 from console.faults import DatabaseFaults
-from dispatch.access import Principal
+from console.pages import plain
+from console.request_guard import cross_site_refusal
+from dispatch.access import ROLES, Principal
 from dispatch.errors import DispatchError
 
-PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>登录 · 枫桥式矛盾纠纷调处指挥平台</title>
-<style>
-body{{margin:0;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#0f2540;
-color:#1d2733;display:flex;min-height:100vh;align-items:center;justify-content:center}}
-form{{background:#fff;padding:32px 36px;border-radius:10px;width:320px;
-box-shadow:0 8px 30px rgba(0,0,0,.3)}}
-h1{{font-size:19px;margin:0 0 4px}} p.sub{{color:#667;margin:0 0 22px;font-size:13px}}
-label{{display:block;font-size:13px;margin:12px 0 4px}}
-input{{width:100%;box-sizing:border-box;padding:9px 10px;font-size:15px;border:1px solid #bbc;
-border-radius:6px}}
-button{{margin-top:20px;width:100%;padding:10px;font-size:15px;border:0;border-radius:6px;
-background:#c0392b;color:#fff;cursor:pointer}}
-.err{{background:#fdecea;color:#a12;padding:8px 10px;border-radius:6px;font-size:13px;
-margin-bottom:6px}}
-</style></head><body>
-<form method="post" action="/login" autocomplete="on">
+FORM = """<form class="card" method="post" action="/login" autocomplete="on">
 <h1>枫桥式矛盾纠纷调处指挥平台</h1><p class="sub">请使用工作账号登录</p>
 {error}
 <label for="username">用户名</label>
@@ -49,14 +33,17 @@ margin-bottom:6px}}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <input type="hidden" name="next" value="{next}">
 <button type="submit">登录</button>
-</form></body></html>
-"""
+</form>"""
+LOGOUT = """<form class="card" method="post" action="/logout">
+<h1>退出登录</h1><p class="sub">{who}</p>
+<button type="submit">退出登录</button>
+</form>"""
 
 
 def render(*, error: str = "", username: str = "", next_url: str = "") -> str:
     err = f'<div class="err" role="alert">{html.escape(error)}</div>' if error else ""
-    return PAGE.format(error=err, username=html.escape(username, quote=True),
-                       next=html.escape(next_url, quote=True))
+    return plain.page("登录", FORM.format(error=err, username=html.escape(username, quote=True),
+                                          next=html.escape(next_url, quote=True)))
 
 
 class LoginPageHandler(DatabaseFaults, RequestHandler):
@@ -66,11 +53,7 @@ class LoginPageHandler(DatabaseFaults, RequestHandler):
         self.app = app
 
     def _page(self, status: int, **kw: Any) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Frame-Options", "DENY")
-        self.finish(render(**kw))
+        plain.send_page(self, status, render(**kw))
 
     async def get(self) -> None:
         p = await self.app.auth.of_request_async(self.app.engine, self)
@@ -99,22 +82,49 @@ class LoginPageHandler(DatabaseFaults, RequestHandler):
         self.redirect(next_url if next_url and next_url != "/" else p.home_page())
 
 
-class LogoutPageHandler(RequestHandler):
-    """GET /logout: revoke the page session, back to the login page."""
+class LogoutPageHandler(DatabaseFaults, RequestHandler):
+    """``GET /logout`` changes nothing: a page with the logout button (a cross-site image or
+    link cannot log anyone out). ``POST /logout``, from the console's own origin only (the
+    check every cookie-carried write passes, :func:`console.request_guard.cross_site_refusal`;
+    a refusal is a 403, audited), revokes the page session — its websockets and event streams
+    close with it (:mod:`console.live_sessions`) — and goes to the login page."""
 
     def initialize(self, app: App) -> None:
         self.app = app
 
     async def get(self) -> None:
+        p = await self.app.auth.of_request_async(self.app.engine, self)
+        if p is None or not self.get_cookie(COOKIE):
+            self.redirect("/login")
+            return
+        who = f"当前登录：{ROLES.get(p.role or '', p.role or '')} {p.name}"
+        plain.send_page(self, 200, plain.page("退出登录", LOGOUT.format(who=html.escape(who))))
+
+    async def post(self) -> None:
         from dispatch.adapters import accounts as repo
 
         token = self.get_cookie(COOKIE)
+        p = await self.app.auth.of_request_async(self.app.engine, self) if token else None
+        refused = cross_site_refusal("POST", self.request.headers, self.app.served.origins,
+                                     body=False)
+        if refused is not None:
+            h = self.request.headers
+            await audit_access(self.app.engine, actor=p.actor if p else "anonymous",
+                               action="permission_denied", reason="csrf",
+                               detail={"method": "POST", "path": "/logout",
+                                       "origin": (h.get("Origin") or h.get("Referer") or "")[:120]})
+            body = f'<div class="card"><h1>未退出</h1><p class="err">{html.escape(refused.message)}' \
+                   '</p><p class="sub"><a href="/logout">从本平台页面退出</a></p></div>'
+            plain.send_page(self, refused.status, plain.page("未退出", body))
+            return
         if token:
             def work() -> None:
                 with self.app.engine.begin() as conn:
-                    repo.revoke_token(conn, token)
+                    if repo.revoke_token(conn, token) and p is not None:
+                        repo.audit(conn, actor=p.actor, action="logout", entity_id=p.account_id,
+                                   detail={"client": "page"})
             await asyncio.to_thread(work)
-            self.app.auth.forget(token)
+            self.app.auth.forget(token)  # and the session's live channels close
         self.clear_cookie(COOKIE, path="/")
         self.redirect("/login")
 
@@ -194,7 +204,8 @@ def page_refusal(action: str) -> Any | None:
         f"<div style='font-family:sans-serif;padding:48px'><h2>无权访问此页面</h2>"
         f"<p>{html.escape(ROLES.get(p.role or '', p.role or ''))} “{html.escape(p.name)}” "
         f"没有“{html.escape(ACTIONS.get(action, action))}”的权限。</p>"
-        f"<p><a href='{html.escape(home)}'>前往我的页面</a> · <a href='/logout'>切换账号</a></p>"
+        f"<p><a href='{html.escape(home)}'>前往我的页面</a> · "
+        f"{plain.logout_form(label='切换账号')}</p>"
         "</div>", sizing_mode="stretch_width")
 
 

@@ -11,28 +11,11 @@ from tornado.web import RequestHandler
 
 from console.auth import COOKIE
 from console.bootstrap import App
+from console.pages import plain
 from dispatch import passwords
 from dispatch.errors import DispatchError
 
-PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>修改密码 · 枫桥式矛盾纠纷调处指挥平台</title>
-<style>
-body{{margin:0;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#0f2540;
-color:#1d2733;display:flex;min-height:100vh;align-items:center;justify-content:center}}
-form{{background:#fff;padding:32px 36px;border-radius:10px;width:340px;
-box-shadow:0 8px 30px rgba(0,0,0,.3)}}
-h1{{font-size:19px;margin:0 0 4px}} p.sub{{color:#667;margin:0 0 18px;font-size:13px}}
-label{{display:block;font-size:13px;margin:12px 0 4px}}
-input{{width:100%;box-sizing:border-box;padding:9px 10px;font-size:15px;border:1px solid #bbc;
-border-radius:6px}}
-button{{margin-top:20px;width:100%;padding:10px;font-size:15px;border:0;border-radius:6px;
-background:#c0392b;color:#fff;cursor:pointer}}
-.err{{background:#fdecea;color:#a12;padding:8px 10px;border-radius:6px;font-size:13px;
-margin-bottom:6px}} .rule{{font-size:12px;color:#556;margin-top:6px}}
-</style></head><body>
-<form method="post" action="/password" autocomplete="off">
+FORM = """<form class="card" method="post" action="/password" autocomplete="off">
 <h1>修改密码</h1><p class="sub">{lead}</p>
 {error}
 <label for="current_password">当前密码</label>
@@ -46,15 +29,15 @@ margin-bottom:6px}} .rule{{font-size:12px;color:#556;margin-top:6px}}
  autocomplete="new-password" required>
 <div class="rule">至少 {min_length} 位；不能是或包含用户名；不能是常用密码。</div>
 <button type="submit">修改密码</button>
-</form></body></html>
-"""
+</form>"""
 
 
 def render(*, forced: bool, error: str = "") -> str:
     lead = ("管理员已重置您的密码：请先设置新密码，之后才能使用平台" if forced
             else "修改后，其他设备上的登录将失效")
     err = f'<div class="err" role="alert">{html.escape(error)}</div>' if error else ""
-    return PAGE.format(lead=html.escape(lead), error=err, min_length=passwords.MIN_LENGTH)
+    return plain.page("修改密码", FORM.format(lead=html.escape(lead), error=err,
+                                              min_length=passwords.MIN_LENGTH), card_width=340)
 
 
 class PasswordPageHandler(RequestHandler):
@@ -64,11 +47,7 @@ class PasswordPageHandler(RequestHandler):
         self.app = app
 
     def _page(self, status: int, **kw: Any) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Frame-Options", "DENY")
-        self.finish(render(**kw))
+        plain.send_page(self, status, render(**kw))
 
     async def _who(self) -> Any:
         p = await self.app.auth.of_request_async(self.app.engine, self)

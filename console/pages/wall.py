@@ -313,6 +313,7 @@ def create_wall(hub: StatsHub, *, api_base: str = "/api/v1", static_url: str = S
 def wall_page(app: App) -> Callable[[], pn.viewable.Viewable]:
     """The ``/wall`` route's page factory for ``console.server.pages``: one hub per process."""
     from console.pages.login import page_principal
+    from console.pages.plain import logout_pane
     from dispatch.access import area_floor, scope_of
 
     hub = stats_hub(app)
@@ -326,5 +327,7 @@ def wall_page(app: App) -> Callable[[], pn.viewable.Viewable]:
                 return pn.pane.Markdown("您的辖区（区县）下没有街道，大屏无可显示的数据。")
             area = {"street_id": streets[0]}
         floor = Scope(area.get("street_id"), area.get("community_id"), area.get("grid_id"))
-        return create_wall(hub, tiles=app.tiles, floor=floor)
+        wall = create_wall(hub, tiles=app.tiles, floor=floor)
+        wall.append(logout_pane(corner="bottom"))  # type: ignore[attr-defined]
+        return wall
     return page

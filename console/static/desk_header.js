@@ -20,7 +20,8 @@ function header(model, el) {
       h("span", { class: "dk-hd-tab on" }, "值班台"),
       h("a", { class: "dk-hd-tab", href: "./wall" }, "大屏")),
     h("div", { class: "dk-hd-right" }, live, h("span", { class: "dk-hd-actor" }, "值班员", actor,
-      h("a", { class: "dk-hd-logout", href: "/logout" }, "退出")), clock)))
+      h("form", { method: "post", action: "/logout", class: "dk-hd-logout-form" },
+        h("button", { type: "submit", class: "dk-hd-logout" }, "退出"))), clock)))
   function showLive() {
     const [text, cls] = LIVE[model.live] || LIVE.connecting
     live.textContent = text

@@ -32,7 +32,7 @@ export function render({ model, el }) {
   })
   const open = {}  // task id -> the action whose form is open, and whether it awaits a confirm
   async function load() {
-    if (!model.unit_id) { root.innerHTML = `<div class="fd-empty">请在地址后加 ?unit=单位编号 打开本人任务 · <a href="/logout">退出</a></div>`; return }
+    if (!model.unit_id) { root.innerHTML = `<div class="fd-empty">请在地址后加 ?unit=单位编号 打开本人任务 · <form method="post" action="/logout" class="fd-logout-form"><button type="submit" class="fd-logout">退出</button></form></div>`; return }
     try { data = await api(`/units/${model.unit_id}/tasks`) } catch (err) { message = err.message }
     if (!busy) { draw() }
   }
@@ -111,7 +111,7 @@ export function render({ model, el }) {
         <div><div class="fd-name">${esc(u?.name || "")}</div>
           <div class="fd-sub">${esc(u?.code || "")} · ${esc(L.unit_types[u?.type] || "")} · ${esc(L.unit_statuses[u?.status] || "")}</div></div>
         <div class="fd-head-acts"><button type="button" class="fd-pos">上报位置</button>
-          <a class="fd-logout" href="/logout">退出</a></div>
+          <form method="post" action="/logout" class="fd-logout-form"><button type="submit" class="fd-logout">退出</button></form></div>
       </div>
       <div class="fd-msg ${message ? "on" : ""}" role="status">${esc(message)}</div>
       ${(data?.tasks || []).map((t) => card(t, now)).join("") || `<div class="fd-empty">暂无在办任务</div>`}
