@@ -114,7 +114,7 @@ def _open_desk(browser: Any, base: str, user: str) -> tuple[Any, Any, list[Any]]
 
 def test_logging_out_in_another_tab_closes_the_desks_live_channel(base: str,
                                                                   browser: Any) -> None:
-    context, desk, live = _open_desk(browser, base, "dispatcher1")
+    context, _desk, live = _open_desk(browser, base, "dispatcher1")
     other = context.new_page()  # the same browser: the same session cookie
     other.goto(f"{base}/logout")
     with other.expect_navigation():
@@ -128,7 +128,7 @@ def test_logging_out_in_another_tab_closes_the_desks_live_channel(base: str,
 
 
 def test_deactivating_an_account_closes_its_open_pages(base: str, browser: Any) -> None:
-    context, desk, live = _open_desk(browser, base, "dispatcher2")
+    context, _desk, live = _open_desk(browser, base, "dispatcher2")
     _, accounts, _ = call("GET", f"{base}/api/v1/admin/accounts", user="admin")
     aid = next(a["id"] for a in accounts["items"] if a["username"] == "dispatcher2")
     status, _, text_ = call("POST", f"{base}/api/v1/admin/accounts/{aid}/deactivate", {},
