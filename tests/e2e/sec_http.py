@@ -77,9 +77,10 @@ def cookie_post(url: str, body: bytes, *, ctype: str = "application/json", user:
                       Cookie=f"fq_session={TOKENS[user]}", **headers)
 
 
-def fetch(url: str, user: str = "anonymous", **headers: str) -> tuple[int, dict, bytes]:
-    """GET as ``user``: (status, headers, raw body)."""
-    r = send("GET", url, user=user, headers=headers)
+def fetch(url: str, user: str = "anonymous", *, follow: bool = True,
+          **headers: str) -> tuple[int, dict, bytes]:
+    """GET as ``user``: (status, headers, raw body); ``follow=False`` answers a redirect."""
+    r = send("GET", url, user=user, headers=headers, follow=follow)
     return r.status, r.headers, r.raw
 
 

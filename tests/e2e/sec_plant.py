@@ -9,37 +9,14 @@ street 1 is assigned to it (a street-1 unit's task in street 2).
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
-from tests.conftest import as_user
+from tests.e2e.sec_http import call
 
 KEY = "demo-open311-key"
 A_SECRETS = ("司马青衫", "诸葛云裳", "13755550001", "13755550002", "77号8栋909室", "909室")
 C_SECRETS = ("上官飞燕", "13755550003", "66号5栋505室")
 DOOR_A = "示例路77号8栋909室"
-
-
-def call(method: str, url: str, body: Any = None, *, user: str = "duty",
-         headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
-    """(status, parsed JSON or None, raw text) of a request as ``user`` (or with ``headers``)."""
-    data = None if body is None else json.dumps(body).encode()
-    hdrs = {"Content-Type": "application/json", **as_user(user), **(headers or {})}
-    req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            status, raw = resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        status, raw = err.code, err.read()
-    text = raw.decode("utf-8", "replace")
-    try:
-        parsed = json.loads(text) if text[:1] in ("{", "[") else None
-    except ValueError:
-        parsed = None
-    return status, parsed, text
 
 
 def as_key(key: str = KEY) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from tests.e2e.sec_plant import A_SECRETS, KEY, as_key, call, leaks, plant
+from tests.e2e.sec_http import call
+from tests.e2e.sec_plant import A_SECRETS, KEY, as_key, leaks, plant
 
 
 @pytest.fixture(scope="module")

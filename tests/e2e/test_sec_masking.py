@@ -9,7 +9,8 @@ import json
 import pytest
 from sqlalchemy import create_engine
 
-from tests.e2e.sec_plant import A_SECRETS, call, leaks, plant
+from tests.e2e.sec_http import call
+from tests.e2e.sec_plant import A_SECRETS, leaks, plant
 
 
 @pytest.fixture(scope="module")

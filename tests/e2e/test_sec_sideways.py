@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.sec_plant import C_SECRETS, call, leaks, plant
+from tests.e2e.sec_http import call
+from tests.e2e.sec_plant import C_SECRETS, leaks, plant
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import SERVED, TOKENS, free_port
-from tests.e2e.test_auth import call
+from tests.e2e.sec_http import call, cookie_post
 
 pytestmark = pytest.mark.e2e
 
@@ -36,27 +36,13 @@ def db(base: str) -> Iterator:
 
 @pytest.fixture(scope="module")
 def case_id(base: str) -> int:
-    _, page = call("GET", f"{base}/api/v1/addresses?limit=1&offset=300")
+    _, page, _ = call("GET", f"{base}/api/v1/addresses?limit=1&offset=300")
     item = page["items"][0]
-    status, reg = call("POST", f"{base}/api/v1/incidents", {
+    status, reg, _ = call("POST", f"{base}/api/v1/incidents", {
         "category": "neighbour", "channel": "hotline", "lon": item["lon"], "lat": item["lat"],
         "auto_dispatch": False, "parties": [{"name": "赵六", "phone": "13611112222"}]})
     assert status == 201, reg
     return int(reg["id"])
-
-
-def cookie_post(url: str, body: bytes, *, ctype: str = "application/json", user: str = "leader",
-                **headers: str) -> tuple[int, dict]:
-    """A POST carrying only ``user``'s session cookie (as a browser would), no bearer token."""
-    hdrs = {"Cookie": f"fq_session={TOKENS[user]}", "Content-Type": ctype,
-            "X-Test-As": "anonymous", **headers}
-    req = urllib.request.Request(url, data=body, method="POST", headers=hdrs)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        return err.code, json.loads(raw) if raw[:1] == b"{" else {"raw": raw[:200]}
 
 
 def unmasks(db, case_id: int) -> int:  # type: ignore[no-untyped-def]
@@ -114,7 +100,7 @@ def test_the_consoles_own_origin_with_json_is_done(base: str, db, case_id: int) 
 
 
 def test_bearer_tokens_are_not_cookie_writes(base: str, case_id: int) -> None:
-    status, body = call("POST", f"{base}/api/v1/incidents/{case_id}/unmask",
+    status, body, _ = call("POST", f"{base}/api/v1/incidents/{case_id}/unmask",
                         {"reason": "回访核实"}, user="leader",
                         headers={"Origin": "http://evil.example"})
     assert status == 200, body

@@ -5,31 +5,12 @@ unless a logged-in account asks."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.conftest import as_user
+from tests.e2e.sec_http import fetch
 
 pytestmark = pytest.mark.e2e
-
-
-def fetch(url: str, user: str = "anonymous", **headers: str) -> tuple[int, dict, bytes]:
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    from tests.conftest import _LoggedIn
-
-    opener.add_handler(_LoggedIn())
-    req = urllib.request.Request(url, headers={**as_user(user), **headers})
-    try:
-        with opener.open(req, timeout=60) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
 
 
 @pytest.mark.parametrize("path,user", [
@@ -46,7 +27,7 @@ def fetch(url: str, user: str = "anonymous", **headers: str) -> tuple[int, dict,
     ("/open311/v2/services.json", "anonymous"),
 ])
 def test_no_response_names_the_server(live_server: str, path: str, user: str) -> None:
-    status, headers, _ = fetch(f"{live_server}{path}", user)
+    status, headers, _ = fetch(f"{live_server}{path}", user, follow=False)
     assert status < 500, (path, status)
     if path.startswith("/assets/"):
         assert status == 200
@@ -55,16 +36,16 @@ def test_no_response_names_the_server(live_server: str, path: str, user: str) ->
 
 
 def test_anonymous_health_is_up_or_down_only(live_server: str) -> None:
-    status, _, raw = fetch(f"{live_server}/api/v1/health", "anonymous")
+    status, _, raw = fetch(f"{live_server}/api/v1/health", "anonymous", follow=False)
     assert status == 200 and json.loads(raw) == {"status": "ok"}
-    status, _, raw = fetch(f"{live_server}/api/v1/health", "anonymous",
+    status, _, raw = fetch(f"{live_server}/api/v1/health", "anonymous", follow=False,
                            **{"X-API-Key": "demo-open311-key"})
     assert status == 200 and json.loads(raw) == {"status": "ok"}
 
 
 def test_a_logged_in_account_still_gets_the_details(live_server: str) -> None:
     for user in ("admin", "duty"):
-        status, _, raw = fetch(f"{live_server}/api/v1/health", user)
+        status, _, raw = fetch(f"{live_server}/api/v1/health", user, follow=False)
         body = json.loads(raw)
         assert status == 200 and body["database"] == "ok" and body["postgis"]
         assert body["territory"]["streets"] > 0 and body["territory"]["grids"] > 0
