@@ -63,15 +63,15 @@ def call(method: str, url: str, body: Any = None, *, user: str = "duty",
 
 
 def post_bytes(url: str, body: bytes, *, ctype: str = "application/json",
-               user: str | None = "duty", **headers: str) -> tuple[int, dict]:
+               user: str | None = "duty", **headers: str) -> tuple[int, Any]:
     """POST raw ``body`` bytes; (status, the JSON answer or ``{"raw": first bytes}``)."""
     r = send("POST", url, data=body, user=user, headers={"Content-Type": ctype, **headers},
              timeout=60)
-    return r.status, r.json if isinstance(r.json, dict) else {"raw": r.raw[:200]}
+    return r.status, r.json if r.json is not None else {"raw": r.raw[:200]}
 
 
 def cookie_post(url: str, body: bytes, *, ctype: str = "application/json", user: str = "leader",
-                **headers: str) -> tuple[int, dict]:
+                **headers: str) -> tuple[int, Any]:
     """A POST carrying only ``user``'s session cookie (as a browser would), no bearer token."""
     return post_bytes(url, body, ctype=ctype, user=None,
                       Cookie=f"fq_session={TOKENS[user]}", **headers)
