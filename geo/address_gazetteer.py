@@ -162,6 +162,7 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
     sub["cid"] = sub.name.map(cid_of).astype(np.int64)
     sub["lon"], sub["lat"] = lon[sub.i], lat[sub.i]
     n_comp = len(comp_names)
+    hulls: Any
     if n_comp:
         by_cid = sub.sort_values("cid", kind="stable")
         hulls = shapely.buffer(shapely.convex_hull(shapely.multipoints(
@@ -174,16 +175,16 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
     gates = sub[[road[i] is not None and door[i] is not None for i in sub_i]].groupby("cid").i.min()
     gate_road = [road_id[str(road[int(gates[c])])] if c in gates.index else None
                  for c in range(1, n_comp + 1)]
-    gate_door = [int(door[int(gates[c])]) if c in gates.index else None  # type: ignore[arg-type]
+    gate_door = [int(door[int(gates[c])]) if c in gates.index else None
                  for c in range(1, n_comp + 1)]
     compounds = _frame(pd.DataFrame({
         "id": np.arange(1, n_comp + 1), "name": comp_names, "aliases": [[] for _ in comp_names],
         "road_id": pd.array(gate_road, dtype="Int64"),
         "door_no": pd.array(gate_door, dtype="Int64")}), [shapely.MultiPolygon([h]) for h in hulls])
     cents = shapely.centroid(hulls) if n_comp else np.array([], dtype=object)
-    cx, cy = shapely.get_x(cents), shapely.get_y(cents)
-    compounds["community_id"] = pd.array([int(v) if v > 0 else None for v in locate(
-        cx, cy)["community_id"]] if n_comp else [], dtype="Int64")
+    cx, cy = np.asarray(shapely.get_x(cents), float), np.asarray(shapely.get_y(cents), float)
+    community = np.asarray(locate(cx, cy)["community_id"] if n_comp else [], dtype=np.int64)
+    compounds["community_id"] = pd.arrays.IntegerArray(community, community <= 0)
     out.add_block("compound", [str(stem[int(first_row[c])]) for c in range(1, n_comp + 1)],
                   cx, cy, compound_id=np.arange(1, n_comp + 1))
     sub["number"] = [bldg[i] for i in sub_i]

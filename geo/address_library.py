@@ -160,9 +160,9 @@ def cached_parse(strip: Callable[[str], str]) -> Callable[[str], Parts | None]:
         if tail is None:
             return parse_parts(text, strip)
         base, unit = tail
-        found = seen.get(base, False)
-        if found is False:
-            found = seen[base] = parse_parts(base, strip)
+        if base not in seen:
+            seen[base] = parse_parts(base, strip)
+        found = seen[base]
         if found is None or found.building is None:
             return parse_parts(text, strip)
         return Parts(found.road, found.door, found.compound, found.building, unit,
@@ -326,7 +326,7 @@ def _duplicates(rows: pd.DataFrame, problems: list[Problem]) -> None:
     if not again.any():
         return
     first = dict(zip(rows.address[~again], rows.row[~again], strict=True))
-    for i in np.flatnonzero(again):
+    for i in np.flatnonzero(again).tolist():
         a = str(rows.address.iat[i])
         problems.append(Problem("duplicate", f"{rows.row.iat[i]} {FIELD_LABELS['address']} “{a}” 与"
                                 f"{first[a]}重复", LABEL, a))

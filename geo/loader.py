@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import Geometry
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -82,7 +83,7 @@ def _column(values: pd.Series, kind: str) -> list[Any]:
     """One column as COPY wants it, converted whole where its dtype allows (a per-value
     ``_cell`` for 200,000 rows costs seconds)."""
     dtype = values.dtype
-    if kind == "plain" and isinstance(dtype, pd.core.dtypes.dtypes.BaseMaskedDtype):
+    if kind == "plain" and isinstance(dtype, BaseMaskedDtype):
         return list(values.array.to_numpy(dtype=object, na_value=None))  # Int64: int or None
     if kind == "plain" and isinstance(dtype, np.dtype) and dtype.kind in "iub":
         out: list[Any] = values.to_numpy().tolist()  # numpy scalars -> Python ints
