@@ -112,14 +112,34 @@ class Q:
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
-def noisers(pool: str, taken: set[str]) -> dict[str, Callable[[Q, Row, random.Random], None]]:
+@dataclass(frozen=True)
+class Region:
+    """How people name the territory's province and city, and shorten its districts."""
+
+    province: str = "新疆维吾尔自治区"
+    city: str = "克拉玛依市"
+    short_province: str = "新疆"
+    short_districts: tuple[tuple[str, str], ...] = (("克拉玛依区", "克区"),)
+
+
+KARAMAY = Region()
+CHENGDU = Region("四川省", "成都市", "四川", (("武侯区", "武侯"),))
+
+
+def noisers(pool: str, taken: set[str], region: Region = KARAMAY
+            ) -> dict[str, Callable[[Q, Row, random.Random], None]]:
     def levels(q: Q, r: Row, g: random.Random) -> None:
-        q.head = g.choice([[], [r.street], [r.district], ["新疆维吾尔自治区克拉玛依市", r.district],
-                           ["克拉玛依市"], ["新疆", r.district, r.street, r.community]])
+        q.head = g.choice([[], [r.street], [r.district], [region.province + region.city,
+                                                           r.district],
+                           [region.city], [region.short_province, r.district, r.street,
+                                           r.community]])
 
     def abbrev(q: Q, r: Row, g: random.Random) -> None:
         street = r.street[:-1] if r.street.endswith("街道") else r.street
-        q.head = [r.district.replace("克拉玛依区", "克区"), street,
+        district = r.district
+        for full, short in region.short_districts:
+            district = district.replace(full, short)
+        q.head = [district, street,
                   r.community.replace("社区", g.choice(["居委会", "居委", "社区居委会"]))]
 
     def numerals(q: Q, r: Row, g: random.Random) -> None:
@@ -161,11 +181,13 @@ def _pct(xs: list[float], q: float) -> float:
     return float(np.percentile(xs, q)) if xs else float("nan")
 
 
-def run_sets(conn: Connection, rows: list[Row], per_kind: int, seed: int, peer_n: int) -> None:
-    """Each kind of noise on the same sample; the peer on its first ``peer_n`` (it is slow)."""
+def run_sets(conn: Connection, rows: list[Row], per_kind: int, seed: int, peer_n: int, *,
+             region: Region = KARAMAY, misses: list[tuple[str, str, str]] | None = None) -> None:
+    """Each kind of noise on the same sample; the peer on its first ``peer_n`` (it is slow).
+    ``misses`` collects (kind, query, standard address) of our top-1 misses."""
     lex = lexicon(conn)
     pool = "".join(sorted({c for k in lex.by_key for c in k if "\u4e00" <= c <= "\u9fff"}))
-    ops = noisers(pool, set(lex.by_key))
+    ops = noisers(pool, set(lex.by_key), region)
     kinds = ["clean", *ops, "mixed"]
     rng = random.Random(seed)
     sample = rng.sample(rows, min(per_kind, len(rows)))
@@ -186,6 +208,8 @@ def run_sets(conn: Connection, rows: list[Row], per_kind: int, seed: int, peer_n
             t_ours.append((time.perf_counter() - t0) * 1000)
             micro = [c.micro_grid_id for c in res.candidates]
             ours[0] += bool(micro) and micro[0] == r.micro
+            if misses is not None and not (micro and micro[0] == r.micro):
+                misses.append((kind, q, r.full))
             ours[1] += r.micro in micro
             if len(t_peer) >= peer_n:
                 continue

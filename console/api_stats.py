@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from console.api import ApiHandler
 from console.api_geo import BadInput, int_arg
@@ -19,6 +20,13 @@ from dispatch import stats, stats_live
 from dispatch.access import area_floor, scope_of, sees_area
 from dispatch.stats import Scope
 from layers.wall import case_features, density_breaks, grid_features
+
+
+def _district(conn: Connection, district_id: int) -> Scope:
+    if conn.execute(text("SELECT 1 FROM districts WHERE id = :d"), {"d": district_id}).first():
+        return Scope(district=district_id)
+    raise LookupError(f"区县 {district_id} 不存在")
+
 
 # ---- HTTP faces --------------------------------------------------------------------------------
 
@@ -45,10 +53,17 @@ class StatsHandler(ApiHandler):
         for level in ("street", "community", "grid"):
             if self.get_query_argument(level, None) not in (None, ""):
                 given[level] = int_arg(self, level, 0, 1, 2**31 - 1)
+        if self.get_query_argument("district", None) not in (None, ""):
+            given["district"] = int_arg(self, "district", 0, 1, 2**31 - 1)
         scope = self._asked(conn, given)
         area = {"street_id": scope.street, "community_id": scope.community,
                 "grid_id": scope.grid}
-        if not sees_area(self.who, area):
+        if scope.level == "district":  # a district: the whole territory's readers, or its own
+            mine = scope_of(self.who)
+            if not (mine.unrestricted or (mine.district_id == scope.district
+                                          and mine.street_id is None)):
+                raise OutsideJurisdiction(f"区县 {scope.district} 不在您的辖区内，不能查看其统计")
+        elif not sees_area(self.who, area):
             names = {"street": "街道", "community": "社区", "grid": "网格", "all": "全市"}
             raise OutsideJurisdiction(
                 f"{names[scope.level]} {scope.area_id or ''} 不在您的辖区内，不能查看其统计".replace(
@@ -56,12 +71,13 @@ class StatsHandler(ApiHandler):
         return scope
 
     def _asked(self, conn: Connection, given: dict[str, int]) -> Scope:
-        if not given:  # the reader's own area: the whole territory, or its street
+        if not given:  # the reader's own area: the whole territory, its district or street
             floor = area_floor(self.who)
-            given = {lv: int(v) for lv in ("street", "community", "grid")
+            given = {lv: int(v) for lv in ("district", "street", "community", "grid")
                      if (v := floor.get(f"{lv}_id")) is not None}
+        district = given.pop("district", None)
         if not given:
-            return Scope()
+            return Scope() if district is None else _district(conn, district)
         level = [lv for lv in ("street", "community", "grid") if lv in given][-1]
         scope = stats.resolve_scope(conn, level, given[level])
         if scope is None:
@@ -70,6 +86,12 @@ class StatsHandler(ApiHandler):
         for lv, value in given.items():
             if getattr(scope, lv) != value:
                 raise BadInput(lv, f"参数 {lv}={value} 与 {level}={given[level]} 的上级不符")
+        if district is not None:
+            if conn.execute(text("SELECT district_id FROM streets WHERE id = :s"),
+                            {"s": scope.street}).scalar() != district:
+                raise BadInput("district", f"参数 district={district} 与 {level}={given[level]} "
+                               "的上级不符")
+            scope = replace(scope, district=district)
         return scope
 
     async def answer(self, work: Callable[[Scope, int], Any]) -> None:

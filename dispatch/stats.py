@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.stats_evidence import AGREED, RECORDED_VISIT  # what the rates count
+from dispatch.stats_scope import Scope
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 
 TZ = "Asia/Shanghai"
@@ -68,53 +69,12 @@ PERIOD_NOTE = ("口径：“期内”指截至当前的滚动30日（括注近7�
                "并案的重复件不计。")
 
 
-@dataclass(frozen=True)
-class Scope:
-    """An area of the territory: the whole of it, a street, a community or a grid, with its parents."""
-
-    street: int | None = None
-    community: int | None = None
-    grid: int | None = None
-
-    def __post_init__(self) -> None:
-        if (self.community is not None and self.street is None) or (
-                self.grid is not None and self.community is None):
-            raise ValueError("a scope names its parents: street, then community, then grid")
-
-    @property
-    def depth(self) -> int:
-        """0 the whole territory, 1 a street, 2 a community, 3 a grid."""
-        return sum(x is not None for x in (self.street, self.community, self.grid))
-
-    @property
-    def level(self) -> str:
-        return ("all", "street", "community", "grid")[self.depth]
-
-    @property
-    def area_id(self) -> int | None:
-        return (None, self.street, self.community, self.grid)[self.depth]
-
-    def prefix(self, depth: int) -> Scope:
-        """This scope cut to ``depth`` levels."""
-        ids = [self.street, self.community, self.grid][:depth] + [None] * 3
-        return Scope(*ids[:3])
-
-    def where(self, alias: str = "i") -> tuple[str, dict[str, Any]]:
-        """SQL condition restricting incidents (``alias``) to this area, and its parameters."""
-        if self.depth == 0:
-            return "TRUE", {}
-        col = f"{alias}.{self.level}_id"
-        return f"{col} = :area_id", {"area_id": self.area_id}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "street": self.street, "community": self.community,
-                "grid": self.grid}
-
+WHOLE = Scope()  # the whole territory: the default scope of every figure
 
 # Tables of the hierarchy, their parent column, and the level below.
 AREA_TABLES = {"street": ("streets", None), "community": ("communities", "street_id"),
                "grid": ("grids", "community_id")}
-CHILD = {"all": "street", "street": "community", "community": "grid"}
+CHILD = {"all": "street", "district": "street", "street": "community", "community": "grid"}
 
 _NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
                "AND f.merged_into IS NOT NULL)")
@@ -217,7 +177,7 @@ def window_figures(row: dict[str, Any], days: int) -> dict[str, Any]:
                for k in ("sign", "arrive")}}
 
 
-def overview(conn: Connection, scope: Scope = Scope(), *,
+def overview(conn: Connection, scope: Scope = WHOLE, *,
              windows: tuple[int, ...] = WINDOWS) -> dict[str, Any]:
     """Today's intake, open and overdue now, and the rates and times of each of ``windows`` (with
     none: the counts alone, from open cases and the last two days' rows)."""
@@ -243,7 +203,7 @@ def overview(conn: Connection, scope: Scope = Scope(), *,
             "windows": {str(d): window_figures(row, d) for d in windows}}
 
 
-def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
+def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
     """Cases reported and cases 办结 per Beijing calendar day, the last ``days`` days up to today.
 
     Every day is listed (zeros included); today's counts run up to now and are marked ``partial``.
@@ -274,7 +234,7 @@ def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[d
     return out
 
 
-def categories(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
+def categories(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
     """Cases reported in the last ``days`` days by category, largest first, with their share."""
     where, params = scope.where()
     rows = conn.execute(text(
@@ -285,7 +245,7 @@ def categories(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> l
              "share": rate(int(r[1]), total)} for r in rows]
 
 
-def ranking(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
+def ranking(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
     """The areas one level below ``scope`` (streets, communities or grids) with their figures.
 
     Largest intake over the last ``days`` days first; an area with no case is listed with zeros.
@@ -295,6 +255,7 @@ def ranking(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list
     if child is None:
         return []
     table, parent_col = AREA_TABLES[child]
+    parent_col = "district_id" if scope.level == "district" else parent_col
     cond = "TRUE" if parent_col is None else f"a.{parent_col} = :parent"
     d = int(days)
     sql = f"""
@@ -330,7 +291,7 @@ def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
     return [{k: int(v) for k, v in r.items()} for r in conn.execute(text(sql)).mappings()]
 
 
-def open_cases(conn: Connection, scope: Scope = Scope(), *, limit: int = 2000
+def open_cases(conn: Connection, scope: Scope = WHOLE, *, limit: int = 2000
                ) -> list[dict[str, Any]]:
     """Open cases with nothing personal: category, state, priority, age, overdue flags, the names of
     their community and grid, and a point rounded to :data:`MASK_DECIMALS` decimals (no title,
@@ -371,7 +332,7 @@ def resolve_scope(conn: Connection, level: str, area_id: int) -> Scope | None:
     return None if row is None else Scope(*(None if v is None else int(v) for v in row))
 
 
-def area(conn: Connection, scope: Scope = Scope(), *, shape: bool = False) -> dict[str, Any]:
+def area(conn: Connection, scope: Scope = WHOLE, *, shape: bool = False) -> dict[str, Any]:
     """Name, code and bounding box of the scope's area, the names of its parents (the breadcrumb),
     and with ``shape`` its simplified outline and a mask covering everything else (GeoJSON)."""
     chain: list[dict[str, Any]] = []
@@ -382,7 +343,12 @@ def area(conn: Connection, scope: Scope = Scope(), *, shape: bool = False) -> di
                            {"x": sub.area_id}).one()
         chain.append({"level": sub.level, "id": sub.area_id, "name": row[0], "code": row[1],
                       "scope": sub.as_dict()})
-    geom_sql = ("SELECT ST_Union(geom) FROM districts" if scope.depth == 0 else
+    root = None  # a district reader's breadcrumb starts at its district, not 全辖区
+    if scope.district is not None:
+        root = conn.execute(text("SELECT name FROM districts WHERE id = :x"),
+                            {"x": scope.district}).scalar()
+    geom_sql = ("SELECT geom FROM districts WHERE id = :x" if scope.level == "district" else
+                "SELECT ST_Union(geom) FROM districts" if scope.depth == 0 else
                 f"SELECT geom FROM {AREA_TABLES[scope.level][0]} WHERE id = :x")
     extra = ("ST_AsGeoJSON(ST_SimplifyPreserveTopology(g, 0.00003), 6)::json, "
              "ST_AsGeoJSON(ST_Difference(ST_Expand(ST_Envelope(g), 1.0), g), 6)::json"
@@ -391,7 +357,7 @@ def area(conn: Connection, scope: Scope = Scope(), *, shape: bool = False) -> di
         f"SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g), {extra} "
         f"FROM ({geom_sql}) s(g)"), {"x": scope.area_id}).one()
     return {**scope.as_dict(), "id": scope.area_id,
-            "name": chain[-1]["name"] if chain else "全辖区",
+            "name": chain[-1]["name"] if chain else root or "全辖区", "root": root,
             "code": chain[-1]["code"] if chain else None, "chain": chain,
             "bbox": None if row[0] is None else [float(v) for v in row[:4]],
             "outline": row[4], "mask": row[5]}

@@ -47,24 +47,48 @@ def _mean(values: np.ndarray, idx: list[int]) -> float:
 
 
 class _Addresses:
-    """The flat address list, filled level by level; located in one vectorised pass."""
+    """The flat address list, filled level by level in blocks; located in one vectorised pass."""
 
     def __init__(self) -> None:
         self.rows: list[dict[str, object]] = []
         self.xy: list[tuple[float, float]] = []
+        self.blocks: list[tuple[pd.DataFrame, np.ndarray]] = []
 
     def add(self, level: str, text: str, lon: float, lat: float, **refs: object) -> None:
         self.rows.append({"full_address": text, "level": level, **refs})
         self.xy.append((lon, lat))
 
+    def add_block(self, level: str, texts: list[str], lon: np.ndarray, lat: np.ndarray,
+                  **refs: np.ndarray) -> None:
+        """Many addresses of one level at once (``refs``: equal-length id arrays)."""
+        self._flush()
+        data = pd.DataFrame({"full_address": texts, "level": level,
+                             **{k: pd.array(v, dtype="Int64") for k, v in refs.items()}})
+        self.blocks.append((data, np.column_stack([lon, lat]).astype(float).reshape(-1, 2)))
+
+    def _flush(self) -> None:
+        if self.rows:
+            data = pd.DataFrame(self.rows, columns=["full_address", "level", *_REFS])
+            for k in _REFS:  # None, or an int that a dict-built column may have made float
+                data[k] = pd.array([_opt(v) for v in data[k].tolist()], dtype="Int64")  # type: ignore[call-overload]
+            self.blocks.append((data, np.array(self.xy, dtype=float).reshape(-1, 2)))
+            self.rows, self.xy = [], []
+
     def frame(self, locate: Locate, first_id: int) -> gpd.GeoDataFrame:
-        xy = np.array(self.xy, dtype=float).reshape(-1, 2)
-        data = pd.DataFrame(self.rows, columns=["full_address", "level", *_REFS])
+        self._flush()
+        if self.blocks:
+            data = pd.concat([d for d, _ in self.blocks], ignore_index=True)
+            xy = np.vstack([x for _, x in self.blocks])
+        else:
+            data, xy = pd.DataFrame(columns=["full_address", "level"]), np.empty((0, 2))
+        for k in _REFS:
+            data[k] = data[k].astype("Int64") if k in data else pd.array(
+                [None] * len(data), dtype="Int64")
+        data = data[["full_address", "level", *_REFS]]
         chain = locate(xy[:, 0], xy[:, 1]) if len(xy) else {k: np.array([]) for k in _CHAIN}
         for k in _CHAIN:
-            data[k] = pd.array([int(v) if v > 0 else None for v in chain[k]], dtype="Int64")
-        for k in _REFS:
-            data[k] = pd.array([_opt(v) for v in data[k].tolist()], dtype="Int64")  # type: ignore[call-overload]
+            ids = np.asarray(chain[k], dtype=np.int64)
+            data[k] = pd.arrays.IntegerArray(ids, ids <= 0)  # 0: outside or no such level
         data.insert(0, "id", np.arange(first_id, first_id + len(data)))
         pts: Any = shapely.points(xy) if len(xy) else []
         return _frame(data, list(pts))
@@ -129,47 +153,56 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
                        "last_no": pts[-1][0], "parity": "odd" if odd else "even"})
         range_geoms.append(shapely.LineString(xy))
 
-    # compounds and their buildings
-    by_comp: dict[str, list[int]] = {}
-    for i, c in enumerate(comp):
-        if c is not None:
-            by_comp.setdefault(str(c), []).append(i)
-    comp_names = sorted(by_comp)
-    comp_rows: list[dict[str, object]] = []
-    comp_geoms: list[Any] = []
-    buildings: list[dict[str, object]] = []
-    b_geoms: list[tuple[float, float]] = []
-    for cid, name in enumerate(comp_names, start=1):
-        idx = by_comp[name]
-        hull: Any = shapely.buffer(shapely.convex_hull(shapely.multipoints(
-            np.column_stack([lon[idx], lat[idx]]))), 20 * _M_DEG)
-        gate = next((i for i in idx if road[i] is not None and door[i] is not None), None)
-        comp_rows.append({"id": cid, "name": name, "aliases": [],
-                          "road_id": road_id[str(road[gate])] if gate is not None else None,
-                          "door_no": int(door[gate]) if gate is not None else None})
-        comp_geoms.append(shapely.MultiPolygon([hull]))
-        c = hull.centroid
-        out.add("compound", str(stem[idx[0]]), c.x, c.y, compound_id=cid)
-        per_building: dict[int, list[int]] = {}
-        for i in idx:
-            if bldg[i] is not None:
-                per_building.setdefault(int(bldg[i]), []).append(i)
-        for number, bidx in sorted(per_building.items()):
-            bid = len(buildings) + 1
-            x, y = _mean(lon, bidx), _mean(lat, bidx)
-            units = [int(unit[i]) for i in bidx if unit[i] is not None]
-            buildings.append({"id": bid, "compound_id": cid, "number": number,
-                              "units": max(units) if units else 1})
-            b_geoms.append((x, y))
-            out.add("building", f"{stem[bidx[0]]}{number}栋", x, y, compound_id=cid,
-                    building_id=bid)
-    compounds = _frame(pd.DataFrame(comp_rows, columns=[
-        "id", "name", "aliases", "road_id", "door_no"]), comp_geoms)
-    for col in ("road_id", "door_no"):
-        compounds[col] = compounds[col].astype("Int64")
-    compounds["community_id"] = pd.array([int(v) if v > 0 else None for v in locate(
-        np.array([g.centroid.x for g in comp_geoms]), np.array([g.centroid.y for g in comp_geoms])
-    )["community_id"]] if comp_geoms else [], dtype="Int64")
+    # compounds and their buildings, grouped column-wise (most of a library's rows)
+    in_comp = np.array([c is not None for c in comp], dtype=bool)
+    sub = pd.DataFrame({"i": np.flatnonzero(in_comp),
+                        "name": [str(c) for c in comp if c is not None]})
+    comp_names = sorted(set(sub.name))
+    cid_of = {n: k for k, n in enumerate(comp_names, start=1)}
+    sub["cid"] = sub.name.map(cid_of).astype(np.int64)
+    sub["lon"], sub["lat"] = lon[sub.i], lat[sub.i]
+    n_comp = len(comp_names)
+    hulls: Any
+    if n_comp:
+        by_cid = sub.sort_values("cid", kind="stable")
+        hulls = shapely.buffer(shapely.convex_hull(shapely.multipoints(
+            by_cid[["lon", "lat"]].to_numpy(), indices=by_cid.cid.to_numpy() - 1)),
+            20 * _M_DEG)
+    else:
+        hulls = np.array([], dtype=object)
+    sub_i = sub.i.tolist()
+    first_row = sub.groupby("cid").i.min()  # rows are in file order: the first row of each
+    gates = sub[[road[i] is not None and door[i] is not None for i in sub_i]].groupby("cid").i.min()
+    gate_road = [road_id[str(road[int(gates[c])])] if c in gates.index else None
+                 for c in range(1, n_comp + 1)]
+    gate_door = [int(door[int(gates[c])]) if c in gates.index else None
+                 for c in range(1, n_comp + 1)]
+    compounds = _frame(pd.DataFrame({
+        "id": np.arange(1, n_comp + 1), "name": comp_names, "aliases": [[] for _ in comp_names],
+        "road_id": pd.array(gate_road, dtype="Int64"),
+        "door_no": pd.array(gate_door, dtype="Int64")}), [shapely.MultiPolygon([h]) for h in hulls])
+    cents = shapely.centroid(hulls) if n_comp else np.array([], dtype=object)
+    cx, cy = np.asarray(shapely.get_x(cents), float), np.asarray(shapely.get_y(cents), float)
+    community = np.asarray(locate(cx, cy)["community_id"] if n_comp else [], dtype=np.int64)
+    compounds["community_id"] = pd.arrays.IntegerArray(community, community <= 0)
+    out.add_block("compound", [str(stem[int(first_row[c])]) for c in range(1, n_comp + 1)],
+                  cx, cy, compound_id=np.arange(1, n_comp + 1))
+    sub["number"] = [bldg[i] for i in sub_i]
+    sub["unit"] = pd.array([unit[i] for i in sub_i], dtype="Int64")
+    sub = sub[sub.number.notna()].copy()
+    sub["number"] = sub.number.astype(np.int64)
+    per = sub.groupby(["cid", "number"], sort=True).agg(
+        lon=("lon", "mean"), lat=("lat", "mean"), units=("unit", "max"), first=("i", "min"))
+    bid = np.arange(1, len(per) + 1)
+    bcid = per.index.get_level_values("cid").to_numpy(np.int64)
+    bnum = per.index.get_level_values("number").to_numpy(np.int64)
+    buildings = _frame(pd.DataFrame({
+        "id": bid, "compound_id": bcid, "number": bnum,
+        "units": per.units.fillna(1).astype(np.int64).to_numpy()}),
+        _points(list(zip(per.lon, per.lat, strict=True))))
+    out.add_block("building", [f"{stem[int(i)]}{n}栋" for i, n in zip(per["first"], bnum,
+                                                                     strict=True)],
+                  per.lon.to_numpy(), per.lat.to_numpy(), compound_id=bcid, building_id=bid)
 
     # named places
     place_rows: list[dict[str, object]] = []
@@ -191,8 +224,6 @@ def build_gazetteer(rows: pd.DataFrame, *, locate: Locate,
         "door_ranges": _frame(pd.DataFrame(ranges, columns=[
             "id", "road_id", "first_no", "last_no", "parity"]).to_dict("list"), range_geoms),
         "compounds": compounds,
-        "buildings": _frame(pd.DataFrame(buildings, columns=[
-            "id", "compound_id", "number", "units"]),
-            _points(b_geoms)),
+        "buildings": buildings,
         "places": places, "addresses": out.frame(locate, first_address_id)},
         name="address-library")

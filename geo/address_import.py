@@ -63,8 +63,10 @@ def chain_of(locator: Locator) -> Callable[[np.ndarray, np.ndarray], dict[str, n
             if k + 1 == len(order) or parents is None:
                 break
             nxt = order[k + 1]
-            pos = {int(i): j for j, i in enumerate(tables[lv][0])}
-            up = np.array([parents[pos[int(i)]] if i else 0 for i in ids])
+            own = tables[lv][0]
+            sort = np.argsort(own)
+            at = sort[np.clip(np.searchsorted(own, ids, sorter=sort), 0, len(own) - 1)]
+            up = np.where((ids != 0) & (own[at] == ids), parents[at], 0)
             ids = np.nan_to_num(up).astype(np.int64)
             if nxt != parent_of[lv]:
                 break

@@ -53,10 +53,13 @@ _PROVINCE_CITY = re.compile(r"^(?:中国)?(?:[\u4e00-\u9fff]{2,7}?(?:省|自治�
                             r"(?:[\u4e00-\u9fff]{2,7}?市)?")
 
 
+_NOISE = re.compile(r"[\s,，、;；:：()（）\[\]【】\"'“”]")
+
+
 def clean_text(s: str) -> str:
     """NFKC (full-width digits and letters), no spaces or punctuation people add."""
     s = unicodedata.normalize("NFKC", str(s))
-    return re.sub(r"[\s,，、;；:：()（）\[\]【】\"'“”]", "", s)
+    return _NOISE.sub("", s) if _NOISE.search(s) else s  # most rows are clean: search is cheaper
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,20 @@ def parse_parts(text: str, strip: Callable[[str], str]) -> Parts | None:
     return None
 
 
-_UNIT_TAIL = re.compile(r"(?<=\D)(\d+)单元(?:\d+(?:层|楼))?(?:\d+(?:室|号房|户))?$")
+_AFTER_UNIT = re.compile(r"(?:\d+(?:层|楼))?(?:\d+(?:室|号房|户))?")
+
+
+def _unit_tail(text: str) -> tuple[str, int] | None:
+    """(text before the unit number, unit) when ``text`` ends in …N单元[N层][N室]; else None."""
+    k = text.rfind("单元")
+    if k < 0 or not _AFTER_UNIT.fullmatch(text, k + 2):
+        return None
+    j = k
+    while j > 0 and text[j - 1].isdecimal():  # \d, as int() reads it
+        j -= 1
+    if j == k or j == 0:
+        return None  # no number, or nothing before it
+    return text[:j], int(text[j:k])
 
 
 def cached_parse(strip: Callable[[str], str]) -> Callable[[str], Parts | None]:
@@ -140,19 +156,38 @@ def cached_parse(strip: Callable[[str], str]) -> Callable[[str], Parts | None]:
     seen: dict[str, Parts | None] = {}
 
     def parse(text: str) -> Parts | None:
-        m = _UNIT_TAIL.search(text)
-        if m is None:
+        tail = _unit_tail(text)
+        if tail is None:
             return parse_parts(text, strip)
-        base = text[: m.start()]
+        base, unit = tail
         if base not in seen:
             seen[base] = parse_parts(base, strip)
         found = seen[base]
         if found is None or found.building is None:
             return parse_parts(text, strip)
-        return Parts(found.road, found.door, found.compound, found.building, int(m.group(1)),
+        return Parts(found.road, found.door, found.compound, found.building, unit,
                      found.place, found.stem)
 
     return parse
+
+
+def _numbers(values: list[str]) -> np.ndarray:
+    """Each text as a float (NaN where it is not a finite number), vectorised."""
+    out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float, copy=True)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _row_problem(where: str, t: str, lon: str, lat: str, crs: str, x: float,
+                 y: float) -> Problem:
+    """The first thing wrong with a row before its parse: no text, a coordinate, its CRS."""
+    if not t:
+        return Problem("missing_field", f"{where} 缺少 {FIELD_LABELS['address']}", LABEL)
+    if x != x or y != y:
+        bad, value = ("lon", lon) if x != x else ("lat", lat)
+        return Problem("bad_value", f"{where} {FIELD_LABELS[bad]} “{value}” 不是数字", LABEL, t)
+    return Problem("bad_value", f"{where} {FIELD_LABELS['crs']} “{crs}” 无法识别"
+                   "（可用 WGS84、GCJ02、BD09）", LABEL, t)
 
 
 def _number(s: str) -> float | None:
@@ -187,41 +222,41 @@ def read_library(path: Path, *, crs: str | None, admin_names: Iterable[str],
         return pd.DataFrame(), problems
 
     def col(f: str) -> list[str]:
-        return raw[cols[f]].astype(str).str.strip().tolist() if f in cols else [""] * len(raw)
+        return [v.strip() for v in raw[cols[f]].astype(str).tolist()] if f in cols else (
+            [""] * len(raw))
 
     texts, lons, lats, crss = col("address"), col("lon"), col("lat"), col("crs")
     given = {f: col(f) for f in ("road", "door", "compound", "building", "unit")}
+    has_given = [bool(r or c) for r, c in zip(given["road"], given["compound"], strict=True)]
+    x_arr, y_arr = _numbers(lons), _numbers(lats)
+    xs, ys = x_arr.tolist(), y_arr.tolist()
     strip = admin_stripper(admin_names)
     parse = cached_parse(strip)
     default_crs = (crs or "wgs84").lower()
-    recs: list[dict[str, object]] = []
-    for i, t in enumerate(texts):
-        where = row_label(i, unit)
-        if not t:
-            problems.append(Problem("missing_field", f"{where} 缺少 {FIELD_LABELS['address']}",
-                                    LABEL))
-            continue
-        x, y = _number(lons[i]), _number(lats[i])
-        if x is None or y is None:
-            bad, value = ("lon", lons[i]) if x is None else ("lat", lats[i])
-            problems.append(Problem("bad_value", f"{where} {FIELD_LABELS[bad]} “{value}” 不是数字",
-                                    LABEL, t))
-            continue
-        row_crs = CRS_WORDS.get(crss[i].lower(), crss[i].lower()) if crss[i] else default_crs
-        if row_crs not in CRS_NAMES:
-            problems.append(Problem("bad_value", f"{where} {FIELD_LABELS['crs']} “{crss[i]}” 无法识别"
-                                    "（可用 WGS84、GCJ02、BD09）", LABEL, t))
+    crs_of = {v: CRS_WORDS.get(v.lower(), v.lower()) if v else default_crs for v in set(crss)}
+    keep: list[int] = []
+    found: list[Parts] = []
+    for i, t in enumerate(texts):  # the one per-row loop: checks in row order, then the parse
+        x, y, row_crs = xs[i], ys[i], crs_of[crss[i]]
+        if not t or x != x or y != y or row_crs not in CRS_NAMES:  # NaN != NaN
+            problems.append(_row_problem(row_label(i, unit), t, lons[i], lats[i], crss[i],
+                                         x, y))
             continue
         parts = parse(t)
-        if given["road"][i] or given["compound"][i]:
+        if has_given[i]:
             parts = _given_parts(given, i, t, strip, parts)
         if parts is None:
-            problems.append(Problem("unparseable", f"{where} {FIELD_LABELS['address']} “{t}” 无法解析："
-                                    "未能识别出“道路+门牌号”、“小区+楼栋”或地名", LABEL, t))
+            problems.append(Problem("unparseable", f"{row_label(i, unit)} {FIELD_LABELS['address']}"
+                                    f" “{t}” 无法解析：未能识别出“道路+门牌号”、“小区+楼栋”或地名",
+                                    LABEL, t))
             continue
-        recs.append({"row": where, "i": i, "address": clean_text(t), "raw_lon": x, "raw_lat": y,
-                     "crs": row_crs, **parts.__dict__})
-    rows = pd.DataFrame(recs)
+        keep.append(i)
+        found.append(parts)
+    rows = pd.DataFrame({
+        "row": [row_label(i, unit) for i in keep], "i": keep,
+        "address": [clean_text(texts[i]) for i in keep],
+        "raw_lon": x_arr[keep], "raw_lat": y_arr[keep], "crs": [crs_of[crss[i]] for i in keep],
+        **{f: [getattr(p, f) for p in found] for f in Parts.__dataclass_fields__}})
     if rows.empty:
         return rows, problems
     _points(rows, inside, problems)
@@ -287,11 +322,12 @@ def _points(rows: pd.DataFrame, inside: Callable[[np.ndarray, np.ndarray], np.nd
 
 
 def _duplicates(rows: pd.DataFrame, problems: list[Problem]) -> None:
-    first: dict[str, str] = {}
-    for i, (a, where) in enumerate(zip(rows.address, rows.row, strict=True)):
-        if a in first:
-            problems.append(Problem("duplicate", f"{where} {FIELD_LABELS['address']} “{a}” 与"
-                                    f"{first[a]}重复", LABEL, a))
-            rows.iat[i, int(rows.columns.get_loc("ok"))] = False  # type: ignore[arg-type]
-        else:
-            first[a] = where
+    again = rows.address.duplicated(keep="first").to_numpy()
+    if not again.any():
+        return
+    first = dict(zip(rows.address[~again], rows.row[~again], strict=True))
+    for i in np.flatnonzero(again).tolist():
+        a = str(rows.address.iat[i])
+        problems.append(Problem("duplicate", f"{rows.row.iat[i]} {FIELD_LABELS['address']} “{a}” 与"
+                                f"{first[a]}重复", LABEL, a))
+    rows.loc[again, "ok"] = False

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import Geometry
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -64,22 +65,33 @@ def _rows(frame: pd.DataFrame, table: Table) -> tuple[list[str], Iterable[tuple[
                         and not c.primary_key]
     if missing_required:
         raise ValueError(f"{table.name}: missing columns {missing_required}")
-    kinds: list[str] = []
     data: list[Any] = []
     for name in cols:
         ctype = table.columns[name].type
         if name in geo_cols:
             geoms = np.asarray(frame[name].values, dtype=object)
             geoms = shapely.set_srid(geoms, SRID)
-            data.append(shapely.to_wkb(geoms, hex=True, include_srid=True))
-            kinds.append("geom")
+            data.append(shapely.to_wkb(geoms, hex=True, include_srid=True).tolist())
         else:
-            data.append(frame[name].tolist())
-            kinds.append("json" if isinstance(ctype, JSONB) else
-                         "array" if isinstance(ctype, ARRAY) else "plain")
-    rows = (tuple(v if k == "geom" else _cell(v, k) for v, k in zip(values, kinds, strict=True))
-            for values in zip(*data, strict=True))
-    return cols, rows
+            kind = ("json" if isinstance(ctype, JSONB) else
+                    "array" if isinstance(ctype, ARRAY) else "plain")
+            data.append(_column(frame[name], kind))
+    return cols, zip(*data, strict=True)
+
+
+def _column(values: pd.Series, kind: str) -> list[Any]:
+    """One column as COPY wants it, converted whole where its dtype allows (a per-value
+    ``_cell`` for 200,000 rows costs seconds)."""
+    dtype = values.dtype
+    if kind == "plain" and isinstance(dtype, BaseMaskedDtype):
+        return list(values.array.to_numpy(dtype=object, na_value=None))  # Int64: int or None
+    if kind == "plain" and isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        out: list[Any] = values.to_numpy().tolist()  # numpy scalars -> Python ints
+        return out
+    listed = values.tolist()
+    if kind == "plain" and all(type(v) is str for v in listed):
+        return listed
+    return [_cell(v, kind) for v in listed]
 
 
 def copy_frame(conn: Connection, table_name: str, frame: pd.DataFrame,

@@ -29,8 +29,63 @@ STREETS = {  # street office -> three communities (real names, jionlp's Wuhou li
     "火车南站街道": ("桐梓林社区", "南站社区", "锦官新城社区"),
 }
 ROAD_END = ("路", "街", "巷", "道", "段")
-_SYL1 = "锦华芳玉棕桐紫金翠银蓝青和康泰盛安新丽雅"
-_SYL2 = "苑园居庭府轩城湾邸汇"
+# Compound (小区) names as Chengdu's run: a place's name, a developer's, a wish or a work unit's,
+# then 花园/苑/家园/… and sometimes a phase; 2 to 9 characters, thousands of them. The place
+# names are Wuhou's real communities (jionlp, Apache-2.0, as in ../shared/data); the rest are
+# common words, not any real estate's name.
+_BRANDS = ("万科", "保利", "中海", "龙湖", "华润", "蓝光", "置信", "招商", "绿地", "金地", "中铁",
+           "华宇", "新希望", "交大", "合能", "朗基", "首创", "远大")
+_WORDS = ("锦绣", "金色", "阳光", "幸福", "和平", "书香", "丽景", "盛世", "名都", "天府", "蓉城",
+          "锦江", "浣花", "望江", "翡翠", "紫荆", "银杏", "芙蓉", "海棠", "香榭", "枫丹", "清水",
+          "碧波", "绿洲", "金沙", "东方", "时代", "世纪", "假日", "凯旋", "凤凰", "丽都", "花语",
+          "春天", "骏景", "御景", "君悦", "锦城", "南城", "西城", "华阳", "青城", "峨眉", "都江",
+          "文殊", "草堂", "杜甫", "武侯", "少城", "宽窄", "梧桐", "玉兰", "桂花", "荷塘", "竹林",
+          "听雨", "观澜", "逸景", "悦府", "瑞景", "雍景", "嘉和", "长乐", "永宁", "泰和", "天鹅",
+          "星河", "月湾", "晨曦", "新世纪", "蓝色港湾", "城南一号", "金色海蓉", "心语")
+_SUFFIXES = ("花园", "小区", "苑", "家园", "公寓", "新村", "大厦", "名城", "华府", "雅居", "上城",
+             "广场", "嘉园", "佳苑", "园", "居", "府", "庭", "湾", "城", "里", "公馆", "雅苑",
+             "水岸", "半岛", "香颂", "国际", "大院", "印象", "时光")
+_UNITS = ("省建三公司", "电信局", "华西医院", "川大", "水利厅", "铁路局", "西南民大", "省农科院",
+          "市建委", "烟草公司", "气象局", "地质队", "邮电", "财政厅", "供电局")
+_PHASES = ("一期", "二期", "三期", "四期")
+_SIDES = "东西南北"
+
+
+def _places() -> list[str]:
+    """Wuhou's community names without 社区/村/路 (少陵, 沈家桥, 桐梓林 …)."""
+    import json
+
+    data = json.loads((SHARED_DATA / "admin_roster.json").read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for district in data["districts"]:
+        if district["district"] != "武侯区":
+            continue
+        for street in district["streets"]:
+            for name in street["communities"]:
+                stem = name.removesuffix("社区").removesuffix("村")
+                stem = stem[:-1] if stem[-1:] in "路街巷道段" else stem
+                if 2 <= len(stem) <= 5 and not stem.endswith(_SUFFIXES):
+                    out.add(stem)
+    return sorted(out)
+
+
+def compound_name(rng: random.Random, places: list[str]) -> str:
+    """One compound name in one of Chengdu's usual shapes."""
+    kind = rng.random()
+    if kind < 0.35:
+        name = rng.choice(places) + rng.choice(_SUFFIXES)
+    elif kind < 0.45:
+        name = rng.choice(places) + rng.choice(_SIDES) + rng.choice(("苑", "区", "院", "村"))
+    elif kind < 0.7:
+        name = rng.choice(_WORDS) + rng.choice(_SUFFIXES)
+    elif kind < 0.92:
+        name = rng.choice(_BRANDS) + rng.choice(_WORDS) + (
+            rng.choice(_SUFFIXES) if rng.random() < 0.5 else "")
+    else:
+        name = rng.choice(_UNITS) + rng.choice(("宿舍", "家属院", "小区"))
+    if rng.random() < 0.12 and not name.endswith(("宿舍", "家属院")):
+        name += rng.choice(_PHASES)
+    return name
 _DEG_M = 1 / 111_000.0
 
 
@@ -137,10 +192,11 @@ def address_rows(folder: Path, *, door_step_m: float = 40.0, compounds: int = 60
                              "road": name, "door": number})
                 doors.append((str(name), number, pt, side * left))
     taken: set[str] = set()
+    places = _places()
     for door_name, number, pt, away in rng.sample(doors, min(compounds, len(doors))):
         while True:
-            cname = rng.choice(_SYL1) + rng.choice(_SYL1) + rng.choice(_SYL2)
-            if cname not in taken and cname[0] != cname[1]:
+            cname = compound_name(rng, places)
+            if cname not in taken:
                 taken.add(cname)
                 break
         for b in range(1, buildings + 1):

@@ -82,7 +82,7 @@ class WallBoard(JSComponent):
 def board_slices(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """What each part of the wall needs from a scope snapshot (less to send per update)."""
     scope = board["scope"]
-    head = {k: scope.get(k) for k in ("level", "name", "code", "chain")}
+    head = {k: scope.get(k) for k in ("level", "name", "code", "chain", "root")}
     return {
         "top": {"scope": head, "overview": board["overview"]},
         "left": {"scope": head, "trend": board["trend"], "categories": board["categories"],
@@ -97,11 +97,13 @@ class WallSession:
 
     def __init__(self, hub: StatsHub, *, api_base: str = "/api/v1",
                  static_url: str = STATIC_URL, tiles: TileSettings | None = None,
-                 floor: Scope | None = None) -> None:
+                 floor: Scope | None = None, streets: frozenset[int] | None = None) -> None:
         self.hub = hub
-        # the widest area this reader may see (a street dispatcher's street): the wall opens
-        # there, never drills above it, and its map holds only that area's grids and cases
+        # the widest area this reader may see (a street dispatcher's street, a district): the
+        # wall opens there, never drills above it, and its map holds only that area's grids
+        # and cases; ``streets``: a district floor's streets
         self.floor = floor or Scope()
+        self.streets = streets
         self.scope = self.floor
         self.focused: Scope | None = None
         self.loaded = False
@@ -144,20 +146,22 @@ class WallSession:
 
     # ---- the reader's area ---------------------------------------------------------------------
     def within(self, scope: Scope) -> bool:
+        if self.streets is not None and scope.street is not None and scope.street not in self.streets:
+            return False
         return scope.depth >= self.floor.depth and scope.prefix(self.floor.depth) == self.floor
 
     def shapes(self) -> list[dict[str, Any]]:
         shapes = self.hub.grid_shapes()
-        if self.floor.depth == 0:
+        if self.floor.depth == 0 and self.floor.district is None:
             return shapes
         return [f for f in shapes if self.within(Scope(
             f["properties"].get("street_id"), f["properties"].get("community_id"),
-            int(f["id"])))]
+            int(f["id"]), district=self.floor.district))]
 
     def heat(self, heat: dict[str, Any] | None = None) -> dict[str, Any]:
         """The hub's territory-wide heat (or ``heat``) cut to this wall's floor."""
         heat = self.hub.heat() if heat is None else heat
-        if self.floor.depth == 0:
+        if self.floor.depth == 0 and self.floor.district is None:
             return heat
         keep = {int(f["id"]) for f in self.shapes()}
         return {**heat, "grids": [r for r in heat["grids"] if int(r["id"]) in keep],
@@ -213,9 +217,9 @@ class WallSession:
                 self.push_heat(self.heat(payload["heat"]), full=False)
             return
         board = payload["board"]
-        if (board["scope"]["street"], board["scope"]["community"],
-                board["scope"]["grid"]) != (self.scope.street, self.scope.community,
-                                            self.scope.grid):
+        if (board["scope"]["street"], board["scope"]["community"], board["scope"]["grid"],
+                board["scope"].get("district")) != (self.scope.street, self.scope.community,
+                                                    self.scope.grid, self.scope.district):
             return  # computed for a scope this wall has left
         for name, value in board_slices(board).items():
             part = getattr(self, name)
@@ -242,7 +246,8 @@ class WallSession:
             self._push(name, current, full=full and name != "grids")
 
     def push_focus(self, shape: dict[str, Any], *, full: bool) -> None:
-        scope_of = Scope(shape.get("street"), shape.get("community"), shape.get("grid"))
+        scope_of = Scope(shape.get("street"), shape.get("community"), shape.get("grid"),
+                         district=shape.get("district"))
         if scope_of != self.scope:
             return
         if scope_of != self.focused:
@@ -274,9 +279,10 @@ class WallSession:
 
     def on_click(self, event: param.parameterized.Event) -> None:
         click = event.new or {}
-        target = drill(self.scope, click.get("hits") or [], self.places)
+        # the map's areas carry no district: drill as below the city, then put it back
+        target = drill(replace(self.scope, district=None), click.get("hits") or [], self.places)
         if target is not None:
-            self.set_scope(target)
+            self.set_scope(replace(target, district=self.floor.district))
 
     def on_request(self, msg: dict[str, Any]) -> None:
         """From the panels: {"type": "drill", "level", "id"} (a ranking row) or
@@ -299,11 +305,11 @@ class WallSession:
 
 
 def create_wall(hub: StatsHub, *, api_base: str = "/api/v1", static_url: str = STATIC_URL,
-                tiles: TileSettings | None = None, floor: Scope | None = None
-                ) -> pn.viewable.Viewable:
+                tiles: TileSettings | None = None, floor: Scope | None = None,
+                streets: frozenset[int] | None = None) -> pn.viewable.Viewable:
     """The wall for one browser session, subscribed to ``hub`` until the session ends."""
     session = WallSession(hub, api_base=api_base, static_url=static_url, tiles=tiles,
-                          floor=floor)
+                          floor=floor, streets=streets)
     session.attach()
     page = session.view()
     page._wall_session = session  # type: ignore[attr-defined]  # for tests and diagnostics
@@ -321,11 +327,12 @@ def wall_page(app: App) -> Callable[[], pn.viewable.Viewable]:
     def page() -> pn.viewable.Viewable:
         who = page_principal()
         area = area_floor(who) if who is not None else {}
-        if "district_id" in area:  # the wall has no district level yet: a street of it, never all
-            streets = sorted(scope_of(who).streets or ()) if who is not None else []
+        if "district_id" in area and who is not None:  # a district's wall: its streets
+            streets = frozenset(scope_of(who).streets or ())
             if not streets:
                 return pn.pane.Markdown("您的辖区（区县）下没有街道，大屏无可显示的数据。")
-            area = {"street_id": streets[0]}
+            return create_wall(hub, tiles=app.tiles, floor=Scope(district=area["district_id"]),
+                               streets=streets)
         floor = Scope(area.get("street_id"), area.get("community_id"), area.get("grid_id"))
         wall = create_wall(hub, tiles=app.tiles, floor=floor)
         wall.append(logout_pane(corner="bottom"))  # type: ignore[attr-defined]

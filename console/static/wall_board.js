@@ -6,8 +6,8 @@
 // Only aggregate figures and area names arrive here: nothing personal is ever sent to the wall.
 
 const TZ = "Asia/Shanghai"
-const LEVEL_NAMES = { all: "全辖区", street: "街道", community: "社区", grid: "网格" }
-const CHILD_NAMES = { all: "街道", street: "社区", community: "网格" }
+const LEVEL_NAMES = { all: "全辖区", district: "区县", street: "街道", community: "社区", grid: "网格" }
+const CHILD_NAMES = { all: "街道", district: "街道", street: "社区", community: "网格" }
 const MAX_ROWS = 15
 const MAX_CATS = 10  // the nine largest categories, then the rest in one row
 const MAX_CASES = 12
@@ -197,7 +197,7 @@ function buildTop(box, model) {
     const key = JSON.stringify(chain.map((c) => [c.level, c.id, c.name]))
     if (key === crumbKey) { return }
     crumbKey = key
-    const items = [{ name: "全辖区", depth: 0 },
+    const items = [{ name: (scope && scope.root) || "全辖区", depth: 0 },
                    ...chain.map((c, i) => ({ name: shortName(c.name, i ? chain[i - 1].name : ""), depth: i + 1 }))]
     crumbs.replaceChildren()
     items.forEach((item, i) => {

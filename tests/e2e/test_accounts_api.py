@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 from sqlalchemy import text
 
+from dispatch.vocab import OPEN_STATES
 from geo import db
 from tests.conftest import SERVED
 from tests.e2e.test_api_dispatch import call
@@ -224,3 +225,53 @@ def test_keys_act_only_within_their_scopes_and_stop_when_revoked(base, engine):
             "ORDER BY id"), {"i": reader["id"]}).scalars())
     assert reader["key"] not in stored.key_hash and len(stored.key_hash) == 64
     assert actions == ["api_key_created", "api_key_revoked", "api_key_refused"]
+
+
+def test_a_district_reader_gets_its_districts_wall_and_figures(base, engine, two_districts,
+                                                               browser, artifacts):
+    status, made = acall("POST", f"{base}/api/v1/admin/accounts", {
+        "username": "qu2.leader", "role": "leader", "district_id": 2,
+        "display_name": "乙区领导", "password": "river-bend-2026"})
+    assert status == 201, made
+    token = login(base, "qu2.leader", "river-bend-2026")
+    status, _ = raw("POST", f"{base}/api/v1/auth/password",
+                    {"current_password": "river-bend-2026", "new_password": "hill-top-2027"},
+                    **bearer(token))
+    assert status == 200
+    # the figures with no area asked: the district's, its streets ranked, nothing else
+    status, over = raw("GET", f"{base}/api/v1/stats/overview", **bearer(token))
+    assert status == 200, over
+    assert over["scope"]["level"] == "district" and over["scope"]["name"] == "乙区（测试）"
+    status, wall = raw("GET", f"{base}/api/v1/stats/wall", **bearer(token))
+    assert status == 200
+    assert {a["id"] for a in wall["ranking"]} == two_districts["moved"]
+    with engine.connect() as conn:  # counted here independently: open cases in its streets
+        open_here = conn.scalar(text(
+            "SELECT count(*) FROM incidents i WHERE i.street_id = ANY(:m) "
+            "AND i.state = ANY(:open) AND NOT EXISTS (SELECT 1 FROM incident_flow f "
+            "WHERE f.incident_id = i.id AND f.merged_into IS NOT NULL)"),
+            {"m": sorted(two_districts["moved"]), "open": list(OPEN_STATES)})
+    assert over["overview"]["open"] == open_here == sum(a["open"] for a in wall["ranking"])
+    _, city = acall("GET", f"{base}/api/v1/stats/overview")
+    assert city["overview"]["open"] > over["overview"]["open"]
+    # a street of its own district opens; the other district, or one of its streets, is refused
+    mine, other = min(two_districts["moved"]), min(two_districts["kept"])
+    status, street = raw("GET", f"{base}/api/v1/stats/overview?street={mine}", **bearer(token))
+    assert status == 200 and street["scope"]["street"] == mine
+    for query in (f"street={other}", "district=1"):
+        status, refused = raw("GET", f"{base}/api/v1/stats/overview?{query}", **bearer(token))
+        assert status == 403 and "辖区" in refused["error"]["message"], query
+    # the wall page: opens on the district (its name in the breadcrumb), ranks its streets only
+    page = browser.new_page(user=None, viewport={"width": 1920, "height": 1080})
+    page.goto(f"{base}/login", wait_until="domcontentloaded")
+    page.locator("input[name=username]").fill("qu2.leader")
+    page.locator("input[name=password]").fill("hill-top-2027")
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(f"{base}/wall", timeout=30_000)
+    page.locator(".wb-crumb-on", has_text="乙区（测试）").wait_for(timeout=60_000)
+    names = {a["name"] for a in wall["ranking"]}
+    page.locator(".wb-row:visible").first.wait_for(timeout=30_000)
+    shown = set(page.locator(".wb-row:visible td.wb-l").all_inner_texts())
+    page.screenshot(path=str(artifacts / "wall-district.png"))
+    page.close()
+    assert shown == names and len(shown) == len(two_districts["moved"])

@@ -61,3 +61,29 @@ def test_gcj02_rows_are_stored_in_wgs84(tmp_path):
                                   inside=lambda lon, lat: np.ones(len(lon), dtype=bool))
     assert not problems
     assert abs(rows.lon.iloc[0] - 104.05) < 1e-7 and abs(rows.lat.iloc[0] - 30.63) < 1e-7
+
+
+def test_unit_tail_is_read_only_at_the_end():
+    from geo.address_library import _unit_tail
+
+    assert _unit_tail("玉林北路12号锦华苑3栋2单元") == ("玉林北路12号锦华苑3栋", 2)
+    assert _unit_tail("玉林北路12号锦华苑3栋12单元5层501室") == ("玉林北路12号锦华苑3栋", 12)
+    assert _unit_tail("锦华苑３栋２单元") == ("锦华苑３栋", 2)  # full-width, as the file has it
+    assert _unit_tail("玉林北路12号") is None
+    assert _unit_tail("2单元") is None  # nothing before the number
+    assert _unit_tail("锦华苑3栋单元") is None  # no number
+    assert _unit_tail("锦华苑3栋2单元商铺") is None  # not the end of the address
+
+
+def test_copy_columns_are_converted_whole():
+    import pandas as pd
+
+    from geo.loader import _column
+
+    ints = _column(pd.Series(pd.array([1, None, 3], dtype="Int64")), "plain")
+    assert ints == [1, None, 3] and all(type(v) is int for v in ints if v is not None)
+    plain = _column(pd.Series(np.array([4, 5], dtype=np.int64)), "plain")
+    assert plain == [4, 5] and all(type(v) is int for v in plain)
+    assert _column(pd.Series(["a", None, float("nan")], dtype=object), "plain") == ["a", None, None]
+    assert _column(pd.Series([1.5, float("nan")]), "plain") == [1.5, None]
+    assert _column(pd.Series([["x"], []], dtype=object), "array") == [["x"], []]
