@@ -99,7 +99,8 @@ def _pins(lock: str) -> dict[str, tuple[str, list[str]]]:
         if "==" not in first:
             continue
         name, version = first.split("==")
-        pins[canonicalize_name(name.split("[")[0])] = (version, re.findall(r"--hash=sha256:[0-9a-f]{64}", block))
+        hashes = re.findall(r"--hash=sha256:[0-9a-f]{64}", block)
+        pins[canonicalize_name(name.split("[")[0])] = (version, hashes)
     return pins
 
 
