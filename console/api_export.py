@@ -145,8 +145,9 @@ class WallPng(ApiHandler):
         if reason is not None:
             await self.deny("read", reason)
             return
-        if not self.renderer.available:
-            self.send_error_json(503, "unavailable", "服务器未安装 chromium，无法导出大屏图片")
+        missing = self.renderer.missing
+        if missing is not None:
+            self.send_error_json(503, "unavailable", f"服务器未安装 {missing}，无法导出大屏图片")
             return
         try:
             png, took = await self.renderer.render(self.who)

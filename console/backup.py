@@ -40,12 +40,6 @@ class BackupError(RuntimeError):
     """A backup or restore that cannot go on; the message says why, in Chinese."""
 
 
-def files_dir(state_dir: Path, env: Mapping[str, str] | None = None) -> Path:
-    """Where files that live outside the database are kept (``FQ_FILES_DIR``)."""
-    e = os.environ if env is None else env
-    return Path(e.get("FQ_FILES_DIR") or state_dir / "attachments")
-
-
 def _tool(name: str) -> str:
     own = PG_BIN / name  # the cluster's version: pg_dump must not be older than the server
     found = str(own) if own.exists() else shutil.which(name)
@@ -78,15 +72,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _settings_of(env: Mapping[str, str]) -> dict[str, str]:
-    out = {k: v for k, v in sorted(env.items()) if k.startswith("FQ_") or k == "PORT"}
-    if env.get("DATABASE_URL"):
-        out["DATABASE_URL"] = make_url(env["DATABASE_URL"]).render_as_string(hide_password=True)
-    return out
-
-
 def backup(url: str, out: Path, *, files: Path | None, config: Path | None = None,
-           env: Mapping[str, str] | None = None, say: Say = print) -> dict[str, Any]:
+           settings: Mapping[str, str] | None = None, say: Say = print) -> dict[str, Any]:
     """Write the backup of database ``url`` (plus ``files`` and ``config``) to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
@@ -110,7 +97,7 @@ def backup(url: str, out: Path, *, files: Path | None, config: Path | None = Non
             "format": FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(),
             "database": make_url(url).database, "postgresql": meta[0], "postgis": meta[1],
             "schema_revision": meta[2], "tables": counts, "files": {}, "config": {},
-            "settings": _settings_of(os.environ if env is None else env),
+            "settings": dict(settings or {}),  # ConsoleSettings.recorded: no passwords
             "files_dir": str(files) if files else None}
         members: list[tuple[Path, str]] = []
         for kind, root in (("files", files), ("config", config)):

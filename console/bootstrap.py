@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from console.auth import Authenticator
 from console.live_sessions import LiveChannels
+from console.settings import ConsoleSettings
 from dispatch.adapters.road_eta import road_graph_caches
 from dispatch.bootstrap import Dispatch
 from dispatch.bootstrap import bootstrap as bootstrap_dispatch
@@ -50,7 +50,7 @@ class Served:
 class App:
     """What request handlers and pages share: settings, the engine, caches, the domain."""
 
-    settings: Settings
+    settings: ConsoleSettings
     engine: Engine
     dispatch: Dispatch
     locators: SignatureCache[Locator] = field(default_factory=locator_cache)
@@ -67,10 +67,11 @@ def bootstrap(settings: Settings | None = None, *, url: str | None = None,
               tiles: TileSettings | None = None) -> App:
     """Make the database ready (local cluster started, migrated) and return the App.
 
-    The tile settings come from the environment unless given; a bad one raises ``ValueError``
-    with the Chinese reason before anything starts."""
-    settings = settings or Settings.from_env()
-    tiles = TileSettings.from_env(os.environ) if tiles is None else tiles
+    ``settings`` are the ones built at start (``None``: read the environment now; a bad value
+    raises ``ValueError`` with the Chinese reason before anything starts); a ground-only
+    :class:`Settings` gets the console's defaults. ``tiles`` overrides ``settings.tiles``."""
+    settings = ConsoleSettings.from_env() if settings is None else ConsoleSettings.extend(settings)
+    tiles = settings.tiles if tiles is None else tiles
     if url is None:
         url = db.ready_database(settings)
     engine = db.make_engine(url, pool_size=5, max_overflow=5)

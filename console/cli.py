@@ -9,12 +9,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 
 from geo import db
 from geo.errors import DatabaseUnavailable, ImportRejected
 from geo.settings import Settings
+
+if TYPE_CHECKING:
+    from console.settings import ConsoleSettings
 
 
 def say(msg: str) -> None:
@@ -99,18 +103,11 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_demo(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     from console.bootstrap import bootstrap
     from console.server import make_server
-    from console.tls import TlsSettings
-    from layers.tiles import TileSettings
 
-    try:  # a bad tile or TLS setting stops the start, before the database work
-        tiles = TileSettings.from_env(os.environ)
-        tls = TlsSettings.from_env(os.environ)
-    except ValueError as exc:
-        print(f"[run] error: {exc}", file=sys.stderr)
-        return 2
+    tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
     say("preparing the database (local cluster, migrations)…")
     url = db.ready_database(settings)
     ensure_demo_loaded(settings, url, size=settings.territory_size, seed=settings.seed)
@@ -223,7 +220,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return run_import(url, args)
 
 
-def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_simulate(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """Play a day of field work through a running console's API (console.simulate)."""
     import json
     import random
@@ -240,7 +237,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     # simulator was started in the background, where the shell hands it SIGINT ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     url = args.url or f"http://127.0.0.1:{settings.http_port}"
-    token = _sim_token(url)
+    token = _sim_token(url, settings.sim_user, settings.sim_password)
     if token is None:
         return 2
     sim = Simulator(Api(url, token=token), speed=args.speed,
@@ -252,15 +249,14 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if out["server_errors"] else 0
 
 
-def _sim_token(url: str) -> str | None:
+def _sim_token(url: str, user: str, password: str) -> str | None:
     """The simulator acts as the duty officer: FQ_SIM_USER / FQ_SIM_PASSWORD, by default the
     demo's ``duty`` account."""
     import json
     import urllib.error
     import urllib.request
 
-    body = json.dumps({"username": os.environ.get("FQ_SIM_USER", "duty"),
-                       "password": os.environ.get("FQ_SIM_PASSWORD", "demo12345")}).encode()
+    body = json.dumps({"username": user, "password": password}).encode()
     req = urllib.request.Request(f"{url.rstrip('/')}/api/v1/auth/token", data=body,
                                  headers={"Content-Type": "application/json"}, method="POST")
     try:
@@ -353,9 +349,14 @@ COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_u
 
 def main(argv: Sequence[str] | None = None) -> int:
     from console.cli_ops import OPS_COMMANDS
+    from console.settings import ConsoleSettings
 
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:  # every setting, read once here; a bad one stops the verb before any database work
+        settings = ConsoleSettings.from_env()
+    except ValueError as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 2
     try:
         return {**COMMANDS, **OPS_COMMANDS}[args.verb](settings, args)
     except DatabaseUnavailable as exc:

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from console.cli import say
+from console.settings import ConsoleSettings
 from geo import db
-from geo.settings import Settings
 
 
-def cmd_cert(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_cert(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """A local CA (kept across runs) and a fresh server certificate for the intranet names."""
     from console.certs import default_hosts, instructions, make_certificates
 
@@ -28,31 +28,31 @@ def cmd_cert(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_backup(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """The database, the files directory and the TLS files in one tar (console.backup)."""
-    from console.backup import BackupError, backup, files_dir
+    from console.backup import BackupError, backup
 
     url = db.ready_database(settings)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = Path(args.file) if args.file else db.state_path(
         settings, "backups", f"fengqiao-{settings.db_name}-{stamp}.tar")
     try:
-        backup(url, out, files=files_dir(settings.state_dir), config=settings.state_dir / "tls",
-               say=say)
+        backup(url, out, files=settings.files, config=settings.state_dir / "tls",
+               settings=dict(settings.recorded), say=say)
     except BackupError as exc:
         print(f"[run] error: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_restore(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """A backup into an empty (or missing) database, its files and TLS files back in place."""
-    from console.backup import BackupError, files_dir, restore
+    from console.backup import BackupError, restore
 
     # the console's database (as ready_database names it); starts the local cluster; may not exist yet
     url = db.server_url(settings, settings.db_name)
     try:
-        restore(Path(args.file), url, files=files_dir(settings.state_dir),
+        restore(Path(args.file), url, files=settings.files,
                 config=settings.state_dir / "tls", replace=args.replace, say=say)
     except BackupError as exc:
         print(f"[run] error: {exc}", file=sys.stderr)

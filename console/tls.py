@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,9 +33,9 @@ class TlsSettings:
         return self.cert is not None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> TlsSettings:
-        """Read and check the environment; a bad value raises ``ValueError`` naming the variable."""
-        e = os.environ if env is None else env
+    def from_env(cls, e: Mapping[str, str]) -> TlsSettings:
+        """Read and check ``e`` (console.settings passes the environment); a bad value raises
+        ``ValueError`` naming the variable."""
         cert, key = e.get("FQ_TLS_CERT", "").strip(), e.get("FQ_TLS_KEY", "").strip()
         if bool(cert) != bool(key):
             raise ValueError("FQ_TLS_CERT 与 FQ_TLS_KEY 须同时设置（证书与私钥），或都不设置")

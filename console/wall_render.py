@@ -10,6 +10,7 @@ margin and revoked as soon as the picture is taken.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -112,7 +113,16 @@ class WallRenderer:
 
     @property
     def available(self) -> bool:
-        return self.chromium.exists()
+        return self.missing is None
+
+    @property
+    def missing(self) -> str | None:
+        """What this server lacks to draw the wall (Chinese, for the 503), or None."""
+        lacks = [what for what, ok in (
+            (f"chromium（apt-get install chromium，应在 {self.chromium}）", self.chromium.exists()),
+            ("Python 包 playwright（装有 chromium 时 ./run 自动安装 requirements-wall.txt）",
+             importlib.util.find_spec("playwright") is not None)) if not ok]
+        return "、".join(lacks) if lacks else None
 
     async def render(self, p: Principal) -> tuple[bytes, float]:
         """The PNG for ``p`` and the seconds it took; :class:`Busy` or :class:`Overtime`.

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from console.settings import ConsoleSettings
 from geo import db
 from geo.settings import Settings
 
@@ -77,7 +78,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings.from_env()
+    return ConsoleSettings.from_env()  # a Settings, with the console's own (tests/e2e/test_https.py)
 
 
 @pytest.fixture(scope="session")

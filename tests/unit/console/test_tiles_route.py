@@ -153,7 +153,6 @@ def test_a_bad_tile_setting_stops_the_start_before_any_database_work(
     from console import bootstrap as boot
     from console import cli
     from geo import db
-    from geo.settings import Settings
 
     def no_db(*_a: Any, **_k: Any) -> Any:
         raise AssertionError("the database must not be touched")
@@ -162,7 +161,7 @@ def test_a_bad_tile_setting_stops_the_start_before_any_database_work(
     monkeypatch.setattr(boot.db, "make_engine", no_db)
     monkeypatch.setenv("FQ_TILE_CRS", "bd09")
     with pytest.raises(ValueError, match="FQ_TILE_CRS 只能是 wgs84 或 gcj02"):
-        boot.bootstrap(Settings.from_env({}), url="postgresql://nowhere/none")
+        boot.bootstrap(url="postgresql://nowhere/none")  # no settings given: read them now
     monkeypatch.setenv("FQ_TILE_CRS", "gcj02")
     monkeypatch.setenv("FQ_TILE_URL", "http://tiles.intranet/tile.png")
     assert cli.main(["demo"]) == 2
@@ -171,7 +170,7 @@ def test_a_bad_tile_setting_stops_the_start_before_any_database_work(
 
 def test_the_app_carries_the_environment_s_tiles(monkeypatch: pytest.MonkeyPatch,
                                                  folder: Path) -> None:
-    """bootstrap() reads FQ_TILE_* once; the pages read them from ``App.tiles``."""
+    """The settings read FQ_TILE_* once; the pages read them from ``App.tiles``."""
     from console import bootstrap as boot
     from geo.settings import Settings
 
@@ -181,7 +180,7 @@ def test_the_app_carries_the_environment_s_tiles(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("FQ_TILE_DIR", str(folder))
     monkeypatch.setenv("FQ_TILE_CRS", "gcj02")
     monkeypatch.delenv("FQ_TILE_URL", raising=False)
-    app = boot.bootstrap(Settings.from_env({}), url="postgresql://nowhere/none")
+    app = boot.bootstrap(url="postgresql://nowhere/none")
     assert app.tiles == TileSettings(url=TILE_ROUTE, crs="gcj02", dir=folder.resolve())
     given = TileSettings(url="http://t/{z}/{x}/{y}.png")
     assert boot.bootstrap(Settings.from_env({}), url="x", tiles=given).tiles is given

@@ -4,15 +4,15 @@ from geo.cluster import LocalCluster
 from geo.settings import Settings
 
 
-def test_defaults_use_the_local_cluster_and_port_5006():
+def test_defaults_use_the_local_cluster():
     s = Settings.from_env({})
-    assert s.database_url is None and s.http_port == 5006 and s.territory_size == "demo"
+    assert s.database_url is None and s.territory_size == "demo" and not s.pg_tcp
 
 
 def test_environment_overrides():
     s = Settings.from_env({"DATABASE_URL": "postgresql://x@h/db", "PORT": "8080",
                            "FQ_STATE_DIR": "/tmp/fq", "FQ_PG_TCP": "1"})
-    assert s.database_url == "postgresql://x@h/db" and s.http_port == 8080
+    assert s.database_url == "postgresql://x@h/db"
     assert s.state_dir == Path("/tmp/fq") and s.pg_tcp
 
 
