@@ -26,6 +26,9 @@ _SEARCHED = ("districts", "streets", "communities", "grids", "addr_roads", "comp
              "addresses")
 # Tables whose ids come from a sequence (serial) and must be moved past the loaded ids.
 _SERIAL = ("incidents", "assignments", "incident_closures", "followups", "incident_timers")
+# Append-only tables (a trigger refuses TRUNCATE): loaded rows are added, never replaced, and
+# take their ids from the table's own sequence.
+_APPEND_ONLY = ("audit_log",)
 
 
 def _geometry_columns(table: Table) -> list[str]:
@@ -112,8 +115,9 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
     anywhere leaves the previous territory in place when the caller rolls back.
     """
     present = [t for t in TABLE_ORDER if t in territory.frames]
-    if replace and present:
-        names = ", ".join(f'"{t}"' for t in present)
+    emptied = [t for t in present if t not in _APPEND_ONLY]
+    if replace and emptied:
+        names = ", ".join(f'"{t}"' for t in emptied)
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
     counts: dict[str, int] = {}
     for name in present:
