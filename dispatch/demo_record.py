@@ -185,9 +185,10 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
                                           TERMS)
     closed = closures(incidents, assignments, units, written)
     visits = followups(rng, incidents, assignments, units, policy=policy)
-    audit = demo_audit.audit_rows([
-        *demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop),
-        *demo_audit.case_record(steps, sessions, agreements)])
+    # the transitions only: the record's own rows (五步, bookings, agreements) would add 130k
+    # audit rows and double the demo's load time; their tables carry who and when themselves
+    audit = demo_audit.audit_rows(
+        demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop))
     return {"incident_closures": closed, "followups": visits,
             "incident_timers": timers(incidents, policy=policy), "mediation_steps": steps,
             "mediation_sessions": sessions, "agreements": agreements, "audit_log": audit}
