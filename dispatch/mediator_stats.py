@@ -36,6 +36,9 @@ WITH handled AS (
   SELECT h.unit_id, i.id, i.state, i.outcome, i.resolved_at, i.close_deadline,
     {resolved} AS done, {claimed} AS claimed, {success} AS succeeded
   FROM handled h JOIN incidents i ON i.id = h.incident_id
+), steps AS MATERIALIZED (  -- one pass over the 五步 entries (per unit: 26 s on the demo)
+  SELECT s.unit_id, count(*) AS n FROM mediation_steps s
+  WHERE s.recorded_at >= :since AND s.recorded_at < :until GROUP BY s.unit_id
 )
 SELECT u.id, u.code, u.name, u.unit_type, u.street_id, u.community_id, u.home_grid_id,
   count(c.id) AS handled,
@@ -60,8 +63,7 @@ SELECT u.id, u.code, u.name, u.unit_type, u.street_id, u.community_id, u.home_gr
      AND x.unit_id = u.id WHERE e.status = 'pending') AS extensions_pending,
   (SELECT COALESCE(sum(e.days), 0) FROM case_extensions e JOIN cases x ON x.id = e.incident_id
      AND x.unit_id = u.id WHERE e.status = 'approved') AS extension_days,
-  (SELECT count(*) FROM mediation_steps s WHERE s.unit_id = u.id AND s.recorded_at >= :since
-     AND s.recorded_at < :until) AS steps_recorded
+  COALESCE((SELECT st.n FROM steps st WHERE st.unit_id = u.id), 0) AS steps_recorded
 FROM units u JOIN cases c ON c.unit_id = u.id
 WHERE (CAST(:unit AS int) IS NULL OR u.id = :unit)
   AND (CAST(:type AS text) IS NULL OR u.unit_type = :type)
