@@ -49,7 +49,8 @@ FIGURES: tuple[Figure, ...] = (
            "在办中超签收或办结时限"),
     Figure("closure_rate", "办结率",
            "统计期内办结时限到期的案件中，当前已办结（含已回访、已归档）的比例；"
-           "按期办结率只计办结时间不晚于时限者。",
+           "按期办结率只计办结时间不晚于时限者（批准的延期顺延办结时限）；"
+           "延期：统计期内上级批准、驳回的延期申请数，及当前待审批数。",
            "期内到期案件中已办结占比"),
     Figure("success_rate", "调解成功率",
            f"统计期内{evidence.RESOLVED_DEFINITION}中，{evidence.SUCCESS_DEFINITION}所占比例；"
@@ -236,11 +237,35 @@ def overview(conn: Connection, scope: Scope = Scope(), *,
       count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}
     FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(windows, default=1))}"""
     row = dict(conn.execute(text(sql), params).mappings().one())
+    ext = extensions(conn, scope, windows=windows)
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
             **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
                                          "open_urgent", "sign_overdue", "close_overdue", "overdue")},
             **({"intake_7d": int(row["intake_7"])} if 7 in windows else {}),
-            "windows": {str(d): window_figures(row, d) for d in windows}}
+            "extensions_pending": ext["pending"],
+            "windows": {str(d): {**window_figures(row, d), **ext[d]} for d in windows}}
+
+
+def extensions(conn: Connection, scope: Scope = Scope(), *,
+               windows: tuple[int, ...] = WINDOWS) -> dict[Any, Any]:
+    """延期 on the scope's cases: asked for, approved and refused in each window (decisions
+    counted when made), and waiting for a decision now."""
+    where, params = scope.where()
+    cols = "".join(
+        f", count(*) FILTER (WHERE e.requested_at > now() - interval '{int(d)} days' AND "
+        f"e.requested_at <= now()) AS requested_{int(d)}"
+        + "".join(f", count(*) FILTER (WHERE e.status = '{k}' AND e.decided_at > now() - "
+                  f"interval '{int(d)} days' AND e.decided_at <= now()) AS {k}_{int(d)}"
+                  for k in ("approved", "refused")) for d in windows)
+    row = conn.execute(text(
+        f"SELECT count(*) FILTER (WHERE e.status = 'pending') AS pending{cols} "
+        f"FROM case_extensions e JOIN incidents i ON i.id = e.incident_id "
+        f"WHERE {where} AND {_NOT_MERGED}"), params).mappings().one()
+    out: dict[Any, Any] = {"pending": int(row["pending"])}
+    for d in windows:
+        out[d] = {f"extensions_{k}": int(row[f"{k}_{int(d)}"])
+                  for k in ("requested", "approved", "refused")}
+    return out
 
 
 def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
