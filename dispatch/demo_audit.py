@@ -3,8 +3,7 @@
 受理 (register) and 定位 (locate) at the report, 派单 (assign, lead and police pair) at
 ``assigned_at``, then the unit's 签收, 到场, 开始调解 (an hour on scene is a mediation, as the
 history generator has it), 上报 where a case went up, 办结 with its closure evidence, 回访 and
-归档, each at the timestamp the case row carries and from the state before it; the case
-record's own rows (五步 entries, session bookings, agreements) as their handlers audit them.
+归档, each at the timestamp the case row carries and from the state before it.
 Desk acts are by the account that made the rows (``created_by`` / ``assigned_by``), a unit's
 acts by the unit. Reasons are the record's own texts (templates, no party's name).
 """
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dispatch import record, vocab
+from dispatch import vocab
 
 AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "from_state", "to_state",
                  "reason", "detail")
@@ -118,42 +117,8 @@ def transitions(incidents: pd.DataFrame, assignments: pd.DataFrame, units: pd.Da
     return out
 
 
-def _iso(s: pd.Series) -> list[str]:
-    """ISO 8601 in UTC, as the live handlers' ``isoformat()`` of an aware time reads."""
-    utc = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    return [t + "+00:00" for t in np.datetime_as_string(utc, unit="s").tolist()]
-
-
 def _ints(s: pd.Series) -> list[int | None]:
     return [None if pd.isna(v) else int(v) for v in s.tolist()]
-
-
-def case_record(steps: pd.DataFrame, sessions: pd.DataFrame,
-                agreements: pd.DataFrame) -> list[pd.DataFrame]:
-    """The case record's audit rows, as :mod:`dispatch.handlers_record` writes them."""
-    st = steps
-    out = [_rows(st["recorded_at"], st["recorded_by"].tolist(), "mediation_step",
-                 st["incident_id"], None, None, st["note"].tolist(),
-                 [{"step": s, "step_label": record.STEPS[s], "happened_at": h,
-                   "unit_id": int(u)} for s, h, u in zip(st["step"].tolist(), _iso(
-                       st["happened_at"]), st["unit_id"].tolist(), strict=True)])]
-    se = sessions
-    out.append(_rows(se["booked_at"], se["booked_by"].tolist(), "session_booked",
-                     se["incident_id"], None, None, se["note"].tolist(),
-                     [{"facility_id": None if pd.isna(f) else int(f), "place": p, "mode": m,
-                       "starts_at": s, "ends_at": e,
-                       "participants": len(pp),
-                       "officials": sorted({x["kind"] for x in pp} & record.OFFICIALS)}
-                      for f, p, m, s, e, pp in zip(se["facility_id"].tolist(),
-                                                   se["place"].tolist(), se["mode"].tolist(),
-                                                   _iso(se["starts_at"]), _iso(se["ends_at"]),
-                                                   se["participants"].tolist(), strict=True)]))
-    ag = agreements
-    out.append(_rows(ag["created_at"], ag["created_by"].tolist(), "agreement_written",
-                     ag["incident_id"], None, None, None,
-                     [{"version": int(v), "number": n} for v, n in zip(
-                         ag["version"].tolist(), ag["number"].tolist(), strict=True)]))
-    return out
 
 
 def audit_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -39,6 +39,7 @@ PARTICIPANT_KIND = {"community_police": "police", "auxiliary_police": "police",
                     "judge": "judge", "procurator": "procurator", "lawyer": "lawyer",
                     "psychologist": "psychologist"}
 Member = tuple[int, str, str]  # unit id, name, unit type
+SEPARATE_NOTE = "先背对背分别做工作，再面对面协商"
 ON_SITE = "纠纷发生地（现场调解）"
 NOTES: dict[str, tuple[str, ...]] = {
     "listen": ("分别听取双方陈述，了解纠纷起因和各自诉求", "接待当事人，耐心倾听，稳定情绪",
@@ -174,7 +175,7 @@ def sessions(rng: np.random.Generator, cases: pd.DataFrame, assignments: pd.Data
         "facility_id": pd.array(np.where(has_room, fac_id, 0).astype(np.int64), dtype="Int64"),
         "place": place, "starts_at": starts_t, "ends_at": pd.to_datetime(e_ns, utc=True).floor("s"),
         "mode": mode, "participants": people,
-        "note": np.where(mode == "separate", "先背对背分别做工作，再面对面协商", None),
+        "note": [SEPARATE_NOTE if m == "separate" else None for m in mode.tolist()],
         "booked_by": med["unit_name"].to_numpy(), "booked_at": booked.floor("s")})
     out.loc[~has_room, "facility_id"] = pd.NA
     return out[list(SESSION_COLUMNS)]

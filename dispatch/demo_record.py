@@ -2,8 +2,9 @@
 its answers and who gave them, and the deadline clocks of the cases still running.
 
 A resolved demo case rests on its unit's arrival (every demo case that reached 办结 had one) or,
-for a walk-in case nobody was sent to, on 当场化解 by the window officer; a mediated one carries
-the oral agreement's terms, a referred one its receiving body. Follow-ups are recorded by the
+for a walk-in case nobody was sent to, on 当场化解 by the window officer; a mediated one rests
+on its written 调解协议书 (:mod:`dispatch.demo_casefile`) or carries the oral agreement's terms,
+a referred one its receiving body. Follow-ups are recorded by the
 lead unit that handled the case, with the method and the neighbours it asked. Open cases get
 their sign-for / closure clocks (and resolved ones their 回访 clock) as stage rows, so the
 scheduler chases the overdue ones like any other case once the demo runs.
@@ -172,7 +173,7 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
     """The record tables of a generated history, keyed by table name (load after incidents):
     closures, 回访, clocks, the case files (:mod:`dispatch.demo_casefile`) and the audit trail
     (:mod:`dispatch.demo_audit`). ``end`` is the moment the history runs up to."""
-    from dispatch import demo_audit, demo_casefile
+    from dispatch import demo_audit, demo_casefile, demo_extensions
 
     rng = np.random.default_rng([seed, 7])
     policy = policy or Policy()
@@ -185,10 +186,17 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
                                           TERMS)
     closed = closures(incidents, assignments, units, written)
     visits = followups(rng, incidents, assignments, units, policy=policy)
-    # the transitions only: the record's own rows (五步, bookings, agreements) would add 130k
-    # audit rows and double the demo's load time; their tables carry who and when themselves
-    audit = demo_audit.audit_rows(
-        demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop))
-    return {"incident_closures": closed, "followups": visits,
+    lead = cases.set_index("id")
+    ext, moved = demo_extensions.extensions(rng, incidents, lead["unit_id"], lead["unit_name"])
+    incidents = incidents.copy()  # approved extensions moved these close deadlines
+    at = incidents["id"].isin(moved.index)
+    incidents.loc[at, "close_deadline"] = moved.reindex(incidents.loc[at, "id"]).to_numpy()
+    # the transitions and 延期 only: the record's own rows (五步, bookings, agreements) would
+    # add 130k audit rows and double the demo's load time; their tables carry who and when
+    audit = demo_audit.audit_rows([
+        *demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop),
+        *demo_extensions.audit(ext)])
+    return {"incidents": incidents, "incident_closures": closed, "followups": visits,
+            "case_extensions": ext,
             "incident_timers": timers(incidents, policy=policy), "mediation_steps": steps,
             "mediation_sessions": sessions, "agreements": agreements, "audit_log": audit}

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch import stats_evidence as evidence  # what the rates count: one definition
+from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.stats_evidence import RECORDED_VISIT
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 

@@ -124,7 +124,7 @@ def _indexes_built_after(conn: Connection, table: str, rows: int) -> Iterator[No
         conn.execute(text(f'DROP INDEX "{name}"'))
     yield
     for _, definition in plain:
-        conn.execute(text(definition))
+        conn.execute(text(str(definition)))
 
 
 def load_territory(conn: Connection, territory: Territory, *, replace: bool = True,

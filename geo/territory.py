@@ -14,7 +14,7 @@ TABLE_ORDER = (
     "facilities", "road_nodes", "road_edges", "addr_roads", "door_ranges", "compounds",
     "buildings", "places", "addresses", "units", "incidents", "assignments",
     "incident_closures", "followups", "incident_timers", "mediation_steps", "mediation_sessions",
-    "agreements", "audit_log",
+    "agreements", "case_extensions", "audit_log",
 )
 
 

@@ -86,7 +86,7 @@ def test_the_figures_come_from_the_evidence(demo_engine: Engine):
     with demo_engine.connect() as conn:
         w = stats.overview(conn)["windows"]["30"]
         units = mediator_records(conn, now=datetime.now(UTC), days=30)
-    assert w["resolved"] > 0 and w["success_rate"] is not None and 0 < w["mediated"]
+    assert w["resolved"] > 0 and w["success_rate"] is not None and w["mediated"] > 0
     assert sum(u["mediated_evidenced"] for u in units) > 0
     assert all(u["mediated_evidenced"] <= u["mediated"] <= u["resolved"] for u in units)
 
@@ -99,3 +99,14 @@ def test_open_overdue_cases_are_chased_by_the_clocks(demo_engine: Engine):
             "i.close_deadline < now() AND NOT EXISTS (SELECT 1 FROM incident_timers t WHERE "
             "t.incident_id = i.id AND t.kind = 'close' AND t.processed_at IS NULL)"))
     assert unchased == 0
+
+
+def test_extensions_are_decided_while_open_and_approvals_move_the_deadline(demo_engine: Engine):
+    with demo_engine.connect() as conn:
+        n, bad, moved = conn.execute(text(
+            "SELECT count(*), count(*) FILTER (WHERE NOT (e.requested_at < e.decided_at AND "
+            "e.decided_at < i.resolved_at AND e.decided_by <> e.requested_by)), "
+            "count(*) FILTER (WHERE e.status = 'approved' AND "
+            "e.deadline_after = i.close_deadline) - count(*) FILTER (WHERE e.status = "
+            "'approved') FROM case_extensions e JOIN incidents i ON i.id = e.incident_id")).one()
+    assert n > 0 and bad == 0 and moved == 0
