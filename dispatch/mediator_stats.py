@@ -101,3 +101,24 @@ def extension_figures(conn: Connection, *, now: datetime, days: int = 30,
     row["approval_rate"] = round(row["approved"] / decided, 4) if decided else None
     row["days"] = days
     return row
+
+
+def extension_windows(conn: Connection, where: str, params: dict[str, Any], *,
+                      windows: tuple[int, ...], not_merged: str = "TRUE") -> dict[Any, Any]:
+    """延期 on the cases of ``where`` (over incidents ``i``) for the wall: asked for, approved
+    and refused in each rolling window (decisions counted when made), and waiting now."""
+    cols = "".join(
+        f", count(*) FILTER (WHERE e.requested_at > now() - interval '{int(d)} days' AND "
+        f"e.requested_at <= now()) AS requested_{int(d)}"
+        + "".join(f", count(*) FILTER (WHERE e.status = '{k}' AND e.decided_at > now() - "
+                  f"interval '{int(d)} days' AND e.decided_at <= now()) AS {k}_{int(d)}"
+                  for k in ("approved", "refused")) for d in windows)
+    row = conn.execute(text(
+        f"SELECT count(*) FILTER (WHERE e.status = 'pending') AS pending{cols} "
+        f"FROM case_extensions e JOIN incidents i ON i.id = e.incident_id "
+        f"WHERE {where} AND {not_merged}"), params).mappings().one()
+    out: dict[Any, Any] = {"pending": int(row["pending"])}
+    for d in windows:
+        out[d] = {f"extensions_{k}": int(row[f"{k}_{int(d)}"])
+                  for k in ("requested", "approved", "refused")}
+    return out

@@ -16,9 +16,10 @@ from sqlalchemy import Connection, text
 
 from dispatch import stats_evidence as evidence  # what the rates count: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
-from dispatch.stats_evidence import RECORDED_VISIT
+from dispatch.mediator_stats import extension_windows  # 延期 beside the rates
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 
+RECORDED_VISIT = evidence.RECORDED_VISIT
 TZ = "Asia/Shanghai"
 OPEN = OPEN_STATES  # 在办: every state before 办结
 DONE = ("resolved", "followed_up", "closed")  # 办结 (then 回访, filed); reopening leaves them
@@ -49,8 +50,7 @@ FIGURES: tuple[Figure, ...] = (
            "在办中超签收或办结时限"),
     Figure("closure_rate", "办结率",
            "统计期内办结时限到期的案件中，当前已办结（含已回访、已归档）的比例；"
-           "按期办结率只计办结时间不晚于时限者（批准的延期顺延办结时限）；"
-           "延期：统计期内上级批准、驳回的延期申请数，及当前待审批数。",
+           "按期办结率只计办结时间不晚于时限（批准的延期顺延时限）者；延期：期内批准、驳回的申请数。",
            "期内到期案件中已办结占比"),
     Figure("success_rate", "调解成功率",
            f"统计期内{evidence.RESOLVED_DEFINITION}中，{evidence.SUCCESS_DEFINITION}所占比例；"
@@ -131,7 +131,6 @@ _CLOCK = (f"(date_trunc('day', now() AT TIME ZONE '{TZ}') AT TIME ZONE '{TZ}')")
 SIGN_OVERDUE = f"(i.state IN {_OWED} AND i.sign_deadline < now())"
 CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"
 OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
-
 
 
 def _within(col: str, days: int) -> str:
@@ -237,7 +236,7 @@ def overview(conn: Connection, scope: Scope = Scope(), *,
       count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}
     FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(windows, default=1))}"""
     row = dict(conn.execute(text(sql), params).mappings().one())
-    ext = extensions(conn, scope, windows=windows)
+    ext = extension_windows(conn, where, params, windows=windows, not_merged=_NOT_MERGED)
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
             **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
                                          "open_urgent", "sign_overdue", "close_overdue", "overdue")},
@@ -245,27 +244,6 @@ def overview(conn: Connection, scope: Scope = Scope(), *,
             "extensions_pending": ext["pending"],
             "windows": {str(d): {**window_figures(row, d), **ext[d]} for d in windows}}
 
-
-def extensions(conn: Connection, scope: Scope = Scope(), *,
-               windows: tuple[int, ...] = WINDOWS) -> dict[Any, Any]:
-    """延期 on the scope's cases: asked for, approved and refused in each window (decisions
-    counted when made), and waiting for a decision now."""
-    where, params = scope.where()
-    cols = "".join(
-        f", count(*) FILTER (WHERE e.requested_at > now() - interval '{int(d)} days' AND "
-        f"e.requested_at <= now()) AS requested_{int(d)}"
-        + "".join(f", count(*) FILTER (WHERE e.status = '{k}' AND e.decided_at > now() - "
-                  f"interval '{int(d)} days' AND e.decided_at <= now()) AS {k}_{int(d)}"
-                  for k in ("approved", "refused")) for d in windows)
-    row = conn.execute(text(
-        f"SELECT count(*) FILTER (WHERE e.status = 'pending') AS pending{cols} "
-        f"FROM case_extensions e JOIN incidents i ON i.id = e.incident_id "
-        f"WHERE {where} AND {_NOT_MERGED}"), params).mappings().one()
-    out: dict[Any, Any] = {"pending": int(row["pending"])}
-    for d in windows:
-        out[d] = {f"extensions_{k}": int(row[f"{k}_{int(d)}"])
-                  for k in ("requested", "approved", "refused")}
-    return out
 
 
 def trend(conn: Connection, scope: Scope = Scope(), *, days: int = 30) -> list[dict[str, Any]]:
