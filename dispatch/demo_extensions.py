@@ -40,8 +40,9 @@ def extensions(rng: np.random.Generator, incidents: pd.DataFrame, lead_id: pd.Se
                ].reset_index(drop=True)
     n = len(late)
     before = late["close_deadline"]
-    earliest = late["arrived_at"].where(late["arrived_at"] > before - 2 * DAY, before - 2 * DAY)
-    asked = earliest + (before - earliest) * rng.uniform(0.3, 0.9, n)
+    stop = before.where(before < late["resolved_at"], late["resolved_at"])  # while open
+    earliest = late["arrived_at"].where(late["arrived_at"] > stop - 2 * DAY, stop - 2 * DAY)
+    asked = earliest + (stop - earliest) * rng.uniform(0.3, 0.9, n)
     decided = asked + (late["resolved_at"] - asked) * rng.uniform(0.05, 0.3, n)
     approved = rng.random(n) < APPROVED_SHARE
     need = np.ceil((late["resolved_at"] - before).dt.total_seconds().to_numpy(dtype=float)
