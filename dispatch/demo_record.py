@@ -2,8 +2,9 @@
 its answers and who gave them, and the deadline clocks of the cases still running.
 
 A resolved demo case rests on its unit's arrival (every demo case that reached 办结 had one) or,
-for a walk-in case nobody was sent to, on 当场化解 by the window officer; a mediated one carries
-the oral agreement's terms, a referred one its receiving body. Follow-ups are recorded by the
+for a walk-in case nobody was sent to, on 当场化解 by the window officer; a mediated one rests
+on its written 调解协议书 (:mod:`dispatch.demo_casefile`) or carries the oral agreement's terms,
+a referred one its receiving body. Follow-ups are recorded by the
 lead unit that handled the case, with the method and the neighbours it asked. Open cases get
 their sign-for / closure clocks (and resolved ones their 回访 clock) as stage rows, so the
 scheduler chases the overdue ones like any other case once the demo runs.
@@ -58,8 +59,9 @@ def _lead_names(incidents: pd.DataFrame, assignments: pd.DataFrame,
 
 
 def closures(incidents: pd.DataFrame, assignments: pd.DataFrame,
-             units: pd.DataFrame) -> pd.DataFrame:
-    """One closure row per resolved demo case, with the evidence the live rule asks for."""
+             units: pd.DataFrame, written: pd.Series | None = None) -> pd.DataFrame:
+    """One closure row per resolved demo case, with the evidence the live rule asks for;
+    ``written`` (by incident id) marks the mediated ones whose 调解协议书 is on record."""
     done = incidents[incidents["outcome"].notna()]
     arrived = set(assignments.loc[assignments["arrived_at"].notna(), "incident_id"].tolist())
     lead = _lead_names(incidents, assignments, units).reindex(done.index)
@@ -71,6 +73,8 @@ def closures(incidents: pd.DataFrame, assignments: pd.DataFrame,
     outcome = done["outcome"].tolist()
     on = on_scene.tolist()
     med = [o == "mediated" for o in outcome]
+    has = (set() if written is None else set(written[written].index.tolist()))
+    paper = [m and i in has for m, i in zip(med, done["id"].tolist(), strict=True)]
     who = lead.fillna(WINDOW_OFFICER).tolist()
     out = pd.DataFrame({
         "id": np.arange(1, len(done) + 1), "incident_id": done["id"].to_numpy(),
@@ -80,9 +84,10 @@ def closures(incidents: pd.DataFrame, assignments: pd.DataFrame,
         "note": [NOTES[o] for o in outcome],
         "mediator": [None if o else WINDOW_OFFICER for o in on],
         "spot_reason": [None if o else "双方均在窗口，当面调解" for o in on],
-        "agreement": ["oral" if m else None for m in med],
-        "oral_terms": [TERMS.get(c) if m else None
-                       for c, m in zip(done["category"].tolist(), med, strict=True)],
+        "agreement": [("written" if w else "oral") if m else None
+                      for m, w in zip(med, paper, strict=True)],
+        "oral_terms": [TERMS.get(c) if m and not w else None
+                       for c, m, w in zip(done["category"].tolist(), med, paper, strict=True)],
         "referred_to": [REFERRED.get(o) for o in outcome],
     })
     return out[list(CLOSURE_COLUMNS)]
@@ -163,10 +168,35 @@ def timers(incidents: pd.DataFrame, *, policy: Policy) -> pd.DataFrame:
 
 
 def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units: pd.DataFrame,
-            *, policy: Policy | None = None) -> dict[str, pd.DataFrame]:
-    """The record tables of a generated history, keyed by table name (load after incidents)."""
+            *, facilities: pd.DataFrame, communities: pd.DataFrame, end: datetime,
+            policy: Policy | None = None) -> dict[str, pd.DataFrame]:
+    """The record tables of a generated history, keyed by table name (load after incidents):
+    closures, 回访, clocks, the case files (:mod:`dispatch.demo_casefile`) and the audit trail
+    (:mod:`dispatch.demo_audit`). ``end`` is the moment the history runs up to."""
+    from dispatch import demo_audit, demo_casefile, demo_extensions
+
     rng = np.random.default_rng([seed, 7])
     policy = policy or Policy()
-    return {"incident_closures": closures(incidents, assignments, units),
-            "followups": followups(rng, incidents, assignments, units, policy=policy),
-            "incident_timers": timers(incidents, policy=policy)}
+    stop = pd.Timestamp(end)
+    cases = demo_casefile.handled(incidents, assignments, units)
+    steps = demo_casefile.steps(rng, cases, stop)
+    sessions = demo_casefile.sessions(rng, cases, assignments, units, facilities)
+    written = demo_casefile.written(rng, cases)
+    agreements = demo_casefile.agreements(rng, cases, written, assignments, units, communities,
+                                          TERMS)
+    closed = closures(incidents, assignments, units, written)
+    visits = followups(rng, incidents, assignments, units, policy=policy)
+    lead = cases.set_index("id")
+    ext, moved = demo_extensions.extensions(rng, incidents, lead["unit_id"], lead["unit_name"])
+    incidents = incidents.copy()  # approved extensions moved these close deadlines
+    at = incidents["id"].isin(moved.index)
+    incidents.loc[at, "close_deadline"] = moved.reindex(incidents.loc[at, "id"]).to_numpy()
+    # the transitions and 延期 only: the record's own rows (五步, bookings, agreements) would
+    # add 130k audit rows and double the demo's load time; their tables carry who and when
+    audit = demo_audit.audit_rows([
+        *demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop),
+        *demo_extensions.audit(ext)])
+    return {"incidents": incidents, "incident_closures": closed, "followups": visits,
+            "case_extensions": ext,
+            "incident_timers": timers(incidents, policy=policy), "mediation_steps": steps,
+            "mediation_sessions": sessions, "agreements": agreements, "audit_log": audit}

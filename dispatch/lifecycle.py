@@ -42,6 +42,12 @@ ASSIGNABLE = frozenset({"located", "escalated", "assigned", "acknowledged"})
 REASSIGN_FROM = frozenset({"assigned", "acknowledged"})
 # Only cases taken at a centre's window may be settled there (当场化解) without a unit sent.
 WINDOW_CHANNELS = frozenset({"walk_in"})
+# A withdrawal (撤回) rests on the same evidence as any closure, decided on purpose: a request
+# withdrawn by phone may be withdrawn under pressure (family violence, a crowd of unpaid workers),
+# and the scene (or the window, 当场化解, with the applicant in front of the officer) is where a
+# mediator sees that it is voluntary. The cost is one dispatch; a desk that could close by
+# "撤回" unseen could also empty its overdue list that way.
+WITHDRAWAL_NEEDS_SCENE = True
 # What a closure must carry beyond outcome and note, by outcome.
 NEEDS_BY_OUTCOME: dict[str, tuple[str, ...]] = {
     "mediated": ("agreement",), "litigation": ("referred_to",), "arbitration": ("referred_to",)}
@@ -148,7 +154,7 @@ def closure_missing(c: Closure) -> list[str]:
             missing.append("当场化解仅限来访窗口受理的案件，其他案件须派单并到场处置")
         elif not _given(c.spot_reason):
             missing.append("当场化解理由")
-    elif not c.reached_scene:
+    elif not c.reached_scene and (WITHDRAWAL_NEEDS_SCENE or c.outcome != "withdrawn"):
         missing.append("处置单位到场记录（须派单、签收并到场后方可办结）")
     if c.outcome is None:
         missing.append("办结结果（须由办结人选择）")

@@ -54,7 +54,9 @@ def build_demo(*, size: str = "demo", seed: int = 20261121, end: datetime | None
     territory.frames["assignments"] = assignments
     from dispatch.demo_record import records  # closures, 回访 and clocks to the live rules
 
-    territory.frames.update(records(seed, incidents, assignments, units))
+    territory.frames.update(records(seed, incidents, assignments, units, end=end,
+                                    facilities=territory.frames["facilities"],
+                                    communities=territory.frames["communities"]))
     say(f"  units and history: {time.perf_counter() - t1:.1f} s  units {len(units)}, "
         f"incidents {len(incidents)}, assignments {len(assignments)}")
     territory.illustrative = True

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch import stats_evidence as evidence  # what the rates count: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
-from dispatch.stats_evidence import AGREED, RECORDED_VISIT  # what the rates count
+from dispatch.mediator_stats import extension_windows  # 延期 beside the rates
 from dispatch.stats_scope import Scope
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
 
+RECORDED_VISIT = evidence.RECORDED_VISIT
 TZ = "Asia/Shanghai"
 OPEN = OPEN_STATES  # 在办: every state before 办结
 DONE = ("resolved", "followed_up", "closed")  # 办结 (then 回访, filed); reopening leaves them
@@ -49,12 +51,12 @@ FIGURES: tuple[Figure, ...] = (
            "在办中超签收或办结时限"),
     Figure("closure_rate", "办结率",
            "统计期内办结时限到期的案件中，当前已办结（含已回访、已归档）的比例；"
-           "按期办结率只计办结时间不晚于时限者。",
+           "按期办结率只计办结时间不晚于时限（批准的延期顺延时限）者；延期：期内批准、驳回的申请数。",
            "期内到期案件中已办结占比"),
     Figure("success_rate", "调解成功率",
-           "统计期内办结的案件中，结果为“调解成功”且办结记录（单位到场或窗口当场化解）附有调解协议（书面"
-           "或记录在案的口头协议内容）的比例；无协议不计入分子；分母含转诉讼、转仲裁、撤回、调解不成。",
-           "办结中有协议的调解成功"),
+           f"统计期内{evidence.RESOLVED_DEFINITION}中，{evidence.SUCCESS_DEFINITION}所占比例；"
+           "无调解记录或无协议的不计入分子；分母含转诉讼、转仲裁、撤回、调解不成。",
+           evidence.SUCCESS_SHORT),
     Figure("satisfaction", "满意度",
            "统计期内由回访人记录（注明回访人与回访方式：电话、上门或短信）并评分的回访中，"
            "评4分或5分（满意、非常满意）的比例；均分为1–5分的平均；无人记录的评分不计。",
@@ -91,7 +93,6 @@ CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"
 OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
 
 
-
 def _within(col: str, days: int) -> str:
     return f"(i.{col} > now() - interval '{int(days)} days' AND i.{col} <= now())"
 
@@ -113,7 +114,8 @@ def _window_columns(days: int, *, times: bool = True) -> str:
     办结率 closed/due: due = close_deadline in W; closed = those now resolved, followed up or
       closed (a reopened case is not). 按期 on_time: those with resolved_at <= close_deadline.
     调解成功率 mediated/resolved: resolved = resolved_at in W, still 办结, with an outcome;
-      mediated = outcome 'mediated' with an agreement on its closure record (AGREED).
+      mediated = those that count as 调解成功 (stats_evidence.mediation_success: the outcome
+      mediated, an agreement on its closure record and a 五步 entry).
     满意度 satisfied/rated: rated = followed_up_at in W, scored, recorded (RECORDED_VISIT).
     签收/到场用时: mean (and median) of acknowledged_at / arrived_at - reported_at over the cases
       signed / arrived in W; 按时签收 = acknowledged_at <= sign_deadline among those.
@@ -131,10 +133,8 @@ def _window_columns(days: int, *, times: bool = True) -> str:
       count(*) FILTER (WHERE {due} AND i.state IN {_DONE}) AS closed_{d},
       count(*) FILTER (WHERE {due} AND i.state IN {_DONE} AND i.resolved_at <= i.close_deadline)
         AS on_time_{d},
-      count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome IS NOT NULL)
-        AS resolved_{d},
-      count(*) FILTER (WHERE {resolved} AND i.state IN {_DONE} AND i.outcome = 'mediated'
-                       AND {AGREED}) AS mediated_{d},
+      count(*) FILTER (WHERE {resolved} AND {evidence.resolved()}) AS resolved_{d},
+      count(*) FILTER (WHERE {resolved} AND {evidence.mediation_success()}) AS mediated_{d},
       count(*) FILTER (WHERE {rated}) AS rated_{d},
       count(*) FILTER (WHERE {rated} AND i.satisfaction >= {SATISFIED_AT_LEAST}) AS satisfied_{d},
       avg(i.satisfaction) FILTER (WHERE {rated}) AS sat_mean_{d}""" + (f""",
@@ -196,11 +196,13 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
       count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}
     FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(windows, default=1))}"""
     row = dict(conn.execute(text(sql), params).mappings().one())
+    ext = extension_windows(conn, where, params, windows=windows, not_merged=_NOT_MERGED)
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
             **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
                                          "open_urgent", "sign_overdue", "close_overdue", "overdue")},
             **({"intake_7d": int(row["intake_7"])} if 7 in windows else {}),
-            "windows": {str(d): window_figures(row, d) for d in windows}}
+            "extensions_pending": ext["pending"],
+            "windows": {str(d): {**window_figures(row, d), **ext[d]} for d in windows}}
 
 
 def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:

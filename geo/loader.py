@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
@@ -27,6 +28,9 @@ _SEARCHED = ("districts", "streets", "communities", "grids", "addr_roads", "comp
              "addresses")
 # Tables whose ids come from a sequence (serial) and must be moved past the loaded ids.
 _SERIAL = ("incidents", "assignments", "incident_closures", "followups", "incident_timers")
+# Append-only tables (a trigger refuses TRUNCATE): loaded rows are added, never replaced, and
+# take their ids from the table's own sequence.
+_APPEND_ONLY = ("audit_log",)
 
 
 def _geometry_columns(table: Table) -> list[str]:
@@ -115,6 +119,26 @@ def copy_frame(conn: Connection, table_name: str, frame: pd.DataFrame,
     return n
 
 
+@contextlib.contextmanager
+def _indexes_built_after(conn: Connection, table: str, rows: int) -> Iterator[None]:
+    """For a large load, the table's plain indexes (not those backing a constraint) are
+    dropped and built again after the COPY, in the same transaction: one bulk build is
+    cheaper than inserting row by row into each B-tree and, above all, a trigram GIN."""
+    if rows < 50_000:
+        yield
+        return
+    plain = conn.execute(text(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = "
+        "current_schema() AND i.tablename = :t AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE c.conindid = to_regclass(quote_ident(i.schemaname) || '.' || "
+        "quote_ident(i.indexname)))"), {"t": table}).all()
+    for name, _ in plain:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+    yield
+    for _, definition in plain:
+        conn.execute(text(str(definition)))
+
+
 def load_territory(conn: Connection, territory: Territory, *, replace: bool = True,
                    progress: Progress | None = None) -> dict[str, int]:
     """Load every frame of ``territory`` in FK order inside the caller's transaction.
@@ -124,12 +148,14 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
     anywhere leaves the previous territory in place when the caller rolls back.
     """
     present = [t for t in TABLE_ORDER if t in territory.frames]
-    if replace and present:
-        names = ", ".join(f'"{t}"' for t in present)
+    emptied = [t for t in present if t not in _APPEND_ONLY]
+    if replace and emptied:
+        names = ", ".join(f'"{t}"' for t in emptied)
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
     counts: dict[str, int] = {}
     for name in present:
-        counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
+        with _indexes_built_after(conn, name, len(territory.frames[name])):
+            counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
         if progress:
             progress(name, counts[name])
     if any(t in counts for t in _SEARCHED):

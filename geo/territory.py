@@ -13,7 +13,8 @@ TABLE_ORDER = (
     "districts", "streets", "communities", "police_grids", "grids", "micro_grids",
     "facilities", "road_nodes", "road_edges", "addr_roads", "door_ranges", "compounds",
     "buildings", "places", "addresses", "units", "incidents", "assignments",
-    "incident_closures", "followups", "incident_timers",
+    "incident_closures", "followups", "incident_timers", "mediation_steps", "mediation_sessions",
+    "agreements", "case_extensions", "audit_log",
 )
 
 

@@ -25,10 +25,10 @@ function mountMediators(el, { call, L }) {
       <td>${esc(T[r.unit_type] || r.unit_type)}</td><td>${r.handled}</td><td>${r.resolved}</td>
       <td>${r.mediated_evidenced}<span class="ad-muted"> / ${r.mediated}</span></td><td>${pct(r.success_rate)}</td>
       <td>${r.satisfaction == null ? "—" : r.satisfaction.toFixed(2)}<span class="ad-muted">（${r.followups}）</span></td>
-      <td>${r.overdue}</td><td>${r.extensions_requested} / ${r.extensions_approved}（${r.extension_days} 天）</td><td>${r.steps_recorded}</td></tr>`).join("")
+      <td>${r.overdue}</td><td>${r.extensions_requested} / ${r.extensions_approved} / ${r.extensions_refused}（${r.extension_days} 天）</td><td>${r.steps_recorded}</td></tr>`).join("")
     el.querySelector(".ad-med-table").innerHTML = d.items.length ? `<table class="ad-table ad-mediators"><thead><tr>
       <th>姓名</th><th>类型</th><th>办理</th><th>办结</th><th>调解成功（有据/全部）</th><th>成功率</th><th>满意度（回访数）</th>
-      <th>超期</th><th>延期 申请/批准</th><th>五步记录</th></tr></thead><tbody>${rows}</tbody></table>`
+      <th>超期</th><th>延期 申请/批准/驳回</th><th>五步记录</th></tr></thead><tbody>${rows}</tbody></table>`
       : `<div class="ad-muted">统计期内没有派单记录</div>`
     el.querySelector(".ad-med-defs").innerHTML = `<details><summary>指标口径</summary><ul>${Object.values(d.definitions)
       .map((v) => `<li>${esc(v)}</li>`).join("")}</ul></details>`

@@ -34,10 +34,11 @@ def load(conn: Connection) -> tuple[pd.DataFrame, pd.Timestamp]:
     df = pd.read_sql(text(
         f"SELECT {COLUMNS}, "
         # the evidence, read plainly: the closure made with the resolution and its agreement,
-        # and whether the visit's record names who made it and how
+        # a 五步 entry, and whether the visit's record names who made it and how
         "(SELECT z.agreement FROM incident_closures z WHERE z.incident_id = i.id "
         " AND z.at = i.resolved_at AND z.outcome = 'mediated' ORDER BY z.id DESC LIMIT 1) "
         "AS agreement, "
+        "EXISTS (SELECT 1 FROM mediation_steps s WHERE s.incident_id = i.id) AS stepped, "
         "(SELECT v.actor IS NOT NULL AND v.method IS NOT NULL FROM followups v WHERE "
         " v.incident_id = i.id AND v.done_at = i.followed_up_at ORDER BY v.id DESC LIMIT 1) "
         "AS recorded "
@@ -83,7 +84,7 @@ def reference(df: pd.DataFrame, now: pd.Timestamp, days: int) -> dict:
         "closure_rate": pct(int((due & done).sum()), int(due.sum())),
         "on_time_rate": pct(int((due & done & (df.resolved_at <= df.close_deadline)).sum()),
                             int(due.sum())),
-        "success_rate": pct(int((resolved & (df.outcome == "mediated")
+        "success_rate": pct(int((resolved & (df.outcome == "mediated") & df.stepped
                                  & df.agreement.notna()).sum()), int(resolved.sum())),
         "satisfaction": pct(int((rated & (df.satisfaction >= 4)).sum()), int(rated.sum())),
         "sign_minutes": None if sign_s.empty else sign_s.mean() / 60,

@@ -179,3 +179,19 @@ def test_priority_and_duplicates_are_offered_when_there_is_something_to_decide()
     dup = {"state": "located", "links": [{"kind": "probable", "other_id": 3}]}
     assert {"link", "merge"} <= set(names(dup))
     assert "merge" not in names({**dup, "state": "assigned"})
+
+
+def test_a_withdrawal_is_seen_by_a_unit_or_at_the_window():
+    # the decision stands in the lifecycle table (WITHDRAWAL_NEEDS_SCENE): no unseen 撤回
+    assert lifecycle.WITHDRAWAL_NEEDS_SCENE
+    by_phone = lifecycle.Closure(outcome="withdrawn", note="申请人来电称已自行和解",
+                                 reached_scene=False, channel="hotline")
+    with pytest.raises(InvalidTransition) as err:
+        lifecycle.check_closure(by_phone, state="located")
+    assert "到场" in err.value.message
+    at_window = lifecycle.Closure(outcome="withdrawn", note="申请人当面撤回", reached_scene=False,
+                                  channel="walk_in", on_the_spot=True,
+                                  spot_reason="申请人在窗口当面表示自愿撤回")
+    assert lifecycle.check_closure(at_window, state="located") == "on_the_spot"
+    seen = lifecycle.Closure(outcome="withdrawn", note="现场核实双方已和解", reached_scene=True)
+    assert lifecycle.check_closure(seen, state="on_scene") == "on_scene"

@@ -95,10 +95,10 @@ def test_sql_fragments_encode_the_definitions():
     assert f"({stats.SIGN_OVERDUE} OR {stats.CLOSE_OVERDUE})" == stats.OVERDUE
     cols = stats._window_columns(30)
     assert "i.satisfaction >= 4" in cols
-    assert "i.outcome = 'mediated'" in cols
-    # the rates count evidence: an agreement on the closure record, a visit a person recorded
-    assert stats.AGREED in cols and stats.RECORDED_VISIT in cols
-    assert "z.agreement IS NOT NULL" in stats.AGREED and "v.method IS NOT NULL" in stats.RECORDED_VISIT
+    # the rates count evidence: a mediation record and an agreement (stats_evidence), a visit
+    # a person recorded
+    assert stats.evidence.mediation_success() in cols and stats.RECORDED_VISIT in cols
+    assert "v.method IS NOT NULL" in stats.RECORDED_VISIT
     defs = {f.key: f.definition for f in stats.FIGURES}
     assert "调解协议" in defs["success_rate"] and "回访人" in defs["satisfaction"]
     assert "i.resolved_at <= i.close_deadline" in cols
