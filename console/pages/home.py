@@ -10,7 +10,7 @@ import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
 from dispatch import vocab
 from dispatch.access import HOME_PAGES, ROLES, Principal, may
 from layers.heat import HEAT_COLOURS, HEAT_LABELS
@@ -84,6 +84,7 @@ class AddressSearch(JSComponent):
     picked = param.Dict(default=None, allow_None=True, doc="The candidate the user chose.")
 
     _esm: ClassVar[Path] = STATIC_DIR / "address_search.js"
+    _importmap = IMPORTMAP
 
 
 class ExportPanel(JSComponent):

@@ -1,5 +1,6 @@
 // DeskUnits: the unit board 力量看板 — status, position age (ticked here), load and current cases,
 // filtered by status or type and searched by name; a click shows the unit on the map.
+import { ago, clockOffset, h, liveRows, reconcile } from "fq/desk_common.js"
 
 const STATUS = [["all", "全部"], ["available", "空闲"], ["assigned", "已派单"], ["en_route", "在途"],
                 ["on_scene", "到场处置"], ["off_duty", "下班"]]
@@ -98,7 +99,7 @@ export function render({ model, el }) {
   // Changed rows arrive as diffs (liveRows). A position changes neither counts nor filters: only
   // the ages are retexted, at most once a second; any other change redraws (the rows are rebuilt
   // only where they differ).
-  const still = ({ lon, lat, position_ms, ...rest }) => rest  // eslint-disable-line no-unused-vars
+  const still = ({ lon, lat, position_ms, ...rest }) => rest
   let byId = new Map()
   let later = null
   let redraw = false

@@ -22,6 +22,7 @@ export default [
       "prefer-const": "error",
       "no-eval": "error",
       "no-implied-eval": "error",
+      "no-new-func": "error",
     },
   },
 ]
