@@ -28,7 +28,14 @@ export function render({ model, el }) {
   }
   model.on("change:folded", showFold)
   showFold()
-  model.send_msg({ type: "screen", width: window.innerWidth, height: window.innerHeight })
+  // Told once the page's document is idle: Python's answer to a message sent while the page is
+  // still being put together was lost (the board stayed unfolded on a small screen).
+  const tell = () => model.send_msg({ type: "screen", width: window.innerWidth, height: window.innerHeight })
+  const idle = () => (window.Bokeh?.documents || []).every((d) => d.is_idle)
+  if (idle()) { tell() } else {
+    const wait = setInterval(() => { if (idle()) { clearInterval(wait); tell() } }, 100)
+    model.on("remove", () => clearInterval(wait))
+  }
 
   let status = "all"
   let offset = clockOffset(model.server_ms)

@@ -6,14 +6,11 @@
 // mouse events, so area features are found by our own point-in-polygon test on map click
 // (listing every area containing the point, most specific first) rather than per-feature handlers.
 
+import { escapeHtml } from "fq/lib/escape.js"
+import { fmtFull } from "fq/lib/time.js"
+
 const PANE_BASE_Z = 410   // above Leaflet's tile pane (200) and overlay pane (400)
 const POINT_PANE_Z = 620  // above Leaflet's marker pane (600), below tooltips/popups (650/700)
-
-function escapeHtml(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => (
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]
-  ))
-}
 
 function illustrativeTag(props) {
   return props && props.illustrative ? `<span class="lm-tag">示意</span>` : ""
@@ -241,7 +238,6 @@ export async function render({ model, el }) {
   let layerControl = null
   let legend = null
   let tiles = null
-  let popup = null
 
   function updateBadge() {
     badge.textContent = model.badge || ""
@@ -306,7 +302,7 @@ export async function render({ model, el }) {
       const over = Date.parse(props.due) < Date.now()
       const what = props.clock === "sign" ? "签收时限" : "办结时限"
       rows.push(`<tr><th>${what}</th><td${over ? ' class="lm-late"' : ""}>` +
-                `${escapeHtml(new Date(props.due).toLocaleString("zh-CN"))}${over ? "（已超时）" : ""}</td></tr>`)
+                `${escapeHtml(fmtFull(Date.parse(props.due)))}${over ? "（已超时）" : ""}</td></tr>`)
     }
     if (props.address) { rows.push(`<tr><th>地址</th><td>${escapeHtml(props.address)}</td></tr>`) }
     if (props.phone) { rows.push(`<tr><th>电话</th><td>${escapeHtml(props.phone)}</td></tr>`) }
@@ -318,7 +314,7 @@ export async function render({ model, el }) {
   }
 
   function openPopup(latlng, html) {
-    popup = L.popup({ maxWidth: 320, className: "lm-popup" }).setLatLng(latlng).setContent(
+    L.popup({ maxWidth: 320, className: "lm-popup" }).setLatLng(latlng).setContent(
       `<div class="lm-popup-body">${html}</div>`).openOn(map)
   }
 

@@ -289,9 +289,8 @@ def test_desk_scripts_never_write_markup_and_fetch_only_the_console():
 
 def test_desk_components_build_without_a_server():
     from console.desk_views import VOCAB, DeskCase, DeskIntake, DeskQueue
-    from console.pages.desk import desk_layers
-
     from console.map import IMPORTMAP
+    from console.pages.desk import desk_layers
 
     common = STATIC_DIR / IMPORTMAP["imports"]["fq/"].removeprefix("/assets/") / "desk_common.js"
     assert "export function h(" in common.read_text(encoding="utf-8")
