@@ -7,10 +7,10 @@
 // (listing every area containing the point, most specific first) rather than per-feature handlers.
 
 import { escapeHtml } from "fq/lib/escape.js"
-import { fmtFull } from "fq/lib/time.js"
 import { bboxOf, featureId, geometryContains } from "fq/map/geometry.js"
+import { areaPopupHtml, featurePopupHtml } from "fq/map/popups.js"
 import { spotCanvas } from "fq/map/spot_canvas.js"
-import { illustrativeTag, pickStyle, styleFor, swatch } from "fq/map/style.js"
+import { pickStyle, styleFor, swatch } from "fq/map/style.js"
 
 const PANE_BASE_Z = 410   // above Leaflet's tile pane (200) and overlay pane (400)
 const POINT_PANE_Z = 620  // above Leaflet's marker pane (600), below tooltips/popups (650/700)
@@ -141,27 +141,7 @@ export async function render({ model, el }) {
 
   function showFeaturePopup(state, feature, latlng) {
     const props = feature.properties || {}
-    const style = state.config.style || {}
-    let kindLabel = state.config.label
-    if (style.by && style.classes && style.classes[props[style.by]]) {
-      kindLabel = style.classes[props[style.by]].label || kindLabel
-    }
-    const rows = [
-      `<div class="lm-popup-title">${escapeHtml(props.name || "（未命名）")}${illustrativeTag(props)}</div>`,
-      `<table class="lm-popup-table">`,
-      `<tr><th>类型</th><td>${escapeHtml(kindLabel)}</td></tr>`,
-      `<tr><th>编码</th><td class="lm-code">${escapeHtml(props.code ?? featureId(feature) ?? "")}</td></tr>`,
-    ]
-    if (props.due) {
-      const over = Date.parse(props.due) < Date.now()
-      const what = props.clock === "sign" ? "签收时限" : "办结时限"
-      rows.push(`<tr><th>${what}</th><td${over ? ' class="lm-late"' : ""}>` +
-                `${escapeHtml(fmtFull(Date.parse(props.due)))}${over ? "（已超时）" : ""}</td></tr>`)
-    }
-    if (props.address) { rows.push(`<tr><th>地址</th><td>${escapeHtml(props.address)}</td></tr>`) }
-    if (props.phone) { rows.push(`<tr><th>电话</th><td>${escapeHtml(props.phone)}</td></tr>`) }
-    rows.push("</table>")
-    openPopup(latlng, rows.join(""))
+    openPopup(latlng, featurePopupHtml(state.config, feature, Date.now()))
     model.send_msg({ type: "click", lat: latlng.lat, lon: latlng.lng,
                      hits: [{ layer: state.config.name, id: featureId(feature),
                               name: props.name ?? null, code: props.code ?? null }] })
@@ -194,14 +174,7 @@ export async function render({ model, el }) {
     model.send_msg({ type: "click", lat: y, lon: x,
                      hits: hits.map(({ label, illustrative, ...rest }) => rest) })
     if (!hits.length) { map.closePopup(); return }
-    const rows = hits.map((h) => (
-      `<tr><th>${escapeHtml(h.label)}</th><td><div class="lm-name">${escapeHtml(h.name || "（未命名）")}` +
-      `${illustrativeTag(h)}</div>` +
-      `<div class="lm-code">${escapeHtml(h.code ?? h.id)}</div></td></tr>`
-    ))
-    openPopup(e.latlng, `<div class="lm-popup-title">所在区域</div>` +
-      `<table class="lm-popup-table">${rows.join("")}</table>` +
-      `<div class="lm-popup-foot">${y.toFixed(5)}, ${x.toFixed(5)}</div>`)
+    openPopup(e.latlng, areaPopupHtml(hits, x, y))
   }
   map.on("click", onMapClick)
 

@@ -3,6 +3,7 @@ import assert from "node:assert/strict"
 import { test } from "node:test"
 
 import { bboxOf, featureId, geometryContains } from "../../console/static/map/geometry.js"
+import { areaPopupHtml, featurePopupHtml } from "../../console/static/map/popups.js"
 import { illustrativeTag, styleFor, swatch } from "../../console/static/map/style.js"
 
 const SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
@@ -50,4 +51,25 @@ test("swatches escape their colours; the 示意 tag shows only on illustrative d
     /border-color:red&quot;&gt;&lt;script&gt;;border-style:dashed/)
   assert.equal(illustrativeTag({ illustrative: true }), `<span class="lm-tag">示意</span>`)
   assert.equal(illustrativeTag({}), "")
+})
+
+test("a point's popup says its deadline in Beijing time and whether it is late", () => {
+  const config = { label: "在办事件", style: { by: "priority", classes: { 1: { label: "紧急" } } } }
+  const feature = { id: 5, properties: { name: "<噪音>", priority: 1, clock: "sign",
+                                         due: "2026-03-01T23:00:00Z", address: "天山路1号" } }
+  const late = featurePopupHtml(config, feature, Date.parse("2026-03-02T00:00:00Z"))
+  assert.match(late, /&lt;噪音&gt;/)
+  assert.match(late, /<th>类型<\/th><td>紧急<\/td>/)
+  assert.match(late, /<th>编码<\/th><td class="lm-code">5<\/td>/)
+  assert.match(late, /<th>签收时限<\/th><td class="lm-late">2026\/03\/02 07:00:00（已超时）/)
+  const early = featurePopupHtml(config, feature, Date.parse("2026-03-01T22:00:00Z"))
+  assert.match(early, /<td>2026\/03\/02 07:00:00<\/td>/)
+})
+
+test("the area popup lists the areas and the spot", () => {
+  const html = areaPopupHtml([{ label: "网格", name: "一网格", code: "G1", illustrative: true },
+                              { label: "社区", name: null, id: "9" }], 84.873, 45.59)
+  assert.match(html, /<th>网格<\/th><td><div class="lm-name">一网格<span class="lm-tag">示意<\/span>/)
+  assert.match(html, /（未命名）<\/div><div class="lm-code">9</)
+  assert.match(html, /45\.59000, 84\.87300/)
 })
