@@ -5,12 +5,18 @@
 // `layers` list whatever order the GeoJSON fetches finish in. Only the topmost canvas receives
 // mouse events, so area features are found by our own point-in-polygon test on map click
 // (listing every area containing the point, most specific first) rather than per-feature handlers.
+//
+// This file wires the component (layers, live updates, clicks); each concern it uses is a module
+// of its own under map/: geometry, style, popups, legend, basemap, the points' spot canvas (and
+// leaflet_points.js for clustered and pulsing points, loaded only when a layer asks for them).
 
 import { escapeHtml } from "fq/lib/escape.js"
 import { bboxOf, featureId, geometryContains } from "fq/map/geometry.js"
 import { areaPopupHtml, featurePopupHtml } from "fq/map/popups.js"
+import { basemapLayer } from "fq/map/basemap.js"
+import { legendEntry, legendNote } from "fq/map/legend.js"
 import { spotCanvas } from "fq/map/spot_canvas.js"
-import { pickStyle, styleFor, swatch } from "fq/map/style.js"
+import { styleFor } from "fq/map/style.js"
 
 const PANE_BASE_Z = 410   // above Leaflet's tile pane (200) and overlay pane (400)
 const POINT_PANE_Z = 620  // above Leaflet's marker pane (600), below tooltips/popups (650/700)
@@ -100,43 +106,8 @@ export async function render({ model, el }) {
 
   function applyBasemap() {
     if (tiles) { map.removeLayer(tiles); tiles = null }
-    if (!model.basemap_url) { return }
-    const options = { maxZoom: 19, attribution: "内网底图" }
-    if (model.basemap_crs !== "gcj02") {
-      tiles = L.tileLayer(model.basemap_url, options).addTo(map)
-      return
-    }
-    // GCJ-02 tiles under WGS-84 data: every tile moves by the server's exact shift for it
-    // (layers/tiles.py); it stays hidden until placed so nothing is ever shown off by ~200 m.
-    const shifts = new Map()
-    const shiftUrl = model.basemap_shift_url
-    const Shifted = L.TileLayer.extend({
-      createTile(coords, done) {
-        const tile = L.TileLayer.prototype.createTile.call(this, coords, done)
-        tile.style.visibility = "hidden"
-        const key = `${coords.z}/${coords.x}/${coords.y}`
-        if (!shifts.has(key)) {
-          const asked = fetch(`${shiftUrl}?z=${coords.z}&x=${coords.x}&y=${coords.y}`,
-                              { credentials: "same-origin" })
-            .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
-            .then((s) => {
-              if (!Number.isFinite(s.dx) || !Number.isFinite(s.dy)) { throw new Error("无偏移") }
-              return s
-            })
-          // a failed shift is asked again when the tile comes back; the tile stays hidden
-          asked.catch(() => shifts.delete(key))
-          shifts.set(key, asked)
-        }
-        shifts.get(key).then((s) => {
-          tile.style.marginLeft = `${s.dx}px`
-          tile.style.marginTop = `${s.dy}px`
-          tile.style.visibility = ""
-          tile.dataset.shift = `${s.dx},${s.dy}`
-        }).catch((err) => console.error("瓦片偏移获取失败：", err))
-        return tile
-      },
-    })
-    tiles = new Shifted(model.basemap_url, options).addTo(map)
+    tiles = basemapLayer(L, model)
+    if (tiles) { tiles.addTo(map) }
   }
 
   function showFeaturePopup(state, feature, latlng) {
@@ -351,35 +322,11 @@ export async function render({ model, el }) {
   function refreshLegend() {
     if (!legend || !legend._div) { return }
     const items = []
+    const pointItems = points ? (config) => points.legendItems(config, escapeHtml) : null
     for (const state of states.values()) {
-      const { config } = state
-      if (config.legend === false) { continue }
-      const style = config.style || {}
       const on = map.hasLayer(state.holder)
-      let note = ""
-      if (state.status === "error") {
-        note = `<span class="lm-note lm-error">加载失败</span>`
-      } else if (on && !zoomAllows(state)) {
-        note = `<span class="lm-note">放大至${escapeHtml(config.min_zoom)}级显示</span>`
-      } else if (state.status === "loading") {
-        note = `<span class="lm-note">加载中…</span>`
-      }
-      const cls = on ? "lm-legend-item" : "lm-legend-item lm-off"
-      const labelled = style.by && style.classes &&
-        Object.values(style.classes).some((sub) => sub && sub.label)
-      if (labelled) {
-        items.push(`<div class="${cls} lm-legend-group">${escapeHtml(config.label)}${note}</div>`)
-        if (points) { items.push(points.legendItems(config, escapeHtml)) }
-        for (const [value, sub] of Object.entries(style.classes)) {
-          const merged = { ...pickStyle(style), ...pickStyle(sub) }
-          if (!sub.label) { continue }
-          items.push(`<div class="${cls} lm-legend-sub" data-value="${escapeHtml(value)}">` +
-                     `${swatch(config.kind, merged)}<span>${escapeHtml(sub.label)}</span></div>`)
-        }
-      } else {
-        items.push(`<div class="${cls}">${swatch(config.kind, pickStyle(style))}` +
-                   `<span>${escapeHtml(config.label)}</span>${note}</div>`)
-      }
+      const note = legendNote(state.status, on, zoomAllows(state), state.config.min_zoom)
+      items.push(legendEntry(state.config, on, note, pointItems))
     }
     legend._div.innerHTML = `<div class="lm-legend-title">图例</div>${items.join("")}`
     updateStatus()

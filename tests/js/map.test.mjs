@@ -3,6 +3,7 @@ import assert from "node:assert/strict"
 import { test } from "node:test"
 
 import { bboxOf, featureId, geometryContains } from "../../console/static/map/geometry.js"
+import { legendEntry, legendNote } from "../../console/static/map/legend.js"
 import { areaPopupHtml, featurePopupHtml } from "../../console/static/map/popups.js"
 import { illustrativeTag, styleFor, swatch } from "../../console/static/map/style.js"
 
@@ -72,4 +73,25 @@ test("the area popup lists the areas and the spot", () => {
   assert.match(html, /<th>网格<\/th><td><div class="lm-name">一网格<span class="lm-tag">示意<\/span>/)
   assert.match(html, /（未命名）<\/div><div class="lm-code">9</)
   assert.match(html, /45\.59000, 84\.87300/)
+})
+
+test("a legend entry: one swatch, or a group with its labelled classes; greyed when off", () => {
+  const plain = { label: "道路", kind: "line", style: { color: "#999" } }
+  assert.equal(legendEntry(plain, true, "", null),
+    `<div class="lm-legend-item"><span class="lm-swatch lm-swatch-line" ` +
+    `style="border-top-color:#999"></span><span>道路</span></div>`)
+  assert.equal(legendEntry({ ...plain, legend: false }, true, "", null), "")
+  const grouped = { label: "设施", kind: "point", style: { color: "#111", by: "kind",
+    classes: { a: { label: "派出所", fillColor: "#00f" }, b: { fillColor: "#0f0" } } } }
+  const html = legendEntry(grouped, false, "", (c) => `<i>${c.label}</i>`)
+  assert.match(html, /^<div class="lm-legend-item lm-off lm-legend-group">设施<\/div><i>设施<\/i>/)
+  assert.match(html, /data-value="a">.*background:#00f;border-color:#111.*派出所/)
+  assert.doesNotMatch(html, /data-value="b"/)  // a class without a label is not listed
+})
+
+test("a legend note says failed, zoom in, or loading, in that order", () => {
+  assert.match(legendNote("error", true, false, 15), /加载失败/)
+  assert.match(legendNote("loading", true, false, 15), /放大至15级显示/)
+  assert.match(legendNote("loading", true, true, 15), /加载中…/)
+  assert.equal(legendNote("ready", false, false, 15), "")
 })
