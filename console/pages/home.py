@@ -74,6 +74,7 @@ class TerritoryStats(JSComponent):
     note = param.String(default="", doc="Small print under the counts.")
 
     _esm: ClassVar[Path] = STATIC_DIR / "territory_stats.js"
+    _importmap = IMPORTMAP
 
 
 class AddressSearch(JSComponent):
@@ -93,6 +94,7 @@ class ExportPanel(JSComponent):
     api_base = param.String(default="/api/v1")
 
     _esm: ClassVar[Path] = STATIC_DIR / "export_panel.js"
+    _importmap = IMPORTMAP
 
 
 def dispute_layers(api_base: str = "/api/v1", *, heat_days: int = 365) -> list[dict[str, Any]]:

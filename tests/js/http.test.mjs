@@ -66,3 +66,17 @@ test("a network failure is an answer, not an exception (fetchJson throws it)", a
                                           error: { message: NETWORK_ERROR } })
   await assert.rejects(postJson("/x", {}), { message: NETWORK_ERROR })
 })
+
+test("an aborted request says so instead of blaming the network", async () => {
+  globalThis.fetch = async (url, init) => {
+    calls.push({ url, init })
+    throw new DOMException("The operation was aborted.", "AbortError")
+  }
+  const controller = new AbortController()
+  controller.abort()
+  const r = await request("/x", { signal: controller.signal, cache: "no-store" })
+  assert.equal(r.aborted, true)
+  assert.equal(r.ok, false)
+  assert.equal(calls[0].init.signal, controller.signal)
+  assert.equal(calls[0].init.cache, "no-store")
+})

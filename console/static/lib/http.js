@@ -5,12 +5,15 @@ export const NETWORK_ERROR = "网络异常，请检查网络后重试"
 
 export function statusError(status) { return `请求未成功（${status}），请稍后重试` }
 
-// request(url, {method, json, body, headers}) -> {ok, status, data, error}; never throws.
-// `json` is sent as application/json (the API refuses cookie-authenticated writes of other
-// types from another site); `body` (FormData, a Blob) is sent as it is.
-export async function request(url, { method = "GET", json, body, headers } = {}) {
+// request(url, {method, json, body, headers, signal, cache}) -> {ok, status, data, error}; never
+// throws. `json` is sent as application/json (the API refuses cookie-authenticated writes of
+// other types from another site); `body` (FormData, a Blob) is sent as it is; an aborted
+// request answers {ok: false, status: 0, aborted: true}.
+export async function request(url, { method = "GET", json, body, headers, signal, cache } = {}) {
   const init = { method, credentials: "same-origin",
                  headers: { Accept: "application/json", ...(headers || {}) } }
+  if (signal) { init.signal = signal }
+  if (cache) { init.cache = cache }
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json"
     init.body = JSON.stringify(json)
@@ -21,6 +24,7 @@ export async function request(url, { method = "GET", json, body, headers } = {})
   try {
     resp = await globalThis.fetch(url, init)
   } catch {
+    if (signal && signal.aborted) { return { ok: false, status: 0, data: null, aborted: true, error: { message: "已取消" } } }
     return { ok: false, status: 0, data: null, error: { message: NETWORK_ERROR } }
   }
   let data = null
