@@ -17,6 +17,7 @@ from typing import Any
 import param
 from panel.custom import JSComponent
 
+from console.map import IMPORTMAP
 from console.wire import TextMessages
 
 Row = Mapping[str, Any]
@@ -45,6 +46,8 @@ def rows_diff(old: Sequence[Row], new: Sequence[Row]) -> dict[str, Any] | None:
 class DeskComponent(TextMessages, JSComponent):
     """Base of the desk's components: messages from the browser go to ``handler`` (set per
     session)."""
+
+    _importmap = IMPORTMAP
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

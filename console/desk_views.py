@@ -1,10 +1,11 @@
-"""The duty desk's browser components (one ESM module each, with desk_common.js in front): the
+"""The duty desk's browser components (one ES module each, importing desk_common.js): the
 title bar and tabs, the intake form, the queue, the unit board and the open case. The session
 that wires them to the hub is ``console.pages.desk``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import param
@@ -14,11 +15,10 @@ from console.map import STATIC_DIR
 from dispatch import vocab
 
 
-def _esm(*names: str) -> str:
-    """The component's module(s) with the desk's shared helpers in front (one file each in the
-    browser, no import paths to resolve)."""
-    common = (STATIC_DIR / "desk_common.js").read_text(encoding="utf-8")
-    return "\n".join([common, *((STATIC_DIR / n).read_text(encoding="utf-8") for n in names)])
+def _esm(name: str) -> Path:
+    """The component's module; it imports what it shares from ``fq/desk_common.js`` (see
+    ``console.map.IMPORTMAP``)."""
+    return STATIC_DIR / name
 
 
 VOCAB: dict[str, Any] = {
@@ -41,7 +41,7 @@ class DeskBar(DeskComponent):
     live_detail = param.String(default="")
     active = param.String(default="intake", doc="intake | case")
     case_label = param.String(default="")
-    _esm: ClassVar[str] = _esm("desk_header.js")
+    _esm: ClassVar[Path] = _esm("desk_header.js")
 
 
 class DeskIntake(DeskComponent):
@@ -51,7 +51,7 @@ class DeskIntake(DeskComponent):
     actor = param.String(default="值班员")
     vocab = param.Dict(default=VOCAB)
     point = param.Dict(default=None, allow_None=True)
-    _esm: ClassVar[str] = _esm("desk_intake.js")
+    _esm: ClassVar[Path] = _esm("desk_intake.js")
 
 
 class DeskQueue(RowsView):
@@ -59,7 +59,7 @@ class DeskQueue(RowsView):
 
     server_ms = param.Integer(default=0)
     selected = param.Integer(default=None, allow_None=True)
-    _esm: ClassVar[str] = _esm("desk_queue.js")
+    _esm: ClassVar[Path] = _esm("desk_queue.js")
 
 
 class DeskUnits(RowsView):
@@ -69,7 +69,7 @@ class DeskUnits(RowsView):
     unit_types = param.Dict(default=vocab.UNIT_TYPES)
     stale_s = param.Integer(default=900)
     folded = param.Boolean(default=False, doc="Only the head shows (a small screen's queue).")
-    _esm: ClassVar[str] = _esm("desk_units.js")
+    _esm: ClassVar[Path] = _esm("desk_units.js")
 
 
 class DeskCase(DeskComponent):
@@ -82,5 +82,5 @@ class DeskCase(DeskComponent):
     actor = param.String(default="值班员")
     vocab = param.Dict(default=VOCAB)
     server_ms = param.Integer(default=0)
-    _esm: ClassVar[str] = _esm("case_record.js", "desk_case.js")  # + the 调解档案 section
+    _esm: ClassVar[Path] = _esm("desk_case.js")  # it imports the 调解档案 section
     _stylesheets: ClassVar[list[str]] = [(STATIC_DIR / "case_record.css").read_text("utf-8")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import param
 from panel.custom import JSComponent
@@ -22,6 +22,12 @@ STATIC_DIRS: dict[str, str] = {STATIC_SLUG: str(STATIC_DIR)}
 Not ``/static``: Bokeh serves its own JS there and Panel refuses a ``static_dirs`` entry with
 that slug ("Static file route may not use /static this is reserved for internal use").
 """
+
+IMPORTMAP: dict[Literal["imports", "scopes"], dict[str, str]] = {"imports": {"fq/": f"{STATIC_URL}/"}}
+"""The import map of every console component: its module writes ``import … from "fq/lib/time.js"``
+and the browser loads ``/assets/lib/time.js`` from this server (Panel evaluates a component's
+module from a blob: URL, against which no relative path resolves; the map makes the shared modules
+one same-origin file each, cached once per page)."""
 
 LAYER_KINDS = ("polygon", "line", "point")
 _LAYER_KEYS = frozenset(
@@ -146,6 +152,7 @@ class LeafletMap(TextMessages, JSComponent):
         "name", "code"}]} (Python side only).""")
 
     _esm: ClassVar[Path] = STATIC_DIR / "leaflet_map.js"
+    _importmap = IMPORTMAP
 
     listening = param.Integer(default=0, doc="""
         Bumped each time a browser's view of this map has registered for messages (Python side

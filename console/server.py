@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import socket
 from typing import Any
 
@@ -88,6 +89,9 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
+    # our ES modules (console.map.IMPORTMAP) as text/javascript (RFC 9239), whatever the
+    # host's mime.types or this Python's table says
+    mimetypes.add_type("text/javascript", ".js")
     scrub_server_logs()  # no addresses, names or keys from query strings in the logs
     origins = [f"localhost:{port}", f"127.0.0.1:{port}", f"{socket.gethostname()}:{port}",
                *app.settings.allowed_hosts]

@@ -7,13 +7,14 @@ rejected file, the counts of an accepted one, the policy as stored).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.map import STATIC_DIR, STATIC_URL
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL
 from dispatch import vocab
 from dispatch.views_audit import ACTION_LABELS, ENTITY_LABELS
 from geo.importer import LEVEL_LABELS
@@ -29,10 +30,9 @@ class AdminApp(JSComponent):
 
     exports = param.Boolean(default=True, doc="Show the export links (HTML map, wall PNG).")
 
-    # the audit tab's module rides in the same file (it uses admin.js's helpers)
-    _esm: ClassVar[str] = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8")
-                                     for name in ("admin.js", "admin_audit.js",
-                                                  "admin_accounts.js", "admin_mediators.js"))
+    # admin.js imports its tabs (admin_audit.js, admin_accounts.js, admin_mediators.js)
+    _esm: ClassVar[Path] = STATIC_DIR / "admin.js"
+    _importmap = IMPORTMAP
 
 
 def labels() -> dict[str, Any]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.map import STATIC_DIR, STATIC_URL
-from dispatch import vocab
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL
+from dispatch import clocks, vocab
 
 
 class FieldApp(JSComponent):
@@ -21,9 +22,9 @@ class FieldApp(JSComponent):
 
     labels = param.Dict(default={}, doc="Chinese labels of the domain's codes.")
 
-    # the 调解记录 panel's module rides in front (field.js calls its mountRecords)
-    _esm: ClassVar[str] = "\n".join((STATIC_DIR / n).read_text(encoding="utf-8")
-                                     for n in ("field_record.js", "field.js"))
+    # field.js imports the 调解记录 panel (field_record.js) and the shared helpers (lib/)
+    _esm: ClassVar[Path] = STATIC_DIR / "field.js"
+    _importmap = IMPORTMAP
 
 
 def labels() -> dict[str, Any]:
@@ -31,7 +32,8 @@ def labels() -> dict[str, Any]:
             "outcomes": vocab.OUTCOMES, "followup_methods": vocab.FOLLOWUP_METHODS,
             "priorities": {str(k): v for k, v in
                                                        vocab.PRIORITIES.items()},
-            "unit_types": vocab.UNIT_TYPES, "unit_statuses": vocab.UNIT_STATUSES}
+            "unit_types": vocab.UNIT_TYPES, "unit_statuses": vocab.UNIT_STATUSES,
+            "clocks": clocks.KIND_LABEL}  # the countdown's words, as the desk's marks say them
 
 
 def create_field(unit_id: int | None, *, api_base: str = "/api/v1",

@@ -10,7 +10,7 @@ import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
 from console.pages.plain import logout_form
 from dispatch import vocab
 from dispatch.access import HOME_PAGES, ROLES, Principal, may
@@ -75,6 +75,7 @@ class TerritoryStats(JSComponent):
     note = param.String(default="", doc="Small print under the counts.")
 
     _esm: ClassVar[Path] = STATIC_DIR / "territory_stats.js"
+    _importmap = IMPORTMAP
 
 
 class AddressSearch(JSComponent):
@@ -85,6 +86,7 @@ class AddressSearch(JSComponent):
     picked = param.Dict(default=None, allow_None=True, doc="The candidate the user chose.")
 
     _esm: ClassVar[Path] = STATIC_DIR / "address_search.js"
+    _importmap = IMPORTMAP
 
 
 class ExportPanel(JSComponent):
@@ -93,6 +95,7 @@ class ExportPanel(JSComponent):
     api_base = param.String(default="/api/v1")
 
     _esm: ClassVar[Path] = STATIC_DIR / "export_panel.js"
+    _importmap = IMPORTMAP
 
 
 def dispute_layers(api_base: str = "/api/v1", *, heat_days: int = 365) -> list[dict[str, Any]]:

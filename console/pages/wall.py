@@ -25,7 +25,7 @@ from panel.io.state import set_curdoc
 
 from console.api_stats import definitions
 from console.bootstrap import App
-from console.map import STATIC_DIR, STATIC_URL, LeafletMap, basemap
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, basemap
 from console.stats_hub import StatsHub, stats_hub
 from dispatch import stats
 from dispatch.stats import Scope
@@ -69,6 +69,7 @@ class WallBoard(JSComponent):
     health_url = param.String(default="/api/v1/health", doc="Checked when updates stop.")
 
     _esm: ClassVar[Path] = STATIC_DIR / "wall_board.js"
+    _importmap = IMPORTMAP
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

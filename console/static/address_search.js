@@ -1,7 +1,7 @@
 // Address search with live candidates from /api/v1/geocode; a pick is located through
 // /api/v1/locate, its chain shown here and handed to Python (which flies the map there).
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => (
-  { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]))
+import { escapeHtml as esc } from "fq/lib/escape.js"
+import { fetchJson, request } from "fq/lib/http.js"
 
 const LEVELS = { building: "楼栋", door: "门牌", compound: "小区", road: "道路",
                  community: "社区", street: "街道", place: "地点" }
@@ -29,9 +29,7 @@ export function render({ model, el }) {
     if (!q.trim()) { list.innerHTML = ""; return }
     let body
     try {
-      const r = await fetch(`${model.api_base}/geocode?q=${encodeURIComponent(q)}&limit=6`)
-      body = await r.json()
-      if (!r.ok) { throw new Error(body?.error?.message || r.status) }
+      body = await fetchJson(`${model.api_base}/geocode?q=${encodeURIComponent(q)}&limit=6`)
     } catch (err) {
       if (mine === seq) { list.innerHTML = `<li class="as-empty">查询失败：${esc(err.message)}</li>` }
       return
@@ -54,11 +52,7 @@ export function render({ model, el }) {
     if (!c) { return }
     list.innerHTML = ""
     input.value = c.address
-    let loc = {}
-    try {
-      const r = await fetch(`${model.api_base}/locate?lon=${c.lon}&lat=${c.lat}`)
-      loc = await r.json()
-    } catch (err) { loc = {} }
+    const loc = (await request(`${model.api_base}/locate?lon=${c.lon}&lat=${c.lat}`)).data || {}
     const names = ["street", "community", "grid", "micro_grid", "police_grid"]
       .map((k) => loc[k]?.name).filter(Boolean)
     chain.innerHTML = names.length

@@ -1,10 +1,12 @@
 // The admin page (管理): territory import, units roster, dispatch policy. Every change is a
 // request to /api/v1/admin/...; the server runs the import functions and domain commands and
 // its Chinese answer (located problems, counts, the stored policy) is shown as it comes.
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => (
-  { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]))
-const opts = (map, chosen, blank) => (blank ? `<option value="">${esc(blank)}</option>` : "") +
-  Object.entries(map).map(([k, v]) => `<option value="${esc(k)}"${String(chosen) === k ? " selected" : ""}>${esc(v)}</option>`).join("")
+import { escapeHtml as esc, optionsHtml as opts } from "fq/lib/escape.js"
+import { fetchJson } from "fq/lib/http.js"
+import { mountAccounts } from "fq/admin_accounts.js"
+import { mountAudit } from "fq/admin_audit.js"
+import { mountMediators } from "fq/admin_mediators.js"
+
 const CRS = { "": "WGS-84（默认）", gcj02: "GCJ-02（火星坐标）", bd09: "BD-09（百度）", cgcs2000: "CGCS2000" }
 
 export function render({ model, el }) {
@@ -18,13 +20,9 @@ export function render({ model, el }) {
   let editing = null
   let policy = null
 
-  async function call(path, init) {
-    const r = await fetch(`${base}${path}`, { credentials: "same-origin", ...(init || {}) })
-    const j = await r.json().catch(() => ({}))
-    if (!r.ok) { const e = new Error(j?.error?.message || `请求失败（${r.status}）`); e.body = j; e.field = j?.error?.field; throw e }
-    return j
-  }
-  const post = (path, body) => call(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+  // fetchJson throws the API's own reason; its .field names the field, .body is the answer.
+  const call = (path, init) => fetchJson(`${base}${path}`, init)
+  const post = (path, body) => call(path, { method: "POST", json: body })
 
   root.innerHTML = `
     <header class="ad-head"><div class="ad-mark">枫</div><h1>平台管理</h1>

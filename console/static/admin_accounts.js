@@ -1,14 +1,15 @@
 // The admin page's 账号与密钥 tab: accounts (create, edit role and jurisdiction, reset, deactivate)
-// and API keys (issue, revoke). Appended to admin.js in one module by console/pages/admin.py (it
-// uses admin.js's esc/opts). A temporary password or a new key is shown once, here, and never again.
+// and API keys (issue, revoke); admin.js mounts it with its request helpers. A temporary password or a new key is shown once, here, and never again.
+import { escapeHtml as esc, optionsHtml as opts } from "fq/lib/escape.js"
+
 const LEVEL_FIELD = { district: "district_id", street: "street_id", community: "community_id" }
 
-function mountAccounts(el, { call, post }) {
+export function mountAccounts(el, { call, post }) {
   let data = null
   let keys = null
   let units = []
   let editing = null
-  const send = (method, path, body) => call(path, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+  const send = (method, path, body) => call(path, { method, json: body })
 
   function levelOf(a) {
     if (a.role === "field") { return "grid" }

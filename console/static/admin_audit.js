@@ -1,6 +1,9 @@
 // The admin page's 审计日志 tab: filters, a paged table and a CSV export of /api/v1/admin/audit.
-// Appended to admin.js in one module by console/pages/admin.py (it uses admin.js's esc/opts).
+// admin.js mounts it with its request helpers.
 // Every value shown comes masked from the server; the page never unmasks anything.
+import { escapeHtml as esc, optionsHtml as opts } from "fq/lib/escape.js"
+import { fmtIso } from "fq/lib/time.js"
+
 const AUDIT_GROUPS = {
   "login,login_failed,login_blocked,logout": "登录与注销（全部）",
   "login_failed,login_blocked": "登录失败与拦截",
@@ -9,14 +12,7 @@ const AUDIT_GROUPS = {
   "register,locate,merge,link_duplicate,link_related,assign,reassign,transition,reopen,release,supervise_manual,supervise_yellow,supervise_red,whistle,whistle_report,consultation": "案件变更（全部）",
   "account_created,account_updated,password_changed,password_reset,account_activated,account_deactivated,account_refused,api_key_created,api_key_revoked,api_key_refused,policy_update,unit_status,audit_export": "账号、策略与力量",
 }
-const beijing = (iso) => {
-  const d = new Date(String(iso).replace(" ", "T"))
-  if (Number.isNaN(d.getTime())) { return String(iso ?? "") }
-  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false,
-    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
-}
-
-function mountAudit(el, { call, base, L }) {
+export function mountAudit(el, { call, base, L }) {
   const A = L.audit_actions || {}
   const E = L.audit_entities || {}
   const stateLabel = (s) => (s == null ? "" : (L.states || {})[s] || (L.unit_statuses || {})[s] || s)
@@ -90,7 +86,7 @@ function mountAudit(el, { call, base, L }) {
       const what = r.code ? `${esc(r.entity_label)} ${esc(r.code)}` : `${esc(r.entity_label)}${r.entity_id != null ? ` #${esc(r.entity_id)}` : ""}`
       const change = r.from_state || r.to_state ? `${esc(stateLabel(r.from_state))} → ${esc(stateLabel(r.to_state))}` : ""
       const detail = detailText(r.detail)
-      return `<tr data-id="${esc(r.id)}" class="ad-act-${esc(r.action)}"><td class="ad-num">${esc(beijing(r.at))}</td><td>${esc(r.actor)}</td>
+      return `<tr data-id="${esc(r.id)}" class="ad-act-${esc(r.action)}"><td class="ad-num">${esc(fmtIso(r.at))}</td><td>${esc(r.actor)}</td>
         <td><span class="ad-st" title="${esc(r.action)}">${esc(A[r.action] || r.action_label || r.action)}</span></td><td>${what}</td>
         <td>${change}</td><td>${esc(r.reason || "")}</td><td class="ad-detail" title="${esc(detail)}">${esc(detail)}</td></tr>`
     }).join("")

@@ -1,7 +1,9 @@
 // The admin page's 调解员档案 tab: per mediator (and every unit that handled cases) over a window —
 // cases handled, resolved, 调解成功（有据）, success rate, satisfaction, overdue, extensions — from
 // GET /api/v1/mediators/record, with the definitions the server prints and the 延期 figures.
-function mountMediators(el, { call, L }) {
+import { escapeHtml as esc } from "fq/lib/escape.js"
+
+export function mountMediators(el, { call, L }) {
   const T = L.unit_types || {}
   el.innerHTML = `<div class="ad-card"><h2>调解员档案</h2>
     <form class="ad-med-form">统计 <select name="days"><option value="30">近 30 天</option><option value="90">近 90 天</option>

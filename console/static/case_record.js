@@ -1,8 +1,10 @@
-// The case's 调解档案 on the desk (prepended to desk_case.js by console/desk_views.py): the 五步
+// The case's 调解档案 on the desk (desk_case.js imports recordSection): the 五步
 // checklist (听、查、议、调、定) with who and when, mediation sessions with a room booking (the server
 // refuses an overlap and names who booked it), the versioned 调解协议书 and its PDF, 司法确认,
 // attachments and 延期. It reads GET /incidents/{id}/record and writes by POSTs; the server decides.
 // One element per case is kept across the case page's redraws, so a half-filled form survives.
+import { api, append, clear, fmtFull, h, notice } from "fq/desk_common.js"
+import { request } from "fq/lib/http.js"
 
 const REC_STEPS = [["listen", "听", "了解情况"], ["check", "查", "摸清事实"], ["discuss", "议", "各方畅谈"],
   ["mediate", "调", "多元解纷"], ["settle", "定", "建档落实"]]
@@ -19,7 +21,7 @@ function recLocalInput(ms) {  // a datetime-local value in Beijing time
 }
 function recIso(local) { return local ? `${local}:00+08:00` : null }
 
-function recordSection(opts) {
+export function recordSection(opts) {
   const { apiBase, kase, actor } = opts
   let panel = recordPanels.get(kase.id)
   if (!panel) {
@@ -189,10 +191,9 @@ function buildRecord(apiBase, id, actor) {
     const form = new FormData()
     form.append("file", f, f.name)
     clear(flash).appendChild(notice("info", "正在上传…"))
-    const resp = await fetch(`${base}/attachments`, { method: "POST", body: form, credentials: "same-origin" })
-    const data = await resp.json().catch(() => null)
+    const r = await request(`${base}/attachments`, { method: "POST", body: form })
     clear(flash)
-    if (!resp.ok) { flash.appendChild(notice("error", "上传未成功", [data?.error?.message || `服务器返回 ${resp.status}`])); return }
+    if (!r.ok) { flash.appendChild(notice("error", "上传未成功", [r.error.message])); return }
     fileInput.value = ""
     flash.appendChild(notice("ok", "附件已上传", []))
     await refresh()

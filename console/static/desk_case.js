@@ -1,6 +1,8 @@
 // DeskCase: one case's page — its facts, parties, units, deadlines, warnings, the whole audit
 // timeline, and the actions its state allows (listed by console/desk_state.py). Every action is a
 // POST to the API; the server decides and its Chinese answer is shown as is.
+import { addressPicker, api, append, badge, blink, clear, clockOffset, countdown, fmtDT, fmtFull, h, notice, priorityBadge, recommendPanel, riskBadge } from "fq/desk_common.js"
+import { recordSection } from "fq/case_record.js"
 
 const CHAIN = [["community_name", "社区"], ["grid_name", "网格"], ["micro_grid_name", "微网格"],
                ["police_grid_name", "警格"]]
@@ -249,7 +251,7 @@ export function render({ model, el }) {
       warn.push(h("div", { class: "dk-notice dk-dup" }, h("div", { class: "dk-notice-title" }, `疑似重复 / 关联案件 ${c.links.length} 件`),
         c.links.map((l) => h("div", { class: "dk-notice-line" },
           l.other_id == null ? "" : h("button", { type: "button", class: "dk-link", onclick: () => model.send_msg({ type: "open", id: l.other_id }) }, l.other_code),
-          ` ${LINK[l.kind] || l.kind}　${(l.reasons || []).join("，")}`))))
+          ` ${LINK[l.kind] || l.kind}\u3000${(l.reasons || []).join("，")}`))))
     }
     const parties = h("table", { class: "dk-table" }, h("thead", {}, h("tr", {}, ["姓名", "电话", "角色", "语言"].map((t) => h("th", {}, t)))),
       h("tbody", {}, (c.parties || []).map((p) => h("tr", {}, h("td", {}, p.name), h("td", { class: "dk-mono" }, p.phone || "—"),

@@ -1,11 +1,25 @@
-// Duty desk 值班台: helpers shared by every desk component (prepended to each component's ESM by
-// console/pages/desk.py). Text is always set with textContent: user-supplied data never becomes
-// markup. Requests go to the console's own API only.
+// Duty desk 值班台: DOM helpers shared by every desk component (each imports what it uses from
+// "fq/desk_common.js"). Text is always set with textContent: user-supplied data never becomes
+// markup. Requests go to the console's own API only (lib/http.js).
+import { request } from "./lib/http.js"
+import { fmtFull } from "./lib/time.js"
 
-const TZ = "Asia/Shanghai"
+export { TZ, ago, clockOffset, countdown, fmtDT, fmtFull, fmtTime, phaseOf, span } from "./lib/time.js"
+
+// api(path, {method, body, actor}) -> {ok, status, data, error}: the desk's requests, the actor
+// (who acts) sent with every JSON body.
+export function api(path, { method = "GET", body, actor } = {}) {
+  return request(path, { method, json: body === undefined ? undefined : (actor ? { actor, ...body } : body) })
+}
+
+// Overdue clocks blink with the countdown's own one-second tick: a CSS animation would ask for
+// a frame 60 times a second in every open desk (a tenth of a core each without a GPU).
+export function blink(el, phase, now) {
+  el.toggleAttribute("data-blink", phase === "overdue" && Math.floor(now / 1000) % 2 === 1)
+}
 
 // h("div", {class: "x", onclick: fn, dataset: {id: 1}}, "text", child, [more]) -> element
-function h(tag, attrs, ...children) {
+export function h(tag, attrs, ...children) {
   const el = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) { continue }
@@ -21,7 +35,7 @@ function h(tag, attrs, ...children) {
   return el
 }
 
-function append(el, children) {
+export function append(el, children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) { continue }
     el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)))
@@ -29,101 +43,23 @@ function append(el, children) {
   return el
 }
 
-function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild) } return el }
+export function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild) } return el }
 
-const FMT_TIME = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: TZ, hour: "2-digit", minute: "2-digit", hour12: false })
-const FMT_DT = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: TZ, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  hour12: false })
-const FMT_FULL = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
-  minute: "2-digit", second: "2-digit", hour12: false })
+export function badge(text, cls) { return h("span", { class: `dk-badge ${cls || ""}` }, text) }
 
-function fmtTime(ms) { return ms ? FMT_TIME.format(new Date(ms)) : "—" }
-function fmtDT(ms) { return ms ? FMT_DT.format(new Date(ms)) : "—" }
-function fmtFull(ms) { return ms ? FMT_FULL.format(new Date(ms)) : "—" }
-
-function pad2(n) { return String(n).padStart(2, "0") }
-
-// A remaining (or overdue) span as 时:分:秒, or 天+时 beyond two days.
-function span(ms) {
-  const s = Math.floor(Math.abs(ms) / 1000)
-  const d = Math.floor(s / 86400)
-  const hh = Math.floor((s % 86400) / 3600)
-  const mm = Math.floor((s % 3600) / 60)
-  const ss = s % 60
-  if (d >= 2) { return `${d}天${hh}时` }
-  return `${pad2(hh + d * 24)}:${pad2(mm)}:${pad2(ss)}`
-}
-
-function ago(ms, now) {
-  if (!ms) { return "无定位" }
-  const s = Math.max(0, Math.floor((now - ms) / 1000))
-  if (s < 60) { return `${s}秒前` }
-  if (s < 3600) { return `${Math.floor(s / 60)}分钟前` }
-  if (s < 86400 * 2) { return `${Math.floor(s / 3600)}小时前` }
-  return `${Math.floor(s / 86400)}天前`
-}
-
-// Overdue clocks blink with the countdown's own one-second tick: a CSS animation would ask for
-// a frame 60 times a second in every open desk (a tenth of a core each without a GPU).
-function blink(el, phase, now) {
-  el.toggleAttribute("data-blink", phase === "overdue" && Math.floor(now / 1000) % 2 === 1)
-}
-
-function phaseOf(mark, now) {
-  if (now >= mark.due_ms) { return "overdue" }
-  return now >= mark.warn_ms ? "warn" : "ok"
-}
-
-// The text and class of one countdown at `now` (server-corrected browser time).
-function countdown(mark, now) {
-  const p = phaseOf(mark, now)
-  const left = mark.due_ms - now
-  const text = p === "overdue" ? `${mark.label}超时 ${span(left)}` : `${mark.label} ${span(left)}`
-  return { phase: p, text }
-}
-
-// Server time = browser time + offset, so countdowns agree with the server's deadlines.
-function clockOffset(serverMs) { return serverMs ? serverMs - Date.now() : 0 }
-
-async function api(path, { method = "GET", body, actor } = {}) {
-  const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" }
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json"
-    opts.body = JSON.stringify(actor ? { actor, ...body } : body)
-  }
-  let resp
-  try {
-    resp = await fetch(path, opts)
-  } catch (err) {
-    return { ok: false, status: 0, error: { message: `网络异常：${err.message}` } }
-  }
-  let data = null
-  try { data = await resp.json() } catch (err) { data = null }
-  if (!resp.ok) {
-    const error = (data && data.error) || { message: `服务器返回 ${resp.status}` }
-    return { ok: false, status: resp.status, error, data }
-  }
-  return { ok: true, status: resp.status, data }
-}
-
-function badge(text, cls) { return h("span", { class: `dk-badge ${cls || ""}` }, text) }
-
-const PRIORITY_CLASS = { 1: "p1", 2: "p2", 3: "p3", 4: "p4" }
-function priorityBadge(p, label) { return badge(label, `dk-pri ${PRIORITY_CLASS[p] || ""}`) }
-function riskBadge(level, label) {
+export const PRIORITY_CLASS = { 1: "p1", 2: "p2", 3: "p3", 4: "p4" }
+export function priorityBadge(p, label) { return badge(label, `dk-pri ${PRIORITY_CLASS[p] || ""}`) }
+export function riskBadge(level, label) {
   return level ? badge(`${label}风险`, `dk-risk r${level}`) : null
 }
 
-function notice(kind, title, lines) {
+export function notice(kind, title, lines) {
   return h("div", { class: `dk-notice dk-${kind}`, role: kind === "error" ? "alert" : "status" },
     title ? h("div", { class: "dk-notice-title" }, title) : null,
     (lines || []).map((l) => h("div", { class: "dk-notice-line" }, l)))
 }
 
-function etaText(s) {
+export function etaText(s) {
   if (s === null || s === undefined) { return "无法估算" }
   if (s < 60) { return `${Math.round(s)} 秒` }
   return `${Math.round(s / 60)} 分钟`
@@ -131,7 +67,7 @@ function etaText(s) {
 
 // Recommendations for a case, each unit or 警格+网格 pair with one button that assigns it.
 // opts: {api, actor, incidentId, reassign, vocab, onAssigned(result), limit}
-function recommendPanel(opts) {
+export function recommendPanel(opts) {
   const root = h("div", { class: "dk-rec", dataset: { incident: opts.incidentId } })
   const status = h("div", { class: "dk-rec-status" })
   const body = h("div", { class: "dk-rec-body" })
@@ -233,7 +169,7 @@ function recommendPanel(opts) {
 // Keyed list update: rows whose data did not change keep their element (focus, hover and clicks
 // in flight survive a refresh); changed rows are rebuilt; order follows `items`. Returns the new
 // cache (key -> {sig, el, extra}) to pass in next time.
-function reconcile(container, items, keyOf, build, cache) {
+export function reconcile(container, items, keyOf, build, cache) {
   const next = new Map()
   let i = 0
   for (const item of items) {
@@ -258,7 +194,7 @@ function reconcile(container, items, keyOf, build, cache) {
 // moved units, {type: "patch", base, version, rows}. A diff on another version than ours asks once
 // for the whole list instead (a message sent before this page connected is lost, not replayed).
 // onChange(kind, changed): kind "full" | "rows" | "patch"; changed: [old row or undefined, new].
-function liveRows(model, onChange) {
+export function liveRows(model, onChange) {
   const live = { rows: model.rows || [], version: model.rows_version }
   let asked = false
   model.on("change:rows", () => {
@@ -288,11 +224,11 @@ function liveRows(model, onChange) {
   return live
 }
 
-const PLACE_LEVELS = { building: "楼栋", door: "门牌", compound: "小区", road: "道路",
+export const PLACE_LEVELS = { building: "楼栋", door: "门牌", compound: "小区", road: "道路",
                        community: "社区", street: "街道", place: "地点" }
 
 // An address box with live candidates from /geocode; onPick(candidate) on a click or Enter.
-function addressPicker(apiBase, onPick, initial) {
+export function addressPicker(apiBase, onPick, initial) {
   const input = h("input", { class: "dk-input dk-address", type: "search", autocomplete: "off",
     maxlength: 200, placeholder: "输入地址：如 天山路128号、友谊佳苑3号楼", "aria-label": "地址" })
   const list = h("ul", { class: "dk-cands", role: "listbox" })

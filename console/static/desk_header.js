@@ -1,6 +1,7 @@
 // DeskHeader: the desk's title bar — navigation, the signed-in officer (the audit's actor, not editable),
 // the live-link status and the Beijing clock; DeskTabs (same file, part="tabs"): the work column's
 // switch between intake and the open case.
+import { TZ, h } from "fq/desk_common.js"
 
 const CLOCK = new Intl.DateTimeFormat("zh-CN", { timeZone: TZ, year: "numeric", month: "2-digit",
   day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false })

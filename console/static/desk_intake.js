@@ -3,6 +3,7 @@
 // located through /api/v1/locate and checked for duplicates and risk through /api/v1/desk/precheck
 // before saving. Saving POSTs /api/v1/incidents; the result shows the chain, warnings, deadlines
 // and the recommendation list with one-click assignment.
+import { addressPicker, api, badge, clear, fmtFull, h, notice, priorityBadge, recommendPanel, riskBadge } from "fq/desk_common.js"
 
 const ROLES = { applicant: "申请人", respondent: "被申请人", third_party: "第三人" }
 const CRS = { wgs84: "WGS-84（GPS）", gcj02: "GCJ-02（国测局）", bd09: "BD-09（百度）" }

@@ -1,6 +1,7 @@
 // DeskQueue: cases by urgency (rows sorted by the server, console/desk_state.py) with sign-for and
 // closure countdowns ticked here every second from their marks: amber from the warning mark, red
 // and pulsing when overdue. A click opens the case (Python loads it).
+import { badge, blink, clear, clockOffset, countdown, h, liveRows, phaseOf, priorityBadge, reconcile, riskBadge } from "fq/desk_common.js"
 
 const FILTERS = [
   ["open", "全部在办", (r) => r.group === "open"],

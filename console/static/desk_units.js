@@ -1,5 +1,6 @@
 // DeskUnits: the unit board 力量看板 — status, position age (ticked here), load and current cases,
 // filtered by status or type and searched by name; a click shows the unit on the map.
+import { ago, clockOffset, h, liveRows, reconcile } from "fq/desk_common.js"
 
 const STATUS = [["all", "全部"], ["available", "空闲"], ["assigned", "已派单"], ["en_route", "在途"],
                 ["on_scene", "到场处置"], ["off_duty", "下班"]]
@@ -27,7 +28,14 @@ export function render({ model, el }) {
   }
   model.on("change:folded", showFold)
   showFold()
-  model.send_msg({ type: "screen", width: window.innerWidth, height: window.innerHeight })
+  // Told once the page's document is idle: Python's answer to a message sent while the page is
+  // still being put together was lost (the board stayed unfolded on a small screen).
+  const tell = () => model.send_msg({ type: "screen", width: window.innerWidth, height: window.innerHeight })
+  const idle = () => (window.Bokeh?.documents || []).every((d) => d.is_idle)
+  if (idle()) { tell() } else {
+    const wait = setInterval(() => { if (idle()) { clearInterval(wait); tell() } }, 100)
+    model.on("remove", () => clearInterval(wait))
+  }
 
   let status = "all"
   let offset = clockOffset(model.server_ms)
@@ -98,7 +106,7 @@ export function render({ model, el }) {
   // Changed rows arrive as diffs (liveRows). A position changes neither counts nor filters: only
   // the ages are retexted, at most once a second; any other change redraws (the rows are rebuilt
   // only where they differ).
-  const still = ({ lon, lat, position_ms, ...rest }) => rest  // eslint-disable-line no-unused-vars
+  const still = ({ lon, lat, position_ms, ...rest }) => rest
   let byId = new Map()
   let later = null
   let redraw = false

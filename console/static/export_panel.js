@@ -1,5 +1,7 @@
 // Export links of the home page: a street's self-contained HTML map and the wall as a PNG
 // (console/api_export.py). Streets come from the layer API; nothing leaves the console.
+import { fetchJson } from "fq/lib/http.js"
+
 export async function render({ model, el }) {
   const base = model.api_base.replace(/\/$/, "")
   const box = document.createElement("div")
@@ -19,8 +21,7 @@ export async function render({ model, el }) {
   select.addEventListener("change", sync)
   sync()
   try {
-    const resp = await fetch(`${base}/layers/streets.geojson`, { credentials: "same-origin" })
-    const data = await resp.json()
+    const data = await fetchJson(`${base}/layers/streets.geojson`)
     for (const f of data.features || []) {
       const o = document.createElement("option")
       o.value = String(f.properties.id)

@@ -2,16 +2,16 @@
 // mediate, resolve or escalate — plus a position report and its past tasks. The buttons are
 // exactly the actions the API serves with each task (dispatch.lifecycle.actions); every act is
 // a POST, the server decides, and its Chinese reason is shown when it refuses.
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => (
-  { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]))
+import { escapeHtml as esc } from "fq/lib/escape.js"
+import { fetchJson } from "fq/lib/http.js"
+import { countdown } from "fq/lib/time.js"
+import { mountRecords, refreshRecord } from "fq/field_record.js"
 
-function countdown(deadline, now) {
-  if (!deadline) { return "" }
-  const s = Math.round((new Date(deadline) - now) / 1000)
-  const a = Math.abs(s)
-  const text = a >= 86400 ? `${Math.floor(a / 86400)}天${Math.floor(a % 86400 / 3600)}小时`
-    : a >= 3600 ? `${Math.floor(a / 3600)}小时${Math.floor(a % 3600 / 60)}分` : `${Math.floor(a / 60)}分${a % 60}秒`
-  return s < 0 ? `已超时 ${text}` : `剩余 ${text}`
+// The task's running clock (dispatch.clocks: which one, its deadline, its label) as a countdown
+// mark; one without a deadline has none.
+function clockMark(clock, due, labels) {
+  const dueMs = due ? Date.parse(due) : NaN
+  return Number.isNaN(dueMs) ? null : { label: (labels || {})[clock] || "时限", due_ms: dueMs }
 }
 
 export function render({ model, el }) {
@@ -23,13 +23,8 @@ export function render({ model, el }) {
   let message = ""
   let busy = false
 
-  const api = (path, body) => fetch(`${model.api_base}${path}`, body === undefined ? {} : {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-  }).catch(() => { throw new Error("网络连接失败，请检查网络后重试") }).then(async (r) => {
-    const j = await r.json().catch(() => ({}))
-    if (!r.ok) { throw new Error(j?.error?.message || `请求未成功（${r.status}），请稍后重试`) }
-    return j
-  })
+  const api = (path, body) => fetchJson(`${model.api_base}${path}`,
+    body === undefined ? {} : { method: "POST", json: body })
   const open = {}  // task id -> the action whose form is open, and whether it awaits a confirm
   async function load() {
     if (!model.unit_id) { root.innerHTML = `<div class="fd-empty">请在地址后加 ?unit=单位编号 打开本人任务 · <form method="post" action="/logout" class="fd-logout-form"><button type="submit" class="fd-logout">退出</button></form></div>`; return }
@@ -74,8 +69,8 @@ export function render({ model, el }) {
     const acts = action ? form(t, action) : `<div class="fd-acts">${(t.actions || []).map((a) =>
       `<button type="button" data-id="${t.id}" data-act="${esc(a.name)}" class="${a.to === "escalated" ? "fd-up" : "fd-go"}"
         ${a.disabled ? `disabled title="${esc(a.disabled)}"` : ""}>${esc(a.label)}</button>`).join("")}</div>`
-    const due = t.due  // the running clock's deadline, as the server decides (dispatch.clocks)
-    const late = due && new Date(due) < now
+    const mark = clockMark(t.clock, t.due, L.clocks)  // the running clock, as the server decides
+    const cd = mark && countdown(mark, now.getTime())
     const parties = (t.parties || []).map((p) => `<li>${esc(p.name)}${p.phone
       ? ` · <a href="tel:${esc(p.phone)}">${esc(p.phone)}</a>` : ""}</li>`).join("")
     return `<article class="fd-card p${esc(t.priority)}" data-id="${t.id}" data-state="${esc(t.state)}">
@@ -85,7 +80,8 @@ export function render({ model, el }) {
       <h3>${esc(t.title)}</h3>
       <div class="fd-cat">${esc(L.categories[t.category] || t.category)}${t.role === "pair" ? " · 警网联动" : ""}</div>
       <div class="fd-addr">${esc(t.address || "（无地址，见地图位置）")}</div>
-      <div class="fd-clock ${late ? "late" : ""}" data-due="${esc(due || "")}">${esc(countdown(due, now))}</div>
+      <div class="fd-clock ${cd && cd.phase === "overdue" ? "late" : ""}" data-due="${mark ? mark.due_ms : ""}"
+        data-label="${esc(mark ? mark.label : "")}">${esc(cd ? cd.text : "")}</div>
       ${parties ? `<ul class="fd-parties">${parties}</ul>` : ""}
       <div class="fr-slot" data-id="${esc(t.id)}"></div>
       ${acts}
@@ -242,11 +238,12 @@ export function render({ model, el }) {
   }
   const poll = setInterval(load, 30000)
   const tick = setInterval(() => {
-    const now = new Date()
+    const now = Date.now()
     for (const c of root.querySelectorAll(".fd-clock[data-due]")) {
       if (!c.dataset.due) { continue }
-      c.textContent = countdown(c.dataset.due, now)
-      c.classList.toggle("late", new Date(c.dataset.due) < now)
+      const cd = countdown({ label: c.dataset.label, due_ms: Number(c.dataset.due) }, now)
+      c.textContent = cd.text
+      c.classList.toggle("late", cd.phase === "overdue")
     }
   }, 1000)
   model.on("remove", () => { source.close(); clearInterval(poll); clearInterval(tick) })

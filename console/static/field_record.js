@@ -1,24 +1,12 @@
-// The field page's 调解记录 (prepended to field.js by console/pages/field.py): per task the 五步
+// The field page's 调解记录 (field.js imports mountRecords and refreshRecord): per task the 五步
 // (听、查、议、调、定) as five buttons, a note for the chosen step, a camera input for photos, and a
 // 延期 request. The complete record (sessions, agreement, 司法确认) is on the desk. One element
 // per case survives the task list's redraws (a half-written note is not lost).
+import { fetchJson, postJson } from "fq/lib/http.js"
+
 const FR_STEPS = [["listen", "听"], ["check", "查"], ["discuss", "议"], ["mediate", "调"], ["settle", "定"]]
 const FR_HINT = { listen: "了解情况", check: "摸清事实", discuss: "各方畅谈", mediate: "多元解纷", settle: "建档落实" }
 const frPanels = new Map()
-
-function frEsc(s) {
-  return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]))
-}
-
-async function frCall(url, init) {
-  let r
-  try { r = await fetch(url, { credentials: "same-origin", ...(init || {}) }) } catch (err) {
-    throw new Error("网络异常，请稍后重试")
-  }
-  const j = await r.json().catch(() => ({}))
-  if (!r.ok) { throw new Error(j?.error?.message || `请求失败（${r.status}）`) }
-  return j
-}
 
 function frPanel(apiBase, id) {
   const base = `${apiBase}/incidents/${id}`
@@ -40,7 +28,7 @@ function frPanel(apiBase, id) {
 
   async function refresh() {
     try {
-      const rec = await frCall(`${base}/record`)
+      const rec = await fetchJson(`${base}/record`)
       const done = new Set(rec.steps.filter((s) => s.done).map((s) => s.step))
       for (const b of el.querySelectorAll(".fr-step")) { b.classList.toggle("done", done.has(b.dataset.step)) }
       const pend = rec.pending_extension
@@ -60,16 +48,15 @@ function frPanel(apiBase, id) {
       const note = q(".fr-note").value.trim()
       if (!note) { say("请填写记录内容", true); return }
       try {
-        await frCall(`${base}/steps`, { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ step, note }) })
+        await postJson(`${base}/steps`, { step, note })
         q(".fr-note").value = ""
         say("已保存")
         refresh()
       } catch (err) { say(err.message, true) }
     } else if (b.classList.contains("fr-ask")) {
       try {
-        await frCall(`${base}/extensions`, { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ days: Number(q(".fr-days").value), reason: q(".fr-reason").value.trim() }) })
+        await postJson(`${base}/extensions`,
+          { days: Number(q(".fr-days").value), reason: q(".fr-reason").value.trim() })
         q(".fr-reason").value = ""
         say("延期申请已提交，等待上级审批")
         refresh()
@@ -83,7 +70,7 @@ function frPanel(apiBase, id) {
     form.append("file", f, f.name)
     say("正在上传…")
     try {
-      await frCall(`${base}/attachments`, { method: "POST", body: form })
+      await fetchJson(`${base}/attachments`, { method: "POST", body: form })
       say("附件已上传")
       refresh()
     } catch (err) { say(err.message, true) }
@@ -93,7 +80,7 @@ function frPanel(apiBase, id) {
 }
 
 // After the task list is drawn: put each case's record panel into its card's slot.
-function mountRecords(root, apiBase) {
+export function mountRecords(root, apiBase) {
   for (const slot of root.querySelectorAll(".fr-slot[data-id]")) {
     const id = slot.dataset.id
     let p = frPanels.get(id)
@@ -102,4 +89,4 @@ function mountRecords(root, apiBase) {
   }
 }
 
-function refreshRecord(id) { const p = frPanels.get(String(id)); if (p) { p.refresh() } }
+export function refreshRecord(id) { const p = frPanels.get(String(id)); if (p) { p.refresh() } }

@@ -5,164 +5,21 @@
 // `layers` list whatever order the GeoJSON fetches finish in. Only the topmost canvas receives
 // mouse events, so area features are found by our own point-in-polygon test on map click
 // (listing every area containing the point, most specific first) rather than per-feature handlers.
+//
+// This file wires the component (layers, live updates, clicks); each concern it uses is a module
+// of its own under map/: geometry, style, popups, legend, basemap, the points' spot canvas (and
+// leaflet_points.js for clustered and pulsing points, loaded only when a layer asks for them).
+
+import { escapeHtml } from "fq/lib/escape.js"
+import { bboxOf, featureId, geometryContains } from "fq/map/geometry.js"
+import { areaPopupHtml, featurePopupHtml } from "fq/map/popups.js"
+import { basemapLayer } from "fq/map/basemap.js"
+import { legendEntry, legendNote } from "fq/map/legend.js"
+import { spotCanvas } from "fq/map/spot_canvas.js"
+import { styleFor } from "fq/map/style.js"
 
 const PANE_BASE_Z = 410   // above Leaflet's tile pane (200) and overlay pane (400)
 const POINT_PANE_Z = 620  // above Leaflet's marker pane (600), below tooltips/popups (650/700)
-
-function escapeHtml(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => (
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]
-  ))
-}
-
-function illustrativeTag(props) {
-  return props && props.illustrative ? `<span class="lm-tag">示意</span>` : ""
-}
-
-function featureId(feature) {
-  if (feature == null) { return undefined }
-  if (feature.id !== undefined && feature.id !== null) { return String(feature.id) }
-  const props = feature.properties || {}
-  return props.id !== undefined && props.id !== null ? String(props.id) : undefined
-}
-
-// ---- geometry helpers (lon/lat arrays, GeoJSON order) ---------------------------------------
-
-function ringContains(ring, x, y) {
-  let inside = false
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1]
-    if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) {
-      inside = !inside
-    }
-  }
-  return inside
-}
-
-function polygonContains(rings, x, y) {
-  if (!rings.length || !ringContains(rings[0], x, y)) { return false }
-  for (let k = 1; k < rings.length; k++) {
-    if (ringContains(rings[k], x, y)) { return false }
-  }
-  return true
-}
-
-function geometryContains(geometry, x, y) {
-  if (!geometry) { return false }
-  if (geometry.type === "Polygon") { return polygonContains(geometry.coordinates, x, y) }
-  if (geometry.type === "MultiPolygon") {
-    return geometry.coordinates.some((poly) => polygonContains(poly, x, y))
-  }
-  return false
-}
-
-function bboxOf(geometry) {
-  const box = [Infinity, Infinity, -Infinity, -Infinity]
-  const walk = (c) => {
-    if (typeof c[0] === "number") {
-      box[0] = Math.min(box[0], c[0]); box[1] = Math.min(box[1], c[1])
-      box[2] = Math.max(box[2], c[0]); box[3] = Math.max(box[3], c[1])
-    } else {
-      for (const sub of c) { walk(sub) }
-    }
-  }
-  if (geometry && geometry.coordinates) { walk(geometry.coordinates) }
-  return box
-}
-
-// ---- styles ----------------------------------------------------------------------------------
-
-const STYLE_KEYS = ["color", "weight", "opacity", "fillColor", "fillOpacity", "dashArray",
-                    "radius", "lineCap", "lineJoin"]
-
-function pickStyle(source) {
-  const out = {}
-  for (const key of STYLE_KEYS) {
-    if (source && source[key] !== undefined && source[key] !== null) { out[key] = source[key] }
-  }
-  return out
-}
-
-// Layer style = base Leaflet path options, optionally overridden per value of one property:
-// {"color": ..., "by": "kind", "classes": {"police_station": {"label": "派出所", "fillColor": ...}}}
-function styleFor(config, feature) {
-  const style = config.style || {}
-  const base = pickStyle(style)
-  if (style.by && style.classes && feature && feature.properties) {
-    const cls = style.classes[feature.properties[style.by]]
-    if (cls) { Object.assign(base, pickStyle(cls)) }
-  }
-  return base
-}
-
-function swatch(kind, style) {
-  const color = style.color || "#555"
-  const fill = style.fillColor || color
-  if (kind === "point") {
-    return `<span class="lm-swatch lm-swatch-point" style="background:${escapeHtml(fill)};` +
-      `border-color:${escapeHtml(color)}"></span>`
-  }
-  if (kind === "line") {
-    return `<span class="lm-swatch lm-swatch-line" style="border-top-color:${escapeHtml(color)}"></span>`
-  }
-  const dashed = style.dashArray ? "dashed" : "solid"
-  return `<span class="lm-swatch lm-swatch-area" style="border-color:${escapeHtml(color)};` +
-    `border-style:${dashed};background:${escapeHtml(fill)}33"></span>`
-}
-
-// ---- a canvas for moving points ---------------------------------------------------------------
-
-// Leaflet's canvas redraws one rectangle enclosing every path that changed since the last frame:
-// units moving all over a city at once make that nearly the whole canvas, every frame, in every
-// open desk. Point layers use this renderer instead: each changed point's old and new areas are
-// kept apart (those that touch are merged) and only they are cleared and drawn again, in
-// Leaflet's drawing order, each clipped to its own rectangle. Past MAX_SPOTS areas, and whenever
-// Leaflet itself asks for a whole redraw (a zoom, a pan past the canvas), the whole canvas is
-// drawn as before.
-const MAX_SPOTS = 64
-let SpotCanvas = null
-
-function spotCanvas(L) {
-  if (SpotCanvas) { return SpotCanvas }
-  const base = L.Canvas.prototype
-  SpotCanvas = L.Canvas.extend({
-    _extendRedrawBounds(layer) {
-      if (!layer._pxBounds || this._lmWhole) { return }
-      const pad = (layer.options.weight || 0) + 1
-      const spot = L.bounds(layer._pxBounds.min.subtract([pad, pad]),
-                            layer._pxBounds.max.add([pad, pad]))
-      const spots = this._lmSpots || (this._lmSpots = [])
-      for (const other of spots) {
-        if (other.intersects(spot)) { other.extend(spot.min); other.extend(spot.max); return }
-      }
-      if (spots.length >= MAX_SPOTS) { this._lmWhole = true; return }
-      spots.push(spot)
-    },
-    _updatePaths() {
-      this._lmWhole = true  // Leaflet's own whole redraw (the view moved or the canvas resized)
-      base._updatePaths.call(this)
-    },
-    _redraw() {
-      const spots = this._lmWhole ? null : this._lmSpots
-      this._lmSpots = null
-      this._lmWhole = false
-      this._lmAreas = spots ? spots.length : 0  // what the last redraw drew (tests, support)
-      if (!spots) {  // the whole canvas
-        this._redrawBounds = null
-        base._redraw.call(this)
-        return
-      }
-      this._redrawRequest = null
-      for (const spot of spots) {
-        this._redrawBounds = L.bounds(spot.min.floor(), spot.max.ceil())
-        this._clear()
-        this._draw()
-      }
-      this._redrawBounds = null
-    },
-  })
-  return SpotCanvas
-}
 
 // ---- the component ---------------------------------------------------------------------------
 
@@ -241,7 +98,6 @@ export async function render({ model, el }) {
   let layerControl = null
   let legend = null
   let tiles = null
-  let popup = null
 
   function updateBadge() {
     badge.textContent = model.badge || ""
@@ -250,75 +106,20 @@ export async function render({ model, el }) {
 
   function applyBasemap() {
     if (tiles) { map.removeLayer(tiles); tiles = null }
-    if (!model.basemap_url) { return }
-    const options = { maxZoom: 19, attribution: "内网底图" }
-    if (model.basemap_crs !== "gcj02") {
-      tiles = L.tileLayer(model.basemap_url, options).addTo(map)
-      return
-    }
-    // GCJ-02 tiles under WGS-84 data: every tile moves by the server's exact shift for it
-    // (layers/tiles.py); it stays hidden until placed so nothing is ever shown off by ~200 m.
-    const shifts = new Map()
-    const shiftUrl = model.basemap_shift_url
-    const Shifted = L.TileLayer.extend({
-      createTile(coords, done) {
-        const tile = L.TileLayer.prototype.createTile.call(this, coords, done)
-        tile.style.visibility = "hidden"
-        const key = `${coords.z}/${coords.x}/${coords.y}`
-        if (!shifts.has(key)) {
-          const asked = fetch(`${shiftUrl}?z=${coords.z}&x=${coords.x}&y=${coords.y}`,
-                              { credentials: "same-origin" })
-            .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
-            .then((s) => {
-              if (!Number.isFinite(s.dx) || !Number.isFinite(s.dy)) { throw new Error("无偏移") }
-              return s
-            })
-          // a failed shift is asked again when the tile comes back; the tile stays hidden
-          asked.catch(() => shifts.delete(key))
-          shifts.set(key, asked)
-        }
-        shifts.get(key).then((s) => {
-          tile.style.marginLeft = `${s.dx}px`
-          tile.style.marginTop = `${s.dy}px`
-          tile.style.visibility = ""
-          tile.dataset.shift = `${s.dx},${s.dy}`
-        }).catch((err) => console.error("瓦片偏移获取失败：", err))
-        return tile
-      },
-    })
-    tiles = new Shifted(model.basemap_url, options).addTo(map)
+    tiles = basemapLayer(L, model)
+    if (tiles) { tiles.addTo(map) }
   }
 
   function showFeaturePopup(state, feature, latlng) {
     const props = feature.properties || {}
-    const style = state.config.style || {}
-    let kindLabel = state.config.label
-    if (style.by && style.classes && style.classes[props[style.by]]) {
-      kindLabel = style.classes[props[style.by]].label || kindLabel
-    }
-    const rows = [
-      `<div class="lm-popup-title">${escapeHtml(props.name || "（未命名）")}${illustrativeTag(props)}</div>`,
-      `<table class="lm-popup-table">`,
-      `<tr><th>类型</th><td>${escapeHtml(kindLabel)}</td></tr>`,
-      `<tr><th>编码</th><td class="lm-code">${escapeHtml(props.code ?? featureId(feature) ?? "")}</td></tr>`,
-    ]
-    if (props.due) {
-      const over = Date.parse(props.due) < Date.now()
-      const what = props.clock === "sign" ? "签收时限" : "办结时限"
-      rows.push(`<tr><th>${what}</th><td${over ? ' class="lm-late"' : ""}>` +
-                `${escapeHtml(new Date(props.due).toLocaleString("zh-CN"))}${over ? "（已超时）" : ""}</td></tr>`)
-    }
-    if (props.address) { rows.push(`<tr><th>地址</th><td>${escapeHtml(props.address)}</td></tr>`) }
-    if (props.phone) { rows.push(`<tr><th>电话</th><td>${escapeHtml(props.phone)}</td></tr>`) }
-    rows.push("</table>")
-    openPopup(latlng, rows.join(""))
+    openPopup(latlng, featurePopupHtml(state.config, feature, Date.now()))
     model.send_msg({ type: "click", lat: latlng.lat, lon: latlng.lng,
                      hits: [{ layer: state.config.name, id: featureId(feature),
                               name: props.name ?? null, code: props.code ?? null }] })
   }
 
   function openPopup(latlng, html) {
-    popup = L.popup({ maxWidth: 320, className: "lm-popup" }).setLatLng(latlng).setContent(
+    L.popup({ maxWidth: 320, className: "lm-popup" }).setLatLng(latlng).setContent(
       `<div class="lm-popup-body">${html}</div>`).openOn(map)
   }
 
@@ -344,14 +145,7 @@ export async function render({ model, el }) {
     model.send_msg({ type: "click", lat: y, lon: x,
                      hits: hits.map(({ label, illustrative, ...rest }) => rest) })
     if (!hits.length) { map.closePopup(); return }
-    const rows = hits.map((h) => (
-      `<tr><th>${escapeHtml(h.label)}</th><td><div class="lm-name">${escapeHtml(h.name || "（未命名）")}` +
-      `${illustrativeTag(h)}</div>` +
-      `<div class="lm-code">${escapeHtml(h.code ?? h.id)}</div></td></tr>`
-    ))
-    openPopup(e.latlng, `<div class="lm-popup-title">所在区域</div>` +
-      `<table class="lm-popup-table">${rows.join("")}</table>` +
-      `<div class="lm-popup-foot">${y.toFixed(5)}, ${x.toFixed(5)}</div>`)
+    openPopup(e.latlng, areaPopupHtml(hits, x, y))
   }
   map.on("click", onMapClick)
 
@@ -528,35 +322,11 @@ export async function render({ model, el }) {
   function refreshLegend() {
     if (!legend || !legend._div) { return }
     const items = []
+    const pointItems = points ? (config) => points.legendItems(config, escapeHtml) : null
     for (const state of states.values()) {
-      const { config } = state
-      if (config.legend === false) { continue }
-      const style = config.style || {}
       const on = map.hasLayer(state.holder)
-      let note = ""
-      if (state.status === "error") {
-        note = `<span class="lm-note lm-error">加载失败</span>`
-      } else if (on && !zoomAllows(state)) {
-        note = `<span class="lm-note">放大至${escapeHtml(config.min_zoom)}级显示</span>`
-      } else if (state.status === "loading") {
-        note = `<span class="lm-note">加载中…</span>`
-      }
-      const cls = on ? "lm-legend-item" : "lm-legend-item lm-off"
-      const labelled = style.by && style.classes &&
-        Object.values(style.classes).some((sub) => sub && sub.label)
-      if (labelled) {
-        items.push(`<div class="${cls} lm-legend-group">${escapeHtml(config.label)}${note}</div>`)
-        if (points) { items.push(points.legendItems(config, escapeHtml)) }
-        for (const [value, sub] of Object.entries(style.classes)) {
-          const merged = { ...pickStyle(style), ...pickStyle(sub) }
-          if (!sub.label) { continue }
-          items.push(`<div class="${cls} lm-legend-sub" data-value="${escapeHtml(value)}">` +
-                     `${swatch(config.kind, merged)}<span>${escapeHtml(sub.label)}</span></div>`)
-        }
-      } else {
-        items.push(`<div class="${cls}">${swatch(config.kind, pickStyle(style))}` +
-                   `<span>${escapeHtml(config.label)}</span>${note}</div>`)
-      }
+      const note = legendNote(state.status, on, zoomAllows(state), state.config.min_zoom)
+      items.push(legendEntry(state.config, on, note, pointItems))
     }
     legend._div.innerHTML = `<div class="lm-legend-title">图例</div>${items.join("")}`
     updateStatus()

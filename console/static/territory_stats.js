@@ -1,4 +1,5 @@
 // TerritoryStats: the home page's side panel, filled from GET {health_url} in the browser.
+import { fetchJson } from "fq/lib/http.js"
 
 const ROWS = [
   ["streets", "街道"],
@@ -45,12 +46,8 @@ export function render({ model, el }) {
 
   async function load() {
     try {
-      const resp = await fetch(new URL(model.health_url, document.baseURI).href, {
-        credentials: "same-origin", signal: controller.signal,
-        headers: { Accept: "application/json" },
-      })
-      if (!resp.ok) { throw new Error(`HTTP ${resp.status}`) }
-      const data = await resp.json()
+      const data = await fetchJson(new URL(model.health_url, document.baseURI).href,
+                                   { signal: controller.signal })
       const territory = data.territory || {}
       for (const cell of grid.children) {
         cell.querySelector(".ts-value").textContent = fmt(territory[cell.dataset.key])

@@ -5,7 +5,8 @@
 // its page growing. Clicks on the breadcrumb and ranking rows go back to Python as drill requests.
 // Only aggregate figures and area names arrive here: nothing personal is ever sent to the wall.
 
-const TZ = "Asia/Shanghai"
+import { TZ } from "fq/lib/time.js"
+
 const LEVEL_NAMES = { all: "全辖区", district: "区县", street: "街道", community: "社区", grid: "网格" }
 const CHILD_NAMES = { all: "街道", district: "街道", street: "社区", community: "网格" }
 const MAX_ROWS = 15

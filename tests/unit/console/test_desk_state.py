@@ -289,10 +289,15 @@ def test_desk_scripts_never_write_markup_and_fetch_only_the_console():
 
 def test_desk_components_build_without_a_server():
     from console.desk_views import VOCAB, DeskCase, DeskIntake, DeskQueue
+    from console.map import IMPORTMAP
     from console.pages.desk import desk_layers
 
+    common = STATIC_DIR / IMPORTMAP["imports"]["fq/"].removeprefix("/assets/") / "desk_common.js"
+    assert "export function h(" in common.read_text(encoding="utf-8")
     for cls in (DeskIntake, DeskQueue, DeskCase):
-        assert "function h(" in cls._esm and "export function render" in cls._esm
+        src = cls._esm.read_text(encoding="utf-8")
+        assert 'from "fq/desk_common.js"' in src and "export function render" in src
+        assert cls._importmap == IMPORTMAP
     assert VOCAB["priorities"] == {"urgent": "紧急", "high": "较急", "normal": "一般",
                                    "low": "轻微"}
     layers = {cfg["name"]: cfg for cfg in desk_layers("/api/v1")}
