@@ -110,11 +110,19 @@ def empty_engine(settings: Settings, base_db: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def demo_territory(settings: Settings):  # type: ignore[no-untyped-def]
-    """The demo territory, generated once per code version and cached under .state/cache."""
+    """The demo territory, generated once per code version and cached under .state/cache.
+
+    Parallel workers (pytest-xdist) take turns on a file lock: the first builds the cache, the
+    others wait and read it instead of building (and writing) it at the same time."""
+    import fcntl
+
     from dispatch.seed import cached_demo
 
-    return cached_demo(settings.state_dir / "cache", size="demo", seed=settings.seed,
-                       say=lambda m: None)
+    cache = settings.state_dir / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / "territory.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return cached_demo(cache, size="demo", seed=settings.seed, say=lambda m: None)
 
 
 @pytest.fixture(scope="session")
