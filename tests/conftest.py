@@ -68,6 +68,13 @@ def as_user(user: str) -> dict[str, str]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        # schemathesis 4 under pytest 9 gives every API operation's item the same node id;
+        # pytest-xdist schedules by node id and ran only the first of them (79 of 81 lost)
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith("]"):
+            from _pytest.nodeid import coerce_node_id  # pytest 9: the id is a NodeId
+
+            item._id = coerce_node_id(f"{item.nodeid}[{label}]")  # type: ignore[attr-defined]
         parts = Path(str(item.fspath)).parts
         if "integration" in parts:
             item.add_marker(pytest.mark.integration)
