@@ -169,15 +169,48 @@ def test_ambiguous_input_returns_several_candidates(conn):
 
 
 def test_compound_phases_are_offered_below_the_named_one(conn):
-    phased = conn.execute(text("""
-        SELECT c.name FROM compounds c WHERE EXISTS (
-            SELECT 1 FROM compounds d WHERE d.name = c.name || '二期') ORDER BY c.id LIMIT 1""")).scalar()
-    if phased is None:
-        pytest.skip("no compound with phases in this territory")
-    res = geocode(conn, f"{phased}1号楼")
-    assert res.candidates[0].address.endswith(f"{phased}1号楼")
-    assert any("二期" in c.address for c in res.candidates[1:])
-    assert res.candidates[0].confidence > res.candidates[1].confidence
+    """A centre's library names 友谊佳苑 and 友谊佳苑二期; the demo has no phases, so the test
+    adds the second phase of a compound beside it (building 1 and its address), in a savepoint."""
+    base = conn.execute(text("""
+        SELECT c.id, c.name, a.full_address, a.street_id, a.community_id, a.grid_id,
+               a.micro_grid_id
+        FROM compounds c JOIN buildings b ON b.compound_id = c.id AND b.number = 1
+        JOIN addresses a ON a.building_id = b.id
+        WHERE c.name !~ '期$' AND NOT EXISTS (SELECT 1 FROM compounds d WHERE d.name = c.name || '二期')
+        ORDER BY c.id LIMIT 1""")).one()
+    phased = base.name
+    saved = conn.begin_nested()
+    try:
+        ids = conn.execute(text(
+            "SELECT (SELECT max(id) FROM compounds), (SELECT max(id) FROM buildings), "
+            "(SELECT max(id) FROM addresses)")).one()
+        cid, bid, aid = (int(v) + 1 for v in ids)
+        conn.execute(text("""
+            INSERT INTO compounds (id, name, community_id, geom)
+            SELECT :cid, name || '二期', community_id, ST_Multi(ST_Translate(geom, 0.002, 0))
+            FROM compounds WHERE id = :base"""), {"cid": cid, "base": base.id})
+        conn.execute(text("""
+            INSERT INTO buildings (id, compound_id, number, geom)
+            SELECT :bid, :cid, 1, ST_Translate(b.geom, 0.002, 0) FROM buildings b
+            WHERE b.compound_id = :base AND b.number = 1 LIMIT 1"""),
+            {"bid": bid, "cid": cid, "base": base.id})
+        conn.execute(text("""
+            INSERT INTO addresses (id, full_address, level, compound_id, building_id, street_id,
+                                   community_id, grid_id, micro_grid_id, geom)
+            SELECT :aid, :addr, 'building', :cid, :bid, :s, :c, :g, :m, b.geom
+            FROM buildings b WHERE b.id = :bid"""),
+            {"aid": aid, "addr": base.full_address.replace(f"{phased}1号楼", f"{phased}二期1号楼"),
+             "cid": cid, "bid": bid, "s": base.street_id, "c": base.community_id,
+             "g": base.grid_id, "m": base.micro_grid_id})
+        rebuild_search(conn)
+        res = geocode(conn, f"{phased}1号楼")
+        assert res.candidates[0].address.endswith(f"{phased}1号楼")
+        assert any(c.address.endswith(f"{phased}二期1号楼") for c in res.candidates[1:])
+        assert res.candidates[0].confidence > res.candidates[1].confidence
+        asked = geocode(conn, f"{phased}二期1号楼")  # the phase named: that one first
+        assert asked.candidates[0].address.endswith(f"{phased}二期1号楼")
+    finally:
+        saved.rollback()  # the search table's version goes back too: the cache reloads it
 
 
 def test_unknown_input_returns_nothing_with_the_deepest_admin_level(conn, building):

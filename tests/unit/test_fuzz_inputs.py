@@ -11,7 +11,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from console.schemas import IncidentIn, PositionIn, parse_body
@@ -63,15 +63,23 @@ def test_address_parser_answers_any_text(lex: Lexicon, text: str) -> None:
                                 ["type", "coordinates", "geometry", "properties", "code", "name",
                                  "features", "street_code", "crs"]), inner, max_size=5)),
     max_leaves=25))
+@example(feature={"type": "Feature", "properties": {"code": "510105001", "name": "示例街道"},
+                  "geometry": {"type": "Polygon", "coordinates": [[
+                      [104.0, 30.0], [104.01, 30.0], [104.01, 30.01], [104.0, 30.0]]]}})
 def test_area_import_refuses_garbage_as_import_rejected(tmp_path: Path, feature: object) -> None:
     path = tmp_path / "streets.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     try:
         territory, problems = read_areas({"streets": path}, district=("510105", "青羊区"))
     except ImportRejected as exc:
-        assert exc.problems
+        assert exc.problems and all(p.message for p in exc.problems)
         return
-    assert problems or territory is not None
+    assert all(p.message for p in problems)  # each finding says what, in Chinese
+    if not problems:  # taken as it stands: then it is one street with its code, name and area
+        streets = territory["streets"]
+        geom = streets.geom.iloc[0]
+        assert len(streets) == 1 and streets.code.iloc[0] and streets.name.iloc[0]
+        assert geom.geom_type == "MultiPolygon" and geom.is_valid and not geom.is_empty, geom
 
 
 ROW = st.lists(st.text(alphabet=string.printable + "张王李网格员调解员白班、", max_size=12),

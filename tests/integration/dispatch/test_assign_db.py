@@ -160,3 +160,198 @@ def test_policy_edit_is_stored_validated_and_used(app, demo_copy):
     assert new.sign_minutes[1] == 15 and app.policy().sign_minutes[1] == 15
     reg = _reg(app, demo_copy, 27, priority="urgent")
     assert (reg.sign_deadline - app.clock()).total_seconds() == 15 * 60
+
+
+# ---- refusals: each changes nothing, says why, and (on a case, by a person) is audited --------
+
+def _active(engine, incident_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT unit_id FROM assignments WHERE incident_id = :i AND state = 'active' "
+            "ORDER BY unit_id"), {"i": incident_id}).scalars())
+
+
+def _actions(engine, incident_id: int) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return [(r[0], r[1]) for r in conn.execute(text(
+            "SELECT action, actor FROM audit_log WHERE entity = 'incident' AND entity_id = :i "
+            "ORDER BY id"), {"i": incident_id})]
+
+
+def _free_mediators(engine, n: int) -> list[int]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT id FROM units WHERE unit_type = 'mediator' AND status = 'available' AND "
+            "active_load = 0 ORDER BY id DESC LIMIT :n"), {"n": n}).scalars())
+
+
+def _state(engine, incident_id: int) -> str:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return str(conn.scalar(text("SELECT state FROM incidents WHERE id = :i"),
+                               {"i": incident_id}))
+
+
+def test_a_stale_expected_state_is_refused_409_and_changes_nothing(app, demo_copy):
+    reg = _reg(app, demo_copy, 30)
+    uid = _free_mediators(demo_copy, 1)[0]
+    with pytest.raises(Conflict, match="案件已被他人处理，当前为「") as err:
+        app.handle(AssignUnits(incident_id=reg.incident_id, unit_ids=(uid,), actor="调度员甲",
+                               expected_state="registered"))
+    assert err.value.status == 409 and err.value.detail["state"] == "located"
+    assert _state(demo_copy, reg.incident_id) == "located" and _active(demo_copy, reg.incident_id) == []
+    app.handle(AssignUnits(incident_id=reg.incident_id, unit_ids=(uid,), actor="调度员甲",
+                           expected_state="located"))
+    with pytest.raises(Conflict, match="案件已被他人处理，当前为「") as err:
+        app.handle(ChangeState(incident_id=reg.incident_id, to="acknowledged", actor="调解员",
+                               expected_state="located"))
+    assert err.value.status == 409 and err.value.detail["state"] == "assigned"
+    assert _state(demo_copy, reg.incident_id) == "assigned"
+    assert _actions(demo_copy, reg.incident_id)[-3:] == [
+        ("refused", "调度员甲"), ("assign", "调度员甲"), ("refused", "调解员")]
+
+
+def _race(*calls):  # type: ignore[no-untyped-def]
+    """Run the calls at once (a barrier, one thread each); each one's result or error."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    out: list[object] = [None] * len(calls)
+
+    def run(k: int) -> None:
+        barrier.wait(timeout=60)
+        try:
+            out[k] = calls[k]()
+        except Exception as exc:  # the loser's refusal is the point
+            out[k] = exc
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return out
+
+
+def test_two_dispatchers_assigning_one_case_at_once_one_wins_the_other_is_told_who(
+        app, demo_copy):
+    reg = _reg(app, demo_copy, 31)
+    a, b = _free_mediators(demo_copy, 2)
+    got = _race(
+        lambda: app.handle(AssignUnits(incident_id=reg.incident_id, unit_ids=(a,),
+                                       actor="调度员甲")),
+        lambda: app.handle(AssignUnits(incident_id=reg.incident_id, unit_ids=(b,),
+                                       actor="调度员乙")))
+    lost = [g for g in got if isinstance(g, Exception)]
+    assert len(lost) == 1 and isinstance(lost[0], Conflict), got
+    winner, unit = ("调度员甲", a) if not isinstance(got[0], Exception) else ("调度员乙", b)
+    assert f"已由 {winner} 派单" in lost[0].message and lost[0].detail["taken_by"] == winner
+    assert _active(demo_copy, reg.incident_id) == [unit]  # the loser's unit was not taken
+    with demo_copy.connect() as conn:
+        load = dict(conn.execute(text("SELECT id, active_load FROM units WHERE id = ANY(:u)"),
+                                 {"u": [a, b]}).all())
+    assert load == {unit: 1, ({a, b} - {unit}).pop(): 0}
+    actions = _actions(demo_copy, reg.incident_id)
+    assert actions.count(("assign", winner)) == 1
+    assert [x for x in actions if x[0] == "refused"] == [
+        ("refused", ({"调度员甲", "调度员乙"} - {winner}).pop())]
+
+
+def test_two_units_signing_for_one_task_at_once_one_is_refused(app, demo_copy):
+    reg = _reg(app, demo_copy, 32)
+    uid = _free_mediators(demo_copy, 1)[0]
+    app.handle(AssignUnits(incident_id=reg.incident_id, unit_ids=(uid,), actor="调度员甲"))
+    got = _race(*[lambda who=who: app.handle(ChangeState(
+        incident_id=reg.incident_id, to="acknowledged", actor=who, expected_state="assigned"))
+        for who in ("调解员手机", "调解员电脑")])
+    lost = [g for g in got if isinstance(g, Exception)]
+    assert len(lost) == 1 and isinstance(lost[0], Conflict), got
+    assert "已被他人处理" in lost[0].message and lost[0].detail["state"] == "acknowledged"
+    assert _state(demo_copy, reg.incident_id) == "acknowledged"
+    with demo_copy.connect() as conn:
+        signed = conn.scalar(text(
+            "SELECT count(*) FROM audit_log WHERE entity = 'incident' AND entity_id = :i "
+            "AND action = 'transition' AND to_state = 'acknowledged'"), {"i": reg.incident_id})
+    assert signed == 1
+
+
+def test_an_off_duty_unit_is_refused_by_name_and_nothing_changes(app, demo_copy):
+    reg = _reg(app, demo_copy, 33)
+    uid = _free_mediators(demo_copy, 1)[0]
+    app.handle(SetUnitStatus(unit_id=uid, status="off_duty", actor="本人"))
+    try:
+        with pytest.raises(UnitUnavailable, match="已下班，不能派单") as err:
+            app.handle(AssignUnits(incident_id=reg.incident_id, unit_ids=(uid,),
+                                   actor="调度员甲"))
+        assert err.value.status == 409 and err.value.detail["status"] == "off_duty"
+        assert _state(demo_copy, reg.incident_id) == "located"
+        assert _active(demo_copy, reg.incident_id) == []
+        assert _actions(demo_copy, reg.incident_id)[-1] == ("refused", "调度员甲")
+        rec = app.recommend(reg.incident_id)
+        assert uid not in {c.unit.id for c in rec.candidates}
+    finally:
+        app.handle(SetUnitStatus(unit_id=uid, status="available", actor="本人"))
+
+
+def test_with_no_candidate_left_auto_dispatch_says_why_and_leaves_the_case(app, demo_copy):
+    reg = _reg(app, demo_copy, 34)
+    with demo_copy.connect() as conn:
+        every = tuple(conn.execute(text("SELECT id FROM units")).scalars())
+    with pytest.raises(UnitUnavailable, match="没有可派的处置力量") as err:
+        app.handle(AutoDispatch(incident_id=reg.incident_id, exclude=every))
+    assert err.value.status == 409
+    # every suitable unit was excluded as tried: that is the one reason given, with its count
+    (why, n), = err.value.detail["excluded"].items()
+    assert why == "已尝试/已退回" and 0 < n <= len(every) and f"{why} {n} 人" in err.value.message
+    assert _state(demo_copy, reg.incident_id) == "located"
+    assert _active(demo_copy, reg.incident_id) == []
+
+
+def test_link_and_merge_and_their_refusals(app, demo_copy):
+    from dispatch.commands import LinkIncidents
+    from dispatch.errors import NotFound
+
+    a, b, c, d = (_reg(app, demo_copy, k) for k in (35, 36, 37, 38))
+
+    def links() -> int:
+        with demo_copy.connect() as conn:
+            return int(conn.scalar(text(
+                "SELECT count(*) FROM incident_links WHERE incident_id = ANY(:i)"),
+                {"i": [a.incident_id, b.incident_id, c.incident_id, d.incident_id]}))
+
+    with pytest.raises(InvalidCommand, match="不能与自身关联") as bad:
+        app.handle(LinkIncidents(incident_id=a.incident_id, other_id=a.incident_id,
+                                 kind="duplicate", actor="值班员"))
+    assert bad.value.detail["field"] == "other_id"
+    with pytest.raises(InvalidCommand) as bad:
+        app.handle(LinkIncidents(incident_id=a.incident_id, other_id=b.incident_id,
+                                 kind="same", actor="值班员"))
+    assert bad.value.detail["field"] == "kind"
+    with pytest.raises(NotFound):
+        app.handle(LinkIncidents(incident_id=a.incident_id, other_id=10**9, kind="related",
+                                 actor="值班员"))
+    assert links() == 0
+    # a related link: both stay as they are
+    app.handle(LinkIncidents(incident_id=a.incident_id, other_id=b.incident_id, kind="related",
+                             actor="值班员", reason="同一楼道"))
+    assert links() == 1 and {_state(demo_copy, x.incident_id) for x in (a, b)} == {"located"}
+    # a case already dispatched is not merged away
+    app.handle(AssignUnits(incident_id=c.incident_id, unit_ids=_free_mediators(demo_copy, 1),
+                           actor="调度员甲"))
+    with pytest.raises(InvalidTransition, match="只有尚未派单的案件才能合并"):
+        app.handle(LinkIncidents(incident_id=c.incident_id, other_id=b.incident_id,
+                                 kind="merged", actor="值班员"))
+    assert _state(demo_copy, c.incident_id) == "assigned" and links() == 1
+    # a merge closes the case into the other, with its audit row
+    out = app.handle(LinkIncidents(incident_id=a.incident_id, other_id=b.incident_id,
+                                   kind="merged", actor="值班员"))
+    assert out.state == "closed" and _state(demo_copy, a.incident_id) == "closed"
+    assert _actions(demo_copy, a.incident_id)[-1] == ("merge", "值班员") and links() == 2
+    # nothing merges into a closed case, nor is a closed case merged again
+    with pytest.raises(InvalidTransition, match="已归档，不能并入"):
+        app.handle(LinkIncidents(incident_id=d.incident_id, other_id=a.incident_id,
+                                 kind="merged", actor="值班员"))
+    with pytest.raises(InvalidTransition, match="只有尚未派单的案件才能合并"):
+        app.handle(LinkIncidents(incident_id=a.incident_id, other_id=d.incident_id,
+                                 kind="merged", actor="值班员"))
+    assert _state(demo_copy, d.incident_id) == "located" and links() == 2
+    assert [x[0] for x in _actions(demo_copy, d.incident_id)].count("refused") == 1

@@ -1,8 +1,9 @@
-"""Read views for the API, registration throughput sanity, road ETAs in recommendations."""
+"""Read views for the API, concurrent registrations losing nothing, road ETAs in recommendations.
+
+How many registrations a second is a figure for bench/bench_dispatch.py, not an assertion here."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
@@ -32,7 +33,7 @@ def test_detail_carries_the_audit_trail(app, demo_copy):
                       "position_at"} <= set(units[0])
 
 
-def test_registration_throughput_sanity_nothing_lost(app, demo_copy):
+def test_concurrent_registrations_lose_nothing(app, demo_copy):
     points = [grid_point(demo_copy, k) for k in range(20)]
 
     def one(k: int) -> str:
@@ -43,21 +44,21 @@ def test_registration_throughput_sanity_nothing_lost(app, demo_copy):
             parties=(Party(f"吞{k}", f"1330{k:07d}"),))).code
 
     one(0)
-    t0 = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:
         codes = list(pool.map(one, range(1, 201)))
-    rate = 200 / (time.perf_counter() - t0)
     assert len(set(codes)) == 200
     with demo_copy.connect() as conn:
         n = conn.scalar(text("SELECT count(*) FROM incidents WHERE code = ANY(:c)"), {"c": codes})
-    assert n == 200
-    assert rate > 20, rate  # sanity only; the figure that matters is bench/bench_dispatch.py
+        audited = conn.scalar(text(
+            "SELECT count(DISTINCT a.entity_id) FROM audit_log a JOIN incidents i "
+            "ON a.entity = 'incident' AND a.entity_id = i.id AND a.action = 'register' "
+            "WHERE i.code = ANY(:c)"), {"c": codes})
+    assert n == 200 and audited == 200  # each acknowledged case stored with its audit row
 
 
 def test_recommendation_uses_road_times(demo_copy, clock):
-    with demo_copy.connect() as conn:
-        if not conn.scalar(text("SELECT EXISTS (SELECT 1 FROM road_edges)")):
-            return
+    with demo_copy.connect() as conn:  # the demo territory has its road network
+        assert conn.scalar(text("SELECT count(*) FROM road_edges")) > 1000
     app = bootstrap(demo_copy, clock=clock)  # LazyRoadEta over road_edges
     lon, lat = grid_point(demo_copy, 60)
     reg = app.handle(RegisterIncident(category="labour", channel="hotline", actor="t", lon=lon,

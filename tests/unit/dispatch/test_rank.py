@@ -151,3 +151,53 @@ def test_patched_memberships_follow_the_changed_rows():
     assert np.array_equal(patched.skilled("labour"), fresh.skilled("labour"))
     assert np.array_equal(patched.speaks("uyghur"), fresh.speaks("uyghur"))
     assert patched.skilled("labour")[3] and not patched.skilled("labour")[4]
+
+
+def test_three_units_scored_by_hand_from_the_policy_weights():
+    """The rules written out by hand with the default weights, not taken from the product: a
+    worked example for the array ranking, the one-unit scorer and the recommendation's order."""
+    incident = IncidentFacts(id=1, category="neighbour", priority=3, risk_level=0,
+                             language="uyghur", street_id=1, community_id=10, grid_id=100,
+                             police_grid_id=200)
+    day = {"shift": "day", "shift_start": time(8, 30), "shift_end": time(17, 30)}
+    units = [
+        # own grid's worker: ETA 900 s of a fresh fix, half full, knows the category
+        UnitFacts(id=1, unit_type="grid_worker", skills=("neighbour",), level="community",
+                  street_id=1, community_id=10, home_grid_id=100, capacity=2, active_load=1,
+                  lon=84.85, lat=45.6, last_seen_at=NOW - timedelta(seconds=30), **day),
+        # a street-level mediator of the same community who speaks Uyghur, on call, whose
+        # fix is 1,000 s old (stale past 900 s: its ETA earns nothing)
+        UnitFacts(id=2, unit_type="mediator", languages=("mandarin", "uyghur"), level="street",
+                  street_id=1, community_id=10, shift="on_call", lon=84.86, lat=45.6,
+                  last_seen_at=NOW - timedelta(seconds=1000)),
+        # another street's mediator with no position at all, on a 24-hour shift
+        UnitFacts(id=3, unit_type="mediator", level="community", street_id=2, community_id=20,
+                  capacity=3, shift="24h"),
+    ]
+    etas = {1: Eta(900.0, 5000.0), 2: Eta(600.0, 3000.0)}
+    expected = {
+        # ETA 40·(1 − 900/3600) + type 10·(1 − 1/2) + skill 20 + no Uyghur −10 + own grid 20
+        # + level (community) 10 + load −10·1/2
+        1: 30 + 5 + 20 - 10 + 20 + 10 - 5,
+        # type 10 + Uyghur 15 + same community 8 + one level off −10/2 + on call −5 + stale −15
+        2: 10 + 15 + 8 - 5 - 5 - 15,
+        # type 10 + no Uyghur −10 + level 10 + no position −15
+        3: 10 - 10 + 10 - 15,
+    }
+    policy = Policy()
+    level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level)
+    types = suitable_types(incident, policy)
+    assert (level, types) == ("community", ("mediator", "grid_worker"))
+    for u in units:
+        assert _rate(u, incident, etas.get(u.id), policy=policy, now=NOW, level=level,
+                     types=types)[0] == expected[u.id], u.id
+    eta_s = np.array([etas[u.id].seconds if u.id in etas else math.nan for u in units])
+    numbers = rank_numbers(UnitTable.of(units), incident, eta_s, policy=policy, now=NOW,
+                           level=level, types=types, paired=False)
+    assert list(numbers.score) == [expected[u.id] for u in units]
+    assert list(numbers.why) == [-1, -1, -1]
+    rec = recommend(incident, units, etas, policy=policy, now=NOW)
+    assert not rec.paired
+    assert [(c.unit.id, c.score) for c in rec.candidates] == [(1, 70), (2, 8), (3, -5)]
+    assert rec.candidates[1].stale and rec.candidates[1].eta_points == 0
+    assert "会说维吾尔语（老乡调解）" in rec.candidates[1].reasons
