@@ -178,7 +178,7 @@ incident_flow = Table(
     Column("escalations", SmallInteger, nullable=False, server_default="0"),
     Column("one_case_plan", Boolean, nullable=False, server_default="false"),
     Column("risk_reasons", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    # migration 0016: per counting risk reason, the earlier cases it counts (ids)
+    # migration 0014: per counting risk reason, the earlier cases it counts (ids)
     Column("risk_basis", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("auto_dispatch", Boolean),
     Column("reopened", SmallInteger, nullable=False, server_default="0"),

@@ -1,4 +1,4 @@
-"""Migration 0016: incident_flow (with ``risk_basis``) matches the ORM, and login attempts
+"""Migration 0014: incident_flow (with ``risk_basis``) matches the ORM, and login attempts
 have the index their pruning uses. (Registrations storing the basis: test_sec_sideways.)"""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dispatch.adapters import orm
 from geo.schema import metadata
 
 
-def test_orm_matches_migration_0016(empty_engine):
+def test_orm_matches_migration_0014(empty_engine):
     ours = orm.incident_flow.name
     with empty_engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={

@@ -1,6 +1,6 @@
 """A risk reason's earlier cases, and login attempts pruned by age.
 
-Revision ID: 0016
+Revision ID: 0014
 Revises: 0013
 
 ``incident_flow.risk_basis``: for each risk reason that counts earlier disputes, the ids of the
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0016"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
