@@ -187,7 +187,7 @@ def _put_back(tar: tarfile.TarFile, manifest: dict[str, Any], kind: str, dest: P
         for member in tar:
             if not member.name.startswith(f"{kind}/"):
                 continue
-            tar.extract(member, staging, filter="data")
+            _extract(tar, member, staging)
         for rel, want in listed.items():
             got = staging / kind / rel
             if not got.is_file() or _sha256(got) != want["sha256"]:
@@ -200,6 +200,22 @@ def _put_back(tar: tarfile.TarFile, manifest: dict[str, Any], kind: str, dest: P
     return len(listed)
 
 
+def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: Path) -> Path:
+    """Write one regular-file member under ``dest``, refusing links, devices, absolute paths and
+    ``..`` (tarfile's ``filter="data"`` does this from Python 3.11.4; Debian 12 has 3.11.2)."""
+    parts = Path(member.name).parts
+    if not member.isfile() or Path(member.name).is_absolute() or ".." in parts:
+        raise BackupError(f"备份文件中有不安全的条目：{member.name}（只接受普通文件）")
+    source = tar.extractfile(member)
+    if source is None:
+        raise BackupError(f"备份文件中的 {member.name} 无法读取：备份文件已损坏")
+    target = dest.joinpath(*parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    return target
+
+
 def restore(archive: Path, url: str, *, files: Path | None, config: Path | None = None,
             replace: bool = False, jobs: int = 2, say: Say = print) -> dict[str, Any]:
     """Restore ``archive`` into database ``url`` (empty or missing), ``files`` and ``config``;
@@ -210,7 +226,7 @@ def restore(archive: Path, url: str, *, files: Path | None, config: Path | None 
         manifest = _read_manifest(tar, archive)
         _empty_database(url, replace=replace, say=say)
         with tempfile.TemporaryDirectory(prefix=".restore-", dir=archive.parent) as tmp:
-            tar.extract("database.dump", tmp, filter="data")
+            _extract(tar, tar.getmember("database.dump"), Path(tmp))
             say(f"pg_restore（备份于 {manifest['created_at']}，{sum(manifest['tables'].values()):,} 行）…")
             _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                   f"--jobs={max(1, jobs)}", f"--dbname={libpq_url(url)}",

@@ -178,7 +178,9 @@ def test_the_admin_tab_filters_and_pages(base: str, trail: dict, browser, artifa
         pane.locator(".ad-total", has_text="第 2 页").wait_for(timeout=15_000)
         pane.locator('input[name="code"]').fill(trail["code"])
         pane.get_by_role("button", name="查询").click()
-        pane.locator(".ad-audit tbody tr", has_text="受理登记").wait_for(timeout=15_000)
+        # the demo's own history is full of 受理登记 rows (page 2 above): wait for this case's
+        pane.locator(".ad-audit tbody tr", has_text=trail["code"]).filter(
+            has_text="受理登记").first.wait_for(timeout=15_000)
         assert all(trail["code"] in t for t in table.all_inner_texts())
         page.screenshot(path=str(artifacts / "admin-audit.png"), full_page=True)
     finally:

@@ -12,6 +12,7 @@ GCJ-02 offset (tens of pixels), so the test can fail. Every request stays on the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 from collections.abc import Iterator
@@ -22,9 +23,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, text
 
+from console.settings import ConsoleSettings
 from geo.coords import wgs84_to_gcj02
 from geo.settings import Settings
-from layers.tiles import TILE_PX, lonlat_to_px, tile_shift_px
+from layers.tiles import TILE_PX, TileSettings, lonlat_to_px, tile_shift_px
 from tests.conftest import serve_console
 
 pytestmark = pytest.mark.e2e
@@ -138,15 +140,12 @@ def tiles(demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 @contextlib.contextmanager
 def tile_console(settings: Settings, engine: Engine, folder: Path, crs: str) -> Iterator[str]:
-    """The real console started with FQ_TILE_DIR=folder and FQ_TILE_CRS=crs in its environment
-    (read once by bootstrap, as ``./run demo`` does)."""
-    with contextlib.ExitStack() as stack:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("FQ_TILE_DIR", str(folder))
-            mp.setenv("FQ_TILE_CRS", crs)
-            mp.delenv("FQ_TILE_URL", raising=False)
-            base = stack.enter_context(
-                serve_console(settings, engine.url.render_as_string(hide_password=False)))
+    """The real console started with the settings ``./run demo`` builds from FQ_TILE_DIR=folder
+    and FQ_TILE_CRS=crs (settings are read once at start and passed down, so the tiles are set
+    on the settings object, not in this process's environment)."""
+    tiles = TileSettings.from_env({"FQ_TILE_DIR": str(folder), "FQ_TILE_CRS": crs})
+    own = dataclasses.replace(ConsoleSettings.extend(settings), tiles=tiles)
+    with serve_console(own, engine.url.render_as_string(hide_password=False)) as base:
         yield base
 
 

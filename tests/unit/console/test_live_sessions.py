@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,8 +35,10 @@ class Loop:
         calls, self.calls = self.calls, []
         for fn, args in calls:
             out = fn(*args)
-            if asyncio.iscoroutine(out):
-                asyncio.run(out)
+            if asyncio.iscoroutine(out):  # in a thread of its own: a browser test run before
+                done = threading.Thread(target=asyncio.run, args=(out,))  # in this worker
+                done.start()  # keeps Playwright's loop running on the main thread
+                done.join()
 
 
 class Auth(Authenticator):
