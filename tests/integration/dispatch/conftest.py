@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from dispatch.bootstrap import Dispatch, bootstrap
 from dispatch.eta import StraightLineEta
@@ -113,3 +113,25 @@ def to_scene(app: Dispatch, incident_id: int, *, actor: str = "调解员") -> in
     for to in ("acknowledged", "on_scene"):
         app.handle(ChangeState(incident_id=incident_id, to=to, actor=actor))
     return unit
+
+
+def drift(conn: Connection, tables: set[str]) -> list[object]:
+    """What alembic's autogenerate finds different between the migrated database and the ORM's
+    metadata, for ``tables`` only (the schema-drift check each migration's test makes)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from geoalchemy2 import alembic_helpers
+
+    from geo.schema import metadata  # the ORM modules' tables are declared on it
+
+    ctx = MigrationContext.configure(conn, opts={
+        "compare_type": True, "include_object": alembic_helpers.include_object})
+
+    def touches(op: object) -> bool:
+        for part in op if isinstance(op, tuple) else (op,):
+            for obj in (part, getattr(part, "table", None)):
+                if getattr(obj, "name", None) in tables:
+                    return True
+        return False
+
+    return [d for d in compare_metadata(ctx, metadata) if touches(d)]

@@ -3,16 +3,13 @@ through the real server (logged in), each step audited, refusals writing nothing
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from geoalchemy2 import alembic_helpers
 from sqlalchemy import text
 
 from dispatch.adapters import orm_whistle
 from geo import db
-from geo.schema import metadata
 from tests.conftest import SERVED
 
+from .conftest import drift
 from .test_supervise_db import call
 
 OURS = {t.name for t in orm_whistle.WHISTLE_TABLES}
@@ -20,20 +17,10 @@ OURS = {t.name for t in orm_whistle.WHISTLE_TABLES}
 
 def test_orm_matches_migration_0005(empty_engine):
     with empty_engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={
-            "compare_type": True, "include_object": alembic_helpers.include_object})
-        diff = compare_metadata(ctx, metadata)
+        assert drift(conn, OURS) == []
         assert conn.scalar(text("SELECT count(*) FROM pg_tables WHERE tablename = ANY(:t)"),
                            {"t": list(OURS)}) == 3
 
-    def touches(op: object) -> bool:
-        for part in op if isinstance(op, tuple) else (op,):
-            for obj in (part, getattr(part, "table", None)):
-                if getattr(obj, "name", None) in OURS:
-                    return True
-        return False
-
-    assert not [d for d in diff if touches(d)]
 
 
 def test_whistle_report_consult_round_over_http(writable_server):
