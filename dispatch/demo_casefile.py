@@ -135,7 +135,7 @@ def sessions(rng: np.random.Generator, cases: pd.DataFrame, assignments: pd.Data
     room_of = rooms.drop_duplicates("community_id").set_index("community_id")
     fac = pd.Series(room_of["id"].reindex(med["community_id"]).to_numpy())
     fac[(med["difficulty"] == "simple").to_numpy()] = np.nan
-    fac_id = fac.to_numpy(dtype=float)
+    fac_id = fac.to_numpy(dtype=float, copy=True)  # written below (a view can be read-only)
     # the live rule: half-open spans, one booking of a room at a time
     s_ns = starts.to_numpy(dtype="datetime64[ns]").astype(np.int64)
     e_ns = ends.to_numpy(dtype="datetime64[ns]").astype(np.int64)
