@@ -25,7 +25,7 @@ from pathlib import Path
 from bench_geocode import _ROWS, CHENGDU, Row, run_sets  # same noise, same scoring
 from sqlalchemy import text
 
-from console.importing import import_addresses, import_areas, import_roads
+from console.ops.importing import import_addresses, import_areas, import_roads
 from geo import db
 from geo.settings import Settings
 from tests import chengdu_files as cd

@@ -20,7 +20,7 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from console.agreement_pdf import REDUCED, _build, pick_font, render_agreement
+from console.exports.agreement_pdf import REDUCED, _build, pick_font, render_agreement
 from geo.settings import Settings
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"

@@ -23,7 +23,7 @@ import uuid
 
 from sqlalchemy import text
 
-from console import audit_csv
+from console.exports import audit_csv
 from dispatch.views_audit import fetch_page, parse_cursor, parse_query, search_audit, stream_batches
 from geo import db
 from geo.settings import Settings

@@ -3,8 +3,8 @@
 Run: ``./run bench bench_backup [--size city|demo] [--files N] [--file-kb K] [--jobs J]``.
 Loads the generated territory (city: 100,000 cases) into a fresh database, puts N files of K KB
 (random bytes: photos do not compress either) in a files folder, backs both up with
-:func:`console.backup.backup`, then restores onto an empty PostgreSQL cluster of its own with
-:func:`console.backup.restore` (which checks every table's count and every file's SHA-256).
+:func:`console.ops.backup.backup`, then restores onto an empty PostgreSQL cluster of its own with
+:func:`console.ops.backup.restore` (which checks every table's count and every file's SHA-256).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from console.backup import backup, restore
+from console.ops.backup import backup, restore
 from dispatch.seed import cached_demo
 from geo import db
 from geo.loader import load_territory

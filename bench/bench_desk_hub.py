@@ -37,13 +37,13 @@ from geo import db
 from geo.settings import Settings
 
 WHERE = [  # (label, function or "", a fragment of its file); the first label matching any frame
-    ("desk hub: full read", "compute", "console/desk_hub.py"),
-    ("desk hub: row patch", "patch", "console/desk_hub.py"),
-    ("desk hub: move diff", "_send_moves", "console/desk_hub.py"),
+    ("desk hub: full read", "compute", "console/live/desk_hub.py"),
+    ("desk hub: row patch", "patch", "console/live/desk_hub.py"),
+    ("desk hub: move diff", "_send_moves", "console/live/desk_hub.py"),
     ("desk sessions: apply moves", "apply_moves", "console/pages/desk.py"),
     ("desk sessions: apply", "apply", "console/pages/desk.py"),
     ("routing", "", "geo/rout"),
-    ("HTTP API", "", "console/api_"),
+    ("HTTP API", "", "console/api/"),
     ("Bokeh", "", "bokeh/"),
     ("Tornado / asyncio", "", "tornado/"),
 ]
@@ -91,8 +91,8 @@ def build(settings: Settings, size: str, reuse: bool) -> str:
 
 def hub_costs(url: str, rounds: int) -> None:
     from console.bootstrap import bootstrap
-    from console.desk_hub import DeskHub
-    from console.desk_state import DeskState
+    from console.desk.state import DeskState
+    from console.live.desk_hub import DeskHub
     from dispatch.commands import SetUnitStatus, Supervise
 
     app = bootstrap(url=url)
@@ -227,7 +227,7 @@ def console_cpu(url: str, seconds: float, sessions: int, src: Path, speed: float
             time.sleep(3)
             sim_log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_desk_hub_sim_{port}.log"
             sim = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", "simulate", "--url", base, "--speed",
+                [sys.executable, "-m", "console.ops.cli", "simulate", "--url", base, "--speed",
                  f"{speed:g}", "--rate", f"{rate:g}", "--seed", "11", "--quiet"],
                 stdout=sim_log.open("wb"), stderr=subprocess.STDOUT,
                 env={**os.environ, "FQ_SIM_USER": "duty", "FQ_SIM_PASSWORD": "demo12345"})

@@ -142,7 +142,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    # as `./run demo` serves (console.cli serve): the scheduler ticking, the start-up objects
+    # as `./run demo` serves (console.ops.cli serve): the scheduler ticking, the start-up objects
     # frozen out of the garbage collector's full passes
     code = ("import asyncio, gc; from console.bootstrap import bootstrap; "
             "from console.server import make_server; "
@@ -278,7 +278,7 @@ class CpuSplit:
 
     KINDS = (("--type=renderer", "chromium renderers"), ("--type=gpu-process", "chromium GPU"),
              ("chromium", "chromium, other"), ("console.bootstrap", "console"),
-             ("console.cli simulate", "simulator"), ("postgres", "PostgreSQL"),
+             ("console.ops.cli simulate", "simulator"), ("postgres", "PostgreSQL"),
              ("bench_wall", "this bench"))
 
     def __init__(self) -> None:
@@ -375,7 +375,7 @@ class Simulation:
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_wall_sim_{os.getpid()}.log"
         if speed > 0:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "console.cli", "simulate", "--url", base, "--speed",
+                [sys.executable, "-m", "console.ops.cli", "simulate", "--url", base, "--speed",
                  f"{speed:g}", "--rate", f"{rate:g}", "--seed", "11", "--quiet"],
                 stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
                 env={**os.environ, "FQ_SIM_USER": "duty", "FQ_SIM_PASSWORD": "demo12345"})

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from console.auth import Authenticator
-from console.live_sessions import LiveChannels
+from console.api.principal import Authenticator
+from console.live.sessions import LiveChannels
 from console.settings import ConsoleSettings
 from dispatch.adapters.road_eta import road_graph_caches
 from dispatch.bootstrap import Dispatch

@@ -9,23 +9,23 @@ from typing import Any
 import panel as pn
 from bokeh.settings import settings as bokeh_settings
 
-from console.api import api_routes
-from console.api_admin import admin_routes
-from console.api_desk import desk_routes
-from console.api_dispatch import dispatch_routes
-from console.api_docs import docs_routes
-from console.api_export import export_routes
-from console.api_geo import geo_routes
-from console.api_maplayers import map_layer_routes
-from console.api_record import record_routes
-from console.api_stats import stats_routes
-from console.auth import COOKIE
+from console.api.admin import admin_routes
+from console.api.desk import desk_routes
+from console.api.dispatch import dispatch_routes
+from console.api.docs import docs_routes
+from console.api.export import export_routes
+from console.api.geo import geo_routes
+from console.api.maplayers import map_layer_routes
+from console.api.open311 import open311_routes
+from console.api.principal import COOKIE
+from console.api.record import record_routes
+from console.api.request_guard import JSON_BODY, hide_server_header
+from console.api.router import api_routes
+from console.api.stats import stats_routes
 from console.bootstrap import App
-from console.events import EventHub
+from console.live.events import EventHub
 from console.logs import scrub_server_logs
-from console.map import STATIC_DIRS
-from console.open311 import open311_routes
-from console.request_guard import JSON_BODY, hide_server_header
+from console.pages.map import STATIC_DIRS
 from console.tls import TlsSettings, serve_tls, server_kwargs
 from geo.db import libpq_url
 
@@ -69,10 +69,10 @@ def pages(app: App) -> dict[str, Any]:
 
 def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
     """Every Tornado route beside the pages (the OpenAPI document must cover the API ones)."""
-    from console.api_accounts import account_routes
-    from console.api_audit import audit_routes
-    from console.api_auth import auth_routes
-    from console.api_tiles import tile_routes
+    from console.api.accounts import account_routes
+    from console.api.audit import audit_routes
+    from console.api.auth import auth_routes
+    from console.api.tiles import tile_routes
     from console.pages.login import login_routes
     from console.pages.password import password_routes
 
@@ -89,7 +89,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
-    # our ES modules (console.map.IMPORTMAP) as text/javascript (RFC 9239), whatever the
+    # our ES modules (console.pages.map.IMPORTMAP) as text/javascript (RFC 9239), whatever the
     # host's mime.types or this Python's table says
     mimetypes.add_type("text/javascript", ".js")
     scrub_server_logs()  # no addresses, names or keys from query strings in the logs
@@ -118,7 +118,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         static_dirs=STATIC_DIRS,
         extra_patterns=http_routes(app, EventHub(libpq_url(app.engine))),
         # Tornado's ceiling for the pages and the login form; an API route sets its own limit
-        # before reading the body (console.api.ApiHandler.prepare: 1 MB JSON, uploads more).
+        # before reading the body (console.api.router.ApiHandler.prepare: 1 MB JSON, uploads more).
         http_server_kwargs={"max_body_size": JSON_BODY, **server_kwargs(tls)},
         show=False,
         start=False,

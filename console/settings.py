@@ -1,6 +1,6 @@
 """The console's settings: every environment variable it reads, once, at start, then passed down.
 
-``./run`` verbs build one :class:`ConsoleSettings` in ``console.cli.main`` (the server in
+``./run`` verbs build one :class:`ConsoleSettings` in ``console.ops.cli.main`` (the server in
 ``bootstrap``); nothing else in geo/, layers/, dispatch/ or console/ reads ``os.environ``
 (tests/unit/test_settings_once.py checks). :data:`VARIABLES` is the README's configuration table.
 """

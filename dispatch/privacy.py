@@ -3,7 +3,7 @@
 The one owner of masking: pure string functions, :func:`mask_deep` for any record with every
 text in it, and :func:`mask_incident` for a case as a face returns it. The decision whether to
 mask lives in :mod:`dispatch.access` (``masks_incident``); the console applies both on the way
-out (``console.auth_scope``), for every face: API, desk, field page, exports, audit.
+out (``console.api.auth_scope``), for every face: API, desk, field page, exports, audit.
 """
 
 from __future__ import annotations

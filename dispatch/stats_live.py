@@ -6,7 +6,7 @@ and the last two days' rows (:func:`live`, a few ms at city scale). The rolling 
 rates and times, the ranking, the category mix and the earlier days of the trend scan a month of
 cases (:func:`wall_snapshot`, ~200 ms at city scale on an idle machine, several times that on a
 busy one) and each single change moves them by a fraction of a percent. The wall's hub
-(``console.stats_hub``) computes the first after every burst of changes and the second at most
+(``console.live.stats_hub``) computes the first after every burst of changes and the second at most
 every few seconds; :func:`with_live` lays the fresh counts over the last full snapshot.
 """
 

@@ -45,7 +45,7 @@ def tile_shift_px(z: int, x: int, y: int) -> tuple[float, float]:
 
 
 TILE_ROUTE = "/tiles/{z}/{x}/{y}"
-"""Where the console serves ``FQ_TILE_DIR`` (console/api_tiles.py): the default tile URL."""
+"""Where the console serves ``FQ_TILE_DIR`` (console/api/tiles.py): the default tile URL."""
 
 
 @dataclass(frozen=True)

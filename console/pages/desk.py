@@ -2,8 +2,8 @@
 a work column with the intake form and the open case.
 
 Thin by design: the browser components write through the HTTP API (``fetch``) and the server
-decides; the page only wires one session's :class:`console.desk_state.DeskState` to its views.
-Shared rows come from the process's :class:`console.desk_hub.DeskHub` (one query per change for
+decides; the page only wires one session's :class:`console.desk.state.DeskState` to its views.
+Shared rows come from the process's :class:`console.live.desk_hub.DeskHub` (one query per change for
 every open desk), never from a per-session timer. ``/desk?case=<id>`` opens a case directly.
 """
 
@@ -22,15 +22,15 @@ from bokeh.document import Document
 from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
-from console.api_desk import case_view
-from console.auth_scope import case_for, check_incident, filter_snapshot
+from console.api.auth_scope import case_for, check_incident, filter_snapshot
+from console.api.desk import case_view
 from console.bootstrap import App
-from console.desk_hub import DeskHub, desk_hub
-from console.desk_moves import merge_deliveries
-from console.desk_state import DeskState
-from console.desk_views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskUnits
-from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
+from console.desk.state import DeskState
+from console.desk.views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskUnits
+from console.live.desk_hub import DeskHub, desk_hub
+from console.live.desk_moves import merge_deliveries
 from console.pages.login import page_principal
+from console.pages.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from dispatch import vocab
 from layers.registry import LAYERS
 
@@ -110,7 +110,7 @@ class DeskSession(pn.viewable.Viewer):
 
     def _wire(self) -> None:
         s = self.state
-        # diffs (console.desk_rows); onlychanged=False: param would compare the lists row by row
+        # diffs (console.live.desk_rows); onlychanged=False: param would compare the lists row by row
         s.param.watch(lambda e: self.queue.update_rows(e.new), "queue", onlychanged=False)
         s.param.watch(lambda e: self.units.update_rows(e.new), "units", onlychanged=False)
         mirror = [("selected", self.queue, "selected"), ("case", self.case, "case"),

@@ -16,11 +16,11 @@ from bokeh.application.handlers.handler import Handler
 from bokeh.server.auth_provider import AuthProvider
 from tornado.web import RequestHandler
 
-from console.auth import COOKIE, audit_access, safe_next
+from console.api.faults import DatabaseFaults
+from console.api.principal import COOKIE, audit_access, safe_next
+from console.api.request_guard import cross_site_refusal
 from console.bootstrap import App
-from console.faults import DatabaseFaults
 from console.pages import plain
-from console.request_guard import cross_site_refusal
 from dispatch.access import ROLES, Principal
 from dispatch.errors import DispatchError
 
@@ -63,7 +63,7 @@ class LoginPageHandler(DatabaseFaults, RequestHandler):
         self._page(200, next_url=safe_next(self.get_query_argument("next", "")) or "")
 
     async def post(self) -> None:
-        from console.api_auth import login
+        from console.api.auth import login
 
         username = self.get_body_argument("username", "")[:60]
         password = self.get_body_argument("password", "")
@@ -85,9 +85,9 @@ class LoginPageHandler(DatabaseFaults, RequestHandler):
 class LogoutPageHandler(DatabaseFaults, RequestHandler):
     """``GET /logout`` changes nothing: a page with the logout button (a cross-site image or
     link cannot log anyone out). ``POST /logout``, from the console's own origin only (the
-    check every cookie-carried write passes, :func:`console.request_guard.cross_site_refusal`;
+    check every cookie-carried write passes, :func:`console.api.request_guard.cross_site_refusal`;
     a refusal is a 403, audited), revokes the page session — its websockets and event streams
-    close with it (:mod:`console.live_sessions`) — and goes to the login page."""
+    close with it (:mod:`console.live.sessions`) — and goes to the login page."""
 
     def initialize(self, app: App) -> None:
         self.app = app

@@ -9,7 +9,7 @@ from typing import Any
 
 from tornado.web import RequestHandler
 
-from console.auth import COOKIE
+from console.api.principal import COOKIE
 from console.bootstrap import App
 from console.pages import plain
 from dispatch import passwords
@@ -61,7 +61,7 @@ class PasswordPageHandler(RequestHandler):
         self._page(200, forced=p.must_change_password)
 
     async def post(self) -> None:
-        from console.api_accounts import change_password
+        from console.api.accounts import change_password
 
         p = await self._who()
         token = self.get_cookie(COOKIE)

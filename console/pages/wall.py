@@ -23,10 +23,10 @@ from panel.custom import JSComponent
 from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
-from console.api_stats import definitions
+from console.api.stats import definitions
 from console.bootstrap import App
-from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, basemap
-from console.stats_hub import StatsHub, stats_hub
+from console.live.stats_hub import StatsHub, stats_hub
+from console.pages.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, basemap
 from dispatch import stats
 from dispatch.stats import Scope
 from layers.tiles import TileSettings

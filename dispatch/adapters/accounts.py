@@ -267,7 +267,7 @@ def principal_for_api_key(conn: Connection, key: str) -> Principal | None:
 # Only the lockout reads these rows (the audit log keeps logins and failures apart), and it looks
 # back one window: older rows are deleted as new ones come in, a batch at a time, so the table
 # stays the size of a day's logins however many attempts a flood makes.
-ATTEMPTS_KEPT = timedelta(days=1)  # must cover console.api_auth.WINDOW (a test checks)
+ATTEMPTS_KEPT = timedelta(days=1)  # must cover console.api.auth.WINDOW (a test checks)
 PRUNE_BATCH = 1000
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from console.openapi import document
+from console.api.openapi import document
 from tests.conftest import TOKENS
 
 PARTS = 3

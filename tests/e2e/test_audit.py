@@ -189,7 +189,7 @@ def test_the_admin_tab_filters_and_pages(base: str, trail: dict, browser, artifa
 
 def test_an_export_over_the_cap_says_so_in_its_last_line(base: str, trail: dict,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from console.api_audit import AuditCsvHandler
+    from console.api.audit import AuditCsvHandler
 
     monkeypatch.setattr(AuditCsvHandler, "cap", 2)  # the server runs in this process
     req = urllib.request.Request(f"{base}/api/v1/admin/audit.csv", headers=as_user("admin"))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from console.faults import MESSAGE, RETRY_AFTER_S
+from console.api.faults import MESSAGE, RETRY_AFTER_S
 from dispatch.commands import RunClocks
 from dispatch.results import TickReport
 from dispatch.scheduler import Scheduler

@@ -27,7 +27,7 @@ import pytest
 from cryptography import x509
 from sqlalchemy import text
 
-from console.certs import make_certificates
+from console.ops.certs import make_certificates
 from console.tls import HSTS, TlsSettings
 from tests.conftest import TOKENS, demo_copy, free_port
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from console.openapi import document
+from console.api.openapi import document
 from tests.e2e.fuzz_api import fuzz_test
 
 

@@ -59,8 +59,8 @@ def test_admins_desk_snapshot_masks_titles_and_addresses(base: str, planted: dic
 def test_admins_desk_case_view_is_masked(base: str, planted: dict) -> None:
     """The desk's case panel (``console.pages.desk``) reads ``case_view`` through the same
     ``case_for`` as the API: the admin's was unmasked."""
-    from console.api_desk import case_view
-    from console.auth_scope import case_for, check_incident
+    from console.api.auth_scope import case_for, check_incident
+    from console.api.desk import case_view
     from dispatch.access import Principal
     from tests.conftest import SERVED
 

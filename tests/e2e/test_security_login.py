@@ -107,7 +107,7 @@ def test_an_event_stream_ends_when_its_session_logs_out(base: str) -> None:
     call("POST", f"{base}/api/v1/incidents", {
         "category": "debt", "channel": "app", "lon": item["lon"], "lat": item["lat"],
         "auto_dispatch": False, "parties": [{"name": "孙八"}]}, user="duty")
-    # the logout ends it at once (console.live_sessions); the wait only guards against a hang
+    # the logout ends it at once (console.live.sessions); the wait only guards against a hang
     assert ended.wait(60), f"the stream was still open after logout: {lines}"
     assert "event: end" in lines
     assert not any(line.startswith("data: {") and "incident_registered" in line
@@ -115,7 +115,7 @@ def test_an_event_stream_ends_when_its_session_logs_out(base: str) -> None:
 
 
 def test_failed_logins_under_made_up_names_are_bounded_in_the_audit_log(base: str, db) -> None:  # type: ignore[no-untyped-def]
-    from console.api_auth import UNKNOWN_NAME_CHARS, UNKNOWN_NAME_ROWS
+    from console.api.auth import UNKNOWN_NAME_CHARS, UNKNOWN_NAME_ROWS
 
     mark = uuid.uuid4().hex[:8]
     for i in range(UNKNOWN_NAME_ROWS + 15):

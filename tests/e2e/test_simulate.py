@@ -7,8 +7,8 @@ import time
 from collections import Counter
 from datetime import datetime
 
-from console.cli import main
-from console.simulate import BEIJING, Api, Simulator
+from console.ops.cli import main
+from console.ops.simulate import BEIJING, Api, Simulator
 from tests.conftest import TOKENS
 from tests.e2e.test_api import get
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 
-from console import cli
+from console.ops import cli
 from tests import chengdu_files as cd
 from tests.conftest import _copy_db, serve_console
 

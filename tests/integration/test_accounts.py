@@ -80,7 +80,7 @@ def test_no_demo_accounts_on_a_real_territory(empty_engine):
 def test_login_attempts_older_than_the_lockout_needs_are_pruned(empty_engine):
     """The table keeps what the lockout reads (its window, with a margin), not every attempt
     ever made: each insert deletes a batch of rows older than ``ATTEMPTS_KEPT``."""
-    from console.api_auth import WINDOW
+    from console.api.auth import WINDOW
 
     assert repo.ATTEMPTS_KEPT >= WINDOW
     n_old = repo.PRUNE_BATCH + 200

@@ -9,7 +9,7 @@ import tarfile
 import pytest
 from sqlalchemy import text
 
-from console.backup import BackupError, backup, restore, table_counts
+from console.ops.backup import BackupError, backup, restore, table_counts
 from dispatch.bootstrap import bootstrap
 from dispatch.commands import AssignUnits, ChangeState, Party, RegisterIncident
 from dispatch.eta import StraightLineEta

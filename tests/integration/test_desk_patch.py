@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import bindparam, text
 
 from console.bootstrap import App
-from console.desk_hub import DeskHub
-from console.desk_moves import move_of
-from console.desk_patch import DESK_STATES, event_ids
-from console.desk_state import urgency_key
+from console.desk.state import urgency_key
+from console.live.desk_hub import DeskHub
+from console.live.desk_moves import move_of
+from console.live.desk_patch import DESK_STATES, event_ids
 from dispatch import vocab
 from dispatch.commands import (
     AssignUnits,
@@ -153,8 +153,8 @@ def test_patched_snapshot_equals_a_full_read_after_mixed_events(app: App):
 
 def test_a_queue_at_its_limit_lets_older_cases_in_and_pushes_the_oldest_out(
         app: App, monkeypatch: pytest.MonkeyPatch):
-    import console.desk_hub
-    import console.desk_patch
+    import console.live.desk_hub
+    import console.live.desk_patch
 
     with app.engine.connect() as conn:  # a limit whose oldest case is open, on the map
         states = conn.execute(text(
@@ -162,7 +162,7 @@ def test_a_queue_at_its_limit_lets_older_cases_in_and_pushes_the_oldest_out(
             ).bindparams(bindparam("s", expanding=True)), {"s": list(DESK_STATES)}).all()
     limit = next(k for k, (state, point) in enumerate(states, 1)
                  if k >= 3 and point and state in vocab.OPEN_STATES)
-    for module in (console.desk_hub, console.desk_patch):
+    for module in (console.live.desk_hub, console.live.desk_patch):
         monkeypatch.setattr(module, "QUEUE_LIMIT", limit)
     hub, channel = DeskHub(app), Channel(app.engine)
     try:

@@ -5,7 +5,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from console.importing import import_areas, import_roads, import_units
+from console.ops.importing import import_areas, import_roads, import_units
 from geo.errors import ImportRejected
 from tests.conftest import SHARED_DATA
 

@@ -1,4 +1,4 @@
-"""The process's one listener (console.notify) and the hubs on it, over real PostgreSQL: every
+"""The process's one listener (console.live.notify) and the hubs on it, over real PostgreSQL: every
 callback hears every NOTIFY once and in order over a single LISTEN connection, the thread ends
 with the last callback, and the desk hub turns a unit move into a patch without a query, a case
 event into a re-read of its rows only, and an event naming nothing into a full recompute."""
@@ -40,7 +40,7 @@ def listeners(engine: Engine) -> int:
 
 
 def test_one_connection_feeds_every_callback_in_order(demo_engine: Engine):
-    from console.notify import Notifier
+    from console.live.notify import Notifier
 
     source = Notifier(libpq_url(demo_engine))
     got: dict[str, list[str]] = {"a": [], "b": []}
@@ -70,7 +70,7 @@ def test_one_connection_feeds_every_callback_in_order(demo_engine: Engine):
 
 
 def test_a_broken_callback_does_not_deafen_the_others(demo_engine: Engine):
-    from console.notify import Notifier
+    from console.live.notify import Notifier
 
     source = Notifier(libpq_url(demo_engine))
     heard: list[str] = []
@@ -90,7 +90,7 @@ def test_a_broken_callback_does_not_deafen_the_others(demo_engine: Engine):
 
 def test_the_desk_hub_patches_moves_and_named_rows_and_recomputes_the_rest(settings, demo_engine: Engine):
     from console.bootstrap import bootstrap
-    from console.desk_hub import DeskHub
+    from console.live.desk_hub import DeskHub
 
     app = bootstrap(settings, url=demo_engine.url.render_as_string(hide_password=False))
     hub = DeskHub(app, conninfo=libpq_url(app.engine), refresh_s=600)
@@ -135,7 +135,7 @@ def test_the_desk_hub_patches_moves_and_named_rows_and_recomputes_the_rest(setti
 def test_the_desk_hubs_clock_reads_everything_and_patches_nothing_unasked(settings,
                                                                           demo_engine: Engine):
     from console.bootstrap import bootstrap
-    from console.desk_hub import DeskHub
+    from console.live.desk_hub import DeskHub
 
     app = bootstrap(settings, url=demo_engine.url.render_as_string(hide_password=False))
     hub = DeskHub(app, refresh_s=0.2)  # no listener: only the clock

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from console.importing import import_roads
+from console.ops.importing import import_roads
 from geo.routing import RoadGraph, route, travel_times, travel_times_to
 from geo.routing_snap import Snaps
 from tests.conftest import SHARED_DATA

@@ -286,7 +286,7 @@ def test_today_overdue_and_merged_cases_count_by_the_definitions(writable: Engin
 # ---- the hub: one computation per scope per interval, whatever the number of walls ------------
 
 def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engine: Engine):
-    from console.stats_hub import StatsHub
+    from console.live.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=0.3)
     first = hub.board(Scope())
@@ -332,8 +332,8 @@ def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engin
 
 
 def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Engine):
+    from console.live.stats_hub import StatsHub
     from console.pages.wall import WallSession
-    from console.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=60)
     session = WallSession(hub)
@@ -395,7 +395,7 @@ def test_a_wall_session_pushes_diffs_and_follows_drill_requests(demo_engine: Eng
 
 
 def test_after_a_change_the_wall_gets_the_case_points_before_the_figures(demo_engine: Engine):
-    from console.stats_hub import StatsHub
+    from console.live.stats_hub import StatsHub
 
     hub = StatsHub(demo_engine, interval=60)
     got: list[dict] = []

@@ -1,6 +1,6 @@
 """The wall's two tiers of figures on a real database: the live counts agree with the full
 snapshot, and after a change the hub sends the counts at once and the month-long figures at most
-every ``slow_gap`` (console/stats_hub.py, dispatch/stats_live.py)."""
+every ``slow_gap`` (console/live/stats_hub.py, dispatch/stats_live.py)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_live_counts_laid_over_an_older_snapshot_equal_a_new_snapshot(writable: 
 
 
 class _HubTime:
-    """``time`` for console.stats_hub with a monotonic clock that moves only when the hub sleeps
+    """``time`` for console.live.stats_hub with a monotonic clock that moves only when the hub sleeps
     (its debounce) or the test says so: which refresh carries the month-long figures then
     depends on events, not on how fast a busy machine runs."""
 
@@ -74,8 +74,8 @@ class _HubTime:
 
 def test_after_a_change_counts_come_at_once_and_the_month_figures_at_most_every_slow_gap(
         writable: Engine, monkeypatch: pytest.MonkeyPatch):
-    from console import stats_hub
-    from console.stats_hub import StatsHub
+    from console.live import stats_hub
+    from console.live.stats_hub import StatsHub
 
     clock = _HubTime()
     monkeypatch.setattr(stats_hub, "time", clock)
@@ -141,7 +141,7 @@ def test_after_a_change_counts_come_at_once_and_the_month_figures_at_most_every_
 def test_a_committed_notify_wakes_the_hub_without_waiting_for_its_interval(writable: Engine):
     """What the wall's live update rests on (the time it takes is bench/bench_wall.py's): with a
     periodic refresh ten minutes away, the delivery after a commit can only come from NOTIFY."""
-    from console.stats_hub import StatsHub
+    from console.live.stats_hub import StatsHub
     from geo.db import libpq_url
 
     hub = StatsHub(writable, interval=600, conninfo=libpq_url(writable))

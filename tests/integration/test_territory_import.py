@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from console.import_audit import audited
-from console.importing import (
+from console.ops.import_audit import audited
+from console.ops.importing import (
     import_addresses,
     import_areas,
     import_facilities,

@@ -18,7 +18,7 @@ PRODUCT = ("geo", "layers", "dispatch", "console")
 OWN = {*PRODUCT, "tests", "bench", "migrations"}
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCKS = {"runtime": "requirements.txt", "wall": "requirements-wall.txt", "dev": "requirements-dev.txt"}
-OPTIONAL = {"playwright": ("wall", {"console/wall_render.py"})}
+OPTIONAL = {"playwright": ("wall", {"console/exports/wall_render.py"})}
 """Imported by the product yet not a runtime dependency: the extra that brings it, and the only
 modules that may import it (lazily, degrading with a clear answer when it is absent)."""
 NOT_IMPORTED = {"openpyxl": "pandas.read_excel(engine='openpyxl') loads it by name"}

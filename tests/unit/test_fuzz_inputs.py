@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from console.schemas import IncidentIn, PositionIn, parse_body
+from console.api.schemas import IncidentIn, PositionIn, parse_body
 from dispatch.errors import InvalidCommand
 from dispatch.unit_import import read_units
 from geo.address import convert_numerals, key, normalise, parse

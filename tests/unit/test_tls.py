@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography import x509
 
-from console.certs import make_certificates, spki_sha256
+from console.ops.certs import make_certificates, spki_sha256
 from console.tls import TlsSettings
 
 

@@ -1,0 +1,1 @@
+"""The JSON HTTP API: the route table, one module per resource, request bodies, OpenAPI, Open311."""

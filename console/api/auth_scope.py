@@ -1,0 +1,268 @@
+"""Jurisdiction applied to what the console reads: rows, features, cases, live events.
+
+The rules are :mod:`dispatch.access`; this module fetches the few facts they need (a case's
+area and active units, the cases a unit or a person is tied to) and applies them to lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dispatch.access import Principal, masks_incident, scope_of, sees_incident, sees_unit
+from dispatch.privacy import mask_fields, mask_incident
+
+DESK_ROW_TEXTS = ("title", "address", "name")  # desk rows' and markers' texts from the parties
+
+
+def own_incident_ids(conn: Connection, p: Principal) -> set[int]:
+    """Cases tied to the principal outside its area: its unit's tasks and what it registered."""
+    scope = scope_of(p)
+    if scope.unrestricted:
+        return set()
+    ids: set[int] = set()
+    if scope.unit_id is not None:
+        ids |= set(conn.execute(text(
+            "SELECT incident_id FROM assignments WHERE unit_id = :u AND state = 'active'"),
+            {"u": scope.unit_id}).scalars())
+    if scope.creator is not None:
+        ids |= set(conn.execute(text("SELECT id FROM incidents WHERE created_by = :n"),
+                                {"n": scope.creator}).scalars())
+    return ids
+
+
+def incident_facts(conn: Connection, incident_id: int) -> tuple[dict[str, Any], list[int]] | None:
+    """A case's area (street, community, grid, creator) and its active units."""
+    row = conn.execute(text(
+        "SELECT id, street_id, community_id, grid_id, created_by FROM incidents WHERE id = :i"),
+        {"i": incident_id}).mappings().first()
+    if row is None:
+        return None
+    units: list[int] = list(conn.execute(text(
+        "SELECT unit_id FROM assignments WHERE incident_id = :i AND state = 'active'"),
+        {"i": incident_id}).scalars())
+    return dict(row), units
+
+
+def unit_facts(conn: Connection, unit_id: int) -> dict[str, Any] | None:
+    row = conn.execute(text(
+        "SELECT id, street_id, community_id, home_grid_id FROM units WHERE id = :u"),
+        {"u": unit_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def _props(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = row.get("properties")
+    return props if isinstance(props, Mapping) else row
+
+
+def filter_incidents(p: Principal, rows: Iterable[Mapping[str, Any]],
+                     own: set[int]) -> list[Any]:
+    """Rows or features of cases the principal may see (``own``: :func:`own_incident_ids`)."""
+    if scope_of(p).unrestricted:
+        return list(rows)
+    out = []
+    for row in rows:
+        props = _props(row)
+        if props.get("id") in own or sees_incident(p, props):
+            out.append(row)
+    return out
+
+
+def label_case_features(p: Principal, feats: list[Any]) -> list[Any]:
+    """Case features whose label (``name``: the case's title, which may name the parties)
+    becomes "code category" where the reader may not read the parties."""
+    from dispatch.vocab import CATEGORIES
+
+    out = []
+    for f in feats:
+        props = _props(f)
+        if masks_incident(p, props, ()):
+            label = f"{props.get('code') or ''} {CATEGORIES.get(str(props.get('category')), '')}"
+            props = {**props, "name": label.strip()}
+            f = {**f, "properties": props} if "properties" in f else props
+        out.append(f)
+    return out
+
+
+def filter_units(p: Principal, rows: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """Rows or features of units the principal may see."""
+    if scope_of(p).unrestricted:
+        return list(rows)
+    return [r for r in rows if sees_unit(p, _props(r))]
+
+
+def masked_case(p: Principal, case: dict[str, Any], units: Iterable[int]) -> dict[str, Any]:
+    """The case as the principal may read it: masked unless it needs the parties."""
+    if masks_incident(p, case, units):
+        return mask_incident(case)
+    return {**case, "masked": False}
+
+
+def case_for(conn: Connection, p: Principal, case: dict[str, Any],
+             units: Iterable[int]) -> dict[str, Any]:
+    """A case view (API detail, the desk's case panel) as it leaves the server for ``p``: its
+    links to cases outside the reader's jurisdiction told as "another street, call its centre"
+    (:func:`console.api.jurisdiction.cut_case`), then masked unless the reader needs the
+    parties (:func:`masked_case`)."""
+    from console.api.jurisdiction import cut_case
+
+    return masked_case(p, cut_case(conn, p, case), units)
+
+
+def mask_rows(p: Principal, rows: Iterable[dict[str, Any]],
+              units_of: Mapping[int, Iterable[int]] | None = None) -> list[dict[str, Any]]:
+    """List rows (which may carry ``address`` or ``title``) masked row by row."""
+    out = []
+    for r in rows:
+        units = (units_of or {}).get(int(r.get("id") or 0), ())
+        out.append(mask_incident(r) if masks_incident(p, r, units) else r)
+    return out
+
+
+def event_context(conn: Connection, event: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`dispatch.access.event_visible` needs to route one live event."""
+    incident_id = event.get("incident_id")
+    if isinstance(incident_id, int):
+        facts = incident_facts(conn, incident_id)
+        if facts is not None:
+            return {"incident": facts[0], "unit_ids": facts[1]}
+        return {"incident": {"id": incident_id}}
+    unit_id = event.get("unit_id")
+    if isinstance(unit_id, int):
+        unit = unit_facts(conn, unit_id)
+        return {"unit": unit or {"id": unit_id}}
+    return {}
+
+
+def check_incident(conn: Connection, p: Principal, incident_id: int, action: str = "read",
+                   *, own_task: bool = False) -> tuple[dict[str, Any], list[int]]:
+    """The case's facts if the principal may ``action`` on it; NotFound / Forbidden otherwise.
+
+    ``own_task``: a field account may act only on cases its unit is assigned to.
+    """
+    from dispatch.errors import Forbidden, NotFound
+
+    facts = incident_facts(conn, incident_id)
+    if facts is None:
+        raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
+    case, units = facts
+    if not sees_incident(p, case, units):
+        raise Forbidden(f"案件 {incident_id} 不在您的辖区内", incident_id=incident_id,
+                        action=action)
+    if own_task and p.kind == "account" and p.role == "field" and p.unit_id not in units:
+        raise Forbidden(f"案件 {incident_id} 不是本单位的任务", incident_id=incident_id,
+                        action=action)
+    return case, units
+
+
+def check_unit(conn: Connection, p: Principal, unit_id: int, action: str = "read", *,
+               act: bool = False) -> dict[str, Any]:
+    """The unit's facts if the principal may see it (``act``: may act for it)."""
+    from dispatch.access import may_act_on_unit
+    from dispatch.errors import Forbidden, NotFound
+
+    unit = unit_facts(conn, unit_id)
+    if unit is None:
+        raise NotFound(f"单位 {unit_id} 不存在", unit_id=unit_id)
+    allowed = may_act_on_unit(p, unit) if act else sees_unit(p, unit)
+    if not allowed:
+        raise Forbidden(f"单位 {unit_id} 不在您的辖区内" if not sees_unit(p, unit)
+                        else f"只能操作本单位（单位 {unit_id} 不是您的单位）",
+                        unit_id=unit_id, action=action)
+    return unit
+
+
+def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
+               unit_ids: Iterable[int] | None = None) -> dict[str, dict[int, dict[str, Any]]]:
+    """Where each open case and each unit belongs, for filtering shared snapshots per session;
+    with ids, only those cases and units (the desk hub's patches)."""
+    only = incident_ids is not None or unit_ids is not None
+    inc, units = sorted(incident_ids or ()), sorted(unit_ids or ())
+    incidents = {int(r["id"]): dict(r) for r in conn.execute(text(
+        "SELECT i.id, i.code, i.street_id, i.community_id, i.grid_id, i.created_by, "
+        "array_remove(ARRAY(SELECT p->>'name' FROM jsonb_array_elements(i.parties) p) "
+        "|| i.caller_name::text, NULL) AS names, "
+        "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
+        "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
+        "WHERE i.state NOT IN ('followed_up', 'closed')"
+        + (" AND i.id = ANY(:ids)" if only else "")), {"ids": inc}).mappings()
+        } if inc or not only else {}
+    found = {int(r["id"]): dict(r) for r in conn.execute(text(
+        "SELECT id, street_id, community_id, home_grid_id FROM units"
+        + (" WHERE id = ANY(:ids)" if only else "")), {"ids": units}).mappings()
+        } if units or not only else {}
+    return {"incidents": incidents, "units": found}
+
+
+def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]:
+    """A desk or wall snapshot cut to the principal's jurisdiction (rows and map features), and
+    the rows of cases whose parties it may not read (an administrator's desk) masked."""
+    areas = snap.get("areas") or {"incidents": {}, "units": {}}
+    inc, units = areas["incidents"], areas["units"]
+    if p is not None and scope_of(p).unrestricted:
+        return _masked_snapshot(p, snap, inc)
+
+    def case_ok(i: Any) -> bool:
+        facts = inc.get(int(i))
+        return (p is not None and facts is not None
+                and sees_incident(p, facts, facts.get("unit_ids") or ()))
+
+    def unit_ok(i: Any) -> bool:
+        facts = units.get(int(i))
+        return p is not None and facts is not None and sees_unit(p, facts)
+
+    out = dict(snap)
+    out["queue"] = [r for r in snap.get("queue", []) if case_ok(r["id"])]
+    # a unit of the street on another street's case: the board says so, not which case
+    codes = {c for r in snap.get("units", []) for c in r.get("cases") or ()}
+    shown = {f.get("code") for i, f in inc.items() if f.get("code") in codes and case_ok(i)}
+    out["units"] = [r if all(c in shown for c in r.get("cases") or ()) else
+                    {**r, "cases": [c if c in shown else "其他街道案件" for c in r["cases"]]}
+                    for r in snap.get("units", []) if unit_ok(r["id"])]
+    out["case_features"] = {k: v for k, v in snap.get("case_features", {}).items()
+                            if case_ok(k)}
+    out["unit_features"] = {k: v for k, v in snap.get("unit_features", {}).items()
+                            if unit_ok(k)}
+    return out if p is None else _masked_snapshot(p, out, inc)
+
+
+def _masked_snapshot(p: Principal, snap: dict[str, Any],
+                     inc: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """The queue rows and case markers (titles, addresses) masked where ``p`` may not read the
+    parties (:func:`dispatch.access.masks_incident`, with each case's party names)."""
+    def masks(i: Any) -> bool:
+        facts = inc.get(int(i)) or {}  # a case not indexed yet: masked unless p never masks
+        return masks_incident(p, facts, facts.get("unit_ids") or ())
+
+    hidden = {int(r["id"]) for r in snap.get("queue", []) if masks(r["id"])}
+    if not hidden:
+        return snap
+
+    def names(i: Any) -> list[str]:
+        return list((inc.get(int(i)) or {}).get("names") or ())
+
+    out = dict(snap)
+    # the rows' only texts from the parties: console.desk.state.queue_rows / case_features
+    out["queue"] = [mask_fields(r, DESK_ROW_TEXTS, names(r["id"])) if int(r["id"]) in hidden
+                    else r for r in snap.get("queue", [])]
+    out["case_features"] = {
+        k: ({**v, "properties": mask_fields(v["properties"], DESK_ROW_TEXTS, names(k))}
+            if int(k) in hidden else v)
+        for k, v in snap.get("case_features", {}).items()}
+    return out
+
+
+def visible_ids(conn: Connection, p: Principal, ids: Iterable[int]) -> set[int]:
+    """Which of these cases the principal may see (one query for a whole list)."""
+    wanted = sorted({int(i) for i in ids})
+    if scope_of(p).unrestricted:
+        return set(wanted)
+    rows = conn.execute(text(
+        "SELECT i.id, i.street_id, i.community_id, i.grid_id, i.created_by, "
+        "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
+        "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i WHERE i.id = ANY(:ids)"),
+        {"ids": wanted}).mappings()
+    return {int(r["id"]) for r in rows if sees_incident(p, dict(r), r["unit_ids"] or ())}

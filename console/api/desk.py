@@ -1,0 +1,162 @@
+"""The duty desk's API faces beyond issue 4's: ``GET /api/v1/desk/snapshot`` (the desk hub's
+rows, console.live.desk_hub), ``GET /api/v1/desk/hub`` (its counters), ``POST /api/v1/desk/precheck``
+(duplicates and risk before saving, read-only) and ``POST /api/v1/incidents/{id}/locate`` (the
+domain's LocateIncident for an address-only case), and the case view the desk shows. 督办 is the
+domain's Supervise command at ``POST /api/v1/incidents/{id}/supervise`` (console.api.dispatch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, text
+
+from console.api import schemas
+from console.api.auth_scope import filter_snapshot
+from console.api.dispatch import DispatchHandler, _float_or_none
+from console.api.jurisdiction import elsewhere, outside
+from console.bootstrap import App
+from console.live.desk_hub import DeskHub, _rows, desk_hub
+from dispatch import vocab
+from dispatch.access import Principal
+from dispatch.adapters.repository import IncidentRepository
+from dispatch.commands import LocateIncident
+from dispatch.errors import InvalidCommand
+from dispatch.risk import NewCase, assess_risk, find_duplicates
+from dispatch.telemetry import to_wgs84_point
+from dispatch.views import incident_detail
+
+__all__ = ["DeskHub", "case_view", "desk_hub", "desk_routes", "precheck"]
+log = logging.getLogger(__name__)
+
+_CASE_EXTRA_SQL = """
+SELECT i.channel, i.created_by, i.caller_name, i.caller_phone,
+       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
+       m.name AS micro_grid_name, p.name AS police_grid_name
+FROM incidents i
+LEFT JOIN streets s ON s.id = i.street_id LEFT JOIN communities c ON c.id = i.community_id
+LEFT JOIN grids g ON g.id = i.grid_id LEFT JOIN micro_grids m ON m.id = i.micro_grid_id
+LEFT JOIN police_grids p ON p.id = i.police_grid_id
+WHERE i.id = :i
+"""
+
+
+def case_view(conn: Connection, incident_id: int) -> dict[str, Any]:
+    """The API's case view (``dispatch.views.incident_detail``) with area and unit names."""
+    view = incident_detail(conn, incident_id=incident_id)
+    extra = conn.execute(text(_CASE_EXTRA_SQL), {"i": incident_id}).mappings().first()
+    view.update(dict(extra) if extra else {})
+    ids = sorted({a["unit_id"] for a in view["assignments"]})
+    units = {r["id"]: r for r in _rows(
+        conn, "SELECT id, code, name, unit_type, status FROM units WHERE id = ANY(:ids)",
+        ids=ids)} if ids else {}
+    for a in view["assignments"]:
+        u = units.get(a["unit_id"], {})
+        a.update(unit_code=u.get("code"), unit_name=u.get("name"),
+                 unit_type_label=vocab.UNIT_TYPES.get(u.get("unit_type", ""), ""),
+                 unit_status_label=vocab.UNIT_STATUSES.get(u.get("status", ""), ""))
+    return view
+
+
+# ---- HTTP faces ----------------------------------------------------------------------------------
+
+class SnapshotHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"GET": "desk"}
+
+    async def get(self) -> None:
+        hub = desk_hub(self.app)
+        snap = filter_snapshot(self.who, await asyncio.to_thread(hub.snapshot))
+        self.send_json({k: snap[k] for k in ("version", "server_ms", "queue", "units")})
+
+
+class HubHandler(DispatchHandler):
+    """For support staff and tests: how many desks this process feeds, how often it computed."""
+
+    actions: ClassVar[dict[str, str]] = {"GET": "desk"}
+
+    async def get(self) -> None:
+        hub = desk_hub(self.app)
+        self.send_json({"subscribers": hub.subscribers, "computations": hub.computations,
+                        "deltas": hub.deltas, "patches": hub.patches, "version": hub._version,
+                        "listening": hub.listening, "refresh_s": hub.refresh_s,
+                        **({"trace": hub.trace.rows()} if self.get_query_argument(
+                            "trace", None) else {})})
+
+
+def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> dict[str, Any]:
+    """What registration would flag, without writing: the located chain, probable duplicates
+    and the risk level, by the domain's own rules over the same earlier cases — those in the
+    reader's jurisdiction (``who``). Matches elsewhere (same phone or name, or a probable
+    duplicate) are told as the other street and its centre to call: not a lookup of people
+    across the city by phone (no case id, name or count)."""
+    lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+    address = str(body.get("address") or "").strip()[:200] or None
+    parties = [p for p in body.get("parties") or [] if isinstance(p, dict)]
+    phones = frozenset(str(p["phone"]) for p in parties if p.get("phone"))
+    names = frozenset(str(p["name"]) for p in parties if p.get("name"))
+    point = (to_wgs84_point(lon, lat, str(body.get("crs") or "wgs84"))
+             if lon is not None and lat is not None else None)
+    policy = app.dispatch.policy()
+    with app.engine.connect() as conn:
+        now = conn.scalar(text("SELECT now()"))
+        loc = app.locators.get(conn).locate(*point) if point else None
+        new = NewCase(address=address, phones=phones, names=names,
+                      description=str(body.get("description") or ""),
+                      n_parties=len(parties), reported_at=now)
+        priors = IncidentRepository(conn).priors(
+            lon=point[0] if point else None, lat=point[1] if point else None, address=address,
+            keys=sorted(phones | names),
+            since=now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days)),
+            radius_m=policy.duplicate_radius_m)
+        hidden = outside(conn, who, (pr.id for pr in priors)) if who is not None else set()
+        matched = {d.other_id for d in find_duplicates(
+            new, [pr for pr in priors if pr.id in hidden], policy=policy)}
+        matched |= {pr.id for pr in priors if pr.id in hidden
+                    and (new.phones & pr.phones or new.names & pr.names)}
+        others = elsewhere(conn, who, matched) if who is not None and matched else []
+    priors = [pr for pr in priors if pr.id not in hidden]
+    dups = find_duplicates(new, priors, policy=policy)
+    risk = assess_risk(new, priors, policy=policy, duplicates=[d.other_id for d in dups])
+    return {"location": loc.as_dict() if loc else None, "elsewhere": others,
+            "duplicates": [{"other_id": d.other_id, "code": d.code, "score": d.score,
+                            "reasons": list(d.reasons)} for d in dups],
+            "risk": {"level": risk.level, "label": risk.label, "reasons": list(risk.reasons),
+                     "threat": risk.threat, "one_case_plan": risk.one_case_plan}}
+
+
+class PrecheckHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "desk"}
+
+    async def post(self) -> None:
+        await self.run(lambda: precheck(self.app, self.body_json(schemas.PrecheckIn), self.who))
+
+
+class LocateHandler(DispatchHandler):
+    """定位 an address-only case the geocoder could not place alone (the domain's command)."""
+
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.locate"}
+
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json(schemas.LocateIn)
+            self.incident(incident_id)
+            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+            if lon is None or lat is None:
+                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
+            return self.handle(LocateIncident(incident_id=int(incident_id), lon=lon, lat=lat,
+                                              crs=str(body.get("crs") or "wgs84"),
+                                              actor=self.actor(body)))
+        await self.run(work)
+
+
+def desk_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [
+        (r"/api/v1/desk/snapshot", SnapshotHandler, args),
+        (r"/api/v1/desk/precheck", PrecheckHandler, args),
+        (r"/api/v1/desk/hub", HubHandler, args),
+        (r"/api/v1/incidents/(\d{1,9})/locate", LocateHandler, args),
+    ]

@@ -1,0 +1,361 @@
+"""Dispatch faces of the API: incidents, recommendations, assignment, transitions, units, SSE.
+
+Handlers only translate HTTP to the domain's commands and back: every rule lives in
+``dispatch``. Writes run in a worker thread (the domain is synchronous SQL); errors come back
+as the domain's Chinese reasons with their HTTP status (422 bad field, 404, 409 conflict).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from console.api import request_guard, schemas
+from console.api.auth_scope import case_for, check_incident, check_unit, filter_units, masked_case
+from console.api.intake_place import place
+from console.api.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks
+from console.api.router import ApiHandler
+from console.api.schemas import refuse_nul
+from console.bootstrap import App
+from console.live.events import EventHub
+from dispatch import commands as c
+from dispatch import lifecycle
+from dispatch.access import scope_of
+from dispatch.errors import DispatchError, Forbidden, InvalidCommand
+from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
+
+MAX_BODY = 64 * 1024
+
+
+class DispatchHandler(ApiHandler):
+    """JSON bodies in, the domain's results and errors out."""
+
+    max_body = MAX_BODY
+
+    def body_json(self, model: type[BaseModel] | None = None) -> dict[str, Any]:
+        """The JSON object sent, checked against ``model`` (the boundary's pydantic model):
+        only the fields given, typed and bounded; the first fault names its field."""
+        if len(self.request.body) > MAX_BODY:
+            raise InvalidCommand(f"请求体过大（上限 {MAX_BODY // 1024} KB）", field="body")
+        body = request_guard.loads(self.request.body or b"{}")  # 400 too deep, 422 long numbers
+        if not isinstance(body, dict):
+            raise InvalidCommand("请求体须为 JSON 对象", field="body")
+        refuse_nul(body)
+        if model is None:
+            return body
+        return schemas.parse_body(model, body).model_dump(exclude_unset=True)
+
+    def actor(self, body: dict[str, Any] | None = None) -> str:
+        """The audit's actor: the authenticated username or API key name (never the body's)."""
+        return self.who.actor
+
+    async def run(self, fn: Any, *args: Any, status: int = 200, **kwargs: Any) -> None:
+        import asyncio
+
+        try:
+            result = await asyncio.to_thread(fn, *args, **kwargs)
+        except DispatchError as err:
+            if isinstance(err, Forbidden):
+                await self.audit_refusal(err)
+            self.send_json({"error": {"code": err.code, "message": err.message,
+                                      **({"field": err.detail["field"]}
+                                         if "field" in err.detail else {}),
+                                      "detail": {k: v for k, v in err.detail.items()
+                                                 if k != "field"}}},
+                           status=err.status)
+            return
+        self.send_json(result.as_dict() if hasattr(result, "as_dict") else result,
+                       status=status)
+
+    def handle(self, command: Any) -> Any:
+        return self.app.dispatch.handle(command)
+
+    def read(self, fn: Any, **kwargs: Any) -> Any:
+        with self.app.engine.connect() as conn:
+            return fn(conn, **kwargs)
+
+    def incident(self, incident_id: int | str, *, own_task: bool = False) -> list[int]:
+        """Refuse (404 / 403) a case outside the caller's jurisdiction; its active units."""
+        with self.app.engine.connect() as conn:
+            return check_incident(conn, self.who, int(incident_id), self.required_action(),
+                                  own_task=own_task)[1]
+
+    def unit(self, unit_id: int | str, *, act: bool = False) -> None:
+        with self.app.engine.connect() as conn:
+            check_unit(conn, self.who, int(unit_id), self.required_action(), act=act)
+
+
+def _int(value: Any, field: str) -> int:
+    """An id or count as the database stores it (a 32-bit integer)."""
+    said = _said(field)
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidCommand(f"{said}须为整数", field=field) from None
+    if not -(2**31) <= number < 2**31:
+        raise InvalidCommand(f"{said}超出范围", field=field)
+    return number
+
+
+def _said(field: str) -> str:
+    """How a refusal names a field: its Chinese name with the key (``数量（limit）``)."""
+    label = schemas.FIELD_LABELS.get(field) or lifecycle.FIELD_LABELS.get(field)
+    return f"{label}（{field}）" if label else field
+
+
+def _float_or_none(body: dict[str, Any], field: str) -> float | None:
+    value = body.get(field)
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidCommand(f"{_said(field)}须为数字", field=field) from None
+
+
+def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:
+    """Build the command from the JSON body; the domain validates the values."""
+    parties_raw = body.get("parties") or []
+    if not isinstance(parties_raw, list):
+        raise InvalidCommand("parties 须为列表", field="parties")
+    parties = []
+    for i, p in enumerate(parties_raw):
+        if not isinstance(p, dict) or not str(p.get("name") or "").strip():
+            raise InvalidCommand(f"parties 第{i + 1}项须有 name（姓名）", field="parties")
+        parties.append(c.Party(name=str(p["name"])[:60], phone=p.get("phone"),
+                               role=str(p.get("role") or "applicant"),
+                               language=p.get("language")))
+    auto = body.get("auto_dispatch")
+    return c.RegisterIncident(
+        category=str(body.get("category") or ""), channel=str(body.get("channel") or ""),
+        actor=actor, priority=str(body.get("priority") or "normal"),
+        difficulty=str(body.get("difficulty") or "normal"),
+        title=str(body.get("title") or "")[:200], description=str(body.get("description") or ""),
+        address=body.get("address"), lon=_float_or_none(body, "lon"),
+        lat=_float_or_none(body, "lat"), crs=str(body.get("crs") or "wgs84"),
+        parties=tuple(parties), language=body.get("language"),
+        auto_dispatch=None if auto is None else bool(auto))
+
+
+class IncidentsHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
+
+    async def get(self) -> None:
+        state = self.get_query_argument("state", None)
+        street_arg = self.get_query_argument("street", None)
+        limit = self.get_query_argument("limit", "100")
+
+        def work() -> dict[str, Any]:
+            street = None if street_arg in (None, "") else _int(street_arg, "street")
+            n = _int(limit, "limit")
+            if not 1 <= n <= 1000:
+                raise InvalidCommand("limit 须在 1 到 1000 之间", field="limit")
+            return {"items": self.read(list_incidents, state=state or None, street=street,
+                                       limit=n, scope=scope_of(self.who))}
+        await self.run(work)
+
+    async def post(self) -> None:
+        def work() -> Any:
+            body, geocoded = place(self.app.engine, self.body_json(schemas.IncidentIn))
+            registered = self.handle(register_command(body, self.actor(body)))
+            result = registered.as_dict()
+            if geocoded is not None:
+                result["geocode"] = geocoded
+            with self.app.engine.connect() as conn:  # other streets' cases: told, not shown
+                return cut_duplicates(conn, self.who, result,
+                                      basis=registered.risk.basis)
+        await self.run(work, status=201)
+
+
+def case_actions(who: Any, case: dict[str, Any], units: Any) -> list[dict[str, Any]]:
+    """What the caller may do with the case now (dispatch.lifecycle.actions): a field account
+    on one of the case's units is offered its unit's acts, everyone else the desk's."""
+    field_unit = who.kind == "account" and who.role == "field" and who.unit_id in set(units)
+    return [a.as_dict() for a in lifecycle.actions(case, allowed=who.actions,
+                                                   field_unit=field_unit)]
+
+
+class IncidentHandler(DispatchHandler):
+    async def get(self, incident_id: str) -> None:
+        def work() -> Any:
+            units = self.incident(incident_id)
+            with self.app.engine.connect() as conn:
+                case = incident_detail(conn, int(incident_id))
+                out = case_for(conn, self.who, case, units)
+            return {**out, "actions": case_actions(self.who, case, units)}
+        await self.run(work)
+
+
+class RecommendationsHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"GET": "incident.recommend"}
+
+    async def get(self, incident_id: str) -> None:
+        limit_arg = self.get_query_argument("limit", "5")
+
+        def work() -> Any:
+            self.incident(incident_id)
+            limit = _int(limit_arg, "limit")
+            if not 1 <= limit <= 50:
+                raise InvalidCommand("limit 须在 1 到 50 之间", field="limit")
+            rec = self.app.dispatch.recommend(int(incident_id))
+            # the ranking is the domain's; which of those units this reader may send is ours
+            full = rec.as_dict(max(limit, len(rec.candidates), len(rec.pairs)))
+            with self.app.engine.connect() as conn:
+                return cut_recommendation(conn, self.who, full, limit=limit)
+        await self.run(work)
+
+
+class AssignHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.assign"}
+
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json(schemas.AssignIn)
+            self.incident(incident_id)
+            ids = body.get("unit_ids")
+            if not isinstance(ids, list) or not ids:
+                raise InvalidCommand("unit_ids 须为非空的单位编号列表", field="unit_ids")
+            for u in ids:
+                self.unit(_int(u, "unit_ids"))
+            return self.handle(c.AssignUnits(
+                incident_id=int(incident_id), unit_ids=tuple(_int(u, "unit_ids") for u in ids),
+                actor=self.actor(body), reason=body.get("reason"),
+                reassign=bool(body.get("reassign", False)),
+                expected_state=body.get("expected_state")))
+        await self.run(work)
+
+
+class TransitionHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
+
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json(schemas.TransitionIn)
+            self.incident(incident_id, own_task=True)
+            unit = body.get("unit_id")
+            if unit is not None:
+                self.unit(_int(unit, "unit_id"), act=True)
+            return self.handle(c.ChangeState(
+                incident_id=int(incident_id), to=str(body.get("to") or ""),
+                actor=self.actor(body), note=body.get("note"), outcome=body.get("outcome"),
+                unit_id=None if unit is None else _int(unit, "unit_id"),
+                expected_state=body.get("expected_state"),
+                on_the_spot=bool(body.get("on_the_spot", False)),
+                spot_reason=body.get("spot_reason"), oral_terms=body.get("oral_terms"),
+                referred_to=body.get("referred_to")))
+        await self.run(work)
+
+
+class FollowUpHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.followup"}
+
+    async def post(self, incident_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json(schemas.FollowUpIn)
+            self.incident(incident_id, own_task=True)
+            return self.handle(c.RecordFollowUp(  # every answer the visitor's own: no defaults
+                incident_id=int(incident_id), satisfaction=body.get("satisfaction"),
+                agreement_holds=body.get("agreement_holds"), method=body.get("method"),
+                actor=self.actor(body), note=body.get("note"),
+                neighbours_visited=body.get("neighbours_visited")))
+        await self.run(work)
+
+
+class UnitsHandler(DispatchHandler):
+    async def get(self) -> None:
+        status = self.get_query_argument("status", None)
+        await self.run(lambda: {"items": filter_units(
+            self.who, self.read(list_units, status=status or None))})
+
+
+class UnitTasksHandler(DispatchHandler):
+    async def get(self, unit_id: str) -> None:
+        def work() -> Any:
+            self.unit(unit_id)
+            out = self.read(unit_tasks, unit_id=int(unit_id))
+            with self.app.engine.connect() as conn:  # a street's unit on another street's case
+                tasks, others = cut_tasks(conn, self.who, int(unit_id), out["tasks"])
+                history, _ = cut_tasks(conn, self.who, int(unit_id), out.get("history") or [])
+            # the unit is on every one of these cases; masks follow who asks; each task carries
+            # the unit's own acts the state machine allows now (the field page renders those)
+            allowed = self.who.actions
+            out["tasks"] = [{**masked_case(self.who, {**t, **self._area(t["id"])},
+                                           [int(unit_id)]),
+                             "actions": [a.as_dict() for a in lifecycle.actions(
+                                 t, allowed=allowed, field_unit=True)]}
+                            for t in tasks]
+            out["history"] = [masked_case(self.who, h, [int(unit_id)]) for h in history]
+            if others:
+                out["elsewhere_tasks"] = others
+                out["notes"] = [f"该单位另有 {others} 项任务在您的辖区之外，详情请联系所在街道"]
+            return out
+        await self.run(work)
+
+    def _area(self, incident_id: int) -> dict[str, Any]:
+        from console.api.auth_scope import incident_facts
+
+        with self.app.engine.connect() as conn:
+            facts = incident_facts(conn, incident_id)
+        return {} if facts is None else {k: v for k, v in facts[0].items() if k != "id"}
+
+
+class UnitPositionHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "unit.position"}
+
+    async def post(self, unit_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json(schemas.PositionIn)
+            self.unit(unit_id, act=True)
+            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+            if lon is None or lat is None:
+                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
+            return self.handle(c.ReportPosition(
+                unit_id=int(unit_id), lon=lon, lat=lat, crs=str(body.get("crs") or "wgs84"),
+                accuracy_m=_float_or_none(body, "accuracy_m"), at=body.get("at"),
+                seq=body.get("seq")))
+        await self.run(work)
+
+
+class UnitStatusHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "unit.status"}
+
+    async def post(self, unit_id: str) -> None:
+        def work() -> Any:
+            body = self.body_json(schemas.UnitStatusIn)
+            self.unit(unit_id, act=True)
+            return self.handle(c.SetUnitStatus(unit_id=int(unit_id),
+                                               status=str(body.get("status") or ""),
+                                               actor=self.actor(body), reason=body.get("reason")))
+        await self.run(work)
+
+
+def dispatch_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
+    from console.api.case import case_routes  # these build on DispatchHandler
+    from console.api.events import EventsHandler
+    from console.api.supervise import supervise_routes
+
+    args = {"app": app}
+    if hub.context is None:  # live events are routed by the case's or unit's area
+        from console.api.auth_scope import event_context
+
+        def context(event: dict[str, Any]) -> dict[str, Any]:
+            with app.engine.connect() as conn:
+                return event_context(conn, event)
+        hub.context = context
+    n = r"(\d{1,9})"
+    return [
+        (r"/api/v1/incidents", IncidentsHandler, args),
+        (rf"/api/v1/incidents/{n}", IncidentHandler, args),
+        (rf"/api/v1/incidents/{n}/recommendations", RecommendationsHandler, args),
+        (rf"/api/v1/incidents/{n}/assign", AssignHandler, args),
+        (rf"/api/v1/incidents/{n}/transitions", TransitionHandler, args),
+        (rf"/api/v1/incidents/{n}/followup", FollowUpHandler, args),
+        *case_routes(app),  # 紧急程度确认, 确认重复/关联/合并 (console.api.case)
+        *supervise_routes(app),  # 督办, 吹哨, 报到, 会商 (console.api.supervise)
+        (r"/api/v1/units", UnitsHandler, args),
+        (rf"/api/v1/units/{n}/tasks", UnitTasksHandler, args),
+        (rf"/api/v1/units/{n}/position", UnitPositionHandler, args),
+        (rf"/api/v1/units/{n}/status", UnitStatusHandler, args),
+        (r"/api/v1/events", EventsHandler, {"app": app, "hub": hub}),
+    ]

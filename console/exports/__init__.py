@@ -1,0 +1,1 @@
+"""Exports for briefings and records: HTML maps, the wall PNG, the agreement PDF, the audit CSV."""

@@ -1,0 +1,300 @@
+"""The desk hub: one per server process, between the process's listener (console.live.notify) and
+every open duty desk. A change is computed once for all desks (DESIGN.md "five things that
+hurt" #4: no per-session polling); a unit move costs no query at all: it patches the shared
+snapshot (console.live.desk_moves) and goes out as a diff of one row and one marker; a case or unit
+event re-reads only the rows it names and patches those (console.live.desk_patch). The whole city is
+read again on a timer (the clock re-sorts the queue), after an event naming nothing, after the
+listener reconnected (events may have been missed) and every ``FULL_EVERY`` patches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+
+from console.api.auth_scope import area_index
+from console.bootstrap import App
+from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
+from console.live.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
+from console.live.desk_patch import (
+    DESK_STATES,
+    QUEUE_LIMIT,
+    QUEUE_SQL,
+    UNITS_SQL,
+    event_ids,
+    patch_snapshot,
+    read_changes,
+)
+from console.live.desk_patch import rows_of as _rows
+from console.live.hub_base import Hub, per_app
+from console.live.notify import fan_out
+from geo.db import libpq_url
+
+log = logging.getLogger(__name__)
+REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
+DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
+MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
+MOVE_GAP_MAX_S = 0.5
+SESSION_DIFFS_PER_S = 25.0  # with many desks open, batch longer: each diff costs every desk a frame
+
+
+def move_gap(sessions: int) -> float:
+    """Seconds between two batches of moves: 0.25 s up to 6 open desks, then longer so the
+    desks together take about ``SESSION_DIFFS_PER_S`` diffs a second (0.4 s for 10), at most
+    0.5 s. Every diff costs each desk's browser a frame (the units canvas, the board rows):
+    on a machine that also runs the browsers, fewer frames leave the CPU to the rest."""
+    return min(MOVE_GAP_MAX_S, max(MOVE_GAP_S, sessions / SESSION_DIFFS_PER_S))
+MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
+# case and unit events: patched at most twice a second, as full reads were (a patch may still
+# re-send the queue or the board whole to every browser: that, not the read, costs most now)
+PATCH_GAP_S = 0.5
+FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
+CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
+__all__ = ["DESK_STATES", "DeskHub", "_rows", "desk_hub"]
+
+
+Deliver = Callable[[dict[str, Any]], None]
+
+
+class DeskHub(Hub[Deliver]):
+    """The desk's shared rows: computed once per change for the whole process and handed to
+    every subscribed session (DESIGN.md "five things that hurt" #4: no per-session polling).
+
+    A ``unit_moved`` event costs no query: it patches the shared snapshot (console.live.desk_moves)
+    and goes out at once as ``{"moves": {"base", "units", "features"}}`` beside the patched
+    snapshot. An event naming cases or units re-reads those rows only and patches the
+    snapshot (console.live.desk_patch); one naming nothing recomputes it; both after a short
+    debounce.
+    """
+
+    thread_name = "desk-hub"
+
+    def __init__(self, app: App, *, conninfo: str | None = None,
+                 refresh_s: float = REFRESH_S) -> None:
+        super().__init__(conninfo)
+        self.app = app
+        self.refresh_s = refresh_s
+        self._events: list[dict[str, Any]] = []
+        self._moves: list[dict[str, Any]] = []
+        self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
+        self._seq = 0  # moves taken so far (compute() replays those it may have missed)
+        self._due: float | None = None  # when a refresh is due after a change
+        self._last_full = self._last_patch = 0.0
+        self._full = False  # an event named nothing: the next refresh reads everything
+        self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
+        self._since_full = 0  # patches since the last full read
+        self._conns = 0  # the listener's connections when last looked (a change: reconnected)
+        self._reading = threading.RLock()  # one read and install at a time (full or patch)
+        self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
+        self._snap: dict[str, Any] | None = None
+        self._version = 0
+        self.computations = 0
+        self.deltas = 0
+        self.patches = 0
+        self.trace = MoveTrace()
+
+    def compute(self) -> dict[str, Any]:
+        """One snapshot: queue and unit-board rows with their map features."""
+        with self._reading:
+            with self._lock:
+                seq = self._seq
+            policy = self.app.dispatch.policy()
+            with self.app.engine.connect() as conn:
+                now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
+                incidents = _rows(conn, QUEUE_SQL, limit=QUEUE_LIMIT)
+                units = _rows(conn, UNITS_SQL)
+                areas = area_index(conn)
+            queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
+            board = unit_rows(units)
+            snap = {"server_ms": now_ms, "queue": queue, "units": board,
+                    "case_features": case_features(queue),
+                    "unit_features": unit_features(board), "areas": areas,
+                    "unit_index": unit_index(board)}
+            snap["sigs"] = signatures(snap)
+            with self._lock:
+                self._version += 1
+                self.computations += 1
+                self._since_full, self._last_full = 0, time.monotonic()
+                snap.update(version=self._version, local_ms=time.time() * 1000)
+                return self._install(snap, seq)
+
+    def patch(self, incident_ids: set[int], unit_ids: set[int]) -> dict[str, Any]:
+        """Re-read these cases and units (and the units assigned to those cases) and patch
+        them into the snapshot; a full read when there is no snapshot yet."""
+        with self._reading:
+            base = self._snap
+            if base is None:
+                return self.compute()
+            with self._lock:
+                seq = self._seq
+            policy = self.app.dispatch.policy()
+            with self.app.engine.connect() as conn:
+                changes = read_changes(conn, base, incident_ids, unit_ids)
+            with self._lock:
+                self._version += 1
+                self.patches += 1
+                self._since_full += 1
+                assert self._snap is not None
+                snap = patch_snapshot(self._snap, changes, policy=policy, version=self._version)
+                return self._install(snap, seq)
+
+    def _install(self, snap: dict[str, Any], seq: int) -> dict[str, Any]:
+        """Under the lock: moves heard while the rows were read go on top, then it is shown."""
+        late = [m for s, m in self._moved if s > seq]
+        if late:
+            snap = patch_moves(snap, late, version=self._version)[0]
+        self._snap, self._fresh_ms = snap, time.time() * 1000
+        return snap
+
+    def snapshot(self, *, max_age_s: float = 2.0) -> dict[str, Any]:
+        snap = self._snap
+        if snap is None or time.time() * 1000 - self._fresh_ms > max_age_s * 1000:
+            snap = self.compute()
+        return snap
+
+    def subscribe(self, deliver: Deliver) -> int:
+        """``deliver({"snapshot", "events"[, "moves"]})`` from the hub's thread after each
+        change."""
+        return self._add(deliver)
+
+    def _notified(self, payload: str) -> None:
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            event = None
+        self.poke(event if isinstance(event, dict) else None)
+
+    def poke(self, event: dict[str, Any] | None = None) -> None:
+        """A change was committed (from the listener, or a test): a move goes out at once,
+        anything else refreshes soon."""
+        move = move_of(event) if event is not None else None
+        ids = event_ids(event) if event is not None and move is None else None
+        with self._lock:
+            if move is not None:
+                self._moves.append(move)
+            else:
+                if event is not None and event.get("incident_id") is not None:
+                    self._events.append(event)  # sessions only ask which cases changed
+                if ids is None:
+                    self._full = True
+                else:
+                    self._ids[0].update(ids[0])
+                    self._ids[1].update(ids[1])
+                self._schedule()
+        self._wake.set()
+
+    def _schedule(self) -> None:
+        """Under the lock: let a burst land; full reads at most 1/MIN_GAP_S a second, patches
+        at most 1/PATCH_GAP_S."""
+        soon = time.monotonic() + DEBOUNCE_S
+        if self._full:
+            due = max(soon, self._last_full + MIN_GAP_S)
+            self._due = due if self._due is None else max(self._due, self._last_full + MIN_GAP_S)
+        elif self._due is None:
+            self._due = max(soon, self._last_patch + PATCH_GAP_S)
+
+    def _reconnected(self) -> bool:
+        """The listener connected again since last looked: events may have been missed."""
+        source = self._source
+        conns = source.connections if source is not None else 0
+        seen, self._conns = self._conns, conns
+        return bool(seen) and conns != seen
+
+    def _run(self) -> None:
+        periodic = time.monotonic() + self.refresh_s
+        last_moves = 0.0
+        while True:
+            due = self._due
+            until = min(periodic, time.monotonic() + CHECK_S)
+            if due is not None:
+                until = min(until, due)
+            gap = move_gap(len(self._subs))
+            if self._moves:
+                until = min(until, last_moves + gap)
+            self._wake.wait(max(0.0, until - time.monotonic()))
+            self._wake.clear()
+            now = time.monotonic()
+            with self._lock:
+                if self._ending():
+                    return
+                moves: list[dict[str, Any]] = []
+                if now >= last_moves + gap:
+                    moves, self._moves = self._moves, []
+            if moves:
+                last_moves = now
+                self._send_moves(moves)
+            now = time.monotonic()
+            if self._reconnected():  # events may have been missed meanwhile: read it all
+                with self._lock:
+                    self._full = True
+                    self._schedule()
+            due, clock = self._due, now >= periodic
+            if (clock or (due is not None and now >= due)) and self._refresh(clock=clock):
+                periodic = time.monotonic() + self.refresh_s  # a full read: the clock restarts
+
+    def _refresh(self, *, clock: bool = False) -> bool:
+        """A full read (``clock``: the periodic one) or a patch, whichever is due; True for a
+        full read."""
+        with self._lock:
+            full = clock or self._full or self._since_full >= FULL_EVERY or self._snap is None
+            self._due, self._full = None, False
+            ids, self._ids = self._ids, (set(), set())
+            events, self._events = self._events, []
+            if not full and not ids[0] and not ids[1]:
+                return False  # nothing named: nothing to re-read
+            if full:
+                self._last_full = time.monotonic()
+            else:
+                self._last_patch = time.monotonic()
+        try:
+            snap = self.compute() if full else self.patch(*ids)
+            payload = {"snapshot": snap, "events": events}
+        except Exception as exc:  # the database is busy or down: say so, retry next time
+            log.warning("desk hub: %s", exc)
+            payload = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试",
+                       "events": events}
+            with self._lock:
+                self._full = True  # what the patch would have said is read again in full
+        self._send(payload)
+        return full
+
+    def _send_moves(self, moves: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for m in moves:
+                self._seq += 1
+                self._moved.append((self._seq, m))
+            snap = self._snap
+            if snap is None:  # nothing shown yet: the first snapshot reads the positions
+                return
+            self._version += 1
+            new, rows, feats = patch_moves(snap, moves, version=self._version)
+            self._snap = new
+            self.deltas += 1
+        patched = time.time() * 1000
+        self._send({"snapshot": new, "events": [],
+                    "moves": {"base": snap["version"], "units": rows, "features": feats}})
+        self.trace.delivered(new["version"], (m["id"] for m in moves), patched_ms=patched,
+                             heard_ms=min(m["heard_ms"] for m in moves),
+                             sent_ms=time.time() * 1000)
+
+    def _send(self, payload: dict[str, Any]) -> None:
+        with self._lock:
+            subs = list(self._subs.values())
+        fan_out(subs, lambda deliver: deliver(payload), "desk delivery")
+
+
+_HUBS: dict[int, tuple[App, DeskHub]] = {}
+_HUBS_LOCK = threading.Lock()
+
+
+def desk_hub(app: App) -> DeskHub:
+    """The process's desk hub for ``app``, made on first use (never at import)."""
+    return per_app(_HUBS, _HUBS_LOCK, app,
+                   lambda a: DeskHub(a, conninfo=libpq_url(a.engine)))

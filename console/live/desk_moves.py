@@ -1,0 +1,119 @@
+"""Unit moves as small diffs (no Panel, no database): a ``unit_moved`` event patches the desk's
+shared snapshot row by row instead of recomputing the whole city.
+
+A move changes a unit's position and position time, nothing else the desk shows: its status,
+load, cases and home area (which decides who may see it) come only from a full snapshot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from console.desk.state import epoch_ms, unit_features
+from layers.wall import signature
+
+
+def move_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{"id", "lon", "lat", "position_ms"}`` from a ``unit_moved`` event, else None."""
+    if event.get("type") != "unit_moved":
+        return None
+    try:
+        return {"id": int(event["unit_id"]), "lon": float(event["lon"]),
+                "lat": float(event["lat"]), "position_ms": epoch_ms(event.get("at")),
+                "heard_ms": time.time() * 1000}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def unit_index(rows: Iterable[Mapping[str, Any]]) -> dict[int, int]:
+    """Unit id → its position in the board's row list."""
+    return {int(r["id"]): i for i, r in enumerate(rows)}
+
+
+def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, version: int
+                ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """A new snapshot with the units moved, and the moved rows and features.
+
+    Copy on write: ``snap`` and its lists stay as they were (sessions may still hold them); the
+    new one shares every unmoved row. A move older than the position shown is skipped, and a
+    unit moved twice in ``moves`` ends at its last position.
+    """
+    index = snap["unit_index"]
+    units = list(snap["units"])
+    features = dict(snap["unit_features"])
+    moved: dict[int, dict[str, Any]] = {}
+    for m in moves:
+        i = index.get(int(m["id"]))
+        if i is None:
+            continue
+        row = units[i]
+        new_ms, old_ms = m.get("position_ms"), row.get("position_ms")
+        if new_ms is not None and old_ms is not None and new_ms < old_ms:
+            continue
+        row = {**row, "lon": m["lon"], "lat": m["lat"],
+               "position_ms": new_ms if new_ms is not None else old_ms}
+        units[i] = moved[row["id"]] = row
+    feats = unit_features(moved.values())
+    features.update(feats)
+    new = {**snap, "version": version, "units": units, "unit_features": features}
+    new.pop("changed", None)  # a row patch's hint (console.live.desk_patch) names its own base only
+    if "sigs" in snap:
+        sigs = dict(snap["sigs"]["units"])
+        sigs.update((k, signature(f)) for k, f in feats.items())
+        new["sigs"] = {**snap["sigs"], "units": sigs}
+    return new, list(moved.values()), feats
+
+
+def merge_deliveries(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[str, Any]:
+    """Two hub deliveries a session has not applied yet, as one (a busy session catches up in one
+    step: one message to its browser instead of two). The later snapshot wins; events add up.
+    Moves stay a patch only when ``then``'s moves start where ``first`` ends: the merged moves
+    start at ``first``'s base, each unit at its last position (``versions``: every snapshot
+    version they cover, for the move trace). Otherwise the later snapshot goes whole and the
+    session finds what changed itself. An error is never merged (the caller keeps both)."""
+    if "error" in first or "error" in then:
+        raise ValueError("an error delivery is not merged")
+    events = [*(first.get("events") or []), *(then.get("events") or [])]
+    out: dict[str, Any] = {"snapshot": then["snapshot"], "events": events}
+    a, b = first.get("moves"), then.get("moves")
+    if a is not None and b is not None and b["base"] == first["snapshot"]["version"]:
+        units = {int(r["id"]): r for r in [*a["units"], *b["units"]]}
+        out["moves"] = {"base": a["base"], "units": list(units.values()),
+                        "features": {**a["features"], **b["features"]},
+                        "versions": [*a.get("versions", [first["snapshot"]["version"]]),
+                                     then["snapshot"]["version"]]}
+    return out
+
+
+def signatures(snap: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Every map feature's signature, once per snapshot for all sessions' diffs."""
+    return {"incidents": {k: signature(f) for k, f in snap["case_features"].items()},
+            "units": {k: signature(f) for k, f in snap["unit_features"].items()}}
+
+
+class MoveTrace:
+    """When recent moves passed each stage, in epoch ms (for support staff and
+    ``bench/bench_wall.py``): heard from the listener, handed to the sessions by the hub, and
+    applied and sent by each session on its own event loop."""
+
+    def __init__(self, keep: int = 3000) -> None:
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._keep = keep
+
+    def delivered(self, version: int, units: Iterable[int], *, heard_ms: float,
+                  patched_ms: float, sent_ms: float) -> None:
+        self._rows[version] = {"version": version, "units": list(units), "heard_ms": heard_ms,
+                               "patched_ms": patched_ms, "delivered_ms": sent_ms,
+                               "applied_ms": []}
+        while len(self._rows) > self._keep:
+            self._rows.pop(next(iter(self._rows)))
+
+    def applied(self, version: int, at_ms: float) -> None:
+        row = self._rows.get(version)
+        if row is not None:
+            row["applied_ms"].append(at_ms)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r, applied_ms=list(r["applied_ms"])) for r in list(self._rows.values())]

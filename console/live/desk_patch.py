@@ -1,0 +1,207 @@
+"""The desk's rows read from the database, whole or by id (no Panel, no threads).
+
+A full read takes up to 2,000 open cases and every unit (city scale: ~330 ms). A case or unit
+event names its ids, so the desk hub re-reads only those rows (the same SQL with
+``= ANY(:ids)``) and :func:`patch_snapshot` puts them into the shared snapshot: the result is
+what a full read would give at the snapshot's server time (tests/integration/test_desk_patch.py).
+
+Which rows an event touches: the cases it names (``incident_id``, ``other_id``), the units it
+names (``unit_id``, ``unit_ids``, ``released_unit_ids``), and every unit ever assigned to those
+cases (a state change releases units or sets their status without naming them; their active
+load and ``cases`` follow the assignments). An event naming nothing (a policy change) is a full
+read.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from console.api.auth_scope import area_index
+from console.desk.state import STATUS_ORDER, case_features, queue_rows, unit_features, unit_rows
+from console.desk.state import urgency_key as _urgency
+from console.live.desk_moves import unit_index
+from dispatch import vocab
+from dispatch.policy import Policy
+from layers.wall import signature
+
+DESK_STATES = (*vocab.OPEN_STATES, "resolved")
+QUEUE_LIMIT = 2000  # the newest open cases the desk shows
+
+_QUEUE_SELECT = f"""
+SELECT i.id, i.code, i.title, i.category, i.priority, i.difficulty, i.state, i.risk_level,
+       i.address, i.reported_at, i.sign_deadline, i.close_deadline,
+       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
+       COALESCE(f.level, 'community') AS level, COALESCE(f.escalations, 0) AS escalations,
+       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
+       (SELECT array_agg(u.name ORDER BY a.id) FROM assignments a JOIN units u
+          ON u.id = a.unit_id WHERE a.incident_id = i.id AND a.state = 'active') AS units,
+       (SELECT CASE WHEN bool_or(v.level = 'red') THEN 'red' ELSE 'yellow' END
+          FROM supervisions v WHERE v.incident_id = i.id AND v.closed_at IS NULL
+          HAVING count(*) > 0) AS supervision,
+       (SELECT min(due_at) FROM followups w WHERE w.incident_id = i.id
+          AND w.done_at IS NULL) AS followup_due
+FROM incidents i
+LEFT JOIN incident_flow f ON f.incident_id = i.id
+LEFT JOIN streets s ON s.id = i.street_id
+LEFT JOIN communities c ON c.id = i.community_id
+LEFT JOIN grids g ON g.id = i.grid_id
+WHERE i.state IN ({", ".join(f"'{s}'" for s in DESK_STATES)})
+"""
+QUEUE_SQL = _QUEUE_SELECT + "ORDER BY i.id DESC LIMIT :limit"
+_QUEUE_IDS_SQL = _QUEUE_SELECT + "AND i.id = ANY(:ids)"
+_QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below ORDER BY i.id DESC LIMIT :limit"
+
+_UNITS_SELECT = """
+SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity,
+       u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
+       u.last_seen_at AS position_at, COALESCE(g.name, c.name, s.name) AS place, k.cases
+FROM units u
+LEFT JOIN grids g ON g.id = u.home_grid_id
+LEFT JOIN communities c ON c.id = u.community_id
+LEFT JOIN streets s ON s.id = u.street_id
+LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assignments a
+           JOIN incidents i ON i.id = a.incident_id WHERE a.state = 'active' {only}
+           GROUP BY a.unit_id) k ON k.unit_id = u.id
+{where} ORDER BY u.id
+"""
+UNITS_SQL = _UNITS_SELECT.format(only="", where="")
+_UNITS_IDS_SQL = _UNITS_SELECT.format(only="AND a.unit_id = ANY(:ids)",
+                                      where="WHERE u.id = ANY(:ids)")
+_TOUCHED_SQL = "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ANY(:ids)"
+
+_INCIDENT_KEYS = ("incident_id", "other_id")
+_UNIT_KEYS = ("unit_id",)
+_UNIT_LIST_KEYS = ("unit_ids", "released_unit_ids")
+_STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+
+
+def rows_of(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def event_ids(event: Mapping[str, Any]) -> tuple[set[int], set[int]] | None:
+    """The case ids and unit ids an event names, or None when it names none (read all)."""
+    incidents: set[int] = set()
+    units: set[int] = set()
+    try:
+        incidents.update(int(event[k]) for k in _INCIDENT_KEYS if event.get(k) is not None)
+        units.update(int(event[k]) for k in _UNIT_KEYS if event.get(k) is not None)
+        for k in _UNIT_LIST_KEYS:
+            units.update(int(u) for u in event.get(k) or ())
+    except (TypeError, ValueError):
+        return None
+    return (incidents, units) if incidents or units else None
+
+
+@dataclass
+class Changes:
+    """Rows re-read for some ids; an id asked for but absent from the rows has left the desk
+    (closed, merged, deleted)."""
+
+    incident_ids: set[int]
+    unit_ids: set[int]
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    units: list[dict[str, Any]] = field(default_factory=list)
+    areas: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    fill: list[dict[str, Any]] = field(default_factory=list)  # older cases moving up the queue
+
+
+def read_changes(conn: Connection, snap: Mapping[str, Any], incident_ids: Iterable[int],
+                 unit_ids: Iterable[int]) -> Changes:
+    """The rows these ids name (and the units assigned to these cases, ever), plus the older
+    cases that move up when cases leave a queue at its limit."""
+    ch = Changes(set(incident_ids), set(unit_ids))
+    if ch.incident_ids:
+        ids = sorted(ch.incident_ids)
+        ch.unit_ids.update(int(u) for u in conn.scalars(text(_TOUCHED_SQL), {"ids": ids}))
+        ch.incidents = rows_of(conn, _QUEUE_IDS_SQL, ids=ids)
+    if ch.unit_ids:
+        ch.units = rows_of(conn, _UNITS_IDS_SQL, ids=sorted(ch.unit_ids))
+    ch.areas = area_index(conn, incident_ids=ch.incident_ids, unit_ids=ch.unit_ids)
+    queue = snap["queue"]
+    if len(queue) >= QUEUE_LIMIT:  # there may be older open cases below the queue's end
+        kept = {r["id"] for r in queue} - ch.incident_ids
+        kept.update(int(r["id"]) for r in ch.incidents)
+        if len(kept) < QUEUE_LIMIT:
+            ch.fill = rows_of(conn, _QUEUE_BELOW_SQL, below=min(kept, default=2**62),
+                              limit=QUEUE_LIMIT - len(kept))
+    return ch
+
+
+def patch_snapshot(snap: Mapping[str, Any], ch: Changes, *, policy: Policy, version: int
+                   ) -> dict[str, Any]:
+    """A new snapshot with ``ch`` put in: the changed rows replaced, added or removed in their
+    sorted places, their features and signatures redone, their ids in ``changed``; everything
+    else shared with ``snap`` (copy on write: sessions may still hold it). The queue is
+    ordered at ``snap``'s server time, as a full read at that time orders it; the clock's
+    re-sort is the full read's."""
+    now = int(snap["server_ms"])
+    fresh = queue_rows([*ch.incidents, *ch.fill], policy=policy, now_ms=now)
+    gone = ch.incident_ids | {r["id"] for r in fresh}
+    queue = [r for r in snap["queue"] if r["id"] not in gone]
+    for row in fresh:
+        insort(queue, row, key=lambda r: _urgency(r, now))
+    cut: set[int] = set()
+    if len(queue) > QUEUE_LIMIT:  # new cases pushed the oldest ones out
+        lowest = sorted((r["id"] for r in queue), reverse=True)[QUEUE_LIMIT - 1]
+        cut = {r["id"] for r in queue if r["id"] < lowest}
+        queue = [r for r in queue if r["id"] >= lowest]
+        gone |= cut
+    cases = _features(snap["case_features"], gone,
+                      case_features(r for r in fresh if r["id"] not in cut))
+    board_new = unit_rows(ch.units)
+    board = [r for r in snap["units"] if r["id"] not in ch.unit_ids]
+    for row in board_new:
+        insort(board, row, key=_board_key)
+    units = _features(snap["unit_features"], ch.unit_ids, unit_features(board_new))
+    new = {**snap, "version": version, "queue": queue, "units": board,
+           "case_features": cases[0], "unit_features": units[0],
+           "unit_index": unit_index(board), "areas": _areas(snap["areas"], ch)}
+    if "sigs" in snap:
+        new["sigs"] = {"incidents": _sigs(snap["sigs"]["incidents"], gone, cases[1]),
+                       "units": _sigs(snap["sigs"]["units"], ch.unit_ids, units[1])}
+    # the only map features that may differ from version ``base``: a session whose map shows
+    # ``base`` diffs these, not the city (DeskState.map_updates)
+    new["changed"] = {"base": snap["version"], "incidents": {str(i) for i in gone},
+                      "units": {str(i) for i in ch.unit_ids}}
+    return new
+
+
+def _board_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (_STATUS_RANK.get(row["status"], 9), row["code"], row["id"])
+
+
+def _features(old: Mapping[str, dict[str, Any]], gone: Iterable[int],
+              fresh: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]],
+                                                         dict[str, dict[str, Any]]]:
+    out = dict(old)
+    for i in gone:
+        out.pop(str(i), None)
+    out.update(fresh)
+    return out, fresh
+
+
+def _sigs(old: Mapping[str, str], gone: Iterable[int], fresh: Mapping[str, dict[str, Any]]
+          ) -> dict[str, str]:
+    out = dict(old)
+    for i in gone:
+        out.pop(str(i), None)
+    out.update((k, signature(f)) for k, f in fresh.items())
+    return out
+
+
+def _areas(old: Mapping[str, dict[int, dict[str, Any]]], ch: Changes
+           ) -> dict[str, dict[int, dict[str, Any]]]:
+    out = {}
+    for kind, ids in (("incidents", ch.incident_ids), ("units", ch.unit_ids)):
+        facts = dict(old.get(kind) or {})
+        for i in ids:
+            facts.pop(i, None)
+        facts.update(ch.areas.get(kind) or {})
+        out[kind] = facts
+    return out

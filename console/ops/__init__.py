@@ -1,0 +1,1 @@
+"""Operations behind ./run: the CLI, imports, backup and restore, certificates, the simulator."""
