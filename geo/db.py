@@ -6,13 +6,14 @@ import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from geo.cluster import LocalCluster
 from geo.settings import PROJECT_ROOT, Settings
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
-_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def cluster_for(settings: Settings) -> LocalCluster | None:
@@ -48,7 +49,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
 def create_database(settings: Settings, name: str, *, drop_first: bool = False) -> str:
     """Create database ``name`` on the configured server (idempotent); return its URL."""
-    if not _NAME.match(name):
+    if not NAME_PATTERN.match(name):
         raise ValueError(f"bad database name {name!r}")
     admin = make_engine(server_url(settings, "postgres"), isolation_level="AUTOCOMMIT")
     try:
@@ -95,3 +96,24 @@ def state_path(settings: Settings, *parts: str) -> Path:
     path = settings.state_dir.joinpath(*parts)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def database_down(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached right now.
+
+    A refused or dropped connection (``OperationalError``, ``InterfaceError``, an invalidated
+    connection), an exhausted pool, and a transaction that must be rolled back after its
+    connection died; not a constraint violation or a bad query, which stay 4xx/500."""
+    import psycopg  # the listener's own connections (console.live.notify) raise its errors
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, sa_exc.DBAPIError):
+            if exc.connection_invalidated or isinstance(
+                    exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+                return True
+        elif isinstance(exc, sa_exc.TimeoutError | sa_exc.PendingRollbackError
+                        | psycopg.OperationalError | psycopg.InterfaceError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

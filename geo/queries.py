@@ -87,3 +87,42 @@ def territory_bounds(conn: Connection) -> tuple[float, float, float, float] | No
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
         "(SELECT ST_Extent(geom) AS e FROM districts) x")).one()
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
+
+def address_page(conn: Connection, *, limit: int, offset: int) -> dict[str, Any]:
+    """One page of the standard address list in id order, with the total count."""
+    total = conn.scalar(text("SELECT count(*) FROM addresses"))
+    rows = conn.execute(text(
+        "SELECT id, full_address, level, ST_X(geom), ST_Y(geom), micro_grid_id, grid_id, "
+        "community_id, street_id FROM addresses ORDER BY id LIMIT :l OFFSET :o"),
+        {"l": limit, "o": offset})
+    items = [{"id": r[0], "address": r[1], "level": r[2], "lon": round(r[3], 7),
+              "lat": round(r[4], 7), "micro_grid_id": r[5], "grid_id": r[6],
+              "community_id": r[7], "street_id": r[8]} for r in rows]
+    return {"items": items, "total": int(total or 0), "limit": limit, "offset": offset}
+
+
+def district_exists(conn: Connection, district_id: int) -> bool:
+    return conn.execute(text("SELECT 1 FROM districts WHERE id = :d"),
+                        {"d": district_id}).first() is not None
+
+
+def district_of_street(conn: Connection, street_id: int | None) -> int | None:
+    """The district a street belongs to (None when there is no such street)."""
+    found = conn.execute(text("SELECT district_id FROM streets WHERE id = :s"),
+                         {"s": street_id}).scalar()
+    return None if found is None else int(found)
+
+
+def grid_count(conn: Connection) -> int:
+    """How many grids the territory has (0: no territory loaded yet)."""
+    return int(conn.scalar(text("SELECT count(*) FROM grids")) or 0)
+
+
+def ping(conn: Connection) -> None:
+    """One round trip: raises when the database cannot answer."""
+    conn.execute(text("SELECT 1")).scalar()
+
+
+def postgis_version(conn: Connection) -> str:
+    return str(conn.execute(text("SELECT postgis_lib_version()")).scalar())

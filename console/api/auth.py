@@ -11,8 +11,6 @@ import urllib.parse
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import text
-
 from console.api import request_guard, schemas
 from console.api.dispatch import DispatchHandler
 from console.api.principal import COOKIE
@@ -74,12 +72,7 @@ def _audit_refused(conn: Any, username: str, action: str, ip: str) -> None:
         repo.audit(conn, actor=account["username"], action=action, entity_id=account["id"],
                    detail={"ip": ip})
         return
-    recent = conn.execute(text(
-        "SELECT count(*) FROM audit_log WHERE at > now() - CAST(:w AS interval) "
-        "AND action IN ('login_failed', 'login_blocked') AND entity = 'account' "
-        "AND entity_id IS NULL"),
-        {"w": f"{int(UNKNOWN_NAME_WINDOW.total_seconds())} seconds"}).scalar_one()
-    if recent >= UNKNOWN_NAME_ROWS:
+    if repo.unknown_name_refusals(conn, window=UNKNOWN_NAME_WINDOW) >= UNKNOWN_NAME_ROWS:
         return
     shown = "".join(ch if ch.isprintable() else "?" for ch in username)
     if len(shown) > UNKNOWN_NAME_CHARS:

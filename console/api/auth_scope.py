@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch import views_scope
 from dispatch.access import Principal, masks_incident, scope_of, sees_incident, sees_unit
 from dispatch.privacy import mask_fields, mask_incident
 
@@ -24,33 +25,22 @@ def own_incident_ids(conn: Connection, p: Principal) -> set[int]:
         return set()
     ids: set[int] = set()
     if scope.unit_id is not None:
-        ids |= set(conn.execute(text(
-            "SELECT incident_id FROM assignments WHERE unit_id = :u AND state = 'active'"),
-            {"u": scope.unit_id}).scalars())
+        ids |= views_scope.active_case_ids_of_unit(conn, scope.unit_id)
     if scope.creator is not None:
-        ids |= set(conn.execute(text("SELECT id FROM incidents WHERE created_by = :n"),
-                                {"n": scope.creator}).scalars())
+        ids |= views_scope.case_ids_created_by(conn, scope.creator)
     return ids
 
 
 def incident_facts(conn: Connection, incident_id: int) -> tuple[dict[str, Any], list[int]] | None:
     """A case's area (street, community, grid, creator) and its active units."""
-    row = conn.execute(text(
-        "SELECT id, street_id, community_id, grid_id, created_by FROM incidents WHERE id = :i"),
-        {"i": incident_id}).mappings().first()
+    row = views_scope.case_area(conn, incident_id)
     if row is None:
         return None
-    units: list[int] = list(conn.execute(text(
-        "SELECT unit_id FROM assignments WHERE incident_id = :i AND state = 'active'"),
-        {"i": incident_id}).scalars())
-    return dict(row), units
+    return row, views_scope.active_unit_ids(conn, incident_id)
 
 
 def unit_facts(conn: Connection, unit_id: int) -> dict[str, Any] | None:
-    row = conn.execute(text(
-        "SELECT id, street_id, community_id, home_grid_id FROM units WHERE id = :u"),
-        {"u": unit_id}).mappings().first()
-    return None if row is None else dict(row)
+    return views_scope.unit_area(conn, unit_id)
 
 
 def _props(row: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -179,22 +169,11 @@ def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
                unit_ids: Iterable[int] | None = None) -> dict[str, dict[int, dict[str, Any]]]:
     """Where each open case and each unit belongs, for filtering shared snapshots per session;
     with ids, only those cases and units (the desk hub's patches)."""
-    only = incident_ids is not None or unit_ids is not None
-    inc, units = sorted(incident_ids or ()), sorted(unit_ids or ())
-    incidents = {int(r["id"]): dict(r) for r in conn.execute(text(
-        "SELECT i.id, i.code, i.street_id, i.community_id, i.grid_id, i.created_by, "
-        "array_remove(ARRAY(SELECT p->>'name' FROM jsonb_array_elements(i.parties) p) "
-        "|| i.caller_name::text, NULL) AS names, "
-        "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
-        "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
-        "WHERE i.state NOT IN ('followed_up', 'closed')"
-        + (" AND i.id = ANY(:ids)" if only else "")), {"ids": inc}).mappings()
-        } if inc or not only else {}
-    found = {int(r["id"]): dict(r) for r in conn.execute(text(
-        "SELECT id, street_id, community_id, home_grid_id FROM units"
-        + (" WHERE id = ANY(:ids)" if only else "")), {"ids": units}).mappings()
-        } if units or not only else {}
-    return {"incidents": incidents, "units": found}
+    if incident_ids is None and unit_ids is None:
+        return {"incidents": views_scope.open_case_areas(conn),
+                "units": views_scope.unit_areas(conn)}
+    return {"incidents": views_scope.open_case_areas(conn, incident_ids or ()),
+            "units": views_scope.unit_areas(conn, unit_ids or ())}
 
 
 def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]:
@@ -260,9 +239,5 @@ def visible_ids(conn: Connection, p: Principal, ids: Iterable[int]) -> set[int]:
     wanted = sorted({int(i) for i in ids})
     if scope_of(p).unrestricted:
         return set(wanted)
-    rows = conn.execute(text(
-        "SELECT i.id, i.street_id, i.community_id, i.grid_id, i.created_by, "
-        "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
-        "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i WHERE i.id = ANY(:ids)"),
-        {"ids": wanted}).mappings()
-    return {int(r["id"]) for r in rows if sees_incident(p, dict(r), r["unit_ids"] or ())}
+    rows = views_scope.case_areas_with_units(conn, wanted)
+    return {int(r["id"]) for r in rows if sees_incident(p, r, r["unit_ids"] or ())}

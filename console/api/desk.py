@@ -12,15 +12,15 @@ import logging
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.api import schemas
 from console.api.auth_scope import filter_snapshot
 from console.api.dispatch import DispatchHandler, _float_or_none
 from console.api.jurisdiction import elsewhere, outside
 from console.bootstrap import App
-from console.live.desk_hub import DeskHub, _rows, desk_hub
-from dispatch import vocab
+from console.live.desk_hub import DeskHub, desk_hub
+from dispatch import views_desk, vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.commands import LocateIncident
@@ -32,27 +32,12 @@ from dispatch.views import incident_detail
 __all__ = ["DeskHub", "case_view", "desk_hub", "desk_routes", "precheck"]
 log = logging.getLogger(__name__)
 
-_CASE_EXTRA_SQL = """
-SELECT i.channel, i.created_by, i.caller_name, i.caller_phone,
-       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
-       m.name AS micro_grid_name, p.name AS police_grid_name
-FROM incidents i
-LEFT JOIN streets s ON s.id = i.street_id LEFT JOIN communities c ON c.id = i.community_id
-LEFT JOIN grids g ON g.id = i.grid_id LEFT JOIN micro_grids m ON m.id = i.micro_grid_id
-LEFT JOIN police_grids p ON p.id = i.police_grid_id
-WHERE i.id = :i
-"""
-
 
 def case_view(conn: Connection, incident_id: int) -> dict[str, Any]:
     """The API's case view (``dispatch.views.incident_detail``) with area and unit names."""
     view = incident_detail(conn, incident_id=incident_id)
-    extra = conn.execute(text(_CASE_EXTRA_SQL), {"i": incident_id}).mappings().first()
-    view.update(dict(extra) if extra else {})
-    ids = sorted({a["unit_id"] for a in view["assignments"]})
-    units = {r["id"]: r for r in _rows(
-        conn, "SELECT id, code, name, unit_type, status FROM units WHERE id = ANY(:ids)",
-        ids=ids)} if ids else {}
+    view.update(views_desk.case_names(conn, incident_id))
+    units = views_desk.unit_labels(conn, {a["unit_id"] for a in view["assignments"]})
     for a in view["assignments"]:
         u = units.get(a["unit_id"], {})
         a.update(unit_code=u.get("code"), unit_name=u.get("name"),
@@ -101,7 +86,7 @@ def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> di
              if lon is not None and lat is not None else None)
     policy = app.dispatch.policy()
     with app.engine.connect() as conn:
-        now = conn.scalar(text("SELECT now()"))
+        now = views_desk.server_now(conn)
         loc = app.locators.get(conn).locate(*point) if point else None
         new = NewCase(address=address, phones=phones, names=names,
                       description=str(body.get("description") or ""),

@@ -9,33 +9,12 @@ import time
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import exc as sa_exc
+from geo.db import database_down
 
 RETRY_AFTER_S = 5
 """What a client should wait: the scheduler's tick, and about what a PostgreSQL restart takes."""
 MESSAGE = f"数据库暂时无法连接，请约 {RETRY_AFTER_S} 秒后重试；已受理的案件不受影响"
 log = logging.getLogger(__name__)
-
-
-def database_down(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or what caused it) says the database cannot be reached right now.
-
-    A refused or dropped connection (``OperationalError``, ``InterfaceError``, an invalidated
-    connection), an exhausted pool, and a transaction that must be rolled back after its
-    connection died; not a constraint violation or a bad query, which stay 4xx/500."""
-    import psycopg
-
-    seen = 0
-    while exc is not None and seen < 5:
-        if isinstance(exc, sa_exc.DBAPIError):
-            if exc.connection_invalidated or isinstance(
-                    exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-                return True
-        elif isinstance(exc, sa_exc.TimeoutError | sa_exc.PendingRollbackError
-                        | psycopg.OperationalError | psycopg.InterfaceError):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
 
 
 class _LogOnce:

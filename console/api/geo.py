@@ -6,12 +6,13 @@ import math
 from typing import Any
 
 import shapely.geometry
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.api.router import ApiHandler
 from console.bootstrap import App
 from geo.coords import CRS_NAMES, check_lon_lat
 from geo.errors import CoordinateError
+from geo.queries import address_page
 
 MAX_PAGE = 5000
 
@@ -88,18 +89,6 @@ class LocateHandler(GeoHandler):
                 return self.app.locators.get(conn).locate(lon, lat, crs=crs).as_dict()
             return dict(await self.in_db(run))
         await self.answer(work)
-
-
-def address_page(conn: Connection, *, limit: int, offset: int) -> dict[str, Any]:
-    total = conn.scalar(text("SELECT count(*) FROM addresses"))
-    rows = conn.execute(text(
-        "SELECT id, full_address, level, ST_X(geom), ST_Y(geom), micro_grid_id, grid_id, "
-        "community_id, street_id FROM addresses ORDER BY id LIMIT :l OFFSET :o"),
-        {"l": limit, "o": offset})
-    items = [{"id": r[0], "address": r[1], "level": r[2], "lon": round(r[3], 7),
-              "lat": round(r[4], 7), "micro_grid_id": r[5], "grid_id": r[6],
-              "community_id": r[7], "street_id": r[8]} for r in rows]
-    return {"items": items, "total": int(total or 0), "limit": limit, "offset": offset}
 
 
 class AddressesHandler(GeoHandler):

@@ -15,42 +15,24 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.api.auth_scope import visible_ids
-from dispatch import vocab
+from dispatch import views_scope, vocab
 from dispatch.access import Principal, scope_of, sees_unit
 from dispatch.risk import Counted, retold, uncounted
 
 _CODE = re.compile(r"(?<!\d)\d{4}-\d{6}(?!\d)")
-_CONTACT_SQL = """
-SELECT s.id, s.name AS street,
-       (SELECT f.name FROM facilities f WHERE f.kind = 'governance_centre' AND f.street_id = s.id
-        ORDER BY (f.level = 'street') DESC, f.id LIMIT 1) AS centre,
-       (SELECT f.phone FROM facilities f WHERE f.kind = 'governance_centre' AND f.street_id = s.id
-        ORDER BY (f.level = 'street') DESC, f.id LIMIT 1) AS phone
-FROM streets s WHERE s.id = ANY(:ids) ORDER BY s.id
-"""
-
 
 def street_contacts(conn: Connection, street_ids: Iterable[int | None]) -> list[dict[str, Any]]:
     """Who to call about a match in these streets: the street and its governance centre."""
-    ids = sorted({int(i) for i in street_ids if i is not None})
     out = []
-    for r in conn.execute(text(_CONTACT_SQL), {"ids": ids}).mappings() if ids else []:
+    for r in views_scope.street_centres(conn, street_ids):
         centre = r["centre"] or f"{r['street']}综治中心"
         call = centre + (f"（电话 {r['phone']}）" if r["phone"] else "")
         out.append({"street": r["street"], "centre": centre, "phone": r["phone"],
                     "message": f"{r['street']}有相关记录（不在您的辖区），请联系{call}"})
     return out
-
-
-def _streets_of(conn: Connection, incident_ids: Iterable[int]) -> list[int | None]:
-    ids = sorted({int(i) for i in incident_ids})
-    if not ids:
-        return []
-    return list(conn.execute(text("SELECT street_id FROM incidents WHERE id = ANY(:ids)"),
-                             {"ids": ids}).scalars())
 
 
 def outside(conn: Connection, p: Principal, incident_ids: Iterable[int]) -> set[int]:
@@ -63,7 +45,7 @@ def outside(conn: Connection, p: Principal, incident_ids: Iterable[int]) -> set[
 
 def elsewhere(conn: Connection, p: Principal, incident_ids: Iterable[int]) -> list[dict[str, Any]]:
     """The contacts of the streets holding these (outside) cases, one entry per street."""
-    return street_contacts(conn, _streets_of(conn, incident_ids))
+    return street_contacts(conn, views_scope.streets_of_cases(conn, incident_ids))
 
 
 def elsewhere_links(conn: Connection, p: Principal, case: dict[str, Any]) -> dict[str, Any]:
@@ -160,8 +142,7 @@ def cut_codes(conn: Connection, p: Principal, texts: list[str]) -> list[str]:
     codes = sorted({c for t in texts for c in _CODE.findall(t)})
     if not codes or scope_of(p).unrestricted:
         return texts
-    ids = {str(r[0]): int(r[1]) for r in conn.execute(text(
-        "SELECT code, id FROM incidents WHERE code = ANY(:codes)"), {"codes": codes})}
+    ids = views_scope.case_ids_by_code(conn, codes)
     hidden_ids = outside(conn, p, ids.values())
     hidden = [c for c, i in ids.items() if i in hidden_ids]
     out = []
@@ -183,16 +164,6 @@ def cut_tasks(conn: Connection, p: Principal, unit_id: int,
     return kept, len(tasks) - len(kept)
 
 
-def _unit_facts(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    wanted = sorted({int(i) for i in ids})
-    if not wanted:
-        return {}
-    return {int(r["id"]): dict(r) for r in conn.execute(text(
-        "SELECT u.id, u.street_id, u.community_id, u.home_grid_id, u.unit_type, s.name AS street "
-        "FROM units u LEFT JOIN streets s ON s.id = u.street_id WHERE u.id = ANY(:ids)"),
-        {"ids": wanted}).mappings()}
-
-
 def cut_recommendation(conn: Connection, p: Principal, rec: Mapping[str, Any], *,
                        limit: int) -> dict[str, Any]:
     """A recommendation (``Recommendation.as_dict``) listing only units the reader may send;
@@ -203,7 +174,7 @@ def cut_recommendation(conn: Connection, p: Principal, rec: Mapping[str, Any], *
         return {**rec, "items": items[:limit], "pairs": pairs[:limit], "handover": []}
     ids = {int(i["unit_id"]) for i in items}
     ids |= {int(u) for pair in pairs for u in pair.get("unit_ids") or ()}
-    facts = _unit_facts(conn, ids)
+    facts = views_scope.units_with_street(conn, ids)
 
     def may_send(uid: Any) -> bool:
         f = facts.get(int(uid))

@@ -8,13 +8,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, text
-
 from console.api.auth_scope import filter_incidents, own_incident_ids
 from console.api.router import ApiHandler
 from console.bootstrap import App
 from dispatch.access import area_filter, scope_of
 from dispatch.queries import incident_features
+from dispatch.views_map import history_points
 from layers.heat import heat_cells, with_deadlines
 from layers.registry import feature_collection
 from layers.tiles import tile_shift_px
@@ -23,21 +22,6 @@ HEAT_TTL_S = 60.0  # history changes slowly; one computation a minute per (days,
 PUBLIC_PROPS = ("id", "code", "category", "state", "priority", "risk_level", "street_id",
                 "community_id", "grid_id", "micro_grid_id", "reported_at", "clock", "due",
                 "overdue", "colour")
-
-
-def history_points(conn: Connection, *, days: int,
-                   area: dict[str, Any] | None = None) -> list[tuple[float, float]]:
-    """(lon, lat) of every located case reported in the last ``days`` days (merged ones too:
-    each call was a dispute someone reported), within ``area`` (``street_id`` … ids) if given."""
-    where = "".join(f" AND {k} = :{k}" for k in sorted(area or {})
-                    if k in ("street_id", "community_id", "grid_id"))
-    if "street_ids" in (area or {}):  # a district: its streets
-        where += " AND street_id = ANY(:street_ids)"
-    rows = conn.execute(text(
-        "SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE geom IS NOT NULL "
-        "AND reported_at >= now() - make_interval(days => :days)" + where),
-        {"days": days, **(area or {})})
-    return [(float(r[0]), float(r[1])) for r in rows]
 
 
 def _bounded_int(handler: ApiHandler, name: str, default: int, lo: int, hi: int) -> int | None:

@@ -7,7 +7,7 @@ import json
 from typing import Any, ClassVar
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from tornado import httputil
 from tornado.web import RequestHandler, stream_request_body
 
@@ -31,7 +31,14 @@ from dispatch.access import (
     scope_of,
 )
 from dispatch.queries import available_unit_points, incident_features, unit_features
-from geo.queries import TERRITORY_LAYERS, road_basemap, territory_counts, territory_layer
+from geo.queries import (
+    TERRITORY_LAYERS,
+    ping,
+    postgis_version,
+    road_basemap,
+    territory_counts,
+    territory_layer,
+)
 from geo.routing_cover import coverage
 from layers.coverage import coverage_features
 from layers.registry import LAYERS, feature_collection
@@ -235,12 +242,11 @@ class HealthHandler(ApiHandler):
         detailed = self.principal is not None and self.principal.kind == "account"
         try:
             if not detailed:
-                await self.in_db(lambda c: c.execute(text("SELECT 1")).scalar())
+                await self.in_db(ping)
                 self.send_json({"status": "ok"})
                 return
             counts = await self.in_db(territory_counts)
-            version = await self.in_db(
-                lambda c: c.execute(text("SELECT postgis_lib_version()")).scalar())
+            version = await self.in_db(postgis_version)
         except Exception as exc:  # the database is down: say so, stay up
             self.set_header("Retry-After", str(RETRY_AFTER_S))
             self.send_json({"status": "degraded"} if not detailed else

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.api.auth_scope import visible_ids
 from console.api.geo import BadInput, int_arg
@@ -19,11 +19,12 @@ from console.live.stats_hub import stats_hub
 from dispatch import stats, stats_live
 from dispatch.access import area_floor, scope_of, sees_area
 from dispatch.stats import Scope
+from geo.queries import district_exists, district_of_street
 from layers.wall import case_features, density_breaks, grid_features
 
 
 def _district(conn: Connection, district_id: int) -> Scope:
-    if conn.execute(text("SELECT 1 FROM districts WHERE id = :d"), {"d": district_id}).first():
+    if district_exists(conn, district_id):
         return Scope(district=district_id)
     raise LookupError(f"区县 {district_id} 不存在")
 
@@ -87,8 +88,7 @@ class StatsHandler(ApiHandler):
             if getattr(scope, lv) != value:
                 raise BadInput(lv, f"参数 {lv}={value} 与 {level}={given[level]} 的上级不符")
         if district is not None:
-            if conn.execute(text("SELECT district_id FROM streets WHERE id = :s"),
-                            {"s": scope.street}).scalar() != district:
+            if district_of_street(conn, scope.street) != district:
                 raise BadInput("district", f"参数 district={district} 与 {level}={given[level]} "
                                "的上级不符")
             scope = replace(scope, district=district)

@@ -17,24 +17,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
-
 from console.api.auth_scope import area_index
 from console.bootstrap import App
 from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from console.live.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
-from console.live.desk_patch import (
-    DESK_STATES,
-    QUEUE_LIMIT,
-    QUEUE_SQL,
-    UNITS_SQL,
-    event_ids,
-    patch_snapshot,
-    read_changes,
-)
-from console.live.desk_patch import rows_of as _rows
+from console.live.desk_patch import QUEUE_LIMIT, event_ids, patch_snapshot, read_changes
 from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
+from dispatch import views_desk
+from dispatch.views_desk import DESK_STATES
 from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
@@ -57,7 +48,7 @@ MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they o
 PATCH_GAP_S = 0.5
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
-__all__ = ["DESK_STATES", "DeskHub", "_rows", "desk_hub"]
+__all__ = ["DESK_STATES", "DeskHub", "desk_hub"]
 
 
 Deliver = Callable[[dict[str, Any]], None]
@@ -107,9 +98,9 @@ class DeskHub(Hub[Deliver]):
                 seq = self._seq
             policy = self.app.dispatch.policy()
             with self.app.engine.connect() as conn:
-                now_ms = epoch_ms(conn.scalar(text("SELECT now()"))) or 0
-                incidents = _rows(conn, QUEUE_SQL, limit=QUEUE_LIMIT)
-                units = _rows(conn, UNITS_SQL)
+                now_ms = epoch_ms(views_desk.server_now(conn)) or 0
+                incidents = views_desk.queue(conn, limit=QUEUE_LIMIT)
+                units = views_desk.units(conn)
                 areas = area_index(conn)
             queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
             board = unit_rows(units)

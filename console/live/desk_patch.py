@@ -19,69 +19,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.api.auth_scope import area_index
 from console.desk.state import STATUS_ORDER, case_features, queue_rows, unit_features, unit_rows
 from console.desk.state import urgency_key as _urgency
 from console.live.desk_moves import unit_index
-from dispatch import vocab
+from dispatch import views_desk
 from dispatch.policy import Policy
 from layers.wall import signature
 
-DESK_STATES = (*vocab.OPEN_STATES, "resolved")
 QUEUE_LIMIT = 2000  # the newest open cases the desk shows
-
-_QUEUE_SELECT = f"""
-SELECT i.id, i.code, i.title, i.category, i.priority, i.difficulty, i.state, i.risk_level,
-       i.address, i.reported_at, i.sign_deadline, i.close_deadline,
-       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
-       COALESCE(f.level, 'community') AS level, COALESCE(f.escalations, 0) AS escalations,
-       s.name AS street_name, c.name AS community_name, g.name AS grid_name,
-       (SELECT array_agg(u.name ORDER BY a.id) FROM assignments a JOIN units u
-          ON u.id = a.unit_id WHERE a.incident_id = i.id AND a.state = 'active') AS units,
-       (SELECT CASE WHEN bool_or(v.level = 'red') THEN 'red' ELSE 'yellow' END
-          FROM supervisions v WHERE v.incident_id = i.id AND v.closed_at IS NULL
-          HAVING count(*) > 0) AS supervision,
-       (SELECT min(due_at) FROM followups w WHERE w.incident_id = i.id
-          AND w.done_at IS NULL) AS followup_due
-FROM incidents i
-LEFT JOIN incident_flow f ON f.incident_id = i.id
-LEFT JOIN streets s ON s.id = i.street_id
-LEFT JOIN communities c ON c.id = i.community_id
-LEFT JOIN grids g ON g.id = i.grid_id
-WHERE i.state IN ({", ".join(f"'{s}'" for s in DESK_STATES)})
-"""
-QUEUE_SQL = _QUEUE_SELECT + "ORDER BY i.id DESC LIMIT :limit"
-_QUEUE_IDS_SQL = _QUEUE_SELECT + "AND i.id = ANY(:ids)"
-_QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below ORDER BY i.id DESC LIMIT :limit"
-
-_UNITS_SELECT = """
-SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity,
-       u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
-       u.last_seen_at AS position_at, COALESCE(g.name, c.name, s.name) AS place, k.cases
-FROM units u
-LEFT JOIN grids g ON g.id = u.home_grid_id
-LEFT JOIN communities c ON c.id = u.community_id
-LEFT JOIN streets s ON s.id = u.street_id
-LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assignments a
-           JOIN incidents i ON i.id = a.incident_id WHERE a.state = 'active' {only}
-           GROUP BY a.unit_id) k ON k.unit_id = u.id
-{where} ORDER BY u.id
-"""
-UNITS_SQL = _UNITS_SELECT.format(only="", where="")
-_UNITS_IDS_SQL = _UNITS_SELECT.format(only="AND a.unit_id = ANY(:ids)",
-                                      where="WHERE u.id = ANY(:ids)")
-_TOUCHED_SQL = "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ANY(:ids)"
 
 _INCIDENT_KEYS = ("incident_id", "other_id")
 _UNIT_KEYS = ("unit_id",)
 _UNIT_LIST_KEYS = ("unit_ids", "released_unit_ids")
 _STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
-
-
-def rows_of(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
 
 
 def event_ids(event: Mapping[str, Any]) -> tuple[set[int], set[int]] | None:
@@ -117,19 +70,18 @@ def read_changes(conn: Connection, snap: Mapping[str, Any], incident_ids: Iterab
     cases that move up when cases leave a queue at its limit."""
     ch = Changes(set(incident_ids), set(unit_ids))
     if ch.incident_ids:
-        ids = sorted(ch.incident_ids)
-        ch.unit_ids.update(int(u) for u in conn.scalars(text(_TOUCHED_SQL), {"ids": ids}))
-        ch.incidents = rows_of(conn, _QUEUE_IDS_SQL, ids=ids)
+        ch.unit_ids.update(views_desk.units_ever_assigned(conn, ch.incident_ids))
+        ch.incidents = views_desk.queue_by_id(conn, ch.incident_ids)
     if ch.unit_ids:
-        ch.units = rows_of(conn, _UNITS_IDS_SQL, ids=sorted(ch.unit_ids))
+        ch.units = views_desk.units(conn, ch.unit_ids)
     ch.areas = area_index(conn, incident_ids=ch.incident_ids, unit_ids=ch.unit_ids)
     queue = snap["queue"]
     if len(queue) >= QUEUE_LIMIT:  # there may be older open cases below the queue's end
         kept = {r["id"] for r in queue} - ch.incident_ids
         kept.update(int(r["id"]) for r in ch.incidents)
         if len(kept) < QUEUE_LIMIT:
-            ch.fill = rows_of(conn, _QUEUE_BELOW_SQL, below=min(kept, default=2**62),
-                              limit=QUEUE_LIMIT - len(kept))
+            ch.fill = views_desk.queue_below(conn, below=min(kept, default=2**62),
+                                             limit=QUEUE_LIMIT - len(kept))
     return ch
 
 

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from dispatch.adapters.listener import listening
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 CHANNEL = "fq_dispatch"
@@ -76,18 +78,15 @@ class Notifier:
             return False
 
     def _run(self) -> None:
-        import psycopg
-
         # once _active() said no, this thread must end: add() may already have started the next
         while True:
             try:
-                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {self.channel}")
+                with listening(self.conninfo, self.channel, connect_timeout=5) as conn:
                     self.connections += 1
                     self.ready.set()
                     while True:
-                        for note in conn.notifies(timeout=POLL_S):
-                            self._fan_out(note.payload)
+                        for payload in conn.payloads(POLL_S):
+                            self._fan_out(payload)
                         if not self._active():
                             return
             except Exception as exc:  # the database restarted: listen again shortly

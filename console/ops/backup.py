@@ -139,11 +139,11 @@ def _read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
 
 def _empty_database(url: str, *, replace: bool, say: Say) -> None:
     """Create the target database if missing; refuse one with tables unless ``replace``."""
-    from geo.db import _NAME
+    from geo.db import NAME_PATTERN
 
     target = make_url(url)
     name = target.database or ""
-    if not _NAME.match(name):
+    if not NAME_PATTERN.match(name):
         raise BackupError(f"数据库名不合法：{name!r}")
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

@@ -292,3 +292,12 @@ def recent_failures(conn: Connection, username: str, ip: str, *,
         "login_attempts, k WHERE username = k.u AND ip = :ip AND ok), '-infinity')"),
         {"u": username, "ip": ip[:64],
          "w": f"{int(window.total_seconds())} seconds"}) or 0)
+
+
+def unknown_name_refusals(conn: Connection, *, window: timedelta) -> int:
+    """Failed or blocked logins audited under a name no account has, in the last ``window``."""
+    return int(conn.execute(text(
+        "SELECT count(*) FROM audit_log WHERE at > now() - CAST(:w AS interval) "
+        "AND action IN ('login_failed', 'login_blocked') AND entity = 'account' "
+        "AND entity_id IS NULL"),
+        {"w": f"{int(window.total_seconds())} seconds"}).scalar_one())

@@ -17,7 +17,7 @@ from console.bootstrap import App
 from console.desk.state import urgency_key
 from console.live.desk_hub import DeskHub
 from console.live.desk_moves import move_of
-from console.live.desk_patch import DESK_STATES, event_ids
+from console.live.desk_patch import event_ids
 from dispatch import vocab
 from dispatch.commands import (
     AssignUnits,
@@ -30,6 +30,7 @@ from dispatch.commands import (
     SetUnitStatus,
     Supervise,
 )
+from dispatch.views_desk import DESK_STATES
 from geo.settings import Settings
 from tests.conftest import demo_copy
 from tests.integration.dispatch.conftest import Notifications
