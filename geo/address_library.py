@@ -190,7 +190,7 @@ def _row_problem(where: str, t: str, lon: str, lat: str, crs: str, x: float,
                    "（可用 WGS84、GCJ02、BD09）", LABEL, t)
 
 
-def _number(s: str) -> float | None:
+def parse_number(s: str) -> float | None:
     try:
         v = float(s)
     except ValueError:
@@ -259,7 +259,7 @@ def read_library(path: Path, *, crs: str | None, admin_names: Iterable[str],
         **{f: [getattr(p, f) for p in found] for f in Parts.__dataclass_fields__}})
     if rows.empty:
         return rows, problems
-    _points(rows, inside, problems)
+    check_points(rows, inside, problems)
     _duplicates(rows, problems)
     return rows[rows.ok].drop(columns=["ok"]).reset_index(drop=True), problems
 
@@ -284,8 +284,8 @@ def _given_parts(given: dict[str, list[str]], i: int, text: str,
                  building=building if compound else None, unit=unit, stem=head)
 
 
-def _points(rows: pd.DataFrame, inside: Callable[[np.ndarray, np.ndarray], np.ndarray],
-            problems: list[Problem]) -> None:
+def check_points(rows: pd.DataFrame, inside: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                 problems: list[Problem]) -> None:
     """WGS-84 lon/lat per row; swapped or outside points become problems (``ok`` False)."""
     rows["lon"] = np.nan
     rows["lat"] = np.nan

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo.address_library import CRS_WORDS, _number, _points, clean_text
+from geo.address_library import CRS_WORDS, check_points, clean_text, parse_number
 from geo.coords import CRS_NAMES
 from geo.errors import ImportRejected, Problem
 from geo.schema import FACILITY_KINDS
@@ -97,7 +97,7 @@ def read_facilities(path: Path, *, crs: str | None,
                                     "不是已知的场所类型（综治中心、矛调中心、调解室、调解工作室、警务室、"
                                     "派出所、法官工作室、巡回审判点、法律援助工作站）", LABEL, name))
             continue
-        x, y = _number(data["lon"][i]), _number(data["lat"][i])
+        x, y = parse_number(data["lon"][i]), parse_number(data["lat"][i])
         if x is None or y is None:
             bad = "lon" if x is None else "lat"
             problems.append(Problem("bad_value", f"{where} {LABELS[bad]} “{data[bad][i]}” 不是数字",
@@ -123,7 +123,7 @@ def read_facilities(path: Path, *, crs: str | None,
     rows = pd.DataFrame(recs)
     if rows.empty:
         return rows, problems
-    _points(rows, inside, problems)
+    check_points(rows, inside, problems)
     seen: dict[str, str] = {}
     for i, (code, where) in enumerate(zip(rows.code, rows.row, strict=True)):
         if code in seen:

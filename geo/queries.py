@@ -126,3 +126,24 @@ def ping(conn: Connection) -> None:
 
 def postgis_version(conn: Connection) -> str:
     return str(conn.execute(text("SELECT postgis_lib_version()")).scalar())
+
+
+AREA_CODE_LAYERS = ("streets", "communities", "grids", "police_grids", "facilities")
+
+
+def area_codes(conn: Connection, layer: str) -> list[tuple[str, int, str, str | None]]:
+    """(code, id, name, parent name) of every feature of a layer; the parent (a grid's
+    community) only for grids."""
+    if layer not in AREA_CODE_LAYERS:
+        raise ValueError(f"not a coded layer: {layer}")
+    sql = ("SELECT g.code, g.id, g.name, c.name FROM grids g "
+           "JOIN communities c ON c.id = g.community_id") if layer == "grids" else \
+        f"SELECT code, id, name, NULL FROM {layer}"
+    return [(str(r[0]), int(r[1]), str(r[2]), r[3]) for r in conn.execute(text(sql))]
+
+
+def has_rows(conn: Connection, table: str) -> bool:
+    """Whether a territory table (one of ``COUNTED``) holds anything yet."""
+    if table not in COUNTED.values():
+        raise ValueError(f"not a territory table: {table}")
+    return bool(conn.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {table})")))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from console.api import schemas
-from console.api.dispatch import DispatchHandler, _int
+from console.api.dispatch import DispatchHandler, int_field
 from console.bootstrap import App
 from dispatch import commands as c
 from dispatch.vocab import PRIORITY_CODES
@@ -38,7 +38,7 @@ class LinkHandler(DispatchHandler):
         def work() -> Any:
             body = self.body_json(schemas.LinkIn)
             self.incident(incident_id)
-            other = _int(body.get("other_id"), "other_id")
+            other = int_field(body.get("other_id"), "other_id")
             self.incident(other)
             return self.handle(c.LinkIncidents(
                 incident_id=int(incident_id), other_id=other, kind=str(body.get("kind") or ""),

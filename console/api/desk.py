@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from console.api import schemas
 from console.api.auth_scope import filter_snapshot
-from console.api.dispatch import DispatchHandler, _float_or_none
+from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside
 from console.bootstrap import App
 from console.live.desk_hub import DeskHub, desk_hub
@@ -77,7 +77,7 @@ def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> di
     reader's jurisdiction (``who``). Matches elsewhere (same phone or name, or a probable
     duplicate) are told as the other street and its centre to call: not a lookup of people
     across the city by phone (no case id, name or count)."""
-    lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+    lon, lat = float_or_none(body, "lon"), float_or_none(body, "lat")
     address = str(body.get("address") or "").strip()[:200] or None
     parties = [p for p in body.get("parties") or [] if isinstance(p, dict)]
     phones = frozenset(str(p["phone"]) for p in parties if p.get("phone"))
@@ -128,7 +128,7 @@ class LocateHandler(DispatchHandler):
         def work() -> Any:
             body = self.body_json(schemas.LocateIn)
             self.incident(incident_id)
-            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+            lon, lat = float_or_none(body, "lon"), float_or_none(body, "lat")
             if lon is None or lat is None:
                 raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
             return self.handle(LocateIncident(incident_id=int(incident_id), lon=lon, lat=lat,

@@ -86,7 +86,7 @@ class DispatchHandler(ApiHandler):
             check_unit(conn, self.who, int(unit_id), self.required_action(), act=act)
 
 
-def _int(value: Any, field: str) -> int:
+def int_field(value: Any, field: str) -> int:
     """An id or count as the database stores it (a 32-bit integer)."""
     said = _said(field)
     try:
@@ -104,7 +104,7 @@ def _said(field: str) -> str:
     return f"{label}（{field}）" if label else field
 
 
-def _float_or_none(body: dict[str, Any], field: str) -> float | None:
+def float_or_none(body: dict[str, Any], field: str) -> float | None:
     value = body.get(field)
     if value is None or value == "":
         return None
@@ -132,8 +132,8 @@ def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:
         actor=actor, priority=str(body.get("priority") or "normal"),
         difficulty=str(body.get("difficulty") or "normal"),
         title=str(body.get("title") or "")[:200], description=str(body.get("description") or ""),
-        address=body.get("address"), lon=_float_or_none(body, "lon"),
-        lat=_float_or_none(body, "lat"), crs=str(body.get("crs") or "wgs84"),
+        address=body.get("address"), lon=float_or_none(body, "lon"),
+        lat=float_or_none(body, "lat"), crs=str(body.get("crs") or "wgs84"),
         parties=tuple(parties), language=body.get("language"),
         auto_dispatch=None if auto is None else bool(auto))
 
@@ -147,8 +147,8 @@ class IncidentsHandler(DispatchHandler):
         limit = self.get_query_argument("limit", "100")
 
         def work() -> dict[str, Any]:
-            street = None if street_arg in (None, "") else _int(street_arg, "street")
-            n = _int(limit, "limit")
+            street = None if street_arg in (None, "") else int_field(street_arg, "street")
+            n = int_field(limit, "limit")
             if not 1 <= n <= 1000:
                 raise InvalidCommand("limit 须在 1 到 1000 之间", field="limit")
             return {"items": self.read(list_incidents, state=state or None, street=street,
@@ -195,7 +195,7 @@ class RecommendationsHandler(DispatchHandler):
 
         def work() -> Any:
             self.incident(incident_id)
-            limit = _int(limit_arg, "limit")
+            limit = int_field(limit_arg, "limit")
             if not 1 <= limit <= 50:
                 raise InvalidCommand("limit 须在 1 到 50 之间", field="limit")
             rec = self.app.dispatch.recommend(int(incident_id))
@@ -217,9 +217,9 @@ class AssignHandler(DispatchHandler):
             if not isinstance(ids, list) or not ids:
                 raise InvalidCommand("unit_ids 须为非空的单位编号列表", field="unit_ids")
             for u in ids:
-                self.unit(_int(u, "unit_ids"))
+                self.unit(int_field(u, "unit_ids"))
             return self.handle(c.AssignUnits(
-                incident_id=int(incident_id), unit_ids=tuple(_int(u, "unit_ids") for u in ids),
+                incident_id=int(incident_id), unit_ids=tuple(int_field(u, "unit_ids") for u in ids),
                 actor=self.actor(body), reason=body.get("reason"),
                 reassign=bool(body.get("reassign", False)),
                 expected_state=body.get("expected_state")))
@@ -235,11 +235,11 @@ class TransitionHandler(DispatchHandler):
             self.incident(incident_id, own_task=True)
             unit = body.get("unit_id")
             if unit is not None:
-                self.unit(_int(unit, "unit_id"), act=True)
+                self.unit(int_field(unit, "unit_id"), act=True)
             return self.handle(c.ChangeState(
                 incident_id=int(incident_id), to=str(body.get("to") or ""),
                 actor=self.actor(body), note=body.get("note"), outcome=body.get("outcome"),
-                unit_id=None if unit is None else _int(unit, "unit_id"),
+                unit_id=None if unit is None else int_field(unit, "unit_id"),
                 expected_state=body.get("expected_state"),
                 on_the_spot=bool(body.get("on_the_spot", False)),
                 spot_reason=body.get("spot_reason"), oral_terms=body.get("oral_terms"),
@@ -307,12 +307,12 @@ class UnitPositionHandler(DispatchHandler):
         def work() -> Any:
             body = self.body_json(schemas.PositionIn)
             self.unit(unit_id, act=True)
-            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
+            lon, lat = float_or_none(body, "lon"), float_or_none(body, "lat")
             if lon is None or lat is None:
                 raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
             return self.handle(c.ReportPosition(
                 unit_id=int(unit_id), lon=lon, lat=lat, crs=str(body.get("crs") or "wgs84"),
-                accuracy_m=_float_or_none(body, "accuracy_m"), at=body.get("at"),
+                accuracy_m=float_or_none(body, "accuracy_m"), at=body.get("at"),
                 seq=body.get("seq")))
         await self.run(work)
 

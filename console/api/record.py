@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from console.api.auth_scope import check_incident, filter_units
-from console.api.dispatch import DispatchHandler, _int
+from console.api.dispatch import DispatchHandler, int_field
 from console.api.schemas_record import (
     AgreementIn,
     CancelIn,
@@ -45,7 +45,7 @@ class RecordHandler(DispatchHandler):
         if self.who.role == "field":
             return self.who.unit_id
         value = body.get("unit_id")
-        return None if value is None else _int(value, "unit_id")
+        return None if value is None else int_field(value, "unit_id")
 
     async def send(self, incident_id: str, model: Any, build: Any, *,
                    own_task: bool = True) -> None:
@@ -123,7 +123,7 @@ class AgreementPdfHandler(RecordHandler):
 
         def work() -> tuple[bytes, str]:
             _, masked = self.case(incident_id)
-            version = None if arg in (None, "") else _int(arg, "version")
+            version = None if arg in (None, "") else int_field(arg, "version")
             with self.app.engine.connect() as conn:
                 a = agreement_version(conn, int(incident_id), version)
             if a is None:
@@ -237,10 +237,10 @@ class MediatorRecordsHandler(RecordHandler):
         kind = self.get_query_argument("type", None) or None
 
         def work() -> Any:
-            days = _int(days_arg, "days")
+            days = int_field(days_arg, "days")
             if not 1 <= days <= 366:
                 raise InvalidCommand("days 须在 1 到 366 之间", field="days")
-            unit = None if unit_arg in (None, "") else _int(unit_arg, "unit")
+            unit = None if unit_arg in (None, "") else int_field(unit_arg, "unit")
             now = datetime.now(UTC)
             street = scope_of(self.who).street_id
             with self.app.engine.connect() as conn:

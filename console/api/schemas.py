@@ -59,19 +59,19 @@ def _lat(default: Any = ...) -> Any:
     return Field(default, ge=-90, le=90, allow_inf_nan=False, description="纬度（按 crs 坐标系）")
 
 
-class _Body(BaseModel):
+class Body(BaseModel):
     # Unknown fields are ignored (older clients send an ``actor``); the caller is the account.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class PartyIn(_Body):
+class PartyIn(Body):
     name: str = Field(min_length=1, max_length=60, description="当事人姓名")
     phone: str | None = Field(default=None, max_length=30, description="联系电话")
     role: str = Field(default="applicant", max_length=20, description="applicant / respondent")
     language: str | None = Field(default=None, max_length=20, description="语言或方言")
 
 
-class IncidentIn(_Body):
+class IncidentIn(Body):
     """受理一起纠纷：地址或坐标（至少其一）。"""
 
     category: Category = Field(description="纠纷类别")
@@ -89,14 +89,14 @@ class IncidentIn(_Body):
     auto_dispatch: bool | None = None
 
 
-class AssignIn(_Body):
+class AssignIn(Body):
     unit_ids: list[int] = Field(min_length=1, max_length=4, description="派往的单位编号")
     reason: str | None = Field(default=None, max_length=500, description="改派/人工指定的理由")
     reassign: bool = False
     expected_state: State | None = None
 
 
-class TransitionIn(_Body):
+class TransitionIn(Body):
     """状态流转；办结（to=resolved）须有依据：处置单位到场（或 on_the_spot 当场化解并写明理由）、
     由人选择的结果、办结说明，调解成功须有调解协议（书面或 oral_terms 口头协议内容），
     转诉讼/转仲裁须写明 referred_to 接收机关。"""
@@ -112,7 +112,7 @@ class TransitionIn(_Body):
     referred_to: str | None = Field(default=None, max_length=120, description="接收机关")
 
 
-class FollowUpIn(_Body):
+class FollowUpIn(Body):
     """回访：每一项由回访人选择，缺任何一项即拒绝（422，指明字段），不作默认。"""
 
     satisfaction: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
@@ -124,14 +124,14 @@ class FollowUpIn(_Body):
                                            description="走访邻里户数（走一家访三家）")
 
 
-class PriorityIn(_Body):
+class PriorityIn(Body):
     """确认或保持紧急程度：采纳风险研判的建议，或保持原定（均留痕）。"""
 
     priority: Priority = Field(description="紧急程度")
     reason: str | None = Field(default=None, max_length=500, description="理由")
 
 
-class LinkIn(_Body):
+class LinkIn(Body):
     """确认重复 / 关联 / 合并到另一案件。"""
 
     other_id: int = Field(ge=1, le=2**31 - 1, description="关联案件编号")
@@ -139,7 +139,7 @@ class LinkIn(_Body):
     reason: str | None = Field(default=None, max_length=500, description="理由")
 
 
-def _fix_time(value: Any) -> Any:
+def fix_time(value: Any) -> Any:
     """ISO 8601 with a time zone (RFC 3339), else a Chinese refusal; the domain checks the rest."""
     if value is None or isinstance(value, datetime):
         return value
@@ -154,11 +154,11 @@ def _fix_time(value: Any) -> Any:
     return at
 
 
-FixTime: TypeAlias = Annotated[datetime | None, BeforeValidator(_fix_time), WithJsonSchema(
+FixTime: TypeAlias = Annotated[datetime | None, BeforeValidator(fix_time), WithJsonSchema(
     {"type": "string", "format": "date-time", "description": "设备定位时间（ISO 8601，须带时区）"})]
 
 
-class PositionIn(_Body):
+class PositionIn(Body):
     """定位上报：旧于已有位置的上报只入轨迹（applied=false），同一时刻同一位置的重复上报只记一次。"""
 
     lon: float = _lon()
@@ -169,23 +169,23 @@ class PositionIn(_Body):
     seq: int | None = Field(default=None, ge=0, le=2**63 - 1, description="设备上报序号（递增）")
 
 
-class LocateIn(_Body):
+class LocateIn(Body):
     lon: float = _lon()
     lat: float = _lat()
     crs: Crs = "wgs84"
 
 
-class UnitStatusIn(_Body):
+class UnitStatusIn(Body):
     status: UnitStatus
     reason: str | None = Field(default=None, max_length=500)
 
 
-class SuperviseIn(_Body):
+class SuperviseIn(Body):
     level: Literal["yellow", "red"] = Field(description="督办级别：yellow 黄牌 / red 红牌")
     reason: str = Field(min_length=1, max_length=500)
 
 
-class PrecheckIn(_Body):
+class PrecheckIn(Body):
     """预检：与受理相同的字段，类别与渠道可暂缺。"""
 
     address: str | None = Field(default=None, max_length=200)
@@ -199,37 +199,37 @@ class PrecheckIn(_Body):
     priority: str | None = Field(default=None, max_length=10)
 
 
-class WhistleIn(_Body):
+class WhistleIn(Body):
     departments: list[str] = Field(min_length=1, max_length=12, description="被召集的部门代码")
     reason: str = Field(min_length=1, max_length=500)
     report_within_h: float = Field(default=24.0, gt=0, le=720, allow_inf_nan=False)
 
 
-class ReportInIn(_Body):
+class ReportInIn(Body):
     department: str = Field(min_length=1, max_length=30, description="报到部门代码")
     note: str | None = Field(default=None, max_length=1000)
 
 
-class ParticipantIn(_Body):
+class ParticipantIn(Body):
     name: str = Field(min_length=1, max_length=60)
     department: str | None = Field(default=None, max_length=30)
 
 
-class ConsultationIn(_Body):
+class ConsultationIn(Body):
     participants: list[ParticipantIn | str] = Field(min_length=1, max_length=50)
     outcome: str = Field(min_length=1, max_length=2000)
 
 
-class UnmaskIn(_Body):
+class UnmaskIn(Body):
     reason: str = Field(min_length=1, max_length=200, description="查看理由（记入审计）")
 
 
-class PolicyIn(_Body):
+class PolicyIn(Body):
     changes: dict[str, Any] = Field(description="要修改的策略项及新值")
     reason: str | None = Field(default=None, max_length=500)
 
 
-class AdminUnitIn(_Body):
+class AdminUnitIn(Body):
     status: UnitStatus | None = None
     reason: str | None = Field(default=None, max_length=500)
     capacity: int | None = Field(default=None, ge=1, le=20)
@@ -238,7 +238,7 @@ class AdminUnitIn(_Body):
     shift: str | None = Field(default=None, max_length=20)
 
 
-class TokenIn(_Body):
+class TokenIn(Body):
     username: str = Field(min_length=1, max_length=60)
     password: str = Field(min_length=1, max_length=200)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from console.api.schemas import _Body
+from console.api.schemas import Body
 from dispatch.access import ROLES, SCOPES
 
 Role = Annotated[Literal["admin", "duty", "dispatcher", "field", "leader"],
@@ -17,7 +17,7 @@ KeyScope = Annotated[Literal["open311", "device", "read", "dispatch", "admin"],
 AreaId = Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1)]
 
 
-class _Area(_Body):
+class _Area(Body):
     district_id: AreaId = Field(default=None, ge=1, le=2**31 - 1, description="区县编号")
     street_id: AreaId = Field(default=None, ge=1, le=2**31 - 1, description="街道编号")
     community_id: AreaId = Field(default=None, ge=1, le=2**31 - 1, description="社区编号")
@@ -40,18 +40,18 @@ class AccountEditIn(_Area):
     display_name: str | None = Field(default=None, max_length=60)
 
 
-class PasswordResetIn(_Body):
+class PasswordResetIn(Body):
     password: str | None = Field(default=None, max_length=128,
                                  description="新的临时密码（不填则生成，仅显示一次）")
 
 
-class PasswordChangeIn(_Body):
+class PasswordChangeIn(Body):
     current_password: str = Field(min_length=1, max_length=256, description="当前密码")
     new_password: str = Field(min_length=1, max_length=256,
                               description="新密码（至少 10 位，不含用户名，不在常用密码名单中）")
 
 
-class ApiKeyIn(_Body):
+class ApiKeyIn(Body):
     name: str = Field(min_length=1, max_length=60, description="密钥名称（接入方）")
     scopes: list[KeyScope] = Field(min_length=1, max_length=5, description="权限范围")
     district_id: AreaId = Field(default=None, ge=1, le=2**31 - 1, description="限定区县")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from console.api import schemas
-from console.api.dispatch import DispatchHandler, _float_or_none
+from console.api.dispatch import DispatchHandler, float_or_none
 from console.bootstrap import App
 from dispatch import commands as c
 from dispatch.errors import InvalidCommand
@@ -42,7 +42,7 @@ class WhistleHandler(DispatchHandler):
             if not isinstance(departments, list) or not all(
                     isinstance(d, str) for d in departments):
                 raise InvalidCommand("departments 须为部门代码列表", field="departments")
-            hours = _float_or_none(body, "report_within_h")
+            hours = float_or_none(body, "report_within_h")
             return self.handle(c.BlowWhistle(
                 incident_id=int(incident_id), departments=tuple(departments),
                 reason=str(body.get("reason") or ""), actor=self.actor(body),

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.ops.importing import import_units
+from dispatch.adapters.roster_import import roster_row
 from dispatch.errors import NotFound
 from geo.errors import ImportRejected, Problem
 
@@ -86,22 +87,13 @@ def area_files(paths_by_field: dict[str, list[Path]]) -> dict[str, Path]:
     return files
 
 
-ROSTER_SQL = text(
-    "SELECT u.code, u.name, u.unit_type, u.phone, u.skills, u.languages, u.full_time, u.level, "
-    "u.shift, u.capacity, g.code AS home_grid, pg.code AS police_grid, s.code AS street "
-    "FROM units u LEFT JOIN grids g ON g.id = u.home_grid_id "
-    "LEFT JOIN police_grids pg ON pg.id = u.police_grid_id "
-    "LEFT JOIN streets s ON s.id = u.street_id WHERE u.id = :id")
-
-
 def edit_roster(conn: Connection, unit_id: int, changes: dict[str, Any],
                 folder: Path) -> dict[str, int]:
     """Apply ``changes`` (capacity, skills, languages, shift …) to one unit through the roster
     import; raises :class:`ImportRejected` with the importer's located reasons."""
-    row = conn.execute(ROSTER_SQL, {"id": unit_id}).mappings().first()
-    if row is None:
+    rec = roster_row(conn, unit_id)
+    if rec is None:
         raise NotFound(f"处置单位 {unit_id} 不存在", unit_id=unit_id)
-    rec = dict(row)
     rec.update(changes)
     out: dict[str, str] = {}
     for key, value in rec.items():

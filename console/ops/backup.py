@@ -27,10 +27,19 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, make_url, text
+from sqlalchemy import make_url
 
 from geo.cluster import PG_BIN
-from geo.db import libpq_url
+from geo.db import libpq_url, make_engine
+from geo.db_admin import (
+    create_empty_database,
+    database_exists,
+    drop_database,
+    export_snapshot,
+    server_facts,
+    table_counts,
+    user_table_count,
+)
 
 FORMAT = 1
 Say = Callable[[str], None]
@@ -56,14 +65,6 @@ def _run(args: list[str]) -> None:
                           f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
 
 
-def table_counts(conn: Connection) -> dict[str, int]:
-    """Exact row counts of every ordinary table in the public schema (PostGIS's own left out)."""
-    names: list[str] = list(conn.execute(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'spatial_ref_sys' ORDER BY tablename")).scalars())
-    return {n: int(conn.scalar(text(f'SELECT count(*) FROM public."{n}"')) or 0) for n in names}
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -76,18 +77,14 @@ def backup(url: str, out: Path, *, files: Path | None, config: Path | None = Non
            settings: Mapping[str, str] | None = None, say: Say = print) -> dict[str, Any]:
     """Write the backup of database ``url`` (plus ``files`` and ``config``) to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = make_engine(url)
     tmp = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
     try:
         with engine.connect() as conn:
             # one snapshot for the counts and the dump: pg_dump joins it with --snapshot
-            conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-            snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
+            snapshot = export_snapshot(conn)
             counts = table_counts(conn)
-            meta = conn.execute(text(
-                "SELECT current_setting('server_version'), "
-                "(SELECT extversion FROM pg_extension WHERE extname = 'postgis'), "
-                "(SELECT string_agg(version_num, ',') FROM alembic_version)")).one()
+            meta = server_facts(conn)
             dump = tmp / "database.dump"
             say(f"pg_dump（{sum(counts.values()):,} 行，{len(counts)} 张表）…")
             _run([_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--no-owner",
@@ -145,15 +142,15 @@ def _empty_database(url: str, *, replace: bool, say: Say) -> None:
     name = target.database or ""
     if not NAME_PATTERN.match(name):
         raise BackupError(f"数据库名不合法：{name!r}")
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            exists = database_exists(conn, name)
             if exists:
-                probe = create_engine(url)
+                probe = make_engine(url)
                 with probe.connect() as c:
-                    tables = c.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = "
-                                           "'public' AND tablename <> 'spatial_ref_sys'"))
+                    tables = user_table_count(c)
                 probe.dispose()
                 if tables and not replace:
                     raise BackupError(
@@ -161,11 +158,10 @@ def _empty_database(url: str, *, replace: bool, say: Say) -> None:
                         "覆盖它（现有数据全部丢失）时加 --replace")
                 if tables:
                     say(f"删除现有数据库 {name}（--replace）")
-                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                    exists = None
+                    drop_database(conn, name)
+                    exists = False
             if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING '
-                                  "'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+                create_empty_database(conn, name)
     finally:
         admin.dispose()
 
@@ -233,7 +229,7 @@ def restore(archive: Path, url: str, *, files: Path | None, config: Path | None 
                   str(Path(tmp) / "database.dump")])
         n_files = _put_back(tar, manifest, "files", files, replace=replace, say=say)
         n_config = _put_back(tar, manifest, "config", config, replace=replace, say=say)
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             counts = table_counts(conn)

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from geo import db
 from geo.errors import DatabaseUnavailable, ImportRejected
+from geo.queries import grid_count
 from geo.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
     engine = db.make_engine(url)
     try:
         with engine.connect() as conn:
-            grids = conn.scalar(text("SELECT count(*) FROM grids"))
+            grids = grid_count(conn)
         if grids and not force:
             say(f"territory already loaded ({grids} grids): reusing it")
             _demo_accounts(engine)

@@ -7,14 +7,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from console.ops.import_audit import audited
+from dispatch.adapters.roster_import import upsert_units
 from geo import db
 from geo.address_import import derive_network_roads
 from geo.errors import ImportRejected, Problem
 from geo.importer import read_areas
-from geo.loader import copy_frame, load_territory
+from geo.loader import load_territory
+from geo.queries import AREA_CODE_LAYERS, area_codes, has_rows
 from geo.road_import import read_roads
 
 
@@ -67,7 +69,7 @@ def import_roads(conn: Connection, path: Path, *, crs: str | None = None,
     if dry_run:
         return territory.counts()
     counts = load_territory(conn, territory, progress=_progress)
-    if conn.scalar(text("SELECT EXISTS (SELECT 1 FROM streets)")):
+    if has_rows(conn, "streets"):
         counts["network_roads"] = derive_network_roads(conn)
     return counts
 
@@ -78,7 +80,7 @@ def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = 
                  ) -> dict[str, int]:
     """Replace the area hierarchy; validates topology first and writes all or nothing.
 
-    Over existing areas the replacement keeps history (console.ops.area_replace): nothing but the
+    Over existing areas the replacement keeps history (dispatch.adapters.area_replace): nothing but the
     old areas is deleted. ``force`` empties the territory instead, cases and units included."""
     from geo.validate import validate_hierarchy
 
@@ -89,9 +91,9 @@ def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = 
         raise ImportRejected(problems, source=", ".join(str(p) for p in files.values()))
     if dry_run:
         return territory.counts()
-    if not force and conn.scalar(text("SELECT EXISTS (SELECT 1 FROM districts)")):
+    if not force and has_rows(conn, "districts"):
         # areas in place: cases, units, accounts, addresses and facilities move to the new ones
-        from console.ops.area_replace import replace_keeping_history
+        from dispatch.adapters.area_replace import replace_keeping_history
 
         report = replace_keeping_history(conn, territory, actor=actor)
         say(f"  re-located: {report['incidents']} cases ({report['incidents_outside']} now "
@@ -104,7 +106,7 @@ def import_areas(conn: Connection, files: dict[str, Path], *, crs: str | None = 
                 "units_relocated": report["units"], "chains_kept": report["chains_kept"],
                 "moved": report["moved"]}
     counts = load_territory(conn, territory, progress=_progress)
-    if conn.scalar(text("SELECT EXISTS (SELECT 1 FROM road_edges)")):
+    if has_rows(conn, "road_edges"):
         counts["network_roads"] = derive_network_roads(conn)  # re-located in the new areas
     return counts
 
@@ -133,22 +135,14 @@ def import_facilities(conn: Connection, path: Path, *, crs: str | None = None,
     return load(conn, path, crs=crs, inside=inside, dry_run=dry_run)
 
 
-ROSTER_FIELDS = ("name", "unit_type", "phone", "skills", "languages", "full_time", "level",
-                 "street_id", "community_id", "home_grid_id", "police_grid_id", "shift", "shift_start",
-                 "shift_end", "capacity", "on_foot")
-
-
 def roster_names(conn: Connection) -> dict[str, dict[str, int]]:
     """Per layer, code -> id and the name the UI shows -> id (AMBIGUOUS where names repeat);
     grids also under their community's name + their own (玉林社区第一网格)."""
     from dispatch.unit_import import AMBIGUOUS
 
     out: dict[str, dict[str, int]] = {}
-    for layer in ("streets", "communities", "grids", "police_grids", "facilities"):
-        join = ("SELECT g.code, g.id, g.name, c.name FROM grids g "
-                "JOIN communities c ON c.id = g.community_id") if layer == "grids" else \
-            f"SELECT code, id, name, NULL FROM {layer}"
-        rows = conn.execute(text(join)).all()
+    for layer in AREA_CODE_LAYERS:
+        rows = area_codes(conn, layer)
         by_code = {str(r[0]): int(r[1]) for r in rows}
         names: dict[str, int] = {}
         for _code, fid, name, parent in rows:
@@ -174,26 +168,7 @@ def import_units(conn: Connection, path: Path, *, dry_run: bool = False) -> dict
     if dry_run:
         return {"units": len(frame)}
     frame["id"] = range(1, len(frame) + 1)  # placeholders; real ids are given below
-    units = gpd.GeoDataFrame(frame, geometry="last_geom", crs=4326)
-    conn.execute(text("CREATE TEMP TABLE units_in (LIKE units INCLUDING DEFAULTS) ON COMMIT DROP"))
-    copy_frame(conn, "units", units, into="units_in")
-    # a roster without 所属社区 keeps the community a unit has (a home grid sets it below)
-    sets = ", ".join(f"{f} = coalesce(EXCLUDED.{f}, units.{f})" if f == "community_id"
-                     else f"{f} = EXCLUDED.{f}" for f in ROSTER_FIELDS)
-    cols = ", ".join(("id", "code", *ROSTER_FIELDS))
-    picked = ", ".join(f"i.{c}" for c in ("code", *ROSTER_FIELDS))
-    result = conn.execute(text(
-        f"INSERT INTO units ({cols}) "
-        f"SELECT coalesce(u.id, (SELECT coalesce(max(id), 0) FROM units) "
-        f"  + row_number() OVER (ORDER BY i.code)), {picked} "
-        f"FROM units_in i LEFT JOIN units u ON u.code = i.code "
-        f"ON CONFLICT (code) DO UPDATE SET {sets}, version = units.version + 1 "
-        f"RETURNING (xmax = 0) AS inserted"))
-    inserted = sum(1 for (new,) in result if new)
-    conn.execute(text(
-        "UPDATE units u SET community_id = g.community_id, street_id = c.street_id "
-        "FROM units_in i, grids g JOIN communities c ON c.id = g.community_id "
-        "WHERE u.code = i.code AND g.id = u.home_grid_id"))
+    inserted = upsert_units(conn, gpd.GeoDataFrame(frame, geometry="last_geom", crs=4326))
     return {"units_added": inserted, "units_updated": len(frame) - inserted}
 
 
