@@ -25,7 +25,7 @@ from console.api.stats import stats_routes
 from console.bootstrap import App
 from console.live.events import EventHub
 from console.logs import scrub_server_logs
-from console.pages.map import STATIC_DIRS
+from console.map import STATIC_DIRS
 from console.tls import TlsSettings, serve_tls, server_kwargs
 from geo.db import libpq_url
 
@@ -89,7 +89,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled."""
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
-    # our ES modules (console.pages.map.IMPORTMAP) as text/javascript (RFC 9239), whatever the
+    # our ES modules (console.map.IMPORTMAP) as text/javascript (RFC 9239), whatever the
     # host's mime.types or this Python's table says
     mimetypes.add_type("text/javascript", ".js")
     scrub_server_logs()  # no addresses, names or keys from query strings in the logs

@@ -146,7 +146,7 @@ def _classes(styles: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any
 
 
 def wall_layers(breaks: Sequence[int], *, api_base: str = "/api/v1") -> list[dict[str, Any]]:
-    """LeafletMap layer configs for the wall, bottom to top (console.pages.map.LeafletMap.layers)."""
+    """LeafletMap layer configs for the wall, bottom to top (console.map.LeafletMap.layers)."""
     base = api_base.rstrip("/")
     labels = density_labels(breaks)
     # the same class bounds for the fetched layer as for this legend, even as the data moves

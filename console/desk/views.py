@@ -10,14 +10,14 @@ from typing import Any, ClassVar
 
 import param
 
-from console.live.desk_rows import DeskComponent, RowsView
-from console.pages.map import STATIC_DIR
+from console.desk.rows import DeskComponent, RowsView
+from console.map import STATIC_DIR
 from dispatch import vocab
 
 
 def _esm(name: str) -> Path:
     """The component's module; it imports what it shares from ``fq/desk_common.js`` (see
-    ``console.pages.map.IMPORTMAP``)."""
+    ``console.map.IMPORTMAP``)."""
     return STATIC_DIR / name
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from console.pages.map import STATIC_DIR
+from console.map import STATIC_DIR
 from dispatch import vocab
 from layers.registry import INCIDENT_PRIORITY_COLOURS
 

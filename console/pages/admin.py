@@ -14,7 +14,7 @@ import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.pages.map import IMPORTMAP, STATIC_DIR, STATIC_URL
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL
 from dispatch import vocab
 from dispatch.views_audit import ACTION_LABELS, ENTITY_LABELS
 from geo.importer import LEVEL_LABELS

@@ -29,8 +29,8 @@ from console.desk.state import DeskState
 from console.desk.views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskUnits
 from console.live.desk_hub import DeskHub, desk_hub
 from console.live.desk_moves import merge_deliveries
+from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from console.pages.login import page_principal
-from console.pages.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from dispatch import vocab
 from layers.registry import LAYERS
 
@@ -110,7 +110,7 @@ class DeskSession(pn.viewable.Viewer):
 
     def _wire(self) -> None:
         s = self.state
-        # diffs (console.live.desk_rows); onlychanged=False: param would compare the lists row by row
+        # diffs (console.desk.rows); onlychanged=False: param would compare the lists row by row
         s.param.watch(lambda e: self.queue.update_rows(e.new), "queue", onlychanged=False)
         s.param.watch(lambda e: self.units.update_rows(e.new), "units", onlychanged=False)
         mirror = [("selected", self.queue, "selected"), ("case", self.case, "case"),

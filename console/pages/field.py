@@ -9,7 +9,7 @@ import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.pages.map import IMPORTMAP, STATIC_DIR, STATIC_URL
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL
 from dispatch import clocks, vocab
 
 

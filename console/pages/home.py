@@ -10,7 +10,7 @@ import panel as pn
 import param
 from panel.custom import JSComponent
 
-from console.pages.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
 from console.pages.plain import logout_form
 from dispatch import vocab
 from dispatch.access import HOME_PAGES, ROLES, Principal, may
@@ -152,7 +152,7 @@ def create_home(
         Optional intranet XYZ tile template and its CRS (wgs84 | gcj02, see layers/tiles.py);
         None draws roads as the only basemap.
     static_url
-        URL prefix under which ``console/static`` is served (``console.pages.map.STATIC_DIRS``).
+        URL prefix under which ``console/static`` is served (``console.map.STATIC_DIRS``).
     disputes
         Also draw the dispute layers (:func:`dispute_layers`; needs the real API).
     principal

@@ -26,7 +26,7 @@ from panel.io.state import set_curdoc
 from console.api.stats import definitions
 from console.bootstrap import App
 from console.live.stats_hub import StatsHub, stats_hub
-from console.pages.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, basemap
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, basemap
 from dispatch import stats
 from dispatch.stats import Scope
 from layers.tiles import TileSettings

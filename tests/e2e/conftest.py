@@ -125,8 +125,8 @@ def console_url(served_pages: ServedPages) -> Iterator[str]:
     import panel as pn
     from tornado.web import RequestHandler
 
+    from console.map import STATIC_DIRS
     from console.pages.home import create_home
-    from console.pages.map import STATIC_DIRS
 
     territory = fake_territory()
     health = fake_health(territory)

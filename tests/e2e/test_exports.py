@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from console.pages.map import STATIC_DIR
+from console.map import STATIC_DIR
 from tests.conftest import as_user
 from tests.e2e.test_api_dispatch import call
 

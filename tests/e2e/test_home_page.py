@@ -184,7 +184,7 @@ def test_micro_grids_appear_when_zoomed_in(home: Home) -> None:
 
 
 def _served_map(served_pages: list[Any]) -> Any:
-    from console.pages.map import LeafletMap
+    from console.map import LeafletMap
 
     if not FAKE or not served_pages:
         pytest.skip("needs the in-process test server to reach the page's Python objects")

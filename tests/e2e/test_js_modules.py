@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from console.pages.map import IMPORTMAP, STATIC_DIR
+from console.map import IMPORTMAP, STATIC_DIR
 from tests.e2e.sec_http import fetch
 
 pytestmark = pytest.mark.e2e

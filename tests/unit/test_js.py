@@ -50,9 +50,9 @@ def test_each_browser_helper_is_written_once() -> None:
 
 
 def test_pages_import_only_same_origin_modules_through_the_import_map() -> None:
-    """Every static import names a module of ours: ``fq/...`` (console.pages.map.IMPORTMAP) or a
+    """Every static import names a module of ours: ``fq/...`` (console.map.IMPORTMAP) or a
     relative path inside console/static (nothing from a CDN), and the file exists."""
-    from console.pages.map import IMPORTMAP
+    from console.map import IMPORTMAP
 
     assert IMPORTMAP == {"imports": {"fq/": "/assets/"}}
     spec = re.compile(r'^import [^\n]*? from "([^"]+)"', re.M)

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from console.pages.map import validate_layers
+from console.map import validate_layers
 from dispatch.stats import Scope
 from layers.wall import (
     CASE_STYLES,

@@ -18,7 +18,7 @@ from tornado.testing import bind_unused_port
 from tornado.web import Application
 
 from console.api.tiles import CACHE_S, find_tile, parse_tile, tile_routes
-from console.pages.map import basemap
+from console.map import basemap
 from dispatch.access import Principal
 from layers.tiles import TILE_ROUTE, TileSettings
 

@@ -23,7 +23,7 @@ from console.desk.state import (
     unit_rows,
     urgency_key,
 )
-from console.pages.map import STATIC_DIR
+from console.map import STATIC_DIR
 from dispatch import lifecycle, vocab
 from dispatch.policy import Policy
 
@@ -289,8 +289,8 @@ def test_desk_scripts_never_write_markup_and_fetch_only_the_console():
 
 def test_desk_components_build_without_a_server():
     from console.desk.views import VOCAB, DeskCase, DeskIntake, DeskQueue
+    from console.map import IMPORTMAP
     from console.pages.desk import desk_layers
-    from console.pages.map import IMPORTMAP
 
     common = STATIC_DIR / IMPORTMAP["imports"]["fq/"].removeprefix("/assets/") / "desk_common.js"
     assert "export function h(" in common.read_text(encoding="utf-8")

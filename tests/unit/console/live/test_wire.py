@@ -10,9 +10,9 @@ from typing import Any
 
 from panel.custom import JSComponent
 
-from console.live.desk_rows import RowsView
+from console.desk.rows import RowsView
 from console.live.wire import TextMessages, as_text
-from console.pages.map import LeafletMap
+from console.map import LeafletMap
 
 
 def test_plain_json_goes_as_compact_text_that_decodes_to_the_same() -> None:

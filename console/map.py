@@ -13,7 +13,7 @@ from console.live.wire import TextMessages
 from layers.registry import LAYERS, LayerSpec
 from layers.tiles import TileSettings
 
-STATIC_DIR = Path(__file__).parent.parent / "static"
+STATIC_DIR = Path(__file__).parent / "static"
 STATIC_SLUG = "assets"
 STATIC_URL = f"/{STATIC_SLUG}"
 STATIC_DIRS: dict[str, str] = {STATIC_SLUG: str(STATIC_DIR)}

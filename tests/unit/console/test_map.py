@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from bokeh.document import Document
 
-from console.pages.home import TerritoryStats, create_home
-from console.pages.map import (
+from console.map import (
     ROAD_WIDTHS,
     STATIC_DIR,
     STATIC_DIRS,
@@ -24,6 +23,7 @@ from console.pages.map import (
     territory_layers,
     validate_layers,
 )
+from console.pages.home import TerritoryStats, create_home
 from geo.schema import FACILITY_KINDS, ROAD_CLASSES
 from layers.registry import LAYERS
 

@@ -1,8 +1,8 @@
-"""The desk's row lists as versioned diffs (console.live.desk_rows), without a browser."""
+"""The desk's row lists as versioned diffs (console.desk.rows), without a browser."""
 
 from typing import Any
 
-from console.live.desk_rows import RowsView, rows_diff
+from console.desk.rows import RowsView, rows_diff
 
 
 def _rows(*pairs: tuple[int, str]) -> list[dict[str, Any]]:

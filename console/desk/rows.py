@@ -18,7 +18,7 @@ import param
 from panel.custom import JSComponent
 
 from console.live.wire import TextMessages
-from console.pages.map import IMPORTMAP
+from console.map import IMPORTMAP
 
 Row = Mapping[str, Any]
 
