@@ -131,3 +131,14 @@ def units_with_street(conn: Connection, ids: Iterable[int]) -> dict[int, dict[st
         "SELECT u.id, u.street_id, u.community_id, u.home_grid_id, u.unit_type, s.name AS street "
         "FROM units u LEFT JOIN streets s ON s.id = u.street_id WHERE u.id = ANY(:ids)"),
         {"ids": wanted}).mappings()}
+
+
+def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
+               unit_ids: Iterable[int] | None = None) -> dict[str, dict[int, dict[str, Any]]]:
+    """Where each open case and each unit belongs, for filtering shared snapshots per session;
+    with ids, only those cases and units (the desk hub's patches)."""
+    if incident_ids is None and unit_ids is None:
+        return {"incidents": open_case_areas(conn),
+                "units": unit_areas(conn)}
+    return {"incidents": open_case_areas(conn, incident_ids or ()),
+            "units": unit_areas(conn, unit_ids or ())}

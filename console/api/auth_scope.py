@@ -165,17 +165,6 @@ def check_unit(conn: Connection, p: Principal, unit_id: int, action: str = "read
     return unit
 
 
-def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
-               unit_ids: Iterable[int] | None = None) -> dict[str, dict[int, dict[str, Any]]]:
-    """Where each open case and each unit belongs, for filtering shared snapshots per session;
-    with ids, only those cases and units (the desk hub's patches)."""
-    if incident_ids is None and unit_ids is None:
-        return {"incidents": views_scope.open_case_areas(conn),
-                "units": views_scope.unit_areas(conn)}
-    return {"incidents": views_scope.open_case_areas(conn, incident_ids or ()),
-            "units": views_scope.unit_areas(conn, unit_ids or ())}
-
-
 def filter_snapshot(p: Principal | None, snap: dict[str, Any]) -> dict[str, Any]:
     """A desk or wall snapshot cut to the principal's jurisdiction (rows and map features), and
     the rows of cases whose parties it may not read (an administrator's desk) masked."""

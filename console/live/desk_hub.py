@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from console.api.auth_scope import area_index
 from console.bootstrap import App
 from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from console.live.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
@@ -26,6 +25,7 @@ from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
 from dispatch import views_desk
 from dispatch.views_desk import DESK_STATES
+from dispatch.views_scope import area_index
 from geo.db import libpq_url
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from console.api.auth_scope import area_index
 from console.desk.state import STATUS_ORDER, case_features, queue_rows, unit_features, unit_rows
 from console.desk.state import urgency_key as _urgency
 from console.live.desk_moves import unit_index
 from dispatch import views_desk
 from dispatch.policy import Policy
+from dispatch.views_scope import area_index
 from layers.wall import signature
 
 QUEUE_LIMIT = 2000  # the newest open cases the desk shows
