@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from console.api.principal import Authenticator
+from console.auth import Authenticator
 from console.live.sessions import LiveChannels
 from console.settings import ConsoleSettings
 from dispatch.adapters.road_eta import road_graph_caches

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 import param
 from panel.custom import JSComponent
 
-from console.live.wire import TextMessages
+from console.wire import TextMessages
 from layers.registry import LAYERS, LayerSpec
 from layers.tiles import TileSettings
 

@@ -17,11 +17,11 @@ from console.api.export import export_routes
 from console.api.geo import geo_routes
 from console.api.maplayers import map_layer_routes
 from console.api.open311 import open311_routes
-from console.api.principal import COOKIE
 from console.api.record import record_routes
 from console.api.request_guard import JSON_BODY, hide_server_header
 from console.api.router import api_routes
 from console.api.stats import stats_routes
+from console.auth import COOKIE
 from console.bootstrap import App
 from console.live.events import EventHub
 from console.logs import scrub_server_logs

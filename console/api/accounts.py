@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from console.api.dispatch import DispatchHandler
-from console.api.principal import COOKIE
 from console.api.schemas_accounts import (
     AccountEditIn,
     AccountIn,
@@ -20,6 +19,7 @@ from console.api.schemas_accounts import (
     PasswordChangeIn,
     PasswordResetIn,
 )
+from console.auth import COOKIE
 from console.bootstrap import App
 from dispatch import passwords
 from dispatch.access import LEVELS, ROLES, SCOPE_LABELS

@@ -17,7 +17,7 @@ from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError
 
 from console.api.dispatch import DispatchHandler
-from console.api.principal import audit_access
+from console.auth import audit_access
 from console.bootstrap import App
 from console.exports import audit_csv
 from dispatch.errors import DispatchError, InvalidCommand

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 from console.api import request_guard, schemas
 from console.api.dispatch import DispatchHandler
-from console.api.principal import COOKIE
 from console.api.router import ApiHandler
 from console.api.schemas import refuse_nul
+from console.auth import COOKIE
 from console.bootstrap import App
 from dispatch.access import Principal
 from dispatch.adapters import accounts as repo

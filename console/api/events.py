@@ -7,8 +7,8 @@ import contextlib
 import json
 from typing import Any
 
-from console.api.principal import COOKIE, credentials
 from console.api.router import ApiHandler
+from console.auth import COOKIE, credentials
 from console.bootstrap import App
 from console.live.events import EventHub
 from dispatch.access import event_visible, scope_of
@@ -31,7 +31,7 @@ class EventsHandler(ApiHandler):
 
     The stream ends (an ``event: end`` with the reason) once its credentials stop being valid:
     they are checked before each event and every :data:`RECHECK_S` seconds (the look-up is
-    cached for ``console.api.principal.CACHE_S``; a logout on this process clears it at once)."""
+    cached for ``console.auth.CACHE_S``; a logout on this process clears it at once)."""
 
     RECHECK_S = 5.0
     KEEPALIVE_S = 15.0

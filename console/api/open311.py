@@ -97,7 +97,7 @@ class Open311Handler(ApiHandler):
         return f"open311:{found['name']}"
 
     def app_key_lookup(self, key: str) -> dict[str, Any] | None:
-        from console.api.principal import lookup_api_key
+        from console.auth import lookup_api_key
 
         return lookup_api_key(self.app, key)
 

@@ -19,7 +19,7 @@ from console.api.auth_scope import (
     own_incident_ids,
 )
 from console.api.faults import RETRY_AFTER_S, DatabaseFaults
-from console.api.principal import COOKIE, audit_access, is_public
+from console.auth import COOKIE, audit_access, is_public
 from console.bootstrap import App
 from dispatch.access import (
     Principal,
@@ -52,7 +52,7 @@ CHANGE_FIRST = frozenset({"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/aut
 class ApiHandler(DatabaseFaults, RequestHandler):
     """Base: who is calling and may it, JSON out, Chinese errors, database work off the loop.
 
-    Every request but the public ones (:data:`console.api.principal.PUBLIC_PATHS`) must carry
+    Every request but the public ones (:data:`console.auth.PUBLIC_PATHS`) must carry
     credentials (401 otherwise) whose role or scopes allow the handler's action for the method
     (403 with the reason, audited). ``actions`` maps HTTP methods to :mod:`dispatch.access`
     actions; a method not listed needs ``read`` for GET and ``admin`` otherwise, so a new

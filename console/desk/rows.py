@@ -17,8 +17,8 @@ from typing import Any
 import param
 from panel.custom import JSComponent
 
-from console.live.wire import TextMessages
 from console.map import IMPORTMAP
+from console.wire import TextMessages
 
 Row = Mapping[str, Any]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from console.api.principal import COOKIE, Authenticator, credentials
+from console.auth import COOKIE, Authenticator, credentials
 from dispatch.adapters.accounts import token_hash
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from bokeh.server.auth_provider import AuthProvider
 from tornado.web import RequestHandler
 
 from console.api.faults import DatabaseFaults
-from console.api.principal import COOKIE, audit_access, safe_next
 from console.api.request_guard import cross_site_refusal
+from console.auth import COOKIE, audit_access, safe_next
 from console.bootstrap import App
 from console.pages import plain
 from dispatch.access import ROLES, Principal

@@ -9,7 +9,7 @@ from typing import Any
 
 from tornado.web import RequestHandler
 
-from console.api.principal import COOKIE
+from console.auth import COOKIE
 from console.bootstrap import App
 from console.pages import plain
 from dispatch import passwords

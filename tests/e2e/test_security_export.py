@@ -127,7 +127,7 @@ def test_a_crowd_of_exports_is_queued_then_told_to_come_back(live_server) -> Non
 def test_a_wall_that_never_gets_ready_stops_at_the_limit(recorder, demo_engine) -> None:  # type: ignore[no-untyped-def]
     """The renderer itself, pointed (as only the server's own settings can point it) at a
     page that never draws: it gives up at its limit and revokes the session it opened."""
-    from console.api.principal import Authenticator
+    from console.auth import Authenticator
     from console.bootstrap import Served
     from console.exports.wall_render import Overtime, WallRenderer
     from dispatch.access import Principal

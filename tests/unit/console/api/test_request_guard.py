@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from console.api.principal import safe_next
 from console.api.request_guard import (
     MAX_DEPTH,
     BodyRefused,
@@ -14,6 +13,7 @@ from console.api.request_guard import (
     size_refusal,
     too_deep,
 )
+from console.auth import safe_next
 from dispatch.errors import InvalidCommand
 
 ORIGINS = ("localhost:5006", "127.0.0.1:5006", "console.example.org")

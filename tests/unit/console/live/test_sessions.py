@@ -7,7 +7,7 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
-from console.api.principal import Authenticator
+from console.auth import Authenticator
 from console.live.sessions import CLOSED, LiveChannels
 
 

@@ -1,4 +1,4 @@
-"""Component messages as JSON text (console/live/wire.py)."""
+"""Component messages as JSON text (console/wire.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 from panel.custom import JSComponent
 
 from console.desk.rows import RowsView
-from console.live.wire import TextMessages, as_text
 from console.map import LeafletMap
+from console.wire import TextMessages, as_text
 
 
 def test_plain_json_goes_as_compact_text_that_decodes_to_the_same() -> None:
