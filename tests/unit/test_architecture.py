@@ -181,3 +181,39 @@ def test_no_private_name_is_imported_across_modules():
                           if any(p.startswith("_") and not p.startswith("__")
                                  for p in d.split("."))]
     assert not found, "\n".join(found)
+
+
+# --- The console's rooms point one way (docs/architecture.md). The top modules (settings,
+# bootstrap, auth, map, wire, tls, logs) are the base every room may use; server.py wires
+# every room together and only ./run's serving verbs (console/ops) import it.
+ROOMS = {
+    "desk": set(),
+    "exports": set(),
+    "live": {"desk"},
+    "ops": {"server"},
+    "api": {"desk", "live", "exports", "ops"},
+    "pages": {"desk", "live", "api"},
+}
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_console_rooms_point_one_way(room):
+    wrong = []
+    for path in (ROOT / "console" / room).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "console":
+                names = [f"console.{a.name}" for a in node.names]  # from console import api
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                if parts[0] != "console" or len(parts) < 2 or parts[1] == room:
+                    continue
+                other = parts[1]
+                if (other in ROOMS or other == "server") and other not in ROOMS[room]:
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert not wrong, "\n".join(wrong)
