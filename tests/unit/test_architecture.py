@@ -68,7 +68,7 @@ def test_ruff_is_clean():
 # The console may hold a database handle and catch its errors (the names below), never build or
 # send a statement: the read models live in dispatch/views_*.py and geo/queries.py, the writes in
 # dispatch handlers and dispatch/adapters/.
-SQLALCHEMY_HANDLES = {"Engine", "Connection", "make_url", "exc"}
+SQLALCHEMY_HANDLES = {"Engine", "Connection", "make_url"}
 # A statement's shape, not a lone keyword: UI text is Chinese and prose says "select a case".
 SQL_SHAPES = re.compile(
     r"\bselect\b[\s\S]*?\bfrom\b|\binsert\s+into\b|\bupdate\s+\w+(\s+\w+)?\s+set\b|\bdelete\s+from\b"
