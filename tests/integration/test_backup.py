@@ -9,11 +9,12 @@ import tarfile
 import pytest
 from sqlalchemy import text
 
-from console.ops.backup import BackupError, backup, restore, table_counts
+from console.ops.backup import BackupError, backup, restore
 from dispatch.bootstrap import bootstrap
 from dispatch.commands import AssignUnits, ChangeState, Party, RegisterIncident
 from dispatch.eta import StraightLineEta
 from geo import db
+from geo.db_admin import table_counts
 from tests.conftest import demo_copy
 from tests.private_cluster import private_cluster
 
