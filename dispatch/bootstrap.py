@@ -36,6 +36,7 @@ from dispatch.events import Event
 from dispatch.handlers import HANDLERS, OWN_TRANSACTIONS
 from dispatch.handlers_assign import recommend_for
 from dispatch.policy import Policy
+from dispatch.ports import UnitOfWork
 from dispatch.recommend import Recommendation
 from dispatch.results import Registered
 from dispatch.scheduler import Scheduler
@@ -65,8 +66,12 @@ class Dispatch:
     listeners: list[Callable[[Event], None]] = field(default_factory=list)
     retries: int = 3
     unit_cache: UnitCache | None = field(default_factory=UnitCache)
+    make_uow: Callable[[], UnitOfWork] | None = None
 
-    def uow(self) -> SqlUnitOfWork:
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (``make_uow``'s when given: the unit tests' fakes)."""
+        if self.make_uow is not None:
+            return self.make_uow()
         return SqlUnitOfWork(self.engine, clock=self.clock, eta=self.eta,
                              policies=self.policies, locators=self.locators,
                              unit_cache=self.unit_cache)

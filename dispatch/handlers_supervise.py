@@ -18,7 +18,7 @@ from dispatch.events import SupervisionOpened
 from dispatch.results import Supervised
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
 
 SUPERVISION_LEVELS = {"yellow": "黄牌", "red": "红牌"}
 MAX_REASON = 500
@@ -36,7 +36,7 @@ def check_supervise(cmd: Supervise) -> str:
     return reason
 
 
-def supervise(cmd: Supervise, uow: SqlUnitOfWork) -> Supervised:
+def supervise(cmd: Supervise, uow: UnitOfWork) -> Supervised:
     """Open the supervision, its audit row and event; the bus commits them together."""
     reason = check_supervise(cmd)
     row = uow.incidents.get(cmd.incident_id, lock=True)
