@@ -68,7 +68,7 @@ def _case(uow: UnitOfWork, incident_id: int) -> CaseRow:
 def _open(row: CaseRow, what: str) -> None:
     if row["state"] not in vocab.OPEN_STATES:
         label = vocab.INCIDENT_STATES.get(row["state"], row["state"])
-        raise InvalidTransition(f"案件已{label}，不能{what}", state=row["state"],
+        raise InvalidTransition(f"案件{label}，不能{what}", state=row["state"],
                                 incident_id=row["id"])
 
 

@@ -191,7 +191,7 @@ def decide_priority(cmd: DecidePriority, uow: UnitOfWork) -> PriorityDecided:
     if proposed is None:
         raise InvalidTransition("该案件没有待确认的紧急程度建议", state=row["state"])
     if row["state"] not in vocab.OPEN_STATES:
-        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，无需确认紧急程度",
+        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES[row['state']]}，无需确认紧急程度",
                                 state=row["state"])
     if cmd.priority not in (proposed, row["priority"]):
         raise InvalidCommand(f"须在建议的「{vocab.PRIORITIES[proposed]}」与原定的"

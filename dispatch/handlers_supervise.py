@@ -44,7 +44,7 @@ def supervise(cmd: Supervise, uow: UnitOfWork) -> Supervised:
         raise NotFound(f"案件 {cmd.incident_id} 不存在", incident_id=cmd.incident_id)
     state = row["state"]
     if state not in vocab.OPEN_STATES:
-        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES.get(state, state)}，不能督办",
+        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES.get(state, state)}，不能督办",
                                 state=state, incident_id=cmd.incident_id)
     kind = "sign" if state in clocks.LIVE_STATES["sign"] else "close"
     open_levels = set(uow.incidents.supervision_levels(cmd.incident_id, kind))

@@ -39,7 +39,7 @@ def _open_case(uow: UnitOfWork, incident_id: int, what: str) -> CaseRow:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
     if row["state"] not in vocab.OPEN_STATES:
         label = vocab.INCIDENT_STATES.get(row["state"], row["state"])
-        raise InvalidTransition(f"案件已{label}，不能{what}", state=row["state"],
+        raise InvalidTransition(f"案件{label}，不能{what}", state=row["state"],
                                 incident_id=incident_id)
     return row
 

@@ -6,7 +6,8 @@ assigned to its Protocol, so a fake that drifts from the port fails the lint, no
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from dispatch.bootstrap import Dispatch
 from dispatch.ports import Incidents, PolicySource, Savepoint, UnitOfWork, Units
@@ -17,6 +18,16 @@ from tests.fakes.incidents import FakeIncidents
 from tests.fakes.record import FakeClosures, FakeRecords, FakeWhistles
 from tests.fakes.units import FakeUnits
 from tests.fakes.uow import FakePolicies, FakeSavepoint, FakeUnitOfWork, inside_street_7, outside
+
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+def run(handler: Callable[[C, UnitOfWork], R], cmd: C, uow: FakeUnitOfWork) -> R:
+    """The handler in one transaction, as the bus runs it: uncommitted writes roll back."""
+    with uow:
+        return handler(cmd, uow)
 
 
 def conforms(db: FakeDb) -> tuple[UnitOfWork, Incidents, Units, Whistles, Records, Closures,
@@ -44,4 +55,4 @@ def fake_dispatch(db: FakeDb, **uow: Any) -> Dispatch:
 
 __all__ = ["NOW", "FakeClosures", "FakeDb", "FakeIncidents", "FakeRecords", "FakeUnitOfWork",
            "FakeUnits", "FakeWhistles", "Tables", "case_row", "conforms", "fake_dispatch",
-           "inside_street_7", "outside"]
+           "inside_street_7", "outside", "run"]
