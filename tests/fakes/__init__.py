@@ -19,7 +19,6 @@ from tests.fakes.record import FakeClosures, FakeRecords, FakeWhistles
 from tests.fakes.units import FakeUnits
 from tests.fakes.uow import FakePolicies, FakeSavepoint, FakeUnitOfWork, inside_street_7, outside
 
-
 C = TypeVar("C")
 R = TypeVar("R")
 
