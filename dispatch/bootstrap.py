@@ -24,11 +24,16 @@ from dispatch.commands import (
     SYSTEM,
     AssignUnits,
     AutoDispatch,
+    BlowWhistle,
     ChangeState,
     DecidePriority,
+    HoldConsultation,
     LinkIncidents,
+    LocateIncident,
     RecordFollowUp,
     RegisterIncident,
+    ReportIn,
+    Supervise,
 )
 from dispatch.errors import DispatchError, Forbidden, NotFound
 from dispatch.eta import EtaProvider
@@ -46,8 +51,10 @@ from geo.routing import RoadGraph
 
 log = logging.getLogger(__name__)
 RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to run again
-# Commands on a case whose refusal is audited (the case is named, a person asked).
-AUDITED_REFUSALS = (ChangeState, AssignUnits, RecordFollowUp, LinkIncidents, DecidePriority)
+# Commands on a case whose refusal is audited (the case is named, a person asked); the
+# mediator's record audits its own (``*_refused``, dispatch.handlers_record.audited).
+AUDITED_REFUSALS = (ChangeState, AssignUnits, RecordFollowUp, LinkIncidents, DecidePriority,
+                    LocateIncident, Supervise, BlowWhistle, ReportIn, HoldConsultation)
 
 
 def utc_now() -> datetime:

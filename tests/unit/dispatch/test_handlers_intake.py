@@ -98,6 +98,12 @@ def test_locate_refusals_change_nothing(state, where, error, words):
     with pytest.raises(error, match=words):
         run(locate, LocateIncident(incident_id=1, lon=84.88, lat=45.60, actor="甲"), uow)
     assert db.tables == before and uow.db.writes == [] and not uow.events
+    with pytest.raises(error, match=words):
+        fake_dispatch(db, **({"locate": where} if where else {})).handle(
+            LocateIncident(incident_id=1, lon=84.88, lat=45.60, actor="甲"))
+    (a,) = db.tables.audit
+    assert (a.action, a.detail["command"], a.entity_id) == ("refused", "LocateIncident", 1)
+    assert db.tables.cases == before.cases
     with pytest.raises(NotFound):
         run(locate, LocateIncident(incident_id=5, lon=84.88, lat=45.60, actor="甲"), uow)
 

@@ -11,7 +11,7 @@ from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFoun
 from dispatch.events import SupervisionOpened
 from dispatch.handlers import HANDLERS
 from dispatch.handlers_supervise import supervise
-from tests.fakes import NOW, FakeDb, FakeUnitOfWork
+from tests.fakes import NOW, FakeDb, FakeUnitOfWork, fake_dispatch
 
 
 def _uow(state: str = "located") -> FakeUnitOfWork:
@@ -89,3 +89,16 @@ def test_the_same_or_a_weaker_open_supervision_is_refused_a_stronger_one_opens()
     with pytest.raises(Conflict, match="红牌"):
         supervise(_cmd(level="yellow"), uow)
     assert [s["level"] for s in uow.db.tables.supervisions] == ["yellow", "red"]
+
+
+def test_the_bus_audits_a_refused_supervision_and_writes_nothing_else():
+    db = FakeDb()
+    db.add_case(id=1, state="closed")
+    with pytest.raises(InvalidTransition) as err:
+        fake_dispatch(db).handle(_cmd())
+    (a,) = db.tables.audit
+    assert (a.action, a.actor, a.entity_id, a.reason) == ("refused", "值班长", 1,
+                                                         "案件已归档，不能督办")
+    assert a.reason == err.value.message and a.detail["command"] == "Supervise"
+    assert a.detail["asked"]["level"] == "yellow"
+    assert db.tables.supervisions == [] and db.published == []

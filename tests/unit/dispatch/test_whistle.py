@@ -13,7 +13,7 @@ from dispatch.events import ConsultationHeld, DepartmentReported, WhistleBlown
 from dispatch.handlers import HANDLERS
 from dispatch.handlers_whistle import blow_whistle, hold_consultation, report_in
 from dispatch.whistle import DEPARTMENTS, check_participants, check_whistle, overdue
-from tests.fakes import NOW, FakeDb, FakeUnitOfWork
+from tests.fakes import NOW, FakeDb, FakeUnitOfWork, fake_dispatch
 
 
 def FakeUow(state: str = "mediating", street_id: int | None = 7) -> FakeUnitOfWork:
@@ -152,3 +152,15 @@ def test_passed_deadline_names_the_absent_departments_once_per_round():
         assert got.skip and why in got.reason and got.absent == ()
     everyone = [{**c, "reported_at": NOW} for c in calls]
     assert overdue(case_open=True, whistle_closed=False, calls=everyone, report_by=due).skip
+
+
+def test_the_bus_audits_refused_whistles_and_reports():
+    uow = FakeUow(street_id=None)
+    bus = fake_dispatch(uow.db)
+    with pytest.raises(InvalidTransition, match="尚未定位到街道"):
+        bus.handle(BlowWhistle(incident_id=1, departments=("court",), reason="r", actor="甲"))
+    with pytest.raises(InvalidTransition, match="没有进行中的吹哨"):
+        bus.handle(ReportIn(incident_id=1, department="court", actor="乙"))
+    got = [(a.action, a.actor, a.detail["command"]) for a in uow.db.tables.audit]
+    assert got == [("refused", "甲", "BlowWhistle"), ("refused", "乙", "ReportIn")]
+    assert uow.db.tables.whistles == [] and uow.db.published == []
