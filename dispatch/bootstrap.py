@@ -24,11 +24,16 @@ from dispatch.commands import (
     SYSTEM,
     AssignUnits,
     AutoDispatch,
+    BlowWhistle,
     ChangeState,
     DecidePriority,
+    HoldConsultation,
     LinkIncidents,
+    LocateIncident,
     RecordFollowUp,
     RegisterIncident,
+    ReportIn,
+    Supervise,
 )
 from dispatch.errors import DispatchError, Forbidden, NotFound
 from dispatch.eta import EtaProvider
@@ -36,6 +41,7 @@ from dispatch.events import Event
 from dispatch.handlers import HANDLERS, OWN_TRANSACTIONS
 from dispatch.handlers_assign import recommend_for
 from dispatch.policy import Policy
+from dispatch.ports import UnitOfWork
 from dispatch.recommend import Recommendation
 from dispatch.results import Registered
 from dispatch.scheduler import Scheduler
@@ -45,8 +51,10 @@ from geo.routing import RoadGraph
 
 log = logging.getLogger(__name__)
 RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to run again
-# Commands on a case whose refusal is audited (the case is named, a person asked).
-AUDITED_REFUSALS = (ChangeState, AssignUnits, RecordFollowUp, LinkIncidents, DecidePriority)
+# Commands on a case whose refusal is audited (the case is named, a person asked); the
+# mediator's record audits its own (``*_refused``, dispatch.handlers_record.audited).
+AUDITED_REFUSALS = (ChangeState, AssignUnits, RecordFollowUp, LinkIncidents, DecidePriority,
+                    LocateIncident, Supervise, BlowWhistle, ReportIn, HoldConsultation)
 
 
 def utc_now() -> datetime:
@@ -65,8 +73,12 @@ class Dispatch:
     listeners: list[Callable[[Event], None]] = field(default_factory=list)
     retries: int = 3
     unit_cache: UnitCache | None = field(default_factory=UnitCache)
+    make_uow: Callable[[], UnitOfWork] | None = None
 
-    def uow(self) -> SqlUnitOfWork:
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (``make_uow``'s when given: the unit tests' fakes)."""
+        if self.make_uow is not None:
+            return self.make_uow()
         return SqlUnitOfWork(self.engine, clock=self.clock, eta=self.eta,
                              policies=self.policies, locators=self.locators,
                              unit_cache=self.unit_cache)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,15 +17,16 @@ from dispatch.recommend import Recommendation, recommend
 from dispatch.results import Assigned
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import CaseRow
 
-def recommend_for(incident_id: int, uow: SqlUnitOfWork, *, exclude: tuple[int, ...] = ()
+def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...] = ()
                   ) -> Recommendation:
     """Ranked candidates (and pairs) for a located case; read-only."""
     row = uow.incidents.get(incident_id)
     if row is None:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
-    if row["lon"] is None:
+    if row["lon"] is None or row["lat"] is None:
         raise InvalidTransition("案件尚未定位，无法推荐处置力量", state=row["state"])
     policy, now = uow.policy, uow.now()
     inc = facts(row, policy=policy)
@@ -43,7 +44,7 @@ def recommend_for(incident_id: int, uow: SqlUnitOfWork, *, exclude: tuple[int, .
                      among=among)
 
 
-def _refuse_unit(uow: SqlUnitOfWork, unit_id: int) -> UnitUnavailable | NotFound:
+def _refuse_unit(uow: UnitOfWork, unit_id: int) -> UnitUnavailable | NotFound:
     unit = uow.units.get(unit_id)
     if unit is None:
         return NotFound(f"处置单位 {unit_id} 不存在", unit_id=unit_id)
@@ -59,7 +60,7 @@ def _refuse_unit(uow: SqlUnitOfWork, unit_id: int) -> UnitUnavailable | NotFound
                            incident_code=who.get("incident_code"))
 
 
-def _needs_reason(cmd: AssignUnits, row: dict[str, Any], uow: SqlUnitOfWork) -> str | None:
+def _needs_reason(cmd: AssignUnits, row: CaseRow, uow: UnitOfWork) -> str | None:
     if cmd.actor == SYSTEM:
         return None
     if cmd.reassign:
@@ -71,7 +72,7 @@ def _needs_reason(cmd: AssignUnits, row: dict[str, Any], uow: SqlUnitOfWork) -> 
     return None
 
 
-def assign(cmd: AssignUnits, uow: SqlUnitOfWork, *, auto: bool = False,
+def assign(cmd: AssignUnits, uow: UnitOfWork, *, auto: bool = False,
            reasons: tuple[str, ...] = (), commit: bool = True) -> Assigned:
     """Send units to a case in one transaction with its audit; any unit refused → nothing."""
     ids = tuple(dict.fromkeys(cmd.unit_ids))
@@ -134,7 +135,7 @@ def assign(cmd: AssignUnits, uow: SqlUnitOfWork, *, auto: bool = False,
                     reasons)
 
 
-def auto_dispatch(cmd: AutoDispatch, uow: SqlUnitOfWork) -> Assigned:
+def auto_dispatch(cmd: AutoDispatch, uow: UnitOfWork) -> Assigned:
     """Assign the best recommendation; when someone takes a unit first, try the next best
     (each try its own transaction), up to the policy's ``auto_tries``."""
     exclude = list(cmd.exclude)

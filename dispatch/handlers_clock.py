@@ -8,7 +8,7 @@ crash process every missed stage once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dispatch import clocks, lifecycle
 from dispatch.commands import SYSTEM, AssignUnits, RunClocks
@@ -22,14 +22,15 @@ from dispatch.results import TickReport
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import CaseRow, Json, TimerRow
 
 
-def _reassign(uow: SqlUnitOfWork, row: dict[str, Any], now: datetime, why: str) -> str:
+def _reassign(uow: UnitOfWork, row: CaseRow, now: datetime, why: str) -> str:
     """Next best unit(s) instead of those who did not sign; inside a savepoint so a failure
     leaves the supervision record standing."""
     current = tuple(a["unit_id"] for a in uow.units.active_on(row["id"]))
-    savepoint = uow.conn.begin_nested()
+    savepoint = uow.savepoint()
     try:
         rec = recommend_for(row["id"], uow, exclude=current)
         ids = rec.best_unit_ids
@@ -44,7 +45,7 @@ def _reassign(uow: SqlUnitOfWork, row: dict[str, Any], now: datetime, why: str) 
         return f"自动改派未成：{err}"
 
 
-def process(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime, report: dict[str, int]
+def process(uow: UnitOfWork, timer: TimerRow, now: datetime, report: dict[str, int]
             ) -> None:
     """The effects of one claimed stage (caller commits)."""
     iid, kind, stage = timer["incident_id"], timer["kind"], timer["stage"]
@@ -57,7 +58,7 @@ def process(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime, report: di
     d = clocks.decide(kind, stage, state=row["state"], level=row["level"], policy=uow.policy,
                       has_units=has_units,
                       supervised="yellow" in uow.incidents.supervision_levels(iid, kind))
-    detail: dict[str, Any] = {"timer_id": timer["id"], "kind": kind, "stage": stage,
+    detail: Json = {"timer_id": timer["id"], "kind": kind, "stage": stage,
                               "round": timer["round"], "due_at": timer["due_at"]}
     if d.skip:
         uow.incidents.finish_timer(timer["id"], now, "skipped")
@@ -92,7 +93,7 @@ def process(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime, report: di
     uow.incidents.finish_timer(timer["id"], now, "done")
 
 
-def run_clocks(cmd: RunClocks, uow: SqlUnitOfWork) -> TickReport:
+def run_clocks(cmd: RunClocks, uow: UnitOfWork) -> TickReport:
     """Process up to ``cmd.limit`` due stages, oldest first; each its own transaction."""
     counts = dict.fromkeys(("processed", "warned", "supervised", "escalated", "reassigned",
                             "skipped"), 0)

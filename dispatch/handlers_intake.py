@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dispatch import clocks, vocab
 from dispatch.commands import LinkIncidents, LocateIncident, RegisterIncident
@@ -17,7 +17,8 @@ from dispatch.telemetry import to_wgs84_point
 from geo.locate import Location
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import Json
 
 
 def _check(cmd: RegisterIncident) -> int:
@@ -49,7 +50,7 @@ def chain_ids(loc: Location) -> dict[str, int | None]:
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
-def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
+def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered:
     """One transaction: code, incident row, clocks, links to probable duplicates, audit."""
     priority = _check(cmd)
     policy, now = uow.policy, uow.now()
@@ -76,7 +77,7 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
     state = "located" if inside else "registered"
     code = uow.incidents.next_code(now.astimezone(BEIJING).year)
     caller = cmd.parties[0] if cmd.parties else None
-    values: dict[str, Any] = {
+    values: Json = {
         "code": code, "channel": cmd.channel, "category": cmd.category, "priority": priority,
         "difficulty": cmd.difficulty, "title": (cmd.title or cmd.description or
                                                 vocab.CATEGORIES[cmd.category])[:200],
@@ -122,7 +123,7 @@ def register(cmd: RegisterIncident, uow: SqlUnitOfWork) -> Registered:
                       auto and inside, proposed_priority=proposed)
 
 
-def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:
+def locate(cmd: LocateIncident, uow: UnitOfWork) -> Located:
     now = uow.now()
     row = uow.incidents.get(cmd.incident_id, lock=True)
     if row is None:
@@ -133,7 +134,7 @@ def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:
         raise InvalidCommand("该点不在辖区内，无法定位到网格", field="lon",
                              nearest=loc.as_dict().get("nearest_grid"))
     if row["state"] not in ("registered", "located"):
-        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
+        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
                                 state=row["state"])
     uow.incidents.locate(cmd.incident_id, lon, lat, chain_ids(loc))
     if row["state"] == "registered":
@@ -147,7 +148,7 @@ def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:
     return Located(cmd.incident_id, "located", loc.as_dict())
 
 
-def link(cmd: LinkIncidents, uow: SqlUnitOfWork) -> Linked:
+def link(cmd: LinkIncidents, uow: UnitOfWork) -> Linked:
     """Confirm a duplicate / related link; ``merged`` closes this case into the other."""
     if cmd.kind not in ("duplicate", "related", "merged"):
         raise InvalidCommand("关联类型须为 duplicate / related / merged", field="kind")

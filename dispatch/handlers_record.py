@@ -13,7 +13,6 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dispatch import clocks, record, vocab
-from dispatch.adapters.repository import IncidentRepository
 from dispatch.attachments import check_upload
 from dispatch.commands_record import (
     AddAttachment,
@@ -30,51 +29,51 @@ from dispatch.events_record import CaseRecordChanged
 from dispatch.model import BEIJING
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import CaseRow, Json
 
 C = TypeVar("C")
 
 
-def audited(action: str) -> Callable[[Callable[[C, SqlUnitOfWork], dict[str, Any]]],
-                                      Callable[[C, SqlUnitOfWork], dict[str, Any]]]:
+def audited(action: str) -> Callable[[Callable[[C, UnitOfWork], Json]],
+                                      Callable[[C, UnitOfWork], Json]]:
     """Run the handler; a refusal (not a missing case) is audited in its own transaction."""
-    def wrap(fn: Callable[[C, SqlUnitOfWork], dict[str, Any]]
-             ) -> Callable[[C, SqlUnitOfWork], dict[str, Any]]:
+    def wrap(fn: Callable[[C, UnitOfWork], Json]
+             ) -> Callable[[C, UnitOfWork], Json]:
         @wraps(fn)
-        def run(cmd: C, uow: SqlUnitOfWork) -> dict[str, Any]:
+        def run(cmd: C, uow: UnitOfWork) -> Json:
             try:
                 return fn(cmd, uow)
             except DispatchError as err:
                 if isinstance(err, NotFound):
                     raise
                 uow.rollback()
-                with uow.engine.begin() as conn:
-                    IncidentRepository(conn).audit(
-                        at=uow.now(), actor=getattr(cmd, "actor", "?"),
-                        action=f"{action}_refused", entity_id=getattr(cmd, "incident_id", None),
-                        reason=err.message, detail={k: v for k, v in err.detail.items()
-                                                    if isinstance(v, str | int | None)})
+                uow.audit_apart(
+                    actor=getattr(cmd, "actor", "?"), action=f"{action}_refused",
+                    entity_id=getattr(cmd, "incident_id", None), reason=err.message,
+                    detail={k: v for k, v in err.detail.items()
+                            if isinstance(v, str | int | None)})
                 raise
         return run
     return wrap
 
 
-def _case(uow: SqlUnitOfWork, incident_id: int) -> dict[str, Any]:
+def _case(uow: UnitOfWork, incident_id: int) -> CaseRow:
     row = uow.incidents.get(incident_id, lock=True)
     if row is None:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
     return row
 
 
-def _open(row: dict[str, Any], what: str) -> None:
+def _open(row: CaseRow, what: str) -> None:
     if row["state"] not in vocab.OPEN_STATES:
         label = vocab.INCIDENT_STATES.get(row["state"], row["state"])
-        raise InvalidTransition(f"案件已{label}，不能{what}", state=row["state"],
+        raise InvalidTransition(f"案件{label}，不能{what}", state=row["state"],
                                 incident_id=row["id"])
 
 
-def _done(uow: SqlUnitOfWork, cmd: Any, what: str, rid: int, action: str,
-          reason: str | None, detail: dict[str, Any]) -> dict[str, Any]:
+def _done(uow: UnitOfWork, cmd: Any, what: str, rid: int, action: str,
+          reason: str | None, detail: Json) -> Json:
     uow.incidents.audit(at=uow.now(), actor=cmd.actor, action=action,
                         entity_id=cmd.incident_id, reason=reason, detail={**detail, "id": rid})
     uow.emit(CaseRecordChanged(cmd.incident_id, what, rid, cmd.actor))
@@ -83,7 +82,7 @@ def _done(uow: SqlUnitOfWork, cmd: Any, what: str, rid: int, action: str,
 
 
 @audited("mediation_step")
-def record_step(cmd: RecordStep, uow: SqlUnitOfWork) -> dict[str, Any]:
+def record_step(cmd: RecordStep, uow: UnitOfWork) -> Json:
     row = _case(uow, cmd.incident_id)
     _open(row, "记录调解步骤")
     step, note, at = record.check_step(cmd.step, cmd.note, cmd.happened_at, now=uow.now(),
@@ -96,7 +95,7 @@ def record_step(cmd: RecordStep, uow: SqlUnitOfWork) -> dict[str, Any]:
 
 
 @audited("session_booking")
-def book_session(cmd: BookSession, uow: SqlUnitOfWork) -> dict[str, Any]:
+def book_session(cmd: BookSession, uow: UnitOfWork) -> Json:
     row = _case(uow, cmd.incident_id)
     _open(row, "安排调解")
     room = None
@@ -132,7 +131,7 @@ def _local(t: Any) -> str:
 
 
 @audited("session_cancel")
-def cancel_session(cmd: CancelSession, uow: SqlUnitOfWork) -> dict[str, Any]:
+def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Json:
     _case(uow, cmd.incident_id)
     s = uow.records.session(cmd.session_id, lock=True)
     if s is None or s["incident_id"] != cmd.incident_id:
@@ -145,7 +144,7 @@ def cancel_session(cmd: CancelSession, uow: SqlUnitOfWork) -> dict[str, Any]:
 
 
 @audited("agreement")
-def write_agreement(cmd: WriteAgreement, uow: SqlUnitOfWork) -> dict[str, Any]:
+def write_agreement(cmd: WriteAgreement, uow: UnitOfWork) -> Json:
     row = _case(uow, cmd.incident_id)
     version = uow.records.next_agreement_version(cmd.incident_id)
     fields = record.check_agreement(
@@ -164,7 +163,7 @@ def write_agreement(cmd: WriteAgreement, uow: SqlUnitOfWork) -> dict[str, Any]:
 
 
 @audited("judicial")
-def record_judicial(cmd: RecordJudicial, uow: SqlUnitOfWork) -> dict[str, Any]:
+def record_judicial(cmd: RecordJudicial, uow: UnitOfWork) -> Json:
     _case(uow, cmd.incident_id)
     agreement = uow.records.latest_agreement_id(cmd.incident_id)
     status, court, day = record.check_judicial(
@@ -180,7 +179,7 @@ def record_judicial(cmd: RecordJudicial, uow: SqlUnitOfWork) -> dict[str, Any]:
 
 
 @audited("attachment")
-def add_attachment(cmd: AddAttachment, uow: SqlUnitOfWork) -> dict[str, Any]:
+def add_attachment(cmd: AddAttachment, uow: UnitOfWork) -> Json:
     _case(uow, cmd.incident_id)
     up = check_upload(cmd.content, cmd.filename)
     rid = uow.records.add_attachment(cmd.incident_id, content=cmd.content, sha256=up.sha256,
@@ -191,7 +190,7 @@ def add_attachment(cmd: AddAttachment, uow: SqlUnitOfWork) -> dict[str, Any]:
 
 
 @audited("extension_request")
-def request_extension(cmd: RequestExtension, uow: SqlUnitOfWork) -> dict[str, Any]:
+def request_extension(cmd: RequestExtension, uow: UnitOfWork) -> Json:
     row = _case(uow, cmd.incident_id)
     days, reason = record.check_extension_request(
         cmd.days, cmd.reason, state=row["state"], role=cmd.role,
@@ -203,7 +202,7 @@ def request_extension(cmd: RequestExtension, uow: SqlUnitOfWork) -> dict[str, An
 
 
 @audited("extension_decision")
-def decide_extension(cmd: DecideExtension, uow: SqlUnitOfWork) -> dict[str, Any]:
+def decide_extension(cmd: DecideExtension, uow: UnitOfWork) -> Json:
     row = _case(uow, cmd.incident_id)
     ext = uow.records.extension(cmd.extension_id, lock=True)
     if ext is None or ext["incident_id"] != cmd.incident_id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dispatch import clocks, lifecycle, vocab
 from dispatch.commands import ChangeState, DecidePriority, RecordFollowUp
@@ -15,12 +15,13 @@ from dispatch.results import StateChanged as StateResult
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import CaseRow, ClosureEvidence, Json
 
 UNIT_STATUS_ON = {"acknowledged": "en_route", "on_scene": "on_scene", "mediating": "on_scene"}
 
 
-def _load(uow: SqlUnitOfWork, incident_id: int, expected: str | None) -> dict[str, Any]:
+def _load(uow: UnitOfWork, incident_id: int, expected: str | None) -> CaseRow:
     row = uow.incidents.get(incident_id, lock=True)
     if row is None:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
@@ -30,12 +31,12 @@ def _load(uow: SqlUnitOfWork, incident_id: int, expected: str | None) -> dict[st
     return row
 
 
-def restart_clocks(uow: SqlUnitOfWork, row: dict[str, Any], now: datetime, *,
-                   kinds: tuple[str, ...]) -> dict[str, Any]:
+def restart_clocks(uow: UnitOfWork, row: CaseRow, now: datetime, *,
+                   kinds: tuple[str, ...]) -> Json:
     """Cancel the running stages of ``kinds`` and start new rounds from ``now``."""
     policy, iid = uow.policy, row["id"]
     uow.incidents.cancel_timers(iid, kinds, now)
-    cols: dict[str, Any] = {}
+    cols: Json = {}
     for kind in kinds:
         rnd = uow.incidents.next_round(iid, kind)
         plan = (clocks.sign_clock(now, row["priority"], policy=policy, round=rnd) if kind == "sign"
@@ -45,12 +46,12 @@ def restart_clocks(uow: SqlUnitOfWork, row: dict[str, Any], now: datetime, *,
     return cols
 
 
-def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, actor: str,
+def apply(uow: UnitOfWork, row: CaseRow, change: lifecycle.Change, *, actor: str,
           now: datetime, note: str | None, outcome: str | None = None,
-          unit_id: int | None = None, detail: dict[str, Any] | None = None) -> tuple[int, ...]:
+          unit_id: int | None = None, detail: Json | None = None) -> tuple[int, ...]:
     """Write one allowed change with its effects and audit row (caller commits)."""
     iid, to = row["id"], change.to_state
-    cols: dict[str, Any] = {}
+    cols: Json = {}
     released: list[int] = []
     if to in lifecycle.STAMP:
         cols[lifecycle.STAMP[to]] = now
@@ -97,7 +98,7 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
     return tuple(released)
 
 
-def _closure(cmd: ChangeState, row: dict[str, Any], uow: SqlUnitOfWork) -> dict[str, Any]:
+def _closure(cmd: ChangeState, row: CaseRow, uow: UnitOfWork) -> ClosureEvidence:
     """The evidence a 办结 rests on (refused, naming what is missing), as its closure row."""
     iid = cmd.incident_id
     written = uow.incidents.has_agreement(iid)  # a 调解协议书 version (0009)
@@ -107,6 +108,7 @@ def _closure(cmd: ChangeState, row: dict[str, Any], uow: SqlUnitOfWork) -> dict[
                           written_agreement=written, oral_terms=cmd.oral_terms,
                           referred_to=cmd.referred_to)
     basis = lifecycle.check_closure(c, state=row["state"])
+    assert cmd.outcome is not None  # check_closure names a missing outcome
     mediated = cmd.outcome == "mediated"
     referred = cmd.outcome in ("litigation", "arbitration")
     return {"outcome": cmd.outcome, "basis": basis, "note": (cmd.note or "").strip(),
@@ -118,7 +120,7 @@ def _closure(cmd: ChangeState, row: dict[str, Any], uow: SqlUnitOfWork) -> dict[
             "referred_to": (cmd.referred_to or "").strip() or None if referred else None}
 
 
-def change_state(cmd: ChangeState, uow: SqlUnitOfWork) -> StateResult:
+def change_state(cmd: ChangeState, uow: UnitOfWork) -> StateResult:
     """签收 / 到场 / 调解 / 上报 / 办结 / 归档 / 退回 / 重新处置, refused with a reason if invalid."""
     now = uow.now()
     row = _load(uow, cmd.incident_id, cmd.expected_state)
@@ -147,7 +149,7 @@ def change_state(cmd: ChangeState, uow: SqlUnitOfWork) -> StateResult:
     return StateResult(cmd.incident_id, change.from_state, change.to_state, now, released)
 
 
-def record_followup(cmd: RecordFollowUp, uow: SqlUnitOfWork) -> FollowedUp:
+def record_followup(cmd: RecordFollowUp, uow: UnitOfWork) -> FollowedUp:
     """回访 on a resolved case; dissatisfaction or a broken agreement reopens it (two audit
     rows, one transaction)."""
     now = uow.now()
@@ -178,7 +180,7 @@ def record_followup(cmd: RecordFollowUp, uow: SqlUnitOfWork) -> FollowedUp:
     return FollowedUp(cmd.incident_id, state, v.reopen, v.reason)
 
 
-def decide_priority(cmd: DecidePriority, uow: SqlUnitOfWork) -> PriorityDecided:
+def decide_priority(cmd: DecidePriority, uow: UnitOfWork) -> PriorityDecided:
     """The officer confirms the risk check's proposed priority or keeps their own (audited
     either way); a changed priority restarts a sign-for clock still running."""
     if cmd.priority not in vocab.PRIORITIES:
@@ -189,13 +191,13 @@ def decide_priority(cmd: DecidePriority, uow: SqlUnitOfWork) -> PriorityDecided:
     if proposed is None:
         raise InvalidTransition("该案件没有待确认的紧急程度建议", state=row["state"])
     if row["state"] not in vocab.OPEN_STATES:
-        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，无需确认紧急程度",
+        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES[row['state']]}，无需确认紧急程度",
                                 state=row["state"])
     if cmd.priority not in (proposed, row["priority"]):
         raise InvalidCommand(f"须在建议的「{vocab.PRIORITIES[proposed]}」与原定的"
                              f"「{vocab.PRIORITIES[row['priority']]}」之间选择", field="priority")
     accepted = cmd.priority == proposed
-    cols: dict[str, Any] = {"priority": cmd.priority, "proposed_priority": None}
+    cols: Json = {"priority": cmd.priority, "proposed_priority": None}
     if accepted and row["state"] in clocks.LIVE_STATES["sign"]:
         cols.update(restart_clocks(uow, {**row, "priority": cmd.priority}, now, kinds=("sign",)))
     uow.incidents.update(cmd.incident_id, **cols)

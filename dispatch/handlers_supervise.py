@@ -18,7 +18,7 @@ from dispatch.events import SupervisionOpened
 from dispatch.results import Supervised
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
 
 SUPERVISION_LEVELS = {"yellow": "黄牌", "red": "红牌"}
 MAX_REASON = 500
@@ -36,7 +36,7 @@ def check_supervise(cmd: Supervise) -> str:
     return reason
 
 
-def supervise(cmd: Supervise, uow: SqlUnitOfWork) -> Supervised:
+def supervise(cmd: Supervise, uow: UnitOfWork) -> Supervised:
     """Open the supervision, its audit row and event; the bus commits them together."""
     reason = check_supervise(cmd)
     row = uow.incidents.get(cmd.incident_id, lock=True)
@@ -44,7 +44,7 @@ def supervise(cmd: Supervise, uow: SqlUnitOfWork) -> Supervised:
         raise NotFound(f"案件 {cmd.incident_id} 不存在", incident_id=cmd.incident_id)
     state = row["state"]
     if state not in vocab.OPEN_STATES:
-        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES.get(state, state)}，不能督办",
+        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES.get(state, state)}，不能督办",
                                 state=state, incident_id=cmd.incident_id)
     kind = "sign" if state in clocks.LIVE_STATES["sign"] else "close"
     open_levels = set(uow.incidents.supervision_levels(cmd.incident_id, kind))

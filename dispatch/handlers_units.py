@@ -21,10 +21,10 @@ from dispatch.telemetry import (
 )
 
 if TYPE_CHECKING:
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
 
 
-def report_position(cmd: ReportPosition, uow: SqlUnitOfWork) -> PositionRecorded:
+def report_position(cmd: ReportPosition, uow: UnitOfWork) -> PositionRecorded:
     """Keep every ping in history (an exact replay once); move the unit only when the ping is
     newer than its last accepted fix (:mod:`dispatch.telemetry`)."""
     lon, lat = to_wgs84_point(cmd.lon, cmd.lat, check_crs(cmd.crs))
@@ -48,7 +48,7 @@ def report_position(cmd: ReportPosition, uow: SqlUnitOfWork) -> PositionRecorded
                             outside_m=round(off, 1))
 
 
-def set_unit_status(cmd: SetUnitStatus, uow: SqlUnitOfWork) -> UnitStatusSet:
+def set_unit_status(cmd: SetUnitStatus, uow: UnitOfWork) -> UnitStatusSet:
     unit = uow.units.get(cmd.unit_id, lock=True)
     if unit is None:
         raise NotFound(f"处置单位 {cmd.unit_id} 不存在", unit_id=cmd.unit_id)
@@ -64,7 +64,7 @@ def set_unit_status(cmd: SetUnitStatus, uow: SqlUnitOfWork) -> UnitStatusSet:
     return UnitStatusSet(cmd.unit_id, unit.status, cmd.status)
 
 
-def update_policy(cmd: UpdatePolicy, uow: SqlUnitOfWork) -> Policy:
+def update_policy(cmd: UpdatePolicy, uow: UnitOfWork) -> Policy:
     """Merge the changes over the stored policy, validate, store, audit; every process sees
     it within the policy cache's check interval."""
     if not cmd.actor:

@@ -8,7 +8,7 @@ deadline is a clock stage row; :func:`process_overdue` is what the scheduler doe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dispatch import vocab
 from dispatch.commands import SYSTEM, BlowWhistle, HoldConsultation, ReportIn
@@ -29,16 +29,17 @@ from dispatch.whistle import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from dispatch.adapters.uow import SqlUnitOfWork
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import CaseRow, TimerRow
 
 
-def _open_case(uow: SqlUnitOfWork, incident_id: int, what: str) -> dict[str, Any]:
+def _open_case(uow: UnitOfWork, incident_id: int, what: str) -> CaseRow:
     row = uow.incidents.get(incident_id, lock=True)
     if row is None:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
     if row["state"] not in vocab.OPEN_STATES:
         label = vocab.INCIDENT_STATES.get(row["state"], row["state"])
-        raise InvalidTransition(f"案件已{label}，不能{what}", state=row["state"],
+        raise InvalidTransition(f"案件{label}，不能{what}", state=row["state"],
                                 incident_id=incident_id)
     return row
 
@@ -47,7 +48,7 @@ def _names(codes: list[str] | tuple[str, ...]) -> str:
     return "、".join(DEPARTMENTS.get(c, c) for c in codes)
 
 
-def blow_whistle(cmd: BlowWhistle, uow: SqlUnitOfWork) -> Whistled:
+def blow_whistle(cmd: BlowWhistle, uow: UnitOfWork) -> Whistled:
     codes, reason, hours = check_whistle(cmd.departments, cmd.reason, cmd.report_within_h)
     row = _open_case(uow, cmd.incident_id, "吹哨")
     if row["street_id"] is None:
@@ -71,7 +72,7 @@ def blow_whistle(cmd: BlowWhistle, uow: SqlUnitOfWork) -> Whistled:
     return Whistled(cmd.incident_id, wid, codes, due)
 
 
-def report_in(cmd: ReportIn, uow: SqlUnitOfWork) -> ReportedIn:
+def report_in(cmd: ReportIn, uow: UnitOfWork) -> ReportedIn:
     dept = (cmd.department or "").strip()
     if dept not in DEPARTMENTS:
         raise InvalidCommand(f"未知部门（department）：{dept or '未填写'}", field="department")
@@ -105,7 +106,7 @@ def report_in(cmd: ReportIn, uow: SqlUnitOfWork) -> ReportedIn:
     return ReportedIn(cmd.incident_id, whistle["id"], dept, late, waiting)
 
 
-def hold_consultation(cmd: HoldConsultation, uow: SqlUnitOfWork) -> Consulted:
+def hold_consultation(cmd: HoldConsultation, uow: UnitOfWork) -> Consulted:
     people = check_participants(cmd.participants)
     outcome = check_outcome(cmd.outcome)
     _open_case(uow, cmd.incident_id, "会商")
@@ -131,11 +132,12 @@ def hold_consultation(cmd: HoldConsultation, uow: SqlUnitOfWork) -> Consulted:
     return Consulted(cmd.incident_id, cid, wid, absent)
 
 
-def process_overdue(uow: SqlUnitOfWork, timer: dict[str, Any], now: datetime,
+def process_overdue(uow: UnitOfWork, timer: TimerRow, now: datetime,
                     report: dict[str, int]) -> None:
     """A claimed ``whistle`` stage (the clock handler's transaction; caller commits): mark the
     unreported calls overdue, open 督办 naming them, audit, event — or skip."""
-    iid, wid = int(timer["incident_id"]), int(timer["whistle_id"])
+    iid, wid = timer["incident_id"], timer["whistle_id"]
+    assert wid is not None  # a ``whistle`` stage row always names its whistle
     row = uow.incidents.get(iid, lock=True)
     whistle = uow.whistles.get(wid, lock=True)
     assert row is not None and whistle is not None  # timers cascade with both

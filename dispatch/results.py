@@ -62,7 +62,7 @@ class Assigned(Result):
     incident_id: int
     unit_ids: tuple[int, ...]
     state: str
-    sign_deadline: datetime
+    sign_deadline: datetime | None  # None only on a case loaded without one
     released_unit_ids: tuple[int, ...] = ()
     auto: bool = False
     reasons: tuple[str, ...] = ()

@@ -69,7 +69,7 @@ class CaseRecordHandler(RecordHandler):
             facts, masked = self.case(incident_id)
             with self.app.engine.connect() as conn:
                 rec = case_record(conn, int(incident_id))
-                row = IncidentRepository(conn).get(int(incident_id)) or {}
+                row: dict[str, Any] = dict(IncidentRepository(conn).get(int(incident_id)) or {})
                 rec["rooms"] = rooms(conn, street_id=facts.get("street_id"))
             return mask_record(rec, row) if masked else {**rec, "masked": False}
         await self.run(work)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from sqlalchemy import Connection, text
+
+from dispatch.ports_rows import ClosureRow
 
 
 class ClosureRepository:
@@ -31,9 +33,9 @@ class ClosureRepository:
              "note": note, "mediator": mediator, "spot": spot_reason, "agreement": agreement,
              "oral": oral_terms, "referred": referred_to})
 
-    def latest(self, incident_id: int) -> dict[str, Any] | None:
+    def latest(self, incident_id: int) -> ClosureRow | None:
         row = self.conn.execute(text(
             "SELECT at, actor, outcome, basis, note, mediator, spot_reason, agreement, "
             "oral_terms, referred_to FROM incident_closures WHERE incident_id = :i "
             "ORDER BY id DESC LIMIT 1"), {"i": incident_id}).mappings().first()
-        return dict(row) if row else None
+        return cast(ClosureRow, dict(row)) if row else None

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
+
+from dispatch.ports_rows import (
+    BookingRow,
+    ExtensionRow,
+    FacilityRow,
+    Json,
+    MediatorRow,
+    SessionRow,
+)
 
 
 def _json(value: Any) -> str:
@@ -34,14 +43,15 @@ class RecordRepository:
              "at": at})
 
     # -- sessions ------------------------------------------------------------------------------
-    def facility(self, facility_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    def facility(self, facility_id: int, *, lock: bool = False) -> FacilityRow | None:
         """A room, row-locked while booking so two bookings of it queue up (no overlap race)."""
-        return self._one("SELECT id, name, kind, street_id FROM facilities WHERE id = :f"
-                         + (" FOR UPDATE" if lock else ""), {"f": facility_id})
+        return cast(FacilityRow | None, self._one(
+            "SELECT id, name, kind, street_id FROM facilities WHERE id = :f"
+            + (" FOR UPDATE" if lock else ""), {"f": facility_id}))
 
     def bookings_overlapping(self, facility_id: int, starts_at: datetime, ends_at: datetime
-                             ) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(text(
+                             ) -> list[BookingRow]:
+        return [cast(BookingRow, dict(r)) for r in self.conn.execute(text(
             "SELECT s.id, s.incident_id, i.code, s.starts_at, s.ends_at, s.booked_by "
             "FROM mediation_sessions s JOIN incidents i ON i.id = s.incident_id "
             "WHERE s.facility_id = :f AND s.cancelled_at IS NULL AND s.starts_at < :e "
@@ -50,7 +60,7 @@ class RecordRepository:
 
     def add_session(self, incident_id: int, *, facility_id: int | None, place: str,
                     starts_at: datetime, ends_at: datetime, mode: str,
-                    participants: list[dict[str, Any]], note: str | None, by: str,
+                    participants: list[Json], note: str | None, by: str,
                     at: datetime) -> int:
         return self._id(
             "INSERT INTO mediation_sessions (incident_id, facility_id, place, starts_at, "
@@ -59,10 +69,11 @@ class RecordRepository:
             {"i": incident_id, "f": facility_id, "p": place, "s": starts_at, "e": ends_at,
              "m": mode, "pp": _json(participants), "n": note, "by": by, "at": at})
 
-    def session(self, session_id: int, *, lock: bool = False) -> dict[str, Any] | None:
-        return self._one("SELECT id, incident_id, facility_id, place, starts_at, ends_at, "
-                         "cancelled_at FROM mediation_sessions WHERE id = :s"
-                         + (" FOR UPDATE" if lock else ""), {"s": session_id})
+    def session(self, session_id: int, *, lock: bool = False) -> SessionRow | None:
+        return cast(SessionRow | None, self._one(
+            "SELECT id, incident_id, facility_id, place, starts_at, ends_at, cancelled_at "
+            "FROM mediation_sessions WHERE id = :s" + (" FOR UPDATE" if lock else ""),
+            {"s": session_id}))
 
     def cancel_session(self, session_id: int, *, by: str, at: datetime) -> bool:
         return self.conn.execute(text(
@@ -75,17 +86,17 @@ class RecordRepository:
         return self._id("SELECT COALESCE(max(version), 0) + 1 FROM agreements "
                         "WHERE incident_id = :i", {"i": incident_id})
 
-    def mediators_of(self, incident_id: int) -> list[dict[str, Any]]:
+    def mediators_of(self, incident_id: int) -> list[MediatorRow]:
         """The units ever sent to the case (first sent first), as the agreement names them."""
-        return [dict(r) for r in self.conn.execute(text(
+        return [cast(MediatorRow, dict(r)) for r in self.conn.execute(text(
             "SELECT u.id AS unit_id, u.name, u.unit_type FROM units u JOIN (SELECT unit_id, "
             "min(assigned_at) AS first FROM assignments WHERE incident_id = :i AND "
             "state <> 'declined' GROUP BY unit_id) a ON a.unit_id = u.id ORDER BY a.first, u.id"),
             {"i": incident_id}).mappings()]
 
     def add_agreement(self, incident_id: int, *, version: int, number: str,
-                      fields: dict[str, Any], parties: list[dict[str, Any]],
-                      mediators: list[dict[str, Any]], by: str, at: datetime) -> int:
+                      fields: dict[str, str | None], parties: list[Json],
+                      mediators: list[MediatorRow], by: str, at: datetime) -> int:
         return self._id(
             "INSERT INTO agreements (incident_id, version, number, committee, parties, "
             "mediators, facts, terms, performance, correction, created_by, created_at) VALUES "
@@ -129,9 +140,11 @@ class RecordRepository:
                              "at": at})
 
     # -- 延期 -------------------------------------------------------------------------------------
-    def pending_extension(self, incident_id: int) -> dict[str, Any] | None:
-        return self._one("SELECT id FROM case_extensions WHERE incident_id = :i AND "
-                         "status = 'pending'", {"i": incident_id})
+    def pending_extension(self, incident_id: int) -> ExtensionRow | None:
+        return cast(ExtensionRow | None, self._one(
+            "SELECT id, incident_id, days, reason, requested_by, requested_role, status "
+            "FROM case_extensions WHERE incident_id = :i AND status = 'pending'",
+            {"i": incident_id}))
 
     def add_extension(self, incident_id: int, *, days: int, reason: str, by: str, role: str,
                       unit_id: int | None, at: datetime) -> int:
@@ -141,10 +154,11 @@ class RecordRepository:
             "RETURNING id", {"i": incident_id, "d": days, "r": reason, "by": by,
                              "role": role, "u": unit_id, "at": at})
 
-    def extension(self, extension_id: int, *, lock: bool = False) -> dict[str, Any] | None:
-        return self._one("SELECT id, incident_id, days, reason, requested_by, requested_role, "
-                         "status FROM case_extensions WHERE id = :e"
-                         + (" FOR UPDATE" if lock else ""), {"e": extension_id})
+    def extension(self, extension_id: int, *, lock: bool = False) -> ExtensionRow | None:
+        return cast(ExtensionRow | None, self._one(
+            "SELECT id, incident_id, days, reason, requested_by, requested_role, status "
+            "FROM case_extensions WHERE id = :e" + (" FOR UPDATE" if lock else ""),
+            {"e": extension_id}))
 
     def decide_extension(self, extension_id: int, *, status: str, by: str, at: datetime,
                          note: str | None, before: datetime | None,

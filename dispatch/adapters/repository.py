@@ -6,13 +6,14 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 
 from dispatch.clocks import TimerSpec
 from dispatch.model import IncidentFacts, PartyFacts
 from dispatch.policy import Policy
+from dispatch.ports_rows import CaseRow, Json, TimerRow
 from dispatch.risk import PriorCase, threat_words
 
 # Columns kept beside the incident row in incident_flow (1:1), with their defaults.
@@ -52,7 +53,7 @@ class IncidentRepository:
                 "RETURNING last"), {"y": year, "p": f"{year}-%"})
         return f"{year}-{int(n):06d}"
 
-    def insert(self, values: dict[str, Any], *, lon: float | None, lat: float | None) -> int:
+    def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
         vals = {k: v for k, v in values.items() if k not in FLOW}
         flow = {k: v for k, v in values.items() if k in FLOW}
         vals["parties"] = json.dumps(vals.get("parties", []), ensure_ascii=False)
@@ -67,7 +68,7 @@ class IncidentRepository:
             self._flow(iid, flow)
         return iid
 
-    def _flow(self, incident_id: int, cols: dict[str, Any]) -> None:
+    def _flow(self, incident_id: int, cols: Json) -> None:
         """Upsert the case's incident_flow columns."""
         vals = {k: (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)
                 for k, v in cols.items()}
@@ -78,10 +79,10 @@ class IncidentRepository:
             + ") ON CONFLICT (incident_id) DO UPDATE SET "
             + ", ".join(f"{c} = EXCLUDED.{c}" for c in names)), {"incident_id": incident_id, **vals})
 
-    def get(self, incident_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    def get(self, incident_id: int, *, lock: bool = False) -> CaseRow | None:
         row = self.conn.execute(text(_INCIDENT + (" FOR UPDATE OF i" if lock else "")),
                                 {"id": incident_id}).mappings().first()
-        return dict(row) if row else None
+        return cast(CaseRow, dict(row)) if row else None
 
     def set_state(self, incident_id: int, from_state: str, to_state: str,
                   **columns: Any) -> bool:
@@ -118,7 +119,7 @@ class IncidentRepository:
     def audit(self, *, at: datetime, actor: str, action: str, entity_id: int | None,
               entity: str = "incident", from_state: str | None = None,
               to_state: str | None = None, reason: str | None = None,
-              detail: dict[str, Any] | None = None) -> None:
+              detail: Json | None = None) -> None:
         self.conn.execute(text(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, from_state, to_state, "
             "reason, detail) VALUES (:at, :actor, :action, :entity, :eid, :frm, :to, :reason, "
@@ -151,13 +152,13 @@ class IncidentRepository:
             "SELECT COALESCE(max(round), -1) + 1 FROM incident_timers "
             "WHERE incident_id = :i AND kind = :k"), {"i": incident_id, "k": kind}))
 
-    def claim_due_timer(self, now: datetime) -> dict[str, Any] | None:
+    def claim_due_timer(self, now: datetime) -> TimerRow | None:
         """The oldest unprocessed stage due by ``now``, row-locked; others skip it."""
         row = self.conn.execute(text(
             "SELECT id, incident_id, kind, stage, round, due_at, whistle_id FROM incident_timers "
             "WHERE processed_at IS NULL AND due_at <= :now ORDER BY due_at, id LIMIT 1 "
             "FOR UPDATE SKIP LOCKED"), {"now": now}).mappings().first()
-        return dict(row) if row else None
+        return cast(TimerRow, dict(row)) if row else None
 
     def finish_timer(self, timer_id: int, at: datetime, outcome: str) -> bool:
         row = self.conn.execute(text(
@@ -255,7 +256,7 @@ class IncidentRepository:
             names=frozenset(p["name"] for p in r["parties"] if p.get("name"))) for r in rows]
 
 
-def facts(row: dict[str, Any], *, policy: Policy) -> IncidentFacts:
+def facts(row: CaseRow, *, policy: Policy) -> IncidentFacts:
     """The rules' view of an incident row."""
     parties = tuple(PartyFacts(name=p.get("name", ""), phone=p.get("phone"),
                                role=p.get("role", "applicant"), language=p.get("language"))

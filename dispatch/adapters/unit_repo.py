@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 
 from dispatch.model import UnitFacts
+from dispatch.ports_rows import AssignmentRow, Json, TakenBy
 from dispatch.telemetry import Fix
 
 UNIT_COLS = (
@@ -65,7 +66,7 @@ class UnitRepository:
             "status = CASE WHEN active_load = 1 AND status <> 'off_duty' THEN 'available' "
             "ELSE status END WHERE id = :id AND active_load > 0"), {"id": unit_id})
 
-    def who_took(self, unit_id: int) -> dict[str, Any]:
+    def who_took(self, unit_id: int) -> TakenBy:
         """The unit's latest active case and who sent it (for the loser of a race)."""
         row = self.conn.execute(text(
             "SELECT u.code AS unit_code, u.name AS unit_name, u.status, u.active_load, "
@@ -74,7 +75,7 @@ class UnitRepository:
             "WHERE a.unit_id = u.id AND a.state = 'active' ORDER BY a.assigned_at DESC, a.id "
             "DESC LIMIT 1) a ON true LEFT JOIN incidents i ON i.id = a.incident_id "
             "WHERE u.id = :id"), {"id": unit_id}).mappings().first()
-        return dict(row) if row else {}
+        return cast(TakenBy, dict(row)) if row else TakenBy()
 
     def assign(self, incident_id: int, unit_id: int, *, role: str, at: datetime, by: str) -> int:
         return int(self.conn.scalar(text(
@@ -82,8 +83,8 @@ class UnitRepository:
             "assigned_by) VALUES (:i, :u, :r, 'active', :at, :by) RETURNING id"),
             {"i": incident_id, "u": unit_id, "r": role, "at": at, "by": by}))
 
-    def active_on(self, incident_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(text(
+    def active_on(self, incident_id: int) -> list[AssignmentRow]:
+        return [cast(AssignmentRow, dict(r)) for r in self.conn.execute(text(
             "SELECT id, unit_id, role, assigned_at, acknowledged_at, arrived_at, assigned_by "
             "FROM assignments WHERE incident_id = :i AND state = 'active' ORDER BY id"),
             {"i": incident_id}).mappings()]
@@ -164,12 +165,12 @@ class UnitRepository:
         return True, row is not None
 
     # -- settings -----------------------------------------------------------------------------
-    def load_setting(self, key: str) -> dict[str, Any] | None:
+    def load_setting(self, key: str) -> Json | None:
         value = self.conn.scalar(text("SELECT value FROM dispatch_settings WHERE key = :k"),
                                  {"k": key})
         return dict(value) if value is not None else None
 
-    def save_setting(self, key: str, value: dict[str, Any], *, at: datetime, by: str) -> None:
+    def save_setting(self, key: str, value: Json, *, at: datetime, by: str) -> None:
         self.conn.execute(text(
             "INSERT INTO dispatch_settings (key, value, updated_at, updated_by) VALUES "
             "(:k, CAST(:v AS jsonb), :at, :by) ON CONFLICT (key) DO UPDATE SET value = "

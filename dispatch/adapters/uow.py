@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, RootTransaction, text
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, text
 
 from dispatch.adapters.closure_repo import ClosureRepository
 from dispatch.adapters.record_repo import RecordRepository
@@ -25,6 +25,7 @@ from dispatch.eta import EtaProvider
 from dispatch.events import Event
 from dispatch.model import UnitFacts
 from dispatch.policy import Policy
+from dispatch.ports_rows import Json
 from dispatch.rank import UnitTable
 from geo.cache import SignatureCache
 from geo.locate import Location, Locator
@@ -59,7 +60,10 @@ class PolicyCache:
 
 
 class SqlUnitOfWork:
-    """``with uow:`` opens a transaction; ``commit()`` notifies and commits; else rollback."""
+    """``with uow:`` opens a transaction; ``commit()`` notifies and commits; else rollback.
+
+    It is a :class:`dispatch.ports.UnitOfWork` (mypy checks it in :mod:`dispatch.bootstrap`).
+    """
 
     def __init__(self, engine: Engine, *, clock: Clock, eta: EtaProvider,
                  policies: PolicyCache, locators: SignatureCache[Locator],
@@ -139,4 +143,14 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
+
+    def savepoint(self) -> NestedTransaction:
+        return self.conn.begin_nested()
+
+    def audit_apart(self, *, actor: str, action: str, entity_id: int | None,
+                    reason: str | None, detail: Json) -> None:
+        """One audit row on a connection and transaction of its own (committed at once)."""
+        with self.engine.begin() as conn:
+            IncidentRepository(conn).audit(at=self.now(), actor=actor, action=action,
+                                           entity_id=entity_id, reason=reason, detail=detail)
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.errors import Conflict
+from dispatch.ports_rows import CallRow, Json, WhistleRow
 
 
 class WhistleRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def open_of(self, incident_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    def open_of(self, incident_id: int, *, lock: bool = False) -> WhistleRow | None:
         """The case's open whistle with its calls, or None."""
         row = self.conn.execute(text(
             "SELECT id, incident_id, street_id, blown_at, blown_by, reason, report_by "
@@ -25,10 +26,10 @@ class WhistleRepository:
             + (" FOR UPDATE" if lock else "")), {"i": incident_id}).mappings().first()
         if row is None:
             return None
-        return {**row, "calls": self.calls(int(row["id"]))}
+        return cast(WhistleRow, {**row, "calls": self.calls(int(row["id"]))})
 
-    def calls(self, whistle_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn.execute(text(
+    def calls(self, whistle_id: int) -> list[CallRow]:
+        return [cast(CallRow, dict(r)) for r in self.conn.execute(text(
             "SELECT department, reported_at, reported_by, note, overdue_at FROM whistle_calls "
             "WHERE whistle_id = :w ORDER BY id"), {"w": whistle_id}).mappings()]
 
@@ -50,13 +51,13 @@ class WhistleRepository:
             "FROM unnest(CAST(:d AS text[])) d"), {"w": wid, "d": list(departments)})
         return wid
 
-    def get(self, whistle_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    def get(self, whistle_id: int, *, lock: bool = False) -> WhistleRow | None:
         """One whistle (open or closed) with its calls, or None."""
         row = self.conn.execute(text(
             "SELECT id, incident_id, street_id, blown_at, blown_by, reason, report_by, closed_at "
             "FROM whistles WHERE id = :w" + (" FOR UPDATE" if lock else "")),
             {"w": whistle_id}).mappings().first()
-        return None if row is None else {**row, "calls": self.calls(whistle_id)}
+        return None if row is None else cast(WhistleRow, {**row, "calls": self.calls(whistle_id)})
 
     def add_timer(self, incident_id: int, whistle_id: int, due_at: datetime) -> None:
         """The whistle's 报到 deadline as a clock stage row (kind ``whistle``), so the
@@ -97,7 +98,7 @@ class WhistleRepository:
                                "AND closed_at IS NULL"), {"i": incident_id, "at": at})
 
     def consult(self, incident_id: int, *, whistle_id: int | None, at: datetime, by: str,
-                participants: list[dict[str, Any]], outcome: str) -> int:
+                participants: list[Json], outcome: str) -> int:
         return int(self.conn.scalar(text(
             "INSERT INTO consultations (incident_id, whistle_id, held_at, recorded_by, "
             "participants, outcome) VALUES (:i, :w, :at, :by, CAST(:p AS jsonb), :o) "
