@@ -137,7 +137,7 @@ def cancel_session(cmd: CancelSession, uow: SqlUnitOfWork) -> dict[str, Any]:
     s = uow.records.session(cmd.session_id, lock=True)
     if s is None or s["incident_id"] != cmd.incident_id:
         raise NotFound(f"调解安排 {cmd.session_id} 不存在", field="session_id")
-    reason = record.clean_text(cmd.reason, "取消理由", "reason", limit=500)
+    reason = record.clean_text(cmd.reason, "取消理由", "reason", limit=limits.REASON)
     if not uow.records.cancel_session(cmd.session_id, by=cmd.actor, at=uow.now()):
         raise Conflict("该调解安排已取消")
     return _done(uow, cmd, "session", cmd.session_id, "session_cancelled", reason,
