@@ -39,10 +39,11 @@ from dispatch import vocab
 from dispatch.errors import DispatchError, InvalidCommand
 from dispatch.policy import Policy
 from dispatch.views import list_units
+from geo.coords import CRS_NAMES
 from geo.errors import ImportRejected
 from geo.importer import AREA_LEVELS, LEVEL_LABELS
 
-CRS_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
+CRS_CHOICES = CRS_NAMES
 MAX_UPLOAD = 200 * 1024 * 1024
 ROSTER_EDITS = ("capacity", "skills", "languages", "shift")
 EDITABLE_POLICY = ("sign_minutes", "close_days", "warn_share", "auto_dispatch",

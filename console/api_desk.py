@@ -23,8 +23,6 @@ from console.jurisdiction import elsewhere, outside
 from dispatch import vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
-from dispatch.commands import LocateIncident
-from dispatch.errors import InvalidCommand
 from dispatch.risk import NewCase, assess_risk, find_duplicates
 from dispatch.telemetry import to_wgs84_point
 from dispatch.views import incident_detail
@@ -141,14 +139,10 @@ class LocateHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.LocateIn)
+            cmd = self.body(schemas.LocateIn).to_command(incident_id=int(incident_id),
+                                                         actor=self.actor())
             self.incident(incident_id)
-            lon, lat = _float_or_none(body, "lon"), _float_or_none(body, "lat")
-            if lon is None or lat is None:
-                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
-            return self.handle(LocateIncident(incident_id=int(incident_id), lon=lon, lat=lat,
-                                              crs=str(body.get("crs") or "wgs84"),
-                                              actor=self.actor(body)))
+            return self.handle(cmd)
         await self.run(work)
 
 

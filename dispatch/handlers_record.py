@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dispatch import clocks, record, vocab
+from dispatch import clocks, limits, record, vocab
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.attachments import check_upload
 from dispatch.commands_record import (

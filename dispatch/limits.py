@@ -41,7 +41,6 @@ UNIT_LIST = 20  # skills or languages of one unit
 # accounts and keys
 USERNAME_MIN, USERNAME = 2, 40
 KEY_NAME = 60
-KEY_SCOPES = 5
 
 
 def text(value: object, label: str, field: str, *, limit: int, required: bool = False
