@@ -11,8 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch import clocks
 from dispatch.access import Principal, masks_incident, scope_of, sees_incident, sees_unit
 from dispatch.privacy import mask_fields, mask_incident
+from dispatch.vocab import sql_list
 
 DESK_ROW_TEXTS = ("title", "address", "name")  # desk rows' and markers' texts from the parties
 
@@ -187,7 +189,7 @@ def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
         "|| i.caller_name::text, NULL) AS names, "
         "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
         "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
-        "WHERE i.state NOT IN ('followed_up', 'closed')"
+        f"WHERE i.state IN {sql_list(clocks.ON_THE_CLOCK)}"
         + (" AND i.id = ANY(:ids)" if only else "")), {"ids": inc}).mappings()
         } if inc or not only else {}
     found = {int(r["id"]): dict(r) for r in conn.execute(text(

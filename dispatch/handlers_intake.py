@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from dispatch import clocks, vocab
+from dispatch import clocks, lifecycle, vocab
 from dispatch.commands import LinkIncidents, LocateIncident, RegisterIncident
 from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered, RiskRaised
@@ -132,7 +132,7 @@ def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:
     if not loc.inside:
         raise InvalidCommand("该点不在辖区内，无法定位到网格", field="lon",
                              nearest=loc.as_dict().get("nearest_grid"))
-    if row["state"] not in ("registered", "located"):
+    if row["state"] not in lifecycle.UNSENT:
         raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
                                 state=row["state"])
     uow.incidents.locate(cmd.incident_id, lon, lat, chain_ids(loc))
@@ -163,7 +163,7 @@ def link(cmd: LinkIncidents, uow: SqlUnitOfWork) -> Linked:
     assert row is not None and other is not None
     state = row["state"]
     if cmd.kind == "merged":
-        if state not in ("registered", "located"):
+        if state not in lifecycle.UNSENT:
             raise InvalidTransition("只有尚未派单的案件才能合并到另一案件", state=state)
         if other["state"] == "closed":
             raise InvalidTransition(f"目标案件 {other['code']} 已归档，不能并入", state=state)

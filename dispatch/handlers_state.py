@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from dispatch.adapters.uow import SqlUnitOfWork
 
-UNIT_STATUS_ON = {"acknowledged": "en_route", "on_scene": "on_scene", "mediating": "on_scene"}
+UNIT_STATUS_ON = lifecycle.UNIT_STATUS_ON
 
 
 def _load(uow: SqlUnitOfWork, incident_id: int, expected: str | None) -> dict[str, Any]:
@@ -54,9 +54,8 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
     released: list[int] = []
     if to in lifecycle.STAMP:
         cols[lifecycle.STAMP[to]] = now
-    if to in ("acknowledged", "on_scene"):
-        uow.units.stamp(iid, "acknowledged_at" if to == "acknowledged" else "arrived_at", now,
-                        unit_id)
+    if to in lifecycle.UNIT_STAMP:
+        uow.units.stamp(iid, lifecycle.UNIT_STAMP[to], now, unit_id)
     if to in UNIT_STATUS_ON:
         uow.units.set_status_of_case_units(iid, UNIT_STATUS_ON[to])
     if change.releases_units:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dispatch import limits, vocab
+from dispatch import lifecycle, limits, vocab
 from dispatch.errors import InvalidCommand, InvalidTransition
 
 STEPS: dict[str, str] = {"listen": "听", "check": "查", "discuss": "议", "mediate": "调",
@@ -175,7 +175,7 @@ AGREEMENT_FIELDS = {"committee": ("调解委员会", BODY_NAME), "facts": ("纠�
 def check_agreement(fields: Mapping[str, object], *, version: int, state: str,
                     parties: Sequence[Mapping[str, Any]]) -> dict[str, str | None]:
     """The written agreement's fields; a later version needs the reason it corrects."""
-    if state in ("registered", "located"):
+    if state in lifecycle.UNSENT:
         raise InvalidTransition("案件尚未派单处置，不能制作调解协议书", state=state)
     if len([p for p in parties if str(p.get("name") or "").strip()]) < 2:
         raise InvalidCommand("调解协议须有至少两方当事人（parties），请先补全当事人",
