@@ -274,7 +274,7 @@ class WhistleIn(_Body):
     reason: str = Field(min_length=1, max_length=limits.REASON)
     report_within_h: float = Field(default=float(whistle.REPORT_HOURS),
                                    ge=whistle.MIN_REPORT_HOURS, le=whistle.MAX_REPORT_HOURS,
-                                   allow_inf_nan=False)
+                                   allow_inf_nan=False, description="报到时限（小时）")
 
     def to_command(self, *, incident_id: int, actor: str) -> c.BlowWhistle:
         return c.BlowWhistle(incident_id=incident_id, departments=tuple(self.departments),

@@ -38,10 +38,15 @@ def _message(err: Any) -> str:
     if kind == "too_short":
         return f"过少（至少 {ctx.get('min_length')} 项）"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"须不小于 {ctx.get('ge', ctx.get('gt'))}"
+        return f"须不小于 {_number(ctx.get('ge', ctx.get('gt')))}"
     if kind in ("less_than_equal", "less_than"):
-        return f"须不大于 {ctx.get('le', ctx.get('lt'))}"
+        return f"须不大于 {_number(ctx.get('le', ctx.get('lt')))}"
     return "取值无效"
+
+
+def _number(value: Any) -> Any:
+    """A bound as people write it: 168, not 168.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def refuse_nul(value: Any, where: str = "") -> None:
