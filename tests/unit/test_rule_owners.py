@@ -126,7 +126,7 @@ def test_waiting_for_covers_each_open_state_once() -> None:
     seen = [s for states in lifecycle.WAITING_FOR.values() for s in states]
     assert sorted(seen) == sorted(vocab.OPEN_STATES)
     assert lifecycle.waiting_for("resolved") is None
-    assert clocks.ON_THE_CLOCK == frozenset(vocab.OPEN_STATES) | {"resolved"}
+    assert frozenset(vocab.OPEN_STATES) | {"resolved"} == clocks.ON_THE_CLOCK
 
 
 # ---- the API's bounds are the domain's constants ------------------------------------------------
@@ -198,3 +198,33 @@ def test_openapi_bounds_are_the_domain_constants(model: str, field: str, key: st
     from console.openapi import document
 
     assert _prop(document(), model, field)[key] == value
+
+
+# ---- the browser's forms show the domain's limits ---------------------------------------------
+
+def test_the_browser_limits_module_is_generated_from_the_constants() -> None:
+    from console import browser_limits
+
+    assert browser_limits.PATH.read_text(encoding="utf-8") == browser_limits.module_text(), (
+        "console/static/lib/limits.js is stale: run `python -m console.browser_limits`")
+    assert browser_limits.LIMITS["reason"] == limits.REASON
+    assert browser_limits.LIMITS["record_note"] == record.MAX_NOTE
+
+
+NUMERIC_MAXLENGTH = re.compile(r"maxlength\s*[=:]\s*[\"']?\d")
+
+
+def test_browser_forms_take_their_maxlength_from_the_limits_module() -> None:
+    static = ROOT / "console" / "static"
+    literal = []
+    for path in sorted(static.rglob("*.js")):
+        rel = path.relative_to(ROOT).as_posix()
+        if "/vendor/" in rel or "/node_modules/" in rel:
+            continue
+        text = path.read_text(encoding="utf-8")
+        literal += [f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"
+                    for m in NUMERIC_MAXLENGTH.finditer(text)]
+    assert not literal, "maxlength copied as a number (use LIMITS from fq/lib/limits.js):\n" + \
+        "\n".join(literal)
+    assert NUMERIC_MAXLENGTH.search('h("input", { maxlength: 500 })')
+    assert not NUMERIC_MAXLENGTH.search('h("input", { maxlength: LIMITS.reason })')
