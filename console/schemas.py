@@ -8,17 +8,21 @@ feed the OpenAPI document, so the documentation cannot drift from what is enforc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from console.schemas_parse import FIELD_LABELS, field_label, parse_body, refuse_nul
 from dispatch import commands as c
 from dispatch import followup, limits, passwords, telemetry, whistle
+from dispatch.handlers_supervise import SUPERVISION_LEVELS
 from dispatch.vocab import (
     CATEGORIES,
     CHANNELS,
+    DIFFICULTIES,
+    FOLLOWUP_METHODS,
     INCIDENT_STATES,
+    LINK_KINDS,
     OUTCOMES,
     PRIORITY_CODES,
     UNIT_STATUSES,
@@ -48,7 +52,15 @@ State: TypeAlias = Annotated[str, _check(INCIDENT_STATES, "案件状态"),
 Outcome: TypeAlias = Annotated[str, _check(OUTCOMES, "办结结果"), _enum(OUTCOMES, "办结结果")]
 UnitStatus: TypeAlias = Annotated[str, _check(UNIT_STATUSES, "单位状态"),
                                   _enum(UNIT_STATUSES, "单位状态")]
-Priority = Literal["urgent", "high", "normal", "low"]
+Priority: TypeAlias = Annotated[str, _check(PRIORITY_CODES, "紧急程度"),
+                                _enum(PRIORITY_CODES, "紧急程度")]
+Difficulty: TypeAlias = Annotated[str, _check(DIFFICULTIES, "难易程度"),
+                                  _enum(DIFFICULTIES, "难易程度")]
+VisitMethod: TypeAlias = Annotated[str, _check(FOLLOWUP_METHODS, "回访方式"),
+                                   _enum(FOLLOWUP_METHODS, "回访方式")]
+LinkKind: TypeAlias = Annotated[str, _check(LINK_KINDS, "关联类型"), _enum(LINK_KINDS, "关联类型")]
+Level: TypeAlias = Annotated[str, _check(SUPERVISION_LEVELS, "督办级别"),
+                             _enum(SUPERVISION_LEVELS, "督办级别")]
 Crs: TypeAlias = Annotated[str, _check(CRS_NAMES, "坐标系"), _enum(CRS_NAMES, "坐标系")]
 Id: TypeAlias = Annotated[int, Field(ge=1, le=limits.ID_MAX)]
 
@@ -86,7 +98,7 @@ class IncidentIn(_Body):
     category: Category = Field(description="纠纷类别")
     channel: Channel = Field(description="受理渠道")
     priority: Priority = "normal"
-    difficulty: Literal["simple", "normal", "complex"] = "normal"
+    difficulty: Difficulty = "normal"
     title: str = Field(default="", max_length=limits.TITLE)
     description: str = Field(default="", max_length=limits.DESCRIPTION)
     address: str | None = Field(default=None, max_length=limits.ADDRESS)
@@ -153,7 +165,7 @@ class FollowUpIn(_Body):
         default=None, ge=followup.SATISFACTION_MIN, le=followup.SATISFACTION_MAX,
         description=f"满意度 {followup.SATISFACTION_MIN}-{followup.SATISFACTION_MAX}")
     agreement_holds: bool | None = Field(default=None, description="协议是否仍在履行")
-    method: Literal["phone", "visit", "sms"] | None = Field(
+    method: VisitMethod | None = Field(
         default=None, description="回访方式：phone 电话 / visit 上门 / sms 短信")
     note: str | None = Field(default=None, max_length=limits.NOTE, description="说明")
     neighbours_visited: int | None = Field(default=None, ge=0, le=followup.MAX_NEIGHBOURS,
@@ -182,7 +194,7 @@ class LinkIn(_Body):
     """确认重复 / 关联 / 合并到另一案件。"""
 
     other_id: Id = Field(description="关联案件编号")
-    kind: Literal["duplicate", "related", "merged"] = Field(description="关联类型")
+    kind: LinkKind = Field(description="关联类型")
     reason: str | None = Field(default=None, max_length=limits.REASON, description="理由")
 
     def to_command(self, *, incident_id: int, actor: str) -> c.LinkIncidents:
@@ -246,7 +258,7 @@ class UnitStatusIn(_Body):
 
 
 class SuperviseIn(_Body):
-    level: Literal["yellow", "red"] = Field(description="督办级别：yellow 黄牌 / red 红牌")
+    level: Level = Field(description="督办级别：yellow 黄牌 / red 红牌")
     reason: str = Field(min_length=1, max_length=limits.REASON)
 
     def to_command(self, *, incident_id: int, actor: str) -> c.Supervise:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import Field, WithJsonSchema
+from pydantic import Field
 
-from console.schemas import _Body
+from console.schemas import _Body, _check, _enum
 from dispatch import limits, passwords
 from dispatch.access import ROLES, SCOPES
 
-Role = Annotated[Literal["admin", "duty", "dispatcher", "field", "leader"],
-                 WithJsonSchema({"type": "string", "enum": list(ROLES), "description": "角色"})]
-KeyScope = Annotated[Literal["open311", "device", "read", "dispatch", "admin"],
-                     WithJsonSchema({"type": "string", "enum": list(SCOPES),
-                                     "description": "权限范围"})]
+Role = Annotated[str, _check(ROLES, "角色"), _enum(ROLES, "角色")]
+KeyScope = Annotated[str, _check(SCOPES, "权限范围"), _enum(SCOPES, "权限范围")]
 AreaId = Annotated[int | None, Field(default=None, ge=1, le=limits.ID_MAX)]
 
 

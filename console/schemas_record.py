@@ -4,11 +4,11 @@ API's boundary; the domain (:mod:`dispatch.record`) still decides what is allowe
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from console.schemas import Id, _Body, _fix_time
+from console.schemas import Id, _Body, _check, _enum, _fix_time
 from dispatch import commands_record as r
 from dispatch import limits, record
 
@@ -19,12 +19,18 @@ def _time(desc: str) -> Any:
 
 
 When: TypeAlias = _time("时间（ISO 8601，须带时区）")  # type: ignore[valid-type]
+Step: TypeAlias = Annotated[str, _check(record.STEPS, "五步"), _enum(record.STEPS, "五步")]
+PersonKind: TypeAlias = Annotated[str, _check(record.PARTICIPANT_KINDS, "身份"),
+                                  _enum(record.PARTICIPANT_KINDS, "身份")]
+Mode: TypeAlias = Annotated[str, _check(record.MODES, "调解方式"), _enum(record.MODES, "调解方式")]
+Judicial: TypeAlias = Annotated[str, _check(record.JUDICIAL, "司法确认状态"),
+                                _enum(record.JUDICIAL, "司法确认状态")]
 
 
 class StepIn(_Body):
     """五步之一的记录：听 listen、查 check、议 discuss、调 mediate、定 settle。"""
 
-    step: Literal["listen", "check", "discuss", "mediate", "settle"]
+    step: Step
     note: str = Field(min_length=1, max_length=record.MAX_NOTE, description="记录内容")
     happened_at: When = None
     unit_id: Id | None = None
@@ -37,8 +43,7 @@ class StepIn(_Body):
 
 class SessionParticipantIn(_Body):
     name: str = Field(min_length=1, max_length=limits.NAME)
-    kind: Literal["party", "mediator", "police", "judge", "procurator", "lawyer",
-                  "psychologist", "other"]
+    kind: PersonKind
     note: str | None = Field(default=None, max_length=record.PERSON_NOTE)
 
 
@@ -47,7 +52,7 @@ class SessionIn(_Body):
 
     starts_at: When
     ends_at: When
-    mode: Literal["joint", "separate"]
+    mode: Mode
     participants: list[SessionParticipantIn] = Field(min_length=1, max_length=record.MAX_PEOPLE)
     facility_id: Id | None = None
     place: str | None = Field(default=None, max_length=record.PLACE)
@@ -88,7 +93,7 @@ class AgreementIn(_Body):
 
 
 class JudicialIn(_Body):
-    status: Literal["applied", "confirmed", "refused"]
+    status: Judicial
     court: str = Field(min_length=1, max_length=record.BODY_NAME)
     on_date: date
     note: str | None = Field(default=None, max_length=limits.NOTE)

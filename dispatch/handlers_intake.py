@@ -149,8 +149,8 @@ def locate(cmd: LocateIncident, uow: SqlUnitOfWork) -> Located:
 
 def link(cmd: LinkIncidents, uow: SqlUnitOfWork) -> Linked:
     """Confirm a duplicate / related link; ``merged`` closes this case into the other."""
-    if cmd.kind not in ("duplicate", "related", "merged"):
-        raise InvalidCommand("关联类型须为 duplicate / related / merged", field="kind")
+    if cmd.kind not in vocab.LINK_KINDS:
+        raise InvalidCommand(f"关联类型须为 {' / '.join(vocab.LINK_KINDS)}", field="kind")
     if cmd.incident_id == cmd.other_id:
         raise InvalidCommand("不能与自身关联", field="other_id")
     now = uow.now()

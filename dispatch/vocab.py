@@ -97,6 +97,9 @@ OUTCOMES: dict[str, str] = {
     "failed": "调解不成",
 }
 
+# How two cases are linked: 确认重复, 关联, 合并 (this one closes into the other).
+LINK_KINDS: dict[str, str] = {"duplicate": "重复", "related": "关联", "merged": "合并"}
+
 # How a follow-up visit (回访) was made.
 FOLLOWUP_METHODS: dict[str, str] = {"phone": "电话", "visit": "上门", "sms": "短信"}
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dispatch import clocks, followup, lifecycle, limits, passwords, record, telemetry, vocab, whistle
-from dispatch.access import SCOPES
+from dispatch.access import ROLES, SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 STATES = frozenset(vocab.INCIDENT_STATES)
@@ -228,3 +228,36 @@ def test_browser_forms_take_their_maxlength_from_the_limits_module() -> None:
         "\n".join(literal)
     assert NUMERIC_MAXLENGTH.search('h("input", { maxlength: 500 })')
     assert not NUMERIC_MAXLENGTH.search('h("input", { maxlength: LIMITS.reason })')
+
+
+ENUMS: list[tuple[str, str, Any]] = [
+    ("IncidentIn", "priority", vocab.PRIORITY_CODES),
+    ("IncidentIn", "difficulty", vocab.DIFFICULTIES),
+    ("IncidentIn", "category", vocab.CATEGORIES),
+    ("IncidentIn", "channel", vocab.CHANNELS),
+    ("TransitionIn", "to", vocab.INCIDENT_STATES),
+    ("TransitionIn", "outcome", vocab.OUTCOMES),
+    ("FollowUpIn", "method", vocab.FOLLOWUP_METHODS),
+    ("LinkIn", "kind", vocab.LINK_KINDS),
+    ("UnitStatusIn", "status", vocab.UNIT_STATUSES),
+    ("StepIn", "step", record.STEPS),
+    ("SessionParticipantIn", "kind", record.PARTICIPANT_KINDS),
+    ("SessionIn", "mode", record.MODES),
+    ("JudicialIn", "status", record.JUDICIAL),
+    ("AccountIn", "role", ROLES),
+]
+
+
+@pytest.mark.parametrize(("model", "field", "names"), ENUMS,
+                         ids=[f"{m}.{f}" for m, f, _ in ENUMS])
+def test_openapi_vocabularies_are_the_domains(model: str, field: str, names: Any) -> None:
+    from console.openapi import document
+
+    assert _prop(document(), model, field)["enum"] == list(names)
+
+
+def test_supervision_levels_are_the_domains() -> None:
+    from console.openapi import document
+    from dispatch.handlers_supervise import SUPERVISION_LEVELS
+
+    assert _prop(document(), "SuperviseIn", "level")["enum"] == list(SUPERVISION_LEVELS)
