@@ -330,6 +330,11 @@ class PolicyIn(_Body):
     changes: dict[str, Any] = Field(description="要修改的策略项及新值")
     reason: str | None = Field(default=None, max_length=limits.REASON)
 
+    def to_command(self, *, actor: str, reason: str) -> c.UpdatePolicy:
+        """``reason``: said for the audit when the administrator gave none."""
+        return c.UpdatePolicy(changes=dict(self.changes), actor=actor,
+                              reason=self.reason or reason)
+
 
 class AdminUnitIn(_Body):
     status: UnitStatus | None = None
@@ -338,6 +343,13 @@ class AdminUnitIn(_Body):
     skills: list[str] | None = Field(default=None, max_length=limits.UNIT_LIST)
     languages: list[str] | None = Field(default=None, max_length=limits.UNIT_LIST)
     shift: str | None = Field(default=None, max_length=limits.CODE)
+
+    def status_command(self, *, unit_id: int, actor: str) -> c.SetUnitStatus | None:
+        """The status change asked for, if any (the roster edits are the importer's)."""
+        if not self.status:
+            return None
+        return c.SetUnitStatus(unit_id=unit_id, status=self.status, actor=actor,
+                               reason=self.reason)
 
 
 class TokenIn(_Body):

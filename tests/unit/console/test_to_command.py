@@ -227,3 +227,17 @@ def test_the_domain_refuses_the_same_limits_naming_the_field() -> None:
                                       limit=record.PLACE), "place", f"不超过 {record.PLACE} 字")
     _raises(lambda: limits.text("", "理由", "reason", limit=limits.REASON, required=True),
             "reason", "理由（reason）不能为空")
+
+
+def test_policy_and_unit_edits_build_their_commands() -> None:
+    cmd = parse_body(schemas.PolicyIn, {"changes": {"warn_share": 0.5}}).to_command(
+        actor="admin", reason="管理页修改策略")
+    assert cmd == c.UpdatePolicy(changes={"warn_share": 0.5}, actor="admin", reason="管理页修改策略")
+    said = parse_body(schemas.PolicyIn, {"changes": {}, "reason": "调整"}).to_command(
+        actor="admin", reason="x")
+    assert said.reason == "调整"
+    unit = parse_body(schemas.AdminUnitIn, {"status": "off_duty", "capacity": 3})
+    assert unit.status_command(unit_id=4, actor="admin") == c.SetUnitStatus(
+        unit_id=4, status="off_duty", actor="admin")
+    assert parse_body(schemas.AdminUnitIn, {"capacity": 3}).status_command(
+        unit_id=4, actor="admin") is None
