@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
     from dispatch.adapters.uow import SqlUnitOfWork
 
-UNIT_STATUS_ON = lifecycle.UNIT_STATUS_ON
-
 
 def _load(uow: SqlUnitOfWork, incident_id: int, expected: str | None) -> dict[str, Any]:
     row = uow.incidents.get(incident_id, lock=True)
@@ -56,8 +54,8 @@ def apply(uow: SqlUnitOfWork, row: dict[str, Any], change: lifecycle.Change, *, 
         cols[lifecycle.STAMP[to]] = now
     if to in lifecycle.UNIT_STAMP:
         uow.units.stamp(iid, lifecycle.UNIT_STAMP[to], now, unit_id)
-    if to in UNIT_STATUS_ON:
-        uow.units.set_status_of_case_units(iid, UNIT_STATUS_ON[to])
+    if to in lifecycle.UNIT_STATUS_ON:
+        uow.units.set_status_of_case_units(iid, lifecycle.UNIT_STATUS_ON[to])
     if change.releases_units:
         released = uow.units.release_all(iid, now, state="declined" if change.action == "release"
                                          else "released")
