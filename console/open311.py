@@ -18,7 +18,6 @@ from typing import Any
 from console import request_guard
 from console.api import ApiHandler
 from console.bootstrap import App
-from console.intake_place import place
 from console.open311_format import (
     errors,
     request_record,
@@ -232,11 +231,11 @@ class RequestsHandler(Open311Handler):
                 "title": f"Open311：{CATEGORIES[code]}", "parties": parties}
 
     def register(self, body: dict[str, Any], actor: str) -> dict[str, Any]:
-        from console.api_dispatch import register_command
+        from console.api_dispatch import placed, register_command
 
-        body, _ = place(self.app.engine, body)
-        try:
-            return dict(self.app.dispatch.handle(register_command(body, actor)).as_dict())
+        try:  # checked once as the API's body, then placed (geocoded) as a command
+            cmd, _ = placed(self.app, register_command(body, actor))
+            return dict(self.app.dispatch.handle(cmd).as_dict())
         except InvalidCommand as err:
             field = {"lon": "long"}.get(str(err.detail.get("field")), err.detail.get("field"))
             raise Open311Error(400, f"{field}：{err.message}" if field else err.message) from None
