@@ -24,6 +24,8 @@ LIVE_STATES = {
     "followup": frozenset({"resolved"}),
     "whistle": frozenset(vocab.OPEN_STATES),  # a whistle's 报到 deadline (dispatch.whistle)
 }
+# Some clock runs: open, or resolved and owed its 回访 (what the desk keeps in view).
+ON_THE_CLOCK = frozenset().union(*LIVE_STATES.values())
 
 
 def running(state: str, sign_deadline: Any, close_deadline: Any) -> tuple[str | None, Any]:

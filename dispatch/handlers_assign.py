@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dispatch import clocks, lifecycle, vocab
+from dispatch import clocks, lifecycle, limits, vocab
 from dispatch.adapters.repository import facts
 from dispatch.commands import SYSTEM, AssignUnits, AutoDispatch
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound, UnitUnavailable
@@ -76,8 +76,8 @@ def assign(cmd: AssignUnits, uow: UnitOfWork, *, auto: bool = False,
            reasons: tuple[str, ...] = (), commit: bool = True) -> Assigned:
     """Send units to a case in one transaction with its audit; any unit refused → nothing."""
     ids = tuple(dict.fromkeys(cmd.unit_ids))
-    if not ids or len(ids) > 4:
-        raise InvalidCommand("须选择 1-4 个处置单位", field="unit_ids")
+    if not ids or len(ids) > limits.UNITS_PER_DISPATCH:
+        raise InvalidCommand(f"须选择 1-{limits.UNITS_PER_DISPATCH} 个处置单位", field="unit_ids")
     now = uow.now()
     row = uow.incidents.get(cmd.incident_id, lock=True)  # one dispatcher per case at a time
     if row is None:

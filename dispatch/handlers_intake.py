@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from dispatch import clocks, vocab
+from dispatch import clocks, lifecycle, vocab
 from dispatch.commands import LinkIncidents, LocateIncident, RegisterIncident
 from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered, RiskRaised
@@ -133,8 +133,8 @@ def locate(cmd: LocateIncident, uow: UnitOfWork) -> Located:
     if not loc.inside:
         raise InvalidCommand("该点不在辖区内，无法定位到网格", field="lon",
                              nearest=loc.as_dict().get("nearest_grid"))
-    if row["state"] not in ("registered", "located"):
-        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
+    if row["state"] not in lifecycle.UNSENT:
+        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
                                 state=row["state"])
     uow.incidents.locate(cmd.incident_id, lon, lat, chain_ids(loc))
     if row["state"] == "registered":
@@ -150,8 +150,8 @@ def locate(cmd: LocateIncident, uow: UnitOfWork) -> Located:
 
 def link(cmd: LinkIncidents, uow: UnitOfWork) -> Linked:
     """Confirm a duplicate / related link; ``merged`` closes this case into the other."""
-    if cmd.kind not in ("duplicate", "related", "merged"):
-        raise InvalidCommand("关联类型须为 duplicate / related / merged", field="kind")
+    if cmd.kind not in vocab.LINK_KINDS:
+        raise InvalidCommand(f"关联类型须为 {' / '.join(vocab.LINK_KINDS)}", field="kind")
     if cmd.incident_id == cmd.other_id:
         raise InvalidCommand("不能与自身关联", field="other_id")
     now = uow.now()
@@ -164,7 +164,7 @@ def link(cmd: LinkIncidents, uow: UnitOfWork) -> Linked:
     assert row is not None and other is not None
     state = row["state"]
     if cmd.kind == "merged":
-        if state not in ("registered", "located"):
+        if state not in lifecycle.UNSENT:
             raise InvalidTransition("只有尚未派单的案件才能合并到另一案件", state=state)
         if other["state"] == "closed":
             raise InvalidTransition(f"目标案件 {other['code']} 已归档，不能并入", state=state)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dispatch import clocks, record, vocab
+from dispatch import clocks, limits, record, vocab
 from dispatch.attachments import check_upload
 from dispatch.commands_record import (
     AddAttachment,
@@ -136,7 +136,7 @@ def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Json:
     s = uow.records.session(cmd.session_id, lock=True)
     if s is None or s["incident_id"] != cmd.incident_id:
         raise NotFound(f"调解安排 {cmd.session_id} 不存在", field="session_id")
-    reason = record.clean_text(cmd.reason, "取消理由", "reason", limit=500)
+    reason = record.clean_text(cmd.reason, "取消理由", "reason", limit=limits.REASON)
     if not uow.records.cancel_session(cmd.session_id, by=cmd.actor, at=uow.now()):
         raise Conflict("该调解安排已取消")
     return _done(uow, cmd, "session", cmd.session_id, "session_cancelled", reason,

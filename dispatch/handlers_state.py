@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from dispatch.ports import UnitOfWork
     from dispatch.ports_rows import CaseRow, ClosureEvidence, Json
 
-UNIT_STATUS_ON = {"acknowledged": "en_route", "on_scene": "on_scene", "mediating": "on_scene"}
-
 
 def _load(uow: UnitOfWork, incident_id: int, expected: str | None) -> CaseRow:
     row = uow.incidents.get(incident_id, lock=True)
@@ -55,11 +53,10 @@ def apply(uow: UnitOfWork, row: CaseRow, change: lifecycle.Change, *, actor: str
     released: list[int] = []
     if to in lifecycle.STAMP:
         cols[lifecycle.STAMP[to]] = now
-    if to in ("acknowledged", "on_scene"):
-        uow.units.stamp(iid, "acknowledged_at" if to == "acknowledged" else "arrived_at", now,
-                        unit_id)
-    if to in UNIT_STATUS_ON:
-        uow.units.set_status_of_case_units(iid, UNIT_STATUS_ON[to])
+    if to in lifecycle.UNIT_STAMP:
+        uow.units.stamp(iid, lifecycle.UNIT_STAMP[to], now, unit_id)
+    if to in lifecycle.UNIT_STATUS_ON:
+        uow.units.set_status_of_case_units(iid, lifecycle.UNIT_STATUS_ON[to])
     if change.releases_units:
         released = uow.units.release_all(iid, now, state="declined" if change.action == "release"
                                          else "released")

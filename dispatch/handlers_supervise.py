@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dispatch import clocks, vocab
+from dispatch import clocks, limits, vocab
 from dispatch.commands import Supervise
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import SupervisionOpened
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from dispatch.ports import UnitOfWork
 
 SUPERVISION_LEVELS = {"yellow": "黄牌", "red": "红牌"}
-MAX_REASON = 500
+MAX_REASON = limits.REASON
 
 
 def check_supervise(cmd: Supervise) -> str:

@@ -12,6 +12,7 @@ from dispatch.policy import Policy
 from dispatch.results import PositionRecorded, UnitStatusSet
 from dispatch.telemetry import (
     REPLAY,
+    check_accuracy,
     check_crs,
     check_fix,
     check_inside,
@@ -30,13 +31,14 @@ def report_position(cmd: ReportPosition, uow: UnitOfWork) -> PositionRecorded:
     lon, lat = to_wgs84_point(cmd.lon, cmd.lat, check_crs(cmd.crs))
     policy = uow.policy
     fix = check_fix(cmd.at, cmd.seq, uow.now(), future_s=policy.position_future_s)
+    accuracy = check_accuracy(cmd.accuracy_m)
     last = uow.units.last_fix(cmd.unit_id)
     if last is None:
         raise NotFound(f"处置单位 {cmd.unit_id} 不存在", unit_id=cmd.unit_id)
     off = check_inside(lon, lat, uow.units.territory_bounds(), limit_m=policy.position_outside_m)
     assert fix.at is not None
     recorded, current = uow.units.record_position(
-        cmd.unit_id, lon, lat, at=fix.at, seq=fix.seq, accuracy_m=cmd.accuracy_m, crs=cmd.crs,
+        cmd.unit_id, lon, lat, at=fix.at, seq=fix.seq, accuracy_m=accuracy, crs=cmd.crs,
         reset_s=policy.position_seq_reset_s)
     if current:
         uow.emit(UnitMoved(cmd.unit_id, round(lon, 7), round(lat, 7), fix.at))

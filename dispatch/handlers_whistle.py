@@ -17,9 +17,9 @@ from dispatch.events import ConsultationHeld, DepartmentReported, WhistleBlown, 
 from dispatch.results import Consulted, ReportedIn, Whistled
 from dispatch.whistle import (
     DEPARTMENTS,
-    MAX_TEXT,
     check_outcome,
     check_participants,
+    check_report_note,
     check_whistle,
     overdue,
     report_deadline,
@@ -76,9 +76,7 @@ def report_in(cmd: ReportIn, uow: UnitOfWork) -> ReportedIn:
     dept = (cmd.department or "").strip()
     if dept not in DEPARTMENTS:
         raise InvalidCommand(f"未知部门（department）：{dept or '未填写'}", field="department")
-    note = (cmd.note or "").strip() or None
-    if note is not None and len(note) > MAX_TEXT:
-        raise InvalidCommand(f"报到说明（note）不超过 {MAX_TEXT} 字", field="note")
+    note = check_report_note(cmd.note)
     _open_case(uow, cmd.incident_id, "报到")
     whistle = uow.whistles.open_of(cmd.incident_id, lock=True)
     if whistle is None:

@@ -40,6 +40,17 @@ NO_FOLLOWUP = frozenset({"withdrawn", "litigation", "arbitration"})
 # Where a case can take (new) units: 派单 from located/escalated, 改派 once units are on it.
 ASSIGNABLE = frozenset({"located", "escalated", "assigned", "acknowledged"})
 REASSIGN_FROM = frozenset({"assigned", "acknowledged"})
+# No unit sent yet: the case can still be (re)located or merged into another.
+UNSENT = frozenset({"registered", "located"})
+# What the case's units become when it enters a state, and which assignment time it stamps.
+UNIT_STATUS_ON = {"acknowledged": "en_route", "on_scene": "on_scene", "mediating": "on_scene"}
+UNIT_STAMP = {"acknowledged": "acknowledged_at", "on_scene": "arrived_at"}
+# What an open case waits for (the desk's queue tabs): 派单, 签收, 处置 by the units on it.
+WAITING_FOR: dict[str, frozenset[str]] = {
+    "dispatch": frozenset({"registered", "located", "escalated"}),
+    "sign": frozenset({"assigned"}),
+    "handling": frozenset({"acknowledged", "on_scene", "mediating"}),
+}
 # Only cases taken at a centre's window may be settled there (当场化解) without a unit sent.
 WINDOW_CHANNELS = frozenset({"walk_in"})
 # A withdrawal (撤回) rests on the same evidence as any closure, decided on purpose: a request
@@ -286,8 +297,13 @@ def actions(case: Mapping[str, Any], *, allowed: Collection[str], field_unit: bo
     if "located" in nexts and state != "registered":
         add(Action("located", "退回重派" if state == "assigned" else "重新处置", ("note",),
                    "transition", "located"))
-    if state in ("registered", "located") and any(
+    if state in UNSENT and any(
             k.get("kind") in ("probable", "duplicate") for k in case.get("links") or ()):
         add(Action("link", "确认重复/关联", ("other_id", "kind"), "link"))
         add(Action("merge", "合并到另一案件", ("other_id",), "link"))
     return out
+
+
+def waiting_for(state: str) -> str | None:
+    """Which of :data:`WAITING_FOR` a case in ``state`` is in (None once resolved)."""
+    return next((k for k, states in WAITING_FOR.items() if state in states), None)

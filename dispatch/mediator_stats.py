@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from dispatch import stats_evidence as evidence
+from dispatch.vocab import DONE_STATES, sql_list
 
 DEFINITIONS: dict[str, str] = {
     "handled": "统计期内派给该力量（未退回）的案件数",
@@ -46,7 +47,7 @@ SELECT u.id, u.code, u.name, u.unit_type, u.street_id, u.community_id, u.home_gr
   count(c.id) FILTER (WHERE c.claimed) AS mediated,
   count(c.id) FILTER (WHERE c.succeeded) AS mediated_evidenced,
   count(c.id) FILTER (WHERE (c.resolved_at IS NOT NULL AND c.resolved_at > c.close_deadline)
-    OR (c.resolved_at IS NULL AND c.state NOT IN ('resolved','followed_up','closed')
+    OR (c.resolved_at IS NULL AND c.state NOT IN {done}
         AND c.close_deadline < :until)) AS overdue,
   (SELECT round(avg(f.satisfaction)::numeric, 2) FROM followups f JOIN cases x ON
      x.id = f.incident_id AND x.unit_id = u.id WHERE f.done_at IS NOT NULL
@@ -69,7 +70,7 @@ WHERE (CAST(:unit AS int) IS NULL OR u.id = :unit)
   AND (CAST(:type AS text) IS NULL OR u.unit_type = :type)
 GROUP BY u.id ORDER BY handled DESC, u.id LIMIT :limit
 """.format(resolved=evidence.resolved("i"), claimed=evidence.claimed("i"),
-           success=evidence.mediation_success("i"))
+           success=evidence.mediation_success("i"), done=sql_list(DONE_STATES))
 
 
 def mediator_records(conn: Connection, *, now: datetime, days: int = 30,

@@ -16,6 +16,7 @@ from dispatch.errors import InvalidCommand
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
+MAX_INPUT = 256  # what a sign-in or a password change may send (older passwords)
 
 # The top of the public leaked-password rankings (Chinese sites' and international ones) that
 # are 10 characters or longer once spaces and punctuation are dropped; shorter ones fail the

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dispatch import vocab
+from dispatch import lifecycle, limits, vocab
 from dispatch.errors import InvalidCommand, InvalidTransition
 
 STEPS: dict[str, str] = {"listen": "听", "check": "查", "discuss": "议", "mediate": "调",
@@ -28,9 +28,14 @@ OFFICIALS = frozenset({"police", "judge", "procurator", "lawyer"})
 ROOM_KINDS = frozenset({"mediation_room", "mediation_studio", "governance_centre"})
 JUDICIAL: dict[str, str] = {"applied": "已申请司法确认", "confirmed": "法院已确认",
                             "refused": "法院不予确认"}
-MAX_NOTE = 4000
+MAX_NOTE = 4000  # a step's record, an agreement's facts and terms
 MAX_SESSION = timedelta(hours=12)
 MAX_EXTENSION_DAYS = 30
+MAX_PEOPLE = 40  # at one session
+PERSON_NOTE = 60  # a note beside a participant's name
+PLACE = 200
+BODY_NAME = 120  # a mediation committee or a court
+PERFORMANCE = 2000  # 履行方式和期限
 # The level each role decides at: an extension is decided one level above the one asking.
 ROLE_RANK: dict[str, int] = {"field": 0, "dispatcher": 1, "duty": 2, "admin": 2}
 RANK_LABEL = {0: "网格/单位", 1: "街道", 2: "市级"}
@@ -99,13 +104,15 @@ def check_participants(raw: Sequence[object]) -> tuple[Participant, ...]:
         if not isinstance(p, Mapping):
             raise InvalidCommand(f"参加人员（participants）第{i + 1}项须有姓名和身份",
                                  field="participants")
-        name = clean_text(p.get("name"), f"参加人员第{i + 1}项的姓名", "participants", limit=60)
+        name = clean_text(p.get("name"), f"参加人员第{i + 1}项的姓名", "participants",
+                          limit=limits.NAME)
         kind = str(p.get("kind") or "")
         if kind not in PARTICIPANT_KINDS:
             raise InvalidCommand(f"参加人员（participants）第{i + 1}项的身份须为 "
                                  f"{'、'.join(PARTICIPANT_KINDS.values())} 之一",
                                  field="participants")
-        note = clean_text(p.get("note"), "备注", "participants", limit=60, required=False)
+        note = clean_text(p.get("note"), "备注", "participants", limit=PERSON_NOTE,
+                          required=False)
         assert name is not None
         people.append(Participant(name, kind, note))
     kinds = {p.kind for p in people}
@@ -113,8 +120,9 @@ def check_participants(raw: Sequence[object]) -> tuple[Participant, ...]:
         raise InvalidCommand("参加人员（participants）须至少有一名当事人", field="participants")
     if "mediator" not in kinds:
         raise InvalidCommand("参加人员（participants）须至少有一名调解员", field="participants")
-    if len(people) > 40:
-        raise InvalidCommand("参加人员（participants）不超过 40 人", field="participants")
+    if len(people) > MAX_PEOPLE:
+        raise InvalidCommand(f"参加人员（participants）不超过 {MAX_PEOPLE} 人",
+                             field="participants")
     return tuple(people)
 
 
@@ -137,7 +145,7 @@ def check_session(starts_at: datetime | None, ends_at: datetime | None, mode: st
     if facility_kind is not None and facility_kind not in ROOM_KINDS:
         raise InvalidCommand("所选场所（facility_id）不是调解室、调解工作室或矛调中心",
                              field="facility_id")
-    text = clean_text(place, "调解地点", "place", limit=200, required=facility_kind is None)
+    text = clean_text(place, "调解地点", "place", limit=PLACE, required=facility_kind is None)
     return starts_at, ends_at, text or ""
 
 
@@ -159,14 +167,15 @@ def agreement_number(code: str) -> str:
     return f"（{year}）人调字第{seq or code}号"
 
 
-AGREEMENT_FIELDS = {"committee": ("调解委员会", 120), "facts": ("纠纷事实", MAX_NOTE),
-                    "terms": ("协议内容", MAX_NOTE), "performance": ("履行方式和期限", 2000)}
+AGREEMENT_FIELDS = {"committee": ("调解委员会", BODY_NAME), "facts": ("纠纷事实", MAX_NOTE),
+                    "terms": ("协议内容", MAX_NOTE),
+                    "performance": ("履行方式和期限", PERFORMANCE)}
 
 
 def check_agreement(fields: Mapping[str, object], *, version: int, state: str,
                     parties: Sequence[Mapping[str, Any]]) -> dict[str, str | None]:
     """The written agreement's fields; a later version needs the reason it corrects."""
-    if state in ("registered", "located"):
+    if state in lifecycle.UNSENT:
         raise InvalidTransition("案件尚未派单处置，不能制作调解协议书", state=state)
     if len([p for p in parties if str(p.get("name") or "").strip()]) < 2:
         raise InvalidCommand("调解协议须有至少两方当事人（parties），请先补全当事人",
@@ -174,7 +183,7 @@ def check_agreement(fields: Mapping[str, object], *, version: int, state: str,
     out: dict[str, str | None] = {}
     for key, (label, limit) in AGREEMENT_FIELDS.items():
         out[key] = clean_text(fields.get(key), label, key, limit=limit)
-    out["correction"] = clean_text(fields.get("correction"), "更正理由", "correction", limit=500,
+    out["correction"] = clean_text(fields.get("correction"), "更正理由", "correction", limit=limits.REASON,
                               required=version > 1)
     return out
 
@@ -187,7 +196,7 @@ def check_judicial(status: str, court: object, on_date: date | None, *, today: d
                              field="status")
     if not has_agreement:
         raise InvalidTransition("尚无书面调解协议，不能申请司法确认")
-    name = clean_text(court, "法院", "court", limit=120)
+    name = clean_text(court, "法院", "court", limit=BODY_NAME)
     assert name is not None
     if on_date is None:
         raise InvalidCommand("日期（on_date）不能为空", field="on_date")
@@ -210,7 +219,7 @@ def check_extension_request(days: int, reason: object, *, state: str, pending: b
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise InvalidCommand(f"延期天数（days）须为 1 到 {MAX_EXTENSION_DAYS} 的整数",
                              field="days")
-    text = clean_text(reason, "延期理由", "reason", limit=1000)
+    text = clean_text(reason, "延期理由", "reason", limit=limits.NOTE)
     assert text is not None
     if pending:
         raise InvalidTransition("该案件已有待审批的延期申请，请等待上级决定")
@@ -230,7 +239,7 @@ def check_extension_decision(approve: bool, note: object, *, status: str, reques
     need = ROLE_RANK.get(requester_role, 0) + 1
     if ROLE_RANK.get(decider_role or "", -1) < need:
         raise InvalidTransition(f"延期须由上一级（{RANK_LABEL[min(need, 2)]}）审批")
-    return clean_text(note, "驳回理由" if not approve else "审批意见", "note", limit=1000,
+    return clean_text(note, "驳回理由" if not approve else "审批意见", "note", limit=limits.NOTE,
                  required=not approve)
 
 

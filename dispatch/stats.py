@@ -18,12 +18,19 @@ from dispatch import stats_evidence as evidence  # what the rates count: one def
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.mediator_stats import extension_windows  # 延期 beside the rates
 from dispatch.stats_scope import Scope
-from dispatch.vocab import CATEGORIES, INCIDENT_STATES, OPEN_STATES, PRIORITIES
+from dispatch.vocab import (
+    CATEGORIES,
+    DONE_STATES,
+    INCIDENT_STATES,
+    OPEN_STATES,
+    PRIORITIES,
+    sql_list,
+)
 
 RECORDED_VISIT = evidence.RECORDED_VISIT
 TZ = "Asia/Shanghai"
 OPEN = OPEN_STATES  # 在办: every state before 办结
-DONE = ("resolved", "followed_up", "closed")  # 办结 (then 回访, filed); reopening leaves them
+DONE = DONE_STATES  # 办结 (then 回访, filed); reopening leaves them
 SATISFIED_AT_LEAST = 4  # 满意 = 4 (满意) or 5 (非常满意) on the 1-5 follow-up scale
 WINDOWS = (7, 30)  # the rolling windows rates and times are given for, in days
 MASK_DECIMALS = 3  # open cases' points rounded to 0.001° (~110 m × 80 m here): no door is shown
@@ -82,11 +89,7 @@ _NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = 
                "AND f.merged_into IS NOT NULL)")
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ",".join(f"'{v}'" for v in values) + ")"
-
-
-_OPEN, _OWED, _DONE = _in(OPEN), _in(SIGN_OWED), _in(DONE)
+_OPEN, _OWED, _DONE = sql_list(OPEN), sql_list(SIGN_OWED), sql_list(DONE)
 _CLOCK = (f"(date_trunc('day', now() AT TIME ZONE '{TZ}') AT TIME ZONE '{TZ}')")
 SIGN_OVERDUE = f"(i.state IN {_OWED} AND i.sign_deadline < now())"
 CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"

@@ -11,12 +11,14 @@ nothing.
 
 from __future__ import annotations
 
+from dispatch.vocab import DONE_STATES, sql_list
+
 SUCCESS_DEFINITION = ("结果为“调解成功”，且有调解记录（至少一条五步调解记录：听、查、议、调、定）"
                       "和调解协议（书面调解协议书，或记录在案的口头协议内容）的办结案件")
 SUCCESS_SHORT = "有记录有协议的调解成功"  # at most 13 characters: one line on the wall
 CLAIMED_DEFINITION = "办结结果选为“调解成功”的案件（不论有无调解记录和协议）"
 RESOLVED_DEFINITION = "已办结（含已回访、已归档）且由人选定办结结果的案件"
-_DONE = "('resolved','followed_up','closed')"
+_DONE = sql_list(DONE_STATES)
 
 
 def resolved(alias: str = "i") -> str:

@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 
 from dispatch import vocab
 from dispatch.errors import InvalidCommand, InvalidTransition
-from geo.coords import check_lon_lat, to_wgs84
+from geo.coords import CRS_NAMES, check_lon_lat, to_wgs84
 from geo.errors import CoordinateError
 
-CRSES = ("wgs84", "gcj02", "bd09", "cgcs2000")
+CRSES = CRS_NAMES
 EARLIEST_FIX = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_SEQ = 2**63 - 1
+MAX_ACCURACY_M = 100_000  # a fix claimed less precise than 100 km is no fix
 M_PER_DEG = 111_320.0
 OLDER = "旧于已有位置"
 SAME_TIME = "与已有位置同一时刻，以先到者为准"
@@ -52,6 +53,16 @@ def check_crs(crs: str) -> str:
     if crs not in CRSES:
         raise InvalidCommand(f"未知坐标系：{crs}（{'/'.join(CRSES)}）", field="crs")
     return crs
+
+
+def check_accuracy(accuracy_m: float | None) -> float | None:
+    """The device's claimed accuracy in metres: absent, or finite in 0 to :data:`MAX_ACCURACY_M`."""
+    if accuracy_m is None:
+        return None
+    if not math.isfinite(accuracy_m) or not 0 <= accuracy_m <= MAX_ACCURACY_M:
+        raise InvalidCommand(f"定位精度（accuracy_m）须在 0 到 {MAX_ACCURACY_M} 米之间",
+                             field="accuracy_m")
+    return float(accuracy_m)
 
 
 def check_fix(at: datetime | None, seq: int | None, now: datetime, *, future_s: float

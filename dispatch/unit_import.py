@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dispatch import vocab
+from dispatch import limits, vocab
 from dispatch.demo_units import SHIFT_TIMES, UNIT_COLUMNS
 from geo.errors import ImportRejected, Problem
 
@@ -63,7 +63,7 @@ FALSE_WORDS = {"否", "兼职", "志愿者", "false", "no", "n", "0"}
 DEFAULT_CAPACITY = {"grid_worker": 3, "mediator": 2, "community_police": 2,
                     "auxiliary_police": 2, "lawyer": 3, "judge": 3, "procurator": 2,
                     "psychologist": 2}
-MAX_CAPACITY = 20
+MAX_CAPACITY = limits.UNIT_CAPACITY
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}\d{7,8}|[2-9]\d{6,7}")  # mobile, landline, local
 PARENTS = (("home_grid", "grids", "home_grid_id"), ("police_grid", "police_grids",
                                                      "police_grid_id"),

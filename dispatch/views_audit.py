@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
+from dispatch import limits
 from dispatch.errors import InvalidCommand
 from dispatch.model import BEIJING
 from dispatch.privacy import mask_deep, mask_str, party_names
@@ -25,6 +26,8 @@ MAX_PAGE = 500
 DEFAULT_PAGE = 100
 COUNT_CAP = 10_000
 MAX_Q = 100
+MAX_ACTOR = max(limits.USERNAME, limits.KEY_NAME)  # who acted: an account or an API key
+MAX_CODE = 20  # a case code typed to search (2026-000123)
 STATEMENT_TIMEOUT = "15s"  # one search; a broader one is refused, never left running
 EXPORT_TIMEOUT = "60s"  # one fetch of an export's cursor (the first may sort the whole match)
 
@@ -49,7 +52,7 @@ ENTITY_LABELS: dict[str, str] = {
     "api_key": "接入密钥", "access": "访问控制", "territory": "辖区数据",
 }
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_CASE_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
+_CASE_CODE = re.compile(rf"^[0-9A-Za-z-]{{1,{MAX_CODE}}}$")
 _CURSOR = re.compile(r"^(-?\d{1,17})_(\d{1,19})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -123,8 +126,8 @@ def parse_query(args: Mapping[str, Sequence[str]]) -> AuditQuery:
     prefix = bool(actor and actor.endswith("*"))
     if actor and prefix:
         actor = actor.rstrip("*") or None
-    if actor and len(actor) > 60:
-        raise InvalidCommand("参数 actor 不超过 60 个字符", field="actor")
+    if actor and len(actor) > MAX_ACTOR:
+        raise InvalidCommand(f"参数 actor 不超过 {MAX_ACTOR} 个字符", field="actor")
     actions: list[str] = []
     for value in args.get("action", ()):
         actions += [a.strip() for a in (value or "").split(",") if a.strip()]

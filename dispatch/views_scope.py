@@ -8,13 +8,16 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch import clocks
+from dispatch.vocab import sql_list
+
 _OPEN_CASE_AREAS = (
     "SELECT i.id, i.code, i.street_id, i.community_id, i.grid_id, i.created_by, "
     "array_remove(ARRAY(SELECT p->>'name' FROM jsonb_array_elements(i.parties) p) "
     "|| i.caller_name::text, NULL) AS names, "
     "COALESCE((SELECT array_agg(a.unit_id) FROM assignments a WHERE a.incident_id = i.id "
     "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
-    "WHERE i.state NOT IN ('followed_up', 'closed')")
+    f"WHERE i.state IN {sql_list(clocks.ON_THE_CLOCK)}")
 _UNIT_AREAS = "SELECT id, street_id, community_id, home_grid_id FROM units"
 _CONTACTS = """
 SELECT s.id, s.name AS street,

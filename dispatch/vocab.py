@@ -80,6 +80,14 @@ INCIDENT_STATES: dict[str, str] = {
 }
 OPEN_STATES = ("registered", "located", "assigned", "acknowledged", "on_scene", "mediating",
                "escalated")
+# 办结 (then 回访, filed): every state after the open ones; reopening leaves them.
+DONE_STATES = tuple(s for s in INCIDENT_STATES if s not in OPEN_STATES)
+
+
+def sql_list(names: tuple[str, ...] | frozenset[str]) -> str:
+    """``('a','b')`` for SQL text built from these vocabularies (never from user input)."""
+    return "(" + ",".join(f"'{n}'" for n in (sorted(names) if isinstance(names, frozenset)
+                                               else names)) + ")"
 
 OUTCOMES: dict[str, str] = {
     "mediated": "调解成功",
@@ -88,6 +96,9 @@ OUTCOMES: dict[str, str] = {
     "withdrawn": "撤回",
     "failed": "调解不成",
 }
+
+# How two cases are linked: 确认重复, 关联, 合并 (this one closes into the other).
+LINK_KINDS: dict[str, str] = {"duplicate": "重复", "related": "关联", "merged": "合并"}
 
 # How a follow-up visit (回访) was made.
 FOLLOWUP_METHODS: dict[str, str] = {"phone": "电话", "visit": "上门", "sms": "短信"}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatch import limits
 from dispatch.errors import InvalidCommand
 from dispatch.model import BEIJING
 
@@ -37,10 +38,13 @@ DEPARTMENTS: dict[str, str] = {
     "finance_regulation": "金融监管部门",
 }
 REPORT_HOURS = 24  # default time the called departments have to report
+MIN_REPORT_HOURS = 1
 MAX_REPORT_HOURS = 7 * 24
 MAX_DEPARTMENTS = 10
-MAX_TEXT = 2000
-MAX_NAME = 60
+DEPARTMENT_CODE = 30  # a department code as sent (known codes are shorter)
+MAX_TEXT = 2000  # a 会商's outcome
+MAX_NAME = limits.NAME
+MAX_PARTICIPANTS = 50  # people at one 会商
 
 
 def _text(value: str | None, field: str, what: str, *, limit: int = MAX_TEXT) -> str:
@@ -70,10 +74,10 @@ def check_whistle(departments: Iterable[str], reason: str | None, hours: float
                   ) -> tuple[tuple[str, ...], str, float]:
     """The departments, the trimmed reason and the report window in hours."""
     codes = check_departments(departments)
-    why = _text(reason, "reason", "吹哨理由")
-    if not 1 <= hours <= MAX_REPORT_HOURS:
-        raise InvalidCommand(f"报到时限（report_within_h）须在 1 到 {MAX_REPORT_HOURS} 小时之间",
-                             field="report_within_h")
+    why = _text(reason, "reason", "吹哨理由", limit=limits.REASON)
+    if not MIN_REPORT_HOURS <= hours <= MAX_REPORT_HOURS:
+        raise InvalidCommand(f"报到时限（report_within_h）须在 {MIN_REPORT_HOURS} 到 "
+                             f"{MAX_REPORT_HOURS} 小时之间", field="report_within_h")
     return codes, why, float(hours)
 
 
@@ -94,7 +98,12 @@ class Participant:
 
 
 def check_participants(raw: Iterable[Any]) -> tuple[Participant, ...]:
-    """At least two people; each a name (or ``{"name", "department"}``), the department known."""
+    """Two to :data:`MAX_PARTICIPANTS` people; each a name (or ``{"name", "department"}``),
+    the department known."""
+    raw = list(raw)
+    if len(raw) > MAX_PARTICIPANTS:
+        raise InvalidCommand(f"会商参会人员（participants）不超过 {MAX_PARTICIPANTS} 人",
+                             field="participants")
     out: list[Participant] = []
     for k, item in enumerate(raw, start=1):
         if isinstance(item, Participant):
@@ -116,6 +125,11 @@ def check_participants(raw: Iterable[Any]) -> tuple[Participant, ...]:
     if len(out) < 2:
         raise InvalidCommand("会商须至少两名参会人员（participants）", field="participants")
     return tuple(out)
+
+
+def check_report_note(note: str | None) -> str | None:
+    """A 报到's optional note, trimmed, within :data:`dispatch.limits.NOTE`."""
+    return limits.text(note, "报到说明", "note", limit=limits.NOTE)
 
 
 def check_outcome(outcome: str | None) -> str:

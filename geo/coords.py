@@ -14,6 +14,7 @@ _A = 6378245.0  # Krasovsky 1940 semi-major axis, as the GCJ-02 algorithm uses
 _EE = 0.00669342162296594323
 _X_PI = math.pi * 3000.0 / 180.0
 CRS_NAMES = ("wgs84", "gcj02", "bd09", "cgcs2000")
+LON_LIMIT, LAT_LIMIT = 180.0, 90.0  # |lon| and |lat| at most
 
 F64 = NDArray[np.float64]
 
@@ -125,11 +126,11 @@ def check_lon_lat(lon: float, lat: float) -> None:
     for value, name in ((lon, "lon"), (lat, "lat")):
         if not math.isfinite(value):
             raise CoordinateError(f"{name} 不是有效数字", field=name)
-    if not -90.0 <= lat <= 90.0 or not -180.0 <= lon <= 180.0:
+    if not -LAT_LIMIT <= lat <= LAT_LIMIT or not -LON_LIMIT <= lon <= LON_LIMIT:
         hint = ""
-        if -90.0 <= lon <= 90.0 and -180.0 <= lat <= 180.0:
+        if -LAT_LIMIT <= lon <= LAT_LIMIT and -LON_LIMIT <= lat <= LON_LIMIT:
             hint = f"；疑似经纬度颠倒，是否应为 lon={lat}, lat={lon}？"
-        field = "lat" if not -90.0 <= lat <= 90.0 else "lon"
+        field = "lat" if not -LAT_LIMIT <= lat <= LAT_LIMIT else "lon"
         raise CoordinateError(f"{field} 超出范围（经度 -180~180，纬度 -90~90）{hint}", field=field)
     if bool(in_china(lat, lon)) and not bool(in_china(lon, lat)):
         raise CoordinateError(

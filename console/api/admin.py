@@ -34,15 +34,15 @@ from console.ops.importing import (
     import_roads,
     import_units,
 )
-from dispatch import commands as c
 from dispatch import vocab
 from dispatch.errors import DispatchError, InvalidCommand
 from dispatch.policy import Policy
 from dispatch.views import list_units
+from geo.coords import CRS_NAMES
 from geo.errors import ImportRejected
 from geo.importer import AREA_LEVELS, LEVEL_LABELS
 
-CRS_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
+CRS_CHOICES = CRS_NAMES
 MAX_UPLOAD = 200 * 1024 * 1024
 ROSTER_EDITS = ("capacity", "skills", "languages", "shift")
 EDITABLE_POLICY = ("sign_minutes", "close_days", "warn_share", "auto_dispatch",
@@ -96,15 +96,14 @@ class PolicyHandler(AdminHandler):
 
     async def post(self) -> None:
         def work() -> dict[str, Any]:
-            body = self.body_json(schemas.PolicyIn)
-            changes = body.get("changes")
-            if not isinstance(changes, dict) or not changes:
+            cmd = self.body(schemas.PolicyIn).to_command(actor=self.actor(),
+                                                         reason="管理页修改策略")
+            if not cmd.changes:
                 raise InvalidCommand("changes 须为非空对象（要修改的策略项）", field="changes")
-            bad = sorted(set(changes) - set(EDITABLE_POLICY))
+            bad = sorted(set(cmd.changes) - set(EDITABLE_POLICY))
             if bad:
                 raise InvalidCommand(f"此页面不可修改的策略项：{', '.join(bad)}", field=bad[0])
-            self.handle(c.UpdatePolicy(changes=changes, actor=self.actor(body),
-                                       reason=body.get("reason") or "管理页修改策略"))
+            self.handle(cmd)
             return policy_view(self.app.dispatch.policy())
         await self.run(work)
 
@@ -200,20 +199,17 @@ class AdminUnitHandler(AdminHandler):
 
     async def post(self, unit_id: str) -> None:
         def work() -> dict[str, Any]:
-            body = self.body_json(schemas.AdminUnitIn)
+            model = self.body(schemas.AdminUnitIn)
             uid = int(unit_id)
+            body = model.model_dump(exclude_unset=True)  # the roster's edits: as given
             edits = {k: body[k] for k in ROSTER_EDITS if k in body}
-            for key in ("skills", "languages"):
-                if key in edits and not isinstance(edits[key], list):
-                    raise InvalidCommand(f"{key} 须为列表", field=key)
+            status = model.status_command(unit_id=uid, actor=self.actor())
             done: dict[str, Any] = {"unit_id": uid}
             if edits:
                 with upload_dir() as folder, self.app.engine.begin() as conn:
                     done["roster"] = edit_roster(conn, uid, edits, Path(folder))
-            if body.get("status"):
-                result = self.handle(c.SetUnitStatus(unit_id=uid, status=str(body["status"]),
-                                                     actor=self.actor(body),
-                                                     reason=body.get("reason")))
+            if status is not None:
+                result = self.handle(status)
                 done["status"] = result.as_dict() if hasattr(result, "as_dict") else result
             if len(done) == 1:
                 raise InvalidCommand("没有要修改的内容", field="body")

@@ -7,10 +7,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from console.api import schemas
-from console.api.dispatch import DispatchHandler, int_field
+from console.api.dispatch import DispatchHandler
 from console.bootstrap import App
-from dispatch import commands as c
-from dispatch.vocab import PRIORITY_CODES
 
 
 class PriorityHandler(DispatchHandler):
@@ -20,12 +18,10 @@ class PriorityHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.PriorityIn)
+            cmd = self.body(schemas.PriorityIn).to_command(incident_id=int(incident_id),
+                                                           actor=self.actor())
             self.incident(incident_id)
-            code = body.get("priority")
-            return self.handle(c.DecidePriority(
-                incident_id=int(incident_id), priority=PRIORITY_CODES.get(str(code), 0),
-                actor=self.actor(body), reason=body.get("reason")))
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -36,13 +32,11 @@ class LinkHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.LinkIn)
+            cmd = self.body(schemas.LinkIn).to_command(incident_id=int(incident_id),
+                                                       actor=self.actor())
             self.incident(incident_id)
-            other = int_field(body.get("other_id"), "other_id")
-            self.incident(other)
-            return self.handle(c.LinkIncidents(
-                incident_id=int(incident_id), other_id=other, kind=str(body.get("kind") or ""),
-                actor=self.actor(body), reason=body.get("reason")))
+            self.incident(cmd.other_id)
+            return self.handle(cmd)
         await self.run(work)
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
-from console.api import schemas
+from console.api.router import schemas
 from console.api.auth_scope import filter_snapshot
 from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside
@@ -23,8 +23,6 @@ from console.live.desk_hub import DeskHub, desk_hub
 from dispatch import views_desk, vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
-from dispatch.commands import LocateIncident
-from dispatch.errors import InvalidCommand
 from dispatch.risk import NewCase, assess_risk, find_duplicates
 from dispatch.telemetry import to_wgs84_point
 from dispatch.views import incident_detail
@@ -126,14 +124,10 @@ class LocateHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.LocateIn)
+            cmd = self.body(schemas.LocateIn).to_command(incident_id=int(incident_id),
+                                                         actor=self.actor())
             self.incident(incident_id)
-            lon, lat = float_or_none(body, "lon"), float_or_none(body, "lat")
-            if lon is None or lat is None:
-                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
-            return self.handle(LocateIncident(incident_id=int(incident_id), lon=lon, lat=lat,
-                                              crs=str(body.get("crs") or "wgs84"),
-                                              actor=self.actor(body)))
+            return self.handle(cmd)
         await self.run(work)
 
 

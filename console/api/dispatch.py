@@ -7,11 +7,12 @@ as the domain's Chinese reasons with their HTTP status (422 bad field, 404, 409 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from console.api import request_guard, schemas
+from console.api.router import request_guard, schemas
 from console.api.auth_scope import case_for, check_incident, check_unit, filter_units, masked_case
 from console.api.intake_place import place
 from console.api.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks
@@ -26,12 +27,18 @@ from dispatch.errors import DispatchError, Forbidden, InvalidCommand
 from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
 
 MAX_BODY = 64 * 1024
+M = TypeVar("M", bound=BaseModel)
 
 
 class DispatchHandler(ApiHandler):
     """JSON bodies in, the domain's results and errors out."""
 
     max_body = MAX_BODY
+
+    def body(self, model: type[M]) -> M:
+        """The JSON object sent as ``model`` (the boundary's pydantic model): typed and
+        bounded once; its ``to_command()`` builds the domain's command from it."""
+        return schemas.parse_body(model, self.body_json())
 
     def body_json(self, model: type[BaseModel] | None = None) -> dict[str, Any]:
         """The JSON object sent, checked against ``model`` (the boundary's pydantic model):
@@ -115,27 +122,17 @@ def float_or_none(body: dict[str, Any], field: str) -> float | None:
 
 
 def register_command(body: dict[str, Any], actor: str) -> c.RegisterIncident:
-    """Build the command from the JSON body; the domain validates the values."""
-    parties_raw = body.get("parties") or []
-    if not isinstance(parties_raw, list):
-        raise InvalidCommand("parties 须为列表", field="parties")
-    parties = []
-    for i, p in enumerate(parties_raw):
-        if not isinstance(p, dict) or not str(p.get("name") or "").strip():
-            raise InvalidCommand(f"parties 第{i + 1}项须有 name（姓名）", field="parties")
-        parties.append(c.Party(name=str(p["name"])[:60], phone=p.get("phone"),
-                               role=str(p.get("role") or "applicant"),
-                               language=p.get("language")))
-    auto = body.get("auto_dispatch")
-    return c.RegisterIncident(
-        category=str(body.get("category") or ""), channel=str(body.get("channel") or ""),
-        actor=actor, priority=str(body.get("priority") or "normal"),
-        difficulty=str(body.get("difficulty") or "normal"),
-        title=str(body.get("title") or "")[:200], description=str(body.get("description") or ""),
-        address=body.get("address"), lon=float_or_none(body, "lon"),
-        lat=float_or_none(body, "lat"), crs=str(body.get("crs") or "wgs84"),
-        parties=tuple(parties), language=body.get("language"),
-        auto_dispatch=None if auto is None else bool(auto))
+    """A registration from a body built elsewhere (Open311): the same model, checked once."""
+    return schemas.parse_body(schemas.IncidentIn, body).to_command(actor=actor)
+
+
+def placed(app: App, cmd: c.RegisterIncident) -> tuple[c.RegisterIncident, dict[str, Any] | None]:
+    """The command with whichever of point and address was missing filled in (geocoding is
+    the console's), and the geocoder's answer if it ran."""
+    fields = {"address": cmd.address, "lon": cmd.lon, "lat": cmd.lat, "crs": cmd.crs}
+    filled, geocoded = place(app.engine, fields)
+    changed = {k: filled[k] for k in fields if filled.get(k) != fields[k]}
+    return (replace(cmd, **changed) if changed else cmd), geocoded
 
 
 class IncidentsHandler(DispatchHandler):
@@ -157,8 +154,9 @@ class IncidentsHandler(DispatchHandler):
 
     async def post(self) -> None:
         def work() -> Any:
-            body, geocoded = place(self.app.engine, self.body_json(schemas.IncidentIn))
-            registered = self.handle(register_command(body, self.actor(body)))
+            cmd, geocoded = placed(self.app, self.body(schemas.IncidentIn).to_command(
+                actor=self.actor()))
+            registered = self.handle(cmd)
             result = registered.as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded
@@ -211,18 +209,12 @@ class AssignHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.AssignIn)
+            cmd = self.body(schemas.AssignIn).to_command(incident_id=int(incident_id),
+                                                         actor=self.actor())
             self.incident(incident_id)
-            ids = body.get("unit_ids")
-            if not isinstance(ids, list) or not ids:
-                raise InvalidCommand("unit_ids 须为非空的单位编号列表", field="unit_ids")
-            for u in ids:
-                self.unit(int_field(u, "unit_ids"))
-            return self.handle(c.AssignUnits(
-                incident_id=int(incident_id), unit_ids=tuple(int_field(u, "unit_ids") for u in ids),
-                actor=self.actor(body), reason=body.get("reason"),
-                reassign=bool(body.get("reassign", False)),
-                expected_state=body.get("expected_state")))
+            for u in cmd.unit_ids:
+                self.unit(u)
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -231,19 +223,12 @@ class TransitionHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.TransitionIn)
+            cmd = self.body(schemas.TransitionIn).to_command(incident_id=int(incident_id),
+                                                             actor=self.actor())
             self.incident(incident_id, own_task=True)
-            unit = body.get("unit_id")
-            if unit is not None:
-                self.unit(int_field(unit, "unit_id"), act=True)
-            return self.handle(c.ChangeState(
-                incident_id=int(incident_id), to=str(body.get("to") or ""),
-                actor=self.actor(body), note=body.get("note"), outcome=body.get("outcome"),
-                unit_id=None if unit is None else int_field(unit, "unit_id"),
-                expected_state=body.get("expected_state"),
-                on_the_spot=bool(body.get("on_the_spot", False)),
-                spot_reason=body.get("spot_reason"), oral_terms=body.get("oral_terms"),
-                referred_to=body.get("referred_to")))
+            if cmd.unit_id is not None:
+                self.unit(cmd.unit_id, act=True)
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -252,13 +237,10 @@ class FollowUpHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.FollowUpIn)
+            cmd = self.body(schemas.FollowUpIn).to_command(incident_id=int(incident_id),
+                                                           actor=self.actor())
             self.incident(incident_id, own_task=True)
-            return self.handle(c.RecordFollowUp(  # every answer the visitor's own: no defaults
-                incident_id=int(incident_id), satisfaction=body.get("satisfaction"),
-                agreement_holds=body.get("agreement_holds"), method=body.get("method"),
-                actor=self.actor(body), note=body.get("note"),
-                neighbours_visited=body.get("neighbours_visited")))
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -305,15 +287,9 @@ class UnitPositionHandler(DispatchHandler):
 
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.PositionIn)
+            cmd = self.body(schemas.PositionIn).to_command(unit_id=int(unit_id))
             self.unit(unit_id, act=True)
-            lon, lat = float_or_none(body, "lon"), float_or_none(body, "lat")
-            if lon is None or lat is None:
-                raise InvalidCommand("须提供 lon 与 lat", field="lon" if lon is None else "lat")
-            return self.handle(c.ReportPosition(
-                unit_id=int(unit_id), lon=lon, lat=lat, crs=str(body.get("crs") or "wgs84"),
-                accuracy_m=float_or_none(body, "accuracy_m"), at=body.get("at"),
-                seq=body.get("seq")))
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -322,11 +298,10 @@ class UnitStatusHandler(DispatchHandler):
 
     async def post(self, unit_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.UnitStatusIn)
+            cmd = self.body(schemas.UnitStatusIn).to_command(unit_id=int(unit_id),
+                                                             actor=self.actor())
             self.unit(unit_id, act=True)
-            return self.handle(c.SetUnitStatus(unit_id=int(unit_id),
-                                               status=str(body.get("status") or ""),
-                                               actor=self.actor(body), reason=body.get("reason")))
+            return self.handle(cmd)
         await self.run(work)
 
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from console.api import request_guard
-from console.api.intake_place import place
+from console.api.router import ApiHandler
+from console.bootstrap import App
 from console.api.open311_format import (
     errors,
     request_record,
@@ -232,11 +233,11 @@ class RequestsHandler(Open311Handler):
                 "title": f"Open311：{CATEGORIES[code]}", "parties": parties}
 
     def register(self, body: dict[str, Any], actor: str) -> dict[str, Any]:
-        from console.api.dispatch import register_command
+        from console.api.dispatch import placed, register_command
 
-        body, _ = place(self.app.engine, body)
-        try:
-            return dict(self.app.dispatch.handle(register_command(body, actor)).as_dict())
+        try:  # checked once as the API's body, then placed (geocoded) as a command
+            cmd, _ = placed(self.app, register_command(body, actor))
+            return dict(self.app.dispatch.handle(cmd).as_dict())
         except InvalidCommand as err:
             field = {"lon": "long"}.get(str(err.detail.get("field")), err.detail.get("field"))
             raise Open311Error(400, f"{field}：{err.message}" if field else err.message) from None

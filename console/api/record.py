@@ -40,20 +40,18 @@ class RecordHandler(DispatchHandler):
                                           self.required_action(), own_task=own_task)
         return facts, masks_incident(self.who, facts, units)
 
-    def unit_of(self, body: dict[str, Any]) -> int | None:
+    def unit_of(self, asked: int | None) -> int | None:
         """The acting unit: a field account's own; others may name one (or none)."""
-        if self.who.role == "field":
-            return self.who.unit_id
-        value = body.get("unit_id")
-        return None if value is None else int_field(value, "unit_id")
+        return self.who.unit_id if self.who.role == "field" else asked
 
     async def send(self, incident_id: str, model: Any, build: Any, *,
                    own_task: bool = True) -> None:
-        """Parse the body, check the case, run the command ``build(body)`` makes: 201."""
+        """Parse the body into ``model``, make its command (``build(body)``, the model's
+        ``to_command``), check the case, run the command: 201."""
         def work() -> Any:
-            body = self.body_json(model)
+            cmd = build(self.body(model))
             self.case(incident_id, own_task=own_task)
-            return self.handle(build(body))
+            return self.handle(cmd)
         await self.run(work, status=201)
 
     async def refuse(self, err: DispatchError) -> None:
@@ -79,40 +77,32 @@ class StepsHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
 
     async def post(self, incident_id: str) -> None:
-        await self.send(incident_id, StepIn, lambda body: r.RecordStep(
-            incident_id=int(incident_id), step=body["step"], note=body["note"],
-            happened_at=body.get("happened_at"), unit_id=self.unit_of(body),
-            actor=self.actor()))
+        await self.send(incident_id, StepIn, lambda body: body.to_command(
+            incident_id=int(incident_id), actor=self.actor(), unit_id=self.unit_of(body.unit_id)))
 
 
 class SessionsHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
 
     async def post(self, incident_id: str) -> None:
-        await self.send(incident_id, SessionIn, lambda body: r.BookSession(
-            incident_id=int(incident_id), starts_at=body.get("starts_at"),
-            ends_at=body.get("ends_at"), mode=body["mode"],
-            participants=tuple(body["participants"]), facility_id=body.get("facility_id"),
-            place=body.get("place"), note=body.get("note"), actor=self.actor()))
+        await self.send(incident_id, SessionIn, lambda body: body.to_command(
+            incident_id=int(incident_id), actor=self.actor()))
 
 
 class CancelSessionHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
 
     async def post(self, incident_id: str, session_id: str) -> None:
-        await self.send(incident_id, CancelIn, lambda body: r.CancelSession(
-            incident_id=int(incident_id), session_id=int(session_id), reason=body["reason"],
-            actor=self.actor()))
+        await self.send(incident_id, CancelIn, lambda body: body.to_command(
+            incident_id=int(incident_id), session_id=int(session_id), actor=self.actor()))
 
 
 class AgreementHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
 
     async def post(self, incident_id: str) -> None:
-        await self.send(incident_id, AgreementIn, lambda body: r.WriteAgreement(
-            incident_id=int(incident_id), committee=body["committee"], facts=body["facts"],
-            terms=body["terms"], performance=body["performance"],
-            correction=body.get("correction"), actor=self.actor()))
+        await self.send(incident_id, AgreementIn, lambda body: body.to_command(
+            incident_id=int(incident_id), actor=self.actor()))
 
 
 class AgreementPdfHandler(RecordHandler):
@@ -149,9 +139,8 @@ class JudicialHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
 
     async def post(self, incident_id: str) -> None:
-        await self.send(incident_id, JudicialIn, lambda body: r.RecordJudicial(
-            incident_id=int(incident_id), status=body["status"], court=body["court"],
-            on_date=body["on_date"], note=body.get("note"), actor=self.actor()))
+        await self.send(incident_id, JudicialIn, lambda body: body.to_command(
+            incident_id=int(incident_id), actor=self.actor()))
 
 
 class AttachmentsHandler(RecordHandler):
@@ -213,19 +202,18 @@ class ExtensionsHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.transition"}
 
     async def post(self, incident_id: str) -> None:
-        await self.send(incident_id, ExtensionIn, lambda body: r.RequestExtension(
-            incident_id=int(incident_id), days=int(body["days"]), reason=body["reason"],
-            role=self.who.role, unit_id=self.unit_of(body), actor=self.actor()))
+        await self.send(incident_id, ExtensionIn, lambda body: body.to_command(
+            incident_id=int(incident_id), actor=self.actor(), role=self.who.role,
+            unit_id=self.unit_of(body.unit_id)))
 
 
 class ExtensionDecisionHandler(RecordHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.extend"}
 
     async def post(self, incident_id: str, extension_id: str) -> None:
-        await self.send(incident_id, DecisionIn, lambda body: r.DecideExtension(
-            incident_id=int(incident_id), extension_id=int(extension_id),
-            approve=bool(body["approve"]), note=body.get("note"), role=self.who.role,
-            actor=self.actor()), own_task=False)
+        await self.send(incident_id, DecisionIn, lambda body: body.to_command(
+            incident_id=int(incident_id), extension_id=int(extension_id), actor=self.actor(),
+            role=self.who.role), own_task=False)
 
 
 class MediatorRecordsHandler(RecordHandler):

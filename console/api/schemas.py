@@ -8,23 +8,29 @@ feed the OpenAPI document, so the documentation cannot drift from what is enforc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, TypeAlias
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    WithJsonSchema,
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from console.schemas_parse import FIELD_LABELS, field_label, parse_body, refuse_nul
+from dispatch import commands as c
+from dispatch import followup, limits, passwords, telemetry, whistle
+from dispatch.handlers_supervise import SUPERVISION_LEVELS
+from dispatch.vocab import (
+    CATEGORIES,
+    CHANNELS,
+    DIFFICULTIES,
+    FOLLOWUP_METHODS,
+    INCIDENT_STATES,
+    LINK_KINDS,
+    OUTCOMES,
+    PRIORITY_CODES,
+    UNIT_STATUSES,
 )
-
-from dispatch.errors import InvalidCommand
-from dispatch.vocab import CATEGORIES, CHANNELS, INCIDENT_STATES, OUTCOMES, UNIT_STATUSES
+from geo.coords import CRS_NAMES, LAT_LIMIT, LON_LIMIT
 
 
-def _check(values: Any, label: str) -> AfterValidator:
+def check_in(values: Any, label: str) -> AfterValidator:
     """Membership in a vocabulary, refused in Chinese with the allowed values."""
     allowed = tuple(values)
 
@@ -35,28 +41,38 @@ def _check(values: Any, label: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _enum(values: Any, label: str) -> WithJsonSchema:
+def enum_schema(values: Any, label: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "enum": list(values), "description": label})
 
 
-Category: TypeAlias = Annotated[str, _check(CATEGORIES, "纠纷类别"), _enum(CATEGORIES, "纠纷类别")]
-Channel: TypeAlias = Annotated[str, _check(CHANNELS, "受理渠道"), _enum(CHANNELS, "受理渠道")]
-State: TypeAlias = Annotated[str, _check(INCIDENT_STATES, "案件状态"),
-                             _enum(INCIDENT_STATES, "案件状态")]
-Outcome: TypeAlias = Annotated[str, _check(OUTCOMES, "办结结果"), _enum(OUTCOMES, "办结结果")]
-UnitStatus: TypeAlias = Annotated[str, _check(UNIT_STATUSES, "单位状态"),
-                                  _enum(UNIT_STATUSES, "单位状态")]
-Priority = Literal["urgent", "high", "normal", "low"]
-Crs = Literal["wgs84", "gcj02", "bd09"]
-
+Category: TypeAlias = Annotated[str, check_in(CATEGORIES, "纠纷类别"), enum_schema(CATEGORIES, "纠纷类别")]
+Channel: TypeAlias = Annotated[str, check_in(CHANNELS, "受理渠道"), enum_schema(CHANNELS, "受理渠道")]
+State: TypeAlias = Annotated[str, check_in(INCIDENT_STATES, "案件状态"),
+                             enum_schema(INCIDENT_STATES, "案件状态")]
+Outcome: TypeAlias = Annotated[str, check_in(OUTCOMES, "办结结果"), enum_schema(OUTCOMES, "办结结果")]
+UnitStatus: TypeAlias = Annotated[str, check_in(UNIT_STATUSES, "单位状态"),
+                                  enum_schema(UNIT_STATUSES, "单位状态")]
+Priority: TypeAlias = Annotated[str, check_in(PRIORITY_CODES, "紧急程度"),
+                                enum_schema(PRIORITY_CODES, "紧急程度")]
+Difficulty: TypeAlias = Annotated[str, check_in(DIFFICULTIES, "难易程度"),
+                                  enum_schema(DIFFICULTIES, "难易程度")]
+VisitMethod: TypeAlias = Annotated[str, check_in(FOLLOWUP_METHODS, "回访方式"),
+                                   enum_schema(FOLLOWUP_METHODS, "回访方式")]
+LinkKind: TypeAlias = Annotated[str, check_in(LINK_KINDS, "关联类型"), enum_schema(LINK_KINDS, "关联类型")]
+Level: TypeAlias = Annotated[str, check_in(SUPERVISION_LEVELS, "督办级别"),
+                             enum_schema(SUPERVISION_LEVELS, "督办级别")]
+Crs: TypeAlias = Annotated[str, check_in(CRS_NAMES, "坐标系"), enum_schema(CRS_NAMES, "坐标系")]
+Id: TypeAlias = Annotated[int, Field(ge=1, le=limits.ID_MAX)]
 
 
 def _lon(default: Any = ...) -> Any:
-    return Field(default, ge=-180, le=180, allow_inf_nan=False, description="经度（按 crs 坐标系）")
+    return Field(default, ge=-LON_LIMIT, le=LON_LIMIT, allow_inf_nan=False,
+                 description="经度（按 crs 坐标系）")
 
 
 def _lat(default: Any = ...) -> Any:
-    return Field(default, ge=-90, le=90, allow_inf_nan=False, description="纬度（按 crs 坐标系）")
+    return Field(default, ge=-LAT_LIMIT, le=LAT_LIMIT, allow_inf_nan=False,
+                 description="纬度（按 crs 坐标系）")
 
 
 class Body(BaseModel):
@@ -65,10 +81,15 @@ class Body(BaseModel):
 
 
 class PartyIn(Body):
-    name: str = Field(min_length=1, max_length=60, description="当事人姓名")
-    phone: str | None = Field(default=None, max_length=30, description="联系电话")
-    role: str = Field(default="applicant", max_length=20, description="applicant / respondent")
-    language: str | None = Field(default=None, max_length=20, description="语言或方言")
+    name: str = Field(min_length=1, max_length=limits.NAME, description="当事人姓名")
+    phone: str | None = Field(default=None, max_length=limits.PHONE, description="联系电话")
+    role: str = Field(default="applicant", max_length=limits.PARTY_ROLE,
+                      description="applicant / respondent")
+    language: str | None = Field(default=None, max_length=limits.LANGUAGE,
+                                 description="语言或方言")
+
+    def to_party(self) -> c.Party:
+        return c.Party(name=self.name, phone=self.phone, role=self.role, language=self.language)
 
 
 class IncidentIn(Body):
@@ -77,23 +98,38 @@ class IncidentIn(Body):
     category: Category = Field(description="纠纷类别")
     channel: Channel = Field(description="受理渠道")
     priority: Priority = "normal"
-    difficulty: Literal["simple", "normal", "complex"] = "normal"
-    title: str = Field(default="", max_length=200)
-    description: str = Field(default="", max_length=4000)
-    address: str | None = Field(default=None, max_length=200)
+    difficulty: Difficulty = "normal"
+    title: str = Field(default="", max_length=limits.TITLE)
+    description: str = Field(default="", max_length=limits.DESCRIPTION)
+    address: str | None = Field(default=None, max_length=limits.ADDRESS)
     lon: float | None = _lon(None)
     lat: float | None = _lat(None)
     crs: Crs = "wgs84"
-    parties: list[PartyIn] = Field(default_factory=list, max_length=20)
-    language: str | None = Field(default=None, max_length=20)
+    parties: list[PartyIn] = Field(default_factory=list, max_length=limits.PARTIES)
+    language: str | None = Field(default=None, max_length=limits.LANGUAGE)
     auto_dispatch: bool | None = None
+
+    def to_command(self, *, actor: str) -> c.RegisterIncident:
+        return c.RegisterIncident(
+            category=self.category, channel=self.channel, actor=actor, priority=self.priority,
+            difficulty=self.difficulty, title=self.title, description=self.description,
+            address=self.address, lon=self.lon, lat=self.lat, crs=self.crs,
+            parties=tuple(p.to_party() for p in self.parties), language=self.language,
+            auto_dispatch=self.auto_dispatch)
 
 
 class AssignIn(Body):
-    unit_ids: list[int] = Field(min_length=1, max_length=4, description="派往的单位编号")
-    reason: str | None = Field(default=None, max_length=500, description="改派/人工指定的理由")
+    unit_ids: list[Id] = Field(min_length=1, max_length=limits.UNITS_PER_DISPATCH,
+                               description="派往的单位编号")
+    reason: str | None = Field(default=None, max_length=limits.REASON,
+                               description="改派/人工指定的理由")
     reassign: bool = False
     expected_state: State | None = None
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.AssignUnits:
+        return c.AssignUnits(incident_id=incident_id, unit_ids=tuple(self.unit_ids), actor=actor,
+                             reason=self.reason, reassign=self.reassign,
+                             expected_state=self.expected_state)
 
 
 class TransitionIn(Body):
@@ -102,41 +138,68 @@ class TransitionIn(Body):
     转诉讼/转仲裁须写明 referred_to 接收机关。"""
 
     to: State = Field(description="目标状态")
-    note: str | None = Field(default=None, max_length=1000, description="说明")
+    note: str | None = Field(default=None, max_length=limits.NOTE, description="说明")
     outcome: Outcome | None = None
-    unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="处置单位编号")
+    unit_id: Id | None = Field(default=None, description="处置单位编号")
     expected_state: State | None = None
     on_the_spot: bool = Field(default=False, description="当场化解（来访窗口，办结人即调解人）")
-    spot_reason: str | None = Field(default=None, max_length=500, description="当场化解理由")
-    oral_terms: str | None = Field(default=None, max_length=2000, description="口头协议内容")
-    referred_to: str | None = Field(default=None, max_length=120, description="接收机关")
+    spot_reason: str | None = Field(default=None, max_length=limits.REASON,
+                                    description="当场化解理由")
+    oral_terms: str | None = Field(default=None, max_length=limits.ORAL_TERMS,
+                                   description="口头协议内容")
+    referred_to: str | None = Field(default=None, max_length=limits.REFERRED_TO,
+                                    description="接收机关")
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.ChangeState:
+        return c.ChangeState(
+            incident_id=incident_id, to=self.to, actor=actor, note=self.note,
+            outcome=self.outcome, unit_id=self.unit_id, expected_state=self.expected_state,
+            on_the_spot=self.on_the_spot, spot_reason=self.spot_reason,
+            oral_terms=self.oral_terms, referred_to=self.referred_to)
 
 
 class FollowUpIn(Body):
     """回访：每一项由回访人选择，缺任何一项即拒绝（422，指明字段），不作默认。"""
 
-    satisfaction: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
+    satisfaction: int | None = Field(
+        default=None, ge=followup.SATISFACTION_MIN, le=followup.SATISFACTION_MAX,
+        description=f"满意度 {followup.SATISFACTION_MIN}-{followup.SATISFACTION_MAX}")
     agreement_holds: bool | None = Field(default=None, description="协议是否仍在履行")
-    method: Literal["phone", "visit", "sms"] | None = Field(
+    method: VisitMethod | None = Field(
         default=None, description="回访方式：phone 电话 / visit 上门 / sms 短信")
-    note: str | None = Field(default=None, max_length=1000, description="说明")
-    neighbours_visited: int | None = Field(default=None, ge=0, le=100,
+    note: str | None = Field(default=None, max_length=limits.NOTE, description="说明")
+    neighbours_visited: int | None = Field(default=None, ge=0, le=followup.MAX_NEIGHBOURS,
                                            description="走访邻里户数（走一家访三家）")
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.RecordFollowUp:
+        # every answer the visitor's own: a missing one stays None for the domain to name
+        return c.RecordFollowUp(
+            incident_id=incident_id, satisfaction=self.satisfaction,
+            agreement_holds=self.agreement_holds, method=self.method, actor=actor,
+            note=self.note, neighbours_visited=self.neighbours_visited)
 
 
 class PriorityIn(Body):
     """确认或保持紧急程度：采纳风险研判的建议，或保持原定（均留痕）。"""
 
     priority: Priority = Field(description="紧急程度")
-    reason: str | None = Field(default=None, max_length=500, description="理由")
+    reason: str | None = Field(default=None, max_length=limits.REASON, description="理由")
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.DecidePriority:
+        return c.DecidePriority(incident_id=incident_id, priority=PRIORITY_CODES[self.priority],
+                                actor=actor, reason=self.reason)
 
 
 class LinkIn(Body):
     """确认重复 / 关联 / 合并到另一案件。"""
 
-    other_id: int = Field(ge=1, le=2**31 - 1, description="关联案件编号")
-    kind: Literal["duplicate", "related", "merged"] = Field(description="关联类型")
-    reason: str | None = Field(default=None, max_length=500, description="理由")
+    other_id: Id = Field(description="关联案件编号")
+    kind: LinkKind = Field(description="关联类型")
+    reason: str | None = Field(default=None, max_length=limits.REASON, description="理由")
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.LinkIncidents:
+        return c.LinkIncidents(incident_id=incident_id, other_id=self.other_id, kind=self.kind,
+                               actor=actor, reason=self.reason)
 
 
 def fix_time(value: Any) -> Any:
@@ -164,9 +227,15 @@ class PositionIn(Body):
     lon: float = _lon()
     lat: float = _lat()
     crs: Crs = "wgs84"
-    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    accuracy_m: float | None = Field(default=None, ge=0, le=telemetry.MAX_ACCURACY_M,
+                                     allow_inf_nan=False)
     at: FixTime = None
-    seq: int | None = Field(default=None, ge=0, le=2**63 - 1, description="设备上报序号（递增）")
+    seq: int | None = Field(default=None, ge=0, le=telemetry.MAX_SEQ,
+                            description="设备上报序号（递增）")
+
+    def to_command(self, *, unit_id: int) -> c.ReportPosition:
+        return c.ReportPosition(unit_id=unit_id, lon=self.lon, lat=self.lat, crs=self.crs,
+                                accuracy_m=self.accuracy_m, at=self.at, seq=self.seq)
 
 
 class LocateIn(Body):
@@ -174,162 +243,119 @@ class LocateIn(Body):
     lat: float = _lat()
     crs: Crs = "wgs84"
 
+    def to_command(self, *, incident_id: int, actor: str) -> c.LocateIncident:
+        return c.LocateIncident(incident_id=incident_id, lon=self.lon, lat=self.lat,
+                                crs=self.crs, actor=actor)
+
 
 class UnitStatusIn(Body):
     status: UnitStatus
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=limits.REASON)
+
+    def to_command(self, *, unit_id: int, actor: str) -> c.SetUnitStatus:
+        return c.SetUnitStatus(unit_id=unit_id, status=self.status, actor=actor,
+                               reason=self.reason)
 
 
 class SuperviseIn(Body):
-    level: Literal["yellow", "red"] = Field(description="督办级别：yellow 黄牌 / red 红牌")
-    reason: str = Field(min_length=1, max_length=500)
+    level: Level = Field(description="督办级别：yellow 黄牌 / red 红牌")
+    reason: str = Field(min_length=1, max_length=limits.REASON)
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.Supervise:
+        return c.Supervise(incident_id=incident_id, level=self.level, reason=self.reason,
+                           actor=actor)
 
 
 class PrecheckIn(Body):
     """预检：与受理相同的字段，类别与渠道可暂缺。"""
 
-    address: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=limits.ADDRESS)
     lon: float | None = _lon(None)
     lat: float | None = _lat(None)
     crs: Crs = "wgs84"
-    description: str = Field(default="", max_length=4000)
-    parties: list[PartyIn] = Field(default_factory=list, max_length=20)
-    category: str | None = Field(default=None, max_length=20)
-    channel: str | None = Field(default=None, max_length=20)
-    priority: str | None = Field(default=None, max_length=10)
+    description: str = Field(default="", max_length=limits.DESCRIPTION)
+    parties: list[PartyIn] = Field(default_factory=list, max_length=limits.PARTIES)
+    category: str | None = Field(default=None, max_length=limits.CODE)
+    channel: str | None = Field(default=None, max_length=limits.CODE)
+    priority: str | None = Field(default=None, max_length=limits.CODE)
 
 
 class WhistleIn(Body):
-    departments: list[str] = Field(min_length=1, max_length=12, description="被召集的部门代码")
-    reason: str = Field(min_length=1, max_length=500)
-    report_within_h: float = Field(default=24.0, gt=0, le=720, allow_inf_nan=False)
+    departments: list[str] = Field(min_length=1, max_length=whistle.MAX_DEPARTMENTS,
+                                   description="被召集的部门代码")
+    reason: str = Field(min_length=1, max_length=limits.REASON)
+    report_within_h: float = Field(default=float(whistle.REPORT_HOURS),
+                                   ge=whistle.MIN_REPORT_HOURS, le=whistle.MAX_REPORT_HOURS,
+                                   allow_inf_nan=False, description="报到时限（小时）")
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.BlowWhistle:
+        return c.BlowWhistle(incident_id=incident_id, departments=tuple(self.departments),
+                             reason=self.reason, actor=actor,
+                             report_within_h=self.report_within_h)
 
 
 class ReportInIn(Body):
-    department: str = Field(min_length=1, max_length=30, description="报到部门代码")
-    note: str | None = Field(default=None, max_length=1000)
+    department: str = Field(min_length=1, max_length=whistle.DEPARTMENT_CODE,
+                            description="报到部门代码")
+    note: str | None = Field(default=None, max_length=limits.NOTE)
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.ReportIn:
+        return c.ReportIn(incident_id=incident_id, department=self.department, actor=actor,
+                          note=self.note)
 
 
 class ParticipantIn(Body):
-    name: str = Field(min_length=1, max_length=60)
-    department: str | None = Field(default=None, max_length=30)
+    name: str = Field(min_length=1, max_length=limits.NAME)
+    department: str | None = Field(default=None, max_length=whistle.DEPARTMENT_CODE)
 
 
 class ConsultationIn(Body):
-    participants: list[ParticipantIn | str] = Field(min_length=1, max_length=50)
-    outcome: str = Field(min_length=1, max_length=2000)
+    participants: list[ParticipantIn | str] = Field(min_length=1,
+                                                    max_length=whistle.MAX_PARTICIPANTS)
+    outcome: str = Field(min_length=1, max_length=whistle.MAX_TEXT)
+
+    def to_command(self, *, incident_id: int, actor: str) -> c.HoldConsultation:
+        people = tuple(p if isinstance(p, str) else whistle.Participant(p.name, p.department)
+                       for p in self.participants)
+        return c.HoldConsultation(incident_id=incident_id, participants=people,
+                                  outcome=self.outcome, actor=actor)
 
 
 class UnmaskIn(Body):
-    reason: str = Field(min_length=1, max_length=200, description="查看理由（记入审计）")
+    reason: str = Field(min_length=1, max_length=limits.UNMASK_REASON,
+                        description="查看理由（记入审计）")
 
 
 class PolicyIn(Body):
     changes: dict[str, Any] = Field(description="要修改的策略项及新值")
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=limits.REASON)
+
+    def to_command(self, *, actor: str, reason: str) -> c.UpdatePolicy:
+        """``reason``: said for the audit when the administrator gave none."""
+        return c.UpdatePolicy(changes=dict(self.changes), actor=actor,
+                              reason=self.reason or reason)
 
 
 class AdminUnitIn(Body):
     status: UnitStatus | None = None
-    reason: str | None = Field(default=None, max_length=500)
-    capacity: int | None = Field(default=None, ge=1, le=20)
-    skills: list[str] | None = Field(default=None, max_length=20)
-    languages: list[str] | None = Field(default=None, max_length=20)
-    shift: str | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, max_length=limits.REASON)
+    capacity: int | None = Field(default=None, ge=1, le=limits.UNIT_CAPACITY)
+    skills: list[str] | None = Field(default=None, max_length=limits.UNIT_LIST)
+    languages: list[str] | None = Field(default=None, max_length=limits.UNIT_LIST)
+    shift: str | None = Field(default=None, max_length=limits.CODE)
+
+    def status_command(self, *, unit_id: int, actor: str) -> c.SetUnitStatus | None:
+        """The status change asked for, if any (the roster edits are the importer's)."""
+        if not self.status:
+            return None
+        return c.SetUnitStatus(unit_id=unit_id, status=self.status, actor=actor,
+                               reason=self.reason)
 
 
 class TokenIn(Body):
-    username: str = Field(min_length=1, max_length=60)
-    password: str = Field(min_length=1, max_length=200)
+    username: str = Field(min_length=1, max_length=limits.NAME)
+    password: str = Field(min_length=1, max_length=passwords.MAX_INPUT)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-_MESSAGES = {
-    "missing": "缺少必填字段",
-    "string_type": "须为字符串",
-    "int_type": "须为整数", "int_parsing": "须为整数", "int_from_float": "须为整数",
-    "float_type": "须为数字", "float_parsing": "须为数字", "finite_number": "须为有限数字",
-    "bool_type": "须为 true 或 false", "bool_parsing": "须为 true 或 false",
-    "list_type": "须为列表", "dict_type": "须为 JSON 对象", "model_type": "须为 JSON 对象",
-    "model_attributes_type": "须为 JSON 对象",
-}
-
-
-def _message(err: Any) -> str:
-    kind, ctx = err["type"], err.get("ctx") or {}
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
-    if kind == "value_error":
-        return str(ctx.get("error", "取值无效"))
-    if kind == "literal_error":
-        return "取值无效，可选：" + str(ctx.get('expected', '')).replace(" or ", ", ")
-    if kind == "string_too_long":
-        return f"过长（上限 {ctx.get('max_length')} 字）"
-    if kind == "string_too_short":
-        return "不能为空"
-    if kind == "too_long":
-        return f"过多（上限 {ctx.get('max_length')} 项）"
-    if kind == "too_short":
-        return f"过少（至少 {ctx.get('min_length')} 项）"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"须不小于 {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"须不大于 {ctx.get('le', ctx.get('lt'))}"
-    return "取值无效"
-
-
-def refuse_nul(value: Any, where: str = "") -> None:
-    """PostgreSQL text cannot hold NUL; a body carrying one is refused, naming the field."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidCommand(f"{where or 'body'}：含有不允许的空字符（NUL）",
-                                 field=(where or "body").split(".")[0])
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            refuse_nul(str(k), where or "body")
-            refuse_nul(v, f"{where}.{k}" if where else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            refuse_nul(v, f"{where}.{i}")
-
-
-def parse_body(model: type[M], raw: Any) -> M:
-    """Validate a decoded JSON body; the first problem becomes a 422 naming its field."""
-    if not isinstance(raw, dict):
-        raise InvalidCommand("请求体须为 JSON 对象", field="body")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        loc = [str(p) for p in first["loc"]]
-        field = loc[0] if loc else "body"
-        where = ".".join(loc) if loc else "body"
-        label = field_label(model, field)
-        said = f"{label}（{where}）" if label else where
-        raise InvalidCommand(f"{said}：{_message(first)}", field=field) from None
-
-
-# Chinese names of fields whose model gives no description of its own.
-FIELD_LABELS = {"reason": "理由", "note": "说明", "level": "级别", "name": "名称",
-                "address": "地址", "to": "目标状态", "outcome": "办结结果",
-                "unit_ids": "处置单位", "priority": "紧急程度", "category": "纠纷类别",
-                "channel": "受理渠道", "parties": "当事人", "lon": "经度", "lat": "纬度",
-                "status": "状态", "departments": "部门", "participants": "参会人员",
-                "password": "密码", "username": "用户名", "role": "角色",
-                "description": "情况描述", "title": "标题", "difficulty": "难易程度",
-                "crs": "坐标系", "auto_dispatch": "自动派单", "language": "语言",
-                "phone": "电话", "reassign": "改派", "expected_state": "预期状态",
-                "body": "请求体", "other_id": "关联案件", "kind": "类型",
-                "accuracy_m": "定位精度", "at": "定位时间", "seq": "序号",
-                "unit_id": "处置单位编号", "department": "部门", "outcome_text": "结论",
-                "limit": "数量", "street": "街道编号", "offset": "起始位置"}
-
-
-def field_label(model: type[BaseModel], field: str) -> str | None:
-    """The field's Chinese name: the model's description (up to a first space or colon)."""
-    info = model.model_fields.get(field)
-    desc = (info.description or "") if info is not None else ""
-    for cut in ("：", " ", "（", "("):
-        desc = desc.split(cut)[0]
-    return desc or FIELD_LABELS.get(field)
+# The refusal machinery lives in console.schemas_parse; its names are the boundary's API.
+__all__ = ["FIELD_LABELS", "field_label", "parse_body", "refuse_nul"]

@@ -7,10 +7,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from console.api import schemas
-from console.api.dispatch import DispatchHandler, float_or_none
+from console.api.dispatch import DispatchHandler
 from console.bootstrap import App
-from dispatch import commands as c
-from dispatch.errors import InvalidCommand
 
 
 class SuperviseHandler(DispatchHandler):
@@ -20,12 +18,10 @@ class SuperviseHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.SuperviseIn)
+            cmd = self.body(schemas.SuperviseIn).to_command(incident_id=int(incident_id),
+                                                            actor=self.actor())
             self.incident(incident_id)
-            return self.handle(c.Supervise(incident_id=int(incident_id),
-                                           level=str(body.get("level") or ""),
-                                           reason=str(body.get("reason") or ""),
-                                           actor=self.actor(body)))
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -36,17 +32,10 @@ class WhistleHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.WhistleIn)
+            cmd = self.body(schemas.WhistleIn).to_command(incident_id=int(incident_id),
+                                                          actor=self.actor())
             self.incident(incident_id)
-            departments = body.get("departments")
-            if not isinstance(departments, list) or not all(
-                    isinstance(d, str) for d in departments):
-                raise InvalidCommand("departments 须为部门代码列表", field="departments")
-            hours = float_or_none(body, "report_within_h")
-            return self.handle(c.BlowWhistle(
-                incident_id=int(incident_id), departments=tuple(departments),
-                reason=str(body.get("reason") or ""), actor=self.actor(body),
-                report_within_h=24.0 if hours is None else hours))
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -57,12 +46,10 @@ class WhistleReportHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.ReportInIn)
+            cmd = self.body(schemas.ReportInIn).to_command(incident_id=int(incident_id),
+                                                           actor=self.actor())
             self.incident(incident_id)
-            note = body.get("note")
-            return self.handle(c.ReportIn(
-                incident_id=int(incident_id), department=str(body.get("department") or ""),
-                actor=self.actor(body), note=None if note is None else str(note)))
+            return self.handle(cmd)
         await self.run(work)
 
 
@@ -73,14 +60,10 @@ class ConsultationHandler(DispatchHandler):
 
     async def post(self, incident_id: str) -> None:
         def work() -> Any:
-            body = self.body_json(schemas.ConsultationIn)
+            cmd = self.body(schemas.ConsultationIn).to_command(incident_id=int(incident_id),
+                                                               actor=self.actor())
             self.incident(incident_id)
-            people = body.get("participants")
-            if not isinstance(people, list):
-                raise InvalidCommand("participants 须为参会人员列表", field="participants")
-            return self.handle(c.HoldConsultation(
-                incident_id=int(incident_id), participants=tuple(people),
-                outcome=str(body.get("outcome") or ""), actor=self.actor(body)))
+            return self.handle(cmd)
         await self.run(work, status=201)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import param
 
-from dispatch import clocks, vocab
+from dispatch import clocks, lifecycle, vocab
 from dispatch.policy import LEVEL_LABELS, RISK_LABELS, Policy
 from layers.registry import INCIDENT_PRIORITY_COLOURS, UNIT_STATUS_COLOURS
 from layers.wall import diff, signature
@@ -114,6 +114,7 @@ def queue_rows(incidents: Iterable[Mapping[str, Any]], *, policy: Policy, now_ms
             "units": list(r.get("units") or []), "supervision": r.get("supervision"),
             "escalations": int(r.get("escalations") or 0),
             "group": "open" if state in vocab.OPEN_STATES else "followup",
+            "waiting": lifecycle.waiting_for(state),
             "reported_ms": epoch_ms(r.get("reported_at")),
             "clocks": live_marks(r, policy=policy),
             "lon": r.get("lon"), "lat": r.get("lat"),

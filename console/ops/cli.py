@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from geo import db
+from geo.coords import CRS_NAMES
 from geo.errors import DatabaseUnavailable, ImportRejected
 from geo.queries import grid_count
 from geo.settings import Settings
@@ -321,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     loc = sub.add_parser("locate", help="where a point falls: street › community › grid …")
     loc.add_argument("lon", type=float)
     loc.add_argument("lat", type=float)
-    loc.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default="wgs84")
+    loc.add_argument("--crs", choices=CRS_NAMES, default="wgs84")
     sub.add_parser("status")
     adm = sub.add_parser("create-admin", help="an administrator account (password from stdin)")
     adm.add_argument("username")

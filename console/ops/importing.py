@@ -13,6 +13,7 @@ from console.ops.import_audit import audited
 from dispatch.adapters.roster_import import upsert_units
 from geo import db
 from geo.address_import import derive_network_roads
+from geo.coords import CRS_NAMES
 from geo.errors import ImportRejected, Problem
 from geo.importer import read_areas
 from geo.loader import load_territory
@@ -30,14 +31,14 @@ def add_import_parser(sub: Any) -> None:
     roads = kinds.add_parser("roads", help="road lines (GeoJSON, GeoPackage, Shapefile)")
     roads.add_argument("file", type=Path)
     roads.add_argument("--layer")
-    roads.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default=None,
+    roads.add_argument("--crs", choices=CRS_NAMES, default=None,
                        help="the coordinates are in this Chinese system (files cannot declare it)")
     areas = kinds.add_parser("areas", help="streets, communities, grids, micro-grids, police grids")
     for level in ("districts", "streets", "communities", "police-grids", "grids", "micro-grids"):
         areas.add_argument(f"--{level}", type=Path)
     areas.add_argument("--district-code", default="000000")
     areas.add_argument("--district-name", default="导入辖区")
-    areas.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default=None)
+    areas.add_argument("--crs", choices=CRS_NAMES, default=None)
     areas.add_argument("--force", action="store_true",
                        help="empty the territory first, deleting its cases, units, accounts, "
                             "addresses and facilities (default: keep them, re-located)")
@@ -47,7 +48,7 @@ def add_import_parser(sub: Any) -> None:
                        ("facilities", "service points: 综治中心, 调解室, 警务室, 法官工作室 …")):
         kind = kinds.add_parser(name, help=f"{what} (CSV, XLSX, GeoJSON, GeoPackage)")
         kind.add_argument("file", type=Path)
-        kind.add_argument("--crs", choices=("wgs84", "gcj02", "bd09", "cgcs2000"), default=None,
+        kind.add_argument("--crs", choices=CRS_NAMES, default=None,
                           help="the coordinates' system when the file has no 坐标系 column")
     for kind in kinds.choices.values():
         kind.add_argument("--dry-run", action="store_true",

@@ -3,6 +3,7 @@
 // its Chinese answer (located problems, counts, the stored policy) is shown as it comes.
 import { escapeHtml as esc, optionsHtml as opts } from "fq/lib/escape.js"
 import { fetchJson } from "fq/lib/http.js"
+import { LIMITS } from "fq/lib/limits.js"
 import { mountAccounts } from "fq/admin_accounts.js"
 import { mountAudit } from "fq/admin_audit.js"
 import { mountMediators } from "fq/admin_mediators.js"
@@ -188,7 +189,7 @@ export function render({ model, el }) {
       if (editing !== u.id) { return row }
       return row + `<tr class="ad-editor"><td colspan="8"><form data-unit="${u.id}">
         <div class="ad-row"><label>状态 <select name="status">${opts(L.unit_statuses, u.status)}</select></label>
-          <label>容量 <input name="capacity" type="number" min="1" max="20" value="${esc(u.capacity)}"></label>
+          <label>容量 <input name="capacity" type="number" min="1" max="${LIMITS.unit_capacity}" value="${esc(u.capacity)}"></label>
           <label>变更原因 <input name="reason" placeholder="如：请假、借调"></label></div>
         <div class="ad-chips"><span>调解专长</span>${checks("skills", L.categories, u.skills)}</div>
         <div class="ad-chips"><span>语言</span>${checks("languages", L.languages, u.languages)}</div>

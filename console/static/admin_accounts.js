@@ -1,6 +1,7 @@
 // The admin page's 账号与密钥 tab: accounts (create, edit role and jurisdiction, reset, deactivate)
 // and API keys (issue, revoke); admin.js mounts it with its request helpers. A temporary password or a new key is shown once, here, and never again.
 import { escapeHtml as esc, optionsHtml as opts } from "fq/lib/escape.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 const LEVEL_FIELD = { district: "district_id", street: "street_id", community: "community_id" }
 
@@ -70,8 +71,8 @@ export function mountAccounts(el, { call, post }) {
       <h2>新建账号</h2>
       <p class="ad-help">角色决定能做什么，辖区决定能看到哪里：全市、区县、街道或社区；网格员/外勤绑定到一个处置单位（其网格即辖区，登录后直接打开该单位的移动端）。不填密码则生成临时密码；无论哪种，首次登录都须修改密码。密码至少 10 位，不能是或包含用户名，不能是常用密码。</p>
       <div class="ad-row">
-        <label>用户名 <input name="username" required maxlength="40" placeholder="字母、数字、_ . -"></label>
-        <label>姓名 <input name="display_name" maxlength="60"></label>
+        <label>用户名 <input name="username" required maxlength="${LIMITS.username}" placeholder="字母、数字、_ . -"></label>
+        <label>姓名 <input name="display_name" maxlength="${LIMITS.name}"></label>
         <label>角色 <select name="role"></select></label>
       </div>
       <div class="ad-row ac-place"></div>
@@ -87,7 +88,7 @@ export function mountAccounts(el, { call, post }) {
     <form class="ad-card" data-form="key-new">
       <h2>接入密钥</h2>
       <p class="ad-help">供外部系统（12345 热线、终端、数据平台）调用接口，按权限范围授权，可限定区县或街道。密钥只在签发时显示一次，服务器只保存其摘要；吊销后立即失效。</p>
-      <div class="ad-row"><label>名称 <input name="name" required maxlength="60" placeholder="接入方，如 12345热线"></label>
+      <div class="ad-row"><label>名称 <input name="name" required maxlength="${LIMITS.key_name}" placeholder="接入方，如 12345热线"></label>
         <label>限定 <select name="area"></select></label></div>
       <div class="ad-chips ac-scopes"></div>
       <div class="ad-row"><button type="submit">签发密钥</button></div>
@@ -128,7 +129,7 @@ export function mountAccounts(el, { call, post }) {
           <button type="button" class="ac-active ad-cancel">${a.active ? "停用" : "启用"}</button></td></tr>`
       if (editing !== a.id) { return row }
       return row + `<tr class="ad-editor"><td colspan="6"><form data-account="${a.id}">
-        <div class="ad-row"><label>姓名 <input name="display_name" value="${esc(a.display_name || "")}" maxlength="60"></label>
+        <div class="ad-row"><label>姓名 <input name="display_name" value="${esc(a.display_name || "")}" maxlength="${LIMITS.name}"></label>
           <label>角色 <select name="role">${opts(data.roles, a.role)}</select></label></div>
         <div class="ad-row">${placeInputs(a)}</div>
         <div class="ad-row"><button type="button" class="ac-save">保存</button><button type="button" class="ad-cancel ac-cancel">取消</button></div></form></td></tr>`

@@ -3,6 +3,7 @@
 // Every value shown comes masked from the server; the page never unmasks anything.
 import { escapeHtml as esc, optionsHtml as opts } from "fq/lib/escape.js"
 import { fmtIso } from "fq/lib/time.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 const AUDIT_GROUPS = {
   "login,login_failed,login_blocked,logout": "登录与注销（全部）",
@@ -33,14 +34,14 @@ export function mountAudit(el, { call, base, L }) {
           <div class="ad-row">
             <label>起始 <input name="from" type="datetime-local" step="1"></label>
             <label>截止 <input name="to" type="datetime-local" step="1"></label>
-            <label>操作人 <input name="actor" placeholder="账号；以 * 结尾为前缀" maxlength="61"></label>
+            <label>操作人 <input name="actor" placeholder="账号；以 * 结尾为前缀" maxlength="${LIMITS.audit_actor + 1}"></label>
             <label>操作 <select name="action">${actionOptions}</select></label>
           </div>
           <div class="ad-row">
             <label>对象 <select name="entity">${opts(E, "", "全部对象")}</select></label>
             <label>对象编号 <input name="entity_id" type="number" min="1"></label>
-            <label>案件编号 <input name="code" placeholder="如 2026-000123" maxlength="20"></label>
-            <label>关键词 <input name="q" type="search" placeholder="理由、详情中的文字" maxlength="100"></label>
+            <label>案件编号 <input name="code" placeholder="如 2026-000123" maxlength="${LIMITS.audit_code}"></label>
+            <label>关键词 <input name="q" type="search" placeholder="理由、详情中的文字" maxlength="${LIMITS.audit_q}"></label>
             <button type="submit">查询</button><button type="button" class="ad-cancel ad-audit-reset">重置</button>
             <a class="ad-audit-csv" href="#" download>导出 CSV</a>
           </div>

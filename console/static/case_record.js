@@ -5,6 +5,7 @@
 // One element per case is kept across the case page's redraws, so a half-filled form survives.
 import { api, append, clear, fmtFull, h, notice } from "fq/desk_common.js"
 import { request } from "fq/lib/http.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 const REC_STEPS = [["listen", "听", "了解情况"], ["check", "查", "摸清事实"], ["discuss", "议", "各方畅谈"],
   ["mediate", "调", "多元解纷"], ["settle", "定", "建档落实"]]
@@ -62,7 +63,7 @@ function buildRecord(apiBase, id, actor) {
   // ---- 五步 -----------------------------------------------------------------------------------
   const stepSel = h("select", { class: "dk-input", name: "step" },
     REC_STEPS.map(([k, l, hint]) => h("option", { value: k }, `${l}（${hint}）`)))
-  const stepNote = h("textarea", { class: "dk-input", name: "step_note", rows: 2, maxlength: 4000,
+  const stepNote = h("textarea", { class: "dk-input", name: "step_note", rows: 2, maxlength: LIMITS.record_note,
     placeholder: "本步骤的记录：听取了谁、查明了什么、各方意见、调解经过或落实安排（必填）" })
   const stepWhen = h("input", { class: "dk-input", type: "datetime-local", name: "happened_at", title: "发生时间（不填为现在）" })
   const stepForm = h("div", { class: "rc-form" }, h("div", { class: "dk-row" }, stepSel, stepWhen), stepNote,
@@ -87,16 +88,16 @@ function buildRecord(apiBase, id, actor) {
   const hours = h("select", { class: "dk-input", name: "hours" },
     [0.5, 1, 1.5, 2, 3, 4].map((n) => h("option", { value: n, selected: n === 1 }, `${n} 小时`)))
   const room = h("select", { class: "dk-input", name: "facility_id" })
-  const place = h("input", { class: "dk-input", name: "place", maxlength: 200, placeholder: "或填写地点（如：当事人家中）" })
+  const place = h("input", { class: "dk-input", name: "place", maxlength: LIMITS.place, placeholder: "或填写地点（如：当事人家中）" })
   const mode = h("select", { class: "dk-input", name: "mode" },
     h("option", { value: "joint" }, "面对面（联合调解）"), h("option", { value: "separate" }, "背对背"))
   const partiesBox = h("div", { class: "rc-people" })
-  const mediators = h("input", { class: "dk-input", name: "mediators", maxlength: 200, placeholder: "调解员姓名，多人以、分隔" })
+  const mediators = h("input", { class: "dk-input", name: "mediators", maxlength: LIMITS.name * 4, placeholder: "调解员姓名，多人以、分隔" })
   const officials = h("div", { class: "rc-people" })
   function officialRow() {
     const kind = h("select", { class: "dk-input", name: "official_kind" },
       ["police", "judge", "procurator", "lawyer", "psychologist", "other"].map((k) => h("option", { value: k }, REC_KINDS[k])))
-    const name = h("input", { class: "dk-input", name: "official_name", maxlength: 60, placeholder: "姓名" })
+    const name = h("input", { class: "dk-input", name: "official_name", maxlength: LIMITS.name, placeholder: "姓名" })
     officials.appendChild(h("div", { class: "dk-row rc-official" }, kind, name))
   }
   const sessionForm = h("div", { class: "rc-form" },
@@ -142,11 +143,11 @@ function buildRecord(apiBase, id, actor) {
   }
 
   // ---- 调解协议书 ---------------------------------------------------------------------------------
-  const committee = h("input", { class: "dk-input", name: "committee", maxlength: 120, placeholder: "调解委员会名称" })
-  const facts = h("textarea", { class: "dk-input", name: "facts", rows: 3, maxlength: 4000, placeholder: "纠纷主要事实、争议事项" })
-  const terms = h("textarea", { class: "dk-input", name: "terms", rows: 3, maxlength: 4000, placeholder: "协议内容（逐条）" })
-  const perform = h("textarea", { class: "dk-input", name: "performance", rows: 2, maxlength: 2000, placeholder: "履行方式和期限" })
-  const correction = h("input", { class: "dk-input", name: "correction", maxlength: 500, placeholder: "更正理由（制作新版本时必填）" })
+  const committee = h("input", { class: "dk-input", name: "committee", maxlength: LIMITS.body_name, placeholder: "调解委员会名称" })
+  const facts = h("textarea", { class: "dk-input", name: "facts", rows: 3, maxlength: LIMITS.record_note, placeholder: "纠纷主要事实、争议事项" })
+  const terms = h("textarea", { class: "dk-input", name: "terms", rows: 3, maxlength: LIMITS.record_note, placeholder: "协议内容（逐条）" })
+  const perform = h("textarea", { class: "dk-input", name: "performance", rows: 2, maxlength: LIMITS.performance, placeholder: "履行方式和期限" })
+  const correction = h("input", { class: "dk-input", name: "correction", maxlength: LIMITS.reason, placeholder: "更正理由（制作新版本时必填）" })
   const agreementForm = h("div", { class: "rc-form" }, committee, facts, terms, perform, correction,
     h("button", { type: "button", class: "dk-btn dk-btn-good dk-btn-sm rc-agree", onclick: () => send("agreement", {
       committee: committee.value.trim(), facts: facts.value.trim(), terms: terms.value.trim(),
@@ -167,7 +168,7 @@ function buildRecord(apiBase, id, actor) {
   // ---- 司法确认 -----------------------------------------------------------------------------------
   const jStatus = h("select", { class: "dk-input", name: "judicial_status" },
     Object.entries(REC_JUDICIAL).map(([k, v]) => h("option", { value: k }, v)))
-  const court = h("input", { class: "dk-input", name: "court", maxlength: 120, placeholder: "法院" })
+  const court = h("input", { class: "dk-input", name: "court", maxlength: LIMITS.body_name, placeholder: "法院" })
   const jDate = h("input", { class: "dk-input", type: "date", name: "on_date" })
   const judicialForm = h("div", { class: "dk-row rc-form" }, jStatus, court, jDate,
     h("button", { type: "button", class: "dk-btn dk-btn-secondary dk-btn-sm", onclick: () => send("judicial", {
@@ -212,7 +213,7 @@ function buildRecord(apiBase, id, actor) {
 
   // ---- 延期 ----------------------------------------------------------------------------------------
   const days = h("input", { class: "dk-input dk-num", type: "number", min: 1, max: 30, name: "days", placeholder: "天" })
-  const reason = h("input", { class: "dk-input", name: "ext_reason", maxlength: 1000, placeholder: "延期理由" })
+  const reason = h("input", { class: "dk-input", name: "ext_reason", maxlength: LIMITS.note, placeholder: "延期理由" })
   const extForm = h("div", { class: "dk-row rc-form" }, days, reason,
     h("button", { type: "button", class: "dk-btn dk-btn-secondary dk-btn-sm", onclick: () => send("extensions",
       { days: Number(days.value), reason: reason.value.trim() }, "延期申请已提交") }, "申请延期"))

@@ -3,6 +3,7 @@
 // POST to the API; the server decides and its Chinese answer is shown as is.
 import { addressPicker, api, append, badge, blink, clear, clockOffset, countdown, fmtDT, fmtFull, h, notice, priorityBadge, recommendPanel, riskBadge } from "fq/desk_common.js"
 import { recordSection } from "fq/case_record.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 const CHAIN = [["community_name", "社区"], ["grid_name", "网格"], ["micro_grid_name", "微网格"],
                ["police_grid_name", "警格"]]
@@ -57,7 +58,7 @@ export function render({ model, el }) {
   function actionForm(a) {
     const c = model.case
     const box = h("div", { class: "dk-action-form", dataset: { action: a.key } })
-    const note = h("textarea", { class: "dk-input", name: "note", rows: 2, maxlength: 500,
+    const note = h("textarea", { class: "dk-input", name: "note", rows: 2, maxlength: LIMITS.reason,
       placeholder: a.note === "required" ? "说明理由（必填）" : "备注（可选）" })
     if (a.kind === "assign") {
       box.appendChild(recommendPanel({ api: model.api_base, actor: () => model.actor, incidentId: c.id,
@@ -99,7 +100,7 @@ export function render({ model, el }) {
       return box
     }
     if (a.kind === "priority") {
-      const reason = h("input", { class: "dk-input", name: "reason", maxlength: 500, placeholder: "理由（可选）" })
+      const reason = h("input", { class: "dk-input", name: "reason", maxlength: LIMITS.reason, placeholder: "理由（可选）" })
       const send = (code, text) => post("priority", { priority: code, reason: reason.value.trim() || null }, text)
       box.append(h("div", { class: "dk-muted dk-small" }, `风险研判建议：${c.proposed_priority_label}（原定 ${c.priority_label}）`),
         h("div", { class: "dk-muted dk-small" }, (c.risk_reasons || []).join("；")), reason,
@@ -127,9 +128,9 @@ export function render({ model, el }) {
       // no outcome is preselected: the person closing the case chooses it
       const outcome = h("select", { class: "dk-input", name: "outcome" }, h("option", { value: "" }, "请选择办结结果"),
         Object.entries(V.outcomes).map(([k, v]) => h("option", { value: k }, v)))
-      const oral = h("textarea", { class: "dk-input", name: "oral_terms", rows: 2, maxlength: 2000,
+      const oral = h("textarea", { class: "dk-input", name: "oral_terms", rows: 2, maxlength: LIMITS.oral_terms,
         placeholder: "口头协议内容（调解成功且无书面协议书时必填：谁、做什么、何时前）" })
-      const body = h("input", { class: "dk-input", name: "referred_to", maxlength: 120, placeholder: "接收机关（受理法院或仲裁机构）" })
+      const body = h("input", { class: "dk-input", name: "referred_to", maxlength: LIMITS.referred_to, placeholder: "接收机关（受理法院或仲裁机构）" })
       const oralRow = h("div", { class: "dk-row", hidden: true }, oral)
       const bodyRow = h("div", { class: "dk-row", hidden: true }, body)
       outcome.addEventListener("change", () => {
@@ -142,7 +143,7 @@ export function render({ model, el }) {
         referred_to: () => (bodyRow.hidden ? null : body.value.trim() || null) })
     }
     if (a.on_the_spot) {
-      const why = h("input", { class: "dk-input", name: "spot_reason", maxlength: 500, placeholder: "当场化解理由（必填：双方在场、已当面达成一致等）" })
+      const why = h("input", { class: "dk-input", name: "spot_reason", maxlength: LIMITS.reason, placeholder: "当场化解理由（必填：双方在场、已当面达成一致等）" })
       box.append(h("div", { class: "dk-muted dk-small" }, `当场化解：由 ${model.actor} 作为调解人记录`), why)
       Object.assign(extra, { on_the_spot: () => true, spot_reason: () => why.value.trim() || null })
     }

@@ -2,6 +2,7 @@
 // "fq/desk_common.js"). Text is always set with textContent: user-supplied data never becomes
 // markup. Requests go to the console's own API only (lib/http.js).
 import { request } from "./lib/http.js"
+import { LIMITS } from "./lib/limits.js"
 import { fmtFull } from "./lib/time.js"
 
 export { TZ, ago, clockOffset, countdown, fmtDT, fmtFull, fmtTime, phaseOf, span } from "./lib/time.js"
@@ -71,7 +72,7 @@ export function recommendPanel(opts) {
   const root = h("div", { class: "dk-rec", dataset: { incident: opts.incidentId } })
   const status = h("div", { class: "dk-rec-status" })
   const body = h("div", { class: "dk-rec-body" })
-  const reason = h("input", { class: "dk-input dk-rec-reason", type: "text", maxlength: 200,
+  const reason = h("input", { class: "dk-input dk-rec-reason", type: "text", maxlength: LIMITS.reason,
     placeholder: opts.reassign ? "改派理由（必填）" : "指定理由（按策略应自动派单时必填）" })
   const head = h("div", { class: "dk-rec-head" },
     h("span", { class: "dk-section-title" }, opts.reassign ? "改派：推荐处置力量" : "推荐处置力量"),
@@ -230,7 +231,7 @@ export const PLACE_LEVELS = { building: "楼栋", door: "门牌", compound: "小
 // An address box with live candidates from /geocode; onPick(candidate) on a click or Enter.
 export function addressPicker(apiBase, onPick, initial) {
   const input = h("input", { class: "dk-input dk-address", type: "search", autocomplete: "off",
-    maxlength: 200, placeholder: "输入地址：如 天山路128号、友谊佳苑3号楼", "aria-label": "地址" })
+    maxlength: LIMITS.address, placeholder: "输入地址：如 天山路128号、友谊佳苑3号楼", "aria-label": "地址" })
   const list = h("ul", { class: "dk-cands", role: "listbox" })
   let items = []
   let seq = 0

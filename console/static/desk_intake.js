@@ -4,6 +4,7 @@
 // before saving. Saving POSTs /api/v1/incidents; the result shows the chain, warnings, deadlines
 // and the recommendation list with one-click assignment.
 import { addressPicker, api, badge, clear, fmtFull, h, notice, priorityBadge, recommendPanel, riskBadge } from "fq/desk_common.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 const ROLES = { applicant: "申请人", respondent: "被申请人", third_party: "第三人" }
 const CRS = { wgs84: "WGS-84（GPS）", gcj02: "GCJ-02（国测局）", bd09: "BD-09（百度）" }
@@ -54,10 +55,10 @@ export function render({ model, el }) {
   const category = select("category", { "": "请选择纠纷类别", ...V.categories }, "")
   const priority = segmented("priority", V.priorities, "normal")
   const difficulty = segmented("difficulty", V.difficulties, "normal")
-  const title = h("input", { class: "dk-input", name: "title", maxlength: 200,
+  const title = h("input", { class: "dk-input", name: "title", maxlength: LIMITS.title,
     placeholder: "一句话概括，如：楼上漏水引发邻里纠纷" })
   const description = h("textarea", { class: "dk-input", name: "description", rows: 3,
-    maxlength: 4000, placeholder: "事情经过、诉求、涉及金额与人数等", oninput: () => schedCheck() })
+    maxlength: LIMITS.description, placeholder: "事情经过、诉求、涉及金额与人数等", oninput: () => schedCheck() })
   const dispatchMode = select("dispatch", {
     policy: "按策略（紧急、较急案件系统自动派单）", manual: "人工选派", auto: "系统自动派单" }, "policy")
 
@@ -65,9 +66,9 @@ export function render({ model, el }) {
   const partyBox = h("div", { class: "dk-parties" })
   function partyRow(role, first) {
     const row = h("div", { class: "dk-party" },
-      h("input", { class: "dk-input", name: "party_name", maxlength: 60,
+      h("input", { class: "dk-input", name: "party_name", maxlength: LIMITS.name,
         placeholder: first ? "来电/来访人姓名" : "当事人姓名", oninput: () => schedCheck() }),
-      h("input", { class: "dk-input", name: "party_phone", maxlength: 30, inputmode: "tel",
+      h("input", { class: "dk-input", name: "party_phone", maxlength: LIMITS.phone, inputmode: "tel",
         placeholder: "联系电话", oninput: () => schedCheck() }),
       select("party_role", ROLES, role),
       select("party_language", { "": "语言：普通话", ...V.languages_other }, ""),

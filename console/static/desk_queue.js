@@ -5,9 +5,10 @@ import { badge, blink, clear, clockOffset, countdown, h, liveRows, phaseOf, prio
 
 const FILTERS = [
   ["open", "全部在办", (r) => r.group === "open"],
-  ["dispatch", "待派单", (r) => ["registered", "located", "escalated"].includes(r.state)],
-  ["sign", "待签收", (r) => r.state === "assigned"],
-  ["handling", "处置中", (r) => ["acknowledged", "on_scene", "mediating"].includes(r.state)],
+  // which case waits for what is the domain's (dispatch.lifecycle.WAITING_FOR), sent on each row
+  ["dispatch", "待派单", (r) => r.waiting === "dispatch"],
+  ["sign", "待签收", (r) => r.waiting === "sign"],
+  ["handling", "处置中", (r) => r.waiting === "handling"],
   ["alarm", "预警/超时", (r, now) => r.group === "open" && r.clocks.some((m) => phaseOf(m, now) !== "ok")],
   ["followup", "待回访", (r) => r.group === "followup"],
 ]

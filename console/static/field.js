@@ -4,6 +4,7 @@
 // a POST, the server decides, and its Chinese reason is shown when it refuses.
 import { escapeHtml as esc } from "fq/lib/escape.js"
 import { fetchJson } from "fq/lib/http.js"
+import { LIMITS } from "fq/lib/limits.js"
 import { countdown } from "fq/lib/time.js"
 import { mountRecords, refreshRecord } from "fq/field_record.js"
 
@@ -43,15 +44,15 @@ export function render({ model, el }) {
         <option value="">请选择办结结果</option>${outcomes}</select></label>`)
     }
     if (wants("agreement")) {
-      fields.push(`<label class="fd-field">口头协议内容（无书面协议书时必填）<textarea name="oral_terms" rows="3" maxlength="2000"
+      fields.push(`<label class="fd-field">口头协议内容（无书面协议书时必填）<textarea name="oral_terms" rows="3" maxlength="${LIMITS.oral_terms}"
         placeholder="谁、做什么、何时前完成"></textarea></label>`)
     }
     if (wants("referred_to")) {
-      fields.push(`<label class="fd-field">接收机关<input name="referred_to" maxlength="120" placeholder="受理法院或仲裁机构"></label>`)
+      fields.push(`<label class="fd-field">接收机关<input name="referred_to" maxlength="${LIMITS.referred_to}" placeholder="受理法院或仲裁机构"></label>`)
     }
     if (a.needs.includes("note")) {
       const what = a.to === "escalated" ? "上报理由" : "办结说明（处理经过与结果）"
-      fields.push(`<label class="fd-field">${what}<textarea name="note" rows="3" maxlength="1000"></textarea></label>`)
+      fields.push(`<label class="fd-field">${what}<textarea name="note" rows="3" maxlength="${LIMITS.note}"></textarea></label>`)
     }
     const confirm = f.confirm
       ? `<div class="fd-confirm">确认${esc(a.label)}？提交后不能撤回。

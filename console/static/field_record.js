@@ -3,6 +3,7 @@
 // 延期 request. The complete record (sessions, agreement, 司法确认) is on the desk. One element
 // per case survives the task list's redraws (a half-written note is not lost).
 import { fetchJson, postJson } from "fq/lib/http.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 const FR_STEPS = [["listen", "听"], ["check", "查"], ["discuss", "议"], ["mediate", "调"], ["settle", "定"]]
 const FR_HINT = { listen: "了解情况", check: "摸清事实", discuss: "各方畅谈", mediate: "多元解纷", settle: "建档落实" }
@@ -16,11 +17,11 @@ function frPanel(apiBase, id) {
   el.innerHTML = `<summary>调解记录 <span class="fr-sum"></span></summary>
     <div class="fr-steps">${FR_STEPS.map(([k, l]) => `<button type="button" class="fr-step" data-step="${k}">${l}</button>`).join("")}</div>
     <div class="fr-hint"></div>
-    <textarea class="fr-note" rows="3" maxlength="4000" placeholder="先选上面的步骤，再写记录"></textarea>
+    <textarea class="fr-note" rows="3" maxlength="${LIMITS.record_note}" placeholder="先选上面的步骤，再写记录"></textarea>
     <button type="button" class="fr-save">保存记录</button>
     <label class="fr-cam">拍照 / 上传附件<input type="file" accept="image/*,application/pdf" capture="environment" class="fr-file"></label>
     <div class="fr-ext"><select class="fr-days">${[1, 2, 3, 5, 7, 10, 15].map((n) => `<option value="${n}">${n} 天</option>`).join("")}</select>
-      <input class="fr-reason" maxlength="1000" placeholder="延期理由"><button type="button" class="fr-ask">申请延期</button></div>
+      <input class="fr-reason" maxlength="${LIMITS.note}" placeholder="延期理由"><button type="button" class="fr-ask">申请延期</button></div>
     <div class="fr-msg" role="status"></div>`
   let step = null
   const q = (s) => el.querySelector(s)

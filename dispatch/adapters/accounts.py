@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from dispatch.access import ROLES, SCOPES, Principal
 from dispatch.errors import InvalidCommand, NotFound
+from dispatch.passwords import MAX_INPUT
 
 _HASHER = PasswordHasher()
 # verified against when the username is unknown, so timing does not tell which names exist
@@ -50,8 +51,8 @@ def token_hash(token: str) -> str:
 def check_password(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise InvalidCommand(f"密码至少 {MIN_PASSWORD} 位", field="password")
-    if len(password) > 256:
-        raise InvalidCommand("密码过长（上限 256 位）", field="password")
+    if len(password) > MAX_INPUT:
+        raise InvalidCommand(f"密码过长（上限 {MAX_INPUT} 位）", field="password")
 
 
 def principal_from_row(row: Any) -> Principal:
