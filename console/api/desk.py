@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
-from console.api.router import schemas
+from console.api import schemas
 from console.api.auth_scope import filter_snapshot
 from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside

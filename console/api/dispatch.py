@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from console.api.router import request_guard, schemas
+from console.api import request_guard, schemas
 from console.api.auth_scope import case_for, check_incident, check_unit, filter_units, masked_case
 from console.api.intake_place import place
 from console.api.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks

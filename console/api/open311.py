@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from console.api import request_guard
-from console.api.router import ApiHandler
-from console.bootstrap import App
 from console.api.open311_format import (
     errors,
     request_record,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from console.api.schemas import Id, Body, check_in, enum_schema, fix_time
+from console.api.schemas import Body, Id, check_in, enum_schema, fix_time
 from dispatch import commands_record as r
 from dispatch import limits, record
 
