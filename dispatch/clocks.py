@@ -100,7 +100,7 @@ def decide(kind: str, stage: str, *, state: str, level: str, policy: Policy,
     """
     what = KIND_LABEL[kind]
     if state not in LIVE_STATES[kind]:
-        return Decision(skip=True, reason=f"案件已{vocab.INCIDENT_STATES.get(state, state)}，"
+        return Decision(skip=True, reason=f"案件{vocab.INCIDENT_STATES.get(state, state)}，"
                                           f"{what}时限不再计算")
     if stage == "warn":
         return Decision(skip=False, warn=True, reason=f"{what}时限将到（已用 "

@@ -134,7 +134,7 @@ def locate(cmd: LocateIncident, uow: UnitOfWork) -> Located:
         raise InvalidCommand("该点不在辖区内，无法定位到网格", field="lon",
                              nearest=loc.as_dict().get("nearest_grid"))
     if row["state"] not in lifecycle.UNSENT:
-        raise InvalidTransition(f"案件已{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
+        raise InvalidTransition(f"案件{vocab.INCIDENT_STATES[row['state']]}，不能重新定位",
                                 state=row["state"])
     uow.incidents.locate(cmd.incident_id, lon, lat, chain_ids(loc))
     if row["state"] == "registered":

@@ -215,7 +215,7 @@ def check_extension_request(days: int, reason: object, *, state: str, pending: b
     """延期申请: an open case, 1-30 days, a reason, none waiting for a decision."""
     if state not in vocab.OPEN_STATES:
         label = vocab.INCIDENT_STATES.get(state, state)
-        raise InvalidTransition(f"案件已{label}，不能申请延期", state=state)
+        raise InvalidTransition(f"案件{label}，不能申请延期", state=state)
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise InvalidCommand(f"延期天数（days）须为 1 到 {MAX_EXTENSION_DAYS} 的整数",
                              field="days")
