@@ -134,6 +134,46 @@ def test_the_loop_leads_again_after_the_server_kills_its_lock_connection(app, de
     assert holder(demo_copy) is None  # stop() gave the lock back
 
 
+def test_with_two_loops_a_killed_lock_connection_passes_the_lead_to_exactly_one(
+        app, demo_copy, clock):
+    ids = _register(app, demo_copy, range(64, 68))
+    ticks: list[str] = []
+
+    def counted(name: str) -> Callable[[RunClocks], TickReport]:
+        def run(cmd: RunClocks) -> TickReport:
+            report: TickReport = app.handle(cmd)
+            ticks.append(name)
+            return report
+        return run
+
+    notes = Notifications(demo_copy)
+    loops = {name: Scheduler(demo_copy, counted(name), interval_s=0.05) for name in "ab"}
+    loops["a"].start()
+    try:
+        first = wait_until("loop a takes the lock", lambda: holder(demo_copy))
+        loops["b"].start()
+        wait_until("loop a ticks on while b waits", lambda: ticks.count("a") >= 3)
+        assert "b" not in ticks and not loops["b"].leading
+        with demo_copy.connect() as conn:
+            assert conn.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": first[0]})
+        wait_until("a new connection holds the lock, and one loop alone leads",
+                   lambda: (h := holder(demo_copy)) is not None and h[0] != first[0]
+                   and loops["a"].leading != loops["b"].leading)
+        leader = "a" if loops["a"].leading else "b"
+        clock.advance(minutes=25)
+        wait_until("the warnings fire",
+                   lambda: len(_fired(demo_copy, ids)["deadline_warn"]) == len(ids))
+        seen = ticks.count(leader)
+        wait_until("three more ticks of the leader", lambda: ticks.count(leader) >= seen + 3)
+        _assert_once(demo_copy, notes, ids, yellow=False)
+        assert loops[leader].leading and not loops["ab".replace(leader, "")].leading
+    finally:
+        for loop in loops.values():
+            loop.stop()
+        notes.close()
+    assert holder(demo_copy) is None
+
+
 class _Proc:
     """A scheduler process (tests/integration/dispatch/scheduler_process.py) and its tick lines."""
 
