@@ -158,7 +158,25 @@ def demo_territory(settings: Settings):  # type: ignore[no-untyped-def]
     cache.mkdir(parents=True, exist_ok=True)
     with (cache / "territory.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return cached_demo(cache, size="demo", seed=settings.seed, say=lambda m: None)
+        territory = cached_demo(cache, size="demo", seed=settings.seed, say=lambda m: None)
+        if _days_old(territory) > MAX_DEMO_AGE_DAYS:  # its history ends at the day it was built
+            for old in cache.glob(f"territory-demo-{settings.seed}-*.pickle"):
+                old.unlink()
+            territory = cached_demo(cache, size="demo", seed=settings.seed, say=lambda m: None)
+        return territory
+
+
+# Tests that read the database's now() against the demo's history (the wall's 7- and 30-day
+# windows, today's trend bar) need a history that reaches near today: a cache built more than
+# this many days ago is built again (its year of history ends on the day it was generated).
+MAX_DEMO_AGE_DAYS = 3
+
+
+def _days_old(territory) -> int:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    last = territory.frames["incidents"]["reported_at"].max()
+    return (datetime.now(UTC) - last.to_pydatetime()).days
 
 
 @pytest.fixture(scope="session")
@@ -228,6 +246,9 @@ def serve_console(settings: Settings, url: str) -> Iterator[str]:
         server = holder["server"]
         server.io_loop.add_callback(server.io_loop.stop)
         thread.join(timeout=10)
+        from console.live.hub_base import stop_live
+
+        stop_live(app)  # no hub or listener thread outlives it (its database may be dropped next)
         app.engine.dispose()
 
 

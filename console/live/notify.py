@@ -4,7 +4,8 @@ The domain sends ``NOTIFY fq_dispatch`` with each committed event (``dispatch.ad
 The SSE stream, the wall's statistics hub and the desk hub all want those payloads; each
 registers a callback here instead of holding its own connection (issue 5: "one listener per
 process, not per session"). The listening thread starts with the first callback, reconnects when
-the database goes away, and ends a moment after the last callback is removed.
+the database goes away, and ends a moment after the last callback is removed, or when the server
+shuts down (:func:`stop_notifier`: a database dropped after that is not retried forever).
 
 Callbacks run on the listening thread, in the order the payloads arrive: they must be quick
 (set a flag, queue the payload, ``loop.call_soon_threadsafe``) and must not touch Bokeh models.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -42,13 +42,14 @@ class Notifier:
         self._callbacks: dict[int, Callback] = {}
         self._next = 0
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()  # set by stop(): no more listening, no retrying
 
     def add(self, callback: Callback) -> int:
         """Call ``callback(payload)`` for every notification from now on; returns a token."""
         with self._lock:
             self._next += 1
             self._callbacks[self._next] = callback
-            if self._thread is None:
+            if self._thread is None and not self._stopped.is_set():
                 self._thread = threading.Thread(target=self._run, name="fq-listen", daemon=True)
                 self._thread.start()
             return self._next
@@ -56,6 +57,19 @@ class Notifier:
     def remove(self, token: int) -> None:
         with self._lock:
             self._callbacks.pop(token, None)
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Stop for good (the server is shutting down): callbacks dropped, the thread leaves
+        its wait or its pause before retrying, closes its connection and ends. True when no
+        thread is left running after ``timeout_s``."""
+        self._stopped.set()
+        with self._lock:
+            self._callbacks.clear()
+            thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout_s)
+        return not thread.is_alive()
 
     @property
     def listening(self) -> bool:
@@ -71,7 +85,7 @@ class Notifier:
 
     def _active(self) -> bool:
         with self._lock:
-            if self._callbacks:
+            if self._callbacks and not self._stopped.is_set():
                 return True
             self._thread = None  # decided under the lock: add() starts a new thread after this
             self.ready.clear()
@@ -79,7 +93,7 @@ class Notifier:
 
     def _run(self) -> None:
         # once _active() said no, this thread must end: add() may already have started the next
-        while True:
+        while self._active():
             try:
                 with listening(self.conninfo, self.channel, connect_timeout=5) as conn:
                     self.connections += 1
@@ -91,10 +105,10 @@ class Notifier:
                             return
             except Exception as exc:  # the database restarted: listen again shortly
                 self.ready.clear()
+                if self._stopped.is_set():
+                    continue  # shutting down: the loop's _active() ends the thread, quietly
                 log.warning("listener lost its connection (%s); retrying", exc)
-                time.sleep(RETRY_S)
-                if not self._active():
-                    return
+                self._stopped.wait(RETRY_S)  # stop() cuts the pause short
 
     def _fan_out(self, payload: str) -> None:
         self.received += 1
@@ -114,6 +128,14 @@ def notifier(conninfo: str) -> Notifier:
         if found is None:
             found = _NOTIFIERS[conninfo] = Notifier(conninfo)
         return found
+
+
+def stop_notifier(conninfo: str, timeout_s: float = 10.0) -> bool:
+    """Stop and forget the process's notifier for this database, if any (a server stopping);
+    True when its thread ended. A later :func:`notifier` call makes a fresh one."""
+    with _NOTIFIERS_LOCK:
+        found = _NOTIFIERS.pop(conninfo, None)
+    return True if found is None else found.stop(timeout_s)
 
 
 def fan_out(targets: Iterable[T], call: Callable[[T], object], what: str) -> None:

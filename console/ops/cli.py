@@ -107,6 +107,7 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     from console.bootstrap import bootstrap
+    from console.live.hub_base import stop_live
     from console.server import make_server
 
     tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
@@ -144,6 +145,7 @@ def cmd_demo(settings: ConsoleSettings, args: argparse.Namespace) -> int:
         pass
     finally:
         scheduler.stop()
+        stop_live(app)
         pid_file.unlink(missing_ok=True)
     return 0
 

@@ -208,3 +208,71 @@ def test_position_pings_out_of_order_replayed_future_and_far_away(base, a_point)
     (mine,) = [u for u in units["items"] if u["id"] == uid]
     assert datetime.fromisoformat(mine["position_at"]) == at
     assert abs(mine["lon"] - lon) < 1e-6 and abs(mine["lat"] - lat) < 1e-6
+
+
+def test_two_dispatchers_assigning_one_case_at_once_over_http(base, a_point):
+    """Two officers, each logged in, send the same located case to different units in two
+    concurrent requests: one assignment stands, the other is a 409 naming who dispatched it,
+    its unit stays free, and the case's audit holds one assignment and one refusal."""
+    lon, lat, _ = a_point
+    _, reg = call("POST", f"{base}/api/v1/incidents", {
+        "category": "neighbour", "channel": "hotline", "lon": lon, "lat": lat,
+        "auto_dispatch": False, "parties": [{"name": "周七"}]})
+    iid = reg["id"]
+    _, rec = call("GET", f"{base}/api/v1/incidents/{iid}/recommendations?limit=5")
+    units = [item["id"] for item in rec["items"]][:2]
+    assert len(set(units)) == 2, rec
+    start = threading.Barrier(2)
+    results = {}
+
+    def go(unit, who):
+        start.wait()
+        results[who] = (unit, *call("POST", f"{base}/api/v1/incidents/{iid}/assign",
+                                    {"unit_ids": [unit]}, user=who))
+
+    threads = [threading.Thread(target=go, args=(u, w))
+               for u, w in zip(units, ("duty", "admin"), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r[1] for r in results.values()) == [200, 409], results
+    winner, (unit, _, _) = next((w, r) for w, r in results.items() if r[1] == 200)
+    loser, (_, _, refusal) = next((w, r) for w, r in results.items() if r[1] == 409)
+    assert f"已由 {winner} 派单" in refusal["error"]["message"], refusal
+    _, detail = call("GET", f"{base}/api/v1/incidents/{iid}")
+    assert detail["state"] == "assigned"
+    assert [a["unit_id"] for a in detail["assignments"] if a["state"] == "active"] == [unit]
+    acts = [(a["action"], a["actor"]) for a in detail["audit"]]
+    assert acts.count(("assign", winner)) == 1 and ("assign", loser) not in acts
+    assert [a for a in acts if a[0] == "refused"] == [("refused", loser)]
+
+
+def test_a_stale_expected_state_is_409_over_http_and_changes_nothing(base, a_point):
+    """A page that still shows 已派单 asks for 签收 after someone else signed: 409 with the
+    state now, the case unchanged, the refusal audited."""
+    lon, lat, _ = a_point
+    _, reg = call("POST", f"{base}/api/v1/incidents", {
+        "category": "neighbour", "channel": "hotline", "lon": lon, "lat": lat,
+        "auto_dispatch": False, "parties": [{"name": "吴八"}]})
+    iid = reg["id"]
+    _, rec = call("GET", f"{base}/api/v1/incidents/{iid}/recommendations?limit=1")
+    status, body = call("POST", f"{base}/api/v1/incidents/{iid}/assign",
+                        {"unit_ids": [rec["items"][0]["id"]], "expected_state": "located"})
+    assert status == 200, body
+    status, body = call("POST", f"{base}/api/v1/incidents/{iid}/transitions",
+                        {"to": "acknowledged", "expected_state": "assigned"})
+    assert status == 200, body
+    _, before = call("GET", f"{base}/api/v1/incidents/{iid}")
+    status, body = call("POST", f"{base}/api/v1/incidents/{iid}/transitions",
+                        {"to": "acknowledged", "expected_state": "assigned"},
+                        user="admin")
+    assert status == 409 and "已被他人处理" in body["error"]["message"], body
+    status, again = call("POST", f"{base}/api/v1/incidents/{iid}/assign",
+                         {"unit_ids": [rec["items"][0]["id"]], "expected_state": "located"},
+                         user="admin")
+    assert status == 409 and "已被他人处理" in again["error"]["message"], again
+    _, after = call("GET", f"{base}/api/v1/incidents/{iid}")
+    assert after["state"] == before["state"] == "acknowledged"
+    assert after["assignments"] == before["assignments"]
+    assert [a["action"] for a in after["audit"][len(before["audit"]):]] == ["refused", "refused"]

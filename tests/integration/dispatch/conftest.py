@@ -36,18 +36,37 @@ def demo_copy_fixture(settings: Settings, base_db: str, demo_territory) -> Itera
         yield engine
 
 
-@pytest.fixture
-def clock(demo_copy: Engine) -> FakeClock:
-    """10:00 Beijing time on the day after the demo's last report (day shifts on duty)."""
-    with demo_copy.connect() as conn:
+def next_morning(engine: Engine) -> FakeClock:
+    """10:00 Beijing time on the day after the last report in ``engine`` (day shifts on duty):
+    later than anything an earlier test of the module wrote, whatever the wall clock says."""
+    with engine.connect() as conn:
         last = conn.scalar(text("SELECT max(reported_at) FROM incidents"))
     day = last.astimezone(BEIJING).date() + timedelta(days=1)
     return FakeClock(datetime(day.year, day.month, day.day, 10, 0, tzinfo=BEIJING))
 
 
 @pytest.fixture
+def clock(demo_copy: Engine) -> FakeClock:
+    return next_morning(demo_copy)
+
+
+@pytest.fixture
 def app(demo_copy: Engine, clock: FakeClock) -> Dispatch:
     return bootstrap(demo_copy, clock=clock, eta=StraightLineEta(), policy_check_s=0)
+
+
+@pytest.fixture
+def own_copy(settings: Settings, base_db: str, demo_territory) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """A copy of the demo for this test alone: for a change (a policy edit) that the module's
+    other tests must not see, whichever order they run in."""
+    with demo_copy(settings, base_db, demo_territory, tag="o") as (_, engine):
+        yield engine
+
+
+@pytest.fixture
+def own_app(own_copy: Engine) -> Dispatch:
+    return bootstrap(own_copy, clock=next_morning(own_copy), eta=StraightLineEta(),
+                     policy_check_s=0)
 
 
 def grid_point(engine: Engine, k: int = 0) -> tuple[float, float]:

@@ -151,14 +151,15 @@ def test_unit_status_rules(app, demo_copy):
         app.handle(SetUnitStatus(unit_id=uid, status="sleeping", actor="本人"))
 
 
-def test_policy_edit_is_stored_validated_and_used(app, demo_copy):
+def test_policy_edit_is_stored_validated_and_used(own_app, own_copy):
+    app = own_app  # its own database: the module's other tests keep the default policy
     with pytest.raises(InvalidCommand, match="预警比例"):
         app.handle(UpdatePolicy(changes={"warn_share": 1.5}, actor="管理员"))
     new = app.handle(UpdatePolicy(changes={"sign_minutes": {"1": 15, "2": 60, "3": 120,
                                                              "4": 240}}, actor="管理员",
                                   reason="紧急件15分钟签收"))
     assert new.sign_minutes[1] == 15 and app.policy().sign_minutes[1] == 15
-    reg = _reg(app, demo_copy, 27, priority="urgent")
+    reg = _reg(app, own_copy, 27, priority="urgent")
     assert (reg.sign_deadline - app.clock()).total_seconds() == 15 * 60
 
 
@@ -355,3 +356,13 @@ def test_link_and_merge_and_their_refusals(app, demo_copy):
                                  kind="merged", actor="值班员"))
     assert _state(demo_copy, d.incident_id) == "located" and links() == 2
     assert [x[0] for x in _actions(demo_copy, d.incident_id)].count("refused") == 1
+
+
+def test_the_module_copy_keeps_the_default_policy_whatever_ran_before(app, demo_copy):
+    """The policy edit above had its own database: here, after it in file order or before it
+    in any other, an urgent case still has the default 30 minutes to be signed for."""
+    from dispatch.policy import Policy
+
+    assert app.policy().sign_minutes == Policy().sign_minutes
+    reg = _reg(app, demo_copy, 28, priority="urgent")
+    assert (reg.sign_deadline - app.clock()).total_seconds() == Policy().sign_minutes[1] * 60
