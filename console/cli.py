@@ -64,7 +64,7 @@ def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
 
 def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
                        force: bool = False) -> None:
-    from dispatch.seed import cached_demo
+    from demo.seed import cached_demo
     from geo.loader import load_territory
 
     engine = db.make_engine(url)
@@ -89,7 +89,7 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
 
 def _demo_accounts(engine: Engine) -> None:
     """Demo mode only: the demo accounts (password demo12345) and the Open311 demo key."""
-    from dispatch.adapters.accounts_demo import ensure_demo_accounts
+    from demo.accounts import ensure_demo_accounts
 
     with engine.begin() as conn:
         made = ensure_demo_accounts(conn)

@@ -13,6 +13,7 @@ ALLOWED = {
     "dispatch": {"geo"},
     "layers": {"dispatch", "geo"},
     "console": {"layers", "dispatch", "geo"},
+    "demo": {"dispatch", "geo"},
 }
 
 

@@ -9,12 +9,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from demo.territory.estate import Estate
+from demo.territory.facilities import Facility
+from demo.territory.frames import facility_frame, frame
+from demo.territory.gazetteer import Gazetteer
+from demo.territory.geometry import to_wgs84
 from geo import schema
-from geo.generator.estate import Estate
-from geo.generator.facilities import Facility
-from geo.generator.frames import facility_frame, frame
-from geo.generator.gazetteer import Gazetteer
-from geo.generator.geometry import to_wgs84
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dispatch.demo_geo import frame, geoms, locate, nearest, points_inside, xy
+from demo.spatial import frame, geoms, locate, nearest, points_inside, xy
 from geo.territory import Territory
 
 JITTER_DEG = 6e-5  # a few metres around a building's point: the door, the stairwell, the yard

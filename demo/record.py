@@ -3,7 +3,7 @@ its answers and who gave them, and the deadline clocks of the cases still runnin
 
 A resolved demo case rests on its unit's arrival (every demo case that reached 办结 had one) or,
 for a walk-in case nobody was sent to, on 当场化解 by the window officer; a mediated one rests
-on its written 调解协议书 (:mod:`dispatch.demo_casefile`) or carries the oral agreement's terms,
+on its written 调解协议书 (:mod:`demo.casefile`) or carries the oral agreement's terms,
 a referred one its receiving body. Follow-ups are recorded by the
 lead unit that handled the case, with the method and the neighbours it asked. Open cases get
 their sign-for / closure clocks (and resolved ones their 回访 clock) as stage rows, so the
@@ -171,9 +171,11 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
             *, facilities: pd.DataFrame, communities: pd.DataFrame, end: datetime,
             policy: Policy | None = None) -> dict[str, pd.DataFrame]:
     """The record tables of a generated history, keyed by table name (load after incidents):
-    closures, 回访, clocks, the case files (:mod:`dispatch.demo_casefile`) and the audit trail
-    (:mod:`dispatch.demo_audit`). ``end`` is the moment the history runs up to."""
-    from dispatch import demo_audit, demo_casefile, demo_extensions
+    closures, 回访, clocks, the case files (:mod:`demo.casefile`) and the audit trail
+    (:mod:`demo.audit`). ``end`` is the moment the history runs up to."""
+    from demo import audit as demo_audit
+    from demo import casefile as demo_casefile
+    from demo import extensions as demo_extensions
 
     rng = np.random.default_rng([seed, 7])
     policy = policy or Policy()

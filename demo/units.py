@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dispatch.demo_geo import frame, geoms, points_inside
-from dispatch.demo_names import HAN, KAZAKH, UYGHUR, fake_phones, person_names
+from demo.names import HAN, KAZAKH, UYGHUR, fake_phones, person_names
+from demo.spatial import frame, geoms, points_inside
 from geo.territory import Territory
 
 UNIT_COLUMNS = (
