@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from demo.units import SHIFT_TIMES, UNIT_COLUMNS
 from dispatch import vocab
+from dispatch.roster import SHIFT_TIMES, UNIT_COLUMNS
 from geo.errors import ImportRejected, Problem
 
 LAYER = "units"

@@ -36,6 +36,19 @@ def test_dependencies_point_one_way(package):
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
 
 
+def test_nothing_but_tests_and_benchmarks_imports_the_demo():
+    """The demo's room is a leaf on the other side: the product runs without it (``./run demo``
+    calls ``python -m demo load`` before it starts the console)."""
+    importers = []
+    for path in ROOT.rglob("*.py"):
+        top = path.relative_to(ROOT).parts[0]
+        if top in {"demo", "tests", "bench"} or top.startswith("."):
+            continue
+        if "demo" in _imports(path):
+            importers.append(str(path.relative_to(ROOT)))
+    assert not importers, f"import the demo: {sorted(importers)}"
+
+
 def test_domain_vocabulary_and_rules_import_no_framework():
     for name in ("vocab.py",):
         imported = _imports(ROOT / "dispatch" / name)
