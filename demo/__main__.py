@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from demo.errors import DemoRefused
 from geo.errors import DatabaseUnavailable
 from geo.settings import Settings
 
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(f"[run] error: {exc}", file=sys.stderr)
         return 2
+    except DemoRefused as exc:
+        print(f"[run] error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

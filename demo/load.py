@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy import Engine, text
 
+from demo.errors import DemoRefused
 from geo import db
 from geo.settings import Settings
 
@@ -16,7 +17,11 @@ def say(msg: str) -> None:
 
 def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
                        force: bool = False) -> None:
-    """Load the generated territory unless one is loaded (``force``: load it again)."""
+    """Load the generated territory unless one is loaded (``force``: load it again).
+
+    Refused (:class:`DemoRefused`, nothing written) where the database holds a case history:
+    the audit log is append-only and the demo's case ids would repeat under a second history.
+    """
     from demo.seed import cached_demo
     from geo.loader import load_territory
 
@@ -28,6 +33,11 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
             say(f"territory already loaded ({grids} grids): reusing it")
             _demo_accounts(engine)
             return
+        with engine.connect() as conn:
+            history = conn.scalar(text(
+                "SELECT count(*) FROM audit_log WHERE entity = 'incident'"))
+        if history:
+            raise DemoRefused(_refusal(settings.db_name, history))
         territory = cached_demo(settings.state_dir / "cache", size=size, seed=seed, say=say)
         t0 = time.perf_counter()
         say("loading the territory into PostGIS (one transaction)…")
@@ -38,6 +48,18 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
         _demo_accounts(engine)
     finally:
         engine.dispose()
+
+
+def _refusal(db_name: str, history: int) -> str:
+    return (f"数据库 {db_name} 已有 {history} 条案件审计记录；审计日志只增不删，再次载入演示数据会在"
+            "相同的案件编号下追加第二份历史，已拒绝，数据库未改动。要重新生成，请用一个新数据库："
+            "FQ_DB_NAME=新库名 ./run generate（可加 --size、--seed），之后以同样的 FQ_DB_NAME 运行 "
+            "./run demo。\n"
+            f"(The database {db_name} already holds {history} case audit rows; the audit log is "
+            "append-only, so loading the demo again would append a second history under the same "
+            "case ids: refused, nothing changed. To generate afresh, use a new database: "
+            "FQ_DB_NAME=NEW_NAME ./run generate [--size ...] [--seed ...], then "
+            "FQ_DB_NAME=NEW_NAME ./run demo.)")
 
 
 def _demo_accounts(engine: Engine) -> None:
