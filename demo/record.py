@@ -167,6 +167,15 @@ def timers(incidents: pd.DataFrame, *, policy: Policy) -> pd.DataFrame:
     return out[list(TIMER_COLUMNS)]
 
 
+def flows(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The handling level of the cases still up a level, as the live 上报 leaves it: one level
+    above the community (``clocks.next_level``; every demo case starts there), escalated once."""
+    up = incidents[incidents["state"] == "escalated"]
+    return pd.DataFrame({"incident_id": up["id"].to_numpy(dtype=np.int64),
+                         "level": [clocks.next_level("community")] * len(up),
+                         "escalations": np.ones(len(up), dtype=np.int16)})
+
+
 def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units: pd.DataFrame,
             *, facilities: pd.DataFrame, communities: pd.DataFrame, end: datetime,
             policy: Policy | None = None) -> dict[str, pd.DataFrame]:
@@ -198,7 +207,8 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
     audit = demo_audit.audit_rows([
         *demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop),
         *demo_extensions.audit(ext)])
-    return {"incidents": incidents, "incident_closures": closed, "followups": visits,
+    return {"incidents": incidents, "incident_flow": flows(incidents),
+            "incident_closures": closed, "followups": visits,
             "case_extensions": ext,
             "incident_timers": timers(incidents, policy=policy), "mediation_steps": steps,
             "mediation_sessions": sessions, "agreements": agreements, "audit_log": audit}

@@ -110,3 +110,22 @@ def test_extensions_are_decided_while_open_and_approvals_move_the_deadline(demo_
             "e.deadline_after = i.close_deadline) - count(*) FILTER (WHERE e.status = "
             "'approved') FROM case_extensions e JOIN incidents i ON i.id = e.incident_id")).one()
     assert n > 0 and bad == 0 and moved == 0
+
+
+def test_escalated_cases_stand_at_the_level_their_escalation_took_them(demo_engine: Engine):
+    """A case still 上报 is handled a level up (the live escalation writes its flow row)."""
+    from dispatch.clocks import next_level
+
+    with demo_engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT i.id, f.level, f.escalations, (SELECT count(*) FROM audit_log a "
+            "  WHERE a.entity = 'incident' AND a.entity_id = i.id AND a.to_state = 'escalated') "
+            "FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id "
+            "WHERE i.state = 'escalated'")).all()
+        stray = conn.scalar(text(
+            "SELECT count(*) FROM incident_flow f JOIN incidents i ON i.id = f.incident_id "
+            "WHERE f.escalations > 0 AND i.state <> 'escalated'"))
+    assert rows, "the demo has cases still escalated"
+    for iid, level, escalations, audited in rows:
+        assert (level, escalations, audited) == (next_level("community"), 1, 1), iid
+    assert stray == 0
