@@ -202,11 +202,12 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
     incidents = incidents.copy()  # approved extensions moved these close deadlines
     at = incidents["id"].isin(moved.index)
     incidents.loc[at, "close_deadline"] = moved.reindex(incidents.loc[at, "id"]).to_numpy()
-    # the transitions and 延期 only: the record's own rows (五步, bookings, agreements) would
-    # add 130k audit rows and double the demo's load time; their tables carry who and when
+    # the transitions, 延期 and the bookings that brought a specialist in: the record's other
+    # rows (五步, bookings, agreements) would add 130k audit rows and double the demo's load
+    # time; their tables carry who and when
     audit = demo_audit.audit_rows([
         *demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop),
-        *demo_extensions.audit(ext)])
+        *demo_extensions.audit(ext), demo_audit.bookings(sessions)])
     return {"incidents": incidents, "incident_flow": flows(incidents),
             "incident_closures": closed, "followups": visits,
             "case_extensions": ext,

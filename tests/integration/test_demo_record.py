@@ -129,3 +129,28 @@ def test_escalated_cases_stand_at_the_level_their_escalation_took_them(demo_engi
     for iid, level, escalations, audited in rows:
         assert (level, escalations, audited) == (next_level("community"), 1, 1), iid
     assert stray == 0
+
+
+def test_a_specialist_joins_a_case_through_an_audited_booking(demo_engine: Engine):
+    """法官、检察官、律师、心理咨询师 take part in a session as the live product lets them: the
+    session's booking, with its audit row (by whom, when, which session, which officials)."""
+    specialists = ("judge", "procurator", "lawyer", "psychologist")
+    with demo_engine.connect() as conn:
+        sessions = pd.read_sql(text(
+            "SELECT s.id, s.incident_id, s.booked_by, s.booked_at, s.participants "
+            "FROM mediation_sessions s WHERE EXISTS (SELECT 1 FROM "
+            "jsonb_array_elements(s.participants) p WHERE p->>'kind' = ANY(:k))"),
+            conn, params={"k": list(specialists)})
+        audited = pd.read_sql(text(
+            "SELECT (detail->>'id')::int AS id, entity_id AS incident_id, actor, at, "
+            "detail->'officials' AS officials FROM audit_log "
+            "WHERE action = 'session_booked' AND entity = 'incident' AND actor NOT LIKE 'test%'"),
+            conn)
+    assert len(sessions) > 100
+    assert audited["id"].is_unique and set(audited["id"]) == set(sessions["id"])
+    both = sessions.merge(audited, on="id", suffixes=("", "_audit"))
+    assert (both["incident_id"] == both["incident_id_audit"]).all()
+    assert (both["booked_by"] == both["actor"]).all() and (both["booked_at"] == both["at"]).all()
+    for people, officials in zip(both["participants"], both["officials"], strict=True):
+        assert officials == sorted({p["kind"] for p in people}
+                                   & {"police", "judge", "procurator", "lawyer"})
