@@ -119,7 +119,7 @@ class Locator:
         self._near_tree = shapely.STRtree(shapely.transform(
             layers[self._near_level].geoms, lambda xy: xy * [self._kx, 1.0]))
         self._chains = [self._chain_of(row) for row in range(len(self._places[self.finest]))]
-        self._chain_ids = {lv: np.array([c[lv].id if c.get(lv) else 0 for c in self._chains],
+        self._chain_ids = {lv: np.array([p.id if (p := c.get(lv)) else 0 for c in self._chains],
                                         dtype=np.int64) for lv in (*LEVELS, "police_grid")}
 
     @staticmethod
