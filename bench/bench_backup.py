@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from console.ops.backup import backup, restore
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from geo import db
 from geo.loader import load_territory
 from geo.settings import Settings

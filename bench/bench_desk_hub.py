@@ -66,8 +66,8 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 
 def build(settings: Settings, size: str, reuse: bool) -> str:
-    from dispatch.adapters.accounts_demo import ensure_demo_accounts
-    from dispatch.seed import cached_demo
+    from demo.accounts import ensure_demo_accounts
+    from demo.seed import cached_demo
     from geo.loader import load_territory
 
     name = f"fq_bench_desk_hub_{size}"

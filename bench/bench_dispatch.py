@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
+from demo.seed import cached_demo
 from dispatch.bootstrap import bootstrap
 from dispatch.commands import AssignUnits, Party, RegisterIncident
 from dispatch.errors import DispatchError
 from dispatch.eta import Eta, StraightLineEta
-from dispatch.seed import cached_demo
 from dispatch.vocab import CATEGORIES
 from geo import db
 from geo.loader import load_territory

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import shapely
 
-from geo.generator import generate_territory
+from demo.territory import generate_territory
 from geo.validate import validate_hierarchy
 
 REQUIRED = {"demo": {"communities": 40, "grids": 250, "micro_grids": 1200},

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from geo import db
 from geo.address import key
 from geo.geocode_doors import interpolate_doors

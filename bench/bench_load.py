@@ -16,7 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 from sqlalchemy import text
 
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from geo import db
 from geo.loader import load_territory
 from geo.queries import LAYER_SQL, TERRITORY_LAYERS, territory_layer

@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from sqlalchemy import text
 
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from geo import db
 from geo.coords import from_wgs84
 from geo.loader import load_territory

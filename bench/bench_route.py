@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, text
 
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from geo import db
 from geo.loader import load_territory
 from geo.routing import RoadGraph, Snaps, travel_times_to

@@ -47,7 +47,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from geo import db
 from geo.loader import load_territory
 from geo.settings import Settings
@@ -496,8 +496,8 @@ def main() -> None:
     name = f"fq_bench_wall_{args.size}"
     url = db.create_database(settings, name, drop_first=True)
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
+    from demo.accounts import ensure_demo_accounts
     from dispatch.adapters.accounts import open_session
-    from dispatch.adapters.accounts_demo import ensure_demo_accounts
 
     engine = db.make_engine(url)
     proc = None

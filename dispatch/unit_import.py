@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch import limits, vocab
-from dispatch.demo_units import SHIFT_TIMES, UNIT_COLUMNS
+from dispatch.roster import SHIFT_TIMES, UNIT_COLUMNS
 from geo.errors import ImportRejected, Problem
 
 LAYER = "units"

@@ -38,39 +38,10 @@ def territory_locator(conn: Connection) -> Locator:
 
 def chain_of(locator: Locator) -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
     """lon/lat arrays -> street, community, grid and micro-grid ids (0 outside or absent)."""
-    # one STRtree query at the finest level; the coarser ids follow its parents' columns
-    order = [lv for lv in ("micro_grid", "grid", "community", "street") if lv in locator.layers]
-    parent_of = {"micro_grid": "grid", "grid": "community", "community": "street"}
-    tables: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-    for lv in order:
-        frame = locator.layers[lv].frame
-        up = parent_of.get(lv)
-        parents = (frame[f"{up}_id"].to_numpy(dtype=float) if up and f"{up}_id" in frame
-                   else None)
-        tables[lv] = (frame["id"].to_numpy(dtype=np.int64), parents)
 
     def locate(lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
-        out = {col: np.zeros(len(lon), dtype=np.int64) for col in _CHAIN_LEVELS}
-        if not order:
-            return out
-        rows = locator.cells(lon, lat, level=order[0])
-        hit = rows >= 0
-        ids = np.where(hit, tables[order[0]][0][np.maximum(rows, 0)], 0)
-        by_level = {lv: col for col, lv in _CHAIN_LEVELS.items()}
-        for k, lv in enumerate(order):
-            out[by_level[lv]] = ids
-            parents = tables[lv][1]
-            if k + 1 == len(order) or parents is None:
-                break
-            nxt = order[k + 1]
-            own = tables[lv][0]
-            sort = np.argsort(own)
-            at = sort[np.clip(np.searchsorted(own, ids, sorter=sort), 0, len(own) - 1)]
-            up = np.where((ids != 0) & (own[at] == ids), parents[at], 0)
-            ids = np.nan_to_num(up).astype(np.int64)
-            if nxt != parent_of[lv]:
-                break
-        return out
+        ids = locator.chain_ids(lon, lat)  # the finest cell's own parents, as locate() gives
+        return {col: ids[lv] for col, lv in _CHAIN_LEVELS.items()}
     return locate
 
 

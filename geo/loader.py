@@ -27,7 +27,8 @@ Progress = Callable[[str, int], None]
 _SEARCHED = ("districts", "streets", "communities", "grids", "addr_roads", "compounds", "places",
              "addresses")
 # Tables whose ids come from a sequence (serial) and must be moved past the loaded ids.
-_SERIAL = ("incidents", "assignments", "incident_closures", "followups", "incident_timers")
+_SERIAL = ("incidents", "assignments", "incident_closures", "followups", "incident_timers",
+           "mediation_sessions")
 # Append-only tables (a trigger refuses TRUNCATE): loaded rows are added, never replaced, and
 # take their ids from the table's own sequence.
 _APPEND_ONLY = ("audit_log",)

@@ -119,6 +119,8 @@ class Locator:
         self._near_tree = shapely.STRtree(shapely.transform(
             layers[self._near_level].geoms, lambda xy: xy * [self._kx, 1.0]))
         self._chains = [self._chain_of(row) for row in range(len(self._places[self.finest]))]
+        self._chain_ids = {lv: np.array([p.id if (p := c.get(lv)) else 0 for c in self._chains],
+                                        dtype=np.int64) for lv in (*LEVELS, "police_grid")}
 
     @staticmethod
     def _centre_map(facilities: pd.DataFrame) -> dict[tuple[str, int | None], Place]:
@@ -254,6 +256,13 @@ class Locator:
         rows = self.cells(wlon, wlat, level=level)
         ids = self.layers[level or self.finest].frame["id"].to_numpy()
         return np.where(rows >= 0, ids[np.maximum(rows, 0)], 0)
+
+    def chain_ids(self, lon: ArrayLike, lat: ArrayLike) -> dict[str, NDArray[np.int64]]:
+        """Vectorised :meth:`locate` (WGS-84, no rooms): per level of :data:`LEVELS` and
+        ``police_grid``, the id in each point's chain; 0 outside, or where the level is absent."""
+        rows = self.cells(lon, lat)
+        return {lv: np.where(rows >= 0, ids[np.maximum(rows, 0)], 0)
+                for lv, ids in self._chain_ids.items()}
 
     def _cell_one(self, lon: float, lat: float, *, level: str | None = None) -> int:
         layer = self.layers[level or self.finest]

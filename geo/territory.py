@@ -12,7 +12,7 @@ import pandas as pd
 TABLE_ORDER = (
     "districts", "streets", "communities", "police_grids", "grids", "micro_grids",
     "facilities", "road_nodes", "road_edges", "addr_roads", "door_ranges", "compounds",
-    "buildings", "places", "addresses", "units", "incidents", "assignments",
+    "buildings", "places", "addresses", "units", "incidents", "incident_flow", "assignments",
     "incident_closures", "followups", "incident_timers", "mediation_steps", "mediation_sessions",
     "agreements", "case_extensions", "audit_log",
 )

@@ -53,8 +53,8 @@ urllib.request.install_opener(urllib.request.build_opener(_LoggedIn()))
 
 def add_test_accounts(conn) -> None:  # type: ignore[no-untyped-def]
     """The demo accounts and key, and this run's fixed session tokens (:data:`TOKENS`)."""
+    from demo.accounts import ensure_demo_accounts
     from dispatch.adapters.accounts import open_session
-    from dispatch.adapters.accounts_demo import ensure_demo_accounts
 
     ensure_demo_accounts(conn)
     for user, token in TOKENS.items():
@@ -152,7 +152,7 @@ def demo_territory(settings: Settings):  # type: ignore[no-untyped-def]
     others wait and read it instead of building (and writing) it at the same time."""
     import fcntl
 
-    from dispatch.seed import cached_demo
+    from demo.seed import cached_demo
 
     cache = settings.state_dir / "cache"
     cache.mkdir(parents=True, exist_ok=True)

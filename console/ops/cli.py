@@ -1,4 +1,4 @@
-"""Command line behind ./run: database, demo data, import, serving, stopping."""
+"""Command line behind ./run: database, import, serving, stopping (the demo data: ``python -m demo``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from geo import db
 from geo.coords import CRS_NAMES
 from geo.errors import DatabaseUnavailable, ImportRejected
-from geo.queries import grid_count
 from geo.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,56 +61,17 @@ def cmd_db_url(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
-                       force: bool = False) -> None:
-    from dispatch.seed import cached_demo
-    from geo.loader import load_territory
-
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            grids = grid_count(conn)
-        if grids and not force:
-            say(f"territory already loaded ({grids} grids): reusing it")
-            _demo_accounts(engine)
-            return
-        territory = cached_demo(settings.state_dir / "cache", size=size, seed=seed, say=say)
-        t0 = time.perf_counter()
-        say("loading the territory into PostGIS (one transaction)…")
-        with engine.begin() as conn:
-            counts = load_territory(conn, territory,
-                                    progress=lambda t, n: say(f"  {t}: {n} rows"))
-        say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s")
-        _demo_accounts(engine)
-    finally:
-        engine.dispose()
-
-
-def _demo_accounts(engine: Engine) -> None:
-    """Demo mode only: the demo accounts (password demo12345) and the Open311 demo key."""
-    from dispatch.adapters.accounts_demo import ensure_demo_accounts
-
-    with engine.begin() as conn:
-        made = ensure_demo_accounts(conn)
-    if made:
-        say(f"demo accounts (password demo12345): {', '.join(made)}")
-
-
-def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
-    url = db.ready_database(settings)
-    ensure_demo_loaded(settings, url, size=args.size, seed=args.seed, force=True)
-    return 0
-
-
-def cmd_demo(settings: ConsoleSettings, args: argparse.Namespace) -> int:
+def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
+    """Serve the console on the database as it is (``./run demo`` loads the demo first:
+    ``python -m demo load``); ``--check`` only checks the arguments and settings."""
     from console.bootstrap import bootstrap
     from console.live.hub_base import stop_live
     from console.server import make_server
 
     tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
-    say("preparing the database (local cluster, migrations)…")
+    if args.check:
+        return 0
     url = db.ready_database(settings)
-    ensure_demo_loaded(settings, url, size=settings.territory_size, seed=settings.seed)
     app = bootstrap(settings, url=url, tiles=tiles)
     # every server process starts one; the advisory lock lets exactly one of them tick
     scheduler = app.dispatch.scheduler(interval_s=5.0)
@@ -312,11 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("--if-marked", action="store_true")
     u = sub.add_parser("db-url")
     u.add_argument("--libpq", action="store_true")
-    d = sub.add_parser("demo")
+    d = sub.add_parser("serve", prog="./run demo")  # after python -m demo load
     d.add_argument("--port", type=int, default=None)
-    g = sub.add_parser("generate")
-    g.add_argument("--size", choices=("demo", "city"), default="demo")
-    g.add_argument("--seed", type=int, default=20261121)
+    d.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # args, settings; exit
     sub.add_parser("stop")
     geo_q = sub.add_parser("geocode", help="ranked candidates for an address")
     geo_q.add_argument("address")
@@ -345,8 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "demo": cmd_demo,
-            "generate": cmd_generate, "stop": cmd_stop, "status": cmd_status,
+COMMANDS = {"db-start": cmd_db_start, "db-stop": cmd_db_stop, "db-url": cmd_db_url, "serve": cmd_serve,
+            "stop": cmd_stop, "status": cmd_status,
             "import": cmd_import, "locate": cmd_locate, "geocode": cmd_geocode,
             "simulate": cmd_simulate, "create-admin": cmd_create_admin}
 

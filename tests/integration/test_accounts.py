@@ -65,7 +65,7 @@ def test_demo_accounts_only_on_an_illustrative_territory(demo_engine):
 
 
 def test_no_demo_accounts_on_a_real_territory(empty_engine):
-    from dispatch.adapters.accounts_demo import ensure_demo_accounts
+    from demo.accounts import ensure_demo_accounts
 
     with empty_engine.begin() as conn:
         conn.execute(text("INSERT INTO districts (id, code, name, geom) VALUES (1, 'd', '区', "

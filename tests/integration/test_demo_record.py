@@ -110,3 +110,47 @@ def test_extensions_are_decided_while_open_and_approvals_move_the_deadline(demo_
             "e.deadline_after = i.close_deadline) - count(*) FILTER (WHERE e.status = "
             "'approved') FROM case_extensions e JOIN incidents i ON i.id = e.incident_id")).one()
     assert n > 0 and bad == 0 and moved == 0
+
+
+def test_escalated_cases_stand_at_the_level_their_escalation_took_them(demo_engine: Engine):
+    """A case still 上报 is handled a level up (the live escalation writes its flow row)."""
+    from dispatch.clocks import next_level
+
+    with demo_engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT i.id, f.level, f.escalations, (SELECT count(*) FROM audit_log a "
+            "  WHERE a.entity = 'incident' AND a.entity_id = i.id AND a.to_state = 'escalated') "
+            "FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id "
+            "WHERE i.state = 'escalated'")).all()
+        stray = conn.scalar(text(
+            "SELECT count(*) FROM incident_flow f JOIN incidents i ON i.id = f.incident_id "
+            "WHERE f.escalations > 0 AND i.state <> 'escalated'"))
+    assert rows, "the demo has cases still escalated"
+    for iid, level, escalations, audited in rows:
+        assert (level, escalations, audited) == (next_level("community"), 1, 1), iid
+    assert stray == 0
+
+
+def test_a_specialist_joins_a_case_through_an_audited_booking(demo_engine: Engine):
+    """法官、检察官、律师、心理咨询师 take part in a session as the live product lets them: the
+    session's booking, with its audit row (by whom, when, which session, which officials)."""
+    specialists = ("judge", "procurator", "lawyer", "psychologist")
+    with demo_engine.connect() as conn:
+        sessions = pd.read_sql(text(
+            "SELECT s.id, s.incident_id, s.booked_by, s.booked_at, s.participants "
+            "FROM mediation_sessions s WHERE EXISTS (SELECT 1 FROM "
+            "jsonb_array_elements(s.participants) p WHERE p->>'kind' = ANY(:k))"),
+            conn, params={"k": list(specialists)})
+        audited = pd.read_sql(text(
+            "SELECT (detail->>'id')::int AS id, entity_id AS incident_id, actor, at, "
+            "detail->'officials' AS officials FROM audit_log "
+            "WHERE action = 'session_booked' AND entity = 'incident' AND actor NOT LIKE 'test%'"),
+            conn)
+    assert len(sessions) > 100
+    assert audited["id"].is_unique and set(audited["id"]) == set(sessions["id"])
+    both = sessions.merge(audited, on="id", suffixes=("", "_audit"))
+    assert (both["incident_id"] == both["incident_id_audit"]).all()
+    assert (both["booked_by"] == both["actor"]).all() and (both["booked_at"] == both["at"]).all()
+    for people, officials in zip(both["participants"], both["officials"], strict=True):
+        assert officials == sorted({p["kind"] for p in people}
+                                   & {"police", "judge", "procurator", "lawyer"})

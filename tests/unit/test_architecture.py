@@ -1,6 +1,7 @@
 """The house rules that code review forgets: dependency direction and module size."""
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ ALLOWED = {
     "dispatch": {"geo"},
     "layers": {"dispatch", "geo"},
     "console": {"layers", "dispatch", "geo"},
+    "demo": {"dispatch", "geo"},
 }
 
 
@@ -34,6 +36,20 @@ def test_dependencies_point_one_way(package):
     for path in (ROOT / package).rglob("*.py"):
         wrong = (_imports(path) & others) - ALLOWED[package]
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_nothing_but_tests_and_benchmarks_imports_the_demo():
+    """The demo's room is a leaf on the other side: the product runs without it (``./run demo``
+    calls ``python -m demo load`` before it starts the console)."""
+    importers = []
+    for folder, dirs, files in os.walk(ROOT):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "node_modules"
+                   and not (here == ROOT and d in {"demo", "tests", "bench"})]
+        for path in (here / f for f in files if f.endswith(".py")):
+            if "demo" in _imports(path):
+                importers.append(str(path.relative_to(ROOT)))
+    assert not importers, f"import the demo: {sorted(importers)}"
 
 
 def test_domain_vocabulary_and_rules_import_no_framework():

@@ -78,3 +78,18 @@ def test_batch_matches_single_points(locator):
     for x, y, i in zip(lons[:50], lats[:50], ids[:50], strict=True):
         loc = locator.locate(float(x), float(y))
         assert (loc.chain["micro_grid"].id if loc.inside else 0) == i
+
+
+def test_chain_ids_are_the_single_point_chains_in_bulk(locator):
+    rng = np.random.default_rng(2)
+    lons = np.r_[rng.uniform(83.99, 84.03, 300), 84.01]  # the last on the M1|M2 edge
+    lats = np.r_[rng.uniform(44.99, 45.02, 300), 45.005]
+    ids = locator.chain_ids(lons, lats)
+    assert set(ids) == {"district", "street", "community", "grid", "micro_grid", "police_grid"}
+    assert (ids["micro_grid"][-1], ids["grid"][-1], ids["community"][-1]) == (8, 6, 4)
+    assert (ids["micro_grid"] == 0).any() and (ids["micro_grid"] > 0).any()
+    for k, (x, y) in enumerate(zip(lons, lats, strict=True)):
+        loc = locator.locate(float(x), float(y))
+        for level, got in ids.items():
+            place = loc.chain.get(level) if loc.inside else None
+            assert got[k] == (place.id if place else 0), (level, x, y)

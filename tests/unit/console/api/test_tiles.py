@@ -164,7 +164,7 @@ def test_a_bad_tile_setting_stops_the_start_before_any_database_work(
         boot.bootstrap(url="postgresql://nowhere/none")  # no settings given: read them now
     monkeypatch.setenv("FQ_TILE_CRS", "gcj02")
     monkeypatch.setenv("FQ_TILE_URL", "http://tiles.intranet/tile.png")
-    assert cli.main(["demo"]) == 2
+    assert cli.main(["serve"]) == 2
     assert "FQ_TILE_URL 须为含 {z}、{x}、{y} 的瓦片地址模板" in capsys.readouterr().err
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-from geo.generator.names import ARTERIAL_ALIASES
-from geo.generator.roads import RoadNet
+from demo.territory.names import ARTERIAL_ALIASES
+from demo.territory.roads import RoadNet
 
 
 @dataclass

@@ -11,8 +11,8 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geo.generator.geometry import polygons_of
-from geo.generator.names import ARTERIAL_NAMES, local_road_names
+from demo.territory.geometry import polygons_of
+from demo.territory.names import ARTERIAL_NAMES, local_road_names
 
 SPEED_MPS = {"primary": 16.7, "secondary": 13.9, "tertiary": 11.1, "residential": 8.3}
 

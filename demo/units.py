@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
 from typing import Any
 
 import geopandas as gpd
@@ -11,25 +10,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dispatch.demo_geo import frame, geoms, points_inside
-from dispatch.demo_names import HAN, KAZAKH, UYGHUR, fake_phones, person_names
+from demo.names import HAN, KAZAKH, UYGHUR, fake_phones, person_names
+from demo.spatial import frame, geoms, points_inside
+from dispatch.roster import SHIFT_TIMES, UNIT_COLUMNS
 from geo.territory import Territory
 
-UNIT_COLUMNS = (
-    "id", "code", "name", "unit_type", "phone", "skills", "languages", "full_time", "level",
-    "street_id", "community_id", "home_grid_id", "police_grid_id", "facility_id", "status",
-    "capacity", "active_load", "on_foot", "shift", "shift_start", "shift_end", "last_geom",
-    "last_seen_at", "version", "last_seq",
-)
 ID_COLUMNS = ("street_id", "community_id", "home_grid_id", "police_grid_id", "facility_id")
-
-# A shift whose end is not after its start runs past midnight; 24h hands over at 08:00.
-SHIFT_TIMES: dict[str, tuple[time, time]] = {
-    "day": (time(8, 30), time(17, 30)),
-    "night": (time(17, 30), time(8, 30)),
-    "24h": (time(8, 0), time(8, 0)),
-    "on_call": (time(8, 0), time(22, 0)),
-}
 CODE_PREFIX = {"grid_worker": "GW", "community_police": "CP", "auxiliary_police": "AP",
                "mediator": "MD", "lawyer": "LW", "judge": "JG", "procurator": "PC",
                "psychologist": "PS"}

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.generator.addresses import estate_frames
-from geo.generator.blocks import build_blocks
-from geo.generator.estate import build_estate
-from geo.generator.facilities import build_facilities
-from geo.generator.frames import area_frames, gazetteer_frames, road_frames
-from geo.generator.gazetteer import build_gazetteer
-from geo.generator.geometry import to_metric
-from geo.generator.hierarchy import build_hierarchy
-from geo.generator.names import admin_names
-from geo.generator.roads import build_roads
+from demo.territory.addresses import estate_frames
+from demo.territory.blocks import build_blocks
+from demo.territory.estate import build_estate
+from demo.territory.facilities import build_facilities
+from demo.territory.frames import area_frames, gazetteer_frames, road_frames
+from demo.territory.gazetteer import build_gazetteer
+from demo.territory.geometry import to_metric
+from demo.territory.hierarchy import build_hierarchy
+from demo.territory.names import admin_names
+from demo.territory.roads import build_roads
 from geo.territory import TABLE_ORDER, Territory
 
 CENTRE_LONLAT = (84.87, 45.60)  # 克拉玛依区, near the city's centre

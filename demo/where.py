@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dispatch.demo_geo import frame, geoms, locate, nearest, points_inside, xy
+from demo.spatial import frame, geoms, locate, locator, nearest, points_inside, xy
+from geo.locate import Locator
 from geo.territory import Territory
 
 JITTER_DEG = 6e-5  # a few metres around a building's point: the door, the stairwell, the yard
-CHAIN = (("street_id", "streets"), ("community_id", "communities"), ("grid_id", "grids"),
-         ("micro_grid_id", "micro_grids"), ("police_grid_id", "police_grids"))
+CHAIN = (("street_id", "street"), ("community_id", "community"), ("grid_id", "grid"),
+         ("micro_grid_id", "micro_grid"), ("police_grid_id", "police_grid"))
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Places:
     address: np.ndarray
 
 
-def _anchors(rng: np.random.Generator, territory: Territory,
+def _anchors(rng: np.random.Generator, territory: Territory, loc: Locator,
              comms: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Anchor points (x, y, community id, group for hotspots) from buildings or addresses."""
     src = frame(territory, "buildings")
@@ -39,7 +40,7 @@ def _anchors(rng: np.random.Generator, territory: Territory,
     else:
         ax = ay = np.empty(0)
         group = np.empty(0, dtype=np.int64)
-    comm = locate(ax, ay, comms)
+    comm = locate(loc, ax, ay, "community")
     keep = comm >= 0
     ax, ay, comm, group = ax[keep], ay[keep], comm[keep], group[keep]
     # communities with nothing on the map get a dozen points anywhere inside
@@ -72,15 +73,16 @@ def _weights(rng: np.random.Generator, comms: pd.DataFrame, comm: np.ndarray,
 def sample_places(rng: np.random.Generator, territory: Territory, n: int) -> Places:
     """``n`` dispute locations, clustered, each located in every layer and given an address."""
     comms = territory["communities"].sort_values("id").reset_index(drop=True)
-    ax, ay, acomm, group = _anchors(rng, territory, comms)
+    loc = locator(territory)
+    ax, ay, acomm, group = _anchors(rng, territory, loc, comms)
     w = _weights(rng, comms, acomm, group)
     anchor = rng.choice(len(ax), size=n, p=w / w.sum())
     x = ax[anchor] + rng.normal(0.0, JITTER_DEG, n)
     y = ay[anchor] + rng.normal(0.0, JITTER_DEG, n)
-    comm = locate(x, y, comms)
+    comm = locate(loc, x, y, "community")
     back = comm != acomm[anchor]  # jittered out of its community: stay on the anchor
     x[back], y[back] = ax[anchor[back]], ay[anchor[back]]
-    chain = {col: locate(x, y, frame(territory, table)) for col, table in CHAIN}
+    chain = {col: locate(loc, x, y, level) for col, level in CHAIN}
     addrs = frame(territory, "addresses")
     if addrs is not None:
         address = addrs["full_address"].to_numpy(dtype=object)[nearest(x, y, addrs)]

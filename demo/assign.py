@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dispatch.demo_when import DAY, HOUR, MINUTE
+from demo.when import DAY, HOUR, MINUTE
 
 COMMON = ("neighbour", "family", "marriage", "property", "consumer", "other")
 PAIR_CATEGORIES = ("family", "marriage", "neighbour", "labour", "debt", "construction")

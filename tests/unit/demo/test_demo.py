@@ -15,12 +15,12 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point, box
 
+from demo.cases import generate_demo, generate_history, generate_units, units_with_load
+from demo.history import CATEGORY_MIX, CHANNEL_MIX
 from dispatch import vocab
 from dispatch.adapters.orm import assignments as assignments_table
 from dispatch.adapters.orm import incidents as incidents_table
 from dispatch.adapters.orm import units as units_table
-from dispatch.demo import generate_demo, generate_history, generate_units, units_with_load
-from dispatch.demo_history import CATEGORY_MIX, CHANNEL_MIX
 from geo.territory import Territory
 
 LON0, LAT0 = 84.85, 45.55  # Karamay-ish
@@ -515,7 +515,7 @@ def test_naive_end_is_beijing_time(territory: Territory, units: gpd.GeoDataFrame
 
 
 def test_on_the_generated_territory() -> None:
-    generator = pytest.importorskip("geo.generator")
+    generator = pytest.importorskip("demo.territory")
     t = generator.generate_territory(size="demo", seed=20261121)
     units, inc, asg = generate_demo(t, seed=1, end=END, count=3000)
     assert len(units) >= 500 and len(inc) == 3000

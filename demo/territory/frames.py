@@ -12,12 +12,12 @@ import shapely
 from pyproj import Geod
 from sqlalchemy import Integer, Table
 
+from demo.territory.facilities import Facility
+from demo.territory.gazetteer import Gazetteer
+from demo.territory.geometry import to_wgs84
+from demo.territory.hierarchy import Area, Hierarchy
+from demo.territory.roads import SPEED_MPS, RoadNet
 from geo import schema
-from geo.generator.facilities import Facility
-from geo.generator.gazetteer import Gazetteer
-from geo.generator.geometry import to_wgs84
-from geo.generator.hierarchy import Area, Hierarchy
-from geo.generator.roads import SPEED_MPS, RoadNet
 
 _GEOD = Geod(ellps="WGS84")
 

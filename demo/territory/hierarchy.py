@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from shapely.geometry import MultiPolygon
 
-from geo.generator.blocks import Blocks
-from geo.generator.geometry import Piece, partition, to_multi, union
-from geo.generator.names import AdminNames
-from geo.generator.regions import grow_regions, kmeans_seeds, nearest_seeds, reading_order
+from demo.territory.blocks import Blocks
+from demo.territory.geometry import Piece, partition, to_multi, union
+from demo.territory.names import AdminNames
+from demo.territory.regions import grow_regions, kmeans_seeds, nearest_seeds, reading_order
 
 
 @dataclass

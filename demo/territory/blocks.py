@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from geo.generator.geometry import polygons_of, union
+from demo.territory.geometry import polygons_of, union
 
 
 @dataclass

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dispatch.demo_names import fake_phones, person_names, style_for_languages
-from dispatch.demo_when import DAY, HOUR, MINUTE, TZ_OFFSET, lognormal
+from demo.names import fake_phones, person_names, style_for_languages
+from demo.when import DAY, HOUR, MINUTE, TZ_OFFSET, lognormal
 
 # The yearly mix the sources' figures suggest (邻里、婚姻家庭 lead; 物业、劳动 next).
 CATEGORY_MIX: dict[str, float] = {

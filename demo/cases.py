@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dispatch.demo_assign import Cases, Roster, build_assignments, leads
-from dispatch.demo_history import (
+from demo.assign import Cases, Roster, build_assignments, leads
+from demo.history import (
     basics,
     categories_and_channels,
     cut_at,
@@ -19,10 +19,10 @@ from dispatch.demo_history import (
     repeats,
     timeline,
 )
-from dispatch.demo_text import titles_and_descriptions
-from dispatch.demo_units import SIZES, UNIT_COLUMNS, build_units
-from dispatch.demo_when import TZ, reported_times, to_seconds
-from dispatch.demo_where import sample_places, take
+from demo.text import titles_and_descriptions
+from demo.units import SIZES, UNIT_COLUMNS, build_units
+from demo.when import TZ, reported_times, to_seconds
+from demo.where import sample_places, take
 from geo.territory import Territory
 
 __all__ = ["ASSIGNMENT_COLUMNS", "HISTORY_COUNTS", "INCIDENT_COLUMNS", "SIZES", "UNIT_COLUMNS",

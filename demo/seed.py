@@ -13,19 +13,20 @@ from geo.territory import Territory
 
 CST = timezone(timedelta(hours=8))
 Say = Callable[[str], None]
+NOT_DATA = frozenset({"__main__.py", "load.py", "accounts.py"})
+"""demo/ modules that load or serve the data without shaping it: editing them keeps the cache."""
 
 
 def _code_fingerprint() -> str:
     """Hash of everything that shapes the generated data, so a code change regenerates."""
     h = hashlib.sha1()
-    files = sorted((PROJECT_ROOT / "geo" / "generator").glob("*.py"))
-    files += sorted((PROJECT_ROOT / "dispatch").glob("demo*.py"))
+    files = [f for f in sorted((PROJECT_ROOT / "demo").rglob("*.py")) if f.name not in NOT_DATA]
     files += sorted((PROJECT_ROOT / "data").glob("*.json"))
     files.append(PROJECT_ROOT / "geo" / "schema.py")
     files.append(PROJECT_ROOT / "dispatch" / "adapters" / "orm.py")
     for f in files:
         if f.exists():
-            h.update(f.name.encode())
+            h.update(f.relative_to(PROJECT_ROOT).as_posix().encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
@@ -35,8 +36,8 @@ def build_demo(*, size: str = "demo", seed: int = 20261121, end: datetime | None
     """Generate the territory, its units and a year of historical disputes (HISTORY_COUNTS)."""
     import time
 
-    from dispatch.demo import HISTORY_COUNTS, generate_demo
-    from geo.generator import generate_territory
+    from demo.cases import HISTORY_COUNTS, generate_demo
+    from demo.territory import generate_territory
 
     if size not in HISTORY_COUNTS:
         raise ValueError(f"size must be one of {sorted(HISTORY_COUNTS)}, not {size!r}")
@@ -52,7 +53,7 @@ def build_demo(*, size: str = "demo", seed: int = 20261121, end: datetime | None
     territory.frames["units"] = units
     territory.frames["incidents"] = incidents
     territory.frames["assignments"] = assignments
-    from dispatch.demo_record import records  # closures, 回访 and clocks to the live rules
+    from demo.record import records  # closures, 回访 and clocks to the live rules
 
     territory.frames.update(records(seed, incidents, assignments, units, end=end,
                                     facilities=territory.frames["facilities"],

@@ -11,9 +11,9 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from demo.territory import generate_territory
+from demo.territory.names import ADMIN_NAMES
 from geo import schema
-from geo.generator import generate_territory
-from geo.generator.names import ADMIN_NAMES
 from geo.territory import Territory
 from geo.validate import validate_hierarchy
 

@@ -1,5 +1,5 @@
 """A deterministic, seeded generator of an illustrative (示意) territory around 克拉玛依区."""
 
-from geo.generator.core import SIZES, SizeSpec, generate_territory
+from demo.territory.core import SIZES, SizeSpec, generate_territory
 
 __all__ = ["SIZES", "SizeSpec", "generate_territory"]

@@ -3,7 +3,7 @@ its answers and who gave them, and the deadline clocks of the cases still runnin
 
 A resolved demo case rests on its unit's arrival (every demo case that reached 办结 had one) or,
 for a walk-in case nobody was sent to, on 当场化解 by the window officer; a mediated one rests
-on its written 调解协议书 (:mod:`dispatch.demo_casefile`) or carries the oral agreement's terms,
+on its written 调解协议书 (:mod:`demo.casefile`) or carries the oral agreement's terms,
 a referred one its receiving body. Follow-ups are recorded by the
 lead unit that handled the case, with the method and the neighbours it asked. Open cases get
 their sign-for / closure clocks (and resolved ones their 回访 clock) as stage rows, so the
@@ -167,13 +167,24 @@ def timers(incidents: pd.DataFrame, *, policy: Policy) -> pd.DataFrame:
     return out[list(TIMER_COLUMNS)]
 
 
+def flows(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The handling level of the cases still up a level, as the live 上报 leaves it: one level
+    above the community (``clocks.next_level``; every demo case starts there), escalated once."""
+    up = incidents[incidents["state"] == "escalated"]
+    return pd.DataFrame({"incident_id": up["id"].to_numpy(dtype=np.int64),
+                         "level": [clocks.next_level("community")] * len(up),
+                         "escalations": np.ones(len(up), dtype=np.int16)})
+
+
 def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units: pd.DataFrame,
             *, facilities: pd.DataFrame, communities: pd.DataFrame, end: datetime,
             policy: Policy | None = None) -> dict[str, pd.DataFrame]:
     """The record tables of a generated history, keyed by table name (load after incidents):
-    closures, 回访, clocks, the case files (:mod:`dispatch.demo_casefile`) and the audit trail
-    (:mod:`dispatch.demo_audit`). ``end`` is the moment the history runs up to."""
-    from dispatch import demo_audit, demo_casefile, demo_extensions
+    closures, 回访, clocks, the case files (:mod:`demo.casefile`) and the audit trail
+    (:mod:`demo.audit`). ``end`` is the moment the history runs up to."""
+    from demo import audit as demo_audit
+    from demo import casefile as demo_casefile
+    from demo import extensions as demo_extensions
 
     rng = np.random.default_rng([seed, 7])
     policy = policy or Policy()
@@ -191,12 +202,14 @@ def records(seed: int, incidents: pd.DataFrame, assignments: pd.DataFrame, units
     incidents = incidents.copy()  # approved extensions moved these close deadlines
     at = incidents["id"].isin(moved.index)
     incidents.loc[at, "close_deadline"] = moved.reindex(incidents.loc[at, "id"]).to_numpy()
-    # the transitions and 延期 only: the record's own rows (五步, bookings, agreements) would
-    # add 130k audit rows and double the demo's load time; their tables carry who and when
+    # the transitions, 延期 and the bookings that brought a specialist in: the record's other
+    # rows (五步, bookings, agreements) would add 130k audit rows and double the demo's load
+    # time; their tables carry who and when
     audit = demo_audit.audit_rows([
         *demo_audit.transitions(incidents, assignments, units, closed, visits, end=stop),
-        *demo_extensions.audit(ext)])
-    return {"incidents": incidents, "incident_closures": closed, "followups": visits,
+        *demo_extensions.audit(ext), demo_audit.bookings(sessions)])
+    return {"incidents": incidents, "incident_flow": flows(incidents),
+            "incident_closures": closed, "followups": visits,
             "case_extensions": ext,
             "incident_timers": timers(incidents, policy=policy), "mediation_steps": steps,
             "mediation_sessions": sessions, "agreements": agreements, "audit_log": audit}

@@ -8,9 +8,9 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from geo.generator.geometry import bisect, polygons_of, to_multi
-from geo.generator.hierarchy import Hierarchy
-from geo.generator.names import (
+from demo.territory.geometry import bisect, polygons_of, to_multi
+from demo.territory.hierarchy import Hierarchy
+from demo.territory.names import (
     HOSPITAL_NAMES,
     MARKET_STEMS,
     PARK_NAMES,

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dispatch import vocab
+from dispatch import record, vocab
 
 AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "from_state", "to_state",
                  "reason", "detail")
 MEDIATING_AFTER = pd.Timedelta(hours=1)
+SPECIALISTS = frozenset({"judge", "procurator", "lawyer", "psychologist"})
 ESCALATE_REASON = "案情复杂，涉及多方利益，提请上级矛调中心协调化解"
 
 
@@ -115,6 +116,25 @@ def transitions(incidents: pd.DataFrame, assignments: pd.DataFrame, units: pd.Da
                      filed["id"], np.where(filed["followed_up_at"].notna(), "followed_up",
                                            "resolved"), "closed", None, [{}] * len(filed)))
     return out
+
+
+def bookings(sessions: pd.DataFrame) -> pd.DataFrame:
+    """安排调解 rows, as the live booking writes them, for the sessions a specialist (法官、检察官、
+    律师、心理咨询师) took part in: in the live product a booking is how such a person joins a
+    case (no 派单 sends one once the unit is on scene)."""
+    kinds = [{str(p["kind"]) for p in people} for people in sessions["participants"].tolist()]
+    s = sessions[[bool(k & SPECIALISTS) for k in kinds]]
+    detail = [{"facility_id": None if pd.isna(f) else int(f), "place": place, "mode": mode,
+               "starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
+               "participants": len(people),
+               "officials": sorted({str(p["kind"]) for p in people} & record.OFFICIALS),
+               "id": int(sid)}
+              for sid, f, place, mode, starts, ends, people in zip(
+                  s["id"].tolist(), s["facility_id"].tolist(), s["place"].tolist(),
+                  s["mode"].tolist(), s["starts_at"].tolist(), s["ends_at"].tolist(),
+                  s["participants"].tolist(), strict=True)]
+    return _rows(s["booked_at"], s["booked_by"].tolist(), "session_booked", s["incident_id"],
+                 None, None, s["note"].tolist(), detail)
 
 
 def _ints(s: pd.Series) -> list[int | None]:

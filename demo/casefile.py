@@ -23,7 +23,7 @@ from dispatch import record, vocab
 
 STEP_COLUMNS = ("incident_id", "step", "note", "happened_at", "unit_id", "recorded_by",
                 "recorded_at")
-SESSION_COLUMNS = ("incident_id", "facility_id", "place", "starts_at", "ends_at", "mode",
+SESSION_COLUMNS = ("id", "incident_id", "facility_id", "place", "starts_at", "ends_at", "mode",
                    "participants", "note", "booked_by", "booked_at")
 AGREEMENT_COLUMNS = ("incident_id", "version", "number", "committee", "parties", "mediators",
                      "facts", "terms", "performance", "correction", "created_by", "created_at")
@@ -171,6 +171,7 @@ def sessions(rng: np.random.Generator, cases: pd.DataFrame, assignments: pd.Data
     booked = starts_t - pd.to_timedelta(np.minimum(lead_time, np.maximum(room_since, 0)),
                                         unit="s")
     out = pd.DataFrame({
+        "id": np.arange(1, n + 1),  # loaded as given (their audit rows name them)
         "incident_id": med["id"].to_numpy(),
         "facility_id": pd.array(np.where(has_room, fac_id, 0).astype(np.int64), dtype="Int64"),
         "place": place, "starts_at": starts_t, "ends_at": pd.to_datetime(e_ns, utc=True).floor("s"),
@@ -218,6 +219,7 @@ def agreements(rng: np.random.Generator, cases: pd.DataFrame, chosen: pd.Series,
     parties = [[{k: p[k] for k in ("name", "phone", "role") if p.get(k)} for p in ps]
                for ps in med["parties"].tolist()]
     out = pd.DataFrame({
+        "id": np.arange(1, n + 1),  # loaded as given (their audit rows name them)
         "incident_id": med["id"].to_numpy(), "version": np.ones(n, dtype=np.int16),
         "number": [record.agreement_number(c) for c in med["code"].tolist()],
         "committee": [f"{c}人民调解委员会" for c in comm],

@@ -8,10 +8,10 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
-from geo.generator.estate import Estate
-from geo.generator.geometry import random_point_in
-from geo.generator.hierarchy import Area, Hierarchy
-from geo.generator.names import STUDIO_BRANDS, AdminNames
+from demo.territory.estate import Estate
+from demo.territory.geometry import random_point_in
+from demo.territory.hierarchy import Area, Hierarchy
+from demo.territory.names import STUDIO_BRANDS, AdminNames
 
 PREFIX = {"governance_centre": "ZZ", "mediation_room": "TJS", "mediation_studio": "GZS",
           "police_station": "PCS", "police_office": "JWS", "judge_workstation": "FGS",

@@ -1,4 +1,4 @@
-"""Spatial helpers for the demo data: random points inside polygons, point-in-polygon location."""
+"""Spatial helpers for the demo data: random points inside polygons, nearest points, locating (geo.locate)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from geo.locate import Locator
 from geo.territory import Territory
 
 
@@ -50,22 +51,19 @@ def points_inside(rng: np.random.Generator, polys: np.ndarray,
     return x, y
 
 
-def locate(xs: np.ndarray, ys: np.ndarray, f: pd.DataFrame | None) -> np.ndarray:
-    """Id of the polygon of ``f`` holding each point, -1 where none; ties go to the lowest id."""
-    out = np.full(len(xs), -1, dtype=np.int64)
-    if f is None or len(xs) == 0:
-        return out
-    tree = STRtree(geoms(f))
-    pts = shapely.points(xs, ys)
-    src, hit = tree.query(pts, predicate="intersects")
-    if len(src) == 0:
-        return out
-    ids = f["id"].to_numpy(dtype=np.int64)[hit]
-    order = np.lexsort((ids, src))  # by point, then id: the first row of each point wins
-    s, i = src[order], ids[order]
-    first = np.r_[True, s[1:] != s[:-1]]
-    out[s[first]] = i[first]
-    return out
+def locator(territory: Territory) -> Locator:
+    """The territory's areas as the product locates points in them (:mod:`geo.locate`)."""
+    return Locator.from_territory(territory)
+
+
+def locate(loc: Locator, xs: np.ndarray, ys: np.ndarray, level: str) -> np.ndarray:
+    """Id of the ``level`` cell holding each point, -1 where none (or the territory lacks the
+    level); a point on a shared border takes the lowest id, as :mod:`geo.locate` rules."""
+    if level not in loc.layers or len(xs) == 0:
+        return np.full(len(xs), -1, dtype=np.int64)
+    rows = loc.cells(xs, ys, level=level)
+    ids = loc.layers[level].frame["id"].to_numpy(dtype=np.int64)
+    return np.where(rows >= 0, ids[np.maximum(rows, 0)], -1)
 
 
 def nearest(xs: np.ndarray, ys: np.ndarray, f: pd.DataFrame) -> np.ndarray:

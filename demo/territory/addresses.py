@@ -9,42 +9,33 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from demo.territory.estate import Estate
+from demo.territory.facilities import Facility
+from demo.territory.frames import facility_frame, frame
+from demo.territory.gazetteer import Gazetteer
+from demo.territory.geometry import to_wgs84
 from geo import schema
-from geo.generator.estate import Estate
-from geo.generator.facilities import Facility
-from geo.generator.frames import facility_frame, frame
-from geo.generator.gazetteer import Gazetteer
-from geo.generator.geometry import to_wgs84
+from geo.locate import TABLES, Locator
+from geo.territory import Territory
 
 
 @dataclass
-class Locator:
-    """Point-in-polygon over the projected micro-grids, then up the parent chain."""
+class Chains:
+    """The areas drawn so far, located by the product's own :class:`geo.locate.Locator`."""
 
-    tree: shapely.STRtree
-    grid_of_micro: np.ndarray
-    community_of_grid: np.ndarray
-    street_of_community: np.ndarray
+    locator: Locator
 
     @classmethod
-    def from_frames(cls, frames: dict[str, gpd.GeoDataFrame]) -> Locator:
-        micro = frames["micro_grids"]
-        return cls(shapely.STRtree(np.asarray(micro.geometry.array)),
-                   micro["grid_id"].to_numpy(), frames["grids"]["community_id"].to_numpy(),
-                   frames["communities"]["street_id"].to_numpy())
+    def from_frames(cls, frames: dict[str, gpd.GeoDataFrame]) -> Chains:
+        areas = {t: frames[t] for t in TABLES.values() if t in frames}
+        return cls(Locator.from_territory(Territory(frames=areas)))
 
     def locate(self, metric_pts: np.ndarray) -> dict[str, np.ndarray]:
-        """1-based ids per point (0 where a point is outside every micro-grid)."""
+        """Ids per point (0 where a point is outside every micro-grid), the chain following
+        the micro-grid's parents; a point on a shared border takes the lowest id."""
         pts = to_wgs84(metric_pts)
-        pi, mi = self.tree.query(pts, predicate="intersects")
-        order = np.lexsort((-mi, pi))  # on a shared border, the lowest id is written last
-        micro = np.zeros(len(pts), dtype=int)
-        micro[pi[order]] = mi[order] + 1
-        grid = np.where(micro > 0, self.grid_of_micro[micro - 1], 0)
-        comm = np.where(grid > 0, self.community_of_grid[grid - 1], 0)
-        street = np.where(comm > 0, self.street_of_community[comm - 1], 0)
-        return {"micro_grid_id": micro, "grid_id": grid, "community_id": comm,
-                "street_id": street}
+        ids = self.locator.chain_ids(shapely.get_x(pts), shapely.get_y(pts))
+        return {f"{lv}_id": ids[lv] for lv in ("micro_grid", "grid", "community", "street")}
 
 
 def _ids(a: np.ndarray) -> list[int | None]:
@@ -55,7 +46,7 @@ def estate_frames(*, gz: Gazetteer, estate: Estate, facilities: list[Facility],
                   frames: dict[str, gpd.GeoDataFrame], district: str
                   ) -> dict[str, gpd.GeoDataFrame]:
     """Facilities, compounds, buildings, places and addresses, with their address texts."""
-    loc = Locator.from_frames(frames)
+    loc = Chains.from_frames(frames)
     street_names = frames["streets"]["name"].tolist()
 
     def prefix(street: np.ndarray) -> list[str]:
