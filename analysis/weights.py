@@ -72,7 +72,8 @@ class CellGrid:
                 for k in range(len(cells))]
 
     def cells_covering(self, area: shapely.Geometry) -> np.ndarray:
-        """(n, 2) cells whose centre lies in ``area`` (a WGS-84 polygon), row-major order."""
+        """(n, 2) cells meeting ``area`` (a WGS-84 polygon) in more than their boundary, row-major
+        order: every point of the area falls in one of them."""
         t = Transformer.from_crs(4326, self.crs, always_xy=True)
         projected = shapely.transform(area, lambda xy: np.column_stack(
             t.transform(xy[:, 0], xy[:, 1])))
@@ -81,7 +82,9 @@ class CellGrid:
         cols = np.arange(math.floor(x0 / s), math.floor(x1 / s) + 1)
         rows = np.arange(math.floor(y0 / s), math.floor(y1 / s) + 1)
         cc, rr = np.meshgrid(cols, rows)
-        inside = shapely.contains_xy(projected, (cc + 0.5) * s, (rr + 0.5) * s)
+        squares = shapely.box(cc * s, rr * s, (cc + 1) * s, (rr + 1) * s)
+        shapely.prepare(projected)
+        inside = shapely.intersects(projected, squares) & ~shapely.touches(projected, squares)
         return np.column_stack([cc[inside], rr[inside]]).astype(np.int64)
 
 
