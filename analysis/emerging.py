@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 SHARE = 0.9  # "90 % of the weeks"
@@ -59,7 +60,7 @@ class Trend:
         return 0 if self.tau == 0 else (1 if self.tau > 0 else -1)
 
 
-def mann_kendall(series: Sequence[float]) -> Trend:
+def mann_kendall(series: ArrayLike) -> Trend:
     """Mann-Kendall trend of ``series`` (oldest first) through :func:`scipy.stats.kendalltau`."""
     y = np.asarray(series, dtype=float)
     if len(y) < 3 or np.ptp(y) == 0:
@@ -92,7 +93,7 @@ def _pattern(hot: np.ndarray, cold: np.ndarray, trend: int) -> str | None:
     return "oscillating" if cold[:-1].any() else "sporadic"
 
 
-def classify(classes: Sequence[int], z: Sequence[float], *, alpha: float = 0.05) -> str:
+def classify(classes: ArrayLike, z: ArrayLike, *, alpha: float = 0.05) -> str:
     """The pattern key (see :data:`LABELS`) of one area from its weekly Gi* ``classes``
     (-3 … 3) and ``z`` (oldest first)."""
     k = np.asarray(classes)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import shapely
 from libpysal.weights import W
+from shapely.geometry.base import BaseGeometry
 
 from analysis import emerging as em
 from analysis.gistar import CLASS_COLOURS, GiStar, gi_star
@@ -27,11 +28,11 @@ class MicroGrids:
     """The micro-grids of a study area with their queen weights (built once, reused)."""
 
     ids: tuple[int, ...]
-    polygons: tuple[shapely.Geometry, ...]
+    polygons: tuple[BaseGeometry, ...]
     w: W = field(repr=False)
 
     @classmethod
-    def build(cls, ids: Sequence[int], polygons: Sequence[shapely.Geometry]) -> MicroGrids:
+    def build(cls, ids: Sequence[int], polygons: Sequence[BaseGeometry]) -> MicroGrids:
         return cls(tuple(int(i) for i in ids), tuple(polygons), queen_weights(ids, polygons))
 
     def geojson(self) -> dict[object, dict[str, Any]]:
@@ -48,7 +49,7 @@ class Cells:
     w: W = field(repr=False)
 
     @classmethod
-    def build(cls, area: shapely.Geometry, *, size_m: float = 250.0) -> Cells:
+    def build(cls, area: BaseGeometry, *, size_m: float = 250.0) -> Cells:
         if size_m <= 0:
             raise ValueError("size_m must be positive")
         c = area.centroid

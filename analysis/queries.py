@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
 from dispatch.stats_scope import Scope
@@ -30,7 +31,7 @@ def _cases(scope: Scope, category: str | None) -> tuple[str, dict[str, Any]]:
     return cond, params
 
 
-def micro_grids(conn: Connection, scope: Scope) -> tuple[list[int], list[shapely.Geometry]]:
+def micro_grids(conn: Connection, scope: Scope) -> tuple[list[int], list[BaseGeometry]]:
     """The micro-grids of the scope (ids ascending) and their polygons (WGS-84)."""
     where, params = scope.where("a")
     rows = conn.execute(text(f"SELECT a.id, ST_AsBinary(a.geom) FROM {_AREAS} WHERE {where} "
@@ -38,7 +39,7 @@ def micro_grids(conn: Connection, scope: Scope) -> tuple[list[int], list[shapely
     return [int(r[0]) for r in rows], [shapely.from_wkb(bytes(r[1])) for r in rows]
 
 
-def study_area(conn: Connection, scope: Scope) -> shapely.Geometry | None:
+def study_area(conn: Connection, scope: Scope) -> BaseGeometry | None:
     """The scope's outline: the union of its micro-grids (grids where a grid has none)."""
     where, params = scope.where("a")
     wkb = conn.execute(text(
@@ -84,9 +85,10 @@ def weekly_micro_counts(conn: Connection, scope: Scope, end: datetime, weeks: in
         f"SELECT floor(extract(epoch FROM (:end - i.reported_at)) / 604800)::int AS back, "
         f"i.micro_grid_id, count(*) FROM incidents i WHERE {cond} "
         "AND i.micro_grid_id IS NOT NULL GROUP BY 1, 2"), {**params, "start": start, "end": end})
-    for back, area, n in rows:
+    for row in rows:
+        back, area, n = int(row[0]), row[1], row[2]
         if 0 <= back < weeks:
-            out[weeks - 1 - int(back)][int(area)] = float(n)
+            out[weeks - 1 - back][int(area)] = float(n)
     return out
 
 

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from libpysal.weights import W, Queen, lat2W, w_subset
+from libpysal.weights import Queen, W, lat2W, w_subset
 from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
 
 
-def queen_weights(ids: Sequence[int], polygons: Sequence[shapely.Geometry]) -> W:
+def queen_weights(ids: Sequence[int], polygons: Sequence[BaseGeometry]) -> W:
     """Binary queen-contiguity weights over ``polygons`` keyed by ``ids`` (same order)."""
     if len(ids) != len(polygons):
         raise ValueError("ids and polygons differ in length")
@@ -35,7 +36,7 @@ def queen_weights(ids: Sequence[int], polygons: Sequence[shapely.Geometry]) -> W
 
 def utm_crs(lon: float, lat: float) -> CRS:
     """The WGS-84 UTM zone of a point (metres)."""
-    zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
+    zone = min(60, max(1, math.floor((lon + 180.0) / 6.0) + 1))
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
@@ -71,7 +72,7 @@ class CellGrid:
                                   for a, b in zip(lon[k], lat[k], strict=True)]]}
                 for k in range(len(cells))]
 
-    def cells_covering(self, area: shapely.Geometry) -> np.ndarray:
+    def cells_covering(self, area: BaseGeometry) -> np.ndarray:
         """(n, 2) cells meeting ``area`` (a WGS-84 polygon) in more than their boundary, row-major
         order: every point of the area falls in one of them."""
         t = Transformer.from_crs(4326, self.crs, always_xy=True)
