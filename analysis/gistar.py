@@ -11,12 +11,14 @@ Hochberg over all areas), which tames the many tests of a city's 7,000 micro-gri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from esda import G_Local, fdr
 from libpysal.weights import W
+from numpy.typing import ArrayLike
 from scipy import stats
 
 LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))  # class, two-sided p below which it holds
@@ -53,13 +55,13 @@ def classify(z: np.ndarray, p: np.ndarray, *, fdr_correct: bool = False) -> np.n
     return np.where(z < 0, -out, out).astype(np.int8)
 
 
-def gi_star(counts_by_id: dict[object, float] | Sequence[float], w: W, *,
+def gi_star(counts_by_id: Mapping[Any, float] | ArrayLike, w: W, *,
             fdr_correct: bool = False) -> GiStar:
     """Gi* over ``w``'s areas; ``counts_by_id`` maps an id to its count (missing ids count 0),
     or is a sequence in ``w.id_order``. Every area is given z = 0, p = 1 when the counts do not
     vary (no case at all, or the same count everywhere): there is nothing to cluster."""
     ids = tuple(w.id_order)
-    if isinstance(counts_by_id, dict):
+    if isinstance(counts_by_id, Mapping):
         y = np.array([float(counts_by_id.get(i, 0.0)) for i in ids])
     else:
         y = np.asarray(counts_by_id, dtype=float)

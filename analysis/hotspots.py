@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import shapely
 from libpysal.weights import W
+from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
 
 from analysis import emerging as em
@@ -32,7 +33,7 @@ class MicroGrids:
     w: W = field(repr=False)
 
     @classmethod
-    def build(cls, ids: Sequence[int], polygons: Sequence[BaseGeometry]) -> MicroGrids:
+    def build(cls, ids: Sequence[int], polygons: Sequence[Any]) -> MicroGrids:
         return cls(tuple(int(i) for i in ids), tuple(polygons), queen_weights(ids, polygons))
 
     def geojson(self) -> dict[object, dict[str, Any]]:
@@ -59,11 +60,12 @@ class Cells:
             cells = grid.cell_of(np.array([c.x]), np.array([c.y]))
         return cls(grid, cells, lattice_weights(cells))
 
-    def counts(self, lon: Sequence[float], lat: Sequence[float]) -> dict[object, float]:
+    def counts(self, lon: ArrayLike, lat: ArrayLike) -> dict[object, float]:
         """Cases per cell key; points outside the study area's cells are left out."""
-        if len(lon) == 0:
+        lons, lats = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        if len(lons) == 0:
             return {}
-        keys, n = np.unique(self.grid.cell_of(np.asarray(lon), np.asarray(lat)), axis=0,
+        keys, n = np.unique(self.grid.cell_of(lons, lats), axis=0,
                             return_counts=True)
         inside = set(self.w.id_order)
         out: dict[object, float] = {}
@@ -92,14 +94,14 @@ def features(result: GiStar, geometries: Mapping[object, dict[str, Any]], *,
     return out
 
 
-def weekly(w: W, weeks: Sequence[Mapping[object, float]], *, fdr_correct: bool = False
+def weekly(w: W, weeks: Sequence[Mapping[Any, float]], *, fdr_correct: bool = False
            ) -> tuple[np.ndarray, np.ndarray]:
     """(weeks × areas) Gi* classes and z-scores, one Gi* per week's counts (oldest first)."""
     results = [gi_star(dict(c), w, fdr_correct=fdr_correct) for c in weeks]
     return (np.vstack([r.classes for r in results]), np.vstack([r.z for r in results]))
 
 
-def emerging_features(w: W, weeks: Sequence[Mapping[object, float]],
+def emerging_features(w: W, weeks: Sequence[Mapping[Any, float]],
                       geometries: Mapping[object, dict[str, Any]], *, alpha: float = 0.05,
                       only_patterns: bool = True) -> list[dict[str, Any]]:
     """GeoJSON features of each area's emerging-hotspot pattern (:mod:`analysis.emerging`)."""

@@ -15,6 +15,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -23,8 +24,8 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 
-def queen_weights(ids: Sequence[int], polygons: Sequence[BaseGeometry]) -> W:
-    """Binary queen-contiguity weights over ``polygons`` keyed by ``ids`` (same order)."""
+def queen_weights(ids: Sequence[int], polygons: Sequence[Any]) -> W:
+    """Binary queen-contiguity weights over shapely ``polygons`` keyed by ``ids`` (same order)."""
     if len(ids) != len(polygons):
         raise ValueError("ids and polygons differ in length")
     with warnings.catch_warnings():  # islands are legal here: Gi* then sees the cell alone

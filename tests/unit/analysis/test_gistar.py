@@ -3,6 +3,8 @@ a planted hotspot found at 99 % and a uniform field left alone."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import shapely
@@ -17,14 +19,14 @@ from analysis.weights import lattice_weights, queen_weights
 SEED = 20261207
 
 
-def _voronoi(n: int, rng: np.random.Generator) -> list[shapely.Geometry]:
+def _voronoi(n: int, rng: np.random.Generator) -> list[Any]:
     """``n`` irregular polygons tiling the unit square, like micro-grids."""
     pts = shapely.multipoints(rng.random((n, 2)))
     cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box(-1, -1, 2, 2)))
     return [c.intersection(box(0, 0, 1, 1)) for c in cells]
 
 
-def _touching(polys: list[shapely.Geometry], ids: list[int]) -> W:
+def _touching(polys: list[Any], ids: list[Any]) -> W:
     """Queen neighbours by shapely (any shared boundary point), self included: not libpysal's."""
     tree = shapely.STRtree(polys)
     neighbours = {}
@@ -71,7 +73,7 @@ def test_cell_lattice_z_equals_esda_on_polygon_contiguity():
     np.testing.assert_allclose(ours.z, direct.Zs, rtol=1e-9, atol=1e-12)
 
 
-def _field(planted: bool) -> tuple[list[int], list[shapely.Geometry], np.ndarray, np.ndarray]:
+def _field(planted: bool) -> tuple[list[int], list[Any], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(SEED + 2)
     polys = _voronoi(900, rng)
     centres = np.array([[p.centroid.x, p.centroid.y] for p in polys])
