@@ -2,9 +2,9 @@
 
 Pure functions of case rows (:func:`analysis.queries.repeat_rows`) in, lists out; each list item
 names its cases (ids and codes) and never a phone or ID number (parties are compared as keyed
-hashes, :mod:`analysis.identity`). Near-repeat: two cases within ``radius_m`` metres and
-``days`` days of each other, chained (a case near a case near a third joins one group), found
-with a k-d tree over metric coordinates.
+hashes, :mod:`analysis.identity`). Near-repeat: the cases within ``radius_m`` metres of a
+first case and at most ``days`` days after it (:func:`near_repeats`), found with a k-d tree over
+metric coordinates.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from analysis.identity import pair_label, party_tokens
@@ -84,31 +82,30 @@ def repeat_parties(rows: Iterable[Mapping[str, Any]], key: bytes, *, min_cases: 
 
 def near_repeats(rows: Sequence[Mapping[str, Any]], *, radius_m: float = 200.0,
                  days: float = 14.0, min_cases: int = 2) -> list[dict[str, Any]]:
-    """Groups of located cases chained by "within ``radius_m`` and ``days``", largest first."""
-    located = [r for r in rows if r.get("lon") is not None and r.get("lat") is not None]
+    """Near-repeat groups, largest first: taking the cases in time order, each case not yet in a
+    group opens one with the later cases (not yet in a group) within ``radius_m`` of it and at
+    most ``days`` after it. Anchored on the first case, not chained: a chain of neighbours
+    runs through a whole dense compound in a year and names nothing a centre can act on."""
+    located = sorted((r for r in rows if r.get("lon") is not None and r.get("lat") is not None),
+                     key=lambda r: (r["reported_at"], int(r["id"])))
     if len(located) < 2:
         return []
     lon = np.array([float(r["lon"]) for r in located])
     lat = np.array([float(r["lat"]) for r in located])
     x, y = CellGrid(1.0, utm_crs(float(lon.mean()), float(lat.mean()))).to_metres(lon, lat)
     t = np.array([r["reported_at"].timestamp() for r in located])
-    pairs = cKDTree(np.column_stack([x, y])).query_pairs(radius_m, output_type="ndarray")
-    if len(pairs):
-        pairs = pairs[np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) <= days * 86400.0]
-    if not len(pairs):
-        return []
-    n = len(located)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    members: dict[int, list[int]] = defaultdict(list)
-    for k, lab in enumerate(label.tolist()):
-        members[lab].append(k)
+    near = cKDTree(np.column_stack([x, y])).query_ball_point(np.column_stack([x, y]), radius_m)
+    taken = np.zeros(len(located), dtype=bool)
     out = []
-    for ks in members.values():
+    for k in range(len(located)):
+        if taken[k]:
+            continue
+        ks = [j for j in near[k] if not taken[j] and 0 <= t[j] - t[k] <= days * 86400.0]
         if len(ks) < min_cases:
             continue
+        taken[ks] = True
         span = (max(t[ks]) - min(t[ks])) / 86400.0
-        out.append(_group([located[k] for k in ks], span_days=round(float(span), 1),
+        out.append(_group([located[j] for j in ks], span_days=round(float(span), 1),
                           centre=[round(float(lon[ks].mean()), 3), round(float(lat[ks].mean()), 3)]))
     out.sort(key=lambda g: (-g["count"], g["case_ids"][0]))
     return out

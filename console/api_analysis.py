@@ -221,7 +221,7 @@ class EmergingHandler(AnalysisHandler):
 class RepeatsHandler(AnalysisHandler):
     """``kind=address`` (≥ ``min`` cases, default 3), ``parties`` (pairs meeting ≥ ``min``
     times, default 2) or ``near`` (chained within ``radius`` m and ``days`` days; 200 m, 14 days)
-    over the period (default the last 90 days)."""
+    over the period (default the last 90 days); the ``limit`` largest groups (default 100)."""
 
     async def get(self) -> None:
         def parse() -> Any:
@@ -230,10 +230,11 @@ class RepeatsHandler(AnalysisHandler):
                 raise BadInput("kind", "参数 kind 须为 address、parties 或 near")
             return (kind, *self.period(days=90), self.category(),
                     int_arg(self, "min", 3 if kind == "address" else 2, 2, 100),
-                    int_arg(self, "radius", 200, 10, 2000), int_arg(self, "days", 14, 1, 90))
+                    int_arg(self, "radius", 200, 10, 2000), int_arg(self, "days", 14, 1, 90),
+                    int_arg(self, "limit", 100, 1, 1000))
 
         def work(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
-            kind, start, end, category, least, radius, days = a
+            kind, start, end, category, least, radius, days, limit = a
             rows = q.repeat_rows(conn, scope, start, end, category)
             if kind == "address":
                 groups = repeat_addresses(rows, min_cases=least)
@@ -248,7 +249,7 @@ class RepeatsHandler(AnalysisHandler):
             return {"kind": kind, **_span(start, end), "scope": scope.as_dict(),
                     "category": category, "min": least,
                     **({"radius_m": radius, "days": days} if kind == "near" else {}),
-                    "groups": groups}
+                    "total": len(groups), "groups": groups[:limit]}
         await self.run(parse, work)
 
 

@@ -165,7 +165,7 @@ OPERATIONS: tuple[Op, ...] = (
               _p("kind", "string", "address / parties / near", enum=("address", "parties", "near")),
               _p("min", "integer", "最少案件数", minimum=2, maximum=100),
               _p("radius", "integer", "邻近半径（米，默认 200）", minimum=10, maximum=2000),
-              _p("days", "integer", "邻近天数（默认 14）", minimum=1, maximum=90))),
+              _p("days", "integer", "邻近天数（默认 14）", minimum=1, maximum=90), LIMIT)),
     Op("get", "/api/v1/analysis/watch", "民转刑风险关注名单（橙色、红色在办案件及处置情况）", "研判",
        query=(*AREA, _p("level", "integer", "最低风险等级：2 橙色（默认）、3 红色", minimum=2,
                          maximum=3))),

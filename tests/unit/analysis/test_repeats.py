@@ -74,15 +74,16 @@ def test_three_parties_meeting_twice_are_one_group():
     assert len(repeat_parties(rows, KEY)) == 1
 
 
-def test_near_repeats_chain_cases_within_200_m_and_14_days():
+def test_near_repeats_gather_cases_within_200_m_and_14_days_of_a_first_one():
     lon, lat = 84.87, 45.60
     dlon = 100 / (111_320 * 0.7)  # ~100 m east at 45.6°N
     rows = [_row(1, lon=lon, lat=lat), _row(2, days=10, lon=lon + dlon, lat=lat),
-            _row(3, days=20, lon=lon + 2 * dlon, lat=lat),  # 10 days after 2, 100 m from it
-            _row(4, days=40, lon=lon, lat=lat),  # same spot, too late
-            _row(5, days=1, lon=lon + 5 * dlon, lat=lat),  # ~500 m away
+            _row(3, days=13, lon=lon + 2.5 * dlon, lat=lat),  # 250 m from 1: not with it
+            _row(4, days=20, lon=lon + 2.5 * dlon, lat=lat),  # 7 days after 3, same spot
+            _row(7, days=30, lon=lon, lat=lat),  # near 1, too late
+            _row(5, days=1, lon=lon + 8 * dlon, lat=lat),  # ~800 m away
             _row(6, days=2)]  # not located
     found = near_repeats(rows, radius_m=200, days=14)
-    assert [g["case_ids"] for g in found] == [[1, 2, 3]]
-    assert found[0]["span_days"] == 20.0
-    assert near_repeats(rows, radius_m=50, days=14) == []
+    assert [g["case_ids"] for g in found] == [[1, 2], [3, 4]]  # not chained into one
+    assert found[0]["span_days"] == 10.0
+    assert [g["case_ids"] for g in near_repeats(rows, radius_m=50, days=14)] == [[3, 4]]
