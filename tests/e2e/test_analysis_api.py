@@ -20,7 +20,7 @@ def streets(live_server: str) -> tuple[int, int]:
 
 
 def test_hotspots_carry_z_p_and_class_for_the_readers_street(live_server: str, streets) -> None:
-    s1, s2 = streets
+    s1, _ = streets
     status, city, _ = call("GET", f"{live_server}{A}/hotspots?from=2026-06-01&to=2026-11-30",
                            user="duty")
     assert status == 200 and city["type"] == "FeatureCollection" and city["by"] == "micro"
