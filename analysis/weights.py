@@ -1,8 +1,12 @@
 """Spatial weights for hotspot statistics: queen contiguity of polygons, and square cells.
 
 Both are PySAL (:mod:`libpysal`) weights, binary, with the ids the caller gave: micro-grids by
-:meth:`libpysal.weights.Queen.from_iterable` over their shapely polygons (two micro-grids are
-neighbours when they share a point of their boundary), regular cells by the queen lattice of
+:func:`libpysal.weights.fuzzy_contiguity` with ``predicate="intersects"`` and no tolerance (two
+micro-grids are neighbours when they share any point: queen contiguity taken topologically).
+libpysal's ``Queen`` compares vertices instead, and on the demo territory missed 884 of its
+9,890 neighbour pairs (micro-grids meeting at T-junctions, or overlapping slightly, as drawn
+and imported boundaries do); PostGIS ``ST_Intersects`` finds the same pairs as this. Regular
+cells by the queen lattice of
 :func:`libpysal.weights.lat2W` over the bounding rectangle, cut to the cells of the study area
 with :func:`libpysal.weights.w_subset`. Cells are square in a metric projection (the UTM zone of
 the area's centre, WGS-84 datum), anchored at multiples of the cell size so the same point always
@@ -17,20 +21,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import shapely
-from libpysal.weights import Queen, W, lat2W, w_subset
+from libpysal.weights import W, fuzzy_contiguity, lat2W, w_subset
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 
 def queen_weights(ids: Sequence[int], polygons: Sequence[Any]) -> W:
-    """Binary queen-contiguity weights over shapely ``polygons`` keyed by ``ids`` (same order)."""
+    """Binary queen-contiguity weights over shapely ``polygons`` keyed by ``ids`` (same order):
+    two areas are neighbours when they share any point (``intersects``)."""
     if len(ids) != len(polygons):
         raise ValueError("ids and polygons differ in length")
-    with warnings.catch_warnings():  # islands are legal here: Gi* then sees the cell alone
+    keys = [int(i) for i in ids]
+    frame = gpd.GeoDataFrame(geometry=list(polygons))  # positional: ids mapped back below
+    with warnings.catch_warnings():  # islands are legal here: Gi* then sees the area alone
         warnings.simplefilter("ignore", UserWarning)
-        w = Queen.from_iterable(list(polygons), ids=[int(i) for i in ids])
+        pos = fuzzy_contiguity(frame, tolerance=0.0, buffering=False, predicate="intersects")
+        w = W({keys[k]: [keys[j] for j in pos.neighbors[k]] for k in range(len(keys))},
+              id_order=keys, silence_warnings=True)
     w.transform = "B"
     return w
 

@@ -131,3 +131,11 @@ def test_features_and_cells_carry_z_p_and_class():
     assert len(ring) == 5 and ring[0] == ring[-1]
     micro = MicroGrids.build([1, 2], [box(0, 0, 1, 1), box(1, 0, 2, 1)])
     assert micro.w.neighbors == {1: [2], 2: [1]}
+
+
+def test_areas_sharing_an_edge_without_a_vertex_are_neighbours():
+    # the upper square meets the long lower strip along an edge where the strip has no vertex
+    # (a T-junction): libpysal's vertex-based Queen would leave them apart
+    polys = [box(0, 0, 3, 1), box(1, 1, 2, 2), box(5, 5, 6, 6)]
+    w = queen_weights([10, 20, 30], polys)
+    assert w.neighbors == {10: [20], 20: [10], 30: []}
