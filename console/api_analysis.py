@@ -35,6 +35,7 @@ from dispatch.privacy import mask_address, mask_incident, party_names
 from dispatch.stats_scope import Scope
 from dispatch.vocab import CATEGORIES
 from geo.cache import SignatureCache, table_signature
+from layers.hotspots import hotspot_layer
 
 MAX_DAYS = 366
 METHOD = ("Getis-Ord Gi*（PySAL esda.G_Local，star=True，二元邻接权重含自身，正态近似）："
@@ -181,9 +182,9 @@ class HotspotsHandler(AnalysisHandler):
             for f in feats:
                 summary[str(f["properties"]["class"])] = summary.get(
                     str(f["properties"]["class"]), 0) + 1
-            return {"type": "FeatureCollection", "name": "hotspots",
-                    **_meta(scope, grid, size, category), **_span(start, end), "fdr": fdr,
-                    "cases": int(sum(counts.values())), "classes": summary, "features": feats}
+            styled = hotspot_layer({"features": feats}, significant_only=False)
+            return {**styled, **_meta(scope, grid, size, category), **_span(start, end),
+                    "fdr": fdr, "cases": int(sum(counts.values())), "classes": summary}
         await self.run(parse, work, geo=True)
 
 

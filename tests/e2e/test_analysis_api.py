@@ -25,7 +25,8 @@ def test_hotspots_carry_z_p_and_class_for_the_readers_street(live_server: str, s
                            user="duty")
     assert status == 200 and city["type"] == "FeatureCollection" and city["by"] == "micro"
     props = city["features"][0]["properties"]
-    assert {"z", "p", "class", "count", "label", "colour"} <= set(props)
+    assert {"z", "p", "class", "count", "label", "colour", "style"} <= set(props)
+    assert {e["class"] for e in city["legend"]} == {-3, -2, -1, 1, 2, 3}
     assert {int(k) for k in city["classes"]} <= {-3, -2, -1, 0, 1, 2, 3}
     assert city["cases"] > 1000
     status, mine, _ = call("GET", f"{live_server}{A}/hotspots?from=2026-06-01&to=2026-11-30",
