@@ -95,9 +95,12 @@ class AnalysisHandler(StatsHandler):
         if raw in (None, ""):
             return default
         try:
-            return date.fromisoformat(str(raw))
+            value = date.fromisoformat(str(raw))
         except ValueError:
             raise BadInput(name, f"参数 {name} 须为日期（YYYY-MM-DD）") from None
+        if not date(2000, 1, 1) <= value <= date(2099, 12, 31):
+            raise BadInput(name, f"参数 {name} 须在 2000-01-01 至 2099-12-31 之间")
+        return value
 
     def period(self, *, days: int = 30) -> tuple[datetime, datetime]:
         today = datetime.now(BEIJING).date()

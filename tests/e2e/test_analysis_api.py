@@ -52,11 +52,12 @@ def test_another_street_is_refused_and_a_field_account_reads_nothing(live_server
 
 
 @pytest.mark.parametrize("query", ["by=hex", "category=nothing", "from=2026-12-01&to=2026-11-01",
-                                   "from=2026-13-01", "size=300", "weeks=4"])
+                                   "from=2026-13-01", "size=300", "weeks=4",
+                                   "to=9999-12-31&from=9999-12-30"])
 def test_bad_parameters_are_named(live_server: str, query: str) -> None:
     path = "emerging" if "weeks" in query else "hotspots"
     status, body, _ = call("GET", f"{live_server}{A}/{path}?{query}", user="duty")
-    assert status == 400 and body["error"]["field"] in query
+    assert status == 400 and body["error"]["field"] in query and body["error"]["message"]
 
 
 def test_emerging_hotspots_name_their_pattern(live_server: str) -> None:
