@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 import shapely
+from libpysal.graph import Graph
 from libpysal.weights import W
 from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
 
 from analysis import emerging as em
-from analysis.gistar import CLASS_COLOURS, GiStar, gi_star
+from analysis.gistar import CLASS_COLOURS, GiStar, gi_star, star_graph
 from analysis.weights import CellGrid, cell_key, lattice_weights, queen_weights, utm_crs
 
 CELL_SIZES = (250, 500)  # metres: the cell sizes the faces offer
@@ -31,10 +32,12 @@ class MicroGrids:
     ids: tuple[int, ...]
     polygons: tuple[BaseGeometry, ...]
     w: W = field(repr=False)
+    g: Graph = field(repr=False)  # w with self-weights, ready for Gi* (gistar.star_graph)
 
     @classmethod
     def build(cls, ids: Sequence[int], polygons: Sequence[Any]) -> MicroGrids:
-        return cls(tuple(int(i) for i in ids), tuple(polygons), queen_weights(ids, polygons))
+        w = queen_weights(ids, polygons)
+        return cls(tuple(int(i) for i in ids), tuple(polygons), w, star_graph(w))
 
     def geojson(self) -> dict[object, dict[str, Any]]:
         return {i: shapely.geometry.mapping(shapely.set_precision(g, 1e-7))
@@ -48,6 +51,7 @@ class Cells:
     grid: CellGrid
     cells: np.ndarray
     w: W = field(repr=False)
+    g: Graph = field(repr=False)
 
     @classmethod
     def build(cls, area: BaseGeometry, *, size_m: float = 250.0) -> Cells:
@@ -58,7 +62,8 @@ class Cells:
         cells = grid.cells_covering(area)
         if len(cells) == 0:  # a study area smaller than a cell: the cell of its centre
             cells = grid.cell_of(np.array([c.x]), np.array([c.y]))
-        return cls(grid, cells, lattice_weights(cells))
+        w = lattice_weights(cells)
+        return cls(grid, cells, w, star_graph(w))
 
     def counts(self, lon: ArrayLike, lat: ArrayLike) -> dict[object, float]:
         """Cases per cell key; points outside the study area's cells are left out."""
@@ -97,7 +102,8 @@ def features(result: GiStar, geometries: Mapping[object, dict[str, Any]], *,
 def weekly(w: W, weeks: Sequence[Mapping[Any, float]], *, fdr_correct: bool = False
            ) -> tuple[np.ndarray, np.ndarray]:
     """(weeks × areas) Gi* classes and z-scores, one Gi* per week's counts (oldest first)."""
-    results = [gi_star(dict(c), w, fdr_correct=fdr_correct) for c in weeks]
+    graph = star_graph(w)
+    results = [gi_star(dict(c), graph, fdr_correct=fdr_correct) for c in weeks]
     return (np.vstack([r.classes for r in results]), np.vstack([r.z for r in results]))
 
 

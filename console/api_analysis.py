@@ -179,7 +179,7 @@ class HotspotsHandler(AnalysisHandler):
 
             grid, size, start, end, category, fdr = a
             areas, counts = self._counts(conn, scope, grid, size, start, end, category)
-            feats = [] if areas is None else features(gi_star(counts, areas.w, fdr_correct=fdr),
+            feats = [] if areas is None else features(gi_star(counts, areas.g, fdr_correct=fdr),
                                                       areas.geojson())
             summary: dict[str, int] = {}
             for f in feats:
