@@ -4,8 +4,9 @@ Both are PySAL (:mod:`libpysal`) weights, binary, with the ids the caller gave: 
 :func:`libpysal.weights.fuzzy_contiguity` with ``predicate="intersects"`` and no tolerance (two
 micro-grids are neighbours when they share any point: queen contiguity taken topologically).
 libpysal's ``Queen`` compares vertices instead, and on the demo territory missed 884 of its
-9,890 neighbour pairs (micro-grids meeting at T-junctions, or overlapping slightly, as drawn
-and imported boundaries do); PostGIS ``ST_Intersects`` finds the same pairs as this. Regular
+9,890 neighbour pairs (micro-grids meeting at T-junctions or along edges whose vertices
+differ by floating-point noise — slivers under 0.12 m² —, as drawn and imported boundaries do);
+PostGIS ``ST_Intersects`` finds the same pairs as this. Regular
 cells by the queen lattice of
 :func:`libpysal.weights.lat2W` over the bounding rectangle, cut to the cells of the study area
 with :func:`libpysal.weights.w_subset`. Cells are square in a metric projection (the UTM zone of
