@@ -64,6 +64,12 @@ SCOPE = (_p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1),
          _p("grid", "integer", "网格编号", minimum=1, maximum=2**31 - 1),
          _p("days", "integer", "统计天数（默认 30）", minimum=1, maximum=365))
 LIMIT = _p("limit", "integer", "条数上限", minimum=1, maximum=1000)
+AREA = SCOPE[:3]  # 研判: the area as the statistics take it, a period instead of days
+PERIOD = (_p("from", "string", "起始日期（YYYY-MM-DD，北京时间）", max_length=10),
+          _p("to", "string", "截止日期（含，默认今日）", max_length=10))
+BY = _p("by", "string", "分析单元：micro 微网格（默认）、cell 方格", enum=("micro", "cell"))
+SIZE = _p("size", "integer", "方格边长（米）：250 或 500", minimum=250, maximum=500)
+CATEGORY = _p("category", "string", "纠纷类别", enum=tuple(CATEGORIES))
 AUDIT_FILTER = (
     _p("from", "string", "起始时间（ISO 8601，无时区按北京时间）", max_length=40),
     _p("to", "string", "截止时间（不含；仅日期则含当天）", max_length=40),
@@ -147,6 +153,22 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/stats/streets", "街道排名", "统计", query=SCOPE),
     Op("get", "/api/v1/stats/wall", "大屏全部数据", "统计", query=SCOPE),
     Op("get", "/api/v1/stats/definitions", "指标口径", "统计"),
+    Op("get", "/api/v1/analysis/hotspots", "热点分析 Gi*（z 值、p 值、90/95/99% 置信分级）", "研判",
+       query=(*AREA, *PERIOD, BY, SIZE, CATEGORY, _p("fdr", "integer", "1：FDR 校正", minimum=0,
+                                                     maximum=1)), media=GEO),
+    Op("get", "/api/v1/analysis/emerging", "新兴热点（近 8-12 周 Gi* 与 Mann-Kendall 趋势）", "研判",
+       query=(*AREA, PERIOD[1], BY, SIZE, CATEGORY,
+              _p("weeks", "integer", "周数（默认 12）", minimum=8, maximum=12),
+              _p("all", "integer", "1：含无显著模式的区域", minimum=0, maximum=1)), media=GEO),
+    Op("get", "/api/v1/analysis/repeats", "重复纠纷：同一地址、同一当事人、时空邻近", "研判",
+       query=(*AREA, *PERIOD, CATEGORY,
+              _p("kind", "string", "address / parties / near", enum=("address", "parties", "near")),
+              _p("min", "integer", "最少案件数", minimum=2, maximum=100),
+              _p("radius", "integer", "邻近半径（米，默认 200）", minimum=10, maximum=2000),
+              _p("days", "integer", "邻近天数（默认 14）", minimum=1, maximum=90), LIMIT)),
+    Op("get", "/api/v1/analysis/watch", "民转刑风险关注名单（橙色、红色在办案件及处置情况）", "研判",
+       query=(*AREA, _p("level", "integer", "最低风险等级：2 橙色（默认）、3 红色", minimum=2,
+                         maximum=3))),
     Op("get", "/api/v1/stats/hub", "统计推送状态", "统计"),
     Op("get", "/api/v1/stats/{which}.geojson", "热力、超期、案件点（GeoJSON）", "统计",
        query=SCOPE, media=GEO),

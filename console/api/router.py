@@ -334,8 +334,11 @@ class LayerHandler(ApiHandler):
 
 
 def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    from console.api.analysis import analysis_routes  # 研判 (it builds on this module's handler)
+
     args = {"app": app}
     return [
         (r"/api/v1/health", HealthHandler, args),
         (r"/api/v1/layers/([A-Za-z0-9_\-]+)\.geojson", LayerHandler, args),
+        *analysis_routes(app),
     ]

@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     "geo": set(),
     "dispatch": {"geo"},
-    "layers": {"dispatch", "geo"},
-    "console": {"layers", "dispatch", "geo"},
+    "analysis": {"dispatch", "geo"},
+    "layers": {"analysis", "dispatch", "geo"},
+    "console": {"layers", "analysis", "dispatch", "geo"},
     "demo": {"dispatch", "geo"},
 }
 

@@ -14,7 +14,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("geo", "layers", "dispatch", "console", "demo")
+PRODUCT = ("geo", "layers", "dispatch", "analysis", "console", "demo")
 OWN = {*PRODUCT, "tests", "bench", "migrations"}
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCKS = {"runtime": "requirements.txt", "wall": "requirements-wall.txt", "dev": "requirements-dev.txt"}

@@ -21,7 +21,8 @@ def _reads_environment(path: Path) -> bool:
 
 
 def test_only_the_settings_modules_read_the_environment():
-    readers = {str(p.relative_to(ROOT)) for pkg in ("geo", "layers", "dispatch", "console", "demo")
+    rooms = ("geo", "layers", "dispatch", "analysis", "console", "demo")
+    readers = {str(p.relative_to(ROOT)) for pkg in rooms
                for p in (ROOT / pkg).rglob("*.py") if _reads_environment(p)}
     assert readers == READERS, f"read the environment outside the settings: {sorted(readers - READERS)}"
 
