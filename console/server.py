@@ -24,6 +24,7 @@ from console.api.stats import stats_routes
 from console.auth import COOKIE
 from console.bootstrap import App
 from console.live.events import EventHub
+from console.live.hub_base import stop_live
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.tls import TlsSettings, serve_tls, server_kwargs
@@ -133,3 +134,9 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         server.start()
         server.io_loop.start()
     return server
+
+
+def stop_updates(app: App) -> list[str]:
+    """When a server stops: end its hubs and its database listener (the names of threads that
+    did not end), so nothing retries against a database that is gone."""
+    return stop_live(app)

@@ -65,8 +65,7 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """Serve the console on the database as it is (``./run demo`` loads the demo first:
     ``python -m demo load``); ``--check`` only checks the arguments and settings."""
     from console.bootstrap import bootstrap
-    from console.live.hub_base import stop_live
-    from console.server import make_server
+    from console.server import make_server, stop_updates
 
     tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
     if args.check:
@@ -103,7 +102,7 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
         pass
     finally:
         scheduler.stop()
-        stop_live(app)
+        stop_updates(app)
         pid_file.unlink(missing_ok=True)
     return 0
 
