@@ -31,6 +31,18 @@ export function usesMarkers(config, points) {
   return config.kind === "point" && Boolean(points) && Boolean(config.cluster || config.pulse)
 }
 
+// DOM markers (clustered and/or pulsing layers); canvas layers take GeoJSON as they are.
+function markerFor(L, points, state, feature, now) {
+  const [lon, lat] = feature.geometry.coordinates
+  const marker = L.marker([lat, lon], {
+    icon: points.pointIcon(L, feature, styleFor(state.config, feature), state.config.pulse, now),
+    pane: state.paneName, keyboard: false,
+  })
+  marker._lmOverdue = Boolean(state.config.pulse) && points.isOverdue(feature, now)
+  marker.feature = feature
+  return marker
+}
+
 // layerKit({L, map, model, points, ClusterGroup, onPointClick, onToggle})
 //   -> {makeState(config, index), addFeatures(state, features), restyle(state, entry, feature)}
 // `onPointClick(state, feature, latlng)` on a point's click; `onToggle(state)` when the user turns
@@ -85,25 +97,13 @@ export function layerKit({ L, map, model, points, ClusterGroup, onPointClick, on
     }
   }
 
-  // DOM markers (clustered and/or pulsing layers); canvas layers take GeoJSON as they are.
-  function markerFor(state, feature, now) {
-    const [lon, lat] = feature.geometry.coordinates
-    const marker = L.marker([lat, lon], {
-      icon: points.pointIcon(L, feature, styleFor(state.config, feature), state.config.pulse, now),
-      pane: state.paneName, keyboard: false,
-    })
-    marker._lmOverdue = Boolean(state.config.pulse) && points.isOverdue(feature, now)
-    marker.feature = feature
-    return marker
-  }
-
   function addFeatures(state, features) {
     if (!state.markers) { state.geo.addData(features); return }
     const now = Date.now()
     const made = []
     for (const feature of features) {
       if (!feature.geometry || feature.geometry.type !== "Point") { continue }
-      const marker = markerFor(state, feature, now)
+      const marker = markerFor(L, points, state, feature, now)
       registerFeature(state, feature, marker)
       made.push(marker)
     }
