@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import param
+from bokeh.document import Document
 from panel.custom import JSComponent
 
 from console.wire import TextMessages
@@ -28,6 +30,29 @@ IMPORTMAP: dict[Literal["imports", "scopes"], dict[str, str]] = {"imports": {"fq
 and the browser loads ``/assets/lib/time.js`` from this server (Panel evaluates a component's
 module from a blob: URL, against which no relative path resolves; the map makes the shared modules
 one same-origin file each, cached once per page)."""
+
+
+_MAPPED_DOCS: weakref.WeakSet[Document] = weakref.WeakSet()
+
+
+class FqComponent(JSComponent):
+    """A console component whose module imports ``fq/...``: the page's import map is declared by
+    the first such component of a document only. The browser keeps one import map per page, and
+    es-module-shims rejects a second declaration of ``fq/`` even with the same target (it compares
+    the new relative URL with the absolute one it stored): Panel logged "Failed to add import map:
+    Rejected map override" for every component after the first. A document's components reach
+    the browser together (or later, into the same page), so the first one's map serves them all."""
+
+    _importmap = IMPORTMAP
+
+    def _get_properties(self, doc: Document | None) -> dict[str, Any]:
+        props = super()._get_properties(doc)
+        if doc is not None:
+            if doc in _MAPPED_DOCS:
+                props["importmap"] = {}
+            else:
+                _MAPPED_DOCS.add(doc)
+        return props
 
 LAYER_KINDS = ("polygon", "line", "point")
 _LAYER_KEYS = frozenset(
@@ -89,7 +114,7 @@ class LayerList(param.List):
             validate_layers(val)
 
 
-class LeafletMap(TextMessages, JSComponent):
+class LeafletMap(TextMessages, FqComponent):
     """
     A Leaflet map drawing GeoJSON layers fetched from the console's own API.
 

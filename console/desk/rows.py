@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import param
-from panel.custom import JSComponent
 
-from console.map import IMPORTMAP
+from console.map import IMPORTMAP, FqComponent
 from console.wire import TextMessages
 
 Row = Mapping[str, Any]
@@ -43,7 +42,7 @@ def rows_diff(old: Sequence[Row], new: Sequence[Row]) -> dict[str, Any] | None:
     return {"upsert": upsert, "remove": remove, "order": order}
 
 
-class DeskComponent(TextMessages, JSComponent):
+class DeskComponent(TextMessages, FqComponent):
     """Base of the desk's components: messages from the browser go to ``handler`` (set per
     session)."""
 

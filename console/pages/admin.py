@@ -12,15 +12,14 @@ from typing import Any, ClassVar
 
 import panel as pn
 import param
-from panel.custom import JSComponent
 
-from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent
 from dispatch import vocab
 from dispatch.views_audit import ACTION_LABELS, ENTITY_LABELS
 from geo.importer import LEVEL_LABELS
 
 
-class AdminApp(JSComponent):
+class AdminApp(FqComponent):
     """Tabs (辖区导入, 力量名册, 派单策略, 账号与密钥, 审计日志) drawn in the browser from the
     admin API."""
 

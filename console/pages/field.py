@@ -7,13 +7,12 @@ from typing import Any, ClassVar
 
 import panel as pn
 import param
-from panel.custom import JSComponent
 
-from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent
 from dispatch import clocks, vocab
 
 
-class FieldApp(JSComponent):
+class FieldApp(FqComponent):
     """Tasks of ``unit_id`` from the API, with the next act's button for each case."""
 
     unit_id = param.Integer(default=None, allow_None=True, doc="The unit whose page this is.")

@@ -8,9 +8,16 @@ from typing import Any, ClassVar
 
 import panel as pn
 import param
-from panel.custom import JSComponent
 
-from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, layer_config, territory_layers
+from console.map import (
+    IMPORTMAP,
+    STATIC_DIR,
+    STATIC_URL,
+    FqComponent,
+    LeafletMap,
+    layer_config,
+    territory_layers,
+)
 from console.pages.plain import logout_form
 from dispatch import vocab
 from dispatch.access import HOME_PAGES, ROLES, Principal, may
@@ -67,7 +74,7 @@ _HINT_HTML = """
 """
 
 
-class TerritoryStats(JSComponent):
+class TerritoryStats(FqComponent):
     """Territory counts from ``GET {api_base}/health``, fetched by the browser."""
 
     health_url = param.String(default="/api/v1/health", doc="Health endpoint (same origin).")
@@ -78,7 +85,7 @@ class TerritoryStats(JSComponent):
     _importmap = IMPORTMAP
 
 
-class AddressSearch(JSComponent):
+class AddressSearch(FqComponent):
     """Address search with live candidates; ``picked`` is the chosen candidate."""
 
     api_base = param.String(default="/api/v1", doc="URL prefix of the API (same origin).")
@@ -89,7 +96,7 @@ class AddressSearch(JSComponent):
     _importmap = IMPORTMAP
 
 
-class ExportPanel(JSComponent):
+class ExportPanel(FqComponent):
     """Links to the exports: a street's HTML map (streets listed from the API) and the wall PNG."""
 
     api_base = param.String(default="/api/v1")

@@ -19,14 +19,13 @@ from typing import Any, ClassVar
 import panel as pn
 import param
 from bokeh.document import Document
-from panel.custom import JSComponent
 from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
 from console.api.stats import definitions
 from console.bootstrap import App
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent, LeafletMap, basemap
 from console.live.stats_hub import StatsHub, stats_hub
-from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, LeafletMap, basemap
 from dispatch import stats
 from dispatch.stats import Scope
 from layers.tiles import TileSettings
@@ -51,7 +50,7 @@ RESYNC_S = 300.0  # the pushed layers are re-sent whole this often (a safety net
 # push on load, diffs on an open websocket are not lost)
 
 
-class WallBoard(JSComponent):
+class WallBoard(FqComponent):
     """One part of the wall's panels ("top": header and the figures with their definitions;
     "left": trend and category mix; "right": ranking and the open cases that matter most), drawn
     in the browser from ``data``; clicks come back as drill requests."""

@@ -46,7 +46,7 @@ def test_each_browser_helper_is_written_once() -> None:
     # on its own for the benchmarks, and it streams large layers in slices)
     readers = [str(p.relative_to(STATIC)) for p in OWN_JS
                if ".json()" in p.read_text(encoding="utf-8")]
-    assert readers == ["leaflet_map.js", "lib/http.js"], readers
+    assert readers == ["lib/http.js", "map/layer_load.js"], readers
 
 
 def test_pages_import_only_same_origin_modules_through_the_import_map() -> None:

@@ -35,3 +35,13 @@ export function basemapLayer(L, { basemap_url: url, basemap_crs: crs, basemap_sh
   })
   return new Shifted(url, options)
 }
+
+// basemapKeeper(L, map, model) -> apply(): (re)places the base map the model names.
+export function basemapKeeper(L, map, model) {
+  let tiles = null
+  return function apply() {
+    if (tiles) { map.removeLayer(tiles); tiles = null }
+    tiles = basemapLayer(L, model)
+    if (tiles) { tiles.addTo(map) }
+  }
+}
