@@ -24,8 +24,8 @@ from panel.io.state import set_curdoc
 
 from console.api.stats import definitions
 from console.bootstrap import App
-from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent, LeafletMap, basemap
 from console.live.stats_hub import StatsHub, stats_hub
+from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent, LeafletMap, basemap
 from dispatch import stats
 from dispatch.stats import Scope
 from layers.tiles import TileSettings
