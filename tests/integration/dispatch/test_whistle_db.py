@@ -75,8 +75,11 @@ def test_whistle_report_consult_round_over_http(writable_server):
         assert wh["calls"][0]["reported_by"] and wh["calls"][1]["reported_at"] is None
         (cons,) = detail["consultations"]
         assert cons["participants"][1]["department_label"] == "司法所"
-        actions = [a["action"] for a in detail["audit"]]
+        actions = [a["action"] for a in detail["audit"] if a["action"] != "refused"]
         assert actions[-3:] == ["whistle", "whistle_report", "consultation"]
+        refused = [a["reason"] for a in detail["audit"] if a["action"] == "refused"]
+        for why in ("没有进行中的吹哨", "已有进行中的吹哨", "司法所已由"):  # each refusal audited
+            assert sum(why in r for r in refused) == 1, (why, refused)
         assert all(a["actor"] for a in detail["audit"])
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM whistles WHERE incident_id = :i"),
