@@ -167,7 +167,10 @@ def test_model_carries_params_but_not_last_click() -> None:
     assert list(data.center) == [45.60, 84.87]
     assert data.basemap_url == "/tiles/{z}/{x}/{y}.png"
     assert "last_click" not in data.properties()
-    assert "leaflet-src.esm.js" in model.esm and "msg:custom" in model.esm
+    # the component composes map/: Leaflet from the vendored copy (loader), diffs heard (inbox)
+    assert 'from "fq/map/loader.js"' in model.esm and 'from "fq/map/inbox.js"' in model.esm
+    assert "leaflet-src.esm.js" in (STATIC_DIR / "map" / "loader.js").read_text(encoding="utf-8")
+    assert "msg:custom" in (STATIC_DIR / "map" / "inbox.js").read_text(encoding="utf-8")
 
 
 def test_update_features_sends_an_upsert_by_id() -> None:
@@ -244,6 +247,7 @@ def test_a_view_that_starts_listening_is_counted_for_the_page_to_push_again() ->
     m._handle_msg({"type": "listening"})  # a second view, or the same one rendered again
     assert m.listening == 2 and seen == [1, 2]
     assert "listening" not in m._process_param_change({"listening": 2})  # never sent out
+    inbox = (STATIC_DIR / "map" / "inbox.js").read_text(encoding="utf-8")
+    assert inbox.index('model.on("msg:custom"') < inbox.index('send_msg({ type: "listening" })')
     js = (STATIC_DIR / "leaflet_map.js").read_text(encoding="utf-8")
-    assert js.index('model.on("msg:custom"') < js.index('send_msg({ type: "listening" })') \
-        < js.index("await import(")  # registered, said, before the first wait
+    assert js.index("openInbox(model)") < js.index("= await ")  # registered, said, before the first wait

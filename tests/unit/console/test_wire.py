@@ -60,6 +60,6 @@ def test_the_mixin_hands_text_to_the_component() -> None:
 
 def test_the_map_and_the_desk_rows_send_text() -> None:
     assert issubclass(LeafletMap, TextMessages) and issubclass(RowsView, TextMessages)
-    for js in ("leaflet_map.js", "desk_common.js"):
+    for js in ("map/inbox.js", "desk_common.js"):
         src = (LeafletMap._esm.parent / js).read_text(encoding="utf-8")
         assert 'typeof' in src and "JSON.parse(" in src, js
