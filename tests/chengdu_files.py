@@ -255,8 +255,10 @@ def write_facilities(folder: Path, path: Path) -> Path:
     return path
 
 
-def write_roster(folder: Path, path: Path) -> Path:
-    """A grid worker per grid and a police officer per community, by the NAMES the UI shows."""
+def write_roster(folder: Path, path: Path, *, shift: str | None = None) -> Path:
+    """A grid worker per grid and a police officer per community, by the NAMES the UI shows;
+    with ``shift`` (a 班次 as a centre writes it, e.g. 24小时值守) every row gets that shift,
+    so a test does not depend on the hour it runs at (a day shift is off duty after 17:30)."""
     comms = gpd.read_file(folder / "communities.geojson")
     rows = []
     for k, c in enumerate(comms.itertuples()):
@@ -267,8 +269,12 @@ def write_roster(folder: Path, path: Path) -> Path:
                      f"{c.name}警格", ""])
         rows.append([f"M{k:02d}", f"调解员{k}", "调解员", f"1370000{k:02d}00", c.name, "",
                      "", "邻里、婚姻家庭、物业"])
+    header = ["编号", "姓名", "类型", "电话", "所属社区", "所属网格", "所属警格", "专长"]
+    if shift is not None:
+        header.append("班次")
+        rows = [r + [shift] for r in rows]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["编号", "姓名", "类型", "电话", "所属社区", "所属网格", "所属警格", "专长"])
+        w.writerow(header)
         w.writerows(rows)
     return path

@@ -73,7 +73,7 @@ def test_empty_database_to_a_dispatched_case(settings, base_db, tmp_path: Path, 
         rows = cd.address_rows(tmp_path, compounds=40)
         addresses = cd.write_addresses(rows, tmp_path / "标准地址库.csv")
         facilities = cd.write_facilities(tmp_path, tmp_path / "服务场所.csv")
-        roster = cd.write_roster(tmp_path, tmp_path / "力量名册.csv")
+        roster = cd.write_roster(tmp_path, tmp_path / "力量名册.csv", shift="24小时值守")
 
         # 1. areas, 2. roads — then the geocoder already answers by road names
         assert _run("import", "areas", "--district-code", "510107", "--district-name", "武侯区",
