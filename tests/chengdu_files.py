@@ -272,7 +272,7 @@ def write_roster(folder: Path, path: Path, *, shift: str | None = None) -> Path:
     header = ["编号", "姓名", "类型", "电话", "所属社区", "所属网格", "所属警格", "专长"]
     if shift is not None:
         header.append("班次")
-        rows = [r + [shift] for r in rows]
+        rows = [[*r, shift] for r in rows]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
