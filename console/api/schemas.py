@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from console.schemas_parse import FIELD_LABELS, field_label, parse_body, refuse_nul
+from console.api.schemas_parse import FIELD_LABELS, field_label, parse_body, refuse_nul
 from dispatch import commands as c
 from dispatch import followup, limits, passwords, telemetry, whistle
 from dispatch.handlers_supervise import SUPERVISION_LEVELS
@@ -357,5 +357,5 @@ class TokenIn(Body):
     password: str = Field(min_length=1, max_length=passwords.MAX_INPUT)
 
 
-# The refusal machinery lives in console.schemas_parse; its names are the boundary's API.
+# The refusal machinery lives in console.api.schemas_parse; its names are the boundary's API.
 __all__ = ["FIELD_LABELS", "field_label", "parse_body", "refuse_nul"]

@@ -203,10 +203,10 @@ def test_openapi_bounds_are_the_domain_constants(model: str, field: str, key: st
 # ---- the browser's forms show the domain's limits ---------------------------------------------
 
 def test_the_browser_limits_module_is_generated_from_the_constants() -> None:
-    from console import browser_limits
+    from console.ops import browser_limits
 
     assert browser_limits.PATH.read_text(encoding="utf-8") == browser_limits.module_text(), (
-        "console/static/lib/limits.js is stale: run `python -m console.browser_limits`")
+        "console/static/lib/limits.js is stale: run `python -m console.ops.browser_limits`")
     assert browser_limits.LIMITS["reason"] == limits.REASON
     assert browser_limits.LIMITS["record_note"] == record.MAX_NOTE
 
