@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from dispatch.seed import cached_demo
+from demo.seed import cached_demo
 from esda import G_Local
 from sqlalchemy import text
 
