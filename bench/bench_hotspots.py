@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 import shapely
-from demo.seed import cached_demo
 from esda import G_Local
 from sqlalchemy import text
 
 from analysis.gistar import gi_star
 from analysis.hotspots import Cells, MicroGrids
+from demo.seed import cached_demo
 from geo import db
 from geo.settings import Settings
 
