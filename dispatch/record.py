@@ -42,15 +42,9 @@ RANK_LABEL = {0: "网格/单位", 1: "街道", 2: "市级"}
 
 
 def clean_text(value: object, label: str, field: str, *, limit: int = MAX_NOTE,
-          required: bool = True) -> str | None:
-    out = str(value or "").strip()
-    if not out:
-        if required:
-            raise InvalidCommand(f"{label}（{field}）不能为空", field=field)
-        return None
-    if len(out) > limit:
-        raise InvalidCommand(f"{label}（{field}）不超过 {limit} 字", field=field)
-    return out
+               required: bool = True) -> str | None:
+    """Trimmed text within ``limit`` (a note by default), required unless told otherwise."""
+    return limits.text(value, label, field, limit=limit, required=required)
 
 
 def _when(value: datetime | None, label: str, field: str, *, now: datetime) -> datetime:

@@ -27,7 +27,7 @@ from analysis.repeats import near_repeats, repeat_addresses, repeat_parties
 from analysis.watch import watch_list
 from console.api.geo import BadInput, int_arg
 from console.api.jurisdiction import cut_risk, outside
-from console.api.stats import OutsideJurisdiction, StatsHandler
+from console.api.stats import StatsHandler
 from console.bootstrap import App
 from dispatch.access import masks_incident
 from dispatch.model import BEIJING
@@ -131,18 +131,10 @@ class AnalysisHandler(StatsHandler):
 
     async def run(self, parse: Callable[[], Any],
                   work: Callable[[Connection, Scope, Any], Any], *, geo: bool = False) -> None:
-        try:
-            args = parse()
-            scope = await self.in_db(self.scope_args)
-        except BadInput as exc:
-            self.send_error_json(400, "bad_value", str(exc), exc.field)
+        got = await self.scoped(parse)
+        if got is None:
             return
-        except LookupError as exc:
-            self.send_error_json(404, "no_area", str(exc))
-            return
-        except OutsideJurisdiction as exc:
-            await self.deny("wall", f"权限不足：{exc}")
-            return
+        args, scope = got
         answer = await self.in_db(lambda conn: work(conn, scope, args))
         self.send_json(answer, content_type="application/geo+json" if geo else "application/json")
 

@@ -94,21 +94,29 @@ class StatsHandler(ApiHandler):
             scope = replace(scope, district=district)
         return scope
 
-    async def answer(self, work: Callable[[Scope, int], Any]) -> None:
-        """Parse scope and days, run ``work(scope, days)`` off the event loop, send its answer."""
+    async def scoped(self, parse: Callable[[], Any]) -> tuple[Any, Scope] | None:
+        """The request's own arguments (``parse()``) and the area it reads, or None once the
+        refusal is sent: a bad value 400, an unknown area 404, another jurisdiction 403 (audited)."""
         try:
-            days = int_arg(self, "days", 30, 1, 365)
+            args = parse()
             scope = await self.in_db(self.scope_args)
         except BadInput as exc:
             self.send_error_json(400, "bad_value", str(exc), exc.field)
-            return
+            return None
         except LookupError as exc:
             self.send_error_json(404, "no_area", str(exc))
-            return
+            return None
         except OutsideJurisdiction as exc:
             await self.deny("wall", f"权限不足：{exc}")
-            return
-        self.send_json(await asyncio.to_thread(work, scope, days))
+            return None
+        return args, scope
+
+    async def answer(self, work: Callable[[Scope, int], Any]) -> None:
+        """Parse scope and days, run ``work(scope, days)`` off the event loop, send its answer."""
+        got = await self.scoped(lambda: int_arg(self, "days", 30, 1, 365))
+        if got is not None:
+            days, scope = got
+            self.send_json(await asyncio.to_thread(work, scope, days))
 
     def stat(self, fn: Callable[..., Any], scope: Scope, **kw: Any) -> Any:
         return self.hub.cached((fn.__name__, scope, tuple(sorted(kw.items()))),
