@@ -16,7 +16,6 @@ puts the files and config back, and checks the counts and every SHA-256 against 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import make_url
 
+from console.ops.import_audit import sha256
 from geo.cluster import PG_BIN
 from geo.db import libpq_url, make_engine
 from geo.db_admin import (
@@ -65,14 +65,6 @@ def _run(args: list[str]) -> None:
                           f"{(proc.stderr or proc.stdout).strip()[-1500:]}")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def backup(url: str, out: Path, *, files: Path | None, config: Path | None = None,
            settings: Mapping[str, str] | None = None, say: Say = print) -> dict[str, Any]:
     """Write the backup of database ``url`` (plus ``files`` and ``config``) to ``out``."""
@@ -102,7 +94,7 @@ def backup(url: str, out: Path, *, files: Path | None, config: Path | None = Non
                 continue
             for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
                 rel = path.relative_to(root).as_posix()
-                manifest[kind][rel] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+                manifest[kind][rel] = {"sha256": sha256(path), "bytes": path.stat().st_size}
                 members.append((path, f"{kind}/{rel}"))
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         part = out.with_name(out.name + ".part")
@@ -186,7 +178,7 @@ def _put_back(tar: tarfile.TarFile, manifest: dict[str, Any], kind: str, dest: P
             _extract(tar, member, staging)
         for rel, want in listed.items():
             got = staging / kind / rel
-            if not got.is_file() or _sha256(got) != want["sha256"]:
+            if not got.is_file() or sha256(got) != want["sha256"]:
                 raise BackupError(f"文件 {rel} 缺失或 SHA-256 与备份清单不符：备份文件已损坏")
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
