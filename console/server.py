@@ -16,6 +16,7 @@ from console.api.docs import docs_routes
 from console.api.export import export_routes
 from console.api.geo import geo_routes
 from console.api.maplayers import map_layer_routes
+from console.api.metrics import metrics_routes
 from console.api.open311 import open311_routes
 from console.api.record import record_routes
 from console.api.request_guard import JSON_BODY, hide_server_header
@@ -27,6 +28,7 @@ from console.live.events import EventHub
 from console.live.hub_base import stop_live
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
+from console.metrics import watch_server
 from console.tls import TlsSettings, serve_tls, server_kwargs
 from geo.db import libpq_url
 
@@ -81,13 +83,18 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
             + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
             + dispatch_routes(app, hub) + tile_routes(app) + account_routes(app)
-            + password_routes(app) + record_routes(app))
+            + password_routes(app) + record_routes(app) + metrics_routes(app))
 
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False,
-                tls: TlsSettings | None = None) -> Any:
+                tls: TlsSettings | None = None, behind_proxy: bool = False) -> Any:
     """A Bokeh/Panel server (not started unless ``start``) with pages, API and static files;
-    HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled."""
+    HTTPS (with HSTS and the optional redirect listener) when ``tls`` is enabled.
+    ``behind_proxy``: the client's address and scheme come from the proxy's X-Real-IP and
+    X-Forwarded-Proto (Tornado's ``xheaders``), trusted because the server then listens on
+    loopback only, where nothing but the proxy (console.ops.proxy) reaches it."""
+    if behind_proxy and address not in ("127.0.0.1", "::1", "localhost"):
+        raise ValueError("behind a proxy the console listens on loopback only")
     # Bokeh's own JS and Panel's from this server, never a CDN, whatever the environment says.
     bokeh_settings.resources.set_value("server")
     # our ES modules (console.map.IMPORTMAP) as text/javascript (RFC 9239), whatever the
@@ -120,13 +127,15 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         extra_patterns=http_routes(app, EventHub(libpq_url(app.engine))),
         # Tornado's ceiling for the pages and the login form; an API route sets its own limit
         # before reading the body (console.api.router.ApiHandler.prepare: 1 MB JSON, uploads more).
-        http_server_kwargs={"max_body_size": JSON_BODY, **server_kwargs(tls)},
+        http_server_kwargs={"max_body_size": JSON_BODY, "xheaders": behind_proxy,
+                            **server_kwargs(tls)},
         show=False,
         start=False,
         title=title,
         threaded=False,
     )
     hide_server_header(server)
+    watch_server(server, app.engine)  # /metrics: request times by route, sessions, the pool
     app.live.attach(server, app.auth, app.engine)  # closed with their session (logout, revoke)
     if tls is not None and tls.enabled:
         serve_tls(server, tls, port=port, address=address)

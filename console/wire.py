@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from console.metrics import LIVE_MESSAGE_BYTES
+
 
 def _plain(value: Any) -> Any:
     """The few non-JSON values rows may hold, as Bokeh would send them (times as epoch ms)."""
@@ -40,4 +42,7 @@ class TextMessages:
     """Mixin for a ``JSComponent``: every ``_send_msg`` goes as text (``as_text``)."""
 
     def _send_msg(self, data: Any) -> None:
-        super()._send_msg(as_text(data))  # type: ignore[misc]
+        text = as_text(data)
+        if isinstance(text, str):
+            LIVE_MESSAGE_BYTES.observe(len(text.encode()))
+        super()._send_msg(text)  # type: ignore[misc]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, text
@@ -33,6 +34,8 @@ class Scheduler:
         self._down = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.last_tick: float | None = None
+        """``time.monotonic()`` when this process last ran the clocks as the leader."""
 
     @property
     def leading(self) -> bool:
@@ -73,7 +76,9 @@ class Scheduler:
     def tick(self) -> TickReport:
         if not self.try_lead():
             return TickReport(ran=False)
-        return self.run(RunClocks(limit=self.limit))
+        report = self.run(RunClocks(limit=self.limit))
+        self.last_tick = time.monotonic()
+        return report
 
     def _drop(self) -> None:
         """Give up the lock and the connection; on a dead connection (whose unlock raises

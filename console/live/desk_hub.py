@@ -23,6 +23,7 @@ from console.live.desk_moves import MoveTrace, move_of, patch_moves, signatures,
 from console.live.desk_patch import QUEUE_LIMIT, event_ids, patch_snapshot, read_changes
 from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
+from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
 from dispatch import views_desk
 from dispatch.views_desk import DESK_STATES
 from dispatch.views_scope import area_index
@@ -85,6 +86,7 @@ class DeskHub(Hub[Deliver]):
         self._reading = threading.RLock()  # one read and install at a time (full or patch)
         self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
         self._snap: dict[str, Any] | None = None
+        self._heard: float | None = None  # the first NOTIFY not yet delivered (/metrics' lag)
         self._version = 0
         self.computations = 0
         self.deltas = 0
@@ -171,6 +173,8 @@ class DeskHub(Hub[Deliver]):
             if move is not None:
                 self._moves.append(move)
             else:
+                if self._heard is None:
+                    self._heard = time.monotonic()
                 if event is not None and event.get("incident_id") is not None:
                     self._events.append(event)  # sessions only ask which cases changed
                 if ids is None:
@@ -238,12 +242,14 @@ class DeskHub(Hub[Deliver]):
             self._due, self._full = None, False
             ids, self._ids = self._ids, (set(), set())
             events, self._events = self._events, []
+            heard, self._heard = self._heard, None
             if not full and not ids[0] and not ids[1]:
                 return False  # nothing named: nothing to re-read
             if full:
                 self._last_full = time.monotonic()
             else:
                 self._last_patch = time.monotonic()
+                HUB_PATCH_ROWS.observe(len(ids[0]) + len(ids[1]))
         try:
             snap = self.compute() if full else self.patch(*ids)
             payload = {"snapshot": snap, "events": events}
@@ -254,6 +260,8 @@ class DeskHub(Hub[Deliver]):
             with self._lock:
                 self._full = True  # what the patch would have said is read again in full
         self._send(payload)
+        if heard is not None:
+            HUB_LAG_SECONDS.observe(time.monotonic() - heard)
         return full
 
     def _send_moves(self, moves: list[dict[str, Any]]) -> None:

@@ -6,7 +6,6 @@ import argparse
 import os
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +23,15 @@ def say(msg: str) -> None:
     print(f"[run] {msg}", flush=True)
 
 
-def _pid_file(settings: Settings) -> Path:
-    return db.state_path(settings, "console.pid")
+def _pid_file(settings: Settings, port: int) -> Path:
+    """One per serving process, named by its port: a second process no longer overwrites the
+    first's (``./run serve --workers`` runs several)."""
+    return db.state_path(settings, f"console-{port}.pid")
+
+
+def _pid_files(settings: Settings) -> list[Path]:
+    """Every console's pid file (``console.pid``: an older version's)."""
+    return sorted(settings.state_dir.glob("console*.pid"))
 
 
 def cmd_db_start(settings: Settings, args: argparse.Namespace) -> int:
@@ -65,19 +71,31 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """Serve the console on the database as it is (``./run demo`` loads the demo first:
     ``python -m demo load``); ``--check`` only checks the arguments and settings."""
     from console.bootstrap import bootstrap
+    from console.metrics import watch_scheduler
     from console.server import make_server, stop_updates
 
     tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
+    if args.workers is not None and args.workers < 1:
+        print("[run] error: --workers 须为正整数", file=sys.stderr)
+        return 2
     if args.check:
         return 0
+    if args.workers is not None:
+        from console.ops.workers import serve_workers
+
+        return serve_workers(settings, args)
     url = db.ready_database(settings)
     app = bootstrap(settings, url=url, tiles=tiles)
     # every server process starts one; the advisory lock lets exactly one of them tick
     scheduler = app.dispatch.scheduler(interval_s=5.0)
     scheduler.start()
+    watch_scheduler(scheduler)
     port = args.port or settings.http_port
-    server = make_server(app, port=port, tls=tls)
-    pid_file = _pid_file(settings)
+    if args.behind_proxy:  # a worker of ./run serve --workers: loopback only, TLS at the proxy
+        server = make_server(app, port=port, address="127.0.0.1", behind_proxy=True)
+    else:
+        server = make_server(app, port=port, tls=tls)
+    pid_file = _pid_file(settings, port)
     pid_file.write_text(str(os.getpid()))
     # The start-up objects (modules, caches) live as long as the server: keeping them out of
     # the garbage collector's full passes took the city recommendation p99 from 171 to 85 ms.
@@ -107,20 +125,11 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_stop(settings: Settings, _: argparse.Namespace) -> int:
-    pid_file = _pid_file(settings)
-    if pid_file.exists():
-        pid = int(pid_file.read_text().strip() or 0)
-        try:
-            os.kill(pid, signal.SIGTERM)
-            for _i in range(50):
-                os.kill(pid, 0)
-                time.sleep(0.1)
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        pid_file.unlink(missing_ok=True)
-        say("console stopped")
+def cmd_stop(settings: ConsoleSettings, _: argparse.Namespace) -> int:
+    """Every console process, the proxy and what watches them, then the local database."""
+    from console.ops.workers import stop_all
+
+    stop_all(settings, _pid_files(settings))
     return cmd_db_stop(settings, argparse.Namespace(if_marked=False))
 
 
@@ -131,8 +140,11 @@ def cmd_status(settings: Settings, _: argparse.Namespace) -> int:
     if cluster is not None:
         say(f"local PostgreSQL: {'running' if cluster.running() else 'stopped'} "
             f"({cluster.home})")
-    pid_file = _pid_file(settings)
-    say(f"console: {'running, pid ' + pid_file.read_text() if pid_file.exists() else 'stopped'}")
+    pid_files = _pid_files(settings)
+    for pid_file in pid_files:
+        say(f"console ({pid_file.stem}): running, pid {pid_file.read_text().strip()}")
+    if not pid_files:
+        say("console: stopped")
     engine = db.make_engine(db.ready_database(settings))
     with engine.connect() as conn:
         for k, v in territory_counts(conn).items():
@@ -271,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--libpq", action="store_true")
     d = sub.add_parser("serve", prog="./run demo")  # after python -m demo load
     d.add_argument("--port", type=int, default=None)
+    d.add_argument("--workers", type=int, default=None,
+                   help="N console processes on ports PORT+1… behind nginx on PORT")
+    d.add_argument("--behind-proxy", action="store_true", help=argparse.SUPPRESS)  # a worker
     d.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # args, settings; exit
     sub.add_parser("stop")
     geo_q = sub.add_parser("geocode", help="ranked candidates for an address")
