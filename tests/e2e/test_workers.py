@@ -190,7 +190,8 @@ def _due_now(engine: Engine, ids: list[int]) -> int:
     with engine.begin() as conn:
         return int(conn.execute(text(
             "UPDATE incident_timers SET due_at = now() - interval '1 second' "
-            "WHERE incident_id = ANY(:i) AND stage = 'warn' AND processed_at IS NULL"),
+            "WHERE incident_id = ANY(:i) AND kind = 'sign' AND stage = 'warn' "
+            "AND processed_at IS NULL"),
             {"i": ids}).rowcount)
 
 
