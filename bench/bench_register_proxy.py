@@ -1,0 +1,216 @@
+"""Registrations over HTTP as a 12345 platform pushes them: through nginx to N console workers
+(``serve --workers``), beside one console process without the proxy, on the same database.
+
+Run: ``./run bench bench_register_proxy [--duration 60] [--clients 8] [--workers 2]``. A scratch
+database holding the demo (dropped afterwards); each setup served for ``--duration`` seconds by
+``--clients`` threads, each on its own keep-alive connection, POSTing located cases
+(``auto_dispatch`` off). Printed: registrations/s, latency p50/p95/p99, errors, lost (a 201
+whose case or its ``register`` audit row is not in the database), and each console process's
+RSS after warm-up (a quarter of the run) and at the end. The clients run on the same machine
+and take CPU from the servers: their share is printed too (this process's CPU time).
+Target (issue 16): ≥ 200/s sustained with 2 workers, 0 lost, memory flat (± 10 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from demo.seed import cached_demo
+from geo import db
+from geo.loader import load_territory
+from geo.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 200.0
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+class Served:
+    """One setup: ``serve`` (one process) or ``serve --workers N`` (nginx in front)."""
+
+    def __init__(self, url: str, dbname: str, port: int, workers: int | None) -> None:
+        self.state = Path(tempfile.mkdtemp(prefix="fq_bench_reg_"))
+        self.port = port
+        env = {**os.environ, "DATABASE_URL": url, "FQ_DB_NAME": dbname,
+               "FQ_STATE_DIR": str(self.state), "PYTHONPATH": str(ROOT)}
+        for k in ("FQ_TLS_CERT", "FQ_TLS_KEY", "FQ_HTTP_REDIRECT_PORT"):
+            env.pop(k, None)
+        self.env = env
+        args = ["serve", "--port", str(port)] + ([] if workers is None else ["--workers", str(workers)])
+        self.log = (self.state / "serve.log").open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "console.ops.cli", *args], cwd=ROOT,
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 600
+        while "console ready" not in (self.state / "serve.log").read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"did not start: {(self.state / 'serve.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+
+    def pids(self) -> list[int]:
+        return [int(p.read_text()) for p in sorted(self.state.glob("console-*.pid"))]
+
+    def stop(self) -> None:
+        subprocess.run([sys.executable, "-m", "console.ops.cli", "stop"], cwd=ROOT, env=self.env,
+                       check=False, capture_output=True, timeout=120)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def load(port: int, token: str, points: list[tuple[float, float]], *, clients: int,
+         duration: float, pids: list[int]) -> dict[str, Any]:
+    """``clients`` threads POST for ``duration`` s; latencies, ids acknowledged, RSS samples."""
+    stop = time.monotonic() + duration
+    lat: list[float] = []
+    ids: list[int] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    def client(k: int) -> None:
+        rng = random.Random(k)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        n = 0
+        while time.monotonic() < stop:
+            lon, lat_ = rng.choice(points)
+            body = json.dumps({
+                "category": "neighbour", "channel": "hotline", "priority": "normal",
+                "description": f"12345 推送 {k}-{n}", "lon": lon, "lat": lat_,
+                "auto_dispatch": False, "parties": [{"name": f"来电人{k}", "phone": "13900000000"}]})
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/incidents", body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                with lock:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                continue
+            dt = time.perf_counter() - t0
+            with lock:
+                if status == 201:
+                    lat.append(dt)
+                    ids.append(int(json.loads(data)["id"]))
+                else:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+            n += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    rss: list[tuple[float, list[float]]] = []
+    while any(t.is_alive() for t in threads):
+        rss.append((time.monotonic() - t0, [rss_mb(p) for p in pids]))
+        time.sleep(2.0)
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    return {"lat": lat, "ids": ids, "errors": errors, "wall": wall, "rss": rss,
+            "client_cpu_share": client_cpu / wall}
+
+
+def report(name: str, r: dict[str, Any], engine: Any) -> None:
+    with engine.connect() as conn:
+        found = conn.scalar(text(
+            "SELECT count(*) FROM incidents i WHERE i.id = ANY(:ids) AND EXISTS (SELECT 1 FROM "
+            "audit_log a WHERE a.entity = 'incident' AND a.entity_id = i.id AND a.action = 'register')"),
+            {"ids": r["ids"]})
+    n, lat = len(r["ids"]), r["lat"]
+    warm = [s for t, s in r["rss"] if t >= r["wall"] / 4]
+    first, last = (warm[0], warm[-1]) if warm else ([], [])
+    drift = [(b - a) / a * 100 for a, b in zip(first, last, strict=False) if a == a and a > 0]
+    print(f"{name:28s} {n / r['wall']:7.1f}/s  p50 {pct(lat, .5) * 1000:6.1f} ms  "
+          f"p95 {pct(lat, .95) * 1000:6.1f}  p99 {pct(lat, .99) * 1000:6.1f}  acknowledged {n}  "
+          f"lost {n - int(found or 0)}  errors {r['errors'] or 0}")
+    print(f"{'':28s} RSS MB after warm-up → end: "
+          + ", ".join(f"{a:.0f} → {b:.0f} ({d:+.1f} %)" for a, b, d in zip(first, last, drift, strict=False))
+          + f"; clients' CPU {r['client_cpu_share'] * 100:.0f} % of one core", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--size", choices=("demo", "city"), default="demo")
+    ap.add_argument("--no-single", action="store_true", help="skip the one-process comparison")
+    args = ap.parse_args()
+    print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
+    settings = Settings.from_env()
+    name = f"fq_bench_reg_{args.size}"
+    url = db.create_database(settings, name, drop_first=True)
+    token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
+    from demo.accounts import ensure_demo_accounts
+    from dispatch.adapters.accounts import open_session
+
+    engine = db.make_engine(url)
+    try:
+        db.migrate(url)
+        with engine.begin() as conn:
+            load_territory(conn, cached_demo(settings.state_dir / "cache", size=args.size,
+                                             seed=settings.seed, say=lambda m: None))
+            ensure_demo_accounts(conn)
+            duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
+            open_session(conn, duty, token=token)
+            points = [(float(x), float(y)) for x, y in conn.execute(text(
+                "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM micro_grids "
+                "ORDER BY id LIMIT 500) s"))]
+        print(f"== {args.size}: {args.clients} clients, {args.duration:.0f} s each ==", flush=True)
+        port = 19000 + os.getpid() % 500 * 4
+        setups: list[tuple[str, int | None]] = [(f"{args.workers} workers behind nginx", args.workers)]
+        if not args.no_single:
+            setups.append(("1 process, no proxy", None))
+        for label, workers in setups:
+            served = Served(url, name, port, workers)
+            try:
+                r = load(port, token, points, clients=args.clients, duration=args.duration,
+                         pids=served.pids())
+            finally:
+                served.stop()
+            report(label, r, engine)
+        print(f"target: ≥ {TARGET:.0f}/s sustained through the proxy, 0 lost, memory ± 10 %")
+    finally:
+        engine.dispose()
+        db.drop_database(settings, name)
+
+
+if __name__ == "__main__":
+    main()
