@@ -165,6 +165,36 @@ def report(name: str, r: dict[str, Any], engine: Any) -> None:
           + f"; clients' CPU {r['client_cpu_share'] * 100:.0f} % of one core", flush=True)
 
 
+PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "prometheus_client",
+            "json", "logging", "asyncio", "threading", "concurrent", "shapely", "console/",
+            "dispatch/", "geo/", "layers/")
+
+
+def profile_summary(raw: Path) -> str:
+    """py-spy's folded stacks: where the samples' leaves are (by package), and the project's
+    functions with the most samples under them (inclusive)."""
+    leaf: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        count = int(n)
+        total += count
+        frames = stack.split(";")
+        last = frames[-1]
+        pkg = next((p for p in PACKAGES if f"/{p}" in last or f"({p}" in last), "other")
+        leaf[pkg.rstrip("/")] = leaf.get(pkg.rstrip("/"), 0) + count
+        for f in set(frames):
+            if any(f"({p}" in f for p in ("console/", "dispatch/", "geo/")):
+                inclusive[f] = inclusive.get(f, 0) + count
+    top = sorted(inclusive.items(), key=lambda kv: -kv[1])[:12]
+    return ("leaves: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
+                                   sorted(leaf.items(), key=lambda kv: -kv[1]))
+            + "\n" + "\n".join(f"  {100 * v / max(1, total):4.0f}%  {k}" for k, v in top))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=60.0)
@@ -172,6 +202,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--size", choices=("demo", "city"), default="demo")
     ap.add_argument("--no-single", action="store_true", help="skip the one-process comparison")
+    ap.add_argument("--profile", action="store_true",
+                    help="py-spy samples the first worker during the proxied run")
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
@@ -200,12 +232,23 @@ def main() -> None:
             setups.append(("1 process, no proxy", None))
         for label, workers in setups:
             served = Served(url, name, port, workers)
+            spy, raw = None, served.state / "profile.txt"
+            if args.profile and workers is not None:
+                spy = subprocess.Popen(
+                    [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
+                     str(served.pids()[0]), "--duration", f"{args.duration:.0f}", "--rate", "50",
+                     "--format", "raw", "--nonblocking", "--output", str(raw)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 r = load(port, token, points, clients=args.clients, duration=args.duration,
                          pids=served.pids())
+                if spy is not None:
+                    spy.wait(timeout=120)
             finally:
                 served.stop()
             report(label, r, engine)
+            if spy is not None and raw.exists():
+                print(f"py-spy on one worker ({raw}):\n{profile_summary(raw)}", flush=True)
         print(f"target: ≥ {TARGET:.0f}/s sustained through the proxy, 0 lost, memory ± 10 %")
     finally:
         engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
@@ -22,6 +22,7 @@ class OpsFigures(NamedTuple):
 
 
 def ops_figures(conn: Connection) -> OpsFigures:
-    count, oldest = conn.execute(_BACKLOG).one()
+    row: Any = conn.execute(_BACKLOG).one()
+    count, oldest = row[0], row[1]
     usage = conn.scalar(text("SELECT pg_notification_queue_usage()"))
     return OpsFigures(int(count), float(oldest), float(usage or 0.0))

@@ -120,6 +120,19 @@ class Workers:
                 raise RuntimeError(f"workers on ports {sorted(waiting)} did not answer in {BOOT_S:.0f} s")
             time.sleep(0.5)
         self.nginx = proxy.start(self.proxy, log=self.logs / "nginx-error.log")
+        deadline = time.monotonic() + 30
+        while not self._proxy_listens():
+            if self.nginx.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not start on port {self.port}: see "
+                                   f"{self.logs / 'nginx-error.log'}")
+            time.sleep(0.2)
+
+    def _proxy_listens(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                return True
+        except OSError:
+            return False
 
     def watch_once(self) -> str | None:
         """One look at everything; the reason to stop, or None to go on."""
@@ -162,6 +175,8 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for w in self.ports:  # a worker killed (-9) could not remove its own
+            pid_file(self.settings, w).unlink(missing_ok=True)
 
 
 def serve_workers(settings: ConsoleSettings, args: argparse.Namespace) -> int:
