@@ -61,8 +61,14 @@ class FiguresHandler(PeriodHandler):
 
     async def get(self) -> None:
         def parse() -> Any:
-            return (self.chosen_period(), self.choice("compare", periods.AGAINST),
-                    self.category(), self.choice("by", periods.BREAKDOWNS))
+            period, against = self.chosen_period(), self.choice("compare", periods.AGAINST)
+            if against:
+                try:
+                    period.against(against)
+                except PeriodError:
+                    raise BadInput("compare", f"参数 compare：{periods.AGAINST[against]}的对比期超出"
+                                   f"可查询范围（{periods.EARLIEST} 至 {periods.LATEST}）") from None
+            return period, against, self.category(), self.choice("by", periods.BREAKDOWNS)
 
         def work(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
             period, against, category, by = a

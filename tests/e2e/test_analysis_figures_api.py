@@ -86,7 +86,9 @@ def test_staff_names_are_masked_for_leaders(live_server: str) -> None:
 
 @pytest.mark.parametrize("query", ["from=2026-13-01", "to=yesterday", "compare=mom", "by=town",
                                    "from=2026-12-01&to=2026-11-01", "from=2024-01-01&to=2025-06-01",
-                                   "category=nothing", "from=1999-12-31"])
+                                   "category=nothing", "from=1999-12-31",
+                                   "from=2000-01-01&to=2000-01-31&compare=prev",
+                                   "from=2000-03-01&to=2000-03-05&compare=yoy"])
 def test_bad_parameters_are_named(live_server: str, query: str) -> None:
     status, body, _ = call("GET", f"{live_server}{A}/figures?{query}", user="duty")
     assert status == 400 and body["error"]["field"] in query and body["error"]["message"]

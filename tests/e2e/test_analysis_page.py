@@ -54,7 +54,10 @@ def test_a_leader_picks_last_month_and_sees_the_change_and_the_hotspots(
         page.wait_for_function(
             "p => performance.getEntriesByType('resource').some(e => e.name.includes("
             "'/analysis/hotspots?' + p))", arg=period, timeout=60_000)
-        page.locator(".an-map").get_by_text("热点分析（Gi*）").first.wait_for(timeout=30_000)
+        page.locator(".an-map .lm-legend-title").click()  # unfold the legend (folded on a small map)
+        legend = page.locator(".an-map .lm-legend")
+        legend.get_by_text("热点分析（Gi*）").first.wait_for(timeout=30_000)
+        legend.get_by_text("热点（99%置信）").first.wait_for(timeout=30_000)
         assert "示意" in (page.locator(".an-map .lm-badge").text_content() or "")
         page.wait_for_timeout(1500)  # let the map draw before the picture
         page.screenshot(path=str(artifacts / "analysis-leader.png"), full_page=True)
