@@ -33,6 +33,7 @@ _UNITS = """
 WITH handled AS (
   SELECT DISTINCT a.unit_id, a.incident_id FROM assignments a
   WHERE a.state <> 'declined' AND a.assigned_at >= :since AND a.assigned_at < :until
+    AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = a.incident_id AND __CASES__)
 ), cases AS (
   SELECT h.unit_id, i.id, i.state, i.outcome, i.resolved_at, i.close_deadline,
     {resolved} AS done, {claimed} AS claimed, {success} AS succeeded
@@ -77,8 +78,19 @@ def mediator_records(conn: Connection, *, now: datetime, days: int = 30,
                      unit_id: int | None = None, unit_type: str | None = None,
                      limit: int = 500) -> list[dict[str, Any]]:
     """One row per unit that handled a case in the last ``days`` days (most cases first)."""
-    rows = [dict(r) for r in conn.execute(text(_UNITS), {
-        "since": now - timedelta(days=days), "until": now, "unit": unit_id, "type": unit_type,
+    return unit_records(conn, since=now - timedelta(days=days), until=now, unit_id=unit_id,
+                        unit_type=unit_type, limit=limit)
+
+
+def unit_records(conn: Connection, *, since: datetime, until: datetime,
+                 cases: tuple[str, dict[str, Any]] = ("TRUE", {}), unit_id: int | None = None,
+                 unit_type: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """One row per unit sent a case in ``[since, until)``; ``cases`` a condition over incidents
+    ``i`` (built by the caller from vocabularies and an area, never from user text) and its
+    parameters, e.g. :meth:`dispatch.stats_scope.Scope.where`."""
+    where, params = cases
+    rows = [dict(r) for r in conn.execute(text(_UNITS.replace("__CASES__", where)), {
+        **params, "since": since, "until": until, "unit": unit_id, "type": unit_type,
         "limit": limit}).mappings()]
     for r in rows:
         r["success_rate"] = (round(r["mediated_evidenced"] / r["resolved"], 4)
