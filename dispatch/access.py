@@ -255,6 +255,15 @@ def may(p: Principal, action: str) -> bool:
     return action in p.actions
 
 
+# The 个案补贴 statement (money per named person): administrators and the centre (市级值班长,
+# 领导) read it; a street dispatcher, a field account and an API key do not.
+SUBSIDY_ROLES = frozenset({"admin", "duty", "leader"})
+
+
+def reads_subsidy(p: Principal) -> bool:
+    return p.kind == "account" and p.role in SUBSIDY_ROLES and "wall" in p.actions
+
+
 def refusal(p: Principal, action: str) -> str:
     """The Chinese reason a refused caller reads."""
     who = ROLES.get(p.role or "", "该接口密钥") if p.kind == "account" else "该接口密钥"
