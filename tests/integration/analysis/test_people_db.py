@@ -24,6 +24,7 @@ from tests.conftest import _copy_db
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=BEIJING)
 M1, M2, G1 = 101, 102, 201
 SUB = Subsidy()
+STARS = Stars()
 
 
 def _unit(conn: Connection, uid: int, kind: str) -> None:
@@ -117,7 +118,7 @@ def engine(settings, base_db) -> Iterator[Engine]:
     db.drop_database(settings, name)
 
 
-def _records(engine: Engine, role: str, stars: Stars = Stars()) -> dict[int, dict[str, Any]]:
+def _records(engine: Engine, role: str, stars: Stars = STARS) -> dict[int, dict[str, Any]]:
     start, end = month_span("2026-11")
     with engine.connect() as conn:
         return {r["id"]: r for r in people.records(conn, Scope(), start, end, role=role,
