@@ -14,11 +14,16 @@ is not paid. Difficulty grade (简易/一般/疑难复杂) from recorded facts: 
 difficulty (0, 1, 2), plus one when its risk level is at least ``risk_up``, plus one when at least
 ``sessions_up`` mediation sessions were held before the resolution (booked, not cancelled),
 capped at 疑难复杂. The statement is a pure function of those rows and the amounts: the same
-month over the same record and the same amounts gives the same figures, in a fixed order.
+month over the same record and the same amounts gives the same figures, in a fixed order, and
+the same :func:`fingerprint` (printed on the workbook, so two copies can be compared). What it
+does not freeze: a case reopened after the month leaves it (it is no longer 办结), and an amount
+edited later prices a re-run at the new amount — the statement names the amounts it used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -99,3 +104,10 @@ def statement(rows: Iterable[Mapping[str, Any]], sub: Subsidy) -> dict[str, Any]
     cases.sort(key=lambda c: (c["unit_id"], c["resolved_at"], c["incident_id"]))
     return {"cases": cases, "people": sorted(people.values(), key=lambda p: p["unit_id"]),
             "count": len(cases), "total_yuan": sum(c["amount_yuan"] for c in cases)}
+
+
+def fingerprint(data: Mapping[str, Any], amounts: Mapping[str, Any]) -> str:
+    """A short SHA-256 of the paid cases and the amounts: equal statements, equal prints."""
+    body = json.dumps({"cases": data["cases"], "amounts": dict(amounts)}, sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()[:16]

@@ -9,6 +9,7 @@ subsidy statement, money per named person, only for :func:`dispatch.access.reads
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -75,10 +76,11 @@ class SubsidyHandler(AnalysisHandler):
         def work(conn: Connection, scope: Scope, month: Any) -> dict[str, Any]:
             start, end = subsidy.month_span(month)
             data = subsidy.statement(statement_rows(conn, scope, start, end), policy.subsidy)
+            amounts = asdict(policy.subsidy)
             return {"month": month, "scope": scope.as_dict(),
                     "area": stats.area(conn, scope)["name"],
-                    "scheme": subsidy.scheme_text(policy.subsidy),
-                    "amounts": asdict(policy.subsidy), **data}
+                    "scheme": subsidy.scheme_text(policy.subsidy), "amounts": amounts,
+                    "fingerprint": subsidy.fingerprint(data, amounts), **data}
 
         got = await self.scoped(self.month)
         if got is None:
@@ -88,7 +90,7 @@ class SubsidyHandler(AnalysisHandler):
         if not xlsx:
             self.send_json(answer)
             return
-        body = subsidy_workbook(answer, answer)
+        body = await asyncio.to_thread(subsidy_workbook, answer, answer)  # off the loop
         name = f"个案补贴_{month}_{answer['area']}.xlsx"
         self.set_header("Content-Type", XLSX)
         self.set_header("Cache-Control", "no-store")

@@ -33,7 +33,7 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
 def _head(ws: Worksheet, title: str, meta: Mapping[str, Any]) -> int:
     """The sheet's heading lines; returns the next free row."""
     lines = [(title, None), ("统计月份", meta["month"]), ("统计区域", meta["area"]),
-             ("补贴标准", meta["scheme"])]
+             ("补贴标准", meta["scheme"]), ("校验码", meta.get("fingerprint"))]
     for n, (label, value) in enumerate(lines, 1):
         _put(ws, n, 1, label)
         if value is not None:

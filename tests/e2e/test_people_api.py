@@ -64,7 +64,7 @@ def test_the_statement_is_for_the_centre_and_cut_to_the_area(live_server: str, s
     assert {c["outcome"] for c in city["cases"]} <= {"success", "failed"}
     assert all(c["resolved_at"].startswith("2026-11") for c in city["cases"])
     status, again, _ = call("GET", f"{live_server}{A}/subsidy?month=2026-11", user="duty")
-    assert again == city  # reproducible
+    assert again == city and len(city["fingerprint"]) == 16  # reproducible
     status, street, _ = call("GET", f"{live_server}{A}/subsidy?month=2026-11&street={s1}",
                              user="leader")
     assert status == 200 and 0 < street["count"] < city["count"]
@@ -83,17 +83,17 @@ def test_the_excel_equals_the_json(live_server: str) -> None:
     wb = load_workbook(io.BytesIO(reply.raw))
     ws = wb["个案明细"]
     assert ws.cell(2, 2).value == "2026-11" and ws.cell(3, 2).value == data["area"]
-    assert ws.cell(4, 2).value == data["scheme"]
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=7, max_row=6 + data["count"])]
+    assert ws.cell(4, 2).value == data["scheme"] and ws.cell(5, 2).value == data["fingerprint"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=8, max_row=7 + data["count"])]
     assert [(r[3], r[11]) for r in rows] == [(c["code"], c["amount_yuan"]) for c in data["cases"]]
     assert all(isinstance(r[11], int) and isinstance(r[7], int) for r in rows)
-    assert ws.cell(7 + data["count"], 12).value == data["total_yuan"]
+    assert ws.cell(8 + data["count"], 12).value == data["total_yuan"]
     people = wb["人员合计"]
     got = [(people.cell(r, 1).value, people.cell(r, 7).value)
-           for r in range(7, 7 + len(data["people"]))]
+           for r in range(8, 8 + len(data["people"]))]
     assert got == [(p["unit_code"], p["amount_yuan"]) for p in data["people"]]
     rates = wb["补贴标准"]
-    assert rates.cell(7, 2).value == data["amounts"]["success_simple"]
+    assert rates.cell(8, 2).value == data["amounts"]["success_simple"]
 
 
 def test_an_amount_edit_is_audited_and_used(writable_server: str) -> None:

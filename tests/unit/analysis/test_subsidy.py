@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analysis.subsidy import grade, month_span, outcome_of, scheme_text, statement
+from analysis.subsidy import fingerprint, grade, month_span, outcome_of, scheme_text, statement
 from dispatch.errors import InvalidCommand
 from dispatch.model import BEIJING
 from dispatch.policy import Policy, Subsidy
@@ -55,6 +55,10 @@ def test_statement_prices_each_case_and_totals_per_person() -> None:
             for p in s["people"]] == [(7, 2, 2, 0, 350), (9, 2, 1, 1, 130)]
     assert s["cases"][0]["resolved_at"] == "2026-11-01 10:00"  # Beijing time
     assert statement(list(reversed(rows)), SUB) == s  # order of the rows does not matter
+    amounts = {"success_simple": 50}
+    assert fingerprint(statement(list(reversed(rows)), SUB), amounts) == fingerprint(s, amounts)
+    assert fingerprint(s, {"success_simple": 51}) != fingerprint(s, amounts)
+    assert fingerprint(statement(rows[:2], SUB), amounts) != fingerprint(s, amounts)
 
 
 def test_amounts_come_from_the_policy_and_are_validated() -> None:

@@ -21,15 +21,15 @@ def test_workbook_round_trips_the_statement() -> None:
               "cases": 1, "success": 1, "failed": 0, "amount_yuan": 300}
     data = {"cases": [case], "people": [person], "total_yuan": 300, "count": 1}
     meta = {"month": "2026-11", "area": "示例街道", "scheme": "按月统计……",
-            "amounts": asdict(Subsidy())}
+            "amounts": asdict(Subsidy()), "fingerprint": "0123abcd"}
     wb = load_workbook(io.BytesIO(subsidy_workbook(data, meta)))
     assert wb.sheetnames == ["个案明细", "人员合计", "补贴标准"]
     ws = wb["个案明细"]
-    assert [ws.cell(r, 2).value for r in (2, 3)] == ["2026-11", "示例街道"]
-    assert ws.cell(6, 12).value == "补贴（元）" and ws.cell(7, 12).value == 300
-    assert isinstance(ws.cell(7, 12).value, int) and ws.cell(7, 2).data_type == "s"
-    assert ws.cell(7, 2).value == "=HYPERLINK(\"x\")" and ws.cell(8, 1).value == "合计"
+    assert [ws.cell(r, 2).value for r in (2, 3, 5)] == ["2026-11", "示例街道", "0123abcd"]
+    assert ws.cell(7, 12).value == "补贴（元）" and ws.cell(8, 12).value == 300
+    assert isinstance(ws.cell(8, 12).value, int) and ws.cell(8, 2).data_type == "s"
+    assert ws.cell(8, 2).value == "=HYPERLINK(\"x\")" and ws.cell(9, 1).value == "合计"
     people = wb["人员合计"]
-    assert people.cell(7, 7).value == 300 and people.cell(8, 7).value == 300
+    assert people.cell(8, 7).value == 300 and people.cell(9, 7).value == 300
     rates = wb["补贴标准"]
-    assert [rates.cell(r, 2).value for r in (7, 8, 9)] == [50, 100, 300]
+    assert [rates.cell(r, 2).value for r in (8, 9, 10)] == [50, 100, 300]
