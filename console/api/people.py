@@ -51,7 +51,8 @@ class PeopleHandler(AnalysisHandler):
             return {"scope": scope.as_dict(), "from": start.date().isoformat(),
                     "to": (end - timedelta(days=1)).date().isoformat(), "role": role,
                     "scheme": people.scheme_text(stars), "stars_policy": asdict(stars),
-                    "definitions": people.DEFINITIONS, "count": len(rows), "items": rows}
+                    "definitions": people.DEFINITIONS, "subsidy": reads_subsidy(self.who),
+                    "count": len(rows), "items": rows}
         await self.run(parse, work)
 
 

@@ -2,7 +2,6 @@
 // 调解成功（有据）, 满意度, 签收/到场用时, 超期, 延期 and the stars with the scheme's own words —
 // and the monthly 个案补贴 statement as an Excel download (for the roles the API allows).
 import { escapeHtml as esc } from "../lib/escape.js"
-import { request } from "../lib/http.js"
 
 export const ROLES = { mediator: "人民调解员", grid_worker: "网格员" }
 
@@ -34,45 +33,44 @@ export function lastMonth(today = new Date()) {
 }
 
 /**
- * Mount the tab in ``el``. ``ctx.api`` is the API base (default /api/v1); ``ctx.params()`` the
- * page's area and period as URLSearchParams (from, to, street …); ``ctx.onChange(fn)``, when
- * given, redraws on a new period or area.
+ * Mount the tab in ``el`` with the page's ``ctx`` (analysis.js: ``api``, ``get(path, extra)``
+ * for the chosen period and the reader's area); returns ``{update(ctx)}`` for a new period.
  */
-export function mount(el, ctx = {}) {
-  const api = (ctx.api || "/api/v1").replace(/\/$/, "")
-  const params = () => new URLSearchParams(ctx.params ? ctx.params() : "")
+export function mount(el, ctx) {
   el.innerHTML = `<div class="pp-tab">
     <div class="pp-bar"><label>人员类别 <select name="role">${Object.entries(ROLES).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select></label>
-      <span class="pp-subsidy"><label>补贴月份 <input type="month" name="month" value="${lastMonth()}"></label>
+      <span class="pp-subsidy" hidden><label>补贴月份 <input type="month" name="month" value="${lastMonth()}"></label>
       <a class="pp-xlsx" download>下载个案补贴明细（Excel）</a></span></div>
     <p class="pp-scheme" role="note"></p><div class="pp-msg" role="status"></div>
-    <table class="pp-table"><thead><tr><th>姓名</th><th>星级</th><th>经办</th><th>办结</th><th>调解成功（有据）</th><th>成功率</th>
-      <th>满意度</th><th>签收</th><th>签收中位（分）</th><th>到场中位（分）</th><th>超期</th><th>延期</th></tr></thead><tbody></tbody></table></div>`
+    <table class="an-table pp-table"><thead><tr><th>姓名</th><th>星级</th><th>经办</th><th>办结</th><th>调解成功（有据）</th><th>成功率</th>
+      <th>满意度</th><th>签收/派单</th><th>签收中位（分钟）</th><th>到场中位（分钟）</th><th>超期</th><th>延期</th></tr></thead><tbody></tbody></table></div>`
   const role = el.querySelector('[name="role"]')
   const month = el.querySelector('[name="month"]')
   const link = el.querySelector(".pp-xlsx")
+  let current = ctx
   let seq = 0
   const setLink = () => {
-    const q = params()
-    q.delete("from"); q.delete("to")
-    q.set("month", month.value || lastMonth())
-    link.href = `${api}/analysis/subsidy.xlsx?${q}`
+    const m = /^\d{4}-\d{2}$/.test(month.value) ? month.value : lastMonth()
+    link.href = `${current.api}/analysis/subsidy.xlsx?${new URLSearchParams({ month: m })}`
   }
-  async function draw() {
+  async function load(c) {
+    current = c
     const mine = ++seq
-    const q = params()
-    q.set("role", role.value)
     el.querySelector(".pp-msg").textContent = "正在统计…"
-    const got = await request(`${api}/analysis/people?${q}`)
+    let d
+    try { d = await c.get("/analysis/people", { role: role.value, category: "" }) } catch (err) {
+      if (mine === seq) { el.querySelector(".pp-msg").textContent = err.message; el.querySelector("tbody").innerHTML = "" }
+      return
+    }
     if (mine !== seq) { return }
-    el.querySelector(".pp-msg").textContent = got.ok ? `${got.data.from} 至 ${got.data.to}，共 ${got.data.count} 人` : got.error.message
-    el.querySelector(".pp-scheme").textContent = got.ok ? `评星规则：${got.data.scheme}` : ""
-    el.querySelector("tbody").innerHTML = got.ok ? peopleRows(got.data.items) : ""
+    el.querySelector(".pp-msg").textContent = `${d.from} 至 ${d.to}，${ROLES[d.role]} ${d.count} 人（派单时间在统计期内的案件）`
+    el.querySelector(".pp-scheme").textContent = `评星规则：${d.scheme}`
+    el.querySelector("tbody").innerHTML = peopleRows(d.items)
+    el.querySelector(".pp-subsidy").hidden = !d.subsidy
     setLink()
   }
-  role.addEventListener("change", draw)
+  role.addEventListener("change", () => load(current))
   month.addEventListener("change", setLink)
-  if (ctx.onChange) { ctx.onChange(draw) }
-  draw()
-  return { redraw: draw }
+  load(ctx)
+  return { update: load }
 }
