@@ -255,13 +255,9 @@ def may(p: Principal, action: str) -> bool:
     return action in p.actions
 
 
-# The 个案补贴 statement (money per named person): administrators and the centre (市级值班长,
-# 领导) read it; a street dispatcher, a field account and an API key do not.
-SUBSIDY_ROLES = frozenset({"admin", "duty", "leader"})
-
-
 def reads_subsidy(p: Principal) -> bool:
-    return p.kind == "account" and p.role in SUBSIDY_ROLES and "wall" in p.actions
+    """The 个案补贴 statement (money per named person): admins, 市级值班长 and 领导 only."""
+    return p.kind == "account" and p.role in ("admin", "duty", "leader") and "wall" in p.actions
 
 
 def refusal(p: Principal, action: str) -> str:
