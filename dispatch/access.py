@@ -255,6 +255,11 @@ def may(p: Principal, action: str) -> bool:
     return action in p.actions
 
 
+def reads_subsidy(p: Principal) -> bool:
+    """The 个案补贴 statement (money per named person): admins, 市级值班长 and 领导 only."""
+    return p.kind == "account" and p.role in ("admin", "duty", "leader") and "wall" in p.actions
+
+
 def refusal(p: Principal, action: str) -> str:
     """The Chinese reason a refused caller reads."""
     who = ROLES.get(p.role or "", "该接口密钥") if p.kind == "account" else "该接口密钥"

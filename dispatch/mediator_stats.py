@@ -33,42 +33,51 @@ _UNITS = """
 WITH handled AS (
   SELECT DISTINCT a.unit_id, a.incident_id FROM assignments a
   WHERE a.state <> 'declined' AND a.assigned_at >= :since AND a.assigned_at < :until
-), cases AS (
+    AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = a.incident_id AND __CASES__)
+    AND (CAST(:unit AS int) IS NULL OR a.unit_id = :unit)
+    AND (CAST(:type AS text) IS NULL OR a.unit_id IN (SELECT id FROM units WHERE unit_type = :type))
+), cases AS MATERIALIZED (
   SELECT h.unit_id, i.id, i.state, i.outcome, i.resolved_at, i.close_deadline,
     {resolved} AS done, {claimed} AS claimed, {success} AS succeeded
   FROM handled h JOIN incidents i ON i.id = h.incident_id
 ), steps AS MATERIALIZED (  -- one pass over the 五步 entries (per unit: 26 s on the demo)
   SELECT s.unit_id, count(*) AS n FROM mediation_steps s
   WHERE s.recorded_at >= :since AND s.recorded_at < :until GROUP BY s.unit_id
+), visits AS (  -- one pass per table, grouped by unit (a subquery per unit: 20 s over a year)
+  SELECT x.unit_id, round(avg(f.satisfaction)::numeric, 2) AS satisfaction, count(*) AS n
+  FROM followups f JOIN cases x ON x.id = f.incident_id
+  WHERE f.done_at IS NOT NULL AND f.actor IS NOT NULL GROUP BY x.unit_id
+), ext AS (
+  SELECT x.unit_id, count(*) AS requested,
+    count(*) FILTER (WHERE e.status = 'approved') AS approved,
+    count(*) FILTER (WHERE e.status = 'refused') AS refused,
+    count(*) FILTER (WHERE e.status = 'pending') AS pending,
+    COALESCE(sum(e.days) FILTER (WHERE e.status = 'approved'), 0) AS days
+  FROM case_extensions e JOIN cases x ON x.id = e.incident_id GROUP BY x.unit_id
+), per AS (
+  SELECT c.unit_id, count(c.id) AS handled,
+    count(c.id) FILTER (WHERE c.done) AS resolved,
+    count(c.id) FILTER (WHERE c.claimed) AS mediated,
+    count(c.id) FILTER (WHERE c.succeeded) AS mediated_evidenced,
+    count(c.id) FILTER (WHERE (c.resolved_at IS NOT NULL AND c.resolved_at > c.close_deadline)
+      OR (c.resolved_at IS NULL AND c.state NOT IN {done}
+          AND c.close_deadline < :until)) AS overdue
+  FROM cases c GROUP BY c.unit_id
 )
 SELECT u.id, u.code, u.name, u.unit_type, u.street_id, u.community_id, u.home_grid_id,
-  count(c.id) AS handled,
-  count(c.id) FILTER (WHERE c.done) AS resolved,
-  count(c.id) FILTER (WHERE c.claimed) AS mediated,
-  count(c.id) FILTER (WHERE c.succeeded) AS mediated_evidenced,
-  count(c.id) FILTER (WHERE (c.resolved_at IS NOT NULL AND c.resolved_at > c.close_deadline)
-    OR (c.resolved_at IS NULL AND c.state NOT IN {done}
-        AND c.close_deadline < :until)) AS overdue,
-  (SELECT round(avg(f.satisfaction)::numeric, 2) FROM followups f JOIN cases x ON
-     x.id = f.incident_id AND x.unit_id = u.id WHERE f.done_at IS NOT NULL
-     AND f.actor IS NOT NULL) AS satisfaction,
-  (SELECT count(*) FROM followups f JOIN cases x ON x.id = f.incident_id AND x.unit_id = u.id
-     WHERE f.done_at IS NOT NULL AND f.actor IS NOT NULL) AS followups,
-  (SELECT count(*) FROM case_extensions e JOIN cases x ON x.id = e.incident_id
-     AND x.unit_id = u.id) AS extensions_requested,
-  (SELECT count(*) FROM case_extensions e JOIN cases x ON x.id = e.incident_id
-     AND x.unit_id = u.id WHERE e.status = 'approved') AS extensions_approved,
-  (SELECT count(*) FROM case_extensions e JOIN cases x ON x.id = e.incident_id
-     AND x.unit_id = u.id WHERE e.status = 'refused') AS extensions_refused,
-  (SELECT count(*) FROM case_extensions e JOIN cases x ON x.id = e.incident_id
-     AND x.unit_id = u.id WHERE e.status = 'pending') AS extensions_pending,
-  (SELECT COALESCE(sum(e.days), 0) FROM case_extensions e JOIN cases x ON x.id = e.incident_id
-     AND x.unit_id = u.id WHERE e.status = 'approved') AS extension_days,
-  COALESCE((SELECT st.n FROM steps st WHERE st.unit_id = u.id), 0) AS steps_recorded
-FROM units u JOIN cases c ON c.unit_id = u.id
-WHERE (CAST(:unit AS int) IS NULL OR u.id = :unit)
-  AND (CAST(:type AS text) IS NULL OR u.unit_type = :type)
-GROUP BY u.id ORDER BY handled DESC, u.id LIMIT :limit
+  p.handled, p.resolved, p.mediated, p.mediated_evidenced, p.overdue,
+  v.satisfaction, COALESCE(v.n, 0) AS followups,
+  COALESCE(e.requested, 0) AS extensions_requested,
+  COALESCE(e.approved, 0) AS extensions_approved,
+  COALESCE(e.refused, 0) AS extensions_refused,
+  COALESCE(e.pending, 0) AS extensions_pending,
+  COALESCE(e.days, 0) AS extension_days,
+  COALESCE(st.n, 0) AS steps_recorded
+FROM per p JOIN units u ON u.id = p.unit_id
+LEFT JOIN visits v ON v.unit_id = u.id LEFT JOIN ext e ON e.unit_id = u.id
+LEFT JOIN steps st ON st.unit_id = u.id
+WHERE (CAST(:type AS text) IS NULL OR u.unit_type = :type)
+ORDER BY p.handled DESC, u.id LIMIT :limit
 """.format(resolved=evidence.resolved("i"), claimed=evidence.claimed("i"),
            success=evidence.mediation_success("i"), done=sql_list(DONE_STATES))
 
@@ -77,8 +86,19 @@ def mediator_records(conn: Connection, *, now: datetime, days: int = 30,
                      unit_id: int | None = None, unit_type: str | None = None,
                      limit: int = 500) -> list[dict[str, Any]]:
     """One row per unit that handled a case in the last ``days`` days (most cases first)."""
-    rows = [dict(r) for r in conn.execute(text(_UNITS), {
-        "since": now - timedelta(days=days), "until": now, "unit": unit_id, "type": unit_type,
+    return unit_records(conn, since=now - timedelta(days=days), until=now, unit_id=unit_id,
+                        unit_type=unit_type, limit=limit)
+
+
+def unit_records(conn: Connection, *, since: datetime, until: datetime,
+                 cases: tuple[str, dict[str, Any]] = ("TRUE", {}), unit_id: int | None = None,
+                 unit_type: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """One row per unit sent a case in ``[since, until)``; ``cases`` a condition over incidents
+    ``i`` (built by the caller from vocabularies and an area, never from user text) and its
+    parameters, e.g. :meth:`dispatch.stats_scope.Scope.where`."""
+    where, params = cases
+    rows = [dict(r) for r in conn.execute(text(_UNITS.replace("__CASES__", where)), {
+        **params, "since": since, "until": until, "unit": unit_id, "type": unit_type,
         "limit": limit}).mappings()]
     for r in rows:
         r["success_rate"] = (round(r["mediated_evidenced"] / r["resolved"], 4)

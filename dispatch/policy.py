@@ -1,5 +1,6 @@
 """Dispatch policy as typed data: deadlines, warning share, unit types per category, pairing,
-auto-dispatch, ranking weights, staleness, duplicate and risk thresholds.
+auto-dispatch, ranking weights, staleness, duplicate and risk thresholds, the people's star
+scheme and the per-case subsidy amounts.
 
 Administrators edit it without code: :meth:`Policy.to_dict` / :meth:`Policy.from_dict` round-trip
 through JSON (stored under key ``policy`` in ``dispatch_settings``); unknown keys and bad values
@@ -9,6 +10,7 @@ are refused with a Chinese reason.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +57,54 @@ class Weights:
 
 
 @dataclass(frozen=True)
+class Stars:
+    """The star scheme for mediators and grid workers (:mod:`analysis.people` applies it).
+
+    A person with fewer than ``min_cases`` 办结 cases in the period gets no star (样本不足).
+    Otherwise the score is the weighted mean of the parts the record has, each 0-1: 调解成功
+    (有据) ÷ 办结; (满意度 − 1) ÷ 4 over recorded follow-ups; 1 − 超期 ÷ 经办; 按时签收 ÷ 派单.
+    A part with no data (no follow-up, no assignment to sign) is left out and the weights of the
+    others renormalised. Stars: score ≥ ``cut_5`` five, ≥ ``cut_4`` four, ≥ ``cut_3`` three,
+    ≥ ``cut_2`` two, else one.
+    """
+
+    min_cases: int = 5
+    w_success: float = 0.4
+    w_satisfaction: float = 0.3
+    w_on_time: float = 0.2
+    w_sign: float = 0.1
+    cut_5: float = 0.85
+    cut_4: float = 0.70
+    cut_3: float = 0.55
+    cut_2: float = 0.40
+
+
+@dataclass(frozen=True)
+class Subsidy:
+    """个案补贴 (yuan per case) by difficulty grade and outcome (:mod:`analysis.subsidy`).
+
+    ``success_*`` for a case counted 调解成功 (有据); ``failed_*`` for a case 办结 as 调解不成
+    whose mediation record holds a 五步 entry. The grade starts from the case's recorded
+    difficulty (简易 0, 一般 1, 疑难复杂 2) and goes up one for a risk level at or above
+    ``risk_up`` and one for ``sessions_up`` or more held mediation sessions, at most 疑难复杂.
+    The defaults are placeholders for an administrator to set, not figures from a source.
+    """
+
+    success_simple: int = 50
+    success_normal: int = 100
+    success_complex: int = 300
+    failed_simple: int = 0
+    failed_normal: int = 30
+    failed_complex: int = 80
+    risk_up: int = 2
+    sessions_up: int = 2
+
+    def amount(self, outcome: str, grade: str) -> int:
+        """Yuan for one case: ``outcome`` success|failed, ``grade`` simple|normal|complex."""
+        return int(getattr(self, f"{outcome}_{grade}"))
+
+
+@dataclass(frozen=True)
 class Policy:
     """Everything an administrator may tune; defaults follow the sources ("3715", 督办 …)."""
 
@@ -84,6 +134,8 @@ class Policy:
     auto_tries: int = 3
     level_thresholds: tuple[int, int, int] = (5, 8, 10)  # severity → street, district, city
     weights: Weights = field(default_factory=Weights)
+    stars: Stars = field(default_factory=Stars)
+    subsidy: Subsidy = field(default_factory=Subsidy)
     duplicate_radius_m: float = 50.0
     duplicate_days: int = 7
     risk_window_days: int = 365
@@ -170,6 +222,36 @@ class Policy:
             raise bad("辖区外定位容差不能为负", "position_outside_m")
         if not 1 <= self.reopen_at_or_below < 5:
             raise bad("重新处置的满意度界限须在 1-4", "reopen_at_or_below")
+        st = self.stars
+        parts = (st.w_success, st.w_satisfaction, st.w_on_time, st.w_sign)
+        if min(parts) < 0 or sum(parts) <= 0 or st.min_cases < 1:
+            raise bad("星级权重不能为负且不能全为 0，最少办结数须至少为 1", "stars")
+        if not 1 >= st.cut_5 > st.cut_4 > st.cut_3 > st.cut_2 > 0:
+            raise bad("星级分数线须在 0 与 1 之间且五星>四星>三星>二星", "stars")
+        money = [v for k, v in dataclasses.asdict(self.subsidy).items()
+                 if k.startswith(("success_", "failed_"))]
+        if min(money) < 0 or max(money) > 100_000:
+            raise bad("个案补贴金额须在 0 至 100000 元之间", "subsidy")
+        if not 0 <= self.subsidy.risk_up <= 3 or self.subsidy.sessions_up < 1:
+            raise bad("补贴难度升档条件有误（风险等级 0-3，调解次数至少 1）", "subsidy")
+
+
+def _nested(key: str, value: dict[str, Any], current: Stars | Subsidy) -> Stars | Subsidy:
+    """A partial edit of the star scheme or the subsidy amounts, each item to its type."""
+    names = {f.name for f in dataclasses.fields(current)}
+    unknown = sorted(set(value) - names)
+    if unknown:
+        raise InvalidCommand(f"策略项 {key} 中未知的项：{', '.join(unknown)}", field=key)
+    kw: dict[str, Any] = {}
+    for k, v in value.items():
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            raise TypeError(k)
+        kind = type(getattr(current, k))
+        num = float(v)
+        if not math.isfinite(num) or (kind is int and num != int(num)):
+            raise ValueError(k)
+        kw[k] = kind(num)
+    return dataclasses.replace(current, **kw)
 
 
 def _coerce(key: str, value: Any, current: Any) -> Any:
@@ -177,6 +259,8 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
     try:
         if isinstance(current, Weights):
             return dataclasses.replace(current, **{k: float(v) for k, v in dict(value).items()})
+        if isinstance(current, Stars | Subsidy):
+            return _nested(key, dict(value), current)
         # dict-valued items merge key by key over the current ones (a partial edit)
         if key == "sign_minutes":
             return {**current, **{int(k): int(v) for k, v in dict(value).items()}}
@@ -192,6 +276,8 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
             return value
         if isinstance(current, int | float):
             return type(current)(value)
+    except InvalidCommand:
+        raise
     except (TypeError, ValueError) as err:
         raise InvalidCommand(f"策略项 {key} 的取值类型有误", field=key) from err
     return value

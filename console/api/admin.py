@@ -46,7 +46,8 @@ CRS_CHOICES = CRS_NAMES
 MAX_UPLOAD = 200 * 1024 * 1024
 ROSTER_EDITS = ("capacity", "skills", "languages", "shift")
 EDITABLE_POLICY = ("sign_minutes", "close_days", "warn_share", "auto_dispatch",
-                   "stale_position_s", "reassign_on_sign_expiry", "escalate_on_red")
+                   "stale_position_s", "reassign_on_sign_expiry", "escalate_on_red", "stars",
+                   "subsidy")
 
 
 TEMP_PATH = re.compile(r"/(?:[^/\s,]+/)*fq-admin-[^/\s]+/(?:[^/\s,]+/)*")

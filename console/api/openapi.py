@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from console.api import schemas as s
 from console.api import schemas_accounts as sa
+from console.api.openapi_people import people_ops
 from console.api.openapi_periods import period_ops
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
@@ -171,6 +172,7 @@ OPERATIONS: tuple[Op, ...] = (
        query=(*AREA, _p("level", "integer", "最低风险等级：2 橙色（默认）、3 红色", minimum=2,
                          maximum=3))),
     *period_ops(Op, Param, area=AREA, period=PERIOD, category=CATEGORY),  # openapi_periods
+    *people_ops(Op, Param, AREA, PERIOD),  # people's records (console.api.openapi_people)
     Op("get", "/api/v1/stats/hub", "统计推送状态", "统计"),
     Op("get", "/api/v1/stats/{which}.geojson", "热力、超期、案件点（GeoJSON）", "统计",
        query=SCOPE, media=GEO),

@@ -336,6 +336,7 @@ class LayerHandler(ApiHandler):
 def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     from console.api.analysis import analysis_routes  # 研判 (it builds on this module's handler)
     from console.api.analysis_periods import period_routes  # 研判: figures over a period
+    from console.api.people import people_routes  # people's records and 个案补贴
 
     args = {"app": app}
     return [
@@ -343,4 +344,5 @@ def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/layers/([A-Za-z0-9_\-]+)\.geojson", LayerHandler, args),
         *analysis_routes(app),
         *period_routes(app),
+        *people_routes(app),
     ]

@@ -7,6 +7,7 @@ import { LIMITS } from "fq/lib/limits.js"
 import { mountAccounts } from "fq/admin_accounts.js"
 import { mountAudit } from "fq/admin_audit.js"
 import { mountMediators } from "fq/admin_mediators.js"
+import { peopleChanges, peopleFieldsets } from "fq/admin_people_policy.js"
 
 const CRS = { "": "WGS-84（默认）", gcj02: "GCJ-02（火星坐标）", bd09: "BD-09（百度）", cgcs2000: "CGCS2000" }
 
@@ -254,6 +255,7 @@ export function render({ model, el }) {
         <label class="ad-check"><input type="checkbox" name="escalate_on_red"${p.escalate_on_red ? " checked" : ""}> 红色督办后自动上报</label></div></fieldset>
       <fieldset><legend>自动派单（勾选的优先级由系统直接派给首选力量）</legend>
         <table class="ad-table ad-auto"><thead><tr><th>类别</th>${Object.values(L.priorities).map((v) => `<th>${esc(v)}</th>`).join("")}</tr></thead><tbody>${autoRows}</tbody></table></fieldset>
+      ${peopleFieldsets(p)}
       <div class="ad-row"><label>修改原因 <input name="reason" placeholder="如：节假日调整"></label><button type="submit">保存策略</button></div>
     </form>`
   }
@@ -268,6 +270,7 @@ export function render({ model, el }) {
       escalate_on_red: form.escalate_on_red.checked,
       auto_dispatch: Object.fromEntries(["*", ...Object.keys(L.categories)].map((cat) => [cat,
         [...form.querySelectorAll(`input[name="auto.${cat}"]:checked`)].map((i) => Number(i.value))])),
+      ...peopleChanges(form),
     }
     try {
       policy = (await post("/admin/policy", { changes, reason: form.reason.value || null })).policy

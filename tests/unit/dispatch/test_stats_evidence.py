@@ -15,7 +15,7 @@ OWN_DEFINITION = re.compile(r"outcome\s*(=|IN\s*\()\s*'mediated'|agreement\s+IS\
 
 
 def _sources() -> list[Path]:
-    return [p for d in ("dispatch", "console", "layers") for p in (ROOT / d).rglob("*.py")]
+    return [p for d in ("dispatch", "analysis", "console", "layers") for p in (ROOT / d).rglob("*.py")]
 
 
 def test_no_module_but_the_owner_defines_mediation_success():
