@@ -222,9 +222,10 @@ def main() -> None:
             ensure_demo_accounts(conn)
             duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
             open_session(conn, duty, token=token)
-            points = [(float(x), float(y)) for x, y in conn.execute(text(
+            rows: Any = conn.execute(text(
                 "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM micro_grids "
-                "ORDER BY id LIMIT 500) s"))]
+                "ORDER BY id LIMIT 500) s")).all()
+            points = [(float(x), float(y)) for x, y in rows]
         print(f"== {args.size}: {args.clients} clients, {args.duration:.0f} s each ==", flush=True)
         port = 19000 + os.getpid() % 500 * 4
         setups: list[tuple[str, int | None]] = [(f"{args.workers} workers behind nginx", args.workers)]

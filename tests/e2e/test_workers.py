@@ -94,7 +94,7 @@ class Farm:
         return int((self.state / f"console-{port}.pid").read_text())
 
 
-def scrape(url: str) -> dict[str, Any]:
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of a /metrics answer: {(name, sorted labels): value}."""
     with urllib.request.urlopen(url, timeout=30) as resp:
         body = resp.read().decode()
@@ -125,11 +125,11 @@ def farm(settings: Any, base_db: str, demo_territory: Any, tmp_path_factory: Any
             # ./run stop: the serving process, its workers and nginx
             subprocess.run([sys.executable, "-m", "console.ops.cli", "stop"], cwd=ROOT, env=env,
                            timeout=120, check=False)
+            code: int | None = None
             try:
                 code = proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                code = None
             log.close()
             print((state / "serve.log").read_text()[-3000:])
             assert code == 0, "serve --workers did not stop cleanly on ./run stop"
@@ -173,6 +173,22 @@ def test_a_desk_through_the_proxy_sees_a_case_registered_through_the_other_worke
         context.close()
 
 
+def test_the_client_address_is_the_proxys_word_not_the_clients(farm: Farm) -> None:
+    """The workers take the client's address from nginx's X-Real-IP, and nginx writes it from
+    the connection, whatever the client sent: a loopback client claiming to be remote is still
+    loopback (so a remote one cannot claim to be loopback). Each worker's figures are at
+    /metrics/<n> through the proxy; /metrics alone names no worker."""
+    req = urllib.request.Request(f"{farm.base}/metrics/1", headers={
+        "X-Test-As": "anonymous", "X-Real-IP": "203.0.113.9", "X-Forwarded-For": "203.0.113.9"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 200 and b"fq_http_request_duration_seconds" in resp.read()
+    try:
+        urllib.request.urlopen(f"{farm.base}/metrics", timeout=30)
+        raise AssertionError("/metrics through the proxy should name a worker")
+    except urllib.error.HTTPError as err:
+        assert err.code == 404
+
+
 def _urgent_cases(base: str, n: int, tag: str) -> list[int]:
     ids = []
     for k in range(n):
@@ -188,17 +204,17 @@ def _urgent_cases(base: str, n: int, tag: str) -> list[int]:
 def _due_now(engine: Engine, ids: list[int]) -> int:
     """Their sign-for warnings fall due now (as if 24 minutes had passed)."""
     with engine.begin() as conn:
-        return int(conn.execute(text(
+        result: Any = conn.execute(text(
             "UPDATE incident_timers SET due_at = now() - interval '1 second' "
             "WHERE incident_id = ANY(:i) AND kind = 'sign' AND stage = 'warn' "
-            "AND processed_at IS NULL"),
-            {"i": ids}).rowcount)
+            "AND processed_at IS NULL"), {"i": ids})
+        return int(result.rowcount)
 
 
 def _warnings(engine: Engine, ids: list[int]) -> dict[int, int]:
     """Audit rows of the warning per timer of these cases."""
     with engine.connect() as conn:
-        rows = conn.execute(text(
+        rows: Any = conn.execute(text(
             "SELECT (detail->>'timer_id')::bigint, count(*) FROM audit_log "
             "WHERE entity = 'incident' AND entity_id = ANY(:i) AND action = 'deadline_warn' "
             "GROUP BY 1"), {"i": ids}).all()
@@ -228,8 +244,12 @@ def test_kill_9_of_the_lock_holder_hands_the_clocks_over_and_each_fires_once(far
     metrics = scrape(f"{farm.worker_base(survivor)}/metrics")
     assert metrics[("fq_scheduler_leading", ())] == 1.0
     log = (farm.state / "serve.log").read_text()
-    wait_until("the watcher notices the dead worker",
-               lambda: f"worker on port {first} exited" in (farm.state / "serve.log").read_text())
+    wait_until("the watcher notices the dead worker and takes it out of the proxy",
+               lambda: f"worker on port {first} does not answer: taken out of the proxy"
+               in (farm.state / "serve.log").read_text())
+    assert f"worker on port {first} exited" in (farm.state / "serve.log").read_text()
+    conf = (farm.state / "proxy" / "nginx.conf").read_text()
+    assert f"server 127.0.0.1:{first} down " in conf and f"server 127.0.0.1:{survivor} max" in conf
     assert "Traceback" not in log
     with urllib.request.urlopen(f"{farm.base}/api/v1/health", timeout=30) as resp:
         assert json.loads(resp.read())["status"] == "ok"
