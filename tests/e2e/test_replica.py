@@ -156,3 +156,41 @@ def test_a_replica_that_falls_behind_degrades_visibly_never_wrongly(served):
     wait_for(lambda: call(base + "/api/v1/admin/replica", user="admin")[2]["source"] == "replica",
              15, "the replica never came back")
     assert open_count(base) == before + 1
+
+
+def test_a_wall_pushed_after_a_change_never_shows_the_figures_before_it(served):
+    """The wall sessions' path (StatsHub after a NOTIFY): with replay paused the change is not on
+    the replica, so the forced refresh reads the primary (ReadSide.settled) — the pushed board
+    counts the new case at once, never the old figure as if it were current."""
+    from console.live.stats_hub import StatsHub
+    from console.read_side import ReadSide
+    from dispatch.stats import Scope
+    from geo.db import libpq_url
+
+    base, primary, replica, case = served
+    p_engine = db.make_engine(primary.url(DB))
+    r_engine = db.make_engine(replica.url(DB), connect_args={"application_name": APPLICATION_NAME})
+    reads = ReadSide(p_engine, r_engine)
+    hub = StatsHub(p_engine, conninfo=libpq_url(p_engine), reads=reads.engine,
+                   settled=reads.settled, interval=60.0)
+    boards: list[int] = []
+    token = hub.subscribe(Scope(), lambda got: boards.append(int(got["board"]["overview"]["open"]))
+                          if "board" in got else None)
+    try:
+        wait_for(lambda: boards, 20, "no first board")
+        assert hub._source is not None and hub._source.wait_ready(10)
+        before = boards[-1]
+        assert reads.status(fresh=True).source == "replica"
+        on(replica, "SELECT pg_wal_replay_pause()")
+        try:
+            status, _, body = call(base + "/api/v1/incidents", {**case, "title": "推送演练"})
+            assert status == 201, body
+            wait_for(lambda: len(boards) > 1, 20, "no board after the change")
+            assert boards[1:] and all(n == before + 1 for n in boards[1:]), (before, boards)
+        finally:
+            on(replica, "SELECT pg_wal_replay_resume()")
+    finally:
+        hub.unsubscribe(token)
+        hub.stop()
+        p_engine.dispose()
+        r_engine.dispose()
