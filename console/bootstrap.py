@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from console.auth import Authenticator
 from console.live.sessions import LiveChannels
+from console.read_side import APPLICATION_NAME, ReadSide
 from console.settings import ConsoleSettings
 from dispatch.adapters.road_eta import road_graph_caches
 from dispatch.bootstrap import Dispatch
@@ -61,6 +62,13 @@ class App:
     served: Served = field(default_factory=Served)
     live: LiveChannels = field(default_factory=LiveChannels)
     """The pages' websockets and event streams by session (watching once ``make_server`` ran)."""
+    reads: ReadSide | None = None
+    """Where read-heavy work reads (``FQ_READ_DATABASE_URL``); None: the primary, ``engine``."""
+
+    def read_engine(self) -> Engine:
+        """The engine for wall figures, map layers, analyses and exports right now: the replica
+        while its lag is within the limit, else the primary (``console.read_side``)."""
+        return self.engine if self.reads is None else self.reads.engine()
 
 
 def bootstrap(settings: Settings | None = None, *, url: str | None = None,
@@ -75,7 +83,13 @@ def bootstrap(settings: Settings | None = None, *, url: str | None = None,
     if url is None:
         url = db.ready_database(settings)
     engine = db.make_engine(url, pool_size=5, max_overflow=5)
+    replica = None
+    if settings.read_database_url:
+        replica = db.make_engine(db.driver_url(settings.read_database_url), pool_size=5,
+                                 max_overflow=5, connect_args={
+                                     "application_name": APPLICATION_NAME, "connect_timeout": 3})
     locators = locator_cache()
     graphs = road_graph_caches()  # one copy per process: the /route face and the recommender
     return App(settings=settings, engine=engine, locators=locators, graphs=graphs, tiles=tiles,
-               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs))
+               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs),
+               reads=ReadSide(engine, replica))

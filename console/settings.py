@@ -21,6 +21,8 @@ from layers.tiles import TileSettings
 
 VARIABLES: dict[str, str] = {
     "DATABASE_URL": "an external PostgreSQL + PostGIS server (unset: the project's own local cluster)",
+    "FQ_READ_DATABASE_URL": "a streaming replica for the wall, map layers, analyses and exports "
+                            "(./run replica prints it; unset: every read goes to DATABASE_URL)",
     "FQ_STATE_DIR": "the local cluster, generated data, logs, TLS files, backups (default .state/)",
     "FQ_PG_PORT": "the local cluster's port (default 5432; a unix socket in the state folder)",
     "FQ_PG_TCP": "1: the local cluster also listens on 127.0.0.1",
@@ -58,6 +60,8 @@ class ConsoleSettings(Settings):
     tls: TlsSettings = field(default_factory=TlsSettings)
     sim_user: str = "duty"
     sim_password: str = field(default="demo12345", repr=False)
+    read_database_url: str | None = None
+    """``FQ_READ_DATABASE_URL``: a hot standby for read-heavy work (``console.read_side``)."""
     recorded: tuple[tuple[str, str], ...] = ()
     """The variables that were set, as a backup's manifest records them (secrets left out)."""
 
@@ -78,6 +82,7 @@ class ConsoleSettings(Settings):
                    tiles=TileSettings.from_env(e), tls=TlsSettings.from_env(e),
                    sim_user=e.get("FQ_SIM_USER", "duty"),
                    sim_password=e.get("FQ_SIM_PASSWORD", "demo12345"),
+                   read_database_url=e.get("FQ_READ_DATABASE_URL") or None,
                    recorded=_recorded(e))
 
     @classmethod
@@ -95,7 +100,9 @@ def child_environment(*, add: Mapping[str, str], drop: tuple[str, ...] = ()) -> 
 
 
 def _recorded(e: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    out = [(k, e[k]) for k in sorted(VARIABLES) if k in e and k not in SECRET and k != "DATABASE_URL"]
-    if e.get("DATABASE_URL"):
-        out.append(("DATABASE_URL", make_url(e["DATABASE_URL"]).render_as_string(hide_password=True)))
+    urls = ("DATABASE_URL", "FQ_READ_DATABASE_URL")  # recorded without their passwords
+    out = [(k, e[k]) for k in sorted(VARIABLES) if k in e and k not in SECRET and k not in urls]
+    for k in urls:
+        if e.get(k):
+            out.append((k, make_url(e[k]).render_as_string(hide_password=True)))
     return tuple(sorted(out))

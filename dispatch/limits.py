@@ -38,6 +38,10 @@ UNITS_PER_DISPATCH = 4
 UNIT_CAPACITY = 20
 UNIT_LIST = 20  # skills or languages of one unit
 
+# the read replica (FQ_READ_DATABASE_URL): beyond this lag in seconds, reads go to the primary;
+# the wall refreshes every 5 s, so a replica within 5 s shows what a primary read a moment ago did
+REPLICA_LAG_S = 5.0
+
 # accounts and keys
 USERNAME_MIN, USERNAME = 2, 40
 KEY_NAME = 60

@@ -83,12 +83,16 @@ class LocalCluster:
             )
         return proc
 
+    def as_server(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        """Run ``args`` as the user that runs the server (``postgres`` when we are root)."""
+        return self._run(args)
+
     def _postgres_can_reach(self, path: Path) -> bool:
         probe = subprocess.run(["test", "-x", str(path)], user="postgres", group="postgres",
                                extra_groups=[], cwd="/", check=False)
         return probe.returncode == 0
 
-    def _prepare_home(self) -> None:
+    def prepare_home(self) -> None:
         """Create the cluster folder, owned by the user that runs the server."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if self.home.exists():
@@ -123,7 +127,7 @@ class LocalCluster:
                 "PostgreSQL/PostGIS is not installed; install the Debian packages: "
                 + " ".join(missing) + f"  (apt-get install -y {' '.join(missing)})"
             )
-        self._prepare_home()
+        self.prepare_home()
         if self.initialised():
             return
         # C.UTF-8, not C: pg_trgm drops CJK characters under LC_CTYPE=C.

@@ -23,13 +23,19 @@ def cluster_for(settings: Settings) -> LocalCluster | None:
     return LocalCluster(state_dir=settings.state_dir, port=settings.pg_port, tcp=settings.pg_tcp)
 
 
+def driver_url(url_text: str) -> str:
+    """``url_text`` with psycopg named as its driver (a libpq ``postgresql://`` URL given)."""
+    url = make_url(url_text)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
 def server_url(settings: Settings, dbname: str | None = None) -> str:
     """URL of database ``dbname`` (default: the configured one), starting the local cluster."""
     cluster = cluster_for(settings)
     if cluster is None:
-        url = make_url(settings.database_url or "")
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
+        url = make_url(driver_url(settings.database_url or ""))
         if dbname:
             url = url.set(database=dbname)
         return url.render_as_string(hide_password=False)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from console.api import schemas
 from console.api.dispatch import DispatchHandler
+from console.api.read_status import read_status_routes
 from console.bootstrap import App
 from console.ops.admin_roster import (
     GEO_SUFFIXES,
@@ -225,4 +226,5 @@ def admin_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/admin/import/(areas|roads|units|addresses|facilities)", ImportHandler, args),
         (r"/api/v1/admin/units", AdminUnitsHandler, args),
         (r"/api/v1/admin/units/([0-9]+)", AdminUnitHandler, args),
+        *read_status_routes(app),
     ]

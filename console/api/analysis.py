@@ -135,7 +135,7 @@ class AnalysisHandler(StatsHandler):
         if got is None:
             return
         args, scope = got
-        answer = await self.in_db(lambda conn: work(conn, scope, args))
+        answer = await self.in_read_db(lambda conn: work(conn, scope, args))
         self.send_json(answer, content_type="application/geo+json" if geo else "application/json")
 
     def _counts(self, conn: Connection, scope: Scope, grid: str, size: int, start: datetime,

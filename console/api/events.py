@@ -12,6 +12,7 @@ from console.auth import COOKIE, credentials
 from console.bootstrap import App
 from console.live.events import EventHub
 from dispatch.access import event_visible, scope_of
+from geo.db import database_down
 
 
 def without_reasons(payload: str) -> str:
@@ -79,8 +80,13 @@ class EventsHandler(ApiHandler):
                 payload: str | None = await queue.get(timeout_s=self.RECHECK_S)
             except TimeoutError:
                 payload = None
-            if ended() or await self.app.auth.of_request_async(self.app.engine,
-                                                               self) is None:
+            try:
+                valid = ended() or await self.app.auth.of_request_async(self.app.engine, self)
+            except Exception as exc:  # the database is away (a restart, a failover): the stream
+                if not database_down(exc):  # stays open, as its credentials were valid and no
+                    raise  # one can revoke them meanwhile; checked again at the next pass
+                valid = True
+            if ended() or valid is None:
                 self.write('event: end\ndata: {"reason":"登录已失效或已退出，事件流结束"}\n\n')
                 with contextlib.suppress(Exception):
                     await self.flush()

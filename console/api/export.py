@@ -91,9 +91,11 @@ def view_html(conn: Connection, box: tuple[float, float, float, float], p: Princ
 
 
 class ExportHandler(ApiHandler):
-    async def html(self, fn: Any, *args: Any, filename: str) -> None:
+    async def html(self, fn: Any, *args: Any, filename: str, read_side: bool = True) -> None:
+        """``read_side``: from the replica while it keeps up (an area's map); a single case reads
+        the primary (one just registered must export, not 404)."""
         try:
-            page = await self.in_db(fn, *args)
+            page = await (self.in_read_db if read_side else self.in_db)(fn, *args)
         except (LookupError, DispatchError) as err:
             if isinstance(err, Forbidden):
                 await self.audit_refusal(err)
@@ -110,7 +112,8 @@ class ExportHandler(ApiHandler):
 
 class CaseExport(ExportHandler):
     async def get(self, case_id: str) -> None:
-        await self.html(case_html, int(case_id), self.who, filename=f"case-{case_id}.html")
+        await self.html(case_html, int(case_id), self.who, filename=f"case-{case_id}.html",
+                        read_side=False)
 
 
 class StreetExport(ExportHandler):

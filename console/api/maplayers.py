@@ -53,7 +53,7 @@ class HeatHandler(ApiHandler):
         key = (id(self.app), days, cell, repr(sorted(area.items())))
         hit = self.cache.get(key)
         if hit is None or time.monotonic() - hit[0] > HEAT_TTL_S:
-            points = await self.in_db(history_points, days=days, area=area)
+            points = await self.in_read_db(history_points, days=days, area=area)
             fc = heat_cells(points, cell_m=float(cell))
             fc["days"] = days
             fc["cases"] = len(points)
@@ -66,7 +66,7 @@ class OpenCasesHandler(ApiHandler):
     """Open located cases, coloured by priority, with ``due`` and ``overdue``."""
 
     async def get(self) -> None:
-        feats = await self.in_db(incident_features, open_only=True)
+        feats = await self.in_read_db(incident_features, open_only=True)
         if not scope_of(self.who).unrestricted:  # a street sees its own cases only
             own = await self.in_db(own_incident_ids, self.who)
             feats = filter_incidents(self.who, feats, own)

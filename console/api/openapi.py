@@ -206,6 +206,7 @@ OPERATIONS: tuple[Op, ...] = (
            "streets": "街道图层", "communities": "社区图层", "grids": "网格图层",
            "micro_grids": "微网格图层", "police_grids": "警格图层",
            "crs": "坐标系 wgs84/gcj02/bd09", "force": "1 覆盖", "dry_run": "1 仅校验，不写入"}}),
+    Op("get", "/api/v1/admin/replica", "只读副本状态：读取去向、延迟秒数与字节（管理员）", "管理"),
     Op("get", "/api/v1/admin/units", "力量名册（管理员）", "管理",
        query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),
               _p("type", "string", "类型", max_length=30),

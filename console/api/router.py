@@ -215,6 +215,17 @@ class ApiHandler(DatabaseFaults, RequestHandler):
                 return fn(conn, *args, **kwargs)
         return await asyncio.to_thread(work)
 
+    async def in_read_db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`in_db` on the read side (``console.read_side``): the replica while it keeps up,
+        else the primary; the ``X-FQ-Read`` header says which answered."""
+        engine = self.app.read_engine()
+        self.set_header("X-FQ-Read", "primary" if engine is self.app.engine else "replica")
+
+        def work() -> Any:
+            with engine.connect() as conn:
+                return fn(conn, *args, **kwargs)
+        return await asyncio.to_thread(work)
+
 
 def _after_body(method: Any) -> Any:
     """Wrap a write method so it runs with the streamed body in place."""

@@ -53,9 +53,16 @@ class StatsHub(Hub[_Sub]):
     thread_name = "wall-stats"
 
     def __init__(self, engine: Engine, *, interval: float = INTERVAL_S, days: int = 30,
-                 conninfo: str | None = None, slow_gap: float = SLOW_GAP_S) -> None:
-        super().__init__(conninfo)  # None: no listener, the interval only
+                 conninfo: str | None = None, slow_gap: float = SLOW_GAP_S,
+                 reads: Callable[[], Engine] | None = None,
+                 settled: Callable[[float], Engine] | None = None) -> None:
+        super().__init__(conninfo)  # None: no listener, the interval only (always the primary's)
         self.engine = engine
+        # the figures are read where console.read_side says (the replica while it keeps up);
+        # after a change, from the replica only once it has replayed it (``settled``)
+        self.reads = reads or (lambda: engine)
+        self.settled = settled
+        self._pinned = threading.local()
         self.interval = interval
         self.days = days
         self.slow_gap = slow_gap
@@ -82,7 +89,7 @@ class StatsHub(Hub[_Sub]):
                 hit = self._cache.get(key)
                 if hit and time.monotonic() - hit[0] < age:
                     return hit[1]
-            with self.engine.connect() as conn:
+            with (getattr(self._pinned, "engine", None) or self.reads()).connect() as conn:
                 value = compute(conn)
             now = time.monotonic()
             with self._lock:
@@ -179,6 +186,9 @@ class StatsHub(Hub[_Sub]):
         full_age = periodic if not force else 0.0 if slow else KEEP_S
         payloads: dict[Scope, dict[str, Any]] = {}
         try:
+            # after a change: a replica that has not replayed it yet would show the old figures
+            # until the next refresh, so this refresh reads the primary instead
+            self._pinned.engine = self.settled(1.0) if force and self.settled else None
             heat = self.heat(max_age=full_age, cases_age=live_age)
             if force:  # the map's points first (~10 ms at city scale), the figures after them
                 self._deliver_all(subs, lambda _sub: {"heat": heat, "early": True})
@@ -191,6 +201,8 @@ class StatsHub(Hub[_Sub]):
             log.warning("wall statistics failed: %s", exc)
             error = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试"}
             payloads = dict.fromkeys({s.scope for s in subs}, error)
+        finally:
+            self._pinned.engine = None
         self._deliver_all(subs, lambda sub: payloads[sub.scope])
 
     @staticmethod
@@ -205,4 +217,5 @@ _HUBS_LOCK = threading.Lock()
 def stats_hub(app: App) -> StatsHub:
     """The process's hub for ``app``, made on first use (never at import)."""
     return per_app(_HUBS, _HUBS_LOCK, app,
-                   lambda a: StatsHub(a.engine, conninfo=libpq_url(a.engine)))
+                   lambda a: StatsHub(a.engine, conninfo=libpq_url(a.engine), reads=a.read_engine,
+                                      settled=a.reads.settled if a.reads else None))

@@ -54,6 +54,10 @@ def cmd_db_stop(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     mark.unlink(missing_ok=True)
     cluster = db.cluster_for(settings)
+    if cluster is not None and cluster.running():
+        from console.ops.replica import stop_replica
+
+        stop_replica(settings)  # a replica outliving its primary would retry it for ever
     if cluster is not None and cluster.stop():
         say("local PostgreSQL stopped")
     return 0

@@ -62,6 +62,9 @@ def cmd_restore(settings: ConsoleSettings, args: argparse.Namespace) -> int:
 
 
 def add_ops_parsers(sub: Any) -> None:
+    from console.ops.replica import add_replica_parser
+
+    add_replica_parser(sub)
     crt = sub.add_parser("cert", help="a local CA and a server certificate for HTTPS")
     crt.add_argument("--host", action="append", metavar="NAME_OR_IP",
                      help="an intranet name or address the console is opened at (repeatable)")
@@ -74,4 +77,11 @@ def add_ops_parsers(sub: Any) -> None:
                     help="drop a database that holds data (and overwrite files) first")
 
 
-OPS_COMMANDS = {"cert": cmd_cert, "backup": cmd_backup, "restore": cmd_restore}
+def cmd_replica(settings: ConsoleSettings, args: argparse.Namespace) -> int:
+    from console.ops.replica import cmd_replica as run
+
+    return run(settings, args)
+
+
+OPS_COMMANDS = {"cert": cmd_cert, "backup": cmd_backup, "restore": cmd_restore,
+                "replica": cmd_replica}

@@ -8,6 +8,7 @@ import { mountAccounts } from "fq/admin_accounts.js"
 import { mountAudit } from "fq/admin_audit.js"
 import { mountMediators } from "fq/admin_mediators.js"
 import { peopleChanges, peopleFieldsets } from "fq/admin_people_policy.js"
+import { mountReplica } from "fq/admin_replica.js"
 
 const CRS = { "": "WGS-84（默认）", gcj02: "GCJ-02（火星坐标）", bd09: "BD-09（百度）", cgcs2000: "CGCS2000" }
 
@@ -35,6 +36,7 @@ export function render({ model, el }) {
       </nav>
       ${model.exports ? `<a class="ad-export" href="${base}/export/wall.png" target="_blank">导出大屏 PNG</a>` : ""}
       <a class="ad-home" href="/">返回一张图</a></header>
+    <p class="ad-replica" role="status"></p>
     <main class="ad-main">
       <section data-pane="import"></section><section data-pane="units"></section><section data-pane="policy"></section><section data-pane="accounts"></section><section data-pane="audit"></section><section data-pane="mediators"></section>
     </main>`
@@ -42,6 +44,7 @@ export function render({ model, el }) {
   const audit = mountAudit(pane("audit"), { call, base, L }) // admin_audit.js
   const accounts = mountAccounts(pane("accounts"), { call, post }) // admin_accounts.js
   const mediators = mountMediators(pane("mediators"), { call, L }) // admin_mediators.js
+  mountReplica(root.querySelector(".ad-replica"), { base }) // admin_replica.js: the read side
 
   function show(name) {
     tab = name

@@ -34,6 +34,8 @@ def admin(writable_server, browser):
 
 def test_a_policy_edit_takes_effect_on_the_next_case(writable_server, admin, artifacts):
     base, page = writable_server, admin
+    # the read side's line (admin_replica.js): no replica here, so every read is the primary's
+    page.locator(".ad-replica", has_text="未配置只读副本").wait_for(timeout=15_000)
     page.get_by_role("button", name="派单策略").click()
     field = page.locator('input[name="sign_minutes.1"]')
     field.wait_for(timeout=15_000)
