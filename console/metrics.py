@@ -222,6 +222,25 @@ def watch_server(server: Any, engine: Any) -> None:
           pool_use, labels=("state",))
 
 
+def watch_reads(reads: Any) -> None:
+    """The read replica's figures (:class:`console.read_side.ReadSide`, ``FQ_READ_DATABASE_URL``):
+    its lag in seconds and bytes, and whether reads go to it now (each cached for a second)."""
+    def lag() -> float:
+        value = reads.lag_seconds()
+        return float("nan") if value is None else float(value)
+
+    def behind() -> float:
+        value = reads.status().behind_bytes
+        return float("nan") if value is None else float(value)
+
+    gauge("fq_replica_lag_seconds", "Seconds the read replica is behind the primary (NaN: unknown)",
+          lag)
+    gauge("fq_replica_behind_bytes", "WAL bytes the read replica has not replayed (NaN: unknown)",
+          behind)
+    gauge("fq_reads_from_replica", "1 while read-heavy work reads the replica, 0 on the primary",
+          lambda: float(reads.status().source == "replica"))
+
+
 def watch_scheduler(scheduler: Any) -> None:
     """A :class:`dispatch.scheduler.Scheduler`'s figures: whether this process runs the clocks
     and how long since it last did (the database's side of the lag: ``fq_clock_overdue_seconds``)."""

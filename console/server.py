@@ -28,7 +28,7 @@ from console.live.events import EventHub
 from console.live.hub_base import stop_live
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
-from console.metrics import watch_server
+from console.metrics import watch_reads, watch_server
 from console.tls import TlsSettings, serve_tls, server_kwargs
 from geo.db import libpq_url
 
@@ -138,6 +138,8 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     )
     hide_server_header(server)
     watch_server(server, app.engine)  # /metrics: request times by route, sessions, the pool
+    if app.reads is not None:
+        watch_reads(app.reads)  # and the read replica's lag
     app.live.attach(server, app.auth, app.engine)  # closed with their session (logout, revoke)
     if tls is not None and tls.enabled:
         serve_tls(server, tls, port=port, address=address)

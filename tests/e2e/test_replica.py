@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from console.read_side import APPLICATION_NAME
@@ -112,6 +113,12 @@ def test_the_wall_reads_the_replica_and_shows_a_new_case_after_replay(served):
     # a map layer says where it was read
     status, headers, _ = call(base + "/api/v1/map/heat.geojson?days=30", user="leader")
     assert status == 200 and headers.get("x-fq-read") == "replica"
+    # and /metrics says so (loopback: no credentials)
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as resp:
+        families = {f.name: f for f in text_string_to_metric_families(resp.read().decode())}
+    assert families["fq_reads_from_replica"].samples[0].value == 1.0
+    lag = families["fq_replica_lag_seconds"].samples[0].value
+    assert lag == lag and 0.0 <= lag < 5.0, lag  # known (not NaN) and within the limit
 
     status, _, body = call(base + "/api/v1/incidents", case)  # a write: the primary
     assert status == 201, body
