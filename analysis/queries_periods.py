@@ -65,7 +65,15 @@ def period_rows(conn: Connection, scope: Scope, start: datetime, end: datetime, 
     stmt = text(sql)
     if by == "mediator":
         stmt = stmt.bindparams(bindparam("types", expanding=True))
+    no_jit(conn)
     return [dict(r) for r in conn.execute(stmt, params).mappings()]
+
+
+def no_jit(conn: Connection) -> None:
+    """No JIT compilation for this transaction: over a year of cases the planner's cost passes
+    the JIT threshold and compiling took 4.2 s of a 5.6 s query on the demo (EXPLAIN ANALYZE),
+    while the query itself runs in about 1.3 s."""
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
 
 
 def channel_counts(conn: Connection, scope: Scope, start: datetime, end: datetime, *,
