@@ -217,13 +217,9 @@ def compare(conn: Connection, scope: Scope, period: Period, *, against: Literal[
 
 def _name(by: str, row: dict[str, Any]) -> str:
     key = row.get("key")
-    if by == "category":
-        return CATEGORIES.get(str(key), str(key))
-    if by == "channel":
-        return CHANNELS.get(str(key), str(key))
-    if key is None:
-        return "未定位"
-    return str(row.get("name") or key)
+    if by in ("category", "channel"):
+        return (CATEGORIES if by == "category" else CHANNELS).get(str(key), str(key))
+    return "未定位" if key is None else str(row.get("name") or key)
 
 
 def breakdown(conn: Connection, scope: Scope, period: Period, *, by: str,
@@ -295,6 +291,10 @@ def fair_ranking(conn: Connection, scope: Scope, period: Period, *,
     if by not in RANK_BY:
         raise ValueError(f"unknown ranking {by!r}")
     rows = breakdown(conn, scope, period, by=by)
+    if by in qp.AREA_LISTS:  # an area with no case is listed too (不参与排名: 受理 0 件)
+        seen = {r["key"] for r in rows}
+        rows += [{"by": by, **a, **_summary({})} for a in qp.areas(conn, scope, by)
+                 if a["key"] not in seen]
     return {"period": period.as_dict(), "scope": scope.as_dict(), "by": by,
             "by_label": BREAKDOWNS[by], "min_cases": MIN_CASES, "min_rate_base": MIN_RATE_BASE,
             "method": METHOD, **rank_rows(rows)}

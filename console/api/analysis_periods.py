@@ -64,7 +64,7 @@ class FiguresHandler(PeriodHandler):
             period, against = self.chosen_period(), self.choice("compare", periods.AGAINST)
             if against:
                 try:
-                    period.against(against)
+                    period.against("yoy" if against == "yoy" else "prev")
                 except PeriodError:
                     raise BadInput("compare", f"参数 compare：{periods.AGAINST[against]}的对比期超出"
                                    f"可查询范围（{periods.EARLIEST} 至 {periods.LATEST}）") from None

@@ -34,7 +34,10 @@ test("the area on screen and the period's tag", () => {
   assert.equal(areaQuery({ chain: [] }), "")
   assert.equal(areaQuery({ chain: [{ level: "street", id: 3 }, { level: "community", id: 31 }] }),
     "street=3&community=31")
-  assert.equal(periodTag({ from: "2026-11-01", to: "2026-11-30" }, 2026), "11-01至11-30")
-  assert.equal(periodTag({ from: "2025-12-29", to: "2026-01-04" }, 2026), "2025-12-29至01-04")
-  assert.equal(periodTag({ from: "2026-11-03", to: "2026-11-03" }, 2026), "11-03")
+  assert.equal(periodTag({ from: "2026-11-01", to: "2026-11-30" }, 2026), "11月")
+  assert.equal(periodTag({ from: "2025-11-01", to: "2025-11-30" }, 2026), "2025年11月")
+  assert.equal(periodTag({ from: "2026-11-03", to: "2026-11-09" }, 2026), "11/3–9")
+  assert.equal(periodTag({ from: "2026-11-28", to: "2026-12-04" }, 2026), "11/28–12/4")
+  assert.equal(periodTag({ from: "2025-12-29", to: "2026-01-04" }, 2026), "2025/12/29–1/4")
+  assert.equal(periodTag({ from: "2026-11-03", to: "2026-11-03" }, 2026), "11/3")
 })

@@ -22,7 +22,7 @@ export function mount(el, ctx) {
       el.querySelector(".an-cards").innerHTML = `<div class="an-error">${esc(err.message)}</div>`; return
     }
     const cur = d.current, base = d.base
-    el.querySelector(".an-cards").innerHTML = `<p class="an-compare">${esc(cur.period.label)}，对比${esc(d.against_label || "")}：${esc(base ? base.period.label : "—")}</p>` +
+    el.querySelector(".an-cards").innerHTML = `<p class="an-compare">${esc(cur.period.label)}；${esc(d.against_label || "对比")}基期：${esc(base ? base.period.label : "—")}</p>` +
       CARDS.map(([k, label]) => {
         const kind = d.compared[k]
         const ch = d.change && d.change[k]

@@ -18,10 +18,16 @@ export function periodWindow(f) {
   }
 }
 
-// periodTag({from, to}) -> the cards' short tag: "11-01至11-30" (the year when it is not this one).
+// periodTag({from, to}, thisYear) -> the cards' short tag: "11月" for a whole month, "11/3–9",
+// "11/28–12/4", one date "11/3"; another year's period starts with its year ("2025/12/29–1/4").
 export function periodTag(p, thisYear) {
-  const short = (d) => (d.slice(0, 4) === String(thisYear) ? d.slice(5) : d)
-  return p.from === p.to ? short(p.from) : `${short(p.from)}至${short(p.to)}`
+  const [y1, m1, d1] = p.from.split("-").map(Number)
+  const [y2, m2, d2] = p.to.split("-").map(Number)
+  const year = y1 === thisYear && y2 === thisYear ? "" : `${y1}/`
+  const lastDay = new Date(Date.UTC(y2, m2, 0)).getUTCDate()
+  if (y1 === y2 && m1 === m2 && d1 === 1 && d2 === lastDay) { return year ? `${y1}年${m1}月` : `${m1}月` }
+  if (p.from === p.to) { return `${year}${m1}/${d1}` }
+  return `${year}${m1}/${d1}–${y1 === y2 && m1 === m2 ? d2 : `${m2}/${d2}`}`
 }
 
 // areaQuery(scope) -> the query naming the area on screen (its chain's last street, community,

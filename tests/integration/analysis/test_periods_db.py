@@ -63,6 +63,8 @@ def engine(settings, base_db) -> Iterator[Engine]:  # type: ignore[no-untyped-de
     with eng.begin() as conn:
         conn.execute(text(f"INSERT INTO districts (id, code, name, geom) VALUES (1, 'D1', '甲区', "
                           f"{BOX})"), {"x": 1})
+        conn.execute(text(f"INSERT INTO streets (id, code, name, district_id, geom) VALUES "
+                          f"(3, 'S3', '街道3', 1, {BOX})"), {"x": 3})  # no case at all
         for s in (1, 2):
             conn.execute(text(f"INSERT INTO streets (id, code, name, district_id, geom) VALUES "
                               f"(:s, :c, :n, 1, {BOX})"), {"s": s, "c": f"S{s}", "n": f"街道{s}",
@@ -178,8 +180,13 @@ def test_fair_ranking_needs_a_minimum_and_ranks_rates(engine: Engine,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     with engine.connect() as conn:
         got = periods.fair_ranking(conn, Scope(), P)
-    assert got["ranked"] == [] and len(got["unranked"]) == 2
+    assert got["ranked"] == [] and [r["name"] for r in got["unranked"]] == ["街道1", "街道2",
+                                                                            "街道3"]
     assert all("少于 10 件" in r["reason"] for r in got["unranked"]) and got["method"]
+    assert got["unranked"][2]["received"] == 0 and "受理 0 件" in got["unranked"][2]["reason"]
+    with engine.connect() as conn:  # a street's reader ranks its communities, none elsewhere
+        mine = periods.fair_ranking(conn, Scope(street=2), P, by="community")
+    assert [r["name"] for r in mine["unranked"]] == ["社区2"]
     monkeypatch.setattr(periods, "MIN_CASES", 1)
     monkeypatch.setattr(periods, "MIN_RATE_BASE", 1)
     with engine.connect() as conn:
@@ -187,6 +194,7 @@ def test_fair_ranking_needs_a_minimum_and_ranks_rates(engine: Engine,
     # 街道1: 按期 33.3, 成功 50.0, 满意 50.0 → 44.4; 街道2: 成功 0.0 alone
     assert [(r["name"], r["score"], r["rank"]) for r in got["ranked"]] == [
         ("街道1", 44.4, 1), ("街道2", 0.0, 2)]
+    assert [r["name"] for r in got["unranked"]] == ["街道3"]  # still nothing to rank it by
 
 
 def test_a_period_reaching_past_now_counts_nothing_from_the_future(engine: Engine) -> None:
