@@ -335,10 +335,12 @@ class LayerHandler(ApiHandler):
 
 def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     from console.api.analysis import analysis_routes  # 研判 (it builds on this module's handler)
+    from console.api.reports import report_routes  # 研判报告 (the same)
 
     args = {"app": app}
     return [
         (r"/api/v1/health", HealthHandler, args),
         (r"/api/v1/layers/([A-Za-z0-9_\-]+)\.geojson", LayerHandler, args),
         *analysis_routes(app),
+        *report_routes(app),
     ]

@@ -65,7 +65,7 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     """Serve the console on the database as it is (``./run demo`` loads the demo first:
     ``python -m demo load``); ``--check`` only checks the arguments and settings."""
     from console.bootstrap import bootstrap
-    from console.server import make_server, stop_updates
+    from console.server import make_server, scheduler_jobs, stop_updates
 
     tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
     if args.check:
@@ -73,7 +73,7 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     url = db.ready_database(settings)
     app = bootstrap(settings, url=url, tiles=tiles)
     # every server process starts one; the advisory lock lets exactly one of them tick
-    scheduler = app.dispatch.scheduler(interval_s=5.0)
+    scheduler = app.dispatch.scheduler(interval_s=5.0, jobs=scheduler_jobs(app))
     scheduler.start()
     port = args.port or settings.http_port
     server = make_server(app, port=port, tls=tls)
