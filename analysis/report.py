@@ -30,7 +30,7 @@ from dispatch.model import BEIJING
 from dispatch.privacy import mask_address, mask_incident, party_names
 from dispatch.stats_scope import Scope
 
-REPEAT_DAYS = 90  # repeats are looked for over the 90 days ending with the period
+REPEAT_DAYS = 30  # repeats are looked for over the 30 days ending with the period
 CHILD = {"all": "street", "district": "street", "street": "community", "community": "grid"}
 TOP = 20
 
@@ -75,12 +75,12 @@ def _hotspots(conn: Connection, scope: Scope, start: date, end: date
             "count": int(g.counts[i]), "z": round(float(g.z[i]), 2),
             "class": int(g.classes[i]), "label": CLASS_LABELS[int(g.classes[i])]} for i in order]
     by_id = dict(zip(grids.ids, grids.polygons, strict=True))
-    span = max(shapely.bounds(shapely.union_all(list(polys)))[2:] -
-               shapely.bounds(shapely.union_all(list(polys)))[:2])
-    tol = float(span) / 1500.0  # well under a printed point on an A4 map
+    x0, y0, x1, y1 = shapely.total_bounds(list(polys))
+    tol = float(max(x1 - x0, y1 - y0)) / 1500.0  # well under a printed point on an A4 map
+    simple = shapely.simplify(np.array([by_id[int(a)] for a in g.ids], dtype=object), tol,
+                              preserve_topology=True)
     shapes = []
-    for area, k in zip(g.ids, g.classes.tolist(), strict=True):
-        geom = shapely.simplify(by_id[int(area)], tol, preserve_topology=True)
+    for geom, k in zip(simple, g.classes.tolist(), strict=True):
         rings = [list(p.exterior.coords) for p in getattr(geom, "geoms", [geom])
                  if not p.is_empty]
         shapes.append((int(k), [[(float(x), float(y)) for x, y, *_ in r] for r in rings]))
@@ -136,8 +136,7 @@ def assemble(conn: Connection, scope: Scope, start: date, end: date, *, key: byt
         "kind": kind, "requested_by": requested_by,
         "made_at": (now if isinstance(now, datetime) else datetime.now(BEIJING))
         .astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
-        "summary": {"figures": periods.figures(conn, scope, period),
-                    "prev": periods.compare(conn, scope, period, against="prev"),
+        "summary": {"prev": periods.compare(conn, scope, period, against="prev"),
                     "yoy": periods.compare(conn, scope, period, against="yoy")},
         "trend": rq.daily(conn, scope, start, end),
         "hotspots": hot,

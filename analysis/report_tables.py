@@ -19,19 +19,30 @@ class Table:
     widths: tuple[float, ...] = ()  # relative column widths in the PDF
 
 
-def _num(v: Any) -> Any:
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, int | float):
-        return v
-    return v
+SUMMARY = (("received", "受理（件）"), ("done", "办结（件）"), ("success", "调解成功（件）"),
+           ("overdue", "超期（期内到期未按期办结，件）"), ("on_time_rate", "按期办结率（%）"),
+           ("success_rate", "调解成功率（%）"), ("satisfaction_rate", "满意度（%）"),
+           ("sign_minutes", "平均签收用时（分钟）"), ("arrive_minutes", "平均到场用时（分钟）"))
+SUMMARY_HEADERS = ("指标", "本期", "上期", "环比增减", "环比%", "去年同期", "同比增减", "同比%")
 
 
 def summary_rows(summary: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """指标, 本期, 上期, 环比, 去年同期, 同比 for every figure the comparisons carry."""
-    from analysis.periods_view import summary_lines  # the figures' labels and units
+    """One row per compared figure (:mod:`analysis.periods`): this period, the period before and
+    its change (增减 in 百分点 for rates), the same period a year before and its change."""
+    prev, yoy = summary["prev"], summary["yoy"]
+    return [(label, prev["current"].get(k), prev["base"].get(k), prev["change"][k]["abs"],
+             prev["change"][k]["pct"], yoy["base"].get(k), yoy["change"][k]["abs"],
+             yoy["change"][k]["pct"]) for k, label in SUMMARY if k in prev["change"]]
 
-    return [tuple(line) for line in summary_lines(summary)]
+
+RANK_HEADERS = ("名次", "量级档", "档内名次", "名称", "受理", "办结", "按期办结率%", "调解成功率%",
+                "满意度%", "综合得分")
+
+
+def ranking_rows(rk: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    return [(r["rank"], r["tier"], r["tier_rank"], r["name"], r["received"], r["done"],
+             r["on_time_rate"], r["success_rate"], r["satisfaction_rate"], r["score"])
+            for r in rk["ranked"]]
 
 
 def _codes(v: Any) -> str:
@@ -40,8 +51,8 @@ def _codes(v: Any) -> str:
 
 def tables(f: Mapping[str, Any]) -> list[Table]:
     """Every table of the report, in the report's order."""
-    out = [Table("总体指标", ("指标", "本期", "上期", "环比", "去年同期", "同比"),
-                 summary_rows(f["summary"]), (3, 1.4, 1.4, 1.4, 1.4, 1.4))]
+    out = [Table("总体指标", SUMMARY_HEADERS, summary_rows(f["summary"]),
+                 (3.4, 1, 1, 1, 1, 1, 1, 1))]
     out.append(Table("每日趋势", ("日期", "受理", "办结"),
                      [(d["day"], d["reported"], d["resolved"]) for d in f["trend"]]))
     out.append(Table("类别构成", ("类别", "案件数", "占比%"),
@@ -67,10 +78,11 @@ def tables(f: Mapping[str, Any]) -> list[Table]:
                      (2, 3, 1.3, 1, 1.2, 2, 3, 3)))
     rk = f.get("ranking")
     if rk:
-        from analysis.periods_view import ranking_table
-
-        headers, rows = ranking_table(rk)
-        out.append(Table("排名", tuple(headers), [tuple(r) for r in rows]))
+        out.append(Table("排名", RANK_HEADERS, ranking_rows(rk),
+                         (1, 1, 1, 2.5, 1, 1, 1.2, 1.2, 1, 1)))
+        out.append(Table("未排名", ("名称", "受理", "办结", "原因"),
+                         [(r["name"], r["received"], r["done"], r["reason"])
+                          for r in rk["unranked"]], (2.5, 1, 1, 5)))
     ov = f["overdue"]
     out.append(Table("超期案件", ("案件编号", "事由（已脱敏）", "类别", "街道", "状态", "超期类型",
                               "超期天数"),
