@@ -45,6 +45,11 @@ def ranking_rows(rk: Mapping[str, Any]) -> list[tuple[Any, ...]]:
             for r in rk["ranked"]]
 
 
+def _blank(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """An empty text is an empty cell (as a spreadsheet keeps it)."""
+    return [tuple(None if v == "" else v for v in r) for r in rows]
+
+
 def _codes(v: Any) -> str:
     return "、".join(str(c) for c in v or [])
 
@@ -100,4 +105,4 @@ def tables(f: Mapping[str, Any]) -> list[Table]:
                      [(c["code"], c["title"], c["category_label"], c["street"], c["state_label"],
                        c["reported_at"], c["why"]) for c in f["notable"]],
                      (2, 4, 1.3, 1.6, 1.2, 2, 2)))
-    return out
+    return [Table(t.name, t.headers, _blank(t.rows), t.widths) for t in out]
