@@ -8,6 +8,7 @@ The definitions below are the ones the wall's legend shows; tests check the SQL 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -111,8 +112,21 @@ def _recent(days: int) -> str:
 
 
 def _window_columns(days: int, *, times: bool = True) -> str:
-    """The aggregates behind the rates (and with ``times`` the durations) of one rolling window
-    W = (now() - days, now()]:
+    """The aggregates of one rolling window W = (now() - days, now()] (:func:`window_columns`)."""
+    return window_columns(lambda col: _within(col, days), str(int(days)), times=times)
+
+
+def between(start: str = ":p_start", end: str = ":p_end") -> Callable[[str], str]:
+    """A fixed window W = [start, end) of two bound parameters, cut at now(): the period form of
+    the rolling window, so a chosen period and the wall count by the same columns."""
+    return lambda col: f"(i.{col} >= {start} AND i.{col} < {end} AND i.{col} <= now())"
+
+
+def window_columns(within: Callable[[str], str], suffix: str, *, times: bool = True) -> str:
+    """The aggregates behind the rates (and with ``times`` the durations) of one window W, given
+    as ``within(column)`` (the SQL condition "column in W"), named ``<figure>_<suffix>``:
+
+    受理 intake: reported_at in W.
 
     办结率 closed/due: due = close_deadline in W; closed = those now resolved, followed up or
       closed (a reopened case is not). 按期 on_time: those with resolved_at <= close_deadline.
@@ -123,15 +137,15 @@ def _window_columns(days: int, *, times: bool = True) -> str:
     签收/到场用时: mean (and median) of acknowledged_at / arrived_at - reported_at over the cases
       signed / arrived in W; 按时签收 = acknowledged_at <= sign_deadline among those.
     """
-    due, resolved = _within("close_deadline", days), _within("resolved_at", days)
-    rated = (f"({_within('followed_up_at', days)} AND i.satisfaction IS NOT NULL AND "
+    due, resolved = within("close_deadline"), within("resolved_at")
+    rated = (f"({within('followed_up_at')} AND i.satisfaction IS NOT NULL AND "
              f"{RECORDED_VISIT})")
     sign = "extract(epoch FROM i.acknowledged_at - i.reported_at)"
     arrive = "extract(epoch FROM i.arrived_at - i.reported_at)"
-    signed, arrived = _within("acknowledged_at", days), _within("arrived_at", days)
-    d = int(days)
+    signed, arrived = within("acknowledged_at"), within("arrived_at")
+    d = suffix
     return f""",
-      count(*) FILTER (WHERE {_within('reported_at', days)}) AS intake_{d},
+      count(*) FILTER (WHERE {within('reported_at')}) AS intake_{d},
       count(*) FILTER (WHERE {due}) AS due_{d},
       count(*) FILTER (WHERE {due} AND i.state IN {_DONE}) AS closed_{d},
       count(*) FILTER (WHERE {due} AND i.state IN {_DONE} AND i.resolved_at <= i.close_deadline)
@@ -163,13 +177,18 @@ def minutes(seconds: float | None) -> float | None:
 
 
 def window_figures(row: dict[str, Any], days: int) -> dict[str, Any]:
-    """Counts, rates and times of one window from the aggregate row (see :data:`FIGURES`)."""
-    d = int(days)
+    """Counts, rates and times of one rolling window from the aggregate row (:data:`FIGURES`)."""
+    return {"days": int(days), **suffix_figures(row, str(int(days)))}
+
+
+def suffix_figures(row: dict[str, Any], d: str) -> dict[str, Any]:
+    """Counts, rates and times of the window whose columns end in ``_<d>``
+    (:func:`window_columns`)."""
     n = {k: int(row.get(f"{k}_{d}") or 0) for k in (
         "intake", "due", "closed", "on_time", "resolved", "mediated", "rated", "satisfied",
         "signed", "signed_on_time", "arrived")}
     mean = row.get(f"sat_mean_{d}")
-    return {"days": d, **n,
+    return {**n,
             "closure_rate": rate(n["closed"], n["due"]), "on_time_rate": rate(n["on_time"], n["due"]),
             "success_rate": rate(n["mediated"], n["resolved"]),
             "satisfaction": rate(n["satisfied"], n["rated"]),
