@@ -69,16 +69,16 @@ def _hotspots(conn: Connection, scope: Scope, start: date, end: date
         classes[str(int(k))] = classes.get(str(int(k)), 0) + 1
     order = [i for i in np.argsort(-g.z, kind="stable") if g.classes[i] > 0][:TOP]
     top_ids = [int(g.ids[i]) for i in order]
-    names = dict(conn.execute(text("SELECT id, name FROM micro_grids WHERE id = ANY(:ids)"),
-                              {"ids": top_ids}).all()) if top_ids else {}
+    names: dict[int, str] = dict(conn.execute(
+        text("SELECT id, name FROM micro_grids WHERE id = ANY(:ids)"),
+        {"ids": top_ids}).all()) if top_ids else {}
     top = [{"micro_grid_id": int(g.ids[i]), "name": names.get(int(g.ids[i]), ""),
             "count": int(g.counts[i]), "z": round(float(g.z[i]), 2),
             "class": int(g.classes[i]), "label": CLASS_LABELS[int(g.classes[i])]} for i in order]
     by_id = dict(zip(grids.ids, grids.polygons, strict=True))
     x0, y0, x1, y1 = shapely.total_bounds(list(polys))
     tol = float(max(x1 - x0, y1 - y0)) / 1500.0  # well under a printed point on an A4 map
-    simple = shapely.simplify(np.array([by_id[int(a)] for a in g.ids], dtype=object), tol,
-                              preserve_topology=True)
+    simple = shapely.simplify([by_id[int(str(a))] for a in g.ids], tol, preserve_topology=True)
     shapes = []
     for geom, k in zip(simple, g.classes.tolist(), strict=True):
         rings = [list(p.exterior.coords) for p in getattr(geom, "geoms", [geom])

@@ -93,7 +93,7 @@ class WeeklyReports:
 
     def run(self, week: tuple[date, date], policy: Policy) -> list[int]:
         """Make the week's missing reports (synchronously); the ids made."""
-        made = []
+        made: list[int] = []
         for scope in self.areas(policy):
             with self.engine.connect() as conn:
                 if weekly_done(conn, week[0], week[1], scope):

@@ -52,7 +52,7 @@ def test_the_pdf_and_excel_carry_the_figures_api_figures(writable_server: str, c
     row = next(r for r in wb["总体指标"].iter_rows(values_only=True) if r[0] == "受理（件）")
     assert row[1] == cur["received"] and row[2] == base["received"]
     trend = list(wb["每日趋势"].iter_rows(values_only=True))[1:]
-    assert [r[0] for r in trend][0] == WEEK["from"] and sum(r[1] for r in trend) == cur["received"]
+    assert trend[0][0] == WEEK["from"] and sum(r[1] for r in trend) == cur["received"]
 
 
 def test_a_street_reader_gets_its_street_and_is_refused_the_rest(writable_server: str, city: dict,
