@@ -131,7 +131,12 @@ class ReportFileHandler(ApiHandler):
 
     actions: ClassVar[dict[str, str]] = {"GET": "wall"}
 
-    async def get(self, report_id: str, fmt: str) -> None:
+    def initialize(self, app: App, fmt: str = "pdf") -> None:
+        super().initialize(app)
+        self.fmt = fmt
+
+    async def get(self, report_id: str) -> None:
+        fmt = self.fmt
         def meta(conn: Any) -> dict[str, Any] | None:
             return report_meta(conn, int(report_id))
         row = await self.in_db(meta)
@@ -168,5 +173,6 @@ def report_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [
         (r"/api/v1/reports", ReportsHandler, args),
-        (r"/api/v1/reports/(\d{1,9})\.(pdf|xlsx)", ReportFileHandler, args),
+        (r"/api/v1/reports/(\d{1,9})\.pdf", ReportFileHandler, {**args, "fmt": "pdf"}),
+        (r"/api/v1/reports/(\d{1,9})\.xlsx", ReportFileHandler, {**args, "fmt": "xlsx"}),
     ]
