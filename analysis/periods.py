@@ -168,8 +168,10 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
             "closure_rate": w["closure_rate"], "rated": w["rated"],
             "satisfied": w["satisfied"], "satisfaction_rate": w["satisfaction"],
             "satisfaction_mean": w["satisfaction_mean"], "signed": w["signed"],
-            "sign_minutes": w["sign_minutes"], "arrived": w["arrived"],
-            "arrive_minutes": w["arrive_minutes"]}
+            "sign_minutes": w["sign_minutes"], "sign_median_minutes": w["sign_median_minutes"],
+            "sign_on_time_rate": w["sign_on_time_rate"], "arrived": w["arrived"],
+            "arrive_minutes": w["arrive_minutes"],
+            "arrive_median_minutes": w["arrive_median_minutes"]}
 
 
 def figures(conn: Connection, scope: Scope, period: Period, *,

@@ -383,3 +383,10 @@ def event_visible(p: Principal, ctx: Mapping[str, Any]) -> bool:
     if unit is not None:
         return sees_unit(p, unit)
     return False
+
+
+def masks_staff(p: Principal) -> bool:
+    """Whether staff names (units, mediators) in figures are masked for the principal: leaders
+    and API keys read figures, not people (PIPL: need to know); duty officers, dispatchers and
+    administrators, who manage the staff, see their names."""
+    return not (p.kind == "account" and p.role in ("duty", "dispatcher", "admin"))

@@ -52,3 +52,27 @@ def emerging_layer(answer: Mapping[str, Any]) -> dict[str, Any]:
               for k, v in PATTERN_LABELS.items() if k in present]
     return {"type": "FeatureCollection", "name": "emerging", "label": "新兴热点",
             "legend": legend, "features": feats}
+
+
+def hotspot_map_layers(url: str, *, api_base: str = "/api/v1") -> list[dict[str, Any]]:
+    """LeafletMap layer configs for the 研判 page, bottom to top: roads, street and community
+    outlines, and the Gi* classes fetched from ``url`` (an ``/analysis/hotspots`` query),
+    coloured by class as :func:`hotspot_layer` colours them (class 0 left clear)."""
+    base = api_base.rstrip("/")
+    classes = {str(k): {"label": CLASS_LABELS[k], "fillColor": CLASS_COLOURS[k],
+                        "fillOpacity": OPACITY[abs(k)]} for k in (3, 2, 1, 0, -1, -2, -3)}
+    return [
+        {"name": "roads", "label": "道路", "kind": "line", "visible": True, "min_zoom": None,
+         "url": f"{base}/layers/roads.geojson?merge=class", "legend": False,
+         "style": {"color": "#9aa3ad", "weight": 1.0, "opacity": 0.8}},
+        {"name": "hotspots", "label": "热点分析（Gi*）", "kind": "polygon", "url": url,
+         "visible": True, "min_zoom": None,
+         "style": {"color": OUTLINE, "weight": 0.4, "fillOpacity": 0.0, "by": "class",
+                   "classes": classes}},
+        {"name": "communities", "label": "社区界", "kind": "polygon", "visible": True,
+         "min_zoom": None, "url": f"{base}/layers/communities.geojson",
+         "style": {"color": "#2471a3", "weight": 1.2, "fillOpacity": 0.0}},
+        {"name": "streets", "label": "街道界", "kind": "polygon", "visible": True,
+         "min_zoom": None, "url": f"{base}/layers/streets.geojson",
+         "style": {"color": "#2c3e50", "weight": 2.5, "fillOpacity": 0.0, "dashArray": "6 4"}},
+    ]

@@ -335,6 +335,7 @@ class LayerHandler(ApiHandler):
 
 def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     from console.api.analysis import analysis_routes  # 研判 (it builds on this module's handler)
+    from console.api.analysis_periods import period_routes  # 研判: figures over a period
     from console.api.reports import report_routes  # 研判报告 (the same)
 
     args = {"app": app}
@@ -342,5 +343,6 @@ def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/health", HealthHandler, args),
         (r"/api/v1/layers/([A-Za-z0-9_\-]+)\.geojson", LayerHandler, args),
         *analysis_routes(app),
+        *period_routes(app),
         *report_routes(app),
     ]

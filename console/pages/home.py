@@ -40,7 +40,8 @@ _HEADER_HTML = f"""
 """
 
 # The pages a role may open from the home map, its own page first and marked.
-_PAGES = (("/desk", "值班台", "desk"), ("/wall", "大屏", "read"), ("/admin", "管理", "admin"))
+_PAGES = (("/desk", "值班台", "desk"), ("/wall", "大屏", "read"), ("/analysis", "研判", "wall"),
+          ("/admin", "管理", "admin"))
 
 
 def role_links(p: Principal | None) -> str:

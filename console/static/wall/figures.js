@@ -17,10 +17,13 @@ export const CARDS = [
   { key: "closure_rate", label: "办结率", unit: "%", period: true,
     value: (o, w) => pct(w.closure_rate),
     sub: (o, w) => [`到期 ${num(w.due)} 件 · 按期 ${pct(w.on_time_rate)}%`,
-                    `延期 批准 ${num(w.extensions_approved)} · 驳回 ${num(w.extensions_refused)}`] },
+                    `延期 批准 ${num(w.extensions_approved)} · 驳回 ${num(w.extensions_refused)}`],
+    periodSub: (o, w) => [`到期 ${num(w.due)} 件 · 按期 ${pct(w.on_time_rate)}%`,
+                          `期内超期 ${num(w.overdue)} 件`] },
   { key: "success_rate", label: "调解成功率", unit: "%", period: true,
     value: (o, w) => pct(w.success_rate),
-    sub: (o, w, w7) => [`办结 ${num(w.resolved)} 件`, `近7日 ${pct(w7.success_rate)}%`] },
+    sub: (o, w, w7) => [`办结 ${num(w.resolved)} 件`, `近7日 ${pct(w7.success_rate)}%`],
+    periodSub: (o, w) => [`办结 ${num(w.resolved)} 件`, `调解成功 ${num(w.mediated)} 件`] },
   { key: "satisfaction", label: "满意度", unit: "%", period: true,
     value: (o, w) => pct(w.satisfaction),
     sub: (o, w) => [`回访 ${num(w.rated)} 件`,
@@ -34,12 +37,14 @@ export const CARDS = [
 ]
 
 // cardFace(spec, o, w, w7) -> {value, none, text, unit, subs, tone}: what one card shows
-// ("暂无" and no unit when there is no value).
+// ("暂无" and no unit when there is no value). A chosen period's window (``w.period``, see
+// wall/period.js) uses the card's ``periodSub`` where the rolling lines would not apply.
 export function cardFace(spec, o, w, w7) {
   let value = spec.value(o, w, w7)
   let unit = spec.unit || ""
   if (Array.isArray(value)) { [value, unit] = value }
   const none = value === "—"
   return { value, none, text: none ? "暂无" : value, unit: none ? "" : unit,
-           subs: spec.sub(o, w, w7), tone: spec.tone ? spec.tone(o) : "" }
+           subs: w.period && spec.periodSub ? spec.periodSub(o, w) : spec.sub(o, w, w7),
+           tone: spec.tone ? spec.tone(o) : "" }
 }

@@ -5,6 +5,7 @@
 import { make, setData, setText } from "./dom.js"
 import { CARDS, cardFace } from "./figures.js"
 import { CLOCK, DATE, LEVEL_NAMES, shortName } from "./format.js"
+import { periodPicker } from "./period.js"
 
 const HEAD = `
     <header class="wb-head">
@@ -13,7 +14,7 @@ const HEAD = `
         <div><div class="wb-title">枫桥式矛盾纠纷调处指挥大屏</div>
           <div class="wb-sub">小事不出村 · 大事不出镇 · 矛盾不上交</div></div>
       </div>
-      <nav class="wb-crumbs" aria-label="当前范围"></nav>
+      <div class="wb-mid"><nav class="wb-crumbs" aria-label="当前范围"></nav><div class="wb-period"></div></div>
       <div class="wb-clock"><div class="wb-time">--:--:--</div><div class="wb-date"></div></div>
       <div class="wb-status"><span class="wb-dot"></span><span class="wb-status-text">正在连接…</span></div>
     </header>
@@ -51,9 +52,10 @@ function buildCards(kpis) {
       `<span class="wb-v">—</span><span class="wb-u"></span></div>` +
       `<div class="wb-card-sub"><div></div><div></div></div><div class="wb-card-def"></div>`
     card.querySelector(".wb-card-label").textContent = spec.label
-    if (spec.period) { card.querySelector(".wb-card-label").appendChild(make("span", "wb-tag", "近30日")) }
+    const tag = spec.period ? make("span", "wb-tag", "近30日") : null
+    if (tag) { card.querySelector(".wb-card-label").appendChild(tag) }
     kpis.appendChild(card)
-    return { spec, card, v: card.querySelector(".wb-v"), u: card.querySelector(".wb-u"),
+    return { spec, card, tag, v: card.querySelector(".wb-v"), u: card.querySelector(".wb-u"),
              sub: card.querySelector(".wb-card-sub"), def: card.querySelector(".wb-card-def") }
   })
 }
@@ -144,6 +146,15 @@ export function buildTop(box, model) {
   let lastUpdate = 0    // browser time of the last snapshot
   let dataAt = 0        // database time the last snapshot was computed at
   let error = null
+  let last = null       // the last snapshot, redrawn when a chosen period's figures arrive
+  let chosen = null     // the chosen period's window (wall/period.js), null when live
+  let chosenTag = ""
+  const picker = periodPicker(box.querySelector(".wb-period"), model, (w, tag) => {
+    chosen = w
+    chosenTag = tag
+    box.dataset.period = w ? tag : ""
+    if (last) { update(last) }
+  })
 
   function tick() {
     const now = new Date(Date.now() + offset)
@@ -164,9 +175,14 @@ export function buildTop(box, model) {
     dataAt = Date.parse(o.now)
     lastUpdate = Date.now()
     showCrumbs(data.scope)
+    last = data
+    picker.figures(data.scope)
     const w = (o.windows || {})["30"] || {}
     const w7 = (o.windows || {})["7"] || {}
-    for (const card of cards) { fillCard(card, o, w, w7) }
+    for (const card of cards) {
+      if (card.tag) { setText(card.tag, chosen ? chosenTag : "近30日") }
+      fillCard(card, o, card.spec.period && chosen ? chosen : w, w7)
+    }
     box.dataset.updated = String(lastUpdate)
     tick()
   }
