@@ -171,7 +171,6 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/analysis/watch", "民转刑风险关注名单（橙色、红色在办案件及处置情况）", "研判",
        query=(*AREA, _p("level", "integer", "最低风险等级：2 橙色（默认）、3 红色", minimum=2,
                          maximum=3))),
-<<<<<<< HEAD
     Op("get", "/api/v1/reports", "研判报告列表（按辖区，新者在前）", "研判"),
     Op("post", "/api/v1/reports", "立即生成研判报告（统计期与区域，默认上周、本人辖区；留痕）", "研判",
        body=ReportIn, ok=201),
@@ -179,9 +178,7 @@ OPERATIONS: tuple[Op, ...] = (
        media="application/pdf"),
     Op("get", "/api/v1/reports/{report_id}.xlsx", "研判报告 Excel（每表一页；下载留痕）", "研判",
        media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-=======
     *period_ops(Op, Param, area=AREA, period=PERIOD, category=CATEGORY),  # openapi_periods
->>>>>>> figures
     Op("get", "/api/v1/stats/hub", "统计推送状态", "统计"),
     Op("get", "/api/v1/stats/{which}.geojson", "热力、超期、案件点（GeoJSON）", "统计",
        query=SCOPE, media=GEO),
