@@ -55,6 +55,7 @@ TABS: tuple[AnalysisTab, ...] = (
     AnalysisTab("hotspots", "热点"),
     AnalysisTab("repeats", "重复纠纷"),
     AnalysisTab("watch", "风险关注"),
+    AnalysisTab("reports", "研判报告"),
 )
 
 

@@ -33,12 +33,15 @@ def city(writable_server: str) -> dict:
 
 def test_the_pdf_and_excel_carry_the_figures_api_figures(writable_server: str, city: dict) -> None:
     s = city["figures"]["summary"]["prev"]
+    # the figures API (issue 15 item 3) for the same period and area, compared 环比
     status, api, _ = call("GET", f"{writable_server}/api/v1/analysis/figures?from={WEEK['from']}"
-                          f"&to={WEEK['to']}", user="leader")
-    if status == 200:  # the figures API (issue 15 item 3): the same period, the same area
-        got = api.get("figures", api).get("current", api.get("figures", api))
-        assert got["received"] == s["current"]["received"]
-        assert got["done"] == s["current"]["done"]
+                          f"&to={WEEK['to']}&compare=prev", user="leader")
+    assert status == 200
+    for key in ("received", "done", "success", "overdue", "on_time_rate", "success_rate",
+                "satisfaction_rate"):
+        assert api["current"][key] == s["current"][key], key
+        assert api["base"][key] == s["base"][key], key
+    assert s["current"]["received"] > 50
     assert city["kind"] == "on_demand" and city["area_level"] == "all"
     assert city["period_start"] == WEEK["from"] and city["requested_by"] == "leader"
     status, headers, pdf = fetch(f"{writable_server}{city['pdf']}", user="leader")
@@ -61,6 +64,10 @@ def test_a_street_reader_gets_its_street_and_is_refused_the_rest(writable_server
     status, mine, text = call("POST", f"{writable_server}{R}", WEEK, user="dispatcher1")
     assert status == 201, text
     assert mine["area_level"] == "street" and mine["street_id"] == s1
+    api = call("GET", f"{writable_server}/api/v1/analysis/figures?from={WEEK['from']}"
+               f"&to={WEEK['to']}", user="dispatcher1")[1]
+    assert api["scope"]["street"] == s1
+    assert api["current"]["received"] == mine["figures"]["summary"]["prev"]["current"]["received"]
     status, body, _ = call("POST", f"{writable_server}{R}", {**WEEK, "street": s2},
                            user="dispatcher1")
     assert status == 403 and "辖区" in body["error"]["message"]
