@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from analysis import periods
 from analysis.report import week_before
 from console.api.analysis import MAX_DAYS, party_key
 from console.api.geo import BadInput
@@ -105,6 +106,13 @@ class ReportsHandler(StatsHandler):
             raise BadInput("from", "统计期起（from）不能晚于统计期止（to）")
         if (end - start).days + 1 > MAX_DAYS:
             raise BadInput("from", f"统计期最长 {MAX_DAYS} 天（from 至 to）")
+        try:  # the report compares 环比 and 同比: both base periods must be askable too
+            chosen = periods.Period(start, end)
+            chosen.previous()
+            chosen.year_before()
+        except periods.PeriodError as err:
+            raise BadInput(err.field, f"统计期（{err.field}）的环比或同比对比期超出可查询范围"
+                           f"（{periods.EARLIEST} 至 {periods.LATEST}）") from None
         return start, end
 
     async def post(self) -> None:

@@ -93,6 +93,7 @@ def test_a_street_reader_gets_its_street_and_is_refused_the_rest(writable_server
     ({"from": "2026-13-01"}, "from"), ({"to": "nope"}, "to"),
     ({"from": "2026-11-15", "to": "2026-11-01"}, "from"),
     ({"from": "2024-01-01", "to": "2026-11-01"}, "from"), ({"street": 0}, "street"),
+    ({"from": "2000-01-01", "to": "2000-01-07"}, "from"), ("[]", "body"),
     ({"colour": "red"}, "colour")])
 def test_bad_fields_are_named_in_chinese(writable_server: str, body: dict, field: str) -> None:
     status, answer, _ = call("POST", f"{writable_server}{R}", body, user="leader")
