@@ -3,6 +3,8 @@ downloads its PDF; a street dispatcher's list holds their street's reports only.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.sec_http import call
@@ -37,7 +39,7 @@ def test_a_leader_makes_lists_and_downloads_a_report(writable_server: str, brows
         with page.expect_download(timeout=60_000) as got:
             row.get_by_role("link", name="PDF").click()
         path = got.value.path()
-        assert path is not None and open(path, "rb").read(5) == b"%PDF-"
+        assert path is not None and Path(path).read_bytes()[:5] == b"%PDF-"
         assert got.value.suggested_filename.endswith(".pdf")
         page.screenshot(path=str(artifacts / "analysis-reports.png"), full_page=True)
         assert not errors, errors
