@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from dispatch.views_reports import weekly_done
 
 log = logging.getLogger(__name__)
 SCHEDULER = "scheduler"
+RETRY_S = 600.0  # a failed batch is tried again this long after (not at every 5 s tick)
 
 
 def make_report(engine: Engine, scope: Scope, start: date, end: date, *, kind: str, who: str,
@@ -73,6 +75,7 @@ class WeeklyReports:
         self.clock = clock
         self.done: tuple[date, date] | None = None  # the week all of whose reports exist
         self._worker: threading.Thread | None = None
+        self._failed: float | None = None  # monotonic time of the last failed batch
         self.made: list[int] = []
 
     def areas(self, policy: Policy) -> list[Scope]:
@@ -86,6 +89,8 @@ class WeeklyReports:
         policy = self.policy()
         week = due_week(self.clock(), policy)
         if week == self.done or (self._worker is not None and self._worker.is_alive()):
+            return
+        if self._failed is not None and time.monotonic() - self._failed < RETRY_S:
             return
         self._worker = threading.Thread(target=self.run, args=(week, policy),
                                         name="weekly-reports", daemon=True)
@@ -101,14 +106,16 @@ class WeeklyReports:
             try:
                 rid, _ = make_report(self.engine, scope, week[0], week[1], kind="weekly",
                                      who=SCHEDULER, key=self.key(), fonts=self.fonts)
-            except Exception:  # the next area still gets its report; this one is retried
+            except Exception:  # retried (the areas still missing) after RETRY_S
                 log.exception("weekly report for %s failed", scope.as_dict())
+                self._failed = time.monotonic()
+                self.made += made
                 return made
             if rid is not None:
                 made.append(rid)
                 log.info("weekly report %s made for %s, %s to %s", rid, scope.as_dict(), *week)
         self.made += made
-        self.done = week
+        self.done, self._failed = week, None
         return made
 
     def wait(self, timeout: float = 600.0) -> None:
