@@ -30,8 +30,8 @@ def test_a_leader_makes_lists_and_downloads_a_report(writable_server: str, brows
                                                      artifacts) -> None:  # type: ignore[no-untyped-def]
     context, page, errors = _tab(browser, writable_server, "leader")
     try:
-        page.locator("input[name=from]").fill(WEEK[0])
-        page.locator("input[name=to]").fill(WEEK[1])
+        page.locator(".an-report-form input[name=from]").fill(WEEK[0])
+        page.locator(".an-report-form input[name=to]").fill(WEEK[1])
         page.get_by_role("button", name="生成报告").click()
         page.locator(".an-report-msg", has_text="已生成").wait_for(timeout=120_000)
         row = page.locator(".an-report-list tbody tr", has_text=f"{WEEK[0]} 至 {WEEK[1]}").first
