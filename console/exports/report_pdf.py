@@ -195,7 +195,8 @@ class _Doc:
         oy = pdf.get_y() + 2
         pdf.set_draw_color(150, 150, 150)
         pdf.set_line_width(0.05)
-        for cls in sorted({k for k, _ in shapes}):  # one colour change per class, not per area
+        # the outline (class 0) under the significant micro-grids; one colour change per class
+        for cls in sorted({k for k, _ in shapes}, key=lambda c: (c != 0, c)):
             pdf.set_fill_color(*_rgb(CLASS_COLOURS[cls]))
             for k, rings in shapes:
                 if k != cls:
