@@ -72,6 +72,13 @@ def pages(app: App) -> dict[str, Any]:
 
 
 
+def scheduler_jobs(app: App) -> list[Any]:
+    """The periodic jobs the one scheduler runs beside the clocks: the weekly 研判 report."""
+    from console.api.reports import weekly_job
+
+    return [weekly_job(app)]
+
+
 def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:
     """Every Tornado route beside the pages (the OpenAPI document must cover the API ones)."""
     from console.api.accounts import account_routes

@@ -9,7 +9,7 @@ gives the advisory-locked clock runner. Nothing here runs at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -158,8 +158,9 @@ class Dispatch:
         with self.engine.connect() as conn:
             return self.policies.get(conn)
 
-    def scheduler(self, *, interval_s: float = 5.0) -> Scheduler:
-        return Scheduler(self.engine, self.handle, interval_s=interval_s)
+    def scheduler(self, *, interval_s: float = 5.0,
+                  jobs: Sequence[Callable[[], object]] = ()) -> Scheduler:
+        return Scheduler(self.engine, self.handle, interval_s=interval_s, jobs=jobs)
 
 
 def bootstrap(engine: Engine, *, clock: Clock | None = None, eta: EtaProvider | None = None,

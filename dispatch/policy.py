@@ -147,6 +147,12 @@ class Policy:
     many_people: int = 5
     threat_words: tuple[str, ...] = ("报复", "威胁", "扬言", "持刀", "砍", "杀", "同归于尽",
                                      "打人", "动手", "放火", "跳楼", "寻死")
+    # the weekly 研判 report (console.exports.report_job): made by the scheduler on this ISO
+    # weekday (1 Monday … 7 Sunday) at this Beijing time for the calendar week before, for
+    # the whole territory and (with "street") each street
+    report_weekday: int = 1
+    report_time: str = "07:30"
+    report_areas: tuple[str, ...] = ("all", "street")
 
     # -- derived rules ---------------------------------------------------------------------
     def sign_seconds(self, priority: int) -> float:
@@ -220,6 +226,12 @@ class Policy:
             raise bad("定位时间容差与计数重置间隔不能为负", "position_future_s")
         if self.position_outside_m < 0:
             raise bad("辖区外定位容差不能为负", "position_outside_m")
+        if not 1 <= self.report_weekday <= 7:
+            raise bad("周报生成日须为 1（周一）至 7（周日）", "report_weekday")
+        if not _hhmm(self.report_time):
+            raise bad("周报生成时间须为 HH:MM（北京时间）", "report_time")
+        if not self.report_areas or set(self.report_areas) - {"all", "street"}:
+            raise bad("周报区域须为 all（全辖区）、street（各街道）", "report_areas")
         if not 1 <= self.reopen_at_or_below < 5:
             raise bad("重新处置的满意度界限须在 1-4", "reopen_at_or_below")
         st = self.stars
@@ -252,6 +264,14 @@ def _nested(key: str, value: dict[str, Any], current: Stars | Subsidy) -> Stars 
             raise ValueError(k)
         kw[k] = kind(num)
     return dataclasses.replace(current, **kw)
+
+
+def _hhmm(value: object) -> bool:
+    """``HH:MM`` on a 24-hour clock."""
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return False
+    hh, mm = value[:2], value[3:]
+    return hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60
 
 
 def _coerce(key: str, value: Any, current: Any) -> Any:

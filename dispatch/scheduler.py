@@ -2,7 +2,9 @@
 
 Every server process may start a :class:`Scheduler`; only the one whose dedicated connection
 holds ``pg_try_advisory_lock(LOCK_KEY)`` ticks. If that process dies its connection closes,
-the lock is freed, and another process takes over at its next try.
+the lock is freed, and another process takes over at its next try. Besides the clocks, the
+leader runs the deployment's periodic ``jobs`` each tick (the weekly report: each job decides
+itself whether it is due, cheaply, and must be safe to run twice).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -25,9 +27,11 @@ log = logging.getLogger(__name__)
 
 class Scheduler:
     def __init__(self, engine: Engine, run: Callable[[RunClocks], TickReport], *,
-                 interval_s: float = 5.0, limit: int = 500) -> None:
+                 interval_s: float = 5.0, limit: int = 500,
+                 jobs: Sequence[Callable[[], object]] = ()) -> None:
         self.engine = engine
         self.run = run
+        self.jobs = tuple(jobs)
         self.interval_s = interval_s
         self.limit = limit
         self._conn: Connection | None = None
@@ -78,6 +82,11 @@ class Scheduler:
             return TickReport(ran=False)
         report = self.run(RunClocks(limit=self.limit))
         self.last_tick = time.monotonic()
+        for job in self.jobs:
+            try:
+                job()
+            except Exception:  # one failing job neither stops the clocks nor the others
+                log.exception("scheduler job %r failed", job)
         return report
 
     def _drop(self) -> None:

@@ -51,6 +51,9 @@ ENTITY_LABELS: dict[str, str] = {
     "incident": "案件", "unit": "处置力量", "policy": "派单策略", "account": "账号",
     "api_key": "接入密钥", "access": "访问控制", "territory": "辖区数据",
 }
+# the 研判 report archive (dispatch.adapters.report_repo)
+ACTION_LABELS.update({"report_made": "生成研判报告", "report_read": "下载研判报告"})
+ENTITY_LABELS["report"] = "研判报告"
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CASE_CODE = re.compile(rf"^[0-9A-Za-z-]{{1,{MAX_CODE}}}$")
 _CURSOR = re.compile(r"^(-?\d{1,17})_(\d{1,19})$")

@@ -12,6 +12,7 @@ from console.api import schemas_accounts as sa
 from console.api.openapi_people import people_ops
 from console.api.openapi_periods import period_ops
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
+from console.api.schemas_reports import ReportIn
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
 
 
@@ -171,6 +172,13 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/analysis/watch", "民转刑风险关注名单（橙色、红色在办案件及处置情况）", "研判",
        query=(*AREA, _p("level", "integer", "最低风险等级：2 橙色（默认）、3 红色", minimum=2,
                          maximum=3))),
+    Op("get", "/api/v1/reports", "研判报告列表（按辖区，新者在前）", "研判"),
+    Op("post", "/api/v1/reports", "立即生成研判报告（统计期与区域，默认上周、本人辖区；留痕）", "研判",
+       body=ReportIn, ok=201),
+    Op("get", "/api/v1/reports/{report_id}.pdf", "研判报告 PDF（中文字体内嵌；下载留痕）", "研判",
+       media="application/pdf"),
+    Op("get", "/api/v1/reports/{report_id}.xlsx", "研判报告 Excel（每表一页；下载留痕）", "研判",
+       media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     *period_ops(Op, Param, area=AREA, period=PERIOD, category=CATEGORY),  # openapi_periods
     *people_ops(Op, Param, AREA, PERIOD),  # people's records (console.api.openapi_people)
     Op("get", "/api/v1/stats/hub", "统计推送状态", "统计"),
@@ -276,6 +284,7 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
     "token": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    "report_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
     **RECORD_PATH_PARAMS,
 }
 
@@ -346,7 +355,7 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {**RECORD_SAMPLES, "account_id": "1", "account_act": "deactivate", "key_id": "1",
+SAMPLES = {**RECORD_SAMPLES, "report_id": "1", "account_id": "1", "account_act": "deactivate", "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001",

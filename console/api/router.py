@@ -348,6 +348,7 @@ def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     from console.api.analysis import analysis_routes  # 研判 (it builds on this module's handler)
     from console.api.analysis_periods import period_routes  # 研判: figures over a period
     from console.api.people import people_routes  # people's records and 个案补贴
+    from console.api.reports import report_routes  # 研判报告 (the same)
 
     args = {"app": app}
     return [
@@ -356,4 +357,5 @@ def api_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         *analysis_routes(app),
         *period_routes(app),
         *people_routes(app),
+        *report_routes(app),
     ]

@@ -76,7 +76,7 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     ``python -m demo load``); ``--check`` only checks the arguments and settings."""
     from console.bootstrap import bootstrap
     from console.metrics import watch_scheduler
-    from console.server import make_server, stop_updates
+    from console.server import make_server, scheduler_jobs, stop_updates
 
     tiles, tls = settings.tiles, settings.tls  # checked in main(), before any database work
     if args.workers is not None and args.workers < 1:
@@ -91,7 +91,7 @@ def cmd_serve(settings: ConsoleSettings, args: argparse.Namespace) -> int:
     url = db.ready_database(settings)
     app = bootstrap(settings, url=url, tiles=tiles)
     # every server process starts one; the advisory lock lets exactly one of them tick
-    scheduler = app.dispatch.scheduler(interval_s=5.0)
+    scheduler = app.dispatch.scheduler(interval_s=5.0, jobs=scheduler_jobs(app))
     scheduler.start()
     watch_scheduler(scheduler)
     port = args.port or settings.http_port

@@ -56,6 +56,7 @@ TABS: tuple[AnalysisTab, ...] = (
     AnalysisTab("repeats", "重复纠纷"),
     AnalysisTab("watch", "风险关注"),
     AnalysisTab("people", "人员"),
+    AnalysisTab("reports", "研判报告"),
 )
 
 
