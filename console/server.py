@@ -52,6 +52,7 @@ def pages(app: App) -> dict[str, Any]:
                            zoom=zoom, disputes=True, principal=who, **tiles)
 
     from console.pages.admin import admin_page
+    from console.pages.cases import cases_page
     from console.pages.desk import desk_page
     from console.pages.field import field_page
     from console.pages.login import page_refusal
@@ -64,7 +65,8 @@ def pages(app: App) -> dict[str, Any]:
         return page
 
     return {"/": home, "/wall": only("wall", wall_page(app)), "/field": only("unit.position", field_page),
-            "/desk": only("desk", desk_page(app)), "/admin": only("admin", admin_page)}
+            "/desk": only("desk", desk_page(app)), "/admin": only("admin", admin_page),
+            "/cases": only("read", cases_page(app))}
 
 
 

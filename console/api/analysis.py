@@ -25,6 +25,7 @@ from analysis import queries as q
 from analysis.hotspots import CELL_SIZES, Cells, MicroGrids, emerging_features, features
 from analysis.repeats import near_repeats, repeat_addresses, repeat_parties
 from analysis.watch import watch_list
+from console.api.analysis_cache import cached
 from console.api.geo import BadInput, int_arg
 from console.api.jurisdiction import cut_risk, outside
 from console.api.stats import StatsHandler
@@ -194,6 +195,11 @@ class EmergingHandler(AnalysisHandler):
                     int_arg(self, "all", 0, 0, 1) == 1)
 
         def work(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
+            # seconds of Gi* per answer: kept until the cases change (console.api.analysis_cache)
+            return cached(self.app.engine, conn, ("emerging", scope, *a),
+                          lambda c: answer(c, scope, a))
+
+        def answer(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
             from analysis.emerging import LABELS
 
             grid, size, end, weeks, category, keep_all = a
