@@ -195,9 +195,15 @@ class EmergingHandler(AnalysisHandler):
                     int_arg(self, "all", 0, 0, 1) == 1)
 
         def work(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
-            # seconds of Gi* per answer: kept until the cases change (console.api.analysis_cache)
-            return cached(self.app.engine, conn, ("emerging", scope, *a),
-                          lambda c: answer(c, scope, a))
+            # seconds of Gi* per answer: kept until the cases change (console.api.analysis_cache),
+            # every area's; ``all=0`` reads the same answer without the areas of no pattern
+            *key, keep_all = a
+            whole = cached(self.app.engine, conn, ("emerging", scope, *key),
+                           lambda c: answer(c, scope, (*key, True)))
+            if keep_all:
+                return whole  # type: ignore[no-any-return]
+            return {**whole, "features": [f for f in whole["features"]
+                                          if f["properties"]["pattern"] != "none"]}
 
         def answer(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
             from analysis.emerging import LABELS
