@@ -201,7 +201,7 @@ class EmergingHandler(AnalysisHandler):
             whole = cached(self.app.engine, conn, ("emerging", scope, *key),
                            lambda c: answer(c, scope, (*key, True)))
             if keep_all:
-                return whole  # type: ignore[no-any-return]
+                return whole
             return {**whole, "features": [f for f in whole["features"]
                                           if f["properties"]["pattern"] != "none"]}
 
