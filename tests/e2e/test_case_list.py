@@ -280,7 +280,7 @@ def test_a_clerk_filters_pages_and_downloads(base: str, planted: dict, browser, 
             root.get_by_role("button", name="导出 Excel").click()
         path = got.value.path()
         assert got.value.suggested_filename.endswith(".xlsx")
-        sheet = load_workbook(path).active
+        sheet = load_workbook(io.BytesIO(path.read_bytes())).active
         found = [r for r in sheet.iter_rows(values_only=True) if r[0] == planted["a_code"]]
         assert len(found) == 1 and found[0][1] == "司马青衫与诸葛云裳噪音纠纷"  # its own street
         with page.expect_download(timeout=30_000) as got_csv:
