@@ -138,3 +138,16 @@ def watch_rows(conn: Connection, scope: Scope, *, min_level: int = 2) -> list[di
         f"AND {NOT_MERGED} ORDER BY i.risk_level DESC, i.reported_at"),
         {**params, "lvl": int(min_level)}).mappings()
     return [dict(r) for r in rows]
+
+
+_CASE_SIGNATURE = text(
+    "SELECT count(*), coalesce(max(i.id), 0), coalesce(sum(i.version), 0), "
+    "coalesce(sum(i.micro_grid_id), 0), coalesce(sum(ST_X(i.geom) + ST_Y(i.geom)), 0), "
+    "coalesce(sum(hashtext(i.category)), 0), "
+    "(SELECT count(*) FROM incident_flow f WHERE f.merged_into IS NOT NULL) FROM incidents i")
+
+
+def case_signature(conn: Connection) -> tuple[Any, ...]:
+    """What every count over the cases reads, in one cheap scan: a new case, a merge, a state
+    change or category edit (``version``), a relocation (the point, the micro-grid)."""
+    return tuple(conn.execute(_CASE_SIGNATURE).one())

@@ -55,6 +55,7 @@ def pages(app: App) -> dict[str, Any]:
 
     from console.pages.admin import admin_page
     from console.pages.analysis import analysis_page
+    from console.pages.cases import cases_page
     from console.pages.desk import desk_page
     from console.pages.field import field_page
     from console.pages.login import page_refusal
@@ -68,7 +69,8 @@ def pages(app: App) -> dict[str, Any]:
 
     return {"/": home, "/wall": only("wall", wall_page(app)), "/field": only("unit.position", field_page),
             "/desk": only("desk", desk_page(app)), "/admin": only("admin", admin_page),
-            "/analysis": only("wall", analysis_page(app))}
+            "/analysis": only("wall", analysis_page(app)),
+            "/cases": only("read", cases_page(app))}
 
 
 

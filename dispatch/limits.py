@@ -42,6 +42,12 @@ UNIT_LIST = 20  # skills or languages of one unit
 # the wall refreshes every 5 s, so a replica within 5 s shows what a primary read a moment ago did
 REPLICA_LAG_S = 5.0
 
+# 案件查询 (the case list and its exports)
+CASE_QUERY = 60  # the text searched in code, title and address
+CASE_PAGE = 1000  # rows on one page of the list (the API's limit)
+CASE_OFFSET = 1_000_000  # how far a page may start
+EXPORT_ROWS = 10_000  # rows in one CSV or Excel export; more is refused, never cut silently
+
 # accounts and keys
 USERNAME_MIN, USERNAME = 2, 40
 KEY_NAME = 60

@@ -11,6 +11,7 @@ from dispatch.adapters.repository import IncidentRepository
 from dispatch.adapters.whistle_repo import whistle_views
 from dispatch.clocks import running
 from dispatch.errors import InvalidCommand, NotFound
+from dispatch.views_cases import PRIVATE_KEYS, CaseFilter, case_rows
 from dispatch.vocab import INCIDENT_STATES, PRIORITIES, UNIT_STATUSES
 
 _PRIORITY_CODE = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
@@ -57,42 +58,13 @@ def incident_detail(conn: Connection, incident_id: int) -> dict[str, Any]:
 def list_incidents(conn: Connection, *, state: str | None = None, street: int | None = None,
                    limit: int = 100, offset: int = 0,
                    scope: Scope | None = None) -> list[dict[str, Any]]:
-    """Newest first, filtered by state and street id, within ``scope`` (a jurisdiction)."""
+    """Newest first, filtered by state and street id, within ``scope`` (a jurisdiction): the
+    case list's rows (:mod:`dispatch.views_cases`) without what only the server reads."""
     if state is not None and state not in INCIDENT_STATES:
         raise InvalidCommand(f"未知状态：{state}", field="state")
-    where, params = _scope_sql(scope)
-    return _rows(conn, (
-        "SELECT i.id, i.code, i.category, i.priority, i.state, i.risk_level, i.street_id, "
-        "i.grid_id, i.police_grid_id, i.reported_at, i.sign_deadline, i.close_deadline, "
-        "ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, COALESCE(f.level, 'community') AS level "
-        "FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id "
-        "WHERE (CAST(:state AS text) IS NULL OR i.state = :state) "
-        "AND (CAST(:street AS int) IS NULL OR i.street_id = :street) " + where +
-        "ORDER BY i.reported_at DESC, i.id DESC LIMIT :limit OFFSET :offset"),
-        {"state": state, "street": street, "limit": limit, "offset": offset, **params})
-
-
-def _scope_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
-    """``AND (…)`` keeping the cases of a jurisdiction (:class:`dispatch.access.Scope`)."""
-    if scope is None or scope.unrestricted:
-        return "", {}
-    area = []
-    streets = scope.streets  # a district is its streets (the one rule in dispatch.access)
-    if streets is not None:
-        area.append("i.street_id = ANY(CAST(:scope_streets AS int[]))")
-    for col, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
-        if value is not None:
-            area.append(f"i.{col} = :scope_{col}")
-    ors = ["(" + " AND ".join(area) + ")"] if area else []
-    if scope.unit_id is not None:
-        ors.append("EXISTS (SELECT 1 FROM assignments sa WHERE sa.incident_id = i.id "
-                   "AND sa.unit_id = :scope_unit AND sa.state = 'active')")
-    if scope.creator is not None:
-        ors.append("i.created_by = :scope_creator")
-    params = {"scope_streets": sorted(streets or ()), "scope_community_id": scope.community_id,
-              "scope_grid_id": scope.grid_id, "scope_unit": scope.unit_id,
-              "scope_creator": scope.creator}
-    return "AND (" + " OR ".join(ors or ["false"]) + ") ", params
+    rows = case_rows(conn, CaseFilter(state=state, street=street), scope, limit=limit,
+                     offset=offset)
+    return [{k: v for k, v in r.items() if k not in PRIVATE_KEYS} for r in rows]
 
 
 def list_units(conn: Connection, *, status: str | None = None) -> list[dict[str, Any]]:

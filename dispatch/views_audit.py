@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, str] = {
     "api_key_created": "创建接入密钥", "api_key_revoked": "吊销接入密钥",
     "api_key_refused": "拒绝的密钥操作", "account_updated": "修改账号",
     "password_reset": "重置密码", "account_refused": "拒绝的账号操作", "audit_export": "导出审计日志",
+    "case_export": "导出案件列表", "case_export_refused": "拒绝的案件导出",
     "import": "数据导入", "import_validate": "导入校验（未写入）",
 }
 ENTITY_LABELS: dict[str, str] = {

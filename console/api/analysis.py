@@ -25,6 +25,7 @@ from analysis import queries as q
 from analysis.hotspots import CELL_SIZES, Cells, MicroGrids, emerging_features, features
 from analysis.repeats import near_repeats, repeat_addresses, repeat_parties
 from analysis.watch import watch_list
+from console.api.analysis_cache import cached
 from console.api.geo import BadInput, int_arg
 from console.api.jurisdiction import cut_risk, outside
 from console.api.stats import StatsHandler
@@ -194,6 +195,17 @@ class EmergingHandler(AnalysisHandler):
                     int_arg(self, "all", 0, 0, 1) == 1)
 
         def work(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
+            # seconds of Gi* per answer: kept until the cases change (console.api.analysis_cache),
+            # every area's; ``all=0`` reads the same answer without the areas of no pattern
+            *key, keep_all = a
+            whole = cached(self.app.engine, conn, ("emerging", scope, *key),
+                           lambda c: answer(c, scope, (*key, True)))
+            if keep_all:
+                return whole
+            return {**whole, "features": [f for f in whole["features"]
+                                          if f["properties"]["pattern"] != "none"]}
+
+        def answer(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
             from analysis.emerging import LABELS
 
             grid, size, end, weeks, category, keep_all = a

@@ -16,6 +16,7 @@ from dispatch.access import Principal, masks_incident, scope_of, sees_incident, 
 from dispatch.privacy import mask_fields, mask_incident
 
 DESK_ROW_TEXTS = ("title", "address", "name")  # desk rows' and markers' texts from the parties
+CASE_ROW_TEXTS = ("title", "address")  # the case list's (dispatch.views_cases) texts from them
 
 
 def own_incident_ids(conn: Connection, p: Principal) -> set[int]:
@@ -109,6 +110,22 @@ def mask_rows(p: Principal, rows: Iterable[dict[str, Any]],
     for r in rows:
         units = (units_of or {}).get(int(r.get("id") or 0), ())
         out.append(mask_incident(r) if masks_incident(p, r, units) else r)
+    return out
+
+
+def case_list_rows(p: Principal, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Case-list rows (:func:`dispatch.views_cases.case_rows`) as they leave the server for
+    ``p``: masked row by row as the desk masks its queue (the same decision, the same texts,
+    the case's party names), then without what only the server reads."""
+    from dispatch.views_cases import PRIVATE_KEYS
+
+    out = []
+    for r in rows:
+        if masks_incident(p, r, r.get("unit_ids") or ()):
+            r = mask_fields(r, CASE_ROW_TEXTS, r.get("party_names") or ())
+        else:
+            r = {**r, "masked": False}
+        out.append({k: v for k, v in r.items() if k not in PRIVATE_KEYS})
     return out
 
 

@@ -13,18 +13,27 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from console.api import request_guard, schemas
-from console.api.auth_scope import case_for, check_incident, check_unit, filter_units, masked_case
+from console.api.auth_scope import (
+    case_for,
+    case_list_rows,
+    check_incident,
+    check_unit,
+    filter_units,
+    masked_case,
+)
 from console.api.intake_place import place
 from console.api.jurisdiction import cut_duplicates, cut_recommendation, cut_tasks
 from console.api.router import ApiHandler
 from console.api.schemas import refuse_nul
+from console.api.schemas_cases import parse_query
 from console.bootstrap import App
 from console.live.events import EventHub
 from dispatch import commands as c
 from dispatch import lifecycle
 from dispatch.access import scope_of
 from dispatch.errors import DispatchError, Forbidden, InvalidCommand
-from dispatch.views import incident_detail, list_incidents, list_units, unit_tasks
+from dispatch.views import incident_detail, list_units, unit_tasks
+from dispatch.views_cases import case_page
 
 MAX_BODY = 64 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -139,17 +148,13 @@ class IncidentsHandler(DispatchHandler):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
 
     async def get(self) -> None:
-        state = self.get_query_argument("state", None)
-        street_arg = self.get_query_argument("street", None)
-        limit = self.get_query_argument("limit", "100")
-
         def work() -> dict[str, Any]:
-            street = None if street_arg in (None, "") else int_field(street_arg, "street")
-            n = int_field(limit, "limit")
-            if not 1 <= n <= 1000:
-                raise InvalidCommand("limit 须在 1 到 1000 之间", field="limit")
-            return {"items": self.read(list_incidents, state=state or None, street=street,
-                                       limit=n, scope=scope_of(self.who))}
+            query, wanted = parse_query(self.request.query_arguments)
+            with self.app.engine.connect() as conn:
+                rows, total = case_page(conn, wanted, scope_of(self.who), limit=query.limit,
+                                        offset=query.offset)
+            return {"items": case_list_rows(self.who, rows), "total": total,
+                    "limit": query.limit, "offset": query.offset, "filters": wanted.as_dict()}
         await self.run(work)
 
     async def post(self) -> None:

@@ -171,9 +171,12 @@ class WallPng(ApiHandler):
 
 
 def export_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    from console.api.case_export import case_export_routes  # the case list's CSV and Excel
+
     args = {"app": app}
     wall = {"app": app, "renderer": WallRenderer(app)}
     return [(r"/api/v1/export/case/([0-9]+)\.html", CaseExport, args),
             (r"/api/v1/export/street/([0-9]+)\.html", StreetExport, args),
             (r"/api/v1/export/view\.html", ViewExport, args),
-            (r"/api/v1/export/wall\.png", WallPng, wall)]
+            (r"/api/v1/export/wall\.png", WallPng, wall),
+            *case_export_routes(app)]

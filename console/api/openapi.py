@@ -13,7 +13,9 @@ from console.api.openapi_people import people_ops
 from console.api.openapi_periods import period_ops
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
 from console.api.schemas_reports import ReportIn
-from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
+from dispatch import limits
+from dispatch.views_cases import SORTS
+from dispatch.vocab import CATEGORIES, CHANNELS, INCIDENT_STATES, UNIT_STATUSES
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,16 @@ AUDIT_FILTER = (
     _p("entity_id", "integer", "对象编号", minimum=1, maximum=2**63 - 1),
     _p("code", "string", "案件编号", max_length=20),
     _p("q", "string", "理由与详情中的文字", max_length=100))
+CASE_FILTER = (  # the case list and its exports (console.api.schemas_cases)
+    *PERIOD[:1], _p("to", "string", "截止日期（含当天）", max_length=10), *AREA,
+    _p("unit", "integer", "处置力量编号（曾派往的案件）", minimum=1, maximum=2**31 - 1),
+    CATEGORY,
+    _p("state", "string", "状态：open 在办、done 已办结，或单个状态",
+       enum=("open", "done", *INCIDENT_STATES)),
+    _p("channel", "string", "来源渠道", enum=tuple(CHANNELS)),
+    _p("q", "string", "关键词：案件编号（前缀）、标题、地址", max_length=limits.CASE_QUERY),
+    _p("sort", "string", "排序（- 为倒序，默认 -reported_at）",
+       enum=tuple(k for key in SORTS for k in (key, f"-{key}"))))
 GEO = "application/geo+json"
 INC = "/api/v1/incidents/{incident_id}"
 UNIT = "/api/v1/units/{unit_id}"
@@ -116,9 +128,9 @@ OPERATIONS: tuple[Op, ...] = (
               _p("to_lon", "number", "终点经度", required=True, minimum=-180, maximum=180),
               _p("to_lat", "number", "终点纬度", required=True, minimum=-90, maximum=90),
               CRS, _p("profile", "string", "drive 或 walk", enum=("drive", "walk")))),
-    Op("get", "/api/v1/incidents", "案件列表（按辖区）", "案件",
-       query=(_p("state", "string", "状态", enum=tuple(INCIDENT_STATES)),
-              _p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1), LIMIT)),
+    Op("get", "/api/v1/incidents", "案件查询：筛选、排序、分页与总数（按辖区，按读者遮蔽）", "案件",
+       query=(*CASE_FILTER, LIMIT, _p("offset", "integer", "起始位置（默认 0）", minimum=0,
+                                      maximum=limits.CASE_OFFSET))),
     Op("post", "/api/v1/incidents", "受理案件（地址或坐标），返回定位、疑似重复与风险", "案件",
        body=s.IncidentIn, ok=201),
     Op("get", INC, "案件详情与全部审计记录", "案件"),
@@ -205,6 +217,11 @@ OPERATIONS: tuple[Op, ...] = (
        query=(_p("bbox", "string", "west,south,east,north", max_length=100),),
        media="text/html"),
     Op("get", "/api/v1/export/wall.png", "大屏截图（PNG）", "导出", media="image/png"),
+    *(Op("get", f"/api/v1/export/incidents.{ext}", f"导出筛选后的案件列表（{label}；与列表同样"
+         f"遮蔽，超过 {limits.EXPORT_ROWS:,} 件拒绝，导出留痕）", "导出", query=CASE_FILTER,
+         media=media) for ext, label, media in (
+        ("csv", "CSV，UTF-8 BOM", "text/csv"),
+        ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     Op("get", "/api/v1/admin/policy", "派单与时限策略（管理员）", "管理"),
     Op("post", "/api/v1/admin/policy", "修改策略（管理员，留痕）", "管理", body=s.PolicyIn),
     Op("post", "/api/v1/admin/import/{kind}",

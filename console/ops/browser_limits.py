@@ -23,6 +23,8 @@ LIMITS: dict[str, int] = {
     "key_name": limits.KEY_NAME,
     "audit_actor": views_audit.MAX_ACTOR, "audit_code": views_audit.MAX_CODE,
     "audit_q": views_audit.MAX_Q,
+    "case_q": limits.CASE_QUERY, "case_page": limits.CASE_PAGE,
+    "export_rows": limits.EXPORT_ROWS,
 }
 PATH = Path(__file__).resolve().parents[1] / "static" / "lib" / "limits.js"
 

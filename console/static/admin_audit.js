@@ -9,6 +9,7 @@ const AUDIT_GROUPS = {
   "permission_denied": "越权拒绝",
   "unmask": "查看完整个人信息",
   "register,locate,merge,link_duplicate,link_related,assign,reassign,transition,reopen,release,supervise_manual,supervise_yellow,supervise_red,whistle,whistle_report,consultation": "案件变更（全部）",
+  "case_export,case_export_refused": "案件列表导出（含拒绝）",
   "account_created,account_updated,password_changed,password_reset,account_activated,account_deactivated,account_refused,api_key_created,api_key_revoked,api_key_refused,policy_update,unit_status,audit_export": "账号、策略与力量",
 }
 export function mountAudit(el, { call, base, L }) {

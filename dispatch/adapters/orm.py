@@ -121,6 +121,10 @@ PARTY_KEYS_EXPR = func.jsonb_path_query_array(incidents.c.parties, literal("$[*]
 Index("ix_incidents_party_keys", PARTY_KEYS_EXPR, postgresql_using="gin",
       postgresql_with={"fastupdate": "off"})
 Index("ix_incidents_address", incidents.c.address)
+# 案件查询's text search, ILIKE '%…%' (migration 0019)
+for _col in ("title", "address", "code"):
+    Index(f"ix_incidents_{_col}_trgm", incidents.c[_col], postgresql_using="gin",
+          postgresql_ops={_col: "gin_trgm_ops"})
 Index("ix_incidents_caller_phone", incidents.c.caller_phone)
 Index("ix_incidents_open", incidents.c.state,
       postgresql_where=text("state NOT IN ('resolved','followed_up','closed')"))

@@ -30,10 +30,33 @@ def part(k: int) -> Any:
     return schemathesis.openapi.from_dict(document()).exclude(path=NEVER + others)
 
 
+# GET requests already answered below 500 in this process, as the server reads them. Hypothesis
+# draws the same request again and again where an operation has few or no parameters: GET
+# /api/v1/export/wall.png has none, and its 20 examples differed only in generated
+# Authorization/X-API-Key values, which our bearer token overrides (console.auth.credentials
+# reads a bearer token first): 20 identical chromium renders, ~250 s of the suite. A read asked
+# again is the same check, so each distinct GET is sent once; writes are always sent.
+CHECKED: set[tuple[str, ...]] = set()
+CREDENTIALS = frozenset({"authorization", "x-api-key"})
+
+
+def _request_key(case: Any, headers: dict[str, str]) -> tuple[str, ...] | None:
+    if case.method.upper() != "GET":
+        return None
+    sent = {k: v for k, v in (case.headers or {}).items()
+            if not (headers.get("Authorization") and k.lower() in CREDENTIALS)}
+    return (case.formatted_path, repr(sorted((case.query or {}).items())),
+            repr(sorted({**sent, **headers}.items())),
+            repr(sorted((case.cookies or {}).items())))
+
+
 def check(case: Any, base: str) -> None:
     headers = {"Authorization": f"Bearer {TOKENS['duty']}"}
     if case.path.startswith("/open311/"):
         headers = {}
+    key = _request_key(case, headers)
+    if key is not None and key in CHECKED:
+        return
     resp = case.call(base_url=base, headers=headers, timeout=60)
     assert resp.status_code < 500, f"{case.method} {case.formatted_path} -> " \
         f"{resp.status_code}: {resp.text[:300]}"
@@ -41,6 +64,8 @@ def check(case: Any, base: str) -> None:
         body = resp.json()
         if case.path.startswith("/api/"):
             assert body["error"]["code"] and body["error"]["message"]
+    if key is not None:
+        CHECKED.add(key)
 
 
 def fuzz_test(k: int) -> Callable[..., None]:

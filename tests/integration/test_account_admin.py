@@ -8,7 +8,7 @@ from dispatch.access import scope_of, sees_incident
 from dispatch.adapters import account_admin as admin
 from dispatch.adapters import accounts as repo
 from dispatch.errors import InvalidCommand, NotFound
-from dispatch.views import _scope_sql
+from dispatch.views_cases import scope_sql
 
 BOX = "ST_Multi(ST_MakeEnvelope(:x, 0, :x + 1, 1, 4326))"
 
@@ -136,7 +136,7 @@ def test_a_district_account_sees_exactly_its_districts_streets_in_sql_too(engine
                               "street_id) VALUES (:i, :c, 'hotline', 'neighbour', '测试', :s)"),
                          {"i": i, "c": f"T-{i}", "s": s})
         p = repo.authenticate(conn, "jia", "east-district-1")
-        where, params = _scope_sql(scope_of(p))
+        where, params = scope_sql(scope_of(p))
         seen = set(conn.execute(text(f"SELECT i.id FROM incidents i WHERE true {where}"),
                                 params).scalars())
         assert seen == {1, 3}

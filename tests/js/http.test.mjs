@@ -80,3 +80,24 @@ test("an aborted request says so instead of blaming the network", async () => {
   assert.equal(calls[0].init.signal, controller.signal)
   assert.equal(calls[0].init.cache, "no-store")
 })
+
+test("a download comes back as a blob with the server's (Chinese) file name", async () => {
+  const { fetchFile } = await import("../../console/static/lib/http.js")
+  globalThis.fetch = async () => new Response("\ufeff案件编号\r\n", { status: 200, headers: {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": "attachment; filename=\"cases-1.csv\"; filename*=UTF-8''%E6%A1%88%E4%BB%B6.csv" } })
+  const r = await fetchFile("/api/v1/export/incidents.csv")
+  assert.equal(r.ok, true)
+  assert.equal(r.filename, "案件.csv")
+  assert.match(await r.blob.text(), /案件编号/)
+})
+
+test("a refused download carries the API's reason and field", async () => {
+  const { fetchFile } = await import("../../console/static/lib/http.js")
+  answer(400, { error: { code: "too_many_rows", message: "超过单次导出上限", field: "from" } })
+  const r = await fetchFile("/api/v1/export/incidents.xlsx")
+  assert.equal(r.ok, false)
+  assert.equal(r.status, 400)
+  assert.equal(r.error.field, "from")
+  assert.equal(r.error.message, "超过单次导出上限")
+})

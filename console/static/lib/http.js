@@ -58,3 +58,25 @@ export async function fetchJson(url, options) {
 export function postJson(url, payload) {
   return fetchJson(url, { method: "POST", json: payload })
 }
+
+// fetchFile(url) -> {ok: true, blob, filename} for a download (CSV, Excel), or the same
+// {ok: false, status, error} as request() when the API refuses it (its Chinese reason).
+export async function fetchFile(url, { signal } = {}) {
+  let resp
+  try {
+    resp = await globalThis.fetch(url, { credentials: "same-origin", signal })
+  } catch {
+    return { ok: false, status: 0, error: { message: NETWORK_ERROR } }
+  }
+  if (!resp.ok) {
+    let data = null
+    try { data = await resp.json() } catch { data = null }
+    const given = data && typeof data.error === "object" && data.error !== null ? data.error : {}
+    return { ok: false, status: resp.status, error: { ...given, message: given.message || statusError(resp.status) } }
+  }
+  const cd = resp.headers.get("Content-Disposition") || ""
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd)
+  const plain = /filename="([^"]+)"/i.exec(cd)
+  const filename = star ? decodeURIComponent(star[1]) : plain ? plain[1] : "download"
+  return { ok: true, status: resp.status, blob: await resp.blob(), filename }
+}

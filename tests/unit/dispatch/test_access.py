@@ -176,14 +176,14 @@ def test_a_street_outside_the_given_district_gives_nothing():
 
 
 def test_the_district_scope_in_sql_is_its_streets():
-    from dispatch.views import _scope_sql
+    from dispatch.views_cases import scope_sql
 
-    where, params = _scope_sql(scope_of(DIST))
+    where, params = scope_sql(scope_of(DIST))
     assert "i.street_id = ANY(CAST(:scope_streets AS int[]))" in where
     assert params["scope_streets"] == [1, 3]
-    where, params = _scope_sql(scope_of(D1))
+    where, params = scope_sql(scope_of(D1))
     assert params["scope_streets"] == [1]
-    assert _scope_sql(scope_of(DUTY)) == ("", {})
+    assert scope_sql(scope_of(DUTY)) == ("", {})
 
 
 def test_admin_is_the_whole_territory_whatever_it_carries():
