@@ -104,7 +104,7 @@ class Dispatch:
                 self._audit_refusal(command, err)
                 raise
             self._publish(uow.events)
-            if isinstance(command, RegisterIncident) and isinstance(result, Registered):
+            if isinstance(result, Registered):  # RegisterIncident, AcceptResidentReport
                 return self._auto(result)
             return result
         raise AssertionError("unreachable")
