@@ -31,7 +31,6 @@ from dispatch.commands import (
     LinkIncidents,
     LocateIncident,
     RecordFollowUp,
-    RegisterIncident,
     ReportIn,
     Supervise,
 )

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from dispatch import limits, lifecycle, resident, tracking, vocab
+from dispatch import lifecycle, limits, resident, tracking, vocab
 from dispatch.attachments import check_upload
 from dispatch.commands import Party, RegisterIncident
 from dispatch.commands_resident import (
@@ -165,6 +166,6 @@ def rate(cmd: RateResident, uow: UnitOfWork) -> Json:
     return {"rating": cmd.rating, "rated_at": now.isoformat()}
 
 
-RESIDENT_HANDLERS = {SubmitResidentReport: submit, AcceptResidentReport: accept,
-                     RejectResidentReport: reject, AddResidentInfo: add_info,
-                     RateResident: rate}
+RESIDENT_HANDLERS: dict[type, Callable[..., Any]] = {
+    SubmitResidentReport: submit, AcceptResidentReport: accept, RejectResidentReport: reject,
+    AddResidentInfo: add_info, RateResident: rate}
