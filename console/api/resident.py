@@ -43,18 +43,29 @@ class ResidentHandler(DispatchHandler):
     def client(self) -> str:
         return client_address(self, self.app.settings.trusted_proxies)
 
-    def throttled(self, key: str, limit: tuple[int, int]) -> bool:
-        wait = WINDOWS.hit(key, limit)
-        if wait:
-            self.set_header("Retry-After", str(wait))
-            self.send_error_json(429, "throttled", THROTTLED.format(wait=wait))
-            return True
-        return False
+    wait = 0  # seconds this request must wait (0: allowed)
+
+    def count(self, key: str, limit: tuple[int, int]) -> None:
+        if not self.wait:
+            self.wait = WINDOWS.hit(key, limit)
+
+    def throttled(self) -> bool:
+        """Answer 429 (Chinese, ``Retry-After``) if a limit was reached; True when answered."""
+        if self.wait and not self._finished:
+            self.set_header("Retry-After", str(self.wait))
+            self.send_error_json(429, "throttled", THROTTLED.format(wait=self.wait))
+        return bool(self.wait)
+
+    def data_received(self, chunk: bytes) -> None:
+        if not self.wait:  # a throttled body is read (closing on unread data resets the
+            super().data_received(chunk)  # connection before the 429 arrives) and dropped
 
     async def prepare(self) -> None:
         await super().prepare()
         if not self._finished:
-            self.throttled(f"{self.bucket}:{self.client()}", self.limit)
+            self.count(f"{self.bucket}:{self.client()}", self.limit)
+            if self.request.method in ("GET", "HEAD"):
+                self.throttled()
 
     def secure(self) -> bool:
         return self.request.protocol == "https"
@@ -67,6 +78,8 @@ class ChallengeHandler(ResidentHandler):
     bucket = "challenge"
 
     async def post(self) -> None:
+        if self.throttled():
+            return
         nonce, bits = challenge.new_nonce(), limits.RESIDENT_POW_BITS
 
         def work() -> dict[str, Any]:
@@ -91,7 +104,7 @@ class ReportHandler(ResidentHandler):
         await super().prepare()
         if not self._finished:
             self.device = device_of(self, secure=self.secure())
-            self.throttled(f"device:{self.device}", limits.RESIDENT_REPORTS_PER_DEVICE)
+            self.count(f"device:{self.device}", limits.RESIDENT_REPORTS_PER_DEVICE)
 
     def field(self, name: str) -> str | None:
         value = self.get_body_argument(name, None)
@@ -107,6 +120,9 @@ class ReportHandler(ResidentHandler):
             raise InvalidCommand(f"坐标（{name}）须为数字", field=name) from None
 
     async def post(self) -> None:
+        if self.throttled():
+            return
+
         def work() -> Any:
             nonce, answer = self.field("nonce") or "", self.field("answer") or ""
             if not challenge.verify(nonce, answer, limits.RESIDENT_POW_BITS):
@@ -144,11 +160,15 @@ class TrackHandler(ResidentHandler):
 
 class TrackInfoHandler(ResidentHandler):
     async def post(self, code: str) -> None:
+        if self.throttled():
+            return
         await self.run(lambda: self.handle(self.body(InfoIn).to_command(code=code)), status=201)
 
 
 class TrackRatingHandler(ResidentHandler):
     async def post(self, code: str) -> None:
+        if self.throttled():
+            return
         await self.run(lambda: self.handle(self.body(RatingIn).to_command(code=code)),
                        status=201)
 
