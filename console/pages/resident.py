@@ -8,15 +8,20 @@ import html
 import json
 from typing import Any
 
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, StaticFileHandler
 
 from console.bootstrap import App
-from console.map import STATIC_URL
+from console.map import STATIC_DIR
 from dispatch import limits, tracking, vocab
 from dispatch.access import may
 from dispatch.views_resident import place
 
 TITLE = "扫码说事"
+# /assets asks for a login (Panel's static route); a resident has none, so these pages' own
+# files, the request helper they import and Leaflet are served here too, and nothing else.
+PUBLIC = "/public"
+PUBLIC_FILES = r"(resident/[a-z_]+\.(?:js|css)|lib/http\.js|vendor/leaflet/leaflet\.(?:js|css))"
+STATIC_URL = PUBLIC
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'self'")
@@ -190,6 +195,7 @@ class PostersPage(PageHandler):
 
 def resident_pages(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
-    return [(r"/report", ReportPage, args), (r"/track", TrackPage, args),
+    return [(rf"{PUBLIC}/{PUBLIC_FILES}", StaticFileHandler, {"path": str(STATIC_DIR)}),
+            (r"/report", ReportPage, args), (r"/track", TrackPage, args),
             (r"/track/([0-9A-Za-z\-]{1,20})", TrackPage, args), (r"/triage", TriagePage, args),
             (r"/posters", PostersPage, args)]

@@ -72,4 +72,4 @@ for (const b of document.querySelectorAll(".tabs button")) {
   })
 }
 load()
-setInterval(() => { if (status === "pending") { load() } }, 5000)
+setInterval(() => { if (status === "pending") { load() } }, 2000)
