@@ -7,6 +7,7 @@ limits live in :mod:`dispatch.limits`; the throttled answer is 429 in Chinese.""
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -30,8 +31,12 @@ WINDOWS = Windows()  # this process's counters (one console process per deployme
 
 
 def qr_svg(url: str, *, scale: int = 6) -> str:
-    """The QR code of ``url`` as an SVG document (segno, medium error correction)."""
-    return segno.make(url, error="m", micro=False).svg_inline(scale=scale, border=2)
+    """The QR code of ``url`` as an SVG document with its namespace (an ``<img>`` shows it;
+    segno, medium error correction)."""
+    buf = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buf, kind="svg", scale=scale, border=2,
+                                                  xmldecl=False)
+    return buf.getvalue().decode("utf-8")
 
 
 class ResidentHandler(DispatchHandler):
