@@ -13,6 +13,10 @@ from dispatch.views_open311 import token_hash
 
 PLACE = re.compile(r"^(community|room)-([0-9]{1,9})$")
 ROOM_KINDS = ("mediation_room", "mediation_studio")
+# What each step means for the resident, in plain words (no one is named).
+STEP_WORDS = ("您反映的问题已受理，正在安排处置人员。", "已分派给处置人员，将与您联系或上门处置。",
+              "处置人员正在处置（调解）中。", "已办结。如对结果有意见，可补充情况或评价。",
+              "已回访。感谢您的反映。")
 
 
 def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100
@@ -91,8 +95,7 @@ def track(conn: Connection, code: str) -> dict[str, Any] | None:
     step = lifecycle.resident_step(case["state"], followed_up=case["followed_up_at"] is not None)
     out.update(status="case", step=step, label=vocab.INCIDENT_STATES[case["state"]],
                category=vocab.CATEGORIES.get(case["category"]), area=case["area"],
-               summary=f"当前进度：{lifecycle.RESIDENT_STEPS[step]}（"
-                       f"{vocab.INCIDENT_STATES[case['state']]}）",
+               summary=STEP_WORDS[step],
                can_rate=rep is not None and rep["rating"] is None
                and case["state"] in vocab.DONE_STATES)
     if case["state"] in vocab.DONE_STATES and case["outcome"]:

@@ -344,7 +344,8 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {**RECORD_SAMPLES, **RESIDENT_SAMPLES, "account_id": "1", "account_act": "deactivate", "key_id": "1",
+SAMPLES = {**RECORD_SAMPLES, **RESIDENT_SAMPLES, "account_id": "1", "account_act": "deactivate",
+           "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001",
