@@ -33,6 +33,7 @@ export function render({ model, el }) {
         <button data-tab="mediators">调解员档案</button>
       </nav>
       ${model.exports ? `<a class="ad-export" href="${base}/export/wall.png" target="_blank">导出大屏 PNG</a>` : ""}
+      <a class="ad-export" href="/posters" target="_blank">扫码说事海报</a>
       <a class="ad-home" href="/">返回一张图</a></header>
     <main class="ad-main">
       <section data-pane="import"></section><section data-pane="units"></section><section data-pane="policy"></section><section data-pane="accounts"></section><section data-pane="audit"></section><section data-pane="mediators"></section>
