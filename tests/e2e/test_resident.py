@@ -15,6 +15,7 @@ from georeport import GeoReport
 
 from console.api.resident import WINDOWS
 from dispatch import challenge, limits, tracking
+from tests.conftest import TOKENS
 from tests.e2e.test_api import get
 from tests.e2e.test_api_dispatch import call
 
@@ -91,6 +92,8 @@ def test_report_accept_dispatch_and_track_without_staff_names(base, a_point):
     assert status == 200 and case["channel"] == "app"
     status, rec = call("GET", f"{base}/api/v1/incidents/{iid}/record")
     assert status == 200 and len(rec["attachments"]) == 1
+    assert rec["resident_feedback"] == {"id": mine["id"], "rating": None, "rating_note": None,
+                                        "rated_at": None, "notes": []}
 
     if reg["state"] != "assigned":  # the policy may have dispatched it already
         _, recs = call("GET", f"{base}/api/v1/incidents/{iid}/recommendations?limit=3")
@@ -117,6 +120,32 @@ def test_report_accept_dispatch_and_track_without_staff_names(base, a_point):
     assert add.status_code == 201, add.text
     rate = requests.post(f"{base}{R}/track/{code}/rating", json={"rating": 5}, timeout=30)
     assert rate.status_code == 409 and "办结后" in rate.json()["error"]["message"]
+    _, rec = call("GET", f"{base}/api/v1/incidents/{iid}/record")
+    assert [n["text"] for n in rec["resident_feedback"]["notes"]] == ["今早又开始了"]
+
+
+def test_pages_posters_and_public_files(base):
+    page = requests.get(f"{base}/report?at=community-1", timeout=30)
+    assert page.status_code == 200 and "扫码说事" in page.text
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "cdn" not in page.text.lower() and "/public/resident/report.js" in page.text
+    for path, ok in (("/public/resident/report.js", 200), ("/public/lib/http.js", 200),
+                     ("/public/vendor/leaflet/leaflet.js", 200), ("/public/lib/time.js", 404),
+                     ("/public/desk_queue.js", 404)):
+        assert requests.get(f"{base}{path}", timeout=30).status_code == ok, path
+    assert requests.get(f"{base}/assets/resident/report.js", timeout=30,
+                        allow_redirects=False).status_code in (302, 401, 403)
+    status, places = call("GET", f"{base}/api/v1/admin/posters", user="admin")
+    assert status == 200 and {p["kind"] for p in places["items"]} == {"community", "room"}
+    room = next(p["at"] for p in places["items"] if p["kind"] == "room")
+    for at in ("community-1", room):
+        poster = requests.get(f"{base}/api/v1/admin/posters/{at}", timeout=30,
+                              headers={"Authorization": f"Bearer {TOKENS['admin']}"})
+        assert poster.status_code == 200 and "<svg" in poster.text and "@page{size:A4" \
+            in poster.text and f"/report?at={at}" in poster.text
+    assert requests.get(f"{base}/api/v1/admin/posters/community-1",
+                        timeout=30).status_code == 401
+    assert requests.get(f"{base}/triage", timeout=30, allow_redirects=False).status_code == 302
 
 
 def test_a_rejected_report_shows_its_reason_and_a_repeat_is_recognised(base, a_point):
