@@ -88,7 +88,7 @@ def accept(cmd: AcceptResidentReport, uow: UnitOfWork) -> Registered:
         category=cmd.category or row["category"], channel="app", actor=cmd.actor,
         priority=cmd.priority, title=f"居民扫码：{row['description'][:60]}",
         description=row["description"], address=row["address"], lon=row["lon"],
-        lat=row["lat"], parties=parties), uow, tracking_code=row["tracking_code"],
+        lat=row["lat"], parties=parties), uow, tracking_code=tracking.display(row["tracking_code"]),
         source={"source": resident.SOURCE, "resident_report": row["id"]})
     uow.residents.decide(row["id"], status="accepted", by=cmd.actor, at=now,
                          incident_id=reg.incident_id)
