@@ -161,3 +161,19 @@ def test_info_and_rating_by_code():
     assert uow.db.tables.followups == []  # the officer's 回访 is not written by a resident
     with pytest.raises(Conflict):
         rate(RateResident(code=out["tracking_code"], rating=5), uow)
+
+
+def test_a_refused_accept_is_audited_on_the_report_and_changes_nothing():
+    from dispatch.bootstrap import Dispatch
+
+    db = FakeUnitOfWork().db
+    bus = Dispatch(engine=None, clock=None, eta=None, policies=None, locators=None,  # type: ignore[arg-type]
+                   unit_cache=None, make_uow=lambda: FakeUnitOfWork(db))
+    out = bus.handle(SubmitResidentReport(category="debt", description="借款不还",
+                                          address="友谊路1号"))
+    bus.handle(RejectResidentReport(report_id=out["id"], actor="duty", reason="重复反映"))
+    with pytest.raises(Conflict):
+        bus.handle(AcceptResidentReport(report_id=out["id"], actor="duty"))
+    last = db.tables.audit[-1]
+    assert (last.action, last.entity, last.entity_id) == ("refused", "resident_report", out["id"])
+    assert db.tables.residents[0]["status"] == "rejected" and db.tables.cases == {}
