@@ -28,7 +28,7 @@ CACHE_S = 5.0
 # Routes open without credentials (exact paths; static files are served by Panel).
 PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/token", "/login", "/logout"})
 # Open311 checks its own ``api_key`` parameter (the GeoReport v2 convention).
-PUBLIC_PREFIXES = ("/open311/",)
+PUBLIC_PREFIXES = ("/open311/", "/api/v1/resident/")  # 扫码说事: residents have no account
 
 
 def is_public(path: str) -> bool:

@@ -20,8 +20,10 @@ from console.api.metrics import metrics_routes
 from console.api.open311 import open311_routes
 from console.api.record import record_routes
 from console.api.request_guard import JSON_BODY, hide_server_header
+from console.api.resident import resident_routes
 from console.api.router import api_routes
 from console.api.stats import stats_routes
+from console.api.triage import triage_routes
 from console.auth import COOKIE
 from console.bootstrap import App
 from console.live.events import EventHub
@@ -89,12 +91,14 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
     from console.api.tiles import tile_routes
     from console.pages.login import login_routes
     from console.pages.password import password_routes
+    from console.pages.resident import resident_pages
 
     return (login_routes(app) + auth_routes(app) + api_routes(app) + geo_routes(app)
             + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
             + dispatch_routes(app, hub) + tile_routes(app) + account_routes(app)
-            + password_routes(app) + record_routes(app) + metrics_routes(app))
+            + password_routes(app) + record_routes(app) + metrics_routes(app)
+            + resident_routes(app) + triage_routes(app) + resident_pages(app))  # 扫码说事
 
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False,

@@ -40,6 +40,8 @@ VARIABLES: dict[str, str] = {
     "FQ_TILE_URL": "an intranet XYZ tile template ({z}/{x}/{y}); unset: our own roads and blocks",
     "FQ_TILE_CRS": "the tiles' coordinates: wgs84 (default) or gcj02",
     "FQ_TILE_DIR": "a folder of {z}/{x}/{y}.png tiles the console serves itself",
+    "FQ_TRUSTED_PROXIES": "addresses of reverse proxies whose X-Forwarded-For names the client "
+                          "(comma-separated; unset: the connection's own address counts)",
     "FQ_SIM_USER": "./run simulate's account (default the demo's duty)",
     "FQ_SIM_PASSWORD": "that account's password",
 }
@@ -58,6 +60,9 @@ class ConsoleSettings(Settings):
     """``FQ_FILES_DIR``; ``None`` is ``<state_dir>/attachments`` (:attr:`files`)."""
     tiles: TileSettings = field(default_factory=TileSettings)
     tls: TlsSettings = field(default_factory=TlsSettings)
+    trusted_proxies: tuple[str, ...] = ()
+    """``FQ_TRUSTED_PROXIES``: only these peers' ``X-Forwarded-For`` is believed (the resident
+    page's per-address limits)."""
     sim_user: str = "duty"
     sim_password: str = field(default="demo12345", repr=False)
     read_database_url: str | None = None
@@ -80,6 +85,8 @@ class ConsoleSettings(Settings):
                                        if h.strip()),
                    files_dir=Path(files) if files else None,
                    tiles=TileSettings.from_env(e), tls=TlsSettings.from_env(e),
+                   trusted_proxies=tuple(h.strip() for h in
+                                         e.get("FQ_TRUSTED_PROXIES", "").split(",") if h.strip()),
                    sim_user=e.get("FQ_SIM_USER", "duty"),
                    sim_password=e.get("FQ_SIM_PASSWORD", "demo12345"),
                    read_database_url=e.get("FQ_READ_DATABASE_URL") or None,

@@ -31,10 +31,10 @@ from dispatch.commands import (
     LinkIncidents,
     LocateIncident,
     RecordFollowUp,
-    RegisterIncident,
     ReportIn,
     Supervise,
 )
+from dispatch.commands_resident import AcceptResidentReport, RejectResidentReport
 from dispatch.errors import DispatchError, Forbidden, NotFound
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
@@ -54,7 +54,8 @@ RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock, serialization failure: safe to
 # Commands on a case whose refusal is audited (the case is named, a person asked); the
 # mediator's record audits its own (``*_refused``, dispatch.handlers_record.audited).
 AUDITED_REFUSALS = (ChangeState, AssignUnits, RecordFollowUp, LinkIncidents, DecidePriority,
-                    LocateIncident, Supervise, BlowWhistle, ReportIn, HoldConsultation)
+                    LocateIncident, Supervise, BlowWhistle, ReportIn, HoldConsultation,
+                    AcceptResidentReport, RejectResidentReport)
 
 
 def utc_now() -> datetime:
@@ -104,7 +105,7 @@ class Dispatch:
                 self._audit_refusal(command, err)
                 raise
             self._publish(uow.events)
-            if isinstance(command, RegisterIncident) and isinstance(result, Registered):
+            if isinstance(result, Registered):  # RegisterIncident, AcceptResidentReport
                 return self._auto(result)
             return result
         raise AssertionError("unreachable")
@@ -118,12 +119,15 @@ class Dispatch:
         if not actor or actor == SYSTEM:
             return
         asked = {k: v for k, v in vars(command).items()
-                 if k not in ("actor", "incident_id") and v not in (None, (), False)}
+                 if k not in ("actor", "incident_id", "report_id") and v not in (None, (), False)}
         try:
             with self.uow() as uow:
+                report = getattr(command, "report_id", None)  # 扫码说事's triage
                 uow.incidents.audit(
                     at=uow.now(), actor=str(actor)[:60], action="refused",
-                    entity_id=command.incident_id, to_state=getattr(command, "to", None),
+                    entity="incident" if report is None else "resident_report",
+                    entity_id=getattr(command, "incident_id", report),
+                    to_state=getattr(command, "to", None),
                     reason=err.message, detail={"command": type(command).__name__,
                                                 "code": err.code, "asked": asked,
                                                 **{k: v for k, v in err.detail.items()

@@ -35,6 +35,7 @@ class IncidentRegistered(Event):
     priority: int
     risk_level: int = 0
     duplicates: tuple[int, ...] = ()
+    tracking_code: str | None = None  # a resident's report (扫码说事): what the party follows
 
 
 @dataclass(frozen=True)

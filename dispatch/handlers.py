@@ -27,6 +27,7 @@ from dispatch.handlers_assign import assign, auto_dispatch
 from dispatch.handlers_clock import run_clocks
 from dispatch.handlers_intake import link, locate, register
 from dispatch.handlers_record import RECORD_HANDLERS
+from dispatch.handlers_resident import RESIDENT_HANDLERS
 from dispatch.handlers_state import change_state, decide_priority, record_followup
 from dispatch.handlers_supervise import supervise
 from dispatch.handlers_units import report_position, set_unit_status, update_policy
@@ -50,6 +51,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     ReportIn: report_in,
     HoldConsultation: hold_consultation,
     **RECORD_HANDLERS,  # 五步, sessions, agreements, 司法确认, attachments, 延期
+    **RESIDENT_HANDLERS,  # 扫码说事: submit, accept/reject at the desk, /track's additions
 }
 # These open their own transactions (several per command); the bus opens one for the rest.
 OWN_TRANSACTIONS: frozenset[type] = frozenset({AutoDispatch, RunClocks})

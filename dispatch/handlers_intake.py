@@ -52,6 +52,16 @@ def chain_ids(loc: Location) -> dict[str, int | None]:
 
 def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered:
     """One transaction: code, incident row, clocks, links to probable duplicates, audit."""
+    out = register_in(cmd, uow)
+    uow.commit()
+    return out
+
+
+def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
+                source: Json | None = None) -> Registered:
+    """:func:`register`'s writes inside the caller's transaction (not committed): a resident's
+    report accepted at the desk is registered with its tracking code and ``source`` (the
+    report it came from, in the audit row)."""
     priority = _check(cmd)
     policy, now = uow.policy, uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
@@ -100,9 +110,10 @@ def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered:
                         to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
                         detail={"code": code, "priority": priority, "level": level,
                                 "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
-                                **({"proposed_priority": proposed} if proposed else {})})
+                                **({"proposed_priority": proposed} if proposed else {}),
+                                **(source or {})})
     uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
-                                tuple(d.other_id for d in dups)))
+                                tuple(d.other_id for d in dups), tracking_code))
     if inside and loc is not None:
         uow.incidents.audit(at=now, actor=cmd.actor, action="locate", entity_id=iid,
                             from_state="registered", to_state="located",
@@ -117,7 +128,6 @@ def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered:
         uow.emit(RiskRaised(iid, risk.level, risk.reasons))
     auto = cmd.auto_dispatch if cmd.auto_dispatch is not None else policy.auto_dispatches(
         cmd.category, priority)
-    uow.commit()
     return Registered(iid, code, state, priority, level, loc.as_dict() if loc else None,
                       tuple(dups), risk, clocks.deadline(sign), clocks.deadline(close),
                       auto and inside, proposed_priority=proposed)

@@ -307,3 +307,18 @@ def actions(case: Mapping[str, Any], *, allowed: Collection[str], field_unit: bo
 def waiting_for(state: str) -> str | None:
     """Which of :data:`WAITING_FOR` a case in ``state`` is in (None once resolved)."""
     return next((k for k, states in WAITING_FOR.items() if state in states), None)
+
+
+# ---- what a resident reads on /track: 受理 → 分派 → 处置 → 办结 → 回访 -------------------------
+
+RESIDENT_STEPS = ("受理", "分派", "处置", "办结", "回访")
+RESIDENT_STEP: dict[str, int] = {
+    "registered": 0, "located": 0, "assigned": 1, "acknowledged": 1, "on_scene": 2,
+    "mediating": 2, "escalated": 2, "resolved": 3, "followed_up": 4, "closed": 3}
+
+
+def resident_step(state: str, *, followed_up: bool = False) -> int:
+    """The index in :data:`RESIDENT_STEPS` a case in ``state`` has reached (an archived case
+    counts as followed up only when a visit is on record)."""
+    step = RESIDENT_STEP[state]
+    return 4 if state == "closed" and followed_up else step

@@ -64,3 +64,22 @@ def text(value: object, label: str, field: str, *, limit: int, required: bool = 
     if len(out) > limit:
         raise InvalidCommand(f"{label}（{field}）不超过 {limit} 字", field=field)
     return out
+
+
+# 扫码说事: the resident page (/report, /track) and its abuse resistance (dispatch.resident)
+RESIDENT_TEXT = 2000  # what happened
+RESIDENT_INFO = 1000  # information a resident adds on /track
+RESIDENT_PHOTOS = 3  # photos on one report (each under dispatch.attachments' type and size rules)
+RESIDENT_POW_BITS = 16  # leading zero bits of SHA-256(nonce:answer); ~65k tries, < 1 s in JS
+RESIDENT_CHALLENGE_TTL_S = 900  # a challenge not spent within this is refused
+# (count, window in seconds): reports per client address and per device (cookie); challenges
+# and tracking look-ups per address. A centre's gateway puts many residents behind one address.
+RESIDENT_REPORTS_PER_ADDRESS = (20, 3600)
+RESIDENT_REPORTS_PER_DEVICE = (5, 3600)
+RESIDENT_CHALLENGES_PER_ADDRESS = (60, 600)
+RESIDENT_TRACK_PER_ADDRESS = (60, 600)
+# The duplicate check: same device or phone, within this distance (or the same address text)
+# and this many hours, with descriptions at least this similar (character bigrams, Jaccard).
+RESIDENT_DUP_HOURS = 24
+RESIDENT_DUP_METRES = 300.0
+RESIDENT_DUP_SIMILARITY = 0.5

@@ -20,6 +20,7 @@ from dispatch.events import Event
 from dispatch.model import UnitFacts
 from dispatch.policy import Policy
 from dispatch.ports_record import Closures, Records, Whistles
+from dispatch.ports_resident import Residents
 from dispatch.ports_rows import AssignmentRow, CaseRow, Json, TakenBy, TimerRow
 from dispatch.rank import UnitTable
 from dispatch.risk import PriorCase
@@ -163,6 +164,9 @@ class UnitOfWork(Protocol):
 
     @property
     def closures(self) -> Closures: ...
+
+    @property
+    def residents(self) -> Residents: ...
 
     @property
     def events(self) -> list[Event]: ...

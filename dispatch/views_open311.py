@@ -4,12 +4,12 @@ the public lookup tokens a citizen follows one case by (``open311_tokens``, migr
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch import tracking
 from dispatch.vocab import OPEN_STATES
 
 _SELECT = (
@@ -23,12 +23,15 @@ _SELECT = (
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """The stored hash: of the canonical tracking code (as read out or typed, in any case or
+    grouping), or of an older 32-hex token as it is."""
+    return hashlib.sha256((tracking.normalise(token) or token).encode("utf-8")).hexdigest()
 
 
 def issue_token(conn: Connection, incident_id: int) -> str:
-    """A new random public lookup token for a case (128 bits, hex); only its hash is kept."""
-    token = secrets.token_hex(16)
+    """A new public lookup token for a case: a tracking code (60 random bits, the same the
+    resident page gives and ``/track/{code}`` reads); only its hash is kept."""
+    token = tracking.display(tracking.new_code())
     conn.execute(text("INSERT INTO open311_tokens (incident_id, token_hash) VALUES (:i, :h) "
                       "ON CONFLICT (incident_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, "
                       "created_at = now()"), {"i": incident_id, "h": token_hash(token)})

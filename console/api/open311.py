@@ -11,6 +11,8 @@ spec says) and the attributes ``priority`` and ``channel`` (see ``services/{code
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import urllib.parse
 from datetime import datetime
 from typing import Any
@@ -25,6 +27,7 @@ from console.api.open311_format import (
 )
 from console.api.router import ApiHandler
 from console.bootstrap import App
+from dispatch.attachments import MULTIPART_OVERHEAD, UPLOAD_MAX_BYTES, check_upload
 from dispatch.errors import DispatchError, InvalidCommand
 from dispatch.privacy import mask_address
 from dispatch.views_open311 import issue_token, open311_requests
@@ -32,6 +35,7 @@ from dispatch.vocab import CATEGORIES, CHANNELS, PRIORITY_CODES
 
 SCOPE = "open311"
 MAX_BODY = 32 * 1024
+MEDIA_BODY = UPLOAD_MAX_BYTES * 4 // 3 + MULTIPART_OVERHEAD  # one photo, base64 or multipart
 
 
 class Open311Error(Exception):
@@ -114,8 +118,8 @@ class Open311Handler(ApiHandler):
 
     async def guarded(self, fn: Any) -> None:
         try:
-            if len(self.request.body or b"") > MAX_BODY:
-                raise Open311Error(413, f"请求体过大（上限 {MAX_BODY // 1024} KB）")
+            if len(self.request.body or b"") > self.max_body:
+                raise Open311Error(413, f"请求体过大（上限 {self.max_body // 1024} KB）")
             await fn()
         except Open311Error as err:
             self.fail(err)
@@ -157,6 +161,8 @@ class ServiceDefinitionHandler(Open311Handler):
 
 
 class RequestsHandler(Open311Handler):
+    max_body = MEDIA_BODY  # a photo may come along (media_url as a data: URL, or a media file)
+
     async def get(self, fmt: str) -> None:
         self.fmt = fmt
 
@@ -190,9 +196,22 @@ class RequestsHandler(Open311Handler):
         async def work() -> None:
             who = self.integration() or ""  # never empty: a key is required here
             body = self.intake_body()
+            photo, link = media(self)
+            if photo is not None:  # checked before the case exists: a refusal registers nothing
+                try:
+                    check_upload(*photo)
+                except InvalidCommand as err:
+                    raise Open311Error(400, f"media：{err.message}") from None
+            if link:  # not fetched: the console makes no outbound requests for a sender
+                body["description"] = (body["description"] + f"\n附图链接：{link}")[:4000]
             result = await asyncio.to_thread(self.register, body, who)
             token = await self.in_db(_issue, int(result["id"]))
             notice = f"已受理，案件编号 {result['code']}；凭查询码 token 查询办理进度"
+            if photo is not None:
+                await asyncio.to_thread(self.attach, int(result["id"]), photo, who)
+                notice += "；照片已存入案卷"
+            elif link:
+                notice += "；附图链接已记入案件说明（未下载）"
             chain = result.get("location") or {}
             if chain.get("inside"):
                 names = [(chain.get(k) or {}).get("name") for k in ("street", "community", "grid")]
@@ -239,6 +258,38 @@ class RequestsHandler(Open311Handler):
         except InvalidCommand as err:
             field = {"lon": "long"}.get(str(err.detail.get("field")), err.detail.get("field"))
             raise Open311Error(400, f"{field}：{err.message}" if field else err.message) from None
+
+
+    def attach(self, incident_id: int, photo: tuple[bytes, str | None], who: str) -> None:
+        from dispatch.commands_record import AddAttachment
+
+        try:
+            self.app.dispatch.handle(AddAttachment(incident_id=incident_id, content=photo[0],
+                                                   filename=photo[1], actor=who))
+        except InvalidCommand as err:  # the case stands; the photo is refused with its reason
+            raise Open311Error(400, f"media：{err.message}") from None
+
+
+def media(handler: Open311Handler) -> tuple[tuple[bytes, str | None] | None, str | None]:
+    """The request's photo: a ``media`` file part, or ``media_url`` as a ``data:`` URL (bytes,
+    file name); an http(s) ``media_url`` comes back as a link only."""
+    files = handler.request.files.get("media") or []
+    if files:
+        return (bytes(files[0]["body"]), files[0].get("filename")), None
+    url = handler.param("media_url")
+    if not url:
+        return None, None
+    if url.startswith("data:"):
+        head, _, data = url.partition(",")
+        if not head.endswith(";base64"):
+            raise Open311Error(400, "media_url 的 data: 地址须为 base64 编码")
+        try:
+            return (base64.b64decode(data, validate=True), "media"), None
+        except (binascii.Error, ValueError):
+            raise Open311Error(400, "media_url 的 base64 内容无效") from None
+    if url.startswith(("http://", "https://")) and len(url) <= 500:
+        return None, url
+    raise Open311Error(400, "media_url 须为 http(s) 地址或 data: 地址")
 
 
 class RequestHandler(Open311Handler):
@@ -298,5 +349,6 @@ def open311_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (rf"{base}/services/([a-z_]{{1,20}}){f}", ServiceDefinitionHandler, args),
         (rf"{base}/requests{f}", RequestsHandler, args),
         (rf"{base}/requests/([0-9A-Za-z%\-]{{1,40}}){f}", RequestHandler, args),
-        (rf"{base}/tokens/([0-9a-f]{{32}}){f}", TokenHandler, args),
+        # tokens are tracking codes (``4KX9-T2QM-7RBD``, 0017); older ones 32 hex digits
+        (rf"{base}/tokens/([0-9A-Za-z\-]{{12,32}}){f}", TokenHandler, args),
     ]

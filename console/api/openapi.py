@@ -12,6 +12,7 @@ from console.api import schemas_accounts as sa
 from console.api.openapi_people import people_ops
 from console.api.openapi_periods import period_ops
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
+from console.api.openapi_resident import RESIDENT_PATH_PARAMS, RESIDENT_SAMPLES, resident_ops
 from console.api.schemas_reports import ReportIn
 from dispatch import limits
 from dispatch.views_cases import SORTS
@@ -278,12 +279,14 @@ OPERATIONS: tuple[Op, ...] = (
        extra={"fields": {"api_key": "接入密钥", "service_code": "纠纷类别",
                          "lat": "纬度（WGS-84）", "long": "经度（WGS-84）",
                          "address_string": "地址", "description": "描述",
-                         "first_name": "名", "last_name": "姓", "phone": "电话"}}),
+                         "first_name": "名", "last_name": "姓", "phone": "电话",
+                         "media_url": "照片：data: 地址（base64）；http(s) 地址只记为链接"}}),
     Op("get", f"{O311}/requests/{{service_request_id}}.{{format}}",
        "Open311：一条诉求（带密钥按案件编号；不带密钥按 token）", "Open311",
        query=(_p("api_key", "string", "接入密钥", max_length=200),)),
     Op("get", f"{O311}/tokens/{{token}}.{{format}}", "Open311：查询码对应的案件编号", "Open311",
        public=True),
+    *resident_ops(Op, Param),  # 扫码说事 (console.api.openapi_resident)
 )
 
 _PATH_PARAMS: dict[str, dict[str, Any]] = {
@@ -300,9 +303,9 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "key_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
-    "token": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    "token": {"type": "string", "pattern": "^[0-9A-Za-z-]{12,32}$"},
     "report_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
-    **RECORD_PATH_PARAMS,
+    **RECORD_PATH_PARAMS, **RESIDENT_PATH_PARAMS,
 }
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -372,7 +375,8 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {**RECORD_SAMPLES, "report_id": "1", "account_id": "1", "account_act": "deactivate", "key_id": "1",
+SAMPLES = {**RECORD_SAMPLES, **RESIDENT_SAMPLES, "report_id": "1", "account_id": "1",
+           "account_act": "deactivate", "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001",

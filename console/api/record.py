@@ -28,6 +28,7 @@ from dispatch.attachments import MULTIPART_OVERHEAD, UPLOAD_MAX_BYTES
 from dispatch.errors import DispatchError, Forbidden, InvalidCommand, NotFound
 from dispatch.mediator_stats import DEFINITIONS, extension_figures, mediator_records
 from dispatch.views_record import agreement_version, attachment, case_record, mask_record, rooms
+from dispatch.views_resident import resident_feedback
 
 
 class RecordHandler(DispatchHandler):
@@ -69,7 +70,10 @@ class CaseRecordHandler(RecordHandler):
                 rec = case_record(conn, int(incident_id))
                 row: dict[str, Any] = dict(IncidentRepository(conn).get(int(incident_id)) or {})
                 rec["rooms"] = rooms(conn, street_id=facts.get("street_id"))
-            return mask_record(rec, row) if masked else {**rec, "masked": False}
+                # 扫码说事: the resident's own rating and notes, beside the officer's 回访
+                feedback = None if masked else resident_feedback(conn, int(incident_id))
+            return mask_record(rec, row) if masked else {**rec, "masked": False,
+                                                         "resident_feedback": feedback}
         await self.run(work)
 
 

@@ -35,6 +35,7 @@ export function render({ model, el }) {
         <button data-tab="mediators">调解员档案</button>
       </nav>
       ${model.exports ? `<a class="ad-export" href="${base}/export/wall.png" target="_blank">导出大屏 PNG</a>` : ""}
+      <a class="ad-export" href="/posters" target="_blank">扫码说事海报</a>
       <a class="ad-home" href="/">返回一张图</a></header>
     <p class="ad-replica" role="status"></p>
     <main class="ad-main">

@@ -20,6 +20,7 @@ function header(model, el) {
       h("a", { class: "dk-hd-tab", href: "./" }, "指挥一张图"),
       h("span", { class: "dk-hd-tab on" }, "值班台"),
       h("a", { class: "dk-hd-tab", href: "./cases" }, "案件查询"),
+      h("a", { class: "dk-hd-tab", href: "/triage", target: "_blank" }, "居民反映待审核"),
       h("a", { class: "dk-hd-tab", href: "./wall" }, "大屏"),
       h("a", { class: "dk-hd-tab", href: "./analysis" }, "研判")),
     h("div", { class: "dk-hd-right" }, live, h("span", { class: "dk-hd-actor" }, "值班员", actor,

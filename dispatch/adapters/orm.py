@@ -313,5 +313,6 @@ from dispatch.adapters import (  # noqa: E402
     orm_history,  # noqa: F401  (migration 0011: a case's chain before each area replacement)
     orm_record,  # noqa: F401  (migration 0009: the case record)
     orm_reports,  # noqa: F401  (migration 0016: the 研判 report archive)
+    orm_resident,  # noqa: F401  (migration 0017: resident reports)
     orm_whistle,  # noqa: F401
 )

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, t
 from dispatch.adapters.closure_repo import ClosureRepository
 from dispatch.adapters.record_repo import RecordRepository
 from dispatch.adapters.repository import IncidentRepository
+from dispatch.adapters.resident_repo import ResidentRepository
 from dispatch.adapters.unit_cache import UnitCache
 from dispatch.adapters.unit_repo import UnitRepository
 from dispatch.adapters.whistle_repo import WhistleRepository
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self.whistles = WhistleRepository(self._conn)
         self.records = RecordRepository(self._conn)  # the mediator's record (0009)
         self.closures = ClosureRepository(self._conn)
+        self.residents = ResidentRepository(self._conn)  # 扫码说事 (0017)
         self.events = []
         return self
 

@@ -39,6 +39,8 @@ class Tables:
     attachments: list[Json] = field(default_factory=list)
     extensions: list[Json] = field(default_factory=list)
     closures: list[Json] = field(default_factory=list)
+    residents: list[Json] = field(default_factory=list)  # resident_reports, with "notes"
+    blobs: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from geo.locate import Location, Place
 from tests.fakes.db import NOW, FakeDb, Tables
 from tests.fakes.incidents import FakeIncidents
 from tests.fakes.record import FakeClosures, FakeRecords, FakeWhistles
+from tests.fakes.residents import FakeResidents
 from tests.fakes.units import FakeUnits
 
 CHAIN = {"street": Place(7, "S07", "天山路街道"), "community": Place(70, "C70", "友谊社区"),
@@ -91,6 +92,7 @@ class FakeUnitOfWork:
         self.whistles = FakeWhistles(self.db)
         self.records = FakeRecords(self.db)
         self.closures = FakeClosures(self.db)
+        self.residents = FakeResidents(self.db)
         self._begin()
 
     def _begin(self) -> None:

@@ -1,0 +1,106 @@
+"""The desk's triage queue of resident reports (扫码说事: 待审核 → 受理 or 不予受理) and the
+administrator's QR posters per community and mediation room."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from typing import Any, ClassVar
+
+from console.api.dispatch import DispatchHandler
+from console.api.resident import qr_svg
+from console.api.schemas_resident import AcceptIn, RejectIn
+from console.bootstrap import App
+from dispatch.errors import InvalidCommand
+from dispatch.views_resident import place, poster_places, triage_queue
+
+STATUSES = ("pending", "accepted", "rejected")
+
+
+class TriageListHandler(DispatchHandler):
+    """GET ``?status=pending|accepted|rejected``: the reports, oldest waiting first."""
+
+    actions: ClassVar[dict[str, str]] = {"GET": "desk"}
+
+    async def get(self) -> None:
+        status = self.get_query_argument("status", "pending")
+
+        def work() -> Any:
+            if status not in STATUSES:
+                raise InvalidCommand("参数 status 只能是 pending、accepted 或 rejected",
+                                     field="status")
+            return {"items": self.read(triage_queue, status=status)}
+        await self.run(work)
+
+
+class TriageAcceptHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
+
+    async def post(self, report_id: str) -> None:
+        await self.run(lambda: self.handle(self.body(AcceptIn).to_command(
+            report_id=int(report_id), actor=self.actor())), status=201)
+
+
+class TriageRejectHandler(DispatchHandler):
+    actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
+
+    async def post(self, report_id: str) -> None:
+        await self.run(lambda: self.handle(self.body(RejectIn).to_command(
+            report_id=int(report_id), actor=self.actor())))
+
+
+class PosterPlacesHandler(DispatchHandler):
+    """GET (admin): the communities and mediation rooms a poster can be printed for."""
+
+    async def get(self) -> None:
+        await self.run(lambda: {"items": self.read(poster_places)})
+
+
+POSTER_CSS = """
+@page{size:A4;margin:0}
+body{margin:0;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#14263d}
+.sheet{width:210mm;height:297mm;box-sizing:border-box;padding:22mm 20mm;display:flex;
+flex-direction:column;align-items:center;text-align:center}
+h1{font-size:40pt;margin:0 0 4mm;color:#b3261e} h2{font-size:20pt;margin:0 0 10mm;font-weight:500}
+.qr svg{width:120mm;height:120mm} .steps{font-size:15pt;margin:8mm 0 4mm}
+.url{font-family:monospace;font-size:12pt;color:#445} .note{font-size:12pt;color:#556;margin-top:6mm}
+@media screen{body{background:#888}.sheet{background:#fff;margin:10mm auto}}
+"""
+
+
+class PosterHandler(DispatchHandler):
+    """GET (admin) ``/api/v1/admin/posters/{at}``: a printable A4 page (print CSS) with the
+    QR code of ``/report?at=…`` on this server."""
+
+    async def get(self, at: str) -> None:
+        found = await self.in_db(place, at)
+        if found is None:
+            self.send_error_json(404, "not_found", f"场所 “{at}” 不存在（community-ID 或 room-ID）",
+                                 "at")
+            return
+        url = f"{self.request.protocol}://{self.request.host}/report?at={at}"
+        svg = await asyncio.to_thread(qr_svg, url, scale=10)
+        name = html.escape(f"{found.get('parent') or ''} {found['name']}".strip())
+        page = ("<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+                f"<title>扫码说事 · {name}</title><style>{POSTER_CSS}</style></head><body>"
+                "<div class='sheet'><h1>扫码说事</h1>"
+                f"<h2>{name}</h2><div class='qr'>{svg}</div>"
+                "<div class='steps'>手机扫码 → 说明情况 → 记下查询码 → 随时查看进度</div>"
+                "<div class='steps'>受理 → 分派 → 处置 → 办结 → 回访</div>"
+                f"<div class='url'>{html.escape(url)}</div>"
+                "<div class='note'>可匿名反映；紧急情况请拨打 110。</div></div></body></html>")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page)
+
+
+def triage_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
+    args = {"app": app}
+    return [
+        (r"/api/v1/triage/reports", TriageListHandler, args),
+        (r"/api/v1/triage/reports/([0-9]{1,9})/accept", TriageAcceptHandler, args),
+        (r"/api/v1/triage/reports/([0-9]{1,9})/reject", TriageRejectHandler, args),
+        (r"/api/v1/admin/posters", PosterPlacesHandler, args),
+        (r"/api/v1/admin/posters/((?:community|room)-[0-9]{1,9})", PosterHandler, args),
+    ]
+

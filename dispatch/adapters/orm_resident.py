@@ -1,0 +1,68 @@
+"""Tables of migration 0017 (resident reports, their notes, proof-of-work challenges)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CHAR,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from geo.schema import metadata
+
+resident_reports = Table(
+    "resident_reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tracking_code", CHAR(12), nullable=False, unique=True),
+    Column("status", String(10), nullable=False, server_default="pending", index=True),
+    Column("category", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("address", String(200)),
+    Column("lon", Float(53)),
+    Column("lat", Float(53)),
+    Column("place", String(40)),
+    Column("name", String(60)),
+    Column("phone", String(30)),
+    Column("device_hash", CHAR(64)),
+    Column("photos", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("submitted_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", String(60)),
+    Column("reject_reason", Text),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="SET NULL"),
+           unique=True),
+    Column("rating", SmallInteger),
+    Column("rating_note", Text),
+    Column("rated_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('pending','accepted','rejected')", name="status"),
+    CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+)
+
+resident_notes = Table(
+    "resident_notes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("resident_reports.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+resident_challenges = Table(
+    "resident_challenges", metadata,
+    Column("nonce", CHAR(32), primary_key=True),
+    Column("bits", SmallInteger, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+RESIDENT_TABLES = (resident_reports, resident_notes, resident_challenges)
