@@ -54,3 +54,15 @@ def text(value: object, label: str, field: str, *, limit: int, required: bool = 
     if len(out) > limit:
         raise InvalidCommand(f"{label}（{field}）不超过 {limit} 字", field=field)
     return out
+
+# the outbox (notifications, webhooks): at least once, with exponential backoff
+OUTBOX_MAX_ATTEMPTS = 8  # then the row is 'failed' (an administrator may retry it)
+OUTBOX_BACKOFF_S = 10.0  # the first retry; doubled each time
+OUTBOX_BACKOFF_CAP_S = 3600.0
+OUTBOX_LEASE_S = 60.0  # a claimed row is due again after this if its process died
+OUTBOX_BATCH = 20
+DELIVERY_TIMEOUT_S = 10.0
+WEBHOOK_NAME = 60
+WEBHOOK_URL = 500
+EXTERNAL_SOURCE = 40
+EXTERNAL_ID = 80

@@ -39,6 +39,10 @@ class Tables:
     attachments: list[Json] = field(default_factory=list)
     extensions: list[Json] = field(default_factory=list)
     closures: list[Json] = field(default_factory=list)
+    outbox: list[Json] = field(default_factory=list)  # staged notices (migration 0018)
+    subscriptions: list[Any] = field(default_factory=list)  # dispatch.notices.Subscription
+    contacts: dict[int, Json] = field(default_factory=dict)  # a unit's phone and e-mail
+    externals: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
