@@ -25,6 +25,7 @@ from console.auth import COOKIE
 from console.bootstrap import App
 from console.live.events import EventHub
 from console.live.hub_base import stop_live
+from console.live.outbox import start_outbox
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.tls import TlsSettings, serve_tls, server_kwargs
@@ -127,6 +128,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
         threaded=False,
     )
     hide_server_header(server)
+    start_outbox(app)  # delivers notices and webhooks; stop_live ends it
     app.live.attach(server, app.auth, app.engine)  # closed with their session (logout, revoke)
     if tls is not None and tls.enabled:
         serve_tls(server, tls, port=port, address=address)

@@ -26,14 +26,6 @@ if TYPE_CHECKING:
     from dispatch.notices import Contact
     from dispatch.ports_rows import CaseRow, Json
 
-# the 12345 platform's state codes (as its 工单 interfaces number them: 受理, 派发, 办理, 办结 …)
-EXCHANGE_STATES: dict[str, tuple[str, str]] = {
-    "registered": ("10", "已受理"), "located": ("10", "已受理"),
-    "assigned": ("20", "已派发"), "acknowledged": ("21", "已签收"),
-    "on_scene": ("30", "办理中"), "mediating": ("30", "办理中"),
-    "escalated": ("31", "已上报"), "resolved": ("40", "已办结"),
-    "followed_up": ("50", "已回访"), "closed": ("60", "已归档"),
-}
 EXCHANGE_EVENTS = (IncidentRegistered, StateChanged)
 HIDDEN = ("actor",)  # the acting account's name stays inside
 
@@ -66,10 +58,10 @@ def exchange_body(event: Event, case: CaseRow, external_id: str,
     if not isinstance(event, EXCHANGE_EVENTS):
         return None
     state = event.to_state if isinstance(event, StateChanged) else case["state"]
-    code, name = EXCHANGE_STATES.get(state, ("30", vocab.INCIDENT_STATES.get(state, state)))
+    code, name = vocab.EXCHANGE_STATES.get(state, ("30", vocab.INCIDENT_STATES.get(state, state)))
     outcome = case.get("outcome")
-    result = vocab.OUTCOMES.get(outcome, outcome) if outcome and state in (
-        "resolved", "followed_up", "closed") else None
+    result = vocab.OUTCOMES.get(outcome, outcome) if outcome and state in vocab.DONE_STATES \
+        else None
     return {"externalId": external_id, "caseCode": case["code"], "stateCode": code,
             "stateName": name, "resultText": result, "handledAt": at,
             "handlingUnit": "、".join(c.name for c in handling) or None,
