@@ -29,7 +29,7 @@ class OutboxRepository:
             "INSERT INTO outbox (key, channel, recipient, event_type, incident_id, "
             "subscription_id, template, payload, next_at, created_at) VALUES (CAST(:key AS uuid), "
             ":channel, :recipient, :event_type, :incident_id, :subscription_id, :template, "
-            "CAST(:payload AS jsonb), :at, :at)"), rows)
+            "CAST(:payload AS jsonb), now(), :at)"), rows)
 
     def subscriptions(self) -> list[Subscription]:
         rows = self.conn.execute(text(

@@ -68,12 +68,7 @@ class OutboxWorker:
             return lambda: self.channels.sms.send(row._mapping)  # type: ignore[union-attr]
         if row.channel == "email" and self.channels.email is not None:
             return lambda: self.channels.email.send(row._mapping)  # type: ignore[union-attr]
-        if row.channel == "webhook" and row.secret:
-            return lambda: send_webhook(row._mapping, row.secret)
-
-        def gone() -> int:
-            raise DeliveryFailed("订阅已停用或删除")
-        return gone
+        return lambda: send_webhook(row._mapping, row.secret)
 
     def skip_unconfigured(self) -> int:
         """Mark pending rows of unconfigured channels ``skipped`` with the reason (once)."""
@@ -102,6 +97,11 @@ class OutboxWorker:
         return len(rows)
 
     def _deliver(self, row: Any) -> None:
+        if row.channel == "webhook" and not row.secret:  # disabled or deleted meanwhile
+            with self.engine.begin() as conn:
+                conn.execute(text("UPDATE outbox SET state = 'cancelled', "
+                                  "last_error = '订阅已停用或删除' WHERE id = :id"), {"id": row.id})
+            return
         try:
             status = self._sender(row)()
         except DeliveryFailed as err:
