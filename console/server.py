@@ -75,6 +75,7 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
     from console.api.audit import audit_routes
     from console.api.auth import auth_routes
     from console.api.tiles import tile_routes
+    from console.api.webhooks import webhook_routes
     from console.pages.login import login_routes
     from console.pages.password import password_routes
 
@@ -82,7 +83,7 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
             + stats_routes(app) + desk_routes(app) + admin_routes(app) + audit_routes(app)
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
             + dispatch_routes(app, hub) + tile_routes(app) + account_routes(app)
-            + password_routes(app) + record_routes(app))
+            + password_routes(app) + record_routes(app) + webhook_routes(app))
 
 
 def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = False,

@@ -84,3 +84,15 @@ def backoff_s(attempts: int, *, base_s: float, cap_s: float) -> float:
     return min(cap_s, base_s * 2 ** max(0, attempts - 1))
 
 
+
+
+# the case events a subscription may choose, with the names the admin page shows
+CASE_EVENT_TYPES: dict[str, str] = {
+    "incident_registered": "受理", "incident_located": "定位", "units_assigned": "分派",
+    "state_changed": "状态变化（签收、到场、调解、上报、办结、回访…）",
+    "supervision_opened": "督办", "deadline_warned": "临期预警", "deadline_passed": "超期督办",
+    "incident_escalated": "上报升级", "follow_up_recorded": "回访", "risk_raised": "风险提示",
+    "priority_changed": "紧急程度确认", "duplicate_flagged": "疑似重复",
+    "whistle_blown": "吹哨", "department_reported": "部门报到", "whistle_overdue": "报到超期",
+    "consultation_held": "会商",
+}

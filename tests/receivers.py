@@ -57,7 +57,7 @@ def http_receiver(**kw: Any) -> Iterator[HttpReceiver]:
     rec = HttpReceiver(**kw)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             signed = None
@@ -111,7 +111,7 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
     rec = SmtpReceiver()
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             rec.messages.append(message_from_bytes(envelope.content))
             return "250 OK"
 

@@ -9,6 +9,9 @@ from pydantic import BaseModel
 
 from console.api import schemas as s
 from console.api import schemas_accounts as sa
+from console.api.openapi_outbox import EXCHANGE_DESCRIPTION, outbox_ops
+from console.api.openapi_outbox import PATH_PARAMS as OUTBOX_PATH_PARAMS
+from console.api.openapi_outbox import SAMPLES as OUTBOX_SAMPLES
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
 from dispatch.vocab import CATEGORIES, INCIDENT_STATES, UNIT_STATUSES
 
@@ -117,7 +120,7 @@ OPERATIONS: tuple[Op, ...] = (
        query=(_p("state", "string", "状态", enum=tuple(INCIDENT_STATES)),
               _p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1), LIMIT)),
     Op("post", "/api/v1/incidents", "受理案件（地址或坐标），返回定位、疑似重复与风险", "案件",
-       body=s.IncidentIn, ok=201),
+       body=s.IncidentIn, ok=201, extra={"also": {"200": "同一来源同一外部编号已受理：返回原案件"}}),
     Op("get", INC, "案件详情与全部审计记录", "案件"),
     Op("get", f"{INC}/recommendations", "推荐处置力量（路网到达时间与理由，含警格+网格）", "案件",
        query=(_p("limit", "integer", "推荐数", minimum=1, maximum=50),)),
@@ -138,6 +141,7 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", f"{INC}/consultations", "会商：参会人员与结论", "案件", body=s.ConsultationIn,
        ok=201),
     *record_ops(Op, Param),  # the mediator's record (console.api.openapi_record)
+    *outbox_ops(Op, Param),  # notifications, webhooks (console.api.openapi_outbox)
     Op("get", "/api/v1/units", "处置力量列表", "力量",
        query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),)),
     Op("get", f"{UNIT}/tasks", "某单位的待办任务", "力量"),
@@ -272,6 +276,7 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
     "token": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
     **RECORD_PATH_PARAMS,
+    **OUTBOX_PATH_PARAMS,
 }
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -311,6 +316,8 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
                 "required": [] if multipart else ["api_key", "service_code"],
                 "properties": {k: {"type": "string", "description": v, "maxLength": 400}
                                for k, v in fields.items()}}}}}
+    for code, desc in op.extra.get("also", {}).items():
+        out["responses"][code] = {"description": desc, "content": {op.media: {"schema": {}}}}
     if op.public:
         out["security"] = []
     return out
@@ -332,7 +339,7 @@ def document(*, version: str = "1") -> dict[str, Any]:
         "info": {"title": "枫桥式矛盾纠纷调处指挥平台 API", "version": version,
                  "description": "受理、定位、推荐、派单、流转、督办、回访、统计与 Open311 接入。"
                                 "除标注为公开的接口外，均须登录：Authorization: Bearer <令牌>"
-                                "（POST /api/v1/auth/token 获取）或 X-API-Key。"},
+                                "（POST /api/v1/auth/token 获取）或 X-API-Key。" + EXCHANGE_DESCRIPTION},
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
@@ -341,7 +348,7 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {**RECORD_SAMPLES, "account_id": "1", "account_act": "deactivate", "key_id": "1",
+SAMPLES = {**RECORD_SAMPLES, **OUTBOX_SAMPLES, "account_id": "1", "account_act": "deactivate", "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001",

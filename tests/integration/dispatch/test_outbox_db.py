@@ -150,8 +150,8 @@ def test_a_500_is_retried_with_backoff_then_delivered_and_the_limit_fails_it(
         reg = _register(app, demo_copy, 3)
         worker = OutboxWorker(demo_copy, Channels(), base_s=0.05, cap_s=0.1, max_attempts=3)
         deadline = time.monotonic() + 20
-        while (row := [r for r in _rows(demo_copy, reg.incident_id)
-                       if r["subscription_id"] == sub["id"]][0])["state"] == "pending":
+        while (row := next(r for r in _rows(demo_copy, reg.incident_id)
+                           if r["subscription_id"] == sub["id"]))["state"] == "pending":
             worker.run_once()
             assert time.monotonic() < deadline
             time.sleep(0.05)
