@@ -37,6 +37,9 @@ class HttpReceiver:
     sms_key: str | None = None
     got: list[Received] = field(default_factory=list)
     url: str = ""
+    hold: str | None = None  # the first request to this path waits for ``released``
+    holding: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def keys(self, path: str | None = None) -> dict[str, int]:
         """Idempotency key → how many times it arrived (a receiver dedupes on it)."""
@@ -70,12 +73,21 @@ def http_receiver(**kw: Any) -> Iterator[HttpReceiver]:
                     rec.sms_key, headers.get("x-timestamp", ""), body,
                     headers.get("x-signature", ""))
             status = rec.answer(Received(self.path, headers, body, signed))
+            if self.path == rec.hold and not rec.holding.is_set():
+                rec.holding.set()  # the sender is mid-delivery now
+                rec.released.wait(60)
             out = json.dumps({"code": "OK" if status < 300 else "ERR"}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
             self.wfile.write(out)
+
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except OSError:  # the sender died mid-request (the kill -9 drill)
+                pass
 
         def log_message(self, *_: Any) -> None:
             pass
