@@ -40,7 +40,7 @@ def start_console(url: str, port: int, env: dict[str, str], log: Path) -> subpro
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise AssertionError(f"the console did not start: {log.read_text()[-2000:]}")
+                raise AssertionError(f"the console did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.3)
 
 
