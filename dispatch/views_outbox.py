@@ -27,9 +27,9 @@ def _masked(channel: str, recipient: str) -> str:
 def outbox_summary(conn: Connection) -> dict[str, Any]:
     """Counts by channel and state, and the last error of each channel."""
     counts: dict[str, dict[str, int]] = {}
-    for channel, state, n in conn.execute(text(
-            "SELECT channel, state, count(*) FROM outbox GROUP BY channel, state")):
-        counts.setdefault(channel, {})[state] = int(n)
+    for row in conn.execute(text(
+            "SELECT channel, state, count(*) AS n FROM outbox GROUP BY channel, state")):
+        counts.setdefault(str(row.channel), {})[str(row.state)] = int(row.n)
     last = {r.channel: {"error": r.last_error, "at": r.next_at.isoformat()}
             for r in conn.execute(text(
                 "SELECT DISTINCT ON (channel) channel, last_error, next_at FROM outbox "
@@ -41,7 +41,8 @@ def outbox_summary(conn: Connection) -> dict[str, Any]:
 def outbox_rows(conn: Connection, *, state: str | None = None, subscription_id: int | None = None,
                 limit: int = 50) -> list[dict[str, Any]]:
     """The newest rows (a subscription's: its delivery log), recipients masked."""
-    where, args = [], {"n": limit}
+    where: list[str] = []
+    args: dict[str, Any] = {"n": limit}
     if state:
         where.append("o.state = :state")
         args["state"] = state

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, TypeAlias
 
 from pydantic import Field, field_validator
 
-from console.api.schemas import Body
+from console.api.schemas import Body, check_in, enum_schema
 from dispatch import limits
 from dispatch.webhooks import CASE_EVENT_TYPES
 
-EventType = Literal[tuple(CASE_EVENT_TYPES)]  # type: ignore[valid-type]
+EventType: TypeAlias = Annotated[str, check_in(CASE_EVENT_TYPES, "事件类型"),
+                                 enum_schema(CASE_EVENT_TYPES, "事件类型")]
 AreaId = Annotated[int | None, Field(default=None, ge=1, le=limits.ID_MAX)]
 
 

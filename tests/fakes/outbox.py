@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from dispatch.notices import Contact, Notice, Subscription
-from tests.fakes.db import FakeDb
+from tests.fakes.db import FakeDb, Tables
 
 
 class FakeOutbox:
@@ -16,7 +16,7 @@ class FakeOutbox:
         self.db = db
 
     @property
-    def t(self):  # type: ignore[no-untyped-def]
+    def t(self) -> Tables:
         return self.db.tables  # the current tables (a rollback replaces them)
 
     def add(self, notices: Sequence[Notice], *, at: datetime) -> None:
