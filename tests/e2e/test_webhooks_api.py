@@ -62,3 +62,17 @@ def test_the_same_external_id_twice_is_one_case_over_http(base: str) -> None:
     assert (again["id"], again["code"]) == (first["id"], first["code"])
     status, err = call("POST", f"{base}/api/v1/incidents", {**body, "external_source": None})
     assert status == 422 and err["error"]["field"] == "external_id"
+
+
+def test_open311_with_the_senders_id_twice_is_one_case(base: str) -> None:
+    import requests
+
+    form = {"api_key": "demo-open311-key", "service_code": "neighbour",
+            "address_string": "天山路128号", "description": "12345 转办：噪音",
+            "attribute[external_id]": "GD-311-0001", "attribute[external_source]": "12345"}
+    first = requests.post(f"{base}/open311/v2/requests.json", data=form, timeout=60)
+    assert first.status_code == 201, first.text
+    again = requests.post(f"{base}/open311/v2/requests.json", data=form, timeout=60)
+    assert again.status_code == 200, again.text
+    assert again.json()[0]["service_request_id"] == first.json()[0]["service_request_id"]
+    assert "未重复登记" in again.json()[0]["service_notice"]
