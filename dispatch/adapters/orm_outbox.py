@@ -1,8 +1,7 @@
 """Tables and columns of migration 0018 (outbox, webhook subscriptions, external ids, e-mail).
 
-The two columns on ``incidents`` and the one on ``units`` are added to those tables here,
-beside the new tables, so that ``orm.py`` (whose bytes fingerprint the demo's data cache)
-stays as it was: the demo data does not change with them.
+The two columns on ``incidents`` and the one on ``units`` are appended to those tables here,
+beside the new tables (``orm.py`` imports this module, so they are always declared).
 """
 
 from __future__ import annotations
