@@ -20,7 +20,8 @@ LIMITS: dict[str, int] = {
     "record_note": record.MAX_NOTE, "place": record.PLACE, "body_name": record.BODY_NAME,
     "performance": record.PERFORMANCE,
     "unit_capacity": limits.UNIT_CAPACITY, "username": limits.USERNAME,
-    "key_name": limits.KEY_NAME,
+    "key_name": limits.KEY_NAME, "webhook_name": limits.WEBHOOK_NAME,
+    "webhook_url": limits.WEBHOOK_URL, "external_source": limits.EXTERNAL_SOURCE,
     "audit_actor": views_audit.MAX_ACTOR, "audit_code": views_audit.MAX_CODE,
     "audit_q": views_audit.MAX_Q,
 }

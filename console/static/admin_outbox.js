@@ -2,14 +2,15 @@
 // channel is off, the last error, a 重发 button per failed row (audited by the server), and the
 // webhook subscriptions: create (the secret is shown once), disable/enable, delete, delivery log.
 import { escapeHtml as esc } from "fq/lib/escape.js"
+import { LIMITS } from "fq/lib/limits.js"
 
 export function mountOutbox(el, { call, post }) {
   el.innerHTML = `<div class="ad-card"><h2>通知发件箱</h2><div class="ad-ob-channels"></div>
       <div class="ad-ob-rows"></div></div>
     <div class="ad-card"><h2>Webhook 订阅</h2><div class="ad-ob-secret"></div><div class="ad-ob-subs"></div>
-      <form class="ad-ob-form"><label>名称 <input name="name" required maxlength="60"></label>
-        <label>接收地址 <input name="url" required maxlength="500" placeholder="https://…"></label>
-        <label>来源平台 <input name="source" maxlength="40" placeholder="如 12345（回传该平台转来的案件）"></label>
+      <form class="ad-ob-form"><label>名称 <input name="name" required maxlength="${LIMITS.webhook_name}"></label>
+        <label>接收地址 <input name="url" required maxlength="${LIMITS.webhook_url}" placeholder="https://…"></label>
+        <label>来源平台 <input name="source" maxlength="${LIMITS.external_source}" placeholder="如 12345（回传该平台转来的案件）"></label>
         <label>街道编号 <input name="street_id" type="number" min="1"></label>
         <label><input type="checkbox" name="trusted"> 可信平台（推送含当事人姓名与电话）</label>
         <fieldset class="ad-ob-types"><legend>事件类型（不选为全部）</legend></fieldset>

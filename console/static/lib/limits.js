@@ -7,6 +7,7 @@ export const LIMITS = Object.freeze({
   "audit_q": 100,
   "body_name": 120,
   "description": 4000,
+  "external_source": 40,
   "key_name": 60,
   "name": 60,
   "note": 1000,
@@ -20,5 +21,7 @@ export const LIMITS = Object.freeze({
   "title": 200,
   "unit_capacity": 20,
   "unmask_reason": 200,
-  "username": 40
+  "username": 40,
+  "webhook_name": 60,
+  "webhook_url": 500
 })
