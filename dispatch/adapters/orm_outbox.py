@@ -23,16 +23,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-from dispatch.adapters import orm
+from dispatch.adapters import orm  # noqa: F401  (incidents and units, declared first)
 from geo.schema import metadata
 
-if "external_source" not in orm.incidents.c:
-    orm.incidents.append_column(Column("external_source", String(40)))
-    orm.incidents.append_column(Column("external_id", String(80)))
-    Index("uq_incidents_external", orm.incidents.c.external_source, orm.incidents.c.external_id,
-          unique=True, postgresql_where=orm.incidents.c.external_id.isnot(None))
-if "email" not in orm.units.c:
-    orm.units.append_column(Column("email", String(120)))
+_incidents, _units = metadata.tables["incidents"], metadata.tables["units"]  # orm's (imported)
+if "external_source" not in _incidents.c:
+    _incidents.append_column(Column("external_source", String(40)))
+    _incidents.append_column(Column("external_id", String(80)))
+    Index("uq_incidents_external", _incidents.c.external_source, _incidents.c.external_id,
+          unique=True, postgresql_where=_incidents.c.external_id.isnot(None))
+if "email" not in _units.c:
+    _units.append_column(Column("email", String(120)))
 
 webhook_subscriptions = Table(
     "webhook_subscriptions", metadata,
