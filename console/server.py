@@ -28,6 +28,7 @@ from console.auth import COOKIE
 from console.bootstrap import App
 from console.live.events import EventHub
 from console.live.hub_base import stop_live
+from console.live.outbox import start_outbox
 from console.logs import scrub_server_logs
 from console.map import STATIC_DIRS
 from console.metrics import watch_reads, watch_server
@@ -89,6 +90,7 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
     from console.api.audit import audit_routes
     from console.api.auth import auth_routes
     from console.api.tiles import tile_routes
+    from console.api.webhooks import webhook_routes
     from console.pages.login import login_routes
     from console.pages.password import password_routes
     from console.pages.resident import resident_pages
@@ -98,6 +100,7 @@ def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]
             + map_layer_routes(app) + export_routes(app) + open311_routes(app) + docs_routes()
             + dispatch_routes(app, hub) + tile_routes(app) + account_routes(app)
             + password_routes(app) + record_routes(app) + metrics_routes(app)
+            + webhook_routes(app)
             + resident_routes(app) + triage_routes(app) + resident_pages(app))  # 扫码说事
 
 
@@ -153,6 +156,7 @@ def make_server(app: App, *, port: int, address: str = "0.0.0.0", start: bool = 
     watch_server(server, app.engine)  # /metrics: request times by route, sessions, the pool
     if app.reads is not None:
         watch_reads(app.reads)  # and the read replica's lag
+    start_outbox(app)  # delivers notices and webhooks; stop_live ends it
     app.live.attach(server, app.auth, app.engine)  # closed with their session (logout, revoke)
     if tls is not None and tls.enabled:
         serve_tls(server, tls, port=port, address=address)

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from console.tls import TlsSettings
+from dispatch.adapters.senders import Channels
 from geo.settings import Settings
 from layers.tiles import TileSettings
 
@@ -44,9 +45,19 @@ VARIABLES: dict[str, str] = {
                           "(comma-separated; unset: the connection's own address counts)",
     "FQ_SIM_USER": "./run simulate's account (default the demo's duty)",
     "FQ_SIM_PASSWORD": "that account's password",
+    "FQ_SMS_URL": "the intranet SMS gateway's URL (JSON POST); unset: no SMS is attempted",
+    "FQ_SMS_KEY": "the gateway's application key (X-App-Key, and the key of X-Signature)",
+    "FQ_SMS_SIGN": "the SMS signature name (default 枫桥调处)",
+    "FQ_SMS_TEMPLATES": "template ids per message: task=…,supervise=…,accepted=…,resolved=…,escalated=…",
+    "FQ_SMTP_HOST": "the SMTP server for e-mail notices; unset: no e-mail is attempted",
+    "FQ_SMTP_PORT": "its port (default 25, 465 with ssl)",
+    "FQ_SMTP_TLS": "none (default), starttls or ssl",
+    "FQ_SMTP_USER": "the SMTP login, if the server wants one",
+    "FQ_SMTP_PASSWORD": "its password",
+    "FQ_SMTP_FROM": "the sender address (default fengqiao@localhost)",
 }
 """Every variable the console reads, with what it sets (English: the README translates)."""
-SECRET = frozenset({"FQ_SIM_PASSWORD"})
+SECRET = frozenset({"FQ_SIM_PASSWORD", "FQ_SMS_KEY", "FQ_SMTP_PASSWORD"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +78,8 @@ class ConsoleSettings(Settings):
     sim_password: str = field(default="demo12345", repr=False)
     read_database_url: str | None = None
     """``FQ_READ_DATABASE_URL``: a hot standby for read-heavy work (``console.read_side``)."""
+    notify: Channels = field(default_factory=Channels)
+    """The outbox's SMS gateway and SMTP server (``FQ_SMS_*``, ``FQ_SMTP_*``; unset: off)."""
     recorded: tuple[tuple[str, str], ...] = ()
     """The variables that were set, as a backup's manifest records them (secrets left out)."""
 
@@ -90,7 +103,7 @@ class ConsoleSettings(Settings):
                    sim_user=e.get("FQ_SIM_USER", "duty"),
                    sim_password=e.get("FQ_SIM_PASSWORD", "demo12345"),
                    read_database_url=e.get("FQ_READ_DATABASE_URL") or None,
-                   recorded=_recorded(e))
+                   notify=Channels.from_env(e), recorded=_recorded(e))
 
     @classmethod
     def extend(cls, ground: Settings) -> ConsoleSettings:

@@ -35,7 +35,7 @@ INCIDENT_COLUMNS = (
     "caller_name", "caller_phone", "parties", "street_id", "community_id", "grid_id",
     "micro_grid_id", "police_grid_id", "reported_at", "assigned_at", "acknowledged_at",
     "arrived_at", "resolved_at", "followed_up_at", "closed_at", "sign_deadline",
-    "close_deadline", "created_by", "version",
+    "close_deadline", "created_by", "version", "external_source", "external_id",
 )
 ASSIGNMENT_COLUMNS = ("id", "incident_id", "unit_id", "role", "state", "assigned_at",
                       "acknowledged_at", "arrived_at", "released_at", "assigned_by")
@@ -131,6 +131,7 @@ def generate_history(territory: Territory, units: gpd.GeoDataFrame, *, seed: int
         inc[col] = _ts(times[col])
     inc["created_by"] = CREATED_BY
     inc["version"] = 0
+    inc["external_source"] = inc["external_id"] = None  # no demo case came from 12345
     incidents = gpd.GeoDataFrame(inc[list(INCIDENT_COLUMNS)], geometry="geom", crs="EPSG:4326")
     return incidents, _assignment_frame(a)
 

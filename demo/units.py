@@ -12,7 +12,7 @@ import shapely
 
 from demo.names import HAN, KAZAKH, UYGHUR, fake_phones, person_names
 from demo.spatial import frame, geoms, points_inside
-from dispatch.roster import SHIFT_TIMES, UNIT_COLUMNS
+from dispatch.roster import ROSTER_EXTRA, SHIFT_TIMES, UNIT_COLUMNS
 from geo.territory import Territory
 
 ID_COLUMNS = ("street_id", "community_id", "home_grid_id", "police_grid_id", "facility_id")
@@ -294,4 +294,6 @@ def _finish(rng: np.random.Generator, df: pd.DataFrame) -> gpd.GeoDataFrame:
     out["last_seen_at"] = pd.Series([pd.NaT] * n, dtype="datetime64[ns, UTC]")
     out["version"] = 0
     out["last_seq"] = pd.array([None] * n, dtype="Int64")
-    return gpd.GeoDataFrame(out[list(UNIT_COLUMNS)], geometry="last_geom", crs="EPSG:4326")
+    out["email"] = None  # the demo's units have phones only (notices go by SMS)
+    return gpd.GeoDataFrame(out[[*UNIT_COLUMNS, *ROSTER_EXTRA]], geometry="last_geom",
+                            crs="EPSG:4326")

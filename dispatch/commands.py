@@ -36,6 +36,9 @@ class RegisterIncident:
     parties: tuple[Party, ...] = ()
     language: str | None = None  # the parties' language or dialect, if not Mandarin
     auto_dispatch: bool | None = None  # None: as the policy says for category and priority
+    # a case from another platform (12345 …): the same external id twice is one case
+    external_source: str | None = None
+    external_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

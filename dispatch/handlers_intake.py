@@ -6,12 +6,12 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from dispatch import clocks, lifecycle, vocab
+from dispatch import clocks, lifecycle, limits, vocab
 from dispatch.commands import LinkIncidents, LocateIncident, RegisterIncident
 from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered, RiskRaised
 from dispatch.model import BEIJING
-from dispatch.results import Linked, Located, Registered
+from dispatch.results import AlreadyRegistered, Linked, Located, Registered
 from dispatch.risk import NewCase, assess_risk, find_duplicates, propose_priority
 from dispatch.telemetry import to_wgs84_point
 from geo.locate import Location
@@ -39,6 +39,13 @@ def _check(cmd: RegisterIncident) -> int:
         raise InvalidCommand("须给出地址或坐标", field="address")
     if not cmd.actor:
         raise InvalidCommand("须注明登记人", field="actor")
+    if (cmd.external_id is None) != (cmd.external_source is None):
+        raise InvalidCommand("外部编号与来源平台须同时给出", field="external_id")
+    if cmd.external_id is not None and cmd.external_source is not None:
+        limits.text(cmd.external_source, "来源平台", "external_source",
+                    limit=limits.EXTERNAL_SOURCE, required=True)
+        limits.text(cmd.external_id, "外部编号", "external_id", limit=limits.EXTERNAL_ID,
+                    required=True)
     for p in cmd.parties:
         if not p.name.strip():
             raise InvalidCommand("当事人姓名不能为空", field="parties")
@@ -50,19 +57,28 @@ def chain_ids(loc: Location) -> dict[str, int | None]:
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
-def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered:
-    """One transaction: code, incident row, clocks, links to probable duplicates, audit."""
+def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered | AlreadyRegistered:
+    """One transaction: code, incident row, clocks, links to probable duplicates, audit; a
+    case whose external id is known already is that case (nothing written, no event)."""
     out = register_in(cmd, uow)
-    uow.commit()
+    if isinstance(out, Registered):
+        uow.commit()
     return out
 
 
 def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-                source: Json | None = None) -> Registered:
+                source: Json | None = None) -> Registered | AlreadyRegistered:
     """:func:`register`'s writes inside the caller's transaction (not committed): a resident's
     report accepted at the desk is registered with its tracking code and ``source`` (the
     report it came from, in the audit row)."""
     priority = _check(cmd)
+    if cmd.external_source is not None and cmd.external_id is not None:
+        ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
+        known = uow.outbox.find_external(ext_source, ext)
+        if known is not None:
+            row = uow.incidents.get(known)
+            assert row is not None
+            return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
     policy, now = uow.policy, uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None
@@ -106,10 +122,16 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     iid = uow.incidents.insert(values, lon=point[0] if inside and point else None,
                                lat=point[1] if inside and point else None)
     uow.incidents.add_timers(iid, [*sign, *close])
+    external: Json = {}
+    if cmd.external_source is not None and cmd.external_id is not None:
+        external = {"external_source": cmd.external_source.strip(),
+                    "external_id": cmd.external_id.strip()}
+        uow.outbox.set_external(iid, external["external_source"], external["external_id"])
     uow.incidents.audit(at=now, actor=cmd.actor, action="register", entity_id=iid,
                         to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
                         detail={"code": code, "priority": priority, "level": level,
                                 "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
+                                **external,
                                 **({"proposed_priority": proposed} if proposed else {}),
                                 **(source or {})})
     uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,

@@ -90,6 +90,7 @@ def accept(cmd: AcceptResidentReport, uow: UnitOfWork) -> Registered:
         description=row["description"], address=row["address"], lon=row["lon"],
         lat=row["lat"], parties=parties), uow, tracking_code=tracking.display(row["tracking_code"]),
         source={"source": resident.SOURCE, "resident_report": row["id"]})
+    assert isinstance(reg, Registered)  # no external id: always a new case
     uow.residents.decide(row["id"], status="accepted", by=cmd.actor, at=now,
                          incident_id=reg.incident_id)
     uow.residents.attach(reg.incident_id, row["photos"] or [], by=RESIDENT_ACTOR, at=now)

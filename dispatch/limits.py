@@ -83,3 +83,15 @@ RESIDENT_TRACK_PER_ADDRESS = (60, 600)
 RESIDENT_DUP_HOURS = 24
 RESIDENT_DUP_METRES = 300.0
 RESIDENT_DUP_SIMILARITY = 0.5
+
+# the outbox (notifications, webhooks): at least once, with exponential backoff
+OUTBOX_MAX_ATTEMPTS = 8  # then the row is 'failed' (an administrator may retry it)
+OUTBOX_BACKOFF_S = 10.0  # the first retry; doubled each time
+OUTBOX_BACKOFF_CAP_S = 3600.0
+OUTBOX_LEASE_S = 30.0  # a claimed row is due again after this if its process died (> 2 sends)
+OUTBOX_BATCH = 20
+DELIVERY_TIMEOUT_S = 10.0
+WEBHOOK_NAME = 60
+WEBHOOK_URL = 500
+EXTERNAL_SOURCE = 40
+EXTERNAL_ID = 80

@@ -19,6 +19,7 @@ from dispatch.eta import EtaProvider
 from dispatch.events import Event
 from dispatch.model import UnitFacts
 from dispatch.policy import Policy
+from dispatch.ports_outbox import Outbox
 from dispatch.ports_record import Closures, Records, Whistles
 from dispatch.ports_resident import Residents
 from dispatch.ports_rows import AssignmentRow, CaseRow, Json, TakenBy, TimerRow
@@ -167,6 +168,10 @@ class UnitOfWork(Protocol):
 
     @property
     def residents(self) -> Residents: ...
+
+    def outbox(self) -> Outbox:
+        """Notices staged at ``commit()`` from the events (:func:`dispatch.notices.stage`)."""
+        ...
 
     @property
     def events(self) -> list[Event]: ...

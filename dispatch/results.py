@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from dispatch.risk import DuplicateHit, RiskAssessment
 
@@ -48,6 +48,22 @@ class Registered(Result):
                        "reasons": list(self.risk.reasons), "threat": self.risk.threat,
                        "one_case_plan": self.risk.one_case_plan}
         return out
+
+
+@dataclass(frozen=True)
+class AlreadyRegistered(Result):
+    """The external id was registered before: this is that case (nothing was written)."""
+
+    incident_id: int
+    code: str
+    state: str
+    external_source: str
+    external_id: str
+    existing: bool = True
+    http_status: ClassVar[int] = 200  # the faces answer 200, not 201: nothing was created
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.incident_id, **super().as_dict()}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ UNIT_COLUMNS = (
     "last_seen_at", "version", "last_seq",
 )
 """The ``units`` table's columns in load order: an imported roster and the demo's both make them."""
+ROSTER_EXTRA = ("email",)
+"""Columns an imported roster adds after those (migration 0018: a unit's e-mail for notices);
+the demo's units leave them empty."""
 
 # A shift whose end is not after its start runs past midnight; 24h hands over at 08:00.
 SHIFT_TIMES: dict[str, tuple[time, time]] = {

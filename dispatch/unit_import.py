@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch import limits, vocab
-from dispatch.roster import SHIFT_TIMES, UNIT_COLUMNS
+from dispatch.roster import ROSTER_EXTRA, SHIFT_TIMES, UNIT_COLUMNS
 from geo.errors import ImportRejected, Problem
 
 LAYER = "units"
@@ -22,6 +22,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "name"),
     "unit_type": ("类型", "人员类型", "unit_type", "type"),
     "phone": ("电话", "联系电话", "手机", "phone"),
+    "email": ("电子邮箱", "邮箱", "email"),
     "skills": ("专长", "调解专长", "skills"),
     "languages": ("语言", "languages"),
     "home_grid": ("所属网格", "网格", "home_grid"),
@@ -65,6 +66,7 @@ DEFAULT_CAPACITY = {"grid_worker": 3, "mediator": 2, "community_police": 2,
                     "psychologist": 2}
 MAX_CAPACITY = limits.UNIT_CAPACITY
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}\d{7,8}|[2-9]\d{6,7}")  # mobile, landline, local
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PARENTS = (("home_grid", "grids", "home_grid_id"), ("police_grid", "police_grids",
                                                      "police_grid_id"),
            ("street", "streets", "street_id"), ("community", "communities", "community_id"))
@@ -166,6 +168,9 @@ def _row(ck: _Checker, row: int, rec: dict[str, str],
         phone = phone[3:]
     if phone and not PHONE.fullmatch(phone):
         ck.add("bad_value", f"第{row}行 电话 “{rec['phone']}” 格式不正确", tag)
+    email = (rec.get("email") or "").strip()
+    if email and (len(email) > 120 or not EMAIL.fullmatch(email)):
+        ck.add("bad_value", f"第{row}行 电子邮箱 “{email[:60]}” 格式不正确", tag)
     skills = ck.words(row, "skills", rec.get("skills", ""), find_category, "纠纷类别", code)
     langs = ck.words(row, "languages", rec.get("languages", ""), find_language, "语言", code)
     ids: dict[str, int | None] = {}
@@ -217,7 +222,7 @@ def _row(ck: _Checker, row: int, rec: dict[str, str],
             "status": "available", "capacity": capacity, "active_load": 0,
             "on_foot": unit_type == "grid_worker", "shift": shift, "shift_start": times[0],
             "shift_end": times[1], "last_geom": None, "last_seen_at": None, "version": 0,
-            "last_seq": None}
+            "last_seq": None, "email": email or None}
 
 
 def read_units(path: Path, *, territory_codes: dict[str, dict[str, int]]) -> pd.DataFrame:
@@ -276,7 +281,7 @@ def read_units(path: Path, *, territory_codes: dict[str, dict[str, int]]) -> pd.
         ck.add("empty", "文件中没有人员数据")
     if ck.problems:
         raise ImportRejected(ck.problems, source=str(path))
-    out = pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
+    out = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, *ROSTER_EXTRA])
     for col in ("street_id", "home_grid_id", "police_grid_id", "community_id", "facility_id"):
         out[col] = pd.array(out[col].to_numpy(dtype=object), dtype="Int64")
     out["capacity"] = out["capacity"].astype(np.int16)

@@ -82,6 +82,15 @@ OPEN_STATES = ("registered", "located", "assigned", "acknowledged", "on_scene", 
                "escalated")
 # 办结 (then 回访, filed): every state after the open ones; reopening leaves them.
 DONE_STATES = tuple(s for s in INCIDENT_STATES if s not in OPEN_STATES)
+# Each state as the 12345 exchange reports it back (dispatch.webhooks.exchange_body): the
+# platform's 工单 state code and name (受理 10, 派发 20, 签收 21, 办理 30, 上报 31, 办结 40 …).
+EXCHANGE_STATES: dict[str, tuple[str, str]] = {
+    "registered": ("10", "已受理"), "located": ("10", "已受理"),
+    "assigned": ("20", "已派发"), "acknowledged": ("21", "已签收"),
+    "on_scene": ("30", "办理中"), "mediating": ("30", "办理中"),
+    "escalated": ("31", "已上报"), "resolved": ("40", "已办结"),
+    "followed_up": ("50", "已回访"), "closed": ("60", "已归档"),
+}
 
 
 def sql_list(names: tuple[str, ...] | frozenset[str]) -> str:

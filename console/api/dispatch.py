@@ -32,6 +32,7 @@ from dispatch import commands as c
 from dispatch import lifecycle
 from dispatch.access import scope_of
 from dispatch.errors import DispatchError, Forbidden, InvalidCommand
+from dispatch.results import AlreadyRegistered
 from dispatch.views import incident_detail, list_units, unit_tasks
 from dispatch.views_cases import case_page
 
@@ -82,7 +83,7 @@ class DispatchHandler(ApiHandler):
                            status=err.status)
             return
         self.send_json(result.as_dict() if hasattr(result, "as_dict") else result,
-                       status=status)
+                       status=getattr(result, "http_status", status))
 
     def handle(self, command: Any) -> Any:
         return self.app.dispatch.handle(command)
@@ -162,6 +163,8 @@ class IncidentsHandler(DispatchHandler):
             cmd, geocoded = placed(self.app, self.body(schemas.IncidentIn).to_command(
                 actor=self.actor()))
             registered = self.handle(cmd)
+            if isinstance(registered, AlreadyRegistered):
+                return registered  # the same external id again: that case, 200
             result = registered.as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded

@@ -204,7 +204,18 @@ class RequestsHandler(Open311Handler):
                     raise Open311Error(400, f"media：{err.message}") from None
             if link:  # not fetched: the console makes no outbound requests for a sender
                 body["description"] = (body["description"] + f"\n附图链接：{link}")[:4000]
+            external = self.param("attribute[external_id]")
+            if external:  # the sender's own id: the same one again is the same case (200)
+                body["external_id"] = external
+                body["external_source"] = (self.param("attribute[external_source]")
+                                           or who)[:40]
             result = await asyncio.to_thread(self.register, body, who)
+            if result.get("existing"):
+                self.reply("service_requests", "request", [{
+                    "service_request_id": result["code"], "token": None,
+                    "service_notice": f"该外部编号已受理，案件编号 {result['code']}（未重复登记）",
+                    "account_id": None}], status=200)
+                return
             token = await self.in_db(_issue, int(result["id"]))
             notice = f"已受理，案件编号 {result['code']}；凭查询码 token 查询办理进度"
             if photo is not None:

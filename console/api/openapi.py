@@ -9,6 +9,9 @@ from pydantic import BaseModel
 
 from console.api import schemas as s
 from console.api import schemas_accounts as sa
+from console.api.openapi_outbox import EXCHANGE_DESCRIPTION, outbox_ops
+from console.api.openapi_outbox import PATH_PARAMS as OUTBOX_PATH_PARAMS
+from console.api.openapi_outbox import SAMPLES as OUTBOX_SAMPLES
 from console.api.openapi_people import people_ops
 from console.api.openapi_periods import period_ops
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
@@ -133,7 +136,7 @@ OPERATIONS: tuple[Op, ...] = (
        query=(*CASE_FILTER, LIMIT, _p("offset", "integer", "起始位置（默认 0）", minimum=0,
                                       maximum=limits.CASE_OFFSET))),
     Op("post", "/api/v1/incidents", "受理案件（地址或坐标），返回定位、疑似重复与风险", "案件",
-       body=s.IncidentIn, ok=201),
+       body=s.IncidentIn, ok=201, extra={"also": {"200": "同一来源同一外部编号已受理：返回原案件"}}),
     Op("get", INC, "案件详情与全部审计记录", "案件"),
     Op("get", f"{INC}/recommendations", "推荐处置力量（路网到达时间与理由，含警格+网格）", "案件",
        query=(_p("limit", "integer", "推荐数", minimum=1, maximum=50),)),
@@ -154,6 +157,7 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", f"{INC}/consultations", "会商：参会人员与结论", "案件", body=s.ConsultationIn,
        ok=201),
     *record_ops(Op, Param),  # the mediator's record (console.api.openapi_record)
+    *outbox_ops(Op, Param),  # notifications, webhooks (console.api.openapi_outbox)
     Op("get", "/api/v1/units", "处置力量列表", "力量",
        query=(_p("status", "string", "状态", enum=tuple(UNIT_STATUSES)),)),
     Op("get", f"{UNIT}/tasks", "某单位的待办任务", "力量"),
@@ -280,7 +284,10 @@ OPERATIONS: tuple[Op, ...] = (
                          "lat": "纬度（WGS-84）", "long": "经度（WGS-84）",
                          "address_string": "地址", "description": "描述",
                          "first_name": "名", "last_name": "姓", "phone": "电话",
-                         "media_url": "照片：data: 地址（base64）；http(s) 地址只记为链接"}}),
+                         "media_url": "照片：data: 地址（base64）；http(s) 地址只记为链接",
+                         "attribute[external_id]": "接入方自己的工单编号：再次提交返回原案件（200）",
+                         "attribute[external_source]": "来源平台（默认为接入密钥名称）"},
+              "also": {"200": "同一来源同一外部编号已受理：返回原案件编号"}}),
     Op("get", f"{O311}/requests/{{service_request_id}}.{{format}}",
        "Open311：一条诉求（带密钥按案件编号；不带密钥按 token）", "Open311",
        query=(_p("api_key", "string", "接入密钥", max_length=200),)),
@@ -305,7 +312,7 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "service_request_id": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,40}$"},
     "token": {"type": "string", "pattern": "^[0-9A-Za-z-]{12,32}$"},
     "report_id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
-    **RECORD_PATH_PARAMS, **RESIDENT_PATH_PARAMS,
+    **RECORD_PATH_PARAMS, **RESIDENT_PATH_PARAMS, **OUTBOX_PATH_PARAMS,
 }
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -345,6 +352,8 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
                 "required": [] if multipart else ["api_key", "service_code"],
                 "properties": {k: {"type": "string", "description": v, "maxLength": 400}
                                for k, v in fields.items()}}}}}
+    for code, desc in op.extra.get("also", {}).items():
+        out["responses"][code] = {"description": desc, "content": {op.media: {"schema": {}}}}
     if op.public:
         out["security"] = []
     return out
@@ -366,7 +375,7 @@ def document(*, version: str = "1") -> dict[str, Any]:
         "info": {"title": "枫桥式矛盾纠纷调处指挥平台 API", "version": version,
                  "description": "受理、定位、推荐、派单、流转、督办、回访、统计与 Open311 接入。"
                                 "除标注为公开的接口外，均须登录：Authorization: Bearer <令牌>"
-                                "（POST /api/v1/auth/token 获取）或 X-API-Key。"},
+                                "（POST /api/v1/auth/token 获取）或 X-API-Key。" + EXCHANGE_DESCRIPTION},
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
@@ -375,8 +384,8 @@ def document(*, version: str = "1") -> dict[str, Any]:
     }
 
 
-SAMPLES = {**RECORD_SAMPLES, **RESIDENT_SAMPLES, "report_id": "1", "account_id": "1",
-           "account_act": "deactivate", "key_id": "1",
+SAMPLES = {**RECORD_SAMPLES, **RESIDENT_SAMPLES, **OUTBOX_SAMPLES, "report_id": "1",
+           "account_id": "1", "account_act": "deactivate", "key_id": "1",
            "incident_id": "1", "unit_id": "1", "case_id": "1", "street_id": "1",
            "kind": "areas", "name": "grids", "which": "heat", "format": "json",
            "service_code": "family", "service_request_id": "2026-000001",

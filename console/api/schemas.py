@@ -108,6 +108,12 @@ class IncidentIn(Body):
     parties: list[PartyIn] = Field(default_factory=list, max_length=limits.PARTIES)
     language: str | None = Field(default=None, max_length=limits.LANGUAGE)
     auto_dispatch: bool | None = None
+    external_source: str | None = Field(
+        default=None, min_length=1, max_length=limits.EXTERNAL_SOURCE,
+        description="来源平台（如 12345）；与 external_id 同时给出")
+    external_id: str | None = Field(
+        default=None, min_length=1, max_length=limits.EXTERNAL_ID,
+        description="来源平台的工单编号：同一来源同一编号再次提交返回原案件（200）")
 
     def to_command(self, *, actor: str) -> c.RegisterIncident:
         return c.RegisterIncident(
@@ -115,7 +121,8 @@ class IncidentIn(Body):
             difficulty=self.difficulty, title=self.title, description=self.description,
             address=self.address, lon=self.lon, lat=self.lat, crs=self.crs,
             parties=tuple(p.to_party() for p in self.parties), language=self.language,
-            auto_dispatch=self.auto_dispatch)
+            auto_dispatch=self.auto_dispatch, external_source=self.external_source,
+            external_id=self.external_id)
 
 
 class AssignIn(Body):

@@ -29,7 +29,8 @@ class AdminApp(FqComponent):
 
     exports = param.Boolean(default=True, doc="Show the export links (HTML map, wall PNG).")
 
-    # admin.js imports its tabs (admin_audit.js, admin_accounts.js, admin_mediators.js)
+    # admin.js imports its tabs (admin_audit.js, admin_accounts.js, admin_mediators.js,
+    # admin_outbox.js)
     _esm: ClassVar[Path] = STATIC_DIR / "admin.js"
     _importmap = IMPORTMAP
 

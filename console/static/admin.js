@@ -9,6 +9,7 @@ import { mountAudit } from "fq/admin_audit.js"
 import { mountMediators } from "fq/admin_mediators.js"
 import { peopleChanges, peopleFieldsets } from "fq/admin_people_policy.js"
 import { mountReplica } from "fq/admin_replica.js"
+import { mountOutbox } from "fq/admin_outbox.js"
 
 const CRS = { "": "WGS-84（默认）", gcj02: "GCJ-02（火星坐标）", bd09: "BD-09（百度）", cgcs2000: "CGCS2000" }
 
@@ -32,20 +33,21 @@ export function render({ model, el }) {
       <nav class="ad-tabs">
         <button data-tab="import">辖区导入</button><button data-tab="units">力量名册</button>
         <button data-tab="policy">派单策略</button><button data-tab="accounts">账号与密钥</button><button data-tab="audit">审计日志</button>
-        <button data-tab="mediators">调解员档案</button>
+        <button data-tab="mediators">调解员档案</button><button data-tab="outbox">通知与 Webhook</button>
       </nav>
       ${model.exports ? `<a class="ad-export" href="${base}/export/wall.png" target="_blank">导出大屏 PNG</a>` : ""}
       <a class="ad-export" href="/posters" target="_blank">扫码说事海报</a>
       <a class="ad-home" href="/">返回一张图</a></header>
     <p class="ad-replica" role="status"></p>
     <main class="ad-main">
-      <section data-pane="import"></section><section data-pane="units"></section><section data-pane="policy"></section><section data-pane="accounts"></section><section data-pane="audit"></section><section data-pane="mediators"></section>
+      <section data-pane="import"></section><section data-pane="units"></section><section data-pane="policy"></section><section data-pane="accounts"></section><section data-pane="audit"></section><section data-pane="mediators"></section><section data-pane="outbox"></section>
     </main>`
   const pane = (name) => root.querySelector(`[data-pane="${name}"]`)
   const audit = mountAudit(pane("audit"), { call, base, L }) // admin_audit.js
   const accounts = mountAccounts(pane("accounts"), { call, post }) // admin_accounts.js
   const mediators = mountMediators(pane("mediators"), { call, L }) // admin_mediators.js
   mountReplica(root.querySelector(".ad-replica"), { base }) // admin_replica.js: the read side
+  const outbox = mountOutbox(pane("outbox"), { call, post }) // admin_outbox.js
 
   function show(name) {
     tab = name
@@ -56,6 +58,7 @@ export function render({ model, el }) {
     if (name === "audit") { audit.show() }
     if (name === "accounts") { accounts.show() }
     if (name === "mediators") { mediators.show() }
+    if (name === "outbox") { outbox.show() }
   }
   root.querySelector(".ad-tabs").addEventListener("click", (e) => { const b = e.target.closest("button"); if (b) { show(b.dataset.tab) } })
 

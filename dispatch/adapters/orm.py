@@ -311,6 +311,7 @@ DISPATCH_TABLES = (units, incidents, assignments, audit_log, incident_flow, inci
 from dispatch.adapters import (  # noqa: E402
     orm_closure,  # noqa: F401  (migration 0012: closure evidence, priority proposals)
     orm_history,  # noqa: F401  (migration 0011: a case's chain before each area replacement)
+    orm_outbox,  # noqa: F401  (migration 0018: outbox, webhooks, external ids, units' e-mail)
     orm_record,  # noqa: F401  (migration 0009: the case record)
     orm_reports,  # noqa: F401  (migration 0016: the 研判 report archive)
     orm_resident,  # noqa: F401  (migration 0017: resident reports)

@@ -10,7 +10,7 @@ from geo.loader import copy_frame
 
 ROSTER_FIELDS = ("name", "unit_type", "phone", "skills", "languages", "full_time", "level",
                  "street_id", "community_id", "home_grid_id", "police_grid_id", "shift", "shift_start",
-                 "shift_end", "capacity", "on_foot")
+                 "shift_end", "capacity", "on_foot", "email")
 
 
 def upsert_units(conn: Connection, units: Any) -> int:

@@ -16,6 +16,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, text
 
 from dispatch.adapters.closure_repo import ClosureRepository
+from dispatch.adapters.outbox_repo import OutboxRepository
 from dispatch.adapters.record_repo import RecordRepository
 from dispatch.adapters.repository import IncidentRepository
 from dispatch.adapters.resident_repo import ResidentRepository
@@ -25,6 +26,7 @@ from dispatch.adapters.whistle_repo import WhistleRepository
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
 from dispatch.model import UnitFacts
+from dispatch.notices import stage
 from dispatch.policy import Policy
 from dispatch.ports_rows import Json
 from dispatch.rank import UnitTable
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
         self.policies = policies
         self.locators = locators
         self.events: list[Event] = []
+        self._staged = 0
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -88,7 +91,9 @@ class SqlUnitOfWork:
         self.records = RecordRepository(self._conn)  # the mediator's record (0009)
         self.closures = ClosureRepository(self._conn)
         self.residents = ResidentRepository(self._conn)  # 扫码说事 (0017)
+        self.outbox = OutboxRepository(self._conn)  # notices staged at commit (0018)
         self.events = []
+        self._staged = 0
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -135,6 +140,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._tx is not None
+        stage(self, self.events[self._staged:])  # the outbox rows commit with their events
+        self._staged = len(self.events)
         if self.events:
             payloads = [json.dumps(e.as_dict(), ensure_ascii=False, default=str)
                         for e in self.events]

@@ -1,7 +1,7 @@
 """Trigram indexes for the case list's text search (案件查询): code, title and address.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 
 ``GET /api/v1/incidents?q=…`` matches ``ILIKE '%q%'`` on the title and address and the code;
 with these GIN trigram indexes a search of three characters or more reads the matching rows
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

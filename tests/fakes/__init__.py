@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 from dispatch.bootstrap import Dispatch
 from dispatch.ports import Incidents, PolicySource, Savepoint, UnitOfWork, Units
+from dispatch.ports_outbox import Outbox
 from dispatch.ports_record import Closures, Records, Whistles
 from geo.locate import locator_cache
 from tests.fakes.db import NOW, FakeDb, Tables, case_row
 from tests.fakes.incidents import FakeIncidents
+from tests.fakes.outbox import FakeOutbox
 from tests.fakes.record import FakeClosures, FakeRecords, FakeWhistles
 from tests.fakes.units import FakeUnits
 from tests.fakes.uow import FakePolicies, FakeSavepoint, FakeUnitOfWork, inside_street_7, outside
@@ -30,11 +32,11 @@ def run(handler: Callable[[C, UnitOfWork], R], cmd: C, uow: FakeUnitOfWork) -> R
 
 
 def conforms(db: FakeDb) -> tuple[UnitOfWork, Incidents, Units, Whistles, Records, Closures,
-                                  PolicySource, Savepoint]:
+                                  PolicySource, Savepoint, Outbox]:
     """Each fake as its port (a static check; calling it also proves the fakes construct)."""
     uow = FakeUnitOfWork(db)
     return (uow, FakeIncidents(db), FakeUnits(db), FakeWhistles(db), FakeRecords(db),
-            FakeClosures(db), FakePolicies(), FakeSavepoint(uow))
+            FakeClosures(db), FakePolicies(), FakeSavepoint(uow), FakeOutbox(db))
 
 
 def fake_dispatch(db: FakeDb, **uow: Any) -> Dispatch:
@@ -52,6 +54,6 @@ def fake_dispatch(db: FakeDb, **uow: Any) -> Dispatch:
                     locators=locator_cache(), unit_cache=None, make_uow=make)
 
 
-__all__ = ["NOW", "FakeClosures", "FakeDb", "FakeIncidents", "FakeRecords", "FakeUnitOfWork",
+__all__ = ["NOW", "FakeClosures", "FakeDb", "FakeIncidents", "FakeOutbox", "FakeRecords", "FakeUnitOfWork",
            "FakeUnits", "FakeWhistles", "Tables", "case_row", "conforms", "fake_dispatch",
            "inside_street_7", "outside", "run"]

@@ -41,6 +41,10 @@ class Tables:
     closures: list[Json] = field(default_factory=list)
     residents: list[Json] = field(default_factory=list)  # resident_reports, with "notes"
     blobs: dict[str, bytes] = field(default_factory=dict)
+    outbox: list[Json] = field(default_factory=list)  # staged notices (migration 0018)
+    subscriptions: list[Any] = field(default_factory=list)  # dispatch.notices.Subscription
+    contacts: dict[int, Json] = field(default_factory=dict)  # a unit's phone and e-mail
+    externals: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass

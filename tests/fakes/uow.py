@@ -15,12 +15,14 @@ from typing import Self
 
 from dispatch.eta import Eta, StraightLineEta
 from dispatch.events import Event
+from dispatch.notices import stage
 from dispatch.policy import Policy
 from dispatch.ports_rows import AuditEntry, Json
 from dispatch.rank import UnitTable
 from geo.locate import Location, Place
 from tests.fakes.db import NOW, FakeDb, Tables
 from tests.fakes.incidents import FakeIncidents
+from tests.fakes.outbox import FakeOutbox
 from tests.fakes.record import FakeClosures, FakeRecords, FakeWhistles
 from tests.fakes.residents import FakeResidents
 from tests.fakes.units import FakeUnits
@@ -93,6 +95,8 @@ class FakeUnitOfWork:
         self.records = FakeRecords(self.db)
         self.closures = FakeClosures(self.db)
         self.residents = FakeResidents(self.db)
+        self.outbox = FakeOutbox(self.db)
+        self._staged = 0
         self._begin()
 
     def _begin(self) -> None:
@@ -102,6 +106,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self._begin()
         self.events = []
+        self._staged = 0
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -128,6 +133,8 @@ class FakeUnitOfWork:
         self.events.append(event)
 
     def commit(self) -> None:
+        stage(self, self.events[self._staged:])  # as the SQL unit of work: same transaction
+        self._staged = len(self.events)
         self.commits += 1
         self.db.published.extend(self.events)
         self._begin()

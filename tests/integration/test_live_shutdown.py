@@ -77,15 +77,19 @@ def test_a_stopped_console_leaves_no_listener_retrying_its_dropped_database(
         except OSError:
             pass
 
+    before = {t for t in threading.enumerate() if t.name == "fq-outbox"}  # other consoles'
     with demo_copy(settings, base_db, demo_territory, tag="l") as (url, engine):
         name = engine.url.database or ""
         with serve_console(settings, url) as base:
+            outbox = {t for t in threading.enumerate() if t.name == "fq-outbox"} - before
+            assert len(outbox) == 1, "the console delivers its outbox"
             threading.Thread(target=read_events, args=(base,), daemon=True).start()
             source = until("the event stream's listener is ready",
                            lambda: (n := listener_of(name)) is not None and n.listening and n)
             thread = source._thread
             assert thread is not None and thread.is_alive()
         assert not thread.is_alive(), "the listener outlived its console"
+        assert not any(t.is_alive() for t in outbox), "the outbox worker outlived its console"
         assert listener_of(name) is None
     # the database is gone now: nothing of that console is left to retry it
     assert not thread.is_alive() and listener_of(name) is None

@@ -10,6 +10,7 @@ export const LIMITS = Object.freeze({
   "case_q": 60,
   "description": 4000,
   "export_rows": 10000,
+  "external_source": 40,
   "key_name": 60,
   "name": 60,
   "note": 1000,
@@ -23,5 +24,7 @@ export const LIMITS = Object.freeze({
   "title": 200,
   "unit_capacity": 20,
   "unmask_reason": 200,
-  "username": 40
+  "username": 40,
+  "webhook_name": 60,
+  "webhook_url": 500
 })

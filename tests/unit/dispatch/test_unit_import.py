@@ -163,3 +163,14 @@ def test_empty_and_unreadable_files(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip file")
     assert _rejected(broken)[0].kind == "bad_value"
+
+
+def test_a_roster_may_carry_each_units_email_for_the_notices(tmp_path: Path) -> None:
+    rows = [[*GOOD_ROWS[0], "wg001@example.org"], [*GOOD_ROWS[1], ""]]
+    df = read_units(_csv(tmp_path / "u.csv", [*CN_HEADER, "电子邮箱"], rows),
+                    territory_codes=CODES)
+    assert df["email"].iloc[0] == "wg001@example.org" and pd.isna(df["email"].iloc[1])
+    with pytest.raises(ImportRejected) as err:
+        read_units(_csv(tmp_path / "bad.csv", [*CN_HEADER, "邮箱"], [[*GOOD_ROWS[0], "不是邮箱"]]),
+                   territory_codes=CODES)
+    assert any("电子邮箱" in p.message for p in err.value.problems)

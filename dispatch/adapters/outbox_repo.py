@@ -1,0 +1,84 @@
+"""The outbox in SQL: notices staged in the event's transaction, and the facts choosing them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from dispatch.adapters import orm_outbox  # noqa: F401  (migration 0018's tables and columns)
+from dispatch.notices import Contact, Notice, Subscription
+
+
+class OutboxRepository:
+    """A :class:`dispatch.ports_outbox.Outbox` on the unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, notices: Sequence[Notice], *, at: datetime) -> None:
+        rows = [{"key": str(uuid.uuid4()), "channel": n.channel, "recipient": n.recipient,
+                 "event_type": n.event_type, "incident_id": n.incident_id,
+                 "subscription_id": n.subscription_id, "template": n.template,
+                 "payload": json.dumps(n.payload, ensure_ascii=False, default=str), "at": at}
+                for n in notices]
+        self.conn.execute(text(
+            "INSERT INTO outbox (key, channel, recipient, event_type, incident_id, "
+            "subscription_id, template, payload, next_at, created_at) VALUES (CAST(:key AS uuid), "
+            ":channel, :recipient, :event_type, :incident_id, :subscription_id, :template, "
+            "CAST(:payload AS jsonb), now(), :at)"), rows)
+
+    def subscriptions(self) -> list[Subscription]:
+        rows = self.conn.execute(text(
+            "SELECT w.id, w.url, w.event_types, w.trusted, w.source, w.street_id, "
+            "  (SELECT array_agg(s.id) FROM streets s WHERE s.district_id = w.district_id) "
+            "    AS district_streets, w.district_id "
+            "FROM webhook_subscriptions w WHERE w.active ORDER BY w.id")).mappings()
+        out = []
+        for r in rows:
+            streets: tuple[int, ...] = ()
+            if r["street_id"] is not None:
+                streets = (r["street_id"],)
+            elif r["district_id"] is not None:
+                streets = tuple(r["district_streets"] or ()) or (-1,)  # an empty district
+            out.append(Subscription(id=r["id"], url=r["url"],
+                                    event_types=tuple(r["event_types"] or ()),
+                                    street_ids=streets, trusted=r["trusted"], source=r["source"]))
+        return out
+
+    def contacts(self, unit_ids: Sequence[int]) -> list[Contact]:
+        if not unit_ids:
+            return []
+        rows = self.conn.execute(text(
+            "SELECT id, name, phone, email, street_id FROM units WHERE id = ANY(:ids) "
+            "ORDER BY id"), {"ids": list(unit_ids)}).mappings()
+        return [Contact(name=r["name"], phone=r["phone"], email=r["email"], unit_id=r["id"],
+                        street_id=r["street_id"]) for r in rows]
+
+    def handled_by(self, incident_id: int) -> list[Contact]:
+        ids = self.conn.scalars(text(
+            "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = :id"),
+            {"id": incident_id}).all()
+        return self.contacts(list(ids))
+
+    def external(self, incident_id: int) -> tuple[str, str] | None:
+        row = self.conn.execute(text(
+            "SELECT external_source, external_id FROM incidents WHERE id = :id "
+            "AND external_id IS NOT NULL"), {"id": incident_id}).first()
+        return (row[0], row[1]) if row else None
+
+    def find_external(self, source: str, external_id: str) -> int | None:
+        # one registration per external id at a time: the second waits, then finds the first
+        self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                          {"k": f"fq-external:{source}:{external_id}"})
+        return self.conn.scalar(text(
+            "SELECT id FROM incidents WHERE external_source = :s AND external_id = :e"),
+            {"s": source, "e": external_id})
+
+    def set_external(self, incident_id: int, source: str, external_id: str) -> None:
+        self.conn.execute(text("UPDATE incidents SET external_source = :s, external_id = :e "
+                               "WHERE id = :id"),
+                          {"s": source, "e": external_id, "id": incident_id})

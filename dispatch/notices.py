@@ -1,0 +1,208 @@
+"""Who is told what when an event commits: the outbox's plan (pure; no I/O, no delivery).
+
+:func:`plan` turns one transaction's events into :class:`Notice` rows that the unit of work
+writes into the outbox *in that transaction* (:func:`stage`), so a message exists exactly when
+its event committed. The rules (issue 17, item 4):
+
+- a unit, by SMS to the roster's phone and e-mail, on a new task (``units_assigned``) and on
+  督办 (``supervision_opened``, ``deadline_passed``), for every unit active on the case;
+- a party, by SMS only, on 受理 (``incident_registered``) and 办结 (``state_changed`` to
+  ``resolved``), with the tracking code when the event carries one (a resident's case) else
+  the case number; one message per party who gave a phone, naming nobody (no other party's
+  name or phone ever reaches it);
+- a supervisor (the ``notify_supervisors`` setting: name, phone, e-mail, optional street) on
+  escalation (``incident_escalated``);
+- a webhook subscription on the event types and area it chose (:mod:`dispatch.webhooks` shapes
+  the body); a 12345-style subscription (``source`` set) on the state changes of the cases that
+  came from that source, in that platform's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dispatch import vocab
+from dispatch.events import (
+    DeadlinePassed,
+    Event,
+    IncidentEscalated,
+    IncidentRegistered,
+    StateChanged,
+    SupervisionOpened,
+    UnitsAssigned,
+)
+from dispatch.webhooks import exchange_body, matches, webhook_body
+
+if TYPE_CHECKING:
+    from dispatch.ports import UnitOfWork
+    from dispatch.ports_rows import CaseRow, Json
+
+CHANNELS = {"sms": "短信", "email": "电子邮件", "webhook": "Webhook"}
+# the SMS template key per kind of message (the gateway's template id is configured per key)
+TEMPLATES = {"task": "新任务", "supervise": "督办", "accepted": "受理", "resolved": "办结",
+             "escalated": "上报"}
+SUPERVISORS_SETTING = "notify_supervisors"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone to tell: a unit from the roster, or a supervisor from the setting."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    unit_id: int | None = None
+    street_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A webhook subscription as the planner needs it (``street_ids`` empty: everywhere)."""
+
+    id: int
+    url: str
+    event_types: tuple[str, ...] = ()
+    street_ids: tuple[int, ...] = ()
+    trusted: bool = False
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to deliver: channel, recipient, the event and its text or body."""
+
+    channel: str  # sms | email | webhook
+    recipient: str  # phone, e-mail address or URL
+    event_type: str
+    payload: Json
+    incident_id: int | None = None
+    template: str | None = None  # the SMS template key (TEMPLATES)
+    subscription_id: int | None = None
+    extra: Json = field(default_factory=dict)
+
+
+def _to_unit(c: Contact, event: Event, key: str, text: str, params: Json) -> list[Notice]:
+    out = []
+    iid = getattr(event, "incident_id", None)
+    if c.phone:
+        out.append(Notice("sms", c.phone, event.type, {"text": text, "params": params},
+                          iid, key))
+    if c.email:
+        out.append(Notice("email", c.email, event.type,
+                          {"subject": f"【{TEMPLATES[key]}】案件 {params['code']}", "text": text},
+                          iid, key))
+    return out
+
+
+def _case_text(case: CaseRow) -> Json:
+    return {"code": case["code"], "category": vocab.CATEGORIES.get(case["category"],
+                                                                   case["category"]),
+            "address": (case.get("address") or "")[:40]}
+
+
+def for_people(event: Event, case: CaseRow | None, units: Sequence[Contact],
+               supervisors: Sequence[Contact]) -> list[Notice]:
+    """The SMS and e-mail notices ``event`` causes (``units``: the ones it concerns)."""
+    if case is None:
+        return []
+    p = _case_text(case)
+    out: list[Notice] = []
+    if isinstance(event, UnitsAssigned):
+        text = f"新任务：案件{p['code']}（{p['category']}），{p['address']}，请及时签收。"
+        for c in units:
+            if c.unit_id in event.unit_ids:
+                out += _to_unit(c, event, "task", text, p)
+    elif isinstance(event, SupervisionOpened | DeadlinePassed):
+        text = f"督办：案件{p['code']}（{p['category']}）已督办，请尽快处置并反馈。"
+        for c in units:
+            out += _to_unit(c, event, "supervise", text, p)
+    elif isinstance(event, IncidentEscalated):
+        text = f"上报：案件{p['code']}（{p['category']}）已上报至{event.level}层级，请研处。"
+        for c in supervisors:
+            if c.street_id is None or c.street_id == case.get("street_id"):
+                out += _to_unit(c, event, "escalated", text, p)
+    elif isinstance(event, IncidentRegistered) or (
+            isinstance(event, StateChanged) and event.to_state == "resolved"):
+        accepted = isinstance(event, IncidentRegistered)
+        ref = getattr(event, "tracking_code", None) or case["code"]
+        what = "已受理" if accepted else "已办结"
+        text = (f"您反映的{p['category']}已{'受理' if accepted else '办结'}，"
+                f"查询码{ref}。" + ("" if accepted else "如有意见请回复或来电。"))
+        seen: set[str] = set()
+        for party in case.get("parties") or []:
+            phone = (party.get("phone") or "").strip()
+            if phone and phone not in seen:  # one message per phone, naming nobody
+                seen.add(phone)
+                out.append(Notice("sms", phone, event.type,
+                                  {"text": text, "params": {"ref": ref, "state": what,
+                                                            "category": p["category"]}},
+                                  case["id"], "accepted" if accepted else "resolved"))
+    return out
+
+
+def for_hooks(event: Event, case: CaseRow | None, subs: Sequence[Subscription],
+              external: tuple[str, str] | None, handling: Sequence[Contact], at: str
+              ) -> list[Notice]:
+    """The webhook notices: subscriptions by type and area; the source's exchange shape."""
+    out: list[Notice] = []
+    for s in subs:
+        if s.source is not None:
+            if external is None or case is None or external[0] != s.source:
+                continue
+            body = exchange_body(event, case, external[1], handling, at=at)
+        elif matches(s.event_types, s.street_ids, event,
+                     case.get("street_id") if case else None):
+            body = webhook_body(event, case, trusted=s.trusted, at=at)
+        else:
+            body = None
+        if body is not None:
+            out.append(Notice("webhook", s.url, event.type, body,
+                              getattr(event, "incident_id", None), subscription_id=s.id))
+    return out
+
+
+PEOPLE_EVENTS = (UnitsAssigned, SupervisionOpened, DeadlinePassed, IncidentEscalated,
+                 IncidentRegistered, StateChanged)
+
+
+def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
+    """Write the notices ``events`` cause into ``uow``'s outbox (the same transaction); how
+    many. Events without a case (positions, unit status, policy) cause none."""
+    case_events = [e for e in events if getattr(e, "incident_id", None) is not None]
+    if not case_events:
+        return 0
+    outbox = uow.outbox
+    subs = outbox.subscriptions()
+    notices: list[Notice] = []
+    cache: dict[int, tuple[CaseRow | None, list[Contact], tuple[str, str] | None,
+                           list[Contact]]] = {}
+    supervisors: list[Contact] | None = None
+    at = uow.now().isoformat()
+    for e in case_events:
+        iid: int = e.incident_id  # type: ignore[attr-defined]
+        if not subs and not isinstance(e, PEOPLE_EVENTS):
+            continue
+        if iid not in cache:
+            case = uow.incidents.get(iid)
+            active = [a["unit_id"] for a in uow.units.active_on(iid)]
+            external = outbox.external(iid)
+            cache[iid] = (case, outbox.contacts(active), external,
+                          outbox.handled_by(iid) if external and subs else [])
+        case, units, external, handling = cache[iid]
+        if isinstance(e, IncidentEscalated) and supervisors is None:
+            supervisors = supervisors_from(uow.units.load_setting(SUPERVISORS_SETTING))
+        notices += for_people(e, case, units, supervisors or [])
+        notices += for_hooks(e, case, subs, external, handling, at)
+    if notices:
+        outbox.add(notices, at=uow.now())
+    return len(notices)
+
+
+def supervisors_from(stored: Any) -> list[Contact]:
+    """The ``notify_supervisors`` setting (``{"people": [{name, phone, email, street_id}]}``)."""
+    people = (stored or {}).get("people") if isinstance(stored, dict) else None
+    return [Contact(name=str(p.get("name") or "督办人"), phone=p.get("phone") or None,
+                    email=p.get("email") or None, street_id=p.get("street_id"))
+            for p in people or [] if isinstance(p, dict)]

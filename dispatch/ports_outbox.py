@@ -1,0 +1,40 @@
+"""The outbox's port: what staging notices and the 12345 exchange need of a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from dispatch.notices import Contact, Notice, Subscription
+
+
+class Outbox(Protocol):
+    """Notices written in the event's transaction, and the facts that choose them."""
+
+    def add(self, notices: Sequence[Notice], *, at: datetime) -> None:
+        """One pending row per notice, each with a fresh idempotency key."""
+        ...
+
+    def subscriptions(self) -> list[Subscription]:
+        """The active webhook subscriptions (a district's resolved to its streets)."""
+        ...
+
+    def contacts(self, unit_ids: Sequence[int]) -> list[Contact]:
+        """The units' names, phones and e-mails from the roster."""
+        ...
+
+    def handled_by(self, incident_id: int) -> list[Contact]:
+        """Every unit sent to the case, released ones too (the 12345 result's handling unit)."""
+        ...
+
+    def external(self, incident_id: int) -> tuple[str, str] | None:
+        """``(external_source, external_id)`` of a case from another platform."""
+        ...
+
+    def find_external(self, source: str, external_id: str) -> int | None:
+        """The case already registered under that external id (serialised per id until the
+        transaction ends, so two concurrent registrations make one case)."""
+        ...
+
+    def set_external(self, incident_id: int, source: str, external_id: str) -> None: ...

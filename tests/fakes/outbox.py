@@ -1,0 +1,57 @@
+"""The fake :class:`dispatch.ports_outbox.Outbox`: staged notices, subscriptions, external ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from dispatch.notices import Contact, Notice, Subscription
+from tests.fakes.db import FakeDb, Tables
+
+
+class FakeOutbox:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    @property
+    def t(self) -> Tables:
+        return self.db.tables  # the current tables (a rollback replaces them)
+
+    def add(self, notices: Sequence[Notice], *, at: datetime) -> None:
+        self.db.wrote("outbox")
+        for n in notices:
+            self.t.outbox.append({**asdict(n), "key": str(uuid.uuid4()), "state": "pending",
+                                  "attempts": 0, "next_at": at})
+
+    def subscriptions(self) -> list[Subscription]:
+        return [s for s in self.t.subscriptions]
+
+    def contacts(self, unit_ids: Sequence[int]) -> list[Contact]:
+        out = []
+        for uid in sorted(set(unit_ids)):
+            unit = self.t.units.get(uid)
+            if unit is not None:
+                extra = self.t.contacts.get(uid, {})
+                out.append(Contact(name=unit.name, phone=extra.get("phone"),
+                                   email=extra.get("email"), unit_id=uid,
+                                   street_id=unit.street_id))
+        return out
+
+    def handled_by(self, incident_id: int) -> list[Contact]:
+        return self.contacts([a["unit_id"] for a in self.t.assignments
+                              if a["incident_id"] == incident_id])
+
+    def external(self, incident_id: int) -> tuple[str, str] | None:
+        return self.t.externals.get(incident_id)
+
+    def find_external(self, source: str, external_id: str) -> int | None:
+        for iid, pair in self.t.externals.items():
+            if pair == (source, external_id):
+                return iid
+        return None
+
+    def set_external(self, incident_id: int, source: str, external_id: str) -> None:
+        self.db.wrote("external")
+        self.t.externals[incident_id] = (source, external_id)
