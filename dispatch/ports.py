@@ -169,6 +169,7 @@ class UnitOfWork(Protocol):
     @property
     def residents(self) -> Residents: ...
 
+    @property
     def outbox(self) -> Outbox:
         """Notices staged at ``commit()`` from the events (:func:`dispatch.notices.stage`)."""
         ...

@@ -10,6 +10,7 @@ from dispatch.commands import LinkIncidents, LocateIncident, Party, RegisterInci
 from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered
 from dispatch.handlers_intake import link, locate, register
+from dispatch.results import Registered
 from tests.fakes import NOW, FakeDb, FakeUnitOfWork, fake_dispatch, outside, run
 
 
@@ -23,6 +24,7 @@ def _register(**kw: object) -> RegisterIncident:
 def test_register_inside_writes_the_case_its_clocks_and_two_audit_rows_in_one_commit():
     uow = FakeUnitOfWork()
     got = run(register, _register(), uow)
+    assert isinstance(got, Registered)  # not an external id seen before
     assert (got.incident_id, got.code, got.state) == (1, "2026-000001", "located")
     row = uow.db.tables.cases[1]
     assert (row["state"], row["street_id"], row["grid_id"], row["police_grid_id"]) == \
@@ -42,6 +44,7 @@ def test_register_inside_writes_the_case_its_clocks_and_two_audit_rows_in_one_co
 def test_register_outside_the_territory_stays_registered_without_a_place():
     uow = FakeUnitOfWork(locate=outside)
     got = run(register, _register(), uow)
+    assert isinstance(got, Registered)  # not an external id seen before
     row = uow.db.tables.cases[1]
     assert got.state == "registered" and row["state"] == "registered"
     assert row["lon"] is None and row["street_id"] is None and not got.auto_dispatch
@@ -54,6 +57,7 @@ def test_register_links_a_probable_duplicate_by_the_same_phone():
                 parties=[{"name": "李四", "phone": "13900000002"}])
     uow = FakeUnitOfWork(db)
     got = run(register, _register(), uow)
+    assert isinstance(got, Registered)  # not an external id seen before
     assert got.incident_id == 2 and [d.other_id for d in got.duplicates] == [1]
     (lk,) = db.tables.links
     assert (lk["incident_id"], lk["other_id"], lk["kind"]) == (2, 1, "probable")
