@@ -4,6 +4,7 @@ resident (no staff names, no other parties, no exact address), the places poster
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -19,9 +20,24 @@ STEP_WORDS = ("您反映的问题已受理，正在安排处置人员。", "已�
               "已回访。感谢您的反映。")
 
 
-def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100
-                 ) -> list[dict[str, Any]]:
-    """Reports waiting for the desk (oldest first) or recently decided (newest first)."""
+def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
+                 keep: Callable[[dict[str, Any]], bool] | None = None,
+                 batch: int = 500) -> list[dict[str, Any]]:
+    """Reports waiting for the desk (oldest first) or recently decided (newest first): the
+    first ``limit`` of them ``keep`` accepts (the reader's jurisdiction), read in batches."""
+    out: list[dict[str, Any]] = []
+    offset = 0
+    while len(out) < limit:
+        rows = _queue_rows(conn, status=status, limit=batch if keep else limit, offset=offset)
+        out.extend(r for r in rows if keep is None or keep(r))
+        if keep is None or len(rows) < batch:
+            break
+        offset += batch
+    return out[:limit]
+
+
+def _queue_rows(conn: Connection, *, status: str, limit: int, offset: int
+                ) -> list[dict[str, Any]]:
     order = "ASC" if status == "pending" else "DESC"
     rows = conn.execute(text(
         "SELECT r.id, r.tracking_code, r.status, r.category, r.description, r.address, r.lon, "
@@ -31,8 +47,8 @@ def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('text', n.text, 'added_at', n.added_at) "
         " ORDER BY n.id), '[]'::jsonb) FROM resident_notes n WHERE n.report_id = r.id) AS notes "
         "FROM resident_reports r LEFT JOIN incidents i ON i.id = r.incident_id "
-        f"WHERE r.status = :s ORDER BY r.submitted_at {order}, r.id LIMIT :n"),
-        {"s": status, "n": limit}).mappings()
+        f"WHERE r.status = :s ORDER BY r.submitted_at {order}, r.id LIMIT :n OFFSET :o"),
+        {"s": status, "n": limit, "o": offset}).mappings()
     out = []
     for r in rows:
         d = dict(r)
@@ -41,6 +57,13 @@ def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100
         d["from_resident"] = True
         out.append(d)
     return out
+
+
+def report_place(conn: Connection, report_id: int) -> dict[str, Any] | None:
+    """Where a report says it is (its point and the ``?at=`` place), or None if unknown."""
+    row = conn.execute(text("SELECT id, lon, lat, place FROM resident_reports WHERE id = :i"),
+                       {"i": report_id}).mappings().first()
+    return dict(row) if row else None
 
 
 def _case(conn: Connection, incident_id: int) -> dict[str, Any] | None:

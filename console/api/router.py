@@ -172,7 +172,9 @@ class ApiHandler(DatabaseFaults, RequestHandler):
         """Audit a jurisdiction refusal the domain side raised (:class:`Forbidden`)."""
         d = err.detail
         entity, eid = (("incident", d["incident_id"]) if "incident_id" in d
-                       else ("unit", d["unit_id"]) if "unit_id" in d else ("access", None))
+                       else ("unit", d["unit_id"]) if "unit_id" in d
+                       else ("resident_report", d["report_id"]) if "report_id" in d
+                       else ("access", None))
         await audit_access(self.app.engine, actor=self.who.actor, action="permission_denied",
                            entity=entity, entity_id=eid,
                            reason=str(d.get("action") or self.required_action()),

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from console.api.dispatch import DispatchHandler
 from console.api.resident import qr_svg
 from console.api.schemas_resident import AcceptIn, RejectIn
+from console.api.triage_scope import ReportAreas, check_report, masked_report, reader_keeps
 from console.bootstrap import App
 from dispatch.errors import InvalidCommand
 from dispatch.views_resident import place, poster_places, triage_queue
@@ -29,24 +30,42 @@ class TriageListHandler(DispatchHandler):
             if status not in STATUSES:
                 raise InvalidCommand("参数 status 只能是 pending、accepted 或 rejected",
                                      field="status")
-            return {"items": self.read(triage_queue, status=status)}
+            with self.app.engine.connect() as conn:
+                keep = reader_keeps(self.who, ReportAreas(conn, self.app.locators.get(conn)))
+                rows = triage_queue(conn, status=status, keep=keep)
+            return {"items": [masked_report(self.who, r) for r in rows]}
         await self.run(work)
 
 
-class TriageAcceptHandler(DispatchHandler):
+class TriageDecision(DispatchHandler):
+    """A decision on one report, refused (403, audited) outside the reader's jurisdiction."""
+
+    def check(self, report_id: int) -> None:
+        with self.app.engine.connect() as conn:
+            check_report(conn, self.app.locators.get(conn), self.who, report_id,
+                         self.required_action())
+
+
+class TriageAcceptHandler(TriageDecision):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
 
     async def post(self, report_id: str) -> None:
-        await self.run(lambda: self.handle(self.body(AcceptIn).to_command(
-            report_id=int(report_id), actor=self.actor())), status=201)
+        def work() -> Any:
+            cmd = self.body(AcceptIn).to_command(report_id=int(report_id), actor=self.actor())
+            self.check(int(report_id))
+            return self.handle(cmd)
+        await self.run(work, status=201)
 
 
-class TriageRejectHandler(DispatchHandler):
+class TriageRejectHandler(TriageDecision):
     actions: ClassVar[dict[str, str]] = {"POST": "incident.create"}
 
     async def post(self, report_id: str) -> None:
-        await self.run(lambda: self.handle(self.body(RejectIn).to_command(
-            report_id=int(report_id), actor=self.actor())))
+        def work() -> Any:
+            cmd = self.body(RejectIn).to_command(report_id=int(report_id), actor=self.actor())
+            self.check(int(report_id))
+            return self.handle(cmd)
+        await self.run(work)
 
 
 class PosterPlacesHandler(DispatchHandler):
