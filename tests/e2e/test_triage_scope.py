@@ -5,6 +5,8 @@ masked."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -39,8 +41,8 @@ def point_in(base: str, street: int) -> tuple[float, float, int]:
     raise AssertionError(f"no point found in street {street}")
 
 
-def submitted(base: str, **fields: str) -> int:
-    resp = report(base, **fields)
+def submitted(base: str, **fields: Any) -> int:
+    resp = report(base, None, **fields)
     assert resp.status_code == 201, resp.text
     assert resp.json()["duplicate"] is False
     return int(resp.json()["id"])
@@ -118,11 +120,11 @@ def test_deciding_another_streets_report_is_refused_audited_and_changes_nothing(
                 "SELECT count(*) FROM audit_log WHERE actor = 'dispatcher1' AND "
                 "action = 'permission_denied' AND entity = 'resident_report' "
                 "AND entity_id = :i"), {"i": r2}).scalar()
-            status = conn.execute(text("SELECT status FROM resident_reports WHERE id = :i"),
+            state = conn.execute(text("SELECT status FROM resident_reports WHERE id = :i"),
                                   {"i": r2}).scalar()
     finally:
         engine.dispose()
-    assert refused == 2 and status == "pending"
+    assert refused == 2 and state == "pending"
     # the report's own street decides it
     status, _, body = call("POST", f"{base}{T}/{r2}/reject", {"reason": "不属于调解范围"},
                            user="dispatcher2")
