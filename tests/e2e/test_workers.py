@@ -27,6 +27,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
+from console.ops.proxy import nginx_rate
 from dispatch import limits
 from dispatch.scheduler import LOCK_KEY
 from tests.conftest import demo_copy
@@ -196,7 +197,9 @@ def test_a_flood_without_cookies_meets_nginxs_limit_for_all_workers_the_staff_ap
     under its own counter; nginx counts them together (console/ops/proxy.py: nginx_rate) and
     answers its own Chinese 429 past the limit, while a staff call through it still answers."""
     count, _ = limits.RESIDENT_CHALLENGES_PER_ADDRESS
+    per_minute, _ = nginx_rate(limits.RESIDENT_CHALLENGES_PER_ADDRESS)
     answers: list[tuple[int, str, str | None]] = []
+    started = time.monotonic()
     for _ in range(count + 10):  # urllib keeps no cookie: every request is hashed afresh
         req = urllib.request.Request(f"{farm.base}/api/v1/resident/challenge", method="POST")
         try:
@@ -204,10 +207,12 @@ def test_a_flood_without_cookies_meets_nginxs_limit_for_all_workers_the_staff_ap
                 answers.append((resp.status, resp.read().decode(), None))
         except urllib.error.HTTPError as err:
             answers.append((err.code, err.read().decode(), err.headers.get("Retry-After")))
+    # the bucket holds `count` and refills while the flood runs
+    refills = int((time.monotonic() - started) * per_minute / 60) + 1
     passed = [a for a in answers if a[0] == 201]
     refused = [a for a in answers if a[0] == 429]
-    # the bucket holds `count`; at most a refill or two arrives while the flood runs
-    assert count <= len(passed) <= count + 2 and len(passed) + len(refused) == len(answers), \
+    assert refused and count <= len(passed) <= count + refills, (len(passed), refills)
+    assert len(passed) + len(refused) == len(answers), \
         [a[:2] for a in answers if a[0] not in (201, 429)]
     for _, body, retry in refused:
         assert json.loads(body) == {"error": {"code": "throttled",
