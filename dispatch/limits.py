@@ -78,6 +78,8 @@ RESIDENT_REPORTS_PER_ADDRESS = (20, 3600)
 RESIDENT_REPORTS_PER_DEVICE = (5, 3600)
 RESIDENT_CHALLENGES_PER_ADDRESS = (60, 600)
 RESIDENT_TRACK_PER_ADDRESS = (60, 600)
+# report uploads in flight at once from one address (nginx's limit_conn, before any worker)
+RESIDENT_UPLOADS_PER_ADDRESS = 10
 # The duplicate check: same device or phone, within this distance (or the same address text)
 # and this many hours, with descriptions at least this similar (character bigrams, Jaccard).
 RESIDENT_DUP_HOURS = 24

@@ -15,24 +15,101 @@ get a fresh key per request: their requests spread over every worker.
 Everything nginx writes lives under ``<state>/proxy`` and ``<state>/logs`` (no /etc change);
 it listens on a port above 1024 and needs no root. The access log leaves query strings out
 (addresses and keys travel in them: console/logs.py does the same for Tornado).
+
+The public resident routes (扫码说事: /api/v1/resident/… and the /track page) are throttled by
+nginx per client address, before any worker, because the workers' own counters
+(console/api/resident_guard.py) live in one process each: a flood without the ``fq_route``
+cookie spreads over N workers and would get N times the limit. nginx counts for all of them
+(:func:`nginx_rate`); the workers' counters stay as the second line (and the only one when a
+single process serves without nginx). nginx's 429 is its own short Chinese answer; a worker's
+429 passes through unchanged.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from math import ceil
 from pathlib import Path
 
 from console.tls import HSTS
+from dispatch import limits
 
 # the largest body a console route takes (an import upload, console/api/admin.py); each route
 # refuses above its own limit, with its reason, before reading the body
 MAX_BODY = "201m"
 LONG_S = 3600  # websockets and the event stream stay open for hours; the browsers reconnect
+
+
+RESIDENT = "/api/v1/resident"
+THROTTLED_CODE = "throttled"
+THROTTLED = "提交过于频繁，请稍后再试"  # the POSTs: a report, a challenge
+THROTTLED_READ = "访问过于频繁，请稍后再试"  # the look-ups and the /track page
+
+
+def nginx_rate(limit: tuple[int, int]) -> tuple[int, int]:
+    """(requests per minute, burst) for nginx's ``limit_req`` from a sliding-window limit
+    ``(count, window seconds)`` of :mod:`dispatch.limits`.
+
+    nginx's limit is a token bucket: ``burst + 1`` requests at once, then one more every
+    60/rate seconds. With ``burst = count - 1`` and ``rate = ceil(count * 60 / window)`` the
+    bucket holds ``count`` and refills at least as fast as the window frees places, so any
+    sequence the window allows, nginx allows too (in any span of t seconds the window lets
+    through at most count * (1 + t / window), the bucket count + rate * t / 60): a client that
+    keeps to the worker's limit never meets nginx's, and a flood from one address gets about
+    ``count`` at once, whatever the number of workers. nginx has no rate below one a minute,
+    so a slower limit (reports: 20 an hour) refills at one a minute here: the worker's counter
+    stays the tighter line for a client that stays on one worker."""
+    count, window = limit
+    per_minute = max(1, ceil(count * 60 / window))
+    while per_minute * 1000 // 60 * window < count * 1000:  # nginx keeps milli-requests a
+        per_minute += 1  # second, truncated: 7r/m refills 116/1000 a second, not 7/60
+    return per_minute, max(0, count - 1)
+
+
+# zone name, the limit it follows, the locations it guards
+ZONES: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
+    ("fq_report", limits.RESIDENT_REPORTS_PER_ADDRESS, (f"= {RESIDENT}/reports",)),
+    ("fq_challenge", limits.RESIDENT_CHALLENGES_PER_ADDRESS, (f"= {RESIDENT}/challenge",)),
+    # every other resident route shares the workers' "track" counter
+    ("fq_resident", limits.RESIDENT_TRACK_PER_ADDRESS, (f"{RESIDENT}/",)),
+    ("fq_track_page", limits.RESIDENT_TRACK_PER_ADDRESS, ("= /track", "/track/")),
+)
+
+
+def _throttling(hsts: str) -> tuple[str, str]:
+    """The http-level zones and the server-level locations of the resident routes."""
+    zones = [f"    limit_req_zone $binary_remote_addr zone={name}:2m rate={nginx_rate(lim)[0]}r/m;"
+             for name, lim, _ in ZONES]
+    zones += ["    limit_conn_zone $binary_remote_addr zone=fq_uploads:2m;",
+              "    limit_req_status 429;", "    limit_conn_status 429;",
+              "    limit_req_log_level notice;", "    limit_conn_log_level notice;"]
+    locations = []
+    for name, lim, where in ZONES:
+        rate, burst = nginx_rate(lim)
+        extra = ("            limit_conn fq_uploads "
+                 f"{limits.RESIDENT_UPLOADS_PER_ADDRESS};\n") if name == "fq_report" else ""
+        for loc in where:
+            locations.append(
+                f"        location {loc} {{\n"
+                f"            limit_req zone={name} burst={burst} nodelay;\n{extra}"
+                f"            error_page 429 = @{name}_429;\n"
+                "            proxy_pass http://fq_console;\n        }")
+        page = name == "fq_track_page"
+        text = THROTTLED if name in ("fq_report", "fq_challenge") else THROTTLED_READ
+        body = json.dumps({"error": {"code": THROTTLED_CODE, "message": text}}, ensure_ascii=False)
+        locations.append(
+            f"        location @{name}_429 {{\n{hsts}"
+            f"            add_header Retry-After {ceil(60 / rate)} always;\n"
+            f"            default_type \"{'text/plain' if page else 'application/json'}; "
+            'charset=utf-8";\n'
+            f"            return 429 '{text if page else body}';\n        }}")
+    return "\n".join(zones), "\n".join(locations)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +163,8 @@ def config(p: Proxy) -> str:
         redirect = (f"    server {{\n        {_listen(p.address, p.redirect_port)}\n"
                     f"        return 301 https://$host:{p.port}$request_uri;\n    }}\n")
     tmp = p.home / "tmp"
+    zones, resident = _throttling(
+        f'            add_header Strict-Transport-Security "{HSTS}" always;\n' if p.tls else "")
     return f"""# written by ./run serve --workers (console/ops/proxy.py) at every start: edit that, not this
 worker_processes 1;
 worker_shutdown_timeout 5s;
@@ -112,6 +191,9 @@ http {{
         "" "fq_route=$request_id; Path=/; HttpOnly; SameSite=Lax{secure}";
         default "";
     }}
+
+    # the public resident routes, per client address for all workers (nginx_rate)
+{zones}
 
     upstream fq_console {{
         hash $fq_route consistent;
@@ -142,6 +224,7 @@ http {{
             proxy_pass http://fq_console;
             proxy_buffering off;
         }}
+{resident}
         # each worker has its own figures: /metrics/1 … /metrics/{len(p.workers)}
         location = /metrics {{ return 404; }}
 {per_worker}

@@ -27,6 +27,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
+from console.ops.proxy import nginx_rate
+from dispatch import limits
 from dispatch.scheduler import LOCK_KEY
 from tests.conftest import demo_copy
 from tests.e2e.test_desk import VIEW, Desk, call
@@ -187,6 +189,37 @@ def test_the_client_address_is_the_proxys_word_not_the_clients(farm: Farm) -> No
         raise AssertionError("/metrics through the proxy should name a worker")
     except urllib.error.HTTPError as err:
         assert err.code == 404
+
+
+def test_a_flood_without_cookies_meets_nginxs_limit_for_all_workers_the_staff_api_does_not(
+        farm: Farm) -> None:
+    """Challenges from one address without the route cookie spread over both workers, each
+    under its own counter; nginx counts them together (console/ops/proxy.py: nginx_rate) and
+    answers its own Chinese 429 past the limit, while a staff call through it still answers."""
+    count, _ = limits.RESIDENT_CHALLENGES_PER_ADDRESS
+    per_minute, _ = nginx_rate(limits.RESIDENT_CHALLENGES_PER_ADDRESS)
+    answers: list[tuple[int, str, str | None]] = []
+    started = time.monotonic()
+    for _ in range(count + 10):  # urllib keeps no cookie: every request is hashed afresh
+        req = urllib.request.Request(f"{farm.base}/api/v1/resident/challenge", method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                answers.append((resp.status, resp.read().decode(), None))
+        except urllib.error.HTTPError as err:
+            answers.append((err.code, err.read().decode(), err.headers.get("Retry-After")))
+    # the bucket holds `count` and refills while the flood runs
+    refills = int((time.monotonic() - started) * per_minute / 60) + 1
+    passed = [a for a in answers if a[0] == 201]
+    refused = [a for a in answers if a[0] == 429]
+    assert refused and count <= len(passed) <= count + refills, (len(passed), refills)
+    assert len(passed) + len(refused) == len(answers), \
+        [a[:2] for a in answers if a[0] not in (201, 429)]
+    for _, body, retry in refused:
+        assert json.loads(body) == {"error": {"code": "throttled",
+                                              "message": "提交过于频繁，请稍后再试"}}
+        assert retry is not None and int(retry) > 0
+    status, units = call(farm.base, "/api/v1/units")
+    assert status == 200 and units, units
 
 
 def _urgent_cases(base: str, n: int, tag: str) -> list[int]:
