@@ -198,7 +198,6 @@ http {{
     upstream fq_console {{
         hash $fq_route consistent;
 {upstream}
-        keepalive 32;
     }}
 
     server {{
@@ -216,7 +215,10 @@ http {{
         proxy_send_timeout {LONG_S}s;
         proxy_request_buffering off;
         # a refused connection or a dead worker: the next one (a 503 is the database's
-        # answer, the same from every worker, and a sent POST is never sent twice)
+        # answer, the same from every worker, and a sent POST is never sent twice). No upstream
+        # keepalive: a cached connection to a worker killed since would fail only after a POST
+        # was written to it (a 502, not retried); a fresh loopback connect is refused instead,
+        # before anything is sent, and goes to the next worker.
         proxy_next_upstream error timeout;
 
         location / {{ proxy_pass http://fq_console; }}

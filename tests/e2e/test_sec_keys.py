@@ -75,7 +75,8 @@ def test_creation_returns_an_unguessable_token_and_lookups_take_only_it(
         base: str, planted: dict, filed: dict) -> None:
     root = f"{base}/open311/v2"
     token, code = filed["token"], filed["service_request_id"]
-    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    # a tracking code (dispatch.tracking): 12 Crockford base32 characters in groups of four
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}", token)
     # the public (keyless) lookups: by the token, in the GeoReport v2 shape, via georeport
     public = GeoReport(root).get_service_request(token)
     assert public["service_request_id"] == code and public["status"] == "open"
