@@ -89,6 +89,7 @@ class Workers:
         self.ports = tuple(range(port + 1, port + 1 + count))
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.down: set[int] = set()
+        self.exited: set[int] = set()  # workers whose exit was reported
         self.nginx: subprocess.Popen[bytes] | None = None
         self.logs = settings.state_dir / "logs"
         files = tls_files(settings)
@@ -139,7 +140,10 @@ class Workers:
         if self.nginx is not None and self.nginx.poll() is not None:
             return f"nginx exited ({self.nginx.returncode}): see {self.logs / 'nginx-error.log'}"
         for w, proc in self.procs.items():
-            if proc.poll() is not None and w not in self.down:
+            # reported once, whether or not the health check took it out of the proxy first
+            # (it may die between this look and that check)
+            if proc.poll() is not None and w not in self.exited:
+                self.exited.add(w)
                 say(f"worker on port {w} exited ({proc.returncode}); the others serve on")
         alive = [w for w, p in self.procs.items() if p.poll() is None]
         if not alive:
