@@ -8,7 +8,12 @@ const YMD = new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", mo
 const DAY = 86_400_000
 
 // Today's Beijing date as "YYYY-MM-DD".
-export function beijingToday(ms = Date.now()) { return YMD.format(new Date(ms)) }
+export function beijingToday(ms = Date.now()) {
+  // from the parts, not the formatted text: a node or browser without full ICU formats en-CA
+  // as en-US (03/02/2026), yet still gives the right year, month and day parts
+  const part = Object.fromEntries(YMD.formatToParts(new Date(ms)).map((p) => [p.type, p.value]))
+  return `${part.year}-${part.month}-${part.day}`
+}
 
 // Date arithmetic on "YYYY-MM-DD" text, in UTC so no zone or DST moves a day.
 const parse = (s) => { const [y, m, d] = s.split("-").map(Number); return Date.UTC(y, m - 1, d) }
