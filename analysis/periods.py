@@ -18,11 +18,12 @@ from sqlalchemy import Connection
 from analysis import queries_periods as qp
 from dispatch import stats
 from dispatch import stats_evidence as evidence
+from dispatch.limits import PERIOD_DAYS
 from dispatch.model import BEIJING
 from dispatch.stats_scope import Scope
 from dispatch.vocab import CATEGORIES, CHANNELS, UNIT_TYPES
 
-MAX_DAYS = 366  # the longest period a figure is asked for (one year, leap day included)
+MAX_DAYS = PERIOD_DAYS  # the longest period a figure is asked for (dispatch.limits)
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 MIN_CASES = 10  # fair ranking: fewer cases received in the period and a row is not ranked
 MIN_RATE_BASE = 5  # fair ranking: a rate whose denominator is smaller is left out of the score

@@ -7,13 +7,14 @@ definitions; only the bounds differ. Cases merged into another as duplicates are
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
 from analysis.queries import NOT_MERGED
 from dispatch import stats
+from dispatch import stats_evidence as evidence
 from dispatch.stats_scope import Scope
 
 SUFFIX = "p"  # the columns' suffix: intake_p, due_p, …
@@ -104,3 +105,31 @@ def areas(conn: Connection, scope: Scope, level: str) -> list[dict[str, Any]]:
     rows = conn.execute(text(f"SELECT a.id AS key, a.name, a.code FROM ({AREA_LISTS[level]}) a "
                              f"WHERE {where} ORDER BY a.code"), params).mappings()
     return [dict(r) for r in rows]
+
+
+def daily_counts(conn: Connection, scope: Scope, start: datetime, end: datetime
+                 ) -> dict[date, tuple[int, int]]:
+    """Per Beijing day of ``[start, end)``: cases received and cases 办结, counted exactly as
+    :func:`period_rows` counts ``intake`` and ``resolved`` (so the days add up to the period)."""
+    cond, params = _cond(scope, None)
+    within = stats.between()
+    day = f"(i.{{col}} AT TIME ZONE '{stats.TZ}')::date"
+    sql = (f"SELECT d, sum(rep)::int, sum(res)::int FROM ("
+           f"SELECT {day.format(col='reported_at')} AS d, 1 AS rep, 0 AS res FROM incidents i "
+           f"WHERE {cond} AND {within('reported_at')} UNION ALL "
+           f"SELECT {day.format(col='resolved_at')}, 0, 1 FROM incidents i "
+           f"WHERE {cond} AND {within('resolved_at')} AND {evidence.resolved()}) x GROUP BY d")
+    rows = conn.execute(text(sql), {**params, "p_start": start, "p_end": end}).all()
+    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+def grid_received(conn: Connection, scope: Scope, start: datetime, end: datetime
+                  ) -> dict[int, int]:
+    """Cases received in ``[start, end)`` per grid of the scope (the ``intake`` of
+    :func:`period_rows` by grid)."""
+    cond, params = _cond(scope, None)
+    rows = conn.execute(text(
+        f"SELECT i.grid_id, count(*) FROM incidents i WHERE {cond} AND "
+        f"{stats.between()('reported_at')} AND i.grid_id IS NOT NULL GROUP BY 1"),
+        {**params, "p_start": start, "p_end": end}).all()
+    return {int(r[0]): int(r[1]) for r in rows}

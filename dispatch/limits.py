@@ -42,6 +42,9 @@ UNIT_LIST = 20  # skills or languages of one unit
 # the wall refreshes every 5 s, so a replica within 5 s shows what a primary read a moment ago did
 REPLICA_LAG_S = 5.0
 
+# 研判 and the wall: the longest period a figure is asked for (one year, leap day included)
+PERIOD_DAYS = 366
+
 # 案件查询 (the case list and its exports)
 CASE_QUERY = 60  # the text searched in code, title and address
 CASE_PAGE = 1000  # rows on one page of the list (the API's limit)

@@ -145,12 +145,16 @@ def _classes(styles: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any
     return {k: dict(v) for k, v in styles.items()}
 
 
-def wall_layers(breaks: Sequence[int], *, api_base: str = "/api/v1") -> list[dict[str, Any]]:
-    """LeafletMap layer configs for the wall, bottom to top (console.map.LeafletMap.layers)."""
+def wall_layers(breaks: Sequence[int], *, api_base: str = "/api/v1",
+                period: str | None = None) -> list[dict[str, Any]]:
+    """LeafletMap layer configs for the wall, bottom to top (console.map.LeafletMap.layers).
+    With ``period`` (its Chinese label) the grids' heat is that fixed period's 受理, pushed by
+    the page (no URL); without, the live 30 days, fetched."""
     base = api_base.rstrip("/")
     labels = density_labels(breaks)
     # the same class bounds for the fetched layer as for this legend, even as the data moves
-    heat_url = f"{base}/stats/heat.geojson?breaks={','.join(str(int(b)) for b in breaks)}"
+    heat_url = (None if period else
+                f"{base}/stats/heat.geojson?breaks={','.join(str(int(b)) for b in breaks)}")
     density = {str(i): {"label": labels[str(i)], "fillColor": DENSITY_STYLES[i][0],
                         "color": DENSITY_STYLES[i][1], "fillOpacity": DENSITY_STYLES[i][2]}
                for i in range(len(breaks) + 2)}
@@ -159,7 +163,7 @@ def wall_layers(breaks: Sequence[int], *, api_base: str = "/api/v1") -> list[dic
          "url": f"{base}/layers/roads.geojson?merge=class",
          "visible": True, "min_zoom": None, "legend": False,
          "style": {"color": "#2b3f5c", "weight": 1.2, "opacity": 0.9}},
-        {"name": "grids", "label": "网格 · 近30日受理", "kind": "polygon",
+        {"name": "grids", "label": f"网格 · {period or '近30日'}受理", "kind": "polygon",
          "url": heat_url, "visible": True, "min_zoom": None,
          "style": {"weight": 0.8, "opacity": 0.9, "by": "heat",
                    "classes": density}},

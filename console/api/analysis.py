@@ -31,6 +31,7 @@ from console.api.jurisdiction import cut_risk, outside
 from console.api.stats import StatsHandler
 from console.bootstrap import App
 from dispatch.access import masks_incident
+from dispatch.limits import PERIOD_DAYS
 from dispatch.model import BEIJING
 from dispatch.privacy import mask_address, mask_incident, party_names
 from dispatch.stats_scope import Scope
@@ -38,7 +39,7 @@ from dispatch.vocab import CATEGORIES
 from geo.cache import SignatureCache, table_signature
 from layers.hotspots import hotspot_layer
 
-MAX_DAYS = 366
+MAX_DAYS = PERIOD_DAYS  # dispatch.limits: the longest period asked for
 METHOD = ("Getis-Ord Gi*（PySAL esda.G_Local，star=True，二元邻接权重含自身，正态近似）："
           "z>0 为热点、z<0 为冷点，按双侧 p 值分 90%/95%/99% 置信；微网格按共点相邻（Queen），"
           "方格按 {size} 米方格八邻域。")

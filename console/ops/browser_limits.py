@@ -25,7 +25,7 @@ LIMITS: dict[str, int] = {
     "audit_actor": views_audit.MAX_ACTOR, "audit_code": views_audit.MAX_CODE,
     "audit_q": views_audit.MAX_Q,
     "case_q": limits.CASE_QUERY, "case_page": limits.CASE_PAGE,
-    "export_rows": limits.EXPORT_ROWS,
+    "export_rows": limits.EXPORT_ROWS, "period_days": limits.PERIOD_DAYS,
 }
 PATH = Path(__file__).resolve().parents[1] / "static" / "lib" / "limits.js"
 

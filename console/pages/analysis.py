@@ -21,6 +21,7 @@ import param
 
 from analysis import periods
 from analysis.periods import Period
+from analysis.presets import presets
 from console.bootstrap import App
 from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent, LeafletMap, basemap
 from dispatch import stats, vocab
@@ -85,6 +86,9 @@ class AnalysisApp(FqComponent):
 
     period = param.Dict(default={}, doc="The opening period {from, to}.")
 
+    presets = param.List(default=[], doc="The quick picks [{key, label, from, to}] "
+                                         "(analysis.presets), as of the page's opening day.")
+
     labels = param.Dict(default={}, doc="Chinese labels of the codes the tabs show.")
 
     _esm: ClassVar[Path] = STATIC_DIR / "analysis.js"
@@ -120,6 +124,7 @@ class AnalysisSession:
         self.category: str | None = None
         self.panel = AnalysisApp(
             api_base=api_base, tabs=tabs_for(who), period=self.period, labels=labels(),
+            presets=presets(today),
             area=area_floor(who) if who is not None else {}, sizing_mode="stretch_width",
             margin=0, stylesheets=[f"{prefix}/analysis/analysis.css"])
         self.panel.on_request = self.on_request

@@ -26,6 +26,7 @@ from console.api.stats import definitions
 from console.bootstrap import App
 from console.live.stats_hub import StatsHub, stats_hub
 from console.map import IMPORTMAP, STATIC_DIR, STATIC_URL, FqComponent, LeafletMap, basemap
+from console.pages.wall_period import WallPeriod
 from dispatch import stats
 from dispatch.stats import Scope
 from layers.tiles import TileSettings
@@ -111,6 +112,12 @@ class WallSession:
         self.resync_at = 0.0  # monotonic time of the next full re-send (0: the next delivery)
         self.doc: Document | None = None
         self.token: int | None = None
+        self.api_base = api_base
+        # the chosen period (console.pages.wall_period): None live; the map's heat follows it
+        self.period = WallPeriod(hub, self.floor, self._period_ready)
+        self.map_period: str | None = None  # the period whose heat the map's grids show
+        self.period_breaks: tuple[int, ...] = ()
+        self.last: dict[str, Any] | None = None  # the last snapshot, laid under a new period
         prefix = static_url.rstrip("/")
         board = hub.board(self.scope)
         heat = self.heat()
@@ -221,13 +228,16 @@ class WallSession:
                 board["scope"].get("district")) != (self.scope.street, self.scope.community,
                                                     self.scope.grid, self.scope.district):
             return  # computed for a scope this wall has left
-        for name, value in board_slices(board).items():
+        self.last = payload
+        self.period.follow(self.scope)
+        for name, value in self.period.overlay(board_slices(board), board).items():
             part = getattr(self, name)
             if part.data != value:
                 part.data = value
         if not self.loaded:
             return
-        full = time.monotonic() >= self.resync_at
+        swapped = self.sync_period_map(payload["heat"])
+        full = swapped or time.monotonic() >= self.resync_at
         if full:
             self.resync_at = time.monotonic() + RESYNC_S
         self.push_heat(self.heat(payload["heat"]), full=full)
@@ -238,8 +248,8 @@ class WallSession:
         density, overdue = grid_features(self.shapes(), rows, self.breaks)
         layers: dict[str, dict[str, dict[str, Any]]] = {
             "overdue": overdue, "cases": case_features(heat["cases"])}
-        if full or rows != self.heat_rows:
-            layers["grids"] = density
+        if self.map_period is None and (full or rows != self.heat_rows):
+            layers["grids"] = density  # a chosen period's heat is not replaced by live rows
         self.heat_rows = rows
         self.places = case_places(heat["cases"])
         for name, current in layers.items():
@@ -269,6 +279,40 @@ class WallSession:
             self.map.update_features(layer, upserts)
         self.sent[layer] = sigs
 
+    # ---- the chosen period -----------------------------------------------------------------
+    def _period_ready(self) -> None:
+        """From the period's worker thread: show it on this session's own tick."""
+        if self.closed or self.last is None:
+            return
+        if self.doc is None:
+            self.apply(self.last)
+        else:
+            self.doc.add_next_tick_callback(partial(self._apply_locked, self.last))
+
+    def sync_period_map(self, heat: dict[str, Any]) -> bool:
+        """The grids' heat of the chosen period (or live again): the layers are rebuilt with the
+        period's classes when the period changes, and every pushed layer is then sent whole
+        (returns True). Diffs of a period read again follow."""
+        rows = self.period.grid_rows()
+        label = None if rows is None or self.period.period is None else self.period.period.label()
+        swap = label != self.map_period
+        if swap:
+            self.map_period = label
+            if label is None:
+                self.map.layers = wall_layers(self.breaks, api_base=self.api_base)
+                density, _ = grid_features(self.shapes(), self.heat(heat)["grids"], self.breaks)
+                self.sent = {"grids": diff({}, density)[2], "overdue": {}, "cases": {}, "focus": {}}
+                self.heat_rows = []
+            else:
+                self.period_breaks = density_breaks(r["intake"] for r in rows or [])
+                self.map.layers = wall_layers(self.period_breaks, api_base=self.api_base,
+                                              period=label)
+                self.sent = {"grids": {}, "overdue": {}, "cases": {}, "focus": {}}
+        if label is not None:
+            density, _ = grid_features(self.shapes(), rows or [], self.period_breaks)
+            self._push("grids", density, full=swap)
+        return swap
+
     # ---- drill-down ---------------------------------------------------------------------------
     def set_scope(self, scope: Scope) -> None:
         if scope == self.scope or not self.within(scope):
@@ -288,6 +332,11 @@ class WallSession:
         """From the panels: {"type": "drill", "level", "id"} (a ranking row) or
         {"type": "up", "depth"} (the breadcrumb)."""
         kind = msg.get("type")
+        if kind == "period":  # {"type": "period", "from", "to"}; neither: back to live
+            self.period.choose(msg, self.scope)
+            if self.last is not None:
+                self.apply(self.last)
+            return
         try:
             if kind == "up":
                 depth = int(msg.get("depth", 0))

@@ -70,7 +70,7 @@ export function render({ model, el }) {
     if (current) { mountTab(current) }
   }
   periodBar(root.querySelector(".an-period"), {
-    state, compare: true,
+    state, compare: true, presets: model.presets || [],
     onChange(next) { if (next) { Object.assign(state, next); changed() } },
   })
   root.querySelector("[name=category]").addEventListener("change", (e) => { state.category = e.target.value; changed() })

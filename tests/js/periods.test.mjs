@@ -1,8 +1,9 @@
-// console/static/lib/periods.js: the quick picks and date arithmetic on Beijing dates.
+// console/static/lib/periods.js: date arithmetic on Beijing dates, the server's quick picks and limit.
 import assert from "node:assert/strict"
 import { test } from "node:test"
 
-import { addDays, beijingToday, daysBetween, quickOf, quickPick }
+import { LIMITS } from "../../console/static/lib/limits.js"
+import { MAX_DAYS, addDays, beijingToday, checkPeriod, daysBetween, quickOf }
   from "../../console/static/lib/periods.js"
 
 test("today is the Beijing date whatever the machine's zone", () => {
@@ -18,21 +19,16 @@ test("days add across months and years, both ends counted", () => {
   assert.equal(daysBetween("2026-11-03", "2026-11-03"), 1)
 })
 
-test("the quick picks of a Monday-start week, month and quarter", () => {
-  const today = "2026-12-09" // a Wednesday
-  assert.deepEqual(quickPick("week", today), { from: "2026-12-07", to: "2026-12-09" })
-  assert.deepEqual(quickPick("last_week", today), { from: "2026-11-30", to: "2026-12-06" })
-  assert.deepEqual(quickPick("month", today), { from: "2026-12-01", to: "2026-12-09" })
-  assert.deepEqual(quickPick("last_month", today), { from: "2026-11-01", to: "2026-11-30" })
-  assert.deepEqual(quickPick("last30", today), { from: "2026-11-10", to: "2026-12-09" })
-  assert.deepEqual(quickPick("quarter", today), { from: "2026-10-01", to: "2026-12-09" })
-  assert.deepEqual(quickPick("last_month", "2027-01-15"), { from: "2026-12-01", to: "2026-12-31" })
-  assert.deepEqual(quickPick("week", "2026-12-13"), { from: "2026-12-07", to: "2026-12-13" }) // Sunday
-  assert.deepEqual(quickPick("quarter", "2026-03-31"), { from: "2026-01-01", to: "2026-03-31" })
-  assert.throws(() => quickPick("fortnight", today))
+test("a period is recognised among the server's quick picks", () => {
+  const presets = [{ key: "last_month", label: "上月", from: "2026-11-01", to: "2026-11-30" }]
+  assert.equal(quickOf({ from: "2026-11-01", to: "2026-11-30" }, presets), "last_month")
+  assert.equal(quickOf({ from: "2026-11-02", to: "2026-11-30" }, presets), null)
+  assert.equal(quickOf({ from: "2026-11-01", to: "2026-11-30" }, undefined), null)
 })
 
-test("a period is recognised as its quick pick", () => {
-  assert.equal(quickOf({ from: "2026-11-01", to: "2026-11-30" }, "2026-12-09"), "last_month")
-  assert.equal(quickOf({ from: "2026-11-02", to: "2026-11-30" }, "2026-12-09"), null)
+test("a period is checked against the server's longest period (limits.js)", () => {
+  assert.equal(MAX_DAYS, LIMITS.period_days)
+  assert.equal(checkPeriod({ from: "2026-01-01", to: "2026-12-31" }), "")
+  assert.equal(checkPeriod({ from: "2025-01-01", to: "2026-12-31" }), `统计期最长 ${LIMITS.period_days} 天`)
+  assert.equal(checkPeriod({ from: "2026-02-01", to: "2026-01-31" }), "起始日期不能晚于截止日期")
 })

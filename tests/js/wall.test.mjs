@@ -89,7 +89,8 @@ test("the trend puts a bar per day and a line through the full days only", () =>
   assert.equal(at.grid.length, 5)
   assert.deepEqual(at.grid[4], { y: 14, labelY: 19, label: "4" })
   assert.deepEqual(at.bars[0], { x: (X0 + step * 0.14).toFixed(1), width: (step * 0.72).toFixed(1),
-                                 y: "14.0", height: "204.0", partial: false })
+                                 y: "14.0", height: "204.0", partial: false,
+                                 day: "2026-03-01", reported: 4, resolved: 2 })
   assert.equal(at.bars[1].height, "0.0")
   assert.equal(at.bars[2].partial, true)
   assert.equal(at.bars[3], null)

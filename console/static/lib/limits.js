@@ -16,6 +16,7 @@ export const LIMITS = Object.freeze({
   "note": 1000,
   "oral_terms": 2000,
   "performance": 2000,
+  "period_days": 366,
   "phone": 30,
   "place": 200,
   "reason": 500,

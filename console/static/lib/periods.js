@@ -1,7 +1,8 @@
 // Periods a reader picks (the wall and the analysis page): Beijing calendar days, both ends
-// included, as analysis/periods.py takes them; the quick picks 本周/上周/本月/上月/近30天/本季度,
-// and the small picker bar (from/to, quick picks, 环比/同比) both pages draw.
+// included, as analysis/periods.py takes them, and the small picker bar (from/to, the quick
+// picks 本周/上周/本月/上月/近30天/本季度 the server computes, 环比/同比) both pages draw.
 import { escapeHtml as esc } from "./escape.js"
+import { LIMITS } from "./limits.js"
 import { TZ } from "./time.js"
 
 const YMD = new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit" })
@@ -20,49 +21,37 @@ const parse = (s) => { const [y, m, d] = s.split("-").map(Number); return Date.U
 const fmt = (ms) => new Date(ms).toISOString().slice(0, 10)
 export function addDays(s, n) { return fmt(parse(s) + n * DAY) }
 export function daysBetween(a, b) { return Math.round((parse(b) - parse(a)) / DAY) + 1 }
-const monthStart = (y, m) => fmt(Date.UTC(y, m, 1)) // m 0-based, may overflow either way
-const monthEnd = (y, m) => fmt(Date.UTC(y, m + 1, 0))
+// The longest period (dispatch/limits.py PERIOD_DAYS, through the generated limits.js).
+export const MAX_DAYS = LIMITS.period_days
 
-export const QUICK = { week: "本周", last_week: "上周", month: "本月", last_month: "上月",
-  last30: "近30天", quarter: "本季度" }
-
-// The quick pick ``key`` for Beijing date ``today`` ("YYYY-MM-DD"): {from, to}. Weeks start on
-// Monday; 本周/本月/本季度 run to today (the days to come hold nothing yet).
-export function quickPick(key, today) {
-  const t = new Date(parse(today))
-  const y = t.getUTCFullYear(), m = t.getUTCMonth()
-  const monday = addDays(today, -((t.getUTCDay() + 6) % 7))
-  switch (key) {
-    case "week": return { from: monday, to: today }
-    case "last_week": return { from: addDays(monday, -7), to: addDays(monday, -1) }
-    case "month": return { from: monthStart(y, m), to: today }
-    case "last_month": return { from: monthStart(y, m - 1), to: monthEnd(y, m - 1) }
-    case "last30": return { from: addDays(today, -29), to: today }
-    case "quarter": return { from: monthStart(y, m - (m % 3)), to: today }
-    default: throw new Error(`unknown quick pick ${key}`)
-  }
+// Which quick pick, if any, a period is (so the bar can mark it). The quick picks themselves come
+// from the server (analysis/presets.py): [{key, label, from, to}].
+export function quickOf(period, presets) {
+  const hit = (presets || []).find((q) => q.from === period.from && q.to === period.to)
+  return hit ? hit.key : null
 }
 
-// Which quick pick, if any, a period is (so the bar can mark it).
-export function quickOf(period, today) {
-  return Object.keys(QUICK).find((k) => {
-    const q = quickPick(k, today)
-    return q.from === period.from && q.to === period.to
-  }) || null
+// checkPeriod({from, to}) -> the Chinese reason the server would refuse it, or "".
+export function checkPeriod(p) {
+  if (p.from > p.to) { return "起始日期不能晚于截止日期" }
+  if (daysBetween(p.from, p.to) > MAX_DAYS) { return `统计期最长 ${MAX_DAYS} 天` }
+  return ""
 }
 
 export const AGAINST = { prev: "环比", yoy: "同比" }
 
-// The picker bar in ``el``: from/to inputs, the quick picks, and (with ``compare``) 环比/同比.
-// ``state`` {from, to, compare}; ``onChange(state)`` on every change. ``live`` adds a 实时 button
-// (the wall's rolling default: onChange(null)). Returns {set(state)} to redraw from outside.
-export function periodBar(el, { state, onChange, compare = true, live = false, today = beijingToday }) {
+// The picker bar in ``el``: from/to inputs, the quick picks ``presets`` ([{key, label, from,
+// to}] from the server), and (with ``compare``) 环比/同比. ``state`` {from, to, compare};
+// ``onChange(state)`` on every change. ``live`` adds a 实时 button (the wall's rolling default:
+// onChange(null)). Returns {set(state), setPresets(presets), error(msg)} to redraw from outside.
+export function periodBar(el, { state, onChange, presets = [], compare = true, live = false }) {
   let cur = { ...state }
+  let picks = presets
   el.classList.add("pd-bar")
   const draw = () => {
-    const chosen = cur && cur.from ? quickOf(cur, today()) : null
-    const quick = Object.entries(QUICK).map(([k, v]) =>
-      `<button type="button" data-quick="${k}" class="${chosen === k ? "on" : ""}">${esc(v)}</button>`).join("")
+    const chosen = cur && cur.from ? quickOf(cur, picks) : null
+    const quick = picks.map((q) =>
+      `<button type="button" data-quick="${esc(q.key)}" class="${chosen === q.key ? "on" : ""}">${esc(q.label)}</button>`).join("")
     const against = compare ? `<span class="pd-against">${Object.entries(AGAINST).map(([k, v]) =>
       `<label><input type="radio" name="pd-against" value="${k}" ${cur && cur.compare === k ? "checked" : ""}> ${esc(v)}</label>`).join("")}</span>` : ""
     el.innerHTML = `
@@ -74,7 +63,8 @@ export function periodBar(el, { state, onChange, compare = true, live = false, t
   }
   const error = (msg) => { el.querySelector(".pd-error").textContent = msg || "" }
   const emit = () => {
-    if (cur && cur.from && cur.to && cur.from > cur.to) { error("起始日期不能晚于截止日期"); return }
+    const why = cur && cur.from && cur.to ? checkPeriod(cur) : ""
+    if (why) { error(why); return }
     error("")
     draw()
     onChange(cur && cur.from ? { ...cur } : null)
@@ -83,7 +73,8 @@ export function periodBar(el, { state, onChange, compare = true, live = false, t
     const b = e.target.closest("button")
     if (!b) { return }
     if (b.dataset.live !== undefined) { cur = { compare: cur && cur.compare }; emit(); return }
-    if (b.dataset.quick) { cur = { ...cur, ...quickPick(b.dataset.quick, today()) }; emit() }
+    const q = picks.find((p) => p.key === b.dataset.quick)
+    if (q) { cur = { ...cur, from: q.from, to: q.to }; emit() }
   })
   el.addEventListener("change", (e) => {
     const t = e.target
@@ -96,5 +87,13 @@ export function periodBar(el, { state, onChange, compare = true, live = false, t
     } else if (t.name === "pd-against") { cur = { ...cur, compare: t.value }; emit() }
   })
   draw()
-  return { set(next) { cur = { ...next }; draw() }, error }
+  return {
+    set(next) { cur = { ...next }; draw() },
+    setPresets(next) {
+      if (JSON.stringify(next || []) === JSON.stringify(picks)) { return }
+      picks = next || []
+      draw()
+    },
+    error,
+  }
 }

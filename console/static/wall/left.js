@@ -1,6 +1,7 @@
 // The wall's left part: the 30-day trend (cases received as bars, resolved as a line that stops
 // at yesterday, today's running figures in a note) and the category mix (the nine largest, then
-// the rest in one row). Its fixed set of SVG and DOM elements is made once and moved in place;
+// the rest in one row); with a chosen period (``data.period``) both show that fixed period, in
+// the bins the server chose (days, weeks or months), and say so in their titles. Its fixed set of SVG and DOM elements is made once and moved in place;
 // where everything goes is computed by pure functions (tests/js).
 import { make, setAttr, setData, setText, show, svg } from "./dom.js"
 import { num, pct } from "./format.js"
@@ -11,14 +12,14 @@ const DAYS = 31, XLABELS = 7
 
 const PANELS = `
     <section class="wb-panel wb-trend-panel">
-      <h2 class="wb-h"><span class="wb-h-text">近30日受理与办结趋势</span></h2>
+      <h2 class="wb-h"><span class="wb-h-text wb-trend-title">近30日受理与办结趋势</span><span class="wb-h-note wb-trend-mode"></span></h2>
       <div class="wb-keys"><span class="wb-key wb-key-bar">受理</span><span class="wb-key wb-key-line">办结</span>
         <span class="wb-key-note"></span></div>
       <div class="wb-trend-box"></div>
       <div class="wb-foot wb-trend-foot"></div>
     </section>
     <section class="wb-panel wb-cat-panel">
-      <h2 class="wb-h"><span class="wb-h-text">近30日纠纷类别构成</span></h2>
+      <h2 class="wb-h"><span class="wb-h-text wb-cat-title">近30日纠纷类别构成</span><span class="wb-h-note wb-cat-mode"></span></h2>
       <div class="wb-cats"></div>
     </section>`
 
@@ -30,10 +31,11 @@ export function niceMax(v) {
   return v
 }
 
-// trendLayout(days) -> where each element of the chart goes: `grid` (5 lines with labels),
+// trendLayout(days, period) -> where each element of the chart goes: `grid` (5 lines with labels),
 // `bars` and `dots` (31 each, null when there is no such day), the line's `points`, `xlabels`
-// (7, null when empty), the `foot` (daily means of the full days) and the `note` (today so far).
-export function trendLayout(days) {
+// (7, null when empty), the `foot` (daily means of the full days; a chosen period: its totals)
+// and the `note` (today so far). A chosen period's bins carry their own `label`.
+export function trendLayout(days, period) {
   const n = days.length
   const top = niceMax(Math.max(1, ...days.map((d) => Math.max(d.reported, d.resolved))))
   const y = (v) => Y1 - (v / top) * (Y1 - Y0)
@@ -50,7 +52,7 @@ export function trendLayout(days) {
     const x = X0 + i * step
     bars.push({ x: (x + step * 0.14).toFixed(1), width: Math.max(1, step * 0.72).toFixed(1),
                 y: y(d.reported).toFixed(1), height: Math.max(0, Y1 - y(d.reported)).toFixed(1),
-                partial: Boolean(d.partial) })
+                partial: Boolean(d.partial), day: d.day, reported: d.reported, resolved: d.resolved })
     const cx = x + step / 2
     // today is still running: its dot shows, the line stops at yesterday
     if (!d.partial) { points.push(`${cx.toFixed(1)},${y(d.resolved).toFixed(1)}`) }
@@ -61,15 +63,18 @@ export function trendLayout(days) {
     const d = days[i]
     if (!d) { return null }
     return { x: (X0 + i * step + step / 2).toFixed(1),
-             text: d.partial ? "今日" : d.day.slice(5).replace("-", "/") }
+             text: d.label || (d.partial ? "今日" : d.day.slice(5).replace("-", "/")) }
   })
   const full = days.filter((d) => !d.partial)
   const sum = (k) => full.reduce((a, d) => a + d[k], 0)
   const today = days.find((d) => d.partial)
-  const foot = full.length
-    ? `日均受理 ${(sum("reported") / full.length).toFixed(1)} 件 · 日均办结 ${(sum("resolved") / full.length).toFixed(1)} 件`
-    : ""
-  const note = today ? `今日截至目前：受理 ${today.reported} · 办结 ${today.resolved}` : ""
+  const all = (k) => days.reduce((a, d) => a + d[k], 0)
+  const foot = period
+    ? `期内受理 ${num(all("reported"))} 件 · 办结 ${num(all("resolved"))} 件${period.running ? "（截至目前）" : ""}`
+    : full.length
+      ? `日均受理 ${(sum("reported") / full.length).toFixed(1)} 件 · 日均办结 ${(sum("resolved") / full.length).toFixed(1)} 件`
+      : ""
+  const note = today && !period ? `今日截至目前：受理 ${today.reported} · 办结 ${today.resolved}` : ""
   return { grid, bars, dots, points: points.join(" "), xlabels, foot, note }
 }
 
@@ -119,6 +124,9 @@ function drawChart(chart, at) {
     if (rect.hasAttribute("display")) { rect.removeAttribute("display") }
     if (dot.hasAttribute("display")) { dot.removeAttribute("display") }
     for (const key of ["x", "width", "y", "height"]) { setAttr(rect, key, bar[key]) }
+    setAttr(rect, "data-day", bar.day)
+    setAttr(rect, "data-reported", bar.reported)
+    setAttr(rect, "data-resolved", bar.resolved)
     rect.classList.toggle("wb-bar-partial", bar.partial)
     setAttr(dot, "cx", at.dots[i].cx); setAttr(dot, "cy", at.dots[i].cy)
   })
@@ -142,7 +150,8 @@ function buildCategories(cats) {
   })
   const empty = make("div", "wb-empty", "近30日无案件")
   cats.appendChild(empty)
-  return function drawCategories(list) {
+  return function drawCategories(list, period) {
+    setText(empty, !period ? "近30日无案件" : period.loading ? "正在读取…" : "统计期内无案件")
     rows.forEach((r, i) => {
       const c = list[i]
       show(r.row, c)
@@ -164,11 +173,21 @@ export function buildLeft(box, model) {
   const foot = box.querySelector(".wb-trend-foot")
   const note = box.querySelector(".wb-key-note")
   const drawCategories = buildCategories(box.querySelector(".wb-cats"))
+  const titles = [".wb-trend-title", ".wb-cat-title", ".wb-trend-mode", ".wb-cat-mode"]
+    .map((q) => box.querySelector(q))
   return function update(data) {
-    const at = trendLayout(data.trend || [])
+    const p = data.period && data.period.from ? data.period : null
+    const [trendTitle, catTitle, trendMode, catMode] = titles
+    setText(trendTitle, p ? `${p.label} 受理与办结趋势` : "近30日受理与办结趋势")
+    setText(catTitle, p ? `${p.label} 纠纷类别构成` : "近30日纠纷类别构成")
+    setText(trendMode, p ? (p.loading ? "正在读取…" : `统计期 · ${p.bin_label || ""}`) : "实时")
+    setText(catMode, p ? "统计期" : "实时")
+    setData(box, "period", p ? `${p.from}/${p.to}` : "")
+    setData(box, "ready", p && p.loading ? "" : "1")
+    const at = trendLayout(data.trend || [], p)
     drawChart(chart, at)
     setText(foot, at.foot)
     setText(note, at.note)
-    drawCategories(categoryRows(data.categories || []))
+    drawCategories(categoryRows(data.categories || []), p)
   }
 }

@@ -1,8 +1,8 @@
-// The wall's chosen period: by default the figures are live (rolling 30 days); a reader may pick
-// a period (本周/上周/本月/上月/近30天/本季度 or two dates) and the period cards then show that
-// period's figures for the area on screen (GET /api/v1/analysis/figures, the same definitions),
-// until 实时 brings the live window back. periodWindow and areaQuery are pure (tests/js).
-import { fetchJson } from "../lib/http.js"
+// The wall's chosen period: by default the wall is live (rolling 30 days); a reader may pick a
+// period (the server's quick picks or two dates). The choice goes to the wall's session
+// (console/pages/wall_period.py), which lays that period's figures, trend, mix, ranking and grid
+// heat over the live snapshots until 实时 brings the live window back; today's counts, the open
+// and overdue cases stay live. periodWindow and periodTag are pure (tests/js).
 import { periodBar } from "../lib/periods.js"
 
 // periodWindow(figures) -> the shape of a rolling window (dispatch/stats.py window_figures) the
@@ -30,44 +30,35 @@ export function periodTag(p, thisYear) {
   return `${year}${m1}/${d1}–${y1 === y2 && m1 === m2 ? d2 : `${m2}/${d2}`}`
 }
 
-// areaQuery(scope) -> the query naming the area on screen (its chain's last street, community,
-// grid); none for the reader's own top (the whole territory or its district).
-export function areaQuery(scope) {
-  const q = new URLSearchParams()
-  for (const c of (scope && scope.chain) || []) {
-    if (["street", "community", "grid"].includes(c.level)) { q.set(c.level, String(c.id)) }
-  }
-  return q.toString()
+// periodState(period) -> the bar's status line: what is fixed, what stays live.
+export function periodState(p) {
+  if (!p) { return "" }
+  if (p.error) { return p.error }
+  if (p.loading) { return `正在读取 ${p.label}…` }
+  return `统计期 ${p.label}${p.bin_label ? `（趋势${p.bin_label}）` : ""} · 在办、超期与重点在办为实时`
 }
 
-// periodPicker(el, model, onChange) -> {figures(scope)}: draws the bar; onChange(windowOrNull,
-// tag) whenever the period's figures arrive or the wall goes back to live.
-export function periodPicker(el, model, onChange) {
-  const api = (model.health_url || "/api/v1/health").replace(/\/health$/, "")
-  let period = null
-  let scopeKey = null
-  let asked = 0
-  async function load(scope) {
-    const n = ++asked
-    if (!period) { onChange(null, ""); return }
-    const area = areaQuery(scope)
-    try {
-      const d = await fetchJson(`${api}/analysis/figures?from=${period.from}&to=${period.to}${area ? `&${area}` : ""}`)
-      if (n === asked) { onChange(periodWindow(d.current), periodTag(period, new Date().getFullYear())) }
-    } catch (err) {
-      if (n === asked) { bar.error(err.message) }
-    }
-  }
-  let lastScope = null
-  const bar = periodBar(el, { state: {}, compare: false, live: true,
-    onChange(next) { period = next; load(lastScope) } })
+// periodPicker(el, model) -> {show(period, presets)}: draws the bar; a choice is sent to the
+// session ({type: "period", from, to}; neither: back to live); show() follows what the session
+// says (each snapshot's ``period`` and ``presets``).
+export function periodPicker(el, model) {
+  const barEl = document.createElement("span")
+  const status = document.createElement("span")
+  status.className = "wb-period-state"
+  el.append(barEl, status)
+  const bar = periodBar(barEl, { state: {}, compare: false, live: true,
+    onChange(next) { model.send_msg(next ? { type: "period", from: next.from, to: next.to } : { type: "period" }) } })
+  let shown = null
   return {
-    // called with each snapshot's scope: a new area on screen reloads the period's figures
-    figures(scope) {
-      lastScope = scope
-      const key = areaQuery(scope)
-      if (period && key !== scopeKey) { scopeKey = key; load(scope) }
-      scopeKey = key
+    show(period, presets) {
+      bar.setPresets(presets || [])
+      const key = period && period.from ? `${period.from}/${period.to}` : (period && period.error) || ""
+      if (key !== shown) {
+        shown = key
+        if (period && period.from) { bar.set({ from: period.from, to: period.to }) } else if (!period) { bar.set({}) }
+      }
+      if (status.textContent !== periodState(period)) { status.textContent = periodState(period) }
+      el.dataset.state = !period ? "live" : period.error ? "error" : period.loading ? "loading" : "ready"
     },
   }
 }

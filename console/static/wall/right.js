@@ -1,6 +1,8 @@
 // The wall's right part: the ranking of the areas one level down (a click drills in) and the open
 // cases that matter most, as many as the panel has room for (a wall cannot scroll). Only
 // aggregate figures and area names arrive here: nothing personal is ever sent to the wall.
+// With a chosen period (``data.period``) the ranking is that period's (受理, 办结, 超期, 办结率,
+// 满意度 as analysis/periods.py counts them); the open cases stay live and say so.
 // What each row says is computed by pure functions (tests/js).
 import { make, setData, setText, show } from "./dom.js"
 import { CHILD_NAMES, age, num, pct, shortCategory, shortName } from "./format.js"
@@ -13,13 +15,13 @@ const PANELS = `
       <h2 class="wb-h"><span class="wb-h-text wb-rank-title">街道排名</span></h2>
       <div class="wb-hint">按近30日受理量排序 · 点击行或地图逐级下钻</div>
       <table class="wb-rank">
-        <thead><tr><th>#</th><th class="wb-l">名称</th><th>受理</th><th>在办</th><th>超期</th><th>办结率</th><th>满意度</th></tr></thead>
+        <thead><tr><th>#</th><th class="wb-l">名称</th><th>受理</th><th class="wb-rank-mid">在办</th><th>超期</th><th>办结率</th><th>满意度</th></tr></thead>
         <tbody></tbody>
       </table>
       <div class="wb-more"></div>
     </section>
     <section class="wb-panel wb-cases-panel">
-      <h2 class="wb-h"><span class="wb-h-text">重点在办</span><span class="wb-h-note">超期、紧急优先 · 已脱敏</span></h2>
+      <h2 class="wb-h"><span class="wb-h-text">重点在办</span><span class="wb-h-note">实时 · 超期、紧急优先 · 已脱敏</span></h2>
       <table class="wb-cases">
         <thead><tr><th class="wb-l">类别</th><th class="wb-l wb-where-h">所在</th><th class="wb-l">状态</th><th>已历时</th><th>提示</th></tr></thead>
         <tbody></tbody>
@@ -28,10 +30,17 @@ const PANELS = `
     </section>
     <div class="wb-note"></div>`
 
-// rankCells(row, index, scopeName) -> the seven cells of one ranking row.
-export function rankCells(r, i, scopeName) {
-  return [i + 1, shortName(r.name, scopeName), num(r.intake), num(r.open),
-          num(r.overdue), pct(r.closure_rate), pct(r.satisfaction)]
+// rankCells(row, index, scopeName, period) -> the seven cells of one ranking row (a chosen
+// period's rows: 办结 where the live rows have 在办, and the period's 超期).
+export function rankCells(r, i, scopeName, period) {
+  return [i + 1, shortName(r.name, scopeName), num(period ? r.received : r.intake),
+          num(period ? r.done : r.open), num(r.overdue), pct(r.closure_rate), pct(r.satisfaction)]
+}
+
+// rankHint(period) -> the line under the ranking's title: what it is sorted by.
+export function rankHint(p) {
+  if (!p) { return "按近30日受理量排序 · 实时 · 点击行或地图逐级下钻" }
+  return `统计期 ${p.label}${p.loading ? " · 正在读取…" : ""} · 按期内受理量排序 · 点击行逐级下钻`
 }
 
 // caseCells(case, byGrid) -> the five cells of one case row; caseTone(case) -> bad | warn | "".
@@ -62,6 +71,8 @@ function buildRanking(box, model) {
   const title = box.querySelector(".wb-rank-title")
   const body = box.querySelector(".wb-rank tbody")
   const more = box.querySelector(".wb-more")
+  const hint = box.querySelector(".wb-hint")
+  const mid = box.querySelector(".wb-rank-mid")
   const rows = Array.from({ length: MAX_ROWS }, () => {
     const tr = make("tr", "wb-row")
     for (let k = 0; k < 7; k++) { tr.appendChild(make("td", k === 1 ? "wb-l" : "")) }
@@ -71,7 +82,10 @@ function buildRanking(box, model) {
     body.appendChild(tr)
     return tr
   })
-  return function drawRanking(scope, level, list) {
+  return function drawRanking(scope, level, list, period) {
+    setText(hint, rankHint(period))
+    setText(mid, period ? "办结" : "在办")
+    setData(panel, "period", period ? `${period.from}/${period.to}` : "")
     const isGrid = level === "grid"
     show(panel, !(isGrid))
     if (isGrid) { return }
@@ -84,7 +98,7 @@ function buildRanking(box, model) {
       setData(tr, "id", String(r.id))
       setData(tr, "level", r.level)
       setData(tr, "overdue", r.overdue > 0 ? "1" : "")
-      rankCells(r, i, scope.name).forEach((v, k) => { setText(tr.children[k], v) })
+      rankCells(r, i, scope.name, period).forEach((v, k) => { setText(tr.children[k], v) })
     })
     setText(more, list.length > MAX_ROWS ? `另有 ${list.length - MAX_ROWS} 个${child}未列出` : "")
   }
@@ -145,7 +159,8 @@ export function buildRight(box, model) {
   return function update(data) {
     const scope = data.scope || {}
     const level = scope.level || "all"
-    drawRanking(scope, level, data.ranking || [])
+    const period = data.period && data.period.from ? data.period : null
+    drawRanking(scope, level, data.ranking || [], period)
     drawCases(level, data.cases || [])
   }
 }

@@ -5,7 +5,7 @@
 import { make, setData, setText } from "./dom.js"
 import { CARDS, cardFace } from "./figures.js"
 import { CLOCK, DATE, LEVEL_NAMES, shortName } from "./format.js"
-import { periodPicker } from "./period.js"
+import { periodPicker, periodTag, periodWindow } from "./period.js"
 
 const HEAD = `
     <header class="wb-head">
@@ -146,15 +146,7 @@ export function buildTop(box, model) {
   let lastUpdate = 0    // browser time of the last snapshot
   let dataAt = 0        // database time the last snapshot was computed at
   let error = null
-  let last = null       // the last snapshot, redrawn when a chosen period's figures arrive
-  let chosen = null     // the chosen period's window (wall/period.js), null when live
-  let chosenTag = ""
-  const picker = periodPicker(box.querySelector(".wb-period"), model, (w, tag) => {
-    chosen = w
-    chosenTag = tag
-    box.dataset.period = w ? tag : ""
-    if (last) { update(last) }
-  })
+  const picker = periodPicker(box.querySelector(".wb-period"), model)
 
   function tick() {
     const now = new Date(Date.now() + offset)
@@ -175,8 +167,12 @@ export function buildTop(box, model) {
     dataAt = Date.parse(o.now)
     lastUpdate = Date.now()
     showCrumbs(data.scope)
-    last = data
-    picker.figures(data.scope)
+    // a chosen period (console/pages/wall_period.py): its figures, once read, in the period cards
+    const p = data.period && data.period.from ? data.period : null
+    picker.show(data.period || null, data.presets)
+    const chosen = p ? (p.figures ? periodWindow(p.figures) : { period: true }) : null
+    const chosenTag = p ? periodTag(p, Number(String(data.today || "").slice(0, 4))) : ""
+    box.dataset.period = p ? chosenTag : ""
     const w = (o.windows || {})["30"] || {}
     const w7 = (o.windows || {})["7"] || {}
     for (const card of cards) {
