@@ -180,7 +180,7 @@ export function buildLeft(box, model) {
     const [trendTitle, catTitle, trendMode, catMode] = titles
     setText(trendTitle, p ? `${p.label} 受理与办结趋势` : "近30日受理与办结趋势")
     setText(catTitle, p ? `${p.label} 纠纷类别构成` : "近30日纠纷类别构成")
-    setText(trendMode, p ? (p.loading ? "正在读取…" : `统计期 · ${p.bin_label || ""}`) : "实时")
+    setText(trendMode, p ? (p.loading ? "读取中" : p.bin_label || "") : "实时")
     setText(catMode, p ? "统计期" : "实时")
     setData(box, "period", p ? `${p.from}/${p.to}` : "")
     setData(box, "ready", p && p.loading ? "" : "1")
