@@ -66,6 +66,13 @@ export function rowsThatFit(heights, overflow) {
   return keep
 }
 
+// periodNote(period) -> the small print while a period is chosen ("" when live: the live note).
+export function periodNote(p) {
+  if (!p) { return "" }
+  return `口径：趋势、类别构成、排名与网格热力为所选统计期 ${p.label}（北京时间，含首尾${p.running ? "，截至目前" : ""}）；` +
+    "今日受理、在办、超期与重点在办为实时；并案的重复件不计。"
+}
+
 function buildRanking(box, model) {
   const panel = box.querySelector(".wb-rank-panel")
   const title = box.querySelector(".wb-rank-title")
@@ -153,13 +160,15 @@ export function buildRight(box, model) {
   const drawRanking = buildRanking(box, model)
   const drawCases = buildCases(box)
   const note = box.querySelector(".wb-note")
-  const setNote = () => { note.textContent = model.note || "" }
+  let period = null
+  const setNote = () => { setText(note, periodNote(period) || model.note || "") }
   setNote()
   model.on("change:note", setNote)
   return function update(data) {
     const scope = data.scope || {}
     const level = scope.level || "all"
-    const period = data.period && data.period.from ? data.period : null
+    period = data.period && data.period.from ? data.period : null
+    setNote()
     drawRanking(scope, level, data.ranking || [], period)
     drawCases(level, data.cases || [])
   }
