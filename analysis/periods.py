@@ -204,12 +204,15 @@ def changes(current: dict[str, Any], base: dict[str, Any]) -> dict[str, dict[str
 
 
 def compare(conn: Connection, scope: Scope, period: Period, *, against: Literal["prev", "yoy"],
-            category: str | None = None) -> dict[str, Any]:
+            category: str | None = None, current: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
     """The period's figures beside those of the period before (``prev``, 环比) or a year
-    before (``yoy``, 同比), and the change."""
+    before (``yoy``, 同比), and the change; ``current``, when given, is the period's own
+    :func:`figures` already counted (a report compares one period twice)."""
     if against not in AGAINST:
         raise ValueError(f"unknown comparison {against!r}")
-    current = figures(conn, scope, period, category=category)
+    if current is None:
+        current = figures(conn, scope, period, category=category)
     base = figures(conn, scope, period.against(against), category=category)
     return {"against": against, "against_label": AGAINST[against], "current": current,
             "base": base, "change": changes(current, base), "definitions": DEFINITIONS}

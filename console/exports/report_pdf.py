@@ -220,11 +220,12 @@ class _Doc:
 
 
 def render_report(figures: Mapping[str, Any], shapes: Shapes = (), *,
-                  cache_dir: Path | None = None) -> bytes:
-    """The report (figures from :func:`analysis.report.assemble`) as PDF bytes."""
+                  cache_dir: Path | None = None, tabs: Sequence[Table] | None = None) -> bytes:
+    """The report (figures from :func:`analysis.report.assemble`) as PDF bytes; ``tabs`` its
+    :func:`analysis.report_tables.tables` when already made (for the workbook too)."""
     doc = _Doc(figures, cache_dir)
     pdf, f = doc.pdf, figures
-    by_name = {t.name: t for t in tables(f)}
+    by_name = {t.name: t for t in (tables(f) if tabs is None else tabs)}
     pdf.add_page()
     pdf.set_font("cjk", size=18)
     pdf.cell(pdf.epw, 12, str(f["title"]), align="C", new_x="LMARGIN", new_y="NEXT")
