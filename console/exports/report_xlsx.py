@@ -10,14 +10,14 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from openpyxl import Workbook  # loaded at the server's start anyway (subsidy_xlsx)
+
 from analysis.report_tables import Table, tables
 
 
 def render_report_xlsx(figures: Mapping[str, Any], tabs: Sequence[Table] | None = None) -> bytes:
     """The report (figures from :func:`analysis.report.assemble`) as .xlsx bytes; ``tabs`` its
     :func:`analysis.report_tables.tables` when already made (for the PDF too)."""
-    from openpyxl import Workbook
-
     wb = Workbook(write_only=True)
     info = wb.create_sheet("报告")
     p = figures["period"]
