@@ -109,6 +109,7 @@ _BASES: dict[tuple[str, Scope], SignatureCache[Any]] = {}
 _BASES_LOCK = threading.Lock()
 # what a map base is made of: the micro-grids, and the areas whose boundaries outline a scope
 BASE_TABLES = ("micro_grids", "grids", "communities", "streets", "districts")
+BASE_CHECK_S = 5.0  # how often a process looks whether those tables changed (a cheap signature)
 
 
 def map_base(conn: Connection, scope: Scope) -> MapBase | None:
@@ -118,7 +119,8 @@ def map_base(conn: Connection, scope: Scope) -> MapBase | None:
         if key not in _BASES:
             if len(_BASES) > 64:
                 _BASES.clear()
-            _BASES[key] = SignatureCache(_build_base(scope), table_signature(*BASE_TABLES))
+            _BASES[key] = SignatureCache(_build_base(scope), table_signature(*BASE_TABLES),
+                                         check_s=BASE_CHECK_S)
         cache = _BASES[key]
     return cache.get(conn)
 
