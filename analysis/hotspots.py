@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,24 +21,30 @@ from shapely.geometry.base import BaseGeometry
 
 from analysis import emerging as em
 from analysis.gistar import CLASS_COLOURS, GiStar, gi_star, star_graph
-from analysis.weights import CellGrid, cell_key, lattice_weights, queen_weights, utm_crs
+from analysis.weights import CellGrid, cell_key, lattice_weights, queen_graph, queen_weights, utm_crs
 
 CELL_SIZES = (250, 500)  # metres: the cell sizes the faces offer
 
 
 @dataclass(frozen=True)
 class MicroGrids:
-    """The micro-grids of a study area with their queen weights (built once, reused)."""
+    """The micro-grids of a study area with their queen weights (built once, reused): ``g``,
+    the Gi* graph (self-weights included), at once; the ``W`` that emerging hotspots read only
+    when first asked for (a city's costs seconds a report need not pay)."""
 
     ids: tuple[int, ...]
     polygons: tuple[BaseGeometry, ...]
-    w: W = field(repr=False)
-    g: Graph = field(repr=False)  # w with self-weights, ready for Gi* (gistar.star_graph)
+    g: Graph = field(repr=False)  # queen graph with self-weights, ready for Gi*
 
     @classmethod
     def build(cls, ids: Sequence[int], polygons: Sequence[Any]) -> MicroGrids:
-        w = queen_weights(ids, polygons)
-        return cls(tuple(int(i) for i in ids), tuple(polygons), w, star_graph(w))
+        return cls(tuple(int(i) for i in ids), tuple(polygons),
+                   queen_graph(ids, polygons).assign_self_weight(1))
+
+    @cached_property
+    def w(self) -> W:
+        """The binary queen ``W`` (:func:`analysis.weights.queen_weights`)."""
+        return queen_weights(self.ids, self.polygons)
 
     def geojson(self) -> dict[object, dict[str, Any]]:
         return {i: shapely.geometry.mapping(shapely.set_precision(g, 1e-7))

@@ -36,7 +36,9 @@ def token(key: bytes, kind: str, value: str) -> str:
     """The keyed hash of a normalised ``value`` of ``kind`` ("phone", "id"), hex."""
     if not key:
         raise ValueError("an empty key would make the hash a plain digest")
-    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    # the one-shot C digest: the same HMAC-SHA256 as hmac.new(...).hexdigest() (tested), without
+    # building an HMAC object per value (26,100 tokens in a city's 30 days: 1.2 s under load)
+    return hmac.digest(key, f"{kind}:{value}".encode(), "sha256").hex()
 
 
 def party_tokens(key: bytes, case: Mapping[str, Any]) -> frozenset[str]:

@@ -2,8 +2,8 @@
 
 What is counted is the wall's definition (:mod:`dispatch.stats`, :mod:`dispatch.stats_evidence`):
 the same aggregate columns, over ``[start 00:00, end+1 00:00)`` Beijing time cut at the database's
-now() instead of a rolling window. 超期 over a period is the closure deadline's own test: cases whose
-办结时限 fell in the period and were not 办结 by it (按期 the complement).
+now() instead of a rolling window. 超期 over a period: the cases whose 办结时限 fell in the period
+that are 超期 by the one definition (:mod:`dispatch.overdue`), counted as 期内到期 − 按期.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from analysis import queries_periods as qp
-from dispatch import stats
+from dispatch import overdue, stats
 from dispatch import stats_evidence as evidence
 from dispatch.limits import PERIOD_DAYS
 from dispatch.model import BEIJING
@@ -38,7 +38,7 @@ DEFINITIONS: dict[str, str] = {
     "success": f"期内办结案件中{evidence.SUCCESS_DEFINITION}数",
     "success_rate": "调解成功 ÷ 期内办结",
     "due": "办结时限在统计期内（且已到）的案件数",
-    "overdue": "办结时限在期内的案件中，未在时限内办结的案件数（批准的延期顺延时限）",
+    "overdue": f"办结时限在期内（且已到）的案件中超期的案件数：{overdue.DEFINITION}",
     "on_time_rate": "按期办结 ÷ 期内到期",
     "satisfaction_rate": "期内由回访人记录（注明回访人与方式）并评分的回访中评4–5分的比例",
     "sign_minutes": "期内签收的案件，自受理至签收的平均用时（分钟）",
@@ -205,12 +205,15 @@ def changes(current: dict[str, Any], base: dict[str, Any]) -> dict[str, dict[str
 
 
 def compare(conn: Connection, scope: Scope, period: Period, *, against: Literal["prev", "yoy"],
-            category: str | None = None) -> dict[str, Any]:
+            category: str | None = None, current: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
     """The period's figures beside those of the period before (``prev``, 环比) or a year
-    before (``yoy``, 同比), and the change."""
+    before (``yoy``, 同比), and the change; ``current``, when given, is the period's own
+    :func:`figures` already counted (a report compares one period twice)."""
     if against not in AGAINST:
         raise ValueError(f"unknown comparison {against!r}")
-    current = figures(conn, scope, period, category=category)
+    if current is None:
+        current = figures(conn, scope, period, category=category)
     base = figures(conn, scope, period.against(against), category=category)
     return {"against": against, "against_label": AGAINST[against], "current": current,
             "base": base, "change": changes(current, base), "definitions": DEFINITIONS}

@@ -36,7 +36,19 @@ def micro_grids(conn: Connection, scope: Scope) -> tuple[list[int], list[BaseGeo
     where, params = scope.where("a")
     rows = conn.execute(text(f"SELECT a.id, ST_AsBinary(a.geom) FROM {_AREAS} WHERE {where} "
                              "ORDER BY a.id"), params).all()
-    return [int(r[0]) for r in rows], [shapely.from_wkb(bytes(r[1])) for r in rows]
+    return [int(r[0]) for r in rows], list(shapely.from_wkb([bytes(r[1]) for r in rows]))
+
+
+def outline(conn: Connection, scope: Scope) -> BaseGeometry | None:
+    """The scope's own boundary: its street's (community's, grid's) polygon, a district's, or
+    the union of the districts for the whole territory (a few polygons, where the union of a
+    city's micro-grids costs a second)."""
+    table = {"district": "districts", "street": "streets", "community": "communities",
+             "grid": "grids"}.get(scope.level)
+    sql = ("SELECT ST_AsBinary(ST_Union(geom)) FROM districts" if table is None else
+           f"SELECT ST_AsBinary(geom) FROM {table} WHERE id = :x")
+    wkb = conn.execute(text(sql), {"x": scope.area_id}).scalar()
+    return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 
 def study_area(conn: Connection, scope: Scope) -> BaseGeometry | None:

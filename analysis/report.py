@@ -12,6 +12,7 @@ pair labels (:mod:`analysis.identity`), never a name, phone or ID number.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -61,18 +62,30 @@ Rings = list[list[tuple[float, float]]]
 
 @dataclass(frozen=True)
 class MapBase:
-    """A scope's micro-grids with their weights, each one's simplified rings for the map, and
-    the scope's outline: built once per scope and process, rebuilt when the territory changes
-    (city: ~6 s of contiguity weights and ~2 s of geometry a report need not pay again)."""
+    """A scope's micro-grids with their weights, their polygons simplified for the map, and the
+    scope's outline: built once per scope and process, rebuilt when the territory changes."""
 
     grids: MicroGrids
-    rings: dict[int, Rings]
+    simple: dict[int, Any]  # micro-grid id -> simplified polygon (rings made when drawn)
     outline: Rings
 
 
-def _rings(geom: Any) -> Rings:
-    return [[(float(x), float(y)) for x, y, *_ in p.exterior.coords]
-            for p in getattr(geom, "geoms", [geom]) if not p.is_empty]
+def rings_of(geoms: Sequence[Any]) -> list[Rings]:
+    """The exterior rings of each (multi)polygon as (lon, lat) tuples, in one vectorised pass
+    (shapely's coordinates with their ring index, not a Python loop over shapes)."""
+    out: list[Rings] = [[] for _ in geoms]
+    if not len(geoms):
+        return out
+    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    keep = ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    coords, ring = shapely.get_coordinates(shapely.get_exterior_ring(parts), return_index=True)
+    if not len(coords):
+        return out
+    cuts = np.flatnonzero(np.diff(ring)) + 1
+    for r, chunk in zip(ring[np.r_[0, cuts]].tolist(), np.split(coords, cuts), strict=True):
+        out[int(owner[r])].append([(x, y) for x, y in chunk.tolist()])
+    return out
 
 
 def _build_base(scope: Scope) -> Any:
@@ -80,18 +93,23 @@ def _build_base(scope: Scope) -> Any:
         ids, polys = q.micro_grids(conn, scope)
         if len(ids) < 2:
             return None
-        x0, y0, x1, y1 = shapely.total_bounds(list(polys))
+        x0, y0, x1, y1 = shapely.total_bounds(polys)
         tol = float(max(x1 - x0, y1 - y0)) / 1500.0  # well under a printed point on A4
-        simple = shapely.simplify(list(polys), tol, preserve_topology=True)
-        outline = shapely.simplify(shapely.union_all(simple, grid_size=tol / 10), tol)
+        simple = shapely.simplify(polys, tol, preserve_topology=True)
+        area = q.outline(conn, scope)
+        if area is None:  # no boundary drawn for the area: its micro-grids' union
+            area = shapely.union_all(simple, grid_size=tol / 10)
         return MapBase(MicroGrids.build(ids, polys),
-                       {int(i): _rings(g) for i, g in zip(ids, simple, strict=True)},
-                       _rings(outline))
+                       {int(i): g for i, g in zip(ids, simple, strict=True)},
+                       rings_of([shapely.simplify(area, tol)])[0])
     return build
 
 
 _BASES: dict[tuple[str, Scope], SignatureCache[Any]] = {}
 _BASES_LOCK = threading.Lock()
+# what a map base is made of: the micro-grids, and the areas whose boundaries outline a scope
+BASE_TABLES = ("micro_grids", "grids", "communities", "streets", "districts")
+BASE_CHECK_S = 5.0  # how often a process looks whether those tables changed (a cheap signature)
 
 
 def map_base(conn: Connection, scope: Scope) -> MapBase | None:
@@ -101,8 +119,8 @@ def map_base(conn: Connection, scope: Scope) -> MapBase | None:
         if key not in _BASES:
             if len(_BASES) > 64:
                 _BASES.clear()
-            _BASES[key] = SignatureCache(_build_base(scope),
-                                         table_signature("micro_grids", "grids"))
+            _BASES[key] = SignatureCache(_build_base(scope), table_signature(*BASE_TABLES),
+                                         check_s=BASE_CHECK_S)
         cache = _BASES[key]
     return cache.get(conn)
 
@@ -131,8 +149,9 @@ def _hotspots(conn: Connection, scope: Scope, start: date, end: date
     top = [{"micro_grid_id": ids[i], "name": names.get(ids[i], ""),
             "count": int(g.counts[i]), "z": round(float(g.z[i]), 2),
             "class": ks[i], "label": CLASS_LABELS[ks[i]]} for i in order]
-    shapes = [(0, base.outline)] + [(k, base.rings[i]) for i, k in zip(ids, ks, strict=True)
-                                    if k != 0]
+    hot = [(i, k) for i, k in zip(ids, ks, strict=True) if k != 0]
+    drawn = rings_of([base.simple[i] for i, _ in hot])
+    shapes = [(0, base.outline)] + [(k, r) for (_, k), r in zip(hot, drawn, strict=True)]
     return {"micro_grids": len(ids), "cases": int(sum(counts.values())), "classes": classes,
             "top": top}, shapes
 
@@ -177,16 +196,19 @@ def assemble(conn: Connection, scope: Scope, start: date, end: date, *, key: byt
     period = periods.Period(start, end)
     hot, shapes = _hotspots(conn, scope, start, end)
     now = conn.scalar(text("SELECT now()"))
+    current = periods.figures(conn, scope, period)
+    name = rq.area_name(conn, scope)
     figures: dict[str, Any] = {
-        "title": f"{rq.area_name(conn, scope)}矛盾纠纷研判报告",
-        "area": {**scope.as_dict(), "id": scope.area_id, "name": rq.area_name(conn, scope)},
+        "title": f"{name}矛盾纠纷研判报告",
+        "area": {**scope.as_dict(), "id": scope.area_id, "name": name},
         "period": {"from": start.isoformat(), "to": end.isoformat(),
                    "days": (end - start).days + 1, "label": period.label()},
         "kind": kind, "requested_by": requested_by,
         "made_at": (now if isinstance(now, datetime) else datetime.now(BEIJING))
         .astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
-        "summary": {"prev": periods.compare(conn, scope, period, against="prev"),
-                    "yoy": periods.compare(conn, scope, period, against="yoy")},
+        "summary": {"prev": periods.compare(conn, scope, period, against="prev",
+                                            current=current),
+                    "yoy": periods.compare(conn, scope, period, against="yoy", current=current)},
         "trend": rq.daily(conn, scope, start, end),
         "hotspots": hot,
         "categories": rq.category_mix(conn, scope, start, end),

@@ -18,6 +18,9 @@ month over the same record and the same amounts gives the same figures, in a fix
 the same :func:`fingerprint` (printed on the workbook, so two copies can be compared). What it
 does not freeze: a case reopened after the month leaves it (it is no longer 办结), and an amount
 edited later prices a re-run at the new amount — the statement names the amounts it used.
+Until an administrator has set every amount (:attr:`dispatch.policy.Subsidy.is_set`) nothing is
+priced: the statement lists the cases that qualify, with their grade and outcome, says
+:data:`UNSET` and carries no money figure (``amount_yuan`` and ``total_yuan`` None).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dispatch.vocab import CATEGORIES, DIFFICULTIES, UNIT_TYPES
 
 GRADES = ("simple", "normal", "complex")
 OUTCOMES = {"success": "调解成功（有据）", "failed": "调解不成（有调解记录）"}
+UNSET = "补贴标准未设置"
 
 
 def month_span(month: str) -> tuple[datetime, datetime]:
@@ -60,11 +64,15 @@ def outcome_of(row: Mapping[str, Any]) -> str | None:
 
 
 def scheme_text(sub: Subsidy) -> str:
-    """The pricing in Chinese with the policy's current amounts."""
+    """The pricing in Chinese with the policy's current amounts (:data:`UNSET` while any is
+    missing: then no amount is named)."""
     def amounts(o: str) -> str:
         return "、".join(f"{DIFFICULTIES[g]} {sub.amount(o, g)} 元" for g in GRADES)
-    return (f"按月统计办结案件的个案补贴：调解成功（有调解记录和调解协议）{amounts('success')}；"
-            f"调解不成但有调解记录 {amounts('failed')}；其他结果、无证据或未派单的案件不计。"
+    money = (f"按月统计办结案件的个案补贴：调解成功（有调解记录和调解协议）{amounts('success')}；"
+             f"调解不成但有调解记录 {amounts('failed')}；" if sub.is_set else
+             f"{UNSET}：管理员在策略中设置各补贴难度与结果的金额之前，本表只列出符合补贴条件的"
+             "案件（调解成功有据，或调解不成有调解记录），不计金额；")
+    return (f"{money}其他结果、无证据或未派单的案件不计。"
             "难度以登记的难易程度为基础，风险等级不低于"
             f"{RISK_LABELS.get(sub.risk_up, sub.risk_up)}升一档，办结前已举行调解 "
             f"{sub.sessions_up} 次及以上再升一档，最高为疑难复杂。补贴计给办结前最后派出的主办人员"
@@ -72,8 +80,10 @@ def scheme_text(sub: Subsidy) -> str:
 
 
 def statement(rows: Iterable[Mapping[str, Any]], sub: Subsidy) -> dict[str, Any]:
-    """``{"cases": [...], "people": [...], "total_yuan", "count"}``: one line per paid case (by
-    person, then resolution time) and a total per person."""
+    """``{"cases": [...], "people": [...], "total_yuan", "count", "priced"}``: one line per
+    qualifying case (by person, then resolution time) and a total per person; with the amounts
+    not all set, ``priced`` False and every money figure None."""
+    priced = sub.is_set
     cases: list[dict[str, Any]] = []
     people: dict[int, dict[str, Any]] = {}
     for r in rows:
@@ -81,7 +91,7 @@ def statement(rows: Iterable[Mapping[str, Any]], sub: Subsidy) -> dict[str, Any]
         if outcome is None:
             continue
         g = grade(str(r["difficulty"]), int(r["risk_level"]), int(r["sessions"]), sub)
-        yuan = sub.amount(outcome, g)
+        yuan = sub.amount(outcome, g) if priced else None
         resolved = r["resolved_at"].astimezone(BEIJING)
         cases.append({
             "incident_id": int(r["id"]), "code": r["code"], "unit_id": int(r["unit_id"]),
@@ -97,13 +107,15 @@ def statement(rows: Iterable[Mapping[str, Any]], sub: Subsidy) -> dict[str, Any]
             "unit_id": int(r["unit_id"]), "unit_code": r["unit_code"],
             "unit_name": r["unit_name"],
             "role_label": UNIT_TYPES.get(r["unit_type"], r["unit_type"]),
-            "cases": 0, "success": 0, "failed": 0, "amount_yuan": 0})
+            "cases": 0, "success": 0, "failed": 0, "amount_yuan": 0 if priced else None})
         p["cases"] += 1
         p[outcome] += 1
-        p["amount_yuan"] += yuan
+        if yuan is not None:
+            p["amount_yuan"] += yuan
     cases.sort(key=lambda c: (c["unit_id"], c["resolved_at"], c["incident_id"]))
     return {"cases": cases, "people": sorted(people.values(), key=lambda p: p["unit_id"]),
-            "count": len(cases), "total_yuan": sum(c["amount_yuan"] for c in cases)}
+            "count": len(cases), "priced": priced,
+            "total_yuan": sum(c["amount_yuan"] for c in cases) if priced else None}
 
 
 def fingerprint(data: Mapping[str, Any], amounts: Mapping[str, Any]) -> str:

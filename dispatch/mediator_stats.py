@@ -4,8 +4,9 @@ Definitions (printed with the figures, :data:`DEFINITIONS`): a unit *handled* a 
 sent to it (not declined) within the window; *调解成功（有据）* counts the handled cases that
 count as 调解成功 on the wall (:mod:`dispatch.stats_evidence`, the one definition: a mediation
 record and an agreement, written or recorded oral); *满意度* averages follow-ups a person
-recorded; *超期* counts cases resolved after, or still open past, their close deadline; *延期*
-counts the extensions asked for on its cases, approved, refused and waiting.
+recorded; *超期* counts its cases 超期 by the window's end (or now, if earlier) by the one
+definition (:mod:`dispatch.overdue`); *延期* counts the extensions asked for on its cases,
+approved, refused and waiting.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch import overdue
 from dispatch import stats_evidence as evidence
-from dispatch.vocab import DONE_STATES, sql_list
 
 DEFINITIONS: dict[str, str] = {
     "handled": "统计期内派给该力量（未退回）的案件数",
@@ -25,7 +26,7 @@ DEFINITIONS: dict[str, str] = {
     "mediated_evidenced": f"其中{evidence.SUCCESS_DEFINITION}数（与大屏调解成功率同一口径）",
     "success_rate": "调解成功（有据）÷ 已办结",
     "satisfaction": "有人记录的回访满意度平均分（1-5 分）及回访数",
-    "overdue": "办结晚于办结时限，或至今未办结且已过时限的案件数",
+    "overdue": f"其中截至统计期末（或当前，取较早者）超期的案件数：{overdue.DEFINITION}",
     "extensions": "该力量所办案件的延期申请数、批准数、驳回数、待审批数与批准的总天数",
 }
 
@@ -59,9 +60,7 @@ WITH handled AS (
     count(c.id) FILTER (WHERE c.done) AS resolved,
     count(c.id) FILTER (WHERE c.claimed) AS mediated,
     count(c.id) FILTER (WHERE c.succeeded) AS mediated_evidenced,
-    count(c.id) FILTER (WHERE (c.resolved_at IS NOT NULL AND c.resolved_at > c.close_deadline)
-      OR (c.resolved_at IS NULL AND c.state NOT IN {done}
-          AND c.close_deadline < :until)) AS overdue
+    count(c.id) FILTER (WHERE {late}) AS overdue
   FROM cases c GROUP BY c.unit_id
 )
 SELECT u.id, u.code, u.name, u.unit_type, u.street_id, u.community_id, u.home_grid_id,
@@ -79,7 +78,7 @@ LEFT JOIN steps st ON st.unit_id = u.id
 WHERE (CAST(:type AS text) IS NULL OR u.unit_type = :type)
 ORDER BY p.handled DESC, u.id LIMIT :limit
 """.format(resolved=evidence.resolved("i"), claimed=evidence.claimed("i"),
-           success=evidence.mediation_success("i"), done=sql_list(DONE_STATES))
+           success=evidence.mediation_success("i"), late=overdue.late("c", by=":until"))
 
 
 def mediator_records(conn: Connection, *, now: datetime, days: int = 30,

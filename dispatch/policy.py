@@ -87,21 +87,39 @@ class Subsidy:
     whose mediation record holds a 五步 entry. The grade starts from the case's recorded
     difficulty (简易 0, 一般 1, 疑难复杂 2) and goes up one for a risk level at or above
     ``risk_up`` and one for ``sessions_up`` or more held mediation sessions, at most 疑难复杂.
-    The defaults are placeholders for an administrator to set, not figures from a source.
+    No amount has a default: money per case is a local decision (嘉峪关 set its own in a
+    管理办法), so until an administrator sets all six the statement lists the cases and prices
+    none (补贴标准未设置).
     """
 
-    success_simple: int = 50
-    success_normal: int = 100
-    success_complex: int = 300
-    failed_simple: int = 0
-    failed_normal: int = 30
-    failed_complex: int = 80
+    success_simple: int | None = None
+    success_normal: int | None = None
+    success_complex: int | None = None
+    failed_simple: int | None = None
+    failed_normal: int | None = None
+    failed_complex: int | None = None
     risk_up: int = 2
     sessions_up: int = 2
 
-    def amount(self, outcome: str, grade: str) -> int:
-        """Yuan for one case: ``outcome`` success|failed, ``grade`` simple|normal|complex."""
-        return int(getattr(self, f"{outcome}_{grade}"))
+    def amount(self, outcome: str, grade: str) -> int | None:
+        """Yuan for one case: ``outcome`` success|failed, ``grade`` simple|normal|complex;
+        None while that amount is not set."""
+        v = getattr(self, f"{outcome}_{grade}")
+        return None if v is None else int(v)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The amounts not set yet (their field names)."""
+        return tuple(k for k in SUBSIDY_AMOUNTS if getattr(self, k) is None)
+
+    @property
+    def is_set(self) -> bool:
+        """Every amount set: only then is a statement priced."""
+        return not self.missing
+
+
+SUBSIDY_AMOUNTS = tuple(f"{o}_{g}" for o in ("success", "failed")
+                        for g in ("simple", "normal", "complex"))
 
 
 @dataclass(frozen=True)
@@ -240,9 +258,8 @@ class Policy:
             raise bad("星级权重不能为负且不能全为 0，最少办结数须至少为 1", "stars")
         if not 1 >= st.cut_5 > st.cut_4 > st.cut_3 > st.cut_2 > 0:
             raise bad("星级分数线须在 0 与 1 之间且五星>四星>三星>二星", "stars")
-        money = [v for k, v in dataclasses.asdict(self.subsidy).items()
-                 if k.startswith(("success_", "failed_"))]
-        if min(money) < 0 or max(money) > 100_000:
+        money = [v for k in SUBSIDY_AMOUNTS if (v := getattr(self.subsidy, k)) is not None]
+        if money and (min(money) < 0 or max(money) > 100_000):
             raise bad("个案补贴金额须在 0 至 100000 元之间", "subsidy")
         if not 0 <= self.subsidy.risk_up <= 3 or self.subsidy.sessions_up < 1:
             raise bad("补贴难度升档条件有误（风险等级 0-3，调解次数至少 1）", "subsidy")
@@ -256,9 +273,13 @@ def _nested(key: str, value: dict[str, Any], current: Stars | Subsidy) -> Stars 
         raise InvalidCommand(f"策略项 {key} 中未知的项：{', '.join(unknown)}", field=key)
     kw: dict[str, Any] = {}
     for k, v in value.items():
+        if v is None and isinstance(current, Subsidy) and k in SUBSIDY_AMOUNTS:
+            kw[k] = None  # not set (a stored policy says so, or an administrator clears it)
+            continue
         if isinstance(v, bool) or not isinstance(v, int | float | str):
             raise TypeError(k)
-        kind = type(getattr(current, k))
+        was = getattr(current, k)
+        kind = int if was is None else type(was)  # an unset subsidy amount is whole yuan
         num = float(v)
         if not math.isfinite(num) or (kind is int and num != int(num)):
             raise ValueError(k)

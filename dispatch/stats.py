@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch import overdue  # 超期 and 按期: one definition (dispatch/overdue.py)
 from dispatch import stats_evidence as evidence  # what the rates count: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.mediator_stats import extension_windows  # 延期 beside the rates
@@ -93,7 +94,7 @@ _NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = 
 _OPEN, _OWED, _DONE = sql_list(OPEN), sql_list(SIGN_OWED), sql_list(DONE)
 _CLOCK = (f"(date_trunc('day', now() AT TIME ZONE '{TZ}') AT TIME ZONE '{TZ}')")
 SIGN_OVERDUE = f"(i.state IN {_OWED} AND i.sign_deadline < now())"
-CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND i.close_deadline < now())"
+CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND {overdue.late('i')})"  # the one 超期, now
 OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
 
 
@@ -148,8 +149,7 @@ def window_columns(within: Callable[[str], str], suffix: str, *, times: bool = T
       count(*) FILTER (WHERE {within('reported_at')}) AS intake_{d},
       count(*) FILTER (WHERE {due}) AS due_{d},
       count(*) FILTER (WHERE {due} AND i.state IN {_DONE}) AS closed_{d},
-      count(*) FILTER (WHERE {due} AND i.state IN {_DONE} AND i.resolved_at <= i.close_deadline)
-        AS on_time_{d},
+      count(*) FILTER (WHERE {due} AND {overdue.on_time('i')}) AS on_time_{d},
       count(*) FILTER (WHERE {resolved} AND {evidence.resolved()}) AS resolved_{d},
       count(*) FILTER (WHERE {resolved} AND {evidence.mediation_success()}) AS mediated_{d},
       count(*) FILTER (WHERE {rated}) AS rated_{d},

@@ -13,10 +13,16 @@ T = TypeVar("T")
 
 
 def table_signature(*tables: str) -> Callable[[Connection], Hashable]:
-    """Row count, largest id and vertex total of ``tables``: changes on any re-import."""
+    """Row count, largest id, vertex total and a sum over each shape's bounding box and area of
+    ``tables``: changes on any re-import, and on a shape edited in place (a boundary moved keeps
+    its vertex count). Each shape's term is rounded to an integer before the sum, so the sum is
+    exact in any order (a parallel scan must not make the signature flap)."""
+    shape = ("round((ST_XMin(b) + ST_YMin(b) + ST_XMax(b) + ST_YMax(b)) * 1e7 "
+             "+ ST_Area(geom) * 1e12)::bigint")  # b: the box, computed once a row
     sql = text(" UNION ALL ".join(
-        f"SELECT '{t}', count(*), coalesce(max(id), 0), coalesce(sum(ST_NPoints(geom)), 0) "
-        f"FROM {t}" for t in tables))
+        f"SELECT '{t}', count(*), coalesce(max(id), 0), coalesce(sum(ST_NPoints(geom)), 0), "
+        f"coalesce(sum({shape}), 0) FROM (SELECT id, geom, Box2D(geom) AS b FROM {t}) t"
+        for t in tables))
 
     def signature(conn: Connection) -> Hashable:
         return tuple(tuple(r) for r in conn.execute(sql))

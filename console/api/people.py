@@ -46,12 +46,14 @@ class PeopleHandler(AnalysisHandler):
 
         def work(conn: Connection, scope: Scope, a: Any) -> dict[str, Any]:
             role, start, end = a
-            stars = self.app.dispatch.policy().stars
+            policy = self.app.dispatch.policy()
+            stars = policy.stars
             rows = people.records(conn, scope, start, end, role=role, stars=stars)
             return {"scope": scope.as_dict(), "from": start.date().isoformat(),
                     "to": (end - timedelta(days=1)).date().isoformat(), "role": role,
                     "scheme": people.scheme_text(stars), "stars_policy": asdict(stars),
                     "definitions": people.DEFINITIONS, "subsidy": reads_subsidy(self.who),
+                    "subsidy_priced": policy.subsidy.is_set,
                     "count": len(rows), "items": rows}
         await self.run(parse, work)
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from analysis.report import assemble, week_before
 from analysis.report_queries import street_scopes
+from analysis.report_tables import tables
 from console.exports.report_pdf import render_report
 from console.exports.report_xlsx import render_report_xlsx
 from dispatch.adapters.report_repo import add_report
@@ -41,8 +42,9 @@ def make_report(engine: Engine, scope: Scope, start: date, end: date, *, kind: s
     report already archived (then nothing was stored)."""
     with engine.connect() as conn:
         rep = assemble(conn, scope, start, end, key=key, kind=kind, requested_by=who)
-    pdf = render_report(rep.figures, rep.shapes, cache_dir=fonts)
-    xlsx = render_report_xlsx(rep.figures)
+    tabs = tables(rep.figures)  # the PDF's tables are the workbook's sheets: made once
+    pdf = render_report(rep.figures, rep.shapes, cache_dir=fonts, tabs=tabs)
+    xlsx = render_report_xlsx(rep.figures, tabs)
     with engine.begin() as conn:
         rid = add_report(conn, kind=kind, start=start, end=end, scope=scope,
                          area_name=str(rep.figures["area"]["name"]), requested_by=who,

@@ -14,6 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+# fpdf at import: the server loads this module at start (console.api.reports imports
+# report_job), so the scheduler's Monday report does not pay fpdf's import (~0.7 s)
+from fpdf import FPDF
+
 from analysis.gistar import CLASS_COLOURS, CLASS_LABELS
 from analysis.report_tables import Table, tables
 from console.exports.agreement_pdf import pick_font
@@ -39,8 +43,6 @@ def _cell(v: Any) -> str:
 
 class _Doc:
     def __init__(self, figures: Mapping[str, Any], cache_dir: Path | None) -> None:
-        from fpdf import FPDF
-
         every = json.dumps(figures, ensure_ascii=False) + FIXED + "".join(CLASS_LABELS.values())
         path, index = pick_font(every, cache_dir=cache_dir)
         pdf = FPDF(format="A4", unit="mm")
@@ -220,11 +222,12 @@ class _Doc:
 
 
 def render_report(figures: Mapping[str, Any], shapes: Shapes = (), *,
-                  cache_dir: Path | None = None) -> bytes:
-    """The report (figures from :func:`analysis.report.assemble`) as PDF bytes."""
+                  cache_dir: Path | None = None, tabs: Sequence[Table] | None = None) -> bytes:
+    """The report (figures from :func:`analysis.report.assemble`) as PDF bytes; ``tabs`` its
+    :func:`analysis.report_tables.tables` when already made (for the workbook too)."""
     doc = _Doc(figures, cache_dir)
     pdf, f = doc.pdf, figures
-    by_name = {t.name: t for t in tables(f)}
+    by_name = {t.name: t for t in (tables(f) if tabs is None else tabs)}
     pdf.add_page()
     pdf.set_font("cjk", size=18)
     pdf.cell(pdf.epw, 12, str(f["title"]), align="C", new_x="LMARGIN", new_y="NEXT")

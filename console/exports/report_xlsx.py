@@ -7,16 +7,17 @@ sheet naming the report, its area and period; written in write-only mode (stream
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from analysis.report_tables import tables
+from openpyxl import Workbook  # loaded at the server's start anyway (subsidy_xlsx)
+
+from analysis.report_tables import Table, tables
 
 
-def render_report_xlsx(figures: Mapping[str, Any]) -> bytes:
-    """The report (figures from :func:`analysis.report.assemble`) as .xlsx bytes."""
-    from openpyxl import Workbook
-
+def render_report_xlsx(figures: Mapping[str, Any], tabs: Sequence[Table] | None = None) -> bytes:
+    """The report (figures from :func:`analysis.report.assemble`) as .xlsx bytes; ``tabs`` its
+    :func:`analysis.report_tables.tables` when already made (for the PDF too)."""
     wb = Workbook(write_only=True)
     info = wb.create_sheet("报告")
     p = figures["period"]
@@ -25,7 +26,7 @@ def render_report_xlsx(figures: Mapping[str, Any]) -> bytes:
                 ("生成时间", figures["made_at"]),
                 ("说明", "不含当事人姓名、电话、身份证号；地址与事由已脱敏")):
         info.append(list(row))
-    for t in tables(figures):
+    for t in tables(figures) if tabs is None else tabs:
         ws = wb.create_sheet(t.name[:31])
         ws.append(list(t.headers))
         for r in t.rows:

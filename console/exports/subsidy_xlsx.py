@@ -1,5 +1,6 @@
 """The monthly 个案补贴 statement as an Excel workbook: one row per case, a total per person, and
-the amounts used; numbers stored as numbers, text never read as a formula."""
+the amounts used; numbers stored as numbers, text never read as a formula. A statement not
+priced (the amounts not set) has no money column, and says 补贴标准未设置 where amounts would be."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from analysis.subsidy import UNSET
 from dispatch.vocab import DIFFICULTIES
 
 CASE_COLUMNS = (("unit_code", "人员编号"), ("unit_name", "姓名"), ("role_label", "身份"),
@@ -59,20 +61,26 @@ def subsidy_workbook(data: Mapping[str, Any], meta: Mapping[str, Any]) -> bytes:
     """``data`` as :func:`analysis.subsidy.statement` gives it; ``meta``: ``month``, ``area``
     (its name), ``scheme`` (the pricing in words) and ``amounts`` (the policy's Subsidy as a
     dict)."""
+    priced = bool(data.get("priced", True))
+    money = () if priced else ("amount_yuan",)
+    case_cols = tuple(c for c in CASE_COLUMNS if c[0] not in money)
+    people_cols = tuple(c for c in PEOPLE_COLUMNS if c[0] not in money)
     wb = Workbook()
     cases = wb.active
     assert cases is not None
     cases.title = "个案明细"
-    end = _table(cases, _head(cases, "个案补贴明细", meta), CASE_COLUMNS, data["cases"])
+    end = _table(cases, _head(cases, "个案补贴明细", meta), case_cols, data["cases"])
     _put(cases, end, 1, "合计")
-    _put(cases, end, len(CASE_COLUMNS), int(data["total_yuan"]))
+    _put(cases, end, 2 if not priced else len(case_cols),
+         int(data["total_yuan"]) if priced else f"{len(data['cases'])} 件（{UNSET}，不计金额）")
 
     people = wb.create_sheet("人员合计")
-    end = _table(people, _head(people, "个案补贴人员合计", meta), PEOPLE_COLUMNS,
+    end = _table(people, _head(people, "个案补贴人员合计", meta), people_cols,
                  data["people"])
     _put(people, end, 1, "合计")
-    for c, key in ((4, "cases"), (5, "success"), (6, "failed"), (7, "amount_yuan")):
-        _put(people, end, c, sum(int(p[key]) for p in data["people"]))
+    for c, key in enumerate((k for k, _ in people_cols), 1):
+        if key in ("cases", "success", "failed", "amount_yuan"):
+            _put(people, end, c, sum(int(p[key]) for p in data["people"]))
 
     rates = wb.create_sheet("补贴标准")
     top = _head(rates, "所用补贴标准（元/件）", meta)
@@ -81,8 +89,9 @@ def subsidy_workbook(data: Mapping[str, Any], meta: Mapping[str, Any]) -> bytes:
         _put(rates, top, c, label)
     for r, g in enumerate(GRADES, top + 1):
         _put(rates, r, 1, DIFFICULTIES[g])
-        _put(rates, r, 2, int(amounts[f"success_{g}"]))
-        _put(rates, r, 3, int(amounts[f"failed_{g}"]))
+        for c, o in ((2, "success"), (3, "failed")):
+            v = amounts.get(f"{o}_{g}")
+            _put(rates, r, c, UNSET if v is None else int(v))
     _put(rates, top + 5, 1, "风险升档等级")
     _put(rates, top + 5, 2, int(amounts["risk_up"]))
     _put(rates, top + 6, 1, "调解次数升档")

@@ -1,7 +1,7 @@
 // The people's part of the policy form on /admin: the star scheme (评星规则) and the 个案补贴
 // amounts. Drawn inside the policy form and read back into its changes; the server validates
 // (dispatch/policy.py) and audits the edit.
-import { escapeHtml as esc } from "fq/lib/escape.js"
+import { escapeHtml as esc } from "./lib/escape.js"
 
 const GRADES = { simple: "简易", normal: "一般", complex: "疑难复杂" }
 const OUTCOMES = { success: "调解成功（有据）", failed: "调解不成（有调解记录）" }
@@ -15,9 +15,10 @@ const num = (name, value, attrs = "") => `<input name="${name}" type="number" ${
 export function peopleFieldsets(p) {
   const s = p.subsidy, st = p.stars
   const rows = Object.entries(OUTCOMES).map(([o, label]) => `<tr><th>${esc(label)}</th>${Object.keys(GRADES).map((g) => (
-    `<td>${num(`subsidy.${o}_${g}`, s[`${o}_${g}`], `min="0" max="100000" step="1" aria-label="${esc(label)} ${esc(GRADES[g])}"`)} 元</td>`)).join("")}</tr>`).join("")
+    `<td>${num(`subsidy.${o}_${g}`, s[`${o}_${g}`], `min="0" max="100000" step="1" placeholder="未设置" aria-label="${esc(label)} ${esc(GRADES[g])}"`)} 元</td>`)).join("")}</tr>`).join("")
   const risks = Object.entries(RISKS).map(([k, v]) => `<option value="${k}"${Number(k) === s.risk_up ? " selected" : ""}>${esc(v)}</option>`).join("")
   return `<fieldset><legend>个案补贴（元/件，按补贴难度与结果；仅计有据案件）</legend>
+      ${Object.values(s).some((v) => v == null) ? '<p role="note">补贴标准未设置：六项金额全部设置后，月度补贴明细才计金额。</p>' : ""}
       <table class="ad-table"><thead><tr><th>结果</th>${Object.values(GRADES).map((v) => `<th>${esc(v)}</th>`).join("")}</tr></thead><tbody>${rows}</tbody></table>
       <div class="ad-row"><label>风险等级达到 <select name="subsidy.risk_up">${risks}</select> 升一档</label>
         <label>办结前调解 ${num("subsidy.sessions_up", s.sessions_up, 'min="1" step="1"')} 次及以上升一档</label></div></fieldset>
@@ -27,9 +28,11 @@ export function peopleFieldsets(p) {
       <div class="ad-row">${Object.entries(CUTS).map(([k, v]) => `<label>${esc(v)}分数线 ${num(`stars.${k}`, st[k], 'min="0" max="1" step="0.01"')}</label>`).join("")}</div></fieldset>`
 }
 
-/** The form's ``stars`` and ``subsidy`` changes. */
+/** The form's ``stars`` and ``subsidy`` changes; an empty box is left out (an amount nobody set
+ * stays unset: ``Number("")`` would make it 0 yuan). */
 export function peopleChanges(form) {
   const read = (prefix) => Object.fromEntries([...form.querySelectorAll(`[name^="${prefix}."]`)]
+    .filter((i) => String(i.value).trim() !== "")
     .map((i) => [i.name.slice(prefix.length + 1), Number(i.value)]))
   return { stars: read("stars"), subsidy: read("subsidy") }
 }

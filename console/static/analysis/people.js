@@ -40,7 +40,8 @@ export function mount(el, ctx) {
   el.innerHTML = `<div class="pp-tab">
     <div class="pp-bar"><label>人员类别 <select name="role">${Object.entries(ROLES).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select></label>
       <span class="pp-subsidy" hidden><label>补贴月份 <input type="month" name="month" value="${lastMonth()}"></label>
-      <a class="pp-xlsx" download>下载个案补贴明细（Excel）</a></span></div>
+      <a class="pp-xlsx" download>下载个案补贴明细（Excel）</a>
+      <span class="pp-unpriced" hidden role="note">补贴标准未设置：明细只列符合条件的案件，不计金额</span></span></div>
     <p class="pp-scheme" role="note"></p><div class="pp-msg" role="status"></div>
     <table class="an-table pp-table"><thead><tr><th>姓名</th><th>星级</th><th>经办</th><th>办结</th><th>调解成功（有据）</th><th>成功率</th>
       <th>满意度</th><th>签收/派单</th><th>签收中位（分钟）</th><th>到场中位（分钟）</th><th>超期</th><th>延期</th></tr></thead><tbody></tbody></table></div>`
@@ -67,6 +68,7 @@ export function mount(el, ctx) {
     el.querySelector(".pp-scheme").textContent = `评星规则：${d.scheme}`
     el.querySelector("tbody").innerHTML = peopleRows(d.items)
     el.querySelector(".pp-subsidy").hidden = !d.subsidy
+    el.querySelector(".pp-unpriced").hidden = d.subsidy_priced !== false
     setLink()
   }
   role.addEventListener("change", () => load(current))

@@ -23,7 +23,8 @@ from tests.conftest import _copy_db
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=BEIJING)
 M1, M2, G1 = 101, 102, 201
-SUB = Subsidy()
+SUB = Subsidy(success_simple=50, success_normal=100, success_complex=300, failed_simple=0,
+              failed_normal=30, failed_complex=80)  # amounts a test chose (none by default)
 STARS = Stars()
 
 

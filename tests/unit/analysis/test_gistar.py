@@ -139,3 +139,22 @@ def test_areas_sharing_an_edge_without_a_vertex_are_neighbours():
     polys = [box(0, 0, 3, 1), box(1, 1, 2, 2), box(5, 5, 6, 6)]
     w = queen_weights([10, 20, 30], polys)
     assert w.neighbors == {10: [20], 20: [10], 30: []}
+
+
+def test_the_micro_grids_graph_has_the_weights_neighbours_and_the_same_gi_star():
+    # MicroGrids builds its Gi* graph with PySAL's vectorised Graph, not through a W: the same
+    # links (a T-junction and an island included) and the same z as the W it replaced
+    rng = np.random.default_rng(SEED)
+    polys = [*_voronoi(60, rng), box(1, 0, 2, 0.5), box(5, 5, 6, 6)]
+    ids = [i * 3 + 1 for i in range(len(polys))]
+    micro = MicroGrids.build(ids, polys)
+    w = queen_weights(ids, polys)
+    links = {(int(a), int(b)) for a, b, v in micro.g.adjacency.reset_index().itertuples(index=False)
+             if a != b and v}
+    assert links == {(a, b) for a, ns in w.neighbors.items() for b in ns}
+    assert micro.w.neighbors == w.neighbors  # the W, built when asked for
+    y = rng.poisson(3.0, len(ids)).astype(float)
+    ours = gi_star(y, micro.g)
+    theirs = gi_star(y, w)
+    assert ours.ids == theirs.ids
+    np.testing.assert_allclose(ours.z, theirs.z)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime, timedelta
 
@@ -36,6 +37,9 @@ def test_phones_and_id_numbers_are_normalised_before_hashing():
     assert token(KEY, "phone", "13900580569") != token(b"other", "phone", "13900580569")
     with pytest.raises(ValueError):
         token(b"", "phone", "13900580569")
+    # the keyed hash is HMAC-SHA256 of "kind:value" (hashes stored or compared stay valid)
+    assert token(KEY, "id", "65020319800101123X") == hmac.new(
+        KEY, b"id:65020319800101123X", hashlib.sha256).hexdigest()
 
 
 def test_an_id_number_wins_over_the_phone():

@@ -62,7 +62,8 @@ def test_statement_prices_each_case_and_totals_per_person() -> None:
 
 
 def test_amounts_come_from_the_policy_and_are_validated() -> None:
-    p = Policy.from_dict({"subsidy": {"success_complex": 500, "failed_simple": "20"}})
+    p = Policy.from_dict({"subsidy": {**{k: 10 for k in Subsidy().missing},
+                                      "success_complex": 500, "failed_simple": "20"}})
     assert p.subsidy.amount("success", "complex") == 500 and p.subsidy.failed_simple == 20
     s = statement([_case(1, 1, difficulty="complex")], p.subsidy)
     assert s["total_yuan"] == 500 and "疑难复杂 500 元" in scheme_text(p.subsidy)
@@ -77,3 +78,35 @@ def test_a_month_is_beijing_time() -> None:
     start, end = month_span("2026-12")
     assert start == datetime(2026, 12, 1, tzinfo=BEIJING)
     assert end == datetime(2027, 1, 1, tzinfo=BEIJING)
+
+
+def test_no_amount_has_a_default_and_an_unset_scheme_prices_nothing() -> None:
+    assert Subsidy().missing == ("success_simple", "success_normal", "success_complex",
+                                 "failed_simple", "failed_normal", "failed_complex")
+    assert not Policy().subsidy.is_set and Policy().subsidy.amount("success", "simple") is None
+    rows = [_case(1, 7, difficulty="simple"), _case(2, 7, outcome="failed", success=False),
+            _case(3, 9, success=False)]
+    s = statement(rows, Subsidy())
+    assert s["priced"] is False and s["total_yuan"] is None and s["count"] == 2
+    assert [c["amount_yuan"] for c in s["cases"]] == [None, None]
+    assert [(c["grade"], c["outcome"]) for c in s["cases"]] == [("simple", "success"),
+                                                                ("normal", "failed")]
+    assert [(p["cases"], p["amount_yuan"]) for p in s["people"]] == [(2, None)]
+    text = scheme_text(Subsidy())
+    assert text.startswith("补贴标准未设置") and "元" not in text
+    # five of six set is still not a scheme anyone chose whole
+    part = Policy.from_dict({"subsidy": {k: 10 for k in Subsidy().missing[:5]}}).subsidy
+    assert part.missing == ("failed_complex",) and statement(rows, part)["total_yuan"] is None
+    assert statement(rows, SUB)["priced"] is True
+
+
+def test_a_stored_policy_with_unset_amounts_loads_and_an_amount_can_be_cleared() -> None:
+    stored = Policy().to_dict()  # what the settings table holds: the amounts as null
+    assert stored["subsidy"]["success_simple"] is None
+    assert Policy.from_dict(stored).subsidy == Subsidy()
+    p = Policy.from_dict({"subsidy": {"success_simple": 40}})
+    assert p.subsidy.success_simple == 40 and isinstance(p.subsidy.success_simple, int)
+    cleared = Policy.from_dict({"subsidy": {"success_simple": None}}, base=p)
+    assert cleared.subsidy.success_simple is None
+    with pytest.raises(InvalidCommand):
+        Policy.from_dict({"subsidy": {"risk_up": None}})
