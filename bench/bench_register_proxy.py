@@ -170,13 +170,14 @@ PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "p
             "dispatch/", "geo/", "layers/")
 
 
-def profile_summary(raw: Path) -> str:
-    """py-spy's folded stacks: where the samples' leaves are (by package), and the project's
-    functions with the most samples under them (inclusive)."""
+def profile_summary(raws: list[Path]) -> str:
+    """py-spy's folded stacks of every worker together: where the samples' leaves are (by
+    package), and the project's functions with the most samples under them (inclusive)."""
     leaf: dict[str, int] = {}
     inclusive: dict[str, int] = {}
     total = 0
-    for line in raw.read_text(errors="replace").splitlines():
+    lines = [ln for raw in raws for ln in raw.read_text(errors="replace").splitlines()]
+    for line in lines:
         stack, _, n = line.rpartition(" ")
         if not n.isdigit():
             continue
@@ -189,7 +190,7 @@ def profile_summary(raw: Path) -> str:
         for f in set(frames):
             if any(f"({p}" in f for p in ("console/", "dispatch/", "geo/")):
                 inclusive[f] = inclusive.get(f, 0) + count
-    top = sorted(inclusive.items(), key=lambda kv: -kv[1])[:12]
+    top = sorted(inclusive.items(), key=lambda kv: -kv[1])[:25]
     return ("leaves: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
                                    sorted(leaf.items(), key=lambda kv: -kv[1]))
             + "\n" + "\n".join(f"  {100 * v / max(1, total):4.0f}%  {k}" for k, v in top))
@@ -203,7 +204,7 @@ def main() -> None:
     ap.add_argument("--size", choices=("demo", "city"), default="demo")
     ap.add_argument("--no-single", action="store_true", help="skip the one-process comparison")
     ap.add_argument("--profile", action="store_true",
-                    help="py-spy samples the first worker during the proxied run")
+                    help="py-spy samples every worker during the proxied run")
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
@@ -233,23 +234,27 @@ def main() -> None:
             setups.append(("1 process, no proxy", None))
         for label, workers in setups:
             served = Served(url, name, port, workers)
-            spy, raw = None, served.state / "profile.txt"
+            spies: list[tuple[subprocess.Popen[bytes], Path]] = []
             if args.profile and workers is not None:
-                spy = subprocess.Popen(
-                    [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
-                     str(served.pids()[0]), "--duration", f"{args.duration:.0f}", "--rate", "50",
-                     "--format", "raw", "--nonblocking", "--output", str(raw)],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for pid in served.pids():
+                    raw = served.state / f"profile-{pid}.txt"
+                    spies.append((subprocess.Popen(
+                        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
+                         str(pid), "--duration", f"{args.duration:.0f}", "--rate", "50",
+                         "--format", "raw", "--nonblocking", "--output", str(raw)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
             try:
                 r = load(port, token, points, clients=args.clients, duration=args.duration,
                          pids=served.pids())
-                if spy is not None:
+                for spy, _ in spies:
                     spy.wait(timeout=120)
             finally:
                 served.stop()
             report(label, r, engine)
-            if spy is not None and raw.exists():
-                print(f"py-spy on one worker ({raw}):\n{profile_summary(raw)}", flush=True)
+            raws = [raw for _, raw in spies if raw.exists()]
+            if raws:
+                print(f"py-spy on every worker ({len(raws)} of {len(spies)}, {served.state}):\n"
+                      f"{profile_summary(raws)}", flush=True)
         print(f"target: ≥ {TARGET:.0f}/s sustained through the proxy, 0 lost, memory ± 10 %")
     finally:
         engine.dispose()
