@@ -89,10 +89,16 @@ class IncidentRepository:
         sql = (f"INSERT INTO incidents ({', '.join(cols)}{geom}) VALUES ("
                + ", ".join("CAST(:parties AS jsonb)" if c == "parties" else f":{c}" for c in cols)
                + f"{gval}) RETURNING id")
-        iid = int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
-        if flow:
-            self._flow(iid, flow)
-        return iid
+        if not flow:
+            return int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
+        # the case's incident_flow row in the same statement (one round trip, not two)
+        fvals = {f"f_{k}": (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)
+                 for k, v in flow.items()}
+        fsql = (f"WITH i AS ({sql}), f AS (INSERT INTO incident_flow (incident_id, "
+                + ", ".join(flow) + ") VALUES ((SELECT id FROM i), "
+                + ", ".join(f"CAST(:f_{c} AS jsonb)" if c in _JSONB else f":f_{c}" for c in flow)
+                + ")) SELECT id FROM i")
+        return int(self.conn.scalar(text(fsql), {**vals, **fvals, "lon": lon, "lat": lat}))
 
     def _flow(self, incident_id: int, cols: Json) -> None:
         """Upsert the case's incident_flow columns."""
