@@ -20,6 +20,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,11 @@ class Served:
         for k in ("FQ_TLS_CERT", "FQ_TLS_KEY", "FQ_HTTP_REDIRECT_PORT"):
             env.pop(k, None)
         self.env = env
+        # the reduced CJK face the PDFs use is built once per state directory (minutes of one
+        # core): a deployment keeps it; a fresh bench directory takes it from the project's
+        fonts = Settings.from_env().state_dir / "cache" / "fonts"
+        if fonts.is_dir():
+            shutil.copytree(fonts, self.state / "cache" / "fonts")
         args = ["serve", "--port", str(port)] + ([] if workers is None else ["--workers", str(workers)])
         self.log = (self.state / "serve.log").open("wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "console.ops.cli", *args], cwd=ROOT,

@@ -63,7 +63,7 @@ def test_parallel_registrations_take_codes_one_to_n_each_with_its_audit_rows(
                 reg = app.handle(_command(k, points[k % 10] if k % 5 else None))
                 with lock:
                     returned.append(reg.code)
-        except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
+        except BaseException as exc:  # reported below, in the test's thread
             failures.append(exc)
 
     threads = [threading.Thread(target=work, args=(t,)) for t in range(THREADS)]
