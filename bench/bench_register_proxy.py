@@ -248,6 +248,46 @@ PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "p
             "dispatch/", "geo/", "layers/")
 
 
+# A registration's steps, each named by a frame in its stack (checked from the innermost frame
+# outwards, so a SQL wait lands in the step that sent it); the rest of a worker's samples by
+# the thread they ran in.
+STEPS = (("commit (fsync)", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:150)"),
+         ("NOTIFY", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:148)"),
+         ("stage outbox notices", "stage (dispatch/notices.py"),
+         ("code + audit rows (counter lock)", "IncidentRepository.number"),
+         ("code + audit rows (counter lock)", "IncidentRepository.next_code"),  # before 0024
+         ("audit rows", "IncidentRepository.audit"),
+         ("insert incident", "IncidentRepository.insert"), ("timers", "add_timers"),
+         ("duplicate links", "add_link"), ("priors (duplicates/risk read)", "priors ("),
+         ("risk rules", "(dispatch/risk.py"), ("external id check", "find_external"),
+         ("locate", "Locator.locate"), ("policy", "PolicyCache.get"),
+         ("reverse geocode (point without address)", "address_by_point"),
+         ("body parse + validation", "DispatchHandler.body"),
+         ("other register_in", "register_in ("), ("unit of work open/close", "Dispatch.handle"),
+         ("response JSON", "send_json"), ("auth", "(console/auth.py"),
+         ("request, other", "IncidentsHandler.post"),
+         ("outbox worker (other thread)", "OutboxWorker"),
+         ("listener / live hubs (other thread)", "console/live/"),
+         ("reports / PDF fonts (start-up duty)", "(console/exports/"),
+         ("tornado / asyncio loop", "tornado/"), ("threads' pool", "concurrent/futures"))
+
+
+def steps_summary(lines: list[str]) -> str:
+    """Samples by :data:`STEPS` (a frame's text containing the marker), innermost first."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in lines:
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        frames = stack.split(";")[::-1]
+        step = next((name for f in frames for name, mark in STEPS if mark in f), "other")
+        counts[step] = counts.get(step, 0) + int(n)
+    return "by step: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
+                                    sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def profile_summary(raws: list[Path]) -> str:
     """py-spy's folded stacks of every worker together: where the samples' leaves are (by
     package), and the project's functions with the most samples under them (inclusive)."""
@@ -269,7 +309,7 @@ def profile_summary(raws: list[Path]) -> str:
             if any(f"({p}" in f for p in ("console/", "dispatch/", "geo/")):
                 inclusive[f] = inclusive.get(f, 0) + count
     top = sorted(inclusive.items(), key=lambda kv: -kv[1])[:25]
-    return ("leaves: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
+    return (steps_summary(lines) + "\nleaves: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
                                    sorted(leaf.items(), key=lambda kv: -kv[1]))
             + "\n" + "\n".join(f"  {100 * v / max(1, total):4.0f}%  {k}" for k, v in top))
 
