@@ -4,7 +4,8 @@
 Run: ``./run bench bench_register_proxy [--duration 60] [--clients 8] [--workers 2]``. A scratch
 database holding the demo (dropped afterwards); each setup served for ``--duration`` seconds by
 ``--clients`` threads, each on its own keep-alive connection, POSTing located cases
-(``auto_dispatch`` off). Printed: registrations/s, latency p50/p95/p99, errors, lost (a 201
+(``auto_dispatch`` off), each with its own caller and 12345 id (``external_id``: the
+idempotent path). Printed: registrations/s, latency p50/p95/p99, errors, lost (a 201
 whose case or its ``register`` audit row is not in the database), and each console process's
 RSS after warm-up (a quarter of the run) and at the end. The clients run on the same machine
 and take CPU from the servers: their share is printed too (this process's CPU time).
@@ -19,6 +20,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,6 +50,48 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    """The process's user + system CPU seconds so far (``/proc/<pid>/stat``), 0 once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+class CpuMeter:
+    """CPU seconds the console workers and the database's backends for ``dbname`` spent
+    between :meth:`start` and the last :meth:`sample` (backends listed from
+    ``pg_stat_activity`` at each sample: one that ends between two samples loses at most
+    that gap; PostgreSQL's shared processes, the WAL writer among them, are not counted)."""
+
+    def __init__(self, engine: Any, dbname: str, workers: list[int]) -> None:
+        self.engine, self.dbname, self.workers = engine, dbname, workers
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def backends(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return [int(p) for p in conn.scalars(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> "
+                "pg_backend_pid()"), {"d": self.dbname})]
+
+    def sample(self) -> None:
+        for pid in [*self.workers, *(-p for p in self.backends())]:
+            used = cpu_s(abs(pid))
+            if used:
+                self.first.setdefault(pid, used)
+                self.last[pid] = used
+
+    def spent(self) -> tuple[float, float]:
+        """(workers' CPU s, backends' CPU s) since the first sample."""
+        d = {p: self.last[p] - self.first[p] for p in self.last}
+        return (sum(v for p, v in d.items() if p > 0), sum(v for p, v in d.items() if p < 0))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
@@ -64,6 +108,11 @@ class Served:
         for k in ("FQ_TLS_CERT", "FQ_TLS_KEY", "FQ_HTTP_REDIRECT_PORT"):
             env.pop(k, None)
         self.env = env
+        # the reduced CJK face the PDFs use is built once per state directory (minutes of one
+        # core): a deployment keeps it; a fresh bench directory takes it from the project's
+        fonts = Settings.from_env().state_dir / "cache" / "fonts"
+        if fonts.is_dir():
+            shutil.copytree(fonts, self.state / "cache" / "fonts")
         args = ["serve", "--port", str(port)] + ([] if workers is None else ["--workers", str(workers)])
         self.log = (self.state / "serve.log").open("wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "console.ops.cli", *args], cwd=ROOT,
@@ -87,8 +136,24 @@ class Served:
         self.log.close()
 
 
+def settle(engine: Any, *, timeout: float = 900.0) -> float:
+    """Wait for the scheduler's start-up duty on a fresh database (last week's weekly 研判
+    reports, one for the territory and one per street: a PDF each) to end, so its CPU is not
+    counted against registrations; the seconds waited."""
+    t0 = time.monotonic()
+    with engine.connect() as conn:
+        want = 1 + int(conn.scalar(text("SELECT count(*) FROM streets")) or 0)
+    while time.monotonic() - t0 < timeout:
+        with engine.connect() as conn:
+            made = int(conn.scalar(text("SELECT count(*) FROM reports WHERE kind = 'weekly'")) or 0)
+        if made >= want:
+            break
+        time.sleep(1.0)
+    return time.monotonic() - t0
+
+
 def load(port: int, token: str, points: list[tuple[float, float]], *, clients: int,
-         duration: float, pids: list[int]) -> dict[str, Any]:
+         duration: float, pids: list[int], meter: CpuMeter) -> dict[str, Any]:
     """``clients`` threads POST for ``duration`` s; latencies, ids acknowledged, RSS samples."""
     stop = time.monotonic() + duration
     lat: list[float] = []
@@ -96,6 +161,7 @@ def load(port: int, token: str, points: list[tuple[float, float]], *, clients: i
     errors: dict[str, int] = {}
     lock = threading.Lock()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"
 
     def client(k: int) -> None:
         rng = random.Random(k)
@@ -103,10 +169,13 @@ def load(port: int, token: str, points: list[tuple[float, float]], *, clients: i
         n = 0
         while time.monotonic() < stop:
             lon, lat_ = rng.choice(points)
+            # each push its own caller and the platform's own id, as a 12345 exchange sends
             body = json.dumps({
                 "category": "neighbour", "channel": "hotline", "priority": "normal",
                 "description": f"12345 推送 {k}-{n}", "lon": lon, "lat": lat_,
-                "auto_dispatch": False, "parties": [{"name": f"来电人{k}", "phone": "13900000000"}]})
+                "external_source": "12345", "external_id": f"{tag}-{k}-{n}",
+                "auto_dispatch": False,
+                "parties": [{"name": f"来电人{k}-{n}", "phone": f"139{k:02d}{n:06d}"}]})
             t0 = time.perf_counter()
             try:
                 conn.request("POST", "/api/v1/incidents", body=body, headers=headers)
@@ -137,13 +206,16 @@ def load(port: int, token: str, points: list[tuple[float, float]], *, clients: i
     rss: list[tuple[float, list[float]]] = []
     while any(t.is_alive() for t in threads):
         rss.append((time.monotonic() - t0, [rss_mb(p) for p in pids]))
+        meter.sample()
         time.sleep(2.0)
     for t in threads:
         t.join()
     wall = time.monotonic() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    meter.sample()
     return {"lat": lat, "ids": ids, "errors": errors, "wall": wall, "rss": rss,
+            "cpu": meter.spent(), "load": os.getloadavg(),
             "client_cpu_share": client_cpu / wall}
 
 
@@ -163,6 +235,12 @@ def report(name: str, r: dict[str, Any], engine: Any) -> None:
     print(f"{'':28s} RSS MB after warm-up → end: "
           + ", ".join(f"{a:.0f} → {b:.0f} ({d:+.1f} %)" for a, b, d in zip(first, last, drift, strict=False))
           + f"; clients' CPU {r['client_cpu_share'] * 100:.0f} % of one core", flush=True)
+    console, backends = r["cpu"]
+    per = (console + backends) / max(1, n) * 1000
+    print(f"{'':28s} CPU per registration: console {console / max(1, n) * 1000:.1f} ms + "
+          f"PostgreSQL backends {backends / max(1, n) * 1000:.1f} ms = {per:.1f} ms "
+          f"(2 idle cores would allow ≈ {2000 / per if per else float('nan'):.0f}/s); "
+          "load average after: " + " ".join(f"{v:.1f}" for v in r["load"]), flush=True)
 
 
 PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "prometheus_client",
@@ -170,13 +248,54 @@ PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "p
             "dispatch/", "geo/", "layers/")
 
 
-def profile_summary(raw: Path) -> str:
-    """py-spy's folded stacks: where the samples' leaves are (by package), and the project's
-    functions with the most samples under them (inclusive)."""
+# A registration's steps, each named by a frame in its stack (checked from the innermost frame
+# outwards, so a SQL wait lands in the step that sent it); the rest of a worker's samples by
+# the thread they ran in.
+STEPS = (("commit (fsync)", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:150)"),
+         ("NOTIFY", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:148)"),
+         ("stage outbox notices", "stage (dispatch/notices.py"),
+         ("code + audit rows (counter lock)", "IncidentRepository.number"),
+         ("code + audit rows (counter lock)", "IncidentRepository.next_code"),  # before 0024
+         ("audit rows", "IncidentRepository.audit"),
+         ("insert incident", "IncidentRepository.insert"), ("timers", "add_timers"),
+         ("duplicate links", "add_link"), ("priors (duplicates/risk read)", "priors ("),
+         ("risk rules", "(dispatch/risk.py"), ("external id check", "find_external"),
+         ("locate", "Locator.locate"), ("policy", "PolicyCache.get"),
+         ("reverse geocode (point without address)", "address_by_point"),
+         ("body parse + validation", "DispatchHandler.body"),
+         ("other register_in", "register_in ("), ("unit of work open/close", "Dispatch.handle"),
+         ("response JSON", "send_json"), ("auth", "(console/auth.py"),
+         ("request, other", "IncidentsHandler.post"),
+         ("outbox worker (other thread)", "OutboxWorker"),
+         ("listener / live hubs (other thread)", "console/live/"),
+         ("reports / PDF fonts (start-up duty)", "(console/exports/"),
+         ("tornado / asyncio loop", "tornado/"), ("threads' pool", "concurrent/futures"))
+
+
+def steps_summary(lines: list[str]) -> str:
+    """Samples by :data:`STEPS` (a frame's text containing the marker), innermost first."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in lines:
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        frames = stack.split(";")[::-1]
+        step = next((name for f in frames for name, mark in STEPS if mark in f), "other")
+        counts[step] = counts.get(step, 0) + int(n)
+    return "by step: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
+                                    sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def profile_summary(raws: list[Path]) -> str:
+    """py-spy's folded stacks of every worker together: where the samples' leaves are (by
+    package), and the project's functions with the most samples under them (inclusive)."""
     leaf: dict[str, int] = {}
     inclusive: dict[str, int] = {}
     total = 0
-    for line in raw.read_text(errors="replace").splitlines():
+    lines = [ln for raw in raws for ln in raw.read_text(errors="replace").splitlines()]
+    for line in lines:
         stack, _, n = line.rpartition(" ")
         if not n.isdigit():
             continue
@@ -189,8 +308,8 @@ def profile_summary(raw: Path) -> str:
         for f in set(frames):
             if any(f"({p}" in f for p in ("console/", "dispatch/", "geo/")):
                 inclusive[f] = inclusive.get(f, 0) + count
-    top = sorted(inclusive.items(), key=lambda kv: -kv[1])[:12]
-    return ("leaves: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
+    top = sorted(inclusive.items(), key=lambda kv: -kv[1])[:25]
+    return (steps_summary(lines) + "\nleaves: " + "; ".join(f"{k} {100 * v / max(1, total):.0f}%" for k, v in
                                    sorted(leaf.items(), key=lambda kv: -kv[1]))
             + "\n" + "\n".join(f"  {100 * v / max(1, total):4.0f}%  {k}" for k, v in top))
 
@@ -203,7 +322,7 @@ def main() -> None:
     ap.add_argument("--size", choices=("demo", "city"), default="demo")
     ap.add_argument("--no-single", action="store_true", help="skip the one-process comparison")
     ap.add_argument("--profile", action="store_true",
-                    help="py-spy samples the first worker during the proxied run")
+                    help="py-spy samples every worker during the proxied run")
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
@@ -233,23 +352,28 @@ def main() -> None:
             setups.append(("1 process, no proxy", None))
         for label, workers in setups:
             served = Served(url, name, port, workers)
-            spy, raw = None, served.state / "profile.txt"
+            print(f"{label}: start-up weekly reports made in {settle(engine):.0f} s", flush=True)
+            spies: list[tuple[subprocess.Popen[bytes], Path]] = []
             if args.profile and workers is not None:
-                spy = subprocess.Popen(
-                    [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
-                     str(served.pids()[0]), "--duration", f"{args.duration:.0f}", "--rate", "50",
-                     "--format", "raw", "--nonblocking", "--output", str(raw)],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for pid in served.pids():
+                    raw = served.state / f"profile-{pid}.txt"
+                    spies.append((subprocess.Popen(
+                        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
+                         str(pid), "--duration", f"{args.duration:.0f}", "--rate", "50",
+                         "--format", "raw", "--nonblocking", "--output", str(raw)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
             try:
                 r = load(port, token, points, clients=args.clients, duration=args.duration,
-                         pids=served.pids())
-                if spy is not None:
+                         pids=served.pids(), meter=CpuMeter(engine, name, served.pids()))
+                for spy, _ in spies:
                     spy.wait(timeout=120)
             finally:
                 served.stop()
             report(label, r, engine)
-            if spy is not None and raw.exists():
-                print(f"py-spy on one worker ({raw}):\n{profile_summary(raw)}", flush=True)
+            raws = [raw for _, raw in spies if raw.exists()]
+            if raws:
+                print(f"py-spy on every worker ({len(raws)} of {len(spies)}, {served.state}):\n"
+                      f"{profile_summary(raws)}", flush=True)
         print(f"target: ≥ {TARGET:.0f}/s sustained through the proxy, 0 lost, memory ± 10 %")
     finally:
         engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from dispatch.commands import LinkIncidents, LocateIncident, RegisterIncident
 from dispatch.errors import InvalidCommand, InvalidTransition, NotFound
 from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistered, RiskRaised
 from dispatch.model import BEIJING
+from dispatch.ports_rows import AuditEntry
 from dispatch.results import AlreadyRegistered, Linked, Located, Registered
 from dispatch.risk import NewCase, assess_risk, find_duplicates, propose_priority
 from dispatch.telemetry import to_wgs84_point
@@ -52,14 +54,21 @@ def _check(cmd: RegisterIncident) -> int:
     return vocab.PRIORITY_CODES[cmd.priority]
 
 
+def provisional_code() -> str:
+    """A unique stand-in for the code until :meth:`number` sets it, just before commit (it
+    is replaced before commit, or rolled back with the case: the column is unique, not null)."""
+    return "~" + secrets.token_hex(9)
+
+
 def chain_ids(loc: Location) -> dict[str, int | None]:
     keys = ("street", "community", "grid", "micro_grid", "police_grid")
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
 def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered | AlreadyRegistered:
-    """One transaction: code, incident row, clocks, links to probable duplicates, audit; a
-    case whose external id is known already is that case (nothing written, no event)."""
+    """One transaction: incident row, clocks, links to probable duplicates, then the code
+    with the audit rows (the counter's lock is held for the commit only); a case whose
+    external id is known already is that case (nothing written, no event)."""
     out = register_in(cmd, uow)
     if isinstance(out, Registered):
         uow.commit()
@@ -101,12 +110,15 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     sign = clocks.sign_clock(now, priority, policy=policy)
     close = clocks.close_clock(now, cmd.difficulty, policy=policy)
     state = "located" if inside else "registered"
-    code = uow.incidents.next_code(now.astimezone(BEIJING).year)
     caller = cmd.parties[0] if cmd.parties else None
+    external: Json = {}
+    if cmd.external_source is not None and cmd.external_id is not None:
+        external = {"external_source": cmd.external_source.strip(),
+                    "external_id": cmd.external_id.strip()}
     values: Json = {
-        "code": code, "channel": cmd.channel, "category": cmd.category, "priority": priority,
-        "difficulty": cmd.difficulty, "title": (cmd.title or cmd.description or
-                                                vocab.CATEGORIES[cmd.category])[:200],
+        "code": provisional_code(), "channel": cmd.channel, "category": cmd.category,
+        "priority": priority, "difficulty": cmd.difficulty,
+        "title": (cmd.title or cmd.description or vocab.CATEGORIES[cmd.category])[:200],
         "description": cmd.description, "address": cmd.address, "state": state,
         "risk_level": risk.level, "risk_reasons": list(risk.reasons),
         "risk_basis": [c.as_dict() for c in risk.basis],
@@ -115,36 +127,35 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
         "caller_phone": caller.phone if caller else None, "parties": parties,
         "reported_at": now, "sign_deadline": clocks.deadline(sign),
         "close_deadline": clocks.deadline(close), "created_by": cmd.actor, "level": level,
-        "auto_dispatch": cmd.auto_dispatch, "proposed_priority": proposed,
+        "auto_dispatch": cmd.auto_dispatch, "proposed_priority": proposed, **external,
     }
     if inside and loc is not None:
         values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
     iid = uow.incidents.insert(values, lon=point[0] if inside and point else None,
                                lat=point[1] if inside and point else None)
     uow.incidents.add_timers(iid, [*sign, *close])
-    external: Json = {}
-    if cmd.external_source is not None and cmd.external_id is not None:
-        external = {"external_source": cmd.external_source.strip(),
-                    "external_id": cmd.external_id.strip()}
-        uow.outbox.set_external(iid, external["external_source"], external["external_id"])
-    uow.incidents.audit(at=now, actor=cmd.actor, action="register", entity_id=iid,
-                        to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
-                        detail={"code": code, "priority": priority, "level": level,
-                                "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
-                                **external,
-                                **({"proposed_priority": proposed} if proposed else {}),
-                                **(source or {})})
-    uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
-                                tuple(d.other_id for d in dups), tracking_code))
-    if inside and loc is not None:
-        uow.incidents.audit(at=now, actor=cmd.actor, action="locate", entity_id=iid,
-                            from_state="registered", to_state="located",
-                            detail={"lon": loc.lon, "lat": loc.lat, **chain_ids(loc)})
-        ids = chain_ids(loc)
-        uow.emit(IncidentLocated(iid, ids["grid"], ids["police_grid"], ids["street"]))
     for d in dups:
         uow.incidents.add_link(iid, d.other_id, kind="probable", at=now, by=cmd.actor,
                                score=d.score, reasons=d.reasons)
+    audits = [AuditEntry(at=now, actor=cmd.actor, action="register", entity_id=iid,
+                         to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
+                         detail={"code": None, "priority": priority, "level": level,
+                                 "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
+                                 **external,
+                                 **({"proposed_priority": proposed} if proposed else {}),
+                                 **(source or {})})]
+    if inside and loc is not None:
+        audits.append(AuditEntry(at=now, actor=cmd.actor, action="locate", entity_id=iid,
+                                 from_state="registered", to_state="located",
+                                 detail={"lon": loc.lon, "lat": loc.lat, **chain_ids(loc)}))
+    # last: the year's counter row stays locked from here until commit (codes are gapless)
+    code = uow.incidents.number(iid, now.astimezone(BEIJING).year, audits)
+    uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
+                                tuple(d.other_id for d in dups), tracking_code))
+    if inside and loc is not None:
+        ids = chain_ids(loc)
+        uow.emit(IncidentLocated(iid, ids["grid"], ids["police_grid"], ids["street"]))
+    for d in dups:
         uow.emit(DuplicateFlagged(iid, d.other_id, "probable"))
     if risk.level:
         uow.emit(RiskRaised(iid, risk.level, risk.reasons))

@@ -22,7 +22,7 @@ from dispatch.policy import Policy
 from dispatch.ports_outbox import Outbox
 from dispatch.ports_record import Closures, Records, Whistles
 from dispatch.ports_resident import Residents
-from dispatch.ports_rows import AssignmentRow, CaseRow, Json, TakenBy, TimerRow
+from dispatch.ports_rows import AssignmentRow, AuditEntry, CaseRow, Json, TakenBy, TimerRow
 from dispatch.rank import UnitTable
 from dispatch.risk import PriorCase
 from dispatch.telemetry import Fix
@@ -32,7 +32,10 @@ from geo.locate import Location
 class Incidents(Protocol):
     """Cases: codes, rows, guarded state changes, audit, timers, supervision, links, 回访."""
 
-    def next_code(self, year: int) -> str: ...
+    def number(self, incident_id: int, year: int, audits: Sequence[AuditEntry]) -> str:
+        """The new case's gapless code, and its ``audits`` (a ``code`` key in a detail gets
+        the code): the registration's last statement before commit."""
+        ...
 
     def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int: ...
 

@@ -168,6 +168,8 @@ class IncidentsHandler(DispatchHandler):
             result = registered.as_dict()
             if geocoded is not None:
                 result["geocode"] = geocoded
+            if scope_of(self.who).unrestricted:  # the whole territory: nothing to cut
+                return result
             with self.app.engine.connect() as conn:  # other streets' cases: told, not shown
                 return cut_duplicates(conn, self.who, result,
                                       basis=registered.risk.basis)

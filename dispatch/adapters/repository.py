@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 from dispatch.clocks import TimerSpec
 from dispatch.model import IncidentFacts, PartyFacts
 from dispatch.policy import Policy
-from dispatch.ports_rows import CaseRow, Json, TimerRow
+from dispatch.ports_rows import AuditEntry, CaseRow, Json, TimerRow
 from dispatch.risk import PriorCase, threat_words
 
 # Columns kept beside the incident row in incident_flow (1:1), with their defaults.
@@ -33,6 +33,30 @@ _INCIDENT = (
     + " FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id WHERE i.id = :id")
 
 
+# The counter, the case's code and its audit rows in one statement (one round trip under the
+# counter's lock). Six digits at least; more once a year passes 999,999 cases.
+_NUMBER = (
+    "WITH n AS (UPDATE incident_code_counters SET last = last + 1 WHERE year = :y "
+    "RETURNING last), "
+    "c AS (UPDATE incidents SET code = CAST(:y AS text) || '-' || lpad(n.last::text, "
+    "greatest(6, length(n.last::text)), '0') FROM n WHERE id = :id RETURNING code), "
+    "a AS (INSERT INTO audit_log (at, actor, action, entity, entity_id, from_state, to_state, "
+    "reason, detail) SELECT r.at, r.actor, r.action, r.entity, r.entity_id, r.from_state, "
+    "r.to_state, r.reason, CASE WHEN r.detail ? 'code' THEN r.detail || jsonb_build_object("
+    "'code', c.code) ELSE r.detail END FROM c, jsonb_to_recordset(CAST(:rows AS jsonb)) "
+    "AS r(k int, at timestamptz, actor text, action text, entity text, entity_id int, "
+    "from_state text, to_state text, reason text, detail jsonb) ORDER BY r.k) "
+    "SELECT code FROM c")
+
+
+def audit_rows(audits: Sequence[AuditEntry]) -> str:
+    """Audit entries as the JSON array :data:`_NUMBER` reads with ``jsonb_to_recordset``."""
+    return json.dumps([{"k": k, "at": a.at.isoformat(), "actor": a.actor, "action": a.action,
+                        "entity": a.entity, "entity_id": a.entity_id, "from_state": a.from_state,
+                        "to_state": a.to_state, "reason": a.reason, "detail": a.detail}
+                       for k, a in enumerate(audits)], ensure_ascii=False, default=str)
+
+
 class IncidentRepository:
     """Incident-side statements on the unit of work's connection (one transaction)."""
 
@@ -40,18 +64,20 @@ class IncidentRepository:
         self.conn = conn
 
     # -- codes and rows ----------------------------------------------------------------------
-    def next_code(self, year: int) -> str:
-        """``YYYY-NNNNNN``: the year's counter row, locked until commit, so codes never repeat."""
-        n = self.conn.scalar(text(
-            "UPDATE incident_code_counters SET last = last + 1 WHERE year = :y RETURNING last"),
-            {"y": year})
-        if n is None:  # first case of the year: start after any loaded codes of that year
-            n = self.conn.scalar(text(
-                "INSERT INTO incident_code_counters (year, last) SELECT :y, 1 + COALESCE(max("
+    def number(self, incident_id: int, year: int, audits: Sequence[AuditEntry]) -> str:
+        """Give the new case its ``YYYY-NNNNNN`` code and write ``audits`` (each whose detail
+        has a ``code`` key gets the code there): the registration's last statement, since the
+        year's counter row stays locked until commit (codes are gapless and never repeat)."""
+        code = self.conn.scalar(text(_NUMBER), {"y": year, "id": incident_id,
+                                                "rows": audit_rows(audits)})
+        if code is None:  # first case of the year: start after any loaded codes of that year
+            self.conn.execute(text(
+                "INSERT INTO incident_code_counters (year, last) SELECT :y, COALESCE(max("
                 "substr(code, 6)::int), 0) FROM incidents WHERE code LIKE :p AND code ~ '^[0-9]{4}-"
-                "[0-9]+$' ON CONFLICT (year) DO UPDATE SET last = incident_code_counters.last + 1 "
-                "RETURNING last"), {"y": year, "p": f"{year}-%"})
-        return f"{year}-{int(n):06d}"
+                "[0-9]+$' ON CONFLICT (year) DO NOTHING"), {"y": year, "p": f"{year}-%"})
+            code = self.conn.scalar(text(_NUMBER), {"y": year, "id": incident_id,
+                                                    "rows": audit_rows(audits)})
+        return str(code)
 
     def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
         vals = {k: v for k, v in values.items() if k not in FLOW}
@@ -63,10 +89,16 @@ class IncidentRepository:
         sql = (f"INSERT INTO incidents ({', '.join(cols)}{geom}) VALUES ("
                + ", ".join("CAST(:parties AS jsonb)" if c == "parties" else f":{c}" for c in cols)
                + f"{gval}) RETURNING id")
-        iid = int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
-        if flow:
-            self._flow(iid, flow)
-        return iid
+        if not flow:
+            return int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
+        # the case's incident_flow row in the same statement (one round trip, not two)
+        fvals = {f"f_{k}": (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)
+                 for k, v in flow.items()}
+        fsql = (f"WITH i AS ({sql}), f AS (INSERT INTO incident_flow (incident_id, "
+                + ", ".join(flow) + ") VALUES ((SELECT id FROM i), "
+                + ", ".join(f"CAST(:f_{c} AS jsonb)" if c in _JSONB else f":f_{c}" for c in flow)
+                + ")) SELECT id FROM i")
+        return int(self.conn.scalar(text(fsql), {**vals, **fvals, "lon": lon, "lat": lat}))
 
     def _flow(self, incident_id: int, cols: Json) -> None:
         """Upsert the case's incident_flow columns."""

@@ -40,11 +40,18 @@ class FakeIncidents:
     def t(self) -> Tables:
         return self.db.tables
 
-    def next_code(self, year: int) -> str:
-        self.db.wrote("next_code")
+    def number(self, incident_id: int, year: int, audits: Sequence[AuditEntry]) -> str:
+        self.db.wrote("number")
         n = self.t.codes.get(year, 0) + 1
         self.t.codes[year] = n
-        return f"{year}-{n:06d}"
+        code = f"{year}-{n:06d}"
+        self.t.cases[incident_id]["code"] = code
+        for a in audits:
+            detail = {**a.detail, "code": code} if "code" in a.detail else dict(a.detail)
+            self.audit(at=a.at, actor=a.actor, action=a.action, entity_id=a.entity_id,
+                       entity=a.entity, from_state=a.from_state, to_state=a.to_state,
+                       reason=a.reason, detail=detail)
+        return code
 
     def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
         self.db.wrote("insert")
@@ -53,6 +60,8 @@ class FakeIncidents:
                        grid_id=None, police_grid_id=None)
         row.update(values)
         self.t.cases[iid] = row
+        if values.get("external_id") is not None:
+            self.t.externals[iid] = (values["external_source"], values["external_id"])
         return iid
 
     def get(self, incident_id: int, *, lock: bool = False) -> CaseRow | None:
