@@ -9,10 +9,11 @@ import html
 from typing import Any, ClassVar
 
 from console.api.dispatch import DispatchHandler
+from console.api.intake_place import place_by_address
 from console.api.resident import qr_svg
 from console.api.schemas_resident import AcceptIn, RejectIn
-from console.api.intake_place import place_by_address
 from console.api.triage_scope import check_report, masked_report
+from console.api.triage_stream import TriageStreamHandler
 from console.bootstrap import App
 from dispatch.access import scope_of
 from dispatch.commands_resident import AcceptResidentReport
@@ -136,6 +137,7 @@ def triage_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [
         (r"/api/v1/triage/reports", TriageListHandler, args),
+        (r"/api/v1/triage/stream", TriageStreamHandler, args),
         (r"/api/v1/triage/reports/([0-9]{1,9})/accept", TriageAcceptHandler, args),
         (r"/api/v1/triage/reports/([0-9]{1,9})/reject", TriageRejectHandler, args),
         (r"/api/v1/admin/posters", PosterPlacesHandler, args),

@@ -26,8 +26,8 @@ from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
 from dispatch import views_desk
 from dispatch.events_resident import is_resident
-from dispatch.views_resident import triage_queue
 from dispatch.views_desk import DESK_STATES
+from dispatch.views_resident import triage_queue
 from dispatch.views_scope import area_index
 from geo.db import libpq_url
 
