@@ -95,4 +95,8 @@ class DeskTriage(RowsView):
     vocab = param.Dict(default=VOCAB)
     decides = param.Boolean(default=True, doc="The reader may accept or reject (its role).")
     point = param.Dict(default=None, allow_None=True)
+    # its height in px, empty (the head only) and with reports: the layout's height follows
+    # (console.pages.desk_triage), the browser sizes the panel itself (a grown layout box does
+    # not grow a rendered component's own element)
+    heights = param.List(default=[46, 300], item_type=int)
     _esm: ClassVar[Path] = _esm("desk_triage.js")

@@ -9,7 +9,7 @@ from console.api.triage_scope import masked_report, readers_rows
 from console.desk.views import DeskTriage
 from dispatch.access import Principal, may
 
-EMPTY_H, FULL_H = 46, 300  # its head only when nothing waits; else room for two or three cards
+EMPTY_H, FULL_H = DeskTriage.heights  # its head only when nothing waits; else 2-3 cards
 
 
 def decides(p: Principal | None) -> bool:

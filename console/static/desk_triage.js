@@ -68,6 +68,7 @@ export function render({ model, el }) {
 
   function draw() {
     const rows = live.rows
+    root.style.height = `${model.heights[rows.length ? 1 : 0]}px`
     count.textContent = rows.length ? `${rows.length} 件` : ""
     root.dataset.count = String(rows.length)
     clear(list)

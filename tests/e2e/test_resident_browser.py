@@ -74,6 +74,10 @@ def test_a_resident_reports_from_a_phone_and_follows_it(writable_server, browser
     card.wait_for(timeout=30_000)
     assert not reloads, reloads
     assert "地下车库漏水" in card.inner_text()
+    # on screen, not clipped by a panel that kept its empty height
+    box, shown = card.bounding_box(), desk.locator(".dk-tr-list").bounding_box()
+    assert box and shown and shown["y"] + shown["height"] >= box["y"] + box["height"] / 2, (
+        box, shown)
     assert "13600005678" in card.inner_text() and "照片 1 张" in card.inner_text()
     desk.screenshot(path=str(artifacts / "resident-desk-triage.png"))
     card.locator(".dk-tr-accept").click()
