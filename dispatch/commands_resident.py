@@ -37,6 +37,9 @@ class AcceptResidentReport:
     actor: str
     category: str | None = None  # the dispatcher may correct the resident's choice
     priority: str = "normal"
+    # the place the dispatcher picked or confirmed (WGS-84): required for an address-only report
+    lon: float | None = None
+    lat: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,7 +18,8 @@ from dispatch.commands_resident import (
     SubmitResidentReport,
 )
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound
-from dispatch.handlers_intake import register_in
+from dispatch.events_resident import ResidentDecided, ResidentReported
+from dispatch.handlers_intake import chain_ids, register_in
 from dispatch.results import Registered
 
 if TYPE_CHECKING:
@@ -29,6 +30,33 @@ RESIDENT_ACTOR = "resident"  # the audit's actor for what a resident does (no ac
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 # A wrong code and an unknown one get this same answer (no enumeration).
 UNKNOWN = "查询码无效或不存在，请核对后重试"
+NOWHERE: dict[str, int | None] = {"street_id": None, "community_id": None, "grid_id": None}
+# an address-only report is accepted only once its place is known (no case half located)
+NO_PLACE = ("该报告只有地址“{address}”，无法可靠定位：请在地图上点选或从候选地址中确认位置"
+            "（lon/lat）后再受理")
+
+
+def _located(uow: UnitOfWork, lon: float | None, lat: float | None) -> dict[str, int | None]:
+    if lon is None or lat is None:
+        return NOWHERE
+    loc = uow.locate(lon, lat)
+    if not loc.inside:
+        return NOWHERE
+    chain = chain_ids(loc)
+    return {"street_id": chain["street"], "community_id": chain["community"],
+            "grid_id": chain["grid"]}
+
+
+def area_of(uow: UnitOfWork, r: resident.Report) -> dict[str, int | None]:
+    """Where a report lies, located once at submission with the intake's locator (so a report
+    lies in the street its case will lie in): its point; a point missing or outside the
+    territory, its poster's place (``?at=``); neither, nowhere (whole-territory readers only)."""
+    area = _located(uow, r.lon, r.lat)
+    if area["street_id"] is None and r.place:
+        spot = uow.residents.place_point(r.place)
+        if spot is not None:
+            area = _located(uow, *spot)
+    return area
 
 
 def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
@@ -53,7 +81,8 @@ def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
     for p, up in zip(cmd.photos, uploads, strict=True):
         uow.residents.store_blob(sha256=up.sha256, content=p.content)
     code = tracking.new_code()
-    rid = uow.residents.add({
+    area = area_of(uow, r)
+    rid = uow.residents.add({**area,
         "tracking_code": code, "category": r.category, "description": r.description,
         "address": r.address, "lon": r.lon, "lat": r.lat, "place": r.place, "name": r.name,
         "phone": r.phone, "device_hash": cmd.device, "submitted_at": now,
@@ -63,6 +92,7 @@ def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
                         entity="resident_report", entity_id=rid, to_state="pending",
                         detail={"category": r.category, "photos": len(uploads),
                                 "place": r.place, "anonymous": r.name is None})
+    uow.emit(ResidentReported(report_id=rid, **area))
     uow.commit()
     return {"duplicate": False, "id": rid, "tracking_code": tracking.display(code)}
 
@@ -81,14 +111,19 @@ def accept(cmd: AcceptResidentReport, uow: UnitOfWork) -> Registered:
     """受理: the report becomes a case through the normal intake (channel ``app``, its tracking
     code on the 受理 event), its photos the case's attachments; one transaction."""
     row = _pending(uow, cmd.report_id)
+    lon, lat = row["lon"], row["lat"]
+    if cmd.lon is not None and cmd.lat is not None:  # the dispatcher picked or confirmed it
+        lon, lat = cmd.lon, cmd.lat
+    if lon is None or lat is None:
+        raise InvalidCommand(NO_PLACE.format(address=row["address"] or ""), field="lon")
     now = uow.now()
     name = row["name"] or ("居民（未留姓名）" if row["phone"] else None)
     parties = (Party(name=name, phone=row["phone"]),) if name else ()
     reg = register_in(RegisterIncident(
         category=cmd.category or row["category"], channel="app", actor=cmd.actor,
         priority=cmd.priority, title=f"居民扫码：{row['description'][:60]}",
-        description=row["description"], address=row["address"], lon=row["lon"],
-        lat=row["lat"], parties=parties), uow, tracking_code=tracking.display(row["tracking_code"]),
+        description=row["description"], address=row["address"], lon=lon,
+        lat=lat, parties=parties), uow, tracking_code=tracking.display(row["tracking_code"]),
         source={"source": resident.SOURCE, "resident_report": row["id"]})
     assert isinstance(reg, Registered)  # no external id: always a new case
     uow.residents.decide(row["id"], status="accepted", by=cmd.actor, at=now,
@@ -98,6 +133,7 @@ def accept(cmd: AcceptResidentReport, uow: UnitOfWork) -> Registered:
                         entity="resident_report", entity_id=row["id"], from_state="pending",
                         to_state="accepted", detail={"incident_id": reg.incident_id,
                                                      "code": reg.code})
+    uow.emit(ResidentDecided(report_id=row["id"], status="accepted", case_id=reg.incident_id))
     uow.commit()
     return reg
 
@@ -112,6 +148,7 @@ def reject(cmd: RejectResidentReport, uow: UnitOfWork) -> Json:
     uow.incidents.audit(at=now, actor=cmd.actor, action="resident_reject",
                         entity="resident_report", entity_id=row["id"], from_state="pending",
                         to_state="rejected", reason=reason)
+    uow.emit(ResidentDecided(report_id=row["id"], status="rejected"))
     uow.commit()
     return {"id": row["id"], "status": "rejected", "reason": reason}
 

@@ -25,6 +25,10 @@ class Residents(Protocol):
         """Reports since ``since`` from this device or this phone, newest first."""
         ...
 
+    def place_point(self, at: str) -> tuple[float, float] | None:
+        """The point of a poster's place (``community-12`` / ``room-3``), or None."""
+        ...
+
     def store_blob(self, *, sha256: str, content: bytes) -> None: ...
 
     def decide(self, report_id: int, *, status: str, by: str, at: datetime,

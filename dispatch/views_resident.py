@@ -4,12 +4,12 @@ resident (no staff names, no other parties, no exact address), the places poster
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from dispatch import lifecycle, tracking, vocab
+from dispatch.access import Scope
 from dispatch.views_open311 import token_hash
 
 PLACE = re.compile(r"^(community|room)-([0-9]{1,9})$")
@@ -20,35 +20,40 @@ STEP_WORDS = ("您反映的问题已受理，正在安排处置人员。", "已�
               "已回访。感谢您的反映。")
 
 
+def area_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
+    """``AND (…)`` keeping the reports lying in a jurisdiction (its streets, community, grid,
+    as :func:`dispatch.access.sees_incident` reads a case's area; a report has no creator and no
+    unit, so a reader with neither street, community nor grid keeps none)."""
+    if scope is None or scope.unrestricted:
+        return "", {}
+    conds = []
+    streets = scope.streets  # a district is its streets (the one rule in dispatch.access)
+    if streets is not None:
+        conds.append("r.street_id = ANY(CAST(:scope_streets AS int[]))")
+    for col, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
+        if value is not None:
+            conds.append(f"r.{col} = :scope_{col}")
+    params = {"scope_streets": sorted(streets or ()), "scope_community_id": scope.community_id,
+              "scope_grid_id": scope.grid_id}
+    return "AND (" + (" AND ".join(conds) or "false") + ") ", params
+
+
 def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
-                 keep: Callable[[dict[str, Any]], bool] | None = None,
-                 batch: int = 500) -> list[dict[str, Any]]:
-    """Reports waiting for the desk (oldest first) or recently decided (newest first): the
-    first ``limit`` of them ``keep`` accepts (the reader's jurisdiction), read in batches."""
-    out: list[dict[str, Any]] = []
-    offset = 0
-    while len(out) < limit:
-        rows = _queue_rows(conn, status=status, limit=batch if keep else limit, offset=offset)
-        out.extend(r for r in rows if keep is None or keep(r))
-        if keep is None or len(rows) < batch:
-            break
-        offset += batch
-    return out[:limit]
-
-
-def _queue_rows(conn: Connection, *, status: str, limit: int, offset: int
-                ) -> list[dict[str, Any]]:
+                 scope: Scope | None = None) -> list[dict[str, Any]]:
+    """Reports waiting for the desk (oldest first) or recently decided (newest first), in
+    ``scope``'s area (the area each report was located in at submission): one indexed read."""
     order = "ASC" if status == "pending" else "DESC"
+    where, params = area_sql(scope)
     rows = conn.execute(text(
         "SELECT r.id, r.tracking_code, r.status, r.category, r.description, r.address, r.lon, "
         "r.lat, r.place, r.name, r.phone, jsonb_array_length(r.photos) AS photos, "
         "r.submitted_at, r.decided_at, r.decided_by, r.reject_reason, r.incident_id, "
-        "i.code AS incident_code, "
+        "r.street_id, r.community_id, r.grid_id, i.code AS incident_code, "
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('text', n.text, 'added_at', n.added_at) "
         " ORDER BY n.id), '[]'::jsonb) FROM resident_notes n WHERE n.report_id = r.id) AS notes "
         "FROM resident_reports r LEFT JOIN incidents i ON i.id = r.incident_id "
-        f"WHERE r.status = :s ORDER BY r.submitted_at {order}, r.id LIMIT :n OFFSET :o"),
-        {"s": status, "n": limit, "o": offset}).mappings()
+        f"WHERE r.status = :s {where}ORDER BY r.submitted_at {order}, r.id LIMIT :n"),
+        {"s": status, "n": limit, **params}).mappings()
     out = []
     for r in rows:
         d = dict(r)
@@ -60,8 +65,10 @@ def _queue_rows(conn: Connection, *, status: str, limit: int, offset: int
 
 
 def report_place(conn: Connection, report_id: int) -> dict[str, Any] | None:
-    """Where a report says it is (its point and the ``?at=`` place), or None if unknown."""
-    row = conn.execute(text("SELECT id, lon, lat, place FROM resident_reports WHERE id = :i"),
+    """Where a report is: its point, the ``?at=`` place, the address and the area it was
+    located in at submission; None if unknown."""
+    row = conn.execute(text("SELECT id, lon, lat, place, address, street_id, community_id, "
+                            "grid_id FROM resident_reports WHERE id = :i"),
                        {"i": report_id}).mappings().first()
     return dict(row) if row else None
 

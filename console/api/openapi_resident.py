@@ -36,6 +36,8 @@ def resident_ops(Op: Any, Param: Any) -> tuple[Any, ...]:
         Op("get", f"{R}/basemap", "扫码说事：示意底图（道路与社区轮廓）", "扫码说事", public=True),
         Op("get", T, "居民反映审核队列（待审核/已受理/不予受理）", "扫码说事",
            query=(Param("status", "string", "状态", enum=("pending", "accepted", "rejected")),)),
+        Op("get", "/api/v1/triage/stream", "居民反映审核队列实时推送（Server-Sent Events，"
+           "每条 data: 为本辖区全部待审核报告）", "扫码说事", media="text/event-stream"),
         Op("post", f"{T}/{{report_id}}/accept", "受理居民反映（进入正常受理流程）", "扫码说事",
            body=sr.AcceptIn, ok=201),
         Op("post", f"{T}/{{report_id}}/reject", "不予受理（理由居民可见）", "扫码说事",

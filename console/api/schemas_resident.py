@@ -8,6 +8,7 @@ from pydantic import Field
 from console.api.schemas import Body, Category, Priority
 from dispatch import commands_resident as c
 from dispatch import limits
+from dispatch.errors import InvalidCommand
 
 
 class AcceptIn(Body):
@@ -15,10 +16,16 @@ class AcceptIn(Body):
 
     category: Category | None = None
     priority: Priority = "normal"
+    lon: float | None = Field(default=None, ge=-180, le=180,
+                              description="经度（WGS-84）：仅有地址的报告须确认位置")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="纬度（WGS-84）")
 
     def to_command(self, *, report_id: int, actor: str) -> c.AcceptResidentReport:
+        if (self.lon is None) != (self.lat is None):
+            raise InvalidCommand("经度与纬度须同时给出（lon/lat）", field="lon")
         return c.AcceptResidentReport(report_id=report_id, actor=actor,
-                                      category=self.category, priority=self.priority)
+                                      category=self.category, priority=self.priority,
+                                      lon=self.lon, lat=self.lat)
 
 
 class RejectIn(Body):

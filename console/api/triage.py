@@ -4,14 +4,19 @@ administrator's QR posters per community and mediation room."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 from typing import Any, ClassVar
 
 from console.api.dispatch import DispatchHandler
+from console.api.intake_place import place_by_address
 from console.api.resident import qr_svg
 from console.api.schemas_resident import AcceptIn, RejectIn
-from console.api.triage_scope import ReportAreas, check_report, masked_report, reader_keeps
+from console.api.triage_scope import check_report, masked_report
+from console.api.triage_stream import TriageStreamHandler
 from console.bootstrap import App
+from dispatch.access import scope_of
+from dispatch.commands_resident import AcceptResidentReport
 from dispatch.errors import InvalidCommand
 from dispatch.views_resident import place, poster_places, triage_queue
 
@@ -31,8 +36,7 @@ class TriageListHandler(DispatchHandler):
                 raise InvalidCommand("参数 status 只能是 pending、accepted 或 rejected",
                                      field="status")
             with self.app.engine.connect() as conn:
-                keep = reader_keeps(self.who, ReportAreas(conn, self.app.locators.get(conn)))
-                rows = triage_queue(conn, status=status, keep=keep)
+                rows = triage_queue(conn, status=status, scope=scope_of(self.who))
             return {"items": [masked_report(self.who, r) for r in rows]}
         await self.run(work)
 
@@ -40,10 +44,9 @@ class TriageListHandler(DispatchHandler):
 class TriageDecision(DispatchHandler):
     """A decision on one report, refused (403, audited) outside the reader's jurisdiction."""
 
-    def check(self, report_id: int) -> None:
+    def check(self, report_id: int) -> dict[str, Any]:
         with self.app.engine.connect() as conn:
-            check_report(conn, self.app.locators.get(conn), self.who, report_id,
-                         self.required_action())
+            return check_report(conn, self.who, report_id, self.required_action())
 
 
 class TriageAcceptHandler(TriageDecision):
@@ -52,9 +55,26 @@ class TriageAcceptHandler(TriageDecision):
     async def post(self, report_id: str) -> None:
         def work() -> Any:
             cmd = self.body(AcceptIn).to_command(report_id=int(report_id), actor=self.actor())
-            self.check(int(report_id))
-            return self.handle(cmd)
+            return self.accept(cmd, self.check(int(report_id)))
         await self.run(work, status=201)
+
+    def accept(self, cmd: AcceptResidentReport, row: dict[str, Any]) -> Any:
+        """An address-only report is geocoded first (the intake's rule: the best candidate,
+        unambiguous and fine enough); otherwise the domain refuses it (audited) and the refusal
+        carries the candidates for the dispatcher to confirm one or pick on the map."""
+        if row["lon"] is not None or cmd.lon is not None or not row.get("address"):
+            return self.handle(cmd)
+        _, found = place_by_address(self.app.engine, {"address": row["address"]})
+        top = found["candidates"][0] if found["candidates"] else None
+        if found["used"] and top is not None:
+            return self.handle(dataclasses.replace(cmd, lon=top["lon"], lat=top["lat"]))
+        try:
+            return self.handle(cmd)
+        except InvalidCommand as err:
+            err.detail["candidates"] = [{k: c.get(k) for k in ("address", "lon", "lat", "level",
+                                                              "confidence")}
+                                        for c in found["candidates"]]
+            raise
 
 
 class TriageRejectHandler(TriageDecision):
@@ -117,6 +137,7 @@ def triage_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
     args = {"app": app}
     return [
         (r"/api/v1/triage/reports", TriageListHandler, args),
+        (r"/api/v1/triage/stream", TriageStreamHandler, args),
         (r"/api/v1/triage/reports/([0-9]{1,9})/accept", TriageAcceptHandler, args),
         (r"/api/v1/triage/reports/([0-9]{1,9})/reject", TriageRejectHandler, args),
         (r"/api/v1/admin/posters", PosterPlacesHandler, args),

@@ -84,3 +84,19 @@ class DeskCase(DeskComponent):
     server_ms = param.Integer(default=0)
     _esm: ClassVar[Path] = _esm("desk_case.js")  # it imports the 调解档案 section
     _stylesheets: ClassVar[list[str]] = [(STATIC_DIR / "case_record.css").read_text("utf-8")]
+
+
+class DeskTriage(RowsView):
+    """扫码说事 待审核: the reader's pending resident reports, pushed by the hub; accept (→ the
+    normal intake, the case opens) or reject with a reason, through the API (the server decides
+    who may, and where). ``point`` is a map pick for an address-only report."""
+
+    api_base = param.String(default="/api/v1")
+    vocab = param.Dict(default=VOCAB)
+    decides = param.Boolean(default=True, doc="The reader may accept or reject (its role).")
+    point = param.Dict(default=None, allow_None=True)
+    # its height in px, empty (the head only) and with reports: the layout's height follows
+    # (console.pages.desk_triage), the browser sizes the panel itself (a grown layout box does
+    # not grow a rendered component's own element)
+    heights = param.List(default=[46, 300], item_type=int)
+    _esm: ClassVar[Path] = _esm("desk_triage.js")

@@ -25,7 +25,9 @@ from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
 from dispatch import views_desk
+from dispatch.events_resident import is_resident
 from dispatch.views_desk import DESK_STATES
+from dispatch.views_resident import triage_queue
 from dispatch.views_scope import area_index
 from geo.db import libpq_url
 
@@ -49,6 +51,10 @@ MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they o
 PATCH_GAP_S = 0.5
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
+# resident reports waiting for a desk (扫码说事): the oldest this many of the whole territory,
+# each desk keeping its jurisdiction's (console.api.triage_scope); a report is one indexed read
+TRIAGE_LIMIT = 300
+TRIAGE_DEBOUNCE_S = 0.05  # "the case on a desk within a second": a report goes out at once
 __all__ = ["DESK_STATES", "DeskHub", "desk_hub"]
 
 
@@ -82,6 +88,7 @@ class DeskHub(Hub[Deliver]):
         self._full = False  # an event named nothing: the next refresh reads everything
         self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
         self._since_full = 0  # patches since the last full read
+        self._triage = False  # a resident report arrived or was decided: re-read the triage
         self._conns = 0  # the listener's connections when last looked (a change: reconnected)
         self._reading = threading.RLock()  # one read and install at a time (full or patch)
         self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
@@ -104,12 +111,13 @@ class DeskHub(Hub[Deliver]):
                 incidents = views_desk.queue(conn, limit=QUEUE_LIMIT)
                 units = views_desk.units(conn)
                 areas = area_index(conn)
+                triage = triage_queue(conn, limit=TRIAGE_LIMIT)
             queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
             board = unit_rows(units)
             snap = {"server_ms": now_ms, "queue": queue, "units": board,
                     "case_features": case_features(queue),
                     "unit_features": unit_features(board), "areas": areas,
-                    "unit_index": unit_index(board)}
+                    "unit_index": unit_index(board), "triage": triage}
             snap["sigs"] = signatures(snap)
             with self._lock:
                 self._version += 1
@@ -136,6 +144,25 @@ class DeskHub(Hub[Deliver]):
                 self._since_full += 1
                 assert self._snap is not None
                 snap = patch_snapshot(self._snap, changes, policy=policy, version=self._version)
+                return self._install(snap, seq)
+
+    def retriage(self) -> dict[str, Any]:
+        """Re-read the triage queue only (a resident report came or went): the snapshot's rows
+        and features stay, its map hint names no feature (the sessions diff nothing)."""
+        with self._reading:
+            base = self._snap
+            if base is None:
+                return self.compute()
+            with self._lock:
+                seq = self._seq
+            with self.app.engine.connect() as conn:
+                rows = triage_queue(conn, limit=TRIAGE_LIMIT)
+            with self._lock:
+                self._version += 1
+                assert self._snap is not None
+                snap = {**self._snap, "version": self._version, "triage": rows,
+                        "changed": {"base": self._snap["version"], "incidents": (),
+                                    "units": ()}}
                 return self._install(snap, seq)
 
     def _install(self, snap: dict[str, Any], seq: int) -> dict[str, Any]:
@@ -168,9 +195,16 @@ class DeskHub(Hub[Deliver]):
         """A change was committed (from the listener, or a test): a move goes out at once,
         anything else refreshes soon."""
         move = move_of(event) if event is not None else None
-        ids = event_ids(event) if event is not None and move is None else None
+        triage = event is not None and is_resident(event.get("type"))
+        ids = event_ids(event) if event is not None and move is None and not triage else None
         with self._lock:
-            if move is not None:
+            if triage:
+                self._triage = True
+                soon = time.monotonic() + TRIAGE_DEBOUNCE_S
+                # a pending full read keeps its pace (it reads the triage too)
+                self._due = soon if self._due is None else self._due if self._full \
+                    else min(self._due, soon)
+            elif move is not None:
                 self._moves.append(move)
             else:
                 if self._heard is None:
@@ -243,15 +277,19 @@ class DeskHub(Hub[Deliver]):
             ids, self._ids = self._ids, (set(), set())
             events, self._events = self._events, []
             heard, self._heard = self._heard, None
-            if not full and not ids[0] and not ids[1]:
+            triage, self._triage = self._triage, False
+            if not full and not ids[0] and not ids[1] and not triage:
                 return False  # nothing named: nothing to re-read
             if full:
                 self._last_full = time.monotonic()
-            else:
+            elif ids[0] or ids[1]:
                 self._last_patch = time.monotonic()
                 HUB_PATCH_ROWS.observe(len(ids[0]) + len(ids[1]))
         try:
-            snap = self.compute() if full else self.patch(*ids)
+            snap = self.compute() if full else self.patch(*ids) if ids[0] or ids[1] else None
+            if triage and not full:
+                snap = self.retriage()
+            assert snap is not None
             payload = {"snapshot": snap, "events": events}
         except Exception as exc:  # the database is busy or down: say so, retry next time
             log.warning("desk hub: %s", exc)

@@ -37,7 +37,8 @@ KEEP_S = 600.0  # cache entries unused this long are dropped: the cache stays bo
 SHAPES_MAX_AGE_S = 600.0  # territory outlines change only on import
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.6  # after a NOTIFY: wait for the burst; at most ~1.7 refreshes/s
 SLOW_GAP_S = 3.0  # the month-long figures at most this often while changes stream
-IGNORED = frozenset({"unit_moved"})  # no figure on the wall depends on where a unit stands
+# no figure on the wall depends on where a unit stands, nor on a resident report not yet a case
+IGNORED = frozenset({"unit_moved", "resident_reported", "resident_decided"})
 
 
 @dataclass

@@ -26,10 +26,11 @@ from console.api.auth_scope import case_for, check_incident, filter_snapshot
 from console.api.desk import case_view
 from console.bootstrap import App
 from console.desk.state import DeskState
-from console.desk.views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskUnits
+from console.desk.views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskTriage, DeskUnits
 from console.live.desk_hub import DeskHub, desk_hub
 from console.live.desk_moves import merge_deliveries
 from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
+from console.pages.desk_triage import EMPTY_H, TriageFeed, decides
 from console.pages.login import page_principal
 from dispatch import vocab
 from layers.registry import LAYERS
@@ -96,13 +97,17 @@ class DeskSession(pn.viewable.Viewer):
                               canvas_padding=0.15, point_padding=0.05,
                               static_url=prefix, margin=0, sizing_mode="stretch_both",
                               stylesheets=[f"{prefix}/desk_map.css"], **basemap(app.tiles, base))
-        self._left = pn.Column(self.queue, self.units, width=LEFT_W,
+        # 扫码说事: the reader's pending resident reports, pushed with the hub's snapshots
+        self.principal = page_principal()
+        self.triage = DeskTriage(api_base=base, height=EMPTY_H, sizing_mode="stretch_width",
+                                 decides=decides(self.principal), **css)
+        self.triage_feed = TriageFeed(self.triage, self.principal)
+        self._left = pn.Column(self.triage, self.queue, self.units, width=LEFT_W,
                                sizing_mode="stretch_height", margin=0)
         self._right = pn.Column(self.tabs, self.intake, self.case, width=RIGHT_W,
                                 sizing_mode="stretch_height", margin=0)
         # the logged-in officer (pages are served only after /login): rows and cases are cut
         # to their jurisdiction, and their name is the one the audit records
-        self.principal = page_principal()
         self._wire()
         if self.principal is not None:
             self.header.actor = self.principal.name
@@ -114,7 +119,8 @@ class DeskSession(pn.viewable.Viewer):
         s.param.watch(lambda e: self.queue.update_rows(e.new), "queue", onlychanged=False)
         s.param.watch(lambda e: self.units.update_rows(e.new), "units", onlychanged=False)
         mirror = [("selected", self.queue, "selected"), ("case", self.case, "case"),
-                  ("point", self.intake, "point"), ("workspace", self.tabs, "active")]
+                  ("point", self.intake, "point"), ("point", self.triage, "point"),
+                  ("workspace", self.tabs, "active")]
         for name, view, target in mirror:
             s.param.watch(partial(self._set, view, target), name)
         s.param.watch(self._server_ms, "server_ms")
@@ -128,7 +134,7 @@ class DeskSession(pn.viewable.Viewer):
         self.map.param.watch(self._map_listening, "listening")
         self.queue.handler = self._open_msg
         self.case.handler = self._case_msg
-        self.intake.handler = self._intake_msg
+        self.intake.handler = self.triage.handler = self._intake_msg
         self.units.handler = self._unit_msg
 
     @staticmethod
@@ -284,6 +290,7 @@ class DeskSession(pn.viewable.Viewer):
         if "error" in payload:
             self.header.live, self.header.live_detail = "error", payload["error"]
             return
+        self.triage_feed.take(payload["snapshot"])
         moves = payload.get("moves")
         if moves is not None and moves["base"] == self.state.version:
             self.apply_moves(moves, payload["snapshot"])

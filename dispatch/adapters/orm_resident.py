@@ -1,4 +1,4 @@
-"""Tables of migration 0017 (resident reports, their notes, proof-of-work challenges)."""
+"""Tables of migrations 0017 and 0020: resident reports (with their area), notes, challenges."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -44,6 +45,10 @@ resident_reports = Table(
     Column("rating", SmallInteger),
     Column("rating_note", Text),
     Column("rated_at", DateTime(timezone=True)),
+    # where it lies, located once at submission (0020): the triage queue's jurisdiction
+    Column("street_id", Integer, ForeignKey("streets.id", ondelete="SET NULL")),
+    Column("community_id", Integer, ForeignKey("communities.id", ondelete="SET NULL")),
+    Column("grid_id", Integer, ForeignKey("grids.id", ondelete="SET NULL")),
     CheckConstraint("status IN ('pending','accepted','rejected')", name="status"),
     CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
@@ -64,5 +69,8 @@ resident_challenges = Table(
     Column("bits", SmallInteger, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+Index("ix_resident_reports_queue", resident_reports.c.status, resident_reports.c.street_id,
+      resident_reports.c.submitted_at)
 
 RESIDENT_TABLES = (resident_reports, resident_notes, resident_challenges)

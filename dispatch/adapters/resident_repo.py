@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.errors import Conflict
 from dispatch.ports_rows import Json
+from dispatch.views_resident import place
 
 _COLS = ("id, tracking_code, status, category, description, address, lon, lat, place, name, "
          "phone, device_hash, photos, submitted_at, decided_at, decided_by, reject_reason, "
-         "incident_id, rating, rating_note, rated_at")
+         "incident_id, rating, rating_note, rated_at, street_id, community_id, grid_id")
 
 
 class ResidentRepository:
@@ -57,6 +58,10 @@ class ResidentRepository:
             "(device_hash = :d OR phone = :p) ORDER BY submitted_at DESC LIMIT 50"),
             {"since": since, "d": device, "p": phone}).mappings()
         return [dict(r) for r in rows]
+
+    def place_point(self, at: str) -> tuple[float, float] | None:
+        found = place(self.conn, at)
+        return None if found is None else (float(found["lon"]), float(found["lat"]))
 
     def store_blob(self, *, sha256: str, content: bytes) -> None:
         self.conn.execute(text(

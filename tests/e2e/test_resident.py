@@ -251,3 +251,29 @@ def test_open311_token_is_a_tracking_code_readable_by_georeport(base, a_point):
         "media_url": "data:text/html;base64," + __import__("base64").b64encode(
             b"<script>").decode()}, timeout=30)
     assert bad.status_code == 400 and "media" in bad.json()[0]["description"]
+
+
+def test_an_address_only_report_is_geocoded_at_acceptance_or_its_place_confirmed(base):
+    _, _, page = get(f"{base}/api/v1/addresses?limit=1&offset=2345")
+    item = page["items"][0]
+    found = report(base, None, address=item["address"], description="门口垃圾堆放一周无人清运")
+    assert found.status_code == 201, found.text
+    status, reg = call("POST", f"{base}/api/v1/triage/reports/{found.json()['id']}/accept", {})
+    assert status == 201, reg
+    _, case = call("GET", f"{base}/api/v1/incidents/{reg['incident_id']}")
+    assert case["lon"] is not None and case["micro_grid_id"] == item["micro_grid_id"], case
+
+    vague = report(base, None, address="火星基地", description="不知道在哪里的噪音扰民问题")
+    rid = vague.json()["id"]
+    status, body = call("POST", f"{base}/api/v1/triage/reports/{rid}/accept", {})
+    assert status == 422 and body["error"]["field"] == "lon", body
+    assert "火星基地" in body["error"]["message"] and "地图上点选" in body["error"]["message"]
+    assert body["error"]["detail"]["candidates"] == []
+    _, queue = call("GET", f"{base}/api/v1/triage/reports")
+    assert rid in [r["id"] for r in queue["items"]]  # still waiting: nothing half written
+    lon, lat = item["lon"], item["lat"]
+    status, reg = call("POST", f"{base}/api/v1/triage/reports/{rid}/accept",
+                       {"lon": lon, "lat": lat})
+    assert status == 201, reg
+    _, case = call("GET", f"{base}/api/v1/incidents/{reg['incident_id']}")
+    assert (case["lon"], case["lat"]) == (lon, lat) and case["address"] == "火星基地"

@@ -129,3 +129,31 @@ def test_deciding_another_streets_report_is_refused_audited_and_changes_nothing(
     status, _, body = call("POST", f"{base}{T}/{r2}/reject", {"reason": "不属于调解范围"},
                            user="dispatcher2")
     assert status == 200, body
+
+
+def test_the_triage_stream_pushes_the_readers_own_reports(base: str, two: dict) -> None:
+    """/triage's live list: the first line is the reader's pending reports, and a new report of
+    its street arrives as the next line (pushed by the desk hub, no polling)."""
+    import json
+    import urllib.request
+
+    from tests.conftest import as_user
+
+    req = urllib.request.Request(f"{base}/api/v1/triage/stream", headers=as_user("dispatcher1"))
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.headers["Content-Type"].startswith("text/event-stream")
+
+        def items() -> dict[int, dict]:
+            while True:
+                line = resp.readline().decode()
+                if line.startswith("data: "):
+                    return {int(r["id"]): r for r in json.loads(line[6:])["items"]}
+        first = items()
+        assert two["r1"] in first and two["r2"] not in first and two["r4"] not in first
+        lon, lat, _ = point_in(base, two["s1"])
+        WINDOWS.clear()
+        new = submitted(base, lon=str(lon), lat=str(lat), phone="13766660009",
+                        description="街道一：新的反映，推送到审核页")
+        while new not in (got := items()):
+            pass
+        assert got[new]["street_id"] == two["s1"] and two["r2"] not in got

@@ -41,6 +41,9 @@ class FakeResidents:
             (device is not None and r["device_hash"] == device)
             or (phone is not None and r["phone"] == phone))]
 
+    def place_point(self, at: str) -> tuple[float, float] | None:
+        return self.db.tables.places.get(at)
+
     def store_blob(self, *, sha256: str, content: bytes) -> None:
         self.db.tables.blobs.setdefault(sha256, content)
 

@@ -1,5 +1,7 @@
 // /triage: the desk's queue of resident reports (待审核): accept into the normal intake (the case
-// shows it came from a resident) or reject with the reason the resident reads on /track.
+// shows it came from a resident) or reject with the reason the resident reads on /track. The
+// pending list is pushed (/api/v1/triage/stream: the desk hub's triage, cut to the reader);
+// the decided lists are read when their tab is opened.
 import { fetchJson, postJson } from "../lib/http.js"
 
 const config = JSON.parse(document.getElementById("fq-config").textContent)
@@ -52,15 +54,24 @@ async function decide(id, what, body) {
   fail("")
   try {
     await postJson(`/api/v1/triage/reports/${id}/${what}`, body)
-    await load()
-  } catch (err) { fail(err.message) }
+    $(`report-${id}`)?.remove()  // the push confirms it
+  } catch (err) {
+    const cands = (err.body && err.body.error && err.body.error.detail && err.body.error.detail.candidates) || []
+    fail(err.message + (cands.length ? `（候选：${cands.map((c) => c.address).join("；")}，请在值班台地图上确认位置）` : ""))
+  }
 }
 
+function show(items) {
+  $("queue").replaceChildren(...(items.length ? items.map(card)
+    : [el("p", { className: "note", textContent: "暂无" })]))
+}
+
+let pending = []
 async function load() {
+  if (status === "pending") { show(pending); return }
   try {
     const { items } = await fetchJson(`/api/v1/triage/reports?status=${status}`)
-    $("queue").replaceChildren(...(items.length ? items.map(card)
-      : [el("p", { className: "note", textContent: "暂无" })]))
+    show(items)
   } catch (err) { fail(err.message) }
 }
 
@@ -71,5 +82,12 @@ for (const b of document.querySelectorAll(".tabs button")) {
     load()
   })
 }
-load()
-setInterval(() => { if (status === "pending") { load() } }, 2000)
+const stream = new EventSource("/api/v1/triage/stream")
+stream.onmessage = (e) => {
+  pending = JSON.parse(e.data).items
+  fail("")
+  const typing = document.activeElement && document.activeElement.closest && document.activeElement.closest(".item")
+  if (status === "pending" && !typing) { show(pending) }
+}
+stream.addEventListener("end", () => { stream.close(); fail("登录已失效或已退出，请重新登录") })
+stream.onerror = () => { if (stream.readyState === EventSource.CONNECTING) { fail("实时连接中断，正在重连…") } }

@@ -177,3 +177,31 @@ def test_a_refused_accept_is_audited_on_the_report_and_changes_nothing():
     last = db.tables.audit[-1]
     assert (last.action, last.entity, last.entity_id) == ("refused", "resident_report", out["id"])
     assert db.tables.residents[0]["status"] == "rejected" and db.tables.cases == {}
+
+
+def test_an_address_only_report_is_accepted_only_with_a_place_nothing_half_written():
+    uow = FakeUnitOfWork()
+    out = _submit(uow, lon=None, lat=None, address="某小区北门附近", device="g" * 64)
+    with pytest.raises(InvalidCommand) as e:
+        accept(AcceptResidentReport(report_id=out["id"], actor="duty"), uow)
+    assert e.value.detail["field"] == "lon" and "某小区北门附近" in e.value.message
+    assert uow.db.tables.residents[0]["status"] == "pending" and not uow.db.tables.cases
+    reg = accept(AcceptResidentReport(report_id=out["id"], actor="duty", lon=84.87, lat=45.6),
+                 uow)
+    case = uow.db.tables.cases[reg.incident_id]
+    assert (case["lon"], case["lat"]) == (84.87, 45.6) and case["address"] == "某小区北门附近"
+
+
+def test_decisions_are_events_for_the_desks():
+    from dispatch.events_resident import ResidentDecided, ResidentReported
+
+    uow = FakeUnitOfWork()
+    one, two = _submit(uow), _submit(uow, device="h" * 64, description="另一件：噪音扰民严重")
+    reg = accept(AcceptResidentReport(report_id=one["id"], actor="duty"), uow)
+    reject(RejectResidentReport(report_id=two["id"], actor="duty", reason="重复反映"), uow)
+    decided = {(e.report_id, e.status, e.case_id) for e in uow.db.published
+               if isinstance(e, ResidentDecided)}
+    assert decided == {(one["id"], "accepted", reg.incident_id), (two["id"], "rejected", None)}
+    assert {e.report_id for e in uow.db.published if isinstance(e, ResidentReported)} == {
+        one["id"], two["id"]}
+    assert ResidentDecided(report_id=1, status="rejected").as_dict()["type"] == "resident_decided"

@@ -1,0 +1,95 @@
+"""The triage queue live (``GET /api/v1/triage/stream``, Server-Sent Events): the reader's
+pending resident reports, sent whole each time the desk hub's triage changes (the same push the
+desk's panel takes: NOTIFY → the process's hub → here), no polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from console.api.router import ApiHandler
+from console.api.triage_scope import readers_rows
+from console.live.desk_hub import desk_hub
+
+KEEPALIVE_S = 15.0  # proxies drop silent streams
+RECHECK_S = 5.0  # the reader's credentials are checked again this often (a logout ends it)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def sse(rows: list[dict[str, Any]]) -> str:
+    return "data: " + json.dumps({"items": rows}, ensure_ascii=False, default=_plain) + "\n\n"
+
+
+class TriageStreamHandler(ApiHandler):
+    """One ``data:`` line ``{"items": [...]}`` on connecting and after each change."""
+
+    actions: ClassVar[dict[str, str]] = {"GET": "desk"}
+    closed = False
+
+    def on_connection_close(self) -> None:
+        self.closed = True
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Accel-Buffering", "no")
+        loop = asyncio.get_running_loop()
+        box: asyncio.Queue[Any] = asyncio.Queue()
+        seen: list[Any] = [None]
+
+        def deliver(payload: dict[str, Any]) -> None:  # on the hub's thread
+            rows = (payload.get("snapshot") or {}).get("triage")
+            if rows is None or rows is seen[0]:
+                return
+            seen[0] = rows
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody left to tell
+                loop.call_soon_threadsafe(box.put_nowait, rows)
+        hub = desk_hub(self.app)
+        token = hub.subscribe(deliver)
+        try:
+            snap = await asyncio.to_thread(hub.snapshot)
+            rows = snap.get("triage") or []
+            seen[0] = rows
+            await self._send(sse(readers_rows(self.who, rows)))
+            await self._stream(box)
+        finally:
+            hub.unsubscribe(token)
+
+    async def _send(self, text: str) -> bool:
+        self.write(text)
+        try:
+            await self.flush()
+        except Exception:  # the client went away
+            return False
+        return True
+
+    async def _stream(self, box: asyncio.Queue[Any]) -> None:
+        loop_time = asyncio.get_running_loop().time
+        last = loop_time()
+        while not self.closed:
+            try:
+                rows = await asyncio.wait_for(box.get(), RECHECK_S)
+            except TimeoutError:
+                rows = None
+            if await self.app.auth.of_request_async(self.app.engine, self) is None:
+                await self._send('event: end\ndata: {"reason":"登录已失效或已退出"}\n\n')
+                return
+            if rows is not None:
+                while not box.empty():  # a burst: the latest only
+                    rows = box.get_nowait()
+                text = sse(readers_rows(self.who, rows))
+            elif loop_time() - last >= KEEPALIVE_S:
+                text = ": keep-alive\n\n"
+            else:
+                continue
+            last = loop_time()
+            if not await self._send(text):
+                return
