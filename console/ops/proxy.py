@@ -222,7 +222,8 @@ http {{
         proxy_next_upstream error timeout;
 
         location / {{ proxy_pass http://fq_console; }}
-        location = /api/v1/events {{
+        # the Server-Sent Event streams: the desks' events and the triage queue
+        location ~ ^/api/v1/(events|triage/stream)$ {{
             proxy_pass http://fq_console;
             proxy_buffering off;
         }}
