@@ -97,3 +97,7 @@ WEBHOOK_NAME = 60
 WEBHOOK_URL = 500
 EXTERNAL_SOURCE = 40
 EXTERNAL_ID = 80
+# SMS texts (dispatch.sms_text): a filled text within two 70-character segments of a long SMS
+# (gateways bill per segment); a gateway's template id (模板编号)
+SMS_TEXT = 140
+SMS_GATEWAY_ID = 40

@@ -21,6 +21,8 @@ export const LIMITS = Object.freeze({
   "reason": 500,
   "record_note": 4000,
   "referred_to": 120,
+  "sms_gateway_id": 40,
+  "sms_text": 140,
   "title": 200,
   "unit_capacity": 20,
   "unmask_reason": 200,
