@@ -101,3 +101,5 @@ EXTERNAL_ID = 80
 # (gateways bill per segment); a gateway's template id (模板编号)
 SMS_TEXT = 140
 SMS_GATEWAY_ID = 40
+SUPERVISORS = 50  # people on the escalation list (notify_supervisors)
+EMAIL = 254  # an e-mail address (RFC 5321's path limit)

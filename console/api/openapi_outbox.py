@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.api.schemas_webhooks import WebhookIn
+from console.api.schemas_webhooks import SupervisorsIn, WebhookIn
 
 ADMIN = "/api/v1/admin"
 HOOK = f"{ADMIN}/webhooks/{{hook_id}}"
@@ -49,4 +49,8 @@ def outbox_ops(Op: Any, Param: Any) -> tuple[Any, ...]:
         Op("delete", HOOK, "删除订阅（待发送的投递取消，投递记录保留）", "通知与 Webhook"),
         Op("post", f"{HOOK}/{{hook_act}}", "停用或启用订阅", "通知与 Webhook"),
         Op("get", f"{HOOK}/deliveries", "订阅的投递记录（最新在前）", "通知与 Webhook"),
+        Op("get", f"{ADMIN}/supervisors", "督办人名单（案件上报时通知），及可选的账号与街道",
+           "通知与 Webhook"),
+        Op("post", f"{ADMIN}/supervisors", "整体替换督办人名单（校验并记入审计）",
+           "通知与 Webhook", body=SupervisorsIn),
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from console.api.accounts import AccountsBase
 from console.api.schemas_webhooks import WebhookIn
+from console.api.supervisors import supervisor_routes
 from console.bootstrap import App
 from dispatch import views_outbox as views
 from dispatch.adapters import webhook_admin as admin
@@ -141,4 +142,5 @@ def webhook_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/admin/webhooks/([0-9]{1,9})", WebhookHandler, args),
         (r"/api/v1/admin/webhooks/([0-9]{1,9})/(disable|enable)", WebhookActHandler, args),
         (r"/api/v1/admin/webhooks/([0-9]{1,9})/deliveries", WebhookDeliveriesHandler, args),
+        *supervisor_routes(app),  # the escalation list (console.api.supervisors)
     ]

@@ -4,6 +4,7 @@
 import { escapeHtml as esc } from "fq/lib/escape.js"
 import { LIMITS } from "fq/lib/limits.js"
 import { mountSms } from "fq/admin_sms.js"
+import { mountSupervisors } from "fq/admin_supervisors.js"
 
 export function mountOutbox(el, { call, post }) {
   el.innerHTML = `<div class="ad-card"><h2>通知发件箱</h2><div class="ad-ob-channels"></div>
@@ -16,9 +17,10 @@ export function mountOutbox(el, { call, post }) {
         <label><input type="checkbox" name="trusted"> 可信平台（推送含当事人姓名与电话）</label>
         <fieldset class="ad-ob-types"><legend>事件类型（不选为全部）</legend></fieldset>
         <button type="submit">新建订阅</button><span class="ad-ob-msg"></span></form>
-      <div class="ad-ob-log"></div></div><div class="ad-ob-sms"></div>`
+      <div class="ad-ob-log"></div></div><div class="ad-ob-sms"></div><div class="ad-ob-sv"></div>`
   const $ = (s) => el.querySelector(s)
   const sms = mountSms($(".ad-ob-sms"), { call, post }) // admin_sms.js
+  const supervisors = mountSupervisors($(".ad-ob-sv"), { call, post }) // admin_supervisors.js
   const when = (t) => (t ? new Date(t).toLocaleString("zh-CN", { hour12: false }) : "—")
   let states = {}
 
@@ -107,7 +109,7 @@ export function mountOutbox(el, { call, post }) {
   let timer = null
   return {
     show() {
-      loadOutbox(); loadSubs(); sms.show()
+      loadOutbox(); loadSubs(); sms.show(); supervisors.show()
       if (!timer) { timer = setInterval(() => { if (!el.hidden) { loadOutbox() } }, 10000) }
     },
   }

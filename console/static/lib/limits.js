@@ -9,6 +9,7 @@ export const LIMITS = Object.freeze({
   "case_page": 1000,
   "case_q": 60,
   "description": 4000,
+  "email": 254,
   "export_rows": 10000,
   "external_source": 40,
   "key_name": 60,
