@@ -97,6 +97,7 @@ WEBHOOK_NAME = 60
 WEBHOOK_URL = 500
 EXTERNAL_SOURCE = 40
 EXTERNAL_ID = 80
+EXCHANGE_RESULT = 1000  # the 12345 exchange's resultText
 # SMS texts (dispatch.sms_text): a filled text within two 70-character segments of a long SMS
 # (gateways bill per segment); a gateway's template id (模板编号)
 SMS_TEXT = 140

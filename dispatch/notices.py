@@ -141,15 +141,16 @@ def for_people(event: Event, case: CaseRow | None, units: Sequence[Contact],
 
 
 def for_hooks(event: Event, case: CaseRow | None, subs: Sequence[Subscription],
-              external: tuple[str, str] | None, handling: Sequence[Contact], at: str
-              ) -> list[Notice]:
+              external: tuple[str, str] | None, handling: Sequence[Contact], at: str,
+              closure: Json | None = None) -> list[Notice]:
     """The webhook notices: subscriptions by type and area; the source's exchange shape."""
     out: list[Notice] = []
     for s in subs:
         if s.source is not None:
             if external is None or case is None or external[0] != s.source:
                 continue
-            body = exchange_body(event, case, external[1], handling, at=at)
+            body = exchange_body(event, case, external[1], handling, at=at,
+                                 closure=closure, trusted=s.trusted)
         elif matches(s.event_types, s.street_ids, event,
                      case.get("street_id") if case else None):
             body = webhook_body(event, case, trusted=s.trusted, at=at)
@@ -193,7 +194,9 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
         if isinstance(e, IncidentEscalated) and supervisors is None:
             supervisors = supervisors_from(uow.units.load_setting(SUPERVISORS_SETTING))
         notices += for_people(e, case, units, supervisors or [], templates=templates)
-        notices += for_hooks(e, case, subs, external, handling, at)
+        closure = (outbox.result(iid) if external and subs and isinstance(e, StateChanged)
+                   and e.to_state in vocab.DONE_STATES else None)
+        notices += for_hooks(e, case, subs, external, handling, at, closure)
     if notices:
         outbox.add(notices, at=uow.now())
     return len(notices)

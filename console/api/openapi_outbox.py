@@ -26,7 +26,10 @@ EXCHANGE_DESCRIPTION = (
     "12345 工单回传（订阅的 source 与案件的 external_source 相同）：{externalId 来源平台工单编号, "
     "caseCode 本平台案件编号, stateCode 状态代码（10 已受理、20 已派发、21 已签收、30 办理中、"
     "31 已上报、40 已办结、50 已回访、60 已归档）, stateName 状态名称, resultText 办理结果（办结后："
-    "调解成功、转诉讼、转仲裁、撤回、调解不成；之前为 null）, handledAt 办理时间（ISO 8601）, "
+    "先是结果类别：调解成功、转诉讼、转仲裁、撤回、调解不成，其后依次为“办理结果：”办结记录的说明、"
+    "“书面协议：”协议条款或“口头协议：”口头协议内容、“转交：”接收机关，各段以“；”分隔，至多 1000 字；"
+    "订阅未标记为可信平台时，其中当事人姓名、电话、身份证号与门牌号按脱敏规则遮盖（如 张*、"
+    "138****0001）；办结之前为 null）, handledAt 办理时间（ISO 8601）, "
     "handlingUnit 承办单位（派往该案的力量，以“、”分隔）, eventType 事件类型}。"
     "POST /api/v1/incidents 带 external_source 与 external_id：同一来源同一编号再次提交返回原案件"
     "（200，existing=true），不新建。")

@@ -221,5 +221,7 @@ def test_the_result_goes_back_to_the_source_in_its_shape(app: Dispatch,
         assert all(r.signed for r in http.got)
         (last,) = [g for g in got if g["stateCode"] == "40"]
         assert (last["externalId"], last["caseCode"], last["stateName"],
-                last["resultText"]) == ("GD-B-9", reg.code, "已办结", "调解成功")
+                last["resultText"]) == ("GD-B-9", reg.code, "已办结",
+                                        "调解成功；办理结果：双方当面协商一致；"
+                                        "口头协议：乙方三日内清理楼道堆物")
         assert last["handlingUnit"] and last["handledAt"]
