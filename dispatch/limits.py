@@ -85,6 +85,14 @@ RESIDENT_UPLOADS_PER_ADDRESS = 10
 RESIDENT_DUP_HOURS = 24
 RESIDENT_DUP_METRES = 300.0
 RESIDENT_DUP_SIMILARITY = 0.5
+# the phone check (an SMS code, only where an SMS gateway is configured): six digits, valid for
+# this long, this many wrong tries per code; codes sent per phone (counted in the database) and
+# per client address (this process's windows)
+PHONE_CODE_DIGITS = 6
+PHONE_CODE_TTL_S = 300
+PHONE_CODE_TRIES = 5
+PHONE_CODES_PER_PHONE = (3, 3600)
+PHONE_CODES_PER_ADDRESS = (10, 3600)
 
 # the outbox (notifications, webhooks): at least once, with exponential backoff
 OUTBOX_MAX_ATTEMPTS = 8  # then the row is 'failed' (an administrator may retry it)

@@ -41,7 +41,7 @@ def _queue_rows(conn: Connection, *, status: str, limit: int, offset: int
     order = "ASC" if status == "pending" else "DESC"
     rows = conn.execute(text(
         "SELECT r.id, r.tracking_code, r.status, r.category, r.description, r.address, r.lon, "
-        "r.lat, r.place, r.name, r.phone, jsonb_array_length(r.photos) AS photos, "
+        "r.lat, r.place, r.name, r.phone, r.phone_verified, jsonb_array_length(r.photos) AS photos, "
         "r.submitted_at, r.decided_at, r.decided_by, r.reject_reason, r.incident_id, "
         "i.code AS incident_code, "
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('text', n.text, 'added_at', n.added_at) "

@@ -1,14 +1,16 @@
-"""Tables of migration 0017 (resident reports, their notes, proof-of-work challenges)."""
+"""Tables of migrations 0017 and 0021: resident reports, notes, challenges, SMS codes."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     CHAR,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -44,9 +46,22 @@ resident_reports = Table(
     Column("rating", SmallInteger),
     Column("rating_note", Text),
     Column("rated_at", DateTime(timezone=True)),
+    Column("phone_verified", Boolean, nullable=False, server_default=text("false")),  # 0021
     CheckConstraint("status IN ('pending','accepted','rejected')", name="status"),
     CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+)
+
+phone_codes = Table(  # migration 0021: the resident page's SMS codes, hashed
+    "phone_codes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("phone", String(30), nullable=False),
+    Column("code_hash", CHAR(64), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("tries", SmallInteger, nullable=False, server_default=text("0")),
+    Column("used_at", DateTime(timezone=True)),
+    Index("ix_phone_codes_phone_sent_at", "phone", "sent_at"),
 )
 
 resident_notes = Table(

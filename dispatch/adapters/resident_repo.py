@@ -16,7 +16,7 @@ from dispatch.ports_rows import Json
 
 _COLS = ("id, tracking_code, status, category, description, address, lon, lat, place, name, "
          "phone, device_hash, photos, submitted_at, decided_at, decided_by, reject_reason, "
-         "incident_id, rating, rating_note, rated_at")
+         "incident_id, rating, rating_note, rated_at, phone_verified")
 
 
 class ResidentRepository:
