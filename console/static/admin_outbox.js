@@ -47,9 +47,9 @@ export function mountOutbox(el, { call, post }) {
       <th>尝试</th><th>最近错误</th><th>时间</th>${retry ? "<th></th>" : ""}</tr></thead><tbody>${items.map((r) => `<tr data-row="${r.id}">
       <td>${r.id}</td><td>${esc(r.channel)}</td><td>${esc(r.event_type)}${r.incident_id ? `<div class="ad-muted">案件 ${r.incident_id}</div>` : ""}</td>
       <td>${esc(r.recipient)}</td><td>${esc(states[r.state] || r.state)}</td><td>${r.attempts}</td>
-      <td>${esc(r.last_error || "")}${r.last_status ? ` <span class="ad-muted">(${r.last_status})</span>` : ""}</td>
+      <td>${r.state === "delivered" && r.last_error ? "此前：" : ""}${esc(r.last_error || "")}${r.last_status ? ` <span class="ad-muted">(${r.last_status})</span>` : ""}</td>
       <td>${when(r.delivered_at || r.created_at)}</td>
-      ${retry ? `<td>${["failed", "skipped"].includes(r.state) ? `<button data-retry="${r.id}">重发</button>` : ""}</td>` : ""}</tr>`).join("")}</tbody></table>`
+      ${retry ? `<td>${["failed", "skipped"].includes(r.state) ? `<button type="button" data-retry="${r.id}">重发</button>` : ""}</td>` : ""}</tr>`).join("")}</tbody></table>`
   }
 
   async function loadSubs() {
@@ -68,8 +68,8 @@ export function mountOutbox(el, { call, post }) {
       <td>${s.event_types.length ? s.event_types.map((t) => esc(d.event_types[t] || t)).join("、") : "全部"}</td>
       <td>${s.street_id ? `街道 ${s.street_id}` : s.district_id ? `区县 ${s.district_id}` : "全辖区"}</td>
       <td>${esc(s.source || "—")}</td><td>${s.trusted ? "是" : "否"}</td><td>${s.delivered}/${s.pending}/${s.failed}</td>
-      <td><button data-act="${s.active ? "disable" : "enable"}">${s.active ? "停用" : "启用"}</button>
-        <button data-log="${s.id}">投递记录</button><button data-del="${s.id}">删除</button></td></tr>`).join("")}</tbody></table>`
+      <td><button type="button" data-act="${s.active ? "disable" : "enable"}">${s.active ? "停用" : "启用"}</button>
+        <button type="button" data-log="${s.id}">投递记录</button><button type="button" data-del="${s.id}">删除</button></td></tr>`).join("")}</tbody></table>`
       : `<div class="ad-muted">尚无订阅</div>`
   }
 
