@@ -8,6 +8,9 @@ code), when it was sent and expires, how many wrong tries it has had and when it
 count of rows per phone in the last hour is the per-phone rate limit (every console process
 sees it). ``resident_reports.phone_verified`` says the resident proved the phone with a code;
 false for a report without a phone, from a deployment without an SMS gateway, or without a code.
+
+``ix_outbox_pending_case`` serves the delivery worker's order rule: a case's row for a receiver
+waits while an earlier row of the same case for the same receiver is still pending.
 """
 
 from __future__ import annotations
@@ -33,9 +36,12 @@ CREATE TABLE phone_codes (
 );
 CREATE INDEX ix_phone_codes_phone_sent_at ON phone_codes (phone, sent_at);
 ALTER TABLE resident_reports ADD COLUMN phone_verified boolean NOT NULL DEFAULT false;
+CREATE INDEX ix_outbox_pending_case ON outbox (incident_id, recipient, id)
+  WHERE state = 'pending';
 """
 
 DOWNGRADE = """
+DROP INDEX IF EXISTS ix_outbox_pending_case;
 ALTER TABLE resident_reports DROP COLUMN IF EXISTS phone_verified;
 DROP TABLE IF EXISTS phone_codes;
 """

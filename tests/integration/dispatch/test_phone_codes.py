@@ -21,7 +21,7 @@ from .conftest import drift
 
 def test_orm_matches_migration_0021(empty_engine: Engine) -> None:
     with empty_engine.connect() as conn:
-        assert drift(conn, {"phone_codes", "resident_reports"}) == []
+        assert drift(conn, {"phone_codes", "resident_reports", "outbox"}) == []
     assert phone_codes.name == "phone_codes"
 
 
