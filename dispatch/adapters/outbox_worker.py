@@ -8,12 +8,14 @@ again with the same idempotency key. A case's rows for one receiver go out in or
 is not claimed while an earlier row of the same case, channel and receiver is pending (so a
 receiver never hears 办结 before 受理 of one case, even across retries). Success marks it
 ``delivered``; a failure schedules the next try after an exponential backoff, and after
-``max_attempts`` marks it ``failed`` (an administrator may retry it). Rows for a channel this deployment has not configured are marked
-``skipped`` once, with the reason, never attempted.
+``max_attempts`` marks it ``failed`` (an administrator may retry it). Rows for a channel
+this deployment has not configured are marked ``skipped`` once, with the reason, never
+attempted.
 
 Running in every process rather than in the one scheduler: delivery is I/O-bound and rows of
-different cases or receivers are independent, so more processes deliver more, no leader election is needed, and a process
-that stops takes nothing down with it (its claimed rows come back after the lease).
+different cases or receivers are independent, so more processes deliver more, no leader
+election is needed, and a process that stops takes nothing down with it (its claimed rows
+come back after the lease).
 """
 
 from __future__ import annotations
