@@ -34,6 +34,7 @@ from dispatch.events import (
     UnitsAssigned,
 )
 from dispatch.policy import LEVEL_LABELS
+from dispatch.webhook_hosts import allowed
 from dispatch.webhooks import exchange_body, matches, webhook_body
 
 if TYPE_CHECKING:
@@ -173,7 +174,8 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
     if not case_events:
         return 0
     outbox = uow.outbox
-    subs = outbox.subscriptions()
+    hosts = uow.policy.webhook_hosts  # a receiver off the allow-list hears nothing more
+    subs = [s for s in outbox.subscriptions() if allowed(s.url, hosts)]
     notices: list[Notice] = []
     cache: dict[int, tuple[CaseRow | None, list[Contact], tuple[str, str] | None,
                            list[Contact]]] = {}

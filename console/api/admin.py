@@ -48,7 +48,7 @@ MAX_UPLOAD = 200 * 1024 * 1024
 ROSTER_EDITS = ("capacity", "skills", "languages", "shift")
 EDITABLE_POLICY = ("sign_minutes", "close_days", "warn_share", "auto_dispatch",
                    "stale_position_s", "reassign_on_sign_expiry", "escalate_on_red", "stars",
-                   "subsidy", "sms_templates")
+                   "subsidy", "sms_templates", "webhook_hosts")
 
 
 TEMP_PATH = re.compile(r"/(?:[^/\s,]+/)*fq-admin-[^/\s]+/(?:[^/\s,]+/)*")

@@ -17,6 +17,8 @@ export function mountOutbox(el, { call, post }) {
         <label><input type="checkbox" name="trusted"> 可信平台（推送含当事人姓名与电话）</label>
         <fieldset class="ad-ob-types"><legend>事件类型（不选为全部）</legend></fieldset>
         <button type="submit">新建订阅</button><span class="ad-ob-msg"></span></form>
+      <form class="ad-ob-hosts"><label>允许的接收主机 <input name="hosts" size="60" placeholder="不填为不限；如 10.0.0.0/8, *.gov.example.cn"></label>
+        <button type="submit">保存</button><span class="ad-ob-hosts-msg"></span></form>
       <div class="ad-ob-log"></div></div><div class="ad-ob-sms"></div><div class="ad-ob-sv"></div>`
   const $ = (s) => el.querySelector(s)
   const sms = mountSms($(".ad-ob-sms"), { call, post }) // admin_sms.js
@@ -106,10 +108,25 @@ export function mountOutbox(el, { call, post }) {
     } catch (err) { $(".ad-ob-msg").innerHTML = `<span class="ad-error">${esc(err.message)}</span>` }
   })
 
+  // the allow-list of receiver hosts is part of the policy (dispatch/webhook_hosts.py)
+  async function loadHosts() {
+    try { $(".ad-ob-hosts").hosts.value = (await call("/admin/policy")).policy.webhook_hosts.join(", ") } catch (err) {
+      $(".ad-ob-hosts-msg").innerHTML = `<span class="ad-error">${esc(err.message)}</span>`
+    }
+  }
+  $(".ad-ob-hosts").addEventListener("submit", async (e) => {
+    e.preventDefault()
+    const hosts = e.target.hosts.value.split(/[,，\s]+/).map((h) => h.trim()).filter(Boolean)
+    try {
+      await post("/admin/policy", { changes: { webhook_hosts: hosts }, reason: "修改 Webhook 允许的接收主机" })
+      $(".ad-ob-hosts-msg").innerHTML = `<span class="ad-ok">已保存${hosts.length ? "" : "（不限主机）"}</span>`
+    } catch (err) { $(".ad-ob-hosts-msg").innerHTML = `<span class="ad-error">${esc(err.message)}</span>` }
+  })
+
   let timer = null
   return {
     show() {
-      loadOutbox(); loadSubs(); sms.show(); supervisors.show()
+      loadOutbox(); loadSubs(); loadHosts(); sms.show(); supervisors.show()
       if (!timer) { timer = setInterval(() => { if (!el.hidden) { loadOutbox() } }, 10000) }
     },
   }

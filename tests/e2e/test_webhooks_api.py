@@ -100,3 +100,24 @@ def test_the_supervisors_list_is_edited_validated_and_audited(base: str) -> None
     status, audit = call("GET", f"{base}/api/v1/admin/audit?action=supervisors_update,"
                                 "supervisors_refused", user="admin")
     assert {"supervisors_update", "supervisors_refused"} <= {r["action"] for r in audit["items"]}
+
+
+def test_an_allow_list_refuses_other_receivers(base: str) -> None:
+    policy = f"{base}/api/v1/admin/policy"
+    status, err = call("POST", policy, {"changes": {"webhook_hosts": ["10.0.0.0/33"]}},
+                       user="admin")
+    assert status == 422 and err["error"]["field"] == "webhook_hosts"
+    assert call("POST", policy, {"changes": {"webhook_hosts": ["10.0.0.0/8"]}},
+                user="admin")[0] == 200
+    try:
+        api = f"{base}/api/v1/admin/webhooks"
+        status, err = call("POST", api, {"name": "外部", "url": "http://127.0.0.1:9/hook"},
+                           user="admin")
+        assert status == 422 and err["error"]["field"] == "url" and "10.0.0.0/8" in err[
+            "error"]["message"]
+        status, made = call("POST", api, {"name": "内网", "url": "http://10.9.8.7/hook"},
+                            user="admin")
+        assert status == 201
+        call("DELETE", f"{api}/{made['id']}", {}, user="admin")
+    finally:
+        assert call("POST", policy, {"changes": {"webhook_hosts": []}}, user="admin")[0] == 200
