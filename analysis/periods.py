@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from analysis import queries_periods as qp
 from dispatch import overdue, stats
 from dispatch import stats_evidence as evidence
+from dispatch import stats_resident as resident
 from dispatch.limits import PERIOD_DAYS
 from dispatch.model import BEIJING
 from dispatch.stats_scope import Scope
@@ -41,6 +42,7 @@ DEFINITIONS: dict[str, str] = {
     "overdue": f"办结时限在期内（且已到）的案件中超期的案件数：{overdue.DEFINITION}",
     "on_time_rate": "按期办结 ÷ 期内到期",
     "satisfaction_rate": "期内由回访人记录（注明回访人与方式）并评分的回访中评4–5分的比例",
+    "resident_rate": resident.DEFINITION,
     "sign_minutes": "期内签收的案件，自受理至签收的平均用时（分钟）",
     "arrive_minutes": "期内到场的案件，自受理至到场的平均用时（分钟）",
     "by_channel": "期内受理案件按来源渠道的件数",
@@ -48,7 +50,7 @@ DEFINITIONS: dict[str, str] = {
 COMPARED: dict[str, str] = {  # key → kind: a count, a rate (change in 百分点) or minutes
     "received": "count", "done": "count", "success": "count", "overdue": "count",
     "success_rate": "rate", "on_time_rate": "rate", "satisfaction_rate": "rate",
-    "sign_minutes": "minutes", "arrive_minutes": "minutes"}
+    "resident_rate": "rate", "sign_minutes": "minutes", "arrive_minutes": "minutes"}
 
 
 class PeriodError(ValueError):
@@ -183,6 +185,7 @@ def figures(conn: Connection, scope: Scope, period: Period, *,
     channels = qp.channel_counts(conn, scope, start, end, category=category)
     return {"period": period.as_dict(), "scope": scope.as_dict(), "category": category,
             **_summary(row),
+            **resident.ratings(conn, scope, start=start, end=end, category=category),
             "by_channel": [{"channel": k, "label": label, "count": channels.get(k, 0)}
                            for k, label in CHANNELS.items()]}
 

@@ -48,7 +48,6 @@ VARIABLES: dict[str, str] = {
     "FQ_SMS_URL": "the intranet SMS gateway's URL (JSON POST); unset: no SMS is attempted",
     "FQ_SMS_KEY": "the gateway's application key (X-App-Key, and the key of X-Signature)",
     "FQ_SMS_SIGN": "the SMS signature name (default 枫桥调处)",
-    "FQ_SMS_TEMPLATES": "template ids per message: task=…,supervise=…,accepted=…,resolved=…,escalated=…",
     "FQ_SMTP_HOST": "the SMTP server for e-mail notices; unset: no e-mail is attempted",
     "FQ_SMTP_PORT": "its port (default 25, 465 with ssl)",
     "FQ_SMTP_TLS": "none (default), starttls or ssl",

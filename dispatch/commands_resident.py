@@ -27,6 +27,7 @@ class SubmitResidentReport:
     phone: str | None = None
     photos: tuple[Photo, ...] = ()
     device: str | None = None
+    phone_verified: bool = False  # the phone proved by an SMS code (the resident API checks)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,7 @@ from dispatch.handlers_state import change_state, decide_priority, record_follow
 from dispatch.handlers_supervise import supervise
 from dispatch.handlers_units import report_position, set_unit_status, update_policy
 from dispatch.handlers_whistle import blow_whistle, hold_consultation, report_in
+from dispatch.supervisors import SUPERVISOR_HANDLERS
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     RegisterIncident: register,
@@ -52,6 +53,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     HoldConsultation: hold_consultation,
     **RECORD_HANDLERS,  # 五步, sessions, agreements, 司法确认, attachments, 延期
     **RESIDENT_HANDLERS,  # 扫码说事: submit, accept/reject at the desk, /track's additions
+    **SUPERVISOR_HANDLERS,  # 督办人名单 (notify_supervisors)
 }
 # These open their own transactions (several per command); the bus opens one for the rest.
 OWN_TRANSACTIONS: frozenset[type] = frozenset({AutoDispatch, RunClocks})

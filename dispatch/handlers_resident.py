@@ -86,6 +86,7 @@ def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
         "tracking_code": code, "category": r.category, "description": r.description,
         "address": r.address, "lon": r.lon, "lat": r.lat, "place": r.place, "name": r.name,
         "phone": r.phone, "device_hash": cmd.device, "submitted_at": now,
+        "phone_verified": bool(cmd.phone_verified and r.phone),
         "photos": [{"sha256": u.sha256, "content_type": u.content_type, "size": u.size,
                     "filename": u.filename} for u in uploads]})
     uow.incidents.audit(at=now, actor=RESIDENT_ACTOR, action="resident_report",

@@ -88,6 +88,14 @@ RESIDENT_UPLOADS_PER_ADDRESS = 10
 RESIDENT_DUP_HOURS = 24
 RESIDENT_DUP_METRES = 300.0
 RESIDENT_DUP_SIMILARITY = 0.5
+# the phone check (an SMS code, only where an SMS gateway is configured): six digits, valid for
+# this long, this many wrong tries per code; codes sent per phone (counted in the database) and
+# per client address (this process's windows)
+PHONE_CODE_DIGITS = 6
+PHONE_CODE_TTL_S = 300
+PHONE_CODE_TRIES = 5
+PHONE_CODES_PER_PHONE = (3, 3600)
+PHONE_CODES_PER_ADDRESS = (10, 3600)
 
 # the outbox (notifications, webhooks): at least once, with exponential backoff
 OUTBOX_MAX_ATTEMPTS = 8  # then the row is 'failed' (an administrator may retry it)
@@ -100,3 +108,10 @@ WEBHOOK_NAME = 60
 WEBHOOK_URL = 500
 EXTERNAL_SOURCE = 40
 EXTERNAL_ID = 80
+EXCHANGE_RESULT = 1000  # the 12345 exchange's resultText
+# SMS texts (dispatch.sms_text): a filled text within two 70-character segments of a long SMS
+# (gateways bill per segment); a gateway's template id (模板编号)
+SMS_TEXT = 140
+SMS_GATEWAY_ID = 40
+SUPERVISORS = 50  # people on the escalation list (notify_supervisors)
+EMAIL = 254  # an e-mail address (RFC 5321's path limit)

@@ -19,11 +19,11 @@ its event committed. The rules (issue 17, item 4):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dispatch import vocab
+from dispatch import sms_text, vocab
 from dispatch.events import (
     DeadlinePassed,
     Event,
@@ -33,6 +33,8 @@ from dispatch.events import (
     SupervisionOpened,
     UnitsAssigned,
 )
+from dispatch.policy import LEVEL_LABELS
+from dispatch.webhook_hosts import allowed
 from dispatch.webhooks import exchange_body, matches, webhook_body
 
 if TYPE_CHECKING:
@@ -40,9 +42,8 @@ if TYPE_CHECKING:
     from dispatch.ports_rows import CaseRow, Json
 
 CHANNELS = {"sms": "短信", "email": "电子邮件", "webhook": "Webhook"}
-# the SMS template key per kind of message (the gateway's template id is configured per key)
-TEMPLATES = {"task": "新任务", "supervise": "督办", "accepted": "受理", "resolved": "办结",
-             "escalated": "上报"}
+# the SMS template key per kind of message (texts and gateway ids: the policy's sms_templates)
+TEMPLATES = sms_text.LABELS
 SUPERVISORS_SETTING = "notify_supervisors"
 
 
@@ -83,16 +84,15 @@ class Notice:
     extra: Json = field(default_factory=dict)
 
 
-def _to_unit(c: Contact, event: Event, key: str, text: str, params: Json) -> list[Notice]:
+def _to_unit(c: Contact, event: Event, key: str, sms: Json, params: Json) -> list[Notice]:
     out = []
     iid = getattr(event, "incident_id", None)
     if c.phone:
-        out.append(Notice("sms", c.phone, event.type, {"text": text, "params": params},
-                          iid, key))
+        out.append(Notice("sms", c.phone, event.type, sms, iid, key))
     if c.email:
         out.append(Notice("email", c.email, event.type,
-                          {"subject": f"【{TEMPLATES[key]}】案件 {params['code']}", "text": text},
-                          iid, key))
+                          {"subject": f"【{TEMPLATES[key]}】案件 {params['code']}",
+                           "text": sms["text"]}, iid, key))
     return out
 
 
@@ -103,55 +103,55 @@ def _case_text(case: CaseRow) -> Json:
 
 
 def for_people(event: Event, case: CaseRow | None, units: Sequence[Contact],
-               supervisors: Sequence[Contact]) -> list[Notice]:
-    """The SMS and e-mail notices ``event`` causes (``units``: the ones it concerns)."""
+               supervisors: Sequence[Contact], *,
+               templates: Mapping[str, Mapping[str, str]] | None = None) -> list[Notice]:
+    """The SMS and e-mail notices ``event`` causes (``units``: the ones it concerns), their
+    texts from ``templates`` (the policy's ``sms_templates``; default: the defaults)."""
     if case is None:
         return []
+    texts = templates or sms_text.DEFAULTS
     p = _case_text(case)
     out: list[Notice] = []
     if isinstance(event, UnitsAssigned):
-        text = f"新任务：案件{p['code']}（{p['category']}），{p['address']}，请及时签收。"
+        sms = sms_text.fill(texts, "task", p)
         for c in units:
             if c.unit_id in event.unit_ids:
-                out += _to_unit(c, event, "task", text, p)
+                out += _to_unit(c, event, "task", sms, p)
     elif isinstance(event, SupervisionOpened | DeadlinePassed):
-        text = f"督办：案件{p['code']}（{p['category']}）已督办，请尽快处置并反馈。"
+        sms = sms_text.fill(texts, "supervise", p)
         for c in units:
-            out += _to_unit(c, event, "supervise", text, p)
+            out += _to_unit(c, event, "supervise", sms, p)
     elif isinstance(event, IncidentEscalated):
-        text = f"上报：案件{p['code']}（{p['category']}）已上报至{event.level}层级，请研处。"
+        level = LEVEL_LABELS.get(event.level, event.level)
+        sms = sms_text.fill(texts, "escalated", {**p, "level": level})
         for c in supervisors:
             if c.street_id is None or c.street_id == case.get("street_id"):
-                out += _to_unit(c, event, "escalated", text, p)
+                out += _to_unit(c, event, "escalated", sms, p)
     elif isinstance(event, IncidentRegistered) or (
             isinstance(event, StateChanged) and event.to_state == "resolved"):
-        accepted = isinstance(event, IncidentRegistered)
+        kind = "accepted" if isinstance(event, IncidentRegistered) else "resolved"
         ref = getattr(event, "tracking_code", None) or case["code"]
-        what = "已受理" if accepted else "已办结"
-        text = (f"您反映的{p['category']}已{'受理' if accepted else '办结'}，"
-                f"查询码{ref}。" + ("" if accepted else "如有意见请回复或来电。"))
+        sms = sms_text.fill(texts, kind, {"ref": ref, "category": p["category"]})
         seen: set[str] = set()
         for party in case.get("parties") or []:
             phone = (party.get("phone") or "").strip()
             if phone and phone not in seen:  # one message per phone, naming nobody
                 seen.add(phone)
-                out.append(Notice("sms", phone, event.type,
-                                  {"text": text, "params": {"ref": ref, "state": what,
-                                                            "category": p["category"]}},
-                                  case["id"], "accepted" if accepted else "resolved"))
+                out.append(Notice("sms", phone, event.type, sms, case["id"], kind))
     return out
 
 
 def for_hooks(event: Event, case: CaseRow | None, subs: Sequence[Subscription],
-              external: tuple[str, str] | None, handling: Sequence[Contact], at: str
-              ) -> list[Notice]:
+              external: tuple[str, str] | None, handling: Sequence[Contact], at: str,
+              closure: Json | None = None) -> list[Notice]:
     """The webhook notices: subscriptions by type and area; the source's exchange shape."""
     out: list[Notice] = []
     for s in subs:
         if s.source is not None:
             if external is None or case is None or external[0] != s.source:
                 continue
-            body = exchange_body(event, case, external[1], handling, at=at)
+            body = exchange_body(event, case, external[1], handling, at=at,
+                                 closure=closure, trusted=s.trusted)
         elif matches(s.event_types, s.street_ids, event,
                      case.get("street_id") if case else None):
             body = webhook_body(event, case, trusted=s.trusted, at=at)
@@ -174,12 +174,14 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
     if not case_events:
         return 0
     outbox = uow.outbox
-    subs = outbox.subscriptions()
+    hosts = uow.policy.webhook_hosts  # a receiver off the allow-list hears nothing more
+    subs = [s for s in outbox.subscriptions() if allowed(s.url, hosts)]
     notices: list[Notice] = []
     cache: dict[int, tuple[CaseRow | None, list[Contact], tuple[str, str] | None,
                            list[Contact]]] = {}
     supervisors: list[Contact] | None = None
     at = uow.now().isoformat()
+    templates = uow.policy.sms_templates
     for e in case_events:
         iid: int = e.incident_id  # type: ignore[attr-defined]
         if not subs and not isinstance(e, PEOPLE_EVENTS):
@@ -193,8 +195,10 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
         case, units, external, handling = cache[iid]
         if isinstance(e, IncidentEscalated) and supervisors is None:
             supervisors = supervisors_from(uow.units.load_setting(SUPERVISORS_SETTING))
-        notices += for_people(e, case, units, supervisors or [])
-        notices += for_hooks(e, case, subs, external, handling, at)
+        notices += for_people(e, case, units, supervisors or [], templates=templates)
+        closure = (outbox.result(iid) if external and subs and isinstance(e, StateChanged)
+                   and e.to_state in vocab.DONE_STATES else None)
+        notices += for_hooks(e, case, subs, external, handling, at, closure)
     if notices:
         outbox.add(notices, at=uow.now())
     return len(notices)

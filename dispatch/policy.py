@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dispatch import vocab
+from dispatch import sms_text, vocab, webhook_hosts
 from dispatch.errors import InvalidCommand
 
 LEVELS = ("community", "street", "district", "city")
@@ -171,6 +171,10 @@ class Policy:
     report_weekday: int = 1
     report_time: str = "07:30"
     report_areas: tuple[str, ...] = ("all", "street")
+    # the SMS text (and gateway template id) per kind of message: dispatch.sms_text
+    sms_templates: dict[str, dict[str, str]] = field(default_factory=sms_text.defaults)
+    # hosts and networks webhooks may go to (empty: any): dispatch.webhook_hosts
+    webhook_hosts: tuple[str, ...] = ()
 
     # -- derived rules ---------------------------------------------------------------------
     def sign_seconds(self, priority: int) -> float:
@@ -263,6 +267,8 @@ class Policy:
             raise bad("个案补贴金额须在 0 至 100000 元之间", "subsidy")
         if not 0 <= self.subsidy.risk_up <= 3 or self.subsidy.sessions_up < 1:
             raise bad("补贴难度升档条件有误（风险等级 0-3，调解次数至少 1）", "subsidy")
+        sms_text.check(self.sms_templates)
+        webhook_hosts.check(self.webhook_hosts)
 
 
 def _nested(key: str, value: dict[str, Any], current: Stars | Subsidy) -> Stars | Subsidy:
@@ -307,6 +313,13 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
             return {**current, **{int(k): int(v) for k, v in dict(value).items()}}
         if key in ("unit_types", "auto_dispatch"):
             return {**current, **{str(k): tuple(v) for k, v in dict(value).items()}}
+        if key == "sms_templates":  # kind by kind, item by item, checked
+            return sms_text.check({k: {**current.get(k, {}), **dict(v)}
+                                   for k, v in {**current, **dict(value)}.items()})
+        if key == "webhook_hosts":
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                raise TypeError(key)
+            return webhook_hosts.check(value)
         if key == "close_days":
             return {**current, **{str(k): int(v) for k, v in dict(value).items()}}
         if isinstance(current, tuple):

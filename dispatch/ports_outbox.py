@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from dispatch.notices import Contact, Notice, Subscription
 
@@ -30,6 +30,11 @@ class Outbox(Protocol):
 
     def external(self, incident_id: int) -> tuple[str, str] | None:
         """``(external_source, external_id)`` of a case from another platform."""
+        ...
+
+    def result(self, incident_id: int) -> dict[str, Any] | None:
+        """The case's latest 办结 record (outcome, note, agreement kind, oral terms, referred
+        to) with its latest written agreement's terms, or None before any."""
         ...
 
     def find_external(self, source: str, external_id: str) -> int | None:

@@ -14,6 +14,7 @@ from dispatch import limits, vocab
 from dispatch.errors import InvalidCommand
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,28}$")
+PHONE = _PHONE  # what a resident's phone may look like (the SMS check asks it too)
 SOURCE = "居民扫码（一码通办）"  # how accepted reports name their origin on the case
 
 

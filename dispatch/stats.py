@@ -17,8 +17,10 @@ from sqlalchemy import Connection, text
 
 from dispatch import overdue  # 超期 and 按期: one definition (dispatch/overdue.py)
 from dispatch import stats_evidence as evidence  # what the rates count: one definition
+from dispatch import stats_resident as resident  # 居民评价: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.mediator_stats import extension_windows  # 延期 beside the rates
+from dispatch.stats_areas import AREA_TABLES, area, resolve_scope
 from dispatch.stats_scope import Scope
 from dispatch.vocab import (
     CATEGORIES,
@@ -70,6 +72,7 @@ FIGURES: tuple[Figure, ...] = (
            "统计期内由回访人记录（注明回访人与回访方式：电话、上门或短信）并评分的回访中，"
            "评4分或5分（满意、非常满意）的比例；均分为1–5分的平均；无人记录的评分不计。",
            "有人记录的回访评4–5分"),
+    Figure("resident_rating", resident.LABEL, resident.DEFINITION, resident.SHORT),
     Figure("sign_minutes", "平均签收用时",
            "统计期内签收的案件，自受理登记至处置力量签收的平均用时；按时签收率为签收不晚于签收时限者的比例。",
            "受理至签收的平均时长"),
@@ -82,9 +85,7 @@ PERIOD_NOTE = ("口径：“期内”指截至当前的滚动30日（括注近7�
 
 WHOLE = Scope()  # the whole territory: the default scope of every figure
 
-# Tables of the hierarchy, their parent column, and the level below.
-AREA_TABLES = {"street": ("streets", None), "community": ("communities", "street_id"),
-               "grid": ("grids", "community_id")}
+# The level below each (the hierarchy's tables: dispatch.stats_areas.AREA_TABLES).
 CHILD = {"all": "street", "district": "street", "street": "community", "community": "grid"}
 
 _NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
@@ -224,7 +225,8 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
                                          "open_urgent", "sign_overdue", "close_overdue", "overdue")},
             **({"intake_7d": int(row["intake_7"])} if 7 in windows else {}),
             "extensions_pending": ext["pending"],
-            "windows": {str(d): {**window_figures(row, d), **ext[d]} for d in windows}}
+            "windows": {str(d): {**window_figures(row, d), **ext[d],
+                                 **resident.ratings(conn, scope, days=d)} for d in windows}}
 
 
 def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
@@ -344,44 +346,5 @@ def open_cases(conn: Connection, scope: Scope = WHOLE, *, limit: int = 2000
     return out
 
 
-def resolve_scope(conn: Connection, level: str, area_id: int) -> Scope | None:
-    """The full scope (with parents) of a street, community or grid id; None if there is none."""
-    sql = {"street": "SELECT id, NULL, NULL FROM streets WHERE id = :x",
-           "community": "SELECT street_id, id, NULL FROM communities WHERE id = :x",
-           "grid": "SELECT c.street_id, g.community_id, g.id FROM grids g "
-                   "JOIN communities c ON c.id = g.community_id WHERE g.id = :x"}
-    if level not in sql:
-        raise ValueError(f"unknown level {level!r}")
-    row = conn.execute(text(sql[level]), {"x": int(area_id)}).first()
-    return None if row is None else Scope(*(None if v is None else int(v) for v in row))
-
-
-def area(conn: Connection, scope: Scope = WHOLE, *, shape: bool = False) -> dict[str, Any]:
-    """Name, code and bounding box of the scope's area, the names of its parents (the breadcrumb),
-    and with ``shape`` its simplified outline and a mask covering everything else (GeoJSON)."""
-    chain: list[dict[str, Any]] = []
-    for depth in range(1, scope.depth + 1):
-        sub = scope.prefix(depth)
-        table = AREA_TABLES[sub.level][0]
-        row = conn.execute(text(f"SELECT name, code FROM {table} WHERE id = :x"),
-                           {"x": sub.area_id}).one()
-        chain.append({"level": sub.level, "id": sub.area_id, "name": row[0], "code": row[1],
-                      "scope": sub.as_dict()})
-    root = None  # a district reader's breadcrumb starts at its district, not 全辖区
-    if scope.district is not None:
-        root = conn.execute(text("SELECT name FROM districts WHERE id = :x"),
-                            {"x": scope.district}).scalar()
-    geom_sql = ("SELECT geom FROM districts WHERE id = :x" if scope.level == "district" else
-                "SELECT ST_Union(geom) FROM districts" if scope.depth == 0 else
-                f"SELECT geom FROM {AREA_TABLES[scope.level][0]} WHERE id = :x")
-    extra = ("ST_AsGeoJSON(ST_SimplifyPreserveTopology(g, 0.00003), 6)::json, "
-             "ST_AsGeoJSON(ST_Difference(ST_Expand(ST_Envelope(g), 1.0), g), 6)::json"
-             if shape else "NULL, NULL")
-    row = conn.execute(text(
-        f"SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g), {extra} "
-        f"FROM ({geom_sql}) s(g)"), {"x": scope.area_id}).one()
-    return {**scope.as_dict(), "id": scope.area_id,
-            "name": chain[-1]["name"] if chain else root or "全辖区", "root": root,
-            "code": chain[-1]["code"] if chain else None, "chain": chain,
-            "bbox": None if row[0] is None else [float(v) for v in row[:4]],
-            "outline": row[4], "mask": row[5]}
+__all__ = ["AREA_TABLES", "FIGURES", "Scope", "area", "categories", "grid_heat", "open_cases",
+           "overview", "ranking", "resolve_scope", "trend"]

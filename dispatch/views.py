@@ -52,6 +52,10 @@ def incident_detail(conn: Connection, incident_id: int) -> dict[str, Any]:
                           "agreement, oral_terms, referred_to FROM incident_closures WHERE "
                           "incident_id = :i ORDER BY id DESC", p),
         **whistle_views(conn, incident_id),  # 吹哨 (with the departments' 报到) and 会商
+        # the resident's own rating on /track: context for the 回访, never its answer
+        "resident_ratings": _rows(conn, "SELECT rating, rating_note AS note, rated_at FROM "
+                                  "resident_reports WHERE incident_id = :i AND rating IS NOT "
+                                  "NULL ORDER BY rated_at", p),
     }
 
 

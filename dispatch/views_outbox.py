@@ -78,3 +78,23 @@ def subscriptions(conn: Connection) -> list[dict[str, Any]]:
 def subscription_exists(conn: Connection, sub_id: int) -> bool:
     return conn.scalar(text("SELECT 1 FROM webhook_subscriptions WHERE id = :id"),
                        {"id": sub_id}) is not None
+
+
+def supervisors(conn: Connection) -> list[dict[str, Any]]:
+    """The stored escalation list (``notify_supervisors``), as the admin edits it."""
+    value = conn.scalar(text("SELECT value FROM dispatch_settings WHERE key = :k"),
+                        {"k": "notify_supervisors"})
+    people = (value or {}).get("people") if isinstance(value, dict) else None
+    return [dict(p) for p in people or [] if isinstance(p, dict)]
+
+
+def staff(conn: Connection) -> list[dict[str, Any]]:
+    """Active staff accounts to pick from (username, display name, role, street)."""
+    return [dict(r) for r in conn.execute(text(
+        "SELECT username, display_name, role, street_id FROM accounts WHERE active "
+        "ORDER BY username")).mappings()]
+
+
+def streets(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text("SELECT id, name FROM streets ORDER BY id"))
+            .mappings()]

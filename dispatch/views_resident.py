@@ -46,7 +46,7 @@ def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
     where, params = area_sql(scope)
     rows = conn.execute(text(
         "SELECT r.id, r.tracking_code, r.status, r.category, r.description, r.address, r.lon, "
-        "r.lat, r.place, r.name, r.phone, jsonb_array_length(r.photos) AS photos, "
+        "r.lat, r.place, r.name, r.phone, r.phone_verified, jsonb_array_length(r.photos) AS photos, "
         "r.submitted_at, r.decided_at, r.decided_by, r.reject_reason, r.incident_id, "
         "r.street_id, r.community_id, r.grid_id, i.code AS incident_code, "
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('text', n.text, 'added_at', n.added_at) "

@@ -19,8 +19,9 @@ import hmac
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from dispatch import vocab
+from dispatch import limits, vocab
 from dispatch.events import Event, IncidentRegistered, StateChanged
+from dispatch.privacy import mask_text
 
 if TYPE_CHECKING:
     from dispatch.notices import Contact
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 EXCHANGE_EVENTS = (IncidentRegistered, StateChanged)
 HIDDEN = ("actor",)  # the acting account's name stays inside
+AGREEMENT = {"written": "书面协议", "oral": "口头协议"}
 
 
 def matches(event_types: Sequence[str], street_ids: Sequence[int], event: Event,
@@ -51,16 +53,43 @@ def webhook_body(event: Event, case: CaseRow | None, *, trusted: bool, at: str) 
     return body
 
 
+def result_text(case: CaseRow, closure: Json | None, *, trusted: bool) -> str | None:
+    """``resultText``: the outcome's label, then the recorded result (the 办结 note), the
+    agreement (a written one's terms, an oral one's terms) and where it was referred, at most
+    :data:`dispatch.limits.EXCHANGE_RESULT` characters. For a receiver not marked trusted the
+    text is masked as free text is for any reader without the parties (their names, phones, ID
+    and door numbers: :func:`dispatch.privacy.mask_text`). None before 办结."""
+    outcome = (closure or {}).get("outcome") or case.get("outcome")
+    if not outcome:
+        return None
+    parts = [vocab.OUTCOMES.get(outcome, outcome)]
+    if closure:
+        terms = closure.get("terms") if closure.get("agreement") == "written" else \
+            closure.get("oral_terms") if closure.get("agreement") == "oral" else None
+        for label, value in (("办理结果", closure.get("note")), (AGREEMENT.get(
+                str(closure.get("agreement")), "协议"), terms), ("转交", closure.get("referred_to"))):
+            if value and str(value).strip():
+                parts.append(f"{label}：{str(value).strip()}")
+    text = "；".join(parts)
+    if not trusted:
+        names = [p.get("name") or "" for p in case.get("parties") or []]
+        names += [p.get("name") or "" for p in (closure or {}).get("agreement_parties") or []
+                  if isinstance(p, dict)]
+        text = mask_text(text, names) or ""
+    return text[:limits.EXCHANGE_RESULT]
+
+
 def exchange_body(event: Event, case: CaseRow, external_id: str,
-                  handling: Sequence[Contact], *, at: str) -> Json | None:
+                  handling: Sequence[Contact], *, at: str, closure: Json | None = None,
+                  trusted: bool = False) -> Json | None:
     """The 12345 exchange's 工单回传: external id, state code and name, result, handled time
-    and handling unit; None for events that platform does not follow."""
+    and handling unit; None for events that platform does not follow. ``closure``: the case's
+    latest 办结 record (:meth:`dispatch.ports_outbox.Outbox.result`)."""
     if not isinstance(event, EXCHANGE_EVENTS):
         return None
     state = event.to_state if isinstance(event, StateChanged) else case["state"]
     code, name = vocab.EXCHANGE_STATES.get(state, ("30", vocab.INCIDENT_STATES.get(state, state)))
-    outcome = case.get("outcome")
-    result = vocab.OUTCOMES.get(outcome, outcome) if outcome and state in vocab.DONE_STATES \
+    result = result_text(case, closure, trusted=trusted) if state in vocab.DONE_STATES \
         else None
     return {"externalId": external_id, "caseCode": case["code"], "stateCode": code,
             "stateName": name, "resultText": result, "handledAt": at,

@@ -35,7 +35,7 @@ from console.ops.importing import (
     import_roads,
     import_units,
 )
-from dispatch import vocab
+from dispatch import sms_text, vocab
 from dispatch.errors import DispatchError, InvalidCommand
 from dispatch.policy import Policy
 from dispatch.views import list_units
@@ -48,7 +48,7 @@ MAX_UPLOAD = 200 * 1024 * 1024
 ROSTER_EDITS = ("capacity", "skills", "languages", "shift")
 EDITABLE_POLICY = ("sign_minutes", "close_days", "warn_share", "auto_dispatch",
                    "stale_position_s", "reassign_on_sign_expiry", "escalate_on_red", "stars",
-                   "subsidy")
+                   "subsidy", "sms_templates", "webhook_hosts")
 
 
 TEMP_PATH = re.compile(r"/(?:[^/\s,]+/)*fq-admin-[^/\s]+/(?:[^/\s,]+/)*")
@@ -70,7 +70,9 @@ def policy_view(policy: Policy) -> dict[str, Any]:
     """The current policy and the labels the admin page needs to show it in Chinese."""
     return {"policy": policy.to_dict(), "editable": list(EDITABLE_POLICY),
             "labels": {"priorities": {str(k): v for k, v in vocab.PRIORITIES.items()},
-                       "difficulties": vocab.DIFFICULTIES, "categories": vocab.CATEGORIES}}
+                       "difficulties": vocab.DIFFICULTIES, "categories": vocab.CATEGORIES,
+                       "sms": {"kinds": sms_text.LABELS, "placeholders": sms_text.PLACEHOLDERS,
+                               "defaults": sms_text.DEFAULTS}}}
 
 
 class AdminHandler(DispatchHandler):

@@ -54,3 +54,9 @@ class RatingIn(Body):
 
     def to_command(self, *, code: str) -> c.RateResident:
         return c.RateResident(code=code, rating=self.rating, note=self.note)
+
+
+class PhoneCodeIn(Body):
+    """要验证的手机号（仅在配置了短信网关时发送验证码）。"""
+
+    phone: str = Field(min_length=5, max_length=limits.PHONE, description="手机号")

@@ -36,3 +36,20 @@ class WebhookIn(Body):
         if not v.startswith(("http://", "https://")) or any(c.isspace() for c in v):
             raise ValueError("接收地址须以 http:// 或 https:// 开头，且不含空白")
         return v
+
+
+class SupervisorIn(Body):
+    """督办人：选一个账号（姓名默认取其显示名）或直接填写姓名；手机号与电子邮箱至少一项。"""
+
+    username: str | None = Field(default=None, max_length=limits.USERNAME, description="账号")
+    name: str | None = Field(default=None, max_length=limits.NAME, description="姓名")
+    phone: str | None = Field(default=None, max_length=limits.PHONE, description="手机号")
+    email: str | None = Field(default=None, max_length=limits.EMAIL, description="电子邮箱")
+    street_id: AreaId = Field(default=None, description="只接收该街道的上报（不填为全辖区）")
+
+
+class SupervisorsIn(Body):
+    """督办人名单（整体替换）：案件上报时按名单发送短信与邮件。"""
+
+    people: list[SupervisorIn] = Field(max_length=limits.SUPERVISORS, description="督办人")
+    reason: str | None = Field(default=None, max_length=limits.REASON, description="修改原因")

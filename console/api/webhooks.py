@@ -12,11 +12,13 @@ from typing import Any
 
 from console.api.accounts import AccountsBase
 from console.api.schemas_webhooks import WebhookIn
+from console.api.supervisors import supervisor_routes
 from console.bootstrap import App
 from dispatch import views_outbox as views
 from dispatch.adapters import webhook_admin as admin
 from dispatch.errors import InvalidCommand, NotFound
 from dispatch.notices import CHANNELS
+from dispatch.webhook_hosts import allowed
 from dispatch.webhooks import CASE_EVENT_TYPES
 
 STATES = {"pending": "待发送", "delivered": "已送达", "failed": "失败（已达重试上限）",
@@ -80,6 +82,10 @@ class WebhooksHandler(AccountsBase):
         def step(conn: Any) -> dict[str, Any]:
             if body.get("district_id") and body.get("street_id"):
                 raise InvalidCommand("区县与街道只选其一", field="street_id")
+            hosts = self.app.dispatch.policy().webhook_hosts
+            if not allowed(body["url"], hosts):
+                raise InvalidCommand(f"接收地址（url）的主机不在管理员允许的范围内：{'、'.join(hosts)}",
+                                     field="url")
             return admin.create_subscription(
                 conn, name=body["name"], url=body["url"],
                 event_types=body.get("event_types") or [],
@@ -141,4 +147,5 @@ def webhook_routes(app: App) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/v1/admin/webhooks/([0-9]{1,9})", WebhookHandler, args),
         (r"/api/v1/admin/webhooks/([0-9]{1,9})/(disable|enable)", WebhookActHandler, args),
         (r"/api/v1/admin/webhooks/([0-9]{1,9})/deliveries", WebhookDeliveriesHandler, args),
+        *supervisor_routes(app),  # the escalation list (console.api.supervisors)
     ]

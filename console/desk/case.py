@@ -86,4 +86,6 @@ def case_display(view: Mapping[str, Any], *, policy: Policy,
                          "done_ms": epoch_ms(f.get("done_at")), "due_at": None, "done_at": None}
                         for f in view.get("followups") or []]
     out["links"] = [{**k, "created_at": None} for k in view.get("links") or []]
+    out["resident_ratings"] = [{**r, "rated_at": None, "rated_ms": epoch_ms(r.get("rated_at"))}
+                               for r in view.get("resident_ratings") or []]
     return out

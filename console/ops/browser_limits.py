@@ -26,6 +26,8 @@ LIMITS: dict[str, int] = {
     "audit_q": views_audit.MAX_Q,
     "case_q": limits.CASE_QUERY, "case_page": limits.CASE_PAGE,
     "export_rows": limits.EXPORT_ROWS, "period_days": limits.PERIOD_DAYS,
+    "sms_text": limits.SMS_TEXT, "sms_gateway_id": limits.SMS_GATEWAY_ID,
+    "email": limits.EMAIL,
 }
 PATH = Path(__file__).resolve().parents[1] / "static" / "lib" / "limits.js"
 

@@ -94,6 +94,11 @@ REPORT_BODY = """
 <label for="name">姓名（可不填）</label><input id="name" name="name" autocomplete="name">
 <label for="phone">电话（可不填，便于回访）</label>
 <input id="phone" name="phone" type="tel" autocomplete="tel" inputmode="tel">
+<div id="phone-check" class="note">
+<button type="button" id="send-code" hidden>获取短信验证码</button>
+<input id="phone_code" name="phone_code" inputmode="numeric" autocomplete="one-time-code"
+ placeholder="验证码" hidden>
+<span id="phone-note"></span></div>
 <label for="photo">照片（可选）</label>
 <input id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp" multiple>
 <p id="photo-note" class="note"></p>
@@ -141,7 +146,10 @@ class ReportPage(PageHandler):
         config = {"categories": vocab.CATEGORIES, "place": found,
                   "limits": {"description": limits.RESIDENT_TEXT, "name": limits.NAME,
                              "phone": limits.PHONE, "address": limits.ADDRESS,
-                             "photos": limits.RESIDENT_PHOTOS}}
+                             "photos": limits.RESIDENT_PHOTOS,
+                             "phone_code": limits.PHONE_CODE_DIGITS},
+                  # the phone is checked by SMS only where a gateway is configured
+                  "sms": self.app.settings.notify.sms is not None}
         self.send(shell(TITLE, REPORT_BODY, config=config, scripts=("report.js",),
                         leaflet=True))
 

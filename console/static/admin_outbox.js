@@ -3,6 +3,8 @@
 // webhook subscriptions: create (the secret is shown once), disable/enable, delete, delivery log.
 import { escapeHtml as esc } from "fq/lib/escape.js"
 import { LIMITS } from "fq/lib/limits.js"
+import { mountSms } from "fq/admin_sms.js"
+import { mountSupervisors } from "fq/admin_supervisors.js"
 
 export function mountOutbox(el, { call, post }) {
   el.innerHTML = `<div class="ad-card"><h2>通知发件箱</h2><div class="ad-ob-channels"></div>
@@ -15,8 +17,12 @@ export function mountOutbox(el, { call, post }) {
         <label><input type="checkbox" name="trusted"> 可信平台（推送含当事人姓名与电话）</label>
         <fieldset class="ad-ob-types"><legend>事件类型（不选为全部）</legend></fieldset>
         <button type="submit">新建订阅</button><span class="ad-ob-msg"></span></form>
-      <div class="ad-ob-log"></div></div>`
+      <form class="ad-ob-hosts"><label>允许的接收主机 <input name="hosts" size="60" placeholder="不填为不限；如 10.0.0.0/8, *.gov.example.cn"></label>
+        <button type="submit">保存</button><span class="ad-ob-hosts-msg"></span></form>
+      <div class="ad-ob-log"></div></div><div class="ad-ob-sms"></div><div class="ad-ob-sv"></div>`
   const $ = (s) => el.querySelector(s)
+  const sms = mountSms($(".ad-ob-sms"), { call, post }) // admin_sms.js
+  const supervisors = mountSupervisors($(".ad-ob-sv"), { call, post }) // admin_supervisors.js
   const when = (t) => (t ? new Date(t).toLocaleString("zh-CN", { hour12: false }) : "—")
   let states = {}
 
@@ -43,9 +49,9 @@ export function mountOutbox(el, { call, post }) {
       <th>尝试</th><th>最近错误</th><th>时间</th>${retry ? "<th></th>" : ""}</tr></thead><tbody>${items.map((r) => `<tr data-row="${r.id}">
       <td>${r.id}</td><td>${esc(r.channel)}</td><td>${esc(r.event_type)}${r.incident_id ? `<div class="ad-muted">案件 ${r.incident_id}</div>` : ""}</td>
       <td>${esc(r.recipient)}</td><td>${esc(states[r.state] || r.state)}</td><td>${r.attempts}</td>
-      <td>${esc(r.last_error || "")}${r.last_status ? ` <span class="ad-muted">(${r.last_status})</span>` : ""}</td>
+      <td>${r.state === "delivered" && r.last_error ? "此前：" : ""}${esc(r.last_error || "")}${r.last_status ? ` <span class="ad-muted">(${r.last_status})</span>` : ""}</td>
       <td>${when(r.delivered_at || r.created_at)}</td>
-      ${retry ? `<td>${["failed", "skipped"].includes(r.state) ? `<button data-retry="${r.id}">重发</button>` : ""}</td>` : ""}</tr>`).join("")}</tbody></table>`
+      ${retry ? `<td>${["failed", "skipped"].includes(r.state) ? `<button type="button" data-retry="${r.id}">重发</button>` : ""}</td>` : ""}</tr>`).join("")}</tbody></table>`
   }
 
   async function loadSubs() {
@@ -64,8 +70,8 @@ export function mountOutbox(el, { call, post }) {
       <td>${s.event_types.length ? s.event_types.map((t) => esc(d.event_types[t] || t)).join("、") : "全部"}</td>
       <td>${s.street_id ? `街道 ${s.street_id}` : s.district_id ? `区县 ${s.district_id}` : "全辖区"}</td>
       <td>${esc(s.source || "—")}</td><td>${s.trusted ? "是" : "否"}</td><td>${s.delivered}/${s.pending}/${s.failed}</td>
-      <td><button data-act="${s.active ? "disable" : "enable"}">${s.active ? "停用" : "启用"}</button>
-        <button data-log="${s.id}">投递记录</button><button data-del="${s.id}">删除</button></td></tr>`).join("")}</tbody></table>`
+      <td><button type="button" data-act="${s.active ? "disable" : "enable"}">${s.active ? "停用" : "启用"}</button>
+        <button type="button" data-log="${s.id}">投递记录</button><button type="button" data-del="${s.id}">删除</button></td></tr>`).join("")}</tbody></table>`
       : `<div class="ad-muted">尚无订阅</div>`
   }
 
@@ -102,10 +108,25 @@ export function mountOutbox(el, { call, post }) {
     } catch (err) { $(".ad-ob-msg").innerHTML = `<span class="ad-error">${esc(err.message)}</span>` }
   })
 
+  // the allow-list of receiver hosts is part of the policy (dispatch/webhook_hosts.py)
+  async function loadHosts() {
+    try { $(".ad-ob-hosts").hosts.value = (await call("/admin/policy")).policy.webhook_hosts.join(", ") } catch (err) {
+      $(".ad-ob-hosts-msg").innerHTML = `<span class="ad-error">${esc(err.message)}</span>`
+    }
+  }
+  $(".ad-ob-hosts").addEventListener("submit", async (e) => {
+    e.preventDefault()
+    const hosts = e.target.hosts.value.split(/[,，\s]+/).map((h) => h.trim()).filter(Boolean)
+    try {
+      await post("/admin/policy", { changes: { webhook_hosts: hosts }, reason: "修改 Webhook 允许的接收主机" })
+      $(".ad-ob-hosts-msg").innerHTML = `<span class="ad-ok">已保存${hosts.length ? "" : "（不限主机）"}</span>`
+    } catch (err) { $(".ad-ob-hosts-msg").innerHTML = `<span class="ad-error">${esc(err.message)}</span>` }
+  })
+
   let timer = null
   return {
     show() {
-      loadOutbox(); loadSubs()
+      loadOutbox(); loadSubs(); loadHosts(); sms.show(); supervisors.show()
       if (!timer) { timer = setInterval(() => { if (!el.hidden) { loadOutbox() } }, 10000) }
     },
   }

@@ -87,6 +87,12 @@ export function render({ model, el }) {
       const holds = pick("agreement_holds", [["true", "协议仍在履行"], ["false", "协议未履行"]])
       const method = pick("method", Object.entries(V.followup_methods || { phone: "电话", visit: "上门", sms: "短信" }))
       const visited = h("input", { class: "dk-input dk-num", type: "number", min: 0, max: 20, name: "neighbours", placeholder: "户数" })
+      // the resident's own rating on /track, shown as context: it answers none of the questions
+      for (const r of c.resident_ratings || []) {
+        box.append(h("div", { class: "dk-row dk-resident-rating" }, h("span", { class: "dk-label" }, "居民评价"),
+          `${"★".repeat(r.rating)}${"☆".repeat(5 - r.rating)}（${r.rating} 星，居民在查询页自评，仅供参考，回访结论请按本次回访填写）`,
+          r.note ? h("div", { class: "dk-muted dk-small" }, `居民留言：${r.note}`) : ""))
+      }
       box.append(h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, "满意度"), sat,
         h("span", { class: "dk-label" }, "协议履行"), holds),
       h("div", { class: "dk-row" }, h("span", { class: "dk-label" }, "回访方式"), method,

@@ -72,3 +72,6 @@ outbox = Table(
     Column("delivered_at", DateTime(timezone=True)),
 )
 Index("ix_outbox_due", outbox.c.next_at, postgresql_where=text("state = 'pending'"))
+# migration 0021: a case's rows for one receiver go out in order (the worker's claim)
+Index("ix_outbox_pending_case", outbox.c.incident_id, outbox.c.recipient, outbox.c.id,
+      postgresql_where=text("state = 'pending'"))

@@ -1,9 +1,10 @@
-"""Tables of migrations 0017 and 0020: resident reports (with their area), notes, challenges."""
+"""Tables of migrations 0017, 0020 and 0021: resident reports (with their area), SMS codes."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     CHAR,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -49,9 +50,22 @@ resident_reports = Table(
     Column("street_id", Integer, ForeignKey("streets.id", ondelete="SET NULL")),
     Column("community_id", Integer, ForeignKey("communities.id", ondelete="SET NULL")),
     Column("grid_id", Integer, ForeignKey("grids.id", ondelete="SET NULL")),
+    Column("phone_verified", Boolean, nullable=False, server_default=text("false")),  # 0021
     CheckConstraint("status IN ('pending','accepted','rejected')", name="status"),
     CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+)
+
+phone_codes = Table(  # migration 0021: the resident page's SMS codes, hashed
+    "phone_codes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("phone", String(30), nullable=False),
+    Column("code_hash", CHAR(64), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("tries", SmallInteger, nullable=False, server_default=text("0")),
+    Column("used_at", DateTime(timezone=True)),
+    Index("ix_phone_codes_phone_sent_at", "phone", "sent_at"),
 )
 
 resident_notes = Table(

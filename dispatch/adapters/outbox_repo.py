@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -69,6 +70,17 @@ class OutboxRepository:
             "SELECT external_source, external_id FROM incidents WHERE id = :id "
             "AND external_id IS NOT NULL"), {"id": incident_id}).first()
         return (row[0], row[1]) if row else None
+
+    def result(self, incident_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(text(
+            "SELECT c.outcome, c.note, c.agreement, c.oral_terms, c.referred_to, "
+            "(SELECT a.terms FROM agreements a WHERE a.incident_id = c.incident_id "
+            " ORDER BY a.version DESC LIMIT 1) AS terms, "
+            "(SELECT a.parties FROM agreements a WHERE a.incident_id = c.incident_id "
+            " ORDER BY a.version DESC LIMIT 1) AS agreement_parties "
+            "FROM incident_closures c WHERE c.incident_id = :id ORDER BY c.id DESC LIMIT 1"),
+            {"id": incident_id}).mappings().first()
+        return dict(row) if row else None
 
     def find_external(self, source: str, external_id: str) -> int | None:
         # one registration per external id at a time: the second waits, then finds the first

@@ -4,14 +4,18 @@ Every console process runs one. Claiming is one short statement that moves a row
 ``next_at`` a lease ahead and counts the attempt, so two processes never take the same row
 and no lock is held while a slow gateway answers; if the process dies mid-send (kill -9) the
 row is due again when the lease ends and another process (or this one restarted) sends it
-again with the same idempotency key. Success marks it ``delivered``; a failure schedules the
-next try after an exponential backoff, and after ``max_attempts`` marks it ``failed`` (an
-administrator may retry it). Rows for a channel this deployment has not configured are marked
-``skipped`` once, with the reason, never attempted.
+again with the same idempotency key. A case's rows for one receiver go out in order: a row
+is not claimed while an earlier row of the same case, channel and receiver is pending (so a
+receiver never hears 办结 before 受理 of one case, even across retries). Success marks it
+``delivered``; a failure schedules the next try after an exponential backoff, and after
+``max_attempts`` marks it ``failed`` (an administrator may retry it). Rows for a channel
+this deployment has not configured are marked ``skipped`` once, with the reason, never
+attempted.
 
-Running in every process rather than in the one scheduler: delivery is I/O-bound and the rows
-are independent, so more processes deliver more, no leader election is needed, and a process
-that stops takes nothing down with it (its claimed rows come back after the lease).
+Running in every process rather than in the one scheduler: delivery is I/O-bound and rows of
+different cases or receivers are independent, so more processes deliver more, no leader
+election is needed, and a process that stops takes nothing down with it (its claimed rows
+come back after the lease).
 """
 
 from __future__ import annotations
@@ -33,8 +37,14 @@ log = logging.getLogger(__name__)
 _CLAIM = text(
     "UPDATE outbox o SET next_at = now() + make_interval(secs => :lease), "
     "  attempts = o.attempts + 1 "
-    "FROM (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= now() "
-    "      AND channel = ANY(:channels) ORDER BY next_at, id LIMIT :n "
+    "FROM (SELECT id FROM outbox p WHERE state = 'pending' AND next_at <= now() "
+    "      AND channel = ANY(:channels) "
+    # in order per case and receiver: a row waits while an earlier one is pending (being
+    # sent, or retrying); a failed or cancelled earlier row no longer holds it back
+    "      AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' "
+    "        AND e.incident_id = p.incident_id AND e.recipient = p.recipient "
+    "        AND e.channel = p.channel AND e.id < p.id) "
+    "      ORDER BY next_at, id LIMIT :n "
     "      FOR UPDATE SKIP LOCKED) due "
     "WHERE o.id = due.id "
     "RETURNING o.id, o.key, o.channel, o.recipient, o.event_type, o.template, o.payload, "

@@ -17,7 +17,7 @@ from dispatch.views_resident import place
 
 _COLS = ("id, tracking_code, status, category, description, address, lon, lat, place, name, "
          "phone, device_hash, photos, submitted_at, decided_at, decided_by, reject_reason, "
-         "incident_id, rating, rating_note, rated_at, street_id, community_id, grid_id")
+         "incident_id, rating, rating_note, rated_at, street_id, community_id, grid_id, phone_verified")
 
 
 class ResidentRepository:

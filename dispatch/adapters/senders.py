@@ -67,14 +67,14 @@ class SmsGateway:
     url: str
     app_key: str = field(repr=False)
     sign_name: str = "枫桥调处"
-    templates: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = limits.DELIVERY_TIMEOUT_S
 
     def send(self, row: Mapping[str, Any]) -> int:
         payload = row["payload"]
         body = json.dumps({
             "phoneNumbers": [row["recipient"]], "signName": self.sign_name,
-            "templateId": self.templates.get(row.get("template") or ""),
+            # the policy's gateway template id for this kind (dispatch.sms_text), set at staging
+            "templateId": payload.get("template_id") or None,
             "templateParams": payload.get("params", {}), "content": payload.get("text", ""),
             "outId": str(row["key"])}, ensure_ascii=False).encode()
         ts = str(int(time.time()))
@@ -151,16 +151,8 @@ class Channels:
         if (e.get("FQ_SMS_URL") or "").strip():
             if not (e.get("FQ_SMS_KEY") or "").strip():
                 raise ValueError("FQ_SMS_KEY：配置了 FQ_SMS_URL 时须给出短信网关的应用密钥")
-            templates = {}
-            for part in (e.get("FQ_SMS_TEMPLATES") or "").split(","):
-                if part.strip():
-                    key, sep, tid = part.partition("=")
-                    if not sep or not tid.strip():
-                        raise ValueError(f"FQ_SMS_TEMPLATES：“{part}” 应为 事件=模板编号")
-                    templates[key.strip()] = tid.strip()
             sms = SmsGateway(url=e["FQ_SMS_URL"].strip(), app_key=e["FQ_SMS_KEY"].strip(),
-                             sign_name=(e.get("FQ_SMS_SIGN") or "枫桥调处").strip(),
-                             templates=templates)
+                             sign_name=(e.get("FQ_SMS_SIGN") or "枫桥调处").strip())
         email = None
         if (e.get("FQ_SMTP_HOST") or "").strip():
             security = (e.get("FQ_SMTP_TLS") or "none").strip().lower()

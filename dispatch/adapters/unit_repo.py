@@ -134,6 +134,9 @@ class UnitRepository:
             return None
         return float(row[0]), float(row[1]), float(row[2]), float(row[3])
 
+    def street_ids(self) -> frozenset[int]:
+        return frozenset(self.conn.execute(text("SELECT id FROM streets")).scalars())
+
     def record_position(self, unit_id: int, lon: float, lat: float, *, at: datetime,
                         seq: int | None, accuracy_m: float | None, crs: str, reset_s: float
                         ) -> tuple[bool, bool]:

@@ -277,3 +277,20 @@ def test_an_address_only_report_is_geocoded_at_acceptance_or_its_place_confirmed
     assert status == 201, reg
     _, case = call("GET", f"{base}/api/v1/incidents/{reg['incident_id']}")
     assert (case["lon"], case["lat"]) == (lon, lat) and case["address"] == "火星基地"
+def test_without_a_gateway_the_phone_is_kept_unverified_and_the_page_says_so(base, a_point):
+    check = requests.get(f"{base}{R}/phone-check", timeout=30).json()
+    assert check["sms"] is False and "未验证" in check["note"]
+    sent = requests.post(f"{base}{R}/phone-code", json={"phone": "13700004321"}, timeout=30)
+    assert sent.status_code == 422 and sent.json()["error"]["field"] == "phone"
+    assert "未配置短信网关" in sent.json()["error"]["message"]
+    page = requests.get(f"{base}/report", timeout=30).text
+    assert '"sms": false' in page or '"sms":false' in page
+    lon, lat = a_point
+    resp = report(base, lon=str(lon + 0.002), lat=str(lat), phone="13700004321",
+                  phone_code="123456", description="小区门口夜间烧烤油烟扰民多次")
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["phone_verified"] is False
+    _, queue = call("GET", f"{base}/api/v1/triage/reports")
+    mine = next(r for r in queue["items"]
+                if r["tracking_code"] == resp.json()["tracking_code"])
+    assert mine["phone_verified"] is False

@@ -76,3 +76,48 @@ def test_open311_with_the_senders_id_twice_is_one_case(base: str) -> None:
     assert again.status_code == 200, again.text
     assert again.json()[0]["service_request_id"] == first.json()[0]["service_request_id"]
     assert "未重复登记" in again.json()[0]["service_notice"]
+
+
+def test_the_supervisors_list_is_edited_validated_and_audited(base: str) -> None:
+    api = f"{base}/api/v1/admin/supervisors"
+    status, d = call("GET", api, user="admin")
+    assert status == 200 and {"people", "accounts", "streets"} <= set(d)
+    street = d["streets"][0]["id"]
+    status, err = call("POST", api, {"people": [{"username": "nobody-here", "phone": "13800000001"}]},
+                       user="admin")
+    assert status == 422 and err["error"]["field"] == "people[0].username"
+    status, err = call("POST", api, {"people": [{"name": "甲", "email": "bad"}]}, user="admin")
+    assert status == 422 and err["error"]["field"] == "people[0].email"
+    assert "电子邮箱" in err["error"]["message"]
+    status, d = call("POST", api, {"people": [
+        {"username": "admin", "phone": "13800000001", "street_id": street},
+        {"name": "区督办员", "email": "duban@example.org"}], "reason": "测试"}, user="admin")
+    assert status == 200
+    assert [(p["name"], p["street_id"]) for p in d["people"]] == [
+        (next(a["display_name"] or "admin" for a in d["accounts"] if a["username"] == "admin"),
+         street), ("区督办员", None)]
+    assert call("GET", api, user="duty")[0] == 403
+    status, audit = call("GET", f"{base}/api/v1/admin/audit?action=supervisors_update,"
+                                "supervisors_refused", user="admin")
+    assert {"supervisors_update", "supervisors_refused"} <= {r["action"] for r in audit["items"]}
+
+
+def test_an_allow_list_refuses_other_receivers(base: str) -> None:
+    policy = f"{base}/api/v1/admin/policy"
+    status, err = call("POST", policy, {"changes": {"webhook_hosts": ["10.0.0.0/33"]}},
+                       user="admin")
+    assert status == 422 and err["error"]["field"] == "webhook_hosts"
+    assert call("POST", policy, {"changes": {"webhook_hosts": ["10.0.0.0/8"]}},
+                user="admin")[0] == 200
+    try:
+        api = f"{base}/api/v1/admin/webhooks"
+        status, err = call("POST", api, {"name": "外部", "url": "http://127.0.0.1:9/hook"},
+                           user="admin")
+        assert status == 422 and err["error"]["field"] == "url" and "10.0.0.0/8" in err[
+            "error"]["message"]
+        status, made = call("POST", api, {"name": "内网", "url": "http://10.9.8.7/hook"},
+                            user="admin")
+        assert status == 201
+        call("DELETE", f"{api}/{made['id']}", {}, user="admin")
+    finally:
+        assert call("POST", policy, {"changes": {"webhook_hosts": []}}, user="admin")[0] == 200

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from dispatch.notices import Contact, Notice, Subscription
 from tests.fakes.db import FakeDb, Tables
@@ -45,6 +46,17 @@ class FakeOutbox:
 
     def external(self, incident_id: int) -> tuple[str, str] | None:
         return self.t.externals.get(incident_id)
+
+    def result(self, incident_id: int) -> dict[str, Any] | None:
+        closures = [c for c in self.t.closures if c.get("incident_id") == incident_id]
+        if not closures:
+            return None
+        agreements = sorted((a for a in self.t.agreements if a.get("incident_id") == incident_id),
+                            key=lambda a: a.get("version") or 0)
+        last = agreements[-1] if agreements else {}
+        return {**{k: closures[-1].get(k) for k in ("outcome", "note", "agreement", "oral_terms",
+                                                    "referred_to")},
+                "terms": last.get("terms"), "agreement_parties": last.get("parties")}
 
     def find_external(self, source: str, external_id: str) -> int | None:
         for iid, pair in self.t.externals.items():

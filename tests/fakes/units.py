@@ -121,6 +121,9 @@ class FakeUnits:
     def territory_bounds(self) -> tuple[float, float, float, float] | None:
         return self.db.bounds
 
+    def street_ids(self) -> frozenset[int]:
+        return frozenset(range(1, 21))  # the fake territory's streets
+
     def record_position(self, unit_id: int, lon: float, lat: float, *, at: datetime,
                         seq: int | None, accuracy_m: float | None, crs: str, reset_s: float
                         ) -> tuple[bool, bool]:

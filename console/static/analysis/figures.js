@@ -6,7 +6,10 @@ import { changeText, changeTone, num, pct, mins, table, value } from "fq/analysi
 
 const CARDS = [["received", "受理"], ["done", "办结"], ["success", "调解成功（有据）"],
   ["success_rate", "调解成功率"], ["overdue", "超期"], ["on_time_rate", "按期办结率"],
-  ["satisfaction_rate", "满意度"], ["sign_minutes", "平均签收用时"], ["arrive_minutes", "平均到场用时"]]
+  ["satisfaction_rate", "满意度（回访）"], ["resident_rate", "居民评价"], ["sign_minutes", "平均签收用时"], ["arrive_minutes", "平均到场用时"]]
+
+// the base under a rate whose count is its own (the residents' ratings beside the officers' visits)
+const COUNTED = { satisfaction_rate: (c) => `回访 ${num(c.rated)} 件`, resident_rate: (c) => `评价 ${num(c.resident_rated)} 件` }
 
 export function mount(el, ctx) {
   let by = ctx.area && ctx.area.street_id ? "community" : "street"
@@ -27,7 +30,7 @@ export function mount(el, ctx) {
         const kind = d.compared[k]
         const ch = d.change && d.change[k]
         return `<div class="an-card" data-key="${k}"><div class="an-card-label">${esc(label)}</div>
-          <div class="an-card-value">${esc(value(cur[k], kind))}</div>
+          <div class="an-card-value">${esc(value(cur[k], kind))}</div>${COUNTED[k] ? `<div class="an-card-base">${esc(COUNTED[k](cur))}</div>` : ""}
           <div class="an-card-base">${esc(d.against_label || "")} ${esc(base ? value(base[k], kind) : "—")}</div>
           <div class="an-card-change an-${changeTone(k, ch)}">${esc(changeText(ch))}</div></div>`
       }).join("")

@@ -25,6 +25,28 @@ $("name").maxLength = config.limits.name
 $("phone").maxLength = config.limits.phone
 $("address").maxLength = config.limits.address
 
+// the phone check: a code by SMS where the centre has a gateway; otherwise the page says the
+// phone is kept unverified (the server decides either way)
+if (config.sms) {
+  $("send-code").hidden = false
+  $("phone_code").hidden = false
+  $("phone_code").maxLength = config.limits.phone_code
+  $("phone-note").textContent = "可获取短信验证码以验证手机号（不验证也可提交）"
+  $("send-code").addEventListener("click", async () => {
+    fail("")
+    if (!$("phone").value.trim()) { fail("请先填写手机号"); return }
+    $("send-code").disabled = true
+    try {
+      const out = await fetchJson(`${API}/phone-code`, { method: "POST", json: { phone: $("phone").value.trim() } })
+      $("phone-note").textContent = out.note
+    } catch (err) { fail(err.message) } finally {
+      setTimeout(() => { $("send-code").disabled = false }, 30000)
+    }
+  })
+} else {
+  $("phone-note").textContent = "本平台未配置短信网关，手机号不作验证，将作为“未验证”号码记录。"
+}
+
 const map = L.map("map", { zoomControl: true, attributionControl: false })
 const shiyi = document.createElement("div")
 shiyi.className = "shiyi"
@@ -121,7 +143,7 @@ $("report").addEventListener("submit", async (e) => {
     const ch = await fetchJson(`${API}/challenge`, { method: "POST" })
     const solution = await solve(ch.nonce, ch.bits)
     const form = new FormData()
-    for (const k of ["category", "description", "address", "name", "phone"]) {
+    for (const k of ["category", "description", "address", "name", "phone", "phone_code"]) {
       form.append(k, $(k).value)
     }
     if (point) { form.append("lon", String(point.lon)); form.append("lat", String(point.lat)) }
@@ -132,7 +154,8 @@ $("report").addEventListener("submit", async (e) => {
     const out = await fetchJson(`${API}/reports`, { method: "POST", body: form })
     $("report").hidden = true
     $("done").hidden = false
-    $("done-title").textContent = out.message
+    $("done-title").textContent = out.message + ($("phone").value.trim()
+      ? (out.phone_verified ? "（手机号已验证）" : "（手机号未验证）") : "")
     if (out.tracking_code) {
       $("code").textContent = out.tracking_code
       $("qr").src = `${API}/qr/${out.tracking_code}.svg`

@@ -139,8 +139,28 @@ def test_the_exchange_sends_state_and_result_back_to_the_source_only():
     assert back["subscription_id"] == 5
     assert back["payload"] == {"externalId": "GD-1", "caseCode": "2026-000001",
                                "stateCode": "40", "stateName": "已办结",
-                               "resultText": "调解成功", "handledAt": NOW.isoformat(),
+                               "resultText": "调解成功；办理结果：双方达成一致；口头协议：赔偿 500 元",
+                               "handledAt": NOW.isoformat(),
                                "handlingUnit": "调解员10", "eventType": "state_changed"}
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_the_result_text_masks_the_parties_for_a_receiver_not_trusted(trusted: bool) -> None:
+    db = case_with_unit("mediating", arrived=True)  # party 张三, 13800000001
+    db.tables.externals[1] = ("12345", "GD-1")
+    db.tables.subscriptions.append(Subscription(5, "http://12345.example/back",
+                                                source="12345", trusted=trusted))
+    fake_dispatch(db).handle(ChangeState(
+        incident_id=1, to="resolved", actor="调解员10", outcome="mediated",
+        note="张三与邻居当面协商一致，联系电话13800000001，天山路128号3单元", oral_terms="张三本周内清理"))
+    (back,) = [r["payload"] for r in db.tables.outbox if r["channel"] == "webhook"]
+    text = back["resultText"]
+    assert text.startswith("调解成功；办理结果：") and "口头协议：" in text
+    if trusted:
+        assert "张三" in text and "13800000001" in text
+    else:
+        assert not any(s in text for s in ("张三", "13800000001", "128号")), text
+        assert "张*" in text and "138****0001" in text
 
 
 def test_signature_and_backoff():

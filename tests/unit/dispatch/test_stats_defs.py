@@ -74,7 +74,7 @@ def test_states_behind_the_figures_follow_the_vocabulary():
 def test_every_figure_is_defined_in_chinese_with_a_one_line_form():
     keys = [f.key for f in FIGURES]
     assert keys == ["intake_today", "open", "overdue", "closure_rate", "success_rate",
-                    "satisfaction", "sign_minutes", "arrive_minutes"]
+                    "satisfaction", "resident_rating", "sign_minutes", "arrive_minutes"]
     cjk = re.compile(r"[\u4e00-\u9fff]")
     for f in FIGURES:
         assert cjk.search(f.label) and cjk.search(f.definition) and cjk.search(f.short)
