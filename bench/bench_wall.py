@@ -482,6 +482,9 @@ def main() -> None:
                     help="cases POSTed, each timed until every open desk's map shows it")
     ap.add_argument("--settle", type=float, default=300.0,
                     help="at most this many s waiting for the start-up weekly reports")
+    ap.add_argument("--template", default=None,
+                    help="copy this database (one holding a territory, e.g. a city bench's "
+                         "left-over) instead of loading the generated --size")
     args = ap.parse_args()
     if args.desks:
         args.sessions = [args.desks]
@@ -490,8 +493,10 @@ def main() -> None:
     name = f"fq_bench_wall_{args.size}"
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
     t0 = time.perf_counter()
-    url, engine = scratch_database(settings, name, args.size, token)
-    print(f"scratch database {name} loaded in {time.perf_counter() - t0:.0f} s", flush=True)
+    url, engine = scratch_database(settings, name, args.size, token, template=args.template)
+    print(f"scratch database {name} " + (f"copied from {args.template}" if args.template else
+          f"loaded with the generated {args.size}") + f" in {time.perf_counter() - t0:.0f} s",
+          flush=True)
     served = None
     try:
         with engine.begin() as conn:

@@ -49,18 +49,40 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def scratch_database(settings: Settings, name: str, size: str, token: str) -> tuple[str, Any]:
-    """A fresh database ``name`` (dropped first) holding the generated territory ``size``, the
-    demo accounts and an API session ``token`` of the duty account: (its URL, an engine)."""
+def copy_database(settings: Settings, name: str, template: str) -> str:
+    """``name`` made afresh as a copy of the database ``template`` (PostgreSQL's ``CREATE
+    DATABASE … TEMPLATE``: refused while anyone is connected to it); its URL."""
+    for n in (name, template):
+        if not db.NAME_PATTERN.match(n):
+            raise ValueError(f"bad database name {n!r}")
+    admin = db.make_engine(db.server_url(settings, "postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+    return db.server_url(settings, name)
+
+
+def scratch_database(settings: Settings, name: str, size: str, token: str, *,
+                     template: str | None = None) -> tuple[str, Any]:
+    """A fresh database ``name`` (dropped first) holding the generated territory ``size`` (or a
+    copy of the database ``template`` already holding one, migrated to the head), the demo
+    accounts and an API session ``token`` of the duty account: (its URL, an engine)."""
     from demo.accounts import ensure_demo_accounts
     from dispatch.adapters.accounts import open_session
 
-    url = db.create_database(settings, name, drop_first=True)
+    if template:
+        url = copy_database(settings, name, template)
+    else:
+        url = db.create_database(settings, name, drop_first=True)
     engine = db.make_engine(url)
     db.migrate(url)
     with engine.begin() as conn:
-        load_territory(conn, cached_demo(settings.state_dir / "cache", size=size,
-                                         seed=settings.seed, say=lambda m: None))
+        if not template:
+            load_territory(conn, cached_demo(settings.state_dir / "cache", size=size,
+                                             seed=settings.seed, say=lambda m: None))
         ensure_demo_accounts(conn)
         duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
         open_session(conn, duty, token=token)
