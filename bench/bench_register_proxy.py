@@ -20,136 +20,20 @@ import json
 import os
 import random
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from harness import CpuMeter, Served, pct, rss_mb, scratch_database, settle
 from sqlalchemy import text
 
-from demo.seed import cached_demo
 from geo import db
-from geo.loader import load_territory
 from geo.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET = 200.0
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_s(pid: int) -> float:
-    """The process's user + system CPU seconds so far (``/proc/<pid>/stat``), 0 once gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-class CpuMeter:
-    """CPU seconds the console workers and the database's backends for ``dbname`` spent
-    between :meth:`start` and the last :meth:`sample` (backends listed from
-    ``pg_stat_activity`` at each sample: one that ends between two samples loses at most
-    that gap; PostgreSQL's shared processes, the WAL writer among them, are not counted)."""
-
-    def __init__(self, engine: Any, dbname: str, workers: list[int]) -> None:
-        self.engine, self.dbname, self.workers = engine, dbname, workers
-        self.first: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-
-    def backends(self) -> list[int]:
-        with self.engine.connect() as conn:
-            return [int(p) for p in conn.scalars(text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> "
-                "pg_backend_pid()"), {"d": self.dbname})]
-
-    def sample(self) -> None:
-        for pid in [*self.workers, *(-p for p in self.backends())]:
-            used = cpu_s(abs(pid))
-            if used:
-                self.first.setdefault(pid, used)
-                self.last[pid] = used
-
-    def spent(self) -> tuple[float, float]:
-        """(workers' CPU s, backends' CPU s) since the first sample."""
-        d = {p: self.last[p] - self.first[p] for p in self.last}
-        return (sum(v for p, v in d.items() if p > 0), sum(v for p, v in d.items() if p < 0))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-class Served:
-    """One setup: ``serve`` (one process) or ``serve --workers N`` (nginx in front)."""
-
-    def __init__(self, url: str, dbname: str, port: int, workers: int | None) -> None:
-        self.state = Path(tempfile.mkdtemp(prefix="fq_bench_reg_"))
-        self.port = port
-        env = {**os.environ, "DATABASE_URL": url, "FQ_DB_NAME": dbname,
-               "FQ_STATE_DIR": str(self.state), "PYTHONPATH": str(ROOT)}
-        for k in ("FQ_TLS_CERT", "FQ_TLS_KEY", "FQ_HTTP_REDIRECT_PORT"):
-            env.pop(k, None)
-        self.env = env
-        # the reduced CJK face the PDFs use is built once per state directory (minutes of one
-        # core): a deployment keeps it; a fresh bench directory takes it from the project's
-        fonts = Settings.from_env().state_dir / "cache" / "fonts"
-        if fonts.is_dir():
-            shutil.copytree(fonts, self.state / "cache" / "fonts")
-        args = ["serve", "--port", str(port)] + ([] if workers is None else ["--workers", str(workers)])
-        self.log = (self.state / "serve.log").open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "console.ops.cli", *args], cwd=ROOT,
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 600
-        while "console ready" not in (self.state / "serve.log").read_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"did not start: {(self.state / 'serve.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-
-    def pids(self) -> list[int]:
-        return [int(p.read_text()) for p in sorted(self.state.glob("console-*.pid"))]
-
-    def stop(self) -> None:
-        subprocess.run([sys.executable, "-m", "console.ops.cli", "stop"], cwd=ROOT, env=self.env,
-                       check=False, capture_output=True, timeout=120)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-
-
-def settle(engine: Any, *, timeout: float = 900.0) -> float:
-    """Wait for the scheduler's start-up duty on a fresh database (last week's weekly 研判
-    reports, one for the territory and one per street: a PDF each) to end, so its CPU is not
-    counted against registrations; the seconds waited."""
-    t0 = time.monotonic()
-    with engine.connect() as conn:
-        want = 1 + int(conn.scalar(text("SELECT count(*) FROM streets")) or 0)
-    while time.monotonic() - t0 < timeout:
-        with engine.connect() as conn:
-            made = int(conn.scalar(text("SELECT count(*) FROM reports WHERE kind = 'weekly'")) or 0)
-        if made >= want:
-            break
-        time.sleep(1.0)
-    return time.monotonic() - t0
 
 
 def load(port: int, token: str, points: list[tuple[float, float]], *, clients: int,
@@ -327,20 +211,10 @@ def main() -> None:
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
     name = f"fq_bench_reg_{args.size}"
-    url = db.create_database(settings, name, drop_first=True)
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
-    from demo.accounts import ensure_demo_accounts
-    from dispatch.adapters.accounts import open_session
-
-    engine = db.make_engine(url)
+    url, engine = scratch_database(settings, name, args.size, token)
     try:
-        db.migrate(url)
         with engine.begin() as conn:
-            load_territory(conn, cached_demo(settings.state_dir / "cache", size=args.size,
-                                             seed=settings.seed, say=lambda m: None))
-            ensure_demo_accounts(conn)
-            duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
-            open_session(conn, duty, token=token)
             rows: Any = conn.execute(text(
                 "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM micro_grids "
                 "ORDER BY id LIMIT 500) s")).all()

@@ -45,11 +45,21 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness import (
+    Served,
+    TreeCpu,
+    backends,
+    cmdline,
+    cpu_line,
+    descendants,
+    pct,
+    rss_mb,
+    scratch_database,
+    settle,
+)
 from sqlalchemy import text
 
-from demo.seed import cached_demo
 from geo import db
-from geo.loader import load_territory
 from geo.settings import Settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -127,40 +137,6 @@ def long_tasks(values: list[float]) -> str:
     over = sum(1 for v in values if v > 200)
     top = max(values) if values else 0.0
     return f"{len(values)} over 50 ms, {over} over 200 ms, longest {top:.0f} ms"
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    # as `./run demo` serves (console.ops.cli serve): the scheduler ticking, the start-up objects
-    # frozen out of the garbage collector's full passes
-    code = ("import asyncio, gc; from console.bootstrap import bootstrap; "
-            "from console.server import make_server; "
-            f"app = bootstrap(url={url!r}); app.dispatch.scheduler(interval_s=5.0).start(); "
-            f"s = make_server(app, port={port}, address='127.0.0.1'); gc.collect(); gc.freeze(); "
-            "s.start(); s.io_loop.start()")
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_wall_server_{port}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).read()
-            return proc
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"the console did not start: see {log.name}") from None
-            time.sleep(0.3)
 
 
 def get_json(url: str, token: str) -> Any:
@@ -271,63 +247,6 @@ def first_paint(browser: Any, base: str, cookie: list[dict[str, Any]], runs: int
     return out
 
 
-class CpuSplit:
-    """CPU time taken by each kind of process on the machine while the moves stream (chromium's
-    renderers, its GPU process, the console, PostgreSQL, the simulator, this bench): /proc is
-    sampled every 2 s, so processes that come and go are counted too."""
-
-    KINDS = (("--type=renderer", "chromium renderers"), ("--type=gpu-process", "chromium GPU"),
-             ("chromium", "chromium, other"), ("console.bootstrap", "console"),
-             ("console.ops.cli simulate", "simulator"), ("postgres", "PostgreSQL"),
-             ("bench_wall", "this bench"))
-
-    def __init__(self) -> None:
-        self.hz = os.sysconf("SC_CLK_TCK")
-        self.last: dict[int, tuple[str | None, int]] = {}
-        self.used: dict[str, int] = {}
-        self.stop = threading.Event()
-        self.started = time.monotonic()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _kind(self, pid: str) -> str | None:
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
-                errors="replace")
-        except OSError:
-            return None
-        # the console's command line names its database URL ("postgresql+psycopg://"): first
-        return next((kind for mark, kind in self.KINDS if mark in cmd), None)
-
-    def _sample(self) -> None:
-        for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            ticks = int(fields[11]) + int(fields[12])
-            kind, before = self.last.get(int(pid), (None, -1))
-            if before < 0:
-                kind = self._kind(pid)
-            elif kind is not None:
-                self.used[kind] = self.used.get(kind, 0) + ticks - before
-            self.last[int(pid)] = (kind, ticks)
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            self._sample()
-            self.stop.wait(2.0)
-
-    def close(self) -> str:
-        self.stop.set()
-        self.thread.join(timeout=10)
-        self._sample()
-        took = max(1e-9, time.monotonic() - self.started)
-        order = [k for _, k in self.KINDS if k in self.used]
-        return ", ".join(f"{k} {100 * self.used[k] / self.hz / took:.0f}%" for k in sorted(
-            order, key=lambda k: -self.used[k]))
-
-
 class Background:
     """Other units moving meanwhile: positions POSTed at ``rate`` a second from a thread (2,000
     units pinging once a minute is about 33 a second)."""
@@ -400,11 +319,69 @@ class Simulation:
                 f"{out.get('server_errors', 0)} server errors")
 
 
+# On every desk: each frame notes the first time it sees each new open case on the map (cases
+# other clients register meanwhile too), so a case that arrives before the bench has its id
+# is timed by the frame it was drawn in; armed before the POST, stopped when the id is seen.
+DESK_CASE_WATCH = "() => {" + FIND_MAP + """
+  const lm = findMap(document)._lm
+  const ids = () => { const st = lm.states().get('incidents'); return st ? st.features.keys() : [] }
+  const tick = () => {
+    const w = window.__fc
+    for (const k of ids()) { if (!w.known.has(k)) { w.known.add(k); w.first[k] = Date.now() } }
+    if (w.id !== null && w.first[w.id]) { w.seen = w.first[w.id]; w.running = false; return }
+    requestAnimationFrame(tick)
+  }
+  window.__fc = { known: new Set(), first: {}, id: null, seen: null, running: false,
+    arm: () => { const w = window.__fc; w.known = new Set(ids()); w.first = {}; w.id = null;
+                 w.seen = null; if (!w.running) { w.running = true; requestAnimationFrame(tick) } },
+    want: (id) => { window.__fc.id = String(id) } }
+}"""
+
+
+def desk_cases(pages: list[Any], base: str, token: str, spots: list[tuple[int, float, float]],
+               n: int) -> tuple[list[float], list[float], int]:
+    """A case POSTed through the API (through the proxy: to any worker) → the frame in which
+    each open desk's map holds it: ms per desk and case, the slowest desk per case, and how
+    many cases some desk never showed in 60 s."""
+    for page in pages:
+        page.evaluate(DESK_CASE_WATCH)
+    every: list[float] = []
+    last: list[float] = []
+    lost = 0
+    rnd = random.Random(13)
+    for k in range(n):
+        _, lon, lat = rnd.choice(spots)
+        body = {"category": "neighbour", "channel": "hotline", "priority": "urgent",
+                "title": "邻里纠纷（基准）", "description": f"楼上漏水，双方争执 {k}", "crs": "wgs84",
+                "lon": round(lon + rnd.uniform(-0.001, 0.001), 6),
+                "lat": round(lat + rnd.uniform(-0.001, 0.001), 6), "auto_dispatch": False}
+        for page in pages:
+            page.evaluate("() => window.__fc.arm()")
+        t0 = time.time() * 1000
+        try:
+            reg = post(f"{base}/api/v1/incidents", json.dumps(body).encode(), token)
+            seen = []
+            for page in pages:
+                page.evaluate("(id) => window.__fc.want(id)", reg["id"])
+            for page in pages:
+                seen.append(float(page.wait_for_function("() => window.__fc.seen", polling=100,
+                                                         timeout=60_000).json_value()) - t0)
+            every.extend(seen)
+            last.append(max(seen))
+        except Exception as err:  # an overloaded machine: count it, keep measuring
+            lost += 1
+            print(f"  desk case {k}: {type(err).__name__} (counted as lost)", flush=True)
+        time.sleep(1.0)
+    return every, last, lost
+
+
 def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sessions: int,
-         moves: int, units: list[tuple[int, float, float]], pid: int, *,
-         others: list[tuple[int, float, float]], rate: float,
-         simulate: tuple[float, float], cases: int) -> dict[str, Any]:
-    before = rss_mb(pid)
+         moves: int, units: list[tuple[int, float, float]], console: Any, *,
+         groups: dict[str, Any], others: list[tuple[int, float, float]], rate: float,
+         simulate: tuple[float, float], cases: int, changes: int) -> dict[str, Any]:
+    """``console`` gives the console's pids now (for RSS); ``groups`` the process groups whose
+    CPU time is measured (:class:`harness.TreeCpu`; the simulator is added here)."""
+    before = sum(rss_mb(p) for p in console())
     pages = []
     for _ in range(sessions):
         ctx = browser.new_context(viewport={"width": 1600, "height": 900})
@@ -425,14 +402,16 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
         page.evaluate(LONG_TASKS)
     print(f"  {sessions} desks and a wall open; moves streaming", flush=True)
     time.sleep(2)
-    after = rss_mb(pid)
+    after = sum(rss_mb(p) for p in console())
     lat: list[float] = []
     traced: list[dict[str, Any]] = []
     lost = 0
     rnd = random.Random(7 + sessions)  # each run moves the units somewhere new
-    cpu = CpuSplit()
     background = Background(base, token, others, rate)
     simulation = Simulation(base, *simulate)
+    groups = {**groups, "simulator": lambda: descendants(
+        [simulation.proc.pid] if simulation.proc else [])}
+    cpu = TreeCpu(groups)
     for k in range(moves):
         uid, lon, lat0 = units[k % len(units)]
         new = (round(lon + rnd.uniform(-0.002, 0.002), 6), round(lat0 + rnd.uniform(-0.002, 0.002), 6))
@@ -455,6 +434,10 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             print(f"  move {k}: {type(err).__name__} (counted as lost)", flush=True)
         time.sleep(0.3)
     used = cpu.close()
+    cpu = TreeCpu(groups)
+    desk_every, desk_last, desk_lost = desk_cases([p for _, p in pages], base, token, units,
+                                                  changes)
+    desk_cpu = cpu.close()
     wall_lat, wall_lost = wall_cases(wall, base, token, units, cases)
     meanwhile = background.close() + "; " + simulation.close()
     trace = get_json(f"{base}/api/v1/desk/hub?trace=1", token).get("trace") or []
@@ -470,7 +453,8 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     return {"sessions": sessions, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions, "stages": stages(traced, trace),
-            "cpu": used,
+            "cpu": used, "desk_cpu": desk_cpu, "desk_every": desk_every,
+            "desk_last": desk_last, "desk_lost": desk_lost,
             "slowest": slowest(traced, trace),
             "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long,
             "wall_made": wall_made, "wall_lat": wall_lat or [float("nan")],
@@ -490,37 +474,56 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10,
                     help="cases registered through the API, timed until the wall's map shows them")
     ap.add_argument("--sim-rate", type=float, default=30.0, help="the simulator's cases per hour")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="serve --workers N: N console processes behind nginx (0: one process)")
+    ap.add_argument("--desks", type=int, default=0,
+                    help="one run with this many desks (instead of --sessions)")
+    ap.add_argument("--changes", type=int, default=20,
+                    help="cases POSTed, each timed until every open desk's map shows it")
+    ap.add_argument("--settle", type=float, default=300.0,
+                    help="at most this many s waiting for the start-up weekly reports")
+    ap.add_argument("--template", default=None,
+                    help="copy this database (one holding a territory, e.g. a city bench's "
+                         "left-over) instead of loading the generated --size")
     args = ap.parse_args()
+    if args.desks:
+        args.sessions = [args.desks]
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
     name = f"fq_bench_wall_{args.size}"
-    url = db.create_database(settings, name, drop_first=True)
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
-    from demo.accounts import ensure_demo_accounts
-    from dispatch.adapters.accounts import open_session
-
-    engine = db.make_engine(url)
-    proc = None
+    t0 = time.perf_counter()
+    url, engine = scratch_database(settings, name, args.size, token, template=args.template)
+    print(f"scratch database {name} " + (f"copied from {args.template}" if args.template else
+          f"loaded with the generated {args.size}") + f" in {time.perf_counter() - t0:.0f} s",
+          flush=True)
+    served = None
     try:
-        db.migrate(url)
         with engine.begin() as conn:
-            load_territory(conn, cached_demo(settings.state_dir / "cache", size=args.size,
-                                             seed=settings.seed, say=lambda m: None))
-            ensure_demo_accounts(conn)
-            duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
-            open_session(conn, duty, token=token)
             counts = conn.execute(text(
                 "SELECT (SELECT count(*) FROM micro_grids), (SELECT count(*) FROM units), "
-                "(SELECT count(*) FROM incidents)")).one()
+                "(SELECT count(*) FROM incidents), (SELECT count(*) FROM incidents WHERE state "
+                "NOT IN ('resolved', 'followed_up', 'closed'))")).one()
             units = [(int(r[0]), float(r[1]), float(r[2])) for r in conn.execute(text(
                 "SELECT id, ST_X(last_geom), ST_Y(last_geom) FROM units WHERE last_geom IS NOT "
                 "NULL ORDER BY id"))]
         print(f"== {args.size}: {counts[0]:,} micro-grids, {counts[1]:,} units "
-              f"({len(units):,} with a position), {counts[2]:,} cases ==")
-        port = 18000 + os.getpid() % 1000
+              f"({len(units):,} with a position), {counts[2]:,} cases ({counts[3]:,} not yet resolved) ==")
+        port = 18000 + os.getpid() % 500 * 2
         t0 = time.perf_counter()
-        proc = start_server(url, port)
-        print(f"console up in {time.perf_counter() - t0:.1f} s, RSS {rss_mb(proc.pid):.0f} MB")
+        served = Served(url, name, port, args.workers or None)
+        how = f"{args.workers} workers behind nginx" if args.workers else "one process"
+        print(f"console up ({how}) in {time.perf_counter() - t0:.1f} s, RSS "
+              + " + ".join(f"{rss_mb(p):.0f}" for p in served.pids()) + " MB", flush=True)
+        print(f"start-up weekly reports: waited {settle(engine, timeout=args.settle):.0f} s "
+              f"(at most {args.settle:.0f})", flush=True)
+        me = os.getpid()
+        srv = served
+        groups = {
+            "console": lambda: set(srv.pids()), "nginx": srv.nginx,
+            "PostgreSQL backends": lambda: backends(engine, name),
+            "browsers": lambda: {p for p in descendants([me]) if b"chrom" in cmdline(p)},
+            "this bench": lambda: [me]}
         base = f"http://127.0.0.1:{port}"
         cookie = [{"name": "fq_session", "value": token, "domain": "127.0.0.1", "path": "/"}]
         from playwright.sync_api import sync_playwright
@@ -538,9 +541,10 @@ def main() -> None:
             for n in args.sessions:
                 chosen = {u[0] for u in picked}
                 others = [u for u in units if u[0] not in chosen]
-                r = live(browser, base, cookie, token, n, args.moves, picked, proc.pid,
-                         others=others, rate=args.background,
-                         simulate=(args.simulate, args.sim_rate), cases=args.cases)
+                r = live(browser, base, cookie, token, n, args.moves, picked, srv.pids,
+                         groups=groups, others=others, rate=args.background,
+                         simulate=(args.simulate, args.sim_rate), cases=args.cases,
+                         changes=args.changes)
                 target = 500 if n <= 3 else 1000
                 print(f"live, {n} desk sessions: unit position POST → map frame p50 "
                       f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
@@ -548,8 +552,17 @@ def main() -> None:
                       f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
                       f"{r['rss_before']:.0f} → {r['rss_after']:.0f} MB = "
                       f"{r['per_session']:.1f} MB per session; {r['meanwhile']}")
-                print(f"    CPU while the moves streamed (share of one core; the machine has "
-                      f"{os.cpu_count()}): {r['cpu']}")
+                print(f"    CPU while the moves streamed (the machine has {os.cpu_count()} "
+                      f"cores): {cpu_line(r['cpu'])}")
+                de, dl = r["desk_every"] or [float("nan")], r["desk_last"] or [float("nan")]
+                print(f"  CHANGE → EVERY DESK ({how}, {n} desks): case POSTed → its point on a "
+                      f"desk's map p50 {pct(de, 0.5):.0f} ms, p95 {pct(de, 0.95):.0f} ms, max "
+                      f"{max(de):.0f} ms ({len(r['desk_every'])} desk frames); the last desk per "
+                      f"case p50 {pct(dl, 0.5):.0f} ms, p95 {pct(dl, 0.95):.0f} ms, max "
+                      f"{max(dl):.0f} ms ({len(r['desk_last'])} cases, {r['desk_lost']} lost; "
+                      f"target p95 ≤ 500 ms); load average "
+                      + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
+                print(f"    CPU meanwhile: {cpu_line(r['desk_cpu'])}", flush=True)
                 print(f"    long tasks while updates stream (target: none over 200 ms): desks "
                       f"{long_tasks(r['long_desk'])}; wall {long_tasks(r['long_wall'])}")
                 wl = r["wall_lat"]
@@ -566,9 +579,8 @@ def main() -> None:
                               f"p95 {pct(values, 0.95):.0f} ms")
             browser.close()
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=20)
+        if served is not None:
+            served.stop()
         engine.dispose()
         db.drop_database(settings, name)
         print("load average after: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))

@@ -30,6 +30,10 @@ from geo import db
 
 BOOT_S = 600.0  # a city territory takes minutes to load its caches on a busy machine
 WATCH_S = 2.0
+# health checks a living worker may miss in a row before it leaves the proxy: a worker busy
+# for seconds (a city wall's first page) is not a dead one, and each reload of nginx ends its
+# old workers' connections (every desk's websocket) after worker_shutdown_timeout
+MISSES = 3
 TLS_VARS = ("FQ_TLS_CERT", "FQ_TLS_KEY", "FQ_TLS_CA", "FQ_HTTP_REDIRECT_PORT")
 
 
@@ -90,6 +94,7 @@ class Workers:
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.down: set[int] = set()
         self.exited: set[int] = set()  # workers whose exit was reported
+        self.misses: dict[int, int] = {}  # health checks missed in a row, per worker
         self.nginx: subprocess.Popen[bytes] | None = None
         self.logs = settings.state_dir / "logs"
         files = tls_files(settings)
@@ -148,7 +153,9 @@ class Workers:
         alive = [w for w, p in self.procs.items() if p.poll() is None]
         if not alive:
             return "every worker has exited"
-        down = {w for w in self.ports if w not in alive or answers(w) is None}
+        for w in alive:
+            self.misses[w] = self.misses.get(w, 0) + 1 if answers(w) is None else 0
+        down = {w for w in self.ports if w not in alive or self.misses.get(w, 0) >= MISSES}
         if down != self.down and down != set(self.ports):
             for w in down - self.down:
                 say(f"worker on port {w} does not answer: taken out of the proxy")
