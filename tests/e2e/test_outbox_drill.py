@@ -1,4 +1,4 @@
-"""The outbox drill: kill -9 the console (a real process, as bench/bench_wall.py starts one)
+"""The outbox drill: kill -9 the console (a real process, as bench/harness.py starts one)
 while it is delivering an event's notices; after a restart every notice arrives, once per
 receiver after deduplication by its idempotency key (the arrivals before dedup are printed)."""
 
