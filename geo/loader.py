@@ -149,16 +149,51 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
     anywhere leaves the previous territory in place when the caller rolls back.
     """
     present = [t for t in TABLE_ORDER if t in territory.frames]
-    emptied = [t for t in present if t not in _APPEND_ONLY]
-    if replace and emptied:
-        names = ", ".join(f'"{t}"' for t in emptied)
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    if replace:
+        _empty(conn, present)
     counts: dict[str, int] = {}
     for name in present:
         with _indexes_built_after(conn, name, len(territory.frames[name])):
             counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
         if progress:
             progress(name, counts[name])
+    _finish(conn, counts)
+    return counts
+
+
+def load_parts(conn: Connection, parts: Iterable[Territory], *,
+               progress: Progress | None = None) -> dict[str, int]:
+    """Load territories one after another into emptied tables, in the caller's transaction.
+
+    For a territory too large to hold at once (the province: ten prefectures): each part is
+    COPYed table by table in FK order and may then be dropped by the caller's generator; the
+    plain indexes of every table are dropped first and built once after the last part.
+    """
+    counts: dict[str, int] = {}
+    with contextlib.ExitStack() as stack:
+        for i, part in enumerate(parts):
+            present = [t for t in TABLE_ORDER if t in part.frames]
+            if i == 0:
+                _empty(conn, present)
+                for name in present:
+                    stack.enter_context(_indexes_built_after(conn, name, 1 << 30))
+            for name in present:
+                counts[name] = counts.get(name, 0) + copy_frame(conn, name, part.frames[name])
+                if progress:
+                    progress(f"{name} (part {i + 1})", counts[name])
+    _finish(conn, counts)
+    return counts
+
+
+def _empty(conn: Connection, present: list[str]) -> None:
+    emptied = [t for t in present if t not in _APPEND_ONLY]
+    if emptied:
+        names = ", ".join(f'"{t}"' for t in emptied)
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
+def _finish(conn: Connection, counts: dict[str, int]) -> None:
+    """After a load: the geocoder's names, the serial ids moved past the loaded ones, ANALYZE."""
     if any(t in counts for t in _SEARCHED):
         from geo.geocoder import rebuild_search
 
@@ -169,4 +204,3 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                 f"GREATEST((SELECT max(id) FROM \"{name}\"), 1))"))
     conn.execute(text("ANALYZE"))
-    return counts
