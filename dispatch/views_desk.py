@@ -38,8 +38,10 @@ LEFT JOIN grids g ON g.id = i.grid_id
 WHERE i.state IN ({", ".join(f"'{s}'" for s in DESK_STATES)})
 """
 _QUEUE_SQL = _QUEUE_SELECT + "ORDER BY i.id DESC LIMIT :limit"
-# a jurisdiction's desk: its streets' cases and those its reader registered elsewhere
-_QUEUE_PART_SQL = _QUEUE_SELECT + (
+# a jurisdiction's desk: its streets' cases and those its reader registered elsewhere (the
+# creator's arm only when there is one: ``OR created_by = NULL`` made the planner scan every case)
+_QUEUE_PART_SQL = _QUEUE_SELECT + "AND i.street_id = ANY(:streets) ORDER BY i.id DESC LIMIT :limit"
+_QUEUE_PART_BY_SQL = _QUEUE_SELECT + (
     "AND (i.street_id = ANY(:streets) OR i.created_by = :creator) ORDER BY i.id DESC LIMIT :limit")
 _QUEUE_IDS_SQL = _QUEUE_SELECT + "AND i.id = ANY(:ids)"
 _QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below ORDER BY i.id DESC LIMIT :limit"
@@ -95,7 +97,9 @@ def queue(conn: Connection, *, limit: int, streets: Iterable[int] | None = None,
     territory read as a part: its cost follows the part, not the territory)."""
     if streets is None:
         return _rows(conn, _QUEUE_SQL, limit=limit)
-    return _rows(conn, _QUEUE_PART_SQL, limit=limit, streets=sorted(streets), creator=creator)
+    if creator is None:
+        return _rows(conn, _QUEUE_PART_SQL, limit=limit, streets=sorted(streets))
+    return _rows(conn, _QUEUE_PART_BY_SQL, limit=limit, streets=sorted(streets), creator=creator)
 
 
 def queue_by_id(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:

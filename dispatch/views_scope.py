@@ -144,9 +144,10 @@ def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
     streets' (and ``creator``'s cases): a jurisdiction's own snapshot."""
     if streets is not None:
         wanted = _ids(streets)
+        by = " AND (i.street_id = ANY(:s) OR i.created_by = :c)" if creator is not None \
+            else " AND i.street_id = ANY(:s)"
         return {"incidents": {int(r["id"]): dict(r) for r in conn.execute(text(
-                    _OPEN_CASE_AREAS + " AND (i.street_id = ANY(:s) OR i.created_by = :c)"),
-                    {"s": wanted, "c": creator}).mappings()},
+                    _OPEN_CASE_AREAS + by), {"s": wanted, "c": creator}).mappings()},
                 "units": {int(r["id"]): dict(r) for r in conn.execute(text(
                     _UNIT_AREAS + " WHERE street_id = ANY(:s)"), {"s": wanted}).mappings()}}
     if incident_ids is None and unit_ids is None:
