@@ -70,7 +70,8 @@ def _load_province(engine: Engine, settings: Settings, seed: int) -> dict[str, i
             say(f"  {table}: {n} rows so far ({time.perf_counter() - t0:.0f} s)")
 
     with engine.begin() as conn:
-        counts = load_parts(conn, province_parts(base), progress=progress)
+        counts = load_parts(conn, province_parts(base), references_checked=True,
+                            progress=progress)
     say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s: "
         + ", ".join(f"{t} {n:,}" for t, n in counts.items()
                     if t in ("micro_grids", "units", "incidents", "audit_log")))
