@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="verb", required=True)
     sub.add_parser("load", help="the database ready and the demo loaded, unless a territory is")
     g = sub.add_parser("generate", help="(re)generate the illustrative territory and load it")
-    g.add_argument("--size", choices=("demo", "city"), default="demo")
+    g.add_argument("--size", choices=("demo", "city", "province"), default="demo")
     g.add_argument("--seed", type=int, default=20261121)
     return p
 

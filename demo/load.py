@@ -38,16 +38,44 @@ def ensure_demo_loaded(settings: Settings, url: str, *, size: str, seed: int,
                 "SELECT count(*) FROM audit_log WHERE entity = 'incident'"))
         if history:
             raise DemoRefused(_refusal(settings.db_name, history))
-        territory = cached_demo(settings.state_dir / "cache", size=size, seed=seed, say=say)
-        t0 = time.perf_counter()
-        say("loading the territory into PostGIS (one transaction)…")
-        with engine.begin() as conn:
-            counts = load_territory(conn, territory,
-                                    progress=lambda t, n: say(f"  {t}: {n} rows"))
-        say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s")
+        if size == "province":
+            counts = _load_province(engine, settings, seed)
+        else:
+            territory = cached_demo(settings.state_dir / "cache", size=size, seed=seed, say=say)
+            t0 = time.perf_counter()
+            say("loading the territory into PostGIS (one transaction)…")
+            with engine.begin() as conn:
+                counts = load_territory(conn, territory,
+                                        progress=lambda t, n: say(f"  {t}: {n} rows"))
+            say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s")
         _demo_accounts(engine)
     finally:
         engine.dispose()
+
+
+def _load_province(engine: Engine, settings: Settings, seed: int) -> dict[str, int]:
+    """The province streamed into PostGIS one prefecture at a time (one transaction), each a
+    copy of the city's cached territory and history: never ten cities in memory at once."""
+    from demo.province import PARTS, province_parts
+    from demo.seed import cached_demo
+    from geo.loader import load_parts
+
+    base = cached_demo(settings.state_dir / "cache", size="city", seed=seed, say=say)
+    t0 = time.perf_counter()
+    say(f"loading the province ({PARTS} prefectures, each a moved copy of the city) into "
+        "PostGIS (one transaction)…")
+
+    def progress(table: str, n: int) -> None:
+        if table.startswith("audit_log"):
+            say(f"  {table}: {n} rows so far ({time.perf_counter() - t0:.0f} s)")
+
+    with engine.begin() as conn:
+        counts = load_parts(conn, province_parts(base), references_checked=True,
+                            progress=progress)
+    say(f"loaded {sum(counts.values())} rows in {time.perf_counter() - t0:.1f} s: "
+        + ", ".join(f"{t} {n:,}" for t, n in counts.items()
+                    if t in ("micro_grids", "units", "incidents", "audit_log")))
+    return counts
 
 
 def _refusal(db_name: str, history: int) -> str:

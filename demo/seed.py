@@ -13,8 +13,9 @@ from geo.territory import Territory
 
 CST = timezone(timedelta(hours=8))
 Say = Callable[[str], None]
-NOT_DATA = frozenset({"__main__.py", "load.py", "accounts.py"})
-"""demo/ modules that load or serve the data without shaping it: editing them keeps the cache."""
+NOT_DATA = frozenset({"__main__.py", "load.py", "accounts.py", "province.py"})
+"""demo/ modules that load or serve the data without shaping what is cached: editing them keeps
+the cache (the province is made from the city's cache as it is loaded, and is not cached)."""
 
 
 def _code_fingerprint() -> str:

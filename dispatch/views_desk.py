@@ -38,6 +38,11 @@ LEFT JOIN grids g ON g.id = i.grid_id
 WHERE i.state IN ({", ".join(f"'{s}'" for s in DESK_STATES)})
 """
 _QUEUE_SQL = _QUEUE_SELECT + "ORDER BY i.id DESC LIMIT :limit"
+# a jurisdiction's desk: its streets' cases and those its reader registered elsewhere (the
+# creator's arm only when there is one: ``OR created_by = NULL`` made the planner scan every case)
+_QUEUE_PART_SQL = _QUEUE_SELECT + "AND i.street_id = ANY(:streets) ORDER BY i.id DESC LIMIT :limit"
+_QUEUE_PART_BY_SQL = _QUEUE_SELECT + (
+    "AND (i.street_id = ANY(:streets) OR i.created_by = :creator) ORDER BY i.id DESC LIMIT :limit")
 _QUEUE_IDS_SQL = _QUEUE_SELECT + "AND i.id = ANY(:ids)"
 _QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below ORDER BY i.id DESC LIMIT :limit"
 
@@ -57,6 +62,9 @@ LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assig
 _UNITS_SQL = _UNITS_SELECT.format(only="", where="")
 _UNITS_IDS_SQL = _UNITS_SELECT.format(only="AND a.unit_id = ANY(:ids)",
                                       where="WHERE u.id = ANY(:ids)")
+_UNITS_PART_SQL = _UNITS_SELECT.format(
+    only="AND a.unit_id IN (SELECT id FROM units WHERE street_id = ANY(:streets))",
+    where="WHERE u.street_id = ANY(:streets)")
 _TOUCHED_SQL = "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ANY(:ids)"
 
 _CASE_NAMES_SQL = """
@@ -82,9 +90,16 @@ def server_now(conn: Connection) -> datetime:
     return now
 
 
-def queue(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
-    """The newest ``limit`` cases the desk shows (open or resolved), newest first."""
-    return _rows(conn, _QUEUE_SQL, limit=limit)
+def queue(conn: Connection, *, limit: int, streets: Iterable[int] | None = None,
+          creator: str | None = None) -> list[dict[str, Any]]:
+    """The newest ``limit`` cases the desk shows (open or resolved), newest first; with
+    ``streets`` only those streets' cases and the ones ``creator`` registered (a part of the
+    territory read as a part: its cost follows the part, not the territory)."""
+    if streets is None:
+        return _rows(conn, _QUEUE_SQL, limit=limit)
+    if creator is None:
+        return _rows(conn, _QUEUE_PART_SQL, limit=limit, streets=sorted(streets))
+    return _rows(conn, _QUEUE_PART_BY_SQL, limit=limit, streets=sorted(streets), creator=creator)
 
 
 def queue_by_id(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -97,8 +112,11 @@ def queue_below(conn: Connection, *, below: int, limit: int) -> list[dict[str, A
     return _rows(conn, _QUEUE_BELOW_SQL, below=below, limit=limit)
 
 
-def units(conn: Connection, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """The unit board's rows: every unit, or those with these ids."""
+def units(conn: Connection, ids: Iterable[int] | None = None, *,
+          streets: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """The unit board's rows: every unit, those with these ids, or those of these streets."""
+    if ids is None and streets is not None:
+        return _rows(conn, _UNITS_PART_SQL, streets=sorted(streets))
     if ids is None:
         return _rows(conn, _UNITS_SQL)
     return _rows(conn, _UNITS_IDS_SQL, ids=sorted(ids))

@@ -137,9 +137,19 @@ def units_with_street(conn: Connection, ids: Iterable[int]) -> dict[int, dict[st
 
 
 def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
-               unit_ids: Iterable[int] | None = None) -> dict[str, dict[int, dict[str, Any]]]:
+               unit_ids: Iterable[int] | None = None, streets: Iterable[int] | None = None,
+               creator: str | None = None) -> dict[str, dict[int, dict[str, Any]]]:
     """Where each open case and each unit belongs, for filtering shared snapshots per session;
-    with ids, only those cases and units (the desk hub's patches)."""
+    with ids, only those cases and units (the desk hub's patches); with ``streets``, those
+    streets' (and ``creator``'s cases): a jurisdiction's own snapshot."""
+    if streets is not None:
+        wanted = _ids(streets)
+        by = " AND (i.street_id = ANY(:s) OR i.created_by = :c)" if creator is not None \
+            else " AND i.street_id = ANY(:s)"
+        return {"incidents": {int(r["id"]): dict(r) for r in conn.execute(text(
+                    _OPEN_CASE_AREAS + by), {"s": wanted, "c": creator}).mappings()},
+                "units": {int(r["id"]): dict(r) for r in conn.execute(text(
+                    _UNIT_AREAS + " WHERE street_id = ANY(:s)"), {"s": wanted}).mappings()}}
     if incident_ids is None and unit_ids is None:
         return {"incidents": open_case_areas(conn),
                 "units": unit_areas(conn)}

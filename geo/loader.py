@@ -88,6 +88,11 @@ def _column(values: pd.Series, kind: str) -> list[Any]:
     """One column as COPY wants it, converted whole where its dtype allows (a per-value
     ``_cell`` for 200,000 rows costs seconds)."""
     dtype = values.dtype
+    if kind == "plain" and isinstance(dtype, pd.DatetimeTZDtype):
+        # ISO text in UTC, formatted by numpy: a Timestamp per value cost most of a big load
+        utc = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        text_ = np.datetime_as_string(utc, unit="us").tolist()
+        return [None if t == "NaT" else t + "+00" for t in text_]
     if kind == "plain" and isinstance(dtype, BaseMaskedDtype):
         return list(values.array.to_numpy(dtype=object, na_value=None))  # Int64: int or None
     if kind == "plain" and isinstance(dtype, np.dtype) and dtype.kind in "iub":
@@ -149,16 +154,61 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
     anywhere leaves the previous territory in place when the caller rolls back.
     """
     present = [t for t in TABLE_ORDER if t in territory.frames]
-    emptied = [t for t in present if t not in _APPEND_ONLY]
-    if replace and emptied:
-        names = ", ".join(f'"{t}"' for t in emptied)
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    if replace:
+        _empty(conn, present)
     counts: dict[str, int] = {}
     for name in present:
         with _indexes_built_after(conn, name, len(territory.frames[name])):
             counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
         if progress:
             progress(name, counts[name])
+    _finish(conn, counts)
+    return counts
+
+
+def load_parts(conn: Connection, parts: Iterable[Territory], *, references_checked: bool = False,
+               progress: Progress | None = None) -> dict[str, int]:
+    """Load territories one after another into emptied tables, in the caller's transaction.
+
+    For a territory too large to hold at once (the province: ten prefectures): each part is
+    COPYed table by table in FK order and may then be dropped by the caller's generator; the
+    plain indexes of every table are dropped first and built once after the last part.
+    ``references_checked``: the caller has checked every foreign key of every part (the
+    province does, vectorised); where the role may, the per-row FK triggers are then skipped
+    for this transaction (``session_replication_role = replica``), which made the COPY of the
+    city's 2.1M rows several times slower than the rows themselves. No other trigger fires on
+    COPY here (the audit log's refuse UPDATE and TRUNCATE only).
+    """
+    counts: dict[str, int] = {}
+    if references_checked and conn.scalar(text(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+    with contextlib.ExitStack() as stack:
+        for i, part in enumerate(parts):
+            present = [t for t in TABLE_ORDER if t in part.frames]
+            if i == 0:
+                _empty(conn, present)
+                for name in present:
+                    stack.enter_context(_indexes_built_after(conn, name, 1 << 30))
+            for name in present:
+                counts[name] = counts.get(name, 0) + copy_frame(conn, name, part.frames[name])
+                if progress:
+                    progress(f"{name} (part {i + 1})", counts[name])
+    if references_checked:
+        conn.execute(text("SET LOCAL session_replication_role = DEFAULT"))
+    _finish(conn, counts)
+    return counts
+
+
+def _empty(conn: Connection, present: list[str]) -> None:
+    emptied = [t for t in present if t not in _APPEND_ONLY]
+    if emptied:
+        names = ", ".join(f'"{t}"' for t in emptied)
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
+def _finish(conn: Connection, counts: dict[str, int]) -> None:
+    """After a load: the geocoder's names, the serial ids moved past the loaded ones, ANALYZE."""
     if any(t in counts for t in _SEARCHED):
         from geo.geocoder import rebuild_search
 
@@ -169,4 +219,3 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                 f"GREATEST((SELECT max(id) FROM \"{name}\"), 1))"))
     conn.execute(text("ANALYZE"))
-    return counts

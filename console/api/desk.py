@@ -20,6 +20,7 @@ from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside
 from console.bootstrap import App
 from console.live.desk_hub import DeskHub, desk_hub
+from console.live.desk_part import desk_parts, part_of
 from dispatch import views_desk, vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
@@ -51,7 +52,10 @@ class SnapshotHandler(DispatchHandler):
 
     async def get(self) -> None:
         hub = desk_hub(self.app)
-        snap = filter_snapshot(self.who, await asyncio.to_thread(hub.snapshot))
+        part = part_of(self.who)  # a street's or district's desk reads its own part
+        read = hub.snapshot if part is None else (
+            lambda: desk_parts(self.app).snapshot(part, version=hub.version))
+        snap = filter_snapshot(self.who, await asyncio.to_thread(read))
         self.send_json({k: snap[k] for k in ("version", "server_ms", "queue", "units")})
 
 
@@ -63,7 +67,7 @@ class HubHandler(DispatchHandler):
     async def get(self) -> None:
         hub = desk_hub(self.app)
         self.send_json({"subscribers": hub.subscribers, "computations": hub.computations,
-                        "deltas": hub.deltas, "patches": hub.patches, "version": hub._version,
+                        "deltas": hub.deltas, "patches": hub.patches, "version": hub.version,
                         "listening": hub.listening, "refresh_s": hub.refresh_s,
                         **({"trace": hub.trace.rows()} if self.get_query_argument(
                             "trace", None) else {})})

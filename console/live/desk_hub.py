@@ -173,6 +173,11 @@ class DeskHub(Hub[Deliver]):
         self._snap, self._fresh_ms = snap, time.time() * 1000
         return snap
 
+    @property
+    def version(self) -> int:
+        """The number of the snapshot shown last (a reader's part carries it too)."""
+        return self._version
+
     def snapshot(self, *, max_age_s: float = 2.0) -> dict[str, Any]:
         snap = self._snap
         if snap is None or time.time() * 1000 - self._fresh_ms > max_age_s * 1000:

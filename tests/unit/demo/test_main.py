@@ -13,6 +13,8 @@ from demo import load
 def test_the_verbs_keep_the_options_of_run_generate() -> None:
     args = entry.build_parser().parse_args(["generate", "--size", "city", "--seed", "7"])
     assert (args.verb, args.size, args.seed) == ("generate", "city", 7)
+    args = entry.build_parser().parse_args(["generate", "--size", "province"])
+    assert args.size == "province"
     args = entry.build_parser().parse_args(["generate"])
     assert (args.size, args.seed) == ("demo", 20261121)
     with pytest.raises(SystemExit):

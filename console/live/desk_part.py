@@ -1,0 +1,91 @@
+"""A jurisdiction's own desk snapshot: its streets' rows read as a part, not the territory cut."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from console.bootstrap import App
+from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
+from console.live.desk_patch import QUEUE_LIMIT
+from dispatch import views_desk
+from dispatch.access import Principal, scope_of
+from dispatch.views_scope import area_index
+
+MAX_AGE_S = 2.0  # as DeskHub.snapshot: a reader may see rows this old
+KEEP = 256  # parts remembered per process (each a street's or district's rows)
+Key = tuple[frozenset[int], str | None]
+
+
+def part_of(p: Principal | None) -> Key | None:
+    """The streets (and creator) a reader's desk is limited to; None for the whole territory
+    or for a reader bounded otherwise (a unit, a grid without a street): those take the hub's
+    shared snapshot, cut as before."""
+    if p is None:
+        return None
+    scope = scope_of(p)
+    streets = scope.streets
+    if scope.unrestricted or streets is None or scope.unit_id is not None:
+        return None
+    return frozenset(streets), scope.creator
+
+
+class DeskParts:
+    """Snapshots per part, each read at most once per :data:`MAX_AGE_S` in the process.
+
+    Before, every restricted desk read the whole territory (every unit, the newest
+    ``QUEUE_LIMIT`` cases of all streets, every open case's area) and cut it in Python: at
+    province scale a street read 25,000 units to show 300, and the territory's newest 2,000
+    cases held only a street's handful. The same rules then cut the part
+    (console.api.auth_scope.filter_snapshot), so what a reader sees is unchanged but for the
+    queue limit, which now counts the part's own cases.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._snaps: dict[Key, tuple[float, dict[str, Any]]] = {}
+        self.reads = 0
+
+    def snapshot(self, key: Key, *, version: int) -> dict[str, Any]:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._snaps.get(key)
+        if hit is not None and now - hit[0] <= MAX_AGE_S:
+            return hit[1]
+        snap = self.read(key, version=version)
+        with self._lock:
+            if len(self._snaps) >= KEEP:
+                self._snaps.pop(min(self._snaps, key=lambda k: self._snaps[k][0]))
+            self._snaps[key] = (now, snap)
+        return snap
+
+    def read(self, key: Key, *, version: int) -> dict[str, Any]:
+        streets, creator = key
+        policy = self.app.dispatch.policy()
+        with self.app.engine.connect() as conn:
+            now_ms = epoch_ms(views_desk.server_now(conn)) or 0
+            incidents = views_desk.queue(conn, limit=QUEUE_LIMIT, streets=streets,
+                                         creator=creator)
+            units = views_desk.units(conn, streets=streets)
+            areas = area_index(conn, streets=streets, creator=creator)
+        self.reads += 1
+        queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
+        board = unit_rows(units)
+        return {"server_ms": now_ms, "queue": queue, "units": board, "version": version,
+                "case_features": case_features(queue), "unit_features": unit_features(board),
+                "areas": areas}
+
+
+_PARTS: dict[int, DeskParts] = {}
+_PARTS_LOCK = threading.Lock()
+
+
+def desk_parts(app: App) -> DeskParts:
+    """The process's part snapshots for ``app`` (one per app, like the hubs)."""
+    with _PARTS_LOCK:
+        parts = _PARTS.get(id(app))
+        if parts is None or parts.app is not app:
+            parts = _PARTS[id(app)] = DeskParts(app)
+        return parts
