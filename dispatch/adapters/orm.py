@@ -132,7 +132,7 @@ Index("ix_incidents_open", incidents.c.state,
 Index("ix_incidents_touched", func.greatest(
     incidents.c.reported_at, incidents.c.acknowledged_at, incidents.c.arrived_at,
     incidents.c.resolved_at, incidents.c.followed_up_at, incidents.c.close_deadline))
-# A jurisdiction's open and recently touched cases, its streets first (migration 0025).
+# A jurisdiction's open and recently touched cases, its streets first (migration 0022).
 Index("ix_incidents_street_open", incidents.c.street_id,
       postgresql_where=text("state NOT IN ('resolved','followed_up','closed')"))
 Index("ix_incidents_street_touched", incidents.c.street_id, func.greatest(

@@ -1,7 +1,7 @@
 """Indexes that let a jurisdiction's figures read its own streets' cases, not the territory's.
 
-Revision ID: 0025
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 
 The wall and the statistics cut to a district, street or community (dispatch.stats.Scope.where:
 ``street_id IN (the district's streets)`` or ``street_id = :s``) with every row a window figure
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0025"
-down_revision: str | None = "0019"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
