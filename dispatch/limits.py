@@ -72,6 +72,7 @@ def text(value: object, label: str, field: str, *, limit: int, required: bool = 
 # 扫码说事: the resident page (/report, /track) and its abuse resistance (dispatch.resident)
 RESIDENT_TEXT = 2000  # what happened
 RESIDENT_INFO = 1000  # information a resident adds on /track
+TRIAGE_ROWS = 300  # pending resident reports a desk's panel shows: its area's oldest this many
 RESIDENT_PHOTOS = 3  # photos on one report (each under dispatch.attachments' type and size rules)
 RESIDENT_POW_BITS = 16  # leading zero bits of SHA-256(nonce:answer); ~65k tries, < 1 s in JS
 RESIDENT_CHALLENGE_TTL_S = 900  # a challenge not spent within this is refused

@@ -39,11 +39,18 @@ def area_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
 
 
 def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
-                 scope: Scope | None = None) -> list[dict[str, Any]]:
+                 scope: Scope | None = None, per_area: bool = False) -> list[dict[str, Any]]:
     """Reports waiting for the desk (oldest first) or recently decided (newest first), in
-    ``scope``'s area (the area each report was located in at submission): one indexed read."""
+    ``scope``'s area (the area each report was located in at submission): one indexed read.
+    ``per_area``: ``limit`` counts within each (street, community, grid) a report was located
+    in (the located-nowhere ones one more group): every jurisdiction is a union of such groups,
+    so the rows hold each reader's own first ``limit`` however many wait elsewhere."""
     order = "ASC" if status == "pending" else "DESC"
     where, params = area_sql(scope)
+    if per_area:
+        where += ("AND r.id IN (SELECT id FROM (SELECT q.id, row_number() OVER (PARTITION BY "
+                  f"q.street_id, q.community_id, q.grid_id ORDER BY q.submitted_at {order}, q.id) "
+                  "AS k FROM resident_reports q WHERE q.status = :s) ranked WHERE k <= :n) ")
     rows = conn.execute(text(
         "SELECT r.id, r.tracking_code, r.status, r.category, r.description, r.address, r.lon, "
         "r.lat, r.place, r.name, r.phone, r.phone_verified, jsonb_array_length(r.photos) AS photos, "
@@ -52,8 +59,8 @@ def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('text', n.text, 'added_at', n.added_at) "
         " ORDER BY n.id), '[]'::jsonb) FROM resident_notes n WHERE n.report_id = r.id) AS notes "
         "FROM resident_reports r LEFT JOIN incidents i ON i.id = r.incident_id "
-        f"WHERE r.status = :s {where}ORDER BY r.submitted_at {order}, r.id LIMIT :n"),
-        {"s": status, "n": limit, **params}).mappings()
+        f"WHERE r.status = :s {where}ORDER BY r.submitted_at {order}, r.id"
+        + ("" if per_area else " LIMIT :n")), {"s": status, "n": limit, **params}).mappings()
     out = []
     for r in rows:
         d = dict(r)

@@ -56,10 +56,11 @@ def masked_report(p: Principal, row: dict[str, Any]) -> dict[str, Any]:
             "masked": True}
 
 
-def readers_rows(p: Principal | None, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The hub's pending reports as ``p``'s desk shows them: its jurisdiction's, masked where
-    it reads them masked; none for a page with no principal."""
+def readers_rows(p: Principal | None, rows: Iterable[dict[str, Any]], *,
+                 limit: int | None = None) -> list[dict[str, Any]]:
+    """The hub's pending reports as ``p``'s desk shows them: its jurisdiction's first ``limit``,
+    masked where it reads them masked; none for a page with no principal."""
     if p is None:
         return []
     keep = reader_keeps(p)
-    return [masked_report(p, r) for r in rows if keep(r)]
+    return [masked_report(p, r) for r in rows if keep(r)][:limit]

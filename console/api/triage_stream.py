@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from console.api.router import ApiHandler
 from console.api.triage_scope import readers_rows
 from console.live.desk_hub import desk_hub
+from dispatch import limits
 
 KEEPALIVE_S = 15.0  # proxies drop silent streams
 RECHECK_S = 5.0  # the reader's credentials are checked again this often (a logout ends it)
@@ -58,7 +59,7 @@ class TriageStreamHandler(ApiHandler):
             snap = await asyncio.to_thread(hub.snapshot)
             rows = snap.get("triage") or []
             seen[0] = rows
-            await self._send(sse(readers_rows(self.who, rows)))
+            await self._send(sse(readers_rows(self.who, rows, limit=limits.TRIAGE_ROWS)))
             await self._stream(box)
         finally:
             hub.unsubscribe(token)
@@ -85,7 +86,7 @@ class TriageStreamHandler(ApiHandler):
             if rows is not None:
                 while not box.empty():  # a burst: the latest only
                     rows = box.get_nowait()
-                text = sse(readers_rows(self.who, rows))
+                text = sse(readers_rows(self.who, rows, limit=limits.TRIAGE_ROWS))
             elif loop_time() - last >= KEEPALIVE_S:
                 text = ": keep-alive\n\n"
             else:

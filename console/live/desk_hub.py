@@ -24,7 +24,7 @@ from console.live.desk_patch import QUEUE_LIMIT, event_ids, patch_snapshot, read
 from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
-from dispatch import views_desk
+from dispatch import limits, views_desk
 from dispatch.events_resident import is_resident
 from dispatch.views_desk import DESK_STATES
 from dispatch.views_resident import triage_queue
@@ -51,9 +51,9 @@ MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they o
 PATCH_GAP_S = 0.5
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
-# resident reports waiting for a desk (扫码说事): the oldest this many of the whole territory,
-# each desk keeping its jurisdiction's (console.api.triage_scope); a report is one indexed read
-TRIAGE_LIMIT = 300
+# resident reports waiting for a desk (扫码说事): the oldest TRIAGE_ROWS of every area a report
+# was located in, so each desk (console.api.triage_scope) finds its own first TRIAGE_ROWS
+TRIAGE_LIMIT = limits.TRIAGE_ROWS
 TRIAGE_DEBOUNCE_S = 0.05  # "the case on a desk within a second": a report goes out at once
 __all__ = ["DESK_STATES", "DeskHub", "desk_hub"]
 
@@ -111,7 +111,7 @@ class DeskHub(Hub[Deliver]):
                 incidents = views_desk.queue(conn, limit=QUEUE_LIMIT)
                 units = views_desk.units(conn)
                 areas = area_index(conn)
-                triage = triage_queue(conn, limit=TRIAGE_LIMIT)
+                triage = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True)
             queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
             board = unit_rows(units)
             snap = {"server_ms": now_ms, "queue": queue, "units": board,
@@ -156,7 +156,7 @@ class DeskHub(Hub[Deliver]):
             with self._lock:
                 seq = self._seq
             with self.app.engine.connect() as conn:
-                rows = triage_queue(conn, limit=TRIAGE_LIMIT)
+                rows = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True)
             with self._lock:
                 self._version += 1
                 assert self._snap is not None

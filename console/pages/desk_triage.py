@@ -7,6 +7,7 @@ from typing import Any
 
 from console.api.triage_scope import masked_report, readers_rows
 from console.desk.views import DeskTriage
+from dispatch import limits
 from dispatch.access import Principal, may
 
 EMPTY_H, FULL_H = DeskTriage.heights  # its head only when nothing waits; else 2-3 cards
@@ -30,7 +31,7 @@ class TriageFeed:
         if rows is None or rows is self._source:
             return
         self._source = rows
-        mine = (readers_rows(self.principal, rows) if self.principal is not None
+        mine = (readers_rows(self.principal, rows, limit=limits.TRIAGE_ROWS) if self.principal is not None
                 else [masked_report(_NOBODY, r) for r in rows])
         self.view.update_rows(mine)
         height = FULL_H if mine else EMPTY_H

@@ -67,3 +67,34 @@ def test_migration_0020_locates_existing_reports_as_the_intake_does(own_copy):
         assert tuple(row) == (chain["street"], chain["community"], chain["grid"])
     assert got[3][0] == c_street and got[3][1] == community
     assert tuple(got[4]) == (None, None, None)
+
+
+def test_the_desks_rows_hold_each_areas_own_oldest_however_many_wait_elsewhere(own_copy):
+    """A street with many old reports must not push another street's, community's or grid's
+    newer ones out of the hub's rows (the desks cut them to their area afterwards)."""
+    from sqlalchemy import text
+
+    from dispatch.access import Scope
+    from dispatch.views_resident import triage_queue
+
+    with own_copy.begin() as conn:
+        pick = ("SELECT c.street_id, g.community_id, g.id FROM grids g "
+                "JOIN communities c ON c.id = g.community_id ORDER BY c.street_id {}, g.id LIMIT 1")
+        a_street, a_comm, a_grid = conn.execute(text(pick.format("ASC"))).one()
+        b_street, b_comm, b_grid = conn.execute(text(pick.format("DESC"))).one()
+        assert a_street != b_street
+        t0 = datetime(2026, 12, 1, tzinfo=UTC)
+        rows = [(a_street, a_comm, a_grid, t0 + timedelta(minutes=k)) for k in range(5)]
+        rows.append((b_street, b_comm, b_grid, t0 + timedelta(hours=1)))
+        rows.append((None, None, None, t0 + timedelta(hours=2)))
+        for i, (s, c, g, at) in enumerate(rows):
+            conn.execute(text(
+                "INSERT INTO resident_reports (tracking_code, category, description, "
+                "street_id, community_id, grid_id, submitted_at) VALUES (:code, 'neighbour', "
+                "'x', :s, :c, :g, :at)"), {"code": f"DESK{i:08d}", "s": s, "c": c, "g": g, "at": at})
+        whole = triage_queue(conn, limit=2)
+        rows_ = triage_queue(conn, limit=2, per_area=True)
+        b_only = triage_queue(conn, limit=2, scope=Scope(street_id=b_street))
+    assert [r["street_id"] for r in whole] == [a_street, a_street]  # a plain limit: B is cut
+    assert [r["street_id"] for r in rows_] == [a_street, a_street, b_street, None]
+    assert [r["id"] for r in rows_ if r["street_id"] == b_street] == [r["id"] for r in b_only]
