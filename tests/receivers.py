@@ -41,6 +41,7 @@ class HttpReceiver:
     hold: str | None = None  # the first request to this path waits for ``released``
     holding: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
+    location: str = ""  # sent with a 3xx answer: where the receiver points the sender
 
     def keys(self, path: str | None = None) -> dict[str, int]:
         """Idempotency key → how many times it arrived (a receiver dedupes on it)."""
@@ -79,10 +80,14 @@ def http_receiver(**kw: Any) -> Iterator[HttpReceiver]:
                 rec.released.wait(60)
             out = json.dumps({"code": "OK" if status < 300 else "ERR"}).encode()
             self.send_response(status)
+            if 300 <= status < 400 and rec.location:
+                self.send_header("Location", rec.location)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
             self.wfile.write(out)
+
+        do_GET = do_POST  # a followed redirect arrives as a GET: recorded like a POST
 
         def handle(self) -> None:
             with contextlib.suppress(OSError):  # the sender died mid-request (the drill)

@@ -22,7 +22,8 @@ class ServedOutbox(OutboxWorker):
 def outbox_worker(app: App, channels: Channels | None = None) -> OutboxWorker:
     """``app``'s worker (made on first use over the settings' channels; not started)."""
     return per_app(_WORKERS, _LOCK, app,
-                   lambda a: ServedOutbox(a.engine, channels or a.settings.notify))
+                   lambda a: ServedOutbox(a.engine, channels or a.settings.notify,
+                                          webhook_hosts=lambda: a.dispatch.policy().webhook_hosts))
 
 
 def start_outbox(app: App) -> OutboxWorker:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dispatch import limits
 from dispatch.adapters.senders import Channels, DeliveryFailed, send_webhook
+from dispatch.webhook_hosts import allowed
 from dispatch.webhooks import backoff_s
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,10 @@ class OutboxWorker:
                  batch: int = limits.OUTBOX_BATCH, lease_s: float = limits.OUTBOX_LEASE_S,
                  base_s: float = limits.OUTBOX_BACKOFF_S,
                  cap_s: float = limits.OUTBOX_BACKOFF_CAP_S,
-                 max_attempts: int = limits.OUTBOX_MAX_ATTEMPTS) -> None:
+                 max_attempts: int = limits.OUTBOX_MAX_ATTEMPTS,
+                 webhook_hosts: Callable[[], Iterable[str]] = tuple) -> None:
         self.engine, self.channels = engine, channels
+        self.webhook_hosts = webhook_hosts  # the policy's allow-list, read at each delivery
         self.interval_s, self.batch, self.lease_s = interval_s, batch, lease_s
         self.base_s, self.cap_s, self.max_attempts = base_s, cap_s, max_attempts
         self._stop = threading.Event()
@@ -107,10 +110,15 @@ class OutboxWorker:
         return len(rows)
 
     def _deliver(self, row: Any) -> None:
+        why = None
         if row.channel == "webhook" and not row.secret:  # disabled or deleted meanwhile
+            why = "订阅已停用或删除"
+        elif row.channel == "webhook" and not allowed(row.recipient, self.webhook_hosts()):
+            why = "接收地址不在 Webhook 允许名单内"  # staged or retried before the list changed
+        if why is not None:
             with self.engine.begin() as conn:
-                conn.execute(text("UPDATE outbox SET state = 'cancelled', "
-                                  "last_error = '订阅已停用或删除' WHERE id = :id"), {"id": row.id})
+                conn.execute(text("UPDATE outbox SET state = 'cancelled', last_error = :why "
+                                  "WHERE id = :id"), {"why": why, "id": row.id})
             return
         try:
             status = self._sender(row)()

@@ -35,12 +35,25 @@ class DeliveryFailed(Exception):
         self.reason, self.status = reason[:500], status
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the receiver's answer, not a new address: following it would send the body (as
+    a GET) to any host the receiver names, past the webhook allow-list."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
 def post_json(url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float) -> int:
-    """POST ``body``; the status if 2xx, else :class:`DeliveryFailed` (network errors too)."""
+    """POST ``body``; the status if 2xx, else :class:`DeliveryFailed` (network errors and
+    redirects too: a redirect is never followed)."""
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", **headers})
     try:
-        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+        with _OPENER.open(req, timeout=timeout_s) as resp:
             status = int(resp.status)
             answer = resp.read(4096)
     except urllib.error.HTTPError as err:

@@ -224,3 +224,28 @@ def test_the_result_goes_back_to_the_source_in_its_shape(app: Dispatch,
                                         "调解成功；办理结果：双方当面协商一致；"
                                         "口头协议：乙方三日内清理楼道堆物")
         assert last["handlingUnit"] and last["handledAt"]
+
+
+def test_a_webhook_goes_only_to_allowed_hosts_and_never_follows_a_redirect(
+        app: Dispatch, demo_copy: Engine) -> None:
+    """A receiver's 3xx is a failed delivery, not a new address (its Location could be any
+    internal host); a row staged or retried before the allow-list changed is cancelled when its
+    host is no longer on it."""
+    with http_receiver() as inner, http_receiver(script=[302]) as outer:
+        outer.location = inner.url + "/internal"
+        sub = _subscribe(demo_copy, outer.url + "/moved", event_types=["incident_registered"])
+        outer.secrets["/moved"] = sub["secret"]
+        reg = _register(app, demo_copy, 6)
+        worker = OutboxWorker(demo_copy, Channels(), base_s=30)
+        worker.run_once()
+        (row,) = [r for r in _rows(demo_copy, reg.incident_id) if r["channel"] == "webhook"]
+        assert (row["state"], row["last_status"], row["last_error"]) == ("pending", 302,
+                                                                          "HTTP 302")
+        assert [r.path for r in outer.got] == ["/moved"] and inner.got == []
+
+        reg = _register(app, demo_copy, 7)
+        listed = OutboxWorker(demo_copy, Channels(), webhook_hosts=lambda: ("10.0.0.0/8",))
+        listed.run_once()
+        (row,) = [r for r in _rows(demo_copy, reg.incident_id) if r["channel"] == "webhook"]
+        assert (row["state"], row["last_error"]) == ("cancelled", "接收地址不在 Webhook 允许名单内")
+        assert len(outer.got) == 1  # nothing sent to a host off the list
