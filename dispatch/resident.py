@@ -15,6 +15,13 @@ from dispatch.errors import InvalidCommand
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,28}$")
 PHONE = _PHONE  # what a resident's phone may look like (the SMS check asks it too)
+
+
+def normal_phone(phone: str) -> str:
+    """One spelling per number: its digits, with a leading + kept (138 0013-8000 is 13800138000),
+    so a limit or a code counted per phone cannot be dodged by spacing."""
+    s = phone.strip()
+    return ("+" if s.startswith("+") else "") + "".join(c for c in s if c.isdigit())
 SOURCE = "居民扫码（一码通办）"  # how accepted reports name their origin on the case
 
 

@@ -22,6 +22,7 @@ from dispatch import limits, sms_text
 from dispatch.adapters import orm_resident  # noqa: F401  (migration 0021)
 from dispatch.adapters.outbox_repo import OutboxRepository
 from dispatch.notices import Notice
+from dispatch.resident import normal_phone
 
 EVENT = "phone_code"  # the outbox row's event type
 
@@ -36,6 +37,7 @@ def new_code() -> str:
 
 def wait_s(conn: Connection, phone: str, *, at: datetime) -> int:
     """Seconds until ``phone`` may have another code (0: now)."""
+    phone = normal_phone(phone)
     n, window = limits.PHONE_CODES_PER_PHONE
     rows: Sequence[datetime] = conn.execute(text(
         "SELECT sent_at FROM phone_codes WHERE phone = :p AND sent_at > :since "
@@ -50,6 +52,7 @@ def send_code(conn: Connection, phone: str, *, at: datetime,
               templates: Mapping[str, Mapping[str, str]]) -> int:
     """Send a code to ``phone`` (0), or the seconds to wait when its limit is reached. The
     caller's transaction holds the row and its SMS together."""
+    phone = normal_phone(phone)
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"fq-phone:{phone}"})
     wait = wait_s(conn, phone, at=at)
     if wait:
@@ -67,6 +70,7 @@ def send_code(conn: Connection, phone: str, *, at: datetime,
 
 def check_code(conn: Connection, phone: str, code: str, *, at: datetime) -> bool:
     """Spend the newest live code of ``phone`` if ``code`` is it; count a wrong try."""
+    phone = normal_phone(phone)
     row = conn.execute(text(
         "SELECT id, code_hash FROM phone_codes WHERE phone = :p AND used_at IS NULL "
         "AND expires_at > :at AND tries < :tries ORDER BY sent_at DESC LIMIT 1 FOR UPDATE"),

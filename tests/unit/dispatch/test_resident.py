@@ -205,3 +205,11 @@ def test_decisions_are_events_for_the_desks():
     assert {e.report_id for e in uow.db.published if isinstance(e, ResidentReported)} == {
         one["id"], two["id"]}
     assert ResidentDecided(report_id=1, status="rejected").as_dict()["type"] == "resident_decided"
+
+
+def test_a_phone_has_one_spelling_for_its_limits_and_codes() -> None:
+    from dispatch.resident import normal_phone
+
+    assert {normal_phone(p) for p in ("13800138000", "138 0013 8000", " 138-0013-8000 ")} == {
+        "13800138000"}
+    assert normal_phone("+86 138 0013 8000") == "+8613800138000"
