@@ -40,6 +40,10 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "task": ("code", "category", "address"), "supervise": ("code", "category", "address"),
     "escalated": ("code", "category", "address", "level"), "accepted": ("ref", "category"),
     "resolved": ("ref", "category"), "verify": ("code", "minutes")}
+# what a text must carry to do its job: the code a resident types, the case a unit looks up,
+# the tracking code a party follows the case with
+REQUIRED = {"verify": "code", "task": "code", "supervise": "code", "escalated": "code",
+            "accepted": "ref", "resolved": "ref"}
 # the longest a placeholder's value can be: the length check fills each one at this length
 WIDEST = {"code": 20, "category": 8, "address": 40, "level": 6, "ref": 20, "minutes": 3}
 DEFAULTS: dict[str, dict[str, str]] = {
@@ -95,6 +99,9 @@ def check(templates: Mapping[str, Any]) -> dict[str, dict[str, str]]:
                 raise InvalidCommand(
                     f"短信模板 {where}（{LABELS[kind]}）中的占位符 {{{name}}} 未知，"
                     f"可用：{'、'.join('{' + a + '}' for a in allowed)}", field=where)
+        if REQUIRED[kind] not in fields_of(text, where):
+            raise InvalidCommand(f"短信模板 {where}（{LABELS[kind]}）须包含占位符 "
+                                 f"{{{REQUIRED[kind]}}}", field=where)
         longest = len(text.format_map({a: "字" * WIDEST[a] for a in allowed}))
         if longest > limits.SMS_TEXT:
             raise InvalidCommand(

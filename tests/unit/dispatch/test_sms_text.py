@@ -78,3 +78,11 @@ def test_an_edit_is_audited_and_the_next_notice_uses_it():
         app.handle(UpdatePolicy(changes={"sms_templates": {"task": {"text": "{phone}"}}},
                                 actor="管理员"))
     assert FakeUnitOfWork(db).policy.sms_templates["accepted"]["gateway_id"] == "SMS_ACC"
+
+
+def test_a_text_without_what_it_must_carry_is_refused_naming_it() -> None:
+    with pytest.raises(InvalidCommand) as err:
+        sms_text.check({"verify": {"text": "您的验证码已发送，{minutes}分钟内有效。"}})
+    assert err.value.detail["field"] == "sms_templates.verify" and "{code}" in str(err.value)
+    with pytest.raises(InvalidCommand, match=r"\{ref\}"):
+        sms_text.check({"resolved": {"text": "您反映的{category}已办结。"}})
