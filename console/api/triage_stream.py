@@ -80,9 +80,11 @@ class TriageStreamHandler(ApiHandler):
                 rows = await asyncio.wait_for(box.get(), RECHECK_S)
             except TimeoutError:
                 rows = None
-            if await self.app.auth.of_request_async(self.app.engine, self) is None:
+            now = await self.app.auth.of_request_async(self.app.engine, self)
+            if now is None:
                 await self._send('event: end\ndata: {"reason":"登录已失效或已退出"}\n\n')
                 return
+            self.principal = now  # a changed role or area counts from the next push
             if rows is not None:
                 while not box.empty():  # a burst: the latest only
                     rows = box.get_nowait()

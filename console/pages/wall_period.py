@@ -93,7 +93,7 @@ class WallPeriod:
             with self._lock:
                 if n != self._asked:
                     return  # another period or area was asked for meanwhile
-            self.board, self.error, self.read_at = got, error, time.monotonic()
+                self.board, self.error, self.read_at = got, error, time.monotonic()
             self.ready()
         threading.Thread(target=work, name="wall-period", daemon=True).start()
 
