@@ -47,8 +47,10 @@ def test_a_failed_delivery_is_retried_and_an_sms_text_edited(served, browser, ar
         deadline = time.monotonic() + 30
         while True:
             with engine.connect() as conn:
+                # claimed (attempts counted) and its answer recorded
                 row = conn.scalar(text("SELECT id FROM outbox WHERE subscription_id = :s "
-                                       "AND attempts >= 1"), {"s": sub["id"]})
+                                       "AND attempts >= 1 AND (last_status IS NOT NULL "
+                                       "OR state <> 'pending')"), {"s": sub["id"]})
             if row is not None:
                 break
             assert time.monotonic() < deadline, "the first delivery was never tried"

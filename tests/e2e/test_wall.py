@@ -360,7 +360,7 @@ def test_stats_api_faces(live_server: str, demo_engine: Engine):
     assert status == 200 and all(set(f["properties"]) == {"id", "tone", "name"}
                                  for f in body["features"])
     status, body, _ = _get(f"{live_server}/api/v1/stats/definitions")
-    assert body["timezone"] == "Asia/Shanghai" and len(body["definitions"]) == 8
+    assert body["timezone"] == "Asia/Shanghai" and len(body["definitions"]) == 9  # 居民评价
     # faults name the field, in Chinese
     for query, code, fld in (("days=0", 400, "days"), ("street=abc", 400, "street"),
                              ("grid=999999999", 404, None),
