@@ -27,7 +27,9 @@ class SubmitResidentReport:
     phone: str | None = None
     photos: tuple[Photo, ...] = ()
     device: str | None = None
-    phone_verified: bool = False  # the phone proved by an SMS code (the resident API checks)
+    # an SMS code the resident API has checked: spent with the report (the phone is then
+    # verified); a report refused keeps it usable
+    phone_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

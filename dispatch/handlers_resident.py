@@ -78,6 +78,12 @@ def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
         same_device = cmd.device is not None and dup.get("device_hash") == cmd.device
         return {"duplicate": True, "tracking_code": tracking.display(dup["tracking_code"])
                 if same_device else None}
+    # the code was checked by the resident API; it is spent here, with the report, so a
+    # report refused above leaves it usable
+    verified = bool(cmd.phone_code and r.phone)
+    if verified and not uow.residents.spend_phone_code(r.phone or "", cmd.phone_code or "",
+                                                       at=now):
+        raise InvalidCommand(resident.CODE_REFUSED, field="phone_code")
     for p, up in zip(cmd.photos, uploads, strict=True):
         uow.residents.store_blob(sha256=up.sha256, content=p.content)
     code = tracking.new_code()
@@ -86,7 +92,7 @@ def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
         "tracking_code": code, "category": r.category, "description": r.description,
         "address": r.address, "lon": r.lon, "lat": r.lat, "place": r.place, "name": r.name,
         "phone": r.phone, "device_hash": cmd.device, "submitted_at": now,
-        "phone_verified": bool(cmd.phone_verified and r.phone),
+        "phone_verified": verified,
         "photos": [{"sha256": u.sha256, "content_type": u.content_type, "size": u.size,
                     "filename": u.filename} for u in uploads]})
     uow.incidents.audit(at=now, actor=RESIDENT_ACTOR, action="resident_report",
@@ -95,7 +101,8 @@ def submit(cmd: SubmitResidentReport, uow: UnitOfWork) -> Json:
                                 "place": r.place, "anonymous": r.name is None})
     uow.emit(ResidentReported(report_id=rid, **area))
     uow.commit()
-    return {"duplicate": False, "id": rid, "tracking_code": tracking.display(code)}
+    return {"duplicate": False, "id": rid, "tracking_code": tracking.display(code),
+            "phone_verified": verified}
 
 
 def _pending(uow: UnitOfWork, report_id: int) -> Json:

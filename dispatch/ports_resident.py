@@ -43,6 +43,10 @@ class Residents(Protocol):
 
     def rate(self, report_id: int, *, rating: int, note: str | None, at: datetime) -> None: ...
 
+    def spend_phone_code(self, phone: str, code: str, *, at: datetime) -> bool:
+        """Spend ``phone``'s live SMS code if ``code`` is it (in the report's transaction)."""
+        ...
+
     def case_state(self, incident_id: int) -> dict[str, Any] | None:
         """``state`` and ``followed_up_at`` of the case a report became."""
         ...

@@ -15,6 +15,9 @@ from dispatch.errors import InvalidCommand
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,28}$")
 PHONE = _PHONE  # what a resident's phone may look like (the SMS check asks it too)
+# a wrong, spent or expired SMS code (the resident may clear it and send the phone unverified)
+CODE_REFUSED = ("短信验证码（phone_code）错误或已过期，请重新获取；也可清空验证码，"
+                "以未验证号码提交")
 
 
 def normal_phone(phone: str) -> str:
@@ -22,6 +25,8 @@ def normal_phone(phone: str) -> str:
     so a limit or a code counted per phone cannot be dodged by spacing."""
     s = phone.strip()
     return ("+" if s.startswith("+") else "") + "".join(c for c in s if c.isdigit())
+
+
 SOURCE = "居民扫码（一码通办）"  # how accepted reports name their origin on the case
 
 

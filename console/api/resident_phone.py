@@ -14,7 +14,7 @@ from console.bootstrap import App
 from dispatch import limits
 from dispatch.adapters.phone_codes import check_code, send_code
 from dispatch.errors import InvalidCommand, TooManyAttempts
-from dispatch.resident import PHONE
+from dispatch.resident import CODE_REFUSED, PHONE
 
 NO_GATEWAY = "本平台未配置短信网关，手机号不作验证，将作为“未验证”号码记录。"
 
@@ -23,18 +23,18 @@ def checks_phones(app: App) -> bool:
     return app.settings.notify.sms is not None
 
 
-def phone_checked(app: App, phone: str | None, code: str | None) -> bool:
-    """Whether the report's ``phone`` is proved by ``code`` (no gateway, no phone or no code:
-    False, unverified). A wrong or spent code is refused naming ``phone_code``; the wrong try
-    is counted (its own transaction) before the refusal."""
+def phone_code(app: App, phone: str | None, code: str | None) -> str | None:
+    """The report's SMS ``code`` once checked, for the report to spend in its own transaction
+    (so a report refused by its other checks leaves the code usable); None when the phone goes
+    unverified (no gateway, no phone or no code). A wrong or spent code is refused naming
+    ``phone_code``; the wrong try is counted (its own transaction) before the refusal."""
     if not checks_phones(app) or not phone or not code:
-        return False
+        return None
     with app.engine.begin() as conn:
-        ok = check_code(conn, phone, code, at=datetime.now(UTC))
+        ok = check_code(conn, phone, code, at=datetime.now(UTC), spend=False)
     if not ok:
-        raise InvalidCommand("短信验证码（phone_code）错误或已过期，请重新获取；也可清空验证码，"
-                             "以未验证号码提交", field="phone_code")
-    return True
+        raise InvalidCommand(CODE_REFUSED, field="phone_code")
+    return code
 
 
 class PhoneCheckHandler(ResidentHandler):

@@ -3,8 +3,10 @@
 :func:`send_code` refuses a phone that had :data:`dispatch.limits.PHONE_CODES_PER_PHONE` codes
 in the window (counted here, in the database, so every console process agrees), stores
 SHA-256 of ``phone:code`` with its expiry, and writes the SMS (the policy's ``verify`` text)
-into the outbox in the same transaction. :func:`check_code` spends a live code once; each
-wrong try counts and :data:`dispatch.limits.PHONE_CODE_TRIES` wrong tries end the code. The
+into the outbox in the same transaction. :func:`check_code` checks a live code (each wrong
+try counts and :data:`dispatch.limits.PHONE_CODE_TRIES` wrong tries end the code) and spends it
+once, or only checks it (``spend=False``: the resident API checks before the report, which
+spends the code in its own transaction, so a refused report leaves the code usable). The
 code itself stays in the outbox row's payload until it is delivered (the SMS must carry it);
 the admin page never shows payloads, and the code is useless after its expiry.
 """
@@ -68,8 +70,10 @@ def send_code(conn: Connection, phone: str, *, at: datetime,
     return 0
 
 
-def check_code(conn: Connection, phone: str, code: str, *, at: datetime) -> bool:
-    """Spend the newest live code of ``phone`` if ``code`` is it; count a wrong try."""
+def check_code(conn: Connection, phone: str, code: str, *, at: datetime,
+               spend: bool = True) -> bool:
+    """Whether ``code`` is the newest live code of ``phone`` (spent if ``spend``); a wrong try
+    counts."""
     phone = normal_phone(phone)
     row = conn.execute(text(
         "SELECT id, code_hash FROM phone_codes WHERE phone = :p AND used_at IS NULL "
@@ -81,6 +85,7 @@ def check_code(conn: Connection, phone: str, code: str, *, at: datetime) -> bool
         conn.execute(text("UPDATE phone_codes SET tries = tries + 1 WHERE id = :i"),
                      {"i": row[0]})
         return False
-    conn.execute(text("UPDATE phone_codes SET used_at = :at WHERE id = :i"),
-                 {"i": row[0], "at": at})
+    if spend:
+        conn.execute(text("UPDATE phone_codes SET used_at = :at WHERE id = :i"),
+                     {"i": row[0], "at": at})
     return True

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from dispatch.adapters.phone_codes import check_code
 from dispatch.errors import Conflict
 from dispatch.ports_rows import Json
 from dispatch.views_resident import place
@@ -93,6 +94,9 @@ class ResidentRepository:
         self.conn.execute(text(
             "UPDATE resident_reports SET rating = :r, rating_note = :n, rated_at = :at "
             "WHERE id = :id"), {"r": rating, "n": note, "at": at, "id": report_id})
+
+    def spend_phone_code(self, phone: str, code: str, *, at: datetime) -> bool:
+        return check_code(self.conn, phone, code, at=at)
 
     def case_state(self, incident_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(text(

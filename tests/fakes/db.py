@@ -42,6 +42,7 @@ class Tables:
     residents: list[Json] = field(default_factory=list)  # resident_reports, with "notes"
     blobs: dict[str, bytes] = field(default_factory=dict)
     places: dict[str, tuple[float, float]] = field(default_factory=dict)  # posters' ?at= points
+    phone_codes: dict[str, str] = field(default_factory=dict)  # phone → its live SMS code
     outbox: list[Json] = field(default_factory=list)  # staged notices (migration 0018)
     subscriptions: list[Any] = field(default_factory=list)  # dispatch.notices.Subscription
     contacts: dict[int, Json] = field(default_factory=dict)  # a unit's phone and e-mail

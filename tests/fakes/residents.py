@@ -8,6 +8,7 @@ from typing import Any
 
 from dispatch.errors import Conflict
 from dispatch.ports_rows import Json
+from dispatch.resident import normal_phone
 from tests.fakes.db import FakeDb
 
 
@@ -71,6 +72,13 @@ class FakeResidents:
         row = self.get(report_id)
         assert row is not None
         row.update(rating=rating, rating_note=note, rated_at=at)
+
+    def spend_phone_code(self, phone: str, code: str, *, at: datetime) -> bool:
+        phone = normal_phone(phone)
+        if self.db.tables.phone_codes.get(phone) != code:
+            return False
+        del self.db.tables.phone_codes[phone]
+        return True
 
     def case_state(self, incident_id: int) -> dict[str, Any] | None:
         case = self.db.tables.cases.get(incident_id)

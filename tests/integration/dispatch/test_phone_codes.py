@@ -82,3 +82,55 @@ def test_wrong_tries_end_a_code_and_sends_per_phone_are_limited(demo_copy: Engin
         assert send_code(conn, "13712340003", at=now, templates=sms_text.defaults()) == 0
         assert conn.scalar(text("SELECT count(*) FROM outbox WHERE recipient = :p AND "
                                 "event_type = :e"), {"p": phone, "e": EVENT}) == n
+
+
+def test_a_report_refused_by_its_checks_leaves_its_code_usable(demo_copy: Engine) -> None:
+    """The resident API checks the code (a wrong try counts, in its own transaction), the
+    report spends it in the report's transaction: a refused report costs no code."""
+    from types import SimpleNamespace
+
+    import pytest
+
+    from console.api.resident_phone import phone_code
+    from dispatch.bootstrap import bootstrap
+    from dispatch.commands_resident import SubmitResidentReport
+    from dispatch.errors import InvalidCommand
+    from dispatch.eta import StraightLineEta
+
+    from .conftest import grid_point
+
+    api = SimpleNamespace(settings=SimpleNamespace(notify=SimpleNamespace(sms=object())),
+                          engine=demo_copy)
+    dispatch = bootstrap(demo_copy, eta=StraightLineEta(), policy_check_s=0)
+    phone, now = "13712340009", datetime.now(UTC)
+    with demo_copy.begin() as conn:
+        assert send_code(conn, phone, at=now, templates=sms_text.defaults()) == 0
+        conn.execute(text("UPDATE phone_codes SET code_hash = :h WHERE phone = :p"),
+                     {"h": code_hash(phone, "123456"), "p": phone})
+    lon, lat = grid_point(demo_copy)
+
+    def submit(code: str | None, description: str) -> dict:
+        return dispatch.handle(SubmitResidentReport(
+            category="neighbour", description=description, lon=lon, lat=lat, phone=phone,
+            device="c" * 64, phone_code=code))
+
+    with pytest.raises(InvalidCommand) as e:
+        phone_code(api, phone, "000000")  # a wrong try: counted, refused
+    assert e.value.detail["field"] == "phone_code"
+    code = phone_code(api, "137 1234 0009", "123456")
+    with pytest.raises(InvalidCommand) as e:
+        submit(code, "")  # refused by its own checks
+    assert e.value.detail["field"] == "description"
+    with demo_copy.connect() as conn:
+        row = conn.execute(text("SELECT used_at, tries FROM phone_codes WHERE phone = :p"),
+                           {"p": phone}).one()
+    assert row.used_at is None and row.tries == 1  # still usable; the wrong try counted
+    out = submit(phone_code(api, phone, "123456"), "楼道里堆放杂物，多次沟通无果")
+    assert out["phone_verified"] is True
+    with demo_copy.connect() as conn:
+        assert conn.scalar(text("SELECT phone_verified FROM resident_reports WHERE id = :i"),
+                           {"i": out["id"]}) is True
+        assert conn.scalar(text("SELECT used_at FROM phone_codes WHERE phone = :p"),
+                           {"p": phone}) is not None
+    with pytest.raises(InvalidCommand):
+        phone_code(api, phone, "123456")  # spent with the report

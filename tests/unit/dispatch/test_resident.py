@@ -213,3 +213,22 @@ def test_a_phone_has_one_spelling_for_its_limits_and_codes() -> None:
     assert {normal_phone(p) for p in ("13800138000", "138 0013 8000", " 138-0013-8000 ")} == {
         "13800138000"}
     assert normal_phone("+86 138 0013 8000") == "+8613800138000"
+
+
+def test_a_report_spends_its_sms_code_only_when_it_is_stored() -> None:
+    uow = FakeUnitOfWork()
+    uow.db.tables.phone_codes["13800138000"] = "123456"
+    with pytest.raises(InvalidCommand) as e:  # refused by its other checks: the code stays
+        _submit(uow, phone="138 0013 8000", phone_code="123456", lon=None, lat=None)
+    assert e.value.detail["field"] == "address"
+    assert uow.db.tables.phone_codes == {"13800138000": "123456"}
+    with pytest.raises(InvalidCommand) as e:  # a wrong code: nothing stored, nothing spent
+        _submit(uow, phone="13800138000", phone_code="654321")
+    assert e.value.detail["field"] == "phone_code" and uow.db.tables.residents == []
+    out = _submit(uow, phone="13800138000", phone_code="123456")
+    assert out["phone_verified"] is True and uow.db.tables.phone_codes == {}
+    assert uow.db.tables.residents[0]["phone_verified"] is True
+    plain = _submit(uow, phone="13900139000", device="e" * 64,
+                    description="小区门口夜间烧烤油烟扰民多次")  # no code: unverified
+    assert plain["phone_verified"] is False
+    assert uow.db.tables.residents[1]["phone_verified"] is False
