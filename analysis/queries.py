@@ -14,10 +14,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
+from dispatch.stats_evidence import NOT_MERGED
 from dispatch.stats_scope import Scope
 
-NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
-              "AND f.merged_into IS NOT NULL)")
 _AREAS = ("(SELECT m.id, m.geom, m.grid_id, g.community_id, c.street_id FROM micro_grids m "
           "JOIN grids g ON g.id = m.grid_id JOIN communities c ON c.id = g.community_id) a")
 

@@ -134,6 +134,10 @@ class Units(Protocol):
 
     def save_setting(self, key: str, value: Json, *, at: datetime, by: str) -> None: ...
 
+    def staff_names(self) -> dict[str, str]:
+        """Active staff accounts: username → display name (the username when it has none)."""
+        ...
+
 
 class PolicySource(Protocol):
     def forget(self) -> None:

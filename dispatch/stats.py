@@ -35,7 +35,7 @@ RECORDED_VISIT = evidence.RECORDED_VISIT
 TZ = "Asia/Shanghai"
 OPEN = OPEN_STATES  # 在办: every state before 办结
 DONE = DONE_STATES  # 办结 (then 回访, filed); reopening leaves them
-SATISFIED_AT_LEAST = 4  # 满意 = 4 (满意) or 5 (非常满意) on the 1-5 follow-up scale
+SATISFIED_AT_LEAST = evidence.SATISFIED_AT_LEAST
 WINDOWS = (7, 30)  # the rolling windows rates and times are given for, in days
 MASK_DECIMALS = 3  # open cases' points rounded to 0.001° (~110 m × 80 m here): no door is shown
 
@@ -88,8 +88,7 @@ WHOLE = Scope()  # the whole territory: the default scope of every figure
 # The level below each (the hierarchy's tables: dispatch.stats_areas.AREA_TABLES).
 CHILD = {"all": "street", "district": "street", "street": "community", "community": "grid"}
 
-_NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
-               "AND f.merged_into IS NOT NULL)")
+_NOT_MERGED = evidence.NOT_MERGED
 
 
 _OPEN, _OWED, _DONE = sql_list(OPEN), sql_list(SIGN_OWED), sql_list(DONE)

@@ -19,6 +19,10 @@ SUCCESS_SHORT = "有记录有协议的调解成功"  # at most 13 characters: on
 CLAIMED_DEFINITION = "办结结果选为“调解成功”的案件（不论有无调解记录和协议）"
 RESOLVED_DEFINITION = "已办结（含已回访、已归档）且由人选定办结结果的案件"
 _DONE = sql_list(DONE_STATES)
+SATISFIED_AT_LEAST = 4  # 满意 = 4 (满意) or 5 (非常满意) on the 1-5 scale (回访 and 居民评价)
+# a case merged into another as a duplicate counts in no figure
+NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
+              "AND f.merged_into IS NOT NULL)")
 
 
 def resolved(alias: str = "i") -> str:

@@ -14,15 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.stats_evidence import NOT_MERGED, SATISFIED_AT_LEAST
 from dispatch.stats_scope import Scope
 
-SATISFIED_AT_LEAST = 4
 LABEL = "居民评价"
 DEFINITION = ("统计期内居民在查询页对办结结果的评价（1–5星，按评价时间计）中评4星或5星的比例；"
               "与满意度（回访人记录的回访）分开计算，互不替代；并案的重复件不计。")
 SHORT = "居民自评4–5星占比"
-NOT_MERGED = ("NOT EXISTS (SELECT 1 FROM incident_flow f WHERE f.incident_id = i.id "
-              "AND f.merged_into IS NOT NULL)")
 
 
 def rate(numerator: int, denominator: int) -> float | None:

@@ -1,7 +1,8 @@
 """Who is told of an escalation (督办人名单, ``notify_supervisors``): the rule, command and handler.
 
-An entry names a person (a staff account's display name when one is chosen), a phone and/or an
-e-mail address, and optionally a street (only that street's escalations; none: every street).
+An entry names a person (a chosen staff account's display name stands for an empty name; an
+account unknown or inactive is refused), a phone and/or an e-mail address, and optionally a
+street (only that street's escalations; none: every street).
 The list replaces the stored one as a whole, is validated here (a Chinese reason naming the
 field, e.g. ``people[2].phone``) and audited (``supervisors_update``) in the same transaction.
 """
@@ -16,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from dispatch import limits
 from dispatch.errors import InvalidCommand
 from dispatch.notices import SUPERVISORS_SETTING
+from dispatch.resident import PHONE, normal_phone
 
 if TYPE_CHECKING:
     from dispatch.ports import UnitOfWork
     from dispatch.ports_rows import Json
 
-PHONE = re.compile(r"^\+?\d[\d -]{4,}$")
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
 KEYS = frozenset({"name", "username", "phone", "email", "street_id"})
 
@@ -35,9 +36,11 @@ class SetSupervisors:
     reason: str | None = None
 
 
-def check(people: Sequence[Any], *, streets: frozenset[int] | None = None) -> list[Json]:
+def check(people: Sequence[Any], *, streets: frozenset[int] | None = None,
+          accounts: Mapping[str, str] | None = None) -> list[Json]:
     """The stored shape of ``people``, or a refusal naming the entry's field (``streets``: the
-    territory's street ids, when known)."""
+    territory's street ids, ``accounts``: active usernames → display names, when known). Empty
+    values count as absent."""
     if len(people) > limits.SUPERVISORS:
         raise InvalidCommand(f"督办人名单（people）不超过 {limits.SUPERVISORS} 人", field="people")
     out: list[Json] = []
@@ -46,8 +49,14 @@ def check(people: Sequence[Any], *, streets: frozenset[int] | None = None) -> li
         where = f"people[{i}]"
         if not isinstance(p, Mapping) or set(p) - KEYS:
             raise InvalidCommand(f"督办人 {where} 只可含 {'、'.join(sorted(KEYS))}", field=where)
+        p = {k: v for k, v in p.items() if v not in (None, "")}
         user = limits.text(p.get("username"), "账号", f"{where}.username",
                            limit=limits.USERNAME)
+        if user is not None and accounts is not None:
+            if user not in accounts:
+                raise InvalidCommand(f"督办人 {where} 的账号 {user} 不存在或已停用",
+                                     field=f"{where}.username")
+            p.setdefault("name", accounts[user])
         name = limits.text(p.get("name"), "姓名", f"{where}.name", limit=limits.NAME,
                            required=True)
         phone = limits.text(p.get("phone"), "手机号", f"{where}.phone", limit=limits.PHONE)
@@ -64,7 +73,8 @@ def check(people: Sequence[Any], *, streets: frozenset[int] | None = None) -> li
         if street is not None and not _street_ok(street, streets):
             raise InvalidCommand(f"督办人 {where} 的街道（street_id）不存在",
                                  field=f"{where}.street_id")
-        for kind, value in (("phone", phone), ("email", email)):
+        # one spelling per phone (138 0000 0001 is 13800000001), as the SMS limits count it
+        for kind, value in (("phone", phone and normal_phone(phone)), ("email", email)):
             if value is not None and (kind, value) in seen:
                 raise InvalidCommand(f"督办人 {where} 的{'手机号' if kind == 'phone' else '电子邮箱'}"
                                      f"与前面的重复", field=f"{where}.{kind}")
@@ -83,7 +93,8 @@ def set_supervisors(cmd: SetSupervisors, uow: UnitOfWork) -> Json:
     """Validate, store and audit the list in one transaction; the stored list."""
     if not cmd.actor:
         raise InvalidCommand("须注明修改人", field="actor")
-    people = check(list(cmd.people), streets=uow.units.street_ids())
+    people = check(list(cmd.people), streets=uow.units.street_ids(),
+                   accounts=uow.units.staff_names())
     now = uow.now()
     stored: Json = {"people": people}
     uow.units.save_setting(SUPERVISORS_SETTING, stored, at=now, by=cmd.actor)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 
 from dispatch.adapters import orm_outbox  # noqa: F401  (migration 0018)
 from dispatch.adapters.webhook_admin import SUBSCRIPTION_COLUMNS
+from dispatch.notices import SUPERVISORS_SETTING
 
 ROW_COLUMNS = ("o.id, o.key, o.channel, o.event_type, o.incident_id, o.subscription_id, "
                "o.state, o.attempts, o.next_at, o.last_error, o.last_status, o.created_at, "
@@ -83,7 +84,7 @@ def subscription_exists(conn: Connection, sub_id: int) -> bool:
 def supervisors(conn: Connection) -> list[dict[str, Any]]:
     """The stored escalation list (``notify_supervisors``), as the admin edits it."""
     value = conn.scalar(text("SELECT value FROM dispatch_settings WHERE key = :k"),
-                        {"k": "notify_supervisors"})
+                        {"k": SUPERVISORS_SETTING})
     people = (value or {}).get("people") if isinstance(value, dict) else None
     return [dict(p) for p in people or [] if isinstance(p, dict)]
 

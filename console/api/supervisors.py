@@ -1,8 +1,8 @@
 """The escalation list's admin face: GET/POST /api/v1/admin/supervisors (督办人名单).
 
 The list is written by :class:`dispatch.supervisors.SetSupervisors` (validated, stored and
-audited in one transaction); a chosen account's display name stands for an empty name, an
-unknown account is refused naming the field, and every refusal is audited too.
+audited in one transaction, a chosen account's display name standing for an empty name and an
+unknown account refused there); every refusal is audited here too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from console.api.accounts import AccountsBase
 from console.api.schemas_webhooks import SupervisorsIn
 from dispatch import views_outbox as views
 from dispatch.adapters.accounts import audit
-from dispatch.errors import DispatchError, InvalidCommand
+from dispatch.errors import DispatchError
 from dispatch.supervisors import SetSupervisors
 
 
@@ -36,20 +36,7 @@ class SupervisorsHandler(AccountsBase):
 
         def work() -> dict[str, Any]:
             try:
-                with self.app.engine.connect() as conn:
-                    names = {a["username"]: a["display_name"] or a["username"]
-                             for a in views.staff(conn)}
-                people = []
-                for i, p in enumerate(body["people"]):
-                    entry = {k: v for k, v in p.items() if v not in (None, "")}
-                    user = entry.get("username")
-                    if user is not None and user not in names:
-                        raise InvalidCommand(f"督办人 people[{i}] 的账号 {user} 不存在或已停用",
-                                             field=f"people[{i}].username")
-                    if user is not None and not entry.get("name"):
-                        entry["name"] = names[user]
-                    people.append(entry)
-                self.handle(SetSupervisors(people=tuple(people), actor=actor,
+                self.handle(SetSupervisors(people=tuple(body["people"]), actor=actor,
                                            reason=body.get("reason") or "管理页修改督办人名单"))
             except DispatchError as err:
                 with self.app.engine.begin() as conn:

@@ -179,3 +179,8 @@ class UnitRepository:
             "(:k, CAST(:v AS jsonb), :at, :by) ON CONFLICT (key) DO UPDATE SET value = "
             "EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by"),
             {"k": key, "v": json.dumps(value, ensure_ascii=False), "at": at, "by": by})
+
+    def staff_names(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.conn.execute(text(
+            "SELECT username, coalesce(nullif(display_name, ''), username) FROM accounts "
+            "WHERE active"))}

@@ -43,6 +43,7 @@ class Tables:
     blobs: dict[str, bytes] = field(default_factory=dict)
     places: dict[str, tuple[float, float]] = field(default_factory=dict)  # posters' ?at= points
     phone_codes: dict[str, str] = field(default_factory=dict)  # phone → its live SMS code
+    accounts: dict[str, str] = field(default_factory=dict)  # active staff: username → name
     outbox: list[Json] = field(default_factory=list)  # staged notices (migration 0018)
     subscriptions: list[Any] = field(default_factory=list)  # dispatch.notices.Subscription
     contacts: dict[int, Json] = field(default_factory=dict)  # a unit's phone and e-mail

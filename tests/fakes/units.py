@@ -124,6 +124,9 @@ class FakeUnits:
     def street_ids(self) -> frozenset[int]:
         return frozenset(range(1, 21))  # the fake territory's streets
 
+    def staff_names(self) -> dict[str, str]:
+        return dict(self.db.tables.accounts)
+
     def record_position(self, unit_id: int, lon: float, lat: float, *, at: datetime,
                         seq: int | None, accuracy_m: float | None, crs: str, reset_s: float
                         ) -> tuple[bool, bool]:

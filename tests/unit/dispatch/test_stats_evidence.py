@@ -45,3 +45,18 @@ def test_the_definitions_served_say_so():
         assert stats_evidence.SUCCESS_DEFINITION in text
         assert "调解记录" in text and "口头协议" in text and "书面" in text
     assert len(wall.short) <= 13
+
+
+def test_merged_duplicates_and_the_satisfied_cut_have_one_owner():
+    """"Merged duplicates count nowhere" and "satisfied = 4 stars or more" are spelt in
+    dispatch/stats_evidence.py only; the wall, 居民评价 and the period figures import them."""
+    own = re.compile(r"merged_into\s+IS\s+NOT\s+NULL\)\"?\)?$|SATISFIED_AT_LEAST\s*=\s*\d")
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in _sources()
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if own.search(line.strip()) and p.name != "stats_evidence.py"]
+    assert found == [], "defined in dispatch/stats_evidence.py only: " + ", ".join(found)
+    from analysis import queries
+    from dispatch import stats_resident
+
+    assert stats_resident.NOT_MERGED is queries.NOT_MERGED is stats_evidence.NOT_MERGED
+    assert stats_resident.SATISFIED_AT_LEAST is stats.SATISFIED_AT_LEAST

@@ -47,3 +47,38 @@ def test_a_stored_list_is_audited_and_tells_the_next_escalation():
     app.handle(ChangeState(incident_id=1, to="escalated", actor="调解员10", note="需街道协调"))
     (sms,) = [r for r in db.tables.outbox if r["event_type"] == "incident_escalated"]
     assert sms["recipient"] == "13600000001" and "上报" in sms["payload"]["text"]
+
+
+def test_a_chosen_account_names_the_entry_and_an_unknown_one_is_refused():
+    accounts = {"zhang": "张主任", "admin": "admin"}
+    (named, own) = check([{"username": "zhang", "name": "", "phone": "13800000001"},
+                          {"username": "admin", "name": "值班长", "phone": "13800000002"}],
+                         accounts=accounts)
+    assert named["name"] == "张主任" and own["name"] == "值班长"
+    with pytest.raises(InvalidCommand) as err:
+        check([{"name": "甲", "phone": "13800000001"},
+               {"username": "nobody", "phone": "13800000002"}], accounts=accounts)
+    assert err.value.detail["field"] == "people[1].username"
+    db = case_with_unit("on_scene", arrived=True)
+    db.tables.accounts.update(accounts)
+    app = fake_dispatch(db)
+    with pytest.raises(InvalidCommand) as err:
+        app.handle(SetSupervisors(people=({"username": "gone", "phone": "13600000001"},),
+                                  actor="管理员"))
+    assert err.value.detail["field"] == "people[0].username"
+    out = app.handle(SetSupervisors(people=({"username": "zhang", "phone": "13600000001"},),
+                                    actor="管理员"))
+    assert out["people"][0]["name"] == "张主任"
+
+
+def test_a_supervisor_phone_follows_the_one_phone_rule():
+    from dispatch.resident import PHONE
+
+    for bad in ("１３８００００００１", "138\u00a00000 0001", "+"):  # full-width digits, odd spaces
+        assert not PHONE.match(bad)
+        with pytest.raises(InvalidCommand) as err:
+            check([{"name": "甲", "phone": bad}])
+        assert err.value.detail["field"] == "people[0].phone"
+    with pytest.raises(InvalidCommand) as err:  # the same number spelt twice
+        check([{"name": "甲", "phone": "138 0000 0001"}, {"name": "乙", "phone": "13800000001"}])
+    assert err.value.detail["field"] == "people[1].phone"
