@@ -93,7 +93,7 @@ class DeskTriage(RowsView):
 
     api_base = param.String(default="/api/v1")
     vocab = param.Dict(default=VOCAB)
-    decides = param.Boolean(default=True, doc="The reader may accept or reject (its role).")
+    decides = param.Boolean(default=False, doc="The reader may accept or reject (its role).")
     point = param.Dict(default=None, allow_None=True)
     # its height in px, empty (the head only) and with reports: the layout's height follows
     # (console.pages.desk_triage), the browser sizes the panel itself (a grown layout box does

@@ -14,8 +14,9 @@ EMPTY_H, FULL_H = DeskTriage.heights  # its head only when nothing waits; else 2
 
 
 def decides(p: Principal | None) -> bool:
-    """Whether the reader's role may accept or reject (the API checks again, with the area)."""
-    return p is None or may(p, "incident.create")
+    """Whether the reader's role may accept or reject (the API checks again, with the area); a
+    desk built without a login decides nothing."""
+    return p is not None and may(p, "incident.create")
 
 
 class TriageFeed:

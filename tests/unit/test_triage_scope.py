@@ -130,3 +130,16 @@ def test_masked_roles_read_the_resident_masked():
         clear = masked_report(p, row)
         assert clear["masked"] is False and clear["name"] == "王阿姨"
         assert clear["phone"] == "13700001234"
+
+
+def test_a_desk_without_a_principal_decides_nothing():
+    from console.desk.views import DeskTriage
+    from console.pages.desk_triage import TriageFeed, decides
+
+    assert decides(None) is False
+    assert decides(A) and decides(DUTY)
+    assert not decides(Principal(name="leader", role="leader"))
+    view = DeskTriage()  # built without the page's answer: no decide buttons either
+    assert view.decides is False
+    TriageFeed(view, None).take({"triage": []})
+    assert view.decides is False
