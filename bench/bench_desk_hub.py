@@ -31,9 +31,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness import scratch_database, session_token
 from sqlalchemy import text
 
-from geo import db
 from geo.settings import Settings
 
 WHERE = [  # (label, function or "", a fragment of its file); the first label matching any frame
@@ -63,30 +63,6 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     t = time.perf_counter()
     out = fn(*args)
     return (time.perf_counter() - t) * 1000, out
-
-
-def build(settings: Settings, size: str, reuse: bool) -> str:
-    from demo.accounts import ensure_demo_accounts
-    from demo.seed import cached_demo
-    from geo.loader import load_territory
-
-    name = f"fq_bench_desk_hub_{size}"
-    url = db.create_database(settings, name, drop_first=not reuse)
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            kept = reuse and conn.scalar(text("SELECT to_regclass('units') IS NOT NULL")) and \
-                conn.scalar(text("SELECT count(*) FROM units"))
-        if not kept:
-            db.migrate(url)
-        with engine.begin() as conn:
-            if not kept:
-                load_territory(conn, cached_demo(settings.state_dir / "cache", size=size,
-                                                 seed=settings.seed, say=lambda m: None))
-            ensure_demo_accounts(conn)
-    finally:
-        engine.dispose()
-    return url
 
 
 def hub_costs(url: str, rounds: int) -> None:
@@ -180,16 +156,8 @@ def where(raw: Path) -> str:
                      for k, v in sorted(spent.items(), key=lambda kv: -kv[1]))
 
 
-def console_cpu(url: str, seconds: float, sessions: int, src: Path, speed: float, rate: float,
-                profile: Path | None = None) -> None:
-    from dispatch.adapters.accounts import open_session
-
-    engine = db.make_engine(url)
-    token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
-    with engine.begin() as conn:
-        duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
-        open_session(conn, duty, token=token)
-    engine.dispose()
+def console_cpu(url: str, token: str, seconds: float, sessions: int, src: Path, speed: float,
+                rate: float, profile: Path | None = None) -> None:
     port = 19000 + os.getpid() % 1000
     code = ("from console.bootstrap import bootstrap; from console.server import make_server; "
             f"s = make_server(bootstrap(url={url!r}), port={port}, address='127.0.0.1'); "
@@ -282,11 +250,14 @@ def main() -> None:
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
-    url = build(settings, args.size, args.reuse)
+    token = session_token()
+    url, engine = scratch_database(settings, f"fq_bench_desk_hub_{args.size}", args.size, token,
+                                   reuse=args.reuse)
+    engine.dispose()
     if not args.no_hub:
         hub_costs(url, args.rounds)
     if args.cpu > 0:
-        console_cpu(url, args.cpu, args.sessions, args.src.resolve(), args.speed, args.rate,
+        console_cpu(url, token, args.cpu, args.sessions, args.src.resolve(), args.speed, args.rate,
                     args.profile)
     print("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
 

@@ -18,23 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
-import struct
 import subprocess
 import sys
 import time
 import urllib.request
-import zlib
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
+from harness import pct, scratch_database, session_token
 
-from geo import db
 from geo.settings import Settings
+from tests.resident_client import R, photo_parts, solved_form
 
-R = "/api/v1/resident"
 WATCH = """() => {
   const find = (root) => { for (const el of root.querySelectorAll('*')) {
     if (el.classList && el.classList.contains('dk-tr-list')) { return el }
@@ -54,59 +50,9 @@ WATCH = """() => {
   return true }"""
 
 
-def build(settings: Settings, size: str, reuse: bool) -> str:
-    from demo.accounts import ensure_demo_accounts
-    from demo.seed import cached_demo
-    from geo.loader import load_territory
-
-    url = db.create_database(settings, f"fq_bench_triage_{size}", drop_first=not reuse)
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            kept = reuse and conn.scalar(text("SELECT to_regclass('units') IS NOT NULL")) and \
-                conn.scalar(text("SELECT count(*) FROM units"))
-        if not kept:
-            db.migrate(url)
-        with engine.begin() as conn:
-            if not kept:
-                load_territory(conn, cached_demo(settings.state_dir / "cache", size=size,
-                                                 seed=settings.seed, say=lambda m: None))
-            ensure_demo_accounts(conn)
-    finally:
-        engine.dispose()
-    return url
-
-
-def tiny_png() -> bytes:
-    """A real 2×2 PNG (red), the resident's photo."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
-
-
 def line(label: str, values: list[float]) -> str:
     return (f"{label}: p50 {statistics.median(values):6.0f} ms, p95 {pct(values, 0.95):6.0f} ms, "
             f"max {max(values):6.0f} ms (n={len(values)})")
-
-
-def session_token(url: str) -> str:
-    from dispatch.adapters.accounts import open_session
-
-    engine = db.make_engine(url)
-    token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
-    with engine.begin() as conn:
-        duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
-        open_session(conn, duty, token=token)
-    engine.dispose()
-    return token
 
 
 def a_point(base: str, token: str) -> tuple[float, float]:
@@ -117,19 +63,14 @@ def a_point(base: str, token: str) -> tuple[float, float]:
     return float(u["lon"]), float(u["lat"])
 
 
-def one(base: str, i: int, lon: float, lat: float, photo: bytes | None) -> tuple[str, float,
-                                                                                float]:
+def one(base: str, i: int, lon: float, lat: float, photo: bool) -> tuple[str, float, float]:
     """One report from a fresh phone (its own device cookie and address): (code, POST started
     in epoch ms, the POST's own duration in ms)."""
-    from dispatch import challenge
-
     s = requests.Session()
     s.headers["X-Forwarded-For"] = f"10.{i // 250 % 250}.{i % 250}.{7 + i % 200}"
-    c = s.post(f"{base}{R}/challenge", timeout=30).json()
-    form = {"category": "neighbour", "description": f"测试第{i}号：楼上每晚敲打地板{i}次，沟通无果",
-            "lon": str(lon + 0.0004 * (i % 7)), "lat": str(lat), "nonce": c["nonce"],
-            "answer": challenge.solve(c["nonce"], c["bits"])}
-    files = [("photo", ("现场.png", photo, "image/png"))] if photo else None
+    form = solved_form(base, s, description=f"测试第{i}号：楼上每晚敲打地板{i}次，沟通无果",
+                       lon=str(lon + 0.0004 * (i % 7)), lat=str(lat))
+    files = photo_parts(1 if photo else 0)
     t0 = time.time() * 1000
     resp = s.post(f"{base}{R}/reports", data=form, files=files, timeout=60)
     took = time.time() * 1000 - t0
@@ -138,8 +79,7 @@ def one(base: str, i: int, lon: float, lat: float, photo: bytes | None) -> tuple
     return resp.json()["tracking_code"], t0, took
 
 
-def measure(url: str, samples: int, photo: bool) -> None:
-    token = session_token(url)
+def measure(url: str, token: str, samples: int, photo: bool) -> None:
     port = 19000 + os.getpid() % 1000
     code = ("from console.bootstrap import bootstrap; from console.server import make_server; "
             f"s = make_server(bootstrap(url={url!r}), port={port}, address='127.0.0.1'); "
@@ -162,7 +102,6 @@ def measure(url: str, samples: int, photo: bool) -> None:
                     raise RuntimeError(f"the console did not start: see {log}") from None
                 time.sleep(0.3)
         lon, lat = a_point(base, token)
-        png = tiny_png() if photo else None
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
@@ -177,7 +116,7 @@ def measure(url: str, samples: int, photo: bool) -> None:
             time.sleep(3)  # the desk's first pushes settle
             seen, posts = [], []
             for i in range(samples):
-                tracking, t0, took = one(base, i, lon, lat, png)
+                tracking, t0, took = one(base, i, lon, lat, photo)
                 page.wait_for_function("(c) => window.__seen && window.__seen[c]",
                                        arg=tracking, timeout=30_000, polling="raf")
                 shown = float(page.evaluate("(c) => window.__seen[c]", tracking))
@@ -209,8 +148,11 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
     args = ap.parse_args()
     print("load average before: " + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
-    url = build(Settings.from_env(), args.size, args.reuse)
-    measure(url, args.samples, args.photo)
+    token = session_token()
+    url, engine = scratch_database(Settings.from_env(), f"fq_bench_triage_{args.size}",
+                                   args.size, token, reuse=args.reuse)
+    engine.dispose()
+    measure(url, token, args.samples, args.photo)
     print("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
 
 

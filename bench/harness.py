@@ -66,27 +66,58 @@ def copy_database(settings: Settings, name: str, template: str) -> str:
 
 
 def scratch_database(settings: Settings, name: str, size: str, token: str, *,
-                     template: str | None = None) -> tuple[str, Any]:
+                     template: str | None = None, reuse: bool = False) -> tuple[str, Any]:
     """A fresh database ``name`` (dropped first) holding the generated territory ``size`` (or a
     copy of the database ``template`` already holding one, migrated to the head), the demo
-    accounts and an API session ``token`` of the duty account: (its URL, an engine)."""
+    accounts and an API session ``token`` of the duty account: (its URL, an engine). With
+    ``reuse``, a database ``name`` left by an earlier run that holds units is kept as it is
+    (only the accounts and the session are added)."""
     from demo.accounts import ensure_demo_accounts
     from dispatch.adapters.accounts import open_session
 
-    if template:
+    kept = reuse and holds_units(settings, name)
+    if kept:
+        url = db.server_url(settings, name)
+    elif template:
         url = copy_database(settings, name, template)
     else:
         url = db.create_database(settings, name, drop_first=True)
     engine = db.make_engine(url)
-    db.migrate(url)
+    if not kept:
+        db.migrate(url)
     with engine.begin() as conn:
-        if not template:
+        if not kept and not template:
             load_territory(conn, cached_demo(settings.state_dir / "cache", size=size,
                                              seed=settings.seed, say=lambda m: None))
         ensure_demo_accounts(conn)
         duty = conn.scalar(text("SELECT id FROM accounts WHERE username = 'duty'"))
         open_session(conn, duty, token=token)
     return url, engine
+
+
+def holds_units(settings: Settings, name: str) -> bool:
+    """Whether the database ``name`` exists and holds a territory's units."""
+    admin = db.make_engine(db.server_url(settings, "postgres"))
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                return False
+    finally:
+        admin.dispose()
+    engine = db.make_engine(db.server_url(settings, name))
+    try:
+        with engine.connect() as conn:
+            return bool(conn.scalar(text("SELECT to_regclass('units') IS NOT NULL"))
+                        and conn.scalar(text("SELECT count(*) FROM units")))
+    finally:
+        engine.dispose()
+
+
+def session_token() -> str:
+    """A fresh API session token for a bench run (:func:`scratch_database` stores it)."""
+    import random
+
+    return f"bench-{os.getpid()}-{random.getrandbits(64):x}"
 
 
 def backends(engine: Any, dbname: str) -> list[int]:

@@ -161,26 +161,33 @@ def where_sql(f: CaseFilter, scope: Scope | None) -> tuple[str, dict[str, Any]]:
     return "WHERE " + " AND ".join(conds) + " " + where, {**params, **scope_params}
 
 
+def area_where(scope: Scope, alias: str = "i") -> tuple[list[str], dict[str, Any]]:
+    """The conditions keeping the rows of ``alias`` lying in ``scope``'s area (its streets — a
+    district is its streets, the one rule in dispatch.access —, community, grid), ANDed, and
+    their parameters: the one SQL form of a jurisdiction's area, for cases and reports alike."""
+    area = []
+    streets = scope.streets
+    if streets is not None:
+        area.append(f"{alias}.street_id = ANY(CAST(:scope_streets AS int[]))")
+    for col, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
+        if value is not None:
+            area.append(f"{alias}.{col} = :scope_{col}")
+    return area, {"scope_streets": sorted(streets or ()),
+                  "scope_community_id": scope.community_id, "scope_grid_id": scope.grid_id}
+
+
 def scope_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
     """``AND (…)`` keeping the cases of a jurisdiction (:class:`dispatch.access.Scope`)."""
     if scope is None or scope.unrestricted:
         return "", {}
-    area = []
-    streets = scope.streets  # a district is its streets (the one rule in dispatch.access)
-    if streets is not None:
-        area.append("i.street_id = ANY(CAST(:scope_streets AS int[]))")
-    for col, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
-        if value is not None:
-            area.append(f"i.{col} = :scope_{col}")
+    area, params = area_where(scope)
     ors = ["(" + " AND ".join(area) + ")"] if area else []
     if scope.unit_id is not None:
         ors.append("EXISTS (SELECT 1 FROM assignments sa WHERE sa.incident_id = i.id "
                    "AND sa.unit_id = :scope_unit AND sa.state = 'active')")
     if scope.creator is not None:
         ors.append("i.created_by = :scope_creator")
-    params = {"scope_streets": sorted(streets or ()), "scope_community_id": scope.community_id,
-              "scope_grid_id": scope.grid_id, "scope_unit": scope.unit_id,
-              "scope_creator": scope.creator}
+    params = {**params, "scope_unit": scope.unit_id, "scope_creator": scope.creator}
     return "AND (" + " OR ".join(ors or ["false"]) + ") ", params
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 
 from dispatch import lifecycle, tracking, vocab
 from dispatch.access import Scope
+from dispatch.views_cases import area_where
 from dispatch.views_open311 import token_hash
 
 PLACE = re.compile(r"^(community|room)-([0-9]{1,9})$")
@@ -26,15 +27,7 @@ def area_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
     unit, so a reader with neither street, community nor grid keeps none)."""
     if scope is None or scope.unrestricted:
         return "", {}
-    conds = []
-    streets = scope.streets  # a district is its streets (the one rule in dispatch.access)
-    if streets is not None:
-        conds.append("r.street_id = ANY(CAST(:scope_streets AS int[]))")
-    for col, value in (("community_id", scope.community_id), ("grid_id", scope.grid_id)):
-        if value is not None:
-            conds.append(f"r.{col} = :scope_{col}")
-    params = {"scope_streets": sorted(streets or ()), "scope_community_id": scope.community_id,
-              "scope_grid_id": scope.grid_id}
+    conds, params = area_where(scope, "r")
     return "AND (" + (" AND ".join(conds) or "false") + ") ", params
 
 

@@ -5,9 +5,7 @@ shows (no staff names, no other parties), the abuse limits, and Open311's tracki
 from __future__ import annotations
 
 import statistics
-import struct
 import time
-import zlib
 
 import pytest
 import requests
@@ -18,18 +16,7 @@ from dispatch import challenge, limits, tracking
 from tests.conftest import TOKENS
 from tests.e2e.test_api import get
 from tests.e2e.test_api_dispatch import call
-
-R = "/api/v1/resident"
-
-
-def png() -> bytes:
-    """A real 2×2 PNG (red), made here."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+from tests.resident_client import R, png, report
 
 
 @pytest.fixture(scope="module")
@@ -49,18 +36,6 @@ def a_point(base):
     _, _, page = get(f"{base}/api/v1/addresses?limit=1&offset=777")
     item = page["items"][0]
     return item["lon"], item["lat"]
-
-
-def report(base: str, session: requests.Session | None = None, *, photos: int = 0,
-           **fields: str) -> requests.Response:
-    s = session or requests.Session()
-    ch = s.post(f"{base}{R}/challenge", timeout=30)
-    assert ch.status_code == 201, ch.text
-    c = ch.json()
-    form = {"category": "neighbour", "description": "楼上装修每天早上六点开始电钻，沟通无果",
-            "nonce": c["nonce"], "answer": challenge.solve(c["nonce"], c["bits"]), **fields}
-    files = [("photo", (f"现场{i}.png", png(), "image/png")) for i in range(photos)]
-    return s.post(f"{base}{R}/reports", data=form, files=files or None, timeout=60)
 
 
 def test_report_accept_dispatch_and_track_without_staff_names(base, a_point):

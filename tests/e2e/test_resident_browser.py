@@ -13,7 +13,7 @@ import pytest
 from console.api.resident import WINDOWS
 from dispatch import tracking
 from tests.e2e.test_api_dispatch import call
-from tests.e2e.test_resident import png
+from tests.resident_client import png
 
 pytestmark = pytest.mark.e2e
 

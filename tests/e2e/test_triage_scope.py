@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from console.api.resident import WINDOWS
 from tests.e2e.sec_http import call
-from tests.e2e.test_resident import report
+from tests.resident_client import report
 
 T = "/api/v1/triage/reports"
 

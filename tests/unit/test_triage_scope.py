@@ -96,6 +96,20 @@ def test_the_scoped_queue_is_one_area_filter():
     assert "(false)" in where
 
 
+def test_reports_and_cases_share_one_area_filter():
+    """The area of a jurisdiction is written once (dispatch.views_cases.area_where): the case
+    list's scope holds the very conditions the triage queue keeps, on its own alias."""
+    from dispatch.views_cases import area_where, scope_sql
+
+    for p in (A, Principal(name="d", role="dispatcher", street_id=1, community_id=10),
+              Principal(name="g", role="field", grid_id=5, unit_id=3)):
+        conds, params = area_where(scope_of(p), "r")
+        assert area_sql(scope_of(p)) == ("AND (" + " AND ".join(conds) + ") ", params)
+        cases, case_params = scope_sql(scope_of(p))
+        assert " AND ".join(c.replace("r.", "i.", 1) for c in conds) in cases
+        assert params.items() <= case_params.items()
+
+
 class OneReport:
     """A connection answering ``report_place`` with report 2 (stored in street 2)."""
 
