@@ -2,93 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
 from console.api import schemas as s
 from console.api import schemas_accounts as sa
+from console.api.openapi_analysis import analysis_ops
+from console.api.openapi_ops import (
+    AREA,
+    AUDIT_FILTER,
+    CATEGORY,
+    CRS,
+    GEO,
+    LAT,
+    LIMIT,
+    LON,
+    PERIOD,
+    SCOPE,
+    Op,
+    Param,
+)
+from console.api.openapi_ops import param as _p
 from console.api.openapi_outbox import EXCHANGE_DESCRIPTION, outbox_ops
 from console.api.openapi_outbox import PATH_PARAMS as OUTBOX_PATH_PARAMS
 from console.api.openapi_outbox import SAMPLES as OUTBOX_SAMPLES
-from console.api.openapi_people import people_ops
-from console.api.openapi_periods import period_ops
 from console.api.openapi_record import RECORD_PATH_PARAMS, RECORD_SAMPLES, record_ops
 from console.api.openapi_resident import RESIDENT_PATH_PARAMS, RESIDENT_SAMPLES, resident_ops
-from console.api.schemas_reports import ReportIn
 from dispatch import limits
 from dispatch.views_cases import SORTS
 from dispatch.vocab import CATEGORIES, CHANNELS, INCIDENT_STATES, UNIT_STATUSES
 
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: str  # integer | number | string | boolean
-    description: str
-    required: bool = False
-    enum: tuple[str, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    max_length: int | None = None
-
-    def schema(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.kind}
-        if self.enum:
-            out["enum"] = list(self.enum)
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        if self.maximum is not None:
-            out["maximum"] = self.maximum
-        if self.max_length is not None:
-            out["maxLength"] = self.max_length
-        return out
+__all__ = ["OPERATIONS", "Op", "Param", "document", "sample_path"]
 
 
-@dataclass(frozen=True)
-class Op:
-    method: str
-    path: str
-    summary: str
-    tag: str
-    query: tuple[Param, ...] = ()
-    body: type[BaseModel] | None = None
-    ok: int = 200
-    media: str = "application/json"
-    public: bool = False  # no credentials needed
-    form: bool = False  # the body is form-encoded (Open311)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _p(name: str, kind: str, desc: str, **kw: Any) -> Param:
-    return Param(name, kind, desc, **kw)
-
-
-LON, LAT = _p("lon", "number", "经度", required=True, minimum=-180, maximum=180), \
-    _p("lat", "number", "纬度", required=True, minimum=-90, maximum=90)
-CRS = _p("crs", "string", "坐标系（默认 wgs84）", enum=("wgs84", "gcj02", "bd09"))
-SCOPE = (_p("street", "integer", "街道编号", minimum=1, maximum=2**31 - 1),
-         _p("community", "integer", "社区编号", minimum=1, maximum=2**31 - 1),
-         _p("grid", "integer", "网格编号", minimum=1, maximum=2**31 - 1),
-         _p("days", "integer", "统计天数（默认 30）", minimum=1, maximum=365))
-LIMIT = _p("limit", "integer", "条数上限", minimum=1, maximum=1000)
-AREA = SCOPE[:3]  # 研判: the area as the statistics take it, a period instead of days
-PERIOD = (_p("from", "string", "起始日期（YYYY-MM-DD，北京时间）", max_length=10),
-          _p("to", "string", "截止日期（含，默认今日）", max_length=10))
-BY = _p("by", "string", "分析单元：micro 微网格（默认）、cell 方格", enum=("micro", "cell"))
-SIZE = _p("size", "integer", "方格边长（米）：250 或 500", minimum=250, maximum=500)
-CATEGORY = _p("category", "string", "纠纷类别", enum=tuple(CATEGORIES))
-AUDIT_FILTER = (
-    _p("from", "string", "起始时间（ISO 8601，无时区按北京时间）", max_length=40),
-    _p("to", "string", "截止时间（不含；仅日期则含当天）", max_length=40),
-    _p("actor", "string", "操作人（精确；以 * 结尾为前缀匹配）", max_length=61),
-    _p("action", "string", "操作代码（逗号分隔或重复给出）", max_length=400),
-    _p("entity", "string", "对象类型：incident、unit、policy、account、api_key、access",
-       max_length=20),
-    _p("entity_id", "integer", "对象编号", minimum=1, maximum=2**63 - 1),
-    _p("code", "string", "案件编号", max_length=20),
-    _p("q", "string", "理由与详情中的文字", max_length=100))
 CASE_FILTER = (  # the case list and its exports (console.api.schemas_cases)
     *PERIOD[:1], _p("to", "string", "截止日期（含当天）", max_length=10), *AREA,
     _p("unit", "integer", "处置力量编号（曾派往的案件）", minimum=1, maximum=2**31 - 1),
@@ -99,7 +46,6 @@ CASE_FILTER = (  # the case list and its exports (console.api.schemas_cases)
     _p("q", "string", "关键词：案件编号（前缀）、标题、地址", max_length=limits.CASE_QUERY),
     _p("sort", "string", "排序（- 为倒序，默认 -reported_at）",
        enum=tuple(k for key in SORTS for k in (key, f"-{key}"))))
-GEO = "application/geo+json"
 INC = "/api/v1/incidents/{incident_id}"
 UNIT = "/api/v1/units/{unit_id}"
 O311 = "/open311/v2"
@@ -173,31 +119,7 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/stats/streets", "街道排名", "统计", query=SCOPE),
     Op("get", "/api/v1/stats/wall", "大屏全部数据", "统计", query=SCOPE),
     Op("get", "/api/v1/stats/definitions", "指标口径", "统计"),
-    Op("get", "/api/v1/analysis/hotspots", "热点分析 Gi*（z 值、p 值、90/95/99% 置信分级）", "研判",
-       query=(*AREA, *PERIOD, BY, SIZE, CATEGORY, _p("fdr", "integer", "1：FDR 校正", minimum=0,
-                                                     maximum=1)), media=GEO),
-    Op("get", "/api/v1/analysis/emerging", "新兴热点（近 8-12 周 Gi* 与 Mann-Kendall 趋势）", "研判",
-       query=(*AREA, PERIOD[1], BY, SIZE, CATEGORY,
-              _p("weeks", "integer", "周数（默认 12）", minimum=8, maximum=12),
-              _p("all", "integer", "1：含无显著模式的区域", minimum=0, maximum=1)), media=GEO),
-    Op("get", "/api/v1/analysis/repeats", "重复纠纷：同一地址、同一当事人、时空邻近", "研判",
-       query=(*AREA, *PERIOD, CATEGORY,
-              _p("kind", "string", "address / parties / near", enum=("address", "parties", "near")),
-              _p("min", "integer", "最少案件数", minimum=2, maximum=100),
-              _p("radius", "integer", "邻近半径（米，默认 200）", minimum=10, maximum=2000),
-              _p("days", "integer", "邻近天数（默认 14）", minimum=1, maximum=90), LIMIT)),
-    Op("get", "/api/v1/analysis/watch", "民转刑风险关注名单（橙色、红色在办案件及处置情况）", "研判",
-       query=(*AREA, _p("level", "integer", "最低风险等级：2 橙色（默认）、3 红色", minimum=2,
-                         maximum=3))),
-    Op("get", "/api/v1/reports", "研判报告列表（按辖区，新者在前）", "研判"),
-    Op("post", "/api/v1/reports", "立即生成研判报告（统计期与区域，默认上周、本人辖区；留痕）", "研判",
-       body=ReportIn, ok=201),
-    Op("get", "/api/v1/reports/{report_id}.pdf", "研判报告 PDF（中文字体内嵌；下载留痕）", "研判",
-       media="application/pdf"),
-    Op("get", "/api/v1/reports/{report_id}.xlsx", "研判报告 Excel（每表一页；下载留痕）", "研判",
-       media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    *period_ops(Op, Param, area=AREA, period=PERIOD, category=CATEGORY),  # openapi_periods
-    *people_ops(Op, Param, AREA, PERIOD),  # people's records (console.api.openapi_people)
+    *analysis_ops(),  # 研判: analyses, period figures, people, reports (openapi_analysis)
     Op("get", "/api/v1/stats/hub", "统计推送状态", "统计"),
     Op("get", "/api/v1/stats/{which}.geojson", "热力、超期、案件点（GeoJSON）", "统计",
        query=SCOPE, media=GEO),
@@ -327,21 +249,21 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
               for n, sch in _PATH_PARAMS.items() if "{" + n + "}" in op.path]
     params += [{"name": q.name, "in": "query", "required": q.required,
                 "description": q.description, "schema": q.schema()} for q in op.query]
+    answer: dict[str, Any] = {}
+    if op.response is not None:
+        answer = _component(op.response, components)
     out: dict[str, Any] = {
         "summary": op.summary, "tags": [op.tag], "operationId": _op_id(op),
         "parameters": params,
-        "responses": {str(op.ok): {"description": "成功", "content": {op.media: {"schema": {}}}},
+        "responses": {str(op.ok): {"description": "成功",
+                                   "content": {op.media: {"schema": answer}}},
                       "4XX": {"description": "请求有误或无权限（中文说明）",
                               "content": {"application/json": {"schema": {
                                   "$ref": "#/components/schemas/Error"}}}}},
     }
     if op.body is not None:
-        schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            components[name] = sub
-        components[op.body.__name__] = schema
         out["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+            "schema": _component(op.body, components)}}}
     elif op.form:
         fields = op.extra.get("fields", {})
         multipart = bool(op.extra.get("multipart"))
@@ -357,6 +279,18 @@ def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
     if op.public:
         out["security"] = []
     return out
+
+
+def _component(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    """``model`` (and the models it uses) among the components; its reference. Answers are
+    documented as serialised (a field's alias, e.g. ``from``)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}",
+                                     mode="serialization" if model.__name__.endswith("Out")
+                                     else "validation", by_alias=True)
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = sub
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def _op_id(op: Op) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.periods import AGAINST, BREAKDOWNS, MAX_DAYS, RANK_BY
+from console.api.schemas_analysis import FiguresOut, RankingOut
 
 
 def period_ops(Op: Any, Param: Any, *, area: tuple[Any, ...], period: tuple[Any, ...],
@@ -22,8 +23,8 @@ def period_ops(Op: Any, Param: Any, *, area: tuple[Any, ...], period: tuple[Any,
         Op("get", "/api/v1/analysis/figures",
            f"任意时段统计（北京时间日期，含首尾，最长 {MAX_DAYS} 天）：受理、办结、调解成功（有据）、超期、"
            "满意度、签收与到场用时、渠道构成；可环比/同比，可分组", "研判",
-           query=(*area, *period, compare, category, by)),
+           query=(*area, *period, compare, category, by), response=FiguresOut),
         Op("get", "/api/v1/analysis/ranking",
            "公平排名：按比率不按数量，最少案件数与受理量分档，附排名方法说明", "研判",
-           query=(*area, *period, rank_by)),
+           query=(*area, *period, rank_by), response=RankingOut),
     )
