@@ -27,6 +27,15 @@ def normal_phone(phone: str) -> str:
     return ("+" if s.startswith("+") else "") + "".join(c for c in s if c.isdigit())
 
 
+# how the desk shows a report's phone: proved by an SMS code, or recorded as given
+PHONE_CHECK = {True: "已验证", False: "未验证"}
+
+
+def phone_check(phone: str | None, verified: bool) -> str | None:
+    """The desk's word for a report's phone (None: no phone given)."""
+    return None if not phone else PHONE_CHECK[bool(verified and phone)]
+
+
 SOURCE = "居民扫码（一码通办）"  # how accepted reports name their origin on the case
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from dispatch import lifecycle, tracking, vocab
+from dispatch import lifecycle, resident, tracking, vocab
 from dispatch.access import Scope
 from dispatch.views_cases import area_where
 from dispatch.views_open311 import token_hash
@@ -60,6 +60,7 @@ def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
         d["tracking_code"] = tracking.display(d["tracking_code"])
         d["category_label"] = vocab.CATEGORIES.get(d["category"], d["category"])
         d["from_resident"] = True
+        d["phone_check"] = resident.phone_check(d["phone"], d["phone_verified"])
         out.append(d)
     return out
 

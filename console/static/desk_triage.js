@@ -46,7 +46,7 @@ export function render({ model, el }) {
       h("div", { class: "dk-tr-line" }, h("b", {}, r.category_label), ` · ${fmtTime(r.submitted_at)} · 照片 ${r.photos} 张`),
       h("div", { class: "dk-tr-desc" }, r.description),
       h("div", { class: "dk-tr-meta" }, `位置：${where}`, r.lon === null ? " （仅地址）" : ""),
-      h("div", { class: "dk-tr-meta" }, `反映人：${r.name || "匿名"} · ${r.phone || "未留电话"} · 查询码 ${r.tracking_code}`),
+      h("div", { class: "dk-tr-meta" }, `反映人：${r.name || "匿名"} · ${r.phone ? `${r.phone}（${r.phone_check}）` : "未留电话"} · 查询码 ${r.tracking_code}`),
       (r.notes || []).map((n) => h("div", { class: "dk-tr-meta" }, `居民补充：${n.text}`)),
       spot ? h("div", { class: "dk-tr-meta" }, `已选位置 ${spot.lat.toFixed(5)}, ${spot.lon.toFixed(5)}`) : null,
       note ? h("div", { class: "dk-error dk-tr-error", role: "alert" }, note.text) : null,

@@ -98,3 +98,40 @@ def test_bad_parameters_are_named(live_server: str, query: str) -> None:
 def test_the_ranking_refuses_a_breakdown_it_cannot_rank(live_server: str) -> None:
     status, body, _ = call("GET", f"{live_server}{A}/ranking?by=channel", user="duty")
     assert status == 400 and body["error"]["field"] == "by"
+
+
+def undocumented(model: object, path: str = "") -> list[str]:
+    """Fields of an answer its OpenAPI model does not name (``extra`` kept by the models)."""
+    from pydantic import BaseModel
+
+    if isinstance(model, BaseModel):
+        out = [f"{path}.{k}" for k in model.__pydantic_extra__ or {}]
+        for name in type(model).model_fields:
+            out += undocumented(getattr(model, name), f"{path}.{name}")
+        return out
+    if isinstance(model, list):
+        return [m for i, item in enumerate(model) for m in undocumented(item, f"{path}[{i}]")]
+    if isinstance(model, dict):
+        return [m for k, v in model.items() for m in undocumented(v, f"{path}.{k}")]
+    return []
+
+
+def test_the_answers_are_the_documented_models(live_server: str) -> None:
+    """GET /analysis/figures, /ranking and /reports answer what OpenAPI documents: every field
+    named with its type, none left out (the models allow extra fields, so check that here)."""
+    from console.api.openapi import document
+    from console.api.schemas_analysis import FiguresOut, RankingOut, ReportsOut
+
+    paths = document()["paths"]
+    for path, model in ((f"{A}/figures", FiguresOut), (f"{A}/ranking", RankingOut),
+                        ("/api/v1/reports", ReportsOut)):
+        ok = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{model.__name__}"}
+    asks = [(FiguresOut, f"{A}/figures?{NOV}&compare={c}&by={by}")
+            for c, by in (("prev", "street"), ("yoy", "unit"), ("prev", "category"))]
+    asks += [(FiguresOut, f"{A}/figures?{NOV}"), (RankingOut, f"{A}/ranking?{NOV}"),
+             (RankingOut, f"{A}/ranking?{NOV}&by=mediator"), (ReportsOut, "/api/v1/reports")]
+    for model, path in asks:
+        status, got, _ = call("GET", f"{live_server}{path}", user="duty")
+        assert status == 200, (path, got)
+        assert undocumented(model.model_validate(got)) == [], path

@@ -269,3 +269,4 @@ def test_without_a_gateway_the_phone_is_kept_unverified_and_the_page_says_so(bas
     mine = next(r for r in queue["items"]
                 if r["tracking_code"] == resp.json()["tracking_code"])
     assert mine["phone_verified"] is False
+    assert mine["phone_check"] == "未验证"  # the desk's word for it

@@ -79,7 +79,15 @@ def test_a_resident_reports_from_a_phone_and_follows_it(writable_server, browser
     assert box and shown and shown["y"] + shown["height"] >= box["y"] + box["height"] / 2, (
         box, shown)
     assert "13600005678" in card.inner_text() and "照片 1 张" in card.inner_text()
+    assert "13600005678（未验证）" in card.inner_text()  # no SMS gateway here: not proved
     desk.screenshot(path=str(artifacts / "resident-desk-triage.png"))
+    # /triage says the same of the phone
+    triage = desk.context.new_page()
+    triage.goto(f"{base}/triage", wait_until="domcontentloaded")
+    item = triage.locator(".item", has_text=code)
+    item.wait_for(timeout=30_000)
+    assert "13600005678（未验证）" in item.inner_text()
+    triage.close()
     card.locator(".dk-tr-accept").click()
     card.wait_for(state="detached", timeout=30_000)  # the push takes it off every desk
 

@@ -22,7 +22,8 @@ function el(tag, props = {}, ...kids) {
 function card(r) {
   const when = new Date(r.submitted_at).toLocaleString("zh-CN")
   const where = r.address || (r.lon !== null ? `地图点选 ${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}` : "未给出")
-  const who = [r.name || "匿名", r.phone || "未留电话"].join(" · ")
+  // the phone with whether an SMS code proved it (已验证 / 未验证: the server's word)
+  const who = [r.name || "匿名", r.phone ? `${r.phone}（${r.phone_check}）` : "未留电话"].join(" · ")
   const item = el("article", { className: "item", id: `report-${r.id}` },
     el("h3", { textContent: `${r.category_label} · ${when}` }),
     el("p", { textContent: r.description }),

@@ -232,3 +232,11 @@ def test_a_report_spends_its_sms_code_only_when_it_is_stored() -> None:
                     description="小区门口夜间烧烤油烟扰民多次")  # no code: unverified
     assert plain["phone_verified"] is False
     assert uow.db.tables.residents[1]["phone_verified"] is False
+
+
+def test_the_desk_says_whether_a_phone_was_proved() -> None:
+    from dispatch.resident import phone_check
+
+    assert phone_check("13800138000", True) == "已验证"
+    assert phone_check("13800138000", False) == "未验证"
+    assert phone_check(None, True) is None and phone_check("", False) is None
