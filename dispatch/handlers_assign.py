@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from dispatch.ports_rows import CaseRow
     from dispatch.rank import UnitTable
 
-def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...] = ()
-                  ) -> Recommendation:
+def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...] = (),
+                  full: bool = False) -> Recommendation:
     """Ranked candidates (and pairs) for a located case; read-only.
 
     ETAs are first asked only up to the policy's ETA horizon (a unit farther earns no ETA
@@ -35,7 +35,8 @@ def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...]
     cannot be that near by straight distance are not timed at all). Such a unit sorts after
     every unit within the horizon of equal score; should one of them still be shown (a single
     or a pair member), every ETA is asked again without the cut-off and the units ranked
-    again: the answer is always the full computation's."""
+    again: the answer is always the full computation's (``full=True``: that alone, every
+    ETA without the cut-off, as tests and benchmarks compare)."""
     row = uow.incidents.get(incident_id)
     if row is None:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
@@ -51,7 +52,7 @@ def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...]
                          eta_s=np.full(len(table), np.nan), among=among)
     pts = np.column_stack((table.lon[placed], table.lat[placed]))
     foot, at = table.on_foot[placed], (row["lon"], row["lat"])
-    cut = policy.weights.eta_horizon_s
+    cut = None if full else policy.weights.eta_horizon_s
     found = eta_columns(uow.eta, pts, foot, at, within_s=cut)
     rec = _ranked(inc, table, placed, found, among, policy=policy, now=now, exclude=exclude)
     beyond = table.id[placed][found.method == "beyond"]

@@ -74,7 +74,8 @@ def _metres(adj: Adjacency, pred: NDArray[np.int32], start: dict[int, float]) ->
 def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
              with_metres: bool, limit_s: float | None = None) -> tuple[F64, F64]:
     """Network seconds and metres between ``one`` and each of ``many`` (both on network); with
-    ``limit_s``, ``inf`` past it (a time within it is exact: its way's nodes were reached)."""
+    ``limit_s`` the run stops there: a time within it is exact (its way's nodes were reached),
+    one above it may be too high (:func:`_times` then flags it)."""
     adj = graph.backward if backward else graph.forward
     dist, pred = graph.run_from(one, backward=backward, with_pred=with_metres, limit_s=limit_s)
     e0, f0 = int(one.edge[0]), float(one.fraction[0])
@@ -92,8 +93,6 @@ def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
     direct = np.where(same & (direct_fwd >= 0), direct_fwd, np.inf)
     direct = np.where(same & (direct_bwd >= 0), np.minimum(direct, direct_bwd), direct)
     seconds = np.minimum(np.minimum(via_s, via_t), direct)
-    if limit_s is not None:  # an end past the limit is inf: a sum above it may not be the least
-        seconds = np.where(seconds <= limit_s, seconds, np.inf)
     metres = np.full(seconds.shape, np.nan)
     if with_metres and pred is not None:
         start = {int(graph.target[e0]): (1 - f0) * len0, int(graph.source[e0]): f0 * len0}
