@@ -56,7 +56,7 @@ def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...]
     found = eta_columns(uow.eta, pts, foot, at, within_s=cut)
     rec = _ranked(inc, table, placed, found, among, policy=policy, now=now, exclude=exclude)
     beyond = table.id[placed][found.method == "beyond"]
-    if np.isin(_shown_ids(rec), beyond).any():  # a far unit is shown: its ETA, all exact
+    if np.isin(rec.shown_unit_ids, beyond).any():  # a far unit is shown: its ETA, all exact
         rec = _ranked(inc, table, placed, eta_columns(uow.eta, pts, foot, at), among,
                       policy=policy, now=now, exclude=exclude)
     return rec
@@ -69,12 +69,6 @@ def _ranked(inc: IncidentFacts, table: UnitTable, placed: NDArray[np.int64], fou
     eta_s[placed] = found.seconds
     return recommend(inc, table, found.by_id(table.id[placed]), policy=policy, now=now,
                      exclude=exclude, eta_s=eta_s, among=among)
-
-
-def _shown_ids(rec: Recommendation) -> NDArray[np.int64]:
-    ids = [c.unit.id for c in rec.candidates]
-    ids += [u for p in rec.pairs for u in p.unit_ids]
-    return np.array(ids, dtype=np.int64)
 
 
 def _refuse_unit(uow: UnitOfWork, unit_id: int) -> UnitUnavailable | NotFound:

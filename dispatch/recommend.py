@@ -95,6 +95,12 @@ class Recommendation:
             return self.pairs[0].unit_ids
         return (self.candidates[0].unit.id,) if self.candidates else ()
 
+    @property
+    def shown_unit_ids(self) -> tuple[int, ...]:
+        """Every unit the answer names: the singles and the pairs' members."""
+        return (*(c.unit.id for c in self.candidates),
+                *(u for p in self.pairs for u in p.unit_ids))
+
     def as_dict(self, limit: int = 5) -> dict[str, Any]:
         return {"incident_id": self.incident_id, "level": self.level,
                 "level_label": LEVEL_LABELS[self.level], "paired": self.paired,

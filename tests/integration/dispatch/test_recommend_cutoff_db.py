@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-import dispatch.handlers_assign as handlers
 from dispatch.bootstrap import bootstrap
 from dispatch.eta import eta_columns
 from dispatch.handlers_assign import recommend_for
 from dispatch.policy import Policy
+from dispatch.recommend import Recommendation
 
 HORIZONS = (3600.0, 120.0, 45.0)
 
@@ -73,6 +73,6 @@ def test_without_its_second_pass_the_cut_off_would_change_the_answer(demo_copy, 
     ids = _cases(demo_copy)
     with app.uow() as uow:
         full = [recommend_for(i, uow, full=True).as_dict(50) for i in ids]
-        monkeypatch.setattr(handlers, "_shown_ids", lambda rec: np.zeros(0, dtype=np.int64))
+        monkeypatch.setattr(Recommendation, "shown_unit_ids", property(lambda self: ()))
         cut = [recommend_for(i, uow).as_dict(50) for i in ids]
     assert cut != full
