@@ -7,8 +7,10 @@ only: nothing is written). Per size, in a fresh process built as a console proce
 
 - ``recommend``: what the console answers (``Dispatch.recommend``: ETAs first only up to the
   policy's horizon, a second full pass when a unit past it would be shown), p50/p99;
-- ``full``: the same with every ETA computed (``recommend_for(..., full=True)``: the answer
-  before the cut-off), p50/p99, timed alternately with the first so both see the same load;
+- ``full``: the same with every ETA computed (``Dispatch.recommend(..., full=True)``: the
+  answer before the cut-off), p50/p99, timed alternately with the first so both see the same
+  load; for both also the CPU time of this process alone (PostgreSQL's share and waiting for
+  a core on a loaded machine left out);
 - how many answers differ between the two (must be 0) and how many needed the second pass;
 - the unit signature query alone (the unit cache's per-request check, O(units) in PostgreSQL);
 - the process's RSS after loading and after the runs; the load average before and after.
@@ -55,22 +57,27 @@ def measure(url: str, n: int, only: bool) -> dict[str, Any]:
         rec(i)
     new: list[float] = []
     full: list[float] = []
+    cpu_new: list[float] = []
+    cpu_full: list[float] = []
     differ = second = 0
-    if not only:
-        import dispatch.handlers_assign as handlers
+
+    def timed(i: int, wall: list[float], cpu: list[float], **kw: Any) -> Any:
+        t, c = time.perf_counter(), time.process_time()
+        got = rec(i, **kw)
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+        return got
+
     for i in ids:
-        t = time.perf_counter()
-        got = rec(i)
-        new.append((time.perf_counter() - t) * 1000)
+        got = timed(i, new, cpu_new)
         if only:
             continue
-        with app.dispatch.uow() as uow:
-            t = time.perf_counter()
-            want = handlers.recommend_for(i, uow, full=True)
-            full.append((time.perf_counter() - t) * 1000)
-            second += int(_second(uow, i))
+        want = timed(i, full, cpu_full, full=True)
         differ += int(got.as_dict(50) != want.as_dict(50))
-    out.update(new=new, full=full, differ=differ, second=second, n=len(ids))
+        with app.dispatch.uow() as uow:
+            second += int(_second(uow, i))
+    out.update(new=new, full=full, cpu_new=cpu_new, cpu_full=cpu_full, differ=differ,
+               second=second, n=len(ids))
     sig: list[float] = []
     from dispatch.adapters.unit_cache import SIGNATURE_SQL
     with app.engine.connect() as conn:
@@ -136,6 +143,8 @@ def main() -> None:
             ("cases sampled", lambda r: f"{r['n']}"),
             ("recommendation p50 / p99", lambda r: p50_99(r["new"])),
             ("full computation p50 / p99", lambda r: p50_99(r["full"])),
+            ("  this process's CPU: recommendation", lambda r: p50_99(r["cpu_new"])),
+            ("  this process's CPU: full", lambda r: p50_99(r["cpu_full"])),
             ("answers differing (of 50 shown)", lambda r: "-" if not r["full"] else
              f"{r['differ']}"),
             ("needed the second pass", lambda r: "-" if not r["full"] else f"{r['second']}"),
