@@ -124,7 +124,8 @@ def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool
     off = ~on
     if limit_s is not None:  # the geodesic only where the straight line may be within it
         straight[off] = np.inf
-        off &= straight_may_reach(graph, one, many.lon, many.lat, limit_s)
+        rows = np.flatnonzero(off)
+        off[rows] = straight_may_reach(graph, one, many.lon[rows], many.lat[rows], limit_s)
     straight[off] = geodesic_m(one.lon[0], one.lat[0], many.lon[off],
                                many.lat[off]) * graph.detour_factor
     method = np.where(on, np.where(np.isfinite(road_s), "road", "unreachable"), "straight_line")
