@@ -154,9 +154,10 @@ class Dispatch:
                 except Exception:  # a listener never breaks a committed command
                     log.exception("event listener failed on %s", event.type)
 
-    def recommend(self, incident_id: int, *, exclude: tuple[int, ...] = ()) -> Recommendation:
+    def recommend(self, incident_id: int, *, exclude: tuple[int, ...] = (), full: bool = False
+                  ) -> Recommendation:
         with self.uow() as uow:
-            return recommend_for(incident_id, uow, exclude=exclude)
+            return recommend_for(incident_id, uow, exclude=exclude, full=full)
 
     def policy(self) -> Policy:
         with self.engine.connect() as conn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,18 +10,33 @@ from dispatch import clocks, lifecycle, limits, vocab
 from dispatch.adapters.repository import facts
 from dispatch.commands import SYSTEM, AssignUnits, AutoDispatch
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound, UnitUnavailable
-from dispatch.eta import Eta, eta_columns
+from dispatch.eta import EtaColumns, eta_columns
 from dispatch.events import StateChanged, UnitsAssigned
 from dispatch.recommend import Recommendation, recommend
 from dispatch.results import Assigned
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from numpy.typing import NDArray
+
+    from dispatch.model import IncidentFacts
+    from dispatch.policy import Policy
     from dispatch.ports import UnitOfWork
     from dispatch.ports_rows import CaseRow
+    from dispatch.rank import UnitTable
 
-def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...] = ()
-                  ) -> Recommendation:
-    """Ranked candidates (and pairs) for a located case; read-only."""
+def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...] = (),
+                  full: bool = False) -> Recommendation:
+    """Ranked candidates (and pairs) for a located case; read-only.
+
+    ETAs are first asked only up to the policy's ETA horizon (a unit farther earns no ETA
+    points, so its score is the same either way; the road run stops there and units that
+    cannot be that near by straight distance are not timed at all). Such a unit sorts after
+    every unit within the horizon of equal score; should one of them still be shown (a single
+    or a pair member), every ETA is asked again without the cut-off and the units ranked
+    again: the answer is always the full computation's (``full=True``: that alone, every
+    ETA without the cut-off, as tests and benchmarks compare)."""
     row = uow.incidents.get(incident_id)
     if row is None:
         raise NotFound(f"案件 {incident_id} 不存在", incident_id=incident_id)
@@ -33,15 +47,28 @@ def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...]
     table = uow.candidate_table()
     among = table.takes_cases
     placed = np.flatnonzero(table.placed & among)
-    etas: Mapping[int, Eta] = {}
+    if not placed.size:
+        return recommend(inc, table, {}, policy=policy, now=now, exclude=exclude,
+                         eta_s=np.full(len(table), np.nan), among=among)
+    pts = np.column_stack((table.lon[placed], table.lat[placed]))
+    foot, at = table.on_foot[placed], (row["lon"], row["lat"])
+    cut = None if full else policy.weights.eta_horizon_s
+    found = eta_columns(uow.eta, pts, foot, at, within_s=cut)
+    rec = _ranked(inc, table, placed, found, among, policy=policy, now=now, exclude=exclude)
+    beyond = table.id[placed][found.method == "beyond"]
+    if np.isin(rec.shown_unit_ids, beyond).any():  # a far unit is shown: its ETA, all exact
+        rec = _ranked(inc, table, placed, eta_columns(uow.eta, pts, foot, at), among,
+                      policy=policy, now=now, exclude=exclude)
+    return rec
+
+
+def _ranked(inc: IncidentFacts, table: UnitTable, placed: NDArray[np.int64], found: EtaColumns,
+            among: NDArray[np.bool_], *, policy: Policy, now: datetime,
+            exclude: tuple[int, ...]) -> Recommendation:
     eta_s = np.full(len(table), np.nan)
-    if placed.size:
-        found = eta_columns(uow.eta, np.column_stack((table.lon[placed], table.lat[placed])),
-                            table.on_foot[placed], (row["lon"], row["lat"]))
-        etas = found.by_id(table.id[placed].tolist())
-        eta_s[placed] = found.seconds
-    return recommend(inc, table, etas, policy=policy, now=now, exclude=exclude, eta_s=eta_s,
-                     among=among)
+    eta_s[placed] = found.seconds
+    return recommend(inc, table, found.by_id(table.id[placed]), policy=policy, now=now,
+                     exclude=exclude, eta_s=eta_s, among=among)
 
 
 def _refuse_unit(uow: UnitOfWork, unit_id: int) -> UnitUnavailable | NotFound:

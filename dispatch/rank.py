@@ -63,6 +63,7 @@ class UnitTable:
     shift_rows: tuple[int, ...]  # one row of each pattern
     _by_category: dict[str, BOOL] = field(default_factory=dict, repr=False)
     _by_language: dict[str, BOOL] = field(default_factory=dict, repr=False)
+    _by_type: dict[str, BOOL] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, units: Sequence[UnitFacts]) -> UnitTable:
@@ -136,6 +137,10 @@ class UnitTable:
                 col = col.copy()
                 col[rows] = [name in getattr(u, has) for u in changed.values()]
                 theirs[name] = col
+        for name, col in self._by_type.items():
+            col = col.copy()
+            col[rows] = [u.unit_type == name for u in changed.values()]
+            table._by_type[name] = col
         return table
 
     def shift_key(self, row: int) -> tuple[Any, ...]:
@@ -157,6 +162,13 @@ class UnitTable:
         if got is None:
             got = self._by_category[category] = np.array(
                 [category in u.skills for u in self.units], dtype=bool)
+        return got
+
+    def of_type(self, unit_type: str) -> BOOL:
+        """Rows of this unit type (kept: comparing thousands of strings per request adds up)."""
+        got = self._by_type.get(unit_type)
+        if got is None:
+            got = self._by_type[unit_type] = self.unit_type == unit_type
         return got
 
     def speaks(self, language: str) -> BOOL:
@@ -187,9 +199,12 @@ _COLUMNS = ("id", "unit_type", "level_index", "street_id", "community_id", "home
             "lat", "seen_us", "seen_known")
 
 
-def _is(table: UnitTable, types: Sequence[str]) -> BOOL:
-    return np.isin(table.unit_type, np.array(list(types) or [""], dtype=np.str_)) & (
-        len(types) > 0)
+def is_any(table: UnitTable, types: Sequence[str]) -> BOOL:
+    """Rows of any of ``types``."""
+    out = np.zeros(len(table), dtype=bool)
+    for t in dict.fromkeys(types):
+        out |= table.of_type(t)
+    return out
 
 
 def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
@@ -199,9 +214,10 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
     rows outside ``among`` (when given) are :data:`IGNORED`."""
     n = len(table)
     w = policy.weights
-    skip = np.isin(table.id, np.fromiter(exclude, dtype=np.int64))
-    fits = _is(table, types)
-    pair_side = _is(table, PAIR_TYPES)
+    skipped = np.fromiter(exclude, dtype=np.int64)
+    skip = np.isin(table.id, skipped) if skipped.size else np.zeros(n, dtype=bool)
+    fits = is_any(table, types)
+    pair_side = is_any(table, PAIR_TYPES)
     why = np.select(
         [skip, table.off_duty, ~(table.active_load < table.capacity), ~table.on_shift(now),
          ~(fits | (paired & pair_side))],
@@ -219,7 +235,7 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
         total = np.where(finite, w.eta * np.maximum(0.0, 1 - eta_s / w.eta_horizon_s), 0.0)
         type_pts = np.zeros(n)
         for k, t in reversed(list(enumerate(types))):  # the first place of a type counts
-            type_pts[table.unit_type == t] = w.type_rank * (1 - k / len(types))
+            type_pts[table.of_type(t)] = w.type_rank * (1 - k / len(types))
         total = np.where(fits, total + type_pts, total)
         if incident.category:
             total = np.where(table.skilled(incident.category), total + w.skill, total)
@@ -229,8 +245,8 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
             for lang in langs:
                 speaks |= table.speaks(lang)
             total = total + np.where(speaks, w.language, w.no_language)
-        grid_worker = table.unit_type == "grid_worker"
-        police = _is(table, POLICE)
+        grid_worker = table.of_type("grid_worker")
+        police = is_any(table, POLICE)
         near = np.select([
             grid_worker & bool(incident.grid_id) & (table.home_grid_id == (incident.grid_id or 0)),
             police & bool(incident.police_grid_id)
@@ -270,6 +286,10 @@ def best_rows(numbers: Numbers, table: UnitTable, rows: BOOL, n: int) -> list[in
     idx = np.flatnonzero(rows)
     if not idx.size or n <= 0:
         return []
+    if idx.size > n:  # only rows scoring at least the n-th best score can be among the n
+        nth = np.partition(numbers.score[idx], idx.size - n)[idx.size - n]
+        if np.isfinite(nth):
+            idx = idx[numbers.score[idx] >= nth]
     order = np.lexsort((table.id[idx], numbers.eta_key[idx], -numbers.score[idx]))
     return idx[order[:n]].tolist()
 

@@ -26,6 +26,7 @@ from dispatch.rank import (
     UnitTable,
     best_rows,
     excluded_counts,
+    is_any,
     rank_numbers,
 )
 
@@ -93,6 +94,12 @@ class Recommendation:
         if self.paired and self.pairs:
             return self.pairs[0].unit_ids
         return (self.candidates[0].unit.id,) if self.candidates else ()
+
+    @property
+    def shown_unit_ids(self) -> tuple[int, ...]:
+        """Every unit the answer names: the singles and the pairs' members."""
+        return (*(c.unit.id for c in self.candidates),
+                *(u for p in self.pairs for u in p.unit_ids))
 
     def as_dict(self, limit: int = 5) -> dict[str, Any]:
         return {"incident_id": self.incident_id, "level": self.level,
@@ -233,7 +240,7 @@ def _own_police_note(table: UnitTable, why: NDArray[np.int64], police_grid_id: i
     """Say so where no officer of the case's own police grid can go now (the pairs offered
     then hold a neighbouring grid's officer; a single unit is the other choice). Which of
     them is off duty or full the unit board shows; a table of candidates only cannot say."""
-    own = (table.unit_type == "community_police") & (table.police_grid_id == police_grid_id)
+    own = table.of_type("community_police") & (table.police_grid_id == police_grid_id)
     if (why[own] == -1).any():
         return []
     return ["本警格没有可派的社区民警（下班、不在班或已满负荷）：组合中为相邻警格民警，或先派单人"]
@@ -275,9 +282,9 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
                            now=now, level=level, types=types)
                 for k in best_rows(numbers, table, ok & rows, n)]
 
-    singles = best(np.isin(table.unit_type, list(types)), top)
-    pairs = pair_up(best(table.unit_type == "grid_worker", PAIR_TOP),
-                    best(table.unit_type == "community_police", PAIR_TOP), policy=policy,
+    singles = best(is_any(table, types), top)
+    pairs = pair_up(best(table.of_type("grid_worker"), PAIR_TOP),
+                    best(table.of_type("community_police"), PAIR_TOP), policy=policy,
                     top=PAIR_TOP) if paired else []
     notes = []
     if paired and incident.police_grid_id:

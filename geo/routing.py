@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from geo.cache import SignatureCache, table_signature
 from geo.routing_graph import Adjacency, Profile, RoadGraph, part
 from geo.routing_path import Points, Route, as_snaps, route
+from geo.routing_reach import straight_may_reach
 from geo.routing_snap import F64, Snaps, geodesic_m
 
 __all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "road_graph_cache", "route",
@@ -38,7 +39,7 @@ class TravelTimes:
     ``seconds`` total (access legs included; ``inf`` when unreachable), ``road_s`` the network
     part alone (NaN for straight-line rows), ``metres`` the distance of the chosen way (road +
     access legs, or the detoured straight line), ``method`` per row: road | straight_line |
-    unreachable.
+    unreachable | beyond (past the run's limit, when one was given).
     """
 
     seconds: F64
@@ -71,10 +72,12 @@ def _metres(adj: Adjacency, pred: NDArray[np.int32], start: dict[int, float]) ->
 
 
 def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
-             with_metres: bool) -> tuple[F64, F64]:
-    """Network seconds and metres between ``one`` and each of ``many`` (both on network)."""
+             with_metres: bool, limit_s: float | None = None) -> tuple[F64, F64]:
+    """Network seconds and metres between ``one`` and each of ``many`` (both on network); with
+    ``limit_s`` the run stops there: a time within it is exact (its way's nodes were reached),
+    one above it may be too high (:func:`_times` then flags it)."""
     adj = graph.backward if backward else graph.forward
-    dist, pred = graph.run_from(one, backward=backward, with_pred=with_metres)
+    dist, pred = graph.run_from(one, backward=backward, with_pred=with_metres, limit_s=limit_s)
     e0, f0 = int(one.edge[0]), float(one.fraction[0])
     len0 = graph.length_m[e0]
     e, f = many.edge, many.fraction
@@ -101,7 +104,7 @@ def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
 
 
 def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool,
-           with_metres: bool) -> TravelTimes:
+           with_metres: bool, limit_s: float | None = None) -> TravelTimes:
     one = as_snaps(graph, one_pt)
     many = as_snaps(graph, many_pts)
     if len(one) != 1:
@@ -113,16 +116,25 @@ def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool
     if on.any():
         sub = many.take(np.flatnonzero(on))
         road_s[on], road_m[on] = _through(graph, one, sub, backward=backward,
-                                          with_metres=with_metres)
+                                          with_metres=with_metres, limit_s=limit_s)
     access_m = np.nan_to_num(many.offset_m) + float(np.nan_to_num(one.offset_m[0]))
     seconds = road_s + access_m / graph.access_speed_mps
     metres = road_m + access_m
     straight = np.full(k, np.nan)
-    straight[~on] = geodesic_m(one.lon[0], one.lat[0], many.lon[~on],
-                               many.lat[~on]) * graph.detour_factor
+    off = ~on
+    if limit_s is not None:  # the geodesic only where the straight line may be within it
+        straight[off] = np.inf
+        rows = np.flatnonzero(off)
+        off[rows] = straight_may_reach(graph, one, many.lon[rows], many.lat[rows], limit_s)
+    straight[off] = geodesic_m(one.lon[0], one.lat[0], many.lon[off],
+                               many.lat[off]) * graph.detour_factor
     method = np.where(on, np.where(np.isfinite(road_s), "road", "unreachable"), "straight_line")
     seconds = np.where(on, seconds, straight / graph.fallback_speed_mps)
     metres = np.where(on, np.where(np.isfinite(road_s), metres, np.inf), straight)
+    if limit_s is not None:
+        past = ~(seconds <= limit_s)
+        seconds, metres = np.where(past, np.inf, seconds), np.where(past, np.inf, metres)
+        method = np.where(past, "beyond", method)
     return TravelTimes(seconds, road_s, metres, method.astype(np.str_), one, many)
 
 
@@ -137,13 +149,17 @@ def travel_times(graph: RoadGraph, origin: Points, destinations: Points, *,
 
 
 def travel_times_to(graph: RoadGraph, origins: Points, destination: Points, *,
-                    with_metres: bool = True) -> TravelTimes:
+                    with_metres: bool = True, limit_s: float | None = None) -> TravelTimes:
     """Times from each origin (units) to one ``destination`` (the incident).
 
     One Dijkstra run from the destination on the reversed graph; the answers equal
-    :func:`route` from each origin (one-way edges are taken only their own way).
+    :func:`route` from each origin (one-way edges are taken only their own way). With
+    ``limit_s`` the run stops at that many seconds: every row whose time is within it is
+    exactly the unlimited answer, every other row is ``inf`` with method ``"beyond"``
+    (an unreachable one too: past any limit).
     """
-    return _times(graph, destination, origins, backward=True, with_metres=with_metres)
+    return _times(graph, destination, origins, backward=True, with_metres=with_metres,
+                  limit_s=limit_s)
 
 
 def road_graph_cache(profile: Profile = "drive", *, check_s: float = 5.0

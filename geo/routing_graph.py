@@ -142,19 +142,21 @@ class RoadGraph:
             arcs = ((dst, part(1 - fraction, c)), (src, part(fraction, rc)))
         return [(node, float(cost)) for node, cost in arcs if np.isfinite(cost)]
 
-    def run_from(self, snaps: Snaps, *, backward: bool = False, with_pred: bool = False
-                 ) -> tuple[F64, NDArray[np.int32] | None]:
+    def run_from(self, snaps: Snaps, *, backward: bool = False, with_pred: bool = False,
+                 limit_s: float | None = None) -> tuple[F64, NDArray[np.int32] | None]:
         """Seconds from the first snapped point to every node (to it from every node when
         ``backward``), one Dijkstra run; the predecessor tree too when asked. Index ``n_nodes``
-        is the point itself."""
+        is the point itself. With ``limit_s`` the run stops there: nodes farther are ``inf``
+        (pred -9999), nodes within have their exact time."""
+        limit = np.inf if limit_s is None else float(limit_s)
         adj = self.backward if backward else self.forward
         matrix = adj.start_from(self.arcs_of_point(int(snaps.edge[0]), float(snaps.fraction[0]),
                                                    backward=backward))
         if with_pred:
             dist, pred = dijkstra(matrix, directed=True, indices=self.n_nodes,
-                                  return_predecessors=True)
+                                  return_predecessors=True, limit=limit)
             return dist, pred
-        return dijkstra(matrix, directed=True, indices=self.n_nodes), None
+        return dijkstra(matrix, directed=True, indices=self.n_nodes, limit=limit), None
 
     def nbytes(self) -> int:
         """Bytes held by the arrays and matrices (geometries counted by their coordinates)."""

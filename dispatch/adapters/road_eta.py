@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from dispatch.eta import Eta, EtaColumns, EtaProvider, StraightLineEta, eta_columns
 from geo.cache import SignatureCache
 from geo.routing import RoadGraph, Snaps, road_graph_cache, travel_times_to
+from geo.routing_reach import may_reach
 
 _FIELDS = ("x", "y", "edge", "fraction", "offset_m")
 
@@ -81,18 +82,27 @@ class RoadEta:
             cols.seconds.tolist(), cols.metres.tolist(), cols.method.tolist(), strict=True)]
 
     def eta_columns(self, pts: NDArray[np.float64], foot: NDArray[np.bool_],
-                    destination: tuple[float, float]) -> EtaColumns:
-        """:meth:`etas_to` as arrays (no object per unit)."""
+                    destination: tuple[float, float], *, within_s: float | None = None
+                    ) -> EtaColumns:
+        """:meth:`etas_to` as arrays (no object per unit). With ``within_s``, only the units
+        that can be that near (geo.routing_reach) are snapped and timed, on a run that stops
+        there: each time within it is exact, the rest ``inf`` with method ``beyond``."""
         n = len(pts)
         seconds, metres = np.full(n, np.inf), np.full(n, np.inf)
-        method = np.full(n, "unreachable", dtype="<U13")
+        method = np.full(n, "unreachable" if within_s is None else "beyond", dtype="<U13")
         for graph, cache, rows in (
                 (self.drive, self.drive_snaps, np.flatnonzero(~foot if self.walk else foot | ~foot)),
                 (self.walk, self.walk_snaps, np.flatnonzero(foot) if self.walk else np.array([]))):
             if graph is None or not rows.size:
                 continue
+            to: Snaps | tuple[float, float] = destination
+            if within_s is not None:
+                to = graph.snap(*destination)
+                rows = rows[may_reach(graph, pts[rows, 0], pts[rows, 1], to, within_s)]
+                if not rows.size:
+                    continue
             many = cache.snaps(graph, pts[rows, 0], pts[rows, 1]) if cache else pts[rows]
-            tt = travel_times_to(graph, many, destination)
+            tt = travel_times_to(graph, many, to, limit_s=within_s)
             seconds[rows], metres[rows], method[rows] = tt.seconds, tt.metres, tt.method
         return EtaColumns(seconds, metres, method)
 
@@ -142,5 +152,6 @@ class LazyRoadEta:
         return self.provider().etas_to(origins, on_foot, destination)
 
     def eta_columns(self, pts: NDArray[np.float64], foot: NDArray[np.bool_],
-                    destination: tuple[float, float]) -> EtaColumns:
-        return eta_columns(self.provider(), pts, foot, destination)
+                    destination: tuple[float, float], *, within_s: float | None = None
+                    ) -> EtaColumns:
+        return eta_columns(self.provider(), pts, foot, destination, within_s=within_s)

@@ -26,9 +26,14 @@ from dispatch.adapters.unit_repo import UNIT_COLS, unit_facts
 from dispatch.model import UnitFacts
 from dispatch.rank import UnitTable
 
-_KEY = "((id::bigint << 32) | xmin::text::bigint)"
-SIGNATURE_SQL = text(f"SELECT count(*), sum(hashint8extended({_KEY}, 7)::numeric) FROM units")
-KEYS_SQL = text(f"SELECT array_agg({_KEY} ORDER BY id) FROM units")
+ROW_KEY = "((id::bigint << 32) | xmin::text::bigint)"
+# The same keys without the text round trip of xmin (half the time at province scale, 27,660
+# units: ~9 against ~18 ms): age() is int4 arithmetic from this transaction's reference xid,
+# so reference − age(xmin) modulo 2³² is xmin itself, the reference being age('3') + 3.
+FAST_ROW_KEY = ("((id::bigint << 32) | ((r.ref - age(xmin)) & 4294967295))")
+SIGNATURE_SQL = text(f"SELECT count(*), sum(hashint8extended({FAST_ROW_KEY}, 7)) FROM units, "
+                     "(SELECT age('3'::xid)::bigint + 3 AS ref) r")
+KEYS_SQL = text(f"SELECT array_agg({ROW_KEY} ORDER BY id) FROM units")
 ROWS_SQL = text(f"SELECT {UNIT_COLS} FROM units WHERE id = ANY(CAST(:ids AS int[]))")
 
 

@@ -98,3 +98,17 @@ def test_recommender_etas_are_geo_routing_times_on_the_shared_graphs(demo_copy):
             want = travel_times_to(graph, pts[rows], dest)
             assert np.array_equal(cols.seconds[rows], want.seconds)
             assert list(cols.method[rows]) == list(want.method)
+
+
+def test_signature_reads_the_same_xmin_as_its_text(demo_copy, app):
+    """age() arithmetic gives each row's xmin exactly: the signature equals the one summed over
+    ``xmin::text`` (before and after rows change, new xmins among old, frozen or not)."""
+    from dispatch.adapters.unit_cache import ROW_KEY, SIGNATURE_SQL
+
+    by_text = text(f"SELECT count(*), sum(hashint8extended({ROW_KEY}, 7)) FROM units")
+    for _ in range(2):
+        with demo_copy.connect() as conn:
+            assert tuple(conn.execute(SIGNATURE_SQL).one()) == tuple(conn.execute(by_text).one())
+        with demo_copy.begin() as conn:
+            conn.execute(text("UPDATE units SET capacity = capacity WHERE id IN "
+                              "(SELECT id FROM units ORDER BY id LIMIT 5)"))

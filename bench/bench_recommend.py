@@ -1,0 +1,161 @@
+"""Recommendation time per territory size, with the ETA cut-off and beside the full computation.
+
+Run: ``./run bench bench_recommend demo:fq_scale_demo city:fq_scale_city province:fq_province
+[--n 200]``. Each ``LABEL:DATABASE`` names a generated territory on DATABASE_URL's server (read
+only: nothing is written). Per size, in a fresh process built as a console process is
+(console.bootstrap, its road graphs and unit cache), over ``--n`` sampled cases with a position:
+
+- ``recommend``: what the console answers (``Dispatch.recommend``: ETAs first only up to the
+  policy's horizon, a second full pass when a unit past it would be shown), p50/p99;
+- ``full``: the same with every ETA computed (``Dispatch.recommend(..., full=True)``: the
+  answer before the cut-off), p50/p99, timed alternately with the first so both see the same
+  load; for both also the CPU time of this process alone (PostgreSQL's share and waiting for
+  a core on a loaded machine left out);
+- how many answers differ between the two (must be 0) and how many needed the second pass;
+- the unit signature query alone (the unit cache's per-request check, O(units) in PostgreSQL);
+- the process's RSS after loading and after the runs; the load average before and after.
+
+``--only-recommend`` times ``Dispatch.recommend`` alone: run it on an older checkout
+(``PYTHONPATH=that/checkout``) for the figures before the change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+from bench_dispatch import NOW, rss_mb
+from bench_scale import pct
+from sqlalchemy import text
+
+from geo import db
+from geo.settings import Settings
+
+
+def measure(url: str, n: int, only: bool) -> dict[str, Any]:
+    from console.bootstrap import bootstrap
+
+    out: dict[str, Any] = {"load": [os.getloadavg()[0]]}
+    app = bootstrap(Settings.from_env(), url=url)
+    app.dispatch.clock = lambda: NOW
+    with app.engine.connect() as conn:
+        conn.execute(text("SELECT setseed(0.16)"))
+        ids = [int(i) for i in conn.scalars(text(
+            "SELECT id FROM incidents WHERE state IN ('located', 'assigned', 'acknowledged', "
+            "'on_scene') AND geom IS NOT NULL ORDER BY random() LIMIT :n"), {"n": n})]
+        for cache in app.graphs.values():
+            cache.get(conn)
+        out["units"] = conn.scalar(text("SELECT count(*) FROM units"))
+    out["rss_loaded"] = rss_mb()
+    rec = app.dispatch.recommend
+    for i in ids[:3]:
+        rec(i)
+    new: list[float] = []
+    full: list[float] = []
+    cpu_new: list[float] = []
+    cpu_full: list[float] = []
+    differ = second = 0
+
+    def timed(i: int, wall: list[float], cpu: list[float], **kw: Any) -> Any:
+        t, c = time.perf_counter(), time.process_time()
+        got = rec(i, **kw)
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+        return got
+
+    for i in ids:
+        got = timed(i, new, cpu_new)
+        if only:
+            continue
+        want = timed(i, full, cpu_full, full=True)
+        differ += int(got.as_dict(50) != want.as_dict(50))
+        with app.dispatch.uow() as uow:
+            second += int(_second(uow, i))
+    out.update(new=new, full=full, cpu_new=cpu_new, cpu_full=cpu_full, differ=differ,
+               second=second, n=len(ids))
+    sig: list[float] = []
+    from dispatch.adapters.unit_cache import SIGNATURE_SQL
+    with app.engine.connect() as conn:
+        for _ in range(50):
+            t = time.perf_counter()
+            conn.execute(SIGNATURE_SQL).one()
+            sig.append((time.perf_counter() - t) * 1000)
+    out["signature"] = sig
+    out["rss_after"] = rss_mb()
+    out["load"].append(os.getloadavg()[0])
+    app.engine.dispose()
+    return out
+
+
+def _second(uow: Any, incident_id: int) -> bool:
+    """Whether the cut-off answer needed its second, full pass (a unit past it shown)."""
+    import numpy as np
+
+    import dispatch.handlers_assign as handlers
+    from dispatch.eta import eta_columns
+
+    row = uow.incidents.get(incident_id)
+    rec = handlers.recommend_for(incident_id, uow, full=True)  # shown rows are the same
+    table = uow.candidate_table()
+    placed = np.flatnonzero(table.placed & table.takes_cases)
+    cols = eta_columns(uow.eta, np.column_stack((table.lon[placed], table.lat[placed])),
+                       table.on_foot[placed], (row["lon"], row["lat"]),
+                       within_s=uow.policy.weights.eta_horizon_s)
+    beyond = table.id[placed][cols.method == "beyond"]
+    return bool(np.isin(rec.shown_unit_ids, beyond).any())
+
+
+def _child(url: str, n: int, only: bool, q: Any) -> None:
+    q.put(measure(url, n, only))
+
+
+def p50_99(v: list[float]) -> str:
+    return f"{statistics.median(v):.1f} / {pct(v, 0.99):.1f} ms" if v else "-"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="+", help="LABEL:DATABASE, e.g. city:fq_scale_city")
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--only-recommend", action="store_true")
+    args = ap.parse_args()
+    settings = Settings.from_env()
+    results: dict[str, dict[str, Any]] = {}
+    ctx = mp.get_context("spawn")
+    for spec in args.sizes:
+        label, _, name = spec.partition(":")
+        print(f"[{time.strftime('%H:%M:%S')}] {label}: load average "
+              + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
+        q = ctx.Queue()
+        proc = ctx.Process(target=_child, args=(db.server_url(settings, name or label), args.n,
+                                                args.only_recommend, q))
+        proc.start()
+        results[label] = q.get()
+        proc.join()
+        if proc.exitcode:
+            sys.exit(f"{label}: exit {proc.exitcode}")
+    rows = [("units", lambda r: f"{r['units']:,}"),
+            ("cases sampled", lambda r: f"{r['n']}"),
+            ("recommendation p50 / p99", lambda r: p50_99(r["new"])),
+            ("full computation p50 / p99", lambda r: p50_99(r["full"])),
+            ("  this process's CPU: recommendation", lambda r: p50_99(r["cpu_new"])),
+            ("  this process's CPU: full", lambda r: p50_99(r["cpu_full"])),
+            ("answers differing (of 50 shown)", lambda r: "-" if not r["full"] else
+             f"{r['differ']}"),
+            ("needed the second pass", lambda r: "-" if not r["full"] else f"{r['second']}"),
+            ("unit signature query p50 / p99", lambda r: p50_99(r["signature"])),
+            ("RSS loaded / after runs", lambda r: f"{r['rss_loaded']:.0f} / "
+             f"{r['rss_after']:.0f} MB"),
+            ("load average before / after", lambda r: " / ".join(f"{v:.2f}" for v in r["load"]))]
+    print(f"{'':<34}" + "".join(f"{k:>24}" for k in results))
+    for label, fmt in rows:
+        print(f"{label:<34}" + "".join(f"{fmt(r):>24}" for r in results.values()))
+
+
+if __name__ == "__main__":
+    main()

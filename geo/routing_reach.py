@@ -1,0 +1,100 @@
+"""Which points can be within a time of a point: a lower bound on travel time from straight distance.
+
+A point is left out of a bounded run (:func:`geo.routing.travel_times_to` with ``limit_s``) only
+when no way the routing can give it is that fast. The bound, for a unit at straight (ellipsoidal)
+distance ``D`` from the incident, holds for every method :mod:`geo.routing` uses:
+
+* road: call an edge *ordinary* when it costs something both ways it is open and its
+  ``length_m`` is at least ``SCALE`` (0.95) of its projected line (the projection never
+  shortens, so that line is at least the edge's ellipsoidal length). Ordinary edges are driven
+  at most at ``speed_mps`` (the fastest one's ``length_m / cost``), the access legs at
+  ``access_speed_mps``; the other edges (``free_m``: their projected metres in all, each taken
+  at most once on a shortest way) count as free. The way's drawn metres are at least ``D``, so
+  ``seconds ≥ SCALE × (D − free_m) / max(speed, access speed)``;
+* straight line (either end off the network): ``D × detour / fallback speed``, exactly;
+* unreachable: ``inf``.
+
+``D`` is taken as 0.99 × the great-circle distance on the mean sphere (the sphere errs from
+the WGS-84 geodesic by under 0.6 %). Computed once per graph (kept while the graph lives).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from geo.routing_graph import RoadGraph
+from geo.routing_snap import F64, Snaps
+
+SPHERE_R = 6_371_008.8
+SPHERE_SHARE = 0.99  # of the great-circle distance, at most the ellipsoidal one
+
+
+SCALE = 0.95
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The graph's fastest speeds, as the bound above uses them."""
+
+    speed_mps: float  # fastest ordinary edge
+    free_m: float  # projected metres of the edges that are not ordinary
+    access_speed_mps: float
+    straight_mps: float  # fallback speed / detour: straight metres per second
+
+    def road_mps(self) -> float:
+        return max(self.speed_mps, self.access_speed_mps, self.straight_mps)
+
+
+_REACH: weakref.WeakKeyDictionary[RoadGraph, Reach] = weakref.WeakKeyDictionary()
+
+
+def reach_of(graph: RoadGraph) -> Reach:
+    """The graph's :class:`Reach`, computed once while the graph lives."""
+    got = _REACH.get(graph)
+    if got is None:
+        drawn = graph.index.line_m
+        c, rc, length = graph.cost, graph.reverse_cost, graph.length_m
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ordinary = ((length >= SCALE * drawn) & ~(np.isfinite(c) & (c <= 0))
+                        & ~(np.isfinite(rc) & (rc <= 0)))
+            speeds = np.r_[np.where(np.isfinite(c), length / c, 0.0),
+                           np.where(np.isfinite(rc), length / rc, 0.0)][np.r_[ordinary, ordinary]]
+        got = Reach(float(speeds.max()) if speeds.size else 0.0, float(drawn[~ordinary].sum()),
+                    graph.access_speed_mps, graph.fallback_speed_mps / graph.detour_factor)
+        _REACH[graph] = got
+    return got
+
+
+def great_circle_m(lon0: float, lat0: float, lon: ArrayLike, lat: ArrayLike) -> F64:
+    """Haversine metres on the mean sphere from one point to each of many."""
+    la0, lo0 = np.radians(lat0), np.radians(lon0)
+    la, lo = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
+    h = np.sin((la - la0) / 2) ** 2 + np.cos(la0) * np.cos(la) * np.sin((lo - lo0) / 2) ** 2
+    return 2 * SPHERE_R * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def straight_may_reach(graph: RoadGraph, one: Snaps, lon: ArrayLike, lat: ArrayLike,
+                       limit_s: float) -> NDArray[np.bool_]:
+    """Rows whose straight-line estimate (geodesic × detour / fallback speed) to the first point
+    of ``one`` can be ≤ ``limit_s``."""
+    d = SPHERE_SHARE * great_circle_m(float(one.lon[0]), float(one.lat[0]), lon, lat)
+    with np.errstate(invalid="ignore"):
+        return d / reach_of(graph).straight_mps <= limit_s
+
+
+def may_reach(graph: RoadGraph, lon: ArrayLike, lat: ArrayLike, destination: Snaps,
+              limit_s: float) -> NDArray[np.bool_]:
+    """Rows (lon, lat) whose time to ``destination`` (one snapped point) can be ≤ ``limit_s``;
+    the others certainly take longer (or never arrive). NaN positions: False."""
+    r = reach_of(graph)
+    d = SPHERE_SHARE * great_circle_m(float(destination.lon[0]), float(destination.lat[0]),
+                                      lon, lat)
+    # off the network, every row is a straight line
+    lower = SCALE * (d - r.free_m) / r.road_mps() if bool(destination.on_network[0]) \
+        else d / r.straight_mps
+    with np.errstate(invalid="ignore"):
+        return lower <= limit_s

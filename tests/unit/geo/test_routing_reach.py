@@ -1,0 +1,76 @@
+"""A run with a time limit: exact within it, flagged past it; the straight-distance bound never
+leaves out a point the unlimited run puts within the limit."""
+
+import numpy as np
+import pytest
+
+from geo.routing import RoadGraph, travel_times_to
+from geo.routing_reach import may_reach, reach_of
+
+from .test_routing import NODES, PROJ, _frame, _grid, _ll
+
+
+def _points(rng, n, lo=-300.0, hi=800.0):
+    xy = rng.uniform(lo, hi, size=(n, 2))
+    return np.column_stack(PROJ.inverse(xy[:, 0], xy[:, 1]))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_limited_run_is_exact_within_and_beyond_past(seed):
+    rng = np.random.default_rng(seed)
+    graph = RoadGraph.from_frame(_grid(rng), snap_to="all" if seed % 2 else "main")
+    pts = _points(rng, 200)
+    for dest in pts[:6]:
+        full = travel_times_to(graph, pts, tuple(dest))
+        finite = full.seconds[np.isfinite(full.seconds)]
+        for limit in (0.0, *np.quantile(finite, [0.1, 0.5, 0.9]).tolist(), 1e9):
+            cut = travel_times_to(graph, pts, tuple(dest), limit_s=limit)
+            within = full.seconds <= limit
+            assert np.array_equal(cut.seconds[within], full.seconds[within])
+            assert np.array_equal(cut.metres[within], full.metres[within])
+            assert list(cut.method[within]) == list(full.method[within])
+            assert set(cut.method[~within]) <= {"beyond"} and np.isinf(cut.seconds[~within]).all()
+            # the straight-distance bound keeps every point the full run has within the limit
+            keep = may_reach(graph, pts[:, 0], pts[:, 1], graph.snap(*dest), limit)
+            assert keep[within].all()
+
+
+def test_the_bound_is_tight_enough_to_leave_far_points_out():
+    rng = np.random.default_rng(5)
+    graph = RoadGraph.from_frame(_grid(rng))
+    r = reach_of(graph)
+    assert r.free_m == 0.0 and r.speed_mps > 0
+    dest = graph.snap(*_ll(240.0, 240.0))
+    far = _points(rng, 100, 5_000.0, 6_000.0)
+    assert not may_reach(graph, far[:, 0], far[:, 1], dest, 60.0).any()
+    assert may_reach(graph, far[:, 0], far[:, 1], dest, 1e6).all()
+
+
+def test_free_edges_count_as_metres_that_cost_nothing():
+    nodes = {**NODES, 5: (200.0, 0.0), 6: (200.0, 50.0)}
+    frame = _frame(nodes, [(1, 2, False), (2, 3, False), (3, 5, False), (5, 6, False)])
+    frame.loc[frame.source == 5, ["cost_s", "reverse_cost_s"]] = 0.0  # a 50 m free link
+    graph = RoadGraph.from_frame(frame)
+    assert reach_of(graph).free_m == pytest.approx(50.0, abs=1e-3)
+    pts = _points(np.random.default_rng(6), 300)
+    dest = _ll(200.0, 50.0)
+    full = travel_times_to(graph, pts, dest)
+    for limit in (5.0, 12.0, 25.0):
+        keep = may_reach(graph, pts[:, 0], pts[:, 1], graph.snap(*dest), limit)
+        assert keep[full.seconds <= limit].all()
+
+
+def test_on_one_straight_road_the_bound_is_close_and_never_short():
+    """10 m/s both ways along a 2 km road: a point x metres on takes x / 10 s; the bound may
+    keep a few points past the limit (its stated slack) but none within it is left out."""
+    nodes = {k: (100.0 * k, 0.0) for k in range(21)}
+    graph = RoadGraph.from_frame(_frame(nodes, [(k, k + 1, False) for k in range(20)]))
+    x = np.linspace(1.0, 1999.0, 500)
+    lon, lat = PROJ.inverse(x, np.zeros_like(x))
+    dest = graph.snap(*_ll(0.0, 0.0))
+    full = travel_times_to(graph, np.column_stack([lon, lat]), dest)
+    assert full.seconds == pytest.approx(x / 10, rel=1e-3)
+    for limit in (30.0, 90.0, 150.0):
+        keep = may_reach(graph, lon, lat, dest, limit)
+        assert keep[full.seconds <= limit].all()
+        assert not keep[x > 10 * limit / 0.9].any()  # slack: SCALE × 0.99 of the distance
