@@ -15,7 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from dispatch import overdue  # 超期 and 按期: one definition (dispatch/overdue.py)
+from dispatch import (
+    overdue,  # 超期 and 按期: one definition (dispatch/overdue.py)
+    stats_rows,  # which rows a figure reads, and how (no figure's meaning)
+)
 from dispatch import stats_evidence as evidence  # what the rates count: one definition
 from dispatch import stats_resident as resident  # 居民评价: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
@@ -103,14 +106,7 @@ def _within(col: str, days: int) -> str:
     return f"(i.{col} > now() - interval '{int(days)} days' AND i.{col} <= now())"
 
 
-# When a case was last touched: indexed as written (migration 0008, ix_incidents_touched).
-TOUCHED = "greatest(i.reported_at, i.acknowledged_at, i.arrived_at, i.resolved_at, i.followed_up_at, i.close_deadline)"  # noqa: E501
-
-
-def _recent(days: int) -> str:
-    """Open, or touched in the last ``days`` days: every row a window figure can count (a
-    speed-up only; each figure still tests its own column)."""
-    return f"(i.state IN {_OPEN} OR {TOUCHED} > now() - interval '{int(days) + 1} days')"
+TOUCHED = stats_rows.TOUCHED  # when a case was last touched (indexed as written)
 
 
 def _window_columns(days: int, *, times: bool = True) -> str:
@@ -217,7 +213,7 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
       count(*) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(*) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue,
       count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}
-    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(windows, default=1))}"""
+    FROM {stats_rows.recent_rows(where, max(windows, default=1))} WHERE {_NOT_MERGED}"""
     row = dict(conn.execute(text(sql), params).mappings().one())
     ext = extension_windows(conn, where, params, windows=windows, not_merged=_NOT_MERGED)
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
@@ -243,6 +239,7 @@ def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dic
            sum(res)::int AS resolved FROM (
       SELECT {local.format(col='reported_at')} AS d, 1 AS rep, 0 AS res FROM incidents i
         WHERE {where} AND {_NOT_MERGED} AND i.reported_at <= now() AND i.reported_at >= {since}
+          AND {TOUCHED} >= {since}  -- implied; lets the street-first index serve
       UNION ALL
       SELECT {local.format(col='resolved_at')}, 0, 1 FROM incidents i
         WHERE {where} AND {_NOT_MERGED} AND i.state IN {_DONE} AND i.resolved_at <= now()
@@ -265,7 +262,8 @@ def categories(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> lis
     where, params = scope.where()
     rows = conn.execute(text(
         f"SELECT i.category, count(*) FROM incidents i WHERE {where} AND {_NOT_MERGED} "
-        f"AND {_within('reported_at', days)} GROUP BY 1 ORDER BY 2 DESC, 1"), params).all()
+        f"AND {_within('reported_at', days)} AND {TOUCHED} > now() - interval '{int(days)} days' "
+        "GROUP BY 1 ORDER BY 2 DESC, 1"), params).all()  # TOUCHED: implied; lets an index serve
     total = sum(int(r[1]) for r in rows)
     return [{"category": r[0], "label": CATEGORIES.get(r[0], r[0]), "count": int(r[1]),
              "share": rate(int(r[1]), total)} for r in rows]
@@ -283,6 +281,7 @@ def ranking(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[d
     table, parent_col = AREA_TABLES[child]
     parent_col = "district_id" if scope.level == "district" else parent_col
     cond = "TRUE" if parent_col is None else f"a.{parent_col} = :parent"
+    where, params = scope.where()
     d = int(days)
     sql = f"""
     SELECT a.id, a.code, a.name,
@@ -290,9 +289,10 @@ def ranking(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[d
       count(i.id) FILTER (WHERE i.state IN {_OPEN}) AS open,
       count(i.id) FILTER (WHERE {OVERDUE}) AS overdue
       {_window_columns(d, times=False)}
-    FROM {table} a LEFT JOIN incidents i ON i.{child}_id = a.id AND {_NOT_MERGED} AND {_recent(d)}
+    FROM {table} a LEFT JOIN {stats_rows.recent_rows(where, d)}
+      ON i.{child}_id = a.id AND {_NOT_MERGED}
     WHERE {cond} GROUP BY a.id, a.code, a.name ORDER BY intake DESC, overdue DESC, a.code"""
-    rows = conn.execute(text(sql), {"parent": scope.area_id}).mappings().all()
+    rows = conn.execute(text(sql), {**params, "parent": scope.area_id}).mappings().all()
     out = []
     for r in rows:
         w = window_figures(dict(r), d)
@@ -312,7 +312,8 @@ def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
       count(i.id) FILTER (WHERE {OVERDUE}) AS overdue,
       count(i.id) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(i.id) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue
-    FROM grids g LEFT JOIN incidents i ON i.grid_id = g.id AND {_NOT_MERGED} AND {_recent(days)}
+    FROM grids g LEFT JOIN {stats_rows.recent_rows("TRUE", days)}
+      ON i.grid_id = g.id AND {_NOT_MERGED}
     GROUP BY g.id ORDER BY g.id"""
     return [{k: int(v) for k, v in r.items()} for r in conn.execute(text(sql)).mappings()]
 

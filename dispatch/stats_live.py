@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from dispatch.stats import Scope, area, categories, open_cases, overview, ranking, trend
+from dispatch.stats_rows import tune
 
 LIVE_COUNTS = ("intake_today", "intake_24h", "resolved_today", "open", "open_urgent",
                "sign_overdue", "close_overdue", "overdue")
@@ -26,6 +27,7 @@ WHOLE = Scope()  # the whole territory
 
 def wall_snapshot(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> dict[str, Any]:
     """Everything the wall's panels show for one scope (one transaction: one ``now()``)."""
+    tune(conn)
     out = {"scope": area(conn, scope), "overview": overview(conn, scope),
            "trend": trend(conn, scope, days=days), "categories": categories(conn, scope, days=days),
            "ranking": ranking(conn, scope, days=days), "window_days": int(days)}
@@ -35,6 +37,7 @@ def wall_snapshot(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> 
 
 def live(conn: Connection, scope: Scope = WHOLE) -> dict[str, Any]:
     """The figures a single change moves: today's and the open counts, the listed open cases."""
+    tune(conn)
     counts = overview(conn, scope, windows=())
     return {"overview": {k: counts[k] for k in ("now", "today_start", *LIVE_COUNTS)},
             "cases": open_cases(conn, scope, limit=LIST_LIMIT)}
