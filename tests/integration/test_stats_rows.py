@@ -5,6 +5,8 @@ and the reads run without JIT."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Connection, Engine, text
 
@@ -14,10 +16,10 @@ from dispatch.stats import Scope
 
 def scopes(conn: Connection) -> list[Scope]:
     """Every level: the whole territory, the busiest district, street, community and grid."""
-    sid, cid, gid = conn.execute(text(
+    sid, cid, gid = (int(v) for v in conn.execute(text(
         "SELECT street_id, community_id, grid_id FROM incidents WHERE grid_id IS NOT NULL "
-        "GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 1")).one()
-    did = conn.scalar(text("SELECT district_id FROM streets WHERE id = :s"), {"s": sid})
+        "GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 1")).one())
+    did = int(conn.scalar(text("SELECT district_id FROM streets WHERE id = :s"), {"s": sid}))
     return [Scope(), Scope(district=did), Scope(sid, district=did), Scope(sid, cid),
             Scope(sid, cid, gid)]
 
@@ -38,7 +40,7 @@ def test_the_row_source_holds_the_open_or_recently_touched_rows(demo_engine: Eng
         assert conn.scalar(text("SELECT count(*) FROM incidents WHERE state IS NULL")) == 0
 
 
-def _window_row(conn: Connection, scope: Scope, days: int, *, flags: bool) -> dict:
+def _window_row(conn: Connection, scope: Scope, days: int, *, flags: bool) -> dict[str, Any]:
     where, params = scope.where()
     cols = stats._window_columns(days, flags=flags)
     return dict(conn.execute(text(
