@@ -346,9 +346,8 @@ def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
       count(i.id) FILTER (WHERE {OVERDUE}) AS overdue,
       count(i.id) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(i.id) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue
-    FROM grids g CROSS JOIN {stats_rows.bounds(days)}
-      LEFT JOIN {stats_rows.recent_rows("TRUE", days)}
-      ON i.grid_id = g.id AND {_NOT_MERGED}
+    FROM grids g CROSS JOIN {stats_rows.bounds(days)} LEFT JOIN incidents i
+      ON i.grid_id = g.id AND {_NOT_MERGED} AND {stats_rows.recent(days)}
     GROUP BY g.id ORDER BY g.id"""
     return [{k: int(v) for k, v in r.items()} for r in conn.execute(text(sql)).mappings()]
 
