@@ -14,10 +14,14 @@ with each. Per size, in one process built as a console process is (console.boots
   as it was (console.api.auth_scope.filter_snapshot of the whole read) and as it is now
   (the street's part read by console.live.desk_part, then the same filter);
 - wall refresh: the wall's figures (dispatch.stats_live.wall_snapshot + live) for one
-  district and for the whole territory;
+  district and for the whole territory, and the live tier alone (what one change moves: the
+  counts and the open cases, dispatch.stats_live.live) for the district;
 - memory: the process's RSS after the locator, road graphs, unit cache and one hub snapshot;
 - registration through the domain path (RegisterIncident, located, checked, audited;
   ``auto_dispatch`` off), one process for ``--seconds`` (it adds cases to the database).
+
+``--wall-only``: the wall lines alone; nothing is written, so it may run on a read-only
+territory such as the shared province.
 """
 
 from __future__ import annotations
@@ -64,16 +68,34 @@ def street_principal(street_id: int) -> Any:
     return Principal(name="bench-street", role="dispatcher", street_id=street_id)
 
 
-def measure(url: str, n: int, seconds: float) -> dict[str, Any]:
-    """Every figure of one size, in this (fresh) process."""
+def wall_figures(app: Any, district: int, rounds: int) -> dict[str, Any]:
+    """The wall's refresh for one district and the whole territory, and the district's live tier."""
+    from dispatch import stats_live
+    from dispatch.stats import Scope
+
+    def wall(scope: Scope) -> Callable[[Any], Any]:
+        def refresh(_: Any) -> Any:
+            with app.engine.connect() as conn:
+                return stats_live.with_live(stats_live.wall_snapshot(conn, scope, days=30),
+                                            stats_live.live(conn, scope))
+        return refresh
+
+    def live(_: Any) -> Any:
+        with app.engine.connect() as conn:
+            return stats_live.live(conn, Scope(district=district))
+    return {"wall_district": timings(wall(Scope(district=district)), list(range(rounds)), warm=1),
+            "wall_all": timings(wall(Scope()), list(range(rounds)), warm=1),
+            "wall_live": timings(live, list(range(rounds)), warm=1)}
+
+
+def measure(url: str, n: int, seconds: float, wall_only: bool = False) -> dict[str, Any]:
+    """Every figure of one size, in this (fresh) process (``wall_only``: the wall's alone)."""
     from console.api.auth_scope import filter_snapshot
     from console.bootstrap import bootstrap
     from console.live.desk_hub import DeskHub
     from console.live.desk_part import DeskParts, part_of
-    from dispatch import stats_live
     from dispatch.commands import Party, RegisterIncident
     from dispatch.eta import StraightLineEta
-    from dispatch.stats import Scope
     from geo.geocoder import geocode
 
     out: dict[str, Any] = {"load": [os.getloadavg()[0]]}
@@ -95,6 +117,13 @@ def measure(url: str, n: int, seconds: float) -> dict[str, Any]:
             "SELECT s.id, s.district_id FROM streets s JOIN incidents i ON i.street_id = s.id "
             "WHERE i.state IN ('located', 'assigned', 'acknowledged', 'on_scene') "
             "GROUP BY s.id ORDER BY count(*) DESC, s.id LIMIT 1")).one()
+    out["counts"] = counts
+    if wall_only:
+        out.update(wall_figures(app, int(street[1]), max(5, n // 20)))
+        out["load"].append(os.getloadavg()[0])
+        app.engine.dispose()
+        return out
+    with app.engine.connect() as conn:
         t0 = time.perf_counter()
         locator = app.locators.get(conn)
         for cache in app.graphs.values():
@@ -103,7 +132,6 @@ def measure(url: str, n: int, seconds: float) -> dict[str, Any]:
         bounds = conn.execute(text(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
             "(SELECT ST_Extent(geom) AS e FROM micro_grids) x")).one()
-    out["counts"] = counts
     points = [(rng.uniform(bounds[0], bounds[2]), rng.uniform(bounds[1], bounds[3]))
               for _ in range(n)]
     out["locate"] = timings(lambda p: locator.locate(*p), points)
@@ -128,15 +156,7 @@ def measure(url: str, n: int, seconds: float) -> dict[str, Any]:
     out["all_rows"] = len(snap["queue"])
     out["rss_mb"] = rss_mb()
 
-    def wall(scope: Scope) -> Callable[[Any], Any]:
-        def refresh(_: Any) -> Any:
-            with app.engine.connect() as conn:
-                return stats_live.with_live(stats_live.wall_snapshot(conn, scope, days=30),
-                                            stats_live.live(conn, scope))
-        return refresh
-    out["wall_district"] = timings(wall(Scope(district=int(street[1]))), list(range(rounds)),
-                                   warm=1)
-    out["wall_all"] = timings(wall(Scope()), list(range(rounds)), warm=1)
+    out.update(wall_figures(app, int(street[1]), rounds))
 
     from dispatch.bootstrap import bootstrap as domain_bootstrap
     domain = domain_bootstrap(app.engine, clock=lambda: NOW, eta=StraightLineEta())
@@ -156,13 +176,18 @@ def measure(url: str, n: int, seconds: float) -> dict[str, Any]:
     return out
 
 
-def _child(url: str, n: int, seconds: float, q: Any) -> None:
-    q.put(measure(url, n, seconds))
+def _child(url: str, n: int, seconds: float, wall_only: bool, q: Any) -> None:
+    q.put(measure(url, n, seconds, wall_only))
 
 
 def line(label: str, results: dict[str, dict[str, Any]], fmt: Callable[[dict[str, Any]], str]
          ) -> str:
-    return f"{label:<38}" + "".join(f"{fmt(r):>26}" for r in results.values())
+    def cell(r: dict[str, Any]) -> str:
+        try:
+            return fmt(r)
+        except KeyError:  # not measured (--wall-only)
+            return "—"
+    return f"{label:<38}" + "".join(f"{cell(r):>26}" for r in results.values())
 
 
 def p50_99(key: str) -> Callable[[dict[str, Any]], str]:
@@ -187,6 +212,7 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         ("  queue rows of the street's part", lambda r: f"{r['part_rows']:,}"),
         ("wall refresh, one district p50 / p99", p50_99("wall_district")),
         ("wall refresh, whole territory p50/p99", p50_99("wall_all")),
+        ("wall live tier, one district p50/p99", p50_99("wall_live")),
         ("locator + graphs built", lambda r: f"{r['build_s']:.1f} s"),
         ("console process RSS after loading", lambda r: f"{r['rss_mb']:,.0f} MB"),
         ("registration, domain path, 1 process", lambda r: f"{r['register_per_s']:.0f}/s"),
@@ -202,6 +228,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--json", help="also write the raw figures here")
+    ap.add_argument("--wall-only", action="store_true",
+                    help="the wall's lines alone (writes nothing: fit for read-only territories)")
     args = ap.parse_args()
     settings = Settings.from_env()
     results: dict[str, dict[str, Any]] = {}
@@ -212,7 +240,7 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {label}: load average "
               + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
         q = ctx.Queue()
-        proc = ctx.Process(target=_child, args=(url, args.n, args.seconds, q))
+        proc = ctx.Process(target=_child, args=(url, args.n, args.seconds, args.wall_only, q))
         proc.start()
         results[label] = q.get()
         proc.join()

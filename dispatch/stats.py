@@ -15,7 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from dispatch import overdue  # 超期 and 按期: one definition (dispatch/overdue.py)
+from dispatch import (
+    overdue,  # 超期 and 按期: one definition (dispatch/overdue.py)
+    stats_rows,  # which rows a figure reads, and how (no figure's meaning)
+)
 from dispatch import stats_evidence as evidence  # what the rates count: one definition
 from dispatch import stats_resident as resident  # 居民评价: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
@@ -98,23 +101,21 @@ CLOSE_OVERDUE = f"(i.state IN {_OPEN} AND {overdue.late('i')})"  # the one 超�
 OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
 
 
+TOUCHED = stats_rows.TOUCHED  # when a case was last touched (indexed as written)
+
+
 def _within(col: str, days: int) -> str:
-    return f"(i.{col} > now() - interval '{int(days)} days' AND i.{col} <= now())"
+    """SQL: ``i.<col>`` in the rolling window (now() - days, now()]; the statement's FROM holds
+    :func:`dispatch.stats_rows.bounds` with ``days`` (one ``now()``, the same as inline)."""
+    return f"(i.{col} > b.since_{int(days)} AND i.{col} <= b.now)"
 
 
-# When a case was last touched: indexed as written (migration 0008, ix_incidents_touched).
-TOUCHED = "greatest(i.reported_at, i.acknowledged_at, i.arrived_at, i.resolved_at, i.followed_up_at, i.close_deadline)"  # noqa: E501
-
-
-def _recent(days: int) -> str:
-    """Open, or touched in the last ``days`` days: every row a window figure can count (a
-    speed-up only; each figure still tests its own column)."""
-    return f"(i.state IN {_OPEN} OR {TOUCHED} > now() - interval '{int(days) + 1} days')"
-
-
-def _window_columns(days: int, *, times: bool = True) -> str:
-    """The aggregates of one rolling window W = (now() - days, now()] (:func:`window_columns`)."""
-    return window_columns(lambda col: _within(col, days), str(int(days)), times=times)
+def _window_columns(days: int, *, times: bool = True, flags: bool = False) -> str:
+    """The aggregates of one rolling window W = (now() - days, now()] (:func:`window_columns`);
+    ``flags``: over :func:`dispatch.stats_rows.recent_rows` ``with_evidence`` of at least
+    ``days`` days, whose rows carry the evidence tested once."""
+    kw = {"success": stats_rows.MEDIATED, "visit": stats_rows.VISIT} if flags else {}
+    return window_columns(lambda col: _within(col, days), str(int(days)), times=times, **kw)
 
 
 def between(start: str = ":p_start", end: str = ":p_end") -> Callable[[str], str]:
@@ -123,7 +124,8 @@ def between(start: str = ":p_start", end: str = ":p_end") -> Callable[[str], str
     return lambda col: f"(i.{col} >= {start} AND i.{col} < {end} AND i.{col} <= now())"
 
 
-def window_columns(within: Callable[[str], str], suffix: str, *, times: bool = True) -> str:
+def window_columns(within: Callable[[str], str], suffix: str, *, times: bool = True,
+                   success: str | None = None, visit: str | None = None) -> str:
     """The aggregates behind the rates (and with ``times`` the durations) of one window W, given
     as ``within(column)`` (the SQL condition "column in W"), named ``<figure>_<suffix>``:
 
@@ -137,10 +139,15 @@ def window_columns(within: Callable[[str], str], suffix: str, *, times: bool = T
     满意度 satisfied/rated: rated = followed_up_at in W, scored, recorded (RECORDED_VISIT).
     签收/到场用时: mean (and median) of acknowledged_at / arrived_at - reported_at over the cases
       signed / arrived in W; 按时签收 = acknowledged_at <= sign_deadline among those.
+
+    ``success`` / ``visit``: SQL standing for 调解成功 / a recorded visit on a row in W (default:
+    the definitions themselves; the wall passes the per-row columns of
+    :func:`dispatch.stats_rows.recent_rows`, tested by the same definitions).
     """
     due, resolved = within("close_deadline"), within("resolved_at")
+    success = success or evidence.mediation_success()
     rated = (f"({within('followed_up_at')} AND i.satisfaction IS NOT NULL AND "
-             f"{RECORDED_VISIT})")
+             f"{visit or RECORDED_VISIT})")
     sign = "extract(epoch FROM i.acknowledged_at - i.reported_at)"
     arrive = "extract(epoch FROM i.arrived_at - i.reported_at)"
     signed, arrived = within("acknowledged_at"), within("arrived_at")
@@ -151,7 +158,7 @@ def window_columns(within: Callable[[str], str], suffix: str, *, times: bool = T
       count(*) FILTER (WHERE {due} AND i.state IN {_DONE}) AS closed_{d},
       count(*) FILTER (WHERE {due} AND {overdue.on_time('i')}) AS on_time_{d},
       count(*) FILTER (WHERE {resolved} AND {evidence.resolved()}) AS resolved_{d},
-      count(*) FILTER (WHERE {resolved} AND {evidence.mediation_success()}) AS mediated_{d},
+      count(*) FILTER (WHERE {resolved} AND {success}) AS mediated_{d},
       count(*) FILTER (WHERE {rated}) AS rated_{d},
       count(*) FILTER (WHERE {rated} AND i.satisfaction >= {SATISFIED_AT_LEAST}) AS satisfied_{d},
       avg(i.satisfaction) FILTER (WHERE {rated}) AS sat_mean_{d}""" + (f""",
@@ -200,11 +207,14 @@ def suffix_figures(row: dict[str, Any], d: str) -> dict[str, Any]:
 
 
 def overview(conn: Connection, scope: Scope = WHOLE, *,
-             windows: tuple[int, ...] = WINDOWS) -> dict[str, Any]:
+             windows: tuple[int, ...] = WINDOWS, by: str | None = None) -> dict[str, Any]:
     """Today's intake, open and overdue now, and the rates and times of each of ``windows`` (with
-    none: the counts alone, from open cases and the last two days' rows)."""
+    none: the counts alone, from open cases and the last two days' rows). ``by`` (a level, e.g.
+    ``"street"``): the same statement also counts each area of that level, given as the
+    aggregate rows under ``"by"`` (``dispatch.stats_board``: the ranking from the same pass)."""
     where, params = scope.where()
-    columns = "".join(_window_columns(d) for d in windows)
+    group = "" if by is None else f", GROUPING(i.{by}_id) AS total, i.{by}_id AS area"
+    columns = "".join(_window_columns(d, flags=True) for d in windows)
     sql = f"""
     SELECT now() AS now, {_CLOCK} AS today_start,
       count(*) FILTER (WHERE i.reported_at >= {_CLOCK} AND i.reported_at <= now()) AS intake_today,
@@ -215,9 +225,12 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
       count(*) FILTER (WHERE i.state IN {_OPEN} AND i.priority = 1) AS open_urgent,
       count(*) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(*) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue,
-      count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}
-    FROM incidents i WHERE {where} AND {_NOT_MERGED} AND {_recent(max(windows, default=1))}"""
-    row = dict(conn.execute(text(sql), params).mappings().one())
+      count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}{group}
+    FROM {stats_rows.recent_rows(where, max(windows, default=1), with_evidence=bool(windows))}
+      CROSS JOIN {stats_rows.bounds(1, *windows)} WHERE {_NOT_MERGED}
+    {"" if by is None else f"GROUP BY GROUPING SETS ((), (i.{by}_id))"}"""
+    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    row = next(r for r in rows if by is None or r["total"] == 1)
     ext = extension_windows(conn, where, params, windows=windows, not_merged=_NOT_MERGED)
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
             **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
@@ -225,7 +238,8 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
             **({"intake_7d": int(row["intake_7"])} if 7 in windows else {}),
             "extensions_pending": ext["pending"],
             "windows": {str(d): {**window_figures(row, d), **ext[d],
-                                 **resident.ratings(conn, scope, days=d)} for d in windows}}
+                                 **resident.ratings(conn, scope, days=d)} for d in windows},
+            **({} if by is None else {"by": [r for r in rows if r["total"] == 0]})}
 
 
 def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
@@ -235,18 +249,18 @@ def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dic
     """
     where, params = scope.where()
     local = f"(i.{{col}} AT TIME ZONE '{TZ}')::date"
-    # the first day's local midnight as a timestamptz, so the reported_at index serves
+    # the first day's local midnight, after now() - days: every counted row is a recent row
     since = f"(((now() AT TIME ZONE '{TZ}')::date - {int(days) - 1})::timestamp AT TIME ZONE '{TZ}')"
+    reported = "i.reported_at <= b.now AND i.reported_at >= b.since"
+    resolved = f"i.state IN {_DONE} AND i.resolved_at <= b.now AND i.resolved_at >= b.since"
     sql = f"""
-    SELECT (now() AT TIME ZONE '{TZ}')::date AS today, d, sum(rep)::int AS reported,
-           sum(res)::int AS resolved FROM (
-      SELECT {local.format(col='reported_at')} AS d, 1 AS rep, 0 AS res FROM incidents i
-        WHERE {where} AND {_NOT_MERGED} AND i.reported_at <= now() AND i.reported_at >= {since}
-      UNION ALL
-      SELECT {local.format(col='resolved_at')}, 0, 1 FROM incidents i
-        WHERE {where} AND {_NOT_MERGED} AND i.state IN {_DONE} AND i.resolved_at <= now()
-          AND i.resolved_at >= {since} AND {TOUCHED} >= {since}  -- implied; lets the index serve
-    ) x GROUP BY d"""
+    SELECT (now() AT TIME ZONE '{TZ}')::date AS today, x.d, sum(x.rep)::int AS reported,
+           sum(x.res)::int AS resolved
+    FROM {stats_rows.recent_rows(where, days)} CROSS JOIN (SELECT now() AS now, {since} AS since
+      OFFSET 0) b CROSS JOIN LATERAL (VALUES
+        (CASE WHEN {reported} THEN {local.format(col='reported_at')} END, 1, 0),
+        (CASE WHEN {resolved} THEN {local.format(col='resolved_at')} END, 0, 1)) x(d, rep, res)
+    WHERE x.d IS NOT NULL AND {_NOT_MERGED} GROUP BY x.d"""
     rows = conn.execute(text(sql), params).all()
     today = rows[0][0] if rows else conn.scalar(text(f"SELECT (now() AT TIME ZONE '{TZ}')::date"))
     got = {r[1]: (int(r[2]), int(r[3])) for r in rows}
@@ -263,8 +277,10 @@ def categories(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> lis
     """Cases reported in the last ``days`` days by category, largest first, with their share."""
     where, params = scope.where()
     rows = conn.execute(text(
-        f"SELECT i.category, count(*) FROM incidents i WHERE {where} AND {_NOT_MERGED} "
-        f"AND {_within('reported_at', days)} GROUP BY 1 ORDER BY 2 DESC, 1"), params).all()
+        f"SELECT i.category, count(*) FROM incidents i CROSS JOIN {stats_rows.bounds(days)} "
+        f"WHERE {where} AND {_NOT_MERGED} "
+        f"AND {_within('reported_at', days)} AND {TOUCHED} > now() - interval '{int(days)} days' "
+        "GROUP BY 1 ORDER BY 2 DESC, 1"), params).all()  # TOUCHED: implied; lets an index serve
     total = sum(int(r[1]) for r in rows)
     return [{"category": r[0], "label": CATEGORIES.get(r[0], r[0]), "count": int(r[1]),
              "share": rate(int(r[1]), total)} for r in rows]
@@ -282,25 +298,43 @@ def ranking(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[d
     table, parent_col = AREA_TABLES[child]
     parent_col = "district_id" if scope.level == "district" else parent_col
     cond = "TRUE" if parent_col is None else f"a.{parent_col} = :parent"
+    where, params = scope.where()
     d = int(days)
     sql = f"""
     SELECT a.id, a.code, a.name,
       count(i.id) FILTER (WHERE {_within('reported_at', d)}) AS intake,
       count(i.id) FILTER (WHERE i.state IN {_OPEN}) AS open,
       count(i.id) FILTER (WHERE {OVERDUE}) AS overdue
-      {_window_columns(d, times=False)}
-    FROM {table} a LEFT JOIN incidents i ON i.{child}_id = a.id AND {_NOT_MERGED} AND {_recent(d)}
+      {_window_columns(d, times=False, flags=True)}
+    FROM {table} a CROSS JOIN {stats_rows.bounds(d)}
+      LEFT JOIN {stats_rows.recent_rows(where, d, with_evidence=True)}
+      ON i.{child}_id = a.id AND {_NOT_MERGED}
     WHERE {cond} GROUP BY a.id, a.code, a.name ORDER BY intake DESC, overdue DESC, a.code"""
-    rows = conn.execute(text(sql), {"parent": scope.area_id}).mappings().all()
-    out = []
-    for r in rows:
-        w = window_figures(dict(r), d)
-        out.append({"level": child, "id": int(r["id"]), "code": r["code"], "name": r["name"],
-                    "intake": int(r["intake"]), "open": int(r["open"]),
-                    "overdue": int(r["overdue"]), **{k: w[k] for k in (
-                        "closure_rate", "success_rate", "satisfaction", "due", "resolved",
-                        "rated")}})
-    return out
+    rows = conn.execute(text(sql), {**params, "parent": scope.area_id}).mappings().all()
+    return [ranked(child, dict(r), d) for r in rows]
+
+
+def ranking_areas(conn: Connection, scope: Scope) -> tuple[str | None, list[dict[str, Any]]]:
+    """The level below ``scope`` and its areas (id, code, name) there, in code order."""
+    child = CHILD.get(scope.level)
+    if child is None:
+        return None, []
+    table, parent_col = AREA_TABLES[child]
+    parent_col = "district_id" if scope.level == "district" else parent_col
+    cond = "TRUE" if parent_col is None else f"a.{parent_col} = :parent"
+    return child, [dict(r) for r in conn.execute(text(
+        f"SELECT a.id, a.code, a.name FROM {table} a WHERE {cond} ORDER BY a.code"),
+        {"parent": scope.area_id}).mappings()]
+
+
+def ranked(level: str, row: dict[str, Any], days: int) -> dict[str, Any]:
+    """One area of :func:`ranking` from its aggregate row (id, code, name, intake, open,
+    overdue and the window columns of ``days``)."""
+    w = window_figures(row, days)
+    return {"level": level, "id": int(row["id"]), "code": row["code"], "name": row["name"],
+            "intake": int(row["intake"]), "open": int(row["open"]),
+            "overdue": int(row["overdue"]), **{k: w[k] for k in (
+                "closure_rate", "success_rate", "satisfaction", "due", "resolved", "rated")}}
 
 
 def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
@@ -311,7 +345,8 @@ def grid_heat(conn: Connection, *, days: int = 30) -> list[dict[str, Any]]:
       count(i.id) FILTER (WHERE {OVERDUE}) AS overdue,
       count(i.id) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(i.id) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue
-    FROM grids g LEFT JOIN incidents i ON i.grid_id = g.id AND {_NOT_MERGED} AND {_recent(days)}
+    FROM grids g CROSS JOIN {stats_rows.bounds(days)} LEFT JOIN incidents i
+      ON i.grid_id = g.id AND {_NOT_MERGED} AND {stats_rows.recent(days)}
     GROUP BY g.id ORDER BY g.id"""
     return [{k: int(v) for k, v in r.items()} for r in conn.execute(text(sql)).mappings()]
 

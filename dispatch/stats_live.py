@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from dispatch.stats import Scope, area, categories, open_cases, overview, ranking, trend
+from dispatch.stats import Scope, area, categories, open_cases, overview, trend
+from dispatch.stats_board import overview_and_ranking
+from dispatch.stats_rows import tune
 
 LIVE_COUNTS = ("intake_today", "intake_24h", "resolved_today", "open", "open_urgent",
                "sign_overdue", "close_overdue", "overdue")
@@ -26,15 +28,18 @@ WHOLE = Scope()  # the whole territory
 
 def wall_snapshot(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> dict[str, Any]:
     """Everything the wall's panels show for one scope (one transaction: one ``now()``)."""
-    out = {"scope": area(conn, scope), "overview": overview(conn, scope),
+    tune(conn)
+    board, ranked = overview_and_ranking(conn, scope, days=days)
+    out = {"scope": area(conn, scope), "overview": board,
            "trend": trend(conn, scope, days=days), "categories": categories(conn, scope, days=days),
-           "ranking": ranking(conn, scope, days=days), "window_days": int(days)}
+           "ranking": ranked, "window_days": int(days)}
     out["cases"] = open_cases(conn, scope, limit=LIST_LIMIT)
     return out
 
 
 def live(conn: Connection, scope: Scope = WHOLE) -> dict[str, Any]:
     """The figures a single change moves: today's and the open counts, the listed open cases."""
+    tune(conn)
     counts = overview(conn, scope, windows=())
     return {"overview": {k: counts[k] for k in ("now", "today_start", *LIVE_COUNTS)},
             "cases": open_cases(conn, scope, limit=LIST_LIMIT)}

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine
 from console.bootstrap import App
 from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
-from dispatch import stats, stats_live
+from dispatch import stats, stats_live, stats_rows
 from dispatch.stats import Scope
 from geo.db import libpq_url
 from geo.queries import territory_layer
@@ -91,6 +91,7 @@ class StatsHub(Hub[_Sub]):
                 if hit and time.monotonic() - hit[0] < age:
                     return hit[1]
             with (getattr(self._pinned, "engine", None) or self.reads()).connect() as conn:
+                stats_rows.tune(conn)  # no JIT for these aggregates (dispatch.stats_rows)
                 value = compute(conn)
             now = time.monotonic()
             with self._lock:

@@ -24,7 +24,8 @@ OPEN = ["registered", "located", "assigned", "acknowledged", "on_scene", "mediat
 UNSIGNED = ["registered", "located", "assigned"]
 DONE = ["resolved", "followed_up", "closed"]
 COLUMNS = ("id, state, category, priority, outcome, satisfaction, street_id, community_id, "
-           "grid_id, reported_at, acknowledged_at, arrived_at, resolved_at, followed_up_at, "
+           "grid_id, (SELECT s.district_id FROM streets s WHERE s.id = i.street_id) AS district_id, "
+           "reported_at, acknowledged_at, arrived_at, resolved_at, followed_up_at, "
            "sign_deadline, close_deadline")
 
 
@@ -96,15 +97,17 @@ def reference(df: pd.DataFrame, now: pd.Timestamp, days: int) -> dict:
 
 
 def restrict(df: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    return df if scope.depth == 0 else df[df[f"{scope.level}_id"] == scope.area_id]
+    return df if scope.level == "all" else df[df[f"{scope.level}_id"] == scope.area_id]
 
 
 def busiest_scopes(conn: Connection) -> list[Scope]:
-    """The whole territory, and the street › community › grid with the most cases."""
+    """The whole territory, and the street › community › grid with the most cases, and that
+    street's district."""
     sid, cid, gid = conn.execute(text(
         "SELECT street_id, community_id, grid_id FROM incidents WHERE grid_id IS NOT NULL "
         "GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 1")).one()
-    return [Scope(), Scope(sid), Scope(sid, cid), Scope(sid, cid, gid)]
+    did = conn.scalar(text("SELECT district_id FROM streets WHERE id = :s"), {"s": sid})
+    return [Scope(), Scope(sid), Scope(sid, cid), Scope(sid, cid, gid), Scope(district=did)]
 
 
 def assert_agrees(got: dict, ref: dict, days: int) -> None:
