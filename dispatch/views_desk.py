@@ -19,7 +19,7 @@ DESK_STATES = (*vocab.OPEN_STATES, "resolved")
 
 _QUEUE_SELECT = f"""
 SELECT i.id, i.code, i.title, i.category, i.priority, i.difficulty, i.state, i.risk_level,
-       i.address, i.reported_at, i.sign_deadline, i.close_deadline,
+       i.street_id, i.created_by, i.address, i.reported_at, i.sign_deadline, i.close_deadline,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
        COALESCE(f.level, 'community') AS level, COALESCE(f.escalations, 0) AS escalations,
        s.name AS street_name, c.name AS community_name, g.name AS grid_name,
@@ -44,10 +44,12 @@ _QUEUE_PART_SQL = _QUEUE_SELECT + "AND i.street_id = ANY(:streets) ORDER BY i.id
 _QUEUE_PART_BY_SQL = _QUEUE_SELECT + (
     "AND (i.street_id = ANY(:streets) OR i.created_by = :creator) ORDER BY i.id DESC LIMIT :limit")
 _QUEUE_IDS_SQL = _QUEUE_SELECT + "AND i.id = ANY(:ids)"
-_QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below ORDER BY i.id DESC LIMIT :limit"
+_QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below {part}ORDER BY i.id DESC LIMIT :limit"
+_PART = "AND i.street_id = ANY(:streets) "
+_PART_BY = "AND (i.street_id = ANY(:streets) OR i.created_by = :creator) "
 
 _UNITS_SELECT = """
-SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity,
+SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity, u.street_id,
        u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
        u.last_seen_at AS position_at, COALESCE(g.name, c.name, s.name) AS place, k.cases
 FROM units u
@@ -107,9 +109,14 @@ def queue_by_id(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
     return _rows(conn, _QUEUE_IDS_SQL, ids=sorted(ids))
 
 
-def queue_below(conn: Connection, *, below: int, limit: int) -> list[dict[str, Any]]:
-    """The ``limit`` newest desk cases older than case ``below`` (they move up the queue)."""
-    return _rows(conn, _QUEUE_BELOW_SQL, below=below, limit=limit)
+def queue_below(conn: Connection, *, below: int, limit: int, streets: Iterable[int] | None = None,
+                creator: str | None = None) -> list[dict[str, Any]]:
+    """The ``limit`` newest desk cases older than case ``below`` (they move up the queue); with
+    ``streets`` (and ``creator``) only a part's, as :func:`queue` reads it."""
+    if streets is None:
+        return _rows(conn, _QUEUE_BELOW_SQL.format(part=""), below=below, limit=limit)
+    sql = _QUEUE_BELOW_SQL.format(part=_PART if creator is None else _PART_BY)
+    return _rows(conn, sql, below=below, limit=limit, streets=sorted(streets), creator=creator)
 
 
 def units(conn: Connection, ids: Iterable[int] | None = None, *,
