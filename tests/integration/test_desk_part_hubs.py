@@ -73,7 +73,7 @@ def register(app: App, street: int, k: int) -> int:
 def rows_of_streets(app: App, table: str, ids: set[int]) -> set[int | None]:
     with app.engine.connect() as conn:
         return {r[0] for r in conn.execute(text(
-            f"SELECT DISTINCT street_id FROM {table} WHERE id = ANY(:ids)"),  # noqa: S608
+            f"SELECT DISTINCT street_id FROM {table} WHERE id = ANY(:ids)"),
             {"ids": sorted(ids)})}
 
 
