@@ -22,11 +22,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from console.bootstrap import App
 from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
-from console.live.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
+from console.live.desk_moves import (
+    MoveTrace,
+    move_gap,
+    move_of,
+    patch_moves,
+    signatures,
+    unit_index,
+)
 from console.live.desk_patch import QUEUE_LIMIT, Part, event_ids, patch_snapshot, read_changes
 from console.live.desk_route import CaseBook, DeskHubs, route
 from console.live.hub_base import Hub, per_app
@@ -42,17 +49,6 @@ from geo.db import libpq_url
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
 DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
-MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
-MOVE_GAP_MAX_S = 0.5
-SESSION_DIFFS_PER_S = 25.0  # with many desks open, batch longer: each diff costs every desk a frame
-
-
-def move_gap(sessions: int) -> float:
-    """Seconds between two batches of moves: 0.25 s up to 6 open desks, then longer so the
-    desks together take about ``SESSION_DIFFS_PER_S`` diffs a second (0.4 s for 10), at most
-    0.5 s. Every diff costs each desk's browser a frame (the units canvas, the board rows):
-    on a machine that also runs the browsers, fewer frames leave the CPU to the rest."""
-    return min(MOVE_GAP_MAX_S, max(MOVE_GAP_S, sessions / SESSION_DIFFS_PER_S))
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
 # case and unit events: patched at most twice a second, as full reads were (a patch may still
 # re-send the queue or the board whole to every browser: that, not the read, costs most now)
@@ -327,6 +323,7 @@ class DeskHub(Hub[Deliver]):
             elif ids[0] or ids[1]:
                 self._last_patch = time.monotonic()
                 HUB_PATCH_ROWS.observe(len(ids[0]) + len(ids[1]))
+        read_ms, snap = time.time() * 1000, None
         try:
             snap = self.compute() if full else self.patch(*ids) if ids[0] or ids[1] else None
             if triage and not full:
@@ -339,9 +336,15 @@ class DeskHub(Hub[Deliver]):
                        "events": events}
             with self._lock:
                 self._full = True  # what the patch would have said is read again in full
+        patched = time.time() * 1000
         self._send(payload)
         if heard is not None:
-            HUB_LAG_SECONDS.observe(time.monotonic() - heard)
+            lag = time.monotonic() - heard
+            HUB_LAG_SECONDS.observe(lag)
+            if snap is not None and "snapshot" in payload and events:
+                self.trace.delivered(snap["version"], (), cases={
+                    int(e["incident_id"]) for e in events}, heard_ms=time.time() * 1000 - lag
+                    * 1000, read_ms=read_ms, patched_ms=patched, sent_ms=time.time() * 1000)
         return full
 
     def _send_moves(self, moves: list[dict[str, Any]]) -> None:
@@ -392,9 +395,6 @@ def part_hubs(app: App) -> DeskHubs:
 
 
 def hub_for(app: App, part: Part | None) -> DeskHub:
-    """The hub a desk of ``part`` shares (console.live.desk_part.part_of): the whole
-    territory's for None, else the part's own, made if no desk of it is open."""
-    if part is None:
-        return desk_hub(app)
-    hub: DeskHub = part_hubs(app).hub(part)
-    return hub
+    """The hub a desk of ``part`` (console.live.desk_part.part_of) shares: the territory's
+    for None, else the part's own, made if no desk of it is open."""
+    return desk_hub(app) if part is None else cast(DeskHub, part_hubs(app).hub(part))

@@ -311,6 +311,8 @@ class DeskSession(pn.viewable.Viewer):
             if full:
                 self.resync_at = time.monotonic() + RESYNC_S
             self.push_map(full=full)
+        if payload.get("events"):
+            self.hub.trace.applied(self.state.version, time.time() * 1000)
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
 
