@@ -64,9 +64,19 @@ LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assig
 _UNITS_SQL = _UNITS_SELECT.format(only="", where="")
 _UNITS_IDS_SQL = _UNITS_SELECT.format(only="AND a.unit_id = ANY(:ids)",
                                       where="WHERE u.id = ANY(:ids)")
-_UNITS_PART_SQL = _UNITS_SELECT.format(
-    only="AND a.unit_id IN (SELECT id FROM units WHERE street_id = ANY(:streets))",
-    where="WHERE u.street_id = ANY(:streets)")
+# a part's board: a few hundred units, so each one's names and active cases are looked up by
+# key (a hash join over every grid and every active assignment of the territory cost more)
+_UNITS_PART_SQL = """
+SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity, u.street_id,
+       u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
+       u.last_seen_at AS position_at,
+       COALESCE((SELECT g.name FROM grids g WHERE g.id = u.home_grid_id),
+                (SELECT c.name FROM communities c WHERE c.id = u.community_id),
+                (SELECT s.name FROM streets s WHERE s.id = u.street_id)) AS place,
+       (SELECT array_agg(i.code ORDER BY a.id) FROM assignments a JOIN incidents i
+          ON i.id = a.incident_id WHERE a.unit_id = u.id AND a.state = 'active') AS cases
+FROM units u WHERE u.street_id = ANY(:streets) ORDER BY u.id
+"""
 _TOUCHED_SQL = "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ANY(:ids)"
 
 _CASE_NAMES_SQL = """

@@ -48,11 +48,11 @@ from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
-DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
+# after a NOTIFY: let its commit's burst land (they come together); full reads at most 2/s
+DEBOUNCE_S, MIN_GAP_S = 0.03, 0.5
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
-# case and unit events: patched at most twice a second, as full reads were (a patch may still
-# re-send the queue or the board whole to every browser: that, not the read, costs most now)
-PATCH_GAP_S = 0.5
+# case and unit events are patched at the pace of moves (desk_moves.move_gap: 0.25 s, longer
+# with many desks): a new case waited up to 0.5 s here where a move waited 0.25 s
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
 # resident reports waiting for a desk (扫码说事): the oldest TRIAGE_ROWS of every area a report
@@ -255,13 +255,13 @@ class DeskHub(Hub[Deliver]):
 
     def _schedule(self) -> None:
         """Under the lock: let a burst land; full reads at most 1/MIN_GAP_S a second, patches
-        at most 1/PATCH_GAP_S."""
+        as often as moves go out (:func:`move_gap`)."""
         soon = time.monotonic() + DEBOUNCE_S
         if self._full:
             due = max(soon, self._last_full + MIN_GAP_S)
             self._due = due if self._due is None else max(self._due, self._last_full + MIN_GAP_S)
         elif self._due is None:
-            self._due = max(soon, self._last_patch + PATCH_GAP_S)
+            self._due = max(soon, self._last_patch + move_gap(len(self._subs)))
 
     def _reconnected(self) -> bool:
         """The listener connected again since last looked: events may have been missed."""
