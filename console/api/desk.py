@@ -1,7 +1,8 @@
-"""The duty desk's API faces beyond issue 4's: ``GET /api/v1/desk/snapshot`` (the desk hub's
-rows, console.live.desk_hub), ``GET /api/v1/desk/hub`` (its counters), ``POST /api/v1/desk/precheck``
-(duplicates and risk before saving, read-only) and ``POST /api/v1/incidents/{id}/locate`` (the
-domain's LocateIncident for an address-only case), and the case view the desk shows. 督办 is the
+"""The duty desk's API faces beyond issue 4's: ``GET /api/v1/desk/snapshot`` (the reader's
+jurisdiction's desk hub rows, console.live.desk_hub and desk_route), ``GET /api/v1/desk/hub``
+(its counters), ``POST /api/v1/desk/precheck`` (duplicates and risk before saving, read-only)
+and ``POST /api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an address-only
+case), and the case view the desk shows. 督办 is the
 domain's Supervise command at ``POST /api/v1/incidents/{id}/supervise`` (console.api.dispatch).
 """
 

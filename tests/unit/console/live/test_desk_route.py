@@ -162,3 +162,23 @@ def test_a_parts_desks_share_one_hub_dropped_with_the_last(part: Any) -> None:
     finally:
         assert hubs.stop(5.0)
     assert hubs.parts() == []
+
+
+def test_the_desk_part_indexes_cover_the_desks_states() -> None:
+    """The partial indexes of migration 0023 hold exactly the cases the desk reads (a state
+    missing from them would send a part's read back to scanning the territory)."""
+    import importlib.util
+    from pathlib import Path
+
+    from dispatch.adapters.orm import metadata
+    from dispatch.views_desk import DESK_STATES
+
+    path = Path(__file__).parents[4] / "migrations/versions/0023_desk_part_indexes.py"
+    spec = importlib.util.spec_from_file_location("m0023", path)
+    assert spec is not None and spec.loader is not None
+    mig = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mig)
+    wanted = "state IN (" + ",".join(f"'{s}'" for s in DESK_STATES) + ")"
+    assert mig.DESK == wanted
+    index = {i.name: i for i in metadata.tables["incidents"].indexes}
+    assert str(index["ix_incidents_desk_street"].dialect_options["postgresql"]["where"]) == wanted
