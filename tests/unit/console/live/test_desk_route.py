@@ -179,6 +179,6 @@ def test_the_desk_part_indexes_cover_the_desks_states() -> None:
     mig = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mig)
     wanted = "state IN (" + ",".join(f"'{s}'" for s in DESK_STATES) + ")"
-    assert mig.DESK == wanted
+    assert wanted == mig.DESK
     index = {i.name: i for i in metadata.tables["incidents"].indexes}
     assert str(index["ix_incidents_desk_street"].dialect_options["postgresql"]["where"]) == wanted
