@@ -7,8 +7,11 @@ For the street with the most cases on the desk, as a duty officer (its streets) 
 dispatcher (its streets and the cases it registered, none here), the part hub
 (console.live.desk_hub with ``part``, console.live.desk_route) is timed:
 
-- full read: what the hub does on its first desk, on the clock and after a reconnect (queue,
-  units, their areas, the triage rows), p50 / p95 / max over ``--rounds``;
+- the part read ``GET /api/v1/desk/snapshot`` makes when no desk of the street is open
+  (console.live.desk_part: queue, units, areas and features; an open desk's hub answers it
+  from its snapshot instead);
+- full read: what the hub does on its first desk, on the clock and after a reconnect (the
+  same, with the triage rows and the features' signatures), p50 / p95 / max over ``--rounds``;
 - patch: one of its cases re-read by id and put into the snapshot (a case event), p50 / p95;
 - and, beside them, the whole territory's hub read once (what every desk read before).
 
@@ -50,6 +53,7 @@ def main() -> None:
     args = ap.parse_args()
     from console.bootstrap import bootstrap
     from console.live.desk_hub import DeskHub
+    from console.live.desk_part import DeskParts
 
     settings = Settings.from_env()
     base = make_url(os.environ["DATABASE_URL"])  # the server; the database is named here
@@ -72,7 +76,11 @@ def main() -> None:
         full = timed(hub.compute, args.rounds)
         some = iter([r["id"] for r in snap["queue"]] * args.rounds or [0] * args.rounds)
         patch = timed(lambda h=hub, ids=some: h.patch({next(ids)}, set()), args.rounds)
-        print(f"street desk ({who}): full read p50 {pct(full, 0.5):.1f} ms, p95 "
+        parts = DeskParts(app)
+        api = timed(lambda p=part, d=parts: d.read(p, version=0), args.rounds)
+        print(f"street desk ({who}): GET /api/v1/desk/snapshot's part read (no desk open) p50 "
+              f"{pct(api, 0.5):.1f} ms, p95 {pct(api, 0.95):.1f} ms")
+        print(f"street desk ({who}): hub's full read p50 {pct(full, 0.5):.1f} ms, p95 "
               f"{pct(full, 0.95):.1f} ms, max {max(full):.1f} ms; one-case patch p50 "
               f"{pct(patch, 0.5):.1f} ms, p95 {pct(patch, 0.95):.1f} ms ({len(snap['queue'])} "
               f"cases, {len(snap['units'])} units; target full read ≤ 50 ms); load average "
