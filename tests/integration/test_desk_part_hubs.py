@@ -38,7 +38,8 @@ class Desk:
     """What a desk session takes from its hub: every delivery, in order."""
 
     def __init__(self, hub: DeskHub) -> None:
-        self.hub, self.got, self._lock = hub, [], threading.Lock()
+        self.hub, self._lock = hub, threading.Lock()
+        self.got: list[dict[str, Any]] = []
         self.token = hub.subscribe(self.take)
 
     def take(self, payload: dict[str, Any]) -> None:
@@ -56,11 +57,11 @@ class Desk:
 
 def street_point(app: App, street: int) -> tuple[float, float]:
     with app.engine.connect() as conn:
-        lon, lat = conn.execute(text(
+        row = conn.execute(text(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(g.geom) AS p FROM grids g "
             "JOIN communities c ON c.id = g.community_id WHERE c.street_id = :s "
             "ORDER BY g.id LIMIT 1) x"), {"s": street}).one()
-    return float(lon), float(lat)
+    return float(row[0]), float(row[1])
 
 
 def register(app: App, street: int, k: int) -> int:
@@ -123,5 +124,6 @@ def test_a_street_desk_gets_its_new_case_and_another_street_does_not(app: App) -
         desk_a.leave()
         desk_b.leave()
     # the last desk of each street left: their hubs are dropped
+    assert hub_a.part is not None and hub_b.part is not None
     assert part_hubs(app).existing(hub_a.part) is None
     assert part_hubs(app).existing(hub_b.part) is None
