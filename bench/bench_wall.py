@@ -169,6 +169,29 @@ def stages(moves: list[dict[str, Any]], trace: list[dict[str, Any]]) -> dict[str
     return out
 
 
+def case_stages(cases: list[dict[str, Any]], trace: list[dict[str, Any]]
+                ) -> dict[str, list[float]]:
+    """Per case, how long each stage took (ms): the registration's answer, the NOTIFY heard,
+    the hub's wait before its re-read (debounce and patch gap), the re-read and patch, the
+    sessions, the browsers' frames (the first hub delivery naming the case)."""
+    out: dict[str, list[float]] = {k: [] for k in (
+        "case: POST → answered", "case: POST → NOTIFY heard", "case: heard → re-read begins",
+        "case: re-read and patch", "case: → applied by the last session",
+        "case: → the last browser's frame")}
+    for c in cases:
+        row = next((r for r in sorted(trace, key=lambda r: r["heard_ms"])
+                    if c["id"] in (r.get("cases") or ())), None)
+        if row is None or not row["applied_ms"] or row.get("read_ms") is None:
+            continue
+        vals = (c["answered"] - c["t0"], row["heard_ms"] - c["t0"],
+                row["read_ms"] - row["heard_ms"], row["patched_ms"] - row["read_ms"],
+                max(row["applied_ms"]) - row["patched_ms"],
+                max(c["seen"]) - max(row["applied_ms"]))
+        for k, v in zip(out, vals, strict=True):
+            out[k].append(v)
+    return out
+
+
 def slowest(moves: list[dict[str, Any]], trace: list[dict[str, Any]], n: int = 3) -> list[str]:
     """The slowest moves, each with its stages as the hub saw them (or why it has none)."""
     lines = []
@@ -339,10 +362,12 @@ DESK_CASE_WATCH = "() => {" + FIND_MAP + """
 
 
 def desk_cases(pages: list[Any], base: str, token: str, spots: list[tuple[int, float, float]],
-               n: int) -> tuple[list[float], list[float], int]:
+               n: int, traced: list[dict[str, Any]] | None = None
+               ) -> tuple[list[float], list[float], int]:
     """A case POSTed through the API (through the proxy: to any worker) → the frame in which
     each open desk's map holds it: ms per desk and case, the slowest desk per case, and how
-    many cases some desk never showed in 60 s."""
+    many cases some desk never showed in 60 s. ``traced`` takes each case's id, POST and
+    answer times and frames (for :func:`case_stages`)."""
     for page in pages:
         page.evaluate(DESK_CASE_WATCH)
     every: list[float] = []
@@ -360,6 +385,7 @@ def desk_cases(pages: list[Any], base: str, token: str, spots: list[tuple[int, f
         t0 = time.time() * 1000
         try:
             reg = post(f"{base}/api/v1/incidents", json.dumps(body).encode(), token)
+            answered = time.time() * 1000
             seen = []
             for page in pages:
                 page.evaluate("(id) => window.__fc.want(id)", reg["id"])
@@ -368,6 +394,9 @@ def desk_cases(pages: list[Any], base: str, token: str, spots: list[tuple[int, f
                                                          timeout=60_000).json_value()) - t0)
             every.extend(seen)
             last.append(max(seen))
+            if traced is not None:
+                traced.append({"id": int(reg["id"]), "t0": t0, "answered": answered,
+                               "seen": [t0 + s for s in seen]})
         except Exception as err:  # an overloaded machine: count it, keep measuring
             lost += 1
             print(f"  desk case {k}: {type(err).__name__} (counted as lost)", flush=True)
@@ -435,8 +464,9 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
         time.sleep(0.3)
     used = cpu.close()
     cpu = TreeCpu(groups)
+    traced_cases: list[dict[str, Any]] = []
     desk_every, desk_last, desk_lost = desk_cases([p for _, p in pages], base, token, units,
-                                                  changes)
+                                                  changes, traced_cases)
     desk_cpu = cpu.close()
     wall_lat, wall_lost = wall_cases(wall, base, token, units, cases)
     meanwhile = background.close() + "; " + simulation.close()
@@ -454,6 +484,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             "max": max(lat), "n": len(lat), "lost": lost, "rss_before": before, "rss_after": after,
             "per_session": (after - before) / sessions, "stages": stages(traced, trace),
             "cpu": used, "desk_cpu": desk_cpu, "desk_every": desk_every,
+            "case_stages": case_stages(traced_cases, trace),
             "desk_last": desk_last, "desk_lost": desk_lost,
             "slowest": slowest(traced, trace),
             "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long,
@@ -573,7 +604,7 @@ def main() -> None:
                     print(f"    wall's longest: {line}")
                 for line in r["slowest"]:
                     print(f"    slowest: {line}")
-                for stage, values in r["stages"].items():
+                for stage, values in [*r["stages"].items(), *r["case_stages"].items()]:
                     if values:
                         print(f"    {stage}: p50 {pct(values, 0.5):.0f} ms, "
                               f"p95 {pct(values, 0.95):.0f} ms")

@@ -19,7 +19,7 @@ DESK_STATES = (*vocab.OPEN_STATES, "resolved")
 
 _QUEUE_SELECT = f"""
 SELECT i.id, i.code, i.title, i.category, i.priority, i.difficulty, i.state, i.risk_level,
-       i.address, i.reported_at, i.sign_deadline, i.close_deadline,
+       i.street_id, i.created_by, i.address, i.reported_at, i.sign_deadline, i.close_deadline,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
        COALESCE(f.level, 'community') AS level, COALESCE(f.escalations, 0) AS escalations,
        s.name AS street_name, c.name AS community_name, g.name AS grid_name,
@@ -44,10 +44,12 @@ _QUEUE_PART_SQL = _QUEUE_SELECT + "AND i.street_id = ANY(:streets) ORDER BY i.id
 _QUEUE_PART_BY_SQL = _QUEUE_SELECT + (
     "AND (i.street_id = ANY(:streets) OR i.created_by = :creator) ORDER BY i.id DESC LIMIT :limit")
 _QUEUE_IDS_SQL = _QUEUE_SELECT + "AND i.id = ANY(:ids)"
-_QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below ORDER BY i.id DESC LIMIT :limit"
+_QUEUE_BELOW_SQL = _QUEUE_SELECT + "AND i.id < :below {part}ORDER BY i.id DESC LIMIT :limit"
+_PART = "AND i.street_id = ANY(:streets) "
+_PART_BY = "AND (i.street_id = ANY(:streets) OR i.created_by = :creator) "
 
 _UNITS_SELECT = """
-SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity,
+SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity, u.street_id,
        u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
        u.last_seen_at AS position_at, COALESCE(g.name, c.name, s.name) AS place, k.cases
 FROM units u
@@ -62,9 +64,19 @@ LEFT JOIN (SELECT a.unit_id, array_agg(i.code ORDER BY a.id) AS cases FROM assig
 _UNITS_SQL = _UNITS_SELECT.format(only="", where="")
 _UNITS_IDS_SQL = _UNITS_SELECT.format(only="AND a.unit_id = ANY(:ids)",
                                       where="WHERE u.id = ANY(:ids)")
-_UNITS_PART_SQL = _UNITS_SELECT.format(
-    only="AND a.unit_id IN (SELECT id FROM units WHERE street_id = ANY(:streets))",
-    where="WHERE u.street_id = ANY(:streets)")
+# a part's board: a few hundred units, so each one's names and active cases are looked up by
+# key (a hash join over every grid and every active assignment of the territory cost more)
+_UNITS_PART_SQL = """
+SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity, u.street_id,
+       u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
+       u.last_seen_at AS position_at,
+       COALESCE((SELECT g.name FROM grids g WHERE g.id = u.home_grid_id),
+                (SELECT c.name FROM communities c WHERE c.id = u.community_id),
+                (SELECT s.name FROM streets s WHERE s.id = u.street_id)) AS place,
+       (SELECT array_agg(i.code ORDER BY a.id) FROM assignments a JOIN incidents i
+          ON i.id = a.incident_id WHERE a.unit_id = u.id AND a.state = 'active') AS cases
+FROM units u WHERE u.street_id = ANY(:streets) ORDER BY u.id
+"""
 _TOUCHED_SQL = "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ANY(:ids)"
 
 _CASE_NAMES_SQL = """
@@ -107,9 +119,14 @@ def queue_by_id(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
     return _rows(conn, _QUEUE_IDS_SQL, ids=sorted(ids))
 
 
-def queue_below(conn: Connection, *, below: int, limit: int) -> list[dict[str, Any]]:
-    """The ``limit`` newest desk cases older than case ``below`` (they move up the queue)."""
-    return _rows(conn, _QUEUE_BELOW_SQL, below=below, limit=limit)
+def queue_below(conn: Connection, *, below: int, limit: int, streets: Iterable[int] | None = None,
+                creator: str | None = None) -> list[dict[str, Any]]:
+    """The ``limit`` newest desk cases older than case ``below`` (they move up the queue); with
+    ``streets`` (and ``creator``) only a part's, as :func:`queue` reads it."""
+    if streets is None:
+        return _rows(conn, _QUEUE_BELOW_SQL.format(part=""), below=below, limit=limit)
+    sql = _QUEUE_BELOW_SQL.format(part=_PART if creator is None else _PART_BY)
+    return _rows(conn, sql, below=below, limit=limit, streets=sorted(streets), creator=creator)
 
 
 def units(conn: Connection, ids: Iterable[int] | None = None, *,

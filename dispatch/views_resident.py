@@ -4,6 +4,7 @@ resident (no staff names, no other parties, no exact address), the places poster
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -32,14 +33,19 @@ def area_sql(scope: Scope | None) -> tuple[str, dict[str, Any]]:
 
 
 def triage_queue(conn: Connection, *, status: str = "pending", limit: int = 100,
-                 scope: Scope | None = None, per_area: bool = False) -> list[dict[str, Any]]:
+                 scope: Scope | None = None, per_area: bool = False,
+                 streets: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Reports waiting for the desk (oldest first) or recently decided (newest first), in
     ``scope``'s area (the area each report was located in at submission): one indexed read.
     ``per_area``: ``limit`` counts within each (street, community, grid) a report was located
     in (the located-nowhere ones one more group): every jurisdiction is a union of such groups,
-    so the rows hold each reader's own first ``limit`` however many wait elsewhere."""
+    so the rows hold each reader's own first ``limit`` however many wait elsewhere.
+    ``streets``: only reports located in these streets (a jurisdiction's desk hub)."""
     order = "ASC" if status == "pending" else "DESC"
     where, params = area_sql(scope)
+    if streets is not None:
+        where += "AND r.street_id = ANY(CAST(:part_streets AS int[])) "
+        params["part_streets"] = sorted(streets)
     if per_area:
         where += ("AND r.id IN (SELECT id FROM (SELECT q.id, row_number() OVER (PARTITION BY "
                   f"q.street_id, q.community_id, q.grid_id ORDER BY q.submitted_at {order}, q.id) "

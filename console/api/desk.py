@@ -1,7 +1,8 @@
-"""The duty desk's API faces beyond issue 4's: ``GET /api/v1/desk/snapshot`` (the desk hub's
-rows, console.live.desk_hub), ``GET /api/v1/desk/hub`` (its counters), ``POST /api/v1/desk/precheck``
-(duplicates and risk before saving, read-only) and ``POST /api/v1/incidents/{id}/locate`` (the
-domain's LocateIncident for an address-only case), and the case view the desk shows. 督办 is the
+"""The duty desk's API faces beyond issue 4's: ``GET /api/v1/desk/snapshot`` (the reader's
+jurisdiction's desk hub rows, console.live.desk_hub and desk_route), ``GET /api/v1/desk/hub``
+(its counters), ``POST /api/v1/desk/precheck`` (duplicates and risk before saving, read-only)
+and ``POST /api/v1/incidents/{id}/locate`` (the domain's LocateIncident for an address-only
+case), and the case view the desk shows. 督办 is the
 domain's Supervise command at ``POST /api/v1/incidents/{id}/supervise`` (console.api.dispatch).
 """
 
@@ -19,7 +20,7 @@ from console.api.auth_scope import filter_snapshot
 from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside
 from console.bootstrap import App
-from console.live.desk_hub import DeskHub, desk_hub
+from console.live.desk_hub import DeskHub, desk_hub, part_hubs
 from console.live.desk_part import desk_parts, part_of
 from dispatch import views_desk, vocab
 from dispatch.access import Principal
@@ -53,7 +54,8 @@ class SnapshotHandler(DispatchHandler):
     async def get(self) -> None:
         hub = desk_hub(self.app)
         part = part_of(self.who)  # a street's or district's desk reads its own part
-        read = hub.snapshot if part is None else (
+        live = None if part is None else part_hubs(self.app).existing(part)
+        read = hub.snapshot if part is None else live.snapshot if live is not None else (
             lambda: desk_parts(self.app).snapshot(part, version=hub.version))
         snap = filter_snapshot(self.who, await asyncio.to_thread(read))
         self.send_json({k: snap[k] for k in ("version", "server_ms", "queue", "units")})
@@ -66,7 +68,9 @@ class HubHandler(DispatchHandler):
 
     async def get(self) -> None:
         hub = desk_hub(self.app)
+        parts = part_hubs(self.app)
         self.send_json({"subscribers": hub.subscribers, "computations": hub.computations,
+                        "part_hubs": len(parts.parts()), "part_hubs_made": parts.made,
                         "deltas": hub.deltas, "patches": hub.patches, "version": hub.version,
                         "listening": hub.listening, "refresh_s": hub.refresh_s,
                         **({"trace": hub.trace.rows()} if self.get_query_argument(

@@ -1,10 +1,17 @@
-"""The desk hub: one per server process, between the process's listener (console.live.notify) and
-every open duty desk. A change is computed once for all desks (DESIGN.md "five things that
-hurt" #4: no per-session polling); a unit move costs no query at all: it patches the shared
-snapshot (console.live.desk_moves) and goes out as a diff of one row and one marker; a case or unit
-event re-reads only the rows it names and patches those (console.live.desk_patch). The whole city is
-read again on a timer (the clock re-sorts the queue), after an event naming nothing, after the
-listener reconnected (events may have been missed) and every ``FULL_EVERY`` patches.
+"""Desk hubs: one per jurisdiction with a desk open in the process, between the process's listener
+(console.live.notify) and that jurisdiction's open duty desks. The whole territory's hub serves
+readers of the whole territory (duty officers and administrators without an area); a street,
+district or dispatcher has its own part hub (``part``: its streets and creator), made on its first
+desk and dropped with its last (console.live.desk_route), which reads only its part, so a
+change costs rows of the jurisdiction, not of the territory, and a street desk at province scale
+holds its own newest cases rather than a cut of the territory's newest 2,000.
+
+A change is computed once for all desks of a hub (no per-session polling); a unit move costs no
+query: it patches the shared snapshot (console.live.desk_moves), only in hubs whose board shows
+the unit; a case or unit event re-reads only the rows it names that may touch the hub's part
+(console.live.desk_route.route) and patches those (console.live.desk_patch). The part is read
+whole on a timer (the clock re-sorts the queue), after an event naming nothing, after the
+listener reconnected and every ``FULL_EVERY`` patches.
 """
 
 from __future__ import annotations
@@ -15,12 +22,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from console.bootstrap import App
 from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
-from console.live.desk_moves import MoveTrace, move_of, patch_moves, signatures, unit_index
-from console.live.desk_patch import QUEUE_LIMIT, event_ids, patch_snapshot, read_changes
+from console.live.desk_moves import (
+    MoveTrace,
+    move_gap,
+    move_of,
+    patch_moves,
+    signatures,
+    unit_index,
+)
+from console.live.desk_patch import QUEUE_LIMIT, Part, event_ids, patch_snapshot, read_changes
+from console.live.desk_route import CaseBook, DeskHubs, route
 from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
@@ -33,22 +48,11 @@ from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
-DEBOUNCE_S, MIN_GAP_S = 0.1, 0.5  # after a NOTIFY: let a burst land, refresh at most 2/s
-MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
-MOVE_GAP_MAX_S = 0.5
-SESSION_DIFFS_PER_S = 25.0  # with many desks open, batch longer: each diff costs every desk a frame
-
-
-def move_gap(sessions: int) -> float:
-    """Seconds between two batches of moves: 0.25 s up to 6 open desks, then longer so the
-    desks together take about ``SESSION_DIFFS_PER_S`` diffs a second (0.4 s for 10), at most
-    0.5 s. Every diff costs each desk's browser a frame (the units canvas, the board rows):
-    on a machine that also runs the browsers, fewer frames leave the CPU to the rest."""
-    return min(MOVE_GAP_MAX_S, max(MOVE_GAP_S, sessions / SESSION_DIFFS_PER_S))
+# after a NOTIFY: let its commit's burst land (they come together); full reads at most 2/s
+DEBOUNCE_S, MIN_GAP_S = 0.03, 0.5
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
-# case and unit events: patched at most twice a second, as full reads were (a patch may still
-# re-send the queue or the board whole to every browser: that, not the read, costs most now)
-PATCH_GAP_S = 0.5
+# case and unit events are patched at the pace of moves (desk_moves.move_gap: 0.25 s, longer
+# with many desks): a new case waited up to 0.5 s here where a move waited 0.25 s
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
 # resident reports waiting for a desk (扫码说事): the oldest TRIAGE_ROWS of every area a report
@@ -75,10 +79,14 @@ class DeskHub(Hub[Deliver]):
     thread_name = "desk-hub"
 
     def __init__(self, app: App, *, conninfo: str | None = None,
-                 refresh_s: float = REFRESH_S) -> None:
+                 refresh_s: float = REFRESH_S, part: Part | None = None,
+                 hubs: DeskHubs | None = None) -> None:
         super().__init__(conninfo)
         self.app = app
         self.refresh_s = refresh_s
+        self.part = part  # None: the whole territory; else the jurisdiction's part only
+        self._hubs = hubs  # the registry a part hub leaves when its last desk does
+        self.book: CaseBook = hubs.book if hubs is not None else CaseBook()
         self._events: list[dict[str, Any]] = []
         self._moves: list[dict[str, Any]] = []
         self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
@@ -106,12 +114,16 @@ class DeskHub(Hub[Deliver]):
             with self._lock:
                 seq = self._seq
             policy = self.app.dispatch.policy()
+            streets, creator = self.part if self.part is not None else (None, None)
             with self.app.engine.connect() as conn:
                 now_ms = epoch_ms(views_desk.server_now(conn)) or 0
-                incidents = views_desk.queue(conn, limit=QUEUE_LIMIT)
-                units = views_desk.units(conn)
-                areas = area_index(conn)
-                triage = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True)
+                incidents = views_desk.queue(conn, limit=QUEUE_LIMIT, streets=streets,
+                                             creator=creator)
+                units = views_desk.units(conn, streets=streets)
+                areas = area_index(conn, streets=streets, creator=creator)
+                triage = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True, streets=streets)
+            if self.part is not None:
+                self.book.learn_rows(incidents)
             queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
             board = unit_rows(units)
             snap = {"server_ms": now_ms, "queue": queue, "units": board,
@@ -137,7 +149,9 @@ class DeskHub(Hub[Deliver]):
                 seq = self._seq
             policy = self.app.dispatch.policy()
             with self.app.engine.connect() as conn:
-                changes = read_changes(conn, base, incident_ids, unit_ids)
+                changes = read_changes(conn, base, incident_ids, unit_ids, part=self.part)
+            if self.part is not None:
+                self.book.learn_rows(changes.placed)
             with self._lock:
                 self._version += 1
                 self.patches += 1
@@ -156,7 +170,8 @@ class DeskHub(Hub[Deliver]):
             with self._lock:
                 seq = self._seq
             with self.app.engine.connect() as conn:
-                rows = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True)
+                rows = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True,
+                                    streets=None if self.part is None else self.part[0])
             with self._lock:
                 self._version += 1
                 assert self._snap is not None
@@ -187,7 +202,16 @@ class DeskHub(Hub[Deliver]):
     def subscribe(self, deliver: Deliver) -> int:
         """``deliver({"snapshot", "events"[, "moves"]})`` from the hub's thread after each
         change."""
-        return self._add(deliver)
+        token = self._add(deliver)
+        if self._hubs is not None:
+            self._hubs.keep(self)
+        return token
+
+    def unsubscribe(self, token: int) -> None:
+        """A desk left; a part hub whose last desk left leaves its registry."""
+        super().unsubscribe(token)
+        if self._hubs is not None:
+            self._hubs.drop(self)
 
     def _notified(self, payload: str) -> None:
         try:
@@ -200,6 +224,11 @@ class DeskHub(Hub[Deliver]):
         """A change was committed (from the listener, or a test): a move goes out at once,
         anything else refreshes soon."""
         move = move_of(event) if event is not None else None
+        if self.part is not None and event is not None:
+            self.book.learn_event(event)
+            snap = self._snap
+            if move is not None and snap is not None and move["id"] not in snap["unit_index"]:
+                return  # a unit of another part's board: nothing here changes
         triage = event is not None and is_resident(event.get("type"))
         ids = event_ids(event) if event is not None and move is None and not triage else None
         with self._lock:
@@ -226,13 +255,13 @@ class DeskHub(Hub[Deliver]):
 
     def _schedule(self) -> None:
         """Under the lock: let a burst land; full reads at most 1/MIN_GAP_S a second, patches
-        at most 1/PATCH_GAP_S."""
+        as often as moves go out (:func:`move_gap`)."""
         soon = time.monotonic() + DEBOUNCE_S
         if self._full:
             due = max(soon, self._last_full + MIN_GAP_S)
             self._due = due if self._due is None else max(self._due, self._last_full + MIN_GAP_S)
         elif self._due is None:
-            self._due = max(soon, self._last_patch + PATCH_GAP_S)
+            self._due = max(soon, self._last_patch + move_gap(len(self._subs)))
 
     def _reconnected(self) -> bool:
         """The listener connected again since last looked: events may have been missed."""
@@ -283,13 +312,18 @@ class DeskHub(Hub[Deliver]):
             events, self._events = self._events, []
             heard, self._heard = self._heard, None
             triage, self._triage = self._triage, False
+            if not full and self.part is not None and self._snap is not None:
+                ids = route(self.part, ids, cases={r["id"] for r in self._snap["queue"]},
+                            units=self._snap["unit_index"], book=self.book)
+                events = [e for e in events if int(e["incident_id"]) in ids[0]]
             if not full and not ids[0] and not ids[1] and not triage:
-                return False  # nothing named: nothing to re-read
+                return False  # nothing named (or nothing of this part): nothing to re-read
             if full:
                 self._last_full = time.monotonic()
             elif ids[0] or ids[1]:
                 self._last_patch = time.monotonic()
                 HUB_PATCH_ROWS.observe(len(ids[0]) + len(ids[1]))
+        read_ms, snap = time.time() * 1000, None
         try:
             snap = self.compute() if full else self.patch(*ids) if ids[0] or ids[1] else None
             if triage and not full:
@@ -302,9 +336,15 @@ class DeskHub(Hub[Deliver]):
                        "events": events}
             with self._lock:
                 self._full = True  # what the patch would have said is read again in full
+        patched = time.time() * 1000
         self._send(payload)
         if heard is not None:
-            HUB_LAG_SECONDS.observe(time.monotonic() - heard)
+            lag = time.monotonic() - heard
+            HUB_LAG_SECONDS.observe(lag)
+            if snap is not None and "snapshot" in payload and events:
+                self.trace.delivered(snap["version"], (), cases={
+                    int(e["incident_id"]) for e in events}, heard_ms=time.time() * 1000 - lag
+                    * 1000, read_ms=read_ms, patched_ms=patched, sent_ms=time.time() * 1000)
         return full
 
     def _send_moves(self, moves: list[dict[str, Any]]) -> None:
@@ -334,9 +374,27 @@ class DeskHub(Hub[Deliver]):
 
 _HUBS: dict[int, tuple[App, DeskHub]] = {}
 _HUBS_LOCK = threading.Lock()
+_PART_HUBS: dict[int, tuple[App, DeskHubs]] = {}
+_PART_HUBS_LOCK = threading.Lock()
 
 
 def desk_hub(app: App) -> DeskHub:
-    """The process's desk hub for ``app``, made on first use (never at import)."""
+    """The process's whole-territory desk hub for ``app``, made on first use (never at
+    import)."""
     return per_app(_HUBS, _HUBS_LOCK, app,
                    lambda a: DeskHub(a, conninfo=libpq_url(a.engine)))
+
+
+def part_hubs(app: App) -> DeskHubs:
+    """The process's jurisdiction hubs for ``app`` (console.live.desk_route)."""
+    def make(a: App) -> DeskHubs:
+        hubs: DeskHubs = DeskHubs(lambda part: DeskHub(a, conninfo=libpq_url(a.engine),
+                                                      part=part, hubs=hubs))
+        return hubs
+    return per_app(_PART_HUBS, _PART_HUBS_LOCK, app, make)
+
+
+def hub_for(app: App, part: Part | None) -> DeskHub:
+    """The hub a desk of ``part`` (console.live.desk_part.part_of) shares: the territory's
+    for None, else the part's own, made if no desk of it is open."""
+    return desk_hub(app) if part is None else cast(DeskHub, part_hubs(app).hub(part))

@@ -14,6 +14,18 @@ from typing import Any
 from console.desk.state import epoch_ms, unit_features
 from layers.wall import signature
 
+MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
+MOVE_GAP_MAX_S = 0.5
+SESSION_DIFFS_PER_S = 25.0  # with many desks open, batch longer: each diff costs every desk a frame
+
+
+def move_gap(sessions: int) -> float:
+    """Seconds between two batches of moves: 0.25 s up to 6 open desks, then longer so the
+    desks together take about ``SESSION_DIFFS_PER_S`` diffs a second (0.4 s for 10), at most
+    0.5 s. Every diff costs each desk's browser a frame (the units canvas, the board rows):
+    on a machine that also runs the browsers, fewer frames leave the CPU to the rest."""
+    return min(MOVE_GAP_MAX_S, max(MOVE_GAP_S, sessions / SESSION_DIFFS_PER_S))
+
 
 def move_of(event: Mapping[str, Any]) -> dict[str, Any] | None:
     """``{"id", "lon", "lat", "position_ms"}`` from a ``unit_moved`` event, else None."""
@@ -94,19 +106,21 @@ def signatures(snap: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 class MoveTrace:
-    """When recent moves passed each stage, in epoch ms (for support staff and
-    ``bench/bench_wall.py``): heard from the listener, handed to the sessions by the hub, and
-    applied and sent by each session on its own event loop."""
+    """When recent moves and case patches passed each stage, in epoch ms (for support staff
+    and ``bench/bench_wall.py``): heard from the listener, (cases) re-read, handed to the
+    sessions by the hub, and applied and sent by each session on its own event loop."""
 
     def __init__(self, keep: int = 3000) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
         self._keep = keep
 
     def delivered(self, version: int, units: Iterable[int], *, heard_ms: float,
-                  patched_ms: float, sent_ms: float) -> None:
+                  patched_ms: float, sent_ms: float, cases: Iterable[int] = (),
+                  read_ms: float | None = None) -> None:
+        """``cases``: a case patch's (``read_ms``: when its re-read began, after the wait)."""
         self._rows[version] = {"version": version, "units": list(units), "heard_ms": heard_ms,
                                "patched_ms": patched_ms, "delivered_ms": sent_ms,
-                               "applied_ms": []}
+                               "applied_ms": [], "cases": list(cases), "read_ms": read_ms}
         while len(self._rows) > self._keep:
             self._rows.pop(next(iter(self._rows)))
 

@@ -1,4 +1,5 @@
-"""A jurisdiction's own desk snapshot: its streets' rows read as a part, not the territory cut."""
+"""A jurisdiction's own desk snapshot read once for ``GET /api/v1/desk/snapshot`` when no desk of
+that jurisdiction is open in the process (an open one's part hub answers: console.live.desk_route)."""
 
 from __future__ import annotations
 

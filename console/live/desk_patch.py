@@ -30,6 +30,9 @@ from dispatch.views_scope import area_index
 from layers.wall import signature
 
 QUEUE_LIMIT = 2000  # the newest open cases the desk shows
+# a jurisdiction's part of the territory: its streets, and the reader whose registrations it
+# also shows (a dispatcher's); None stands for the whole territory
+Part = tuple[frozenset[int], str | None]
 
 _INCIDENT_KEYS = ("incident_id", "other_id")
 _UNIT_KEYS = ("unit_id",)
@@ -62,26 +65,50 @@ class Changes:
     units: list[dict[str, Any]] = field(default_factory=list)
     areas: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     fill: list[dict[str, Any]] = field(default_factory=list)  # older cases moving up the queue
+    placed: list[dict[str, Any]] = field(default_factory=list)  # every case read, in part or not
+
+
+def case_in(part: Part | None, row: Mapping[str, Any]) -> bool:
+    """Whether a case row (with ``street_id`` and ``created_by``) belongs to ``part``."""
+    if part is None:
+        return True
+    streets, creator = part
+    return row.get("street_id") in streets or (creator is not None
+                                               and row.get("created_by") == creator)
+
+
+def unit_in(part: Part | None, row: Mapping[str, Any]) -> bool:
+    """Whether a unit row (with its home ``street_id``) belongs to ``part``'s board."""
+    return part is None or row.get("street_id") in part[0]
 
 
 def read_changes(conn: Connection, snap: Mapping[str, Any], incident_ids: Iterable[int],
-                 unit_ids: Iterable[int]) -> Changes:
+                 unit_ids: Iterable[int], *, part: Part | None = None) -> Changes:
     """The rows these ids name (and the units assigned to these cases, ever), plus the older
-    cases that move up when cases leave a queue at its limit."""
+    cases that move up when cases leave a queue at its limit. With ``part``, rows outside it
+    are left out (an id asked for and absent leaves the part's desk): a street's hub never holds
+    another street's rows."""
     ch = Changes(set(incident_ids), set(unit_ids))
     if ch.incident_ids:
         ch.unit_ids.update(views_desk.units_ever_assigned(conn, ch.incident_ids))
-        ch.incidents = views_desk.queue_by_id(conn, ch.incident_ids)
+        ch.placed = views_desk.queue_by_id(conn, ch.incident_ids)
+        ch.incidents = [r for r in ch.placed if case_in(part, r)]
     if ch.unit_ids:
-        ch.units = views_desk.units(conn, ch.unit_ids)
-    ch.areas = area_index(conn, incident_ids=ch.incident_ids, unit_ids=ch.unit_ids)
+        ch.units = [r for r in views_desk.units(conn, ch.unit_ids) if unit_in(part, r)]
+    if part is None:
+        ch.areas = area_index(conn, incident_ids=ch.incident_ids, unit_ids=ch.unit_ids)
+    else:  # the part's own rows only: an id left out here leaves the part's index too
+        ch.areas = area_index(conn, incident_ids={int(r["id"]) for r in ch.incidents},
+                              unit_ids={int(r["id"]) for r in ch.units})
     queue = snap["queue"]
     if len(queue) >= QUEUE_LIMIT:  # there may be older open cases below the queue's end
         kept = {r["id"] for r in queue} - ch.incident_ids
         kept.update(int(r["id"]) for r in ch.incidents)
         if len(kept) < QUEUE_LIMIT:
-            ch.fill = views_desk.queue_below(conn, below=min(kept, default=2**62),
-                                             limit=QUEUE_LIMIT - len(kept))
+            ch.fill = views_desk.queue_below(
+                conn, below=min(kept, default=2**62), limit=QUEUE_LIMIT - len(kept),
+                streets=None if part is None else part[0],
+                creator=None if part is None else part[1])
     return ch
 
 

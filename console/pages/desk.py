@@ -3,8 +3,10 @@ a work column with the intake form and the open case.
 
 Thin by design: the browser components write through the HTTP API (``fetch``) and the server
 decides; the page only wires one session's :class:`console.desk.state.DeskState` to its views.
-Shared rows come from the process's :class:`console.live.desk_hub.DeskHub` (one query per change for
-every open desk), never from a per-session timer. ``/desk?case=<id>`` opens a case directly.
+Shared rows come from the process's :class:`console.live.desk_hub.DeskHub` of the reader's
+jurisdiction (console.live.desk_route: one per street, district or the whole territory, shared by
+its open desks; one read per change for all of them), never from a per-session timer.
+``/desk?case=<id>`` opens a case directly.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from console.api.desk import case_view
 from console.bootstrap import App
 from console.desk.state import DeskState
 from console.desk.views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskTriage, DeskUnits
-from console.live.desk_hub import DeskHub, desk_hub
+from console.live.desk_hub import DeskHub, hub_for
 from console.live.desk_moves import merge_deliveries
+from console.live.desk_part import part_of
 from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from console.pages.desk_triage import EMPTY_H, TriageFeed, decides
 from console.pages.login import page_principal
@@ -308,6 +311,8 @@ class DeskSession(pn.viewable.Viewer):
             if full:
                 self.resync_at = time.monotonic() + RESYNC_S
             self.push_map(full=full)
+        if payload.get("events"):
+            self.hub.trace.applied(self.state.version, time.time() * 1000)
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
 
@@ -365,13 +370,13 @@ def create_desk(app: App, hub: DeskHub, **kwargs: Any) -> pn.viewable.Viewable:
 
 
 def desk_page(app: App, **kwargs: Any) -> Callable[[], pn.viewable.Viewable]:
-    """The ``/desk`` route's page factory for ``console.server.pages``: one hub per process,
-    the map opening on the territory."""
+    """The ``/desk`` route's page factory for ``console.server.pages``: each desk takes its
+    jurisdiction's hub (the whole territory's, or its streets' own), the map opening on the
+    territory."""
     from geo.queries import territory_bounds
 
-    hub = desk_hub(app)
-
     def page() -> pn.viewable.Viewable:
+        hub = hub_for(app, part_of(page_principal()))
         if "center" not in kwargs:
             with app.engine.connect() as conn:
                 bounds = territory_bounds(conn)

@@ -138,6 +138,13 @@ Index("ix_incidents_street_open", incidents.c.street_id,
 Index("ix_incidents_street_touched", incidents.c.street_id, func.greatest(
     incidents.c.reported_at, incidents.c.acknowledged_at, incidents.c.arrived_at,
     incidents.c.resolved_at, incidents.c.followed_up_at, incidents.c.close_deadline))
+# A jurisdiction's desk: its streets' and its reader's newest cases on the desk (migration 0023).
+_DESK = ("state IN ('registered','located','assigned','acknowledged','on_scene','mediating',"
+         "'escalated','resolved')")
+Index("ix_incidents_desk_street", incidents.c.street_id, incidents.c.id,
+      postgresql_where=text(_DESK))
+Index("ix_incidents_desk_creator", incidents.c.created_by, incidents.c.id,
+      postgresql_where=text(_DESK))
 
 assignments = Table(
     "assignments", metadata,
@@ -158,6 +165,8 @@ assignments = Table(
 )
 # One active assignment of a unit to an incident at a time.
 Index("uq_assignments_active", assignments.c.incident_id, assignments.c.unit_id, unique=True,
+      postgresql_where=text("state = 'active'"))
+Index("ix_assignments_active_unit", assignments.c.unit_id,
       postgresql_where=text("state = 'active'"))
 
 # Append-only: the migration adds a trigger that refuses UPDATE, DELETE and TRUNCATE.
