@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -54,21 +53,16 @@ def _check(cmd: RegisterIncident) -> int:
     return vocab.PRIORITY_CODES[cmd.priority]
 
 
-def provisional_code() -> str:
-    """A unique stand-in for the code until :meth:`number` sets it, just before commit (it
-    is replaced before commit, or rolled back with the case: the column is unique, not null)."""
-    return "~" + secrets.token_hex(9)
-
-
 def chain_ids(loc: Location) -> dict[str, int | None]:
     keys = ("street", "community", "grid", "micro_grid", "police_grid")
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
 def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered | AlreadyRegistered:
-    """One transaction: incident row, clocks, links to probable duplicates, then the code
-    with the audit rows (the counter's lock is held for the commit only); a case whose
-    external id is known already is that case (nothing written, no event)."""
+    """One transaction whose last statement writes the case with its code, clocks, links to
+    probable duplicates and audit rows (the counter's lock is held from there to the commit
+    only); a case whose external id is known already is that case (nothing written, no
+    event)."""
     out = register_in(cmd, uow)
     if isinstance(out, Registered):
         uow.commit()
@@ -116,7 +110,7 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
         external = {"external_source": cmd.external_source.strip(),
                     "external_id": cmd.external_id.strip()}
     values: Json = {
-        "code": provisional_code(), "channel": cmd.channel, "category": cmd.category,
+        "channel": cmd.channel, "category": cmd.category,
         "priority": priority, "difficulty": cmd.difficulty,
         "title": (cmd.title or cmd.description or vocab.CATEGORIES[cmd.category])[:200],
         "description": cmd.description, "address": cmd.address, "state": state,
@@ -131,13 +125,9 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     }
     if inside and loc is not None:
         values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
-    iid = uow.incidents.insert(values, lon=point[0] if inside and point else None,
-                               lat=point[1] if inside and point else None)
-    uow.incidents.add_timers(iid, [*sign, *close])
-    for d in dups:
-        uow.incidents.add_link(iid, d.other_id, kind="probable", at=now, by=cmd.actor,
-                               score=d.score, reasons=d.reasons)
-    audits = [AuditEntry(at=now, actor=cmd.actor, action="register", entity_id=iid,
+    links = [{"other_id": d.other_id, "kind": "probable", "score": d.score,
+              "reasons": list(d.reasons), "at": now, "by": cmd.actor} for d in dups]
+    audits = [AuditEntry(at=now, actor=cmd.actor, action="register", entity_id=None,
                          to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
                          detail={"code": None, "priority": priority, "level": level,
                                  "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
@@ -145,11 +135,15 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
                                  **({"proposed_priority": proposed} if proposed else {}),
                                  **(source or {})})]
     if inside and loc is not None:
-        audits.append(AuditEntry(at=now, actor=cmd.actor, action="locate", entity_id=iid,
+        audits.append(AuditEntry(at=now, actor=cmd.actor, action="locate", entity_id=None,
                                  from_state="registered", to_state="located",
                                  detail={"lon": loc.lon, "lat": loc.lat, **chain_ids(loc)}))
-    # last: the year's counter row stays locked from here until commit (codes are gapless)
-    code = uow.incidents.number(iid, now.astimezone(BEIJING).year, audits)
+    # last, one statement: the year's counter row stays locked from here until commit (codes
+    # are gapless); the row, clocks, links and audit rows are written with the code
+    iid, code = uow.incidents.create(
+        values, lon=point[0] if inside and point else None,
+        lat=point[1] if inside and point else None, year=now.astimezone(BEIJING).year,
+        timers=[*sign, *close], links=links, audits=audits)
     uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
                                 tuple(d.other_id for d in dups), tracking_code))
     if inside and loc is not None:
