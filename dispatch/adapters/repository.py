@@ -33,6 +33,7 @@ _INCIDENT = (
     "sign_deadline, close_deadline, followed_up_at, "
     + ", ".join(f"COALESCE(f.{c}, {d}) AS {c}" for c, d in FLOW.items())
     + " FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id WHERE i.id = :id")
+CASE_BY_ID = _INCIDENT  # the case row as ``get`` reads it (the outbox's facts add to it)
 
 
 # A new case whole in one statement, the last of its registration: the year's counter (its row
