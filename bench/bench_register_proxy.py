@@ -138,7 +138,8 @@ PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "p
 STEPS = (("commit (fsync)", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:150)"),
          ("NOTIFY", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:148)"),
          ("stage outbox notices", "stage (dispatch/notices.py"),
-         ("code + audit rows (counter lock)", "IncidentRepository.number"),
+         ("case written with its code, clocks, audit (counter lock)", "IncidentRepository.create"),
+         ("code + audit rows (counter lock)", "IncidentRepository.number"),  # before 0026
          ("code + audit rows (counter lock)", "IncidentRepository.next_code"),  # before 0024
          ("audit rows", "IncidentRepository.audit"),
          ("insert incident", "IncidentRepository.insert"), ("timers", "add_timers"),
