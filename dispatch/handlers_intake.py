@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,14 @@ from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistere
 from dispatch.model import BEIJING
 from dispatch.ports_rows import AuditEntry
 from dispatch.results import AlreadyRegistered, Linked, Located, Registered
-from dispatch.risk import NewCase, assess_risk, find_duplicates, propose_priority
+from dispatch.risk import (
+    DuplicateHit,
+    NewCase,
+    RiskAssessment,
+    assess_risk,
+    find_duplicates,
+    propose_priority,
+)
 from dispatch.telemetry import to_wgs84_point
 from geo.locate import Location
 
@@ -74,6 +81,34 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     """:func:`register`'s writes inside the caller's transaction (not committed): a resident's
     report accepted at the desk is registered with its tracking code and ``source`` (the
     report it came from, in the audit row)."""
+    intake = prepare(cmd, uow, tracking_code=tracking_code, source=source)
+    return intake if isinstance(intake, AlreadyRegistered) else write(intake, uow)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A registration checked and weighed (duplicates, risk, clocks), not yet written."""
+
+    cmd: RegisterIncident
+    values: Json
+    point: tuple[float, float] | None
+    loc: Location | None
+    dups: list[DuplicateHit]
+    risk: RiskAssessment
+    priority: int
+    level: str
+    proposed: int | None
+    sign: list[clocks.TimerSpec]
+    close: list[clocks.TimerSpec]
+    external: Json
+    tracking_code: str | None
+    source: Json | None
+
+
+def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
+            source: Json | None = None) -> Intake | AlreadyRegistered:
+    """Everything a registration reads and decides before it writes (nothing written): the
+    known external id, the place, earlier cases, risk and clocks."""
     priority = _check(cmd)
     if cmd.external_source is not None and cmd.external_id is not None:
         ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
@@ -125,6 +160,20 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     }
     if inside and loc is not None:
         values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
+    return Intake(cmd, values, point, loc, dups, risk, priority, level,
+                  proposed, list(sign), list(close), external, tracking_code, source)
+
+
+def write(it: Intake, uow: UnitOfWork) -> Registered:
+    """A prepared registration written by one last statement, its events emitted (not
+    committed)."""
+    cmd, dups, risk, loc, point = it.cmd, it.dups, it.risk, it.loc, it.point
+    priority, level, proposed, external, source = (it.priority, it.level, it.proposed,
+                                                   it.external, it.source)
+    sign, close, tracking_code, values = it.sign, it.close, it.tracking_code, it.values
+    now, policy = values["reported_at"], uow.policy
+    inside = loc is not None and loc.inside
+    state = values["state"]
     links = [{"other_id": d.other_id, "kind": "probable", "score": d.score,
               "reasons": list(d.reasons), "at": now, "by": cmd.actor} for d in dups]
     audits = [AuditEntry(at=now, actor=cmd.actor, action="register", entity_id=None,

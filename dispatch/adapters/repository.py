@@ -89,10 +89,11 @@ class IncidentRepository:
     def create(self, values: Json, *, lon: float | None, lat: float | None, year: int,
                timers: Sequence[TimerSpec], links: Sequence[Json],
                audits: Sequence[AuditEntry]) -> tuple[int, str]:
-        """Write a new case whole and give it its ``YYYY-NNNNNN`` code (one statement: see the comment above :data:`_TYPES`):
-        the registration's last statement, since the year's counter row stays locked until
-        commit (codes are gapless and never repeat). ``links``: ``other_id``, ``kind``,
-        ``score``, ``reasons``, ``at``, ``by``. Its id and code."""
+        """Write a new case whole and give it its ``YYYY-NNNNNN`` code in one statement (see
+        the comment above :data:`_TYPES`): the registration's last statement, since the
+        year's counter row stays locked until commit (codes are gapless, never repeat).
+        ``links``: ``other_id``, ``kind``, ``score``, ``reasons``, ``at``, ``by``. Its id
+        and code."""
         own = {k: v for k, v in values.items() if k not in FLOW and k != "code"}
         flow = {k: v for k, v in values.items() if k in FLOW}
         params: Json = {"y": year, "lon": lon, "lat": lat, "rows": audit_rows(audits),
