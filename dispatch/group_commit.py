@@ -3,13 +3,15 @@
 A registration's last statement takes the year's gapless case code and keeps the counter row
 locked until commit, so registrations queue on that row and each pays one WAL flush. Here the
 registrations that arrive while a batch is being written wait for the next one; one of them
-(the leader) writes them all in one transaction: each is prepared (checks, external id, place,
-earlier cases, risk: no lock on the counter), then each written by its last statement, then one
-commit (notices staged and events notified in it as always). The counter row is locked once a
+(the leader) writes them all in one transaction. Each is weighed first in its caller's own
+thread and connection (checks, place, earlier cases, risk: reads only, as concurrent
+registrations always were); in the batch each external id is checked (and locked), then each
+case written by its last statement, then one commit (notices staged and events notified in it
+as always). The counter row is locked once a
 batch and flushed once. Nobody waits for a timer: a batch is whatever queued meanwhile.
 
 Each caller gets its own answer only after its batch committed. A refused registration (a
-domain error while preparing) is refused alone and writes nothing; any other failure rolls the
+domain error while weighed) is refused alone and writes nothing; any other failure rolls the
 batch back and every registration in it runs again alone in its own transaction, so one bad
 request never fails the others (codes stay gapless: a rolled-back batch frees its numbers).
 """
@@ -23,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch.commands import RegisterIncident
-from dispatch.errors import DispatchError
 from dispatch.events import Event
-from dispatch.handlers_intake import Intake, prepare, write
+from dispatch.handlers_intake import Intake, already, weigh, write
 from dispatch.ports import UnitOfWork
 from dispatch.results import AlreadyRegistered, Registered
 
@@ -36,6 +37,7 @@ MAX_BATCH = 32
 @dataclass
 class _Waiting:
     cmd: RegisterIncident
+    intake: Intake
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # woken to write the next batch, not with an answer
     result: Registered | AlreadyRegistered | None = None
@@ -51,14 +53,17 @@ class _Waiting:
 class GroupCommit:
     """``handle(cmd)``: the registration committed (with others of its batch), or its error.
 
-    ``make_uow`` opens a unit of work; ``alone(cmd)`` runs one registration in a transaction of
+    ``make_uow`` opens a unit of work (``reads``, when given, the one a registration is
+    weighed in); ``alone(cmd)`` runs one registration in a transaction of
     its own (the fall-back); ``publish(events)`` hands committed events to the listeners.
     """
 
     def __init__(self, make_uow: Callable[[], UnitOfWork],
                  alone: Callable[[RegisterIncident], Any],
-                 publish: Callable[[list[Event]], None], *, max_batch: int = MAX_BATCH) -> None:
+                 publish: Callable[[list[Event]], None], *, max_batch: int = MAX_BATCH,
+                 reads: Callable[[], UnitOfWork] | None = None) -> None:
         self.make_uow, self.alone, self.publish = make_uow, alone, publish
+        self.reads = reads or make_uow  # the unit of work a registration is weighed in
         self.max_batch = max_batch
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
@@ -67,7 +72,9 @@ class GroupCommit:
         self.registrations = 0
 
     def handle(self, cmd: RegisterIncident) -> Registered | AlreadyRegistered:
-        me = _Waiting(cmd)
+        with self.reads() as uow:  # reads only, in this thread: refusals raise here
+            intake = weigh(cmd, uow)
+        me = _Waiting(cmd, intake)
         with self._lock:
             self._queue.append(me)
             lead = not self._leading
@@ -116,19 +123,15 @@ class GroupCommit:
 
     def _together(self, batch: list[_Waiting], state: dict[str, bool]) -> list[Event]:
         with self.make_uow() as uow:
-            ready: list[tuple[_Waiting, Intake]] = []
+            ready: list[_Waiting] = []
             for w in batch:
-                try:
-                    got = prepare(w.cmd, uow)
-                except DispatchError as err:  # refused before writing anything
-                    w.error = err
-                    continue
-                if isinstance(got, AlreadyRegistered):
-                    w.result = got
+                known = already(w.cmd, uow)
+                if known is not None:
+                    w.result = known
                 else:
-                    ready.append((w, got))
-            for w, intake in ready:  # the counter row is locked from the first of these on
-                w.result = write(intake, uow)
+                    ready.append(w)
+            for w in ready:  # the counter row is locked from the first of these on
+                w.result = write(w.intake, uow)
             if ready:
                 state["committing"] = True
                 uow.commit()

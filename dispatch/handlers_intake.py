@@ -109,14 +109,31 @@ def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None
             source: Json | None = None) -> Intake | AlreadyRegistered:
     """Everything a registration reads and decides before it writes (nothing written): the
     known external id, the place, earlier cases, risk and clocks."""
+    _check(cmd)
+    known = already(cmd, uow)
+    return known if known is not None else weigh(cmd, uow, tracking_code=tracking_code,
+                                                 source=source)
+
+
+def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
+    """The case already registered under the command's external id (which stays locked
+    until the transaction ends, so two registrations of one id make one case), or None."""
+    if cmd.external_source is None or cmd.external_id is None:
+        return None
+    ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
+    known = uow.outbox.find_external(ext_source, ext)
+    if known is None:
+        return None
+    row = uow.incidents.get(known)
+    assert row is not None
+    return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
+
+
+def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
+          source: Json | None = None) -> Intake:
+    """A registration checked, placed and weighed against earlier cases (reads only; the
+    external id is :func:`already`'s)."""
     priority = _check(cmd)
-    if cmd.external_source is not None and cmd.external_id is not None:
-        ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
-        known = uow.outbox.find_external(ext_source, ext)
-        if known is not None:
-            row = uow.incidents.get(known)
-            assert row is not None
-            return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
     policy, now = uow.policy, uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None

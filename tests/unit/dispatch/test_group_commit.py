@@ -53,12 +53,14 @@ def _setup(db: FakeDb, *, batch_uow: type[FakeUnitOfWork]) -> tuple[GroupCommit,
         published.extend(uow.events)
         return out
 
-    return GroupCommit(make, alone, published.extend), gate, entered, published, alone_ran
+    return (GroupCommit(make, alone, published.extend, reads=lambda: FakeUnitOfWork(db)), gate,
+            entered, published, alone_ran)
 
 
 def _race(group: GroupCommit, gate: threading.Event, entered: threading.Event,
-          cmds: list[RegisterIncident]) -> list[Any]:
-    """The first command leads (and waits at the gate); the rest queue; then the gate opens."""
+          cmds: list[RegisterIncident], *, queued: int | None = None) -> list[Any]:
+    """The first command leads (and waits at the gate); the rest (``queued`` of them: a
+    refused one never queues) queue; then the gate opens."""
     out: list[Any] = [None] * len(cmds)
 
     def run(i: int) -> None:
@@ -72,7 +74,8 @@ def _race(group: GroupCommit, gate: threading.Event, entered: threading.Event,
     for t in threads[1:]:
         t.start()
     deadline = time.monotonic() + 10
-    while len(group._queue) < len(cmds) - 1 and time.monotonic() < deadline:
+    want = len(cmds) - 1 if queued is None else queued
+    while len(group._queue) < want and time.monotonic() < deadline:
         time.sleep(0.01)
     gate.set()
     for t in threads:
@@ -80,14 +83,15 @@ def _race(group: GroupCommit, gate: threading.Event, entered: threading.Event,
     return out
 
 
-def test_registrations_queued_during_a_batch_share_the_next_and_a_refused_one_fails_alone():
+def test_registrations_queued_during_a_batch_share_the_next_and_a_refused_one_never_queues():
     db = FakeDb()
     group, gate, entered, published, alone = _setup(db, batch_uow=FakeUnitOfWork)
-    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2, category="nope"), _cmd(3)])
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2, category="nope"), _cmd(3)],
+                queued=2)
     assert isinstance(out[2], InvalidCommand) and out[2].detail["field"] == "category"
     codes = sorted(r.code for r in out if isinstance(r, Registered))
     assert codes == ["2026-000001", "2026-000002", "2026-000003"]  # gapless, the refusal none
-    assert (group.batches, group.registrations, alone) == (2, 4, [])  # 1, then 3 together
+    assert (group.batches, group.registrations, alone) == (2, 3, [])  # 1, then 2 together
     assert sorted(c["code"] for c in db.tables.cases.values()) == codes
     assert len([e for e in published if e.type == "incident_registered"]) == 3
     assert [a.action for a in db.tables.audit].count("register") == 3
