@@ -131,27 +131,6 @@ class IncidentRepository:
         assert row is not None
         return int(row[0]), str(row[1])
 
-    def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
-        vals = {k: v for k, v in values.items() if k not in FLOW}
-        flow = {k: v for k, v in values.items() if k in FLOW}
-        vals["parties"] = json.dumps(vals.get("parties", []), ensure_ascii=False)
-        cols = list(vals)
-        geom = ", geom" if lon is not None else ""
-        gval = ", ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" if lon is not None else ""
-        sql = (f"INSERT INTO incidents ({', '.join(cols)}{geom}) VALUES ("
-               + ", ".join("CAST(:parties AS jsonb)" if c == "parties" else f":{c}" for c in cols)
-               + f"{gval}) RETURNING id")
-        if not flow:
-            return int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
-        # the case's incident_flow row in the same statement (one round trip, not two)
-        fvals = {f"f_{k}": (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)
-                 for k, v in flow.items()}
-        fsql = (f"WITH i AS ({sql}), f AS (INSERT INTO incident_flow (incident_id, "
-                + ", ".join(flow) + ") VALUES ((SELECT id FROM i), "
-                + ", ".join(f"CAST(:f_{c} AS jsonb)" if c in _JSONB else f":f_{c}" for c in flow)
-                + ")) SELECT id FROM i")
-        return int(self.conn.scalar(text(fsql), {**vals, **fvals, "lon": lon, "lat": lat}))
-
     def _flow(self, incident_id: int, cols: Json) -> None:
         """Upsert the case's incident_flow columns."""
         vals = {k: (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)

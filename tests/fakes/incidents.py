@@ -47,8 +47,7 @@ class FakeIncidents:
         n = self.t.codes.get(year, 0) + 1
         self.t.codes[year] = n
         code = f"{year}-{n:06d}"
-        iid = self.insert({**values, "code": code}, lon=lon, lat=lat)
-        self.db.writes.pop()  # one statement, as the SQL writes it
+        iid = self._insert({**values, "code": code}, lon=lon, lat=lat)
         self.add_timers(iid, timers)
         self.db.writes.pop()
         for k in links:
@@ -64,8 +63,7 @@ class FakeIncidents:
             self.db.writes.pop()
         return iid, code
 
-    def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
-        self.db.wrote("insert")
+    def _insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
         iid = max(self.t.cases, default=0) + 1
         row = case_row(id=iid, lon=lon, lat=lat, street_id=None, community_id=None,
                        grid_id=None, police_grid_id=None)
