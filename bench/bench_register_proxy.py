@@ -109,6 +109,9 @@ def report(name: str, r: dict[str, Any], engine: Any) -> None:
             "SELECT count(*) FROM incidents i WHERE i.id = ANY(:ids) AND EXISTS (SELECT 1 FROM "
             "audit_log a WHERE a.entity = 'incident' AND a.entity_id = i.id AND a.action = 'register')"),
             {"ids": r["ids"]})
+        # the transactions that wrote them (a row's xmin): group commit puts several in one
+        commits = conn.scalar(text("SELECT count(DISTINCT xmin::text) FROM incidents "
+                                   "WHERE id = ANY(:ids)"), {"ids": r["ids"]})
     n, lat = len(r["ids"]), r["lat"]
     warm = [s for t, s in r["rss"] if t >= r["wall"] / 4]
     first, last = (warm[0], warm[-1]) if warm else ([], [])
@@ -118,7 +121,8 @@ def report(name: str, r: dict[str, Any], engine: Any) -> None:
           f"lost {n - int(found or 0)}  errors {r['errors'] or 0}")
     print(f"{'':28s} RSS MB after warm-up → end: "
           + ", ".join(f"{a:.0f} → {b:.0f} ({d:+.1f} %)" for a, b, d in zip(first, last, drift, strict=False))
-          + f"; clients' CPU {r['client_cpu_share'] * 100:.0f} % of one core", flush=True)
+          + f"; clients' CPU {r['client_cpu_share'] * 100:.0f} % of one core; "
+          f"{commits} transactions ({n / max(1, commits or 0):.1f} registrations each)", flush=True)
     console, backends = r["cpu"]
     per = (console + backends) / max(1, n) * 1000
     print(f"{'':28s} CPU per registration: console {console / max(1, n) * 1000:.1f} ms + "
@@ -138,7 +142,8 @@ PACKAGES = ("tornado", "sqlalchemy", "psycopg", "pydantic", "bokeh", "panel", "p
 STEPS = (("commit (fsync)", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:150)"),
          ("NOTIFY", "SqlUnitOfWork.commit (dispatch/adapters/uow.py:148)"),
          ("stage outbox notices", "stage (dispatch/notices.py"),
-         ("code + audit rows (counter lock)", "IncidentRepository.number"),
+         ("case written with its code, clocks, audit (counter lock)", "IncidentRepository.create"),
+         ("code + audit rows (counter lock)", "IncidentRepository.number"),  # before 0026
          ("code + audit rows (counter lock)", "IncidentRepository.next_code"),  # before 0024
          ("audit rows", "IncidentRepository.audit"),
          ("insert incident", "IncidentRepository.insert"), ("timers", "add_timers"),

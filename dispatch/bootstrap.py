@@ -31,6 +31,7 @@ from dispatch.commands import (
     LinkIncidents,
     LocateIncident,
     RecordFollowUp,
+    RegisterIncident,
     ReportIn,
     Supervise,
 )
@@ -38,6 +39,7 @@ from dispatch.commands_resident import AcceptResidentReport, RejectResidentRepor
 from dispatch.errors import DispatchError, Forbidden, NotFound
 from dispatch.eta import EtaProvider
 from dispatch.events import Event
+from dispatch.group_commit import GroupCommit
 from dispatch.handlers import HANDLERS, OWN_TRANSACTIONS
 from dispatch.handlers_assign import recommend_for
 from dispatch.policy import Policy
@@ -84,8 +86,23 @@ class Dispatch:
                              policies=self.policies, locators=self.locators,
                              unit_cache=self.unit_cache)
 
+    def __post_init__(self) -> None:
+        # concurrent registrations share a transaction (dispatch.group_commit); not over fakes
+        self.group: GroupCommit | None = None if self.make_uow is not None else GroupCommit(
+            self.uow, self._committed, self._publish)
+
     def handle(self, command: Any) -> Any:
         """Run ``command``; deadlocks are retried; events go to listeners after commit."""
+        if self.group is not None and type(command) is RegisterIncident:
+            result = self.group.handle(command)
+        else:
+            result = self._committed(command)
+        if isinstance(result, Registered):  # RegisterIncident, AcceptResidentReport
+            return self._auto(result)
+        return result
+
+    def _committed(self, command: Any) -> Any:
+        """``command`` in its own transaction(s), its events published (no auto-dispatch)."""
         handler = HANDLERS[type(command)]
         for attempt in range(self.retries):
             uow = self.uow()
@@ -105,8 +122,6 @@ class Dispatch:
                 self._audit_refusal(command, err)
                 raise
             self._publish(uow.events)
-            if isinstance(result, Registered):  # RegisterIncident, AcceptResidentReport
-                return self._auto(result)
             return result
         raise AssertionError("unreachable")
 

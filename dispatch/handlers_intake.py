@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,14 @@ from dispatch.events import DuplicateFlagged, IncidentLocated, IncidentRegistere
 from dispatch.model import BEIJING
 from dispatch.ports_rows import AuditEntry
 from dispatch.results import AlreadyRegistered, Linked, Located, Registered
-from dispatch.risk import NewCase, assess_risk, find_duplicates, propose_priority
+from dispatch.risk import (
+    DuplicateHit,
+    NewCase,
+    RiskAssessment,
+    assess_risk,
+    find_duplicates,
+    propose_priority,
+)
 from dispatch.telemetry import to_wgs84_point
 from geo.locate import Location
 
@@ -54,21 +60,16 @@ def _check(cmd: RegisterIncident) -> int:
     return vocab.PRIORITY_CODES[cmd.priority]
 
 
-def provisional_code() -> str:
-    """A unique stand-in for the code until :meth:`number` sets it, just before commit (it
-    is replaced before commit, or rolled back with the case: the column is unique, not null)."""
-    return "~" + secrets.token_hex(9)
-
-
 def chain_ids(loc: Location) -> dict[str, int | None]:
     keys = ("street", "community", "grid", "micro_grid", "police_grid")
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
 def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered | AlreadyRegistered:
-    """One transaction: incident row, clocks, links to probable duplicates, then the code
-    with the audit rows (the counter's lock is held for the commit only); a case whose
-    external id is known already is that case (nothing written, no event)."""
+    """One transaction whose last statement writes the case with its code, clocks, links to
+    probable duplicates and audit rows (the counter's lock is held from there to the commit
+    only); a case whose external id is known already is that case (nothing written, no
+    event)."""
     out = register_in(cmd, uow)
     if isinstance(out, Registered):
         uow.commit()
@@ -80,14 +81,59 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     """:func:`register`'s writes inside the caller's transaction (not committed): a resident's
     report accepted at the desk is registered with its tracking code and ``source`` (the
     report it came from, in the audit row)."""
+    intake = prepare(cmd, uow, tracking_code=tracking_code, source=source)
+    return intake if isinstance(intake, AlreadyRegistered) else write(intake, uow)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A registration checked and weighed (duplicates, risk, clocks), not yet written."""
+
+    cmd: RegisterIncident
+    values: Json
+    point: tuple[float, float] | None
+    loc: Location | None
+    dups: list[DuplicateHit]
+    risk: RiskAssessment
+    priority: int
+    level: str
+    proposed: int | None
+    sign: list[clocks.TimerSpec]
+    close: list[clocks.TimerSpec]
+    external: Json
+    tracking_code: str | None
+    source: Json | None
+
+
+def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
+            source: Json | None = None) -> Intake | AlreadyRegistered:
+    """Everything a registration reads and decides before it writes (nothing written): the
+    known external id, the place, earlier cases, risk and clocks."""
+    _check(cmd)
+    known = already(cmd, uow)
+    return known if known is not None else weigh(cmd, uow, tracking_code=tracking_code,
+                                                 source=source)
+
+
+def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
+    """The case already registered under the command's external id (which stays locked
+    until the transaction ends, so two registrations of one id make one case), or None."""
+    if cmd.external_source is None or cmd.external_id is None:
+        return None
+    ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
+    known = uow.outbox.find_external(ext_source, ext)
+    if known is None:
+        return None
+    row = uow.incidents.get(known)
+    assert row is not None
+    return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
+
+
+def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
+          source: Json | None = None) -> Intake:
+    """A registration checked, placed and weighed against earlier cases (reads only; the
+    external id is :func:`already`'s)."""
     priority = _check(cmd)
-    if cmd.external_source is not None and cmd.external_id is not None:
-        ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
-        known = uow.outbox.find_external(ext_source, ext)
-        if known is not None:
-            row = uow.incidents.get(known)
-            assert row is not None
-            return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
     policy, now = uow.policy, uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None
@@ -116,7 +162,7 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
         external = {"external_source": cmd.external_source.strip(),
                     "external_id": cmd.external_id.strip()}
     values: Json = {
-        "code": provisional_code(), "channel": cmd.channel, "category": cmd.category,
+        "channel": cmd.channel, "category": cmd.category,
         "priority": priority, "difficulty": cmd.difficulty,
         "title": (cmd.title or cmd.description or vocab.CATEGORIES[cmd.category])[:200],
         "description": cmd.description, "address": cmd.address, "state": state,
@@ -131,13 +177,23 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
     }
     if inside and loc is not None:
         values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
-    iid = uow.incidents.insert(values, lon=point[0] if inside and point else None,
-                               lat=point[1] if inside and point else None)
-    uow.incidents.add_timers(iid, [*sign, *close])
-    for d in dups:
-        uow.incidents.add_link(iid, d.other_id, kind="probable", at=now, by=cmd.actor,
-                               score=d.score, reasons=d.reasons)
-    audits = [AuditEntry(at=now, actor=cmd.actor, action="register", entity_id=iid,
+    return Intake(cmd, values, point, loc, dups, risk, priority, level,
+                  proposed, list(sign), list(close), external, tracking_code, source)
+
+
+def write(it: Intake, uow: UnitOfWork) -> Registered:
+    """A prepared registration written by one last statement, its events emitted (not
+    committed)."""
+    cmd, dups, risk, loc, point = it.cmd, it.dups, it.risk, it.loc, it.point
+    priority, level, proposed, external, source = (it.priority, it.level, it.proposed,
+                                                   it.external, it.source)
+    sign, close, tracking_code, values = it.sign, it.close, it.tracking_code, it.values
+    now, policy = values["reported_at"], uow.policy
+    inside = loc is not None and loc.inside
+    state = values["state"]
+    links = [{"other_id": d.other_id, "kind": "probable", "score": d.score,
+              "reasons": list(d.reasons), "at": now, "by": cmd.actor} for d in dups]
+    audits = [AuditEntry(at=now, actor=cmd.actor, action="register", entity_id=None,
                          to_state="registered", reason=f"{vocab.CHANNELS[cmd.channel]}受理",
                          detail={"code": None, "priority": priority, "level": level,
                                  "risk": risk.level, "auto_dispatch": cmd.auto_dispatch,
@@ -145,11 +201,15 @@ def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | 
                                  **({"proposed_priority": proposed} if proposed else {}),
                                  **(source or {})})]
     if inside and loc is not None:
-        audits.append(AuditEntry(at=now, actor=cmd.actor, action="locate", entity_id=iid,
+        audits.append(AuditEntry(at=now, actor=cmd.actor, action="locate", entity_id=None,
                                  from_state="registered", to_state="located",
                                  detail={"lon": loc.lon, "lat": loc.lat, **chain_ids(loc)}))
-    # last: the year's counter row stays locked from here until commit (codes are gapless)
-    code = uow.incidents.number(iid, now.astimezone(BEIJING).year, audits)
+    # last, one statement: the year's counter row stays locked from here until commit (codes
+    # are gapless); the row, clocks, links and audit rows are written with the code
+    iid, code = uow.incidents.create(
+        values, lon=point[0] if inside and point else None,
+        lat=point[1] if inside and point else None, year=now.astimezone(BEIJING).year,
+        timers=[*sign, *close], links=links, audits=audits)
     uow.emit(IncidentRegistered(iid, code, cmd.category, priority, risk.level,
                                 tuple(d.other_id for d in dups), tracking_code))
     if inside and loc is not None:

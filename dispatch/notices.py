@@ -163,6 +163,9 @@ def for_hooks(event: Event, case: CaseRow | None, subs: Sequence[Subscription],
     return out
 
 
+# A case's row, its active units' contacts, its external id, the units ever sent to it.
+CaseFacts = tuple["CaseRow | None", list[Contact], tuple[str, str] | None, list[Contact]]
+
 PEOPLE_EVENTS = (UnitsAssigned, SupervisionOpened, DeadlinePassed, IncidentEscalated,
                  IncidentRegistered, StateChanged)
 
@@ -177,8 +180,7 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
     hosts = uow.policy.webhook_hosts  # a receiver off the allow-list hears nothing more
     subs = [s for s in outbox.subscriptions() if allowed(s.url, hosts)]
     notices: list[Notice] = []
-    cache: dict[int, tuple[CaseRow | None, list[Contact], tuple[str, str] | None,
-                           list[Contact]]] = {}
+    cache: dict[int, CaseFacts] = {}
     supervisors: list[Contact] | None = None
     at = uow.now().isoformat()
     templates = uow.policy.sms_templates
@@ -186,12 +188,8 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
         iid: int = e.incident_id  # type: ignore[attr-defined]
         if not subs and not isinstance(e, PEOPLE_EVENTS):
             continue
-        if iid not in cache:
-            case = uow.incidents.get(iid)
-            active = [a["unit_id"] for a in uow.units.active_on(iid)]
-            external = outbox.external(iid)
-            cache[iid] = (case, outbox.contacts(active), external,
-                          outbox.handled_by(iid) if external and subs else [])
+        if iid not in cache:  # one read per case
+            cache[iid] = outbox.case_facts(iid, handling=bool(subs))
         case, units, external, handling = cache[iid]
         if isinstance(e, IncidentEscalated) and supervisors is None:
             supervisors = supervisors_from(uow.units.load_setting(SUPERVISORS_SETTING))

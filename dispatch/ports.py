@@ -32,12 +32,13 @@ from geo.locate import Location
 class Incidents(Protocol):
     """Cases: codes, rows, guarded state changes, audit, timers, supervision, links, 回访."""
 
-    def number(self, incident_id: int, year: int, audits: Sequence[AuditEntry]) -> str:
-        """The new case's gapless code, and its ``audits`` (a ``code`` key in a detail gets
-        the code): the registration's last statement before commit."""
+    def create(self, values: Json, *, lon: float | None, lat: float | None, year: int,
+               timers: Sequence[TimerSpec], links: Sequence[Json],
+               audits: Sequence[AuditEntry]) -> tuple[int, str]:
+        """A new case whole (row, clocks, duplicate ``links``, ``audits`` — an entity_id of
+        None is the new id, a ``code`` key in a detail gets the code) with its gapless code:
+        the registration's last statement before commit. Its id and code."""
         ...
-
-    def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int: ...
 
     def get(self, incident_id: int, *, lock: bool = False) -> CaseRow | None: ...
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from dispatch.notices import Contact, Notice, Subscription
+from dispatch.notices import CaseFacts, Contact, Notice, Subscription
 
 
 class Outbox(Protocol):
@@ -26,6 +26,12 @@ class Outbox(Protocol):
 
     def handled_by(self, incident_id: int) -> list[Contact]:
         """Every unit sent to the case, released ones too (the 12345 result's handling unit)."""
+        ...
+
+    def case_facts(self, incident_id: int, *, handling: bool) -> CaseFacts:
+        """What choosing a case's notices needs, in one read: the case row (as
+        ``Incidents.get``), its active units' contacts, its external id, and (``handling``
+        asked and the case external) every unit sent to it."""
         ...
 
     def external(self, incident_id: int) -> tuple[str, str] | None:

@@ -6,12 +6,29 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 
 from dispatch.adapters import orm_outbox  # noqa: F401  (migration 0018's tables and columns)
-from dispatch.notices import Contact, Notice, Subscription
+from dispatch.adapters.repository import CASE_BY_ID
+from dispatch.notices import CaseFacts, Contact, Notice, Subscription
+from dispatch.ports_rows import CaseRow
+
+# The units of a case as contacts (a JSON array of [id, name, phone, e-mail, street]).
+_UNITS = ("(SELECT json_agg(json_build_array(u.id, u.name, u.phone, u.email, u.street_id) "
+          "ORDER BY u.id) FROM units u WHERE u.id IN (SELECT a.unit_id FROM assignments a "
+          "WHERE a.incident_id = i.id{}))")
+_FACTS = CASE_BY_ID.replace(
+    " FROM incidents i ", ", i.external_source AS x_source, i.external_id AS x_id, "
+    + _UNITS.format(" AND a.state = 'active'") + " AS x_active, CASE WHEN :hooks AND "
+    "i.external_id IS NOT NULL THEN " + _UNITS.format("") + " END AS x_handled "
+    "FROM incidents i ", 1)
+
+
+def _contacts(rows: Any) -> list[Contact]:
+    return [Contact(name=r[1], phone=r[2], email=r[3], unit_id=r[0], street_id=r[4])
+            for r in rows or ()]
 
 
 class OutboxRepository:
@@ -64,6 +81,16 @@ class OutboxRepository:
             "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = :id"),
             {"id": incident_id}).all()
         return self.contacts(list(ids))
+
+    def case_facts(self, incident_id: int, *, handling: bool) -> CaseFacts:
+        row = self.conn.execute(text(_FACTS), {"id": incident_id, "hooks": handling}
+                                ).mappings().first()
+        if row is None:
+            return None, [], None, []
+        case = {k: v for k, v in row.items() if not k.startswith("x_")}
+        external = (row["x_source"], row["x_id"]) if row["x_id"] is not None else None
+        return (cast(CaseRow, case), _contacts(row["x_active"]), external,
+                _contacts(row["x_handled"]) if external and handling else [])
 
     def external(self, incident_id: int) -> tuple[str, str] | None:
         row = self.conn.execute(text(

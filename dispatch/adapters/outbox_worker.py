@@ -20,12 +20,13 @@ come back after the lease).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dispatch import limits
@@ -83,24 +84,24 @@ class OutboxWorker:
             return lambda: self.channels.email.send(row._mapping)  # type: ignore[union-attr]
         return lambda: send_webhook(row._mapping, row.secret)
 
-    def skip_unconfigured(self) -> int:
-        """Mark pending rows of unconfigured channels ``skipped`` with the reason (once)."""
+    def skip_unconfigured(self, conn: Connection | None = None) -> int:
+        """Mark pending rows of unconfigured channels ``skipped`` with the reason (once): one
+        statement for every such channel (on ``conn``'s transaction when given)."""
         off = self.channels.off
         if not off:
             return 0
-        with self.engine.begin() as conn:
-            n = 0
-            for channel, why in off.items():
-                n += conn.execute(text(
-                    "UPDATE outbox SET state = 'skipped', last_error = :why "
-                    "WHERE state = 'pending' AND channel = :c"), {"why": why, "c": channel}
-                ).rowcount or 0
-        return n
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.skip_unconfigured(own)
+        return conn.execute(text(
+            "UPDATE outbox SET state = 'skipped', last_error = CAST(:why AS jsonb) ->> channel "
+            "WHERE state = 'pending' AND channel = ANY(:cs)"),
+            {"why": json.dumps(dict(off), ensure_ascii=False), "cs": list(off)}).rowcount or 0
 
     def run_once(self) -> int:
         """Claim and send one batch; how many rows were attempted."""
-        self.skip_unconfigured()
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn:  # one transaction: the skipped, then the claim
+            self.skip_unconfigured(conn)
             rows = conn.execute(_CLAIM, {"lease": self.lease_s, "n": self.batch,
                                          "channels": self.enabled}).all()
         for row in rows:

@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects import postgresql
 
+from dispatch.adapters import orm
 from dispatch.clocks import TimerSpec
 from dispatch.model import IncidentFacts, PartyFacts
 from dispatch.policy import Policy
@@ -31,22 +33,42 @@ _INCIDENT = (
     "sign_deadline, close_deadline, followed_up_at, "
     + ", ".join(f"COALESCE(f.{c}, {d}) AS {c}" for c, d in FLOW.items())
     + " FROM incidents i LEFT JOIN incident_flow f ON f.incident_id = i.id WHERE i.id = :id")
+CASE_BY_ID = _INCIDENT  # the case row as ``get`` reads it (the outbox's facts add to it)
 
 
-# The counter, the case's code and its audit rows in one statement (one round trip under the
-# counter's lock). Six digits at least; more once a year passes 999,999 cases.
-_NUMBER = (
-    "WITH n AS (UPDATE incident_code_counters SET last = last + 1 WHERE year = :y "
-    "RETURNING last), "
-    "c AS (UPDATE incidents SET code = CAST(:y AS text) || '-' || lpad(n.last::text, "
-    "greatest(6, length(n.last::text)), '0') FROM n WHERE id = :id RETURNING code), "
+# A new case whole in one statement, the last of its registration: the year's counter (its row
+# stays locked until commit: codes are gapless), the incident row with its code, its
+# incident_flow row, clocks, duplicate links and audit rows (each audit's entity_id, when None,
+# is the new id; a detail with a ``code`` key gets the code). No row is written twice. Six
+# digits at least; more once a year passes 999,999 cases. The values are cast to their
+# column's base type (an INSERT … SELECT does not type its parameters from the columns;
+# varchar lengths are still checked by the column).
+def _base_type(column: Any) -> str:
+    name = column.type.compile(dialect=postgresql.dialect())
+    return "text" if name.startswith(("VARCHAR", "TEXT")) else name
+
+
+_TYPES = {c.name: _base_type(c) for t in (orm.incidents, orm.incident_flow) for c in t.columns
+          if c.name != "geom"}
+_CODE = ("CAST(:y AS text) || '-' || lpad(n.last::text, greatest(6, length(n.last::text)), "
+         "'0')")
+_CREATE_TAIL = (
+    "t AS (INSERT INTO incident_timers (incident_id, kind, stage, round, due_at) "
+    "SELECT i.id, r.kind, r.stage, r.round, r.due_at FROM i, jsonb_to_recordset("
+    "CAST(:timers AS jsonb)) AS r(kind text, stage text, round int, due_at timestamptz) "
+    "ON CONFLICT ON CONSTRAINT uq_incident_timers_stage DO NOTHING), "
+    "l AS (INSERT INTO incident_links (incident_id, other_id, kind, score, reasons, created_at, "
+    "created_by) SELECT i.id, r.other_id, r.kind, r.score, r.reasons, r.at, r.by FROM i, "
+    "jsonb_to_recordset(CAST(:links AS jsonb)) AS r(other_id int, kind text, score float, "
+    "reasons jsonb, at timestamptz, by text) "
+    "ON CONFLICT ON CONSTRAINT uq_incident_links_pair DO NOTHING), "
     "a AS (INSERT INTO audit_log (at, actor, action, entity, entity_id, from_state, to_state, "
-    "reason, detail) SELECT r.at, r.actor, r.action, r.entity, r.entity_id, r.from_state, "
-    "r.to_state, r.reason, CASE WHEN r.detail ? 'code' THEN r.detail || jsonb_build_object("
-    "'code', c.code) ELSE r.detail END FROM c, jsonb_to_recordset(CAST(:rows AS jsonb)) "
-    "AS r(k int, at timestamptz, actor text, action text, entity text, entity_id int, "
-    "from_state text, to_state text, reason text, detail jsonb) ORDER BY r.k) "
-    "SELECT code FROM c")
+    "reason, detail) SELECT r.at, r.actor, r.action, r.entity, COALESCE(r.entity_id, i.id), "
+    "r.from_state, r.to_state, r.reason, CASE WHEN r.detail ? 'code' THEN r.detail || "
+    "jsonb_build_object('code', i.code) ELSE r.detail END FROM i, jsonb_to_recordset("
+    "CAST(:rows AS jsonb)) AS r(k int, at timestamptz, actor text, action text, entity text, "
+    "entity_id int, from_state text, to_state text, reason text, detail jsonb) ORDER BY r.k) "
+    "SELECT id, code FROM i")
 
 
 def audit_rows(audits: Sequence[AuditEntry]) -> str:
@@ -64,41 +86,50 @@ class IncidentRepository:
         self.conn = conn
 
     # -- codes and rows ----------------------------------------------------------------------
-    def number(self, incident_id: int, year: int, audits: Sequence[AuditEntry]) -> str:
-        """Give the new case its ``YYYY-NNNNNN`` code and write ``audits`` (each whose detail
-        has a ``code`` key gets the code there): the registration's last statement, since the
-        year's counter row stays locked until commit (codes are gapless and never repeat)."""
-        code = self.conn.scalar(text(_NUMBER), {"y": year, "id": incident_id,
-                                                "rows": audit_rows(audits)})
-        if code is None:  # first case of the year: start after any loaded codes of that year
+    def create(self, values: Json, *, lon: float | None, lat: float | None, year: int,
+               timers: Sequence[TimerSpec], links: Sequence[Json],
+               audits: Sequence[AuditEntry]) -> tuple[int, str]:
+        """Write a new case whole and give it its ``YYYY-NNNNNN`` code in one statement (see
+        the comment above :data:`_TYPES`): the registration's last statement, since the
+        year's counter row stays locked until commit (codes are gapless, never repeat).
+        ``links``: ``other_id``, ``kind``, ``score``, ``reasons``, ``at``, ``by``. Its id
+        and code."""
+        own = {k: v for k, v in values.items() if k not in FLOW and k != "code"}
+        flow = {k: v for k, v in values.items() if k in FLOW}
+        params: Json = {"y": year, "lon": lon, "lat": lat, "rows": audit_rows(audits),
+                        "timers": json.dumps([{"kind": s.kind, "stage": s.stage,
+                                               "round": s.round, "due_at": s.due_at.isoformat()}
+                                              for s in timers]),
+                        "links": json.dumps(list(links), ensure_ascii=False, default=str)}
+        cols = list(own)
+        vals = [f"CAST(:v_{c} AS {_TYPES[c]})" for c in cols]
+        for c in cols:
+            v = own[c]
+            params[f"v_{c}"] = json.dumps(v, ensure_ascii=False) if _TYPES[c] == "JSONB" else v
+        if lon is not None:
+            cols.append("geom")
+            vals.append("ST_SetSRID(ST_MakePoint(CAST(:lon AS float), CAST(:lat AS float)), 4326)")
+        fvals = []
+        for c in flow:
+            v = flow[c]
+            params[f"f_{c}"] = json.dumps(v, ensure_ascii=False) if c in _JSONB else v
+            fvals.append(f"CAST(:f_{c} AS {_TYPES[c]})")
+        sql = ("WITH n AS (UPDATE incident_code_counters SET last = last + 1 WHERE year = :y "
+               "RETURNING last), "
+               f"i AS (INSERT INTO incidents ({', '.join(cols)}, code) SELECT {', '.join(vals)}, "
+               f"{_CODE} FROM n RETURNING id, code), "
+               + (f"f AS (INSERT INTO incident_flow (incident_id, {', '.join(flow)}) SELECT i.id, "
+                  f"{', '.join(fvals)} FROM i), " if flow else "")
+               + _CREATE_TAIL)
+        row = self.conn.execute(text(sql), params).first()
+        if row is None:  # first case of the year: start after any loaded codes of that year
             self.conn.execute(text(
                 "INSERT INTO incident_code_counters (year, last) SELECT :y, COALESCE(max("
                 "substr(code, 6)::int), 0) FROM incidents WHERE code LIKE :p AND code ~ '^[0-9]{4}-"
                 "[0-9]+$' ON CONFLICT (year) DO NOTHING"), {"y": year, "p": f"{year}-%"})
-            code = self.conn.scalar(text(_NUMBER), {"y": year, "id": incident_id,
-                                                    "rows": audit_rows(audits)})
-        return str(code)
-
-    def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
-        vals = {k: v for k, v in values.items() if k not in FLOW}
-        flow = {k: v for k, v in values.items() if k in FLOW}
-        vals["parties"] = json.dumps(vals.get("parties", []), ensure_ascii=False)
-        cols = list(vals)
-        geom = ", geom" if lon is not None else ""
-        gval = ", ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)" if lon is not None else ""
-        sql = (f"INSERT INTO incidents ({', '.join(cols)}{geom}) VALUES ("
-               + ", ".join("CAST(:parties AS jsonb)" if c == "parties" else f":{c}" for c in cols)
-               + f"{gval}) RETURNING id")
-        if not flow:
-            return int(self.conn.scalar(text(sql), {**vals, "lon": lon, "lat": lat}))
-        # the case's incident_flow row in the same statement (one round trip, not two)
-        fvals = {f"f_{k}": (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)
-                 for k, v in flow.items()}
-        fsql = (f"WITH i AS ({sql}), f AS (INSERT INTO incident_flow (incident_id, "
-                + ", ".join(flow) + ") VALUES ((SELECT id FROM i), "
-                + ", ".join(f"CAST(:f_{c} AS jsonb)" if c in _JSONB else f":f_{c}" for c in flow)
-                + ")) SELECT id FROM i")
-        return int(self.conn.scalar(text(fsql), {**vals, **fvals, "lon": lon, "lat": lat}))
+            row = self.conn.execute(text(sql), params).first()
+        assert row is not None
+        return int(row[0]), str(row[1])
 
     def _flow(self, incident_id: int, cols: Json) -> None:
         """Upsert the case's incident_flow columns."""

@@ -40,21 +40,30 @@ class FakeIncidents:
     def t(self) -> Tables:
         return self.db.tables
 
-    def number(self, incident_id: int, year: int, audits: Sequence[AuditEntry]) -> str:
-        self.db.wrote("number")
+    def create(self, values: Json, *, lon: float | None, lat: float | None, year: int,
+               timers: Sequence[TimerSpec], links: Sequence[Json],
+               audits: Sequence[AuditEntry]) -> tuple[int, str]:
+        self.db.wrote("create")
         n = self.t.codes.get(year, 0) + 1
         self.t.codes[year] = n
         code = f"{year}-{n:06d}"
-        self.t.cases[incident_id]["code"] = code
+        iid = self._insert({**values, "code": code}, lon=lon, lat=lat)
+        self.add_timers(iid, timers)
+        self.db.writes.pop()
+        for k in links:
+            self.add_link(iid, k["other_id"], kind=k["kind"], at=k["at"], by=k["by"],
+                          score=k["score"], reasons=k["reasons"])
+            self.db.writes.pop()
         for a in audits:
             detail = {**a.detail, "code": code} if "code" in a.detail else dict(a.detail)
-            self.audit(at=a.at, actor=a.actor, action=a.action, entity_id=a.entity_id,
+            self.audit(at=a.at, actor=a.actor, action=a.action,
+                       entity_id=iid if a.entity_id is None else a.entity_id,
                        entity=a.entity, from_state=a.from_state, to_state=a.to_state,
                        reason=a.reason, detail=detail)
-        return code
+            self.db.writes.pop()
+        return iid, code
 
-    def insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
-        self.db.wrote("insert")
+    def _insert(self, values: Json, *, lon: float | None, lat: float | None) -> int:
         iid = max(self.t.cases, default=0) + 1
         row = case_row(id=iid, lon=lon, lat=lat, street_id=None, community_id=None,
                        grid_id=None, police_grid_id=None)

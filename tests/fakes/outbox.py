@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from dispatch.notices import Contact, Notice, Subscription
+from dispatch.notices import CaseFacts, Contact, Notice, Subscription
 from tests.fakes.db import FakeDb, Tables
 
 
@@ -43,6 +43,16 @@ class FakeOutbox:
     def handled_by(self, incident_id: int) -> list[Contact]:
         return self.contacts([a["unit_id"] for a in self.t.assignments
                               if a["incident_id"] == incident_id])
+
+    def case_facts(self, incident_id: int, *, handling: bool) -> CaseFacts:
+        from tests.fakes.incidents import FakeIncidents
+        from tests.fakes.units import FakeUnits
+
+        case = FakeIncidents(self.db).get(incident_id)
+        active = [a["unit_id"] for a in FakeUnits(self.db).active_on(incident_id)]
+        external = self.external(incident_id)
+        return (case, self.contacts(active), external,
+                self.handled_by(incident_id) if external and handling else [])
 
     def external(self, incident_id: int) -> tuple[str, str] | None:
         return self.t.externals.get(incident_id)

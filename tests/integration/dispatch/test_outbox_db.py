@@ -249,3 +249,27 @@ def test_a_webhook_goes_only_to_allowed_hosts_and_never_follows_a_redirect(
         (row,) = [r for r in _rows(demo_copy, reg.incident_id) if r["channel"] == "webhook"]
         assert (row["state"], row["last_error"]) == ("cancelled", "接收地址不在 Webhook 允许名单内")
         assert len(outer.got) == 1  # nothing sent to a host off the list
+
+
+def test_a_cases_facts_in_one_read_equal_the_reads_they_replace(app: Dispatch,
+                                                                demo_copy: Engine) -> None:
+    """The notices' one read per case (row, active units, external id, units sent) against
+    the four reads it replaced, on a 12345 case with a unit on scene and one without."""
+    from dispatch.adapters.outbox_repo import OutboxRepository
+    from dispatch.adapters.repository import IncidentRepository
+    from dispatch.adapters.unit_repo import UnitRepository
+
+    ext = _register(app, demo_copy, 6, external_source="12345", external_id="GD-F-1")
+    to_scene(app, ext.incident_id)
+    plain = _register(app, demo_copy, 7)
+    with demo_copy.connect() as conn:
+        outbox = OutboxRepository(conn)
+        for iid in (ext.incident_id, plain.incident_id, 2**31 - 1):
+            active = [a["unit_id"] for a in UnitRepository(conn).active_on(iid)]
+            external = outbox.external(iid)
+            for hooks in (True, False):
+                assert outbox.case_facts(iid, handling=hooks) == (
+                    IncidentRepository(conn).get(iid), outbox.contacts(active), external,
+                    outbox.handled_by(iid) if external and hooks else [])
+        case, units, external, handling = outbox.case_facts(ext.incident_id, handling=True)
+        assert case is not None and units and handling and external == ("12345", "GD-F-1")
