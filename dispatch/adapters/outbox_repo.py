@@ -116,8 +116,3 @@ class OutboxRepository:
         return self.conn.scalar(text(
             "SELECT id FROM incidents WHERE external_source = :s AND external_id = :e"),
             {"s": source, "e": external_id})
-
-    def set_external(self, incident_id: int, source: str, external_id: str) -> None:
-        self.conn.execute(text("UPDATE incidents SET external_source = :s, external_id = :e "
-                               "WHERE id = :id"),
-                          {"s": source, "e": external_id, "id": incident_id})

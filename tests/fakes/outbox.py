@@ -73,7 +73,3 @@ class FakeOutbox:
             if pair == (source, external_id):
                 return iid
         return None
-
-    def set_external(self, incident_id: int, source: str, external_id: str) -> None:
-        self.db.wrote("external")
-        self.t.externals[incident_id] = (source, external_id)
