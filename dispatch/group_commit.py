@@ -12,8 +12,12 @@ batch and flushed once. Nobody waits for a timer: a batch is whatever queued mea
 
 Each caller gets its own answer only after its batch committed. A refused registration (a
 domain error while weighed) is refused alone and writes nothing; any other failure rolls the
-batch back and every registration in it runs again alone in its own transaction, so one bad
-request never fails the others (codes stay gapless: a rolled-back batch frees its numbers).
+batch back and every registration in it runs again alone in its own transaction, in its
+caller's own thread (nobody waits behind one thread's retries), so one bad request never fails
+the others (codes stay gapless: a rolled-back batch frees its numbers). A failure while
+committing is settled by reading: if the batch's first case is not in the database, nothing
+was committed and each runs again alone; if it is, the batch committed and each gets its answer;
+if the database cannot say, each caller gets the error (its outcome is unknown).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class _Waiting:
     intake: Intake
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # woken to write the next batch, not with an answer
+    retry: bool = False  # woken to run again alone, in its own transaction and thread
     result: Registered | AlreadyRegistered | None = None
     error: BaseException | None = None
 
@@ -82,21 +87,34 @@ class GroupCommit:
         if not lead:
             me.done.wait()
             if not me.lead:
-                return me.answer()
+                return self._answer(me)
         with self._lock:  # the leader: what queued meanwhile, itself first among them
             batch = self._queue[:self.max_batch]
             del self._queue[:self.max_batch]
-        self._run(batch)
-        for w in batch:
-            if w is not me:
-                w.done.set()
-        with self._lock:  # the first still waiting leads the next batch
-            if self._queue:
-                self._queue[0].lead = True
-                self._queue[0].done.set()
-            else:
-                self._leading = False
-        return me.answer()
+        try:
+            self._run(batch)
+        except BaseException as err:  # never leave the batch waiting (nor the next leader)
+            for w in batch:
+                if w.result is None and w.error is None and not w.retry:
+                    w.error = err
+            raise
+        finally:
+            for w in batch:
+                if w is not me:
+                    w.done.set()
+            with self._lock:  # the first still waiting leads the next batch
+                if self._queue:
+                    self._queue[0].lead = True
+                    self._queue[0].done.set()
+                else:
+                    self._leading = False
+        return self._answer(me)
+
+    def _answer(self, w: _Waiting) -> Registered | AlreadyRegistered:
+        if w.retry:  # in the caller's own thread, beside the others' retries
+            result: Registered | AlreadyRegistered = self.alone(w.cmd)
+            return result
+        return w.answer()
 
     def _run(self, batch: list[_Waiting]) -> None:
         """One transaction for ``batch``; each waiting one gets its result or error."""
@@ -104,22 +122,38 @@ class GroupCommit:
         try:
             events = self._together(batch, state)
         except Exception as err:
-            if state["committing"]:  # the outcome is the commit's: told, not run again
-                for w in batch:
-                    w.result, w.error = None, err
-                return
+            if state["committing"]:
+                landed = self._landed(batch)
+                if landed is None:  # the database cannot say: the outcome is unknown
+                    for w in batch:
+                        w.result, w.error = None, err
+                    return
+                if landed:  # the commit landed, the error came after it
+                    log.warning("a batch's commit raised after it landed", exc_info=True)
+                    self.batches += 1
+                    self.registrations += len(batch)
+                    return
             log.warning("a batch of %d registrations failed; each runs alone", len(batch),
                         exc_info=True)
             for w in batch:
-                w.result, w.error = None, None
-                try:
-                    w.result = self.alone(w.cmd)
-                except Exception as own:  # the caller's own error, raised in its thread
-                    w.error = own
+                w.result, w.error, w.retry = None, None, True
             return
         self.batches += 1
         self.registrations += len(batch)
         self.publish(events)
+
+    def _landed(self, batch: list[_Waiting]) -> bool | None:
+        """Whether the batch's commit landed (its first written case is there; one
+        transaction: all or none), or None when the database cannot say."""
+        ids = [w.result.incident_id for w in batch if isinstance(w.result, Registered)]
+        if not ids:
+            return False
+        try:
+            with self.reads() as uow:
+                return uow.incidents.get(ids[0]) is not None
+        except Exception:
+            log.warning("could not read whether a batch committed", exc_info=True)
+            return None
 
     def _together(self, batch: list[_Waiting], state: dict[str, bool]) -> list[Event]:
         with self.make_uow() as uow:

@@ -1,5 +1,6 @@
 """Group commit of registrations (dispatch.group_commit) over the fake unit of work: who waits
-for whom, one transaction a batch, a refused one alone, a failed batch run again one by one."""
+for whom, one transaction a batch, a refused one alone, a failed batch run again one by one, a
+failed commit settled by reading whether it landed."""
 
 from __future__ import annotations
 
@@ -97,17 +98,53 @@ def test_registrations_queued_during_a_batch_share_the_next_and_a_refused_one_ne
     assert [a.action for a in db.tables.audit].count("register") == 3
 
 
-def test_a_batch_whose_commit_fails_tells_each_its_error_and_runs_nothing_again():
-    class Broken(FakeUnitOfWork):  # e.g. a deadlock in the shared transaction
+def test_a_batch_whose_commit_failed_without_landing_runs_each_again_alone():
+    class Broken(FakeUnitOfWork):  # e.g. the outbox staging or the COMMIT itself refused
         def commit(self) -> None:
             raise RuntimeError("lost")
 
     db = FakeDb()
     group, gate, entered, _, alone = _setup(db, batch_uow=Broken)
     out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
-    # the first batch (one) committed; the second's commit failed: told, not run again
-    assert isinstance(out[0], Registered) and out[0].code == "2026-000001"
-    assert all(isinstance(r, RuntimeError) for r in out[1:]) and alone == []
+    # the second batch's commit failed and none of its cases is there: each ran again alone
+    assert all(isinstance(r, Registered) for r in out), out
+    assert sorted(alone) == ["推送 1", "推送 2"]
+    assert sorted(c["code"] for c in db.tables.cases.values()) == [
+        "2026-000001", "2026-000002", "2026-000003"]
+
+
+def test_a_batch_whose_commit_landed_before_the_error_answers_each_once():
+    class LateError(FakeUnitOfWork):  # the COMMIT went through, the connection broke after it
+        def commit(self) -> None:
+            super().commit()
+            raise RuntimeError("connection closed")
+
+    db = FakeDb()
+    group, gate, entered, _, alone = _setup(db, batch_uow=LateError)
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
+    assert all(isinstance(r, Registered) for r in out) and alone == [], out
+    assert len(db.tables.cases) == 3  # nobody ran twice
+
+
+def test_a_batch_whose_outcome_cannot_be_read_tells_each_its_error():
+    class Broken(FakeUnitOfWork):
+        def commit(self) -> None:
+            raise RuntimeError("lost")
+
+    db = FakeDb()
+    group, gate, entered, _, alone = _setup(db, batch_uow=Broken)
+    blind = [0]
+
+    class Blind(FakeUnitOfWork):  # the read that would settle it fails too (database gone)
+        def __enter__(self) -> Any:
+            blind[0] += 1
+            if blind[0] > 3:  # the three weighings pass; the settling read does not
+                raise RuntimeError("database unreachable")
+            return super().__enter__()
+    group.reads = lambda: Blind(db)
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
+    assert isinstance(out[0], Registered)
+    assert all(isinstance(r, RuntimeError) for r in out[1:]) and alone == [], out
     assert [c["code"] for c in db.tables.cases.values()] == ["2026-000001"]
 
 
