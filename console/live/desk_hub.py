@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from console.bootstrap import App
-from console.desk.state import case_features, epoch_ms, queue_rows, unit_features, unit_rows
 from console.live.desk_moves import (
     MoveTrace,
     move_gap,
@@ -34,16 +33,16 @@ from console.live.desk_moves import (
     signatures,
     unit_index,
 )
-from console.live.desk_patch import QUEUE_LIMIT, Part, event_ids, patch_snapshot, read_changes
+from console.live.desk_part import read_rows
+from console.live.desk_patch import Part, event_ids, patch_snapshot, read_changes
 from console.live.desk_route import CaseBook, DeskHubs, route
 from console.live.hub_base import Hub, per_app
 from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
-from dispatch import limits, views_desk
+from dispatch import limits
 from dispatch.events_resident import is_resident
 from dispatch.views_desk import DESK_STATES
 from dispatch.views_resident import triage_queue
-from dispatch.views_scope import area_index
 from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
@@ -116,20 +115,13 @@ class DeskHub(Hub[Deliver]):
             policy = self.app.dispatch.policy()
             streets, creator = self.part if self.part is not None else (None, None)
             with self.app.engine.connect() as conn:
-                now_ms = epoch_ms(views_desk.server_now(conn)) or 0
-                incidents = views_desk.queue(conn, limit=QUEUE_LIMIT, streets=streets,
-                                             creator=creator)
-                units = views_desk.units(conn, streets=streets)
-                areas = area_index(conn, streets=streets, creator=creator)
-                triage = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True, streets=streets)
+                incidents, snap = read_rows(conn, policy=policy, streets=streets,
+                                            creator=creator)
+                snap["triage"] = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True,
+                                              streets=streets)
             if self.part is not None:
                 self.book.learn_rows(incidents)
-            queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
-            board = unit_rows(units)
-            snap = {"server_ms": now_ms, "queue": queue, "units": board,
-                    "case_features": case_features(queue),
-                    "unit_features": unit_features(board), "areas": areas,
-                    "unit_index": unit_index(board), "triage": triage}
+            snap["unit_index"] = unit_index(snap["units"])
             snap["sigs"] = signatures(snap)
             with self._lock:
                 self._version += 1

@@ -19,6 +19,23 @@ KEEP = 256  # parts remembered per process (each a street's or district's rows)
 Key = tuple[frozenset[int], str | None]
 
 
+def read_rows(conn: Any, *, policy: Any, streets: frozenset[int] | None,
+              creator: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A part's desk rows (the territory's with no ``streets``), read once: the queue's rows
+    as read (a part hub's case book learns from them) and the snapshot's queue, unit board,
+    their map features and the areas. The one read behind the hubs' full reads and
+    :meth:`DeskParts.read`."""
+    now_ms = epoch_ms(views_desk.server_now(conn)) or 0
+    incidents = views_desk.queue(conn, limit=QUEUE_LIMIT, streets=streets, creator=creator)
+    units = views_desk.units(conn, streets=streets)
+    areas = area_index(conn, streets=streets, creator=creator)
+    queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
+    board = unit_rows(units)
+    return incidents, {"server_ms": now_ms, "queue": queue, "units": board,
+                       "case_features": case_features(queue),
+                       "unit_features": unit_features(board), "areas": areas}
+
+
 def part_of(p: Principal | None) -> Key | None:
     """The streets (and creator) a reader's desk is limited to; None for the whole territory
     or for a reader bounded otherwise (a unit, a grid without a street): those take the hub's
@@ -64,19 +81,12 @@ class DeskParts:
 
     def read(self, key: Key, *, version: int) -> dict[str, Any]:
         streets, creator = key
-        policy = self.app.dispatch.policy()
         with self.app.engine.connect() as conn:
-            now_ms = epoch_ms(views_desk.server_now(conn)) or 0
-            incidents = views_desk.queue(conn, limit=QUEUE_LIMIT, streets=streets,
-                                         creator=creator)
-            units = views_desk.units(conn, streets=streets)
-            areas = area_index(conn, streets=streets, creator=creator)
+            _, snap = read_rows(conn, policy=self.app.dispatch.policy(), streets=streets,
+                                creator=creator)
         self.reads += 1
-        queue = queue_rows(incidents, policy=policy, now_ms=now_ms)
-        board = unit_rows(units)
-        return {"server_ms": now_ms, "queue": queue, "units": board, "version": version,
-                "case_features": case_features(queue), "unit_features": unit_features(board),
-                "areas": areas}
+        snap["version"] = version
+        return snap
 
 
 _PARTS: dict[int, DeskParts] = {}

@@ -154,7 +154,7 @@ def test_patched_snapshot_equals_a_full_read_after_mixed_events(app: App):
 
 def test_a_queue_at_its_limit_lets_older_cases_in_and_pushes_the_oldest_out(
         app: App, monkeypatch: pytest.MonkeyPatch):
-    import console.live.desk_hub
+    import console.live.desk_part
     import console.live.desk_patch
 
     with app.engine.connect() as conn:  # a limit whose oldest case is open, on the map
@@ -163,7 +163,7 @@ def test_a_queue_at_its_limit_lets_older_cases_in_and_pushes_the_oldest_out(
             ).bindparams(bindparam("s", expanding=True)), {"s": list(DESK_STATES)}).all()
     limit = next(k for k, (state, point) in enumerate(states, 1)
                  if k >= 3 and point and state in vocab.OPEN_STATES)
-    for module in (console.live.desk_hub, console.live.desk_patch):
+    for module in (console.live.desk_part, console.live.desk_patch):  # full read, patch
         monkeypatch.setattr(module, "QUEUE_LIMIT", limit)
     hub, channel = DeskHub(app), Channel(app.engine)
     try:
