@@ -114,7 +114,7 @@ def _window_columns(days: int, *, times: bool = True, flags: bool = False) -> st
     """The aggregates of one rolling window W = (now() - days, now()] (:func:`window_columns`);
     ``flags``: over :func:`dispatch.stats_rows.recent_rows` ``with_evidence`` of at least
     ``days`` days, whose rows carry the evidence tested once."""
-    kw = {"success": stats_rows.MEDIATED, "visit": stats_rows.VISIT} if flags else {}
+    kw = stats_rows.evidence_columns() if flags else {}
     return window_columns(lambda col: _within(col, days), str(int(days)), times=times, **kw)
 
 
