@@ -66,16 +66,6 @@ BEGIN
   RETURN NEW;
 END $$;
 
--- A new case has no evidence rows yet (they reference it): only a flag written true is tested.
-CREATE TRIGGER incidents_evidence_insert BEFORE INSERT ON incidents FOR EACH ROW
-  WHEN (NEW.evidence_mediation OR NEW.evidence_visit) EXECUTE FUNCTION incident_evidence_row();
-CREATE TRIGGER incidents_evidence_update BEFORE UPDATE ON incidents FOR EACH ROW
-  WHEN (OLD.resolved_at IS DISTINCT FROM NEW.resolved_at
-        OR OLD.followed_up_at IS DISTINCT FROM NEW.followed_up_at
-        OR OLD.evidence_mediation IS DISTINCT FROM NEW.evidence_mediation
-        OR OLD.evidence_visit IS DISTINCT FROM NEW.evidence_visit OR OLD.id <> NEW.id)
-  EXECUTE FUNCTION incident_evidence_row();
-
 -- The cases ``ids`` (NULL: every case) made equal to their rows; returns how many changed.
 CREATE FUNCTION incident_evidence_refresh(ids integer[]) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
@@ -105,6 +95,21 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
+
+-- The backfill, before any trigger exists (a trigger would test each written case again):
+-- only cases with evidence are written.
+SELECT incident_evidence_refresh(NULL);
+
+-- A new case has no evidence rows yet (they reference it): only a flag written true is tested.
+CREATE TRIGGER incidents_evidence_insert BEFORE INSERT ON incidents FOR EACH ROW
+  WHEN (NEW.evidence_mediation OR NEW.evidence_visit) EXECUTE FUNCTION incident_evidence_row();
+CREATE TRIGGER incidents_evidence_update BEFORE UPDATE ON incidents FOR EACH ROW
+  WHEN (OLD.resolved_at IS DISTINCT FROM NEW.resolved_at
+        OR OLD.followed_up_at IS DISTINCT FROM NEW.followed_up_at
+        OR OLD.evidence_mediation IS DISTINCT FROM NEW.evidence_mediation
+        OR OLD.evidence_visit IS DISTINCT FROM NEW.evidence_visit OR OLD.id <> NEW.id)
+  EXECUTE FUNCTION incident_evidence_row();
+
 """ + "".join(f"""
 CREATE TRIGGER {t}_evidence_insert AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION incident_evidence_changed();
@@ -115,9 +120,7 @@ CREATE TRIGGER {t}_evidence_delete AFTER DELETE ON {t} REFERENCING OLD TABLE AS 
   FOR EACH STATEMENT EXECUTE FUNCTION incident_evidence_changed();
 CREATE TRIGGER {t}_evidence_truncate AFTER TRUNCATE ON {t}
   FOR EACH STATEMENT EXECUTE FUNCTION incident_evidence_changed();
-""" for t in EVIDENCE_TABLES) + """
-SELECT incident_evidence_refresh(NULL);  -- the backfill: only cases with evidence are written
-"""
+""" for t in EVIDENCE_TABLES)
 
 DOWNGRADE = "".join(f"""
 DROP TRIGGER IF EXISTS {t}_evidence_{e} ON {t};""" for t in EVIDENCE_TABLES
