@@ -21,9 +21,9 @@ with each. Per size, in one process built as a console process is (console.boots
   ``auto_dispatch`` off), one process for ``--seconds`` (it adds cases to the database).
 
 ``--wall-only``: the wall lines alone; nothing is written, so it may run on a read-only
-territory such as the shared province. ``--before``: the wall also as before migration 0024
-(each case's evidence tested per row instead of read from its kept flags), alternating with
-the new read round by round; each wall line also gives its CPU (database backend + process).
+territory such as the shared province. ``--before``: the wall also as in session 10 (each
+case's evidence tested per row instead of read from its kept flags; the trend and the mix
+reading the rows again), alternating with the new read round by round; each wall line also gives its CPU (database backend + process).
 The territory's database must be at migration 0024 or later.
 """
 
@@ -83,10 +83,20 @@ def wall_figures(app: Any, district: int, rounds: int, before: bool = False) -> 
 
     Each refresh is timed and its CPU taken: the database backend's (/proc, 10 ms ticks; a
     parallel worker's share is not in it) plus this process's. ``before``: every round also
-    refreshes as before migration 0024 (the evidence tested per row: ``stats_rows.EVIDENCE_KEPT``
-    off), alternating with the new read, so both stand at the same load (``*_before``)."""
-    from dispatch import stats_live, stats_rows
+    refreshes as in session 10 (the evidence tested per row: ``stats_rows.EVIDENCE_KEPT`` off;
+    overview with ranking, trend and mix each reading the rows), alternating with the new
+    read, so both stand at the same load (``*_before``)."""
+    from dispatch import stats, stats_board, stats_live, stats_rows
     from dispatch.stats import Scope
+
+    def old_snapshot(conn: Any, scope: Scope) -> dict[str, Any]:
+        """stats_live.wall_snapshot as of session 10 (before 0024 and the one read)."""
+        stats_rows.tune(conn)
+        board, ranked = stats_board.overview_and_ranking(conn, scope, days=30)
+        return {"scope": stats.area(conn, scope), "overview": board,
+                "trend": stats.trend(conn, scope, days=30),
+                "categories": stats.categories(conn, scope, days=30), "ranking": ranked,
+                "window_days": 30, "cases": stats.open_cases(conn, scope, limit=12)}
 
     variants = [("", True)] + ([("_before", False)] if before else [])
     out: dict[str, Any] = {}
@@ -94,12 +104,12 @@ def wall_figures(app: Any, district: int, rounds: int, before: bool = False) -> 
         for r in range(rounds + 1):  # the first round warms up
             for suffix, kept in variants:
                 stats_rows.EVIDENCE_KEPT = kept
+                snapshot = stats_live.wall_snapshot if kept else old_snapshot
                 with app.engine.connect() as conn:
                     pid = int(conn.scalar(text("SELECT pg_backend_pid()")))
                     conn.rollback()
                     c0, p0, t0 = backend_cpu_s(pid), time.process_time(), time.perf_counter()
-                    stats_live.with_live(stats_live.wall_snapshot(conn, scope, days=30),
-                                         stats_live.live(conn, scope))
+                    stats_live.with_live(snapshot(conn, scope), stats_live.live(conn, scope))
                     conn.rollback()
                     ms = (time.perf_counter() - t0) * 1000
                     cpu = (backend_cpu_s(pid) - c0 + time.process_time() - p0) * 1000

@@ -63,6 +63,12 @@ def bounds(*days: int) -> str:
     return f"(SELECT now() AS now{cols} OFFSET 0) b"
 
 
+def within(col: str, days: int) -> str:
+    """SQL: ``i.<col>`` in the rolling window (now() - days, now()]; the statement's FROM holds
+    :func:`bounds` with ``days`` (one ``now()``, the same as inline)."""
+    return f"(i.{col} > b.since_{int(days)} AND i.{col} <= b.now)"
+
+
 def tune(conn: Connection) -> None:
     """This transaction's reads without JIT (see the module's note; ``SET LOCAL`` ends with it)."""
     conn.execute(text("SET LOCAL jit = off"))

@@ -86,6 +86,20 @@ def test_one_pass_gives_the_overview_and_the_ranking_of_two_calls(demo_engine: E
             conn, street, days=14)
 
 
+def test_one_read_gives_the_overview_ranking_trend_and_mix_of_four_calls(demo_engine: Engine):
+    with demo_engine.connect() as conn:  # one transaction: one now() for all
+        for scope in scopes(conn):
+            board = stats_board.wall_board(conn, scope, days=30)
+            assert board["overview"] == stats.overview(conn, scope), scope
+            assert board["ranking"] == stats.ranking(conn, scope, days=30), scope
+            assert board["trend"] == stats.trend(conn, scope, days=30), scope
+            assert board["categories"] == stats.categories(conn, scope, days=30), scope
+            assert board["categories"] and any(t["reported"] for t in board["trend"])
+        street = scopes(conn)[2]  # another window: the functions apart, the same
+        assert stats_board.wall_board(conn, street, days=14)["trend"] == stats.trend(
+            conn, street, days=14)
+
+
 def test_the_wall_reads_without_jit(demo_engine: Engine):
     with demo_engine.connect() as conn:
         server = conn.scalar(text("SHOW jit"))
