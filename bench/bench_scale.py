@@ -23,8 +23,8 @@ with each. Per size, in one process built as a console process is (console.boots
 ``--wall-only``: the wall lines alone; nothing is written, so it may run on a read-only
 territory such as the shared province. ``--before``: the wall also as in session 10 (each
 case's evidence tested per row instead of read from its kept flags; the trend and the mix
-reading the rows again), alternating with the new read round by round; each wall line also gives its CPU (database backend + process).
-The territory's database must be at migration 0024 or later.
+reading the rows again), alternating with the new read round by round. Each wall line also
+gives its CPU (database backend + process). The database must be at migration 0024 or later.
 """
 
 from __future__ import annotations
