@@ -22,19 +22,25 @@ _DONE = sql_list(DONE_STATES)
 
 def trend_sql(rows: str, days: int) -> str:
     """SQL: ``(d, reported, resolved)`` per Beijing day with any, over ``rows`` (a row source
-    ``… i`` holding :func:`dispatch.stats_rows.recent_rows` of ``days``, merged cases left out)."""
-    local = f"(i.{{col}} AT TIME ZONE '{TZ}')::date"
+    ``… i`` holding :func:`dispatch.stats_rows.recent_rows` of ``days``, merged cases left out).
+
+    Each day's local midnight is computed once (``AT TIME ZONE``, so any offset or change of it
+    is honoured) and a row's day is the bucket of its instant among them (``width_bucket``),
+    instead of converting every row's two instants to local dates."""
+    n = int(days)
+    today = f"(now() AT TIME ZONE '{TZ}')::date"
+    midnights = (f"ARRAY(SELECT (({today} - k)::timestamp AT TIME ZONE '{TZ}') "
+                 f"FROM generate_series({n - 1}, 0, -1) k)")
     # the first day's local midnight, after now() - days: every counted row is a recent row
-    since = f"(((now() AT TIME ZONE '{TZ}')::date - {int(days) - 1})::timestamp AT TIME ZONE '{TZ}')"
-    reported = "i.reported_at <= b.now AND i.reported_at >= b.since"
-    resolved = f"i.state IN {_DONE} AND i.resolved_at <= b.now AND i.resolved_at >= b.since"
+    reported = "i.reported_at <= b.now AND i.reported_at >= b.m[1]"
+    resolved = f"i.state IN {_DONE} AND i.resolved_at <= b.now AND i.resolved_at >= b.m[1]"
     return f"""
-    SELECT x.d, sum(x.rep)::int AS reported, sum(x.res)::int AS resolved
-    FROM {rows} CROSS JOIN (SELECT now() AS now, {since} AS since OFFSET 0) b
+    SELECT {today} - {n} + x.k AS d, sum(x.rep)::int AS reported, sum(x.res)::int AS resolved
+    FROM {rows} CROSS JOIN (SELECT now() AS now, {midnights} AS m OFFSET 0) b
       CROSS JOIN LATERAL (VALUES
-        (CASE WHEN {reported} THEN {local.format(col='reported_at')} END, 1, 0),
-        (CASE WHEN {resolved} THEN {local.format(col='resolved_at')} END, 0, 1)) x(d, rep, res)
-    WHERE x.d IS NOT NULL GROUP BY x.d"""
+        (CASE WHEN {reported} THEN width_bucket(i.reported_at, b.m) END, 1, 0),
+        (CASE WHEN {resolved} THEN width_bucket(i.resolved_at, b.m) END, 0, 1)) x(k, rep, res)
+    WHERE x.k IS NOT NULL GROUP BY x.k"""
 
 
 def trend_days(today: date, got: dict[date, tuple[int, int]], days: int) -> list[dict[str, Any]]:
