@@ -332,16 +332,19 @@ def open_cases(conn: Connection, scope: Scope = WHOLE, *, limit: int = 2000
     """
     where, params = scope.where()
     p = int(MASK_DECIMALS)
+    # the first ``limit`` cases, then their area names (by key: not every area's row hashed)
     sql = f"""
     SELECT i.id, i.category, i.state, i.priority, i.street_id, i.community_id, i.grid_id,
-      c.name AS community_name, g.name AS grid_name,
-      round(extract(epoch FROM now() - i.reported_at) / 60.0)::int AS age_minutes,
+      c.name AS community_name, g.name AS grid_name, i.age_minutes, i.sign_overdue,
+      i.close_overdue, i.lon, i.lat
+    FROM (SELECT i.id, i.category, i.state, i.priority, i.street_id, i.community_id, i.grid_id,
+      i.reported_at, round(extract(epoch FROM now() - i.reported_at) / 60.0)::int AS age_minutes,
       {SIGN_OVERDUE} AS sign_overdue, {CLOSE_OVERDUE} AS close_overdue,
       round(ST_X(i.geom)::numeric, {p})::float AS lon, round(ST_Y(i.geom)::numeric, {p})::float AS lat
-    FROM incidents i LEFT JOIN communities c ON c.id = i.community_id
-      LEFT JOIN grids g ON g.id = i.grid_id
-    WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
-    ORDER BY {OVERDUE} DESC, i.priority, i.reported_at LIMIT :limit"""
+      FROM incidents i WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
+      ORDER BY {OVERDUE} DESC, i.priority, i.reported_at LIMIT :limit) i
+    LEFT JOIN communities c ON c.id = i.community_id LEFT JOIN grids g ON g.id = i.grid_id
+    ORDER BY i.sign_overdue OR i.close_overdue DESC, i.priority, i.reported_at"""
     out = []
     for r in conn.execute(text(sql), {**params, "limit": int(limit)}).mappings():
         row = dict(r)
