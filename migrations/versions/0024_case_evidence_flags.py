@@ -19,7 +19,12 @@ statement however many rows a COPY brings; TRUNCATE recomputes every case). Only
 flags change are written. ``incident_evidence_refresh(NULL)`` recomputes every case: the
 backfill below, and the end of a bulk load (geo.loader, which sets ``fq.evidence_deferred``
 for its transaction so the statement triggers wait, or skips triggers altogether). A test compares the
-kept flags with the definitions after a mix of writes (tests/integration/test_stats_rows.py).
+kept flags with the definitions after a mix of writes (tests/integration/test_stats.py).
+
+The backfill writes every case with evidence (nearly all closed cases of the generated
+territories): province scale, 1,000,000 cases, 227 s at load 4, the table's heap growing from
+1.0 to 2.0 GB until VACUUM makes the old row versions reusable; run ``VACUUM (ANALYZE)
+incidents`` after it (autovacuum will, later).
 """
 
 from __future__ import annotations
