@@ -380,8 +380,6 @@ def test_the_evidence_kept_on_each_case_equals_its_rows_after_a_mix_of_writes(wr
         assert after[mediated[6]][0] and not after[mediated[5]][0]
         kept, tested = _wall_both_ways(conn, district)
         assert kept == tested
-        conn.execute(text("TRUNCATE mediation_steps CASCADE"))
-        assert _stale(conn) == 0 and not any(m for m, _ in _flags(conn).values())
         conn.rollback()
 
 
