@@ -21,7 +21,10 @@ with each. Per size, in one process built as a console process is (console.boots
   ``auto_dispatch`` off), one process for ``--seconds`` (it adds cases to the database).
 
 ``--wall-only``: the wall lines alone; nothing is written, so it may run on a read-only
-territory such as the shared province.
+territory such as the shared province. ``--before``: the wall also as in session 10 (each
+case's evidence tested per row instead of read from its kept flags; the trend and the mix
+reading the rows again), alternating with the new read round by round. Each wall line also
+gives its CPU (database backend + process). The database must be at migration 0024 or later.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench_dispatch import NOW, rss_mb
@@ -68,27 +72,61 @@ def street_principal(street_id: int) -> Any:
     return Principal(name="bench-street", role="dispatcher", street_id=street_id)
 
 
-def wall_figures(app: Any, district: int, rounds: int) -> dict[str, Any]:
-    """The wall's refresh for one district and the whole territory, and the district's live tier."""
-    from dispatch import stats_live
+def backend_cpu_s(pid: int) -> float:
+    """A PostgreSQL backend's user + system CPU seconds so far (same machine: /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wall_figures(app: Any, district: int, rounds: int, before: bool = False) -> dict[str, Any]:
+    """The wall's refresh for one district and the whole territory, and the district's live tier.
+
+    Each refresh is timed and its CPU taken: the database backend's (/proc, 10 ms ticks; a
+    parallel worker's share is not in it) plus this process's. ``before``: every round also
+    refreshes as in session 10 (the evidence tested per row: ``stats_rows.EVIDENCE_KEPT`` off;
+    overview with ranking, trend and mix each reading the rows), alternating with the new
+    read, so both stand at the same load (``*_before``)."""
+    from dispatch import stats, stats_board, stats_live, stats_rows
     from dispatch.stats import Scope
 
-    def wall(scope: Scope) -> Callable[[Any], Any]:
-        def refresh(_: Any) -> Any:
-            with app.engine.connect() as conn:
-                return stats_live.with_live(stats_live.wall_snapshot(conn, scope, days=30),
-                                            stats_live.live(conn, scope))
-        return refresh
+    def old_snapshot(conn: Any, scope: Scope) -> dict[str, Any]:
+        """stats_live.wall_snapshot as of session 10 (before 0024 and the one read)."""
+        stats_rows.tune(conn)
+        board, ranked = stats_board.overview_and_ranking(conn, scope, days=30)
+        return {"scope": stats.area(conn, scope), "overview": board,
+                "trend": stats.trend(conn, scope, days=30),
+                "categories": stats.categories(conn, scope, days=30), "ranking": ranked,
+                "window_days": 30, "cases": stats.open_cases(conn, scope, limit=12)}
+
+    variants = [("", True)] + ([("_before", False)] if before else [])
+    out: dict[str, Any] = {}
+    for key, scope in (("wall_district", Scope(district=district)), ("wall_all", Scope())):
+        for r in range(rounds + 1):  # the first round warms up
+            for suffix, kept in variants:
+                stats_rows.EVIDENCE_KEPT = kept
+                snapshot = stats_live.wall_snapshot if kept else old_snapshot
+                with app.engine.connect() as conn:
+                    pid = int(conn.scalar(text("SELECT pg_backend_pid()")))
+                    conn.rollback()
+                    c0, p0, t0 = backend_cpu_s(pid), time.process_time(), time.perf_counter()
+                    stats_live.with_live(snapshot(conn, scope), stats_live.live(conn, scope))
+                    conn.rollback()
+                    ms = (time.perf_counter() - t0) * 1000
+                    cpu = (backend_cpu_s(pid) - c0 + time.process_time() - p0) * 1000
+                if r:
+                    out.setdefault(key + suffix, []).append(ms)
+                    out.setdefault(key + "_cpu" + suffix, []).append(cpu)
+    stats_rows.EVIDENCE_KEPT = True
 
     def live(_: Any) -> Any:
         with app.engine.connect() as conn:
             return stats_live.live(conn, Scope(district=district))
-    return {"wall_district": timings(wall(Scope(district=district)), list(range(rounds)), warm=1),
-            "wall_all": timings(wall(Scope()), list(range(rounds)), warm=1),
-            "wall_live": timings(live, list(range(rounds)), warm=1)}
+    out["wall_live"] = timings(live, list(range(rounds)), warm=1)
+    return out
 
 
-def measure(url: str, n: int, seconds: float, wall_only: bool = False) -> dict[str, Any]:
+def measure(url: str, n: int, seconds: float, wall_only: bool = False,
+            before: bool = False) -> dict[str, Any]:
     """Every figure of one size, in this (fresh) process (``wall_only``: the wall's alone)."""
     from console.api.auth_scope import filter_snapshot
     from console.bootstrap import bootstrap
@@ -119,7 +157,7 @@ def measure(url: str, n: int, seconds: float, wall_only: bool = False) -> dict[s
             "GROUP BY s.id ORDER BY count(*) DESC, s.id LIMIT 1")).one()
     out["counts"] = counts
     if wall_only:
-        out.update(wall_figures(app, int(street[1]), max(5, n // 20)))
+        out.update(wall_figures(app, int(street[1]), max(5, n // 20), before))
         out["load"].append(os.getloadavg()[0])
         app.engine.dispose()
         return out
@@ -156,7 +194,7 @@ def measure(url: str, n: int, seconds: float, wall_only: bool = False) -> dict[s
     out["all_rows"] = len(snap["queue"])
     out["rss_mb"] = rss_mb()
 
-    out.update(wall_figures(app, int(street[1]), rounds))
+    out.update(wall_figures(app, int(street[1]), rounds, before))
 
     from dispatch.bootstrap import bootstrap as domain_bootstrap
     # the process's locator (built above): a domain of its own would build the province's
@@ -179,8 +217,8 @@ def measure(url: str, n: int, seconds: float, wall_only: bool = False) -> dict[s
     return out
 
 
-def _child(url: str, n: int, seconds: float, wall_only: bool, q: Any) -> None:
-    q.put(measure(url, n, seconds, wall_only))
+def _child(url: str, n: int, seconds: float, wall_only: bool, before: bool, q: Any) -> None:
+    q.put(measure(url, n, seconds, wall_only, before))
 
 
 def line(label: str, results: dict[str, dict[str, Any]], fmt: Callable[[dict[str, Any]], str]
@@ -214,7 +252,13 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         ("street desk, its part read p50 / p99", p50_99("part_street")),
         ("  queue rows of the street's part", lambda r: f"{r['part_rows']:,}"),
         ("wall refresh, one district p50 / p99", p50_99("wall_district")),
+        ("  its CPU, database + process p50/p99", p50_99("wall_district_cpu")),
+        ("  before (evidence tested) p50 / p99", p50_99("wall_district_before")),
+        ("  before: CPU p50 / p99", p50_99("wall_district_cpu_before")),
         ("wall refresh, whole territory p50/p99", p50_99("wall_all")),
+        ("  its CPU, database + process p50/p99", p50_99("wall_all_cpu")),
+        ("  before (evidence tested) p50 / p99", p50_99("wall_all_before")),
+        ("  before: CPU p50 / p99", p50_99("wall_all_cpu_before")),
         ("wall live tier, one district p50/p99", p50_99("wall_live")),
         ("locator + graphs built", lambda r: f"{r['build_s']:.1f} s"),
         ("console process RSS after loading", lambda r: f"{r['rss_mb']:,.0f} MB"),
@@ -233,6 +277,9 @@ def main() -> None:
     ap.add_argument("--json", help="also write the raw figures here")
     ap.add_argument("--wall-only", action="store_true",
                     help="the wall's lines alone (writes nothing: fit for read-only territories)")
+    ap.add_argument("--before", action="store_true",
+                    help="also the wall as before migration 0024 (evidence tested per row), "
+                         "alternating with the new read in the same rounds")
     args = ap.parse_args()
     settings = Settings.from_env()
     results: dict[str, dict[str, Any]] = {}
@@ -243,7 +290,8 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {label}: load average "
               + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
         q = ctx.Queue()
-        proc = ctx.Process(target=_child, args=(url, args.n, args.seconds, args.wall_only, q))
+        proc = ctx.Process(target=_child, args=(url, args.n, args.seconds, args.wall_only,
+                                                 args.before, q))
         proc.start()
         results[label] = q.get()
         proc.join()

@@ -133,10 +133,16 @@ def extension_windows(conn: Connection, where: str, params: dict[str, Any], *,
         + "".join(f", count(*) FILTER (WHERE e.status = '{k}' AND e.decided_at > now() - "
                   f"interval '{int(d)} days' AND e.decided_at <= now()) AS {k}_{int(d)}"
                   for k in ("approved", "refused")) for d in windows)
+    # only rows some figure counts (pending, or asked or decided within the longest window):
+    # implied by every FILTER, so the territory's other extensions are not joined to cases
+    span = max(windows, default=0)
+    recent = (f" OR e.requested_at > now() - interval '{int(span)} days' OR e.decided_at > "
+              f"now() - interval '{int(span)} days'") if windows else ""
     row = conn.execute(text(
         f"SELECT count(*) FILTER (WHERE e.status = 'pending') AS pending{cols} "
         f"FROM case_extensions e JOIN incidents i ON i.id = e.incident_id "
-        f"WHERE {where} AND {not_merged}"), params).mappings().one()
+        f"WHERE (e.status = 'pending'{recent}) AND {where} AND {not_merged}"),
+        params).mappings().one()
     out: dict[Any, Any] = {"pending": int(row["pending"])}
     for d in windows:
         out[d] = {f"extensions_{k}": int(row[f"{k}_{int(d)}"])

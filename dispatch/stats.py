@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -24,6 +23,7 @@ from dispatch import stats_resident as resident  # 居民评价: one definition
 from dispatch.clocks import SIGN_OWED  # sign-for (签收) owed: the clock's own set
 from dispatch.mediator_stats import extension_windows  # 延期 beside the rates
 from dispatch.stats_areas import AREA_TABLES, area, resolve_scope
+from dispatch.stats_mix import categories, trend  # the trend and the mix (re-exported)
 from dispatch.stats_scope import Scope
 from dispatch.vocab import (
     CATEGORIES,
@@ -104,17 +104,14 @@ OVERDUE = f"({SIGN_OVERDUE} OR {CLOSE_OVERDUE})"
 TOUCHED = stats_rows.TOUCHED  # when a case was last touched (indexed as written)
 
 
-def _within(col: str, days: int) -> str:
-    """SQL: ``i.<col>`` in the rolling window (now() - days, now()]; the statement's FROM holds
-    :func:`dispatch.stats_rows.bounds` with ``days`` (one ``now()``, the same as inline)."""
-    return f"(i.{col} > b.since_{int(days)} AND i.{col} <= b.now)"
+_within = stats_rows.within
 
 
 def _window_columns(days: int, *, times: bool = True, flags: bool = False) -> str:
     """The aggregates of one rolling window W = (now() - days, now()] (:func:`window_columns`);
     ``flags``: over :func:`dispatch.stats_rows.recent_rows` ``with_evidence`` of at least
     ``days`` days, whose rows carry the evidence tested once."""
-    kw = {"success": stats_rows.MEDIATED, "visit": stats_rows.VISIT} if flags else {}
+    kw = stats_rows.evidence_columns() if flags else {}
     return window_columns(lambda col: _within(col, days), str(int(days)), times=times, **kw)
 
 
@@ -214,9 +211,22 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
     aggregate rows under ``"by"`` (``dispatch.stats_board``: the ranking from the same pass)."""
     where, params = scope.where()
     group = "" if by is None else f", GROUPING(i.{by}_id) AS total, i.{by}_id AS area"
-    columns = "".join(_window_columns(d, flags=True) for d in windows)
     sql = f"""
-    SELECT now() AS now, {_CLOCK} AS today_start,
+    SELECT {overview_columns(windows)}{group}
+    FROM {stats_rows.recent_rows(where, max(windows, default=1), with_evidence=bool(windows))}
+      CROSS JOIN {stats_rows.bounds(1, *windows)} WHERE {_NOT_MERGED}
+    {"" if by is None else f"GROUP BY GROUPING SETS ((), (i.{by}_id))"}"""
+    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    row = next(r for r in rows if by is None or r["total"] == 1)
+    return {**overview_figures(conn, scope, row, windows),
+            **({} if by is None else {"by": [r for r in rows if r["total"] == 0]})}
+
+
+def overview_columns(windows: tuple[int, ...]) -> str:
+    """The aggregates behind :func:`overview` over rows ``i`` (open and recent, merged cases
+    left out) and :func:`dispatch.stats_rows.bounds` of 1 and ``windows`` as ``b``."""
+    columns = "".join(_window_columns(d, flags=True) for d in windows)
+    return f"""now() AS now, {_CLOCK} AS today_start,
       count(*) FILTER (WHERE i.reported_at >= {_CLOCK} AND i.reported_at <= now()) AS intake_today,
       count(*) FILTER (WHERE {_within('reported_at', 1)}) AS intake_24h,
       count(*) FILTER (WHERE i.state IN {_DONE} AND i.resolved_at >= {_CLOCK}
@@ -225,12 +235,14 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
       count(*) FILTER (WHERE i.state IN {_OPEN} AND i.priority = 1) AS open_urgent,
       count(*) FILTER (WHERE {SIGN_OVERDUE}) AS sign_overdue,
       count(*) FILTER (WHERE {CLOSE_OVERDUE}) AS close_overdue,
-      count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}{group}
-    FROM {stats_rows.recent_rows(where, max(windows, default=1), with_evidence=bool(windows))}
-      CROSS JOIN {stats_rows.bounds(1, *windows)} WHERE {_NOT_MERGED}
-    {"" if by is None else f"GROUP BY GROUPING SETS ((), (i.{by}_id))"}"""
-    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
-    row = next(r for r in rows if by is None or r["total"] == 1)
+      count(*) FILTER (WHERE {OVERDUE}) AS overdue{columns}"""
+
+
+def overview_figures(conn: Connection, scope: Scope, row: dict[str, Any],
+                     windows: tuple[int, ...]) -> dict[str, Any]:
+    """:func:`overview` from the aggregate row of :func:`overview_columns` (with 延期 and
+    居民评价, read apart)."""
+    where, params = scope.where()
     ext = extension_windows(conn, where, params, windows=windows, not_merged=_NOT_MERGED)
     return {"now": row["now"].isoformat(), "today_start": row["today_start"].isoformat(),
             **{k: int(row[k]) for k in ("intake_today", "intake_24h", "resolved_today", "open",
@@ -238,52 +250,7 @@ def overview(conn: Connection, scope: Scope = WHOLE, *,
             **({"intake_7d": int(row["intake_7"])} if 7 in windows else {}),
             "extensions_pending": ext["pending"],
             "windows": {str(d): {**window_figures(row, d), **ext[d],
-                                 **resident.ratings(conn, scope, days=d)} for d in windows},
-            **({} if by is None else {"by": [r for r in rows if r["total"] == 0]})}
-
-
-def trend(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
-    """Cases reported and cases 办结 per Beijing calendar day, the last ``days`` days up to today.
-
-    Every day is listed (zeros included); today's counts run up to now and are marked ``partial``.
-    """
-    where, params = scope.where()
-    local = f"(i.{{col}} AT TIME ZONE '{TZ}')::date"
-    # the first day's local midnight, after now() - days: every counted row is a recent row
-    since = f"(((now() AT TIME ZONE '{TZ}')::date - {int(days) - 1})::timestamp AT TIME ZONE '{TZ}')"
-    reported = "i.reported_at <= b.now AND i.reported_at >= b.since"
-    resolved = f"i.state IN {_DONE} AND i.resolved_at <= b.now AND i.resolved_at >= b.since"
-    sql = f"""
-    SELECT (now() AT TIME ZONE '{TZ}')::date AS today, x.d, sum(x.rep)::int AS reported,
-           sum(x.res)::int AS resolved
-    FROM {stats_rows.recent_rows(where, days)} CROSS JOIN (SELECT now() AS now, {since} AS since
-      OFFSET 0) b CROSS JOIN LATERAL (VALUES
-        (CASE WHEN {reported} THEN {local.format(col='reported_at')} END, 1, 0),
-        (CASE WHEN {resolved} THEN {local.format(col='resolved_at')} END, 0, 1)) x(d, rep, res)
-    WHERE x.d IS NOT NULL AND {_NOT_MERGED} GROUP BY x.d"""
-    rows = conn.execute(text(sql), params).all()
-    today = rows[0][0] if rows else conn.scalar(text(f"SELECT (now() AT TIME ZONE '{TZ}')::date"))
-    got = {r[1]: (int(r[2]), int(r[3])) for r in rows}
-    out = []
-    for k in range(int(days) - 1, -1, -1):
-        day: date = today - timedelta(days=k)
-        rep, res = got.get(day, (0, 0))
-        out.append({"day": day.isoformat(), "reported": rep, "resolved": res,
-                    "partial": day == today})
-    return out
-
-
-def categories(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
-    """Cases reported in the last ``days`` days by category, largest first, with their share."""
-    where, params = scope.where()
-    rows = conn.execute(text(
-        f"SELECT i.category, count(*) FROM incidents i CROSS JOIN {stats_rows.bounds(days)} "
-        f"WHERE {where} AND {_NOT_MERGED} "
-        f"AND {_within('reported_at', days)} AND {TOUCHED} > now() - interval '{int(days)} days' "
-        "GROUP BY 1 ORDER BY 2 DESC, 1"), params).all()  # TOUCHED: implied; lets an index serve
-    total = sum(int(r[1]) for r in rows)
-    return [{"category": r[0], "label": CATEGORIES.get(r[0], r[0]), "count": int(r[1]),
-             "share": rate(int(r[1]), total)} for r in rows]
+                                 **resident.ratings(conn, scope, days=d)} for d in windows}}
 
 
 def ranking(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[dict[str, Any]]:
@@ -301,17 +268,23 @@ def ranking(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> list[d
     where, params = scope.where()
     d = int(days)
     sql = f"""
-    SELECT a.id, a.code, a.name,
-      count(i.id) FILTER (WHERE {_within('reported_at', d)}) AS intake,
-      count(i.id) FILTER (WHERE i.state IN {_OPEN}) AS open,
-      count(i.id) FILTER (WHERE {OVERDUE}) AS overdue
-      {_window_columns(d, times=False, flags=True)}
+    SELECT a.id, a.code, a.name, {ranking_columns(d)}
     FROM {table} a CROSS JOIN {stats_rows.bounds(d)}
       LEFT JOIN {stats_rows.recent_rows(where, d, with_evidence=True)}
       ON i.{child}_id = a.id AND {_NOT_MERGED}
     WHERE {cond} GROUP BY a.id, a.code, a.name ORDER BY intake DESC, overdue DESC, a.code"""
     rows = conn.execute(text(sql), {**params, "parent": scope.area_id}).mappings().all()
     return [ranked(child, dict(r), d) for r in rows]
+
+
+def ranking_columns(days: int) -> str:
+    """The aggregates behind one area of :func:`ranking` over rows ``i`` (a LEFT JOIN's: an
+    area with none counts zeros) and :func:`dispatch.stats_rows.bounds` of ``days``."""
+    d = int(days)
+    return f"""count(i.id) FILTER (WHERE {_within('reported_at', d)}) AS intake,
+      count(i.id) FILTER (WHERE i.state IN {_OPEN}) AS open,
+      count(i.id) FILTER (WHERE {OVERDUE}) AS overdue
+      {_window_columns(d, times=False, flags=True)}"""
 
 
 def ranking_areas(conn: Connection, scope: Scope) -> tuple[str | None, list[dict[str, Any]]]:
@@ -359,16 +332,19 @@ def open_cases(conn: Connection, scope: Scope = WHOLE, *, limit: int = 2000
     """
     where, params = scope.where()
     p = int(MASK_DECIMALS)
+    # the first ``limit`` cases, then their area names (by key: not every area's row hashed)
     sql = f"""
     SELECT i.id, i.category, i.state, i.priority, i.street_id, i.community_id, i.grid_id,
-      c.name AS community_name, g.name AS grid_name,
-      round(extract(epoch FROM now() - i.reported_at) / 60.0)::int AS age_minutes,
+      c.name AS community_name, g.name AS grid_name, i.age_minutes, i.sign_overdue,
+      i.close_overdue, i.lon, i.lat
+    FROM (SELECT i.id, i.category, i.state, i.priority, i.street_id, i.community_id, i.grid_id,
+      i.reported_at, round(extract(epoch FROM now() - i.reported_at) / 60.0)::int AS age_minutes,
       {SIGN_OVERDUE} AS sign_overdue, {CLOSE_OVERDUE} AS close_overdue,
       round(ST_X(i.geom)::numeric, {p})::float AS lon, round(ST_Y(i.geom)::numeric, {p})::float AS lat
-    FROM incidents i LEFT JOIN communities c ON c.id = i.community_id
-      LEFT JOIN grids g ON g.id = i.grid_id
-    WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
-    ORDER BY {OVERDUE} DESC, i.priority, i.reported_at LIMIT :limit"""
+      FROM incidents i WHERE {where} AND {_NOT_MERGED} AND i.state IN {_OPEN}
+      ORDER BY {OVERDUE} DESC, i.priority, i.reported_at LIMIT :limit) i
+    LEFT JOIN communities c ON c.id = i.community_id LEFT JOIN grids g ON g.id = i.grid_id
+    ORDER BY i.sign_overdue OR i.close_overdue DESC, i.priority, i.reported_at"""
     out = []
     for r in conn.execute(text(sql), {**params, "limit": int(limit)}).mappings():
         row = dict(r)

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from dispatch.stats import Scope, area, categories, open_cases, overview, trend
-from dispatch.stats_board import overview_and_ranking
+from dispatch.stats import Scope, area, open_cases, overview
+from dispatch.stats_board import wall_board
 from dispatch.stats_rows import tune
 
 LIVE_COUNTS = ("intake_today", "intake_24h", "resolved_today", "open", "open_urgent",
@@ -29,10 +29,10 @@ WHOLE = Scope()  # the whole territory
 def wall_snapshot(conn: Connection, scope: Scope = WHOLE, *, days: int = 30) -> dict[str, Any]:
     """Everything the wall's panels show for one scope (one transaction: one ``now()``)."""
     tune(conn)
-    board, ranked = overview_and_ranking(conn, scope, days=days)
-    out = {"scope": area(conn, scope), "overview": board,
-           "trend": trend(conn, scope, days=days), "categories": categories(conn, scope, days=days),
-           "ranking": ranked, "window_days": int(days)}
+    board = wall_board(conn, scope, days=days)
+    out = {"scope": area(conn, scope), "overview": board["overview"], "trend": board["trend"],
+           "categories": board["categories"], "ranking": board["ranking"],
+           "window_days": int(days)}
     out["cases"] = open_cases(conn, scope, limit=LIST_LIMIT)
     return out
 

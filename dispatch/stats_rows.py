@@ -14,6 +14,11 @@ of every statement the refresh issues):
   indexes of migration 0022. :func:`recent_rows` spells the two halves out as a ``UNION ALL`` of
   disjoint branches, each of which one of those indexes serves.
 
+The evidence (migration 0024): each case carries its evidence for 调解成功 and 满意度, kept by
+trigger (:mod:`dispatch.stats_evidence`, ``*_kept``), so a window figure reads two columns
+instead of three index probes per row. :data:`EVIDENCE_KEPT` ``False`` tests the definitions
+once per row as before (the bench's "before" and the test comparing both).
+
 The set of rows is unchanged: open (every state before 办结), or not open and touched
 (:data:`TOUCHED`) after ``now() - (days + 1) days``; ``state`` is never NULL, so the branches
 are disjoint and together the same as the ``OR``.
@@ -33,10 +38,19 @@ COLUMNS = ("i.id, i.state, i.category, i.priority, i.outcome, i.satisfaction, i.
            "i.community_id, i.grid_id, i.reported_at, i.acknowledged_at, i.arrived_at, "
            "i.resolved_at, i.followed_up_at, i.sign_deadline, i.close_deadline")
 _OPEN = sql_list(OPEN_STATES)
-# The evidence behind 调解成功 and 满意度 (dispatch.stats_evidence), tested once per row by
-# :func:`recent_rows` with ``evidence``: columns a window figure reads instead of the EXISTS.
-MEDIATED = "i.ev_mediated"
-VISIT = "i.ev_visit"
+# How the wall reads the evidence: the flags kept on the case (True), or the definitions
+# tested once per row by :func:`recent_rows` (False: as before migration 0024).
+EVIDENCE_KEPT = True
+
+
+def evidence_columns() -> dict[str, str]:
+    """SQL standing for 调解成功 and a recorded visit on a row of :func:`recent_rows`
+    ``with_evidence`` inside a window of at most its days (the ``success`` and ``visit`` of
+    :func:`dispatch.stats.window_columns`)."""
+    if EVIDENCE_KEPT:
+        return {"success": evidence.mediation_success_kept("i"),
+                "visit": evidence.recorded_visit_kept("i")}
+    return {"success": "i.ev_mediated", "visit": "i.ev_visit"}
 
 
 def bounds(*days: int) -> str:
@@ -47,6 +61,12 @@ def bounds(*days: int) -> str:
     cols = "".join(f", now() - interval '{d} days' AS since_{d}"
                    for d in sorted({int(x) for x in days}))
     return f"(SELECT now() AS now{cols} OFFSET 0) b"
+
+
+def within(col: str, days: int) -> str:
+    """SQL: ``i.<col>`` in the rolling window (now() - days, now()]; the statement's FROM holds
+    :func:`bounds` with ``days`` (one ``now()``, the same as inline)."""
+    return f"(i.{col} > b.since_{int(days)} AND i.{col} <= b.now)"
 
 
 def tune(conn: Connection) -> None:
@@ -64,21 +84,25 @@ def recent_rows(where: str, days: int, *, with_evidence: bool = False) -> str:
     """A row source ``(…) i`` of the cases of ``where`` (over alias ``i``) that :func:`recent`
     admits, as two index-served branches.
 
-    With ``with_evidence`` each row also carries :data:`MEDIATED` (resolved in the last ``days``
-    days and 调解成功 by :func:`dispatch.stats_evidence.mediation_success`) and :data:`VISIT`
-    (followed up in the last ``days`` days, scored, and the visit recorded:
+    With ``with_evidence`` each row also carries its kept evidence flags (migration 0024), or
+    with :data:`EVIDENCE_KEPT` off ``ev_mediated`` (resolved in the last ``days``
+    days and 调解成功 by :func:`dispatch.stats_evidence.mediation_success`) and
+    ``ev_visit`` (followed up in the last ``days`` days, scored, and the visit recorded:
     :data:`dispatch.stats_evidence.RECORDED_VISIT`). Each is tested once per row, where every
     figure of every window tested it again before (40,000 index probes of four tables per
     district refresh at province scale, ~60% of its time); within any window of at most
-    ``days`` days ending now, "in the window and :data:`MEDIATED`" is exactly "in the window
-    and 调解成功". ``OFFSET 0`` keeps PostgreSQL from copying the tests back into each figure.
+    ``days`` days ending now, "in the window and ``ev_mediated``" is exactly "in the window
+    and 调解成功" (:func:`evidence_columns` names what a figure reads). ``OFFSET 0`` keeps
+    PostgreSQL from copying the tests back into each figure.
     """
     d = int(days)
-    rows = (f"(SELECT {COLUMNS} FROM incidents i WHERE {where} AND i.state IN {_OPEN} "
-            f"UNION ALL SELECT {COLUMNS} FROM incidents i WHERE {where} "
+    cols = COLUMNS + (", i.evidence_mediation, i.evidence_visit"
+                      if with_evidence and EVIDENCE_KEPT else "")
+    rows = (f"(SELECT {cols} FROM incidents i WHERE {where} AND i.state IN {_OPEN} "
+            f"UNION ALL SELECT {cols} FROM incidents i WHERE {where} "
             f"AND i.state NOT IN {_OPEN} "
             f"AND {TOUCHED} > now() - interval '{d + 1} days') i")
-    if not with_evidence:
+    if not with_evidence or EVIDENCE_KEPT:
         return rows
     return (f"(SELECT i.*, e.ev_mediated, e.ev_visit FROM {rows} CROSS JOIN LATERAL ("
             f"SELECT CASE WHEN i.resolved_at > now() - interval '{d} days' "

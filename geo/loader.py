@@ -145,6 +145,25 @@ def _indexes_built_after(conn: Connection, table: str, rows: int) -> Iterator[No
         conn.execute(text(str(definition)))
 
 
+# Tables whose rows decide the flags a trigger keeps on each case (migration 0024).
+_KEPT_BY_TRIGGER = {"incidents", "incident_closures", "mediation_steps", "followups"}
+
+
+@contextlib.contextmanager
+def _evidence_after(conn: Connection, tables: Iterable[str]) -> Iterator[None]:
+    """Loading any table behind the evidence flags kept on each case (migration 0024): their
+    statement triggers wait (``fq.evidence_deferred``, for this transaction only; during a
+    large COPY the tables' indexes are dropped, so a trigger's probes would scan them) and the
+    flags of every case are computed once after the load, in the same transaction."""
+    if not _KEPT_BY_TRIGGER & set(tables):
+        yield
+        return
+    conn.execute(text("SET LOCAL fq.evidence_deferred = on"))
+    yield
+    conn.execute(text("SET LOCAL fq.evidence_deferred = off"))
+    conn.execute(text("SELECT incident_evidence_refresh(NULL)"))
+
+
 def load_territory(conn: Connection, territory: Territory, *, replace: bool = True,
                    progress: Progress | None = None) -> dict[str, int]:
     """Load every frame of ``territory`` in FK order inside the caller's transaction.
@@ -157,11 +176,12 @@ def load_territory(conn: Connection, territory: Territory, *, replace: bool = Tr
     if replace:
         _empty(conn, present)
     counts: dict[str, int] = {}
-    for name in present:
-        with _indexes_built_after(conn, name, len(territory.frames[name])):
-            counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
-        if progress:
-            progress(name, counts[name])
+    with _evidence_after(conn, present):
+        for name in present:
+            with _indexes_built_after(conn, name, len(territory.frames[name])):
+                counts[name] = copy_frame(conn, name, territory.frames[name], progress=progress)
+            if progress:
+                progress(name, counts[name])
     _finish(conn, counts)
     return counts
 
@@ -177,13 +197,15 @@ def load_parts(conn: Connection, parts: Iterable[Territory], *, references_check
     province does, vectorised); where the role may, the per-row FK triggers are then skipped
     for this transaction (``session_replication_role = replica``), which made the COPY of the
     city's 2.1M rows several times slower than the rows themselves. No other trigger fires on
-    COPY here (the audit log's refuse UPDATE and TRUNCATE only).
+    COPY here (the audit log's refuse UPDATE and TRUNCATE only); each case's evidence flags
+    (migration 0024) are computed once at the end (:func:`_evidence_after`).
     """
     counts: dict[str, int] = {}
     if references_checked and conn.scalar(text(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
         conn.execute(text("SET LOCAL session_replication_role = replica"))
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_evidence_after(conn, _KEPT_BY_TRIGGER))  # its exit: the last
         for i, part in enumerate(parts):
             present = [t for t in TABLE_ORDER if t in part.frames]
             if i == 0:

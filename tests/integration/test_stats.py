@@ -286,6 +286,103 @@ def test_today_overdue_and_merged_cases_count_by_the_definitions(writable: Engin
     assert_agrees(after, reference(restrict(df, grid), ts, 30), 30)
 
 
+# ---- the evidence kept on each case by trigger (migration 0024) equals its rows ----------------
+
+def _stale(conn: Connection) -> int:
+    """Cases whose kept evidence flags differ from the definitions over the rows."""
+    ev = stats.evidence
+    return int(conn.scalar(text(
+        "SELECT count(*) FROM incidents i WHERE i.evidence_mediation IS DISTINCT FROM "
+        f"({ev.agreed('i')} AND {ev.mediation_record('i')}) "
+        f"OR i.evidence_visit IS DISTINCT FROM {ev.RECORDED_VISIT}")))
+
+
+def _flags(conn: Connection) -> dict[int, tuple[bool, bool]]:
+    return {int(r[0]): (r[1], r[2]) for r in conn.execute(text(
+        "SELECT id, evidence_mediation, evidence_visit FROM incidents"))}
+
+
+def _wall_both_ways(conn: Connection, scope: Scope) -> tuple[dict, dict]:
+    from dispatch import stats_board, stats_rows
+
+    kept = stats_board.overview_and_ranking(conn, scope)
+    stats_rows.EVIDENCE_KEPT = False
+    try:
+        tested = stats_board.overview_and_ranking(conn, scope)
+    finally:
+        stats_rows.EVIDENCE_KEPT = True
+    return kept, tested
+
+
+def test_the_evidence_kept_on_each_case_equals_its_rows_after_a_mix_of_writes(writable: Engine):
+    with writable.connect() as conn:  # one transaction, rolled back at the end
+        assert _stale(conn) == 0  # the load computed them (geo.loader: once, at its end)
+        first = _flags(conn)
+        assert sum(m for m, _ in first.values()) and sum(v for _, v in first.values())
+        district = Scope(district=int(conn.scalar(text(
+            "SELECT s.district_id FROM incidents i JOIN streets s ON s.id = i.street_id "
+            "WHERE i.evidence_mediation GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))))
+        where, params = district.where()
+        mediated = [int(x) for x in conn.scalars(text(
+            f"SELECT i.id FROM incidents i WHERE {where} AND i.evidence_mediation "
+            "AND i.resolved_at > now() - interval '30 days' ORDER BY i.id LIMIT 12"), params)]
+        visited = [int(x) for x in conn.scalars(text(
+            f"SELECT i.id FROM incidents i WHERE {where} AND i.evidence_visit "
+            "AND i.followed_up_at > now() - interval '30 days' ORDER BY i.id LIMIT 8"), params)]
+        assert len(mediated) == 12 and len(visited) == 8
+        steps = "INSERT INTO mediation_steps (incident_id, step, note, happened_at, recorded_by, " \
+                "recorded_at) VALUES (:i, 'listen', '听取双方陈述', now(), 't', now())"
+        # evidence removed: one case's steps, another's agreement, a third's whole closure
+        conn.execute(text("DELETE FROM mediation_steps WHERE incident_id = :i"), {"i": mediated[0]})
+        conn.execute(text("UPDATE incident_closures SET agreement = NULL, oral_terms = NULL "
+                          "WHERE incident_id = :i"), {"i": mediated[1]})
+        conn.execute(text("DELETE FROM incident_closures WHERE incident_id = ANY(:ids)"),
+                     {"ids": mediated[2:4]})
+        # steps moved from one case to another in one statement (the old case loses them)
+        conn.execute(text("UPDATE mediation_steps SET incident_id = :b WHERE incident_id = :a"),
+                     {"a": mediated[4], "b": mediated[8]})
+        assert _stale(conn) == 0
+        mid = _flags(conn)
+        assert not any(mid[i][0] for i in mediated[:5])  # without triggers: still true
+        # evidence added: a 五步 entry on the agreed case that lost its steps
+        conn.execute(text(steps), {"i": mediated[0]})
+        # a state change: reopened and resolved again later (the closure no longer matches),
+        # then a new closure with an agreement at the new resolution
+        conn.execute(text("UPDATE incidents SET state = 'mediating', resolved_at = NULL "
+                          "WHERE id = :i"), {"i": mediated[5]})
+        conn.execute(text("UPDATE incidents SET state = 'resolved', resolved_at = now() "
+                          "WHERE id = ANY(:ids)"), {"ids": mediated[5:7]})
+        conn.execute(text(
+            "INSERT INTO incident_closures (incident_id, at, actor, outcome, basis, note, "
+            "agreement) VALUES (:i, now(), 't', 'mediated', 'on_scene', '达成协议', 'written')"),
+            {"i": mediated[6]})
+        # 回访: a record losing who made it, another visit done later unrecorded, a new one
+        conn.execute(text("UPDATE followups SET actor = NULL WHERE incident_id = :i"),
+                     {"i": visited[0]})
+        conn.execute(text("UPDATE incidents SET followed_up_at = now() WHERE id = :i"),
+                     {"i": visited[1]})
+        conn.execute(text(
+            "INSERT INTO followups (incident_id, due_at, done_at, satisfaction, actor, method) "
+            "SELECT id, now(), now(), 5, 't', 'phone' FROM incidents WHERE id = ANY(:ids)"),
+            {"ids": visited[1:3]})
+        conn.execute(text("DELETE FROM followups WHERE incident_id = :i"), {"i": visited[3]})
+        # registrations (a flag written true is corrected), area replacement moving cases
+        new = _insert(conn, district, state="registered", evidence_mediation=True,
+                      evidence_visit=True)
+        conn.execute(text("UPDATE incidents SET street_id = (SELECT min(id) FROM streets) "
+                          "WHERE id = ANY(:ids)"), {"ids": [visited[4], mediated[7]]})
+        assert _stale(conn) == 0
+        after = _flags(conn)
+        changed = {i for i in first if first[i] != after[i]}
+        assert after[new] == (False, False)
+        assert {mediated[1], mediated[2], mediated[4], visited[0], visited[3]} <= changed
+        assert after[mediated[0]][0] and after[mediated[8]][0]  # a step added; steps moved in
+        assert after[mediated[6]][0] and not after[mediated[5]][0]
+        kept, tested = _wall_both_ways(conn, district)
+        assert kept == tested
+        conn.rollback()
+
+
 # ---- the hub: one computation per scope per interval, whatever the number of walls ------------
 
 def test_hub_computes_once_per_scope_and_delivers_to_every_subscriber(demo_engine: Engine):

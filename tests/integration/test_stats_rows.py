@@ -50,19 +50,26 @@ def _window_row(conn: Connection, scope: Scope, days: int, *, flags: bool) -> di
         params).mappings().one())
 
 
-def test_evidence_tested_once_per_row_counts_as_the_definitions(demo_engine: Engine):
-    with demo_engine.connect() as conn:
-        for scope in scopes(conn)[:3]:
-            for days in (7, 30):
-                inline = _window_row(conn, scope, days, flags=False)
-                once = _window_row(conn, scope, days, flags=True)
-                assert once == inline, (scope, days)
-        whole = _window_row(conn, Scope(), 30, flags=False)
+@pytest.mark.parametrize("kept", [True, False])
+def test_evidence_read_once_per_row_counts_as_the_definitions(demo_engine: Engine, kept: bool):
+    """Kept on the case (migration 0024) or tested once per row: the definitions inline."""
+    stats_rows.EVIDENCE_KEPT = kept
+    try:
+        with demo_engine.connect() as conn:
+            for scope in scopes(conn)[:3]:
+                for days in (7, 30):
+                    inline = _window_row(conn, scope, days, flags=False)
+                    once = _window_row(conn, scope, days, flags=True)
+                    assert once == inline, (scope, days)
+            whole = _window_row(conn, Scope(), 30, flags=False)
+        rows = stats_rows.recent_rows("TRUE", 30, with_evidence=True)
+    finally:
+        stats_rows.EVIDENCE_KEPT = True
     assert whole["mediated_30"] > 0 and whole["rated_30"] > 0  # the test counts something
     assert whole["mediated_30"] < whole["resolved_30"]  # and the evidence leaves some out
-    assert stats.evidence.mediation_success() in stats_rows.recent_rows("TRUE", 30,
-                                                                        with_evidence=True)
-    assert stats.RECORDED_VISIT in stats_rows.recent_rows("TRUE", 30, with_evidence=True)
+    tested = stats.evidence.mediation_success() in rows and stats.RECORDED_VISIT in rows
+    assert tested is not kept
+    assert ("i.evidence_mediation" in rows and "i.evidence_visit" in rows) is kept
 
 
 def test_one_pass_gives_the_overview_and_the_ranking_of_two_calls(demo_engine: Engine):
@@ -76,6 +83,20 @@ def test_one_pass_gives_the_overview_and_the_ranking_of_two_calls(demo_engine: E
         # a window the overview does not count: the ranking is read apart, the same
         street = scopes(conn)[2]
         assert stats_board.overview_and_ranking(conn, street, days=14)[1] == stats.ranking(
+            conn, street, days=14)
+
+
+def test_one_read_gives_the_overview_ranking_trend_and_mix_of_four_calls(demo_engine: Engine):
+    with demo_engine.connect() as conn:  # one transaction: one now() for all
+        for scope in scopes(conn):
+            board = stats_board.wall_board(conn, scope, days=30)
+            assert board["overview"] == stats.overview(conn, scope), scope
+            assert board["ranking"] == stats.ranking(conn, scope, days=30), scope
+            assert board["trend"] == stats.trend(conn, scope, days=30), scope
+            assert board["categories"] == stats.categories(conn, scope, days=30), scope
+            assert board["categories"] and any(t["reported"] for t in board["trend"])
+        street = scopes(conn)[2]  # another window: the functions apart, the same
+        assert stats_board.wall_board(conn, street, days=14)["trend"] == stats.trend(
             conn, street, days=14)
 
 
