@@ -73,8 +73,19 @@ class HubHandler(DispatchHandler):
                         "part_hubs": len(parts.parts()), "part_hubs_made": parts.made,
                         "deltas": hub.deltas, "patches": hub.patches, "version": hub.version,
                         "listening": hub.listening, "refresh_s": hub.refresh_s,
-                        **({"trace": hub.trace.rows()} if self.get_query_argument(
+                        **({"trace": traces(hub, parts)} if self.get_query_argument(
                             "trace", None) else {})})
+
+
+def traces(hub: DeskHub, parts: Any) -> list[dict[str, Any]]:
+    """The territory hub's trace rows and each open part hub's, each naming its ``hub``."""
+    rows = [dict(r, hub="territory") for r in hub.trace.rows()]
+    for part in parts.parts():
+        live = parts.existing(part)
+        if live is not None:
+            name = ",".join(str(s) for s in sorted(part[0])) + (f"+{part[1]}" if part[1] else "")
+            rows.extend(dict(r, hub=name) for r in live.trace.rows())
+    return rows
 
 
 def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> dict[str, Any]:
