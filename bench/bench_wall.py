@@ -482,7 +482,7 @@ def main() -> None:
         args.sessions = [args.desks]
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
-    name = f"fq_bench_wall_{args.size}"
+    name = f"fq_bench_wall_{args.size}_{os.getpid()}"  # two benches at once do not collide
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
     t0 = time.perf_counter()
     url, engine = scratch_database(settings, name, args.size, token, template=args.template)
