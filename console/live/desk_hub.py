@@ -114,13 +114,14 @@ class DeskHub(Hub[Deliver]):
                 seq = self._seq
             policy = self.app.dispatch.policy()
             streets, creator = self.part if self.part is not None else (None, None)
+            as_of = self.book.stamp()  # before the read: a newer placement outlives its rows
             with self.app.engine.connect() as conn:
                 incidents, snap = read_rows(conn, policy=policy, streets=streets,
                                             creator=creator)
                 snap["triage"] = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True,
                                               streets=streets)
             if self.part is not None:
-                self.book.learn_rows(incidents)
+                self.book.learn_rows(incidents, as_of=as_of)
             snap["unit_index"] = unit_index(snap["units"])
             snap["sigs"] = signatures(snap)
             with self._lock:
@@ -140,10 +141,11 @@ class DeskHub(Hub[Deliver]):
             with self._lock:
                 seq = self._seq
             policy = self.app.dispatch.policy()
+            as_of = self.book.stamp()
             with self.app.engine.connect() as conn:
                 changes = read_changes(conn, base, incident_ids, unit_ids, part=self.part)
             if self.part is not None:
-                self.book.learn_rows(changes.placed)
+                self.book.learn_rows(changes.placed, as_of=as_of)
             with self._lock:
                 self._version += 1
                 self.patches += 1
