@@ -65,7 +65,8 @@ def case_stages(cases: list[dict[str, Any]], trace: list[Row]) -> dict[str, list
         "case: re-read and patch", "case: → applied by the last session",
         "case: → the last browser's frame")}
     for c in cases:
-        row = _pick(trace, lambda r, c=c: c["id"] in (r.get("cases") or ()))
+        cid = c["id"]
+        row = merged([r for r in trace if cid in (r.get("cases") or ())])
         if row is None or not row["applied_ms"] or row.get("read_ms") is None:
             continue
         vals = (c["answered"] - c["t0"], row["heard_ms"] - c["t0"],

@@ -114,6 +114,13 @@ def queue(conn: Connection, *, limit: int, streets: Iterable[int] | None = None,
     return _rows(conn, _QUEUE_PART_BY_SQL, limit=limit, streets=sorted(streets), creator=creator)
 
 
+def placements(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Where these cases lie and who registered them (``id``, ``street_id``, ``created_by``):
+    what a jurisdiction's desk hub needs to know whether a case is its own."""
+    return _rows(conn, "SELECT id, street_id, created_by FROM incidents WHERE id = ANY(:ids)",
+                 ids=sorted(ids))
+
+
 def queue_by_id(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
     """The queue rows of these cases (a case absent from the answer has left the desk)."""
     return _rows(conn, _QUEUE_IDS_SQL, ids=sorted(ids))

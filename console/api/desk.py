@@ -20,8 +20,9 @@ from console.api.auth_scope import filter_snapshot
 from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside
 from console.bootstrap import App
-from console.live.desk_hub import DeskHub, desk_hub, part_hubs
+from console.live.desk_hub import DeskHub
 from console.live.desk_part import desk_parts, part_of
+from console.live.desk_registry import desk_hub, part_hubs
 from dispatch import views_desk, vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository

@@ -2,7 +2,7 @@
 pending resident reports, sent whole each time the desk hub's triage changes (the same push the
 desk's panel takes: NOTIFY → the process's hub → here), no polling.
 
-The stream holds the hub the reader's own desk shares (console.live.desk_hub.hub_for: a
+The stream holds the hub the reader's own desk shares (console.live.desk_registry.hub_for: a
 street's or district's part hub, reading only its streets), not the whole territory's: a street
 dispatcher's /triage kept the territory's hub alive (every unit, the newest cases of all
 streets, re-read on every change) though no desk of the process needed it.
@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 from console.api.router import ApiHandler
 from console.api.triage_scope import readers_rows
-from console.live.desk_hub import hub_for
 from console.live.desk_part import part_of
+from console.live.desk_registry import hub_for
 from dispatch import limits
 
 KEEPALIVE_S = 15.0  # proxies drop silent streams

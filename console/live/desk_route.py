@@ -109,6 +109,22 @@ def case_may_touch(part: Part, case_id: int, *, shown: Mapping[int, Any] | set[i
     return reader is not None and (creator is _UNKNOWN or creator == reader)
 
 
+def unsure(part: Part, ids: Iterable[int], *, shown: Mapping[int, Any] | set[int],
+           book: CaseBook) -> set[int]:
+    """The cases among ``ids`` a hub of ``part`` would re-read only because the book cannot
+    place them (no street yet, or a dispatcher's part and no creator): a look-up of their
+    street and creator (``views_desk.placements``) settles them for a fraction of a re-read."""
+    out = set()
+    for i in ids:
+        if i in shown:
+            continue
+        placed = book.place(i)
+        if placed is None or (part[1] is not None and placed[1] is _UNKNOWN
+                              and placed[0] not in part[0]):
+            out.add(i)
+    return out
+
+
 def route(part: Part | None, ids: tuple[set[int], set[int]], *, cases: Mapping[int, Any] | set[int],
           units: Mapping[int, Any] | set[int], book: CaseBook
           ) -> tuple[set[int], set[int]]:

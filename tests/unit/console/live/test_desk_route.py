@@ -229,3 +229,27 @@ def test_a_full_read_overtaken_by_a_located_event_leaves_the_event_s_street(
     # the street-1 hub no longer re-reads it once it leaves its desk
     assert route(STREET_1, ({60}, set()), cases=set(), units=set(), book=hubs.book) == (
         set(), set())
+
+
+def test_a_dispatcher_hub_places_a_new_case_of_another_street_without_re_reading_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = DeskHub(SlowRead(), part=DISPATCHER, refresh_s=600)  # type: ignore[arg-type]
+    hub._snap = snapshot([10], [100])
+    looked: list[set[int]] = []
+
+    def placements(conn: Any, ids: set[int]) -> list[dict[str, Any]]:
+        looked.append(set(ids))
+        return [{"id": 70, "street_id": 2, "created_by": "乙"},
+                {"id": 71, "street_id": 2, "created_by": "调度员甲"}]
+
+    monkeypatch.setattr("console.live.desk_hub.placements", placements)
+    hub.poke({"type": "incident_registered", "incident_id": 70})
+    hub.poke({"type": "incident_located", "incident_id": 70, "street_id": 2})
+    sent: list[dict[str, Any]] = []
+    hub._subs[0] = sent.append
+    assert hub._refresh() is False and sent == []  # another's case elsewhere: nothing read
+    assert looked == [{70}]
+    hub.poke({"type": "incident_located", "incident_id": 71, "street_id": 2})
+    monkeypatch.setattr(hub, "patch", lambda cases, units: {"version": 9, "cases": cases})
+    hub._refresh()  # the dispatcher's own case in another street: re-read
+    assert sent and sent[0]["snapshot"]["cases"] == {71}
