@@ -122,7 +122,7 @@ class DeskHub(Hub[Deliver]):
             if self.part is not None:
                 self.book.learn_rows(incidents, as_of=as_of)
             snap["unit_index"] = unit_index(snap["units"])
-            snap["sigs"] = signatures(snap)
+            snap["sigs"] = signatures(snap, self._snap)
             with self._lock:
                 self._version += 1
                 self.computations += 1

@@ -99,10 +99,21 @@ def merge_deliveries(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[
     return out
 
 
-def signatures(snap: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Every map feature's signature, once per snapshot for all sessions' diffs."""
-    return {"incidents": {k: signature(f) for k, f in snap["case_features"].items()},
-            "units": {k: signature(f) for k, f in snap["unit_features"].items()}}
+def signatures(snap: Mapping[str, Any], before: Mapping[str, Any] | None = None
+               ) -> dict[str, dict[str, str]]:
+    """Every map feature's signature, once per snapshot for all sessions' diffs; a feature
+    equal to its ``before`` snapshot's keeps that one's signature (comparing two small dicts
+    costs a fraction of serialising one: a full read re-signs only what changed)."""
+    out: dict[str, dict[str, str]] = {}
+    for layer, key in (("incidents", "case_features"), ("units", "unit_features")):
+        old = before.get(key) or {} if before is not None else {}
+        old_sigs = (before.get("sigs") or {}).get(layer) or {} if before is not None else {}
+        sigs = out[layer] = {}
+        for k, f in snap[key].items():
+            was = old.get(k)
+            sigs[k] = old_sigs[k] if was is not None and k in old_sigs and was == f \
+                else signature(f)
+    return out
 
 
 class MoveTrace:

@@ -188,3 +188,14 @@ def test_a_snapshot_between_moves_makes_the_merge_a_whole_snapshot():
     assert "moves" not in merge_deliveries(full, d8)
     with pytest.raises(ValueError):
         merge_deliveries(d2, {"error": "数据暂不可用", "events": []})
+
+
+def test_a_full_read_re_signs_only_the_features_that_changed() -> None:
+    before = with_sigs(snap())
+    after = snap(2, [unit(1), unit(2, street=2), unit(3)])
+    after["unit_features"]["3"]["properties"]["status"] = "on_scene"
+    sigs = signatures(after, before)
+    assert sigs == signatures(after)  # the same signatures as signing everything afresh
+    assert sigs["units"]["1"] is before["sigs"]["units"]["1"]  # equal: kept, not re-made
+    assert sigs["units"]["3"] != before["sigs"]["units"]["3"]
+    assert signatures(after, {"version": 1}) == sigs  # a snapshot without signatures
