@@ -347,14 +347,18 @@ def desk_cases(pages: list[Any], base: str, token: str,
     return every, last, lost
 
 
-def hub_traces(ports: list[int], token: str) -> list[dict[str, Any]]:
-    """Every worker's hubs' trace rows (asked of each worker's own port, not through nginx)."""
-    rows = []
+def hub_traces(ports: list[int], token: str) -> tuple[list[dict[str, Any]], list[float]]:
+    """Every worker's hubs' trace rows (asked of each worker's own port, not through nginx),
+    and the CPU ms each session's event loop spent applying a delivery."""
+    rows, cpu = [], []
     for w in ports:
         for r in get_json(f"http://127.0.0.1:{w}/api/v1/desk/hub?trace=1", token).get(
                 "trace") or []:
-            rows.append(dict(r, hub=f"{w}:{r.get('hub', 'territory')}"))
-    return rows
+            if "apply_cpu_ms" in r:
+                cpu.extend(float(v) for v in r["apply_cpu_ms"])
+            else:
+                rows.append(dict(r, hub=f"{w}:{r.get('hub', 'territory')}"))
+    return rows, cpu
 
 
 def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, seating: Seating,
@@ -426,7 +430,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, seat
     desk_cpu = cpu.close()
     wall_lat, wall_lost = wall_cases(wall, base, token, units, cases)
     meanwhile = background.close() + "; " + simulation.close()
-    trace = hub_traces(ports, token)
+    trace, apply_cpu = hub_traces(ports, token)
     desk_long = [float(v[1]) for _, page in pages for v in page.evaluate("() => window.__lt")]
     wall_tasks = wall.evaluate("() => window.__lt")
     wall_long = [float(v[1]) for v in wall_tasks]
@@ -445,7 +449,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, seat
             "slowest": slowest(traced, trace),
             "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long,
             "wall_made": wall_made, "wall_lat": wall_lat or [float("nan")],
-            "wall_lost": wall_lost}
+            "wall_lost": wall_lost, "apply_cpu": apply_cpu}
 
 
 def main() -> None:
@@ -574,6 +578,12 @@ def main() -> None:
                     print(f"    wall's longest: {line}")
                 for line in r["slowest"]:
                     print(f"    slowest: {line}")
+                if r["apply_cpu"]:
+                    ac = r["apply_cpu"]
+                    print(f"    a session applying a delivery, CPU on its event loop (diffs, "
+                          f"Bokeh's events, the websocket message): p50 {pct(ac, 0.5):.1f} ms, "
+                          f"p95 {pct(ac, 0.95):.1f} ms, {sum(ac) / 1000:.1f} s in all "
+                          f"({len(ac)} deliveries)")
                 for stage, values in [*r["stages"].items(), *r["case_stages"].items()]:
                     if values:
                         print(f"    {stage}: p50 {pct(values, 0.5):.0f} ms, "

@@ -79,13 +79,16 @@ class HubHandler(DispatchHandler):
 
 
 def traces(hub: DeskHub, parts: Any) -> list[dict[str, Any]]:
-    """The territory hub's trace rows and each open part hub's, each naming its ``hub``."""
+    """The territory hub's trace rows and each open part hub's, each naming its ``hub``; per
+    hub one more row, ``apply_cpu_ms``: the CPU its sessions spent applying deliveries."""
     rows = [dict(r, hub="territory") for r in hub.trace.rows()]
+    rows.append({"hub": "territory", "apply_cpu_ms": list(hub.trace.apply_cpu)})
     for part in parts.parts():
         live = parts.existing(part)
         if live is not None:
             name = ",".join(str(s) for s in sorted(part[0])) + (f"+{part[1]}" if part[1] else "")
             rows.extend(dict(r, hub=name) for r in live.trace.rows())
+            rows.append({"hub": name, "apply_cpu_ms": list(live.trace.apply_cpu)})
     return rows
 
 

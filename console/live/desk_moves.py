@@ -8,6 +8,7 @@ load, cases and home area (which decides who may see it) come only from a full s
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -124,6 +125,12 @@ class MoveTrace:
     def __init__(self, keep: int = 3000) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
         self._keep = keep
+        # CPU ms each session's event loop spent applying a delivery (diffs, Bokeh's events,
+        # the websocket message), the most recent ``keep``
+        self.apply_cpu: deque[float] = deque(maxlen=keep)
+
+    def spent(self, cpu_ms: float) -> None:
+        self.apply_cpu.append(cpu_ms)
 
     def delivered(self, version: int, units: Iterable[int], *, heard_ms: float,
                   patched_ms: float, sent_ms: float, cases: Iterable[int] = (),
