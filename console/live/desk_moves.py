@@ -7,9 +7,10 @@ load, cases and home area (which decides who may see it) come only from a full s
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from console.desk.state import epoch_ms, unit_features
@@ -129,8 +130,15 @@ class MoveTrace:
         # the websocket message), the most recent ``keep``
         self.apply_cpu: deque[float] = deque(maxlen=keep)
 
-    def spent(self, cpu_ms: float) -> None:
-        self.apply_cpu.append(cpu_ms)
+    @contextlib.contextmanager
+    def spending(self) -> Iterator[None]:
+        """Around a session's delivery: the CPU its thread spends inside goes to
+        :attr:`apply_cpu`."""
+        cpu = time.thread_time()
+        try:
+            yield
+        finally:
+            self.apply_cpu.append((time.thread_time() - cpu) * 1000)
 
     def delivered(self, version: int, units: Iterable[int], *, heard_ms: float,
                   patched_ms: float, sent_ms: float, cases: Iterable[int] = (),

@@ -272,11 +272,9 @@ class DeskSession(pn.viewable.Viewer):
             return
         # unlocked(): every change and message of this delivery goes out as one websocket
         # message (Bokeh's per-message cost, paid once instead of for each panel and layer)
-        cpu = time.thread_time()
-        with set_curdoc(self.doc), unlocked():
+        with self.hub.trace.spending(), set_curdoc(self.doc), unlocked():
             for payload in payloads:
                 self.apply(payload)
-        self.hub.trace.spent((time.thread_time() - cpu) * 1000)
 
     def _map_listening(self, _event: param.parameterized.Event) -> None:
         """A map view registered after the page loaded: the live layers pushed on load never

@@ -11,7 +11,14 @@ import pytest
 
 from console.api.auth_scope import filter_snapshot
 from console.desk.state import DeskState, epoch_ms, unit_features, unit_rows
-from console.live.desk_moves import merge_deliveries, move_of, patch_moves, signatures, unit_index
+from console.live.desk_moves import (
+    MoveTrace,
+    merge_deliveries,
+    move_of,
+    patch_moves,
+    signatures,
+    unit_index,
+)
 from dispatch.access import Principal
 
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
@@ -199,3 +206,11 @@ def test_a_full_read_re_signs_only_the_features_that_changed() -> None:
     assert sigs["units"]["1"] is before["sigs"]["units"]["1"]  # equal: kept, not re-made
     assert sigs["units"]["3"] != before["sigs"]["units"]["3"]
     assert signatures(after, {"version": 1}) == sigs  # a snapshot without signatures
+
+
+def test_the_trace_keeps_what_each_delivery_cost_a_session() -> None:
+    trace = MoveTrace(keep=2)
+    for _ in range(3):
+        with trace.spending():
+            sum(range(1000))
+    assert len(trace.apply_cpu) == 2 and all(ms >= 0 for ms in trace.apply_cpu)
