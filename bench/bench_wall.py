@@ -347,15 +347,19 @@ def desk_cases(pages: list[Any], base: str, token: str,
     return every, last, lost
 
 
-def hub_traces(ports: list[int], token: str) -> tuple[list[dict[str, Any]], list[float]]:
+def hub_traces(ports: list[int], token: str, *, territory: bool
+               ) -> tuple[list[dict[str, Any]], list[float]]:
     """Every worker's hubs' trace rows (asked of each worker's own port, not through nginx),
-    and the CPU ms each session's event loop spent applying a delivery."""
+    and the CPU ms each session's event loop spent applying a delivery: the territory hub's
+    sessions' (``territory``, administrators' desks) or the part hubs' (street desks; a hub
+    keeps its figures after its desks left, so each kind counts only its own hubs)."""
     rows, cpu = [], []
     for w in ports:
         for r in get_json(f"http://127.0.0.1:{w}/api/v1/desk/hub?trace=1", token).get(
                 "trace") or []:
             if "apply_cpu_ms" in r:
-                cpu.extend(float(v) for v in r["apply_cpu_ms"])
+                if (r.get("hub") == "territory") == territory:
+                    cpu.extend(float(v) for v in r["apply_cpu_ms"])
             else:
                 rows.append(dict(r, hub=f"{w}:{r.get('hub', 'territory')}"))
     return rows, cpu
@@ -430,7 +434,8 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, seat
     desk_cpu = cpu.close()
     wall_lat, wall_lost = wall_cases(wall, base, token, units, cases)
     meanwhile = background.close() + "; " + simulation.close()
-    trace, apply_cpu = hub_traces(ports, token)
+    trace, apply_cpu = hub_traces(ports, token,
+                                  territory=all(d.street is None for d in seating.desks))
     desk_long = [float(v[1]) for _, page in pages for v in page.evaluate("() => window.__lt")]
     wall_tasks = wall.evaluate("() => window.__lt")
     wall_long = [float(v[1]) for v in wall_tasks]
