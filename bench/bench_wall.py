@@ -353,7 +353,8 @@ def hub_traces(ports: list[int], token: str, *, territory: bool
     and the CPU ms each session's event loop spent applying a delivery: the territory hub's
     sessions' (``territory``, administrators' desks) or the part hubs' (street desks; a hub
     keeps its figures after its desks left, so each kind counts only its own hubs)."""
-    rows, cpu = [], []
+    rows: list[dict[str, Any]] = []
+    cpu: list[float] = []
     for w in ports:
         for r in get_json(f"http://127.0.0.1:{w}/api/v1/desk/hub?trace=1", token).get(
                 "trace") or []:
