@@ -15,6 +15,9 @@ dispatcher (its streets and the cases it registered, none here), the part hub
 - patch: one of its cases re-read by id and put into the snapshot (a case event), p50 / p95;
 - and, beside them, the whole territory's hub read once (what every desk read before).
 
+Beside the wall times, the CPU each read costs (this process's thread and the database's
+backends, summed over the rounds): the wall times follow the machine's load, the CPU does not.
+
 Target (issue 16): a street desk's snapshot read ≤ 50 ms at province scale. The load average
 is printed with the figures: other jobs on the machine move every one.
 """
@@ -43,6 +46,22 @@ def timed(fn: Any, rounds: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t) * 1000)
     return out
+
+
+def cpu_per_call(engine: Any, fn: Any, rounds: int) -> tuple[float, float]:
+    """Mean CPU ms per call of ``fn``: this thread's (the console's side) and the database
+    backends' of this engine's database (``/proc``; clock ticks, so summed over ``rounds``):
+    what the call costs whatever the machine's load, where wall times follow the load."""
+    from harness import cpu_s
+
+    with engine.connect() as conn:
+        pids = [int(p) for p in conn.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))]
+    db0, py0 = sum(cpu_s(p) for p in pids), time.thread_time()
+    for _ in range(rounds):
+        fn()
+    return ((time.thread_time() - py0) * 1000 / rounds,
+            (sum(cpu_s(p) for p in pids) - db0) * 1000 / rounds)
 
 
 def main() -> None:
@@ -78,8 +97,14 @@ def main() -> None:
         patch = timed(lambda h=hub, ids=some: h.patch({next(ids)}, set()), args.rounds)
         parts = DeskParts(app)
         api = timed(lambda p=part, d=parts: d.read(p, version=0), args.rounds)
+        api_cpu = cpu_per_call(app.engine, lambda p=part, d=parts: d.read(p, version=0),
+                               args.rounds)
+        full_cpu = cpu_per_call(app.engine, hub.compute, args.rounds)
         print(f"street desk ({who}): GET /api/v1/desk/snapshot's part read (no desk open) p50 "
-              f"{pct(api, 0.5):.1f} ms, p95 {pct(api, 0.95):.1f} ms")
+              f"{pct(api, 0.5):.1f} ms, p95 {pct(api, 0.95):.1f} ms; CPU per read: console "
+              f"{api_cpu[0]:.1f} ms + PostgreSQL {api_cpu[1]:.1f} ms")
+        print(f"street desk ({who}): hub's full read CPU: console {full_cpu[0]:.1f} ms + "
+              f"PostgreSQL {full_cpu[1]:.1f} ms")
         print(f"street desk ({who}): hub's full read p50 {pct(full, 0.5):.1f} ms, p95 "
               f"{pct(full, 0.95):.1f} ms, max {max(full):.1f} ms; one-case patch p50 "
               f"{pct(patch, 0.5):.1f} ms, p95 {pct(patch, 0.95):.1f} ms ({len(snap['queue'])} "

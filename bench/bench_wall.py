@@ -26,6 +26,11 @@ to the sessions and applied by each session (``GET /api/v1/desk/hub?trace=1``); 
 browser's frame time the bench prints p50 / p95 of each stage: POST → NOTIFY heard (request,
 command, commit), heard → handed to the sessions (the hub's patch), → applied by the last
 session (each session's event loop), → the last browser's frame (websocket, Leaflet, paint).
+``--kinds admin street`` (both by default): the desks are administrators' (all on the
+territory's hub) or street dispatchers' and street duty officers' (``bench/wall_desks.py``: real
+accounts of ``--streets`` streets, each street's desks on its own part hubs; a case or a move
+is timed on the desks of its street). The stages are read from every worker's hubs
+(``bench/wall_trace.py``).
 The load average is printed before and after: other jobs on the machine move every figure.
 """
 
@@ -58,6 +63,8 @@ from harness import (
     settle,
 )
 from sqlalchemy import text
+from wall_desks import Seating, admin_desks, street_desks
+from wall_trace import case_stages, slowest, stages
 
 from geo import db
 from geo.settings import Settings
@@ -143,72 +150,6 @@ def get_json(url: str, token: str) -> Any:
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.loads(resp.read())
-
-
-def _row_of(move: dict[str, Any], trace: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The hub's diff that carried ``move``: the first with its unit heard after the POST and
-    before its frame (the simulator may move the same unit again later)."""
-    until = max(move["seen"]) if move["seen"] else float("inf")
-    return next((r for r in sorted(trace, key=lambda r: r["heard_ms"])
-                 if move["uid"] in r["units"] and move["t0"] <= r["heard_ms"] <= until), None)
-
-
-def stages(moves: list[dict[str, Any]], trace: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """Per move, how long each stage took (ms), from the bench's clock and the hub's trace."""
-    out: dict[str, list[float]] = {"POST → NOTIFY heard": [], "heard → handed to sessions": [],
-                                   "→ applied by the last session": [],
-                                   "→ the last browser's frame": []}
-    for m in moves:
-        row = _row_of(m, trace)
-        if row is None or not row["applied_ms"] or not m["seen"]:
-            continue
-        out["POST → NOTIFY heard"].append(row["heard_ms"] - m["t0"])
-        out["heard → handed to sessions"].append(row["delivered_ms"] - row["heard_ms"])
-        out["→ applied by the last session"].append(max(row["applied_ms"]) - row["delivered_ms"])
-        out["→ the last browser's frame"].append(max(m["seen"]) - max(row["applied_ms"]))
-    return out
-
-
-def case_stages(cases: list[dict[str, Any]], trace: list[dict[str, Any]]
-                ) -> dict[str, list[float]]:
-    """Per case, how long each stage took (ms): the registration's answer, the NOTIFY heard,
-    the hub's wait before its re-read (debounce and patch gap), the re-read and patch, the
-    sessions, the browsers' frames (the first hub delivery naming the case)."""
-    out: dict[str, list[float]] = {k: [] for k in (
-        "case: POST → answered", "case: POST → NOTIFY heard", "case: heard → re-read begins",
-        "case: re-read and patch", "case: → applied by the last session",
-        "case: → the last browser's frame")}
-    for c in cases:
-        row = next((r for r in sorted(trace, key=lambda r: r["heard_ms"])
-                    if c["id"] in (r.get("cases") or ())), None)
-        if row is None or not row["applied_ms"] or row.get("read_ms") is None:
-            continue
-        vals = (c["answered"] - c["t0"], row["heard_ms"] - c["t0"],
-                row["read_ms"] - row["heard_ms"], row["patched_ms"] - row["read_ms"],
-                max(row["applied_ms"]) - row["patched_ms"],
-                max(c["seen"]) - max(row["applied_ms"]))
-        for k, v in zip(out, vals, strict=True):
-            out[k].append(v)
-    return out
-
-
-def slowest(moves: list[dict[str, Any]], trace: list[dict[str, Any]], n: int = 3) -> list[str]:
-    """The slowest moves, each with its stages as the hub saw them (or why it has none)."""
-    lines = []
-    for m in sorted(moves, key=lambda m: -(max(m["seen"]) - m["t0"] if m["seen"] else 0))[:n]:
-        if not m["seen"]:
-            continue
-        row = _row_of(m, trace)
-        worst = max(m["seen"]) - m["t0"]
-        if row is None:
-            lines.append(f"{worst:.0f} ms: no diff of the hub carried it")
-            continue
-        applied = sorted(a - m["t0"] for a in row["applied_ms"])
-        lines.append(f"{worst:.0f} ms: heard +{row['heard_ms'] - m['t0']:.0f}, handed "
-                     f"+{row['delivered_ms'] - m['t0']:.0f}, applied by {len(applied)} "
-                     f"session(s) " + (f"+{applied[0]:.0f}…+{applied[-1]:.0f}" if applied else "")
-                     + ", frames +" + "/".join(f"{x - m['t0']:.0f}" for x in sorted(m["seen"])))
-    return lines
 
 
 def post(url: str, body: bytes, token: str) -> Any:
@@ -361,35 +302,37 @@ DESK_CASE_WATCH = "() => {" + FIND_MAP + """
 }"""
 
 
-def desk_cases(pages: list[Any], base: str, token: str, spots: list[tuple[int, float, float]],
-               n: int, traced: list[dict[str, Any]] | None = None
+def desk_cases(pages: list[Any], base: str, token: str,
+               spots: list[tuple[list[int], float, float]],
+               traced: list[dict[str, Any]] | None = None
                ) -> tuple[list[float], list[float], int]:
-    """A case POSTed through the API (through the proxy: to any worker) → the frame in which
-    each open desk's map holds it: ms per desk and case, the slowest desk per case, and how
-    many cases some desk never showed in 60 s. ``traced`` takes each case's id, POST and
-    answer times and frames (for :func:`case_stages`)."""
+    """A case POSTed through the API (through the proxy: to any worker) at each of ``spots``
+    (the desks, by index, that must show it, and a point) → the frame in which each of those
+    desks' maps holds it: ms per desk and case, the slowest desk per case, and how many cases
+    some desk never showed in 60 s. ``traced`` takes each case's id, POST and answer times and
+    frames (for :func:`wall_trace.case_stages`)."""
     for page in pages:
         page.evaluate(DESK_CASE_WATCH)
     every: list[float] = []
     last: list[float] = []
     lost = 0
     rnd = random.Random(13)
-    for k in range(n):
-        _, lon, lat = rnd.choice(spots)
+    for k, (watch, lon, lat) in enumerate(spots):
         body = {"category": "neighbour", "channel": "hotline", "priority": "urgent",
                 "title": "邻里纠纷（基准）", "description": f"楼上漏水，双方争执 {k}", "crs": "wgs84",
-                "lon": round(lon + rnd.uniform(-0.001, 0.001), 6),
-                "lat": round(lat + rnd.uniform(-0.001, 0.001), 6), "auto_dispatch": False}
-        for page in pages:
+                "lon": round(lon + rnd.uniform(-0.0002, 0.0002), 6),
+                "lat": round(lat + rnd.uniform(-0.0002, 0.0002), 6), "auto_dispatch": False}
+        watching = [pages[i] for i in watch]
+        for page in watching:
             page.evaluate("() => window.__fc.arm()")
         t0 = time.time() * 1000
         try:
             reg = post(f"{base}/api/v1/incidents", json.dumps(body).encode(), token)
             answered = time.time() * 1000
             seen = []
-            for page in pages:
+            for page in watching:
                 page.evaluate("(id) => window.__fc.want(id)", reg["id"])
-            for page in pages:
+            for page in watching:
                 seen.append(float(page.wait_for_function("() => window.__fc.seen", polling=100,
                                                          timeout=60_000).json_value()) - t0)
             every.extend(seen)
@@ -404,17 +347,39 @@ def desk_cases(pages: list[Any], base: str, token: str, spots: list[tuple[int, f
     return every, last, lost
 
 
-def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sessions: int,
+def hub_traces(ports: list[int], token: str, *, territory: bool
+               ) -> tuple[list[dict[str, Any]], list[float]]:
+    """Every worker's hubs' trace rows (asked of each worker's own port, not through nginx),
+    and the CPU ms each session's event loop spent applying a delivery: the territory hub's
+    sessions' (``territory``, administrators' desks) or the part hubs' (street desks; a hub
+    keeps its figures after its desks left, so each kind counts only its own hubs)."""
+    rows: list[dict[str, Any]] = []
+    cpu: list[float] = []
+    for w in ports:
+        for r in get_json(f"http://127.0.0.1:{w}/api/v1/desk/hub?trace=1", token).get(
+                "trace") or []:
+            if "apply_cpu_ms" in r:
+                if (r.get("hub") == "territory") == territory:
+                    cpu.extend(float(v) for v in r["apply_cpu_ms"])
+            else:
+                rows.append(dict(r, hub=f"{w}:{r.get('hub', 'territory')}"))
+    return rows, cpu
+
+
+def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, seating: Seating,
          moves: int, units: list[tuple[int, float, float]], console: Any, *,
          groups: dict[str, Any], others: list[tuple[int, float, float]], rate: float,
-         simulate: tuple[float, float], cases: int, changes: int) -> dict[str, Any]:
+         simulate: tuple[float, float], cases: int, changes: int,
+         ports: list[int]) -> dict[str, Any]:
     """``console`` gives the console's pids now (for RSS); ``groups`` the process groups whose
-    CPU time is measured (:class:`harness.TreeCpu`; the simulator is added here)."""
+    CPU time is measured (:class:`harness.TreeCpu`; the simulator is added here); ``seating``
+    who sits at the desks (each desk its own account's cookie); ``ports`` each worker's."""
     before = sum(rss_mb(p) for p in console())
+    sessions = len(seating.desks)
     pages = []
-    for _ in range(sessions):
+    for desk in seating.desks:
         ctx = browser.new_context(viewport={"width": 1600, "height": 900})
-        ctx.add_cookies(cookie)
+        ctx.add_cookies([dict(cookie[0], value=desk.token)])
         page = ctx.new_page()
         page.goto(f"{base}/desk", wait_until="commit")
         pages.append((ctx, page))
@@ -429,7 +394,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     wall.wait_for_function(WALL_READY, timeout=180_000)
     for page in [p for _, p in pages] + [wall]:
         page.evaluate(LONG_TASKS)
-    print(f"  {sessions} desks and a wall open; moves streaming", flush=True)
+    print(f"  {sessions} {seating.kind} and a wall open; moves streaming", flush=True)
     time.sleep(2)
     after = sum(rss_mb(p) for p in console())
     lat: list[float] = []
@@ -441,17 +406,17 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     groups = {**groups, "simulator": lambda: descendants(
         [simulation.proc.pid] if simulation.proc else [])}
     cpu = TreeCpu(groups)
-    for k in range(moves):
-        uid, lon, lat0 = units[k % len(units)]
+    for k, ((uid, lon, lat0), watch) in enumerate(seating.moves(moves, units)):
         new = (round(lon + rnd.uniform(-0.002, 0.002), 6), round(lat0 + rnd.uniform(-0.002, 0.002), 6))
-        for _, page in pages:
+        watching = [pages[i][1] for i in watch]
+        for page in watching:
             page.evaluate("(t) => window.__fq.arm(t)", {"id": uid, "lon": new[0], "lat": new[1]})
         t0 = time.time() * 1000
         try:
             post(f"{base}/api/v1/units/{uid}/position",
                  f'{{"lon": {new[0]}, "lat": {new[1]}, "crs": "wgs84"}}'.encode(), token)
             traced.append({"uid": uid, "t0": t0, "seen": []})
-            for _, page in pages:
+            for page in watching:
                 seen = page.wait_for_function("() => window.__fq.seen", polling=100,
                                               timeout=60_000).json_value()
                 if float(seen) < t0:
@@ -465,12 +430,13 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
     used = cpu.close()
     cpu = TreeCpu(groups)
     traced_cases: list[dict[str, Any]] = []
-    desk_every, desk_last, desk_lost = desk_cases([p for _, p in pages], base, token, units,
-                                                  changes, traced_cases)
+    desk_every, desk_last, desk_lost = desk_cases(
+        [p for _, p in pages], base, token, seating.cases(changes, units), traced_cases)
     desk_cpu = cpu.close()
     wall_lat, wall_lost = wall_cases(wall, base, token, units, cases)
     meanwhile = background.close() + "; " + simulation.close()
-    trace = get_json(f"{base}/api/v1/desk/hub?trace=1", token).get("trace") or []
+    trace, apply_cpu = hub_traces(ports, token,
+                                  territory=all(d.street is None for d in seating.desks))
     desk_long = [float(v[1]) for _, page in pages for v in page.evaluate("() => window.__lt")]
     wall_tasks = wall.evaluate("() => window.__lt")
     wall_long = [float(v[1]) for v in wall_tasks]
@@ -489,7 +455,7 @@ def live(browser: Any, base: str, cookie: list[dict[str, Any]], token: str, sess
             "slowest": slowest(traced, trace),
             "meanwhile": meanwhile, "long_desk": desk_long, "long_wall": wall_long,
             "wall_made": wall_made, "wall_lat": wall_lat or [float("nan")],
-            "wall_lost": wall_lost}
+            "wall_lost": wall_lost, "apply_cpu": apply_cpu}
 
 
 def main() -> None:
@@ -511,6 +477,11 @@ def main() -> None:
                     help="one run with this many desks (instead of --sessions)")
     ap.add_argument("--changes", type=int, default=20,
                     help="cases POSTed, each timed until every open desk's map shows it")
+    ap.add_argument("--kinds", nargs="+", choices=("admin", "street"), default=["admin", "street"],
+                    help="who sits at the desks: administrators (the territory's hub) and/or "
+                         "street dispatchers and duty officers (their streets' hubs)")
+    ap.add_argument("--streets", type=int, default=0,
+                    help="street desks spread over this many streets (0: half the desks)")
     ap.add_argument("--settle", type=float, default=300.0,
                     help="at most this many s waiting for the start-up weekly reports")
     ap.add_argument("--template", default=None,
@@ -521,7 +492,7 @@ def main() -> None:
         args.sessions = [args.desks]
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
-    name = f"fq_bench_wall_{args.size}"
+    name = f"fq_bench_wall_{args.size}_{os.getpid()}"  # two benches at once do not collide
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
     t0 = time.perf_counter()
     url, engine = scratch_database(settings, name, args.size, token, template=args.template)
@@ -569,15 +540,24 @@ def main() -> None:
                       + ", ".join(f"{p:.2f}" for p in paints) + ") — target ≤ 3 s")
             rnd = random.Random(3)
             picked = rnd.sample(units, min(len(units), args.moves))
-            for n in args.sessions:
+            for kind, n in [(k, n) for k in args.kinds for n in args.sessions]:
+                if kind == "street":
+                    with engine.begin() as conn:
+                        seating = street_desks(conn, n, args.streets or max(1, n // 2),
+                                               run=f"{me}-{n}")
+                else:
+                    seating = admin_desks(token, n)
                 chosen = {u[0] for u in picked}
                 others = [u for u in units if u[0] not in chosen]
-                r = live(browser, base, cookie, token, n, args.moves, picked, srv.pids,
+                r = live(browser, base, cookie, token, seating, args.moves, picked, srv.pids,
                          groups=groups, others=others, rate=args.background,
                          simulate=(args.simulate, args.sim_rate), cases=args.cases,
-                         changes=args.changes)
+                         changes=args.changes, ports=srv.ports())
                 target = 500 if n <= 3 else 1000
-                print(f"live, {n} desk sessions: unit position POST → map frame p50 "
+                print(f"== {seating.kind}: " + ", ".join(sorted({
+                    f"{d.role} of street {d.street}" if d.street else d.role
+                    for d in seating.desks})) + " ==")
+                print(f"live, {n} desk sessions ({seating.kind}): unit position POST → map frame p50 "
                       f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
                       f"({r['n']} observations, {r['lost']} moves lost; target p95 ≤ {target} "
                       f"ms); load average {os.getloadavg()[0]:.1f}; server RSS "
@@ -586,7 +566,7 @@ def main() -> None:
                 print(f"    CPU while the moves streamed (the machine has {os.cpu_count()} "
                       f"cores): {cpu_line(r['cpu'])}")
                 de, dl = r["desk_every"] or [float("nan")], r["desk_last"] or [float("nan")]
-                print(f"  CHANGE → EVERY DESK ({how}, {n} desks): case POSTed → its point on a "
+                print(f"  CHANGE → EVERY DESK ({how}, {n} {seating.kind}): case POSTed → its point on a "
                       f"desk's map p50 {pct(de, 0.5):.0f} ms, p95 {pct(de, 0.95):.0f} ms, max "
                       f"{max(de):.0f} ms ({len(r['desk_every'])} desk frames); the last desk per "
                       f"case p50 {pct(dl, 0.5):.0f} ms, p95 {pct(dl, 0.95):.0f} ms, max "
@@ -604,6 +584,12 @@ def main() -> None:
                     print(f"    wall's longest: {line}")
                 for line in r["slowest"]:
                     print(f"    slowest: {line}")
+                if r["apply_cpu"]:
+                    ac = r["apply_cpu"]
+                    print(f"    a session applying a delivery, CPU on its event loop (diffs, "
+                          f"Bokeh's events, the websocket message): p50 {pct(ac, 0.5):.1f} ms, "
+                          f"p95 {pct(ac, 0.95):.1f} ms, {sum(ac) / 1000:.1f} s in all "
+                          f"({len(ac)} deliveries)")
                 for stage, values in [*r["stages"].items(), *r["case_stages"].items()]:
                     if values:
                         print(f"    {stage}: p50 {pct(values, 0.5):.0f} ms, "

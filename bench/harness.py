@@ -250,6 +250,11 @@ class Served:
         found = [int(p.read_text()) for p in sorted(self.state.glob("console-*.pid"))]
         return found or [self.proc.pid]
 
+    def ports(self) -> list[int]:
+        """Each worker's own port (``console-PORT.pid``); the one process's port without."""
+        found = [int(p.stem.rsplit("-", 1)[1]) for p in sorted(self.state.glob("console-*.pid"))]
+        return found or [self.port]
+
     def nginx(self) -> set[int]:
         """nginx's master and workers (none without ``--workers``)."""
         return {p for p in descendants([self.proc.pid]) if b"nginx" in cmdline(p)}

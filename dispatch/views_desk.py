@@ -68,6 +68,7 @@ _UNITS_IDS_SQL = _UNITS_SELECT.format(only="AND a.unit_id = ANY(:ids)",
 # key (a hash join over every grid and every active assignment of the territory cost more)
 _UNITS_PART_SQL = """
 SELECT u.id, u.code, u.name, u.unit_type AS type, u.status, u.capacity, u.street_id,
+       u.community_id, u.home_grid_id,
        u.active_load AS active_assignments, ST_X(u.last_geom) AS lon, ST_Y(u.last_geom) AS lat,
        u.last_seen_at AS position_at,
        COALESCE((SELECT g.name FROM grids g WHERE g.id = u.home_grid_id),
@@ -93,7 +94,11 @@ _UNIT_LABELS_SQL = "SELECT id, code, name, unit_type, status FROM units WHERE id
 
 
 def _rows(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    # keys zipped onto plain rows: a third less CPU than a RowMapping per row (a street's
+    # desk reads ~1,300 rows at province scale)
+    res = conn.execute(text(sql), params)
+    keys = list(res.keys())
+    return [dict(zip(keys, r, strict=True)) for r in res]
 
 
 def server_now(conn: Connection) -> datetime:
@@ -112,6 +117,13 @@ def queue(conn: Connection, *, limit: int, streets: Iterable[int] | None = None,
     if creator is None:
         return _rows(conn, _QUEUE_PART_SQL, limit=limit, streets=sorted(streets))
     return _rows(conn, _QUEUE_PART_BY_SQL, limit=limit, streets=sorted(streets), creator=creator)
+
+
+def placements(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Where these cases lie and who registered them (``id``, ``street_id``, ``created_by``):
+    what a jurisdiction's desk hub needs to know whether a case is its own."""
+    return _rows(conn, "SELECT id, street_id, created_by FROM incidents WHERE id = ANY(:ids)",
+                 ids=sorted(ids))
 
 
 def queue_by_id(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ which street's centre to call. The rules that use them are :mod:`dispatch.access
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -19,6 +19,7 @@ _OPEN_CASE_AREAS = (
     "AND a.state = 'active'), '{}') AS unit_ids FROM incidents i "
     f"WHERE i.state IN {sql_list(clocks.ON_THE_CLOCK)}")
 _UNIT_AREAS = "SELECT id, street_id, community_id, home_grid_id FROM units"
+UNIT_AREA_KEYS = ("id", "street_id", "community_id", "home_grid_id")  # a unit's area, as read
 _CONTACTS = """
 SELECT s.id, s.name AS street,
        (SELECT f.name FROM facilities f WHERE f.kind = 'governance_centre' AND f.street_id = s.id
@@ -138,18 +139,24 @@ def units_with_street(conn: Connection, ids: Iterable[int]) -> dict[int, dict[st
 
 def area_index(conn: Connection, *, incident_ids: Iterable[int] | None = None,
                unit_ids: Iterable[int] | None = None, streets: Iterable[int] | None = None,
-               creator: str | None = None) -> dict[str, dict[int, dict[str, Any]]]:
+               creator: str | None = None, units: Iterable[Mapping[str, Any]] | None = None
+               ) -> dict[str, dict[int, dict[str, Any]]]:
     """Where each open case and each unit belongs, for filtering shared snapshots per session;
     with ids, only those cases and units (the desk hub's patches); with ``streets``, those
-    streets' (and ``creator``'s cases): a jurisdiction's own snapshot."""
+    streets' (and ``creator``'s cases): a jurisdiction's own snapshot, its units' areas taken
+    from ``units`` (those streets' unit rows, already read with their areas) when given."""
     if streets is not None:
         wanted = _ids(streets)
         by = " AND (i.street_id = ANY(:s) OR i.created_by = :c)" if creator is not None \
             else " AND i.street_id = ANY(:s)"
-        return {"incidents": {int(r["id"]): dict(r) for r in conn.execute(text(
-                    _OPEN_CASE_AREAS + by), {"s": wanted, "c": creator}).mappings()},
-                "units": {int(r["id"]): dict(r) for r in conn.execute(text(
-                    _UNIT_AREAS + " WHERE street_id = ANY(:s)"), {"s": wanted}).mappings()}}
+        res = conn.execute(text(_OPEN_CASE_AREAS + by), {"s": wanted, "c": creator})
+        keys = list(res.keys())
+        cases = {int(r[0]): dict(zip(keys, r, strict=True)) for r in res}
+        if units is None:
+            return {"incidents": cases, "units": {int(r["id"]): dict(r) for r in conn.execute(
+                text(_UNIT_AREAS + " WHERE street_id = ANY(:s)"), {"s": wanted}).mappings()}}
+        return {"incidents": cases, "units": {int(u["id"]): {k: u[k] for k in UNIT_AREA_KEYS}
+                                              for u in units}}
     if incident_ids is None and unit_ids is None:
         return {"incidents": open_case_areas(conn),
                 "units": unit_areas(conn)}

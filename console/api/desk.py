@@ -20,8 +20,9 @@ from console.api.auth_scope import filter_snapshot
 from console.api.dispatch import DispatchHandler, float_or_none
 from console.api.jurisdiction import elsewhere, outside
 from console.bootstrap import App
-from console.live.desk_hub import DeskHub, desk_hub, part_hubs
+from console.live.desk_hub import DeskHub
 from console.live.desk_part import desk_parts, part_of
+from console.live.desk_registry import desk_hub, part_hubs
 from dispatch import views_desk, vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
@@ -73,8 +74,22 @@ class HubHandler(DispatchHandler):
                         "part_hubs": len(parts.parts()), "part_hubs_made": parts.made,
                         "deltas": hub.deltas, "patches": hub.patches, "version": hub.version,
                         "listening": hub.listening, "refresh_s": hub.refresh_s,
-                        **({"trace": hub.trace.rows()} if self.get_query_argument(
+                        **({"trace": traces(hub, parts)} if self.get_query_argument(
                             "trace", None) else {})})
+
+
+def traces(hub: DeskHub, parts: Any) -> list[dict[str, Any]]:
+    """The territory hub's trace rows and each open part hub's, each naming its ``hub``; per
+    hub one more row, ``apply_cpu_ms``: the CPU its sessions spent applying deliveries."""
+    rows = [dict(r, hub="territory") for r in hub.trace.rows()]
+    rows.append({"hub": "territory", "apply_cpu_ms": list(hub.trace.apply_cpu)})
+    for part in parts.parts():
+        live = parts.existing(part)
+        if live is not None:
+            name = ",".join(str(s) for s in sorted(part[0])) + (f"+{part[1]}" if part[1] else "")
+            rows.extend(dict(r, hub=name) for r in live.trace.rows())
+            rows.append({"hub": name, "apply_cpu_ms": list(live.trace.apply_cpu)})
+    return rows
 
 
 def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> dict[str, Any]:

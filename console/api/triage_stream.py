@@ -1,6 +1,12 @@
 """The triage queue live (``GET /api/v1/triage/stream``, Server-Sent Events): the reader's
 pending resident reports, sent whole each time the desk hub's triage changes (the same push the
-desk's panel takes: NOTIFY → the process's hub → here), no polling."""
+desk's panel takes: NOTIFY → the process's hub → here), no polling.
+
+The stream holds the hub the reader's own desk shares (console.live.desk_registry.hub_for: a
+street's or district's part hub, reading only its streets), not the whole territory's: a street
+dispatcher's /triage kept the territory's hub alive (every unit, the newest cases of all
+streets, re-read on every change) though no desk of the process needed it.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ from typing import Any, ClassVar
 
 from console.api.router import ApiHandler
 from console.api.triage_scope import readers_rows
-from console.live.desk_hub import desk_hub
+from console.live.desk_part import part_of
+from console.live.desk_registry import hub_for
 from dispatch import limits
 
 KEEPALIVE_S = 15.0  # proxies drop silent streams
@@ -53,7 +60,7 @@ class TriageStreamHandler(ApiHandler):
             seen[0] = rows
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody left to tell
                 loop.call_soon_threadsafe(box.put_nowait, rows)
-        hub = desk_hub(self.app)
+        hub = hub_for(self.app, part_of(self.who))  # the reader's own desk's hub
         token = hub.subscribe(deliver)
         try:
             snap = await asyncio.to_thread(hub.snapshot)

@@ -238,14 +238,15 @@ class DeskState(param.Parameterized):
         """Same units in the same order: patch the rows that differ in place (``patched``, sent
         as a patch, not as the whole board; equal rows are swapped for the hub's objects too, so
         the next comparison stops at identity); otherwise take the new list."""
-        if len(rows) == len(self.units) and all(
-                a["id"] == b["id"] for a, b in zip(rows, self.units, strict=True)):
+        units, patched = self.units, self.patched  # once: each read of a param costs a lookup
+        if len(rows) == len(units) and all(
+                a["id"] == b["id"] for a, b in zip(rows, units, strict=True)):
             for i, row in enumerate(rows):
-                old = self.units[i]
+                old = units[i]
                 if row is not old:
                     if row != old:
-                        self.patched.append(row)
-                    self.units[i] = row
+                        patched.append(row)
+                    units[i] = row
         else:
             self.units = list(rows)
             self._unit_at = {}

@@ -22,7 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from console.bootstrap import App
 from console.live.desk_moves import (
@@ -35,15 +35,14 @@ from console.live.desk_moves import (
 )
 from console.live.desk_part import read_rows
 from console.live.desk_patch import Part, event_ids, patch_snapshot, read_changes
-from console.live.desk_route import CaseBook, DeskHubs, route
-from console.live.hub_base import Hub, per_app
+from console.live.desk_route import CaseBook, DeskHubs, route, unsure
+from console.live.hub_base import Hub
 from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
 from dispatch import limits
 from dispatch.events_resident import is_resident
-from dispatch.views_desk import DESK_STATES
+from dispatch.views_desk import DESK_STATES, placements
 from dispatch.views_resident import triage_queue
-from geo.db import libpq_url
 
 log = logging.getLogger(__name__)
 REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phases move on)
@@ -58,7 +57,7 @@ CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
 # was located in, so each desk (console.api.triage_scope) finds its own first TRIAGE_ROWS
 TRIAGE_LIMIT = limits.TRIAGE_ROWS
 TRIAGE_DEBOUNCE_S = 0.05  # "the case on a desk within a second": a report goes out at once
-__all__ = ["DESK_STATES", "DeskHub", "desk_hub"]
+__all__ = ["DESK_STATES", "DeskHub"]
 
 
 Deliver = Callable[[dict[str, Any]], None]
@@ -114,15 +113,16 @@ class DeskHub(Hub[Deliver]):
                 seq = self._seq
             policy = self.app.dispatch.policy()
             streets, creator = self.part if self.part is not None else (None, None)
+            as_of = self.book.stamp()  # before the read: a newer placement outlives its rows
             with self.app.engine.connect() as conn:
                 incidents, snap = read_rows(conn, policy=policy, streets=streets,
                                             creator=creator)
                 snap["triage"] = triage_queue(conn, limit=TRIAGE_LIMIT, per_area=True,
                                               streets=streets)
             if self.part is not None:
-                self.book.learn_rows(incidents)
+                self.book.learn_rows(incidents, as_of=as_of)
             snap["unit_index"] = unit_index(snap["units"])
-            snap["sigs"] = signatures(snap)
+            snap["sigs"] = signatures(snap, self._snap)
             with self._lock:
                 self._version += 1
                 self.computations += 1
@@ -140,10 +140,11 @@ class DeskHub(Hub[Deliver]):
             with self._lock:
                 seq = self._seq
             policy = self.app.dispatch.policy()
+            as_of = self.book.stamp()
             with self.app.engine.connect() as conn:
                 changes = read_changes(conn, base, incident_ids, unit_ids, part=self.part)
             if self.part is not None:
-                self.book.learn_rows(changes.placed)
+                self.book.learn_rows(changes.placed, as_of=as_of)
             with self._lock:
                 self._version += 1
                 self.patches += 1
@@ -304,12 +305,15 @@ class DeskHub(Hub[Deliver]):
             events, self._events = self._events, []
             heard, self._heard = self._heard, None
             triage, self._triage = self._triage, False
-            if not full and self.part is not None and self._snap is not None:
-                ids = route(self.part, ids, cases={r["id"] for r in self._snap["queue"]},
-                            units=self._snap["unit_index"], book=self.book)
-                events = [e for e in events if int(e["incident_id"]) in ids[0]]
-            if not full and not ids[0] and not ids[1] and not triage:
-                return False  # nothing named (or nothing of this part): nothing to re-read
+            shown = self._snap
+        if not full and self.part is not None and shown is not None:
+            cases = {r["id"] for r in shown["queue"]}
+            self._place(unsure(self.part, ids[0], shown=cases, book=self.book))
+            ids = route(self.part, ids, cases=cases, units=shown["unit_index"], book=self.book)
+            events = [e for e in events if int(e["incident_id"]) in ids[0]]
+        if not full and not ids[0] and not ids[1] and not triage:
+            return False  # nothing named (or nothing of this part): nothing to re-read
+        with self._lock:
             if full:
                 self._last_full = time.monotonic()
             elif ids[0] or ids[1]:
@@ -339,6 +343,20 @@ class DeskHub(Hub[Deliver]):
                     * 1000, read_ms=read_ms, patched_ms=patched, sent_ms=time.time() * 1000)
         return full
 
+    def _place(self, ids: set[int]) -> None:
+        """Look up where these cases lie and who registered them (a new case of another street
+        would otherwise be re-read, patched and sent to every dispatcher's desk of the city)."""
+        if not ids:
+            return
+        as_of = self.book.stamp()
+        try:
+            with self.app.engine.connect() as conn:
+                rows = placements(conn, ids)
+        except Exception as exc:  # the re-read that follows says so to the desks
+            log.debug("desk hub: placing cases: %s", exc)
+            return
+        self.book.learn_rows(rows, as_of=as_of)
+
     def _send_moves(self, moves: list[dict[str, Any]]) -> None:
         with self._lock:
             for m in moves:
@@ -362,31 +380,3 @@ class DeskHub(Hub[Deliver]):
         with self._lock:
             subs = list(self._subs.values())
         fan_out(subs, lambda deliver: deliver(payload), "desk delivery")
-
-
-_HUBS: dict[int, tuple[App, DeskHub]] = {}
-_HUBS_LOCK = threading.Lock()
-_PART_HUBS: dict[int, tuple[App, DeskHubs]] = {}
-_PART_HUBS_LOCK = threading.Lock()
-
-
-def desk_hub(app: App) -> DeskHub:
-    """The process's whole-territory desk hub for ``app``, made on first use (never at
-    import)."""
-    return per_app(_HUBS, _HUBS_LOCK, app,
-                   lambda a: DeskHub(a, conninfo=libpq_url(a.engine)))
-
-
-def part_hubs(app: App) -> DeskHubs:
-    """The process's jurisdiction hubs for ``app`` (console.live.desk_route)."""
-    def make(a: App) -> DeskHubs:
-        hubs: DeskHubs = DeskHubs(lambda part: DeskHub(a, conninfo=libpq_url(a.engine),
-                                                      part=part, hubs=hubs))
-        return hubs
-    return per_app(_PART_HUBS, _PART_HUBS_LOCK, app, make)
-
-
-def hub_for(app: App, part: Part | None) -> DeskHub:
-    """The hub a desk of ``part`` (console.live.desk_part.part_of) shares: the territory's
-    for None, else the part's own, made if no desk of it is open."""
-    return desk_hub(app) if part is None else cast(DeskHub, part_hubs(app).hub(part))

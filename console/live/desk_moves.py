@@ -7,8 +7,10 @@ load, cases and home area (which decides who may see it) come only from a full s
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from console.desk.state import epoch_ms, unit_features
@@ -99,10 +101,21 @@ def merge_deliveries(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[
     return out
 
 
-def signatures(snap: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Every map feature's signature, once per snapshot for all sessions' diffs."""
-    return {"incidents": {k: signature(f) for k, f in snap["case_features"].items()},
-            "units": {k: signature(f) for k, f in snap["unit_features"].items()}}
+def signatures(snap: Mapping[str, Any], before: Mapping[str, Any] | None = None
+               ) -> dict[str, dict[str, str]]:
+    """Every map feature's signature, once per snapshot for all sessions' diffs; a feature
+    equal to its ``before`` snapshot's keeps that one's signature (comparing two small dicts
+    costs a fraction of serialising one: a full read re-signs only what changed)."""
+    out: dict[str, dict[str, str]] = {}
+    for layer, key in (("incidents", "case_features"), ("units", "unit_features")):
+        old = before.get(key) or {} if before is not None else {}
+        old_sigs = (before.get("sigs") or {}).get(layer) or {} if before is not None else {}
+        sigs = out[layer] = {}
+        for k, f in snap[key].items():
+            was = old.get(k)
+            sigs[k] = old_sigs[k] if was is not None and k in old_sigs and was == f \
+                else signature(f)
+    return out
 
 
 class MoveTrace:
@@ -113,6 +126,19 @@ class MoveTrace:
     def __init__(self, keep: int = 3000) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
         self._keep = keep
+        # CPU ms each session's event loop spent applying a delivery (diffs, Bokeh's events,
+        # the websocket message), the most recent ``keep``
+        self.apply_cpu: deque[float] = deque(maxlen=keep)
+
+    @contextlib.contextmanager
+    def spending(self) -> Iterator[None]:
+        """Around a session's delivery: the CPU its thread spends inside goes to
+        :attr:`apply_cpu`."""
+        cpu = time.thread_time()
+        try:
+            yield
+        finally:
+            self.apply_cpu.append((time.thread_time() - cpu) * 1000)
 
     def delivered(self, version: int, units: Iterable[int], *, heard_ms: float,
                   patched_ms: float, sent_ms: float, cases: Iterable[int] = (),

@@ -29,9 +29,10 @@ from console.api.desk import case_view
 from console.bootstrap import App
 from console.desk.state import DeskState
 from console.desk.views import DeskBar, DeskCase, DeskIntake, DeskQueue, DeskTriage, DeskUnits
-from console.live.desk_hub import DeskHub, hub_for
+from console.live.desk_hub import DeskHub
 from console.live.desk_moves import merge_deliveries
 from console.live.desk_part import part_of
+from console.live.desk_registry import hub_for
 from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
 from console.pages.desk_triage import EMPTY_H, TriageFeed, decides
 from console.pages.login import page_principal
@@ -271,7 +272,7 @@ class DeskSession(pn.viewable.Viewer):
             return
         # unlocked(): every change and message of this delivery goes out as one websocket
         # message (Bokeh's per-message cost, paid once instead of for each panel and layer)
-        with set_curdoc(self.doc), unlocked():
+        with self.hub.trace.spending(), set_curdoc(self.doc), unlocked():
             for payload in payloads:
                 self.apply(payload)
 

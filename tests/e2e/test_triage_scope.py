@@ -150,6 +150,9 @@ def test_the_triage_stream_pushes_the_readers_own_reports(base: str, two: dict) 
                     return {int(r["id"]): r for r in json.loads(line[6:])["items"]}
         first = items()
         assert two["r1"] in first and two["r2"] not in first and two["r4"] not in first
+        # the stream holds its street's part hub, not the whole territory's
+        hubs = call("GET", f"{base}/api/v1/desk/hub", user="duty")[1]
+        assert hubs["subscribers"] == 0 and hubs["part_hubs"] >= 1, hubs
         lon, lat, _ = point_in(base, two["s1"])
         WINDOWS.clear()
         new = submitted(base, lon=str(lon), lat=str(lat), phone="13766660009",

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from console.bootstrap import App
-from console.live.desk_hub import DeskHub, hub_for, part_hubs
+from console.live.desk_hub import DeskHub
 from console.live.desk_part import part_of
+from console.live.desk_registry import hub_for, part_hubs
 from dispatch.access import Principal
 from dispatch.commands import RegisterIncident
 from geo.settings import Settings

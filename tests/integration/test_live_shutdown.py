@@ -40,7 +40,7 @@ def listener_of(dbname: str) -> notify.Notifier | None:
 def test_stop_live_ends_the_hubs_and_the_listener(settings: Settings, base_db: str,
                                                   demo_territory):  # type: ignore[no-untyped-def]
     from console.bootstrap import bootstrap
-    from console.live.desk_hub import desk_hub
+    from console.live.desk_registry import desk_hub
     from console.live.hub_base import stop_live
     from console.live.stats_hub import stats_hub
     from dispatch.stats_scope import Scope

@@ -11,7 +11,14 @@ import pytest
 
 from console.api.auth_scope import filter_snapshot
 from console.desk.state import DeskState, epoch_ms, unit_features, unit_rows
-from console.live.desk_moves import merge_deliveries, move_of, patch_moves, signatures, unit_index
+from console.live.desk_moves import (
+    MoveTrace,
+    merge_deliveries,
+    move_of,
+    patch_moves,
+    signatures,
+    unit_index,
+)
 from dispatch.access import Principal
 
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
@@ -188,3 +195,22 @@ def test_a_snapshot_between_moves_makes_the_merge_a_whole_snapshot():
     assert "moves" not in merge_deliveries(full, d8)
     with pytest.raises(ValueError):
         merge_deliveries(d2, {"error": "数据暂不可用", "events": []})
+
+
+def test_a_full_read_re_signs_only_the_features_that_changed() -> None:
+    before = with_sigs(snap())
+    after = snap(2, [unit(1), unit(2, street=2), unit(3)])
+    after["unit_features"]["3"]["properties"]["status"] = "on_scene"
+    sigs = signatures(after, before)
+    assert sigs == signatures(after)  # the same signatures as signing everything afresh
+    assert sigs["units"]["1"] is before["sigs"]["units"]["1"]  # equal: kept, not re-made
+    assert sigs["units"]["3"] != before["sigs"]["units"]["3"]
+    assert signatures(after, {"version": 1}) == sigs  # a snapshot without signatures
+
+
+def test_the_trace_keeps_what_each_delivery_cost_a_session() -> None:
+    trace = MoveTrace(keep=2)
+    for _ in range(3):
+        with trace.spending():
+            sum(range(1000))
+    assert len(trace.apply_cpu) == 2 and all(ms >= 0 for ms in trace.apply_cpu)

@@ -182,3 +182,74 @@ def test_the_desk_part_indexes_cover_the_desks_states() -> None:
     assert wanted == mig.DESK
     index = {i.name: i for i in metadata.tables["incidents"].indexes}
     assert str(index["ix_incidents_desk_street"].dialect_options["postgresql"]["where"]) == wanted
+
+
+def test_a_stale_read_never_overwrites_a_newer_placement() -> None:
+    book = CaseBook()
+    slow = book.stamp()  # a full read begins
+    newer = book.stamp()  # another hub's patch begins at the same moment
+    book.learn_event({"type": "incident_located", "incident_id": 50, "street_id": 2})
+    book.learn_rows([{"id": 50, "street_id": 1, "created_by": None}], as_of=slow)
+    assert book.place(50)[0] == 2  # type: ignore[index]  # the event came after the read began
+    after = book.stamp()
+    book.learn_rows([{"id": 51, "street_id": 3, "created_by": "乙"}], as_of=after)
+    book.learn_rows([{"id": 51, "street_id": 1, "created_by": "乙"}], as_of=newer)
+    assert book.place(51) == (3, "乙")  # an older read finishing last is stale too
+    book.learn_rows([{"id": 50, "street_id": 4, "created_by": None}], as_of=book.stamp())
+    assert book.place(50) == (4, None)  # a read begun after the event is newer than it
+
+
+class SlowRead(NoDatabase):
+    """An app whose database answers (a context manager that yields nothing useful)."""
+
+    def policy(self) -> None:
+        return None
+
+    def connect(self) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext(None)
+
+
+def test_a_full_read_overtaken_by_a_located_event_leaves_the_event_s_street(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    hubs = DeskHubs(lambda part: None)
+    hub = DeskHub(SlowRead(), part=STREET_1, hubs=hubs, refresh_s=600)  # type: ignore[arg-type]
+
+    def read_rows(conn: Any, **_: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        # while the rows are on their way, the case is moved to street 2 and heard
+        hub.poke({"type": "incident_located", "incident_id": 60, "street_id": 2})
+        rows = [{"id": 60, "street_id": 1, "created_by": None}]
+        return rows, snapshot([60], [])
+
+    monkeypatch.setattr("console.live.desk_hub.read_rows", read_rows)
+    monkeypatch.setattr("console.live.desk_hub.triage_queue", lambda *a, **k: [])
+    hub.compute()
+    assert hubs.book.place(60)[0] == 2  # type: ignore[index]
+    # the street-1 hub no longer re-reads it once it leaves its desk
+    assert route(STREET_1, ({60}, set()), cases=set(), units=set(), book=hubs.book) == (
+        set(), set())
+
+
+def test_a_dispatcher_hub_places_a_new_case_of_another_street_without_re_reading_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = DeskHub(SlowRead(), part=DISPATCHER, refresh_s=600)  # type: ignore[arg-type]
+    hub._snap = snapshot([10], [100])
+    looked: list[set[int]] = []
+
+    def placements(conn: Any, ids: set[int]) -> list[dict[str, Any]]:
+        looked.append(set(ids))
+        return [{"id": 70, "street_id": 2, "created_by": "乙"},
+                {"id": 71, "street_id": 2, "created_by": "调度员甲"}]
+
+    monkeypatch.setattr("console.live.desk_hub.placements", placements)
+    hub.poke({"type": "incident_registered", "incident_id": 70})
+    hub.poke({"type": "incident_located", "incident_id": 70, "street_id": 2})
+    sent: list[dict[str, Any]] = []
+    hub._subs[0] = sent.append
+    assert hub._refresh() is False and sent == []  # another's case elsewhere: nothing read
+    assert looked == [{70}]
+    hub.poke({"type": "incident_located", "incident_id": 71, "street_id": 2})
+    monkeypatch.setattr(hub, "patch", lambda cases, units: {"version": 9, "cases": cases})
+    hub._refresh()  # the dispatcher's own case in another street: re-read
+    assert sent and sent[0]["snapshot"]["cases"] == {71}
