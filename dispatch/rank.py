@@ -10,7 +10,8 @@ few units shown are then explained one by one by ``recommend.score_unit``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,11 @@ SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE = range(5)
 REASONS = ("已尝试/已退回", "下班/休息", "已满负荷", "不在班次时间", "类型不适配")
 PAIR_TYPES = ("grid_worker", "community_police")
 POLICE = ("community_police", "auxiliary_police")
+
+
+def _member(unit: UnitFacts, has: str, name: str) -> bool:
+    """Whether ``unit`` is of type ``name`` (``has`` "unit_type") or has it in a tuple field."""
+    return bool(unit.unit_type == name) if has == "unit_type" else name in getattr(unit, has)
 
 
 def _ids(values: Iterable[int | None]) -> NDArray[np.int64]:
@@ -64,6 +70,9 @@ class UnitTable:
     _by_category: dict[str, BOOL] = field(default_factory=dict, repr=False)
     _by_language: dict[str, BOOL] = field(default_factory=dict, repr=False)
     _by_type: dict[str, BOOL] = field(default_factory=dict, repr=False)
+    # the three memberships above are filled on first ask by any request's thread: under this
+    # lock, so a column is built once and ``with_rows`` never iterates a dict being filled
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def of(cls, units: Sequence[UnitFacts]) -> UnitTable:
@@ -131,16 +140,15 @@ class UnitTable:
                 found = np.flatnonzero(code == c)
                 shift_rows[c] = int(found[0]) if found.size else -1
         table = UnitTable(**cols, shift_code=code, shift_rows=tuple(shift_rows))
-        for mine, theirs, has in ((self._by_category, table._by_category, "skills"),
-                                  (self._by_language, table._by_language, "languages")):
-            for name, col in mine.items():  # memberships asked before: patched, not rebuilt
+        with self._lock:  # a snapshot of the memberships asked before: patched, not rebuilt
+            asked = [(dict(self._by_category), table._by_category, "skills"),
+                     (dict(self._by_language), table._by_language, "languages"),
+                     (dict(self._by_type), table._by_type, "unit_type")]
+        for mine, theirs, has in asked:
+            for name, col in mine.items():
                 col = col.copy()
-                col[rows] = [name in getattr(u, has) for u in changed.values()]
+                col[rows] = [_member(u, has, name) for u in changed.values()]
                 theirs[name] = col
-        for name, col in self._by_type.items():
-            col = col.copy()
-            col[rows] = [u.unit_type == name for u in changed.values()]
-            table._by_type[name] = col
         return table
 
     def shift_key(self, row: int) -> tuple[Any, ...]:
@@ -157,26 +165,26 @@ class UnitTable:
         """Rows with a position (both coordinates)."""
         return ~(np.isnan(self.lon) | np.isnan(self.lat))
 
-    def skilled(self, category: str) -> BOOL:
-        got = self._by_category.get(category)
+    def _kept(self, kept: dict[str, BOOL], key: str, build: Callable[[], BOOL]) -> BOOL:
+        got = kept.get(key)
         if got is None:
-            got = self._by_category[category] = np.array(
-                [category in u.skills for u in self.units], dtype=bool)
+            with self._lock:  # built once, whichever thread asks first
+                got = kept.get(key)
+                if got is None:
+                    got = kept[key] = build()
         return got
+
+    def skilled(self, category: str) -> BOOL:
+        return self._kept(self._by_category, category, lambda: np.array(
+            [category in u.skills for u in self.units], dtype=bool))
 
     def of_type(self, unit_type: str) -> BOOL:
         """Rows of this unit type (kept: comparing thousands of strings per request adds up)."""
-        got = self._by_type.get(unit_type)
-        if got is None:
-            got = self._by_type[unit_type] = self.unit_type == unit_type
-        return got
+        return self._kept(self._by_type, unit_type, lambda: self.unit_type == unit_type)
 
     def speaks(self, language: str) -> BOOL:
-        got = self._by_language.get(language)
-        if got is None:
-            got = self._by_language[language] = np.array(
-                [language in u.languages for u in self.units], dtype=bool)
-        return got
+        return self._kept(self._by_language, language, lambda: np.array(
+            [language in u.languages for u in self.units], dtype=bool))
 
     def on_shift(self, now: datetime) -> BOOL:
         """Whether each unit is on shift at ``now`` (asked once per shift pattern)."""

@@ -201,3 +201,48 @@ def test_three_units_scored_by_hand_from_the_policy_weights():
     assert [(c.unit.id, c.score) for c in rec.candidates] == [(1, 70), (2, 8), (3, -5)]
     assert rec.candidates[1].stale and rec.candidates[1].eta_points == 0
     assert "会说维吾尔语（老乡调解）" in rec.candidates[1].reasons
+
+
+def test_memberships_are_built_once_when_many_threads_ask_and_patch_at_once():
+    """Requests in several threads fill a shared table's memberships while another patches it:
+    each column is built once (every thread gets the same array) and patching never trips on
+    a membership dict being filled."""
+    import threading
+
+    rng = random.Random(9)
+    units = [_unit(rng, k) for k in range(1, 400)]
+    table = UnitTable.of(units)
+    names = [(kind, name) for kind, pool in (("of_type", vocab.UNIT_TYPES),
+                                            ("skilled", vocab.CATEGORIES),
+                                            ("speaks", vocab.LANGUAGES)) for name in pool]
+    start = threading.Barrier(9)
+    got: list[list[object]] = []
+    errors: list[BaseException] = []
+
+    def ask(seed: int) -> None:
+        order = random.Random(seed).sample(names, len(names))
+        start.wait()
+        try:
+            got.append([getattr(table, kind)(name) for kind, name in sorted(order)])
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def patch() -> None:
+        start.wait()
+        try:
+            for k in range(50):
+                table.with_rows({k: replace(units[k], skills=("labour",))})
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=ask, args=(s,)) for s in range(8)]
+    threads.append(threading.Thread(target=patch))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(all(a is b for a, b in zip(row, got[0], strict=True)) for row in got)
+    fresh = UnitTable.of(units)
+    for kind, name in sorted(names):
+        assert np.array_equal(getattr(table, kind)(name), getattr(fresh, kind)(name))
