@@ -106,9 +106,9 @@ def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
 def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool,
            with_metres: bool, limit_s: float | None = None) -> TravelTimes:
     one = as_snaps(graph, one_pt)
-    many = as_snaps(graph, many_pts)
     if len(one) != 1:
         raise ValueError("exactly one point expected on the 'one' side")
+    many = as_snaps(graph, many_pts, onto=graph.network_of(one))
     k = len(many)
     road_s = np.full(k, np.nan)
     road_m = np.full(k, np.nan)

@@ -74,6 +74,28 @@ class Adjacency:
         return np.searchsorted(self.keys, key).astype(np.int64)
 
 
+# a separate network counts when its main part has more than this share of the largest's nodes
+NETWORK_SHARE = 0.05
+
+
+def main_networks(matrix: csr_matrix, src: I64, dst: I64) -> I64:
+    """Per edge, which network it is snapped as, -1 when none: each separate (weakly
+    connected) network's largest strongly connected part, if it holds more than
+    :data:`NETWORK_SHARE` of the nodes of the largest such part; numbered largest first."""
+    _, weak = connected_components(matrix, directed=True, connection="weak")
+    _, strong = connected_components(matrix, directed=True, connection="strong")
+    size = np.bincount(strong)
+    weak_of = np.zeros(size.size, dtype=np.int64)
+    weak_of[strong] = weak  # every node of a strong part lies in one weak part
+    order = np.lexsort((-size, weak_of))  # per weak part, its largest strong part first
+    first = order[np.r_[True, weak_of[order][1:] != weak_of[order][:-1]]]
+    mains = first[size[first] > NETWORK_SHARE * size.max()]
+    mains = mains[np.argsort(-size[mains], kind="stable")]
+    number = np.full(size.size, -1, dtype=np.int64)
+    number[mains] = np.arange(mains.size)
+    return np.where(strong[src] == strong[dst], number[strong[src]], -1)
+
+
 def _adjacency(rows: I64, cols: I64, cost: F64, edge: I64, length: F64, n: int) -> Adjacency:
     keep = (rows != cols) & np.isfinite(cost)
     rows, cols, cost, edge, length = rows[keep], cols[keep], cost[keep], edge[keep], length[keep]
@@ -116,19 +138,42 @@ class RoadGraph:
     access_speed_mps: float = 4.2
     fallback_speed_mps: float = 8.3
     detour_factor: float = DETOUR_FACTOR
+    # per edge, which network it is snapped as (-1: not snappable); None: one network
+    network: I64 | None = None
     index: EdgeIndex = field(init=False, repr=False)
+    networks: tuple[EdgeIndex, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         snappable = np.flatnonzero(self.snappable).astype(np.int64)
         object.__setattr__(self, "index", EdgeIndex(self.lines, snappable))
+        net = self.network
+        parts = () if net is None or net.max(initial=-1) < 1 else tuple(
+            EdgeIndex(self.lines, np.flatnonzero(net == k).astype(np.int64))
+            for k in range(int(net.max()) + 1))
+        object.__setattr__(self, "networks", parts)
 
     @property
     def n_nodes(self) -> int:
         return int(self.node_ids.size)
 
-    def snap(self, lon: ArrayLike, lat: ArrayLike) -> Snaps:
-        """Each point's nearest position on a snappable edge within ``max_snap_m``."""
-        return snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+    def network_of(self, snaps: Snaps) -> int | None:
+        """The network the first of ``snaps`` stands on (None: off network, or one network)."""
+        if not self.networks or not bool(snaps.on_network[0]):
+            return None
+        assert self.network is not None
+        return int(self.network[int(snaps.edge[0])])
+
+    def snap(self, lon: ArrayLike, lat: ArrayLike, *, onto: int | None = None) -> Snaps:
+        """Each point's nearest position on a snappable edge within ``max_snap_m``; with
+        ``onto`` (:meth:`network_of` another point), on that network's edges only, so any
+        point placed reaches that point and back."""
+        index = self.index if onto is None or not self.networks else self.networks[onto]
+        return snap_xy(index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+
+    def owns(self, snaps: Snaps) -> bool:
+        """Whether ``snaps`` were placed on this graph (or by hand)."""
+        return snaps.owner is None or snaps.owner in {id(self.index),
+                                                      *(id(ix) for ix in self.networks)}
 
     def arcs_of_point(self, edge: int, fraction: float, *, backward: bool
                       ) -> list[tuple[int, float]]:
@@ -195,9 +240,11 @@ class RoadGraph:
 
         ``profile="drive"`` uses the costs as stored (one-way honoured) and leaves out foot-only
         classes; ``"walk"`` costs ``length_m / 1.3`` both ways and leaves out motorway/trunk.
-        ``snap_to="main"`` snaps only onto edges inside the largest strongly connected part, so
-        any two snapped points reach each other; ``"all"`` snaps onto any edge (then a pair may
-        be unreachable: ``inf``, flagged).
+        ``snap_to="main"`` snaps only onto edges inside the main strongly connected part of
+        each separate network (:func:`main_networks`: a province of several road networks is
+        timed on each), and a query places its many points on the one point's network, so
+        any two snapped points reach each other; ``"all"`` snaps onto any edge (then a pair
+        may be unreachable: ``inf``, flagged).
         """
         if profile not in EXCLUDED_CLASSES:
             raise ValueError(f"unknown routing profile {profile!r}: drive or walk")
@@ -228,16 +275,16 @@ class RoadGraph:
             projection = LocalProjection((lo_x + hi_x) / 2, (lo_y + hi_y) / 2)
         else:
             projection = LocalProjection(0.0, 0.0)
-        snappable = np.ones(m, dtype=bool)
+        snappable, network = np.ones(m, dtype=bool), None
         if snap_to == "main" and n:
-            _, label = connected_components(fwd.matrix[:n, :n], directed=True, connection="strong")
-            main = np.bincount(label).argmax()
-            snappable = (label[src] == main) & (label[dst] == main)
+            network = main_networks(fwd.matrix[:n, :n], src, dst)
+            snappable = network >= 0
         return cls(profile=profile, node_ids=node_ids.astype(np.int64),
                    edge_ids=e["id"].to_numpy(dtype=np.int64), source=src, target=dst,
                    cost=cost, reverse_cost=rcost, length_m=length,
                    lines=projection.lines(geoms), projection=projection, forward=fwd,
-                   backward=bwd, snappable=snappable, max_snap_m=float(max_snap_m),
+                   backward=bwd, snappable=snappable, network=network,
+                   max_snap_m=float(max_snap_m),
                    access_speed_mps=float(access_speed_mps or ACCESS_SPEED_MPS[profile]),
                    fallback_speed_mps=float(fallback_speed_mps or FALLBACK_SPEED_MPS[profile]),
                    detour_factor=float(detour_factor))
