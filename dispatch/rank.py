@@ -217,11 +217,14 @@ def is_any(table: UnitTable, types: Sequence[str]) -> BOOL:
 
 def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
                  now: datetime, level: str, types: tuple[str, ...], paired: bool,
-                 exclude: Iterable[int] = (), among: BOOL | None = None) -> Numbers:
+                 exclude: Iterable[int] = (), among: BOOL | None = None,
+                 eligible_only: bool = False) -> Numbers:
     """Exclusions, scores and ETA keys of every row; ``eta_s`` per row, NaN where none;
-    rows outside ``among`` (when given) are :data:`IGNORED`."""
+    rows outside ``among`` (when given) are :data:`IGNORED`. With ``eligible_only`` only
+    the rows that may be offered (no exclusion) are scored, the others' score is NaN and
+    their ETA key ``inf``: what a recommendation reads (it offers only those, and counts the
+    others by their exclusion alone), for a fraction of the arithmetic at province scale."""
     n = len(table)
-    w = policy.weights
     skipped = np.fromiter(exclude, dtype=np.int64)
     skip = np.isin(table.id, skipped) if skipped.size else np.zeros(n, dtype=bool)
     fits = is_any(table, types)
@@ -232,49 +235,70 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
         [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
     if among is not None:
         why[~among] = IGNORED
+    if not eligible_only:
+        score, eta_key = _scores(table, slice(None), incident, eta_s, policy=policy, now=now,
+                                 level=level, types=types, fits=fits, pair_side=pair_side)
+        return Numbers(why, score, eta_key)
+    rows = np.flatnonzero(why == -1)
+    score, eta_key = np.full(n, np.nan), np.full(n, math.inf)
+    score[rows], eta_key[rows] = _scores(table, rows, incident, eta_s[rows], policy=policy,
+                                         now=now, level=level, types=types, fits=fits[rows],
+                                         pair_side=pair_side[rows])
+    return Numbers(why, score, eta_key)
+
+
+def _scores(table: UnitTable, rows: slice | NDArray[np.int64], incident: IncidentFacts,
+            eta_s: F64, *, policy: Policy, now: datetime, level: str, types: tuple[str, ...],
+            fits: BOOL, pair_side: BOOL) -> tuple[F64, F64]:
+    """Score and ETA key of the ``rows`` (``eta_s``, ``fits`` and ``pair_side`` given for
+    them): the sums of ``recommend._rate`` in its order."""
+    w = policy.weights
+    n = fits.size
+    lon, seen_us = table.lon[rows], table.seen_us[rows]
     now_us = (now - EPOCH) // US
-    age_s = np.maximum(0, now_us - table.seen_us) / 1e6
-    stale = ~table.seen_known | (age_s > policy.stale_position_s) | np.isnan(table.lon)
+    age_s = np.maximum(0, now_us - seen_us) / 1e6
+    stale = ~table.seen_known[rows] | (age_s > policy.stale_position_s) | np.isnan(lon)
     # an ETA from a stale position is a guess: it earns nothing and sorts last (the unit is
     # ranked on what is known: its grid, type, skills, load)
-    has_eta = ~np.isnan(table.lon) & ~np.isnan(eta_s) & ~stale
+    has_eta = ~np.isnan(lon) & ~np.isnan(eta_s) & ~stale
     finite = has_eta & np.isfinite(eta_s)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.where(finite, w.eta * np.maximum(0.0, 1 - eta_s / w.eta_horizon_s), 0.0)
         type_pts = np.zeros(n)
         for k, t in reversed(list(enumerate(types))):  # the first place of a type counts
-            type_pts[table.of_type(t)] = w.type_rank * (1 - k / len(types))
+            type_pts[table.of_type(t)[rows]] = w.type_rank * (1 - k / len(types))
         total = np.where(fits, total + type_pts, total)
         if incident.category:
-            total = np.where(table.skilled(incident.category), total + w.skill, total)
+            total = np.where(table.skilled(incident.category)[rows], total + w.skill, total)
         langs = incident.languages  # the case's and each party's own, not Mandarin
         if langs:
             speaks = np.zeros(n, dtype=bool)
             for lang in langs:
-                speaks |= table.speaks(lang)
+                speaks |= table.speaks(lang)[rows]
             total = total + np.where(speaks, w.language, w.no_language)
-        grid_worker = table.of_type("grid_worker")
-        police = is_any(table, POLICE)
+        grid_worker = table.of_type("grid_worker")[rows]
+        police = is_any(table, POLICE)[rows]
         near = np.select([
-            grid_worker & bool(incident.grid_id) & (table.home_grid_id == (incident.grid_id or 0)),
+            grid_worker & bool(incident.grid_id)
+            & (table.home_grid_id[rows] == (incident.grid_id or 0)),
             police & bool(incident.police_grid_id)
-            & (table.police_grid_id == (incident.police_grid_id or 0)),
-            bool(incident.community_id) & (table.community_id == (incident.community_id or 0)),
-            bool(incident.street_id) & (table.street_id == (incident.street_id or 0))],
+            & (table.police_grid_id[rows] == (incident.police_grid_id or 0)),
+            bool(incident.community_id)
+            & (table.community_id[rows] == (incident.community_id or 0)),
+            bool(incident.street_id) & (table.street_id[rows] == (incident.street_id or 0))],
             [w.own_grid, w.own_police_grid, w.same_community, w.same_street], default=np.nan)
         total = np.where(np.isnan(near), total, total + near)
         leveled = np.ones(n, dtype=bool) if level == "community" else ~pair_side
         target = LEVELS.index(level)
-        diff = np.where(table.level_index >= 0, np.abs(table.level_index - target), 3)
+        level_index = table.level_index[rows]
+        diff = np.where(level_index >= 0, np.abs(level_index - target), 3)
         level_pts = np.where(diff == 0, w.level_match, -w.level_match * diff.astype(float) / 2)
         total = np.where(leveled, total + level_pts, total)
-        load = table.active_load > 0
-        total = np.where(load, total + w.load * table.active_load / table.capacity, total)
-        total = np.where(table.on_call, total + w.on_call, total)
+        active_load, capacity = table.active_load[rows], table.capacity[rows]
+        total = np.where(active_load > 0, total + w.load * active_load / capacity, total)
+        total = np.where(table.on_call[rows], total + w.on_call, total)
         total = np.where(stale, total + w.stale, total)
-    score = round_1(total)
-    eta_key = np.where(has_eta, eta_s, math.inf)
-    return Numbers(why, score, eta_key)
+    return round_1(total), np.where(has_eta, eta_s, math.inf)
 
 
 def round_1(values: F64) -> F64:

@@ -274,7 +274,7 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
     table = units if isinstance(units, UnitTable) else UnitTable.of(list(units))
     numbers = rank_numbers(table, incident, eta_column(table, etas) if eta_s is None else eta_s,
                            policy=policy, now=now, level=level, types=types, paired=paired,
-                           exclude=exclude, among=among)
+                           exclude=exclude, among=among, eligible_only=True)
     ok = numbers.why == -1  # IGNORED rows (outside ``among``: off duty or full) are never offered
 
     def best(rows: NDArray[np.bool_], n: int) -> list[Candidate]:

@@ -88,6 +88,13 @@ def test_array_scores_equal_the_rules_one_unit_at_a_time(seed):
                            types=types)
         assert numbers.score[k] == want, u
         assert numbers.why[k] == _why(u, types, paired, (3, 4)), u
+    # scoring only the rows that may be offered: the same numbers there, none elsewhere
+    some = rank_numbers(table, incident, eta_s, policy=policy, now=NOW, level=level,
+                        types=types, paired=paired, exclude=[3, 4], eligible_only=True)
+    ok = numbers.why == -1
+    assert np.array_equal(some.why, numbers.why)
+    assert np.array_equal(some.score[ok], numbers.score[ok]) and np.isnan(some.score[~ok]).all()
+    assert np.array_equal(some.eta_key[ok], numbers.eta_key[ok])
 
 
 @pytest.mark.parametrize("seed", range(20))
