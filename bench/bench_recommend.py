@@ -38,7 +38,7 @@ from geo import db
 from geo.settings import Settings
 
 
-def measure(url: str, n: int, only: bool) -> dict[str, Any]:
+def measure(url: str, n: int, only: bool, any_state: bool = False) -> dict[str, Any]:
     from console.bootstrap import bootstrap
 
     out: dict[str, Any] = {"load": [os.getloadavg()[0]]}
@@ -46,9 +46,11 @@ def measure(url: str, n: int, only: bool) -> dict[str, Any]:
     app.dispatch.clock = lambda: NOW
     with app.engine.connect() as conn:
         conn.execute(text("SELECT setseed(0.16)"))
+        states = "" if any_state else ("state IN ('located', 'assigned', 'acknowledged', "
+                                       "'on_scene') AND ")
         ids = [int(i) for i in conn.scalars(text(
-            "SELECT id FROM incidents WHERE state IN ('located', 'assigned', 'acknowledged', "
-            "'on_scene') AND geom IS NOT NULL ORDER BY random() LIMIT :n"), {"n": n})]
+            f"SELECT id FROM incidents WHERE {states}geom IS NOT NULL ORDER BY random() "
+            "LIMIT :n"), {"n": n})]
         for cache in app.graphs.values():
             cache.get(conn)
         out["units"] = conn.scalar(text("SELECT count(*) FROM units"))
@@ -123,8 +125,8 @@ def _second(uow: Any, incident_id: int) -> bool:
     return bool(np.isin(rec.shown_unit_ids, beyond).any())
 
 
-def _child(url: str, n: int, only: bool, q: Any) -> None:
-    q.put(measure(url, n, only))
+def _child(url: str, n: int, only: bool, any_state: bool, q: Any) -> None:
+    q.put(measure(url, n, only, any_state))
 
 
 def p50_99(v: list[float]) -> str:
@@ -136,6 +138,9 @@ def main() -> None:
     ap.add_argument("sizes", nargs="+", help="LABEL:DATABASE, e.g. city:fq_scale_city")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--only-recommend", action="store_true")
+    ap.add_argument("--any-state", action="store_true",
+                    help="sample cases in any state with a position (the demo and city "
+                    "territories hold few open ones: 3 and 24)")
     args = ap.parse_args()
     settings = Settings.from_env()
     results: dict[str, dict[str, Any]] = {}
@@ -146,7 +151,7 @@ def main() -> None:
               + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
         q = ctx.Queue()
         proc = ctx.Process(target=_child, args=(db.server_url(settings, name or label), args.n,
-                                                args.only_recommend, q))
+                                                args.only_recommend, args.any_state, q))
         proc.start()
         results[label] = q.get()
         proc.join()
