@@ -142,6 +142,7 @@ class RoadGraph:
     network: I64 | None = None
     index: EdgeIndex = field(init=False, repr=False)
     networks: tuple[EdgeIndex, ...] = field(init=False, repr=False)
+    boxes: F64 = field(init=False, repr=False)  # per network: lon/lat box, max_snap_m wider
 
     def __post_init__(self) -> None:
         snappable = np.flatnonzero(self.snappable).astype(np.int64)
@@ -151,6 +152,26 @@ class RoadGraph:
             EdgeIndex(self.lines, np.flatnonzero(net == k).astype(np.int64))
             for k in range(int(net.max()) + 1))
         object.__setattr__(self, "networks", parts)
+        boxes = np.empty((len(parts), 4))
+        for k in range(len(parts)):
+            assert net is not None
+            xy = shapely.get_coordinates(self.lines[net == k])
+            lon, lat = self.projection.inverse(xy[:, 0], xy[:, 1])
+            boxes[k] = (lon.min(), lat.min(), lon.max(), lat.max())
+        object.__setattr__(self, "boxes", boxes)
+
+    def near(self, onto: int, lon: F64, lat: F64) -> NDArray[np.bool_]:
+        """Points that may lie within ``max_snap_m`` of network ``onto`` (the others surely
+        do not: its vertices' lon/lat box widened by 1.5 × ``max_snap_m`` + 50 m in degrees
+        of the shortest metres per degree there; its edges are straight between vertices
+        a few metres apart in projected metres)."""
+        x0, y0, x1, y1 = self.boxes[onto]
+        pad = 1.5 * self.max_snap_m + 50.0
+        dlat = pad / 110_000.0
+        dlon = pad / (110_000.0 * np.cos(np.radians(min(89.0, max(abs(y0), abs(y1)) + dlat))))
+        with np.errstate(invalid="ignore"):
+            return ((lon >= x0 - dlon) & (lon <= x1 + dlon) & (lat >= y0 - dlat)
+                    & (lat <= y1 + dlat))
 
     @property
     def n_nodes(self) -> int:

@@ -38,6 +38,31 @@ class SnapCache:
 
     def snaps(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64], *,
               onto: int | None = None) -> Snaps:
+        if onto is None or not graph.networks:
+            return self._snaps(graph, lon, lat, onto=None)
+        near = graph.near(onto, lon, lat)  # the rest is surely off that network
+        if near.all():
+            return self._snaps(graph, lon, lat, onto=onto)
+        got = self._snaps(graph, lon[near], lat[near], onto=onto)
+        n = lon.size
+        out = {f: np.full(n, -1 if f == "edge" else np.nan,
+                          dtype=np.int64 if f == "edge" else float) for f in _FIELDS}
+        for f in _FIELDS:
+            out[f][near] = getattr(got, f)
+        return Snaps(lon, lat, out["x"], out["y"], out["edge"], out["fraction"],
+                     out["offset_m"], got.owner)
+
+    def warm(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> None:
+        """When the graph is new to the cache: place the points on each of its networks at
+        once (at province scale the first case of each prefecture would otherwise pay it)."""
+        with self._lock:
+            if graph is self._graph or not graph.networks:
+                return
+        for k in range(len(graph.networks)):
+            self.snaps(graph, lon, lat, onto=k)
+
+    def _snaps(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64], *,
+               onto: int | None) -> Snaps:
         keys = lon + 1j * lat  # complex numbers sort by lon, then lat
         with self._lock:
             held = sum(k.size for k, _ in self._parts.values())
@@ -99,6 +124,8 @@ class RoadEta:
             if graph is None or not rows.size:
                 continue
             to = graph.snap(*destination)
+            if cache:
+                cache.warm(graph, pts[rows, 0], pts[rows, 1])
             if within_s is not None:
                 rows = rows[may_reach(graph, pts[rows, 0], pts[rows, 1], to, within_s)]
                 if not rows.size:

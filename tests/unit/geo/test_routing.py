@@ -283,3 +283,28 @@ def test_every_separate_network_is_timed_on_its_roads():
     # and with only the largest network snapped, the east island had no road times
     one = RoadGraph.from_frame(_frame(west, ring))
     assert travel_times_to(one, [near_east], at_east).method[0] == "straight_line"
+
+
+def test_the_snap_cache_places_points_as_the_graph_does_on_each_network():
+    from dispatch.adapters.road_eta import SnapCache
+
+    side = [(40.0 * k, 0.0) for k in range(10)] + [(400.0, 40.0 * k) for k in range(10)]
+    loop = side + [(400.0 - x, 400.0 - y) for x, y in side]
+    west = dict(enumerate(loop, start=1))
+    east = {k + 100: (x + 3000.0, y) for k, (x, y) in west.items()}
+    edges = [(k, k % 40 + 1, False) for k in range(1, 41)]
+    edges += [(s + 100, t + 100, o) for s, t, o in edges]
+    graph = RoadGraph.from_frame(_frame({**west, **east}, edges))
+    pts = np.array([_ll(x, y) for x, y in ((5.0, 200.0), (800.0, 200.0), (1500.0, 200.0),
+                                           (2300.0, 200.0), (3395.0, 10.0), (9000.0, 0.0))])
+    cache = SnapCache()
+    cache.warm(graph, pts[:, 0], pts[:, 1])
+    for onto in (0, 1):
+        got = cache.snaps(graph, pts[:, 0], pts[:, 1], onto=onto)
+        want = graph.snap(pts[:, 0], pts[:, 1], onto=onto)
+        assert np.array_equal(got.edge, want.edge)
+        on = want.on_network
+        assert np.allclose(got.offset_m[on], want.offset_m[on])
+        assert np.array_equal(graph.near(onto, pts[:, 0], pts[:, 1]) | ~on, np.ones(6, bool))
+    assert list(graph.snap(pts[:, 0], pts[:, 1], onto=0).on_network) == [
+        True, True, False, False, False, False]
