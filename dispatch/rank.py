@@ -215,6 +215,21 @@ def is_any(table: UnitTable, types: Sequence[str]) -> BOOL:
     return out
 
 
+def exclusions(table: UnitTable, *, now: datetime, types: tuple[str, ...], paired: bool,
+               exclude: Iterable[int] = (), among: BOOL | None = None) -> NDArray[np.int64]:
+    """Each row's exclusion (index into REASONS; -1: it may be offered; IGNORED: outside
+    ``among``), the first rule that applies."""
+    skipped = np.fromiter(exclude, dtype=np.int64)
+    skip = np.isin(table.id, skipped) if skipped.size else np.zeros(len(table), dtype=bool)
+    why = np.select(
+        [skip, table.off_duty, ~(table.active_load < table.capacity), ~table.on_shift(now),
+         ~(is_any(table, types) | (paired & is_any(table, PAIR_TYPES)))],
+        [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
+    if among is not None:
+        why[~among] = IGNORED
+    return why
+
+
 def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
                  now: datetime, level: str, types: tuple[str, ...], paired: bool,
                  exclude: Iterable[int] = (), among: BOOL | None = None,
@@ -225,16 +240,9 @@ def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, polic
     their ETA key ``inf``: what a recommendation reads (it offers only those, and counts the
     others by their exclusion alone), for a fraction of the arithmetic at province scale."""
     n = len(table)
-    skipped = np.fromiter(exclude, dtype=np.int64)
-    skip = np.isin(table.id, skipped) if skipped.size else np.zeros(n, dtype=bool)
     fits = is_any(table, types)
     pair_side = is_any(table, PAIR_TYPES)
-    why = np.select(
-        [skip, table.off_duty, ~(table.active_load < table.capacity), ~table.on_shift(now),
-         ~(fits | (paired & pair_side))],
-        [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
-    if among is not None:
-        why[~among] = IGNORED
+    why = exclusions(table, now=now, types=types, paired=paired, exclude=exclude, among=among)
     if not eligible_only:
         score, eta_key = _scores(table, slice(None), incident, eta_s, policy=policy, now=now,
                                  level=level, types=types, fits=fits, pair_side=pair_side)

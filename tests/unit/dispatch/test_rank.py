@@ -262,3 +262,25 @@ def test_a_snapshot_tells_which_transactions_it_could_not_see():
     assert Seen.of("7:7:") == Seen("7", ())
     # its own transaction is not listed by a snapshot, and its later writes are unseen too
     assert Seen.of("7:9:8", "5").params() == {"xmax": "9", "xip": ["8", "5"]}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_etas_of_the_units_that_cannot_be_offered_change_nothing(seed):
+    """A recommendation reads the ETAs of the units it may offer only: asking none for the
+    others (off shift, wrong type, excluded, outside ``among``) gives the same answer."""
+    from dispatch.recommend import offerable
+
+    rng = random.Random(300 + seed)
+    units = [_unit(rng, k) for k in range(1, 250)]
+    incident, etas, policy = _incident(rng), _etas(rng, units), Policy()
+    table = UnitTable.of(units)
+    among = table.takes_cases
+    eta_s = np.array([etas[u.id].seconds if u.id in etas else math.nan for u in units])
+    ok = offerable(incident, table, policy=policy, now=NOW, exclude=(7,), among=among)
+    assert 0 < ok.sum() < len(units)
+    some = {u.id: e for u, e in zip(units, (etas.get(u.id) for u in units), strict=True)
+            if e is not None and ok[units.index(u)]}
+    args = {"policy": policy, "now": NOW, "exclude": (7,), "among": among}
+    want = recommend(incident, table, etas, eta_s=eta_s, **args)
+    got = recommend(incident, table, some, eta_s=np.where(ok, eta_s, math.nan), **args)
+    assert got.as_dict(50) == want.as_dict(50) and got.candidates
