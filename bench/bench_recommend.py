@@ -104,7 +104,7 @@ def _check(conn: Any) -> Any:
     if hasattr(uc, "CHECK_SQL"):
         seen = uc.Seen.of(conn.scalar(text("SELECT pg_current_snapshot()::text")))
         return lambda: conn.execute(uc.CHECK_SQL, seen.params()).one()
-    return lambda: conn.execute(uc.SIGNATURE_SQL).one()
+    return lambda: conn.execute(uc.SIGNATURE_SQL).one()  # type: ignore[attr-defined]
 
 
 def _second(uow: Any, incident_id: int) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, text
@@ -62,6 +63,11 @@ class Seen:
         return {"xmax": self.xmax, "xip": list(self.xip)}
 
 
+def _marks(row: Any) -> tuple[str, str | None, bool]:
+    """The snapshot's text, this transaction's id (None: none yet), whether it wrote units."""
+    return str(row[0]), None if row[1] is None else str(row[1]), bool(row[2])
+
+
 class UnitCache:
     """Every unit for one process, as facts and as columns, exact as of each call.
 
@@ -82,11 +88,12 @@ class UnitCache:
         was (what it wrote may still roll back)."""
         with self._lock:  # one index probe, ~0.1 ms: the lock keeps the patches in order
             if self._table is None or self._seen is None:
-                snap, own, mine = conn.execute(SNAPSHOT_SQL).one()
+                snap, own, mine = _marks(conn.execute(SNAPSHOT_SQL).one())
                 return self._keep(self._everything(conn), snap, own, mine=mine)
             self.checks += 1
-            snap, own, mine, changed, deleted = conn.execute(
-                CHECK_SQL, self._seen.params()).one()
+            row = conn.execute(CHECK_SQL, self._seen.params()).one()
+            snap, own, mine = _marks(row)
+            changed, deleted = [int(i) for i in row[3]], bool(row[4])
             if deleted:
                 return self._keep(self._everything(conn), snap, own, mine=mine)
             if changed:
