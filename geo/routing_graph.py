@@ -145,13 +145,15 @@ class RoadGraph:
     boxes: F64 = field(init=False, repr=False)  # per network: lon/lat box, max_snap_m wider
 
     def __post_init__(self) -> None:
-        snappable = np.flatnonzero(self.snappable).astype(np.int64)
-        object.__setattr__(self, "index", EdgeIndex(self.lines, snappable))
         net = self.network
         parts = () if net is None or net.max(initial=-1) < 1 else tuple(
             EdgeIndex(self.lines, np.flatnonzero(net == k).astype(np.int64))
             for k in range(int(net.max()) + 1))
         object.__setattr__(self, "networks", parts)
+        # one index over every snappable edge; with several networks each has its own and
+        # this one holds no edge (a point alone is placed by asking each: memory once)
+        snappable = np.flatnonzero(self.snappable & (not parts)).astype(np.int64)
+        object.__setattr__(self, "index", EdgeIndex(self.lines, snappable))
         boxes = np.empty((len(parts), 4))
         for k in range(len(parts)):
             assert net is not None
@@ -188,8 +190,25 @@ class RoadGraph:
         """Each point's nearest position on a snappable edge within ``max_snap_m``; with
         ``onto`` (:meth:`network_of` another point), on that network's edges only, so any
         point placed reaches that point and back."""
-        index = self.index if onto is None or not self.networks else self.networks[onto]
-        return snap_xy(index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+        if not self.networks:
+            return snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+        if onto is not None:
+            return snap_xy(self.networks[onto], lon, lat, self.projection,
+                           max_snap_m=self.max_snap_m)
+        best: Snaps | None = None
+        for index in self.networks:  # each point on its nearest network
+            got = snap_xy(index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+            if best is None:
+                best = got
+                continue
+            won = np.nan_to_num(got.offset_m, nan=np.inf) < np.nan_to_num(best.offset_m,
+                                                                          nan=np.inf)
+            best = Snaps(best.lon, best.lat, best.x, best.y, np.where(won, got.edge, best.edge),
+                         np.where(won, got.fraction, best.fraction),
+                         np.where(won, got.offset_m, best.offset_m))
+        assert best is not None
+        return Snaps(best.lon, best.lat, best.x, best.y, best.edge, best.fraction,
+                     best.offset_m, id(self.index))
 
     def owns(self, snaps: Snaps) -> bool:
         """Whether ``snaps`` were placed on this graph (or by hand)."""
@@ -234,8 +253,9 @@ class RoadGraph:
             total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
             total += adj.keys.nbytes + adj.edge.nbytes + adj.length_m.nbytes
         total += int(shapely.get_num_coordinates(self.lines).sum()) * 16 + self.lines.size * 100
-        ix = self.index
-        total += ix.seg.nbytes * 2 + ix.rank.nbytes + ix.piece_edge.nbytes + ix.piece_start.nbytes
+        for ix in (self.index, *self.networks):
+            total += (ix.seg.nbytes * 2 + ix.rank.nbytes + ix.piece_edge.nbytes
+                      + ix.piece_start.nbytes)
         return total
 
     @classmethod
