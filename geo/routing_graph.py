@@ -195,20 +195,14 @@ class RoadGraph:
         if onto is not None:
             return snap_xy(self.networks[onto], lon, lat, self.projection,
                            max_snap_m=self.max_snap_m)
-        best: Snaps | None = None
+        one = snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+        edge, fraction, offset = one.edge, one.fraction, one.offset_m  # all off: no edge
         for index in self.networks:  # each point on its nearest network
-            got = snap_xy(index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
-            if best is None:
-                best = got
-                continue
-            won = np.nan_to_num(got.offset_m, nan=np.inf) < np.nan_to_num(best.offset_m,
-                                                                          nan=np.inf)
-            best = Snaps(best.lon, best.lat, best.x, best.y, np.where(won, got.edge, best.edge),
-                         np.where(won, got.fraction, best.fraction),
-                         np.where(won, got.offset_m, best.offset_m))
-        assert best is not None
-        return Snaps(best.lon, best.lat, best.x, best.y, best.edge, best.fraction,
-                     best.offset_m, id(self.index))
+            e, f, d = index.nearest(one.x, one.y, max_m=self.max_snap_m)
+            won = np.nan_to_num(d, nan=np.inf) < np.nan_to_num(offset, nan=np.inf)
+            edge, fraction = np.where(won, e, edge), np.where(won, f, fraction)
+            offset = np.where(won, d, offset)
+        return Snaps(one.lon, one.lat, one.x, one.y, edge, fraction, offset, id(self.index))
 
     def owns(self, snaps: Snaps) -> bool:
         """Whether ``snaps`` were placed on this graph (or by hand)."""
