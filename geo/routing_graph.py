@@ -154,26 +154,27 @@ class RoadGraph:
         # this one holds no edge (a point alone is placed by asking each: memory once)
         snappable = np.flatnonzero(self.snappable & (not parts)).astype(np.int64)
         object.__setattr__(self, "index", EdgeIndex(self.lines, snappable))
+        # each network's vertices' lon/lat box widened by 1.5 × max_snap_m + 50 m, in degrees
+        # of the shortest metres per degree there (its edges run straight between vertices
+        # a few metres apart in projected metres): a point outside is surely off it
         boxes = np.empty((len(parts), 4))
+        pad = 1.5 * self.max_snap_m + 50.0
+        dlat = pad / 110_000.0
         for k in range(len(parts)):
             assert net is not None
             xy = shapely.get_coordinates(self.lines[net == k])
             lon, lat = self.projection.inverse(xy[:, 0], xy[:, 1])
-            boxes[k] = (lon.min(), lat.min(), lon.max(), lat.max())
+            far = min(89.0, max(abs(lat.min()), abs(lat.max())) + dlat)
+            dlon = pad / (110_000.0 * np.cos(np.radians(far)))
+            boxes[k] = (lon.min() - dlon, lat.min() - dlat, lon.max() + dlon, lat.max() + dlat)
         object.__setattr__(self, "boxes", boxes)
 
     def near(self, onto: int, lon: F64, lat: F64) -> NDArray[np.bool_]:
         """Points that may lie within ``max_snap_m`` of network ``onto`` (the others surely
-        do not: its vertices' lon/lat box widened by 1.5 × ``max_snap_m`` + 50 m in degrees
-        of the shortest metres per degree there; its edges are straight between vertices
-        a few metres apart in projected metres)."""
+        do not: see ``boxes``)."""
         x0, y0, x1, y1 = self.boxes[onto]
-        pad = 1.5 * self.max_snap_m + 50.0
-        dlat = pad / 110_000.0
-        dlon = pad / (110_000.0 * np.cos(np.radians(min(89.0, max(abs(y0), abs(y1)) + dlat))))
         with np.errstate(invalid="ignore"):
-            return ((lon >= x0 - dlon) & (lon <= x1 + dlon) & (lat >= y0 - dlat)
-                    & (lat <= y1 + dlat))
+            return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
     @property
     def n_nodes(self) -> int:
@@ -196,12 +197,15 @@ class RoadGraph:
             return snap_xy(self.networks[onto], lon, lat, self.projection,
                            max_snap_m=self.max_snap_m)
         one = snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
-        edge, fraction, offset = one.edge, one.fraction, one.offset_m  # all off: no edge
-        for index in self.networks:  # each point on its nearest network
-            e, f, d = index.nearest(one.x, one.y, max_m=self.max_snap_m)
-            won = np.nan_to_num(d, nan=np.inf) < np.nan_to_num(offset, nan=np.inf)
-            edge, fraction = np.where(won, e, edge), np.where(won, f, fraction)
-            offset = np.where(won, d, offset)
+        edge, fraction, offset = one.edge.copy(), one.fraction.copy(), one.offset_m.copy()
+        for k, index in enumerate(self.networks):  # each point on its nearest network
+            rows = np.flatnonzero(self.near(k, one.lon, one.lat))
+            if not rows.size:
+                continue
+            e, f, d = index.nearest(one.x[rows], one.y[rows], max_m=self.max_snap_m)
+            won = np.nan_to_num(d, nan=np.inf) < np.nan_to_num(offset[rows], nan=np.inf)
+            edge[rows[won]], fraction[rows[won]] = e[won], f[won]
+            offset[rows[won]] = d[won]
         return Snaps(one.lon, one.lat, one.x, one.y, edge, fraction, offset, id(self.index))
 
     def owns(self, snaps: Snaps) -> bool:

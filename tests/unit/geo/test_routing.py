@@ -308,3 +308,21 @@ def test_the_snap_cache_places_points_as_the_graph_does_on_each_network():
         assert np.array_equal(graph.near(onto, pts[:, 0], pts[:, 1]) | ~on, np.ones(6, bool))
     assert list(graph.snap(pts[:, 0], pts[:, 1], onto=0).on_network) == [
         True, True, False, False, False, False]
+
+
+def test_a_point_alone_is_placed_on_its_nearest_network():
+    side = [(40.0 * k, 0.0) for k in range(10)] + [(400.0, 40.0 * k) for k in range(10)]
+    loop = side + [(400.0 - x, 400.0 - y) for x, y in side]
+    west = dict(enumerate(loop, start=1))
+    east = {k + 100: (x + 1000.0, y) for k, (x, y) in west.items()}
+    edges = [(k, k % 40 + 1, False) for k in range(1, 41)]
+    edges += [(s + 100, t + 100, o) for s, t, o in edges]
+    graph = RoadGraph.from_frame(_frame({**west, **east}, edges))
+    rng = np.random.default_rng(3)
+    pts = np.array([_ll(x, y) for x, y in rng.uniform([-700, -700], [2100, 1100], (300, 2))])
+    got = graph.snap(pts[:, 0], pts[:, 1])
+    each = [graph.snap(pts[:, 0], pts[:, 1], onto=k) for k in (0, 1)]
+    d = np.column_stack([np.nan_to_num(s.offset_m, nan=np.inf) for s in each])
+    want = np.where(d[:, 1] < d[:, 0], each[1].edge, each[0].edge)
+    assert np.array_equal(got.edge, want) and (got.edge >= 0).any() and (got.edge < 0).any()
+    assert np.allclose(np.nan_to_num(got.offset_m), np.nan_to_num(d.min(axis=1), posinf=0))
