@@ -12,7 +12,8 @@ only: nothing is written). Per size, in a fresh process built as a console proce
   load; for both also the CPU time of this process alone (PostgreSQL's share and waiting for
   a core on a loaded machine left out);
 - how many answers differ between the two (must be 0) and how many needed the second pass;
-- the unit signature query alone (the unit cache's per-request check, O(units) in PostgreSQL);
+- the unit cache's per-request check alone (an index probe for rows written since its last
+  snapshot; before migration 0025 a signature over every unit, O(units) in PostgreSQL);
 - the process's RSS after loading and after the runs; the load average before and after.
 
 ``--only-recommend`` times ``Dispatch.recommend`` alone: run it on an older checkout
@@ -37,7 +38,7 @@ from geo import db
 from geo.settings import Settings
 
 
-def measure(url: str, n: int, only: bool) -> dict[str, Any]:
+def measure(url: str, n: int, only: bool, any_state: bool = False) -> dict[str, Any]:
     from console.bootstrap import bootstrap
 
     out: dict[str, Any] = {"load": [os.getloadavg()[0]]}
@@ -45,9 +46,11 @@ def measure(url: str, n: int, only: bool) -> dict[str, Any]:
     app.dispatch.clock = lambda: NOW
     with app.engine.connect() as conn:
         conn.execute(text("SELECT setseed(0.16)"))
+        states = "" if any_state else ("state IN ('located', 'assigned', 'acknowledged', "
+                                       "'on_scene') AND ")
         ids = [int(i) for i in conn.scalars(text(
-            "SELECT id FROM incidents WHERE state IN ('located', 'assigned', 'acknowledged', "
-            "'on_scene') AND geom IS NOT NULL ORDER BY random() LIMIT :n"), {"n": n})]
+            f"SELECT id FROM incidents WHERE {states}geom IS NOT NULL ORDER BY random() "
+            "LIMIT :n"), {"n": n})]
         for cache in app.graphs.values():
             cache.get(conn)
         out["units"] = conn.scalar(text("SELECT count(*) FROM units"))
@@ -79,17 +82,29 @@ def measure(url: str, n: int, only: bool) -> dict[str, Any]:
     out.update(new=new, full=full, cpu_new=cpu_new, cpu_full=cpu_full, differ=differ,
                second=second, n=len(ids))
     sig: list[float] = []
-    from dispatch.adapters.unit_cache import SIGNATURE_SQL
     with app.engine.connect() as conn:
+        check = _check(conn)
         for _ in range(50):
             t = time.perf_counter()
-            conn.execute(SIGNATURE_SQL).one()
+            check()
             sig.append((time.perf_counter() - t) * 1000)
+            conn.rollback()
     out["signature"] = sig
     out["rss_after"] = rss_mb()
     out["load"].append(os.getloadavg()[0])
     app.engine.dispose()
     return out
+
+
+def _check(conn: Any) -> Any:
+    """The unit cache's per-request check: the change marker's index probe (migration 0025)
+    where this checkout has it, else the signature over every unit's row version."""
+    import dispatch.adapters.unit_cache as uc
+
+    if hasattr(uc, "CHECK_SQL"):
+        seen = uc.Seen.of(conn.scalar(text("SELECT pg_current_snapshot()::text")))
+        return lambda: conn.execute(uc.CHECK_SQL, seen.params()).one()
+    return lambda: conn.execute(uc.SIGNATURE_SQL).one()  # type: ignore[attr-defined]
 
 
 def _second(uow: Any, incident_id: int) -> bool:
@@ -110,8 +125,8 @@ def _second(uow: Any, incident_id: int) -> bool:
     return bool(np.isin(rec.shown_unit_ids, beyond).any())
 
 
-def _child(url: str, n: int, only: bool, q: Any) -> None:
-    q.put(measure(url, n, only))
+def _child(url: str, n: int, only: bool, any_state: bool, q: Any) -> None:
+    q.put(measure(url, n, only, any_state))
 
 
 def p50_99(v: list[float]) -> str:
@@ -123,6 +138,9 @@ def main() -> None:
     ap.add_argument("sizes", nargs="+", help="LABEL:DATABASE, e.g. city:fq_scale_city")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--only-recommend", action="store_true")
+    ap.add_argument("--any-state", action="store_true",
+                    help="sample cases in any state with a position (the demo and city "
+                    "territories hold few open ones: 3 and 24)")
     args = ap.parse_args()
     settings = Settings.from_env()
     results: dict[str, dict[str, Any]] = {}
@@ -133,7 +151,7 @@ def main() -> None:
               + " ".join(f"{v:.2f}" for v in os.getloadavg()), flush=True)
         q = ctx.Queue()
         proc = ctx.Process(target=_child, args=(db.server_url(settings, name or label), args.n,
-                                                args.only_recommend, q))
+                                                args.only_recommend, args.any_state, q))
         proc.start()
         results[label] = q.get()
         proc.join()
@@ -148,7 +166,7 @@ def main() -> None:
             ("answers differing (of 50 shown)", lambda r: "-" if not r["full"] else
              f"{r['differ']}"),
             ("needed the second pass", lambda r: "-" if not r["full"] else f"{r['second']}"),
-            ("unit signature query p50 / p99", lambda r: p50_99(r["signature"])),
+            ("unit cache check p50 / p99", lambda r: p50_99(r["signature"])),
             ("RSS loaded / after runs", lambda r: f"{r['rss_loaded']:.0f} / "
              f"{r['rss_after']:.0f} MB"),
             ("load average before / after", lambda r: " / ".join(f"{v:.2f}" for v in r["load"]))]

@@ -12,7 +12,7 @@ from dispatch.commands import SYSTEM, AssignUnits, AutoDispatch
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound, UnitUnavailable
 from dispatch.eta import EtaColumns, eta_columns
 from dispatch.events import StateChanged, UnitsAssigned
-from dispatch.recommend import Recommendation, recommend
+from dispatch.recommend import Recommendation, offerable, recommend
 from dispatch.results import Assigned
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...]
     inc = facts(row, policy=policy)
     table = uow.candidate_table()
     among = table.takes_cases
-    placed = np.flatnonzero(table.placed & among)
+    # ETAs only for the units that may be offered: no other's is read
+    placed = np.flatnonzero(table.placed & offerable(inc, table, policy=policy, now=now,
+                                                     exclude=exclude, among=among))
     if not placed.size:
         return recommend(inc, table, {}, policy=policy, now=now, exclude=exclude,
                          eta_s=np.full(len(table), np.nan), among=among)

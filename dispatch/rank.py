@@ -10,7 +10,8 @@ few units shown are then explained one by one by ``recommend.score_unit``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,11 @@ SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE = range(5)
 REASONS = ("已尝试/已退回", "下班/休息", "已满负荷", "不在班次时间", "类型不适配")
 PAIR_TYPES = ("grid_worker", "community_police")
 POLICE = ("community_police", "auxiliary_police")
+
+
+def _member(unit: UnitFacts, has: str, name: str) -> bool:
+    """Whether ``unit`` is of type ``name`` (``has`` "unit_type") or has it in a tuple field."""
+    return bool(unit.unit_type == name) if has == "unit_type" else name in getattr(unit, has)
 
 
 def _ids(values: Iterable[int | None]) -> NDArray[np.int64]:
@@ -64,6 +70,9 @@ class UnitTable:
     _by_category: dict[str, BOOL] = field(default_factory=dict, repr=False)
     _by_language: dict[str, BOOL] = field(default_factory=dict, repr=False)
     _by_type: dict[str, BOOL] = field(default_factory=dict, repr=False)
+    # the three memberships above are filled on first ask by any request's thread: under this
+    # lock, so a column is built once and ``with_rows`` never iterates a dict being filled
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def of(cls, units: Sequence[UnitFacts]) -> UnitTable:
@@ -131,16 +140,15 @@ class UnitTable:
                 found = np.flatnonzero(code == c)
                 shift_rows[c] = int(found[0]) if found.size else -1
         table = UnitTable(**cols, shift_code=code, shift_rows=tuple(shift_rows))
-        for mine, theirs, has in ((self._by_category, table._by_category, "skills"),
-                                  (self._by_language, table._by_language, "languages")):
-            for name, col in mine.items():  # memberships asked before: patched, not rebuilt
+        with self._lock:  # a snapshot of the memberships asked before: patched, not rebuilt
+            asked = [(dict(self._by_category), table._by_category, "skills"),
+                     (dict(self._by_language), table._by_language, "languages"),
+                     (dict(self._by_type), table._by_type, "unit_type")]
+        for mine, theirs, has in asked:
+            for name, col in mine.items():
                 col = col.copy()
-                col[rows] = [name in getattr(u, has) for u in changed.values()]
+                col[rows] = [_member(u, has, name) for u in changed.values()]
                 theirs[name] = col
-        for name, col in self._by_type.items():
-            col = col.copy()
-            col[rows] = [u.unit_type == name for u in changed.values()]
-            table._by_type[name] = col
         return table
 
     def shift_key(self, row: int) -> tuple[Any, ...]:
@@ -157,26 +165,26 @@ class UnitTable:
         """Rows with a position (both coordinates)."""
         return ~(np.isnan(self.lon) | np.isnan(self.lat))
 
-    def skilled(self, category: str) -> BOOL:
-        got = self._by_category.get(category)
+    def _kept(self, kept: dict[str, BOOL], key: str, build: Callable[[], BOOL]) -> BOOL:
+        got = kept.get(key)
         if got is None:
-            got = self._by_category[category] = np.array(
-                [category in u.skills for u in self.units], dtype=bool)
+            with self._lock:  # built once, whichever thread asks first
+                got = kept.get(key)
+                if got is None:
+                    got = kept[key] = build()
         return got
+
+    def skilled(self, category: str) -> BOOL:
+        return self._kept(self._by_category, category, lambda: np.array(
+            [category in u.skills for u in self.units], dtype=bool))
 
     def of_type(self, unit_type: str) -> BOOL:
         """Rows of this unit type (kept: comparing thousands of strings per request adds up)."""
-        got = self._by_type.get(unit_type)
-        if got is None:
-            got = self._by_type[unit_type] = self.unit_type == unit_type
-        return got
+        return self._kept(self._by_type, unit_type, lambda: self.unit_type == unit_type)
 
     def speaks(self, language: str) -> BOOL:
-        got = self._by_language.get(language)
-        if got is None:
-            got = self._by_language[language] = np.array(
-                [language in u.languages for u in self.units], dtype=bool)
-        return got
+        return self._kept(self._by_language, language, lambda: np.array(
+            [language in u.languages for u in self.units], dtype=bool))
 
     def on_shift(self, now: datetime) -> BOOL:
         """Whether each unit is on shift at ``now`` (asked once per shift pattern)."""
@@ -207,66 +215,98 @@ def is_any(table: UnitTable, types: Sequence[str]) -> BOOL:
     return out
 
 
-def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
-                 now: datetime, level: str, types: tuple[str, ...], paired: bool,
-                 exclude: Iterable[int] = (), among: BOOL | None = None) -> Numbers:
-    """Exclusions, scores and ETA keys of every row; ``eta_s`` per row, NaN where none;
-    rows outside ``among`` (when given) are :data:`IGNORED`."""
-    n = len(table)
-    w = policy.weights
+def exclusions(table: UnitTable, *, now: datetime, types: tuple[str, ...], paired: bool,
+               exclude: Iterable[int] = (), among: BOOL | None = None) -> NDArray[np.int64]:
+    """Each row's exclusion (index into REASONS; -1: it may be offered; IGNORED: outside
+    ``among``), the first rule that applies."""
     skipped = np.fromiter(exclude, dtype=np.int64)
-    skip = np.isin(table.id, skipped) if skipped.size else np.zeros(n, dtype=bool)
-    fits = is_any(table, types)
-    pair_side = is_any(table, PAIR_TYPES)
+    skip = np.isin(table.id, skipped) if skipped.size else np.zeros(len(table), dtype=bool)
     why = np.select(
         [skip, table.off_duty, ~(table.active_load < table.capacity), ~table.on_shift(now),
-         ~(fits | (paired & pair_side))],
+         ~(is_any(table, types) | (paired & is_any(table, PAIR_TYPES)))],
         [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
     if among is not None:
         why[~among] = IGNORED
+    return why
+
+
+def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
+                 now: datetime, level: str, types: tuple[str, ...], paired: bool,
+                 exclude: Iterable[int] = (), among: BOOL | None = None,
+                 eligible_only: bool = False) -> Numbers:
+    """Exclusions, scores and ETA keys of every row; ``eta_s`` per row, NaN where none;
+    rows outside ``among`` (when given) are :data:`IGNORED`. With ``eligible_only`` only
+    the rows that may be offered (no exclusion) are scored, the others' score is NaN and
+    their ETA key ``inf``: what a recommendation reads (it offers only those, and counts the
+    others by their exclusion alone), for a fraction of the arithmetic at province scale."""
+    n = len(table)
+    fits = is_any(table, types)
+    pair_side = is_any(table, PAIR_TYPES)
+    why = exclusions(table, now=now, types=types, paired=paired, exclude=exclude, among=among)
+    if not eligible_only:
+        score, eta_key = _scores(table, slice(None), incident, eta_s, policy=policy, now=now,
+                                 level=level, types=types, fits=fits, pair_side=pair_side)
+        return Numbers(why, score, eta_key)
+    rows = np.flatnonzero(why == -1)
+    score, eta_key = np.full(n, np.nan), np.full(n, math.inf)
+    score[rows], eta_key[rows] = _scores(table, rows, incident, eta_s[rows], policy=policy,
+                                         now=now, level=level, types=types, fits=fits[rows],
+                                         pair_side=pair_side[rows])
+    return Numbers(why, score, eta_key)
+
+
+def _scores(table: UnitTable, rows: slice | NDArray[np.int64], incident: IncidentFacts,
+            eta_s: F64, *, policy: Policy, now: datetime, level: str, types: tuple[str, ...],
+            fits: BOOL, pair_side: BOOL) -> tuple[F64, F64]:
+    """Score and ETA key of the ``rows`` (``eta_s``, ``fits`` and ``pair_side`` given for
+    them): the sums of ``recommend._rate`` in its order."""
+    w = policy.weights
+    n = fits.size
+    lon, seen_us = table.lon[rows], table.seen_us[rows]
     now_us = (now - EPOCH) // US
-    age_s = np.maximum(0, now_us - table.seen_us) / 1e6
-    stale = ~table.seen_known | (age_s > policy.stale_position_s) | np.isnan(table.lon)
+    age_s = np.maximum(0, now_us - seen_us) / 1e6
+    stale = ~table.seen_known[rows] | (age_s > policy.stale_position_s) | np.isnan(lon)
     # an ETA from a stale position is a guess: it earns nothing and sorts last (the unit is
     # ranked on what is known: its grid, type, skills, load)
-    has_eta = ~np.isnan(table.lon) & ~np.isnan(eta_s) & ~stale
+    has_eta = ~np.isnan(lon) & ~np.isnan(eta_s) & ~stale
     finite = has_eta & np.isfinite(eta_s)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.where(finite, w.eta * np.maximum(0.0, 1 - eta_s / w.eta_horizon_s), 0.0)
         type_pts = np.zeros(n)
         for k, t in reversed(list(enumerate(types))):  # the first place of a type counts
-            type_pts[table.of_type(t)] = w.type_rank * (1 - k / len(types))
+            type_pts[table.of_type(t)[rows]] = w.type_rank * (1 - k / len(types))
         total = np.where(fits, total + type_pts, total)
         if incident.category:
-            total = np.where(table.skilled(incident.category), total + w.skill, total)
+            total = np.where(table.skilled(incident.category)[rows], total + w.skill, total)
         langs = incident.languages  # the case's and each party's own, not Mandarin
         if langs:
             speaks = np.zeros(n, dtype=bool)
             for lang in langs:
-                speaks |= table.speaks(lang)
+                speaks |= table.speaks(lang)[rows]
             total = total + np.where(speaks, w.language, w.no_language)
-        grid_worker = table.of_type("grid_worker")
-        police = is_any(table, POLICE)
+        grid_worker = table.of_type("grid_worker")[rows]
+        police = is_any(table, POLICE)[rows]
         near = np.select([
-            grid_worker & bool(incident.grid_id) & (table.home_grid_id == (incident.grid_id or 0)),
+            grid_worker & bool(incident.grid_id)
+            & (table.home_grid_id[rows] == (incident.grid_id or 0)),
             police & bool(incident.police_grid_id)
-            & (table.police_grid_id == (incident.police_grid_id or 0)),
-            bool(incident.community_id) & (table.community_id == (incident.community_id or 0)),
-            bool(incident.street_id) & (table.street_id == (incident.street_id or 0))],
+            & (table.police_grid_id[rows] == (incident.police_grid_id or 0)),
+            bool(incident.community_id)
+            & (table.community_id[rows] == (incident.community_id or 0)),
+            bool(incident.street_id) & (table.street_id[rows] == (incident.street_id or 0))],
             [w.own_grid, w.own_police_grid, w.same_community, w.same_street], default=np.nan)
         total = np.where(np.isnan(near), total, total + near)
         leveled = np.ones(n, dtype=bool) if level == "community" else ~pair_side
         target = LEVELS.index(level)
-        diff = np.where(table.level_index >= 0, np.abs(table.level_index - target), 3)
+        level_index = table.level_index[rows]
+        diff = np.where(level_index >= 0, np.abs(level_index - target), 3)
         level_pts = np.where(diff == 0, w.level_match, -w.level_match * diff.astype(float) / 2)
         total = np.where(leveled, total + level_pts, total)
-        load = table.active_load > 0
-        total = np.where(load, total + w.load * table.active_load / table.capacity, total)
-        total = np.where(table.on_call, total + w.on_call, total)
+        active_load, capacity = table.active_load[rows], table.capacity[rows]
+        total = np.where(active_load > 0, total + w.load * active_load / capacity, total)
+        total = np.where(table.on_call[rows], total + w.on_call, total)
         total = np.where(stale, total + w.stale, total)
-    score = round_1(total)
-    eta_key = np.where(has_eta, eta_s, math.inf)
-    return Numbers(why, score, eta_key)
+    return round_1(total), np.where(has_eta, eta_s, math.inf)
 
 
 def round_1(values: F64) -> F64:

@@ -26,6 +26,7 @@ from dispatch.rank import (
     UnitTable,
     best_rows,
     excluded_counts,
+    exclusions,
     is_any,
     rank_numbers,
 )
@@ -253,6 +254,25 @@ def eta_column(table: UnitTable, etas: Mapping[int, Eta]) -> F64:
                        count=len(table))
 
 
+def _plan(incident: IncidentFacts, policy: Policy) -> tuple[str, bool, tuple[str, ...]]:
+    """The level, whether a pair is wanted, and the suitable unit types."""
+    level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level,
+                             incident.escalations)
+    paired = incident.one_case_plan or policy.needs_pair(
+        incident.category, incident.priority, incident.risk_level, threat=incident.threat)
+    return level, paired, suitable_types(incident, policy)
+
+
+def offerable(incident: IncidentFacts, table: UnitTable, *, policy: Policy, now: datetime,
+              exclude: Iterable[int] = (), among: NDArray[np.bool_] | None = None
+              ) -> NDArray[np.bool_]:
+    """The rows :func:`recommend` may offer (no exclusion): the only ones whose ETA it reads
+    (the others are counted by their exclusion alone)."""
+    _, paired, types = _plan(incident, policy)
+    return exclusions(table, now=now, types=types, paired=paired, exclude=exclude,
+                      among=among) == -1
+
+
 def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
               etas: Mapping[int, Eta], *, policy: Policy, now: datetime,
               exclude: Iterable[int] = (), top: int = SHOWN, eta_s: F64 | None = None,
@@ -266,15 +286,11 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
     rows to consider (the others neither ranked nor counted) and ``eta_s`` as the rows' ETA
     seconds (else taken from ``etas``).
     """
-    level = policy.level_for(incident.priority, incident.difficulty, incident.risk_level,
-                             incident.escalations)
-    paired = incident.one_case_plan or policy.needs_pair(
-        incident.category, incident.priority, incident.risk_level, threat=incident.threat)
-    types = suitable_types(incident, policy)
+    level, paired, types = _plan(incident, policy)
     table = units if isinstance(units, UnitTable) else UnitTable.of(list(units))
     numbers = rank_numbers(table, incident, eta_column(table, etas) if eta_s is None else eta_s,
                            policy=policy, now=now, level=level, types=types, paired=paired,
-                           exclude=exclude, among=among)
+                           exclude=exclude, among=among, eligible_only=True)
     ok = numbers.why == -1  # IGNORED rows (outside ``among``: off duty or full) are never offered
 
     def best(rows: NDArray[np.bool_], n: int) -> list[Candidate]:

@@ -51,24 +51,34 @@ class TravelTimes:
 
 
 def _metres(adj: Adjacency, pred: NDArray[np.int32], start: dict[int, float]) -> F64:
-    """Metres along the shortest-path tree to every node, by pointer doubling (O(n log depth))."""
+    """Metres along the shortest-path tree to every node, by pointer doubling (O(n log depth))
+    over the tree's nodes only (a bounded run reaches a few of a province's nodes)."""
     n1 = pred.size
     root = n1 - 1
-    anc = np.where(pred >= 0, pred, np.arange(n1)).astype(np.int64)
-    acc = np.zeros(n1)
-    inner = (pred >= 0) & (pred != root)
-    rows = np.flatnonzero(inner)
-    acc[rows] = adj.length_m[adj.entry(pred[rows], rows)]
+    tree = np.flatnonzero(pred >= 0)
+    keep = np.r_[tree, root]
+    m = keep.size
+    local = np.full(n1, -1, dtype=np.int64)
+    local[keep] = np.arange(m)
+    up = pred[tree]
+    anc = np.arange(m)
+    anc[: tree.size] = local[up]
+    acc = np.zeros(m)
+    inner = np.flatnonzero(up != root)
+    acc[inner] = adj.length_m[adj.entry(up[inner], tree[inner])]
     for node, metres in start.items():
         if pred[node] == root:
-            acc[node] = metres
+            acc[local[node]] = metres
+    own = np.arange(m)
     while True:
         nxt = anc[anc]
         if np.array_equal(nxt, anc):
             break
-        acc = acc + np.where(anc != np.arange(n1), acc[anc], 0.0)
+        acc = acc + np.where(anc != own, acc[anc], 0.0)
         anc = nxt
-    return acc
+    out = np.zeros(n1)
+    out[keep] = acc
+    return out
 
 
 def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
@@ -106,9 +116,9 @@ def _through(graph: RoadGraph, one: Snaps, many: Snaps, *, backward: bool,
 def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool,
            with_metres: bool, limit_s: float | None = None) -> TravelTimes:
     one = as_snaps(graph, one_pt)
-    many = as_snaps(graph, many_pts)
     if len(one) != 1:
         raise ValueError("exactly one point expected on the 'one' side")
+    many = as_snaps(graph, many_pts, onto=graph.network_of(one))
     k = len(many)
     road_s = np.full(k, np.nan)
     road_m = np.full(k, np.nan)

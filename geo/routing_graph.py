@@ -74,6 +74,28 @@ class Adjacency:
         return np.searchsorted(self.keys, key).astype(np.int64)
 
 
+# a separate network counts when its main part has more than this share of the largest's nodes
+NETWORK_SHARE = 0.05
+
+
+def main_networks(matrix: csr_matrix, src: I64, dst: I64) -> I64:
+    """Per edge, which network it is snapped as, -1 when none: each separate (weakly
+    connected) network's largest strongly connected part, if it holds more than
+    :data:`NETWORK_SHARE` of the nodes of the largest such part; numbered largest first."""
+    _, weak = connected_components(matrix, directed=True, connection="weak")
+    _, strong = connected_components(matrix, directed=True, connection="strong")
+    size = np.bincount(strong)
+    weak_of = np.zeros(size.size, dtype=np.int64)
+    weak_of[strong] = weak  # every node of a strong part lies in one weak part
+    order = np.lexsort((-size, weak_of))  # per weak part, its largest strong part first
+    first = order[np.r_[True, weak_of[order][1:] != weak_of[order][:-1]]]
+    mains = first[size[first] > NETWORK_SHARE * size.max()]
+    mains = mains[np.argsort(-size[mains], kind="stable")]
+    number = np.full(size.size, -1, dtype=np.int64)
+    number[mains] = np.arange(mains.size)
+    return np.where(strong[src] == strong[dst], number[strong[src]], -1)
+
+
 def _adjacency(rows: I64, cols: I64, cost: F64, edge: I64, length: F64, n: int) -> Adjacency:
     keep = (rows != cols) & np.isfinite(cost)
     rows, cols, cost, edge, length = rows[keep], cols[keep], cost[keep], edge[keep], length[keep]
@@ -116,19 +138,80 @@ class RoadGraph:
     access_speed_mps: float = 4.2
     fallback_speed_mps: float = 8.3
     detour_factor: float = DETOUR_FACTOR
+    # per edge, which network it is snapped as (-1: not snappable); None: one network
+    network: I64 | None = None
     index: EdgeIndex = field(init=False, repr=False)
+    networks: tuple[EdgeIndex, ...] = field(init=False, repr=False)
+    boxes: F64 = field(init=False, repr=False)  # per network: lon/lat box, max_snap_m wider
 
     def __post_init__(self) -> None:
-        snappable = np.flatnonzero(self.snappable).astype(np.int64)
+        net = self.network
+        parts = () if net is None or net.max(initial=-1) < 1 else tuple(
+            EdgeIndex(self.lines, np.flatnonzero(net == k).astype(np.int64))
+            for k in range(int(net.max()) + 1))
+        object.__setattr__(self, "networks", parts)
+        # one index over every snappable edge; with several networks each has its own and
+        # this one holds no edge (a point alone is placed by asking each: memory once)
+        snappable = np.flatnonzero(self.snappable & (not parts)).astype(np.int64)
         object.__setattr__(self, "index", EdgeIndex(self.lines, snappable))
+        # each network's vertices' lon/lat box widened by 1.5 × max_snap_m + 50 m, in degrees
+        # of the shortest metres per degree there (its edges run straight between vertices
+        # a few metres apart in projected metres): a point outside is surely off it
+        boxes = np.empty((len(parts), 4))
+        pad = 1.5 * self.max_snap_m + 50.0
+        dlat = pad / 110_000.0
+        for k in range(len(parts)):
+            assert net is not None
+            xy = shapely.get_coordinates(self.lines[net == k])
+            lon, lat = self.projection.inverse(xy[:, 0], xy[:, 1])
+            far = min(89.0, max(abs(lat.min()), abs(lat.max())) + dlat)
+            dlon = pad / (110_000.0 * np.cos(np.radians(far)))
+            boxes[k] = (lon.min() - dlon, lat.min() - dlat, lon.max() + dlon, lat.max() + dlat)
+        object.__setattr__(self, "boxes", boxes)
+
+    def near(self, onto: int, lon: F64, lat: F64) -> NDArray[np.bool_]:
+        """Points that may lie within ``max_snap_m`` of network ``onto`` (the others surely
+        do not: see ``boxes``)."""
+        x0, y0, x1, y1 = self.boxes[onto]
+        with np.errstate(invalid="ignore"):
+            return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
     @property
     def n_nodes(self) -> int:
         return int(self.node_ids.size)
 
-    def snap(self, lon: ArrayLike, lat: ArrayLike) -> Snaps:
-        """Each point's nearest position on a snappable edge within ``max_snap_m``."""
-        return snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+    def network_of(self, snaps: Snaps) -> int | None:
+        """The network the first of ``snaps`` stands on (None: off network, or one network)."""
+        if not self.networks or not bool(snaps.on_network[0]):
+            return None
+        assert self.network is not None
+        return int(self.network[int(snaps.edge[0])])
+
+    def snap(self, lon: ArrayLike, lat: ArrayLike, *, onto: int | None = None) -> Snaps:
+        """Each point's nearest position on a snappable edge within ``max_snap_m``; with
+        ``onto`` (:meth:`network_of` another point), on that network's edges only, so any
+        point placed reaches that point and back."""
+        if not self.networks:
+            return snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+        if onto is not None:
+            return snap_xy(self.networks[onto], lon, lat, self.projection,
+                           max_snap_m=self.max_snap_m)
+        one = snap_xy(self.index, lon, lat, self.projection, max_snap_m=self.max_snap_m)
+        edge, fraction, offset = one.edge.copy(), one.fraction.copy(), one.offset_m.copy()
+        for k, index in enumerate(self.networks):  # each point on its nearest network
+            rows = np.flatnonzero(self.near(k, one.lon, one.lat))
+            if not rows.size:
+                continue
+            e, f, d = index.nearest(one.x[rows], one.y[rows], max_m=self.max_snap_m)
+            won = np.nan_to_num(d, nan=np.inf) < np.nan_to_num(offset[rows], nan=np.inf)
+            edge[rows[won]], fraction[rows[won]] = e[won], f[won]
+            offset[rows[won]] = d[won]
+        return Snaps(one.lon, one.lat, one.x, one.y, edge, fraction, offset, id(self.index))
+
+    def owns(self, snaps: Snaps) -> bool:
+        """Whether ``snaps`` were placed on this graph (or by hand)."""
+        return snaps.owner is None or snaps.owner in {id(self.index),
+                                                      *(id(ix) for ix in self.networks)}
 
     def arcs_of_point(self, edge: int, fraction: float, *, backward: bool
                       ) -> list[tuple[int, float]]:
@@ -168,8 +251,9 @@ class RoadGraph:
             total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
             total += adj.keys.nbytes + adj.edge.nbytes + adj.length_m.nbytes
         total += int(shapely.get_num_coordinates(self.lines).sum()) * 16 + self.lines.size * 100
-        ix = self.index
-        total += ix.seg.nbytes * 2 + ix.rank.nbytes + ix.piece_edge.nbytes + ix.piece_start.nbytes
+        for ix in (self.index, *self.networks):
+            total += (ix.seg.nbytes * 2 + ix.rank.nbytes + ix.piece_edge.nbytes
+                      + ix.piece_start.nbytes)
         return total
 
     @classmethod
@@ -195,9 +279,11 @@ class RoadGraph:
 
         ``profile="drive"`` uses the costs as stored (one-way honoured) and leaves out foot-only
         classes; ``"walk"`` costs ``length_m / 1.3`` both ways and leaves out motorway/trunk.
-        ``snap_to="main"`` snaps only onto edges inside the largest strongly connected part, so
-        any two snapped points reach each other; ``"all"`` snaps onto any edge (then a pair may
-        be unreachable: ``inf``, flagged).
+        ``snap_to="main"`` snaps only onto edges inside the main strongly connected part of
+        each separate network (:func:`main_networks`: a province of several road networks is
+        timed on each), and a query places its many points on the one point's network, so
+        any two snapped points reach each other; ``"all"`` snaps onto any edge (then a pair
+        may be unreachable: ``inf``, flagged).
         """
         if profile not in EXCLUDED_CLASSES:
             raise ValueError(f"unknown routing profile {profile!r}: drive or walk")
@@ -228,16 +314,16 @@ class RoadGraph:
             projection = LocalProjection((lo_x + hi_x) / 2, (lo_y + hi_y) / 2)
         else:
             projection = LocalProjection(0.0, 0.0)
-        snappable = np.ones(m, dtype=bool)
+        snappable, network = np.ones(m, dtype=bool), None
         if snap_to == "main" and n:
-            _, label = connected_components(fwd.matrix[:n, :n], directed=True, connection="strong")
-            main = np.bincount(label).argmax()
-            snappable = (label[src] == main) & (label[dst] == main)
+            network = main_networks(fwd.matrix[:n, :n], src, dst)
+            snappable = network >= 0
         return cls(profile=profile, node_ids=node_ids.astype(np.int64),
                    edge_ids=e["id"].to_numpy(dtype=np.int64), source=src, target=dst,
                    cost=cost, reverse_cost=rcost, length_m=length,
                    lines=projection.lines(geoms), projection=projection, forward=fwd,
-                   backward=bwd, snappable=snappable, max_snap_m=float(max_snap_m),
+                   backward=bwd, snappable=snappable, network=network,
+                   max_snap_m=float(max_snap_m),
                    access_speed_mps=float(access_speed_mps or ACCESS_SPEED_MPS[profile]),
                    fallback_speed_mps=float(fallback_speed_mps or FALLBACK_SPEED_MPS[profile]),
                    detour_factor=float(detour_factor))

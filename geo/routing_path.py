@@ -36,14 +36,14 @@ class Route:
     destination: Snaps
 
 
-def as_snaps(graph: RoadGraph, points: Points) -> Snaps:
-    """Snaps as given, or the snapped lon/lat pairs."""
+def as_snaps(graph: RoadGraph, points: Points, *, onto: int | None = None) -> Snaps:
+    """Snaps as given, or the snapped lon/lat pairs (on network ``onto`` when given)."""
     if isinstance(points, Snaps):
-        if points.owner is not None and points.owner != id(graph.index):
+        if not graph.owns(points):
             raise ValueError("these Snaps were placed on another road graph (profile); snap again")
         return points
     xy = np.asarray(points, dtype=float).reshape(-1, 2)
-    return graph.snap(xy[:, 0], xy[:, 1])
+    return graph.snap(xy[:, 0], xy[:, 1], onto=onto)
 
 
 def _piece(graph: RoadGraph, edge: int, start: float, end: float) -> F64:
@@ -53,7 +53,8 @@ def _piece(graph: RoadGraph, edge: int, start: float, end: float) -> F64:
 
 def route(graph: RoadGraph, a: Points, b: Points) -> Route:
     """The fastest way from ``a`` to ``b`` (each (lon, lat) or a one-row Snaps)."""
-    oa, ob = as_snaps(graph, a), as_snaps(graph, b)
+    oa = as_snaps(graph, a)
+    ob = as_snaps(graph, b, onto=graph.network_of(oa) if len(oa) == 1 else None)
     if len(oa) != 1 or len(ob) != 1:
         raise ValueError("route takes one origin and one destination")
     ends_xy = np.array([[oa.x[0], oa.y[0]], [ob.x[0], ob.y[0]]])

@@ -330,5 +330,6 @@ from dispatch.adapters import (  # noqa: E402
     orm_record,  # noqa: F401  (migration 0009: the case record)
     orm_reports,  # noqa: F401  (migration 0016: the 研判 report archive)
     orm_resident,  # noqa: F401  (migration 0017: resident reports)
+    orm_unit_changes,  # noqa: F401  (migration 0025: marks of unit changes for the unit cache)
     orm_whistle,  # noqa: F401
 )

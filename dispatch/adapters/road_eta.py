@@ -21,7 +21,8 @@ _FIELDS = ("x", "y", "edge", "fraction", "offset_m")
 
 
 class SnapCache:
-    """Units' places on one profile's roads, kept by exact position.
+    """Units' places on one profile's roads, kept by exact position (and by the network they
+    were placed on, where the graph has several: see ``RoadGraph.snap``'s ``onto``).
 
     Most units have not moved since the last recommendation, and snapping 2,000 points costs
     ~5 ms a graph: look them up (one sorted search), snap only the new positions. Emptied when
@@ -33,34 +34,61 @@ class SnapCache:
         self.limit = limit
         self._lock = threading.Lock()
         self._graph: RoadGraph | None = None
-        self._keys: NDArray[np.complex128] = np.empty(0, dtype=complex)
-        self._rows: dict[str, NDArray[Any]] = {}
+        self._parts: dict[int | None, tuple[NDArray[np.complex128], dict[str, NDArray[Any]]]] = {}
 
-    def snaps(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> Snaps:
+    def snaps(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64], *,
+              onto: int | None = None) -> Snaps:
+        if onto is None or not graph.networks:
+            return self._snaps(graph, lon, lat, onto=None)
+        near = graph.near(onto, lon, lat)  # the rest is surely off that network
+        if near.all():
+            return self._snaps(graph, lon, lat, onto=onto)
+        got = self._snaps(graph, lon[near], lat[near], onto=onto)
+        n = lon.size
+        out = {f: np.full(n, -1 if f == "edge" else np.nan,
+                          dtype=np.int64 if f == "edge" else float) for f in _FIELDS}
+        for f in _FIELDS:
+            out[f][near] = getattr(got, f)
+        return Snaps(lon, lat, out["x"], out["y"], out["edge"], out["fraction"],
+                     out["offset_m"], got.owner)
+
+    def warm(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> None:
+        """When the graph is new to the cache: place the points on each of its networks at
+        once (at province scale the first case of each prefecture would otherwise pay it)."""
+        with self._lock:
+            if graph is self._graph or not graph.networks:
+                return
+        for k in range(len(graph.networks)):
+            self.snaps(graph, lon, lat, onto=k)
+
+    def _snaps(self, graph: RoadGraph, lon: NDArray[np.float64], lat: NDArray[np.float64], *,
+               onto: int | None) -> Snaps:
         keys = lon + 1j * lat  # complex numbers sort by lon, then lat
         with self._lock:
-            if graph is not self._graph or self._keys.size + keys.size > self.limit:
-                self._graph, self._keys = graph, np.empty(0, dtype=complex)
-                self._rows = {f: np.empty(0, dtype=np.int64 if f == "edge" else float)
-                              for f in _FIELDS}
-            at = np.minimum(np.searchsorted(self._keys, keys), max(self._keys.size - 1, 0))
-            hit = self._keys[at] == keys if self._keys.size else np.zeros(keys.size, dtype=bool)
+            held = sum(k.size for k, _ in self._parts.values())
+            if graph is not self._graph or held + keys.size > self.limit:
+                self._graph, self._parts = graph, {}
+            known, rows = self._parts.get(onto) or (np.empty(0, dtype=complex), {
+                f: np.empty(0, dtype=np.int64 if f == "edge" else float) for f in _FIELDS})
+            at = np.minimum(np.searchsorted(known, keys), max(known.size - 1, 0))
+            hit = known[at] == keys if known.size else np.zeros(keys.size, dtype=bool)
             miss = np.flatnonzero(~hit)
-            new = graph.snap(lon[miss], lat[miss]) if miss.size else None
-            out = {f: self._rows[f][at] if self._keys.size else np.empty(
-                keys.size, dtype=self._rows[f].dtype) for f in _FIELDS}
+            new = graph.snap(lon[miss], lat[miss], onto=onto) if miss.size else None
+            out = {f: rows[f][at] if known.size else np.empty(keys.size, dtype=rows[f].dtype)
+                   for f in _FIELDS}
+            owner = id(graph.index if onto is None or not graph.networks
+                       else graph.networks[onto])
             if new is not None:
                 for f in _FIELDS:
                     out[f][miss] = getattr(new, f)
                 keep = np.isfinite(keys[miss])
                 fresh, first = np.unique(keys[miss][keep], return_index=True)
-                merged = np.concatenate([self._keys, fresh])
+                merged = np.concatenate([known, fresh])
                 order = np.argsort(merged, kind="stable")
-                self._keys = merged[order]
-                self._rows = {f: np.concatenate([self._rows[f], getattr(new, f)[keep][first]])[order]
-                              for f in _FIELDS}
+                self._parts[onto] = (merged[order], {f: np.concatenate(
+                    [rows[f], getattr(new, f)[keep][first]])[order] for f in _FIELDS})
         return Snaps(lon, lat, out["x"], out["y"], out["edge"], out["fraction"], out["offset_m"],
-                     id(graph.index))
+                     owner)
 
 
 @dataclass(frozen=True)
@@ -95,13 +123,15 @@ class RoadEta:
                 (self.walk, self.walk_snaps, np.flatnonzero(foot) if self.walk else np.array([]))):
             if graph is None or not rows.size:
                 continue
-            to: Snaps | tuple[float, float] = destination
+            to = graph.snap(*destination)
+            if cache:
+                cache.warm(graph, pts[rows, 0], pts[rows, 1])
             if within_s is not None:
-                to = graph.snap(*destination)
                 rows = rows[may_reach(graph, pts[rows, 0], pts[rows, 1], to, within_s)]
                 if not rows.size:
                     continue
-            many = cache.snaps(graph, pts[rows, 0], pts[rows, 1]) if cache else pts[rows]
+            many = cache.snaps(graph, pts[rows, 0], pts[rows, 1], onto=graph.network_of(to)) \
+                if cache else pts[rows]
             tt = travel_times_to(graph, many, to, limit_s=within_s)
             seconds[rows], metres[rows], method[rows] = tt.seconds, tt.metres, tt.method
         return EtaColumns(seconds, metres, method)

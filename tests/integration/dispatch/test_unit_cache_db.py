@@ -100,15 +100,87 @@ def test_recommender_etas_are_geo_routing_times_on_the_shared_graphs(demo_copy):
             assert list(cols.method[rows]) == list(want.method)
 
 
-def test_signature_reads_the_same_xmin_as_its_text(demo_copy, app):
-    """age() arithmetic gives each row's xmin exactly: the signature equals the one summed over
-    ``xmin::text`` (before and after rows change, new xmins among old, frozen or not)."""
-    from dispatch.adapters.unit_cache import ROW_KEY, SIGNATURE_SQL
+def _capacity(engine, unit_id, delta, *, trigger=True, replica=False):  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        if not trigger:
+            conn.execute(text("ALTER TABLE units DISABLE TRIGGER units_mark_change"))
+        if replica:  # the bulk loader's mode: ordinary triggers do not fire
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("UPDATE units SET capacity = capacity + :d WHERE id = :i"),
+                     {"d": delta, "i": unit_id})
+        if not trigger:
+            conn.execute(text("ALTER TABLE units ENABLE ALWAYS TRIGGER units_mark_change"))
 
-    by_text = text(f"SELECT count(*), sum(hashint8extended({ROW_KEY}, 7)) FROM units")
-    for _ in range(2):
-        with demo_copy.connect() as conn:
-            assert tuple(conn.execute(SIGNATURE_SQL).one()) == tuple(conn.execute(by_text).one())
-        with demo_copy.begin() as conn:
-            conn.execute(text("UPDATE units SET capacity = capacity WHERE id IN "
-                              "(SELECT id FROM units ORDER BY id LIMIT 5)"))
+
+def test_an_import_and_a_replica_mode_update_are_seen_and_missed_without_the_trigger(demo_copy):
+    cache = UnitCache()
+    unit = _fresh(demo_copy)[0]
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+    with demo_copy.begin() as conn:  # the roster import's statement: an upsert by code
+        conn.execute(text(
+            "INSERT INTO units (id, code, name, unit_type) SELECT id, code, '导入改名', "
+            "unit_type FROM units WHERE id = :i ON CONFLICT (code) DO UPDATE SET "
+            "name = EXCLUDED.name, version = units.version + 1"), {"i": unit.id})
+    assert next(u for u in _cached(cache, demo_copy) if u.id == unit.id).name == "导入改名"
+    _capacity(demo_copy, unit.id, 1, replica=True)
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+    # the same change with the trigger off is missed: the cache's answer rests on it
+    _capacity(demo_copy, unit.id, 1, trigger=False)
+    assert _cached(cache, demo_copy) != _fresh(demo_copy)
+    _capacity(demo_copy, unit.id, -2)
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+
+
+def test_a_change_committed_after_a_later_one_is_seen(demo_copy):
+    """Transaction A writes a unit and stays open; the cache checks; B writes another unit
+    and commits; the cache checks again; only then A commits: the cache still finds A's row
+    (its snapshots saw A running, so A is asked for by its id)."""
+    cache = UnitCache()
+    a_unit, b_unit = (u.id for u in _fresh(demo_copy)[:2])
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+    with demo_copy.connect() as a:
+        a.execute(text("UPDATE units SET name = '甲改' WHERE id = :i"), {"i": a_unit})
+        assert _cached(cache, demo_copy) == _fresh(demo_copy)
+        with demo_copy.begin() as b:
+            b.execute(text("UPDATE units SET name = '乙改' WHERE id = :i"), {"i": b_unit})
+        assert _cached(cache, demo_copy) == _fresh(demo_copy)
+        a.commit()
+    got = {u.id: u.name for u in _cached(cache, demo_copy)}
+    assert (got[a_unit], got[b_unit]) == ("甲改", "乙改")
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+
+
+def test_a_transactions_own_unit_writes_are_shown_to_it_and_never_kept(demo_copy):
+    """Within a transaction that wrote units (the scheduler reassigns, then recommends again
+    in the same transaction) the cache answers as that transaction sees them, and keeps
+    nothing of it: after a rollback everyone sees the rows as they are."""
+    cache = UnitCache()
+    unit = _fresh(demo_copy)[0]
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+    with demo_copy.connect() as conn:
+        conn.execute(text("SELECT pg_current_xact_id()"))  # an id before the cache looks
+        assert cache.candidates(conn) == UnitRepository(conn).candidates()
+        conn.execute(text("UPDATE units SET name = '未提交' WHERE id = :i"), {"i": unit.id})
+        mine = {u.id: u.name for u in cache.candidates(conn)}
+        assert mine[unit.id] == "未提交"
+        conn.rollback()
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+    assert next(u for u in _cached(cache, demo_copy) if u.id == unit.id).name == unit.name
+    with demo_copy.connect() as conn:  # and a commit after the cache looked inside is seen
+        conn.execute(text("UPDATE units SET name = '已提交' WHERE id = :i"), {"i": unit.id})
+        assert {u.id: u.name for u in cache.candidates(conn)}[unit.id] == "已提交"
+        conn.commit()
+    assert {u.id: u.name for u in _cached(cache, demo_copy)}[unit.id] == "已提交"
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
+
+
+def test_orm_matches_migration_0025(empty_engine):
+    from .conftest import drift
+
+    with empty_engine.connect() as conn:
+        assert drift(conn, {"units", "unit_tombstones"}) == []
+        triggers = set(conn.execute(text(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'units'::regclass "
+            "AND NOT tgisinternal")).all())
+    assert {("units_mark_change", "A"), ("units_mark_delete", "A"),
+            ("units_mark_truncate", "A")} <= triggers

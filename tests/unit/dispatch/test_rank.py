@@ -88,6 +88,13 @@ def test_array_scores_equal_the_rules_one_unit_at_a_time(seed):
                            types=types)
         assert numbers.score[k] == want, u
         assert numbers.why[k] == _why(u, types, paired, (3, 4)), u
+    # scoring only the rows that may be offered: the same numbers there, none elsewhere
+    some = rank_numbers(table, incident, eta_s, policy=policy, now=NOW, level=level,
+                        types=types, paired=paired, exclude=[3, 4], eligible_only=True)
+    ok = numbers.why == -1
+    assert np.array_equal(some.why, numbers.why)
+    assert np.array_equal(some.score[ok], numbers.score[ok]) and np.isnan(some.score[~ok]).all()
+    assert np.array_equal(some.eta_key[ok], numbers.eta_key[ok])
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -201,3 +208,79 @@ def test_three_units_scored_by_hand_from_the_policy_weights():
     assert [(c.unit.id, c.score) for c in rec.candidates] == [(1, 70), (2, 8), (3, -5)]
     assert rec.candidates[1].stale and rec.candidates[1].eta_points == 0
     assert "会说维吾尔语（老乡调解）" in rec.candidates[1].reasons
+
+
+def test_memberships_are_built_once_when_many_threads_ask_and_patch_at_once():
+    """Requests in several threads fill a shared table's memberships while another patches it:
+    each column is built once (every thread gets the same array) and patching never trips on
+    a membership dict being filled."""
+    import threading
+
+    rng = random.Random(9)
+    units = [_unit(rng, k) for k in range(1, 400)]
+    table = UnitTable.of(units)
+    names = [(kind, name) for kind, pool in (("of_type", vocab.UNIT_TYPES),
+                                            ("skilled", vocab.CATEGORIES),
+                                            ("speaks", vocab.LANGUAGES)) for name in pool]
+    start = threading.Barrier(9)
+    got: list[list[object]] = []
+    errors: list[BaseException] = []
+
+    def ask(seed: int) -> None:
+        order = random.Random(seed).sample(names, len(names))
+        start.wait()
+        try:
+            got.append([getattr(table, kind)(name) for kind, name in sorted(order)])
+        except BaseException as e:
+            errors.append(e)
+
+    def patch() -> None:
+        start.wait()
+        try:
+            for k in range(50):
+                table.with_rows({k: replace(units[k], skills=("labour",))})
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=ask, args=(s,)) for s in range(8)]
+    threads.append(threading.Thread(target=patch))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(all(a is b for a, b in zip(row, got[0], strict=True)) for row in got)
+    fresh = UnitTable.of(units)
+    for kind, name in sorted(names):
+        assert np.array_equal(getattr(table, kind)(name), getattr(fresh, kind)(name))
+
+
+def test_a_snapshot_tells_which_transactions_it_could_not_see():
+    from dispatch.adapters.unit_cache import Seen
+
+    assert Seen.of("100:105:100,102") == Seen("105", ("100", "102"))
+    assert Seen.of("7:7:") == Seen("7", ())
+    # its own transaction is not listed by a snapshot, and its later writes are unseen too
+    assert Seen.of("7:9:8", "5").params() == {"xmax": "9", "xip": ["8", "5"]}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_etas_of_the_units_that_cannot_be_offered_change_nothing(seed):
+    """A recommendation reads the ETAs of the units it may offer only: asking none for the
+    others (off shift, wrong type, excluded, outside ``among``) gives the same answer."""
+    from dispatch.recommend import offerable
+
+    rng = random.Random(300 + seed)
+    units = [_unit(rng, k) for k in range(1, 250)]
+    incident, etas, policy = _incident(rng), _etas(rng, units), Policy()
+    table = UnitTable.of(units)
+    among = table.takes_cases
+    eta_s = np.array([etas[u.id].seconds if u.id in etas else math.nan for u in units])
+    ok = offerable(incident, table, policy=policy, now=NOW, exclude=(7,), among=among)
+    assert 0 < ok.sum() < len(units)
+    some = {u.id: e for u, e in zip(units, (etas.get(u.id) for u in units), strict=True)
+            if e is not None and ok[units.index(u)]}
+    args = {"policy": policy, "now": NOW, "exclude": (7,), "among": among}
+    want = recommend(incident, table, etas, eta_s=eta_s, **args)
+    got = recommend(incident, table, some, eta_s=np.where(ok, eta_s, math.nan), **args)
+    assert got.as_dict(50) == want.as_dict(50) and got.candidates

@@ -250,3 +250,79 @@ def test_snaps_of_another_graph_are_refused(graph):
     snaps = walk.snap(*_ll(50.0, 0.0))
     with pytest.raises(ValueError, match="another road graph"):
         travel_times_to(graph, snaps, _ll(150.0, 0.0))
+
+
+def test_every_separate_network_is_timed_on_its_roads():
+    """Two islands of roads (a province of separate prefectures' networks): each island's
+    points are snapped and timed on their own island's roads, a point is placed on the other
+    point's island only (off it: the flagged straight line, never a snap onto a network the
+    other point cannot reach), and a scrap of road too small to count is not snapped onto."""
+    side = [(40.0 * k, 0.0) for k in range(10)] + [(400.0, 40.0 * k) for k in range(10)]
+    loop = side + [(400.0 - x, 400.0 - y) for x, y in side]  # a 400 m square, 40 nodes
+    west = dict(enumerate(loop, start=1))
+    ring = [(k, k % 40 + 1, False) for k in range(1, 41)]
+    east = {k + 100: (x + 5000.0, y) for k, (x, y) in enumerate(loop[:21], start=1)}
+    scrap = {300: (2500.0, 3000.0), 301: (2510.0, 3000.0)}  # 2 nodes: not over 5% of 40
+    edges = [*ring, *[(k + 100, k + 101, False) for k in range(1, 21)], (300, 301, False)]
+    graph = RoadGraph.from_frame(_frame({**west, **east, **scrap}, edges))
+    assert len(graph.networks) == 2 and set(graph.network[graph.snappable]) == {0, 1}
+    assert not graph.snappable[graph.edge_ids == 100 + len(edges)].any()
+    at_east, near_east, near_west = _ll(5200.0, 5.0), _ll(5395.0, 200.0), _ll(5.0, 200.0)
+    t = travel_times_to(graph, [near_east, near_west], at_east)
+    assert list(t.method) == ["road", "straight_line"]
+    assert t.road_s[0] == pytest.approx((200 + 200) / 10, rel=1e-6)
+    assert graph.network_of(t.one) == 1 and graph.network[t.many.edge[0]] == 1
+    assert route(graph, near_east, at_east).method == "road"
+    assert route(graph, near_west, at_east).method == "straight_line"
+    west_t = travel_times(graph, _ll(200.0, 5.0), [near_west, near_east])
+    assert list(west_t.method) == ["road", "straight_line"]
+    # a point snapped alone goes to its nearest network, as before
+    assert graph.network[graph.snap(*near_east).edge[0]] == 1
+    # a graph of one network keeps one index
+    assert RoadGraph.from_frame(_frame(west, ring)).networks == ()
+    # and with only the largest network snapped, the east island had no road times
+    one = RoadGraph.from_frame(_frame(west, ring))
+    assert travel_times_to(one, [near_east], at_east).method[0] == "straight_line"
+
+
+def test_the_snap_cache_places_points_as_the_graph_does_on_each_network():
+    from dispatch.adapters.road_eta import SnapCache
+
+    side = [(40.0 * k, 0.0) for k in range(10)] + [(400.0, 40.0 * k) for k in range(10)]
+    loop = side + [(400.0 - x, 400.0 - y) for x, y in side]
+    west = dict(enumerate(loop, start=1))
+    east = {k + 100: (x + 3000.0, y) for k, (x, y) in west.items()}
+    edges = [(k, k % 40 + 1, False) for k in range(1, 41)]
+    edges += [(s + 100, t + 100, o) for s, t, o in edges]
+    graph = RoadGraph.from_frame(_frame({**west, **east}, edges))
+    pts = np.array([_ll(x, y) for x, y in ((5.0, 200.0), (800.0, 200.0), (1500.0, 200.0),
+                                           (2300.0, 200.0), (3395.0, 10.0), (9000.0, 0.0))])
+    cache = SnapCache()
+    cache.warm(graph, pts[:, 0], pts[:, 1])
+    for onto in (0, 1):
+        got = cache.snaps(graph, pts[:, 0], pts[:, 1], onto=onto)
+        want = graph.snap(pts[:, 0], pts[:, 1], onto=onto)
+        assert np.array_equal(got.edge, want.edge)
+        on = want.on_network
+        assert np.allclose(got.offset_m[on], want.offset_m[on])
+        assert np.array_equal(graph.near(onto, pts[:, 0], pts[:, 1]) | ~on, np.ones(6, bool))
+    assert list(graph.snap(pts[:, 0], pts[:, 1], onto=0).on_network) == [
+        True, True, False, False, False, False]
+
+
+def test_a_point_alone_is_placed_on_its_nearest_network():
+    side = [(40.0 * k, 0.0) for k in range(10)] + [(400.0, 40.0 * k) for k in range(10)]
+    loop = side + [(400.0 - x, 400.0 - y) for x, y in side]
+    west = dict(enumerate(loop, start=1))
+    east = {k + 100: (x + 1000.0, y) for k, (x, y) in west.items()}
+    edges = [(k, k % 40 + 1, False) for k in range(1, 41)]
+    edges += [(s + 100, t + 100, o) for s, t, o in edges]
+    graph = RoadGraph.from_frame(_frame({**west, **east}, edges))
+    rng = np.random.default_rng(3)
+    pts = np.array([_ll(x, y) for x, y in rng.uniform([-700, -700], [2100, 1100], (300, 2))])
+    got = graph.snap(pts[:, 0], pts[:, 1])
+    each = [graph.snap(pts[:, 0], pts[:, 1], onto=k) for k in (0, 1)]
+    d = np.column_stack([np.nan_to_num(s.offset_m, nan=np.inf) for s in each])
+    want = np.where(d[:, 1] < d[:, 0], each[1].edge, each[0].edge)
+    assert np.array_equal(got.edge, want) and (got.edge >= 0).any() and (got.edge < 0).any()
+    assert np.allclose(np.nan_to_num(got.offset_m), np.nan_to_num(d.min(axis=1), posinf=0))
