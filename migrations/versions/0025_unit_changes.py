@@ -1,7 +1,7 @@
 """Each unit row carries the transaction that last wrote it; deletions leave a tombstone.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 
 The recommender keeps every unit in process (dispatch.adapters.unit_cache). Before, each
 request read a signature of all units' row versions (≈ 9 ms at province scale, 27,660 units).
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
