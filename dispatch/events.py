@@ -137,6 +137,16 @@ class PolicyChanged(Event):
 
 
 @dataclass(frozen=True)
+class AreasReplaced(Event):
+    """The area hierarchy was swapped under live cases (dispatch.adapters.area_replace): every
+    case's street may have changed, so what a process placed by street is no longer true."""
+
+    actor: str
+    incidents: int
+    units: int
+
+
+@dataclass(frozen=True)
 class SupervisionOpened(Event):
     """A person opened 督办 on a case (the clocks' own 督办 is :class:`DeadlinePassed`)."""
 

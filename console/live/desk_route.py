@@ -42,6 +42,7 @@ class CaseBook:
         self._size = size
         self._lock = threading.Lock()
         self._clock = 0  # stamps handed out to events so far
+        self._floor = 0  # reads begun before this stamp are void (the areas were replaced)
 
     def stamp(self) -> int:
         """Take before reading rows: every event learned until now is in what the read sees
@@ -58,6 +59,8 @@ class CaseBook:
             if as_of is None:
                 self._clock += 1
                 as_of = self._clock
+            if as_of < self._floor:
+                return False  # begun before the areas were replaced: its streets are gone
             old = self._rows.get(case_id)
             if old is not None and old[2] > as_of:
                 return False  # learned after this read began: the read is stale for this case
@@ -76,8 +79,18 @@ class CaseBook:
             if "street_id" in r:
                 self.learn(int(r["id"]), r["street_id"], r.get("created_by"), as_of=as_of)
 
+    def forget(self) -> None:
+        """Forget every placement, and void reads begun before now (the areas were replaced:
+        a case's street may be another, or gone)."""
+        with self._lock:
+            self._clock += 1
+            self._floor = self._clock
+            self._rows.clear()
+
     def learn_event(self, event: Mapping[str, Any]) -> None:
-        if event.get("type") == "incident_located" and event.get("incident_id") is not None:
+        if event.get("type") == "areas_replaced":
+            self.forget()
+        elif event.get("type") == "incident_located" and event.get("incident_id") is not None:
             try:
                 street = event.get("street_id")
                 self.learn(int(event["incident_id"]), None if street is None else int(street))

@@ -10,11 +10,14 @@ foreign keys point at areas is read from the catalogue, so a table added later f
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import geopandas as gpd
 from sqlalchemy import Connection, text
 
+from dispatch.adapters.uow import CHANNEL
+from dispatch.events import AreasReplaced
 from geo.errors import ImportRejected, Problem
 from geo.importer import LEVEL_LABELS
 from geo.loader import copy_frame
@@ -129,7 +132,12 @@ def replace_keeping_history(conn: Connection, territory: Territory, *, actor: st
     from geo.address_import import derive_network_roads
 
     derive_network_roads(conn)  # also rebuilds the geocoder's names
-    return _report(conn, before, kept)
+    report = _report(conn, before, kept)
+    # told on commit, like every domain event: live desks drop what they placed by street
+    event = AreasReplaced(actor=actor, incidents=report["incidents"], units=report["units"])
+    conn.execute(text("SELECT pg_notify(:ch, :p)"),
+                 {"ch": CHANNEL, "p": json.dumps(event.as_dict(), ensure_ascii=False)})
+    return report
 
 
 def _orphaned_accounts(conn: Connection) -> list[Problem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -189,8 +190,14 @@ def test_replacing_the_areas_keeps_cases_units_accounts_and_addresses(territory)
     redrawn = folder / "redrawn"
     redrawn.mkdir()
     files = cd.make_areas(redrawn, seed=99)  # the same codes, the inner lines drawn anew
-    with engine.begin() as conn:
-        report = import_areas(conn, files, district=("510107", "武侯区"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as listen:
+        listen.exec_driver_sql("LISTEN fq_dispatch")
+        with engine.begin() as conn:
+            report = import_areas(conn, files, district=("510107", "武侯区"))
+        heard = [json.loads(n.payload) for n in
+                 listen.connection.driver_connection.notifies(timeout=2.0, stop_after=1)]
+    # live desks are told on commit (they drop what they placed by street)
+    assert heard == [{"type": "areas_replaced", "actor": "import", "incidents": 1, "units": 72}]
     assert report["incidents_relocated"] == 1 and report["units_relocated"] == 72
     assert report["chains_kept"] == 1 and report["incidents_outside"] == 0
     assert sum(report["moved"]["unit"].values()) == 72  # type: ignore[union-attr]

@@ -253,3 +253,18 @@ def test_a_dispatcher_hub_places_a_new_case_of_another_street_without_re_reading
     monkeypatch.setattr(hub, "patch", lambda cases, units: {"version": 9, "cases": cases})
     hub._refresh()  # the dispatcher's own case in another street: re-read
     assert sent and sent[0]["snapshot"]["cases"] == {71}
+
+
+def test_replaced_areas_void_every_placement_and_every_read_begun_before() -> None:
+    from dispatch.events import AreasReplaced
+
+    book = CaseBook()
+    book.learn_event({"type": "incident_located", "incident_id": 70, "street_id": 1})
+    before = book.stamp()  # a full read under the old areas is on its way
+    book.learn_event(AreasReplaced(actor="导入", incidents=1, units=0).as_dict())
+    assert book.place(70) is None  # unplaced: every part hub re-reads it on its next change
+    assert route(STREET_1, ({70}, set()), cases=set(), units=set(), book=book) == ({70}, set())
+    book.learn_rows([{"id": 70, "street_id": 1, "created_by": None}], as_of=before)
+    assert book.place(70) is None  # the old areas' street, read before the swap, is not kept
+    book.learn_rows([{"id": 70, "street_id": 9, "created_by": None}], as_of=book.stamp())
+    assert book.place(70) == (9, None)
