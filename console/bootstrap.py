@@ -91,5 +91,6 @@ def bootstrap(settings: Settings | None = None, *, url: str | None = None,
     locators = locator_cache()
     graphs = road_graph_caches()  # one copy per process: the /route face and the recommender
     return App(settings=settings, engine=engine, locators=locators, graphs=graphs, tiles=tiles,
-               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs),
+               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs,
+                                           outbox_off=settings.notify.off),
                reads=ReadSide(engine, replica))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -36,20 +36,26 @@ def _contacts(rows: Any) -> list[Contact]:
 class OutboxRepository:
     """A :class:`dispatch.ports_outbox.Outbox` on the unit of work's connection."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, off: Mapping[str, str] | None = None) -> None:
         self.conn = conn
+        self.off = dict(off or {})  # channel → why this deployment cannot deliver through it
 
     def add(self, notices: Sequence[Notice], *, at: datetime) -> None:
+        """Pending rows; a notice for a channel that is ``off`` is written ``skipped`` with the
+        reason at once (as the delivery worker would mark it, never attempted)."""
         rows = [{"key": str(uuid.uuid4()), "channel": n.channel, "recipient": n.recipient,
                  "event_type": n.event_type, "incident_id": n.incident_id,
                  "subscription_id": n.subscription_id, "template": n.template,
-                 "payload": json.dumps(n.payload, ensure_ascii=False, default=str), "at": at}
+                 "payload": json.dumps(n.payload, ensure_ascii=False, default=str), "at": at,
+                 "state": "skipped" if n.channel in self.off else "pending",
+                 "why": self.off.get(n.channel)}
                 for n in notices]
         self.conn.execute(text(
             "INSERT INTO outbox (key, channel, recipient, event_type, incident_id, "
-            "subscription_id, template, payload, next_at, created_at) VALUES (CAST(:key AS uuid), "
-            ":channel, :recipient, :event_type, :incident_id, :subscription_id, :template, "
-            "CAST(:payload AS jsonb), now(), :at)"), rows)
+            "subscription_id, template, payload, next_at, created_at, state, last_error) VALUES "
+            "(CAST(:key AS uuid), :channel, :recipient, :event_type, :incident_id, "
+            ":subscription_id, :template, CAST(:payload AS jsonb), now(), :at, :state, :why)"),
+            rows)
 
     def subscriptions(self) -> list[Subscription]:
         rows = self.conn.execute(text(
