@@ -41,34 +41,35 @@ def _xy(rows: list[Any], at: int) -> np.ndarray:
 
 
 class MemoryGazetteer:
-    """A :class:`geo.geocode_reverse.Gazetteer` over rows read once (:meth:`from_db`)."""
+    """A :class:`geo.geocode_reverse.Gazetteer` over rows read once (:meth:`from_db`), held as
+    arrays (a point costs a few dozen bytes; shapes only for compounds and door ranges)."""
 
     def __init__(self, compounds: list[Any], buildings: list[Any], places: list[Any],
                  doors: list[Any], ranges: list[Any], roads: dict[int, str]) -> None:
         self._c_names = [str(r[1]) for r in compounds]
-        self._c_geoms = np.asarray(shapely.from_wkb([bytes(r[2]) for r in compounds])
-                                   if compounds else [], dtype=object)
-        shapely.prepare(self._c_geoms)
-        self._c_tree = shapely.STRtree(self._c_geoms)  # rows in id order: lowest id first
-        self._c_ids = [int(r[0]) for r in compounds]
-        grouped: dict[int, list[Any]] = {}
-        for r in buildings:
-            grouped.setdefault(int(r[0]), []).append(r)
-        self._b_of: dict[int, tuple[list[Any], np.ndarray]] = {
-            c: ([r[1] for r in rs], _xy(rs, 2)) for c, rs in grouped.items()}
+        self._c_ids = np.array([int(r[0]) for r in compounds], dtype=np.int64)
+        self._c_tree = shapely.STRtree(np.asarray(  # rows in id order: the lowest id first
+            shapely.from_wkb([bytes(r[2]) for r in compounds]) if compounds else [],
+            dtype=object))
+        # buildings sorted by compound (rows come so): a compound's are one slice
+        self._b_comp = np.array([int(r[0]) for r in buildings], dtype=np.int64)
+        self._b_no = np.array([r[1] for r in buildings], dtype=object)
+        self._b_xy = _xy(buildings, 2)
         self._p_names = [str(r[0]) for r in places]
         self._p_xy = _xy(places, 1)
         self._p_tree = cKDTree(self._p_xy) if places else None
-        self._d_rows = [(int(r[0]), int(r[1])) for r in doors]
+        self._d_road = np.array([int(r[0]) for r in doors], dtype=np.int64)
+        self._d_no = np.array([int(r[1]) for r in doors], dtype=np.int64)
         self._d_xy = _xy(doors, 2)
         self._d_tree = cKDTree(self._d_xy) if doors else None
-        self._anchors: dict[int, list[tuple[int, float, float]]] = {}
-        for (road, no), (x, y) in zip(self._d_rows, self._d_xy, strict=True):
-            self._anchors.setdefault(road, []).append((no, float(x), float(y)))
+        self._d_by_road = np.argsort(self._d_road, kind="stable")  # a road's doors: one slice
+        self._d_roads_sorted = self._d_road[self._d_by_road]
         self._roads = roads
-        self._ranges = [(int(r[0]), int(r[1]), int(r[2]), str(r[3]), bytes(r[4]),
-                         roads.get(int(r[0]), "")) for r in ranges]
-        self._r_geoms = np.asarray(shapely.from_wkb([x[4] for x in self._ranges])
+        self._r_road = np.array([int(r[0]) for r in ranges], dtype=np.int64)
+        self._r_nos = np.array([(int(r[1]), int(r[2])) for r in ranges],
+                               dtype=np.int64).reshape(-1, 2)
+        self._r_odd = np.array([str(r[3]) == "odd" for r in ranges], dtype=bool)
+        self._r_geoms = np.asarray(shapely.from_wkb([bytes(r[4]) for r in ranges])
                                    if ranges else [], dtype=object)
         self._r_tree = shapely.STRtree(self._r_geoms)
 
@@ -92,11 +93,13 @@ class MemoryGazetteer:
         if not len(hits):
             return None
         k = int(np.min(hits))
-        numbers, xy = self._b_of.get(self._c_ids[k], ([], np.empty((0, 2))))
-        if not numbers:
+        cid = self._c_ids[k]
+        a, b = np.searchsorted(self._b_comp, [cid, cid + 1])
+        if a == b:
             return self._c_names[k], None, None
-        b = int(np.argmin(np.hypot(xy[:, 0] - lon, xy[:, 1] - lat)))
-        return self._c_names[k], numbers[b], metres(lon, lat, xy[b, 0], xy[b, 1])
+        xy = self._b_xy[a:b]
+        j = int(np.argmin(np.hypot(xy[:, 0] - lon, xy[:, 1] - lat)))
+        return self._c_names[k], self._b_no[a + j], metres(lon, lat, xy[j, 0], xy[j, 1])
 
     def place(self, lon: float, lat: float) -> tuple[str, float] | None:
         if self._p_tree is None:
@@ -109,23 +112,31 @@ class MemoryGazetteer:
         if self._d_tree is None:
             return None
         _, k = self._d_tree.query((lon, lat))
-        road, no = self._d_rows[int(k)]
         x, y = self._d_xy[int(k)]
-        return self._roads.get(road, ""), no, metres(lon, lat, x, y)
+        return (self._roads.get(int(self._d_road[k]), ""), int(self._d_no[k]),
+                metres(lon, lat, x, y))
+
+    def anchors(self, road: int) -> list[tuple[int, float, float]]:
+        """A road's stored doors (``door_no, lon, lat``), as door interpolation reads them."""
+        a, b = np.searchsorted(self._d_roads_sorted, [road, road + 1])
+        return [(int(self._d_no[i]), float(self._d_xy[i, 0]), float(self._d_xy[i, 1]))
+                for i in self._d_by_road[a:b]]
 
     def door_at(self, lon: float, lat: float) -> DoorNumber | None:
-        if not self._ranges:
+        if not len(self._r_geoms):
             return None
         point, reach = shapely.Point(lon, lat), 0.002
         while True:  # widen until the k nearest are surely inside the reach
             hits = self._r_tree.query(point, predicate="dwithin", distance=reach)
-            if len(hits) >= _K_RANGES or len(hits) == len(self._ranges):
+            if len(hits) >= _K_RANGES or len(hits) == len(self._r_geoms):
                 break
             reach *= 4
         dist = shapely.distance(self._r_geoms[hits], point)
-        near = hits[np.lexsort((hits, dist))][:_K_RANGES]
-        return door_facing([self._ranges[int(k)] for k in near],
-                           lambda road: self._anchors.get(road, []), lon, lat)
+        near = [int(k) for k in hits[np.lexsort((hits, dist))][:_K_RANGES]]
+        rows = [(int(self._r_road[k]), int(self._r_nos[k, 0]), int(self._r_nos[k, 1]),
+                 "odd" if self._r_odd[k] else "even", shapely.to_wkb(self._r_geoms[k]),
+                 self._roads.get(int(self._r_road[k]), "")) for k in near]
+        return door_facing(rows, self.anchors, lon, lat)
 
 
 def reverse_in_memory(locator: Locator, gaz: MemoryGazetteer, lon: float, lat: float
