@@ -15,6 +15,8 @@ from dispatch.bootstrap import Dispatch
 from dispatch.bootstrap import bootstrap as bootstrap_dispatch
 from geo import db
 from geo.cache import SignatureCache
+from geo.geocode_memory import MemoryGazetteer, gazetteer_cache, reverse_in_memory
+from geo.geocode_reverse import ReverseResult, reverse_geocode
 from geo.locate import Locator, locator_cache
 from geo.routing import RoadGraph
 from geo.settings import Settings
@@ -64,6 +66,21 @@ class App:
     """The pages' websockets and event streams by session (watching once ``make_server`` ran)."""
     reads: ReadSide | None = None
     """Where read-heavy work reads (``FQ_READ_DATABASE_URL``); None: the primary, ``engine``."""
+    gazetteer: SignatureCache[MemoryGazetteer] = field(default_factory=gazetteer_cache)
+    """The reverse geocoder's gazetteer in memory (a registered point's label)."""
+
+    def reverse_label(self, lon: float, lat: float) -> ReverseResult:
+        """A WGS-84 point's label (``geo.geocode_reverse``'s answer) from the process's locator
+        and gazetteer; a connection only when a cache is due its check, or for a point in no
+        micro-grid (the database snaps it)."""
+        locator, gaz = self.locators.fresh(), self.gazetteer.fresh()
+        if locator is not None and gaz is not None:
+            found = reverse_in_memory(locator, gaz, lon, lat)
+            if found is not None:
+                return found
+        with self.engine.connect() as conn:
+            found = reverse_in_memory(self.locators.get(conn), self.gazetteer.get(conn), lon, lat)
+            return found if found is not None else reverse_geocode(conn, lon, lat)
 
     def read_engine(self) -> Engine:
         """The engine for wall figures, map layers, analyses and exports right now: the replica
@@ -91,5 +108,6 @@ def bootstrap(settings: Settings | None = None, *, url: str | None = None,
     locators = locator_cache()
     graphs = road_graph_caches()  # one copy per process: the /route face and the recommender
     return App(settings=settings, engine=engine, locators=locators, graphs=graphs, tiles=tiles,
-               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs),
+               dispatch=bootstrap_dispatch(engine, locators=locators, graphs=graphs,
+                                           outbox_off=settings.notify.off),
                reads=ReadSide(engine, replica))

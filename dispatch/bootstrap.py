@@ -77,6 +77,9 @@ class Dispatch:
     retries: int = 3
     unit_cache: UnitCache | None = field(default_factory=UnitCache)
     make_uow: Callable[[], UnitOfWork] | None = None
+    # channels this deployment cannot deliver through (``Channels.off``): their notices are
+    # staged ``skipped`` with the reason instead of pending for the worker to skip
+    outbox_off: Mapping[str, str] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (``make_uow``'s when given: the unit tests' fakes)."""
@@ -84,7 +87,7 @@ class Dispatch:
             return self.make_uow()
         return SqlUnitOfWork(self.engine, clock=self.clock, eta=self.eta,
                              policies=self.policies, locators=self.locators,
-                             unit_cache=self.unit_cache)
+                             unit_cache=self.unit_cache, outbox_off=self.outbox_off)
 
     def __post_init__(self) -> None:
         # concurrent registrations share a transaction (dispatch.group_commit); not over fakes
@@ -186,11 +189,12 @@ class Dispatch:
 def bootstrap(engine: Engine, *, clock: Clock | None = None, eta: EtaProvider | None = None,
               policy: Policy | None = None, policy_check_s: float = 5.0,
               locators: SignatureCache[Locator] | None = None,
-              graphs: Mapping[str, SignatureCache[RoadGraph]] | None = None) -> Dispatch:
+              graphs: Mapping[str, SignatureCache[RoadGraph]] | None = None,
+              outbox_off: Mapping[str, str] | None = None) -> Dispatch:
     """A :class:`Dispatch` over ``engine``; road ETAs from ``road_edges`` unless ``eta`` given
     (on ``graphs``, the process's drive and walk graph caches, when given); ``policy`` is the
     default under administrators' stored edits."""
     return Dispatch(engine=engine, clock=clock or utc_now,
                     eta=eta or LazyRoadEta(engine, graphs=graphs),
                     policies=PolicyCache(check_s=policy_check_s, default=policy),
-                    locators=locators or locator_cache())
+                    locators=locators or locator_cache(), outbox_off=dict(outbox_off or {}))

@@ -5,10 +5,20 @@ locked until commit, so registrations queue on that row and each pays one WAL fl
 registrations that arrive while a batch is being written wait for the next one; one of them
 (the leader) writes them all in one transaction. Each is weighed first in its caller's own
 thread and connection (checks, place, earlier cases, risk: reads only, as concurrent
-registrations always were); in the batch each external id is checked (and locked), then each
-case written by its last statement, then one commit (notices staged and events notified in it
-as always). The counter row is locked once a
-batch and flushed once. Nobody waits for a timer: a batch is whatever queued meanwhile.
+registrations always were); a registration that finds no batch being written leads at once
+and writes in the same unit of work (one pool checkout per registration). In the batch the
+external ids are locked and checked together (an id twice in one batch makes one case), every
+case a new one links to is key-share locked, then each case is written by its last statement
+— weighed again first if an earlier one of the same batch is among the earlier cases it would
+have read, so two reports of one dispute in one batch link as they would one after the other
+— then one commit (notices staged and events notified in it as always). The counter row is
+locked once a batch and flushed once. Nobody waits for a timer: a batch is whatever queued
+meanwhile.
+
+A case's ``reported_at`` (and its clocks, and its audit rows' time) is when the centre received
+it: the moment it was weighed, before it queued. Its code is given at the write, in commit
+order, so two registrations received a few milliseconds apart may have codes in the other
+order; the record's time of receipt is the one that counts for the clocks.
 
 Each caller gets its own answer only after its batch committed. A refused registration (a
 domain error while weighed) is refused alone and writes nothing; any other failure rolls the
@@ -16,8 +26,9 @@ batch back and every registration in it runs again alone in its own transaction,
 caller's own thread (nobody waits behind one thread's retries), so one bad request never fails
 the others (codes stay gapless: a rolled-back batch frees its numbers). A failure while
 committing is settled by reading: if the batch's first case is not in the database, nothing
-was committed and each runs again alone; if it is, the batch committed and each gets its answer;
-if the database cannot say, each caller gets the error (its outcome is unknown).
+was committed and each runs again alone; if it is, the batch committed, each gets its answer
+and its events are published in process as after any commit; if the database cannot say,
+each caller gets the error (its outcome is unknown).
 """
 
 from __future__ import annotations
@@ -25,14 +36,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from dispatch.commands import RegisterIncident
+from dispatch.eta import haversine_m
 from dispatch.events import Event
-from dispatch.handlers_intake import Intake, already, weigh, write
+from dispatch.handlers_intake import Intake, party_keys, rejudge, weigh, write
+from dispatch.policy import Policy
 from dispatch.ports import UnitOfWork
 from dispatch.results import AlreadyRegistered, Registered
+from dispatch.risk import PriorCase
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 32
@@ -58,9 +74,11 @@ class _Waiting:
 class GroupCommit:
     """``handle(cmd)``: the registration committed (with others of its batch), or its error.
 
-    ``make_uow`` opens a unit of work (``reads``, when given, the one a registration is
-    weighed in); ``alone(cmd)`` runs one registration in a transaction of
-    its own (the fall-back); ``publish(events)`` hands committed events to the listeners.
+    ``make_uow`` opens a unit of work; ``reads``, when given, the one a registration is weighed
+    in (else ``make_uow``'s, and a registration that leads a batch at once writes the batch in
+    the unit of work it was weighed in: one connection taken from the pool per registration);
+    ``alone(cmd)`` runs one registration in a transaction of its own (the fall-back);
+    ``publish(events)`` hands committed events to the listeners.
     """
 
     def __init__(self, make_uow: Callable[[], UnitOfWork],
@@ -69,6 +87,7 @@ class GroupCommit:
                  reads: Callable[[], UnitOfWork] | None = None) -> None:
         self.make_uow, self.alone, self.publish = make_uow, alone, publish
         self.reads = reads or make_uow  # the unit of work a registration is weighed in
+        self.share = reads is None  # a leader writes in the unit of work it weighed in
         self.max_batch = max_batch
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
@@ -77,13 +96,20 @@ class GroupCommit:
         self.registrations = 0
 
     def handle(self, cmd: RegisterIncident) -> Registered | AlreadyRegistered:
-        with self.reads() as uow:  # reads only, in this thread: refusals raise here
-            intake = weigh(cmd, uow)
-        me = _Waiting(cmd, intake)
-        with self._lock:
-            self._queue.append(me)
-            lead = not self._leading
-            self._leading = True
+        held = ExitStack()  # the weighing's unit of work, kept by a leader that shares it
+        try:
+            uow = held.enter_context(self.reads())
+            intake = weigh(cmd, uow)  # reads only, in this thread: refusals raise here
+            me = _Waiting(cmd, intake)
+            with self._lock:
+                self._queue.append(me)
+                lead = not self._leading
+                self._leading = True
+        except BaseException:
+            held.close()
+            raise
+        if not lead or not self.share:
+            held.close()  # its connection goes back to the pool while it waits
         if not lead:
             me.done.wait()
             if not me.lead:
@@ -92,7 +118,8 @@ class GroupCommit:
             batch = self._queue[:self.max_batch]
             del self._queue[:self.max_batch]
         try:
-            self._run(batch)
+            with held:
+                self._run(batch, uow if lead and self.share else None)
         except BaseException as err:  # never leave the batch waiting (nor the next leader)
             for w in batch:
                 if w.result is None and w.error is None and not w.retry:
@@ -116,11 +143,12 @@ class GroupCommit:
             return result
         return w.answer()
 
-    def _run(self, batch: list[_Waiting]) -> None:
-        """One transaction for ``batch``; each waiting one gets its result or error."""
-        state: dict[str, bool] = {"committing": False}
+    def _run(self, batch: list[_Waiting], uow: UnitOfWork | None) -> None:
+        """One transaction for ``batch`` (in ``uow`` when given, else a new one); each
+        waiting one gets its result or error."""
+        state: dict[str, Any] = {"committing": False, "events": []}
         try:
-            events = self._together(batch, state)
+            events = self._together(batch, state, uow)
         except Exception as err:
             if state["committing"]:
                 landed = self._landed(batch)
@@ -128,10 +156,11 @@ class GroupCommit:
                     for w in batch:
                         w.result, w.error = None, err
                     return
-                if landed:  # the commit landed, the error came after it
+                if landed:  # the commit landed, the error came after it: as committed
                     log.warning("a batch's commit raised after it landed", exc_info=True)
                     self.batches += 1
                     self.registrations += len(batch)
+                    self.publish(state["events"])
                     return
             log.warning("a batch of %d registrations failed; each runs alone", len(batch),
                         exc_info=True)
@@ -155,18 +184,88 @@ class GroupCommit:
             log.warning("could not read whether a batch committed", exc_info=True)
             return None
 
-    def _together(self, batch: list[_Waiting], state: dict[str, bool]) -> list[Event]:
-        with self.make_uow() as uow:
-            ready: list[_Waiting] = []
-            for w in batch:
-                known = already(w.cmd, uow)
-                if known is not None:
-                    w.result = known
-                else:
-                    ready.append(w)
+    def _together(self, batch: list[_Waiting], state: dict[str, Any],
+                  held: UnitOfWork | None) -> list[Event]:
+        with ExitStack() as own:
+            uow = held if held is not None else own.enter_context(self.make_uow())
+            ready, twins = _known(batch, uow)
+            # every case linked to is key-share locked before the first write: the counter
+            # row (locked by the first case written) never waits on another transaction
+            uow.incidents.hold(sorted({d.other_id for w in ready for d in w.intake.dups}))
+            policy = uow.policy
+            written: list[tuple[Intake, Registered]] = []
             for w in ready:  # the counter row is locked from the first of these on
-                w.result = write(w.intake, uow)
+                it = w.intake
+                more = batch_priors(it, written, policy)
+                if more:  # an earlier one of this batch is a case it would have read
+                    it = rejudge(it, more, policy)
+                reg = write(it, uow, targets_held=True)
+                w.result = reg
+                written.append((it, reg))
+            for w, first in twins:  # the same external id twice in one batch: one case
+                made = first.result
+                assert isinstance(made, Registered)
+                ext = w.intake.external
+                w.result = AlreadyRegistered(made.incident_id, made.code, made.state,
+                                             ext["external_source"], ext["external_id"])
             if ready:
                 state["committing"] = True
+                state["events"] = list(uow.events)
                 uow.commit()
             return list(uow.events)
+
+
+def _known(batch: list[_Waiting], uow: UnitOfWork
+           ) -> tuple[list[_Waiting], list[tuple[_Waiting, _Waiting]]]:
+    """The batch's external ids locked and looked up at once (as :func:`already` does one):
+    a known one is answered with its case; the rest to write, and the repeats of an id
+    within the batch (each with the first of that id)."""
+    pairs = [(w.intake.external["external_source"], w.intake.external["external_id"])
+             for w in batch if w.intake.external]
+    known = uow.outbox.find_externals(pairs) if pairs else {}
+    ready: list[_Waiting] = []
+    twins: list[tuple[_Waiting, _Waiting]] = []
+    first: dict[tuple[str, str], _Waiting] = {}
+    for w in batch:
+        ext = w.intake.external
+        pair = (ext["external_source"], ext["external_id"]) if ext else None
+        if pair is not None and pair in known:
+            row = uow.incidents.get(known[pair])
+            assert row is not None
+            w.result = AlreadyRegistered(known[pair], row["code"], row["state"], *pair)
+        elif pair is not None and pair in first:
+            twins.append((w, first[pair]))
+        else:
+            if pair is not None:
+                first[pair] = w
+            ready.append(w)
+    return ready, twins
+
+
+def batch_priors(it: Intake, written: list[tuple[Intake, Registered]], policy: Policy
+                 ) -> list[PriorCase]:
+    """The cases written earlier in this batch that ``it`` would have read as earlier cases
+    had it come after them (``IncidentRepository.priors``' rule: since the window's start,
+    within the duplicate radius — great-circle distance here —, at the same address, or
+    sharing a phone or name), most recent first."""
+    now = it.values["reported_at"]
+    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+    keys = party_keys(it.cmd)
+    here = it.point  # the new case's point is searched from even outside the territory
+    out: list[PriorCase] = []
+    for other, reg in written:
+        v = other.values
+        if v["reported_at"] < since:
+            continue
+        there = other.point if other.loc is not None and other.loc.inside else None
+        dist = haversine_m(here, there) if here is not None and there is not None else None
+        phones = frozenset(p["phone"] for p in v["parties"] if p.get("phone"))
+        names = frozenset(p["name"] for p in v["parties"] if p.get("name"))
+        if (dist is not None and dist <= policy.duplicate_radius_m) or (
+                it.cmd.address and v["address"] == it.cmd.address) or keys & (phones | names):
+            out.append(PriorCase(id=reg.incident_id, code=reg.code, state=reg.state,
+                                 category=v["category"], reported_at=v["reported_at"],
+                                 address=v["address"], distance_m=dist, phones=phones,
+                                 names=names))
+    out.sort(key=lambda p: p.reported_at, reverse=True)
+    return out

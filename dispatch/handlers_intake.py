@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dispatch import clocks, lifecycle, limits, vocab
@@ -16,6 +17,7 @@ from dispatch.results import AlreadyRegistered, Linked, Located, Registered
 from dispatch.risk import (
     DuplicateHit,
     NewCase,
+    PriorCase,
     RiskAssessment,
     assess_risk,
     find_duplicates,
@@ -25,6 +27,7 @@ from dispatch.telemetry import to_wgs84_point
 from geo.locate import Location
 
 if TYPE_CHECKING:
+    from dispatch.policy import Policy
     from dispatch.ports import UnitOfWork
     from dispatch.ports_rows import Json
 
@@ -103,6 +106,7 @@ class Intake:
     external: Json
     tracking_code: str | None
     source: Json | None
+    priors: tuple[PriorCase, ...] = ()  # the earlier cases it was weighed against
 
 
 def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
@@ -134,23 +138,47 @@ def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
 def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
           source: Json | None = None) -> Intake:
     """A registration checked, placed and weighed against earlier cases (reads only; the
-    external id is :func:`already`'s)."""
+    external id is :func:`already`'s). Its ``reported_at`` is now: when the centre received
+    it (a group-commit batch writes it a moment later; its code follows the commit order)."""
     priority = _check(cmd)
     policy, now = uow.policy, uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None
     loc = uow.locate(*point) if point else None
+    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+    priors = uow.incidents.priors(lon=point[0] if point else None,
+                                  lat=point[1] if point else None, address=cmd.address,
+                                  keys=sorted(party_keys(cmd)), since=since,
+                                  radius_m=policy.duplicate_radius_m)
+    return judge(cmd, policy, now=now, point=point, loc=loc, priors=priors, priority=priority,
+                 tracking_code=tracking_code, source=source)
+
+
+def party_keys(cmd: RegisterIncident) -> frozenset[str]:
+    """The phones and names earlier cases are searched by."""
+    return frozenset(p.phone for p in cmd.parties if p.phone) | frozenset(
+        p.name for p in cmd.parties)
+
+
+def rejudge(it: Intake, more: Sequence[PriorCase], policy: Policy) -> Intake:
+    """``it`` weighed again with ``more`` earlier cases beside the ones it read (a group-commit
+    batch's earlier registrations, which its read could not see)."""
+    return judge(it.cmd, policy, now=it.values["reported_at"], point=it.point, loc=it.loc,
+                 priors=[*it.priors, *more], priority=it.priority,
+                 tracking_code=it.tracking_code, source=it.source)
+
+
+def judge(cmd: RegisterIncident, policy: Policy, *, now: datetime,
+          point: tuple[float, float] | None, loc: Location | None,
+          priors: Sequence[PriorCase], priority: int, tracking_code: str | None,
+          source: Json | None) -> Intake:
+    """The registration decided from what was read (no I/O): duplicates, risk, clocks, row."""
     inside = loc is not None and loc.inside
     parties = [{k: v for k, v in asdict(p).items() if v is not None} for p in cmd.parties]
     phones = frozenset(p.phone for p in cmd.parties if p.phone)
     names = frozenset(p.name for p in cmd.parties)
     new = NewCase(address=cmd.address, phones=phones, names=names, description=cmd.description,
                   n_parties=len(cmd.parties), reported_at=now)
-    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
-    priors = uow.incidents.priors(lon=point[0] if point else None,
-                                  lat=point[1] if point else None, address=cmd.address,
-                                  keys=sorted(phones | names), since=since,
-                                  radius_m=policy.duplicate_radius_m)
     dups = find_duplicates(new, priors, policy=policy)
     risk = assess_risk(new, priors, policy=policy, duplicates=[d.other_id for d in dups])
     proposed = propose_priority(priority, risk)  # shown to the officer, never applied silently
@@ -180,12 +208,14 @@ def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None =
     if inside and loc is not None:
         values.update({f"{k}_id": v for k, v in chain_ids(loc).items()})
     return Intake(cmd, values, point, loc, dups, risk, priority, level,
-                  proposed, list(sign), list(close), external, tracking_code, source)
+                  proposed, list(sign), list(close), external, tracking_code, source,
+                  tuple(priors))
 
 
-def write(it: Intake, uow: UnitOfWork) -> Registered:
+def write(it: Intake, uow: UnitOfWork, *, targets_held: bool = False) -> Registered:
     """A prepared registration written by one last statement, its events emitted (not
-    committed)."""
+    committed). The cases it links to are key-share locked first (unless ``targets_held``:
+    a batch locked them all), so the counter row is never held while waiting for them."""
     cmd, dups, risk, loc, point = it.cmd, it.dups, it.risk, it.loc, it.point
     priority, level, proposed, external, source = (it.priority, it.level, it.proposed,
                                                    it.external, it.source)
@@ -206,6 +236,8 @@ def write(it: Intake, uow: UnitOfWork) -> Registered:
         audits.append(AuditEntry(at=now, actor=cmd.actor, action="locate", entity_id=None,
                                  from_state="registered", to_state="located",
                                  detail={"lon": loc.lon, "lat": loc.lat, **chain_ids(loc)}))
+    if links and not targets_held:
+        uow.incidents.hold([d.other_id for d in dups])
     # last, one statement: the year's counter row stays locked from here until commit (codes
     # are gapless); the row, clocks, links and audit rows are written with the code
     iid, code = uow.incidents.create(

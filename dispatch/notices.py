@@ -180,7 +180,9 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
     hosts = uow.policy.webhook_hosts  # a receiver off the allow-list hears nothing more
     subs = [s for s in outbox.subscriptions() if allowed(s.url, hosts)]
     notices: list[Notice] = []
-    cache: dict[int, CaseFacts] = {}
+    cache = outbox.many_facts(  # one read for every case told of (a batch's too)
+        [e.incident_id for e in case_events  # type: ignore[attr-defined]
+         if subs or isinstance(e, PEOPLE_EVENTS)], handling=bool(subs))
     supervisors: list[Contact] | None = None
     at = uow.now().isoformat()
     templates = uow.policy.sms_templates
@@ -188,9 +190,7 @@ def stage(uow: UnitOfWork, events: Sequence[Event]) -> int:
         iid: int = e.incident_id  # type: ignore[attr-defined]
         if not subs and not isinstance(e, PEOPLE_EVENTS):
             continue
-        if iid not in cache:  # one read per case
-            cache[iid] = outbox.case_facts(iid, handling=bool(subs))
-        case, units, external, handling = cache[iid]
+        case, units, external, handling = cache.get(iid, (None, [], None, []))
         if isinstance(e, IncidentEscalated) and supervisors is None:
             supervisors = supervisors_from(uow.units.load_setting(SUPERVISORS_SETTING))
         notices += for_people(e, case, units, supervisors or [], templates=templates)

@@ -42,6 +42,11 @@ class Incidents(Protocol):
 
     def get(self, incident_id: int, *, lock: bool = False) -> CaseRow | None: ...
 
+    def hold(self, ids: Sequence[int]) -> None:
+        """Key-share lock these cases until commit (a new case's link targets, taken before
+        the counter row so that lock never waits on them)."""
+        ...
+
     def set_state(self, incident_id: int, from_state: str, to_state: str,
                   **columns: Any) -> bool:
         """Only if the case is still in ``from_state``: False when someone changed it first."""

@@ -43,6 +43,15 @@ class Outbox(Protocol):
         to) with its latest written agreement's terms, or None before any."""
         ...
 
+    def many_facts(self, ids: Sequence[int], *, handling: bool) -> dict[int, CaseFacts]:
+        """:meth:`case_facts` of several cases in one read (a case not found is left out)."""
+        ...
+
+    def find_externals(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """:meth:`find_external` of several ids at once (each locked the same way): the
+        ones already registered."""
+        ...
+
     def find_external(self, source: str, external_id: str) -> int | None:
         """The case already registered under that external id (serialised per id until the
         transaction ends, so two concurrent registrations make one case)."""

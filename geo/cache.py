@@ -46,6 +46,14 @@ class SignatureCache(Generic[T]):
         self._checked = 0.0
         self._lock = threading.Lock()
 
+    def fresh(self) -> T | None:
+        """The value while it was checked within ``check_s`` (no connection needed), else
+        None: then :meth:`get` with a connection."""
+        with self._lock:
+            if self._value is not None and time.monotonic() - self._checked < self.check_s:
+                return self._value
+            return None
+
     def get(self, conn: Connection) -> T:
         now = time.monotonic()
         with self._lock:

@@ -12,7 +12,7 @@ point's micro-grid, against 89% for even spreading (see bench/bench_geocode.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
@@ -34,11 +34,13 @@ _ANCHORS = text("""
     SELECT a.road_id, a.door_no, ST_X(a.geom), ST_Y(a.geom) FROM addresses a
     WHERE a.road_id = ANY(CAST(:roads AS int[])) AND a.level = 'door'""")
 # KNN orderings carry no tie-breaker: a second sort key turns the GiST scan into a full sort.
+# The join does not keep the six's order (a hash join may give them in the roads' order): the
+# outer ORDER BY puts the nearest first again, as door_at reads it.
 _NEAREST = text("""
     SELECT d.road_id, d.first_no, d.last_no, d.parity, ST_AsBinary(d.geom), r.name
-    FROM (SELECT * FROM door_ranges
+    FROM (SELECT *, geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS k FROM door_ranges
           ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 6) d
-    JOIN addr_roads r ON r.id = d.road_id""")
+    JOIN addr_roads r ON r.id = d.road_id ORDER BY d.k""")
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,13 @@ def interpolate_doors(conn: Connection, road_ids: list[int], door_no: int, *,
 def door_at(conn: Connection, lon: float, lat: float) -> DoorNumber | None:
     """The door number facing a point: nearest range line, its side, anchors to place it."""
     rows: list[Any] = list(conn.execute(_NEAREST, {"lon": lon, "lat": lat}))
+    return door_facing(rows, lambda road: _anchors(conn, [road]).get(road, []), lon, lat)
+
+
+def door_facing(rows: Sequence[Any], anchors_of: Callable[[int], list[tuple[int, float, float]]],
+                lon: float, lat: float) -> DoorNumber | None:
+    """:func:`door_at` from the point's nearest ranges (``road_id, first_no, last_no, parity,
+    WKB, road name``, nearest first) and a road's stored doors (``door_no, lon, lat``)."""
     if not rows:
         return None
     ranges = [_Range(int(r), int(f), int(la), str(p), bytes(w)) for r, f, la, p, w, _ in rows]
@@ -232,7 +241,7 @@ def door_at(conn: Connection, lon: float, lat: float) -> DoorNumber | None:
                and r.parity == parity), near)
     if rg is not near:
         rg.kx, rg.line = near.kx, near.line
-    pts, _ = _on_line(rg, _anchors(conn, [rg.road_id]).get(rg.road_id, []))
+    pts, _ = _on_line(rg, anchors_of(rg.road_id))
     i0, i1 = rg.idx
     if len(pts) >= 2 and len({p[0] for p in pts}) >= 2:
         x = np.array([p[1] for p in pts])

@@ -8,11 +8,11 @@ interpolated along the door ranges ("… 天山路128号附近"); always with th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
-from geo.geocode_doors import door_at
+from geo.geocode_doors import DoorNumber, door_at
 
 BUILDING_NEAR_M = 40.0
 PLACE_NEAR_M = 40.0
@@ -96,15 +96,58 @@ class ReverseResult:
                 "inside": self.inside, "distance_m": self.distance_m, **self.chain}
 
 
+class Gazetteer(Protocol):
+    """What labelling a point asks of the gazetteer: the compound covering it (name, its
+    nearest building's number and distance), the nearest place and stored door (with their
+    distances, metres on the spheroid), the door number it faces."""
+
+    def compound(self, lon: float, lat: float) -> tuple[str, Any, float | None] | None: ...
+
+    def place(self, lon: float, lat: float) -> tuple[str, float] | None: ...
+
+    def door(self, lon: float, lat: float) -> tuple[str, int, float] | None: ...
+
+    def door_at(self, lon: float, lat: float) -> DoorNumber | None: ...
+
+
+class SqlGazetteer:
+    """The gazetteer's answers read from PostGIS (one statement each)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def compound(self, lon: float, lat: float) -> tuple[str, Any, float | None] | None:
+        row: Any = self.conn.execute(_COMPOUND, {"lon": lon, "lat": lat}).first()
+        return None if row is None else (str(row[0]), row[1], row[2])
+
+    def place(self, lon: float, lat: float) -> tuple[str, float] | None:
+        row: Any = self.conn.execute(_PLACE, {"lon": lon, "lat": lat}).first()
+        return None if row is None else (str(row[0]), float(row[1]))
+
+    def door(self, lon: float, lat: float) -> tuple[str, int, float] | None:
+        row: Any = self.conn.execute(_DOOR, {"lon": lon, "lat": lat}).first()
+        return None if row is None else (str(row[0]), int(row[1]), float(row[2]))
+
+    def door_at(self, lon: float, lat: float) -> DoorNumber | None:
+        return door_at(self.conn, lon, lat)
+
+
 def reverse_geocode(conn: Connection, lon: float, lat: float) -> ReverseResult:
     """Label the WGS-84 point (``lon``, ``lat``) for people: see the module docstring."""
     found = locate_chain(conn, lon, lat, snap_m=SNAP_M)
-    lv = found.levels if found else {}
+    return label_point(found.levels if found else None, SqlGazetteer(conn), lon, lat)
+
+
+def label_point(levels: dict[str, dict[str, Any]] | None, gaz: Gazetteer, lon: float,
+                lat: float) -> ReverseResult:
+    """The label of a point whose micro-grid chain is ``levels`` (None: in none)."""
+    found = levels is not None
+    lv = levels or {}
     chain: dict[str, dict[str, Any] | None] = {k: lv.get(k) for k in _LEVELS}
     area = f"{lv['street']['name']}{lv['community']['name']}" if found else "辖区外"
     prefix = f"{lv['district']['name']}{lv['street']['name']}" if found else ""
     target, level, dist, near = "", "none", None, False
-    row: Any = conn.execute(_COMPOUND, {"lon": lon, "lat": lat}).first()
+    row = gaz.compound(lon, lat)
     if row is not None:
         name, number, d = row
         if number is not None and d is not None and d <= BUILDING_NEAR_M:
@@ -112,21 +155,20 @@ def reverse_geocode(conn: Connection, lon: float, lat: float) -> ReverseResult:
         else:
             target, level, dist = str(name), "compound", 0.0
     if not target:
-        place: Any = conn.execute(_PLACE, {"lon": lon, "lat": lat}).first()
+        place = gaz.place(lon, lat)
         if place is not None and place[1] <= PLACE_NEAR_M:
             target, level, dist, near = str(place[0]), "place", float(place[1]), True
     if not target:
-        stored: Any = conn.execute(_DOOR, {"lon": lon, "lat": lat}).first()
+        stored = gaz.door(lon, lat)
         if stored is not None and stored[2] <= STORED_DOOR_NEAR_M:
             target, level, dist, near = f"{stored[0]}{stored[1]}号", "door", float(stored[2]), True
     if not target:
-        door = door_at(conn, lon, lat)
+        door = gaz.door_at(lon, lat)
         if door is not None and door.distance_m <= DOOR_NEAR_M:
             target, level, dist, near = (f"{door.road_name}{door.door_no}号", "door",
                                          door.distance_m, True)
     if not target:
-        return ReverseResult(area, "community" if found else "none", None, found is not None,
-                             None, chain)
+        return ReverseResult(area, "community" if found else "none", None, found, None, chain)
     label = f"{area} {target}{'附近' if near else ''}"
-    return ReverseResult(label, level, prefix + target if found else None, found is not None,
+    return ReverseResult(label, level, prefix + target if found else None, found,
                          None if dist is None else round(dist, 1), chain)

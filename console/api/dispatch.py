@@ -140,7 +140,7 @@ def placed(app: App, cmd: c.RegisterIncident) -> tuple[c.RegisterIncident, dict[
     """The command with whichever of point and address was missing filled in (geocoding is
     the console's), and the geocoder's answer if it ran."""
     fields = {"address": cmd.address, "lon": cmd.lon, "lat": cmd.lat, "crs": cmd.crs}
-    filled, geocoded = place(app.engine, fields)
+    filled, geocoded = place(app.engine, fields, app.reverse_label)
     changed = {k: filled[k] for k in fields if filled.get(k) != fields[k]}
     return (replace(cmd, **changed) if changed else cmd), geocoded
 

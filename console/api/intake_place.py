@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
+
+from geo.geocode_reverse import ReverseResult
+
+Labeller = Callable[[float, float], ReverseResult]
 
 
 def _float(value: Any) -> float | None:
@@ -14,18 +19,17 @@ def _float(value: Any) -> float | None:
         return None  # the domain names the bad field when it validates the command
 
 
-def address_by_point(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
-    """A point with no address gets the reverse geocoder's label, so people can read it."""
+def address_by_point(label_of: Labeller, body: dict[str, Any]) -> dict[str, Any]:
+    """A point with no address gets the reverse geocoder's label (``label_of``: the App's
+    ``reverse_label``, in memory), so people can read it."""
     from geo.coords import to_wgs84
-    from geo.geocoder import reverse_geocode
 
     lon, lat = _float(body.get("lon")), _float(body.get("lat"))
     if lon is None or lat is None:
         return body
     try:
         wlon, wlat = to_wgs84(lon, lat, str(body.get("crs") or "wgs84"))
-        with engine.connect() as conn:
-            label = reverse_geocode(conn, float(wlon), float(wlat))
+        label = label_of(float(wlon), float(wlat))
     except (ValueError, RuntimeError):  # a bad point is the domain's to refuse
         return body
     return {**body, "address": label.label} if label.inside else body
@@ -55,12 +59,13 @@ def place_by_address(engine: Engine, body: dict[str, Any]
     return body, {**found.as_dict(), "used": used}
 
 
-def place(engine: Engine, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def place(engine: Engine, body: dict[str, Any], label_of: Labeller
+          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Fill in whichever of point and address is missing; the geocoding answer if one ran."""
     has_point = body.get("lon") not in (None, "")
     has_address = bool(str(body.get("address") or "").strip())
     if not has_point and has_address:
         return place_by_address(engine, body)
     if has_point and not has_address:
-        return address_by_point(engine, body), None
+        return address_by_point(label_of, body), None
     return body, None

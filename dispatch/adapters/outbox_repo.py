@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,6 +24,8 @@ _FACTS = CASE_BY_ID.replace(
     + _UNITS.format(" AND a.state = 'active'") + " AS x_active, CASE WHEN :hooks AND "
     "i.external_id IS NOT NULL THEN " + _UNITS.format("") + " END AS x_handled "
     "FROM incidents i ", 1)
+_MANY = _FACTS.replace("WHERE i.id = :id", "WHERE i.id = ANY(:ids)")
+assert _MANY != _FACTS
 
 
 def _contacts(rows: Any) -> list[Contact]:
@@ -34,20 +36,26 @@ def _contacts(rows: Any) -> list[Contact]:
 class OutboxRepository:
     """A :class:`dispatch.ports_outbox.Outbox` on the unit of work's connection."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, off: Mapping[str, str] | None = None) -> None:
         self.conn = conn
+        self.off = dict(off or {})  # channel → why this deployment cannot deliver through it
 
     def add(self, notices: Sequence[Notice], *, at: datetime) -> None:
+        """Pending rows; a notice for a channel that is ``off`` is written ``skipped`` with the
+        reason at once (as the delivery worker would mark it, never attempted)."""
         rows = [{"key": str(uuid.uuid4()), "channel": n.channel, "recipient": n.recipient,
                  "event_type": n.event_type, "incident_id": n.incident_id,
                  "subscription_id": n.subscription_id, "template": n.template,
-                 "payload": json.dumps(n.payload, ensure_ascii=False, default=str), "at": at}
+                 "payload": json.dumps(n.payload, ensure_ascii=False, default=str), "at": at,
+                 "state": "skipped" if n.channel in self.off else "pending",
+                 "why": self.off.get(n.channel)}
                 for n in notices]
         self.conn.execute(text(
             "INSERT INTO outbox (key, channel, recipient, event_type, incident_id, "
-            "subscription_id, template, payload, next_at, created_at) VALUES (CAST(:key AS uuid), "
-            ":channel, :recipient, :event_type, :incident_id, :subscription_id, :template, "
-            "CAST(:payload AS jsonb), now(), :at)"), rows)
+            "subscription_id, template, payload, next_at, created_at, state, last_error) VALUES "
+            "(CAST(:key AS uuid), :channel, :recipient, :event_type, :incident_id, "
+            ":subscription_id, :template, CAST(:payload AS jsonb), now(), :at, :state, :why)"),
+            rows)
 
     def subscriptions(self) -> list[Subscription]:
         rows = self.conn.execute(text(
@@ -87,6 +95,10 @@ class OutboxRepository:
                                 ).mappings().first()
         if row is None:
             return None, [], None, []
+        return self._facts(row, handling)
+
+    @staticmethod
+    def _facts(row: Any, handling: bool) -> CaseFacts:
         case = {k: v for k, v in row.items() if not k.startswith("x_")}
         external = (row["x_source"], row["x_id"]) if row["x_id"] is not None else None
         return (cast(CaseRow, case), _contacts(row["x_active"]), external,
@@ -108,6 +120,28 @@ class OutboxRepository:
             "FROM incident_closures c WHERE c.incident_id = :id ORDER BY c.id DESC LIMIT 1"),
             {"id": incident_id}).mappings().first()
         return dict(row) if row else None
+
+    def find_externals(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """:meth:`find_external` for many at once: every id locked (in one order), then one read
+        (a statement of its own, so it sees what a transaction that held a lock committed)."""
+        if not pairs:
+            return {}
+        keys = sorted({f"fq-external:{s}:{e}" for s, e in pairs})
+        self.conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM ("
+                               "SELECT k FROM unnest(CAST(:ks AS text[])) k ORDER BY k) s"),
+                          {"ks": keys})
+        rows = self.conn.execute(text(
+            "SELECT i.external_source, i.external_id, i.id FROM incidents i JOIN unnest("
+            "CAST(:s AS text[]), CAST(:e AS text[])) AS p(s, e) ON i.external_source = p.s "
+            "AND i.external_id = p.e"),
+            {"s": [p[0] for p in pairs], "e": [p[1] for p in pairs]}).all()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def many_facts(self, ids: Sequence[int], *, handling: bool) -> dict[int, CaseFacts]:
+        """:meth:`case_facts` of several cases in one read (a case not found: none)."""
+        rows = self.conn.execute(text(_MANY), {"ids": sorted(set(ids)), "hooks": handling}
+                                 ).mappings().all() if ids else []
+        return {int(r["id"]): self._facts(r, handling) for r in rows}
 
     def find_external(self, source: str, external_id: str) -> int | None:
         # one registration per external id at a time: the second waits, then finds the first

@@ -1,6 +1,7 @@
 """The outbox's delivery worker: claims due rows (``FOR UPDATE SKIP LOCKED``), sends, records.
 
-Every console process runs one. Claiming is one short statement that moves a row's
+Every console process runs one; a commit in the process wakes it (after a round that found
+nothing, wakes within :data:`IDLE_GAP_S` are taken as one). Claiming is one short statement that moves a row's
 ``next_at`` a lease ahead and counts the attempt, so two processes never take the same row
 and no lock is held while a slow gateway answers; if the process dies mid-send (kill -9) the
 row is due again when the lease ends and another process (or this one restarted) sends it
@@ -35,6 +36,10 @@ from dispatch.webhook_hosts import allowed
 from dispatch.webhooks import backoff_s
 
 log = logging.getLogger(__name__)
+# After a round that found nothing, the next waits this long however often it is woken:
+# every commit in the process wakes the worker (registrations: dozens a second), and most
+# commits stage nothing it can send; a notice waits at most this much longer.
+IDLE_GAP_S = 0.2
 
 _CLAIM = text(
     "UPDATE outbox o SET next_at = now() + make_interval(secs => :lease), "
@@ -63,10 +68,12 @@ class OutboxWorker:
                  base_s: float = limits.OUTBOX_BACKOFF_S,
                  cap_s: float = limits.OUTBOX_BACKOFF_CAP_S,
                  max_attempts: int = limits.OUTBOX_MAX_ATTEMPTS,
-                 webhook_hosts: Callable[[], Iterable[str]] = tuple) -> None:
+                 webhook_hosts: Callable[[], Iterable[str]] = tuple,
+                 idle_gap_s: float = IDLE_GAP_S) -> None:
         self.engine, self.channels = engine, channels
         self.webhook_hosts = webhook_hosts  # the policy's allow-list, read at each delivery
         self.interval_s, self.batch, self.lease_s = interval_s, batch, lease_s
+        self.idle_gap_s = idle_gap_s
         self.base_s, self.cap_s, self.max_attempts = base_s, cap_s, max_attempts
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -165,6 +172,8 @@ class OutboxWorker:
                     self._down = True
                 except Exception:
                     log.exception("outbox: delivery round failed")
+                if busy == 0:  # wakes within the gap after an empty round make one round
+                    self._stop.wait(self.idle_gap_s)
                 if busy < self.batch:  # a full batch: take the next one at once
                     self._wake.wait(self.interval_s)
                     self._wake.clear()

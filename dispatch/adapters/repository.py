@@ -131,6 +131,12 @@ class IncidentRepository:
         assert row is not None
         return int(row[0]), str(row[1])
 
+    def hold(self, ids: Sequence[int]) -> None:
+        """Key-share lock the cases (a new case's link targets) before the counter row."""
+        if ids:
+            self.conn.execute(text("SELECT id FROM incidents WHERE id = ANY(:ids) ORDER BY id "
+                                   "FOR KEY SHARE"), {"ids": sorted(set(ids))})
+
     def _flow(self, incident_id: int, cols: Json) -> None:
         """Upsert the case's incident_flow columns."""
         vals = {k: (json.dumps(v, ensure_ascii=False) if k in _JSONB else v)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 
@@ -70,8 +70,10 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine, *, clock: Clock, eta: EtaProvider,
                  policies: PolicyCache, locators: SignatureCache[Locator],
-                 unit_cache: UnitCache | None = None) -> None:
+                 unit_cache: UnitCache | None = None,
+                 outbox_off: Mapping[str, str] | None = None) -> None:
         self.engine = engine
+        self.outbox_off = outbox_off  # channels not configured: their notices staged skipped
         self.unit_cache = unit_cache
         self.clock = clock
         self.eta = eta
@@ -91,7 +93,7 @@ class SqlUnitOfWork:
         self.records = RecordRepository(self._conn)  # the mediator's record (0009)
         self.closures = ClosureRepository(self._conn)
         self.residents = ResidentRepository(self._conn)  # 扫码说事 (0017)
-        self.outbox = OutboxRepository(self._conn)  # notices staged at commit (0018)
+        self.outbox = OutboxRepository(self._conn, off=self.outbox_off)  # staged at commit
         self.events = []
         self._staged = 0
         return self

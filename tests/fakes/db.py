@@ -58,6 +58,7 @@ class FakeDb:
     published: list[Event] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
     bounds: tuple[float, float, float, float] | None = None
+    held: list[tuple[int, list[int]]] = field(default_factory=list)  # (writes before, case ids)
 
     def wrote(self, what: str) -> None:
         self.writes.append(what)

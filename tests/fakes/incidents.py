@@ -73,6 +73,9 @@ class FakeIncidents:
             self.t.externals[iid] = (values["external_source"], values["external_id"])
         return iid
 
+    def hold(self, ids: Sequence[int]) -> None:
+        self.db.held.append((len(self.db.writes), sorted(set(ids))))
+
     def get(self, incident_id: int, *, lock: bool = False) -> CaseRow | None:
         r = self.t.cases.get(incident_id)
         return None if r is None else as_case(r)

@@ -68,6 +68,13 @@ class FakeOutbox:
                                                     "referred_to")},
                 "terms": last.get("terms"), "agreement_parties": last.get("parties")}
 
+    def many_facts(self, ids: Sequence[int], *, handling: bool) -> dict[int, CaseFacts]:
+        return {i: f for i in sorted(set(ids)) if (f := self.case_facts(i, handling=handling))[0]
+                is not None}
+
+    def find_externals(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        return {p: i for p in pairs if (i := self.find_external(*p)) is not None}
+
     def find_external(self, source: str, external_id: str) -> int | None:
         for iid, pair in self.t.externals.items():
             if pair == (source, external_id):

@@ -322,3 +322,33 @@ def test_search_must_be_built_and_is_emptied_by_a_reload(empty_engine):
         conn.execute(text("TRUNCATE districts CASCADE"))  # what the loader does
         with pytest.raises(SearchNotBuiltError):
             geocode(conn, "天山路1号")
+
+
+def test_the_reverse_geocoder_in_memory_answers_as_the_database(conn):
+    """The label a registration's point gets from the process's locator and gazetteer equals
+    the database's, on points at buildings, doors and places, beside them, between them and
+    at random over the territory (a point in no micro-grid is the database's to snap)."""
+    import random
+
+    from geo.geocode_memory import MemoryGazetteer, reverse_in_memory
+    from geo.locate import Locator
+
+    locator, gaz = Locator.from_db(conn), MemoryGazetteer.from_db(conn)
+    rng = random.Random(7)
+    points = [(r[11], r[12]) for level in ("building", "door", "place")
+              for r in rows(conn, level, 40)]
+    points += [(x + rng.uniform(-4e-4, 4e-4), y + rng.uniform(-4e-4, 4e-4)) for x, y in points]
+    x0, y0, x1, y1 = conn.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e "
+        "FROM micro_grids) s")).one()
+    points += [(rng.uniform(x0, x1), rng.uniform(y0, y1)) for _ in range(150)]
+    answered = 0
+    for lon, lat in points:
+        mine = reverse_in_memory(locator, gaz, lon, lat)
+        if mine is None:  # in no micro-grid: the database's (snapping) answer
+            assert locate_chain(conn, lon, lat) is None
+            continue
+        answered += 1
+        assert mine.as_dict() == reverse_geocode(conn, lon, lat).as_dict(), (lon, lat)
+    levels = {reverse_geocode(conn, x, y).level for x, y in points}
+    assert answered > len(points) // 2 and {"building", "compound", "door", "place"} <= levels

@@ -273,3 +273,25 @@ def test_a_cases_facts_in_one_read_equal_the_reads_they_replace(app: Dispatch,
                     outbox.handled_by(iid) if external and hooks else [])
         case, units, external, handling = outbox.case_facts(ext.incident_id, handling=True)
         assert case is not None and units and handling and external == ("12345", "GD-F-1")
+        ids = [ext.incident_id, plain.incident_id, 2**31 - 1]
+        for hooks in (True, False):  # a commit's cases in one read: the same, the absent left out
+            assert outbox.many_facts(ids, handling=hooks) == {
+                i: outbox.case_facts(i, handling=hooks) for i in ids[:2]}
+        # a batch's external ids in one lock and one read, as find_external's one by one
+        pairs = [("12345", "GD-F-1"), ("12345", "GD-F-404")]
+        assert outbox.find_externals(pairs) == {("12345", "GD-F-1"): ext.incident_id}
+        assert [outbox.find_external(*p) for p in pairs] == [ext.incident_id, None]
+
+
+def test_notices_of_a_channel_not_configured_are_staged_skipped_with_the_reason(
+        app: Dispatch, demo_copy: Engine) -> None:
+    from dataclasses import replace as with_
+
+    from dispatch.adapters.senders import Channels
+
+    off = with_(app, outbox_off=Channels().off)  # as the console's (no SMS gateway, no SMTP)
+    reg = _register(off, demo_copy, 8)
+    rows = [r for r in _rows(demo_copy, reg.incident_id) if r["channel"] != "webhook"]
+    assert sorted((r["channel"], r["state"], r["attempts"]) for r in rows) == [
+        ("sms", "skipped", 0), ("sms", "skipped", 0)]  # (webhooks are always configured)
+    assert all("未配置短信网关" in r["last_error"] for r in rows)  # the worker's own words

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from dispatch.commands import Party, RegisterIncident
 from dispatch.errors import InvalidCommand
-from dispatch.events import Event
+from dispatch.events import DuplicateFlagged, Event
 from dispatch.group_commit import GroupCommit
 from dispatch.handlers_intake import register
-from dispatch.results import Registered
+from dispatch.results import AlreadyRegistered, Registered
 from tests.fakes import FakeDb, FakeUnitOfWork
+from tests.fakes.db import NOW
 
 
 def _cmd(k: int, **kw: Any) -> RegisterIncident:
@@ -120,10 +122,12 @@ def test_a_batch_whose_commit_landed_before_the_error_answers_each_once():
             raise RuntimeError("connection closed")
 
     db = FakeDb()
-    group, gate, entered, _, alone = _setup(db, batch_uow=LateError)
+    group, gate, entered, published, alone = _setup(db, batch_uow=LateError)
     out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
     assert all(isinstance(r, Registered) for r in out) and alone == [], out
     assert len(db.tables.cases) == 3  # nobody ran twice
+    # the landed batch's events reach the process's listeners as any commit's do
+    assert len([e for e in published if e.type == "incident_registered"]) == 3
 
 
 def test_a_batch_whose_outcome_cannot_be_read_tells_each_its_error():
@@ -177,3 +181,80 @@ def test_one_at_a_time_each_is_its_own_batch(n: int) -> None:
     group = GroupCommit(lambda: FakeUnitOfWork(db), lambda c: None, lambda e: None)
     codes = [group.handle(_cmd(k)).code for k in range(n)]
     assert codes == [f"2026-{k:06d}" for k in range(1, n + 1)] and group.batches == n
+
+
+def test_a_leader_writes_in_the_unit_of_work_it_weighed_in() -> None:
+    db = FakeDb()
+    made: list[int] = []
+
+    def make() -> FakeUnitOfWork:
+        made.append(1)
+        return FakeUnitOfWork(db)
+    group = GroupCommit(make, lambda c: None, lambda e: None)  # no ``reads``: shared
+    for k in range(3):
+        group.handle(_cmd(k))
+    assert len(made) == 3 and len(db.tables.cases) == 3  # one unit of work each, not two
+
+
+def test_two_reports_of_one_dispute_in_one_batch_link_as_one_after_the_other() -> None:
+    same = {"address": "和平路1号", "parties": (Party("王五", "13900009999"),)}
+    # one after the other: the second reads the first and links to it
+    seq_db = FakeDb()
+    seq = GroupCommit(lambda: FakeUnitOfWork(seq_db), lambda c: None, lambda e: None)
+    first, second = seq.handle(_cmd(1, **same)), seq.handle(_cmd(2, **same))
+    assert isinstance(first, Registered) and isinstance(second, Registered)
+    assert [d.other_id for d in second.duplicates] == [first.incident_id]
+    # the same two in one batch (queued behind a leader): the same link, risk and events
+    db = FakeDb()
+    group, gate, entered, published, alone = _setup(db, batch_uow=FakeUnitOfWork)
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1, **same), _cmd(2, **same)])
+    a, b = out[1], out[2]
+    assert isinstance(a, Registered) and isinstance(b, Registered)
+    assert alone == [] and group.batches == 2
+    assert [d.other_id for d in b.duplicates] == [a.incident_id]
+    assert [d.reasons for d in b.duplicates] == [
+        (f"疑似重复：{a.code}", *second.duplicates[0].reasons[1:])]
+    assert (b.risk.level, b.risk.reasons) == (second.risk.level, second.risk.reasons)
+    assert [(x["incident_id"], x["other_id"]) for x in db.tables.links] == [
+        (b.incident_id, a.incident_id)]
+    assert [(e.incident_id, e.other_id) for e in published
+            if isinstance(e, DuplicateFlagged)] == [(b.incident_id, a.incident_id)]
+
+
+def test_the_cases_a_batch_links_to_are_locked_before_its_first_write() -> None:
+    db = FakeDb()
+    old = db.add_case(id=50, address="和平路1号", state="located",
+                      parties=[{"name": "王五", "phone": "13900009999"}])
+    same = {"address": "和平路1号", "parties": (Party("王五", "13900009999"),)}
+    group, gate, entered, _, alone = _setup(db, batch_uow=FakeUnitOfWork)
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2, **same)])
+    assert [d.other_id for d in out[2].duplicates] == [old["id"]] and alone == []
+    second_batch = [h for h in db.held if h[1]]
+    creates = [k for k, w in enumerate(db.writes) if w == "create"]
+    # held before the second batch's first case was written (the first batch wrote one)
+    assert second_batch == [(creates[1], [old["id"]])]
+
+
+def test_a_case_is_reported_when_it_was_received_not_when_its_batch_was_written() -> None:
+    later = NOW + timedelta(minutes=5)
+
+    class Late(FakeUnitOfWork):  # the leader's clock has moved on by the time it writes
+        def __init__(self, db: FakeDb) -> None:
+            super().__init__(db, now=later)
+
+    db = FakeDb()
+    group, gate, entered, _, _ = _setup(db, batch_uow=Late)
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
+    assert {db.tables.cases[r.incident_id]["reported_at"] for r in out} == {NOW}
+    assert {a.at for a in db.audits("register")} == {NOW}
+
+
+def test_one_external_id_twice_in_one_batch_makes_one_case() -> None:
+    db = FakeDb()
+    group, gate, entered, published, alone = _setup(db, batch_uow=FakeUnitOfWork)
+    ext = {"external_source": "12345", "external_id": "A-1"}
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1, **ext), _cmd(2, **ext)])
+    assert isinstance(out[1], Registered) and isinstance(out[2], AlreadyRegistered)
+    assert out[2].incident_id == out[1].incident_id and alone == []
+    assert len(db.tables.cases) == 2
+    assert len([e for e in published if e.type == "incident_registered"]) == 2
