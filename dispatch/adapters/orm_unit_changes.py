@@ -28,7 +28,8 @@ class Xid8(UserDefinedType[int]):
 _units = metadata.tables["units"]
 if "changed_xid" not in _units.c:
     _units.append_column(Column("changed_xid", Xid8(), nullable=False,
-                                server_default=text("pg_current_xact_id()")))
+                                server_default=text("pg_current_xact_id()"),
+                                info={"kept_by_trigger": True}))
     Index("ix_units_changed_xid", _units.c.changed_xid)
 
 unit_tombstones = Table(
