@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import DEMO_PASSWORD, as_user
 from tests.e2e.test_auth import call
@@ -178,7 +179,9 @@ def test_the_admin_tab_filters_and_pages(base: str, trail: dict, browser, artifa
         pane.locator(".ad-total", has_text="第 2 页").wait_for(timeout=15_000)
         pane.locator('input[name="code"]').fill(trail["code"])
         pane.get_by_role("button", name="查询").click()
-        # the demo's own history is full of 受理登记 rows (page 2 above): wait for this case's
+        # the demo's own history is full of 受理登记 rows, and page 2 above may already show
+        # this case's: wait until the page holds only its rows (the new query's answer)
+        expect(table.filter(has_not_text=trail["code"])).to_have_count(0, timeout=15_000)
         pane.locator(".ad-audit tbody tr", has_text=trail["code"]).filter(
             has_text="受理登记").first.wait_for(timeout=15_000)
         assert all(trail["code"] in t for t in table.all_inner_texts())
