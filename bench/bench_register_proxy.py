@@ -213,6 +213,9 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="py-spy samples every worker during the proxied run")
     args = ap.parse_args()
+    spy_bin = Path(sys.executable).with_name("py-spy")
+    if args.profile and not spy_bin.exists():  # before any worker starts: none is left behind
+        ap.error(f"--profile needs py-spy ({spy_bin}): ./run bench installs the dev extra")
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
     name = f"fq_bench_reg_{args.size}"
@@ -237,7 +240,7 @@ def main() -> None:
                 for pid in served.pids():
                     raw = served.state / f"profile-{pid}.txt"
                     spies.append((subprocess.Popen(
-                        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
+                        [str(spy_bin), "record", "--pid",
                          str(pid), "--duration", f"{args.duration:.0f}", "--rate", "50",
                          "--format", "raw", "--nonblocking", "--output", str(raw)],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
