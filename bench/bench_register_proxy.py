@@ -218,7 +218,7 @@ def main() -> None:
         ap.error(f"--profile needs py-spy ({spy_bin}): ./run bench installs the dev extra")
     print("load average before: " + " ".join(f"{v:.1f}" for v in os.getloadavg()), flush=True)
     settings = Settings.from_env()
-    name = f"fq_bench_reg_{args.size}"
+    name = f"fq_bench_reg_{args.size}_{os.getpid()}"  # two runs at once keep apart
     token = f"bench-{os.getpid()}-{random.getrandbits(64):x}"
     url, engine = scratch_database(settings, name, args.size, token)
     try:

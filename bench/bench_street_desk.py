@@ -80,16 +80,17 @@ def main() -> None:
         **base.query, "options": "-c default_transaction_read_only=on"})
     app = bootstrap(settings, url=url.render_as_string(hide_password=False))
     with app.engine.connect() as conn:
-        street, n = conn.execute(text(
+        street_id, n = conn.execute(text(
             "SELECT street_id, count(*) FROM incidents WHERE state IN ('registered','located',"
             "'assigned','acknowledged','on_scene','mediating','escalated','resolved') AND "
             "street_id IS NOT NULL GROUP BY street_id ORDER BY count(*) DESC, street_id "
             "LIMIT 1")).one()
         cases = conn.scalar(text("SELECT count(*) FROM incidents"))
+    street = int(str(street_id))
     print(f"== {args.database}: {cases:,} cases; street {street} has {n} on the desk; "
           f"load average {os.getloadavg()[0]:.1f} ==", flush=True)
-    for who, part in (("duty officer", (frozenset({int(street)}), None)),
-                      ("dispatcher", (frozenset({int(street)}), "bench-dispatcher"))):
+    for who, part in (("duty officer", (frozenset({street}), None)),
+                      ("dispatcher", (frozenset({street}), "bench-dispatcher"))):
         hub = DeskHub(app, part=part)
         snap = hub.compute()
         full = timed(hub.compute, args.rounds)
