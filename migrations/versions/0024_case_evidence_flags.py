@@ -78,6 +78,10 @@ BEGIN
   IF ids IS NULL THEN
 {_REFRESH.format(cases="TRUE")}
   ELSE  -- two statements, so the cached plan of this one probes the ids' index entries
+    -- the cases locked first: a concurrent writer of another evidence row of one of them
+    -- has committed once this returns, so the next statement's snapshot sees its row too
+    -- (else two transactions adding a step and the closure could each leave it false)
+    PERFORM 1 FROM incidents WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
 {_REFRESH.format(cases="k.id = ANY(ids)")}
   END IF;
   GET DIAGNOSTICS n = ROW_COUNT;

@@ -37,6 +37,9 @@ CREATE INDEX ix_unit_tombstones_deleted_xid ON unit_tombstones (deleted_xid);
 CREATE FUNCTION units_mark_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.changed_xid := pg_current_xact_id();
+    IF TG_OP = 'UPDATE' AND OLD.id <> NEW.id THEN  -- the old id is gone as if deleted
+        INSERT INTO unit_tombstones (unit_id) VALUES (OLD.id);
+    END IF;
     RETURN NEW;
 END $$;
 CREATE TRIGGER units_mark_change BEFORE INSERT OR UPDATE ON units

@@ -54,6 +54,10 @@ def test_cache_sees_every_change_and_rereads_only_changed_rows(demo_copy, app):
             "'available', 2, 0 FROM units WHERE id = :i RETURNING id"), {"i": a.id})
     assert new_id in {u.id for u in _cached(cache, demo_copy)}
     assert _cached(cache, demo_copy) == _fresh(demo_copy)
+    with demo_copy.begin() as conn:  # a renumbered unit: its old id is gone as if deleted
+        new_id = conn.scalar(text("UPDATE units SET id = id + 1000 WHERE id = :i RETURNING id"),
+                             {"i": new_id})
+    assert _cached(cache, demo_copy) == _fresh(demo_copy)
     with demo_copy.begin() as conn:
         conn.execute(text("DELETE FROM units WHERE id = :i"), {"i": new_id})
     assert _cached(cache, demo_copy) == _fresh(demo_copy)
