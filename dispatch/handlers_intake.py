@@ -122,8 +122,8 @@ def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None
 def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
     """The case already registered under the command's external id (which stays locked
     until the transaction ends, so two registrations of one id in two transactions make one
-    case; within one group-commit batch the lock is the same session's, and a repeat is
-    caught by the unique index: the batch rolls back and each runs alone), or None."""
+    case; a group-commit batch locks and reads its ids at once, and a repeat within the
+    batch is answered with the case its first made), or None."""
     if cmd.external_source is None or cmd.external_id is None:
         return None
     ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
