@@ -42,13 +42,13 @@ from datetime import timedelta
 from typing import Any
 
 from dispatch.commands import RegisterIncident
-from dispatch.eta import haversine_m
 from dispatch.events import Event
 from dispatch.handlers_intake import Intake, party_keys, rejudge, weigh, write
 from dispatch.policy import Policy
 from dispatch.ports import UnitOfWork
 from dispatch.results import AlreadyRegistered, Registered
 from dispatch.risk import PriorCase
+from geo.routing_snap import geodesic_m
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 32
@@ -246,7 +246,8 @@ def batch_priors(it: Intake, written: list[tuple[Intake, Registered]], policy: P
                  ) -> list[PriorCase]:
     """The cases written earlier in this batch that ``it`` would have read as earlier cases
     had it come after them (``IncidentRepository.priors``' rule: since the window's start,
-    within the duplicate radius — great-circle distance here —, at the same address, or
+    within the duplicate radius — on the WGS-84 spheroid, as PostGIS measures —, at the same
+    address, or
     sharing a phone or name), most recent first."""
     now = it.values["reported_at"]
     since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
@@ -258,7 +259,8 @@ def batch_priors(it: Intake, written: list[tuple[Intake, Registered]], policy: P
         if v["reported_at"] < since:
             continue
         there = other.point if other.loc is not None and other.loc.inside else None
-        dist = haversine_m(here, there) if here is not None and there is not None else None
+        dist = float(geodesic_m(here[0], here[1], [there[0]], [there[1]])[0]) \
+            if here is not None and there is not None else None
         phones = frozenset(p["phone"] for p in v["parties"] if p.get("phone"))
         names = frozenset(p["name"] for p in v["parties"] if p.get("name"))
         if (dist is not None and dist <= policy.duplicate_radius_m) or (
