@@ -109,7 +109,12 @@ class GroupCommit:
             held.close()
             raise
         if not lead or not self.share:
-            held.close()  # its connection goes back to the pool while it waits
+            try:
+                held.close()  # its connection goes back to the pool while it waits
+            except Exception:  # a broken connection after the reads: the intake
+                # stands, and this thread must stay to be answered (and, at the queue's head,
+                # to lead the next batch: leaving would stall every registration after it)
+                log.warning("closing a registration's reading unit of work failed", exc_info=True)
         if not lead:
             me.done.wait()
             if not me.lead:

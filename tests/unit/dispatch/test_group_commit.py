@@ -258,3 +258,25 @@ def test_one_external_id_twice_in_one_batch_makes_one_case() -> None:
     assert out[2].incident_id == out[1].incident_id and alone == []
     assert len(db.tables.cases) == 2
     assert len([e for e in published if e.type == "incident_registered"]) == 2
+
+
+def test_a_reading_connection_that_breaks_on_close_neither_loses_its_case_nor_stalls_the_queue():
+    """After a database outage, closing the weighing's unit of work can raise: the queued
+    registration must still be answered, and the lead must still pass on."""
+    db = FakeDb()
+
+    class BreaksOnClose(FakeUnitOfWork):
+        def __exit__(self, *exc: Any) -> None:
+            super().__exit__(*exc)
+            raise RuntimeError("connection broke")
+
+    group, gate, entered, _published, alone = _setup(db, batch_uow=FakeUnitOfWork)
+    group.reads = lambda: BreaksOnClose(db)  # type: ignore[method-assign]
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
+    assert all(isinstance(r, Registered) for r in out), out
+    later: list[Any] = []
+    t = threading.Thread(target=lambda: later.append(group.handle(_cmd(3))))
+    t.start()
+    t.join(10)
+    assert not t.is_alive() and isinstance(later[0], Registered)  # the next one is led too
+    assert len(db.tables.cases) == 4 and alone == []
