@@ -271,7 +271,7 @@ def test_a_reading_connection_that_breaks_on_close_neither_loses_its_case_nor_st
             raise RuntimeError("connection broke")
 
     group, gate, entered, _published, alone = _setup(db, batch_uow=FakeUnitOfWork)
-    group.reads = lambda: BreaksOnClose(db)  # type: ignore[method-assign]
+    group.reads = lambda: BreaksOnClose(db)
     out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
     assert all(isinstance(r, Registered) for r in out), out
     later: list[Any] = []
