@@ -191,11 +191,15 @@ class Visit:
         self.page.evaluate(_ONLY_TILES, True)
         x0, y0 = max(0, int(around[0]) - 100), max(0, int(around[1]) - 100)
         clip = {"x": x0, "y": y0, "width": 200, "height": 200}
-        shot = self.page.screenshot(clip=clip, path=str(artifacts / f"tiles-{name}-only.png"))
+        for _ in range(50):  # on a loaded machine the tile may paint a few frames later
+            shot = self.page.screenshot(clip=clip, path=str(artifacts / f"tiles-{name}-only.png"))
+            img = Image.open(io.BytesIO(shot)).convert("RGB")
+            red = [(x, y) for y in range(img.height) for x in range(img.width)
+                   if (p := img.getpixel((x, y)))[0] > 200 and p[1] < 80 and p[2] < 80]  # type: ignore[index]
+            if len(red) >= (SQUARE - 2) ** 2:
+                break
+            self.page.wait_for_timeout(200)
         self.page.evaluate(_ONLY_TILES, False)
-        img = Image.open(io.BytesIO(shot)).convert("RGB")
-        red = [(x, y) for y in range(img.height) for x in range(img.width)
-               if (p := img.getpixel((x, y)))[0] > 200 and p[1] < 80 and p[2] < 80]  # type: ignore[index]
         assert len(red) >= (SQUARE - 2) ** 2, f"no red square in the screenshot ({len(red)} px)"
         # pixel centres (+0.5) back to page coordinates
         return (x0 + sum(x for x, _ in red) / len(red) + 0.5,
