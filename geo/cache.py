@@ -34,6 +34,11 @@ class SignatureCache(Generic[T]):
 
     The check costs milliseconds, so every server process sees an import within ``check_s``
     seconds without a restart and without rebuilding on every request.
+
+    Single flight: one thread at a time checks and, when the signature moved, rebuilds; while
+    it does, every other reader gets the value held (a rebuild may take seconds at province
+    scale: a registration must not wait behind an address import's). Only the first build
+    blocks the others, having nothing to serve yet; a build that fails lets the next caller try.
     """
 
     def __init__(self, build: Callable[[Connection], T],
@@ -45,6 +50,9 @@ class SignatureCache(Generic[T]):
         self._seen: Hashable = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # no check or build under way
+        self._busy = False
+        self.builds = 0
 
     def fresh(self) -> T | None:
         """The value while it was checked within ``check_s`` (no connection needed), else
@@ -55,13 +63,28 @@ class SignatureCache(Generic[T]):
             return None
 
     def get(self, conn: Connection) -> T:
-        now = time.monotonic()
         with self._lock:
-            if self._value is not None and now - self._checked < self.check_s:
-                return self._value
+            while True:
+                value = self._value
+                if value is not None and (self._busy
+                                          or time.monotonic() - self._checked < self.check_s):
+                    return value  # fresh, or another thread is checking: the previous value
+                if not self._busy:
+                    break
+                self._idle.wait()  # the first build is under way: nothing to serve yet
+            self._busy = True
+        try:
+            now = time.monotonic()
             signature = self._signature(conn)
-            if self._value is None or signature != self._seen:
-                self._value = self._build(conn)
-                self._seen = signature
-            self._checked = now
-            return self._value
+            if value is None or signature != self._seen:
+                value = self._build(conn)
+                with self._lock:
+                    self._value, self._seen = value, signature
+                    self.builds += 1
+            with self._lock:
+                self._checked = now
+            return value
+        finally:
+            with self._lock:
+                self._busy = False
+                self._idle.notify_all()
