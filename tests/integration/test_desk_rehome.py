@@ -39,7 +39,8 @@ def app(settings: Settings, base_db: str, demo_territory: Any) -> Iterator[App]:
 def test_a_street_desk_follows_its_street_through_an_area_replacement(
         app: App, demo_territory: Any) -> None:
     with app.engine.begin() as conn:
-        street, code = conn.execute(text("SELECT id, code FROM streets ORDER BY id LIMIT 1")).one()
+        row = conn.execute(text("SELECT id, code FROM streets ORDER BY id LIMIT 1")).one()
+        street, code = int(row[0]), str(row[1])
         account = create_account(conn, username="rehome_disp", password="Rehome-pass-2026",
                                  role="dispatcher", street_id=street, display_name="调度员")
         principal = principal_for_account(conn, account)

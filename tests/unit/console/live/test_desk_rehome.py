@@ -31,7 +31,7 @@ def test_a_part_hub_tells_its_desks_the_areas_were_replaced() -> None:
     hub = hubs.hub((frozenset({OLD}), None))
     hub._snap = snapshot([1], [2])
     got = listening(hub)
-    hub.compute = lambda: snapshot([], [])  # type: ignore[method-assign]  # the old streets: empty
+    hub.compute = lambda: snapshot([], [])  # type: ignore[method-assign,unused-ignore]
     hub.poke(REPLACED)
     assert hub._refresh() is True  # names nothing: a full read
     assert got[-1].get("replaced") is True
