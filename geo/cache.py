@@ -39,10 +39,13 @@ class SignatureCache(Generic[T]):
     it does, every other reader gets the value held (a rebuild may take seconds at province
     scale: a registration must not wait behind an address import's). Only the first build
     blocks the others, having nothing to serve yet; a build that fails lets the next caller try.
+    ``serve_stale=False``: readers wait for the rebuild instead, where the previous value would
+    be wrong rather than old (the locator after an area replacement names areas deleted).
     """
 
     def __init__(self, build: Callable[[Connection], T],
-                 signature: Callable[[Connection], Hashable], *, check_s: float = 5.0) -> None:
+                 signature: Callable[[Connection], Hashable], *, check_s: float = 5.0,
+                 serve_stale: bool = True) -> None:
         self._build = build
         self._signature = signature
         self.check_s = check_s
@@ -52,7 +55,9 @@ class SignatureCache(Generic[T]):
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # no check or build under way
         self._busy = False
+        self.serve_stale = serve_stale
         self.builds = 0
+        self.waiting = 0  # readers waiting for a build (for tests and diagnostics)
 
     def fresh(self) -> T | None:
         """The value while it was checked within ``check_s`` (no connection needed), else
@@ -66,12 +71,17 @@ class SignatureCache(Generic[T]):
         with self._lock:
             while True:
                 value = self._value
-                if value is not None and (self._busy
-                                          or time.monotonic() - self._checked < self.check_s):
-                    return value  # fresh, or another thread is checking: the previous value
+                if value is not None and time.monotonic() - self._checked < self.check_s:
+                    return value
                 if not self._busy:
                     break
-                self._idle.wait()  # the first build is under way: nothing to serve yet
+                if value is not None and self.serve_stale:
+                    return value  # another thread checks or rebuilds: the previous value
+                self.waiting += 1  # nothing to serve yet, or nothing right: wait for it
+                try:
+                    self._idle.wait()
+                finally:
+                    self.waiting -= 1
             self._busy = True
         try:
             now = time.monotonic()

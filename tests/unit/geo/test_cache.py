@@ -61,6 +61,29 @@ def test_readers_get_the_previous_value_while_one_thread_rebuilds() -> None:
     assert src.builds == 2
 
 
+def test_a_cache_that_must_not_serve_stale_makes_readers_wait_for_the_rebuild() -> None:
+    """The locator's (geo.locate.locator_cache): after an area replacement its previous value
+    names areas that are gone."""
+    src = Source()
+    cache = SignatureCache(src.build, src.signature, check_s=0.0, serve_stale=False)
+    assert cache.get(None) == "v1"  # type: ignore[arg-type]
+    src.version, src.hold, src.building = 2, threading.Event(), threading.Event()
+    got: dict[str, str] = {}
+    rebuilder = threading.Thread(target=lambda: got.update(a=cache.get(None)))  # type: ignore[arg-type]
+    rebuilder.start()
+    assert src.building.wait(GUARD_S)
+    reader = threading.Thread(target=lambda: got.update(b=cache.get(None)))  # type: ignore[arg-type]
+    reader.start()
+    pause = threading.Event()  # never set: a short sleep
+    while cache.waiting == 0 and reader.is_alive():  # the reader is waiting, not served
+        pause.wait(0.01)
+    assert "b" not in got
+    src.hold.set()
+    rebuilder.join(GUARD_S)
+    reader.join(GUARD_S)
+    assert got == {"a": "v2", "b": "v2"} and src.builds == 2
+
+
 def test_the_first_build_blocks_and_is_made_once() -> None:
     src = Source()
     src.hold = threading.Event()
