@@ -60,6 +60,7 @@ class DeskSession(pn.viewable.Viewer):
         self.app, self.hub = app, hub
         self.state = DeskState()
         self.loaded = self.closed = False
+        self.rehome_due = False  # the areas were replaced: read the jurisdiction again
         self.resync_at = 0.0  # monotonic time of the next full re-send of the live layers
         self._clock: tuple[int, float] | None = None  # (server_ms told, local ms then)
         self.doc: Document | None = None
@@ -271,8 +272,16 @@ class DeskSession(pn.viewable.Viewer):
             self.map.fly_to(case["lon"], case["lat"], label=str(case["code"]))
 
     def apply(self, payload: dict[str, Any]) -> None:
-        if payload.get("replaced") and self.rehome():
-            return  # another hub's snapshot was applied: this one shows the old part
+        self.rehome_due = self.rehome_due or bool(payload.get("replaced"))
+        if self.rehome_due:  # until it succeeds (a database error: at the next delivery)
+            try:
+                moved, self.rehome_due = self.rehome(), False
+            except Exception as exc:
+                self.header.live, self.header.live_detail = "error", \
+                    f"辖区更新失败（{type(exc).__name__}），稍后自动重试"
+                return
+            if moved:
+                return  # another hub's snapshot was applied: this one shows the old part
         if "error" in payload:
             self.header.live, self.header.live_detail = "error", payload["error"]
             return
