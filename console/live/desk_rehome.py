@@ -11,15 +11,17 @@ stored now and the hub its part now shares, and moves there without a reload.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from console.bootstrap import App
 from console.live.desk_part import part_of
+from console.live.desk_patch import Part
 from console.live.desk_registry import hub_for
 from dispatch.access import Principal
 from dispatch.adapters.accounts import principal_for_account
 
-__all__ = ["rehomed"]
+__all__ = ["Following", "rehomed"]
 
 
 def rehomed(app: App, principal: Principal | None, hub: Any, *,
@@ -47,3 +49,34 @@ def account_reader(app: App) -> Callable[[int], Principal | None]:
         with app.engine.connect() as conn:
             return principal_for_account(conn, account_id)
     return reread
+
+
+class Following:
+    """A subscription that follows its reader's part (the triage stream, whose reader is read
+    again every few seconds): :meth:`to` moves it to the hub of a part that changed, subscribing
+    ``deliver(hub, payload)`` there and leaving the old hub; deliveries name their hub, so one
+    still in flight from the old hub can be told apart (``hub is not following.hub``)."""
+
+    def __init__(self, hub_of: Callable[[Part | None], Any],
+                 deliver: Callable[[Any, dict[str, Any]], None]) -> None:
+        self.hub_of, self.deliver = hub_of, deliver
+        self.part: Part | None = None
+        self.hub: Any = None
+        self.token: int | None = None
+
+    def to(self, part: Part | None) -> bool:
+        """Subscribe to ``part``'s hub; True when this left another hub for it."""
+        if self.hub is not None and part == self.part:
+            return False
+        hub = self.hub_of(part)
+        old, token = self.hub, self.token
+        self.part, self.hub = part, hub
+        self.token = hub.subscribe(partial(self.deliver, hub))
+        if old is not None and token is not None:
+            old.unsubscribe(token)
+        return old is not None
+
+    def leave(self) -> None:
+        if self.hub is not None and self.token is not None:
+            self.hub.unsubscribe(self.token)
+        self.token = None

@@ -90,3 +90,27 @@ def test_no_account_or_an_account_gone_keeps_what_the_desk_has() -> None:
     gone = Principal(name="x", role="dispatcher", account_id=4, street_id=OLD)
     assert rehomed(None, gone, hub, reread=lambda _i: None,  # type: ignore[arg-type]
                    hub_of=lambda _q: None) == (gone, hub)  # old ids: it shows nothing, never more
+
+
+def test_the_triage_stream_follows_its_readers_part_to_the_new_hub() -> None:
+    """console.api.triage_stream re-reads its reader every few seconds; after an area
+    replacement the reader's street has a new id, and the stream moves to that part's hub
+    (before: it kept the old part's hub, whose triage rows were of streets gone)."""
+    from console.live.desk_rehome import Following
+
+    hubs: DeskHubs = DeskHubs(lambda part: part_hub(part, hubs))
+    heard: list[tuple[Any, dict[str, Any]]] = []
+    follow = Following(hubs.hub, lambda hub, payload: heard.append((hub, payload)))
+    old_part, new_part = (frozenset({OLD}), None), (frozenset({NEW}), None)
+    assert follow.to(old_part) is False  # the first hub: nothing left
+    old = follow.hub
+    try:
+        assert follow.to(old_part) is False and follow.hub is old and old.subscribers == 1
+        assert follow.to(new_part) is True
+        assert follow.hub is not old and follow.hub.part == new_part
+        assert old.subscribers == 0 and hubs.existing(old_part) is None  # dropped with it
+        follow.hub._send({"snapshot": {"triage": []}})
+        assert heard and heard[-1][0] is follow.hub  # deliveries name their hub
+    finally:
+        follow.leave()
+    assert follow.hub.subscribers == 0
