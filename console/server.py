@@ -78,10 +78,12 @@ def pages(app: App) -> dict[str, Any]:
 
 
 def scheduler_jobs(app: App) -> list[Any]:
-    """The periodic jobs the one scheduler runs beside the clocks: the weekly 研判 report."""
+    """The periodic jobs the one scheduler runs beside the clocks: the weekly 研判 report, and
+    pruning the unit tombstones no unit cache can still need (hourly)."""
     from console.api.reports import weekly_job
+    from dispatch.adapters.unit_cache import prune_job
 
-    return [weekly_job(app)]
+    return [weekly_job(app), prune_job(app.engine)]
 
 
 def http_routes(app: App, hub: EventHub) -> list[tuple[str, type, dict[str, Any]]]:

@@ -34,10 +34,18 @@ class SignatureCache(Generic[T]):
 
     The check costs milliseconds, so every server process sees an import within ``check_s``
     seconds without a restart and without rebuilding on every request.
+
+    Single flight: one thread at a time checks and, when the signature moved, rebuilds; while
+    it does, every other reader gets the value held (a rebuild may take seconds at province
+    scale: a registration must not wait behind an address import's). Only the first build
+    blocks the others, having nothing to serve yet; a build that fails lets the next caller try.
+    ``serve_stale=False``: readers wait for the rebuild instead, where the previous value would
+    be wrong rather than old (the locator after an area replacement names areas deleted).
     """
 
     def __init__(self, build: Callable[[Connection], T],
-                 signature: Callable[[Connection], Hashable], *, check_s: float = 5.0) -> None:
+                 signature: Callable[[Connection], Hashable], *, check_s: float = 5.0,
+                 serve_stale: bool = True) -> None:
         self._build = build
         self._signature = signature
         self.check_s = check_s
@@ -45,6 +53,11 @@ class SignatureCache(Generic[T]):
         self._seen: Hashable = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # no check or build under way
+        self._busy = False
+        self.serve_stale = serve_stale
+        self.builds = 0
+        self.waiting = 0  # readers waiting for a build (for tests and diagnostics)
 
     def fresh(self) -> T | None:
         """The value while it was checked within ``check_s`` (no connection needed), else
@@ -55,13 +68,33 @@ class SignatureCache(Generic[T]):
             return None
 
     def get(self, conn: Connection) -> T:
-        now = time.monotonic()
         with self._lock:
-            if self._value is not None and now - self._checked < self.check_s:
-                return self._value
+            while True:
+                value = self._value
+                if value is not None and time.monotonic() - self._checked < self.check_s:
+                    return value
+                if not self._busy:
+                    break
+                if value is not None and self.serve_stale:
+                    return value  # another thread checks or rebuilds: the previous value
+                self.waiting += 1  # nothing to serve yet, or nothing right: wait for it
+                try:
+                    self._idle.wait()
+                finally:
+                    self.waiting -= 1
+            self._busy = True
+        try:
+            now = time.monotonic()
             signature = self._signature(conn)
-            if self._value is None or signature != self._seen:
-                self._value = self._build(conn)
-                self._seen = signature
-            self._checked = now
-            return self._value
+            if value is None or signature != self._seen:
+                value = self._build(conn)
+                with self._lock:
+                    self._value, self._seen = value, signature
+                    self.builds += 1
+            with self._lock:
+                self._checked = now
+            return value
+        finally:
+            with self._lock:
+                self._busy = False
+                self._idle.notify_all()

@@ -302,4 +302,7 @@ class Locator:
 
 def locator_cache(*, check_s: float = 5.0) -> SignatureCache[Locator]:
     """A process-wide Locator, rebuilt when the areas change."""
-    return SignatureCache(Locator.from_db, table_signature(*TABLES.values()), check_s=check_s)
+    # readers wait while it rebuilds: after an area replacement the old locator names areas
+    # that are gone (a case located by it would name deleted ids)
+    return SignatureCache(Locator.from_db, table_signature(*TABLES.values()), check_s=check_s,
+                          serve_stale=False)

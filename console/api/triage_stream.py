@@ -20,6 +20,7 @@ from console.api.router import ApiHandler
 from console.api.triage_scope import readers_rows
 from console.live.desk_part import part_of
 from console.live.desk_registry import hub_for
+from console.live.desk_rehome import Following
 from dispatch import limits
 
 KEEPALIVE_S = 15.0  # proxies drop silent streams
@@ -53,23 +54,25 @@ class TriageStreamHandler(ApiHandler):
         box: asyncio.Queue[Any] = asyncio.Queue()
         seen: list[Any] = [None]
 
-        def deliver(payload: dict[str, Any]) -> None:  # on the hub's thread
+        def deliver(hub: Any, payload: dict[str, Any]) -> None:  # on the hub's thread
             rows = (payload.get("snapshot") or {}).get("triage")
-            if rows is None or rows is seen[0]:
+            if rows is None or rows is seen[0] or hub is not follow.hub:
                 return
             seen[0] = rows
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody left to tell
                 loop.call_soon_threadsafe(box.put_nowait, rows)
-        hub = hub_for(self.app, part_of(self.who))  # the reader's own desk's hub
-        token = hub.subscribe(deliver)
+        # the reader's own desk's hub, followed when the reader's part changes (an area
+        # replacement gives its street a new id)
+        follow = Following(lambda part: hub_for(self.app, part), deliver)
+        follow.to(part_of(self.who))
         try:
-            snap = await asyncio.to_thread(hub.snapshot)
+            snap = await asyncio.to_thread(follow.hub.snapshot)
             rows = snap.get("triage") or []
             seen[0] = rows
             await self._send(sse(readers_rows(self.who, rows, limit=limits.TRIAGE_ROWS)))
-            await self._stream(box)
+            await self._stream(box, follow)
         finally:
-            hub.unsubscribe(token)
+            follow.leave()
 
     async def _send(self, text: str) -> bool:
         self.write(text)
@@ -79,7 +82,7 @@ class TriageStreamHandler(ApiHandler):
             return False
         return True
 
-    async def _stream(self, box: asyncio.Queue[Any]) -> None:
+    async def _stream(self, box: asyncio.Queue[Any], follow: Following) -> None:
         loop_time = asyncio.get_running_loop().time
         last = loop_time()
         while not self.closed:
@@ -92,6 +95,10 @@ class TriageStreamHandler(ApiHandler):
                 await self._send('event: end\ndata: {"reason":"登录已失效或已退出"}\n\n')
                 return
             self.principal = now  # a changed role or area counts from the next push
+            if follow.to(part_of(self.who)):  # another part now: its hub's rows at once
+                while not box.empty():
+                    box.get_nowait()  # the old hub's
+                rows = (await asyncio.to_thread(follow.hub.snapshot)).get("triage") or []
             if rows is not None:
                 while not box.empty():  # a burst: the latest only
                     rows = box.get_nowait()

@@ -95,6 +95,9 @@ class DeskHub(Hub[Deliver]):
         self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
         self._since_full = 0  # patches since the last full read
         self._triage = False  # a resident report arrived or was decided: re-read the triage
+        # the areas were replaced: the next delivery says so, and each desk reads its account's
+        # jurisdiction again (new area ids: a part hub's streets are gone)
+        self._replaced = False
         self._conns = 0  # the listener's connections when last looked (a change: reconnected)
         self._reading = threading.RLock()  # one read and install at a time (full or patch)
         self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
@@ -217,6 +220,9 @@ class DeskHub(Hub[Deliver]):
         """A change was committed (from the listener, or a test): a move goes out at once,
         anything else refreshes soon."""
         move = move_of(event) if event is not None else None
+        if event is not None and event.get("type") == "areas_replaced":
+            with self._lock:
+                self._replaced = True
         if self.part is not None and event is not None:
             self.book.learn_event(event)
             snap = self._snap
@@ -305,13 +311,14 @@ class DeskHub(Hub[Deliver]):
             events, self._events = self._events, []
             heard, self._heard = self._heard, None
             triage, self._triage = self._triage, False
+            replaced, self._replaced = self._replaced, False
             shown = self._snap
         if not full and self.part is not None and shown is not None:
             cases = {r["id"] for r in shown["queue"]}
             self._place(unsure(self.part, ids[0], shown=cases, book=self.book))
             ids = route(self.part, ids, cases=cases, units=shown["unit_index"], book=self.book)
             events = [e for e in events if int(e["incident_id"]) in ids[0]]
-        if not full and not ids[0] and not ids[1] and not triage:
+        if not full and not ids[0] and not ids[1] and not triage and not replaced:
             return False  # nothing named (or nothing of this part): nothing to re-read
         with self._lock:
             if full:
@@ -325,13 +332,15 @@ class DeskHub(Hub[Deliver]):
             if triage and not full:
                 snap = self.retriage()
             assert snap is not None
-            payload = {"snapshot": snap, "events": events}
+            payload: dict[str, Any] = {"snapshot": snap, "events": events}
         except Exception as exc:  # the database is busy or down: say so, retry next time
             log.warning("desk hub: %s", exc)
             payload = {"error": f"数据暂不可用（{type(exc).__name__}），稍后自动重试",
                        "events": events}
             with self._lock:
                 self._full = True  # what the patch would have said is read again in full
+        if replaced:
+            payload["replaced"] = True
         patched = time.time() * 1000
         self._send(payload)
         if heard is not None:

@@ -91,6 +91,8 @@ def merge_deliveries(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[
         raise ValueError("an error delivery is not merged")
     events = [*(first.get("events") or []), *(then.get("events") or [])]
     out: dict[str, Any] = {"snapshot": then["snapshot"], "events": events}
+    if first.get("replaced") or then.get("replaced"):
+        out["replaced"] = True  # the areas were replaced: the session reads its jurisdiction
     a, b = first.get("moves"), then.get("moves")
     if a is not None and b is not None and b["base"] == first["snapshot"]["version"]:
         units = {int(r["id"]): r for r in [*a["units"], *b["units"]]}

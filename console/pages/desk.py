@@ -33,11 +33,11 @@ from console.live.desk_hub import DeskHub
 from console.live.desk_moves import merge_deliveries
 from console.live.desk_part import part_of
 from console.live.desk_registry import hub_for
-from console.map import STATIC_URL, LeafletMap, basemap, layer_config, territory_layers
+from console.live.desk_rehome import rehomed
+from console.map import STATIC_URL, LeafletMap, basemap
+from console.pages.desk_map import desk_layers
 from console.pages.desk_triage import EMPTY_H, TriageFeed, decides
 from console.pages.login import page_principal
-from dispatch import vocab
-from layers.registry import LAYERS
 
 BADGE = "示意：网格与微网格为示意数据"
 LEFT_W, RIGHT_W, HEADER_H, UNITS_H = 470, 580, 62, 380
@@ -50,27 +50,6 @@ RESYNC_S = 300.0
 CLOCK_SLACK_MS = 500  # the server's clock is told to the browsers again when it moved this much
 
 
-def desk_layers(api_base: str) -> list[dict[str, Any]]:
-    """Territory underneath; units and open cases on top, filled by pushes from the hub."""
-    live = []
-    for name in ("units", "incidents"):
-        cfg = layer_config(LAYERS[name], api_base=api_base)
-        cfg.update(url=None, visible=True)
-        live.append(cfg)
-    units, cases = live
-    units["style"]["classes"] = {k: {**v, "label": vocab.UNIT_STATUSES.get(k, k)}
-                                 for k, v in units["style"]["classes"].items()}
-    cases["label"] = "在办案件"
-    cases["style"].update(radius=7, weight=2)
-    cases["style"]["classes"] = {k: {**v, "label": f"{vocab.PRIORITIES[int(k)]}案件"}
-                                 for k, v in cases["style"]["classes"].items()}
-    territory = territory_layers(api_base)
-    for cfg in territory:
-        if cfg["name"] == "facilities":
-            cfg["visible"] = False  # the desk watches cases and units; facilities on demand
-    return territory + live
-
-
 class DeskSession(pn.viewable.Viewer):
     """One browser's desk (a thin Viewer): its state, its views, its subscription to the hub."""
 
@@ -81,11 +60,12 @@ class DeskSession(pn.viewable.Viewer):
         self.app, self.hub = app, hub
         self.state = DeskState()
         self.loaded = self.closed = False
+        self.rehome_due = False  # the areas were replaced: read the jurisdiction again
         self.resync_at = 0.0  # monotonic time of the next full re-send of the live layers
         self._clock: tuple[int, float] | None = None  # (server_ms told, local ms then)
         self.doc: Document | None = None
         self.token: int | None = None
-        self._inbox: list[dict[str, Any]] = []  # hub deliveries waiting for this session's loop
+        self._inbox: list[tuple[DeskHub, dict[str, Any]]] = []  # (sender, delivery) to apply
         self._inbox_lock = threading.Lock()
         prefix, base = static_url.rstrip("/"), api_base.rstrip("/")
         css = {"stylesheets": [f"{prefix}/desk.css"], "margin": 0}
@@ -235,7 +215,7 @@ class DeskSession(pn.viewable.Viewer):
     # ---- the hub ------------------------------------------------------------------------------
     def attach(self) -> None:
         self.doc = pn.state.curdoc
-        self.token = self.hub.subscribe(self._deliver)
+        self.token = self.hub.subscribe(partial(self._deliver, self.hub))
         if self.doc is not None and self.doc.session_context is not None:
             self.doc.on_session_destroyed(self._destroyed)
             arg = (pn.state.session_args or {}).get("case")
@@ -247,22 +227,22 @@ class DeskSession(pn.viewable.Viewer):
     def _destroyed(self, _ctx: Any) -> None:
         self.closed = True
         if self.token is not None:
-            self.hub.unsubscribe(self.token)
+            self.hub.unsubscribe(self.token)  # the hub it is on now (it may have moved)
 
-    def _deliver(self, payload: dict[str, Any]) -> None:
-        """On the hub's thread: hand over to this session's own event loop. A delivery arriving
+    def _deliver(self, hub: DeskHub, payload: dict[str, Any]) -> None:
+        """On ``hub``'s thread: hand over to this session's own event loop. A delivery arriving
         while the last one still waits for that loop joins it (``merge_deliveries``): a busy
         session sends its browser one message where it would have sent several."""
-        if self.closed or self.doc is None:
+        if self.closed or self.doc is None or hub is not self.hub:
             return
         with self._inbox_lock:
-            if self._inbox:
+            if self._inbox and self._inbox[-1][0] is hub:
                 try:
-                    self._inbox[-1] = merge_deliveries(self._inbox[-1], payload)
+                    self._inbox[-1] = (hub, merge_deliveries(self._inbox[-1][1], payload))
                 except ValueError:  # an error: kept in order
-                    self._inbox.append(payload)
+                    self._inbox.append((hub, payload))
                 return
-            self._inbox.append(payload)
+            self._inbox.append((hub, payload))
         self.doc.add_next_tick_callback(self._apply_inbox)
 
     def _apply_inbox(self) -> None:
@@ -273,8 +253,9 @@ class DeskSession(pn.viewable.Viewer):
         # unlocked(): every change and message of this delivery goes out as one websocket
         # message (Bokeh's per-message cost, paid once instead of for each panel and layer)
         with self.hub.trace.spending(), set_curdoc(self.doc), unlocked():
-            for payload in payloads:
-                self.apply(payload)
+            for hub, payload in payloads:
+                if hub is self.hub:  # a hub this desk left (its areas were replaced): dropped
+                    self.apply(payload)
 
     def _map_listening(self, _event: param.parameterized.Event) -> None:
         """A map view registered after the page loaded: the live layers pushed on load never
@@ -291,6 +272,16 @@ class DeskSession(pn.viewable.Viewer):
             self.map.fly_to(case["lon"], case["lat"], label=str(case["code"]))
 
     def apply(self, payload: dict[str, Any]) -> None:
+        self.rehome_due = self.rehome_due or bool(payload.get("replaced"))
+        if self.rehome_due:  # until it succeeds (a database error: at the next delivery)
+            try:
+                moved, self.rehome_due = self.rehome(), False
+            except Exception as exc:
+                self.header.live, self.header.live_detail = "error", \
+                    f"辖区更新失败（{type(exc).__name__}），稍后自动重试"
+                return
+            if moved:
+                return  # another hub's snapshot was applied: this one shows the old part
         if "error" in payload:
             self.header.live, self.header.live_detail = "error", payload["error"]
             return
@@ -316,6 +307,21 @@ class DeskSession(pn.viewable.Viewer):
             self.hub.trace.applied(self.state.version, time.time() * 1000)
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
+
+    def rehome(self) -> bool:
+        """The areas were replaced: take the account's jurisdiction as stored now and its part's
+        hub (console.live.desk_rehome); True when the desk moved to another hub (shown now)."""
+        principal, hub = rehomed(self.app, self.principal, self.hub)
+        self.principal = self.triage_feed.principal = principal
+        self.triage_feed.forget()
+        if hub is self.hub:
+            return False
+        old, token, self.hub, self.state.version = self.hub, self.token, hub, 0  # its own count
+        if token is not None:  # attached: follow the new hub's deliveries
+            self.token = hub.subscribe(partial(self._deliver, hub))
+            old.unsubscribe(token)
+        self.apply({"snapshot": hub.snapshot(), "events": []})
+        return True
 
     def apply_moves(self, moves: dict[str, Any], snap: dict[str, Any]) -> None:
         """Units moved (on top of the snapshot shown): a patch of those rows and markers only,

@@ -27,6 +27,10 @@ class TriageFeed:
         self.view, self.principal = view, principal
         self._source: Any = None
 
+    def forget(self) -> None:
+        """Cut the next snapshot's rows again (the reader's jurisdiction was read anew)."""
+        self._source = None
+
     def take(self, snap: dict[str, Any]) -> None:
         rows = snap.get("triage")
         if rows is None or rows is self._source:

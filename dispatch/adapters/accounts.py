@@ -209,6 +209,14 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
     return None if row is None else principal_from_row(row)
 
 
+def principal_for_account(conn: Connection, account_id: int) -> Principal | None:
+    """The account's principal as stored now (its areas may have been replaced: new ids), or
+    None for an account gone or deactivated."""
+    row = conn.execute(text(f"SELECT {_ACCOUNT_COLS} FROM accounts a WHERE a.id = :i "
+                            "AND a.active"), {"i": account_id}).mappings().first()
+    return None if row is None else principal_from_row(row)
+
+
 def revoke_token(conn: Connection, token: str) -> bool:
     n = conn.execute(text("UPDATE auth_sessions SET revoked_at = now() WHERE token_hash = :h "
                           "AND revoked_at IS NULL"), {"h": token_hash(token)})

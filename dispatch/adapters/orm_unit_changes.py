@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Table, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Table,
+    text,
+)
 from sqlalchemy.types import UserDefinedType
 
 from dispatch.adapters import orm  # noqa: F401  (units, declared first)
@@ -39,3 +49,14 @@ unit_tombstones = Table(
     Column("deleted_xid", Xid8(), nullable=False, server_default=text("pg_current_xact_id()")),
 )
 Index("ix_unit_tombstones_deleted_xid", unit_tombstones.c.deleted_xid)
+
+# migration 0026: tombstones written by transactions below ``below`` were pruned; the prune
+# moves it to the ``next_below`` it recorded the time before (dispatch.adapters.unit_cache)
+unit_tombstone_horizon = Table(
+    "unit_tombstone_horizon", metadata,
+    Column("only_row", Boolean, primary_key=True, server_default=text("true")),
+    Column("below", Xid8(), nullable=False, server_default=text("'0'::xid8")),
+    Column("next_below", Xid8(), nullable=False, server_default=text("'0'::xid8")),
+    Column("pruned_at", DateTime(timezone=True)),
+    CheckConstraint("only_row", name="single_row"),
+)

@@ -12,6 +12,12 @@ asked for by its id until a later snapshot sees it ended, so a change committed 
 one is never missed. Only the changed rows are re-read and patched into the cached
 :class:`~dispatch.rank.UnitTable` (all units, by id); a deletion reads the table again.
 
+Tombstones are pruned (:func:`prune_tombstones`, hourly by the one scheduler): every one written
+by a transaction below the horizon's ``below`` is gone, so a cache whose last snapshot's xmin
+lies below it may have missed a deletion and reads every unit again (:meth:`Seen.pruned`). The
+horizon is the xmin the prune before recorded, so a process that checked within the last period
+never reloads; one idle longer reloads once.
+
 The answer is as fresh as the statement that takes the snapshot — what reading the rows
 themselves in READ COMMITTED gives. Assignment stays exact regardless: ``UnitRepository.take``
 checks status and capacity in its UPDATE, so a unit filled meanwhile is refused there.
@@ -19,12 +25,15 @@ checks status and capacity in its UPDATE, so a unit filled meanwhile is refused 
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from dispatch.adapters.unit_repo import UNIT_COLS, unit_facts
 from dispatch.model import UnitFacts
@@ -38,7 +47,20 @@ MINE = (f"EXISTS (SELECT 1 FROM units WHERE changed_xid = {OWN}) OR EXISTS (SELE
 CHECK_SQL = text(
     f"SELECT pg_current_snapshot()::text, {OWN}::text, {MINE}, ARRAY(SELECT id FROM units "
     "WHERE " + UNSEEN.format(col="changed_xid") + " ORDER BY id), EXISTS (SELECT 1 FROM "
-    "unit_tombstones WHERE " + UNSEEN.format(col="deleted_xid") + ")")
+    "unit_tombstones WHERE " + UNSEEN.format(col="deleted_xid") + "), (SELECT below::text "
+    "FROM unit_tombstone_horizon)")
+PRUNE_EVERY = "1 hour"  # a cache idle longer than this reads every unit once
+# the horizon moves to the xmin recorded the time before, the present one is recorded, and the
+# tombstones below the new horizon go; at most once per PRUNE_EVERY, whoever calls
+PRUNE_SQL = text(f"""
+    WITH h AS (
+        UPDATE unit_tombstone_horizon SET below = next_below,
+               next_below = pg_snapshot_xmin(pg_current_snapshot()), pruned_at = now()
+        WHERE pruned_at IS NULL OR pruned_at < now() - interval '{PRUNE_EVERY}'
+        RETURNING below),
+    gone AS (DELETE FROM unit_tombstones t USING h WHERE t.deleted_xid < h.below RETURNING 1)
+    SELECT (SELECT below::text FROM h), (SELECT count(*) FROM gone)""")
+log = logging.getLogger(__name__)
 SNAPSHOT_SQL = text(f"SELECT pg_current_snapshot()::text, {OWN}::text, {MINE}")
 ALL_SQL = text(f"SELECT {UNIT_COLS} FROM units ORDER BY id")
 ROWS_SQL = text(f"SELECT {UNIT_COLS} FROM units WHERE id = ANY(CAST(:ids AS int[]))")
@@ -50,14 +72,22 @@ class Seen:
 
     xmax: str
     xip: tuple[str, ...]
+    xmin: str = "0"
 
     @classmethod
     def of(cls, snapshot: str, own: str | None = None) -> Seen:
         """From ``pg_current_snapshot()``'s text, ``xmin:xmax:xip,xip,…``, taken in a
         transaction with the id ``own`` (a snapshot does not list its own transaction, whose
         later writes it does not see either)."""
-        _, xmax, xip = snapshot.split(":")
-        return cls(xmax, tuple(x for x in xip.split(",") if x) + ((own,) if own else ()))
+        xmin, xmax, xip = snapshot.split(":")
+        return cls(xmax, tuple(x for x in xip.split(",") if x) + ((own,) if own else ()), xmin)
+
+    def pruned(self, below: str | None) -> bool:
+        """Whether tombstones this snapshot may not have seen were pruned: every transaction
+        below its xmin had ended when it was taken, so those below ``below`` (the horizon of
+        pruned tombstones) were all seen only when ``below`` is at most its xmin. Then the
+        deletions since can be missed: the cache must read every unit again."""
+        return below is not None and int(below) > int(self.xmin)
 
     def params(self) -> dict[str, object]:
         return {"xmax": self.xmax, "xip": list(self.xip)}
@@ -94,7 +124,7 @@ class UnitCache:
             row = conn.execute(CHECK_SQL, self._seen.params()).one()
             snap, own, mine = _marks(row)
             changed, deleted = [int(i) for i in row[3]], bool(row[4])
-            if deleted:
+            if deleted or self._seen.pruned(row[5]):
                 return self._keep(self._everything(conn), snap, own, mine=mine)
             if changed:
                 return self._keep(self._patched(conn, self._table, changed), snap, own,
@@ -147,3 +177,29 @@ class UnitCache:
     def forget(self) -> None:
         with self._lock:
             self._seen, self._table, self._candidates = None, None, None
+
+
+def prune_tombstones(conn: Connection) -> tuple[str, int] | None:
+    """Prune the unit tombstones no cache can still need (at most once per
+    :data:`PRUNE_EVERY`): the new horizon and the tombstones removed, or None when it is not
+    due. Maintenance, not a change to the record: logged, not audited."""
+    row = conn.execute(PRUNE_SQL).one()
+    return None if row[0] is None else (str(row[0]), int(row[1] or 0))
+
+
+def prune_job(engine: Engine, *, every_s: float = 60.0) -> Callable[[], object]:
+    """The one scheduler's job (console.server.scheduler_jobs): asks the database at most every
+    ``every_s`` whether a prune is due (the database decides, so a new leader does not prune
+    again early)."""
+    last = [float("-inf")]
+
+    def job() -> object:
+        if time.monotonic() - last[0] < every_s:
+            return None
+        last[0] = time.monotonic()
+        with engine.begin() as conn:
+            done = prune_tombstones(conn)
+        if done is not None:
+            log.info("maintenance: %d unit tombstones pruned (horizon xid %s)", done[1], done[0])
+        return done
+    return job

@@ -352,3 +352,34 @@ def test_the_reverse_geocoder_in_memory_answers_as_the_database(conn):
         assert mine.as_dict() == reverse_geocode(conn, lon, lat).as_dict(), (lon, lat)
     levels = {reverse_geocode(conn, x, y).level for x, y in points}
     assert answered > len(points) // 2 and {"building", "compound", "door", "place"} <= levels
+
+
+def test_the_gazetteer_in_memory_sees_an_edit_in_place_on_the_next_check(conn):
+    """A road renamed and a door moved keep every row count and largest id: the change counters
+    (migration 0026) are what the cache checks; with the trigger disabled the edit is missed,
+    so the counters, not the counts, are what sees it."""
+    from geo.geocode_memory import gazetteer_cache
+
+    cache = gazetteer_cache(check_s=0.0)
+    road, no, lon, lat = conn.execute(text(
+        "SELECT road_id, door_no, ST_X(geom), ST_Y(geom) FROM addresses WHERE level = 'door' "
+        "ORDER BY id LIMIT 1")).one()
+    saved = conn.begin_nested()
+    try:
+        name, door_no, _ = cache.get(conn).door(lon, lat)  # type: ignore[misc]
+        assert door_no == no
+        conn.execute(text("UPDATE addr_roads SET name = name || '（改）' WHERE id = :r"),
+                     {"r": road})
+        assert cache.get(conn).door(lon, lat)[0] == f"{name}（改）"  # type: ignore[index]
+        # the door moves 300 m east: the point it stood on is now 300 m from it
+        conn.execute(text("UPDATE addresses SET geom = ST_Translate(geom, 0.0038, 0) "
+                          "WHERE level = 'door' AND road_id = :r AND door_no = :n"),
+                     {"r": road, "n": no})
+        got = cache.get(conn).door(lon, lat)
+        assert got is None or got[1] != no or got[2] > 250
+        # the negative control: without the trigger the same kind of edit goes unseen
+        conn.execute(text("ALTER TABLE addr_roads DISABLE TRIGGER addr_roads_count_change"))
+        conn.execute(text("UPDATE addr_roads SET name = '无人知晓路' WHERE id = :r"), {"r": road})
+        assert cache.get(conn).door(lon, lat) == got
+    finally:
+        saved.rollback()

@@ -178,11 +178,44 @@ def test_a_transactions_own_unit_writes_are_shown_to_it_and_never_kept(demo_copy
     assert _cached(cache, demo_copy) == _fresh(demo_copy)
 
 
+def test_pruned_tombstones_make_an_older_cache_read_every_unit(demo_copy):
+    """The rule of pruning (migration 0026): a cache whose last snapshot's xmin lies below the
+    horizon of pruned tombstones may have missed a deletion, and reads every unit again (before
+    the rule it kept the deleted unit: its tombstone was gone)."""
+    from dispatch.adapters.unit_cache import prune_tombstones
+
+    with demo_copy.begin() as conn:
+        unit = conn.scalar(text(
+            "INSERT INTO units (id, code, name, unit_type, status, capacity, active_load) "
+            "SELECT (SELECT max(id) + 1 FROM units), code || 'P', name || '丙', unit_type, "
+            "'available', 2, 0 FROM units ORDER BY id LIMIT 1 RETURNING id"))
+    older = UnitCache()
+    assert unit in {u.id for u in _cached(older, demo_copy)}
+    with demo_copy.begin() as conn:
+        conn.execute(text("DELETE FROM units WHERE id = :i"), {"i": unit})
+    with demo_copy.begin() as conn:
+        # the prune an hour ago recorded a horizon later than the deletion (this transaction's
+        # id: a real prune records the xmin of its time, which other sessions of the shared
+        # cluster may hold back)
+        conn.execute(text("UPDATE unit_tombstone_horizon SET next_below = pg_current_xact_id(), "
+                          "pruned_at = now() - interval '2 hours'"))
+    with demo_copy.begin() as conn:
+        done = prune_tombstones(conn)
+        assert done is not None and done[1] >= 1
+        assert prune_tombstones(conn) is None  # not due again within the hour
+        assert conn.scalar(text("SELECT count(*) FROM unit_tombstones WHERE unit_id = :i"),
+                           {"i": unit}) == 0
+    rebuilds = older.rebuilds
+    assert unit not in {u.id for u in _cached(older, demo_copy)}  # read whole: the unit is gone
+    assert older.rebuilds == rebuilds + 1 and _cached(older, demo_copy) == _fresh(demo_copy)
+
+
 def test_orm_matches_migration_0025(empty_engine):
     from .conftest import drift
 
     with empty_engine.connect() as conn:
-        assert drift(conn, {"units", "unit_tombstones"}) == []
+        assert drift(conn, {"units", "unit_tombstones", "unit_tombstone_horizon",
+                            "table_changes"}) == []
         triggers = set(conn.execute(text(
             "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'units'::regclass "
             "AND NOT tgisinternal")).all())
