@@ -258,8 +258,8 @@ def test_memberships_are_built_once_when_many_threads_ask_and_patch_at_once():
 def test_a_snapshot_tells_which_transactions_it_could_not_see():
     from dispatch.adapters.unit_cache import Seen
 
-    assert Seen.of("100:105:100,102") == Seen("105", ("100", "102"))
-    assert Seen.of("7:7:") == Seen("7", ())
+    assert Seen.of("100:105:100,102") == Seen("105", ("100", "102"), "100")
+    assert Seen.of("7:7:") == Seen("7", (), "7")
     # its own transaction is not listed by a snapshot, and its later writes are unseen too
     assert Seen.of("7:9:8", "5").params() == {"xmax": "9", "xip": ["8", "5"]}
 
