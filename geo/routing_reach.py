@@ -83,6 +83,29 @@ def great_circle_m(lon0: float, lat0: float, lon: ArrayLike, lat: ArrayLike) -> 
     return 2 * SPHERE_R * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
+def near_box(lon0: float, lat0: float, lon: F64, lat: F64, metres: float) -> NDArray[np.bool_]:
+    """Rows that may lie within ``metres`` of (``lon0``, ``lat0``) by :func:`great_circle_m`
+    (a superset, by two comparisons a row): on the sphere ``hav θ = hav Δφ + cos φ0 cos φ
+    hav Δλ``, so a row is farther when ``|Δφ| > Θ`` or, its latitude then being within Θ of
+    ``lat0``, when ``hav Δλ > hav Θ / (cos φ0 cos(|φ0| + Θ))``. Both limits are widened by a
+    millionth, far past any rounding of the haversine."""
+    theta = metres / SPHERE_R
+    slack = 1 + 1e-6
+    if not np.isfinite(theta) or theta >= np.pi / 4:
+        return np.ones(lon.shape, dtype=bool)
+    band = np.degrees(theta) * slack
+    with np.errstate(invalid="ignore"):
+        out = np.abs(lat - lat0) <= band
+        phi = np.radians(abs(lat0)) + theta
+        floor = np.cos(np.radians(lat0)) * np.cos(phi) if phi < np.pi / 2 else 0.0
+        share = np.sin(theta / 2) ** 2 / floor if floor > 0 else np.inf
+        if share < 1:
+            wide = np.degrees(2 * np.arcsin(np.sqrt(share))) * slack
+            dlon = np.abs(lon - lon0)
+            out &= (dlon <= wide) | (dlon >= 360.0 - wide)
+    return out
+
+
 def straight_may_reach(graph: RoadGraph, one: Snaps, lon: ArrayLike, lat: ArrayLike,
                        limit_s: float) -> NDArray[np.bool_]:
     """Rows whose straight-line estimate (geodesic × detour / fallback speed) to the first point
@@ -97,16 +120,24 @@ def may_reach(graph: RoadGraph, lon: ArrayLike, lat: ArrayLike, destination: Sna
     """Rows (lon, lat) whose time to ``destination`` (one snapped point) can be ≤ ``limit_s``;
     the others certainly take longer (or never arrive). NaN positions: False."""
     r = reach_of(graph)
-    d = SPHERE_SHARE * great_circle_m(float(destination.lon[0]), float(destination.lat[0]),
-                                      lon, lat)
+    lon_a, lat_a = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    lon0, lat0 = float(destination.lon[0]), float(destination.lat[0])
+    on = bool(destination.on_network[0])
+    # no row farther than this by great circle can be kept: measured only where it may be near
+    farthest = max(limit_s * r.straight_mps, limit_s * r.road_mps() / SCALE + r.free_m
+                   if on else 0.0) / SPHERE_SHARE
+    out = near_box(lon0, lat0, lon_a, lat_a, farthest)
+    rows = np.flatnonzero(out)
+    lon_a, lat_a = lon_a[rows], lat_a[rows]
+    d = SPHERE_SHARE * great_circle_m(lon0, lat0, lon_a, lat_a)
     straight = d / r.straight_mps
-    if not bool(destination.on_network[0]):  # off the network, every row is a straight line
+    if not on:  # off the network, every row is a straight line
         lower = straight
     else:
         lower = SCALE * (d - r.free_m) / r.road_mps()
         net = graph.network_of(destination)
         if net is not None:  # outside its network's box: surely a straight line
-            lower = np.where(graph.near(net, np.asarray(lon, dtype=float),
-                                        np.asarray(lat, dtype=float)), lower, straight)
+            lower = np.where(graph.near(net, lon_a, lat_a), lower, straight)
     with np.errstate(invalid="ignore"):
-        return lower <= limit_s
+        out[rows] = lower <= limit_s
+    return out
