@@ -123,21 +123,29 @@ def may_reach(graph: RoadGraph, lon: ArrayLike, lat: ArrayLike, destination: Sna
     lon_a, lat_a = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     lon0, lat0 = float(destination.lon[0]), float(destination.lat[0])
     on = bool(destination.on_network[0])
-    # no row farther than this by great circle can be kept: measured only where it may be near
-    farthest = max(limit_s * r.straight_mps, limit_s * r.road_mps() / SCALE + r.free_m
-                   if on else 0.0) / SPHERE_SHARE
-    out = near_box(lon0, lat0, lon_a, lat_a, farthest)
-    rows = np.flatnonzero(out)
-    lon_a, lat_a = lon_a[rows], lat_a[rows]
-    d = SPHERE_SHARE * great_circle_m(lon0, lat0, lon_a, lat_a)
-    straight = d / r.straight_mps
+    net = graph.network_of(destination) if on else None
+    # the great circle is measured only where a row may be near enough: within the straight
+    # line's reach, or (a road) the road bound's — on the destination's network only
+    straight_m = limit_s * r.straight_mps / SPHERE_SHARE
+    road_m = (limit_s * r.road_mps() / SCALE + r.free_m) / SPHERE_SHARE
+    inside = None
     if not on:  # off the network, every row is a straight line
+        out = near_box(lon0, lat0, lon_a, lat_a, straight_m)
+    elif net is None:  # one network: any row may be on it
+        out = near_box(lon0, lat0, lon_a, lat_a, road_m)
+    else:  # outside its network's box: surely a straight line
+        inside = graph.near(net, lon_a, lat_a)
+        out = near_box(lon0, lat0, lon_a, lat_a, straight_m)
+        out |= inside & near_box(lon0, lat0, lon_a, lat_a, road_m)
+    rows = np.flatnonzero(out)
+    d = SPHERE_SHARE * great_circle_m(lon0, lat0, lon_a[rows], lat_a[rows])
+    straight = d / r.straight_mps
+    if not on:
         lower = straight
     else:
         lower = SCALE * (d - r.free_m) / r.road_mps()
-        net = graph.network_of(destination)
-        if net is not None:  # outside its network's box: surely a straight line
-            lower = np.where(graph.near(net, lon_a, lat_a), lower, straight)
+        if inside is not None:
+            lower = np.where(inside[rows], lower, straight)
     with np.errstate(invalid="ignore"):
         out[rows] = lower <= limit_s
     return out
