@@ -17,17 +17,23 @@ only: nothing is written). Per size, in a fresh process built as a console proce
 - the process's RSS after loading and after the runs; the load average before and after.
 
 ``--only-recommend`` times ``Dispatch.recommend`` alone: run it on an older checkout
-(``PYTHONPATH=that/checkout``) for the figures before the change.
+(``PYTHONPATH=that/checkout``) for the figures before the change. ``--answers FILE`` keeps every
+answer (``as_dict(50)`` per case) in FILE when it does not exist yet, else counts the answers
+that differ from those kept: run it first on the older checkout, then on this one, to show that
+a change gives the same answers (the comparison above only holds the cut-off to the full
+computation of the same code).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bench_dispatch import NOW, rss_mb
@@ -63,6 +69,7 @@ def measure(url: str, n: int, only: bool, any_state: bool = False) -> dict[str, 
     cpu_new: list[float] = []
     cpu_full: list[float] = []
     differ = second = 0
+    answers: dict[str, Any] = {}
 
     def timed(i: int, wall: list[float], cpu: list[float], **kw: Any) -> Any:
         t, c = time.perf_counter(), time.process_time()
@@ -73,6 +80,7 @@ def measure(url: str, n: int, only: bool, any_state: bool = False) -> dict[str, 
 
     for i in ids:
         got = timed(i, new, cpu_new)
+        answers[str(i)] = got.as_dict(50)
         if only:
             continue
         want = timed(i, full, cpu_full, full=True)
@@ -80,7 +88,7 @@ def measure(url: str, n: int, only: bool, any_state: bool = False) -> dict[str, 
         with app.dispatch.uow() as uow:
             second += int(_second(uow, i))
     out.update(new=new, full=full, cpu_new=cpu_new, cpu_full=cpu_full, differ=differ,
-               second=second, n=len(ids))
+               second=second, n=len(ids), answers=answers)
     sig: list[float] = []
     with app.engine.connect() as conn:
         check = _check(conn)
@@ -141,7 +149,11 @@ def main() -> None:
     ap.add_argument("--any-state", action="store_true",
                     help="sample cases in any state with a position (the demo and city "
                     "territories hold few open ones: 3 and 24)")
+    ap.add_argument("--answers", type=Path, help="keep the answers in this file, or compare "
+                    "them with those kept there")
     args = ap.parse_args()
+    kept = json.loads(args.answers.read_text()) if args.answers and args.answers.exists() \
+        else None
     settings = Settings.from_env()
     results: dict[str, dict[str, Any]] = {}
     ctx = mp.get_context("spawn")
@@ -153,7 +165,7 @@ def main() -> None:
         proc = ctx.Process(target=_child, args=(db.server_url(settings, name or label), args.n,
                                                 args.only_recommend, args.any_state, q))
         proc.start()
-        results[label] = q.get()
+        results[label] = {**q.get(), "db": name or label}
         proc.join()
         if proc.exitcode:
             sys.exit(f"{label}: exit {proc.exitcode}")
@@ -170,9 +182,22 @@ def main() -> None:
             ("RSS loaded / after runs", lambda r: f"{r['rss_loaded']:.0f} / "
              f"{r['rss_after']:.0f} MB"),
             ("load average before / after", lambda r: " / ".join(f"{v:.2f}" for v in r["load"]))]
+    if kept is not None:
+        rows.append(("answers differing from --answers", lambda r: _differing(r, kept)))
     print(f"{'':<34}" + "".join(f"{k:>24}" for k in results))
     for label, fmt in rows:
         print(f"{label:<34}" + "".join(f"{fmt(r):>24}" for r in results.values()))
+    if args.answers and kept is None:
+        args.answers.write_text(json.dumps({r["db"]: r["answers"] for r in results.values()},
+                                           ensure_ascii=False))
+
+
+def _differing(result: dict[str, Any], kept: dict[str, Any]) -> str:
+    """How many of the sampled cases' answers differ from those kept for the same database
+    (the same cases are sampled: the seed is fixed), of how many compared."""
+    old = kept.get(result["db"], {})
+    same = [i for i in result["answers"] if i in old]
+    return f"{sum(result['answers'][i] != old[i] for i in same)} of {len(same)}"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from dispatch.commands import SYSTEM, AssignUnits, AutoDispatch
 from dispatch.errors import Conflict, InvalidCommand, InvalidTransition, NotFound, UnitUnavailable
 from dispatch.eta import EtaColumns, eta_columns
 from dispatch.events import StateChanged, UnitsAssigned
-from dispatch.recommend import Recommendation, offerable, recommend
+from dispatch.recommend import Recommendation, exclusions_for, recommend
 from dispatch.results import Assigned
 
 if TYPE_CHECKING:
@@ -47,30 +47,31 @@ def recommend_for(incident_id: int, uow: UnitOfWork, *, exclude: tuple[int, ...]
     table = uow.candidate_table()
     among = table.takes_cases
     # ETAs only for the units that may be offered: no other's is read
-    placed = np.flatnonzero(table.placed & offerable(inc, table, policy=policy, now=now,
-                                                     exclude=exclude, among=among))
+    why = exclusions_for(inc, table, policy=policy, now=now, exclude=exclude, among=among)
+    placed = np.flatnonzero(table.placed & (why == -1))
     if not placed.size:
         return recommend(inc, table, {}, policy=policy, now=now, exclude=exclude,
-                         eta_s=np.full(len(table), np.nan), among=among)
+                         eta_s=np.full(len(table), np.nan), among=among, why=why)
     pts = np.column_stack((table.lon[placed], table.lat[placed]))
     foot, at = table.on_foot[placed], (row["lon"], row["lat"])
     cut = None if full else policy.weights.eta_horizon_s
     found = eta_columns(uow.eta, pts, foot, at, within_s=cut)
-    rec = _ranked(inc, table, placed, found, among, policy=policy, now=now, exclude=exclude)
+    rec = _ranked(inc, table, placed, found, among, why, policy=policy, now=now,
+                  exclude=exclude)
     beyond = table.id[placed][found.method == "beyond"]
     if np.isin(rec.shown_unit_ids, beyond).any():  # a far unit is shown: its ETA, all exact
-        rec = _ranked(inc, table, placed, eta_columns(uow.eta, pts, foot, at), among,
+        rec = _ranked(inc, table, placed, eta_columns(uow.eta, pts, foot, at), among, why,
                       policy=policy, now=now, exclude=exclude)
     return rec
 
 
 def _ranked(inc: IncidentFacts, table: UnitTable, placed: NDArray[np.int64], found: EtaColumns,
-            among: NDArray[np.bool_], *, policy: Policy, now: datetime,
+            among: NDArray[np.bool_], why: NDArray[np.int64], *, policy: Policy, now: datetime,
             exclude: tuple[int, ...]) -> Recommendation:
     eta_s = np.full(len(table), np.nan)
     eta_s[placed] = found.seconds
     return recommend(inc, table, found.by_id(table.id[placed]), policy=policy, now=now,
-                     exclude=exclude, eta_s=eta_s, among=among)
+                     exclude=exclude, eta_s=eta_s, among=among, why=why)
 
 
 def _refuse_unit(uow: UnitOfWork, unit_id: int) -> UnitUnavailable | NotFound:

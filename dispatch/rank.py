@@ -220,11 +220,15 @@ def exclusions(table: UnitTable, *, now: datetime, types: tuple[str, ...], paire
     """Each row's exclusion (index into REASONS; -1: it may be offered; IGNORED: outside
     ``among``), the first rule that applies."""
     skipped = np.fromiter(exclude, dtype=np.int64)
-    skip = np.isin(table.id, skipped) if skipped.size else np.zeros(len(table), dtype=bool)
-    why = np.select(
-        [skip, table.off_duty, ~(table.active_load < table.capacity), ~table.on_shift(now),
-         ~(is_any(table, types) | (paired & is_any(table, PAIR_TYPES)))],
-        [SKIPPED, OFF_DUTY, FULL, OFF_SHIFT, WRONG_TYPE], default=-1).astype(np.int64)
+    why = np.full(len(table), -1, dtype=np.int64)
+    # the last rule first, so the first that applies is the one left (np.select's answer, at a
+    # fraction of its cost on a province's units)
+    why[~(is_any(table, types) | (paired & is_any(table, PAIR_TYPES)))] = WRONG_TYPE
+    why[~table.on_shift(now)] = OFF_SHIFT
+    why[~(table.active_load < table.capacity)] = FULL
+    why[table.off_duty] = OFF_DUTY
+    if skipped.size:
+        why[np.isin(table.id, skipped)] = SKIPPED
     if among is not None:
         why[~among] = IGNORED
     return why
@@ -233,16 +237,19 @@ def exclusions(table: UnitTable, *, now: datetime, types: tuple[str, ...], paire
 def rank_numbers(table: UnitTable, incident: IncidentFacts, eta_s: F64, *, policy: Policy,
                  now: datetime, level: str, types: tuple[str, ...], paired: bool,
                  exclude: Iterable[int] = (), among: BOOL | None = None,
-                 eligible_only: bool = False) -> Numbers:
+                 eligible_only: bool = False, why: NDArray[np.int64] | None = None) -> Numbers:
     """Exclusions, scores and ETA keys of every row; ``eta_s`` per row, NaN where none;
     rows outside ``among`` (when given) are :data:`IGNORED`. With ``eligible_only`` only
     the rows that may be offered (no exclusion) are scored, the others' score is NaN and
     their ETA key ``inf``: what a recommendation reads (it offers only those, and counts the
-    others by their exclusion alone), for a fraction of the arithmetic at province scale."""
+    others by their exclusion alone), for a fraction of the arithmetic at province scale.
+    ``why``: the rows' :func:`exclusions` for the same arguments, when already asked."""
     n = len(table)
     fits = is_any(table, types)
     pair_side = is_any(table, PAIR_TYPES)
-    why = exclusions(table, now=now, types=types, paired=paired, exclude=exclude, among=among)
+    if why is None:
+        why = exclusions(table, now=now, types=types, paired=paired, exclude=exclude,
+                         among=among)
     if not eligible_only:
         score, eta_key = _scores(table, slice(None), incident, eta_s, policy=policy, now=now,
                                  level=level, types=types, fits=fits, pair_side=pair_side)
@@ -286,15 +293,16 @@ def _scores(table: UnitTable, rows: slice | NDArray[np.int64], incident: Inciden
             total = total + np.where(speaks, w.language, w.no_language)
         grid_worker = table.of_type("grid_worker")[rows]
         police = is_any(table, POLICE)[rows]
-        near = np.select([
-            grid_worker & bool(incident.grid_id)
-            & (table.home_grid_id[rows] == (incident.grid_id or 0)),
-            police & bool(incident.police_grid_id)
-            & (table.police_grid_id[rows] == (incident.police_grid_id or 0)),
-            bool(incident.community_id)
-            & (table.community_id[rows] == (incident.community_id or 0)),
-            bool(incident.street_id) & (table.street_id[rows] == (incident.street_id or 0))],
-            [w.own_grid, w.own_police_grid, w.same_community, w.same_street], default=np.nan)
+        near = np.full(n, np.nan)  # the last rule first: the first that applies is left
+        if incident.street_id:
+            near[table.street_id[rows] == incident.street_id] = w.same_street
+        if incident.community_id:
+            near[table.community_id[rows] == incident.community_id] = w.same_community
+        if incident.police_grid_id:
+            near[police & (table.police_grid_id[rows] == incident.police_grid_id)] = \
+                w.own_police_grid
+        if incident.grid_id:
+            near[grid_worker & (table.home_grid_id[rows] == incident.grid_id)] = w.own_grid
         total = np.where(np.isnan(near), total, total + near)
         leveled = np.ones(n, dtype=bool) if level == "community" else ~pair_side
         target = LEVELS.index(level)

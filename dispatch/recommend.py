@@ -263,20 +263,29 @@ def _plan(incident: IncidentFacts, policy: Policy) -> tuple[str, bool, tuple[str
     return level, paired, suitable_types(incident, policy)
 
 
+def exclusions_for(incident: IncidentFacts, table: UnitTable, *, policy: Policy, now: datetime,
+                   exclude: Iterable[int] = (), among: NDArray[np.bool_] | None = None
+                   ) -> NDArray[np.int64]:
+    """Each row's exclusion for ``incident`` (:func:`dispatch.rank.exclusions`; -1: it may be
+    offered), as :func:`recommend` asks it: pass it back as ``why`` to ask it once."""
+    _, paired, types = _plan(incident, policy)
+    return exclusions(table, now=now, types=types, paired=paired, exclude=exclude, among=among)
+
+
 def offerable(incident: IncidentFacts, table: UnitTable, *, policy: Policy, now: datetime,
               exclude: Iterable[int] = (), among: NDArray[np.bool_] | None = None
               ) -> NDArray[np.bool_]:
     """The rows :func:`recommend` may offer (no exclusion): the only ones whose ETA it reads
     (the others are counted by their exclusion alone)."""
-    _, paired, types = _plan(incident, policy)
-    return exclusions(table, now=now, types=types, paired=paired, exclude=exclude,
-                      among=among) == -1
+    return exclusions_for(incident, table, policy=policy, now=now, exclude=exclude,
+                          among=among) == -1
 
 
 def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
               etas: Mapping[int, Eta], *, policy: Policy, now: datetime,
               exclude: Iterable[int] = (), top: int = SHOWN, eta_s: F64 | None = None,
-              among: NDArray[np.bool_] | None = None) -> Recommendation:
+              among: NDArray[np.bool_] | None = None, why: NDArray[np.int64] | None = None
+              ) -> Recommendation:
     """Rank the units that can take ``incident`` now; pairs too where the policy wants them.
 
     Every unit is filtered and scored at once as numbers (:mod:`dispatch.rank`, no words);
@@ -284,13 +293,14 @@ def recommend(incident: IncidentFacts, units: Iterable[UnitFacts] | UnitTable,
     with their reasons, which is what a city of thousands of units can afford per request.
     ``units`` may come as a :class:`UnitTable` (kept between requests) with ``among`` the
     rows to consider (the others neither ranked nor counted) and ``eta_s`` as the rows' ETA
-    seconds (else taken from ``etas``).
+    seconds (else taken from ``etas``); ``why`` the rows' :func:`exclusions_for` the same
+    incident, units and arguments when the caller asked them already.
     """
     level, paired, types = _plan(incident, policy)
     table = units if isinstance(units, UnitTable) else UnitTable.of(list(units))
     numbers = rank_numbers(table, incident, eta_column(table, etas) if eta_s is None else eta_s,
                            policy=policy, now=now, level=level, types=types, paired=paired,
-                           exclude=exclude, among=among, eligible_only=True)
+                           exclude=exclude, among=among, eligible_only=True, why=why)
     ok = numbers.why == -1  # IGNORED rows (outside ``among``: off duty or full) are never offered
 
     def best(rows: NDArray[np.bool_], n: int) -> list[Candidate]:

@@ -29,6 +29,25 @@ def table_signature(*tables: str) -> Callable[[Connection], Hashable]:
     return signature
 
 
+def reused(signature: Callable[[Connection], Hashable], *, for_s: float
+           ) -> Callable[[Connection], Hashable]:
+    """``signature`` asked at most once every ``for_s`` seconds, its last answer given in
+    between: caches built from one table (the drive and walk road graphs) share one scan of it.
+    A change is then seen at most ``for_s`` later than each cache's own ``check_s`` says."""
+    lock = threading.Lock()
+    last: list[tuple[float, Hashable]] = []
+
+    def shared(conn: Connection) -> Hashable:
+        with lock:
+            now = time.monotonic()
+            if last and now - last[0][0] < for_s:
+                return last[0][1]
+            got = signature(conn)
+            last[:] = [(now, got)]
+            return got
+    return shared
+
+
 class SignatureCache(Generic[T]):
     """Holds one ``build(conn)`` result; checks ``signature(conn)`` at most every ``check_s``.
 

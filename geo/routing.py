@@ -18,19 +18,22 @@ Many units → one incident is one Dijkstra run *from* the incident on the rever
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import Connection
 
-from geo.cache import SignatureCache, table_signature
+from geo.cache import SignatureCache, reused, table_signature
+from geo.geodesic import geodesic_many_m
 from geo.routing_graph import Adjacency, Profile, RoadGraph, part
 from geo.routing_path import Points, Route, as_snaps, route
 from geo.routing_reach import straight_may_reach
-from geo.routing_snap import F64, Snaps, geodesic_m
+from geo.routing_snap import F64, Snaps
 
-__all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "road_graph_cache", "route",
-           "travel_times", "travel_times_to"]
+__all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "road_graph_cache", "road_signature",
+           "route", "travel_times", "travel_times_to"]
 
 @dataclass(frozen=True, eq=False)
 class TravelTimes:
@@ -136,8 +139,8 @@ def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool
         straight[off] = np.inf
         rows = np.flatnonzero(off)
         off[rows] = straight_may_reach(graph, one, many.lon[rows], many.lat[rows], limit_s)
-    straight[off] = geodesic_m(one.lon[0], one.lat[0], many.lon[off],
-                               many.lat[off]) * graph.detour_factor
+    straight[off] = geodesic_many_m(float(one.lon[0]), float(one.lat[0]), many.lon[off],
+                                    many.lat[off]) * graph.detour_factor
     method = np.where(on, np.where(np.isfinite(road_s), "road", "unreachable"), "straight_line")
     seconds = np.where(on, seconds, straight / graph.fallback_speed_mps)
     metres = np.where(on, np.where(np.isfinite(road_s), metres, np.inf), straight)
@@ -172,8 +175,16 @@ def travel_times_to(graph: RoadGraph, origins: Points, destination: Points, *,
                   limit_s=limit_s)
 
 
-def road_graph_cache(profile: Profile = "drive", *, check_s: float = 5.0
+def road_signature() -> Callable[[Connection], Hashable]:
+    """The signature of ``road_edges`` (a scan of every edge: ~50-150 ms at province scale),
+    asked once a second at most, so the drive and walk graphs' checks share one scan."""
+    return reused(table_signature("road_edges"), for_s=1.0)
+
+
+def road_graph_cache(profile: Profile = "drive", *, check_s: float = 5.0,
+                     signature: Callable[[Connection], Hashable] | None = None
                      ) -> SignatureCache[RoadGraph]:
-    """A process-wide RoadGraph for ``profile``, rebuilt when the roads are re-imported."""
+    """A process-wide RoadGraph for ``profile``, rebuilt when the roads are re-imported
+    (``signature``: :func:`road_signature`, shared by the graphs of one process)."""
     return SignatureCache(lambda conn: RoadGraph.from_db(conn, profile=profile),
-                          table_signature("road_edges"), check_s=check_s)
+                          signature or table_signature("road_edges"), check_s=check_s)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from dispatch.eta import Eta, EtaColumns, EtaProvider, StraightLineEta, eta_columns
 from geo.cache import SignatureCache
-from geo.routing import RoadGraph, Snaps, road_graph_cache, travel_times_to
+from geo.routing import RoadGraph, Snaps, road_graph_cache, road_signature, travel_times_to
 from geo.routing_reach import may_reach
 
 _FIELDS = ("x", "y", "edge", "fraction", "offset_m")
@@ -140,8 +140,9 @@ class RoadEta:
 def road_graph_caches(*, check_s: float = 5.0) -> dict[str, SignatureCache[RoadGraph]]:
     """The drive and walk graph caches of one process (the /route face and the recommender
     share them: one copy of each graph, built once)."""
-    return {"drive": road_graph_cache("drive", check_s=check_s),
-            "walk": road_graph_cache("walk", check_s=check_s)}
+    roads = road_signature()  # one scan of road_edges answers both checks
+    return {"drive": road_graph_cache("drive", check_s=check_s, signature=roads),
+            "walk": road_graph_cache("walk", check_s=check_s, signature=roads)}
 
 
 class LazyRoadEta:

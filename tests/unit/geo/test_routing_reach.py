@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from geo.routing import RoadGraph, travel_times_to
-from geo.routing_reach import may_reach, reach_of
+from geo.routing_reach import great_circle_m, may_reach, near_box, reach_of
 
 from .test_routing import NODES, PROJ, _frame, _grid, _ll
 
@@ -74,3 +74,81 @@ def test_on_one_straight_road_the_bound_is_close_and_never_short():
         keep = may_reach(graph, lon, lat, dest, limit)
         assert keep[full.seconds <= limit].all()
         assert not keep[x > 10 * limit / 0.9].any()  # slack: SCALE × 0.99 of the distance
+
+
+def _islands(gap_m: float):
+    """Two 400 m road squares ``gap_m`` apart, driven at 25 m/s (faster than a straight line's
+    6.4 m/s: the road bound reaches far past the straight one)."""
+    side = [(40.0 * k, 0.0) for k in range(10)] + [(400.0, 40.0 * k) for k in range(10)]
+    loop = side + [(400.0 - x, 400.0 - y) for x, y in side]
+    west = dict(enumerate(loop, start=1))
+    east = {k + 100: (x + 400.0 + gap_m, y) for k, (x, y) in west.items()}
+    edges = [(k, k % 40 + 1, False) for k in range(1, 41)]
+    edges += [(s + 100, t + 100, o) for s, t, o in edges]
+    return RoadGraph.from_frame(_frame({**west, **east}, edges, speed=25.0))
+
+
+@pytest.mark.parametrize("gap", [1_500.0, 4_000.0])
+def test_points_off_the_destinations_network_are_bounded_as_straight_lines(gap):
+    """A point outside the box of the destination's network can only be timed by a straight
+    line, so its bound is the straight line's: the bound still keeps every point the full run
+    puts within the limit (on either network, between them, past them), and leaves out the
+    other network's points that only the road speed could have brought within it."""
+    graph = _islands(gap)
+    assert len(graph.networks) == 2
+    rng = np.random.default_rng(int(gap))
+    pts = _points(rng, 400, -1_000.0, 1_800.0 + gap)
+    for dest in (_ll(200.0, 5.0), _ll(600.0 + gap, 395.0), _ll(390.0, 200.0)):
+        to = graph.snap(*dest)
+        assert graph.network_of(to) is not None
+        full = travel_times_to(graph, pts, dest)
+        straight = full.method == "straight_line"
+        assert straight.any() and (full.method == "road").any()
+        limits = np.quantile(full.seconds[np.isfinite(full.seconds)], [0.05, 0.3, 0.6, 0.95])
+        for limit in (*limits.tolist(), *full.seconds[straight][:40].tolist()):
+            keep = may_reach(graph, pts[:, 0], pts[:, 1], to, limit)
+            assert keep[full.seconds <= limit].all(), (dest, limit)
+    # the other island, within the road bound's reach but not a straight line's: left out
+    to = graph.snap(*_ll(200.0, 5.0))
+    other = np.array([_ll(400.0 + gap + x, y) for x in (100.0, 200.0, 300.0)
+                      for y in (100.0, 300.0)])
+    limit = 1.1 * gap / reach_of(graph).straight_mps / 2  # half-way across by straight line
+    assert not may_reach(graph, other[:, 0], other[:, 1], to, limit).any()
+    r = reach_of(graph)
+    assert r.road_mps() * limit > gap + 400.0  # the road bound alone would have kept them
+
+
+@pytest.mark.parametrize("lat0", [-89.0, -45.0, 0.0, 30.6, 60.0, 84.0])
+@pytest.mark.parametrize("metres", [50.0, 3_000.0, 25_000.0, 80_000.0, 900_000.0])
+def test_the_box_before_the_haversine_keeps_every_row_within_the_distance(lat0, metres):
+    """``near_box`` only spares the haversine: every row the great circle puts within the
+    distance (or just past it) is kept, across the antimeridian and near the poles too."""
+    rng = np.random.default_rng(int(abs(lat0) * 7 + metres))
+    lon0 = 179.9 if lat0 > 0 else float(rng.uniform(-180, 180))
+    spread = np.degrees(3 * metres / 6_371_008.8) / max(np.cos(np.radians(lat0)), 0.02)
+    lon = (lon0 + rng.uniform(-spread, spread, 20_000) + 180.0) % 360.0 - 180.0
+    lat = np.clip(lat0 + rng.uniform(-spread, spread, 20_000), -90.0, 90.0)
+    d = great_circle_m(lon0, lat0, lon, lat)
+    box = near_box(lon0, lat0, lon, lat, metres)
+    assert box[d <= metres * (1 + 1e-9)].all()
+    assert (d <= metres).any() and not box.all()  # it does leave rows out
+
+
+def test_may_reach_is_the_bound_of_every_row():
+    """The box only saves work: each row's answer is the bound's (by haversine) itself."""
+    rng = np.random.default_rng(11)
+    graph = _islands(2_000.0)
+    pts = _points(rng, 3_000, -30_000.0, 30_000.0)
+    r = reach_of(graph)
+    for dest in (_ll(200.0, 5.0), _ll(2_600.0, 395.0), _ll(-9_000.0, 9_000.0)):
+        to = graph.snap(*dest)
+        d = 0.99 * great_circle_m(float(to.lon[0]), float(to.lat[0]), pts[:, 0], pts[:, 1])
+        net = graph.network_of(to)
+        near = graph.near(net, pts[:, 0], pts[:, 1]) if net is not None else np.zeros(
+            len(pts), bool)
+        road = 0.95 * (d - r.free_m) / r.road_mps()
+        lower = np.where(near, road, d / r.straight_mps) if bool(to.on_network[0]) \
+            else d / r.straight_mps
+        for limit in (10.0, 300.0, 2_000.0, 5_000.0):
+            assert np.array_equal(may_reach(graph, pts[:, 0], pts[:, 1], to, limit),
+                                  lower <= limit)
