@@ -26,11 +26,10 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection
 
 from geo.cache import SignatureCache, reused, table_signature
-from geo.geodesic import geodesic_many_m
 from geo.routing_graph import Adjacency, Profile, RoadGraph, part
 from geo.routing_path import Points, Route, as_snaps, route
 from geo.routing_reach import straight_may_reach
-from geo.routing_snap import F64, Snaps
+from geo.routing_snap import F64, Snaps, geodesic_m
 
 __all__ = ["RoadGraph", "Route", "Snaps", "TravelTimes", "road_graph_cache", "road_signature",
            "route", "travel_times", "travel_times_to"]
@@ -139,8 +138,8 @@ def _times(graph: RoadGraph, one_pt: Points, many_pts: Points, *, backward: bool
         straight[off] = np.inf
         rows = np.flatnonzero(off)
         off[rows] = straight_may_reach(graph, one, many.lon[rows], many.lat[rows], limit_s)
-    straight[off] = geodesic_many_m(float(one.lon[0]), float(one.lat[0]), many.lon[off],
-                                    many.lat[off]) * graph.detour_factor
+    straight[off] = geodesic_m(one.lon[0], one.lat[0], many.lon[off],
+                               many.lat[off]) * graph.detour_factor
     method = np.where(on, np.where(np.isfinite(road_s), "road", "unreachable"), "straight_line")
     seconds = np.where(on, seconds, straight / graph.fallback_speed_mps)
     metres = np.where(on, np.where(np.isfinite(road_s), metres, np.inf), straight)

@@ -10,9 +10,8 @@ import shapely
 from numpy.typing import ArrayLike
 from shapely.ops import substring
 
-from geo.geodesic import geodesic_many_m
 from geo.routing_graph import RoadGraph, part
-from geo.routing_snap import F64, Snaps
+from geo.routing_snap import F64, Snaps, geodesic_m
 
 Method = Literal["road", "straight_line", "unreachable"]
 Points = Snaps | ArrayLike  # Snaps, or lon/lat: (lon, lat) or an (n, 2) array
@@ -60,8 +59,7 @@ def route(graph: RoadGraph, a: Points, b: Points) -> Route:
         raise ValueError("route takes one origin and one destination")
     ends_xy = np.array([[oa.x[0], oa.y[0]], [ob.x[0], ob.y[0]]])
     if not (oa.on_network[0] and ob.on_network[0]):
-        straight = float(geodesic_many_m(float(oa.lon[0]), float(oa.lat[0]), ob.lon, ob.lat)[0]) \
-            * graph.detour_factor
+        straight = float(geodesic_m(oa.lon, oa.lat, ob.lon, ob.lat)[0]) * graph.detour_factor
         line = shapely.LineString([(oa.lon[0], oa.lat[0]), (ob.lon[0], ob.lat[0])])
         return Route(straight / graph.fallback_speed_mps, straight, float("nan"),
                      "straight_line", line, (), oa, ob)

@@ -6,7 +6,7 @@ shapely STRtree for the points the candidates cannot certify).
 Distances are measured in a transverse Mercator projection centred on the road network
 (``+proj=tmerc`` on the WGS-84 ellipsoid through pyproj): its scale error is (d/R)²/2, under
 0.002 % within 30 km of the centre, so a metre there is a metre on the ground for any purpose of
-dispatch. Off-network straight lines are geodesics on the WGS-84 ellipsoid (:mod:`geo.geodesic`),
+dispatch. Off-network straight lines are geodesics on the WGS-84 ellipsoid (:func:`geodesic_m`),
 right however far a point lies from the network.
 """
 
