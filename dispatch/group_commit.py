@@ -38,7 +38,6 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from dispatch.commands import RegisterIncident
@@ -47,7 +46,7 @@ from dispatch.handlers_intake import Intake, party_keys, rejudge, weigh, write
 from dispatch.policy import Policy
 from dispatch.ports import UnitOfWork
 from dispatch.results import AlreadyRegistered, Registered
-from dispatch.risk import PriorCase
+from dispatch.risk import PriorCase, is_prior, prior_since
 from geo.routing_snap import geodesic_m
 
 log = logging.getLogger(__name__)
@@ -250,29 +249,24 @@ def _known(batch: list[_Waiting], uow: UnitOfWork
 def batch_priors(it: Intake, written: list[tuple[Intake, Registered]], policy: Policy
                  ) -> list[PriorCase]:
     """The cases written earlier in this batch that ``it`` would have read as earlier cases
-    had it come after them (``IncidentRepository.priors``' rule: since the window's start,
-    within the duplicate radius — on the WGS-84 spheroid, as PostGIS measures —, at the same
-    address, or
-    sharing a phone or name), most recent first."""
-    now = it.values["reported_at"]
-    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+    had it come after them (:func:`dispatch.risk.is_prior`, the repository's rule too; the
+    distance on the WGS-84 spheroid, as PostGIS measures), most recent first."""
+    since = prior_since(it.values["reported_at"], policy)
     keys = party_keys(it.cmd)
     here = it.point  # the new case's point is searched from even outside the territory
     out: list[PriorCase] = []
     for other, reg in written:
         v = other.values
-        if v["reported_at"] < since:
-            continue
         there = other.point if other.loc is not None and other.loc.inside else None
         dist = float(geodesic_m(here[0], here[1], [there[0]], [there[1]])[0]) \
             if here is not None and there is not None else None
-        phones = frozenset(p["phone"] for p in v["parties"] if p.get("phone"))
-        names = frozenset(p["name"] for p in v["parties"] if p.get("name"))
-        if (dist is not None and dist <= policy.duplicate_radius_m) or (
-                it.cmd.address and v["address"] == it.cmd.address) or keys & (phones | names):
-            out.append(PriorCase(id=reg.incident_id, code=reg.code, state=reg.state,
-                                 category=v["category"], reported_at=v["reported_at"],
-                                 address=v["address"], distance_m=dist, phones=phones,
-                                 names=names))
+        prior = PriorCase(id=reg.incident_id, code=reg.code, state=reg.state,
+                          category=v["category"], reported_at=v["reported_at"],
+                          address=v["address"], distance_m=dist,
+                          phones=frozenset(p["phone"] for p in v["parties"] if p.get("phone")),
+                          names=frozenset(p["name"] for p in v["parties"] if p.get("name")))
+        if is_prior(prior, address=it.cmd.address, keys=keys, since=since,
+                    radius_m=policy.duplicate_radius_m):
+            out.append(prior)
     out.sort(key=lambda p: p.reported_at, reverse=True)
     return out

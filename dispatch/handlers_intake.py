@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dispatch import clocks, lifecycle, limits, vocab
@@ -21,6 +21,7 @@ from dispatch.risk import (
     RiskAssessment,
     assess_risk,
     find_duplicates,
+    prior_since,
     propose_priority,
 )
 from dispatch.telemetry import to_wgs84_point
@@ -145,7 +146,7 @@ def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None =
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None
     loc = uow.locate(*point) if point else None
-    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+    since = prior_since(now, policy)
     priors = uow.incidents.priors(lon=point[0] if point else None,
                                   lat=point[1] if point else None, address=cmd.address,
                                   keys=sorted(party_keys(cmd)), since=since,

@@ -7,7 +7,7 @@ or sharing a party's phone or name); these rules decide what they mean, with Chi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,6 +41,26 @@ class PriorCase:
     distance_m: float | None
     phones: frozenset[str]
     names: frozenset[str]
+
+
+def prior_since(now: datetime, policy: Policy) -> datetime:
+    """How far back earlier cases count (for duplicates or for risk) for a case reported
+    at ``now``."""
+    return now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+
+
+def is_prior(prior: PriorCase, *, address: str | None, keys: Set[str], since: datetime,
+             radius_m: float) -> bool:
+    """Whether ``prior`` counts as an earlier case of a new one at ``address`` whose parties'
+    phones and names are ``keys`` (the one rule: the repository's search narrows by it and
+    keeps what it says, a group-commit batch applies it to its own earlier cases): reported
+    since ``since`` and within ``radius_m`` (``distance_m``: on the WGS-84 spheroid, None when
+    either case has no point in the territory), at the very same address, or sharing a phone
+    or a name."""
+    if prior.reported_at < since:
+        return False
+    return (prior.distance_m is not None and prior.distance_m <= radius_m) or bool(
+        address and prior.address == address) or not keys.isdisjoint(prior.phones | prior.names)
 
 
 @dataclass(frozen=True)
