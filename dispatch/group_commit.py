@@ -23,7 +23,8 @@ order; the record's time of receipt is the one that counts for the clocks.
 Each caller gets its own answer only after its batch committed. A refused registration (a
 domain error while weighed) is refused alone and writes nothing; any other failure rolls the
 batch back and every registration in it runs again alone in its own transaction, in its
-caller's own thread (nobody waits behind one thread's retries), so one bad request never fails
+caller's own thread (nobody waits behind one thread's retries; still reported as received
+when first weighed), so one bad request never fails
 the others (codes stay gapless: a rolled-back batch frees its numbers). A failure while
 committing is settled by reading: if the batch's first case is not in the database, nothing
 was committed and each runs again alone; if it is, the batch committed, each gets its answer
@@ -38,6 +39,7 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from dispatch.commands import RegisterIncident
@@ -76,12 +78,13 @@ class GroupCommit:
     ``make_uow`` opens a unit of work; ``reads``, when given, the one a registration is weighed
     in (else ``make_uow``'s, and a registration that leads a batch at once writes the batch in
     the unit of work it was weighed in: one connection taken from the pool per registration);
-    ``alone(cmd)`` runs one registration in a transaction of its own (the fall-back);
+    ``alone(cmd, received)`` runs one registration in a transaction of its own (the
+    fall-back), reported as received at ``received`` (when it was first weighed);
     ``publish(events)`` hands committed events to the listeners.
     """
 
     def __init__(self, make_uow: Callable[[], UnitOfWork],
-                 alone: Callable[[RegisterIncident], Any],
+                 alone: Callable[[RegisterIncident, datetime], Any],
                  publish: Callable[[list[Event]], None], *, max_batch: int = MAX_BATCH,
                  reads: Callable[[], UnitOfWork] | None = None) -> None:
         self.make_uow, self.alone, self.publish = make_uow, alone, publish
@@ -143,7 +146,8 @@ class GroupCommit:
 
     def _answer(self, w: _Waiting) -> Registered | AlreadyRegistered:
         if w.retry:  # in the caller's own thread, beside the others' retries
-            result: Registered | AlreadyRegistered = self.alone(w.cmd)
+            received = w.intake.values["reported_at"]  # not the retry's time
+            result: Registered | AlreadyRegistered = self.alone(w.cmd, received)
             return result
         return w.answer()
 

@@ -69,23 +69,26 @@ def chain_ids(loc: Location) -> dict[str, int | None]:
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
-def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered | AlreadyRegistered:
+def register(cmd: RegisterIncident, uow: UnitOfWork, *, received: datetime | None = None
+             ) -> Registered | AlreadyRegistered:
     """One transaction whose last statement writes the case with its code, clocks, links to
     probable duplicates and audit rows (the counter's lock is held from there to the commit
     only); a case whose external id is known already is that case (nothing written, no
-    event)."""
-    out = register_in(cmd, uow)
+    event). ``received``: when the centre received it, if not now (a registration run again
+    alone after its group-commit batch failed)."""
+    out = register_in(cmd, uow, received=received)
     if isinstance(out, Registered):
         uow.commit()
     return out
 
 
 def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-                source: Json | None = None) -> Registered | AlreadyRegistered:
+                source: Json | None = None, received: datetime | None = None
+                ) -> Registered | AlreadyRegistered:
     """:func:`register`'s writes inside the caller's transaction (not committed): a resident's
     report accepted at the desk is registered with its tracking code and ``source`` (the
     report it came from, in the audit row)."""
-    intake = prepare(cmd, uow, tracking_code=tracking_code, source=source)
+    intake = prepare(cmd, uow, tracking_code=tracking_code, source=source, received=received)
     return intake if isinstance(intake, AlreadyRegistered) else write(intake, uow)
 
 
@@ -111,13 +114,14 @@ class Intake:
 
 
 def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-            source: Json | None = None) -> Intake | AlreadyRegistered:
+            source: Json | None = None, received: datetime | None = None
+            ) -> Intake | AlreadyRegistered:
     """Everything a registration reads and decides before it writes (nothing written): the
     known external id, the place, earlier cases, risk and clocks."""
     _check(cmd)
     known = already(cmd, uow)
     return known if known is not None else weigh(cmd, uow, tracking_code=tracking_code,
-                                                 source=source)
+                                                 source=source, received=received)
 
 
 def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
@@ -137,12 +141,13 @@ def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
 
 
 def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-          source: Json | None = None) -> Intake:
+          source: Json | None = None, received: datetime | None = None) -> Intake:
     """A registration checked, placed and weighed against earlier cases (reads only; the
-    external id is :func:`already`'s). Its ``reported_at`` is now: when the centre received
-    it (a group-commit batch writes it a moment later; its code follows the commit order)."""
+    external id is :func:`already`'s). Its ``reported_at`` is when the centre received it:
+    ``received``, else now (a group-commit batch writes it a moment later; its code follows
+    the commit order)."""
     priority = _check(cmd)
-    policy, now = uow.policy, uow.now()
+    policy, now = uow.policy, received if received is not None else uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None
     loc = uow.locate(*point) if point else None
