@@ -94,7 +94,7 @@ class Dispatch:
     def __post_init__(self) -> None:
         # concurrent registrations share a transaction (dispatch.group_commit); not over fakes
         self.group: GroupCommit | None = None if self.make_uow is not None else GroupCommit(
-            self.uow, self._alone, self._publish)
+            self.uow, self._alone, self._publish, clock=self.clock)
 
     def handle(self, command: Any) -> Any:
         """Run ``command``; deadlocks are retried; events go to listeners after commit."""

@@ -129,9 +129,10 @@ def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
     until the transaction ends, so two registrations of one id in two transactions make one
     case; a group-commit batch locks and reads its ids at once, and a repeat within the
     batch is answered with the case its first made), or None."""
-    if cmd.external_source is None or cmd.external_id is None:
+    pair = external_of(cmd)
+    if pair is None:
         return None
-    ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
+    ext_source, ext = pair
     known = uow.outbox.find_external(ext_source, ext)
     if known is None:
         return None
@@ -140,24 +141,54 @@ def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
     return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
 
 
+@dataclass(frozen=True)
+class Received:
+    """A registration as received: checked (no I/O), its point in WGS-84, its time."""
+
+    cmd: RegisterIncident
+    priority: int
+    point: tuple[float, float] | None
+    at: datetime  # when the centre received it: its reported_at, clocks and audit time
+
+
+def receive(cmd: RegisterIncident, at: datetime) -> Received:
+    """The registration checked and its point converted, received at ``at`` (refusals raise
+    here, before anything is read)."""
+    priority = _check(cmd)
+    point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
+        cmd.lat is not None else None
+    return Received(cmd, priority, point, at)
+
+
+def external_of(cmd: RegisterIncident) -> tuple[str, str] | None:
+    """The command's (external source, external id), trimmed, or None."""
+    if cmd.external_source is None or cmd.external_id is None:
+        return None
+    return cmd.external_source.strip(), cmd.external_id.strip()
+
+
 def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
           source: Json | None = None, received: datetime | None = None) -> Intake:
     """A registration checked, placed and weighed against earlier cases (reads only; the
     external id is :func:`already`'s). Its ``reported_at`` is when the centre received it:
-    ``received``, else now (a group-commit batch writes it a moment later; its code follows
-    the commit order)."""
-    priority = _check(cmd)
-    policy, now = uow.policy, received if received is not None else uow.now()
-    point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
-        cmd.lat is not None else None
+    ``received``, else now."""
+    return weigh_received(receive(cmd, received if received is not None else uow.now()), uow,
+                          tracking_code=tracking_code, source=source)
+
+
+def weigh_received(got: Received, uow: UnitOfWork, *, tracking_code: str | None = None,
+                   source: Json | None = None) -> Intake:
+    """:func:`weigh` of a registration already received (a group-commit batch weighs each of
+    its own in its transaction, a moment after it was received; its code follows the commit
+    order)."""
+    cmd, point, policy = got.cmd, got.point, uow.policy
     loc = uow.locate(*point) if point else None
-    since = prior_since(now, policy)
     priors = uow.incidents.priors(lon=point[0] if point else None,
                                   lat=point[1] if point else None, address=cmd.address,
-                                  keys=sorted(party_keys(cmd)), since=since,
+                                  keys=sorted(party_keys(cmd)), since=prior_since(got.at, policy),
                                   radius_m=policy.duplicate_radius_m)
-    return judge(cmd, policy, now=now, point=point, loc=loc, priors=priors, priority=priority,
-                 tracking_code=tracking_code, source=source)
+    return judge(cmd, policy, now=got.at, point=point, loc=loc, priors=priors,
+                 priority=got.priority, tracking_code=tracking_code, source=source)
 
 
 def party_keys(cmd: RegisterIncident) -> frozenset[str]:
@@ -193,10 +224,9 @@ def judge(cmd: RegisterIncident, policy: Policy, *, now: datetime,
     close = clocks.close_clock(now, cmd.difficulty, policy=policy)
     state = "located" if inside else "registered"
     caller = cmd.parties[0] if cmd.parties else None
-    external: Json = {}
-    if cmd.external_source is not None and cmd.external_id is not None:
-        external = {"external_source": cmd.external_source.strip(),
-                    "external_id": cmd.external_id.strip()}
+    pair = external_of(cmd)
+    external: Json = {} if pair is None else {"external_source": pair[0],
+                                              "external_id": pair[1]}
     values: Json = {
         "channel": cmd.channel, "category": cmd.category,
         "priority": priority, "difficulty": cmd.difficulty,

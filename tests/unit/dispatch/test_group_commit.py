@@ -57,7 +57,8 @@ def _setup(db: FakeDb, *, batch_uow: type[FakeUnitOfWork],
         published.extend(uow.events)
         return out
 
-    return (GroupCommit(make, alone, published.extend, reads=lambda: FakeUnitOfWork(db)), gate,
+    return (GroupCommit(make, alone, published.extend, clock=lambda: NOW,
+                        reads=lambda: FakeUnitOfWork(db)), gate,
             entered, published, alone_ran)
 
 
@@ -138,14 +139,9 @@ def test_a_batch_whose_outcome_cannot_be_read_tells_each_its_error():
 
     db = FakeDb()
     group, gate, entered, _, alone = _setup(db, batch_uow=Broken)
-    blind = [0]
-
     class Blind(FakeUnitOfWork):  # the read that would settle it fails too (database gone)
         def __enter__(self) -> Any:
-            blind[0] += 1
-            if blind[0] > 3:  # the three weighings pass; the settling read does not
-                raise RuntimeError("database unreachable")
-            return super().__enter__()
+            raise RuntimeError("database unreachable")
     group.reads = lambda: Blind(db)
     out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
     assert isinstance(out[0], Registered)
@@ -179,19 +175,20 @@ def test_a_batch_failing_before_its_commit_runs_each_again_alone():
 @pytest.mark.parametrize("n", [1, 5])
 def test_one_at_a_time_each_is_its_own_batch(n: int) -> None:
     db = FakeDb()
-    group = GroupCommit(lambda: FakeUnitOfWork(db), lambda c, r: None, lambda e: None)
+    group = GroupCommit(lambda: FakeUnitOfWork(db), lambda c, r: None, lambda e: None,
+                        clock=lambda: NOW)
     codes = [group.handle(_cmd(k)).code for k in range(n)]
     assert codes == [f"2026-{k:06d}" for k in range(1, n + 1)] and group.batches == n
 
 
-def test_a_leader_writes_in_the_unit_of_work_it_weighed_in() -> None:
+def test_one_unit_of_work_a_batch_weighs_and_writes() -> None:
     db = FakeDb()
     made: list[int] = []
 
     def make() -> FakeUnitOfWork:
         made.append(1)
         return FakeUnitOfWork(db)
-    group = GroupCommit(make, lambda c, r: None, lambda e: None)  # no ``reads``: shared
+    group = GroupCommit(make, lambda c, r: None, lambda e: None, clock=lambda: NOW)
     for k in range(3):
         group.handle(_cmd(k))
     assert len(made) == 3 and len(db.tables.cases) == 3  # one unit of work each, not two
@@ -201,7 +198,9 @@ def test_two_reports_of_one_dispute_in_one_batch_link_as_one_after_the_other() -
     same = {"address": "和平路1号", "parties": (Party("王五", "13900009999"),)}
     # one after the other: the second reads the first and links to it
     seq_db = FakeDb()
-    seq = GroupCommit(lambda: FakeUnitOfWork(seq_db), lambda c, r: None, lambda e: None)
+    seq = GroupCommit(lambda: FakeUnitOfWork(seq_db), lambda c, r: None, lambda e: None,
+                      clock=lambda: NOW)
+    seq.handle(_cmd(0))  # as the batch's leader is, before them
     first, second = seq.handle(_cmd(1, **same)), seq.handle(_cmd(2, **same))
     assert isinstance(first, Registered) and isinstance(second, Registered)
     assert [d.other_id for d in second.duplicates] == [first.incident_id]
