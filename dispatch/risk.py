@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from dispatch import vocab
 from dispatch.policy import RISK_LABELS, Policy
@@ -99,8 +100,12 @@ class RiskAssessment:
         return RISK_LABELS[self.level]
 
 
+_PUNCT = re.compile(r"[\s,，。、（）()\-—]")
+
+
+@lru_cache(maxsize=4096)
 def _norm(address: str | None) -> str:
-    return re.sub(r"[\s,，。、（）()\-—]", "", address or "")
+    return _PUNCT.sub("", address or "")
 
 
 def _same_place(new: NewCase, prior: PriorCase, policy: Policy) -> str | None:
@@ -187,7 +192,8 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
     # question of duplicates to merge, not a rising risk: it is named, and counts no higher.
     dup_since = new.reported_at - timedelta(days=policy.duplicate_days)
     burst = [p for p in same_place if p.state in vocab.OPEN_STATES and p.reported_at >= dup_since]
-    settled = [p for p in same_place if p not in burst]
+    in_burst = {p.id for p in burst}  # by id: comparing whole cases was quadratic
+    settled = [p for p in same_place if p.id not in in_burst]
     k = len(settled)
     if k >= policy.repeat_address_orange:
         raise_to(2, f"同一地点已发生 {k} 起纠纷", "place", settled)
