@@ -315,7 +315,11 @@ class IncidentRepository:
                 "::geography)" if lon is not None else "NULL::float")
         rows = self.conn.execute(text(
             f"SELECT id, code, state, category, reported_at, address, {dist} AS distance_m, "
-            "parties FROM incidents WHERE reported_at >= :since AND id <> :ex AND ("
+            # the window is checked on the rows found, not through its index: ANDing that
+            # index's bitmap (every case of the last 30 days: 78k in the province) with the
+            # few near ones cost the backend 2.4 ms a registration there, 0.4-0.7 without
+            "parties FROM incidents WHERE reported_at + interval '0 s' >= :since AND id <> :ex "
+            "AND ("
             + " OR ".join(where) + ") ORDER BY reported_at DESC LIMIT :lim"),
             {"lon": lon, "lat": lat, "r": radius_m, "addr": address, "keys": list(keys),
              "deg": radius_m / (111_320.0 * max(0.1, math.cos(math.radians(lat or 0.0)))),
