@@ -341,6 +341,8 @@ def main() -> None:
                     help="py-spy samples every worker during the proxied run")
     ap.add_argument("--reuse", metavar="DBNAME",
                     help="keep the scratch database under this name (and reuse it if there)")
+    ap.add_argument("--gil", action="store_true",
+                    help="with --profile: only samples holding the GIL (Python's own CPU)")
     ap.add_argument("--port", type=int, default=None,
                     help="nginx's port (the workers take the next ones); default by pid")
     ap.add_argument("--client", choices=("python", "wrk"), default="python",
@@ -382,7 +384,8 @@ def main() -> None:
                     spies.append((subprocess.Popen(
                         [str(spy_bin), "record", "--pid",
                          str(pid), "--duration", f"{args.duration:.0f}", "--rate", "50",
-                         "--format", "raw", "--nonblocking", "--output", str(raw)],
+                         "--format", "raw", "--nonblocking", "--output", str(raw),
+                         *(["--gil"] if args.gil else [])],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
             try:
                 r = (load_wrk if args.client == "wrk" else load)(
