@@ -323,12 +323,14 @@ class IncidentRepository:
             + " OR ".join(where) + ") ORDER BY reported_at DESC LIMIT :lim"),
             {"lon": lon, "lat": lat, "r": radius_m, "addr": address, "keys": list(keys),
              "deg": radius_m / (111_320.0 * max(0.1, math.cos(math.radians(lat or 0.0)))),
-             "since": since, "ex": exclude or 0, "lim": limit}).mappings()
+             "since": since, "ex": exclude or 0, "lim": limit}).tuples()
+        # plain tuples: a hot door has up to ``limit`` rows, and a mapping per row cost more
+        # than the rules that weigh them
         found = (PriorCase(
-            id=r["id"], code=r["code"], state=r["state"], category=r["category"],
-            reported_at=r["reported_at"], address=r["address"], distance_m=r["distance_m"],
-            phones=frozenset(p["phone"] for p in r["parties"] if p.get("phone")),
-            names=frozenset(p["name"] for p in r["parties"] if p.get("name"))) for r in rows)
+            id=i, code=code, state=state, category=category, reported_at=at, address=addr,
+            distance_m=dist, phones=frozenset(p["phone"] for p in parties if p.get("phone")),
+            names=frozenset(p["name"] for p in parties if p.get("name")))
+            for i, code, state, category, at, addr, dist, parties in rows)
         mine = frozenset(keys)
         return [p for p in found
                 if is_prior(p, address=address, keys=mine, since=since, radius_m=radius_m)]
