@@ -222,11 +222,13 @@ class Served:
     """The console as ``./run serve`` starts it, in a state directory of its own: one process
     (``workers`` None) or ``serve --workers N`` (N processes, nginx in front on ``port``)."""
 
-    def __init__(self, url: str, dbname: str, port: int, workers: int | None) -> None:
+    def __init__(self, url: str, dbname: str, port: int, workers: int | None, *,
+                 root: Path = ROOT) -> None:
         self.state = Path(tempfile.mkdtemp(prefix="fq_bench_serve_"))
         self.port = port
+        self.root = root  # the checkout served (another one: a before/after in one run)
         env = {**os.environ, "DATABASE_URL": url, "FQ_DB_NAME": dbname,
-               "FQ_STATE_DIR": str(self.state), "PYTHONPATH": str(ROOT)}
+               "FQ_STATE_DIR": str(self.state), "PYTHONPATH": str(root)}
         for k in ("FQ_TLS_CERT", "FQ_TLS_KEY", "FQ_HTTP_REDIRECT_PORT"):
             env.pop(k, None)
         self.env = env
@@ -237,7 +239,7 @@ class Served:
             shutil.copytree(fonts, self.state / "cache" / "fonts")
         args = ["serve", "--port", str(port)] + ([] if workers is None else ["--workers", str(workers)])
         self.log = (self.state / "serve.log").open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "console.ops.cli", *args], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "console.ops.cli", *args], cwd=root,
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 600
         while "console ready" not in (self.state / "serve.log").read_text():
@@ -260,7 +262,7 @@ class Served:
         return {p for p in descendants([self.proc.pid]) if b"nginx" in cmdline(p)}
 
     def stop(self) -> None:
-        subprocess.run([sys.executable, "-m", "console.ops.cli", "stop"], cwd=ROOT, env=self.env,
+        subprocess.run([sys.executable, "-m", "console.ops.cli", "stop"], cwd=self.root, env=self.env,
                        check=False, capture_output=True, timeout=120)
         try:
             self.proc.wait(timeout=60)

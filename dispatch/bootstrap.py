@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -42,6 +43,7 @@ from dispatch.events import Event
 from dispatch.group_commit import GroupCommit
 from dispatch.handlers import HANDLERS, OWN_TRANSACTIONS
 from dispatch.handlers_assign import recommend_for
+from dispatch.handlers_intake import register
 from dispatch.policy import Policy
 from dispatch.ports import UnitOfWork
 from dispatch.recommend import Recommendation
@@ -92,7 +94,7 @@ class Dispatch:
     def __post_init__(self) -> None:
         # concurrent registrations share a transaction (dispatch.group_commit); not over fakes
         self.group: GroupCommit | None = None if self.make_uow is not None else GroupCommit(
-            self.uow, self._committed, self._publish)
+            self.uow, self._alone, self._publish, clock=self.clock)
 
     def handle(self, command: Any) -> Any:
         """Run ``command``; deadlocks are retried; events go to listeners after commit."""
@@ -104,9 +106,16 @@ class Dispatch:
             return self._auto(result)
         return result
 
-    def _committed(self, command: Any) -> Any:
-        """``command`` in its own transaction(s), its events published (no auto-dispatch)."""
-        handler = HANDLERS[type(command)]
+    def _alone(self, command: RegisterIncident, received: datetime) -> Any:
+        """A registration of a failed group-commit batch run again in its own transaction,
+        reported as received when it was first weighed (not at the retry)."""
+        return self._committed(command, partial(register, received=received))
+
+    def _committed(self, command: Any, handler: Callable[[Any, UnitOfWork], Any] | None = None
+                   ) -> Any:
+        """``command`` in its own transaction(s) (by ``handler``, else its table's), its events
+        published (no auto-dispatch)."""
+        handler = handler or HANDLERS[type(command)]
         for attempt in range(self.retries):
             uow = self.uow()
             try:

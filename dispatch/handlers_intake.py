@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dispatch import clocks, lifecycle, limits, vocab
@@ -21,6 +21,7 @@ from dispatch.risk import (
     RiskAssessment,
     assess_risk,
     find_duplicates,
+    prior_since,
     propose_priority,
 )
 from dispatch.telemetry import to_wgs84_point
@@ -68,23 +69,26 @@ def chain_ids(loc: Location) -> dict[str, int | None]:
     return {k: (p.id if (p := loc.chain.get(k)) else None) for k in keys}
 
 
-def register(cmd: RegisterIncident, uow: UnitOfWork) -> Registered | AlreadyRegistered:
+def register(cmd: RegisterIncident, uow: UnitOfWork, *, received: datetime | None = None
+             ) -> Registered | AlreadyRegistered:
     """One transaction whose last statement writes the case with its code, clocks, links to
     probable duplicates and audit rows (the counter's lock is held from there to the commit
     only); a case whose external id is known already is that case (nothing written, no
-    event)."""
-    out = register_in(cmd, uow)
+    event). ``received``: when the centre received it, if not now (a registration run again
+    alone after its group-commit batch failed)."""
+    out = register_in(cmd, uow, received=received)
     if isinstance(out, Registered):
         uow.commit()
     return out
 
 
 def register_in(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-                source: Json | None = None) -> Registered | AlreadyRegistered:
+                source: Json | None = None, received: datetime | None = None
+                ) -> Registered | AlreadyRegistered:
     """:func:`register`'s writes inside the caller's transaction (not committed): a resident's
     report accepted at the desk is registered with its tracking code and ``source`` (the
     report it came from, in the audit row)."""
-    intake = prepare(cmd, uow, tracking_code=tracking_code, source=source)
+    intake = prepare(cmd, uow, tracking_code=tracking_code, source=source, received=received)
     return intake if isinstance(intake, AlreadyRegistered) else write(intake, uow)
 
 
@@ -110,13 +114,14 @@ class Intake:
 
 
 def prepare(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-            source: Json | None = None) -> Intake | AlreadyRegistered:
+            source: Json | None = None, received: datetime | None = None
+            ) -> Intake | AlreadyRegistered:
     """Everything a registration reads and decides before it writes (nothing written): the
     known external id, the place, earlier cases, risk and clocks."""
     _check(cmd)
     known = already(cmd, uow)
     return known if known is not None else weigh(cmd, uow, tracking_code=tracking_code,
-                                                 source=source)
+                                                 source=source, received=received)
 
 
 def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
@@ -124,9 +129,10 @@ def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
     until the transaction ends, so two registrations of one id in two transactions make one
     case; a group-commit batch locks and reads its ids at once, and a repeat within the
     batch is answered with the case its first made), or None."""
-    if cmd.external_source is None or cmd.external_id is None:
+    pair = external_of(cmd)
+    if pair is None:
         return None
-    ext_source, ext = cmd.external_source.strip(), cmd.external_id.strip()
+    ext_source, ext = pair
     known = uow.outbox.find_external(ext_source, ext)
     if known is None:
         return None
@@ -135,23 +141,54 @@ def already(cmd: RegisterIncident, uow: UnitOfWork) -> AlreadyRegistered | None:
     return AlreadyRegistered(known, row["code"], row["state"], ext_source, ext)
 
 
-def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
-          source: Json | None = None) -> Intake:
-    """A registration checked, placed and weighed against earlier cases (reads only; the
-    external id is :func:`already`'s). Its ``reported_at`` is now: when the centre received
-    it (a group-commit batch writes it a moment later; its code follows the commit order)."""
+@dataclass(frozen=True)
+class Received:
+    """A registration as received: checked (no I/O), its point in WGS-84, its time."""
+
+    cmd: RegisterIncident
+    priority: int
+    point: tuple[float, float] | None
+    at: datetime  # when the centre received it: its reported_at, clocks and audit time
+
+
+def receive(cmd: RegisterIncident, at: datetime) -> Received:
+    """The registration checked and its point converted, received at ``at`` (refusals raise
+    here, before anything is read)."""
     priority = _check(cmd)
-    policy, now = uow.policy, uow.now()
     point = to_wgs84_point(cmd.lon, cmd.lat, cmd.crs) if cmd.lon is not None and \
         cmd.lat is not None else None
+    return Received(cmd, priority, point, at)
+
+
+def external_of(cmd: RegisterIncident) -> tuple[str, str] | None:
+    """The command's (external source, external id), trimmed, or None."""
+    if cmd.external_source is None or cmd.external_id is None:
+        return None
+    return cmd.external_source.strip(), cmd.external_id.strip()
+
+
+def weigh(cmd: RegisterIncident, uow: UnitOfWork, *, tracking_code: str | None = None,
+          source: Json | None = None, received: datetime | None = None) -> Intake:
+    """A registration checked, placed and weighed against earlier cases (reads only; the
+    external id is :func:`already`'s). Its ``reported_at`` is when the centre received it:
+    ``received``, else now."""
+    return weigh_received(receive(cmd, received if received is not None else uow.now()), uow,
+                          tracking_code=tracking_code, source=source)
+
+
+def weigh_received(got: Received, uow: UnitOfWork, *, tracking_code: str | None = None,
+                   source: Json | None = None) -> Intake:
+    """:func:`weigh` of a registration already received (a group-commit batch weighs each of
+    its own in its transaction, a moment after it was received; its code follows the commit
+    order)."""
+    cmd, point, policy = got.cmd, got.point, uow.policy
     loc = uow.locate(*point) if point else None
-    since = now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
     priors = uow.incidents.priors(lon=point[0] if point else None,
                                   lat=point[1] if point else None, address=cmd.address,
-                                  keys=sorted(party_keys(cmd)), since=since,
+                                  keys=sorted(party_keys(cmd)), since=prior_since(got.at, policy),
                                   radius_m=policy.duplicate_radius_m)
-    return judge(cmd, policy, now=now, point=point, loc=loc, priors=priors, priority=priority,
-                 tracking_code=tracking_code, source=source)
+    return judge(cmd, policy, now=got.at, point=point, loc=loc, priors=priors,
+                 priority=got.priority, tracking_code=tracking_code, source=source)
 
 
 def party_keys(cmd: RegisterIncident) -> frozenset[str]:
@@ -187,10 +224,9 @@ def judge(cmd: RegisterIncident, policy: Policy, *, now: datetime,
     close = clocks.close_clock(now, cmd.difficulty, policy=policy)
     state = "located" if inside else "registered"
     caller = cmd.parties[0] if cmd.parties else None
-    external: Json = {}
-    if cmd.external_source is not None and cmd.external_id is not None:
-        external = {"external_source": cmd.external_source.strip(),
-                    "external_id": cmd.external_id.strip()}
+    pair = external_of(cmd)
+    external: Json = {} if pair is None else {"external_source": pair[0],
+                                              "external_id": pair[1]}
     values: Json = {
         "channel": cmd.channel, "category": cmd.category,
         "priority": priority, "difficulty": cmd.difficulty,

@@ -7,9 +7,10 @@ or sharing a party's phone or name); these rules decide what they mean, with Chi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from dispatch import vocab
 from dispatch.policy import RISK_LABELS, Policy
@@ -41,6 +42,26 @@ class PriorCase:
     distance_m: float | None
     phones: frozenset[str]
     names: frozenset[str]
+
+
+def prior_since(now: datetime, policy: Policy) -> datetime:
+    """How far back earlier cases count (for duplicates or for risk) for a case reported
+    at ``now``."""
+    return now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days))
+
+
+def is_prior(prior: PriorCase, *, address: str | None, keys: Set[str], since: datetime,
+             radius_m: float) -> bool:
+    """Whether ``prior`` counts as an earlier case of a new one at ``address`` whose parties'
+    phones and names are ``keys`` (the one rule: the repository's search narrows by it and
+    keeps what it says, a group-commit batch applies it to its own earlier cases): reported
+    since ``since`` and within ``radius_m`` (``distance_m``: on the WGS-84 spheroid, None when
+    either case has no point in the territory), at the very same address, or sharing a phone
+    or a name."""
+    if prior.reported_at < since:
+        return False
+    return (prior.distance_m is not None and prior.distance_m <= radius_m) or bool(
+        address and prior.address == address) or not keys.isdisjoint(prior.phones | prior.names)
 
 
 @dataclass(frozen=True)
@@ -79,8 +100,12 @@ class RiskAssessment:
         return RISK_LABELS[self.level]
 
 
+_PUNCT = re.compile(r"[\s,，。、（）()\-—]")
+
+
+@lru_cache(maxsize=4096)
 def _norm(address: str | None) -> str:
-    return re.sub(r"[\s,，。、（）()\-—]", "", address or "")
+    return _PUNCT.sub("", address or "")
 
 
 def _same_place(new: NewCase, prior: PriorCase, policy: Policy) -> str | None:
@@ -167,7 +192,8 @@ def assess_risk(new: NewCase, priors: Sequence[PriorCase], *, policy: Policy,
     # question of duplicates to merge, not a rising risk: it is named, and counts no higher.
     dup_since = new.reported_at - timedelta(days=policy.duplicate_days)
     burst = [p for p in same_place if p.state in vocab.OPEN_STATES and p.reported_at >= dup_since]
-    settled = [p for p in same_place if p not in burst]
+    in_burst = {p.id for p in burst}  # by id: comparing whole cases was quadratic
+    settled = [p for p in same_place if p.id not in in_burst]
     k = len(settled)
     if k >= policy.repeat_address_orange:
         raise_to(2, f"同一地点已发生 {k} 起纠纷", "place", settled)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection
@@ -26,7 +25,7 @@ from console.live.desk_registry import desk_hub, part_hubs
 from dispatch import views_desk, vocab
 from dispatch.access import Principal
 from dispatch.adapters.repository import IncidentRepository
-from dispatch.risk import NewCase, assess_risk, find_duplicates
+from dispatch.risk import NewCase, assess_risk, find_duplicates, prior_since
 from dispatch.telemetry import to_wgs84_point
 from dispatch.views import incident_detail
 
@@ -115,7 +114,7 @@ def precheck(app: App, body: dict[str, Any], who: Principal | None = None) -> di
         priors = IncidentRepository(conn).priors(
             lon=point[0] if point else None, lat=point[1] if point else None, address=address,
             keys=sorted(phones | names),
-            since=now - timedelta(days=max(policy.risk_window_days, policy.duplicate_days)),
+            since=prior_since(now, policy),
             radius_m=policy.duplicate_radius_m)
         hidden = outside(conn, who, (pr.id for pr in priors)) if who is not None else set()
         matched = {d.other_id for d in find_duplicates(

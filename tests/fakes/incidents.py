@@ -9,7 +9,7 @@ from typing import Any
 from dispatch.clocks import TimerSpec
 from dispatch.eta import haversine_m
 from dispatch.ports_rows import AuditEntry, CaseRow, Json, TimerRow
-from dispatch.risk import PriorCase
+from dispatch.risk import PriorCase, is_prior
 from tests.fakes.db import FakeDb, Tables, case_row
 
 
@@ -214,11 +214,12 @@ class FakeIncidents:
                 haversine_m((lon, lat), (r["lon"], r["lat"]))
             phones = frozenset(p["phone"] for p in r["parties"] if p.get("phone"))
             names = frozenset(p["name"] for p in r["parties"] if p.get("name"))
-            if (near is not None and near <= radius_m) or (address and r["address"] == address) \
-                    or (set(keys) & (phones | names)):
-                found.append(PriorCase(
-                    id=r["id"], code=r["code"], state=r["state"], category=r["category"],
-                    reported_at=r["reported_at"], address=r["address"], distance_m=near,
-                    phones=phones, names=names))
+            prior = PriorCase(
+                id=r["id"], code=r["code"], state=r["state"], category=r["category"],
+                reported_at=r["reported_at"], address=r["address"], distance_m=near,
+                phones=phones, names=names)
+            if is_prior(prior, address=address, keys=frozenset(keys), since=since,
+                        radius_m=radius_m):
+                found.append(prior)
         found.sort(key=lambda p: p.reported_at, reverse=True)
         return found[:limit]

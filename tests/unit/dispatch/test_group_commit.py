@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +28,8 @@ def _cmd(k: int, **kw: Any) -> RegisterIncident:
                                "parties": (Party(f"来电{k}", f"1390000{k:04d}"),), **kw})
 
 
-def _setup(db: FakeDb, *, batch_uow: type[FakeUnitOfWork]) -> tuple[GroupCommit, threading.Event,
+def _setup(db: FakeDb, *, batch_uow: type[FakeUnitOfWork],
+           alone_uow: type[FakeUnitOfWork] | None = None) -> tuple[GroupCommit, threading.Event,
                                                                        threading.Event,
                                                                        list[Event], list[str]]:
     """A group whose first batch waits at its start until ``gate`` is set (so the others queue
@@ -49,14 +50,15 @@ def _setup(db: FakeDb, *, batch_uow: type[FakeUnitOfWork]) -> tuple[GroupCommit,
         made.append(1)
         return Gated(db) if len(made) == 1 else batch_uow(db)
 
-    def alone(cmd: RegisterIncident) -> Any:
+    def alone(cmd: RegisterIncident, received: datetime) -> Any:
         alone_ran.append(cmd.description or "")
-        with FakeUnitOfWork(db) as uow:
-            out = register(cmd, uow)
+        with (alone_uow or FakeUnitOfWork)(db) as uow:
+            out = register(cmd, uow, received=received)
         published.extend(uow.events)
         return out
 
-    return (GroupCommit(make, alone, published.extend, reads=lambda: FakeUnitOfWork(db)), gate,
+    return (GroupCommit(make, alone, published.extend, clock=lambda: NOW,
+                        reads=lambda: FakeUnitOfWork(db)), gate,
             entered, published, alone_ran)
 
 
@@ -137,14 +139,9 @@ def test_a_batch_whose_outcome_cannot_be_read_tells_each_its_error():
 
     db = FakeDb()
     group, gate, entered, _, alone = _setup(db, batch_uow=Broken)
-    blind = [0]
-
     class Blind(FakeUnitOfWork):  # the read that would settle it fails too (database gone)
         def __enter__(self) -> Any:
-            blind[0] += 1
-            if blind[0] > 3:  # the three weighings pass; the settling read does not
-                raise RuntimeError("database unreachable")
-            return super().__enter__()
+            raise RuntimeError("database unreachable")
     group.reads = lambda: Blind(db)
     out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
     assert isinstance(out[0], Registered)
@@ -178,19 +175,20 @@ def test_a_batch_failing_before_its_commit_runs_each_again_alone():
 @pytest.mark.parametrize("n", [1, 5])
 def test_one_at_a_time_each_is_its_own_batch(n: int) -> None:
     db = FakeDb()
-    group = GroupCommit(lambda: FakeUnitOfWork(db), lambda c: None, lambda e: None)
+    group = GroupCommit(lambda: FakeUnitOfWork(db), lambda c, r: None, lambda e: None,
+                        clock=lambda: NOW)
     codes = [group.handle(_cmd(k)).code for k in range(n)]
     assert codes == [f"2026-{k:06d}" for k in range(1, n + 1)] and group.batches == n
 
 
-def test_a_leader_writes_in_the_unit_of_work_it_weighed_in() -> None:
+def test_one_unit_of_work_a_batch_weighs_and_writes() -> None:
     db = FakeDb()
     made: list[int] = []
 
     def make() -> FakeUnitOfWork:
         made.append(1)
         return FakeUnitOfWork(db)
-    group = GroupCommit(make, lambda c: None, lambda e: None)  # no ``reads``: shared
+    group = GroupCommit(make, lambda c, r: None, lambda e: None, clock=lambda: NOW)
     for k in range(3):
         group.handle(_cmd(k))
     assert len(made) == 3 and len(db.tables.cases) == 3  # one unit of work each, not two
@@ -200,7 +198,9 @@ def test_two_reports_of_one_dispute_in_one_batch_link_as_one_after_the_other() -
     same = {"address": "和平路1号", "parties": (Party("王五", "13900009999"),)}
     # one after the other: the second reads the first and links to it
     seq_db = FakeDb()
-    seq = GroupCommit(lambda: FakeUnitOfWork(seq_db), lambda c: None, lambda e: None)
+    seq = GroupCommit(lambda: FakeUnitOfWork(seq_db), lambda c, r: None, lambda e: None,
+                      clock=lambda: NOW)
+    seq.handle(_cmd(0))  # as the batch's leader is, before them
     first, second = seq.handle(_cmd(1, **same)), seq.handle(_cmd(2, **same))
     assert isinstance(first, Registered) and isinstance(second, Registered)
     assert [d.other_id for d in second.duplicates] == [first.incident_id]
@@ -280,3 +280,23 @@ def test_a_reading_connection_that_breaks_on_close_neither_loses_its_case_nor_st
     t.join(10)
     assert not t.is_alive() and isinstance(later[0], Registered)  # the next one is led too
     assert len(db.tables.cases) == 4 and alone == []
+
+
+def test_a_registration_run_again_alone_is_still_reported_when_it_was_received() -> None:
+    later = NOW + timedelta(minutes=5)
+
+
+    class Late(FakeUnitOfWork):  # the clock has moved on by the time the retries run
+        def __init__(self, db: FakeDb) -> None:
+            super().__init__(db, now=later)
+
+    class LateAndBroken(Late):  # the batch's commit fails
+        def commit(self) -> None:
+            raise RuntimeError("lost")
+
+    db = FakeDb()
+    group, gate, entered, _, alone = _setup(db, batch_uow=LateAndBroken, alone_uow=Late)
+    out = _race(group, gate, entered, [_cmd(0), _cmd(1), _cmd(2)])
+    assert all(isinstance(r, Registered) for r in out) and sorted(alone) == ["推送 1", "推送 2"]
+    assert {db.tables.cases[r.incident_id]["reported_at"] for r in out} == {NOW}
+    assert {a.at for a in db.audits("register")} == {NOW}

@@ -9,6 +9,8 @@ from dispatch.risk import (
     amount_yuan,
     assess_risk,
     find_duplicates,
+    is_prior,
+    prior_since,
     retold,
     uncounted,
 )
@@ -112,3 +114,25 @@ def test_a_counting_reason_keeps_the_cases_it_counts_and_can_be_retold():
     assert [(c.kind, c.ids) for c in place.basis] == [("place", (1, 2))]
     assert assess_risk(new(description="威胁说要杀人"), [], policy=P).basis == ()
     assert uncounted("橙色：同一当事人之间已发生 2 起纠纷") == "橙色：同一当事人之间已发生多起纠纷"
+
+
+def test_an_earlier_case_counts_by_window_and_place_or_people_one_rule_for_every_search():
+    since = prior_since(NOW, P)
+    assert since == NOW - timedelta(days=max(P.risk_window_days, P.duplicate_days))
+    far = {"address": "别处1号", "distance_m": P.duplicate_radius_m + 1,
+           "phones": frozenset({"138"}), "names": frozenset({"王五"})}
+    mine = frozenset({"139", "张三"})
+
+    def counts(**kw):  # type: ignore[no-untyped-def]
+        return is_prior(prior(1, **{**far, **kw}), address="幸福路8号", keys=mine, since=since,
+                        radius_m=P.duplicate_radius_m)
+    assert not counts()  # another place, other people
+    assert counts(distance_m=P.duplicate_radius_m)  # within the radius, its edge included
+    assert not counts(distance_m=None)  # not located: no distance
+    assert counts(address="幸福路8号")  # the very same address text
+    assert counts(phones=frozenset({"139"})) and counts(names=frozenset({"张三"}))
+    assert not counts(address="幸福路8号", reported_at=since - timedelta(seconds=1))
+    assert counts(address="幸福路8号", reported_at=since)
+    # a new case with no address never matches an earlier one by its missing address
+    assert not is_prior(prior(1, **{**far, "address": None}), address=None, keys=mine,
+                        since=since, radius_m=P.duplicate_radius_m)
