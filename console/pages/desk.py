@@ -48,6 +48,7 @@ SMALL_H, SMALL_W, UNITS_FOLDED_H, LEFT_W_SMALL, RIGHT_W_SMALL = 900, 1500, 46, 4
 # features to every desk every few seconds under the simulator: the desks' longest tasks)
 RESYNC_S = 300.0
 CLOCK_SLACK_MS = 500  # the server's clock is told to the browsers again when it moved this much
+TRACED_STEPS = 16  # snapshot versions one delivery may carry that the hub's trace is told of
 
 
 def desk_layers(api_base: str) -> list[dict[str, Any]]:
@@ -302,6 +303,7 @@ class DeskSession(pn.viewable.Viewer):
         snap = payload["snapshot"]
         if self.principal is not None:
             snap = filter_snapshot(self.principal, snap)
+        shown = self.state.version
         if not self.state.apply_snapshot(snap, local_ms=time.time() * 1000):
             return
         if self.state.patched:
@@ -312,8 +314,10 @@ class DeskSession(pn.viewable.Viewer):
             if full:
                 self.resync_at = time.monotonic() + RESYNC_S
             self.push_map(full=full)
-        if payload.get("events"):
-            self.hub.trace.applied(self.state.version, time.time() * 1000)
+        # every traced version this one carries (a patch and the moves put on top of it)
+        at = time.time() * 1000
+        for v in range(max(shown + 1, self.state.version - TRACED_STEPS), self.state.version + 1):
+            self.hub.trace.applied(v, at)
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
 
