@@ -24,7 +24,7 @@ from bokeh.document import Document
 from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
-from console.api.auth_scope import case_for, check_incident, filter_snapshot
+from console.api.auth_scope import MaskMemo, case_for, check_incident, filter_snapshot
 from console.api.desk import case_view
 from console.bootstrap import App
 from console.desk.state import DeskState
@@ -88,6 +88,7 @@ class DeskSession(pn.viewable.Viewer):
         self.token: int | None = None
         self._inbox: list[dict[str, Any]] = []  # hub deliveries waiting for this session's loop
         self._inbox_lock = threading.Lock()
+        self._masks = MaskMemo()  # rows masked for this reader, kept while the hub's are
         prefix, base = static_url.rstrip("/"), api_base.rstrip("/")
         css = {"stylesheets": [f"{prefix}/desk.css"], "margin": 0}
         self.header = DeskBar(part="header", height=HEADER_H, sizing_mode="stretch_width", **css)
@@ -302,7 +303,7 @@ class DeskSession(pn.viewable.Viewer):
             return
         snap = payload["snapshot"]
         if self.principal is not None:
-            snap = filter_snapshot(self.principal, snap)
+            snap = filter_snapshot(self.principal, snap, memo=self._masks)
         shown = self.state.version
         if not self.state.apply_snapshot(snap, local_ms=time.time() * 1000):
             return
