@@ -487,6 +487,9 @@ def main() -> None:
     ap.add_argument("--template", default=None,
                     help="copy this database (one holding a territory, e.g. a city bench's "
                          "left-over) instead of loading the generated --size")
+    ap.add_argument("--admin-accounts", action="store_true",
+                    help="--kinds admin: real administrator accounts (rows masked) instead of "
+                         "the bench's own whole-territory duty officer")
     ap.add_argument("--port", type=int, default=0,
                     help="the public port (workers on the next ones; 0: one from the pid)")
     args = ap.parse_args()
@@ -547,6 +550,9 @@ def main() -> None:
                     with engine.begin() as conn:
                         seating = street_desks(conn, n, args.streets or max(1, n // 2),
                                                run=f"{me}-{n}")
+                elif args.admin_accounts:
+                    with engine.begin() as conn:
+                        seating = admin_desks(token, n, conn, run=f"{me}-{n}")
                 else:
                     seating = admin_desks(token, n)
                 chosen = {u[0] for u in picked}

@@ -50,9 +50,9 @@ REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phas
 DEBOUNCE_S, MIN_GAP_S = 0.03, 0.5
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
 # case and unit events are patched at the pace of moves (desk_moves.move_gap: 0.25 s, longer
-# with many desks): one frame after the last delivery of either kind, and moves waiting when a
-# patch is due at most FOLD_S after them go with it (each delivery costs every desk an apply,
-# a websocket message and a browser frame: ten whole-city desks took ~7 a second each)
+# with many desks); moves one frame after the last delivery of either kind, so the moves waiting
+# when a patch is due go with it, and so do moves due at most FOLD_S before a patch (each
+# delivery costs every desk an apply, a websocket message and a browser frame)
 FOLD_S = 0.05
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
@@ -93,7 +93,7 @@ class DeskHub(Hub[Deliver]):
         self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
         self._seq = 0  # moves taken so far (compute() replays those it may have missed)
         self._due: float | None = None  # when a refresh is due after a change
-        self._last_full = self._last_frame = 0.0  # the last full read, the last delivery
+        self._last_full = self._last_frame = self._last_patch = 0.0  # full read, delivery, patch
         self._full = False  # an event named nothing: the next refresh reads everything
         self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
         self._since_full = 0  # patches since the last full read
@@ -250,13 +250,13 @@ class DeskHub(Hub[Deliver]):
 
     def _schedule(self) -> None:
         """Under the lock: let a burst land; full reads at most 1/MIN_GAP_S a second, patches
-        one frame (:func:`move_gap`) after the last delivery of any kind."""
+        one frame (:func:`move_gap`) after the last patch (moves then go with it)."""
         soon = time.monotonic() + DEBOUNCE_S
         if self._full:
             due = max(soon, self._last_full + MIN_GAP_S)
             self._due = due if self._due is None else max(self._due, self._last_full + MIN_GAP_S)
         elif self._due is None:
-            self._due = max(soon, self._last_frame + move_gap(len(self._subs)))
+            self._due = max(soon, self._last_patch + move_gap(len(self._subs)))
 
     def _moves_due(self, due: float | None) -> float:
         """When the waiting moves go out: one frame after the last delivery, or with a refresh
@@ -318,6 +318,7 @@ class DeskHub(Hub[Deliver]):
             if full:
                 self._last_full = self._last_frame
             elif ids[0] or ids[1]:
+                self._last_patch = self._last_frame
                 HUB_PATCH_ROWS.observe(len(ids[0]) + len(ids[1]))
         read_ms, snap = time.time() * 1000, None
         try:

@@ -1,7 +1,7 @@
-"""One delivery per frame from a desk hub, without a database: the moves waiting when a patch is
-due go out with it as one snapshot (every desk applies, sends and paints once instead of twice),
-a patch waits one frame after the last delivery of either kind, and moves wait for a patch due
-just after them but never for a full read's pace."""
+"""Fewer deliveries from a desk hub, without a database: the moves waiting when a patch is due go
+out with it as one snapshot (every desk applies, sends and paints once instead of twice), moves
+wait one frame after the last delivery of either kind (a patch included) while a patch keeps its
+own pace, and moves wait for a patch due just after them but never for a full read's pace."""
 
 from __future__ import annotations
 
@@ -70,13 +70,19 @@ def test_moves_with_nothing_to_read_still_go_out(monkeypatch: pytest.MonkeyPatch
     assert [r["id"] for r in sent[0]["moves"]["units"]] == [1]
 
 
-def test_a_patch_waits_a_frame_after_moves_went_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    hub, sent = hub_with_rows(monkeypatch)
-    hub._send_moves([{"id": 1, "lon": 84.95, "lat": 45.7, "position_ms": None,
-                      "heard_ms": 0.0}])
-    assert len(sent) == 1
+def test_moves_wait_a_frame_after_a_patch_and_a_patch_keeps_its_own_pace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    hub, _ = hub_with_rows(monkeypatch)
     hub.poke({"type": "state_changed", "incident_id": 2})
-    assert hub._due is not None and hub._due >= hub._last_frame + move_gap(1)
+    hub._refresh()
+    hub.poke(MOVE)
+    # the patch took the frame: the next moves wait one after it
+    assert hub._moves_due(None) == hub._last_frame + move_gap(1)
+    hub._send_moves([{"id": 3, "lon": 84.95, "lat": 45.7, "position_ms": None,
+                      "heard_ms": 0.0}])
+    hub.poke({"type": "state_changed", "incident_id": 4})
+    # moves going out do not hold a case back: it waits only for the last patch's frame
+    assert hub._due is not None and hub._due < hub._last_frame + move_gap(1)
 
 
 def test_moves_wait_for_a_patch_due_just_after_them_not_for_a_full_read() -> None:
