@@ -234,18 +234,21 @@ def _masked_snapshot(p: Principal, snap: dict[str, Any],
     """The queue rows and case markers (titles, addresses) masked where ``p`` may not read the
     parties (:func:`dispatch.access.masks_incident`, with each case's party names)."""
     old = memo.kept if memo is not None else {}
+    # the masked rows only: a reader who never masks pays what it paid before
     kept: dict[int, tuple[Any, Any, Any]] = {}
+    masked: list[bool] = []  # whether any row was masked
 
     def shown(i: Any, row: dict[str, Any], mask: Any) -> dict[str, Any]:
         facts = inc.get(int(i))
         hit = old.get(id(row))
-        if hit is not None and hit[0] is row and hit[1] is facts:
-            out: dict[str, Any] = hit[2]
-        else:  # a case not indexed yet: masked unless p never masks
-            facts_ = facts or {}
-            out = mask(row, list(facts_.get("names") or ())) if masks_incident(
-                p, facts_, facts_.get("unit_ids") or ()) else row
-        kept[id(row)] = (row, facts, out)
+        if hit is None or hit[0] is not row or hit[1] is not facts:
+            facts_ = facts or {}  # a case not indexed yet: masked unless p never masks
+            if not masks_incident(p, facts_, facts_.get("unit_ids") or ()):
+                return row
+            hit = (row, facts, mask(row, list(facts_.get("names") or ())))
+        kept[id(row)] = hit
+        masked.append(True)
+        out: dict[str, Any] = hit[2]
         return out
 
     def row_mask(r: dict[str, Any], names: list[str]) -> dict[str, Any]:
@@ -259,8 +262,7 @@ def _masked_snapshot(p: Principal, snap: dict[str, Any],
     features = {k: shown(k, v, feature_mask) for k, v in snap.get("case_features", {}).items()}
     if memo is not None:
         memo.kept = kept
-    if all(a is b for a, b in zip(queue, snap.get("queue", []), strict=True)) and all(
-            v is snap["case_features"][k] for k, v in features.items()):
+    if not masked:
         return snap  # nothing masked: the hub's own lists (the desk's checks stop at identity)
     return {**snap, "queue": queue, "case_features": features}
 
