@@ -259,7 +259,9 @@ def _masked_snapshot(p: Principal, snap: dict[str, Any],
         return {**v, "properties": mask_fields(v["properties"], DESK_ROW_TEXTS, names)}
 
     queue = [shown(r["id"], r, row_mask) for r in snap.get("queue", [])]
-    features = {k: shown(k, v, feature_mask) for k, v in snap.get("case_features", {}).items()}
+    if masked:  # the markers are the queue's open cases: none masked where no row is
+        features = {k: shown(k, v, feature_mask)
+                    for k, v in snap.get("case_features", {}).items()}
     if memo is not None:
         memo.kept = kept
     if not masked:
