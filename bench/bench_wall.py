@@ -487,6 +487,11 @@ def main() -> None:
     ap.add_argument("--template", default=None,
                     help="copy this database (one holding a territory, e.g. a city bench's "
                          "left-over) instead of loading the generated --size")
+    ap.add_argument("--admin-accounts", action="store_true",
+                    help="--kinds admin: real administrator accounts (rows masked) instead of "
+                         "the bench's own whole-territory duty officer")
+    ap.add_argument("--port", type=int, default=0,
+                    help="the public port (workers on the next ones; 0: one from the pid)")
     args = ap.parse_args()
     if args.desks:
         args.sessions = [args.desks]
@@ -511,7 +516,7 @@ def main() -> None:
                 "NULL ORDER BY id"))]
         print(f"== {args.size}: {counts[0]:,} micro-grids, {counts[1]:,} units "
               f"({len(units):,} with a position), {counts[2]:,} cases ({counts[3]:,} not yet resolved) ==")
-        port = 18000 + os.getpid() % 500 * 2
+        port = args.port or 18000 + os.getpid() % 500 * 2
         t0 = time.perf_counter()
         served = Served(url, name, port, args.workers or None)
         how = f"{args.workers} workers behind nginx" if args.workers else "one process"
@@ -545,6 +550,9 @@ def main() -> None:
                     with engine.begin() as conn:
                         seating = street_desks(conn, n, args.streets or max(1, n // 2),
                                                run=f"{me}-{n}")
+                elif args.admin_accounts:
+                    with engine.begin() as conn:
+                        seating = admin_desks(token, n, conn, run=f"{me}-{n}")
                 else:
                     seating = admin_desks(token, n)
                 chosen = {u[0] for u in picked}

@@ -77,9 +77,20 @@ class Seating:
         return out
 
 
-def admin_desks(token: str, n: int) -> Seating:
-    """``n`` desks of the bench's own whole-territory account (the territory's hub)."""
-    return Seating([Desk(token) for _ in range(n)])
+def admin_desks(token: str, n: int, conn: Any = None, run: str = "") -> Seating:
+    """``n`` desks of the bench's own whole-territory account (the territory's hub: the demo's
+    duty officer, who reads the parties), or with ``conn`` of ``n`` administrator accounts made
+    here (the same hub; their rows and markers masked, console.api.auth_scope)."""
+    if conn is None:
+        return Seating([Desk(token) for _ in range(n)])
+    from dispatch.adapters.accounts import create_account, open_session
+
+    desks = []
+    for i in range(n):
+        account = create_account(conn, username=f"bench-{run}-admin-{i}", password="bench12345",
+                                 role="admin", actor="bench")
+        desks.append(Desk(open_session(conn, account, token=f"bench-{run}-admin-{i}")[0]))
+    return Seating(desks)
 
 
 def street_desks(conn: Any, n: int, streets: int, run: str) -> Seating:

@@ -35,13 +35,13 @@ from console.live.desk_moves import (
 )
 from console.live.desk_part import read_rows
 from console.live.desk_patch import Part, event_ids, patch_snapshot, read_changes
-from console.live.desk_route import CaseBook, DeskHubs, route, unsure
+from console.live.desk_route import CaseBook, DeskHubs, place, route, unsure
 from console.live.hub_base import Hub
 from console.live.notify import fan_out
 from console.metrics import HUB_LAG_SECONDS, HUB_PATCH_ROWS
 from dispatch import limits
 from dispatch.events_resident import is_resident
-from dispatch.views_desk import DESK_STATES, placements
+from dispatch.views_desk import DESK_STATES
 from dispatch.views_resident import triage_queue
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,10 @@ REFRESH_S = 30.0  # re-sort by the clock even when nothing changes (warning phas
 DEBOUNCE_S, MIN_GAP_S = 0.03, 0.5
 MOVES_KEPT = 5000  # recent moves, replayed onto a snapshot whose reading they overlapped
 # case and unit events are patched at the pace of moves (desk_moves.move_gap: 0.25 s, longer
-# with many desks): a new case waited up to 0.5 s here where a move waited 0.25 s
+# with many desks); moves one frame after the last delivery of either kind, so the moves waiting
+# when a patch is due go with it, and so do moves due at most FOLD_S before a patch (each
+# delivery costs every desk an apply, a websocket message and a browser frame)
+FOLD_S = 0.05
 FULL_EVERY = 100  # patches between full reads at most (a safety net beside the timer)
 CHECK_S = 1.0  # how often the hub looks whether the listener reconnected
 # resident reports waiting for a desk (扫码说事): the oldest TRIAGE_ROWS of every area a report
@@ -90,7 +93,7 @@ class DeskHub(Hub[Deliver]):
         self._moved: deque[tuple[int, dict[str, Any]]] = deque(maxlen=MOVES_KEPT)
         self._seq = 0  # moves taken so far (compute() replays those it may have missed)
         self._due: float | None = None  # when a refresh is due after a change
-        self._last_full = self._last_patch = 0.0
+        self._last_full = self._last_frame = self._last_patch = 0.0  # full read, delivery, patch
         self._full = False  # an event named nothing: the next refresh reads everything
         self._ids: tuple[set[int], set[int]] = (set(), set())  # cases, units to re-read
         self._since_full = 0  # patches since the last full read
@@ -98,7 +101,6 @@ class DeskHub(Hub[Deliver]):
         # the areas were replaced: the next delivery says so, and each desk reads its account's
         # jurisdiction again (new area ids: a part hub's streets are gone)
         self._replaced = False
-        self._conns = 0  # the listener's connections when last looked (a change: reconnected)
         self._reading = threading.RLock()  # one read and install at a time (full or patch)
         self._fresh_ms = 0.0  # when the snapshot last agreed with the tables
         self._snap: dict[str, Any] | None = None
@@ -254,7 +256,7 @@ class DeskHub(Hub[Deliver]):
 
     def _schedule(self) -> None:
         """Under the lock: let a burst land; full reads at most 1/MIN_GAP_S a second, patches
-        as often as moves go out (:func:`move_gap`)."""
+        one frame (:func:`move_gap`) after the last patch (moves then go with it)."""
         soon = time.monotonic() + DEBOUNCE_S
         if self._full:
             due = max(soon, self._last_full + MIN_GAP_S)
@@ -262,48 +264,43 @@ class DeskHub(Hub[Deliver]):
         elif self._due is None:
             self._due = max(soon, self._last_patch + move_gap(len(self._subs)))
 
-    def _reconnected(self) -> bool:
-        """The listener connected again since last looked: events may have been missed."""
-        source = self._source
-        conns = source.connections if source is not None else 0
-        seen, self._conns = self._conns, conns
-        return bool(seen) and conns != seen
+    def _moves_due(self, due: float | None) -> float:
+        """When the waiting moves go out: one frame after the last delivery, or with a refresh
+        due within :data:`FOLD_S` of that (one delivery to every desk instead of two)."""
+        at = self._last_frame + move_gap(len(self._subs))
+        return due if due is not None and due <= at + FOLD_S else at
 
     def _run(self) -> None:
         periodic = time.monotonic() + self.refresh_s
-        last_moves = 0.0
         while True:
             due = self._due
             until = min(periodic, time.monotonic() + CHECK_S)
             if due is not None:
                 until = min(until, due)
-            gap = move_gap(len(self._subs))
             if self._moves:
-                until = min(until, last_moves + gap)
+                until = min(until, self._moves_due(due))
             self._wake.wait(max(0.0, until - time.monotonic()))
             self._wake.clear()
-            now = time.monotonic()
             with self._lock:
                 if self._ending():
                     return
-                moves: list[dict[str, Any]] = []
-                if now >= last_moves + gap:
-                    moves, self._moves = self._moves, []
-            if moves:
-                last_moves = now
-                self._send_moves(moves)
-            now = time.monotonic()
             if self._reconnected():  # events may have been missed meanwhile: read it all
                 with self._lock:
                     self._full = True
                     self._schedule()
+            now = time.monotonic()
             due, clock = self._due, now >= periodic
-            if (clock or (due is not None and now >= due)) and self._refresh(clock=clock):
-                periodic = time.monotonic() + self.refresh_s  # a full read: the clock restarts
+            if clock or (due is not None and now >= due):
+                if self._refresh(clock=clock):
+                    periodic = time.monotonic() + self.refresh_s  # a full read: the clock restarts
+            elif self._moves and now >= self._moves_due(due):
+                with self._lock:
+                    moves, self._moves = self._moves, []
+                self._send_moves(moves)
 
     def _refresh(self, *, clock: bool = False) -> bool:
-        """A full read (``clock``: the periodic one) or a patch, whichever is due; True for a
-        full read."""
+        """A full read (``clock``: the periodic one) or a patch, whichever is due, with the
+        moves waiting put on top: one delivery; True for a full read."""
         with self._lock:
             full = clock or self._full or self._since_full >= FULL_EVERY or self._snap is None
             self._due, self._full = None, False
@@ -312,19 +309,24 @@ class DeskHub(Hub[Deliver]):
             heard, self._heard = self._heard, None
             triage, self._triage = self._triage, False
             replaced, self._replaced = self._replaced, False
+            moves, self._moves = self._moves, []
             shown = self._snap
         if not full and self.part is not None and shown is not None:
             cases = {r["id"] for r in shown["queue"]}
-            self._place(unsure(self.part, ids[0], shown=cases, book=self.book))
+            place(self.app.engine, self.book, unsure(self.part, ids[0], shown=cases,
+                                                    book=self.book))
             ids = route(self.part, ids, cases=cases, units=shown["unit_index"], book=self.book)
             events = [e for e in events if int(e["incident_id"]) in ids[0]]
         if not full and not ids[0] and not ids[1] and not triage and not replaced:
+            if moves:
+                self._send_moves(moves)
             return False  # nothing named (or nothing of this part): nothing to re-read
         with self._lock:
+            self._last_frame = time.monotonic()
             if full:
-                self._last_full = time.monotonic()
+                self._last_full = self._last_frame
             elif ids[0] or ids[1]:
-                self._last_patch = time.monotonic()
+                self._last_patch = self._last_frame
                 HUB_PATCH_ROWS.observe(len(ids[0]) + len(ids[1]))
         read_ms, snap = time.time() * 1000, None
         try:
@@ -342,7 +344,14 @@ class DeskHub(Hub[Deliver]):
         if replaced:
             payload["replaced"] = True
         patched = time.time() * 1000
+        folded = self._fold(moves) if moves and "snapshot" in payload else None
+        if folded is not None:  # the moves on top: their units in the snapshot's hint
+            payload["snapshot"] = folded[1]
         self._send(payload)
+        if moves and folded is None and "error" in payload:
+            self._send_moves(moves)  # after the error, as they came
+        if folded is not None:
+            self.trace.moves_delivered(folded[1]["version"], moves)
         if heard is not None:
             lag = time.monotonic() - heard
             HUB_LAG_SECONDS.observe(lag)
@@ -352,38 +361,34 @@ class DeskHub(Hub[Deliver]):
                     * 1000, read_ms=read_ms, patched_ms=patched, sent_ms=time.time() * 1000)
         return full
 
-    def _place(self, ids: set[int]) -> None:
-        """Look up where these cases lie and who registered them (a new case of another street
-        would otherwise be re-read, patched and sent to every dispatcher's desk of the city)."""
-        if not ids:
-            return
-        as_of = self.book.stamp()
-        try:
-            with self.app.engine.connect() as conn:
-                rows = placements(conn, ids)
-        except Exception as exc:  # the re-read that follows says so to the desks
-            log.debug("desk hub: placing cases: %s", exc)
-            return
-        self.book.learn_rows(rows, as_of=as_of)
-
-    def _send_moves(self, moves: list[dict[str, Any]]) -> None:
+    def _fold(self, moves: list[dict[str, Any]]
+              ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]],
+                         dict[str, dict[str, Any]]] | None:
+        """Under the lock, the moves onto the snapshot shown: (before, after, rows, features),
+        None with no snapshot yet (the first read takes the positions)."""
         with self._lock:
             for m in moves:
                 self._seq += 1
                 self._moved.append((self._seq, m))
             snap = self._snap
-            if snap is None:  # nothing shown yet: the first snapshot reads the positions
-                return
+            if snap is None:
+                return None
             self._version += 1
             new, rows, feats = patch_moves(snap, moves, version=self._version)
             self._snap = new
             self.deltas += 1
-        patched = time.time() * 1000
+            return snap, new, rows, feats
+
+    def _send_moves(self, moves: list[dict[str, Any]]) -> None:
+        folded = self._fold(moves)
+        if folded is None:
+            return
+        snap, new, rows, feats = folded
+        with self._lock:
+            self._last_frame = time.monotonic()
         self._send({"snapshot": new, "events": [],
                     "moves": {"base": snap["version"], "units": rows, "features": feats}})
-        self.trace.delivered(new["version"], (m["id"] for m in moves), patched_ms=patched,
-                             heard_ms=min(m["heard_ms"] for m in moves),
-                             sent_ms=time.time() * 1000)
+        self.trace.moves_delivered(new["version"], moves)
 
     def _send(self, payload: dict[str, Any]) -> None:
         with self._lock:

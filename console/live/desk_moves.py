@@ -19,6 +19,7 @@ from layers.wall import signature
 MOVE_GAP_S = 0.25  # a move goes out at once, but at most 4 diffs a second (a busy city batches)
 MOVE_GAP_MAX_S = 0.5
 SESSION_DIFFS_PER_S = 25.0  # with many desks open, batch longer: each diff costs every desk a frame
+HINT_UNITS = 500  # units a patch hint may name before a session diffs every feature instead
 
 
 def move_gap(sessions: int) -> float:
@@ -72,7 +73,11 @@ def patch_moves(snap: Mapping[str, Any], moves: Iterable[Mapping[str, Any]], *, 
     feats = unit_features(moved.values())
     features.update(feats)
     new = {**snap, "version": version, "units": units, "unit_features": features}
-    new.pop("changed", None)  # a row patch's hint (console.live.desk_patch) names its own base only
+    # a row patch's hint (console.live.desk_patch: the only features that may differ from
+    # version ``base``) holds on with the moved units added; a long chain of moves drops it
+    hint = new.pop("changed", None)
+    if hint is not None and len(hint["units"]) + len(moved) <= HINT_UNITS:
+        new["changed"] = {**hint, "units": {*hint["units"], *(str(i) for i in moved)}}
     if "sigs" in snap:
         sigs = dict(snap["sigs"]["units"])
         sigs.update((k, signature(f)) for k, f in feats.items())
@@ -151,6 +156,13 @@ class MoveTrace:
                                "applied_ms": [], "cases": list(cases), "read_ms": read_ms}
         while len(self._rows) > self._keep:
             self._rows.pop(next(iter(self._rows)))
+
+    def moves_delivered(self, version: int, moves: Iterable[Mapping[str, Any]]) -> None:
+        """A batch of moves handed over in snapshot ``version`` (alone or with a patch)."""
+        moves = list(moves)
+        now = time.time() * 1000
+        self.delivered(version, (m["id"] for m in moves), patched_ms=now, sent_ms=now,
+                       heard_ms=min(m["heard_ms"] for m in moves))
 
     def applied(self, version: int, at_ms: float) -> None:
         row = self._rows.get(version)

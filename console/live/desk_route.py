@@ -17,12 +17,18 @@ hub nothing after its first event.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import Engine
+
 from console.live.desk_patch import Part
+from dispatch.views_desk import placements
+
+log = logging.getLogger(__name__)
 
 BOOK_SIZE = 200_000  # cases whose street the process remembers (about 30 MB at most)
 _UNKNOWN = object()
@@ -202,3 +208,19 @@ class DeskHubs:
         with self._lock:
             hubs, self._hubs = list(self._hubs.values()), {}
         return all([h.stop(timeout_s) for h in hubs])
+
+
+def place(engine: Engine, book: CaseBook, ids: set[int]) -> None:
+    """Look up where these cases lie and who registered them, into ``book`` (a new case of
+    another street would otherwise be re-read, patched and sent to every dispatcher's desk of
+    the city). A failure is only logged: the hub's re-read that follows says so to the desks."""
+    if not ids:
+        return
+    as_of = book.stamp()
+    try:
+        with engine.connect() as conn:
+            rows = placements(conn, ids)
+    except Exception as exc:
+        log.debug("desk hub: placing cases: %s", exc)
+        return
+    book.learn_rows(rows, as_of=as_of)

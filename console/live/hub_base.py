@@ -38,6 +38,7 @@ class Hub(Generic[S]):
         self._thread: threading.Thread | None = None
         self._source: Notifier | None = None
         self._listen_token: int | None = None
+        self._conns = 0  # the listener's connections when last looked (a change: reconnected)
 
     def _add(self, sub: S) -> int:
         """Keep ``sub``; start the thread and the listening if they are not running."""
@@ -93,6 +94,13 @@ class Hub(Generic[S]):
     def listening(self) -> bool:
         return self._listen_token is not None and self._source is not None \
             and self._source.listening
+
+    def _reconnected(self) -> bool:
+        """The listener connected again since last looked: events may have been missed."""
+        source = self._source
+        conns = source.connections if source is not None else 0
+        seen, self._conns = self._conns, conns
+        return bool(seen) and conns != seen
 
     def _run(self) -> None:
         raise NotImplementedError

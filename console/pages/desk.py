@@ -24,7 +24,7 @@ from bokeh.document import Document
 from panel.io.document import unlocked
 from panel.io.state import set_curdoc
 
-from console.api.auth_scope import case_for, check_incident, filter_snapshot
+from console.api.auth_scope import MaskMemo, case_for, check_incident, filter_snapshot
 from console.api.desk import case_view
 from console.bootstrap import App
 from console.desk.state import DeskState
@@ -48,6 +48,7 @@ SMALL_H, SMALL_W, UNITS_FOLDED_H, LEFT_W_SMALL, RIGHT_W_SMALL = 900, 1500, 46, 4
 # features to every desk every few seconds under the simulator: the desks' longest tasks)
 RESYNC_S = 300.0
 CLOCK_SLACK_MS = 500  # the server's clock is told to the browsers again when it moved this much
+TRACED_STEPS = 16  # snapshot versions one delivery may carry that the hub's trace is told of
 
 
 class DeskSession(pn.viewable.Viewer):
@@ -67,6 +68,7 @@ class DeskSession(pn.viewable.Viewer):
         self.token: int | None = None
         self._inbox: list[tuple[DeskHub, dict[str, Any]]] = []  # (sender, delivery) to apply
         self._inbox_lock = threading.Lock()
+        self._masks = MaskMemo()  # rows masked for this reader, kept while the hub's are
         prefix, base = static_url.rstrip("/"), api_base.rstrip("/")
         css = {"stylesheets": [f"{prefix}/desk.css"], "margin": 0}
         self.header = DeskBar(part="header", height=HEADER_H, sizing_mode="stretch_width", **css)
@@ -292,7 +294,8 @@ class DeskSession(pn.viewable.Viewer):
             return
         snap = payload["snapshot"]
         if self.principal is not None:
-            snap = filter_snapshot(self.principal, snap)
+            snap = filter_snapshot(self.principal, snap, memo=self._masks)
+        shown = self.state.version
         if not self.state.apply_snapshot(snap, local_ms=time.time() * 1000):
             return
         if self.state.patched:
@@ -303,8 +306,10 @@ class DeskSession(pn.viewable.Viewer):
             if full:
                 self.resync_at = time.monotonic() + RESYNC_S
             self.push_map(full=full)
-        if payload.get("events"):
-            self.hub.trace.applied(self.state.version, time.time() * 1000)
+        # every traced version this one carries (a patch and the moves put on top of it)
+        at = time.time() * 1000
+        for v in range(max(shown + 1, self.state.version - TRACED_STEPS), self.state.version + 1):
+            self.hub.trace.applied(v, at)
         if self.state.concerns_case(payload.get("events") or []):
             self.load_case()
 

@@ -138,7 +138,54 @@ def test_a_session_not_at_the_base_or_after_a_move_diffs_everything():
     assert {"5", "2", "9"} <= {f["id"] for f in ups}  # case 5 not missed
     moved = patch_moves(new, [{"id": 1, "lon": 84.95, "lat": 45.7, "position_ms": NOW + 1}],
                         version=4)[0]
-    assert "changed" not in moved  # a move's snapshot carries no row-patch hint
+    # a move on top keeps the patch's hint, from the patch's base, with its unit added
+    assert moved["changed"] == {**new["changed"], "units": {*new["changed"]["units"], "1"}}
+    assert behind.apply_snapshot(moved)
+    assert {f["id"] for f in behind.map_updates()["units"][0]} == {"1"}
+
+
+def test_moves_put_on_a_patch_are_diffed_by_its_hint_as_a_whole_diff_would(
+        monkeypatch: pytest.MonkeyPatch):
+    """A desk hub sends a patch and the moves waiting with it as one snapshot (DeskHub._fold):
+    a session at the patch's base still diffs only the named features, and finds the moved
+    marker with the patched ones."""
+    base = full(CASES, UNITS, 1)
+    new = patch_snapshot(base, changes(), policy=POLICY, version=2)
+    moved = patch_moves(new, [{"id": 1, "lon": 84.95, "lat": 45.7, "position_ms": NOW + 1}],
+                        version=3)[0]
+    quick, whole = DeskState(), DeskState()
+    for s in (quick, whole):
+        s.apply_snapshot(base)
+        s.map_updates(full=True)
+        s.apply_snapshot(moved)
+    whole._changed = None
+    seen: list[str] = []
+    original = DeskState._diff_some
+
+    def spy(self: DeskState, layer: str, ids: Any) -> Any:
+        seen.append(layer)
+        return original(self, layer, ids)
+
+    monkeypatch.setattr(DeskState, "_diff_some", spy)
+    got, want = quick.map_updates(), whole.map_updates()
+    assert sorted(seen) == ["incidents", "units"]
+    for layer in ("incidents", "units"):
+        assert sorted(f["id"] for f in got[layer][0]) == sorted(f["id"] for f in want[layer][0])
+        assert sorted(got[layer][1]) == sorted(want[layer][1])
+    assert "1" in {f["id"] for f in got["units"][0]}
+
+
+def test_a_long_chain_of_moves_drops_the_hint(monkeypatch: pytest.MonkeyPatch):
+    import console.live.desk_moves
+
+    monkeypatch.setattr(console.live.desk_moves, "HINT_UNITS", 3)
+    snap = patch_snapshot(full(CASES, UNITS, 1), changes(), policy=POLICY, version=2)
+    snap = patch_moves(snap, [{"id": 1, "lon": 84.95, "lat": 45.7, "position_ms": NOW + 1}],
+                       version=3)[0]
+    assert snap["changed"]["units"] == {"1", "4", "6"}
+    snap = patch_moves(snap, [{"id": 2, "lon": 84.95, "lat": 45.7, "position_ms": NOW + 1}],
+                       version=4)[0]
+    assert "changed" not in snap  # over the bound: the sessions diff every feature
 
 
 def test_event_ids_name_cases_and_units_or_nothing():
