@@ -242,7 +242,7 @@ def test_a_dispatcher_hub_places_a_new_case_of_another_street_without_re_reading
         return [{"id": 70, "street_id": 2, "created_by": "乙"},
                 {"id": 71, "street_id": 2, "created_by": "调度员甲"}]
 
-    monkeypatch.setattr("console.live.desk_hub.placements", placements)
+    monkeypatch.setattr("console.live.desk_route.placements", placements)
     hub.poke({"type": "incident_registered", "incident_id": 70})
     hub.poke({"type": "incident_located", "incident_id": 70, "street_id": 2})
     sent: list[dict[str, Any]] = []
