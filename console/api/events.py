@@ -51,13 +51,16 @@ class EventsHandler(ApiHandler):
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Accel-Buffering", "no")
-        self.write(": fengqiao events\n\n")
-        await self.flush()
         who = self.who
         restricted = not scope_of(who).unrestricted
-        quiet_since = time.monotonic()
         async with self.hub.subscribe(accept=lambda ctx: event_visible(who, ctx),
                                       needs_context=not scope_of(who).unrestricted) as queue:
+            # the stream answers only once subscribed and the listener is LISTENing: a client
+            # that acts on the headers (posts a case) then hears it (before, the headers went
+            # first, and an event committed meanwhile was lost to the new stream)
+            self.write(": fengqiao events\n\n")
+            await self.flush()
+            quiet_since = time.monotonic()
             ended = False
 
             def end() -> None:  # its session ended (console.live.sessions, on the loop)
