@@ -99,25 +99,7 @@ def test_a_session_at_the_patch_base_diffs_only_the_named_features(
         monkeypatch: pytest.MonkeyPatch):
     base = full(CASES, UNITS, 1)
     new = patch_snapshot(base, changes(), policy=POLICY, version=2)
-    quick, whole = DeskState(), DeskState()
-    for s in (quick, whole):
-        s.apply_snapshot(base)
-        s.map_updates(full=True)
-        s.apply_snapshot(new)
-    whole._changed = None  # as if the hint were missing: the diff over everything
-    seen: list[str] = []
-    original = DeskState._diff_some
-
-    def spy(self: DeskState, layer: str, ids: Any) -> Any:
-        seen.append(layer)
-        return original(self, layer, ids)
-
-    monkeypatch.setattr(DeskState, "_diff_some", spy)
-    got, want = quick.map_updates(), whole.map_updates()
-    assert sorted(seen) == ["incidents", "units"]
-    for layer in ("incidents", "units"):
-        assert sorted(f["id"] for f in got[layer][0]) == sorted(f["id"] for f in want[layer][0])
-        assert sorted(got[layer][1]) == sorted(want[layer][1])
+    quick, whole, got = _hinted_and_whole(monkeypatch, base, new)
     assert sorted(f["id"] for f in got["incidents"][0]) == ["2", "9"]
     assert got["incidents"][1] == ["3"] and got["units"][1] == ["6"]
     assert quick.sent == whole.sent
@@ -153,25 +135,7 @@ def test_moves_put_on_a_patch_are_diffed_by_its_hint_as_a_whole_diff_would(
     new = patch_snapshot(base, changes(), policy=POLICY, version=2)
     moved = patch_moves(new, [{"id": 1, "lon": 84.95, "lat": 45.7, "position_ms": NOW + 1}],
                         version=3)[0]
-    quick, whole = DeskState(), DeskState()
-    for s in (quick, whole):
-        s.apply_snapshot(base)
-        s.map_updates(full=True)
-        s.apply_snapshot(moved)
-    whole._changed = None
-    seen: list[str] = []
-    original = DeskState._diff_some
-
-    def spy(self: DeskState, layer: str, ids: Any) -> Any:
-        seen.append(layer)
-        return original(self, layer, ids)
-
-    monkeypatch.setattr(DeskState, "_diff_some", spy)
-    got, want = quick.map_updates(), whole.map_updates()
-    assert sorted(seen) == ["incidents", "units"]
-    for layer in ("incidents", "units"):
-        assert sorted(f["id"] for f in got[layer][0]) == sorted(f["id"] for f in want[layer][0])
-        assert sorted(got[layer][1]) == sorted(want[layer][1])
+    _, _, got = _hinted_and_whole(monkeypatch, base, moved)
     assert "1" in {f["id"] for f in got["units"][0]}
 
 
@@ -208,3 +172,30 @@ def test_equal_rows_from_a_new_read_are_held_without_an_event():
     assert fired == [] and state.patched == []
     assert state.queue is again["queue"]
     assert all(a is b for a, b in zip(state.units, again["units"], strict=True))
+
+
+def _hinted_and_whole(monkeypatch: pytest.MonkeyPatch, base: dict[str, Any],
+                      new: dict[str, Any]) -> tuple[DeskState, DeskState, Any]:
+    """Two sessions at ``base`` given ``new``: one diffs by its hint, the other (hint dropped)
+    over everything; asserts the hinted one diffed the two layers only, and both found the same
+    features. Returns (hinted, whole, the hinted one's updates)."""
+    quick, whole = DeskState(), DeskState()
+    for s in (quick, whole):
+        s.apply_snapshot(base)
+        s.map_updates(full=True)
+        s.apply_snapshot(new)
+    whole._changed = None  # as if the hint were missing: the diff over everything
+    seen: list[str] = []
+    original = DeskState._diff_some
+
+    def spy(self: DeskState, layer: str, ids: Any) -> Any:
+        seen.append(layer)
+        return original(self, layer, ids)
+
+    monkeypatch.setattr(DeskState, "_diff_some", spy)
+    got, want = quick.map_updates(), whole.map_updates()
+    assert sorted(seen) == ["incidents", "units"]
+    for layer in ("incidents", "units"):
+        assert sorted(f["id"] for f in got[layer][0]) == sorted(f["id"] for f in want[layer][0])
+        assert sorted(got[layer][1]) == sorted(want[layer][1])
+    return quick, whole, got
